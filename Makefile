@@ -1,0 +1,126 @@
+# meshgw build. Everything generated goes under $(OUT); sources are never written.
+# `make help` lists the targets. Quiet unless V=1.
+
+OUT      ?= build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+PROVE    ?= prove
+PREFIX   ?= /usr/local
+# BTF the BPF objects are compiled against (CO-RE: they relocate at load time).
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2)
+endif
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUT)/bpf -MMD -MP
+LDLIBS   := -lbpf -lelf -lz -lmnl -lsodium
+BPF_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -target bpf -D__TARGET_ARCH_x86 \
+              -Iinclude -Ibpf -I$(OUT)/bpf
+
+USER_SRCS  := $(wildcard user/*.c)
+USER_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS   := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.skel.h,$(BPF_SRCS))
+SHARED_HDRS := $(wildcard include/*.h) $(wildcard bpf/lib/*.h)
+UNIT_SRCS  := $(wildcard selftests/unit/*.c)
+UNIT_TESTS := $(patsubst selftests/unit/%.c,$(OUT)/selftests/%.t,$(UNIT_SRCS))
+HELPER_SRCS := $(wildcard selftests/helpers/*.c)
+HELPERS    := $(patsubst selftests/helpers/%.c,$(OUT)/selftests/helpers/%,$(HELPER_SRCS))
+SCRIPT_TESTS := $(sort $(wildcard selftests/*.t.sh))
+
+.PHONY: all help check deps test demo bench fuzz install clean
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(OUT)/meshgw $(UNIT_TESTS) $(HELPERS)
+
+help:
+	@echo 'meshgw make targets:'
+	@echo '  all (default)  build $(OUT)/meshgw, the BPF objects and the tests'
+	@echo '  check          install missing Debian packages, build, run every test (TAP via prove)'
+	@echo '  demo           three-site, two-ISP failover demo in network namespaces (root)'
+	@echo '  bench          benchmarks, printed as ratios measured side by side'
+	@echo '  fuzz           run the config parser fuzzer on selftests/fuzz/corpus (FUZZ_SECONDS=60)'
+	@echo '  install        install to $$(DESTDIR)$$(PREFIX)'
+	@echo '  clean          remove $(OUT)'
+	@echo 'variables: OUT=$(OUT) V=1 (verbose) VMLINUX_BTF=$(VMLINUX_BTF) TESTS="t1 t2" (subset for check)'
+
+# Installs missing build/test packages (apt) on Debian; a no-op when all are present.
+deps:
+	$(Q)./selftests/deps.sh
+
+$(OUT)/user $(OUT)/bpf $(OUT)/selftests $(OUT)/selftests/helpers $(OUT)/fuzz:
+	$(Q)mkdir -p $@
+
+# --- BPF: vmlinux.h from BTF, objects, skeletons -------------------------------
+$(OUT)/bpf/vmlinux.h: | $(OUT)/bpf
+	$(call msg,BTF,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+# Every BPF object depends on every shared header: they are few and small.
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(SHARED_HDRS) $(OUT)/bpf/vmlinux.h | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# --- userspace ------------------------------------------------------------------
+# User objects may include skeletons, so they wait for all of them.
+$(OUT)/user/%.o: user/%.c $(BPF_SKELS) | $(OUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/libmeshgw.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/meshgw: $(OUT)/user/main.o $(OUT)/libmeshgw.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# --- tests ------------------------------------------------------------------------
+$(OUT)/selftests/%.t: selftests/unit/%.c selftests/tap.h $(OUT)/libmeshgw.a $(BPF_SKELS) | $(OUT)/selftests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -Iselftests -o $@ $< $(OUT)/libmeshgw.a $(LDLIBS)
+
+$(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS) | $(OUT)/selftests/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iselftests -o $@ $< $(OUT)/libmeshgw.a $(LDLIBS) -lpthread
+
+TESTS ?= $(UNIT_TESTS) $(SCRIPT_TESTS)
+# deps first (a fresh machine has no compiler libraries), then build, then prove.
+check:
+	$(Q)./selftests/deps.sh
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) $(PROVE) -v -e '' $(TESTS)
+
+test: check
+
+# --- fuzzing (clang libFuzzer + ASan) ---------------------------------------------
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := user/config.c user/config_local.c user/config_validate.c user/prefix.c user/keys.c user/log.c
+$(OUT)/fuzz/fuzz_config: selftests/fuzz/fuzz_config.c $(wildcard $(FUZZ_SRCS)) $(wildcard user/*.h) | $(OUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Iuser \
+		-o $@ $< $(wildcard $(FUZZ_SRCS)) -lsodium
+
+fuzz: $(OUT)/fuzz/fuzz_config
+	$(Q)mkdir -p $(OUT)/fuzz/corpus && cp -n selftests/fuzz/corpus/* $(OUT)/fuzz/corpus/ 2>/dev/null || true
+	$(Q)$(OUT)/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=2048 \
+		-print_final_stats=1 $(OUT)/fuzz/corpus selftests/fuzz/corpus
+
+clean:
+	$(Q)rm -rf $(OUT)
+
+-include $(USER_OBJS:.o=.d) $(UNIT_TESTS:.t=.d)

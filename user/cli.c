@@ -1,0 +1,39 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "config.h"
+
+int cli_parse(int argc, char **argv, struct cli_opts *o, bool allow_json, const char *usage)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->mesh_path = MG_DEFAULT_MESH_PATH;
+	o->local_path = MG_DEFAULT_LOCAL_PATH;
+	o->json = false;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, allow_json ? "+c:l:jh" : "+c:l:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->mesh_path = optarg;
+			break;
+		case 'l':
+			o->local_path = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			printf("Usage: meshgw %s %s\n", argv[0], usage);
+			return -2;
+		default:
+			fprintf(stderr, "Usage: meshgw %s %s\n", argv[0], usage);
+			return -1;
+		}
+	}
+	return optind;
+}

@@ -1,0 +1,18 @@
+/* One function per subcommand; main.c dispatches through its table. */
+#pragma once
+#include <stdbool.h>
+
+int cmd_genkey(int argc, char **argv);
+int cmd_pubkey(int argc, char **argv);
+int cmd_genpsk(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+/* Options shared by the config-reading subcommands: -c MESH, -l LOCAL, and -j when
+ * allow_json. Returns the index of the first positional argument, or -1 after
+ * printing a usage error. */
+struct cli_opts {
+	const char *mesh_path;
+	const char *local_path;
+	bool json;
+};
+int cli_parse(int argc, char **argv, struct cli_opts *o, bool allow_json, const char *usage);
