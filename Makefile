@@ -124,3 +124,8 @@ clean:
 	$(Q)rm -rf $(OUT)
 
 -include $(USER_OBJS:.o=.d) $(UNIT_TESTS:.t=.d)
+
+# --- benchmarks: every selftests/bench/*.sh, in order, each printing its ratios ---
+BENCHES := $(sort $(wildcard selftests/bench/*.sh))
+bench: all
+	$(Q)for b in $(BENCHES); do echo "== $$b"; MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) $$b || exit 1; done
