@@ -51,7 +51,8 @@ static inline int tap_done(void)
 #define ok(cond, ...) tap_ok(!!(cond), __VA_ARGS__)
 #define is_int(got, want, name) ({ long long _g = (got), _w = (want); \
 	int _r = tap_ok(_g == _w, "%s", name); \
-	if (!_r) tap_diag("  got %lld, want %lld", _g, _w); _r; })
+	if (!_r) { tap_diag("  got %lld, want %lld", _g, _w); } _r; })
 #define is_str(got, want, name) ({ const char *_g = (got), *_w = (want); \
 	int _r = tap_ok(_g && _w && !strcmp(_g, _w), "%s", name); \
-	if (!_r) tap_diag("  got '%s', want '%s'", _g ? _g : "(null)", _w ? _w : "(null)"); _r; })
+	if (!_r) { tap_diag("  got '%s', want '%s'", _g ? _g : "(null)", \
+			    _w ? _w : "(null)"); } _r; })
