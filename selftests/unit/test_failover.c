@@ -1,0 +1,209 @@
+/* Failover decisions under a simulated clock and network: each endpoint is
+ * reachable or not; a ping-like flow sends every 100 ms and is answered only
+ * through a reachable active endpoint; probes are answered 1 ms later when
+ * their endpoint is reachable. */
+#include "tap.h"
+#include "failover.h"
+
+#define TICK (10 * MS)
+
+struct sim {
+	struct fo_peer p;
+	struct fo_settings s;
+	uint64_t now;
+	bool reachable[FO_MAX_ENDPOINTS];
+	bool traffic;
+	bool answers_probes;		/* false: plain WireGuard peer */
+	uint64_t rx, tx;
+	uint64_t probes;		/* probe frames sent, all endpoints */
+	unsigned int switches;
+	uint64_t last_switch_ns;
+	enum fo_reason last_reason;
+	struct { bool pending; uint32_t seq; uint64_t at, sent; } reply[FO_MAX_ENDPOINTS];
+};
+
+static void sim_init(struct sim *m, unsigned int n_ep, bool meshgw)
+{
+	memset(m, 0, sizeof(*m));
+	fo_default_settings(&m->s);
+	m->now = 1000 * MS;
+	fo_peer_init(&m->p, n_ep, m->now);
+	for (unsigned int i = 0; i < n_ep; i++)
+		m->reachable[i] = true;
+	m->answers_probes = meshgw;
+}
+
+static void sim_step(struct sim *m)
+{
+	enum fo_reason why;
+	unsigned int to;
+
+	m->now += TICK;
+	if (m->traffic && (m->now / MS) % 100 == 0) {
+		m->tx += 84;
+		if (m->reachable[m->p.active])
+			m->rx += 84;
+	}
+	fo_note_counters(&m->p, m->rx, m->tx, m->now);
+	for (unsigned int i = 0; i < m->p.n_ep; i++) {
+		if (m->reply[i].pending && m->reply[i].at <= m->now) {
+			fo_note_reply(&m->p, i, m->reply[i].seq, m->reply[i].at,
+				      m->reply[i].at - m->reply[i].sent);
+			m->reply[i].pending = false;
+		}
+		if (fo_probe_due(&m->p, &m->s, i, m->now)) {
+			uint32_t seq = fo_probe_sent(&m->p, i, m->now);
+
+			m->probes++;
+			if (m->reachable[i] && m->answers_probes) {
+				m->reply[i].pending = true;
+				m->reply[i].seq = seq;
+				m->reply[i].sent = m->now;
+				m->reply[i].at = m->now + MS;
+			}
+		}
+	}
+	to = fo_decide(&m->p, &m->s, m->now, &why);
+	if (to != m->p.active) {
+		fo_switched(&m->p, to, why, m->now);
+		m->switches++;
+		m->last_switch_ns = m->now;
+		m->last_reason = why;
+	}
+}
+
+static void sim_run(struct sim *m, uint64_t ms)
+{
+	uint64_t end = m->now + ms * MS;
+
+	while (m->now < end)
+		sim_step(m);
+}
+
+/* Runs until the active endpoint is `want` or ms pass; returns elapsed ms. */
+static uint64_t sim_until_active(struct sim *m, unsigned int want, uint64_t ms)
+{
+	uint64_t start = m->now;
+
+	while (m->p.active != want && m->now - start < ms * MS)
+		sim_step(m);
+	return (m->now - start) / MS;
+}
+
+int main(void)
+{
+	struct sim m;
+	uint64_t t, probes0;
+	enum fo_reason why;
+
+	/* Start: every endpoint is probed at once and found up. */
+	sim_init(&m, 2, true);
+	sim_run(&m, 50);
+	ok(m.p.meshgw_peer, "a peer answering probes is recognised as running meshgw");
+	ok(m.p.ep[0].state == FO_EP_UP && m.p.ep[1].state == FO_EP_UP, "both endpoints up");
+	is_int(m.p.active, 0, "the most preferred endpoint is active");
+
+	/* Healthy traffic: nothing moves. */
+	m.traffic = true;
+	sim_run(&m, 5000);
+	is_int(m.switches, 0, "5 s of healthy traffic: no endpoint change");
+	ok(!m.p.suspect, "healthy traffic is not suspect");
+
+	/* Cut the preferred ISP under traffic. */
+	m.reachable[0] = false;
+	t = sim_until_active(&m, 1, 5000);
+	is_int(m.p.active, 1, "cut of endpoint 0: moved to endpoint 1");
+	ok(t <= 600, "moved within 600 ms of the cut (took %llu ms)", (unsigned long long)t);
+	is_int(m.last_reason, FO_REASON_PROBE_LOSS, "reason: probe_loss");
+	is_int(m.p.failovers[FO_REASON_PROBE_LOSS], 1, "failover counted by reason");
+	is_int(m.p.ep[0].state, FO_EP_DOWN, "endpoint 0 reported down");
+
+	/* Restore: no move before the hold-down, then back to the preferred one. */
+	m.reachable[0] = true;
+	probes0 = m.tx - m.rx;	/* lost during the cut */
+	sim_run(&m, 4000);
+	is_int(m.p.active, 1, "restored endpoint: still on endpoint 1 before the hold-down");
+	t = sim_until_active(&m, 0, 15000);
+	is_int(m.p.active, 0, "back on the preferred endpoint after the hold-down");
+	is_int(m.last_reason, FO_REASON_PREFERRED_BACK, "reason: preferred_back");
+	ok(m.tx - m.rx == probes0, "no traffic was lost while moving back");
+
+	/* Flapping: endpoint 0 down/up every 300 ms for 20 s. */
+	m.switches = 0;
+	for (int i = 0; i < 20000 / 300; i++) {
+		m.reachable[0] = !m.reachable[0];
+		sim_run(&m, 300);
+	}
+	m.reachable[0] = true;
+	ok(m.switches <= 2, "20 s of 300 ms flapping: %u endpoint changes (bound 2: away once, back once)",
+	   m.switches);
+	sim_run(&m, 12000);
+	is_int(m.p.active, 0, "after flapping stops: back on the preferred endpoint");
+
+	/* Both ISPs down: reported down, stays; one back: recovered. */
+	m.reachable[0] = m.reachable[1] = false;
+	sim_run(&m, 2000);
+	ok(m.p.ep[0].state == FO_EP_DOWN && m.p.ep[1].state == FO_EP_DOWN, "both down: both reported down");
+	m.reachable[1] = true;
+	t = sim_until_active(&m, 1, 5000);
+	is_int(m.p.active, 1, "one back: moved to it");
+	ok(t <= 500, "recovered %llu ms after it came back", (unsigned long long)t);
+	probes0 = m.probes;
+	m.reachable[1] = false;
+	sim_run(&m, 15000);
+	probes0 = m.probes;
+	sim_run(&m, 10000);
+	ok(m.probes - probes0 <= 2 * 10 / 2 + 2,
+	   "a dead site is probed at the idle rate after 10 s (%llu probes in 10 s)",
+	   (unsigned long long)(m.probes - probes0));
+
+	/* Idle mesh: probe traffic below 1 kbit/s per peer (74-byte frames, x2 replies). */
+	sim_init(&m, 2, true);
+	sim_run(&m, 1000);
+	probes0 = m.probes;
+	sim_run(&m, 60000);
+	t = (m.probes - probes0) * 74 * 8 * 2 / 60;
+	ok(t < 1000, "idle: %llu bit/s of probes and replies per peer", (unsigned long long)t);
+
+	/* One-way traffic over a healthy path: suspect, probes answered, no switch. */
+	sim_init(&m, 2, true);
+	sim_run(&m, 100);
+	for (int i = 0; i < 300; i++) {
+		m.tx += 100;
+		sim_step(&m);
+	}
+	is_int(m.switches, 0, "one-way traffic on a healthy path: no endpoint change");
+
+	/* Plain WireGuard peer: no probe replies, fails over on the passive signal. */
+	sim_init(&m, 3, false);
+	m.traffic = true;
+	sim_run(&m, 3000);
+	ok(!m.p.meshgw_peer, "a peer that never answers probes is plain WireGuard");
+	is_int(m.switches, 0, "plain peer, healthy: no change");
+	m.reachable[0] = false;
+	t = sim_until_active(&m, 1, 5000);
+	is_int(m.p.active, 1, "plain peer: moved to endpoint 1 on rx silence");
+	ok(t <= 1700, "plain peer moved within 1.7 s (%llu ms)", (unsigned long long)t);
+	is_int(m.last_reason, FO_REASON_NO_RX, "reason: no_rx");
+	sim_run(&m, 5000);
+	is_int(m.p.active, 1, "plain peer stays on the working endpoint");
+
+	/* Replies: duplicates and stale ones are ignored; loss accounting. */
+	sim_init(&m, 1, true);
+	for (int i = 0; i < 10; i++) {
+		uint32_t seq = fo_probe_sent(&m.p, 0, m.now + i * MS);
+
+		if (i % 2)
+			fo_note_reply(&m.p, 0, seq, m.now + i * MS + 1, 1);
+	}
+	fo_note_reply(&m.p, 0, 9, m.now + 9 * MS + 1, 1);
+	is_int(m.p.ep[0].replies, 5, "a reply fed twice is counted once");
+	is_int(fo_loss_permille(&m.p.ep[0]), 555, "loss over the probes judged so far: 5 of 9");
+	fo_note_reply(&m.p, 7, 0, 1, 1);
+	ok(1, "a reply for an endpoint index out of range is ignored");
+	ok(fo_decide(&m.p, &m.s, m.now, &why) == 0 && why == FO_REASON_NONE,
+	   "a single-endpoint peer never switches");
+	ok(!strcmp(fo_reason_name(FO_REASON_NO_RX), "no_rx") &&
+	   !strcmp(fo_reason_name((enum fo_reason)99), "unknown"), "reason names");
+	return tap_done();
+}
