@@ -55,7 +55,6 @@ int main(void)
 	b = probe_socket_open(0);
 	if (!ok(a >= 0 && b >= 0, "probe sockets open on loopback"))
 		return tap_done();
-	ok(probe_socket_open(65535) >= 0 || 1, "(port 65535 may be busy)");
 	getsockname(b, (struct sockaddr *)&peer, &plen);
 	sin->sin_family = AF_INET;
 	sin->sin_port = peer.sin6_port;
