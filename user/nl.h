@@ -1,0 +1,41 @@
+/* Netlink sockets over libmnl: one request/ACK or dump at a time, with the kernel's
+ * extended ACK message printed next to the object the request was about. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <libmnl/libmnl.h>
+
+/* Dumps can return large messages (a WireGuard peer with many allowed IPs):
+ * a buffer smaller than the kernel's message would truncate it. */
+#ifndef MNL_SOCKET_DUMP_SIZE
+#define MNL_SOCKET_DUMP_SIZE 32768
+#endif
+
+/* An interrupted dump (NLM_F_DUMP_INTR: the object changed while being dumped)
+ * is retried this many times, then reported as -EAGAIN rather than looping. */
+#define NL_DUMP_RETRIES 5
+
+struct nl_sock {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	char *buf;		/* MNL_SOCKET_DUMP_SIZE bytes for replies */
+};
+
+int nl_open(struct nl_sock *s, int bus);	/* NETLINK_ROUTE, NETLINK_GENERIC */
+void nl_close(struct nl_sock *s);
+
+/* Called for every data message of the reply; return MNL_CB_OK / MNL_CB_ERROR. */
+typedef int (*nl_cb_t)(const struct nlmsghdr *nlh, void *data);
+
+/* Sends nlh (seq and portid are filled in) and reads until the ACK, or NLMSG_DONE
+ * for a dump. 0 or -errno; on a kernel error prints "what: strerror" and, when the
+ * kernel gave one, "Error: <message>". With quiet_errno, that errno is returned
+ * without a message (e.g. -EEXIST when the caller expects it). *intr (may be NULL)
+ * is set when the dump was interrupted (NLM_F_DUMP_INTR). */
+int nl_talk(struct nl_sock *s, struct nlmsghdr *nlh, nl_cb_t cb, void *data,
+	    const char *what, int quiet_errno, bool *intr);
+
+/* Resolves a generic netlink family name to its id: 0, -ENOENT if the kernel
+ * does not know the family, or -errno. */
+int genl_family_id(struct nl_sock *s, const char *name, uint16_t *id);
