@@ -19,6 +19,13 @@
 #define MG_DEFAULT_WG_IF      "wg0"
 #define MG_DEFAULT_PIN_ROOT   "/sys/fs/bpf/meshgw"
 #define MG_DEFAULT_MTU        1420
+#define MG_DEFAULT_KEEPALIVE  25	/* seconds; 0 ("off") disables */
+#define MG_MIN_MTU            1280	/* IPv6 minimum: the mesh may carry IPv6 */
+#define MG_MAX_SITES          16384
+#define MG_MAX_ENDPOINTS      16	/* per site */
+#define MG_MAX_EGRESS         1024	/* per site */
+#define MG_LINE_MAX           4096	/* longer lines are an error */
+#define MG_FILE_MAX           (16u << 20)	/* bytes per configuration file */
 
 /* Where problems go. out may be NULL (count only, e.g. the fuzzer). */
 struct mg_errors {
@@ -75,6 +82,10 @@ struct mg_local {
 	char metrics[64];			/* ADDR:PORT for GET /metrics, "" = off */
 	char pin_path[PATH_MAX];		/* default /sys/fs/bpf/meshgw/<wg_if> */
 	uint32_t fwmark;			/* 0 = none */
+	/* where keys were set, for messages (0 = not set) */
+	int private_key_file_line;
+	int mesh_secret_file_line;
+	int line;				/* of the [Local] header */
 };
 
 struct mg_config {
@@ -102,3 +113,11 @@ void config_free(struct mg_config *c);
 
 const struct mg_site *mesh_find_site(const struct mg_mesh *m, const char *name);
 const char *backend_name(enum mg_backend b);
+
+/* "a.b.c.d:port", "[v6]:port" or "host.name:port". 0, or -EINVAL with *why set
+ * to a static explanation. */
+int endpoint_parse(struct mg_endpoint *ep, const char *s, const char **why);
+/* Interface names as the kernel's dev_valid_name() accepts them. */
+bool ifname_valid(const char *name);
+/* Site names: 1..MG_NAME_MAX-1 of [A-Za-z0-9_.-]. */
+bool site_name_valid(const char *name);
