@@ -1,0 +1,114 @@
+/* Maps shared by every meshgw BPF object. Each object declares them all; the
+ * loader pins them by name under PinPath so the objects (and re-runs of
+ * `meshgw up`) share one copy and counters survive program reloads. */
+#pragma once
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "meshgw_bpf.h"
+#include "meshgw_probe.h"
+
+/* Remote (and own) egress ranges and mesh addresses -> peer index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, MG_MAX_ROUTES);
+	__type(key, struct mg_lpm_key);
+	__type(value, struct mg_route);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_routes SEC(".maps");
+
+/* Per-peer packet/byte/drop counters, per CPU; userspace sums. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MG_MAX_PEERS);
+	__type(key, __u32);
+	__type(value, struct mg_peer_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_peer_stats SEC(".maps");
+
+/* Peer index -> site name, so a bpftool dump is readable without meshgw. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MG_MAX_PEERS);
+	__type(key, __u32);
+	__type(value, struct mg_peer_info);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_peer_info SEC(".maps");
+
+/* Totals per program verdict (enum mg_stat), per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MG_STAT__MAX);
+	__type(key, __u32);
+	__type(value, struct mg_counter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_stats SEC(".maps");
+
+/* UDP to our WireGuard port per source address; LRU: sources are untrusted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MG_MAX_ENDPOINTS);
+	__type(key, struct mg_ep_key);
+	__type(value, struct mg_ep_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_ep_stats SEC(".maps");
+
+/* Endpoint addresses of mesh sites (filled by userspace) -> peer index: only
+ * these get probe replies. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MG_MAX_KNOWN_EPS);
+	__type(key, struct mg_ep_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_known_eps SEC(".maps");
+
+/* Probe replies received, per (source address, source port). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MG_MAX_ENDPOINTS);
+	__type(key, struct mg_probe_key);
+	__type(value, struct mg_probe_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_probes SEC(".maps");
+
+/* The mesh tag probes must carry (one entry, written by userspace). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mg_tag);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_mesh_tag SEC(".maps");
+
+static __always_inline void stat_add(__u32 idx, __u64 bytes)
+{
+	struct mg_counter *c = bpf_map_lookup_elem(&mg_stats, &idx);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+static __always_inline struct mg_peer_stats *peer_stats(__u32 peer)
+{
+	return bpf_map_lookup_elem(&mg_peer_stats, &peer);
+}
+
+/* LPM lookup of a 16-byte (mapped) address at full length. */
+static __always_inline struct mg_route *route_lookup(const __u8 *addr16)
+{
+	struct mg_lpm_key k = { .prefixlen = 128 };
+
+	__builtin_memcpy(k.addr, addr16, 16);
+	return bpf_map_lookup_elem(&mg_routes, &k);
+}
+
+static __always_inline void v4_mapped(__u8 out[16], __be32 a)
+{
+	__builtin_memset(out, 0, 10);
+	out[10] = 0xff;
+	out[11] = 0xff;
+	__builtin_memcpy(out + 12, &a, 4);
+}

@@ -1,0 +1,23 @@
+/* Protocol constants that vmlinux.h (types only, no macros) does not carry. */
+#pragma once
+
+#define MG_AF_INET	2
+#define MG_AF_INET6	10
+#define ETH_P_IP	0x0800
+#define ETH_P_IPV6	0x86DD
+#define ETH_P_8021Q	0x8100
+#define ETH_P_8021AD	0x88A8
+#define ETH_HLEN	14
+#define NEXTHDR_HOP	0
+#define NEXTHDR_FRAGMENT 44
+#define IP_MF		0x2000
+#define IP_OFFSET	0x1FFF
+#define TC_ACT_OK	0
+#define TC_ACT_SHOT	2
+#define TC_ACT_REDIRECT	7
+#define MG_PROBE_TTL	64
+
+struct mg_vlan {
+	__be16 tci;
+	__be16 proto;
+};

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/* TC on the WireGuard device. The device is layer 3: packets start at the IP
+ * header (l3_off = 0; the unit tests, whose test runs always carry an Ethernet
+ * header, set 14). Family comes from the version nibble, not skb->protocol.
+ *   egress:  count cleartext tx per peer (LPM on destination)
+ *   ingress: count decrypted rx per peer (LPM on source) and deliver packets for
+ *            this site's own ranges to the LAN with bpf_redirect_neigh. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "lib/net.h"
+#include "lib/maps.h"
+
+volatile const __u32 lan_ifindex = 0;	/* LAN NIC for redirect_neigh; 0 = off */
+volatile const __u32 l3_off = 0;	/* bytes before the IP header */
+
+/* Finds src and dst as 16-byte (mapped) addresses. 0, or -1 when not IP. */
+static __always_inline int addrs(struct __sk_buff *skb, __u8 src[16], __u8 dst[16])
+{
+	__u32 off = l3_off & 0xff;
+	void *data, *end;
+	__u8 *v;
+
+	if (bpf_skb_pull_data(skb, off + sizeof(struct ipv6hdr)) &&
+	    bpf_skb_pull_data(skb, off + sizeof(struct iphdr)))
+		return -1;
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	v = data + off;
+	if ((void *)(v + 1) > end)
+		return -1;
+	if ((*v >> 4) == 4) {
+		struct iphdr *ip = (void *)v;
+
+		if ((void *)(ip + 1) > end)
+			return -1;
+		v4_mapped(src, ip->saddr);
+		v4_mapped(dst, ip->daddr);
+		return 0;
+	}
+	if ((*v >> 4) == 6) {
+		struct ipv6hdr *ip6 = (void *)v;
+
+		if ((void *)(ip6 + 1) > end)
+			return -1;
+		__builtin_memcpy(src, &ip6->saddr, 16);
+		__builtin_memcpy(dst, &ip6->daddr, 16);
+		return 0;
+	}
+	return -1;
+}
+
+SEC("tc")
+int mg_tc_wg_egress(struct __sk_buff *skb)
+{
+	__u8 src[16], dst[16];
+	struct mg_route *r;
+	struct mg_peer_stats *ps;
+
+	if (addrs(skb, src, dst))
+		goto ok;
+	r = route_lookup(dst);
+	if (!r || r->kind != MG_ROUTE_REMOTE)
+		goto ok;
+	ps = peer_stats(r->peer);
+	if (ps) {
+		ps->tx_packets++;
+		ps->tx_bytes += skb->len;
+	}
+	stat_add(MG_STAT_TC_WG_TX, skb->len);
+	return TC_ACT_OK;
+ok:
+	stat_add(MG_STAT_TC_WG_OK, skb->len);
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int mg_tc_wg_ingress(struct __sk_buff *skb)
+{
+	__u8 src[16], dst[16];
+	struct mg_route *r;
+	struct mg_peer_stats *ps = NULL;
+	__u32 len = skb->len;
+
+	if (addrs(skb, src, dst))
+		goto ok;
+	r = route_lookup(src);
+	if (r && r->kind == MG_ROUTE_REMOTE) {
+		ps = peer_stats(r->peer);
+		if (ps) {
+			ps->rx_packets++;
+			ps->rx_bytes += len;
+		}
+		stat_add(MG_STAT_TC_WG_RX, len);
+	}
+	r = route_lookup(dst);
+	if (r && r->kind == MG_ROUTE_SELF && lan_ifindex) {
+		long rc = bpf_redirect_neigh(lan_ifindex, NULL, 0, 0);
+
+		if (rc == TC_ACT_REDIRECT) {
+			stat_add(MG_STAT_TC_WG_RX_REDIRECT, len);
+			return rc;
+		}
+		if (ps)
+			ps->drops[MG_DROP_REDIRECT]++;
+	}
+	if (ps)
+		return TC_ACT_OK;
+ok:
+	stat_add(MG_STAT_TC_WG_OK, len);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/* XDP on the gateway's LAN NIC (and uplink NIC of a two-armed gateway).
+ *
+ *   mesh-bound (dst in a remote range)  -> count per peer, XDP_PASS (tc_lan steers it)
+ *   UDP to our WireGuard port           -> count per source address, XDP_PASS;
+ *                                          meshgw probe requests answered (XDP_TX) or dropped
+ *   UDP probe reply to the probe port   -> recorded in mg_probes, XDP_DROP
+ *   anything else forwarded             -> bpf_fib_lookup fast path (XDP_TX / XDP_REDIRECT),
+ *                                          whatever it cannot finish goes to the kernel
+ * Verdict totals in mg_stats. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "lib/net.h"
+#include "lib/csum.h"
+#include "lib/maps.h"
+
+/* Runtime settings, written by the loader before load (host byte order; 0 = off). */
+volatile const __u16 wg_port = 0;	/* our WireGuard listen port */
+volatile const __u16 probe_port = 0;	/* the daemon's probe socket port */
+
+static __always_inline int verdict(int act, __u32 stat, __u64 len)
+{
+	stat_add(stat, len);
+	return act;
+}
+
+static __always_inline bool tag_ok(const struct mg_probe *p)
+{
+	__u32 zero = 0;
+	struct mg_tag *t = bpf_map_lookup_elem(&mg_mesh_tag, &zero);
+	__u64 a[2], b[2];
+
+	if (!t)
+		return false;
+	__builtin_memcpy(a, p->tag, 16);
+	__builtin_memcpy(b, t->tag, 16);
+	/* An all-zero tag means "not configured": answer nobody. */
+	if (!(b[0] | b[1]))
+		return false;
+	return a[0] == b[0] && a[1] == b[1];
+}
+
+static __always_inline void ep_count(const __u8 *src16, __u8 family, __u16 sport, __u64 len)
+{
+	struct mg_ep_key k = { .family = family };
+	struct mg_ep_stats *s;
+	__u64 now = bpf_ktime_get_ns();
+
+	__builtin_memcpy(k.addr, src16, 16);
+	s = bpf_map_lookup_elem(&mg_ep_stats, &k);
+	if (!s) {
+		struct mg_ep_stats init = {
+			.packets = 1, .bytes = len, .last_seen_ns = now, .last_sport = sport,
+		};
+
+		if (!bpf_map_update_elem(&mg_ep_stats, &k, &init, BPF_NOEXIST))
+			return;
+		s = bpf_map_lookup_elem(&mg_ep_stats, &k);	/* lost a race: add to it */
+		if (!s)
+			return;
+	}
+	__sync_fetch_and_add(&s->packets, 1);
+	__sync_fetch_and_add(&s->bytes, len);
+	s->last_seen_ns = now;
+	s->last_sport = sport;
+}
+
+static __always_inline void probe_record(const __u8 *src16, __u8 family, __u16 sport,
+					 const struct mg_probe *p)
+{
+	struct mg_probe_key k = { .family = family, .port = sport };
+	struct mg_probe_stats *s;
+	__u64 now = bpf_ktime_get_ns();
+	__u64 tx = p->tx_ns;
+	__u64 rtt = tx && tx <= now ? now - tx : 0;
+	__u32 seq = p->seq;
+
+	__builtin_memcpy(k.addr, src16, 16);
+	s = bpf_map_lookup_elem(&mg_probes, &k);
+	if (!s) {
+		struct mg_probe_stats init = {
+			.replies = 1, .last_seq = seq, .last_rx_ns = now, .last_rtt_ns = rtt,
+		};
+
+		bpf_map_update_elem(&mg_probes, &k, &init, BPF_ANY);
+		return;
+	}
+	__sync_fetch_and_add(&s->replies, 1);
+	s->last_seq = seq;
+	s->last_rx_ns = now;
+	s->last_rtt_ns = rtt;
+}
+
+static __always_inline bool known_endpoint(const __u8 *src16, __u8 family)
+{
+	struct mg_ep_key k = { .family = family };
+
+	__builtin_memcpy(k.addr, src16, 16);
+	return bpf_map_lookup_elem(&mg_known_eps, &k) != NULL;
+}
+
+static __always_inline void swap_macs(struct ethhdr *eth)
+{
+	__u8 tmp[6];
+
+	__builtin_memcpy(tmp, eth->h_source, 6);
+	__builtin_memcpy(eth->h_source, eth->h_dest, 6);
+	__builtin_memcpy(eth->h_dest, tmp, 6);
+}
+
+/* Turns a validated request into its reply in place: ports swapped and the magic
+ * changed (the caller swaps addresses). Swaps keep the UDP checksum (its sum is
+ * order independent); only the magic word needs an incremental update. */
+static __always_inline void probe_to_reply(struct udphdr *udp, struct mg_probe *p, bool v4)
+{
+	__be16 port = udp->source;
+	__u32 old = p->magic, new = MG_PROBE_REPLY;
+
+	udp->source = udp->dest;
+	udp->dest = port;
+	p->magic = new;
+	if (v4 && !udp->check)
+		return;		/* IPv4 without UDP checksum stays without */
+	udp->check = csum_replace4(udp->check, old, new);
+	if (!udp->check)
+		udp->check = 0xffff;
+}
+
+/* UDP aimed at us. Returns -1 when the caller should go on (not ours). */
+static __always_inline int udp_local(struct xdp_md *ctx, struct ethhdr *eth, struct udphdr *udp,
+				     const __u8 *src16, __u8 family, void *l3, __u64 len)
+{
+	void *end = (void *)(long)ctx->data_end;
+	struct mg_probe *p = (void *)(udp + 1);
+	__u16 dport = bpf_ntohs(udp->dest), sport = bpf_ntohs(udp->source);
+	__u16 ulen = bpf_ntohs(udp->len);
+	bool is_probe_len = ulen == sizeof(*udp) + sizeof(*p);
+
+	if (wg_port && dport == wg_port) {
+		/* A probe request overlays WireGuard's message type with its magic. */
+		if ((void *)&p->seq <= end && p->magic == MG_PROBE_REQUEST) {
+			if (!is_probe_len || (void *)(p + 1) > end || !tag_ok(p) ||
+			    !known_endpoint(src16, family))
+				return verdict(XDP_DROP, MG_STAT_XDP_PROBE_BAD, len);
+			swap_macs(eth);
+			if (family == MG_AF_INET) {
+				struct iphdr *ip = l3;
+				__be32 a = ip->saddr;
+				__u16 oldw = *(__u16 *)&ip->ttl, neww;
+
+				ip->saddr = ip->daddr;
+				ip->daddr = a;
+				ip->ttl = MG_PROBE_TTL;
+				neww = *(__u16 *)&ip->ttl;
+				ip->check = csum_replace2(ip->check, oldw, neww);
+				probe_to_reply(udp, p, true);
+			} else {
+				struct ipv6hdr *ip6 = l3;
+				struct in6_addr a = ip6->saddr;
+
+				ip6->saddr = ip6->daddr;
+				ip6->daddr = a;
+				ip6->hop_limit = MG_PROBE_TTL;
+				probe_to_reply(udp, p, false);
+			}
+			return verdict(XDP_TX, MG_STAT_XDP_PROBE_ANSWERED, len);
+		}
+		ep_count(src16, family, sport, len);
+		return verdict(XDP_PASS, MG_STAT_XDP_WG, len);
+	}
+	if (probe_port && dport == probe_port && is_probe_len && (void *)(p + 1) <= end &&
+	    p->magic == MG_PROBE_REPLY && tag_ok(p)) {
+		probe_record(src16, family, sport, p);
+		return verdict(XDP_DROP, MG_STAT_XDP_PROBE_REPLY, len);
+	}
+	return -1;
+}
+
+static __always_inline int mesh_bound(const struct mg_route *r, __u64 len)
+{
+	struct mg_peer_stats *ps = peer_stats(r->peer);
+
+	if (ps) {
+		ps->lan_packets++;
+		ps->lan_bytes += len;
+	}
+	return verdict(XDP_PASS, MG_STAT_XDP_MESH, len);
+}
+
+/* Fills the MACs from a successful lookup and sends the frame on its way. */
+static __always_inline int fib_xmit(struct xdp_md *ctx, struct ethhdr *eth,
+				    const struct bpf_fib_lookup *fib, __u64 len)
+{
+	__builtin_memcpy(eth->h_dest, fib->dmac, 6);
+	__builtin_memcpy(eth->h_source, fib->smac, 6);
+	if (fib->ifindex == ctx->ingress_ifindex)
+		return verdict(XDP_TX, MG_STAT_XDP_FWD_TX, len);
+	stat_add(MG_STAT_XDP_FWD_REDIRECT, len);
+	return bpf_redirect(fib->ifindex, 0);
+}
+
+static __always_inline int fib_fail(int rc, __u64 len)
+{
+	/* NOT_FWDED: for the gateway itself (local, broadcast). The rest (no
+	 * neighbour, MTU, unreachable, forwarding off) the kernel finishes. */
+	if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)
+		return verdict(XDP_PASS, MG_STAT_XDP_PASS, len);
+	return verdict(XDP_PASS, MG_STAT_XDP_SLOW, len);
+}
+
+static __always_inline int handle_v4(struct xdp_md *ctx, __u32 off, bool vlan)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u64 len = end - data;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = data + off;
+	struct bpf_fib_lookup fib = {};
+	struct mg_route *r;
+	__u8 src16[16], dst16[16];
+	__u32 ihl, tot;
+	bool frag;
+	int rc;
+
+	if ((void *)(ip + 1) > end)
+		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
+	ihl = ip->ihl * 4;
+	tot = bpf_ntohs(ip->tot_len);
+	if (ip->version != 4 || ihl < sizeof(*ip) || tot < ihl || data + off + tot > end)
+		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
+	v4_mapped(dst16, ip->daddr);
+	r = route_lookup(dst16);
+	if (r && r->kind == MG_ROUTE_REMOTE)
+		return mesh_bound(r, len);
+
+	frag = ip->frag_off & bpf_htons(IP_MF | IP_OFFSET);
+	if (ip->protocol == IPPROTO_UDP && !frag) {
+		struct udphdr *udp = (void *)ip + (ihl & 0x3c);
+
+		if ((void *)(udp + 1) <= end && bpf_ntohs(udp->len) >= sizeof(*udp) &&
+		    bpf_ntohs(udp->len) <= tot - ihl) {
+			v4_mapped(src16, ip->saddr);
+			rc = udp_local(ctx, eth, udp, src16, MG_AF_INET, ip, len);
+			if (rc >= 0)
+				return rc;
+		}
+	}
+
+	if (eth->h_dest[0] & 1)		/* multicast/broadcast: not routed */
+		return verdict(XDP_PASS, MG_STAT_XDP_PASS, len);
+	/* The fast path handles the plain case only; VLAN sub-interfaces route via
+	 * another ifindex that XDP cannot redirect to. */
+	if (vlan || ihl != sizeof(*ip) || frag || ip->ttl <= 1)
+		return verdict(XDP_PASS, MG_STAT_XDP_SLOW, len);
+
+	fib.family = MG_AF_INET;
+	fib.tos = ip->tos;
+	fib.l4_protocol = ip->protocol;
+	fib.tot_len = tot;		/* lets the helper check the egress MTU */
+	fib.ipv4_src = ip->saddr;
+	fib.ipv4_dst = ip->daddr;
+	fib.ifindex = ctx->ingress_ifindex;
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return fib_fail(rc, len);
+
+	/* Packet pointers are not trusted across the helper call: re-derive. */
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	ip = data + off;
+	if ((void *)(ip + 1) > end)
+		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
+	{
+		__u16 oldw = *(__u16 *)&ip->ttl, neww;
+
+		ip->ttl--;
+		neww = *(__u16 *)&ip->ttl;
+		ip->check = csum_replace2(ip->check, oldw, neww);
+	}
+	return fib_xmit(ctx, eth, &fib, len);
+}
+
+static __always_inline int handle_v6(struct xdp_md *ctx, __u32 off, bool vlan)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u64 len = end - data;
+	struct ethhdr *eth = data;
+	struct ipv6hdr *ip6 = data + off;
+	struct bpf_fib_lookup fib = {};
+	struct mg_route *r;
+	__u32 plen;
+	__u8 nh;
+	int rc;
+
+	if ((void *)(ip6 + 1) > end)
+		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
+	plen = bpf_ntohs(ip6->payload_len);
+	if (ip6->version != 6 || (void *)(ip6 + 1) + plen > end)
+		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
+	r = route_lookup(ip6->daddr.in6_u.u6_addr8);
+	if (r && r->kind == MG_ROUTE_REMOTE)
+		return mesh_bound(r, len);
+
+	nh = ip6->nexthdr;
+	if (nh == IPPROTO_UDP) {
+		struct udphdr *udp = (void *)(ip6 + 1);
+
+		if ((void *)(udp + 1) <= end && bpf_ntohs(udp->len) >= sizeof(*udp) &&
+		    bpf_ntohs(udp->len) <= plen) {
+			__u8 src16[16];
+
+			__builtin_memcpy(src16, ip6->saddr.in6_u.u6_addr8, 16);
+			rc = udp_local(ctx, eth, udp, src16, MG_AF_INET6, ip6, len);
+			if (rc >= 0)
+				return rc;
+		}
+	}
+
+	if (eth->h_dest[0] & 1 || ip6->daddr.in6_u.u6_addr8[0] == 0xff)
+		return verdict(XDP_PASS, MG_STAT_XDP_PASS, len);
+	/* Hop-by-hop options must be seen by every router; fragments and link-local
+	 * addresses are the kernel's business. */
+	if (vlan || nh == NEXTHDR_HOP || nh == NEXTHDR_FRAGMENT || ip6->hop_limit <= 1 ||
+	    (ip6->saddr.in6_u.u6_addr8[0] == 0xfe && (ip6->saddr.in6_u.u6_addr8[1] & 0xc0) == 0x80) ||
+	    (ip6->daddr.in6_u.u6_addr8[0] == 0xfe && (ip6->daddr.in6_u.u6_addr8[1] & 0xc0) == 0x80))
+		return verdict(XDP_PASS, MG_STAT_XDP_SLOW, len);
+
+	fib.family = MG_AF_INET6;
+	fib.flowinfo = *(__be32 *)ip6 & bpf_htonl(0x0FFFFFFF);
+	fib.l4_protocol = nh;
+	fib.tot_len = sizeof(*ip6) + plen;
+	__builtin_memcpy(fib.ipv6_src, &ip6->saddr, 16);
+	__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, 16);
+	fib.ifindex = ctx->ingress_ifindex;
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return fib_fail(rc, len);
+
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	ip6 = data + off;
+	if ((void *)(ip6 + 1) > end)
+		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
+	ip6->hop_limit--;
+	return fib_xmit(ctx, eth, &fib, len);
+}
+
+SEC("xdp")
+int mg_xdp_lan(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	__u32 off = sizeof(*eth);
+	bool vlan = false;
+	__be16 proto;
+
+	if ((void *)(eth + 1) > end)
+		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, end - data);
+	proto = eth->h_proto;
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+		struct mg_vlan *vh = data + off;
+
+		if ((void *)(vh + 1) > end)
+			return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, end - data);
+		proto = vh->proto;
+		off += sizeof(*vh);
+		vlan = true;
+	}
+	if (proto == bpf_htons(ETH_P_IP))
+		return handle_v4(ctx, off, vlan);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return handle_v6(ctx, off, vlan);
+	return verdict(XDP_PASS, MG_STAT_XDP_PASS, end - data);
+}
+
+char LICENSE[] SEC("license") = "GPL";	/* bpf_fib_lookup is GPL-only */

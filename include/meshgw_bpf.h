@@ -1,0 +1,139 @@
+/* Map keys, values and counter enums shared by the BPF programs (bpf/) and the
+ * loader (user/dataplane.c). Fixed-width types only, explicit padding, sizes
+ * asserted: both compilers must agree on every byte. */
+#pragma once
+#ifdef __bpf__
+#include "vmlinux.h"
+#else
+#include <linux/types.h>
+#endif
+
+#define MG_MAX_PEERS     16384		/* = MG_MAX_SITES: peer index = slot in mg_peer_info */
+#define MG_MAX_ROUTES    262144		/* LPM entries (addresses + egress ranges) */
+#define MG_MAX_ENDPOINTS 4096		/* distinct source addresses tracked (LRU) */
+#define MG_MAX_KNOWN_EPS 65536		/* addresses allowed to get probe replies */
+#define MG_PEER_NAME_LEN 32		/* = MG_NAME_MAX */
+
+/* LPM trie key: IPv4 stored as ::ffff:a.b.c.d with prefixlen 96 + N, so one trie
+ * serves both families. */
+struct mg_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+_Static_assert(sizeof(struct mg_lpm_key) == 20, "mg_lpm_key");
+
+enum mg_route_kind {
+	MG_ROUTE_REMOTE = 1,	/* another site's address or egress range: into the tunnel */
+	MG_ROUTE_SELF = 2,	/* this site's own address or egress range: deliver locally */
+};
+
+struct mg_route {
+	__u32 peer;		/* index into mg_peer_info / mg_peer_stats */
+	__u32 kind;		/* enum mg_route_kind */
+};
+_Static_assert(sizeof(struct mg_route) == 8, "mg_route");
+
+/* Why a packet of a given peer was dropped or not delivered. */
+enum mg_drop_reason {
+	MG_DROP_REDIRECT = 0,	/* bpf_redirect* refused (no device) */
+	MG_DROP_MALFORMED,	/* headers did not parse */
+	MG_DROP__MAX = 4,	/* room to grow without changing the value size */
+};
+
+/* Per-peer counters (per-CPU array indexed by peer). rx/tx are measured on the
+ * WireGuard device (decrypted in / cleartext out); lan_* is what XDP saw leave the
+ * LAN toward that peer. */
+struct mg_peer_stats {
+	__u64 rx_packets;
+	__u64 rx_bytes;
+	__u64 tx_packets;
+	__u64 tx_bytes;
+	__u64 lan_packets;
+	__u64 lan_bytes;
+	__u64 drops[MG_DROP__MAX];
+};
+_Static_assert(sizeof(struct mg_peer_stats) == 80, "mg_peer_stats");
+
+struct mg_peer_info {
+	char name[MG_PEER_NAME_LEN];	/* site name, NUL-padded; "" = free slot */
+};
+_Static_assert(sizeof(struct mg_peer_info) == 32, "mg_peer_info");
+
+/* Totals per program verdict (per-CPU array indexed by this enum). */
+enum mg_stat {
+	MG_STAT_XDP_PASS = 0,		/* nothing for us: to the kernel */
+	MG_STAT_XDP_MESH,		/* mesh-bound: passed on to tc_lan */
+	MG_STAT_XDP_WG,			/* UDP to our WireGuard port: counted, passed */
+	MG_STAT_XDP_FWD_TX,		/* fast path, same interface (XDP_TX) */
+	MG_STAT_XDP_FWD_REDIRECT,	/* fast path, other interface (XDP_REDIRECT) */
+	MG_STAT_XDP_SLOW,		/* forwardable but left to the kernel (neigh, MTU, TTL...) */
+	MG_STAT_XDP_MALFORMED,		/* did not parse: passed to the kernel to judge */
+	MG_STAT_XDP_PROBE_ANSWERED,	/* probe request turned into a reply (XDP_TX) */
+	MG_STAT_XDP_PROBE_BAD,		/* probe request refused (tag/source/size): XDP_DROP */
+	MG_STAT_XDP_PROBE_REPLY,	/* probe reply recorded: XDP_DROP */
+	MG_STAT_TC_LAN_REDIRECT,	/* tc_lan: mesh-bound, redirected into the wg device */
+	MG_STAT_TC_LAN_OK,		/* tc_lan: not ours */
+	MG_STAT_TC_WG_TX,		/* tc_wg egress: counted for a peer */
+	MG_STAT_TC_WG_RX,		/* tc_wg ingress: counted for a peer */
+	MG_STAT_TC_WG_RX_REDIRECT,	/* tc_wg ingress: delivered to the LAN by redirect_neigh */
+	MG_STAT_TC_WG_OK,		/* tc_wg: not matched, left to the stack */
+	MG_STAT__MAX,
+};
+
+struct mg_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+_Static_assert(sizeof(struct mg_counter) == 16, "mg_counter");
+
+/* An endpoint address (no port: NAT may change it). */
+struct mg_ep_key {
+	__u8 addr[16];		/* IPv4 as ::ffff:a.b.c.d */
+	__u8 family;		/* AF_INET (2) or AF_INET6 (10) */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct mg_ep_key) == 20, "mg_ep_key");
+
+/* UDP to our WireGuard port, per source address. */
+struct mg_ep_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 last_seen_ns;	/* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u16 last_sport;	/* host order */
+	__u8 pad[6];
+};
+_Static_assert(sizeof(struct mg_ep_stats) == 32, "mg_ep_stats");
+
+/* Probe replies, per (source address, source port). */
+struct mg_probe_key {
+	__u8 addr[16];
+	__u8 family;
+	__u8 pad;
+	__u16 port;		/* host order */
+};
+_Static_assert(sizeof(struct mg_probe_key) == 20, "mg_probe_key");
+
+struct mg_probe_stats {
+	__u64 replies;
+	__u32 last_seq;
+	__u32 pad;
+	__u64 last_rx_ns;
+	__u64 last_rtt_ns;
+};
+_Static_assert(sizeof(struct mg_probe_stats) == 32, "mg_probe_stats");
+
+/* The single entry of mg_mesh_tag. */
+struct mg_tag {
+	__u8 tag[16];		/* = MG_PROBE_TAG_LEN */
+};
+_Static_assert(sizeof(struct mg_tag) == 16, "mg_tag");
+
+/* Names the maps are pinned under (PinPath/NAME). */
+#define MG_MAP_ROUTES      "mg_routes"
+#define MG_MAP_PEER_STATS  "mg_peer_stats"
+#define MG_MAP_PEER_INFO   "mg_peer_info"
+#define MG_MAP_STATS       "mg_stats"
+#define MG_MAP_EP_STATS    "mg_ep_stats"
+#define MG_MAP_KNOWN_EPS   "mg_known_eps"
+#define MG_MAP_PROBES      "mg_probes"
+#define MG_MAP_MESH_TAG    "mg_mesh_tag"
