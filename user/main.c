@@ -15,6 +15,8 @@ static const struct {
 	{ "pubkey", cmd_pubkey, "", "Reads a private key from stdin and writes its public key" },
 	{ "genpsk", cmd_genpsk, "", "Generates a new preshared key (or mesh secret)" },
 	{ "check", cmd_check, "[-c MESH] [-l LOCAL]", "Validates the configuration, listing every problem" },
+	{ "up", cmd_up, "[-c MESH] [-l LOCAL]", "Brings the gateway to the configured state (idempotent)" },
+	{ "down", cmd_down, "[-c MESH] [-l LOCAL]", "Removes exactly what up created" },
 };
 
 static void usage(FILE *f)
