@@ -1,0 +1,92 @@
+#!/bin/bash
+# meshgw check on files: the example meshes pass (exit 0); broken files, a missing
+# file and a private key readable by others fail (exit 1) with file:line on stderr.
+set -eu
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+MESHGW=${MESHGW:-$SRC/build/meshgw}
+TMP=$(mktemp -d /tmp/meshgw-check.$$.XXXXXX)
+cleanup() { rm -rf "$TMP"; }
+trap cleanup EXIT
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; sed 's/^/#   /' "$TMP/err" "$TMP/out"; }
+
+# check NAME WANT_RC [GREP_STDERR...]: runs "$MESHGW check" with $ARGS
+check() {
+	local name=$1 want=$2 rc=0 pat
+	shift 2
+	"$MESHGW" check $ARGS >"$TMP/out" 2>"$TMP/err" || rc=$?
+	if [ "$rc" != "$want" ]; then
+		not_ok "$name (exit $rc, want $want)"
+		return
+	fi
+	for pat in "$@"; do
+		if ! grep -qF -- "$pat" "$TMP/err"; then
+			not_ok "$name: stderr lacks '$pat'"
+			return
+		fi
+	done
+	ok "$name"
+}
+
+cp -r "$SRC/examples/three-sites" "$SRC/examples/two-sites" "$TMP/"
+chmod 600 "$TMP"/*/*.key
+
+for s in site1 site2 site3; do
+	ARGS="-c $TMP/three-sites/mesh.conf -l $TMP/three-sites/$s.local.conf"
+	check "three-site example passes for $s" 0
+done
+for s in london madrid; do
+	ARGS="-c $TMP/two-sites/mesh.conf -l $TMP/two-sites/$s.local.conf"
+	check "London/Madrid example passes for $s" 0
+done
+grep -q "OK: site madrid, 2 sites" "$TMP/out" && ok "success is reported on stdout" ||
+	not_ok "success is reported on stdout"
+
+# Three edits, five problems (the /16 covers two sites' ranges and the mesh): all listed, each with file:line, conflicts naming both.
+M=$TMP/bad-mesh.conf
+sed -e 's|^Egress = 192.168.2.0/24|Egress = 192.168.0.0/16|' \
+    -e 's|^ListenPort = 55555|ListenPort = 555555|' \
+    -e 's|^Address = 192.168.254.3|Address = 192.168.253.3|' \
+    "$TMP/three-sites/mesh.conf" >"$M"
+line_of() { grep -n -- "$1" "$M" | head -1 | cut -d: -f1; }
+ARGS="-c $M -l $TMP/three-sites/site1.local.conf"
+check "broken mesh: exit 1, every problem listed" 1 \
+	"$M:$(line_of '^ListenPort'): ListenPort '555555' is not a port (1 to 65535)" \
+	"$M:$(line_of '^Address = 192.168.253.3'): Address 192.168.253.3 of site site3 is outside the mesh Network 192.168.254.0/24 ($M:$(line_of '^Network'))" \
+	"$M:$(line_of '^Egress = 192.168.0.0/16'): Egress 192.168.0.0/16 of site site3 overlaps Egress 192.168.0.0/24 of site site1 ($M:$(line_of '^Egress = 192.168.0.0/24'))" \
+	"$M:$(line_of '^Egress = 192.168.0.0/16'): Egress 192.168.0.0/16 of site site3 overlaps Egress 192.168.1.0/24 of site site2 ($M:$(line_of '^Egress = 192.168.1.0/24'))" \
+	"$M:$(line_of '^Egress = 192.168.0.0/16'): Egress 192.168.0.0/16 of site site3 overlaps the mesh Network 192.168.254.0/24 ($M:$(line_of '^Network'))" \
+	"meshgw: 5 problems found"
+grep -q . "$TMP/out" && not_ok "nothing on stdout on failure" || ok "nothing on stdout on failure"
+
+# The local file names a site the mesh lacks, and an unknown key.
+L=$TMP/bad.local.conf
+printf '[Local]\nSite = site9\nPrivateKeyFile = three-sites/site1-EXAMPLE.key\nLanInterface = eth0\nFoo = bar\n' >"$L"
+ARGS="-c $TMP/three-sites/mesh.conf -l $L"
+check "local site not in the mesh file" 1 \
+	"$L:2: Site site9 is not a [Site] of the mesh file $TMP/three-sites/mesh.conf" \
+	"$L:5: unknown key 'Foo' in [Local]" "meshgw: 2 problems found"
+
+ARGS="-c $TMP/nonexistent.conf -l $TMP/three-sites/site1.local.conf"
+check "missing mesh file" 1 "$TMP/nonexistent.conf: cannot open: No such file or directory"
+
+chmod 644 "$TMP/three-sites/site1-EXAMPLE.key"
+ARGS="-c $TMP/three-sites/mesh.conf -l $TMP/three-sites/site1.local.conf"
+check "private key file with mode 0644 refused, with the fix" 1 \
+	"$TMP/three-sites/site1.local.conf:5: PrivateKeyFile:" \
+	"key file is accessible by group or others (mode 0644); fix with: chmod 600 $TMP/three-sites/site1-EXAMPLE.key"
+chmod 600 "$TMP/three-sites/site1-EXAMPLE.key"
+
+# Not a text file: reported, not a crash.
+head -c 3000 /dev/urandom >"$TMP/binary.conf"
+ARGS="-c $TMP/binary.conf -l $TMP/three-sites/site1.local.conf"
+check "binary file: exit 1 with problems listed" 1 "$TMP/binary.conf:"
+
+ARGS="--bogus"
+check "bad option: exit 1 with usage" 1 "Usage: meshgw check"
+
+echo "1..$n"
+exit $failed
