@@ -12,6 +12,6 @@ struct {
 	__type(key, struct mg_site_key);
 	__type(value, struct mg_peer_state);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} failover_state SEC(".maps");
+} mg_failover SEC(".maps");
 
 char LICENSE[] SEC("license") = "GPL";

@@ -12,7 +12,7 @@
 #include <bpf/libbpf.h>
 #include "fo_state.h"
 #include "log.h"
-#include "failover_state.skel.h"
+#include "mg_failover.skel.h"
 
 _Static_assert(FO_REASON__COUNT <= MG_FAILOVER_REASONS, "reasons fit the map record");
 _Static_assert(FO_MAX_ENDPOINTS <= MG_STATE_MAX_ENDPOINTS, "endpoints fit the map record");
@@ -49,23 +49,23 @@ int bpffs_prepare(const char *dir)
 int fo_state_create(const char *pin_path)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_path);
-	struct failover_state_bpf *skel;
+	struct mg_failover_bpf *skel;
 	int fd, err;
 
 	err = bpffs_prepare(pin_path);
 	if (err)
 		return err;
-	skel = failover_state_bpf__open_opts(&opts);
+	skel = mg_failover_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
-	err = failover_state_bpf__load(skel);	/* pins, or reuses the existing pin */
+	err = mg_failover_bpf__load(skel);	/* pins, or reuses the existing pin */
 	if (err) {
 		pr_err("cannot create the failover state map in %s: %s", pin_path, strerror(-err));
-		failover_state_bpf__destroy(skel);
+		mg_failover_bpf__destroy(skel);
 		return err;
 	}
-	fd = dup(bpf_map__fd(skel->maps.failover_state));
-	failover_state_bpf__destroy(skel);	/* the pin keeps the map */
+	fd = dup(bpf_map__fd(skel->maps.mg_failover));
+	mg_failover_bpf__destroy(skel);	/* the pin keeps the map */
 	return fd < 0 ? -errno : fd;
 }
 
@@ -74,7 +74,7 @@ int fo_state_open(const char *pin_path)
 	char path[PATH_MAX];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/failover_state", pin_path);
+	snprintf(path, sizeof(path), "%s/mg_failover", pin_path);
 	fd = bpf_obj_get(path);
 	return fd < 0 ? -errno : fd;
 }

@@ -1,4 +1,4 @@
-/* The pinned failover_state map (include/meshgw_state.h): written by the daemon,
+/* The pinned mg_failover map (include/meshgw_state.h): written by the daemon,
  * read by show and metrics. */
 #pragma once
 #include <stdbool.h>
@@ -6,7 +6,7 @@
 #include "failover.h"
 #include "meshgw_state.h"
 
-/* Creates (or adopts) <pin_path>/failover_state. fd or -errno. */
+/* Creates (or adopts) <pin_path>/mg_failover. fd or -errno. */
 int fo_state_create(const char *pin_path);
 /* Opens an existing pin read-only. fd, or -ENOENT when the daemon never ran. */
 int fo_state_open(const char *pin_path);

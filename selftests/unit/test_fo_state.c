@@ -1,4 +1,4 @@
-/* The pinned failover_state map: create, adopt, write, read back, and the same
+/* The pinned mg_failover map: create, adopt, write, read back, and the same
  * record through bpftool (named fields). Needs root (BPF). */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,7 +49,7 @@ int main(void)
 	is_int(st.endpoints[1].rtt_ns, 1234, "endpoint 1 rtt");
 	ok(fo_state_read(fd2, "nosuch", &st) == -ENOENT, "unknown site: ENOENT");
 
-	snprintf(cmd, sizeof(cmd), "bpftool map dump pinned %s/failover_state 2>&1", pin);
+	snprintf(cmd, sizeof(cmd), "bpftool map dump pinned %s/mg_failover 2>&1", pin);
 	f = popen(cmd, "r");
 	while (f && fgets(line, sizeof(line), f))
 		if (strstr(line, "\"last_reason\"") || strstr(line, "\"site2\""))
@@ -60,7 +60,7 @@ int main(void)
 
 	ok(!fo_state_delete(fd, "site2") && fo_state_read(fd, "site2", &st) == -ENOENT, "record deleted");
 	ok(!fo_state_delete(fd, "site2"), "deleting twice is harmless");
-	snprintf(cmd, sizeof(cmd), "%s/failover_state", pin);
+	snprintf(cmd, sizeof(cmd), "%s/mg_failover", pin);
 	unlink(cmd);
 	rmdir(pin);
 	*strrchr(pin, '/') = '\0';

@@ -27,7 +27,7 @@ int main(void)
 	static const char *alice_pub_hex =
 		"8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a";
 	uint8_t priv[WG_KEY_LEN], pub[WG_KEY_LEN], back[WG_KEY_LEN], want[WG_KEY_LEN];
-	char b64[WG_KEY_B64_LEN], hex[2 * WG_KEY_LEN + 1], err[256];
+	char b64[WG_KEY_B64_LEN], line[64], hex[2 * WG_KEY_LEN + 1], err[256];
 	char path[] = "/tmp/meshgw-test-keys-XXXXXX";
 	int fd;
 
@@ -72,9 +72,8 @@ int main(void)
 	fd = mkstemp(path);
 	close(fd);
 	key_to_base64(b64, priv);
-	strcat(b64, "\n");
-	b64[45] = 0;
-	write_file(path, b64, 0600);
+	snprintf(line, sizeof(line), "%s\n", b64);
+	write_file(path, line, 0600);
 	ok(!key_read_file(back, path, true, err, sizeof(err)) && !memcmp(back, priv, WG_KEY_LEN),
 	   "0600 key file with trailing newline is read");
 	chmod(path, 0644);
