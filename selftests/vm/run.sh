@@ -131,8 +131,8 @@ build_initrd() {
 job=$(mktemp -d "${TMPDIR:-/tmp}/meshgw-vm.XXXXXX")
 qpid= spid=
 cleanup() {
-	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null
-	[ -n "$spid" ] && kill "$spid" 2>/dev/null
+	if [ -n "$qpid" ]; then kill -KILL "$qpid" 2>/dev/null || true; fi
+	if [ -n "$spid" ]; then kill "$spid" 2>/dev/null || true; fi
 	rm -rf "$job"
 }
 trap cleanup EXIT
@@ -158,7 +158,7 @@ qemu-system-x86_64 \
 	-machine pc,accel=tcg -cpu max -m "$mem" -smp "$cpus" \
 	-nodefaults -no-user-config -display none -no-reboot -nic none \
 	-kernel "$vmlinux" -initrd "$initrd" \
-	-append "console=ttyS1 quiet panic=-1 mitigations=off vmjob=$job" \
+	-append "console=ttyS1 quiet panic=-1 mitigations=off ${VM_APPEND:-} vmjob=$job" \
 	-fsdev "local,id=hostroot,path=/,security_model=passthrough,readonly=on,multidevs=remap" \
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 	-add-fd fd=3,set=1 -add-fd fd=4,set=2 \
@@ -171,7 +171,8 @@ sleep "$timeout" &
 spid=$!
 wait -n "$qpid" "$spid" || true
 if kill -0 "$qpid" 2>/dev/null; then
-	kill "$qpid" 2>/dev/null
+	# SIGKILL: nothing in the VM is worth saving, and QEMU stays quiet about it.
+	kill -KILL "$qpid" 2>/dev/null || true
 	wait "$qpid" 2>/dev/null || true
 	qpid=
 	echo "vm: timeout: $script did not finish within ${timeout}s; VM killed" >&2
