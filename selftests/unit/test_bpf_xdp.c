@@ -1,0 +1,516 @@
+/* Table-driven BPF_PROG_TEST_RUN tests of bpf/xdp_lan.bpf.c: each row is
+ * {description, input packet, expected verdict, expected output packet, expected
+ * counter deltas}. The fast-path rows need routes and neighbours: the test moves
+ * itself into a fresh network namespace with two veth pairs (root needed). */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"	/* table rows omit unused fields */
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "tap.h"
+#include "test_bpf_pkt.h"
+#include "meshgw_bpf.h"
+#include "xdp_lan.skel.h"
+
+#define WG_PORT 51820
+#define PROBE_PORT 40000
+
+static const uint8_t TAG[16] = "mesh-tag-0123456";
+static const uint8_t BADTAG[16] = "mesh-tag-0123457";
+static const uint8_t MAC_NH[6] = { 0x02, 0, 0, 0, 0, 0x99 };	/* next hop on vout */
+static const uint8_t MAC_NH2[6] = { 0x02, 0, 0, 0, 0, 0x98 };	/* next hop on vin */
+static uint8_t mac_vin[6], mac_vout[6];
+static int ifi_vin, ifi_vout;
+
+enum out_kind { OUT_SAME, OUT_SPEC, OUT_FWD };
+
+struct row {
+	const char *desc;
+	struct pkt_spec in;
+	int truncate;			/* >0: cut the frame to this many bytes; <0: drop -N bytes */
+	int verdict;
+	int stat;			/* enum mg_stat expected to move by exactly one packet */
+	int peer;			/* peer whose lan_packets moves, -1 none */
+	enum out_kind out;
+	struct pkt_spec expect;		/* OUT_SPEC: expected output */
+	int fwd_if;			/* OUT_FWD: 1 = vout (redirect), 2 = vin (XDP_TX) */
+	int ep;				/* 1: mg_ep_stats for the source moves by one */
+	int probe;			/* 1: mg_probes for (source, sport) moves by one */
+};
+
+#define UDP 17
+#define V4(s, d) .family = 4, .src = s, .dst = d
+#define V6(s, d) .family = 6, .src = s, .dst = d
+
+static const struct row rows[] = {
+	/* steering */
+	{ "v4 to a remote egress range: counted for peer 1, XDP_PASS",
+	  { V4("10.0.0.5", "10.1.2.3"), .proto = UDP, .sport = 1000, .dport = 2000, .pl = PL_RAW, .pl_len = 20 },
+	  0, XDP_PASS, MG_STAT_XDP_MESH, 1, OUT_SAME },
+	{ "v6 to a remote egress range: counted for peer 1, XDP_PASS",
+	  { V6("fd00::5", "fd01::7"), .proto = 58, .pl = PL_RAW, .pl_len = 8 },
+	  0, XDP_PASS, MG_STAT_XDP_MESH, 1, OUT_SAME },
+	{ "v4 to a remote mesh address (/32): peer 2",
+	  { V4("10.0.0.5", "192.168.254.3"), .proto = 1, .pl = PL_RAW, .pl_len = 8 },
+	  0, XDP_PASS, MG_STAT_XDP_MESH, 2, OUT_SAME },
+	{ "VLAN-tagged v4 to a remote range: counted, XDP_PASS",
+	  { V4("10.0.0.5", "10.1.2.3"), .vlan = true, .proto = 1, .pl = PL_RAW, .pl_len = 8 },
+	  0, XDP_PASS, MG_STAT_XDP_MESH, 1, OUT_SAME },
+	{ "v4 fragment to a remote range: still mesh-bound",
+	  { V4("10.0.0.5", "10.1.2.3"), .proto = UDP, .sport = 1, .dport = 2, .frag = 0x2000, .pl = PL_RAW, .pl_len = 16 },
+	  0, XDP_PASS, MG_STAT_XDP_MESH, 1, OUT_SAME },
+	/* WireGuard port */
+	{ "v4 UDP to the WireGuard port: counted per source, XDP_PASS",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 148 },
+	  0, XDP_PASS, MG_STAT_XDP_WG, -1, OUT_SAME, .ep = 1 },
+	{ "v6 UDP to the WireGuard port: counted per source, XDP_PASS",
+	  { V6("2001:db8::1", "fd00::1"), .proto = UDP, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 92 },
+	  0, XDP_PASS, MG_STAT_XDP_WG, -1, OUT_SAME, .ep = 1 },
+	/* probes */
+	{ "v4 probe request, known source, right tag: answered in place (XDP_TX)",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 7, .tx_ns = 123456789, .tag = TAG, .ttl = 50 },
+	  0, XDP_TX, MG_STAT_XDP_PROBE_ANSWERED, -1, OUT_SPEC,
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 7, .tx_ns = 123456789, .tag = TAG, .swap = true } },
+	{ "v4 probe request without UDP checksum: reply keeps checksum 0",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 8, .tag = TAG, .no_udp_csum = true },
+	  0, XDP_TX, MG_STAT_XDP_PROBE_ANSWERED, -1, OUT_SPEC,
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 8, .tag = TAG, .swap = true, .no_udp_csum = true } },
+	{ "v6 probe request: answered in place",
+	  { V6("2001:db8::1", "fd00::1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 9, .tx_ns = 42, .tag = TAG, .ttl = 3 },
+	  0, XDP_TX, MG_STAT_XDP_PROBE_ANSWERED, -1, OUT_SPEC,
+	  { V6("2001:db8::1", "fd00::1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 9, .tx_ns = 42, .tag = TAG, .swap = true } },
+	{ "VLAN v4 probe request: answered, tag kept",
+	  { V4("192.0.2.1", "10.0.0.1"), .vlan = true, .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 10, .tag = TAG },
+	  0, XDP_TX, MG_STAT_XDP_PROBE_ANSWERED, -1, OUT_SPEC,
+	  { V4("192.0.2.1", "10.0.0.1"), .vlan = true, .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 10, .tag = TAG, .swap = true } },
+	{ "probe request with a wrong tag: XDP_DROP",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .tag = BADTAG },
+	  0, XDP_DROP, MG_STAT_XDP_PROBE_BAD, -1, OUT_SAME },
+	{ "probe request from an unknown source: XDP_DROP",
+	  { V4("198.51.100.77", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .tag = TAG },
+	  0, XDP_DROP, MG_STAT_XDP_PROBE_BAD, -1, OUT_SAME },
+	{ "v6 probe request from an unknown source: XDP_DROP",
+	  { V6("2001:db8::2", "fd00::1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .tag = TAG },
+	  0, XDP_DROP, MG_STAT_XDP_PROBE_BAD, -1, OUT_SAME },
+	{ "probe request one byte too long: XDP_DROP",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .pl_len = 33, .tag = TAG },
+	  0, XDP_DROP, MG_STAT_XDP_PROBE_BAD, -1, OUT_SAME },
+	{ "probe request of 8 bytes (magic only): XDP_DROP",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .pl_len = 8, .tag = TAG },
+	  0, XDP_DROP, MG_STAT_XDP_PROBE_BAD, -1, OUT_SAME },
+	{ "v4 probe reply to the probe port, right tag: recorded, XDP_DROP",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = WG_PORT, .dport = PROBE_PORT, .pl = PL_PROBE_REPLY, .seq = 77, .tx_ns = 1, .tag = TAG },
+	  0, XDP_DROP, MG_STAT_XDP_PROBE_REPLY, -1, OUT_SAME, .probe = 1 },
+	{ "v6 probe reply to the probe port: recorded, XDP_DROP",
+	  { V6("2001:db8::1", "fd00::1"), .proto = UDP, .sport = WG_PORT, .dport = PROBE_PORT, .pl = PL_PROBE_REPLY, .seq = 78, .tx_ns = 1, .tag = TAG },
+	  0, XDP_DROP, MG_STAT_XDP_PROBE_REPLY, -1, OUT_SAME, .probe = 1 },
+	{ "probe reply with a wrong tag: left to the socket (XDP_PASS)",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = WG_PORT, .dport = PROBE_PORT, .pl = PL_PROBE_REPLY, .tag = BADTAG },
+	  0, XDP_PASS, MG_STAT_XDP_PASS, -1, OUT_SAME },
+	{ "probe request sent to the probe port: not a reply, XDP_PASS",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = WG_PORT, .dport = PROBE_PORT, .pl = PL_PROBE_REQ, .tag = TAG },
+	  0, XDP_PASS, MG_STAT_XDP_PASS, -1, OUT_SAME },
+	/* fast path */
+	{ "v4 forwarded to another interface: TTL-1, MACs rewritten, XDP_REDIRECT",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18, .ttl = 64 },
+	  0, XDP_REDIRECT, MG_STAT_XDP_FWD_REDIRECT, -1, OUT_FWD,
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18, .ttl = 63 }, 1 },
+	{ "v4 TTL 2 forwarded: TTL 1 and checksum right",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 2 },
+	  0, XDP_REDIRECT, MG_STAT_XDP_FWD_REDIRECT, -1, OUT_FWD,
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 1 }, 1 },
+	{ "v4 one-armed (next hop on the ingress interface): XDP_TX",
+	  { V4("10.0.0.5", "203.0.113.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 64 },
+	  0, XDP_TX, MG_STAT_XDP_FWD_TX, -1, OUT_FWD,
+	  { V4("10.0.0.5", "203.0.113.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 63 }, 2 },
+	{ "v6 forwarded: hop limit-1, XDP_REDIRECT",
+	  { V6("fd00::5", "2001:db8:99::9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 10, .ttl = 64 },
+	  0, XDP_REDIRECT, MG_STAT_XDP_FWD_REDIRECT, -1, OUT_FWD,
+	  { V6("fd00::5", "2001:db8:99::9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 10, .ttl = 63 }, 1 },
+	{ "v4 to this site's own range (self route) is forwarded normally",
+	  { V4("203.0.113.7", "10.0.0.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 9 },
+	  0, XDP_TX, MG_STAT_XDP_FWD_TX, -1, OUT_FWD,
+	  { V4("203.0.113.7", "10.0.0.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 8 }, 2 },
+	/* left to the kernel */
+	{ "v4 TTL 1: kernel (ICMP time exceeded)",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 1 },
+	  0, XDP_PASS, MG_STAT_XDP_SLOW, -1, OUT_SAME },
+	{ "v6 hop limit 1: kernel",
+	  { V6("fd00::5", "2001:db8:99::9"), .proto = 58, .pl = PL_RAW, .pl_len = 8, .ttl = 1 },
+	  0, XDP_PASS, MG_STAT_XDP_SLOW, -1, OUT_SAME },
+	{ "v4 with IP options: kernel",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ihl = 6 },
+	  0, XDP_PASS, MG_STAT_XDP_SLOW, -1, OUT_SAME },
+	{ "v4 first fragment: kernel",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = UDP, .sport = 1, .dport = 2, .frag = 0x2000, .pl = PL_RAW, .pl_len = 16 },
+	  0, XDP_PASS, MG_STAT_XDP_SLOW, -1, OUT_SAME },
+	{ "v4 later fragment: kernel",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = UDP, .sport = 1, .dport = 2, .frag = 0x0010, .pl = PL_RAW, .pl_len = 16 },
+	  0, XDP_PASS, MG_STAT_XDP_SLOW, -1, OUT_SAME },
+	{ "v6 fragment header: kernel",
+	  { V6("fd00::5", "2001:db8:99::9"), .proto = UDP, .sport = 1, .dport = 2, .v6_ext = 44, .pl = PL_RAW, .pl_len = 8 },
+	  0, XDP_PASS, MG_STAT_XDP_SLOW, -1, OUT_SAME },
+	{ "v6 hop-by-hop header: kernel",
+	  { V6("fd00::5", "2001:db8:99::9"), .proto = UDP, .sport = 1, .dport = 2, .v6_hbh = true, .pl = PL_RAW, .pl_len = 8 },
+	  0, XDP_PASS, MG_STAT_XDP_SLOW, -1, OUT_SAME },
+	{ "v6 routing header (43) to a forwarded address: forwarded",
+	  { V6("fd00::5", "2001:db8:99::9"), .proto = UDP, .sport = 1, .dport = 2, .v6_ext = 43, .pl = PL_RAW, .pl_len = 8 },
+	  0, XDP_REDIRECT, MG_STAT_XDP_FWD_REDIRECT, -1, OUT_FWD,
+	  { V6("fd00::5", "2001:db8:99::9"), .proto = UDP, .sport = 1, .dport = 2, .v6_ext = 43, .pl = PL_RAW, .pl_len = 8, .ttl = 63 }, 1 },
+	{ "v4 next hop without a neighbour entry: kernel",
+	  { V4("10.0.0.5", "198.18.0.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8 },
+	  0, XDP_PASS, MG_STAT_XDP_SLOW, -1, OUT_SAME },
+	{ "v4 larger than the route MTU: kernel",
+	  { V4("10.0.0.5", "198.51.101.9"), .proto = UDP, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 200 },
+	  0, XDP_PASS, MG_STAT_XDP_SLOW, -1, OUT_SAME },
+	{ "v4 to the gateway itself: XDP_PASS",
+	  { V4("10.0.0.5", "10.0.0.1"), .proto = 1, .pl = PL_RAW, .pl_len = 8 },
+	  0, XDP_PASS, MG_STAT_XDP_PASS, -1, OUT_SAME },
+	{ "v6 to the gateway itself: XDP_PASS",
+	  { V6("fd00::5", "fd00::1"), .proto = 58, .pl = PL_RAW, .pl_len = 8 },
+	  0, XDP_PASS, MG_STAT_XDP_PASS, -1, OUT_SAME },
+	{ "v4 broadcast MAC: XDP_PASS",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .dmac = (const uint8_t[6]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
+	  0, XDP_PASS, MG_STAT_XDP_PASS, -1, OUT_SAME },
+	{ "VLAN-tagged v4 for the internet: kernel (sub-interface routing)",
+	  { V4("10.0.0.5", "198.51.100.9"), .vlan = true, .proto = 1, .pl = PL_RAW, .pl_len = 8 },
+	  0, XDP_PASS, MG_STAT_XDP_SLOW, -1, OUT_SAME },
+	/* hostile input */
+	{ "truncated Ethernet header (10 bytes): malformed, XDP_PASS",
+	  { V4("10.0.0.5", "10.1.2.3"), .proto = 1, .pl = PL_RAW, .pl_len = 8 },
+	  10, XDP_PASS, MG_STAT_XDP_MALFORMED, -1, OUT_SAME },
+	{ "VLAN tag without payload: malformed",
+	  { V4("10.0.0.5", "10.1.2.3"), .vlan = true, .proto = 1, .pl = PL_RAW, .pl_len = 8 },
+	  16, XDP_PASS, MG_STAT_XDP_MALFORMED, -1, OUT_SAME },
+	{ "v4 header cut short: malformed, not counted for the peer",
+	  { V4("10.0.0.5", "10.1.2.3"), .proto = 1, .pl = PL_RAW, .pl_len = 8 },
+	  30, XDP_PASS, MG_STAT_XDP_MALFORMED, -1, OUT_SAME },
+	{ "v4 total length beyond the frame: malformed",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8 },
+	  -4, XDP_PASS, MG_STAT_XDP_MALFORMED, -1, OUT_SAME },
+	{ "v4 IHL 3: malformed",
+	  { V4("10.0.0.5", "10.1.2.3"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ihl = 3 },
+	  0, XDP_PASS, MG_STAT_XDP_MALFORMED, -1, OUT_SAME },
+	{ "v4 IHL 15 beyond the frame: malformed",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ihl = 15 },
+	  -44, XDP_PASS, MG_STAT_XDP_MALFORMED, -1, OUT_SAME },
+	{ "v6 header cut short: malformed",
+	  { V6("fd00::5", "fd01::7"), .proto = 58, .pl = PL_RAW, .pl_len = 8 },
+	  40, XDP_PASS, MG_STAT_XDP_MALFORMED, -1, OUT_SAME },
+	{ "v6 payload length beyond the frame: malformed",
+	  { V6("fd00::5", "fd01::7"), .proto = 58, .pl = PL_RAW, .pl_len = 8 },
+	  -1, XDP_PASS, MG_STAT_XDP_MALFORMED, -1, OUT_SAME },
+	{ "UDP to the WireGuard port with a header cut short: not counted per endpoint",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 1, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 0 },
+	  -4, XDP_PASS, MG_STAT_XDP_MALFORMED, -1, OUT_SAME },
+};
+
+static int sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	if (rc)
+		tap_diag("command failed (%d): %s", rc, cmd);
+	return rc;
+}
+
+static int read_mac(const char *ifn, uint8_t mac[6])
+{
+	char path[128];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/address", ifn);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3],
+		   &mac[4], &mac[5]);
+	fclose(f);
+	return n == 6 ? 0 : -EINVAL;
+}
+
+/* A private namespace: vin (LAN, 10.0.0.1/24, fd00::1/64) and vout (192.168.50.1/24,
+ * fd50::1/64), routes with permanent neighbours so bpf_fib_lookup succeeds. /sys is
+ * not remounted, so read MACs via a fresh sysfs mount. */
+static int netns_setup(void)
+{
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS))
+		return -errno;
+	if (sh("mount --make-rprivate / && mount -t sysfs sysfs /sys") ||
+	    sh("ip link set lo up && ip link add vin type veth peer name vinp && "
+	       "ip link add vout type veth peer name voutp && "
+	       "for i in vin vinp vout voutp; do ip link set $i up; done && "
+	       "ip addr add 10.0.0.1/24 dev vin && ip addr add 192.168.50.1/24 dev vout && "
+	       "ip -6 addr add fd00::1/64 dev vin nodad && ip -6 addr add fd50::1/64 dev vout nodad && "
+	       "ip neigh add 192.168.50.2 lladdr 02:00:00:00:00:99 dev vout nud permanent && "
+	       "ip neigh add 10.0.0.9 lladdr 02:00:00:00:00:98 dev vin nud permanent && "
+	       "ip -6 neigh add fd50::2 lladdr 02:00:00:00:00:99 dev vout nud permanent && "
+	       "ip route add 198.51.100.0/24 via 192.168.50.2 && "
+	       "ip route add 198.51.101.0/24 via 192.168.50.2 mtu lock 100 && "
+	       "ip route add 203.0.113.0/24 via 10.0.0.9 && "
+	       "ip route add 198.18.0.0/24 via 192.168.50.3 && "
+	       "ip -6 route add 2001:db8:99::/48 via fd50::2 && "
+	       "echo 1 > /proc/sys/net/ipv4/ip_forward && "
+	       "echo 1 > /proc/sys/net/ipv6/conf/all/forwarding"))
+		return -EIO;
+	ifi_vin = if_nametoindex("vin");
+	ifi_vout = if_nametoindex("vout");
+	if (read_mac("vin", mac_vin) || read_mac("vout", mac_vout))
+		return -EIO;
+	return ifi_vin && ifi_vout ? 0 : -ENODEV;
+}
+
+static void lpm_add(int fd, const char *a, int len, uint32_t peer, uint32_t kind)
+{
+	struct mg_lpm_key k = { 0 };
+	struct mg_route r = { .peer = peer, .kind = kind };
+
+	if (strchr(a, ':')) {
+		inet_pton(AF_INET6, a, k.addr);
+		k.prefixlen = len;
+	} else {
+		k.addr[10] = k.addr[11] = 0xff;
+		inet_pton(AF_INET, a, k.addr + 12);
+		k.prefixlen = 96 + len;
+	}
+	if (bpf_map_update_elem(fd, &k, &r, BPF_ANY))
+		tap_diag("lpm add %s/%d failed", a, len);
+}
+
+static void ep_key(struct mg_ep_key *k, const char *a)
+{
+	memset(k, 0, sizeof(*k));
+	if (strchr(a, ':')) {
+		inet_pton(AF_INET6, a, k->addr);
+		k->family = AF_INET6;
+	} else {
+		k->addr[10] = k->addr[11] = 0xff;
+		inet_pton(AF_INET, a, k->addr + 12);
+		k->family = AF_INET;
+	}
+}
+
+static int ncpus;
+
+static void read_stats(int fd, uint64_t out[MG_STAT__MAX])
+{
+	struct mg_counter v[ncpus];
+
+	for (uint32_t i = 0; i < MG_STAT__MAX; i++) {
+		out[i] = 0;
+		if (!bpf_map_lookup_elem(fd, &i, v))
+			for (int c = 0; c < ncpus; c++)
+				out[i] += v[c].packets;
+	}
+}
+
+static uint64_t peer_lan(int fd, uint32_t peer)
+{
+	struct mg_peer_stats v[ncpus];
+	uint64_t n = 0;
+
+	if (!bpf_map_lookup_elem(fd, &peer, v))
+		for (int c = 0; c < ncpus; c++)
+			n += v[c].lan_packets;
+	return n;
+}
+
+static uint64_t ep_packets(int fd, const struct pkt_spec *s)
+{
+	struct mg_ep_key k;
+	struct mg_ep_stats v;
+
+	ep_key(&k, s->src);
+	return bpf_map_lookup_elem(fd, &k, &v) ? 0 : v.packets;
+}
+
+static uint64_t probe_replies(int fd, const struct pkt_spec *s, struct mg_probe_stats *out)
+{
+	struct mg_probe_key k = { 0 };
+	struct mg_ep_key ek;
+	struct mg_probe_stats v;
+
+	ep_key(&ek, s->src);
+	memcpy(k.addr, ek.addr, 16);
+	k.family = ek.family;
+	k.port = s->sport;
+	if (bpf_map_lookup_elem(fd, &k, &v))
+		return 0;
+	if (out)
+		*out = v;
+	return v.replies;
+}
+
+static void hexdump_diff(const uint8_t *got, const uint8_t *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (got[i] != want[i])
+			tap_diag("  byte %zu: got %02x want %02x", i, got[i], want[i]);
+}
+
+int main(void)
+{
+	struct xdp_lan_bpf *skel;
+	struct bpf_map *m;
+	int stats_fd, peer_fd, ep_fd, probe_fd;
+
+	if (geteuid())
+		tap_skip_all("BPF_PROG_TEST_RUN and a network namespace need root");
+	if (netns_setup())
+		tap_skip_all("cannot build the test network namespace");
+	ncpus = libbpf_num_possible_cpus();
+
+	skel = xdp_lan_bpf__open();
+	if (!ok(skel, "open xdp_lan"))
+		return tap_done();
+	bpf_object__for_each_map(m, skel->obj)
+		bpf_map__set_pin_path(m, NULL);		/* private maps: no bpffs */
+	skel->rodata->wg_port = WG_PORT;
+	skel->rodata->probe_port = PROBE_PORT;
+	if (!ok(!xdp_lan_bpf__load(skel), "load xdp_lan (verifier)"))
+		return tap_done();
+
+	{
+		int rfd = bpf_map__fd(skel->maps.mg_routes), kfd = bpf_map__fd(skel->maps.mg_known_eps);
+		uint32_t zero = 0, one = 1;
+		struct mg_ep_key k;
+
+		lpm_add(rfd, "10.1.0.0", 16, 1, MG_ROUTE_REMOTE);
+		lpm_add(rfd, "fd01::", 32, 1, MG_ROUTE_REMOTE);
+		lpm_add(rfd, "192.168.254.3", 32, 2, MG_ROUTE_REMOTE);
+		lpm_add(rfd, "10.0.0.0", 24, 0, MG_ROUTE_SELF);
+		ep_key(&k, "192.0.2.1");
+		bpf_map_update_elem(kfd, &k, &one, BPF_ANY);
+		ep_key(&k, "2001:db8::1");
+		bpf_map_update_elem(kfd, &k, &one, BPF_ANY);
+		bpf_map_update_elem(bpf_map__fd(skel->maps.mg_mesh_tag), &zero, TAG, BPF_ANY);
+	}
+	stats_fd = bpf_map__fd(skel->maps.mg_stats);
+	peer_fd = bpf_map__fd(skel->maps.mg_peer_stats);
+	ep_fd = bpf_map__fd(skel->maps.mg_ep_stats);
+	probe_fd = bpf_map__fd(skel->maps.mg_probes);
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct row *r = &rows[i];
+		uint8_t in[512], out[512], want[512];
+		size_t len = pkt_build(in, &r->in), wlen = len;
+		uint64_t s0[MG_STAT__MAX], s1[MG_STAT__MAX], lan0[4], ep0, pr0;
+		struct xdp_md ctx = { .ingress_ifindex = ifi_vin };
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_out = out,
+			    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			    .repeat = 1);
+		bool good = true;
+		int err;
+
+		if (r->truncate > 0)
+			len = r->truncate;
+		else if (r->truncate < 0)
+			len += r->truncate;
+		/* XDP test runs need at least an Ethernet header: shorter frames are
+		 * refused by the kernel, which is the sane outcome too. */
+		o.data_size_in = len;
+		ctx.data_end = len;	/* the kernel wants the frame length here */
+		read_stats(stats_fd, s0);
+		for (int p = 0; p < 4; p++)
+			lan0[p] = peer_lan(peer_fd, p);
+		ep0 = ep_packets(ep_fd, &r->in);
+		pr0 = probe_replies(probe_fd, &r->in, NULL);
+
+		err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.mg_xdp_lan), &o);
+		if (len < 14) {
+			ok(err == -EINVAL, "%s: kernel refuses a %zu-byte frame (err %d)", r->desc, len, err);
+			continue;
+		}
+		if (!is_int(err, 0, r->desc))
+			continue;
+		good &= is_int(o.retval, r->verdict, "  verdict");
+
+		if (r->out == OUT_SAME) {
+			memcpy(want, in, len);
+			wlen = len;
+		} else {
+			wlen = pkt_build(want, &r->expect);
+			if (r->out == OUT_FWD) {
+				memcpy(want, MAC_NH, 6);
+				if (r->fwd_if == 2)
+					memcpy(want, MAC_NH2, 6);
+				memcpy(want + 6, r->fwd_if == 2 ? mac_vin : mac_vout, 6);
+			}
+		}
+		if (r->verdict != XDP_DROP) {
+			good &= is_int(o.data_size_out, wlen, "  output length");
+			if (!ok(o.data_size_out == wlen && !memcmp(out, want, wlen), "  output packet")) {
+				good = false;
+				hexdump_diff(out, want, wlen);
+			}
+		}
+		read_stats(stats_fd, s1);
+		for (int s = 0; s < MG_STAT__MAX; s++) {
+			uint64_t d = s1[s] - s0[s], w = s == r->stat;
+
+			if (d != w) {
+				good = false;
+				tap_diag("  stat %d moved by %llu, want %llu", s,
+					 (unsigned long long)d, (unsigned long long)w);
+			}
+		}
+		for (int p = 0; p < 4; p++) {
+			uint64_t d = peer_lan(peer_fd, p) - lan0[p], w = p == r->peer;
+
+			if (d != w) {
+				good = false;
+				tap_diag("  peer %d lan_packets moved by %llu, want %llu", p,
+					 (unsigned long long)d, (unsigned long long)w);
+			}
+		}
+		if (ep_packets(ep_fd, &r->in) - ep0 != (uint64_t)r->ep) {
+			good = false;
+			tap_diag("  endpoint count moved wrongly");
+		}
+		if (probe_replies(probe_fd, &r->in, NULL) - pr0 != (uint64_t)r->probe) {
+			good = false;
+			tap_diag("  probe record moved wrongly");
+		}
+		ok(good, "  counters: exactly the expected deltas");
+	}
+
+	/* The recorded reply carries seq, RTT and the timestamps the row sent. */
+	{
+		struct pkt_spec s = { V4("192.0.2.1", "10.0.0.1"), .sport = WG_PORT };
+		struct mg_probe_stats ps = { 0 };
+		struct mg_ep_key k;
+		struct mg_ep_stats es = { 0 };
+
+		probe_replies(probe_fd, &s, &ps);
+		is_int(ps.last_seq, 77, "probe record: last seq");
+		ok(ps.last_rx_ns > 1 && ps.last_rtt_ns == ps.last_rx_ns - 1,
+		   "probe record: rtt = rx - tx_ns");
+		ep_key(&k, "192.0.2.1");
+		bpf_map_lookup_elem(ep_fd, &k, &es);
+		is_int(es.last_sport, 3333, "endpoint record: last source port");
+		is_int(es.bytes, 14 + 20 + 8 + 148, "endpoint record: bytes");
+		ok(es.last_seen_ns > 0, "endpoint record: last seen set");
+	}
+
+	/* No tag configured (all zeros): nobody is answered. */
+	{
+		uint32_t zero = 0;
+		uint8_t z[16] = { 0 }, in[512], out[512];
+		struct pkt_spec s = { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 1, .dport = WG_PORT,
+				      .pl = PL_PROBE_REQ, .tag = z };
+		size_t len = pkt_build(in, &s);
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .data_out = out,
+			    .data_size_out = sizeof(out), .repeat = 1);
+
+		bpf_map_update_elem(bpf_map__fd(skel->maps.mg_mesh_tag), &zero, z, BPF_ANY);
+		bpf_prog_test_run_opts(bpf_program__fd(skel->progs.mg_xdp_lan), &o);
+		is_int(o.retval, XDP_DROP, "all-zero mesh tag: even a zero-tag probe is dropped");
+	}
+
+	xdp_lan_bpf__destroy(skel);
+	return tap_done();
+}
