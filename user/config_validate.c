@@ -124,21 +124,19 @@ static void check_addresses(const struct mg_mesh *m, struct issues *is)
 
 /* ---- duplicates: sort site indices by a key, report each repeat ------------------- */
 
-static const struct mg_mesh *sort_mesh;	/* qsort has no context argument */
-
-static int cmp_name(const void *a, const void *b)
+static int cmp_name(const void *a, const void *b, void *mesh)
 {
-	const struct mg_site *x = &sort_mesh->sites[*(const size_t *)a];
-	const struct mg_site *y = &sort_mesh->sites[*(const size_t *)b];
+	const struct mg_site *x = &((const struct mg_mesh *)mesh)->sites[*(const size_t *)a];
+	const struct mg_site *y = &((const struct mg_mesh *)mesh)->sites[*(const size_t *)b];
 	int c = strcasecmp(x->name, y->name);
 
 	return c ? c : (x->line > y->line) - (x->line < y->line);
 }
 
-static int cmp_addr(const void *a, const void *b)
+static int cmp_addr(const void *a, const void *b, void *mesh)
 {
-	const struct mg_site *x = &sort_mesh->sites[*(const size_t *)a];
-	const struct mg_site *y = &sort_mesh->sites[*(const size_t *)b];
+	const struct mg_site *x = &((const struct mg_mesh *)mesh)->sites[*(const size_t *)a];
+	const struct mg_site *y = &((const struct mg_mesh *)mesh)->sites[*(const size_t *)b];
 	int c = (x->address.family > y->address.family) - (x->address.family < y->address.family);
 
 	if (!c)
@@ -146,10 +144,10 @@ static int cmp_addr(const void *a, const void *b)
 	return c ? c : (x->address_line > y->address_line) - (x->address_line < y->address_line);
 }
 
-static int cmp_key(const void *a, const void *b)
+static int cmp_key(const void *a, const void *b, void *mesh)
 {
-	const struct mg_site *x = &sort_mesh->sites[*(const size_t *)a];
-	const struct mg_site *y = &sort_mesh->sites[*(const size_t *)b];
+	const struct mg_site *x = &((const struct mg_mesh *)mesh)->sites[*(const size_t *)a];
+	const struct mg_site *y = &((const struct mg_mesh *)mesh)->sites[*(const size_t *)b];
 	int c = memcmp(x->public_key, y->public_key, WG_KEY_LEN);
 
 	return c ? c : (x->public_key_line > y->public_key_line) -
@@ -161,10 +159,9 @@ static void check_duplicates(const struct mg_mesh *m, struct issues *is, size_t 
 	char a[PREFIX_STR_MAX], k[WG_KEY_B64_LEN];
 	size_t n, first;
 
-	sort_mesh = m;
 	for (size_t i = 0; i < m->n_sites; i++)
 		idx[i] = i;
-	qsort(idx, m->n_sites, sizeof(*idx), cmp_name);
+	qsort_r(idx, m->n_sites, sizeof(*idx), cmp_name, (void *)m);
 	for (size_t i = 1, f = 0; i < m->n_sites; i++) {
 		const struct mg_site *s = &m->sites[idx[i]], *o = &m->sites[idx[f]];
 
@@ -180,7 +177,7 @@ static void check_duplicates(const struct mg_mesh *m, struct issues *is, size_t 
 	for (size_t i = 0; i < m->n_sites; i++)
 		if (m->sites[i].address.family)
 			idx[n++] = i;
-	qsort(idx, n, sizeof(*idx), cmp_addr);
+	qsort_r(idx, n, sizeof(*idx), cmp_addr, (void *)m);
 	for (size_t i = 1, f = 0; i < n; i++) {
 		const struct mg_site *s = &m->sites[idx[i]], *o = &m->sites[idx[f]];
 
@@ -197,7 +194,7 @@ static void check_duplicates(const struct mg_mesh *m, struct issues *is, size_t 
 	for (size_t i = 0; i < m->n_sites; i++)
 		if (!key_is_zero(m->sites[i].public_key))
 			idx[n++] = i;
-	qsort(idx, n, sizeof(*idx), cmp_key);
+	qsort_r(idx, n, sizeof(*idx), cmp_key, (void *)m);
 	for (size_t i = 1, f = 0; i < n; i++) {
 		const struct mg_site *s = &m->sites[idx[i]], *o = &m->sites[idx[f]];
 
