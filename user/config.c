@@ -698,10 +698,11 @@ void mesh_free(struct mg_mesh *m)
 	m->n_sites = 0;
 }
 
+/* Case-insensitive, like the duplicate check: "London" and "london" are one site. */
 const struct mg_site *mesh_find_site(const struct mg_mesh *m, const char *name)
 {
 	for (size_t i = 0; i < m->n_sites; i++)
-		if (!strcmp(m->sites[i].name, name))
+		if (!strcasecmp(m->sites[i].name, name))
 			return &m->sites[i];
 	return NULL;
 }

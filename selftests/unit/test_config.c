@@ -171,6 +171,7 @@ static void test_examples(const char *src)
 	   s->endpoints[0].is_literal && s->endpoints[0].port == 55555,
 	   "site1: literal endpoint first, host name second, in file order");
 	ok(!mesh_find_site(&m, "site4"), "unknown site not found");
+	ok(mesh_find_site(&m, "SITE3") == &m.sites[2], "site names match without case");
 	mesh_free(&m);
 
 	snprintf(path, sizeof(path), "%s/examples/two-sites/mesh.conf", src);
