@@ -83,6 +83,9 @@ void ini_parse(const char *path, const char *buf, size_t len, struct mg_errors *
 	size_t pos = 0;
 	int lineno = 0;
 
+	/* A UTF-8 byte order mark, as some Windows editors write. */
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+		pos = 3;
 	while (pos < len) {
 		const char *start = buf + pos, *nl = memchr(start, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - start) : len - pos;
@@ -504,9 +507,9 @@ static void site_endpoint(struct mesh_state *st, struct mg_site *s, const struct
 		mg_error(st->e, P(st), it->line, "Endpoint '%.80s' of site %s: %s", v, s->name, why);
 		return;
 	}
-	if (s->n_endpoints >= MG_MAX_ENDPOINTS) {
+	if (s->n_endpoints >= MG_MAX_SITE_ENDPOINTS) {
 		mg_error(st->e, P(st), it->line, "site %s has more than %d endpoints", s->name,
-			 MG_MAX_ENDPOINTS);
+			 MG_MAX_SITE_ENDPOINTS);
 		return;
 	}
 	ne = realloc(s->endpoints, sizeof(*ne) * (s->n_endpoints + 1));
@@ -541,9 +544,9 @@ static void site_egress(struct mesh_state *st, struct mg_site *s, const struct i
 			 prefix_str(&q, buf, sizeof(buf)));
 		/* kept, so that overlaps are still found */
 	}
-	if (s->n_egress >= MG_MAX_EGRESS) {
+	if (s->n_egress >= MG_MAX_SITE_EGRESS) {
 		mg_error(st->e, P(st), it->line, "site %s has more than %d Egress ranges", s->name,
-			 MG_MAX_EGRESS);
+			 MG_MAX_SITE_EGRESS);
 		return;
 	}
 	if ((s->n_egress & (s->n_egress - 1)) == 0) {

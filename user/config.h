@@ -22,8 +22,8 @@
 #define MG_DEFAULT_KEEPALIVE  25	/* seconds; 0 ("off") disables */
 #define MG_MIN_MTU            1280	/* IPv6 minimum: the mesh may carry IPv6 */
 #define MG_MAX_SITES          16384
-#define MG_MAX_ENDPOINTS      16	/* per site */
-#define MG_MAX_EGRESS         1024	/* per site */
+#define MG_MAX_SITE_ENDPOINTS 8	/* per site (= FO_MAX_ENDPOINTS) */
+#define MG_MAX_SITE_EGRESS 1024	/* per site */
 #define MG_LINE_MAX           4096	/* longer lines are an error */
 #define MG_FILE_MAX           (16u << 20)	/* bytes per configuration file */
 
@@ -82,6 +82,11 @@ struct mg_local {
 	char metrics[64];			/* ADDR:PORT for GET /metrics, "" = off */
 	char pin_path[PATH_MAX];		/* default /sys/fs/bpf/meshgw/<wg_if> */
 	uint32_t fwmark;			/* 0 = none */
+	/* failover (meshgw run); 0 = the default */
+	uint16_t probe_port;			/* default ListenPort + 1 */
+	uint32_t failure_window_ms;		/* probes unanswered this long: endpoint down */
+	uint32_t probe_interval_ms;		/* probe interval while a peer is in trouble */
+	uint32_t holddown_ms;			/* preferred endpoint healthy this long: move back */
 	/* where keys were set, for messages (0 = not set) */
 	int private_key_file_line;
 	int mesh_secret_file_line;

@@ -190,7 +190,7 @@ static void test_syntax_variants(void)
 	struct result r;
 	char buf[PREFIX_STR_MAX];
 
-	r = run_mesh("# leading comment\r\n"
+	r = run_mesh("\xef\xbb\xbf# a byte order mark, then a comment\r\n"
 		     "  [mesh]   # lower case section\r\n"
 		     "network=fd00:1::/64\r\n"
 		     "LISTENPORT   =\t51820   # trailing comment\r\n"
@@ -210,7 +210,7 @@ static void test_syntax_variants(void)
 		     "Egress = 2001:db8:b::/48\n"
 		     "Egress = 128.0.0.0/1   # the other half of IPv4\n"
 		     "Egress = ::ffff:0:0/96\n", &m);
-	is_int(r.count, 0, "IPv6 mesh, comments, CRLF, any case, lists: no problem");
+	is_int(r.count, 0, "IPv6 mesh, BOM, comments, CRLF, any case, lists: no problem");
 	if (r.count)
 		show(&r);
 	free(r.out);
