@@ -4,7 +4,9 @@
  * header, set 14). Family comes from the version nibble, not skb->protocol.
  *   egress:  count cleartext tx per peer (LPM on destination)
  *   ingress: count decrypted rx per peer (LPM on source) and deliver packets for
- *            this site's own ranges to the LAN with bpf_redirect_neigh. */
+ *            this site's own ranges to the LAN with bpf_redirect_neigh, when the
+ *            routing table agrees they leave by the LAN NIC (not for the gateway
+ *            itself, not elsewhere). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -14,8 +16,10 @@
 volatile const __u32 lan_ifindex = 0;	/* LAN NIC for redirect_neigh; 0 = off */
 volatile const __u32 l3_off = 0;	/* bytes before the IP header */
 
-/* Finds src and dst as 16-byte (mapped) addresses. 0, or -1 when not IP. */
-static __always_inline int addrs(struct __sk_buff *skb, __u8 src[16], __u8 dst[16])
+/* Finds src and dst as 16-byte (mapped) addresses and fills the lookup keys of
+ * fib (may be NULL). Returns the family, or -1 when not IP. */
+static __always_inline int addrs(struct __sk_buff *skb, __u8 src[16], __u8 dst[16],
+				 struct bpf_fib_lookup *fib)
 {
 	__u32 off = l3_off & 0xff;
 	void *data, *end;
@@ -36,7 +40,14 @@ static __always_inline int addrs(struct __sk_buff *skb, __u8 src[16], __u8 dst[1
 			return -1;
 		v4_mapped(src, ip->saddr);
 		v4_mapped(dst, ip->daddr);
-		return 0;
+		if (fib) {
+			fib->family = MG_AF_INET;
+			fib->tos = ip->tos;
+			fib->l4_protocol = ip->protocol;
+			fib->ipv4_src = ip->saddr;
+			fib->ipv4_dst = ip->daddr;
+		}
+		return MG_AF_INET;
 	}
 	if ((*v >> 4) == 6) {
 		struct ipv6hdr *ip6 = (void *)v;
@@ -45,7 +56,13 @@ static __always_inline int addrs(struct __sk_buff *skb, __u8 src[16], __u8 dst[1
 			return -1;
 		__builtin_memcpy(src, &ip6->saddr, 16);
 		__builtin_memcpy(dst, &ip6->daddr, 16);
-		return 0;
+		if (fib) {
+			fib->family = MG_AF_INET6;
+			fib->l4_protocol = ip6->nexthdr;
+			__builtin_memcpy(fib->ipv6_src, &ip6->saddr, 16);
+			__builtin_memcpy(fib->ipv6_dst, &ip6->daddr, 16);
+		}
+		return MG_AF_INET6;
 	}
 	return -1;
 }
@@ -57,7 +74,7 @@ int mg_tc_wg_egress(struct __sk_buff *skb)
 	struct mg_route *r;
 	struct mg_peer_stats *ps;
 
-	if (addrs(skb, src, dst))
+	if (addrs(skb, src, dst, NULL) < 0)
 		goto ok;
 	r = route_lookup(dst);
 	if (!r || r->kind != MG_ROUTE_REMOTE)
@@ -80,9 +97,10 @@ int mg_tc_wg_ingress(struct __sk_buff *skb)
 	__u8 src[16], dst[16];
 	struct mg_route *r;
 	struct mg_peer_stats *ps = NULL;
+	struct bpf_fib_lookup fib = {};
 	__u32 len = skb->len;
 
-	if (addrs(skb, src, dst))
+	if (addrs(skb, src, dst, &fib) < 0)
 		goto ok;
 	r = route_lookup(src);
 	if (r && r->kind == MG_ROUTE_REMOTE) {
@@ -95,7 +113,15 @@ int mg_tc_wg_ingress(struct __sk_buff *skb)
 	}
 	r = route_lookup(dst);
 	if (r && r->kind == MG_ROUTE_SELF && lan_ifindex) {
-		long rc = bpf_redirect_neigh(lan_ifindex, NULL, 0, 0);
+		long rc;
+
+		/* No neighbour yet is fine: redirect_neigh resolves it. */
+		fib.ifindex = skb->ifindex;
+		rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+		if ((rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) ||
+		    fib.ifindex != lan_ifindex)
+			goto out;
+		rc = bpf_redirect_neigh(lan_ifindex, NULL, 0, 0);
 
 		if (rc == TC_ACT_REDIRECT) {
 			stat_add(MG_STAT_TC_WG_RX_REDIRECT, len);
@@ -104,6 +130,7 @@ int mg_tc_wg_ingress(struct __sk_buff *skb)
 		if (ps)
 			ps->drops[MG_DROP_REDIRECT]++;
 	}
+out:
 	if (ps)
 		return TC_ACT_OK;
 ok:
