@@ -36,15 +36,42 @@ bool ifname_valid(const char *name)
 
 enum local_key {
 	K_SITE, K_PRIVKEY, K_LAN, K_UPLINK, K_WG, K_SECRET, K_BACKEND, K_METRICS, K_PIN,
-	K_FWMARK, K_COUNT
+	K_FWMARK, K_PROBE_PORT, K_FAIL_WINDOW, K_PROBE_INTERVAL, K_HOLDDOWN, K_COUNT
 };
 
 static const char *const local_keys[K_COUNT] = {
 	[K_SITE] = "Site", [K_PRIVKEY] = "PrivateKeyFile", [K_LAN] = "LanInterface",
 	[K_UPLINK] = "UplinkInterface", [K_WG] = "WireGuardInterface",
 	[K_SECRET] = "MeshSecretFile", [K_BACKEND] = "Backend", [K_METRICS] = "Metrics",
-	[K_PIN] = "PinPath", [K_FWMARK] = "FwMark",
+	[K_PIN] = "PinPath", [K_FWMARK] = "FwMark", [K_PROBE_PORT] = "ProbePort",
+	[K_FAIL_WINDOW] = "FailureWindow", [K_PROBE_INTERVAL] = "ProbeInterval",
+	[K_HOLDDOWN] = "HoldDown",
 };
+
+/* "300ms", "2s" or a bare number of milliseconds, within [min, max] ms. */
+static int parse_duration_ms(const char *v, uint32_t min, uint32_t max, uint32_t *out)
+{
+	unsigned long long x = 0, mult = 1;
+	const char *p = v;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		x = x * 10 + (unsigned long long)(*p - '0');
+		if (x > 100000000ULL)
+			return -ERANGE;
+	}
+	if (!strcmp(p, "s"))
+		mult = 1000;
+	else if (*p && strcmp(p, "ms"))
+		return -EINVAL;
+	x *= mult;
+	if (x < min || x > max)
+		return -ERANGE;
+	*out = (uint32_t)x;
+	return 0;
+}
+
 
 struct local_state {
 	struct mg_local *l;
@@ -105,6 +132,15 @@ static int parse_fwmark(const char *v, uint32_t *out)
 	}
 	*out = (uint32_t)x;
 	return 0;
+}
+
+static void duration_key(struct local_state *st, int line, const char *key, const char *v,
+			 uint32_t min, uint32_t max, uint32_t *out)
+{
+	if (parse_duration_ms(v, min, max, out))
+		mg_error(st->e, st->path, line,
+			 "%s '%.64s' is not a duration between %u ms and %u ms (e.g. 300ms, 5s)",
+			 key, v, min, max);
 }
 
 static void local_key(struct local_state *st, const struct ini_item *it)
@@ -194,6 +230,24 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 		if (parse_fwmark(v, &l->fwmark))
 			mg_error(st->e, st->path, it->line,
 				 "FwMark '%.64s' is not 'off', a decimal or a 0x hex 32-bit number", v);
+		break;
+	case K_PROBE_PORT: {
+		unsigned long port;
+
+		if (ini_parse_uint(v, 65535, &port) || !port)
+			mg_error(st->e, st->path, it->line, "ProbePort '%.64s' is not a port (1-65535)", v);
+		else
+			l->probe_port = (uint16_t)port;
+		break;
+	}
+	case K_FAIL_WINDOW:
+		duration_key(st, it->line, "FailureWindow", v, 50, 60000, &l->failure_window_ms);
+		break;
+	case K_PROBE_INTERVAL:
+		duration_key(st, it->line, "ProbeInterval", v, 10, 10000, &l->probe_interval_ms);
+		break;
+	case K_HOLDDOWN:
+		duration_key(st, it->line, "HoldDown", v, 100, 3600000, &l->holddown_ms);
 		break;
 	}
 }

@@ -1,0 +1,577 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include "daemon.h"
+#include "fo_state.h"
+#include "log.h"
+#include "probe.h"
+#include "up.h"
+
+#define TICK_NS (10 * MS)		/* decisions and probe scheduling */
+#define COUNTERS_NS (50 * MS)		/* data-plane counters */
+#define PUBLISH_NS (250 * MS)		/* mg_failover records for show/metrics */
+#define RESOLVE_NS (30000 * MS)		/* hostnames re-resolved this often... */
+#define RESOLVE_TROUBLE_NS (2000 * MS)	/* ...and this often while a peer is in trouble */
+
+static uint16_t probe_port_of(const struct mg_config *c)
+{
+	return c->local.probe_port ? c->local.probe_port : (uint16_t)(c->mesh.listen_port + 1);
+}
+
+/* --- peers ---------------------------------------------------------------------------- */
+
+static void resolve_all_now(struct daemon_peer *p)
+{
+	for (size_t i = 0; i < p->fo.n_ep; i++) {
+		char buf[80];
+
+		if (resolve_now(&p->site->endpoints[i], &p->addr[i]))
+			pr_warn("peer %s: endpoint %s:%u does not resolve (will retry)",
+				p->site->name, p->site->endpoints[i].host, p->site->endpoints[i].port);
+		else
+			pr_debug("peer %s: endpoint %zu = %s", p->site->name, i,
+				 sockaddr_str(&p->addr[i], buf, sizeof(buf)));
+	}
+}
+
+static bool same_endpoints(const struct mg_site *a, const struct mg_site *b)
+{
+	if (a->n_endpoints != b->n_endpoints)
+		return false;
+	for (size_t i = 0; i < a->n_endpoints; i++)
+		if (strcmp(a->endpoints[i].host, b->endpoints[i].host) ||
+		    a->endpoints[i].port != b->endpoints[i].port)
+			return false;
+	return true;
+}
+
+/* Which candidate is WireGuard using right now? So a restarted daemon (or one
+ * started after `meshgw up`) adopts the current choice instead of resetting it. */
+static void adopt_active(struct daemon *d)
+{
+	struct wg_device dev = { 0 };
+
+	if (d->be->get(d->cfg.local.wg_if, &dev))
+		return;
+	for (size_t n = 0; n < d->n_peers; n++) {
+		struct daemon_peer *p = &d->peers[n];
+		struct wg_peer *wp = wg_device_find_peer(&dev, p->site->public_key);
+
+		if (!wp)
+			continue;
+		for (unsigned int i = 0; i < p->fo.n_ep; i++) {
+			struct sockaddr_storage ss = { 0 };
+
+			memcpy(&ss, &wp->endpoint, sizeof(wp->endpoint));
+			if (sockaddr_equal(&ss, &p->addr[i]))
+				p->fo.active = i;
+		}
+	}
+	wg_device_free(&dev);
+}
+
+static int peers_build(struct daemon *d, const struct daemon_peer *old, size_t n_old)
+{
+	const struct mg_mesh *m = &d->cfg.mesh;
+	uint64_t now = mono_ns();
+
+	d->peers = calloc(m->n_sites ? m->n_sites : 1, sizeof(*d->peers));
+	if (!d->peers)
+		return -ENOMEM;
+	d->n_peers = 0;
+	for (size_t s = 0; s < m->n_sites; s++) {
+		const struct mg_site *site = &m->sites[s];
+		struct daemon_peer *p = &d->peers[d->n_peers];
+		struct mg_peer_state st;
+		bool carried = false;
+
+		if (site == d->cfg.self)
+			continue;
+		d->n_peers++;
+		p->site = site;
+		p->dp_index = d->maps.peer_info >= 0 ? dp_peer_index(&d->maps, site->name) : -1;
+		/* A reload keeps the health of a peer whose endpoints did not change. */
+		for (size_t o = 0; o < n_old; o++)
+			if (!strcmp(old[o].site->name, site->name) &&
+			    same_endpoints(old[o].site, site)) {
+				p->fo = old[o].fo;
+				memcpy(p->addr, old[o].addr, sizeof(p->addr));
+				carried = true;
+			}
+		if (carried)
+			continue;
+		if (site->n_endpoints > FO_MAX_ENDPOINTS)
+			pr_warn("peer %s: only the first %d endpoints are used", site->name,
+				FO_MAX_ENDPOINTS);
+		fo_peer_init(&p->fo, (unsigned int)site->n_endpoints, now);
+		resolve_all_now(p);
+		/* Failover counts survive a restart: they live in the pinned map. */
+		if (d->state_fd >= 0 && !fo_state_read(d->state_fd, site->name, &st))
+			for (unsigned int r = 0; r < FO_REASON__COUNT; r++)
+				p->fo.failovers[r] = st.failovers[r];
+	}
+	adopt_active(d);
+	return 0;
+}
+
+static void peers_free(struct daemon_peer *peers, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t e = 0; e < FO_MAX_ENDPOINTS; e++)
+			resolve_cancel(&peers[i].res[e]);
+	free(peers);
+}
+
+/* --- inputs ----------------------------------------------------------------------------- */
+
+static void read_counters(struct daemon *d, uint64_t now)
+{
+	struct wg_device dev = { 0 };
+	bool have_dev = false;
+
+	for (size_t n = 0; n < d->n_peers; n++) {
+		struct daemon_peer *p = &d->peers[n];
+		uint64_t rx = 0, tx = 0;
+
+		if (p->dp_index >= 0) {
+			struct mg_peer_stats ps;
+			struct mg_ep_stats es;
+
+			/* sent: cleartext into the tunnel; received: decrypted out of it,
+			 * plus every WireGuard packet from one of the peer's addresses
+			 * (keepalives and handshakes count as signs of life). */
+			if (!dp_peer_stats(&d->maps, (__u32)p->dp_index, &ps)) {
+				tx = ps.tx_packets;
+				rx = ps.rx_packets;
+			}
+			for (unsigned int i = 0; i < p->fo.n_ep; i++)
+				if (p->addr[i].ss_family && !dp_ep_stats(&d->maps, &p->addr[i], &es))
+					rx += es.packets;
+		} else {
+			/* No data plane: WireGuard's own per-peer byte counters. */
+			struct wg_peer *wp;
+
+			if (!have_dev) {
+				if (d->be->get(d->cfg.local.wg_if, &dev))
+					return;
+				have_dev = true;
+			}
+			wp = wg_device_find_peer(&dev, p->site->public_key);
+			if (!wp)
+				continue;
+			rx = wp->rx_bytes;
+			tx = wp->tx_bytes;
+		}
+		fo_note_counters(&p->fo, rx, tx, now);
+	}
+	wg_device_free(&dev);
+}
+
+static void read_probe_replies(struct daemon *d)
+{
+	for (size_t n = 0; n < d->n_peers; n++) {
+		struct daemon_peer *p = &d->peers[n];
+
+		for (unsigned int i = 0; i < p->fo.n_ep; i++) {
+			struct mg_probe_stats ps;
+
+			if (p->addr[i].ss_family && !dp_probe_stats(&d->maps, &p->addr[i], &ps))
+				fo_note_reply(&p->fo, i, ps.last_seq, ps.last_rx_ns, ps.last_rtt_ns);
+		}
+	}
+}
+
+/* Replies reach the socket only when no XDP program took them (data plane down). */
+static void drain_probe_socket(struct daemon *d)
+{
+	struct sockaddr_storage from;
+	uint64_t rtt, rx_ns;
+	uint32_t seq;
+	int ret;
+
+	while ((ret = probe_recv(d->probe_fd, d->tag, &from, &seq, &rtt, &rx_ns)) >= 0) {
+		struct sockaddr_storage v4 = { 0 };
+		const struct sockaddr_in6 *s6 = (const void *)&from;
+
+		if (!ret)
+			continue;
+		/* ::ffff:a.b.c.d from the dual-stack socket back to AF_INET */
+		if (from.ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&v4;
+
+			s4->sin_family = AF_INET;
+			s4->sin_port = s6->sin6_port;
+			memcpy(&s4->sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+			from = v4;
+		}
+		for (size_t n = 0; n < d->n_peers; n++)
+			for (unsigned int i = 0; i < d->peers[n].fo.n_ep; i++)
+				if (sockaddr_equal(&from, &d->peers[n].addr[i]))
+					fo_note_reply(&d->peers[n].fo, i, seq, rx_ns, rtt);
+	}
+}
+
+/* --- actions ------------------------------------------------------------------------------ */
+
+static int set_endpoint(struct daemon *d, struct daemon_peer *p, unsigned int i)
+{
+	struct wg_device change = { 0 };
+	struct wg_peer *wp;
+	int ret;
+
+	snprintf(change.name, sizeof(change.name), "%s", d->cfg.local.wg_if);
+	wp = wg_device_add_peer(&change);
+	if (!wp)
+		return -ENOMEM;
+	memcpy(wp->public_key, p->site->public_key, WG_KEY_LEN);
+	memcpy(&wp->endpoint, &p->addr[i], sizeof(wp->endpoint));
+	wp->flags = WG_PEER_SET_ENDPOINT;
+	ret = d->be->set(d->cfg.local.wg_if, &change);
+	wg_device_free(&change);
+	return ret;
+}
+
+static const char *reason_text(enum fo_reason r, const struct fo_settings *s, char *buf, size_t len)
+{
+	switch (r) {
+	case FO_REASON_PROBE_LOSS:
+		snprintf(buf, len, "probes unanswered for %u ms", s->fail_ms);
+		break;
+	case FO_REASON_NO_RX:
+		snprintf(buf, len, "sending without receiving for %u ms, no meshgw on the peer",
+			 s->plain_fail_ms);
+		break;
+	case FO_REASON_PREFERRED_BACK:
+		snprintf(buf, len, "preferred endpoint healthy for %u ms", s->holddown_ms);
+		break;
+	case FO_REASON_ADDRESS_CHANGED:
+		snprintf(buf, len, "its name resolves to a new address");
+		break;
+	default:
+		snprintf(buf, len, "-");
+	}
+	return buf;
+}
+
+static void switch_to(struct daemon *d, struct daemon_peer *p, unsigned int to,
+		      enum fo_reason why, uint64_t now)
+{
+	char a[80], b[80], txt[96];
+	unsigned int from = p->fo.active;
+	int ret;
+
+	if (!p->addr[to].ss_family)
+		return;
+	ret = set_endpoint(d, p, to);
+	if (ret) {
+		pr_err("peer %s: cannot set endpoint %s: %s", p->site->name,
+		       sockaddr_str(&p->addr[to], a, sizeof(a)), strerror(-ret));
+		return;
+	}
+	fo_switched(&p->fo, to, why, now);
+	pr_info("peer %s: endpoint %u %s -> %u %s (%s: %s)", p->site->name, from,
+		sockaddr_str(&p->addr[from], a, sizeof(a)), to,
+		sockaddr_str(&p->addr[to], b, sizeof(b)), fo_reason_name(why),
+		reason_text(why, &d->fo, txt, sizeof(txt)));
+}
+
+static void send_probes(struct daemon *d, struct daemon_peer *p, uint64_t now)
+{
+	for (unsigned int i = 0; i < p->fo.n_ep; i++) {
+		uint64_t tx_ns;
+		int ret;
+
+		if (!p->addr[i].ss_family || !fo_probe_due(&p->fo, &d->fo, i, now))
+			continue;
+		ret = probe_send(d->probe_fd, &p->addr[i], p->fo.ep[i].next_seq, d->tag, &tx_ns);
+		/* A probe the kernel could not even route counts as lost. */
+		if (!ret || ret == -ENETUNREACH || ret == -EHOSTUNREACH || ret == -EPERM)
+			fo_probe_sent(&p->fo, i, now);
+	}
+}
+
+static void resolve_names(struct daemon *d, struct daemon_peer *p, uint64_t now)
+{
+	bool trouble = p->fo.suspect || p->fo.ep[p->fo.active].state == FO_EP_DOWN;
+
+	for (unsigned int i = 0; i < p->fo.n_ep; i++) {
+		struct sockaddr_storage got;
+		char a[80], b[80];
+		int ret;
+
+		if (p->site->endpoints[i].is_literal)
+			continue;
+		ret = resolve_poll(&p->res[i], &got);
+		if (ret < 0)
+			pr_warn("peer %s: %s does not resolve: %s", p->site->name,
+				p->site->endpoints[i].host, gai_strerror(-ret));
+		if (ret != 1 || sockaddr_equal(&got, &p->addr[i]))
+			continue;
+		pr_info("peer %s: %s now resolves to %s (was %s)", p->site->name,
+			p->site->endpoints[i].host, sockaddr_str(&got, a, sizeof(a)),
+			sockaddr_str(&p->addr[i], b, sizeof(b)));
+		p->addr[i] = got;
+		dp_known_ep_add(&d->maps, &got);
+		/* Old health says nothing about the new address. */
+		p->fo.ep[i].state = FO_EP_UNKNOWN;
+		p->fo.ep[i].last_probe_ns = 0;
+		p->fo.ep[i].unanswered = 0;
+		p->fo.ep[i].unanswered_since_ns = 0;
+		if (i == p->fo.active)
+			switch_to(d, p, i, FO_REASON_ADDRESS_CHANGED, now);
+	}
+	if (now < p->next_resolve_ns)
+		return;
+	p->next_resolve_ns = now + (trouble ? RESOLVE_TROUBLE_NS : RESOLVE_NS);
+	for (unsigned int i = 0; i < p->fo.n_ep; i++)
+		if (!p->site->endpoints[i].is_literal)
+			resolve_start(&p->res[i], &p->site->endpoints[i]);
+}
+
+static void tick(struct daemon *d)
+{
+	uint64_t now = mono_ns();
+
+	if (now >= d->next_counters_ns) {
+		read_counters(d, now);
+		d->next_counters_ns = now + COUNTERS_NS;
+	}
+	read_probe_replies(d);
+	drain_probe_socket(d);
+	for (size_t n = 0; n < d->n_peers; n++) {
+		struct daemon_peer *p = &d->peers[n];
+		enum fo_reason why;
+		unsigned int to;
+
+		resolve_names(d, p, now);
+		send_probes(d, p, now);
+		to = fo_decide(&p->fo, &d->fo, now, &why);
+		if (to != p->fo.active)
+			switch_to(d, p, to, why, now);
+	}
+	if (now >= d->next_publish_ns && d->state_fd >= 0) {
+		for (size_t n = 0; n < d->n_peers; n++)
+			fo_state_write(d->state_fd, d->peers[n].site->name, &d->peers[n].fo,
+				       d->peers[n].addr, now);
+		d->next_publish_ns = now + PUBLISH_NS;
+	}
+}
+
+/* Local settings override the defaults (0 = not set). */
+static void config_failover_settings(const struct mg_config *c, struct fo_settings *s)
+{
+	if (c->local.failure_window_ms)
+		s->fail_ms = c->local.failure_window_ms;
+	if (c->local.probe_interval_ms)
+		s->probe_fast_ms = c->local.probe_interval_ms;
+	if (c->local.holddown_ms)
+		s->holddown_ms = c->local.holddown_ms;
+}
+
+/* --- setup, reload, loop ---------------------------------------------------------------------- */
+
+static int load_tag(struct daemon *d)
+{
+	uint8_t secret[WG_KEY_LEN];
+	char err[256];
+	int ret;
+
+	if (!d->cfg.local.mesh_secret_file[0]) {
+		probe_tag_derive(d->tag, &d->cfg.mesh, NULL);
+		return 0;
+	}
+	ret = key_read_file(secret, d->cfg.local.mesh_secret_file, true, err, sizeof(err));
+	if (ret) {
+		pr_err("%s", err);
+		return ret;
+	}
+	probe_tag_derive(d->tag, &d->cfg.mesh, secret);
+	key_wipe(secret, sizeof(secret));
+	return 0;
+}
+
+/* Everything that depends on the configuration: maps, backend, tag, peers. */
+static int daemon_apply(struct daemon *d, const struct daemon_peer *old, size_t n_old)
+{
+	int ret;
+
+	dp_maps_close(&d->maps);
+	if (dp_maps_open(&d->maps, d->cfg.local.pin_path))
+		pr_warn("no data plane under %s: using WireGuard's counters and the probe socket",
+			d->cfg.local.pin_path);
+	if (d->state_fd < 0) {
+		d->state_fd = fo_state_create(d->cfg.local.pin_path);
+		if (d->state_fd < 0)
+			pr_warn("cannot publish failover state in %s: %s", d->cfg.local.pin_path,
+				strerror(-d->state_fd));
+	}
+	ret = wg_backend_choose(d->cfg.local.backend, d->cfg.local.path, &d->be);
+	if (!ret)
+		ret = load_tag(d);
+	if (!ret)
+		ret = peers_build(d, old, n_old);
+	if (!ret && d->state_fd >= 0) {
+		/* Drop records of sites that left the mesh. */
+		for (size_t o = 0; o < n_old; o++)
+			if (!mesh_find_site(&d->cfg.mesh, old[o].site->name))
+				fo_state_delete(d->state_fd, old[o].site->name);
+	}
+	return ret;
+}
+
+static void reload(struct daemon *d)
+{
+	struct mg_errors e = { .out = stderr };
+	struct daemon_peer *old_peers = d->peers;
+	size_t n_old = d->n_peers;
+	struct mg_config old = d->cfg, fresh;
+
+	pr_info("SIGHUP: reloading %s and %s", d->mesh_path, d->local_path);
+	if (config_load(&fresh, d->mesh_path, d->local_path, &e)) {
+		pr_err("reload: %d problem%s; still running the previous configuration", e.count,
+		       e.count == 1 ? "" : "s");
+		config_free(&fresh);
+		return;
+	}
+	if (strcmp(fresh.local.wg_if, old.local.wg_if) || strcmp(fresh.local.pin_path, old.local.pin_path) ||
+	    strcmp(fresh.self->name, old.self->name)) {
+		pr_err("reload: WireGuardInterface, PinPath and Site cannot change while running; "
+		       "restart meshgw");
+		config_free(&fresh);
+		return;
+	}
+	if (gateway_up(&fresh, true)) {
+		pr_err("reload: applying the new configuration failed; still running the previous one");
+		config_free(&fresh);
+		return;
+	}
+	d->cfg = fresh;
+	if (daemon_apply(d, old_peers, n_old)) {
+		pr_err("reload: could not rebuild the peer list");
+	}
+	peers_free(old_peers, n_old);
+	config_free(&old);
+	pr_info("reload: done, %zu peer%s", d->n_peers, d->n_peers == 1 ? "" : "s");
+}
+
+static int setup_fds(struct daemon *d)
+{
+	struct itimerspec its = { .it_interval = { 0, TICK_NS }, .it_value = { 0, TICK_NS } };
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->sigfd < 0 || d->timerfd < 0 || d->epfd < 0 || timerfd_settime(d->timerfd, 0, &its, NULL))
+		return -errno;
+	ev.data.fd = d->sigfd;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->sigfd, &ev))
+		return -errno;
+	ev.data.fd = d->timerfd;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->timerfd, &ev))
+		return -errno;
+	ev.data.fd = d->probe_fd;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->probe_fd, &ev))
+		return -errno;
+	return 0;
+}
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			reload(d);
+		} else {
+			pr_info("%s: exiting; the data path stays up (pinned under %s)",
+				strsignal((int)si.ssi_signo), d->cfg.local.pin_path);
+			d->stop = true;
+		}
+	}
+}
+
+int daemon_run(const char *mesh_path, const char *local_path)
+{
+	struct mg_errors e = { .out = stderr };
+	struct daemon d = { .mesh_path = mesh_path, .local_path = local_path, .epfd = -1,
+			    .timerfd = -1, .sigfd = -1, .probe_fd = -1, .state_fd = -1,
+			    .maps = { -1, -1, -1, -1, -1, -1, 0 } };
+	int ret;
+
+	fo_default_settings(&d.fo);
+	if (config_load(&d.cfg, mesh_path, local_path, &e)) {
+		fprintf(stderr, "meshgw: %d problem%s found; nothing was changed\n", e.count,
+			e.count == 1 ? "" : "s");
+		config_free(&d.cfg);
+		return 1;
+	}
+	config_failover_settings(&d.cfg, &d.fo);
+	if (gateway_up(&d.cfg, true)) {
+		config_free(&d.cfg);
+		return 1;
+	}
+	d.probe_fd = probe_socket_open(probe_port_of(&d.cfg));
+	if (d.probe_fd < 0) {
+		pr_err("cannot open the probe socket on UDP port %u: %s", probe_port_of(&d.cfg),
+		       strerror(-d.probe_fd));
+		ret = 1;
+		goto out;
+	}
+	ret = daemon_apply(&d, NULL, 0);
+	if (!ret)
+		ret = setup_fds(&d);
+	if (ret) {
+		pr_err("cannot start the daemon: %s", strerror(-ret));
+		ret = 1;
+		goto out;
+	}
+	pr_info("running: site %s, %zu peer%s, probes on UDP %u, failure window %u ms, "
+		"hold-down %u ms", d.cfg.self->name, d.n_peers, d.n_peers == 1 ? "" : "s",
+		probe_port_of(&d.cfg), d.fo.fail_ms, d.fo.holddown_ms);
+	while (!d.stop) {
+		struct epoll_event evs[4];
+		int n = epoll_wait(d.epfd, evs, 4, -1);
+
+		if (n < 0 && errno != EINTR) {
+			pr_err("epoll: %s", strerror(errno));
+			ret = 1;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t expirations;
+
+			if (evs[i].data.fd == d.sigfd) {
+				on_signal(&d);
+			} else if (evs[i].data.fd == d.timerfd) {
+				if (read(d.timerfd, &expirations, sizeof(expirations)) > 0)
+					tick(&d);
+			} else if (evs[i].data.fd == d.probe_fd) {
+				drain_probe_socket(&d);
+			}
+		}
+	}
+out:
+	peers_free(d.peers, d.n_peers);
+	dp_maps_close(&d.maps);
+	int fds[] = { d.epfd, d.timerfd, d.sigfd, d.probe_fd, d.state_fd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	config_free(&d.cfg);
+	return ret;
+}

@@ -1,0 +1,37 @@
+/* meshgw run: the site's daemon. One thread, one epoll loop: a 10 ms timerfd
+ * drives probes and failover decisions, a signalfd takes SIGHUP (reload) and
+ * SIGTERM/SIGINT (exit, leaving the data path up). */
+#pragma once
+#include <stdbool.h>
+#include "config.h"
+#include "meshgw_probe.h"
+#include "dp_maps.h"
+#include "failover.h"
+#include "resolve.h"
+#include "wg_backend.h"
+
+struct daemon_peer {
+	const struct mg_site *site;
+	struct fo_peer fo;
+	struct sockaddr_storage addr[FO_MAX_ENDPOINTS];	/* resolved candidates */
+	struct resolve_req res[FO_MAX_ENDPOINTS];
+	uint64_t next_resolve_ns;
+	int dp_index;					/* slot in mg_peer_info, -1 = none */
+};
+
+struct daemon {
+	struct mg_config cfg;
+	const char *mesh_path, *local_path;
+	const struct wg_backend *be;
+	struct fo_settings fo;
+	struct dp_maps maps;
+	uint8_t tag[MG_PROBE_TAG_LEN];
+	int epfd, timerfd, sigfd, probe_fd, state_fd;
+	struct daemon_peer *peers;
+	size_t n_peers;
+	uint64_t next_counters_ns, next_publish_ns;
+	bool stop;
+};
+
+/* Brings the gateway up and runs until SIGTERM/SIGINT. Returns the exit code. */
+int daemon_run(const char *mesh_path, const char *local_path);

@@ -1,0 +1,11 @@
+/* Bringing the gateway to the desired state, shared by `meshgw up` and `meshgw run`. */
+#pragma once
+#include <stdbool.h>
+#include "config.h"
+
+/* Converges WireGuard, link, address, routes, sysctls and the BPF data plane to c.
+ * With keep_endpoints, a peer whose current endpoint is one of its site's
+ * candidates keeps it (the daemon chose it); otherwise new peers and peers on an
+ * unknown endpoint get the first candidate. 0 or -errno, previous state kept on
+ * failure. */
+int gateway_up(const struct mg_config *c, bool keep_endpoints);
