@@ -73,6 +73,9 @@ check "local site not in the mesh file" 1 \
 ARGS="-c $TMP/nonexistent.conf -l $TMP/three-sites/site1.local.conf"
 check "missing mesh file" 1 "$TMP/nonexistent.conf: cannot open: No such file or directory"
 
+ARGS="-c $TMP -l $TMP/three-sites/site1.local.conf"
+check "a directory as the mesh file" 1 "$TMP: cannot read: Is a directory"
+
 chmod 644 "$TMP/three-sites/site1-EXAMPLE.key"
 ARGS="-c $TMP/three-sites/mesh.conf -l $TMP/three-sites/site1.local.conf"
 check "private key file with mode 0644 refused, with the fix" 1 \

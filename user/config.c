@@ -203,8 +203,8 @@ int config_read_file(const char *path, char **bufp, size_t *lenp, struct mg_erro
 		}
 		if (n == 0) {
 			if (ferror(f)) {
-				ret = -EIO;
-				mg_error(e, path, 0, "read error");
+				ret = errno ? -errno : -EIO;
+				mg_error(e, path, 0, "cannot read: %s", strerror(-ret));
 				goto out;
 			}
 			break;
