@@ -21,6 +21,8 @@
 #include "wg_backend.h"
 #include "wg_reconcile.h"
 #include "wg_uapi.h"
+#include "resolve.h"
+#include "up.h"
 
 struct up_ctx {
 	const struct mg_config *c;
@@ -335,12 +337,72 @@ static int up_apply(struct up_ctx *u)
 	return ret;
 }
 
+/* With keep_endpoints: a peer already on one of its site's candidate endpoints
+ * stays there (the failover daemon chose it); only new peers, and peers on an
+ * address that is no candidate, get the first endpoint. */
+static void keep_current_endpoints(struct up_ctx *u)
+{
+	struct wg_device have = { 0 };
+
+	if (u->be->get(u->ifname, &have))
+		return;
+	for (size_t i = 0; i < u->want.wg.n_peers; i++) {
+		struct wg_peer *w = &u->want.wg.peers[i];
+		struct wg_peer *h = wg_device_find_peer(&have, w->public_key);
+		const struct mg_site *site = NULL;
+
+		if (!h || !h->endpoint.sa.sa_family)
+			continue;
+		for (size_t s = 0; s < u->c->mesh.n_sites; s++)
+			if (!memcmp(u->c->mesh.sites[s].public_key, w->public_key, WG_KEY_LEN))
+				site = &u->c->mesh.sites[s];
+		for (size_t e = 0; site && e < site->n_endpoints; e++) {
+			struct sockaddr_storage cand, cur = { 0 };
+
+			memcpy(&cur, &h->endpoint, sizeof(h->endpoint));
+			if (!resolve_now(&site->endpoints[e], &cand) && sockaddr_equal(&cand, &cur)) {
+				memset(&w->endpoint, 0, sizeof(w->endpoint));	/* leave it */
+				break;
+			}
+		}
+	}
+	wg_device_free(&have);
+}
+
+int gateway_up(const struct mg_config *c, bool keep_endpoints)
+{
+	struct up_ctx u = { 0 };
+	int ret;
+
+	u.c = c;
+	u.ifname = c->local.wg_if;
+	ret = up_prepare(&u);
+	if (ret) {
+		pr_err("nothing was changed");
+		goto out;
+	}
+	if (keep_endpoints && rtnl_link_get(&u.rt, u.ifname, &u.link) == 0)
+		keep_current_endpoints(&u);
+	ret = up_apply(&u);
+	if (ret && u.created_now) {
+		pr_err("%s: removing the link this run created", u.ifname);
+		rtnl_link_del(&u.rt, u.ifname);
+		stop_wireguard_go(u.started_pid);
+	}
+	if (!ret)
+		pr_info("%s: up (site %s, %zu peer%s)", u.ifname, c->self->name, u.want.wg.n_peers,
+			u.want.wg.n_peers == 1 ? "" : "s");
+out:
+	desired_free(&u.want);
+	nl_close(&u.rt);
+	return ret;
+}
+
 int cmd_up(int argc, char **argv)
 {
 	struct mg_errors e = { .out = stderr };
 	struct mg_config c;
 	struct cli_opts o;
-	struct up_ctx u = { 0 };
 	int idx, ret;
 
 	idx = cli_parse(argc, argv, &o, false, "[-c MESH] [-l LOCAL]");
@@ -357,25 +419,8 @@ int cmd_up(int argc, char **argv)
 		config_free(&c);
 		return 1;
 	}
-	u.c = &c;
-	u.ifname = c.local.wg_if;
-	ret = up_prepare(&u);
-	if (ret) {
-		pr_err("nothing was changed");
-		goto out;
-	}
-	ret = up_apply(&u);
-	if (ret && u.created_now) {
-		pr_err("%s: removing the link this run created", u.ifname);
-		rtnl_link_del(&u.rt, u.ifname);
-		stop_wireguard_go(u.started_pid);
-	}
-	if (!ret)
-		pr_info("%s: up (site %s, %zu peer%s)", u.ifname, c.self->name, u.want.wg.n_peers,
-			u.want.wg.n_peers == 1 ? "" : "s");
-out:
-	desired_free(&u.want);
-	nl_close(&u.rt);
+	/* A second `up` while `meshgw run` manages endpoints must not undo its choice. */
+	ret = gateway_up(&c, true);
 	config_free(&c);
 	return ret ? 1 : 0;
 }
