@@ -1,0 +1,317 @@
+# shellcheck shell=bash
+# The multi-ISP lab: three sites, each behind a router with two ISP uplinks, all in
+# network namespaces. Source this file (it only defines functions and variables),
+# then `lab_create`, ..., `lab_destroy`. Needs root, iproute2, nft, ethtool.
+#
+#                          +----------------- inet ------------------+
+#                          |  "the internet": forwarding, rp_filter=1 |
+#                          |  (strict: an ISP drops sources it does   |
+#                          |   not route back to that link)           |
+#                          +-----------------------------------------+
+#              iA1 /  \ iA2          iB1 /  \ iB2          iC1 /  \ iC2
+#     ISP1 198.51.100.8/29  |   198.51.100.16/29  |   198.51.100.24/29  |
+#     ISP2 203.0.113.8/29   |   203.0.113.16/29   |   203.0.113.24/29   |
+#               u1 \  / u2           u1 \  / u2            u1 \  / u2
+#        +------ rA ------+    +------ rB ------+     +------ rC ------+
+#        | router, br     |    | router         |     | router         |
+#        | .0.1 on the LAN|    | l: 172.16.2.1  |     | l: 172.16.3.1  |
+#        +--+---------+---+    +-------+--------+     +-------+--------+
+#     pg |      ph |                   | up: 172.16.2.2       | up: 172.16.3.2
+#   +----+--+ +----+--+        +-------+-------+      +-------+-------+
+#   | gA    | | hA    |        | gB  gateway   |      | gC  gateway   |
+#   | .0.2  | | .0.10 |        | lan 192.168.1.1      | lan 192.168.2.1
+#   +-------+ +-------+        +-------+-------+      +-------+-------+
+#   site A: ONE-ARMED                  |                      |
+#   192.168.0.0/24: router, gateway    +-- hB 192.168.1.10    +-- hC 192.168.2.10
+#   and host on one bridge (in rA);    site B: two-armed      site C: two-armed
+#   hA's default route = gA,
+#   gA's default route = rA.
+#
+# Routers (rX): masquerade on both uplinks; UDP $LAB_PORT arriving on either uplink is
+# DNATed to the gateway; connmark policy routing (a flow that came in on ISP n gets
+# ct mark n; LAN-side packets of it take mark n, table 100+n routes it out of ISP n);
+# arp_announce=2, ignore_routes_with_linkdown=1, rp_filter=2; default routes via ISP1
+# (metric 100) and ISP2 (metric 200), so a router whose ISP1 loses carrier fails over.
+# Router public addresses: ISP1 198.51.100.{10,20,30}, ISP2 203.0.113.{10,20,30} for
+# A, B, C; the ISP's gateway on each link is the /29's first address.
+#
+# Gateways (gX) and hosts (hX) are plain: no forwarding, no WireGuard. Whoever runs a
+# gateway configures it (forwarding, WireGuard, routes to the other LANs). The peers of
+# every gateway NIC have GRO on, so XDP_TX/XDP_REDIRECT into them is not dropped.
+# Mesh: 192.168.254.0/24 (.1 .2 .3 for A B C), WireGuard port 55555.
+#
+# Every name carries the suffix $LAB_SFX (default: the PID of the sourcing shell):
+# namespaces are lab-ROLE-$LAB_SFX, interfaces end in it.
+#
+# Functions:
+#   lab_create                 build everything (fails and cleans up on any error)
+#   lab_destroy                kill processes left in the lab's namespaces, delete them
+#   lab_leaks                  print what is left of this run (namespaces, links); 1 if any
+#   lab_isp_down SITE N        cut ISP N (1|2) of SITE (A|B|C) at the ISP side: the router
+#   lab_isp_up SITE N          sees carrier loss, as with a dead ISP; lab_isp_up restores
+#   lab_exec ROLE CMD...       run CMD in namespace ROLE (inet rA gA hA rB gB hB rC gC hC)
+#                              via nsenter --net (no /sys remount: bpffs stays visible)
+#   lab_ns ROLE                print the namespace name of ROLE
+#   lab_ping FROM_SITE TO_SITE [TIMEOUT_S]
+#                              one ping from host FROM to host TO (busybox ping), 0 if
+#                              answered within TIMEOUT_S (default 1)
+#
+# Variables (indexed by site letter unless said otherwise):
+#   LAB_SITES="A B C"  LAB_PORT=55555  LAB_MESH_NET=192.168.254.0/24
+#   LAB_NS[ROLE]                 namespace names
+#   LAB_LAN[X]                   the site's LAN (egress range), e.g. 192.168.0.0/24
+#   LAB_HOST_IP[X]               the LAN host's address
+#   LAB_GW_LAN_IP[X]             the gateway's LAN address (the hosts' route)
+#   LAB_GW_LAN_IF[X]             the gateway's LAN interface
+#   LAB_GW_UPLINK_IF[X]          the gateway's uplink interface ("" when one-armed)
+#   LAB_GW_UPLINK_IP[X]          the address the router forwards $LAB_PORT to
+#   LAB_MESH_IP[X]               the site's mesh address (192.168.254.N)
+#   LAB_ENDPOINTS[X]             public endpoints in preference order, "ip1:port ip2:port"
+#   LAB_ISP_IP[X,N]              the router's public address on ISP N
+#   LAB_ISP_GW[X,N]              the ISP's address on that link
+#   LAB_ISP_IF[X,N]              the ISP-side interface (in inet)
+#   LAB_UPLINK_IF[X,N]           the router-side interface (in rX)
+#   LAB_ONE_ARMED[X]             1 for a one-armed site (A), else 0
+
+LAB_SITES="A B C"
+LAB_PORT=55555
+LAB_MESH_NET=192.168.254.0/24
+declare -gA LAB_NS LAB_LAN LAB_HOST_IP LAB_GW_LAN_IP LAB_GW_LAN_IF LAB_GW_UPLINK_IF \
+	LAB_GW_UPLINK_IP LAB_MESH_IP LAB_ENDPOINTS LAB_ISP_IP LAB_ISP_GW LAB_ISP_IF \
+	LAB_UPLINK_IF LAB_ONE_ARMED
+
+# Fills the variables above for suffix $LAB_SFX. lab_create calls it; call it yourself
+# to know the names before creating.
+lab_vars() {
+	local s=${LAB_SFX:=$$} x k n
+	LAB_NS=([inet]=lab-inet-$s)
+	k=0
+	for x in $LAB_SITES; do
+		k=$((k + 1))
+		LAB_NS[r$x]=lab-r$x-$s
+		LAB_NS[g$x]=lab-g$x-$s
+		LAB_NS[h$x]=lab-h$x-$s
+		LAB_LAN[$x]=192.168.$((k - 1)).0/24
+		LAB_HOST_IP[$x]=192.168.$((k - 1)).10
+		LAB_MESH_IP[$x]=192.168.254.$k
+		LAB_GW_LAN_IF[$x]=lan$s
+		for n in 1 2; do
+			LAB_ISP_IF[$x,$n]=i$x$n$s
+			LAB_UPLINK_IF[$x,$n]=u$n$s
+		done
+		LAB_ISP_IP[$x,1]=198.51.100.$((10 * k))
+		LAB_ISP_GW[$x,1]=198.51.100.$((8 * k + 1))
+		LAB_ISP_IP[$x,2]=203.0.113.$((10 * k))
+		LAB_ISP_GW[$x,2]=203.0.113.$((8 * k + 1))
+		LAB_ENDPOINTS[$x]="${LAB_ISP_IP[$x,1]}:$LAB_PORT ${LAB_ISP_IP[$x,2]}:$LAB_PORT"
+		if [ "$k" = 1 ]; then
+			LAB_ONE_ARMED[$x]=1
+			LAB_GW_LAN_IP[$x]=192.168.0.2
+			LAB_GW_UPLINK_IF[$x]=
+			LAB_GW_UPLINK_IP[$x]=192.168.0.2
+		else
+			LAB_ONE_ARMED[$x]=0
+			LAB_GW_LAN_IP[$x]=192.168.$((k - 1)).1
+			LAB_GW_UPLINK_IF[$x]=up$s
+			LAB_GW_UPLINK_IP[$x]=172.16.$k.2
+		fi
+	done
+}
+
+lab_ns() { echo "${LAB_NS[$1]:?lab: unknown role $1}"; }
+
+lab_exec() {
+	local ns
+	ns=$(lab_ns "$1") || return 1
+	shift
+	nsenter --net="/run/netns/$ns" -- "$@"
+}
+
+# Writes sysctls in one namespace with one process: lab_sysctl ROLE key=value...
+lab_sysctl() {
+	local role=$1
+	shift
+	lab_exec "$role" sh -c '
+		for kv; do
+			k=${kv%%=*}
+			echo "${kv#*=}" > "/proc/sys/$(echo "$k" | tr . /)" || exit 1
+		done' lab-sysctl "$@"
+}
+
+_lab_fail() { echo "lab: $*" >&2; lab_destroy; return 1; }
+
+lab_create() {
+	local s x k n role links="" r g h lan gw_lan
+	lab_vars
+	s=$LAB_SFX
+	for role in "${!LAB_NS[@]}"; do
+		ip netns add "${LAB_NS[$role]}" || { _lab_fail "cannot create namespace ${LAB_NS[$role]}"; return 1; }
+		ip -n "${LAB_NS[$role]}" link set lo up
+	done
+	# Defaults first, so every interface created later inherits them.
+	lab_sysctl inet net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=1 \
+		net.ipv4.conf.default.rp_filter=1 || { _lab_fail "sysctl in inet"; return 1; }
+	for x in $LAB_SITES; do
+		lab_sysctl "r$x" net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=2 \
+			net.ipv4.conf.default.rp_filter=2 net.ipv4.conf.all.arp_announce=2 \
+			net.ipv4.conf.default.arp_announce=2 \
+			net.ipv4.conf.all.ignore_routes_with_linkdown=1 \
+			net.ipv4.conf.default.ignore_routes_with_linkdown=1 ||
+			{ _lab_fail "sysctl in r$x"; return 1; }
+	done
+
+	# All links, created directly in their namespaces (nothing passes through ours).
+	k=0
+	for x in $LAB_SITES; do
+		k=$((k + 1))
+		r=${LAB_NS[r$x]} g=${LAB_NS[g$x]} h=${LAB_NS[h$x]}
+		for n in 1 2; do
+			links+="link add u$n$s netns $r type veth peer name i$x$n$s netns ${LAB_NS[inet]}"$'\n'
+		done
+		if [ "${LAB_ONE_ARMED[$x]}" = 1 ]; then
+			links+="link add br$s netns $r type bridge forward_delay 0 stp_state 0"$'\n'
+			links+="link add pg$s netns $r type veth peer name lan$s netns $g"$'\n'
+			links+="link add ph$s netns $r type veth peer name eth$s netns $h"$'\n'
+		else
+			links+="link add l$s netns $r type veth peer name up$s netns $g"$'\n'
+			links+="link add lan$s netns $g type veth peer name eth$s netns $h"$'\n'
+		fi
+	done
+	ip -b - <<< "$links" || { _lab_fail "cannot create the links"; return 1; }
+
+	# The internet: one /29 per ISP link, nothing else to route.
+	{
+		for x in $LAB_SITES; do
+			for n in 1 2; do
+				echo "addr add ${LAB_ISP_GW[$x,$n]}/29 dev i$x$n$s"
+				echo "link set i$x$n$s up"
+			done
+		done
+	} | ip -n "${LAB_NS[inet]}" -b - || { _lab_fail "cannot configure inet"; return 1; }
+
+	k=0
+	for x in $LAB_SITES; do
+		k=$((k + 1))
+		r=${LAB_NS[r$x]} g=${LAB_NS[g$x]} h=${LAB_NS[h$x]}
+		lan=${LAB_LAN[$x]}
+		gw_lan=${LAB_GW_LAN_IP[$x]}
+		# Router: uplinks, per-ISP tables, LAN side.
+		{
+			for n in 1 2; do
+				echo "addr add ${LAB_ISP_IP[$x,$n]}/29 dev u$n$s"
+				echo "link set u$n$s up"
+				echo "route add default via ${LAB_ISP_GW[$x,$n]} dev u$n$s metric $((n * 100))"
+				echo "route add default via ${LAB_ISP_GW[$x,$n]} dev u$n$s table $((100 + n))"
+				echo "rule add fwmark $n lookup $((100 + n)) pref $((1000 + n))"
+			done
+			if [ "${LAB_ONE_ARMED[$x]}" = 1 ]; then
+				echo "addr add ${lan%.*}.1/24 dev br$s"
+				echo "link set br$s up"
+				echo "link set pg$s master br$s up"
+				echo "link set ph$s master br$s up"
+			else
+				echo "addr add 172.16.$k.1/24 dev l$s"
+				echo "link set l$s up"
+				echo "route add $lan via ${LAB_GW_UPLINK_IP[$x]} dev l$s"
+			fi
+		} | ip -n "$r" -b - || { _lab_fail "cannot configure r$x"; return 1; }
+		# Gateway: LAN NIC (+ uplink NIC), default route to the router.
+		{
+			echo "addr add $gw_lan/24 dev lan$s"
+			echo "link set lan$s up"
+			if [ "${LAB_ONE_ARMED[$x]}" = 1 ]; then
+				echo "route add default via ${lan%.*}.1 dev lan$s"
+			else
+				echo "addr add ${LAB_GW_UPLINK_IP[$x]}/24 dev up$s"
+				echo "link set up$s up"
+				echo "route add default via 172.16.$k.1 dev up$s"
+			fi
+		} | ip -n "$g" -b - || { _lab_fail "cannot configure g$x"; return 1; }
+		# Host: its default route is the gateway.
+		printf '%s\n' "addr add ${LAB_HOST_IP[$x]}/24 dev eth$s" "link set eth$s up" \
+			"route add default via $gw_lan dev eth$s" |
+			ip -n "$h" -b - || { _lab_fail "cannot configure h$x"; return 1; }
+		# NAT and connmark policy routing.
+		lab_exec "r$x" nft -f - <<-EOF || { _lab_fail "nft in r$x"; return 1; }
+		table ip lab {
+			chain mangle_pre {
+				type filter hook prerouting priority mangle; policy accept;
+				iifname "u1$s" ct state new ct mark set 1
+				iifname "u2$s" ct state new ct mark set 2
+				iifname != { "u1$s", "u2$s" } meta mark set ct mark
+			}
+			chain nat_pre {
+				type nat hook prerouting priority dstnat; policy accept;
+				iifname { "u1$s", "u2$s" } udp dport $LAB_PORT dnat to ${LAB_GW_UPLINK_IP[$x]}
+			}
+			chain nat_post {
+				type nat hook postrouting priority srcnat; policy accept;
+				oifname { "u1$s", "u2$s" } masquerade
+			}
+		}
+		EOF
+		# NAPI on the peers of the gateway's NICs (XDP_TX/REDIRECT into a veth).
+		if [ "${LAB_ONE_ARMED[$x]}" = 1 ]; then
+			lab_exec "r$x" ethtool -K "pg$s" gro on > /dev/null
+		else
+			lab_exec "r$x" ethtool -K "l$s" gro on > /dev/null &&
+				lab_exec "h$x" ethtool -K "eth$s" gro on > /dev/null
+		fi || { _lab_fail "ethtool in site $x"; return 1; }
+	done
+}
+
+_lab_isp_check() {
+	case "$1,$2" in
+	[ABC],[12]) [ -n "${LAB_ISP_IF[$1,$2]:-}" ] && return 0 ;;
+	esac
+	echo "lab: no ISP $2 at site $1 (sites: $LAB_SITES, ISPs 1 2)" >&2
+	return 1
+}
+
+lab_isp_down() {
+	_lab_isp_check "$1" "$2" || return 1
+	ip -n "${LAB_NS[inet]}" link set "${LAB_ISP_IF[$1,$2]}" down
+}
+
+lab_isp_up() {
+	_lab_isp_check "$1" "$2" || return 1
+	ip -n "${LAB_NS[inet]}" link set "${LAB_ISP_IF[$1,$2]}" up
+}
+
+lab_ping() {
+	local t=${3:-1}
+	lab_exec "h$1" busybox ping -q -c 1 -W "$t" "${LAB_HOST_IP[$2]}" > /dev/null 2>&1
+}
+
+lab_destroy() {
+	local role ns pid pids="" i
+	# Only processes inside this run's private namespaces: the test started them.
+	# TERM first (wireguard-go removes its socket), KILL what is left after 1 s.
+	for role in "${!LAB_NS[@]}"; do
+		ns=${LAB_NS[$role]}
+		[ -e "/run/netns/$ns" ] && pids+=" $(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')"
+	done
+	for pid in $pids; do kill -TERM "$pid" 2>/dev/null; done
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		for pid in $pids; do kill -0 "$pid" 2>/dev/null && break; pid=; done
+		[ -z "${pid:-}" ] && break
+		sleep 0.1
+	done
+	for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done
+	for role in "${!LAB_NS[@]}"; do
+		ns=${LAB_NS[$role]}
+		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+lab_leaks() {
+	local s=${LAB_SFX:?lab: LAB_SFX unset} found=0 ns
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case $ns in lab-*-"$s") echo "lab leak: namespace $ns"; found=1 ;; esac
+	done
+	if ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | grep -E -- "$s(@|\$)"; then
+		found=1
+	fi
+	return $found
+}
