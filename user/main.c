@@ -17,6 +17,7 @@ static const struct {
 	{ "check", cmd_check, "[-c MESH] [-l LOCAL]", "Validates the configuration, listing every problem" },
 	{ "up", cmd_up, "[-c MESH] [-l LOCAL]", "Brings the gateway to the configured state (idempotent)" },
 	{ "down", cmd_down, "[-c MESH] [-l LOCAL]", "Removes exactly what up created" },
+	{ "export", cmd_export, "-f FORMAT [-c MESH] SITE", "Writes SITE's configuration for plain WireGuard (wg-quick, openwrt, routeros)" },
 	{ "run", cmd_run, "[-c MESH] [-l LOCAL]", "Runs the gateway: up, then endpoint failover; SIGHUP reloads" },
 };
 
