@@ -128,6 +128,25 @@ struct mg_tag {
 };
 _Static_assert(sizeof(struct mg_tag) == 16, "mg_tag");
 
+/* What the loader attached with bpf_tc_* (not links: nothing pins them), so
+ * `down` removes exactly that and destroys only the clsact qdiscs it created. */
+enum mg_attach_slot {
+	MG_SLOT_TC_LAN = 0,		/* tc_lan on the LAN NIC, ingress */
+	MG_SLOT_TC_WG_INGRESS,		/* tc_wg on the wg device, ingress */
+	MG_SLOT_TC_WG_EGRESS,		/* tc_wg on the wg device, egress */
+	MG_SLOT__MAX = 8,
+};
+
+#define MG_ATTACH_QDISC_CREATED 1u	/* meshgw created the clsact qdisc of ifindex */
+#define MG_TC_HANDLE   0x4d47		/* "MG": handle and priority of our filters */
+#define MG_TC_PRIORITY 0x4d47
+
+struct mg_attach {
+	__u32 ifindex;			/* 0 = slot unused */
+	__u32 flags;			/* MG_ATTACH_* */
+};
+_Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
+
 /* Names the maps are pinned under (PinPath/NAME). */
 #define MG_MAP_ROUTES      "mg_routes"
 #define MG_MAP_PEER_STATS  "mg_peer_stats"
@@ -137,3 +156,4 @@ _Static_assert(sizeof(struct mg_tag) == 16, "mg_tag");
 #define MG_MAP_KNOWN_EPS   "mg_known_eps"
 #define MG_MAP_PROBES      "mg_probes"
 #define MG_MAP_MESH_TAG    "mg_mesh_tag"
+#define MG_MAP_ATTACH      "mg_attach"

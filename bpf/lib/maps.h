@@ -81,6 +81,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mg_mesh_tag SEC(".maps");
 
+/* The loader's record of its TC attachments (enum mg_attach_slot); BPF never
+ * touches it, it lives here to be pinned and dumped with the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MG_SLOT__MAX);
+	__type(key, __u32);
+	__type(value, struct mg_attach);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_attach SEC(".maps");
+
 static __always_inline void stat_add(__u32 idx, __u64 bytes)
 {
 	struct mg_counter *c = bpf_map_lookup_elem(&mg_stats, &idx);

@@ -1,0 +1,89 @@
+/* Test driver of the data plane loader until `meshgw up` calls it:
+ *   dp_ctl up MESH LOCAL [PROBE_PORT]   dataplane_up (mesh tag derived without secret
+ *                                        unless the local file names one)
+ *   dp_ctl down MESH LOCAL               dataplane_down
+ *   dp_ctl peers PINPATH                 "name rx_packets tx_packets lan_packets rx_bytes tx_bytes"
+ *   dp_ctl stats PINPATH                 "stat_name packets bytes" for every verdict */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "config.h"
+#include "dataplane.h"
+#include "dp_maps.h"
+#include "keys.h"
+#include "log.h"
+#include "probe.h"
+
+static int load(struct mg_config *c, const char *mesh, const char *local)
+{
+	struct mg_errors e = { .out = stderr };
+
+	return config_load(c, mesh, local, &e);
+}
+
+int main(int argc, char **argv)
+{
+	struct mg_config c;
+	struct dp_maps m;
+	int err;
+
+	log_route_libbpf();
+	if (argc >= 4 && !strcmp(argv[1], "up")) {
+		uint8_t tag[MG_PROBE_TAG_LEN];
+		struct dp_settings s = { .mesh_tag = tag };
+
+		memset(&c, 0, sizeof(c));
+		if (load(&c, argv[2], argv[3]))
+			return 1;
+		probe_tag_derive(tag, &c.mesh, NULL);
+		s.probe_port = argc > 4 ? atoi(argv[4]) : 0;
+		err = dataplane_up(&c, &s);
+		config_free(&c);
+		return err ? 1 : 0;
+	}
+	if (argc >= 4 && !strcmp(argv[1], "down")) {
+		memset(&c, 0, sizeof(c));
+		if (load(&c, argv[2], argv[3]))
+			return 1;
+		err = dataplane_down(&c.local);
+		config_free(&c);
+		return err ? 1 : 0;
+	}
+	if (argc >= 3 && (!strcmp(argv[1], "peers") || !strcmp(argv[1], "stats"))) {
+		if (dp_maps_open(&m, argv[2])) {
+			fprintf(stderr, "nothing pinned under %s\n", argv[2]);
+			return 1;
+		}
+		if (!strcmp(argv[1], "stats")) {
+			for (int i = 0; i < MG_STAT__MAX; i++) {
+				struct mg_counter v;
+
+				if (!dp_stat(&m, i, &v))
+					printf("%s %llu %llu\n", dataplane_stat_name(i),
+					       (unsigned long long)v.packets,
+					       (unsigned long long)v.bytes);
+			}
+		} else {
+			for (__u32 i = 0; i < MG_MAX_PEERS; i++) {
+				struct mg_peer_info pi;
+				struct mg_peer_stats ps;
+
+				if (bpf_map_lookup_elem(m.peer_info, &i, &pi) || !pi.name[0] ||
+				    dp_peer_stats(&m, i, &ps))
+					continue;
+				printf("%.*s %llu %llu %llu %llu %llu\n", MG_PEER_NAME_LEN, pi.name,
+				       (unsigned long long)ps.rx_packets,
+				       (unsigned long long)ps.tx_packets,
+				       (unsigned long long)ps.lan_packets,
+				       (unsigned long long)ps.rx_bytes,
+				       (unsigned long long)ps.tx_bytes);
+			}
+		}
+		dp_maps_close(&m);
+		return 0;
+	}
+	fprintf(stderr, "usage: dp_ctl up|down MESH LOCAL [PROBE_PORT] | peers|stats PINPATH\n");
+	return 2;
+}

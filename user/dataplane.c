@@ -1,0 +1,514 @@
+/* Loader of the BPF data plane: `meshgw up` / `down` call dataplane_up/down.
+ *
+ * Maps are declared LIBBPF_PIN_BY_NAME in bpf/lib/maps.h; opening every object
+ * with pin_root_path = PinPath makes libbpf reuse what is pinned there (counters
+ * survive re-runs and reloads) and pin what is new, and the three objects share
+ * one copy of each map. XDP attachments are links pinned as PinPath/xdp_<ifname>:
+ * a re-run swaps the program inside the link. TC filters (bpf_tc_*, which works
+ * on 6.1 and 6.18; links there need tcx, 6.6+) carry a fixed handle/priority and
+ * are recorded in the pinned mg_attach map with whether meshgw created the clsact
+ * qdisc, so `down` removes exactly what `up` made. */
+#include <errno.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "dataplane.h"
+#include "dp_fill.h"
+#include "log.h"
+#include "xdp_lan.skel.h"
+#include "tc_lan.skel.h"
+#include "tc_wg.skel.h"
+
+#define BPFFS_ROOT "/sys/fs/bpf"
+#define DP_PATH (PATH_MAX + 64)	/* PinPath + "/" + a pin name */
+
+static const char *const map_names[] = {
+	MG_MAP_ROUTES, MG_MAP_PEER_STATS, MG_MAP_PEER_INFO, MG_MAP_STATS, MG_MAP_EP_STATS,
+	MG_MAP_KNOWN_EPS, MG_MAP_PROBES, MG_MAP_MESH_TAG, MG_MAP_ATTACH,
+};
+
+static const char *const stat_names[MG_STAT__MAX] = {
+	[MG_STAT_XDP_PASS] = "xdp_pass",
+	[MG_STAT_XDP_MESH] = "xdp_mesh",
+	[MG_STAT_XDP_WG] = "xdp_wg",
+	[MG_STAT_XDP_FWD_TX] = "xdp_fwd_tx",
+	[MG_STAT_XDP_FWD_REDIRECT] = "xdp_fwd_redirect",
+	[MG_STAT_XDP_SLOW] = "xdp_slow",
+	[MG_STAT_XDP_MALFORMED] = "xdp_malformed",
+	[MG_STAT_XDP_PROBE_ANSWERED] = "xdp_probe_answered",
+	[MG_STAT_XDP_PROBE_BAD] = "xdp_probe_bad",
+	[MG_STAT_XDP_PROBE_REPLY] = "xdp_probe_reply",
+	[MG_STAT_TC_LAN_REDIRECT] = "tc_lan_redirect",
+	[MG_STAT_TC_LAN_OK] = "tc_lan_ok",
+	[MG_STAT_TC_WG_TX] = "tc_wg_tx",
+	[MG_STAT_TC_WG_RX] = "tc_wg_rx",
+	[MG_STAT_TC_WG_RX_REDIRECT] = "tc_wg_rx_redirect",
+	[MG_STAT_TC_WG_OK] = "tc_wg_ok",
+};
+
+const char *dataplane_stat_name(enum mg_stat s)
+{
+	return (unsigned int)s < MG_STAT__MAX ? stat_names[s] : "?";
+}
+
+int dataplane_pin_path(const struct mg_local *l, char *buf, size_t len)
+{
+	int n;
+
+	if (l->pin_path[0])
+		n = snprintf(buf, len, "%s", l->pin_path);
+	else
+		n = snprintf(buf, len, "%s/%s", MG_DEFAULT_PIN_ROOT,
+			     l->wg_if[0] ? l->wg_if : MG_DEFAULT_WG_IF);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* libbpf prints kernel messages for the probes below whose failure is an
+ * expected answer (qdisc exists, no such filter, no pin yet): silence it there. */
+static libbpf_print_fn_t quiet_saved;
+static void quiet_begin(void) { quiet_saved = libbpf_set_print(NULL); }
+static void quiet_end(void) { libbpf_set_print(quiet_saved); }
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+/* mkdir -p on bpffs; mounts bpffs on /sys/fs/bpf first when it is not there
+ * (a fresh boot here, or inside `ip netns exec`, which remounts /sys). */
+static int pin_dir_make(const char *dir)
+{
+	char buf[PATH_MAX];
+
+	if (!is_bpffs(BPFFS_ROOT) && !strncmp(dir, BPFFS_ROOT "/", strlen(BPFFS_ROOT) + 1)) {
+		if (mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700")) {
+			pr_err("Failed to mount bpffs on %s: %s", BPFFS_ROOT, strerror(errno));
+			return -errno;
+		}
+		pr_info("mounted bpffs on %s", BPFFS_ROOT);
+	}
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+
+			*p = 0;
+			if (mkdir(buf, 0700) && errno != EEXIST) {
+				pr_err("Failed to create %s: %s", buf, strerror(errno));
+				return -errno;
+			}
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	if (!is_bpffs(dir)) {
+		pr_err("PinPath %s is not on a bpf filesystem", dir);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct dp {
+	char pin[PATH_MAX];
+	struct xdp_lan_bpf *xdp;
+	struct tc_lan_bpf *tcl;
+	struct tc_wg_bpf *tcw;
+	struct dp_fds fds;
+	int lan, uplink, wg;		/* ifindexes; 0 = none */
+};
+
+static void dp_close(struct dp *d)
+{
+	xdp_lan_bpf__destroy(d->xdp);
+	tc_lan_bpf__destroy(d->tcl);
+	tc_wg_bpf__destroy(d->tcw);
+}
+
+static int prog_name(__u32 id, char *name, size_t len)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 ilen = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &ilen))
+		err = -errno;
+	else
+		snprintf(name, len, "%s", info.name);
+	close(fd);
+	return err;
+}
+
+static int ifindex_of(const char *name, const char *what, bool required)
+{
+	int i;
+
+	if (!name[0]) {
+		if (required)
+			pr_err("No %s interface configured", what);
+		return required ? -EINVAL : 0;
+	}
+	i = if_nametoindex(name);
+	if (!i) {
+		pr_err("%s interface %s: %s", what, name, strerror(errno));
+		return -ENODEV;
+	}
+	return i;
+}
+
+static int load(struct dp *d, const struct mg_config *c, const struct dp_settings *s)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, o, .pin_root_path = d->pin);
+	int err;
+
+	d->xdp = xdp_lan_bpf__open_opts(&o);
+	d->tcl = tc_lan_bpf__open_opts(&o);
+	d->tcw = tc_wg_bpf__open_opts(&o);
+	if (!d->xdp || !d->tcl || !d->tcw) {
+		err = -errno;
+		pr_err("Failed to open the BPF objects: %s", strerror(errno));
+		return err;
+	}
+	d->xdp->rodata->wg_port = c->mesh.listen_port;
+	d->xdp->rodata->probe_port = s ? s->probe_port : 0;
+	d->tcl->rodata->wg_ifindex = d->wg;
+	d->tcw->rodata->lan_ifindex = d->lan;
+	d->tcw->rodata->l3_off = 0;
+	return 0;
+}
+
+static int load_all(struct dp *d, const struct mg_config *c, const struct dp_settings *s)
+{
+	int err = load(d, c, s);
+
+	if (err)
+		return err;
+	if ((err = xdp_lan_bpf__load(d->xdp)) || (err = tc_lan_bpf__load(d->tcl)) ||
+	    (err = tc_wg_bpf__load(d->tcw))) {
+		pr_err("Failed to load the BPF programs (pinned maps under %s from an "
+		       "incompatible meshgw? `meshgw down` removes them): %s", d->pin, strerror(-err));
+		return err;
+	}
+	d->fds = (struct dp_fds){
+		.routes = bpf_map__fd(d->xdp->maps.mg_routes),
+		.peer_stats = bpf_map__fd(d->xdp->maps.mg_peer_stats),
+		.peer_info = bpf_map__fd(d->xdp->maps.mg_peer_info),
+		.stats = bpf_map__fd(d->xdp->maps.mg_stats),
+		.ep_stats = bpf_map__fd(d->xdp->maps.mg_ep_stats),
+		.known_eps = bpf_map__fd(d->xdp->maps.mg_known_eps),
+		.probes = bpf_map__fd(d->xdp->maps.mg_probes),
+		.mesh_tag = bpf_map__fd(d->xdp->maps.mg_mesh_tag),
+		.attach = bpf_map__fd(d->xdp->maps.mg_attach),
+	};
+	return 0;
+}
+
+static void xdp_pin_name(char *buf, size_t len, const char *pin, const char *ifname)
+{
+	snprintf(buf, len, "%s/xdp_%s", pin, ifname);
+}
+
+/* Attaches (or re-points) our XDP link on ifname. Refuses foreign programs. */
+static int xdp_up(struct dp *d, const char *ifname, int ifindex)
+{
+	struct bpf_program *prog = d->xdp->progs.mg_xdp_lan;
+	char path[DP_PATH], name[BPF_OBJ_NAME_LEN] = "?";
+	struct bpf_link *link;
+	__u32 id = 0;
+	int err;
+
+	xdp_pin_name(path, sizeof(path), d->pin, ifname);
+	quiet_begin();
+	link = bpf_link__open(path);
+	quiet_end();
+	if (link) {
+		struct bpf_link_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		/* Our link, still on this interface: swap the program inside it. */
+		if (!bpf_obj_get_info_by_fd(bpf_link__fd(link), &info, &len) &&
+		    info.type == BPF_LINK_TYPE_XDP && info.xdp.ifindex == (__u32)ifindex) {
+			err = bpf_link__update_program(link, prog);
+			bpf_link__destroy(link);
+			if (err)
+				pr_err("Failed to update the XDP program on %s: %s", ifname,
+				       strerror(-err));
+			return err;
+		}
+		/* Its interface went away (or was recreated): drop the stale pin. */
+		bpf_link__unpin(link);
+		bpf_link__destroy(link);
+		unlink(path);
+	}
+	if (bpf_xdp_query_id(ifindex, 0, &id) == 0 && id) {
+		prog_name(id, name, sizeof(name));
+		pr_err("Interface %s already has XDP program id %u (%s) that this meshgw did not "
+		       "attach; refusing to replace it", ifname, id, name);
+		return -EBUSY;
+	}
+	link = bpf_program__attach_xdp(prog, ifindex);
+	if (!link) {
+		err = -errno;
+		pr_err("Failed to attach XDP program to iface %s: %s", ifname, strerror(errno));
+		return err;
+	}
+	err = bpf_link__pin(link, path);
+	if (err)
+		pr_err("Failed to pin the XDP link of %s at %s: %s", ifname, path, strerror(-err));
+	bpf_link__destroy(link);	/* the pin keeps it attached */
+	return err;
+}
+
+static int xdp_down(const char *pin, const char *ifname)
+{
+	char path[DP_PATH];
+	struct bpf_link *link;
+
+	if (!ifname[0])
+		return 0;
+	xdp_pin_name(path, sizeof(path), pin, ifname);
+	quiet_begin();
+	link = bpf_link__open(path);
+	quiet_end();
+	if (!link)
+		return errno == ENOENT ? 0 : -errno;
+	bpf_link__detach(link);
+	bpf_link__destroy(link);
+	if (unlink(path) && errno != ENOENT) {
+		pr_err("Failed to unpin %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int attach_get(const struct dp_fds *f, __u32 slot, struct mg_attach *a)
+{
+	memset(a, 0, sizeof(*a));
+	return bpf_map_lookup_elem(f->attach, &slot, a) ? -errno : 0;
+}
+
+/* One TC filter of ours; records in mg_attach whether we created the qdisc. */
+static int tc_up(struct dp *d, __u32 slot, const char *ifname, int ifindex,
+		 enum bpf_tc_attach_point where, struct bpf_program *prog)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY,
+		    .prog_fd = bpf_program__fd(prog), .flags = BPF_TC_F_REPLACE);
+	const char *dir = where == BPF_TC_INGRESS ? "ingress" : "egress";
+	struct mg_attach a;
+	bool created = false;
+	int err;
+
+	attach_get(&d->fds, slot, &a);
+	quiet_begin();
+	err = bpf_tc_hook_create(&hook);
+	quiet_end();
+	if (!err)
+		created = true;
+	else if (err != -EEXIST) {
+		pr_err("Failed to create the clsact qdisc on %s: %s", ifname, strerror(-err));
+		return err;
+	}
+	/* Same ifindex as recorded: keep the "created" flag of the earlier run. */
+	if (a.ifindex == (__u32)ifindex && (a.flags & MG_ATTACH_QDISC_CREATED))
+		created = true;
+	quiet_begin();
+	err = bpf_tc_query(&hook, &q);
+	quiet_end();
+	if (!err) {
+		char name[BPF_OBJ_NAME_LEN] = "?";
+
+		prog_name(q.prog_id, name, sizeof(name));
+		if (strncmp(name, "mg_", 3)) {
+			pr_err("Interface %s has a TC %s filter with meshgw's handle/priority "
+			       "(program id %u, %s); refusing to replace it", ifname, dir,
+			       q.prog_id, name);
+			return -EBUSY;
+		}
+	}
+	err = bpf_tc_attach(&hook, &o);
+	if (err) {
+		pr_err("Failed to attach TC %s program to iface %s: %s", dir, ifname,
+		       strerror(-err));
+		return err;
+	}
+	a.ifindex = ifindex;
+	a.flags = created ? MG_ATTACH_QDISC_CREATED : 0;
+	if (bpf_map_update_elem(d->fds.attach, &slot, &a, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int tc_down(int attach_fd, __u32 slot, bool *destroy_qdisc, __u32 *ifindex)
+{
+	struct mg_attach a = { 0 };
+	enum bpf_tc_attach_point where = slot == MG_SLOT_TC_WG_EGRESS ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
+	char name[BPF_OBJ_NAME_LEN] = "?";
+
+	*destroy_qdisc = false;
+	*ifindex = 0;
+	if (bpf_map_lookup_elem(attach_fd, &slot, &a) || !a.ifindex)
+		return 0;
+	hook.ifindex = a.ifindex;
+	*ifindex = a.ifindex;
+	*destroy_qdisc = a.flags & MG_ATTACH_QDISC_CREATED;
+	/* Only our own program: the slot may be stale if the interface was recreated. */
+	quiet_begin();
+	if (!bpf_tc_query(&hook, &q) && !prog_name(q.prog_id, name, sizeof(name)) &&
+	    !strncmp(name, "mg_", 3))
+		bpf_tc_detach(&hook, &o);
+	quiet_end();
+	memset(&a, 0, sizeof(a));
+	bpf_map_update_elem(attach_fd, &slot, &a, BPF_ANY);
+	return 0;
+}
+
+int dataplane_set_known_endpoints(const char *pin_path, const struct dp_known_ep *eps, size_t n)
+{
+	char path[DP_PATH];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_path, MG_MAP_KNOWN_EPS);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		pr_err("Failed to open %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	err = dp_sync_known_eps(fd, eps, n);
+	close(fd);
+	return err;
+}
+
+static int fill(struct dp *d, const struct mg_config *c, const struct dp_settings *s)
+{
+	uint32_t *idx = calloc(c->mesh.n_sites ? c->mesh.n_sites : 1, sizeof(*idx));
+	struct dp_known_ep *eps = NULL;
+	struct mg_tag tag = { 0 };
+	__u32 zero = 0;
+	size_t n = 0;
+	int err;
+
+	if (!idx)
+		return -ENOMEM;
+	err = dp_assign_peers(&d->fds, &c->mesh, idx);
+	if (!err)
+		err = dp_sync_routes(&d->fds, c, idx);
+	if (!err)
+		err = dp_known_from_config(c, idx, &eps, &n);
+	if (!err)
+		err = dp_sync_known_eps(d->fds.known_eps, eps, n);
+	if (!err && s && s->mesh_tag)
+		memcpy(tag.tag, s->mesh_tag, sizeof(tag.tag));
+	if (!err && bpf_map_update_elem(d->fds.mesh_tag, &zero, &tag, BPF_ANY))
+		err = -errno;
+	free(eps);
+	free(idx);
+	return err;
+}
+
+int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
+{
+	const char *wg = c->local.wg_if[0] ? c->local.wg_if : MG_DEFAULT_WG_IF;
+	struct dp d = { 0 };
+	int err;
+
+	if ((err = dataplane_pin_path(&c->local, d.pin, sizeof(d.pin)))) {
+		pr_err("PinPath too long");
+		return err;
+	}
+	if ((d.lan = ifindex_of(c->local.lan_if, "LAN", true)) < 0)
+		return d.lan;
+	if ((d.uplink = ifindex_of(c->local.uplink_if, "uplink", false)) < 0)
+		return d.uplink;
+	if ((d.wg = ifindex_of(wg, "WireGuard", true)) < 0)
+		return d.wg;
+	if ((err = pin_dir_make(d.pin)))
+		return err;
+	if ((err = load_all(&d, c, s)))
+		goto out;
+	/* Maps first, so the programs see a complete table when they start. */
+	if ((err = fill(&d, c, s)))
+		goto out;
+	if ((err = tc_up(&d, MG_SLOT_TC_WG_EGRESS, wg, d.wg, BPF_TC_EGRESS,
+			 d.tcw->progs.mg_tc_wg_egress)) ||
+	    (err = tc_up(&d, MG_SLOT_TC_WG_INGRESS, wg, d.wg, BPF_TC_INGRESS,
+			 d.tcw->progs.mg_tc_wg_ingress)) ||
+	    (err = tc_up(&d, MG_SLOT_TC_LAN, c->local.lan_if, d.lan, BPF_TC_INGRESS,
+			 d.tcl->progs.mg_tc_lan)))
+		goto out;
+	if (s && s->no_xdp)
+		goto out;
+	if ((err = xdp_up(&d, c->local.lan_if, d.lan)))
+		goto out;
+	if (d.uplink && (err = xdp_up(&d, c->local.uplink_if, d.uplink)))
+		goto out;
+out:
+	dp_close(&d);
+	return err;
+}
+
+int dataplane_down(const struct mg_local *l)
+{
+	char pin[PATH_MAX], path[DP_PATH];
+	__u32 qdisc_if[MG_SLOT__MAX] = { 0 };
+	int err, afd;
+
+	if ((err = dataplane_pin_path(l, pin, sizeof(pin))))
+		return err;
+	if (!is_bpffs(pin))
+		return 0;	/* nothing pinned: nothing of ours */
+	xdp_down(pin, l->lan_if);
+	xdp_down(pin, l->uplink_if);
+	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_ATTACH);
+	afd = bpf_obj_get(path);
+	if (afd >= 0) {
+		for (__u32 slot = 0; slot < MG_SLOT__MAX; slot++) {
+			bool destroy;
+			__u32 ifi;
+
+			tc_down(afd, slot, &destroy, &ifi);
+			if (destroy)
+				qdisc_if[slot] = ifi;
+		}
+		close(afd);
+	}
+	/* The qdiscs we created, once each, after all our filters are gone. */
+	for (int i = 0; i < MG_SLOT__MAX; i++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+		bool dup = false;
+
+		for (int j = 0; j < i; j++)
+			dup |= qdisc_if[j] == qdisc_if[i];
+		if (!qdisc_if[i] || dup)
+			continue;
+		hook.ifindex = qdisc_if[i];
+		quiet_begin();		/* the interface may be gone already */
+		bpf_tc_hook_destroy(&hook);
+		quiet_end();
+	}
+	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin, map_names[i]);
+		if (unlink(path) && errno != ENOENT)
+			pr_warn("Failed to unpin %s: %s", path, strerror(errno));
+	}
+	if (rmdir(pin) && errno != ENOENT)
+		pr_warn("%s not removed: %s", pin, strerror(errno));
+	return 0;
+}

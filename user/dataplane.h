@@ -1,0 +1,41 @@
+/* The BPF data plane's loader: loads bpf/xdp_lan, tc_lan and tc_wg, pins their
+ * maps by name under PinPath (reusing pins, so counters survive re-runs), attaches
+ * them (XDP by pinned link, TC with bpf_tc_*), fills the maps from the
+ * configuration by diff, and reads the counters back. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "meshgw_bpf.h"
+#include "meshgw_probe.h"
+
+struct dp_settings {
+	uint16_t probe_port;		/* daemon's probe socket port; 0 = replies not intercepted */
+	const uint8_t *mesh_tag;	/* MG_PROBE_TAG_LEN bytes; NULL = answer no probe */
+	bool no_xdp;			/* skip XDP (e.g. a NIC that refuses it); TC still attached */
+};
+
+/* PinPath: l->pin_path, else MG_DEFAULT_PIN_ROOT/<wg_if>. 0 or -ENAMETOOLONG. */
+int dataplane_pin_path(const struct mg_local *l, char *buf, size_t len);
+
+/* Settings s may be NULL (no probes). Idempotent: adopts existing pins and attachments, replaces meshgw's own
+ * programs in place, refuses an XDP program or TC filter meshgw did not attach.
+ * The LAN and WireGuard interfaces must exist. 0 or -errno (message printed). */
+int dataplane_up(const struct mg_config *c, const struct dp_settings *s);
+/* Detaches and unpins exactly what dataplane_up made. Missing pieces (an
+ * interface already gone) are not errors. 0 or -errno. */
+int dataplane_down(const struct mg_local *l);
+
+/* Replaces the set of addresses allowed to get probe replies (diff against the
+ * pinned map). addrs: 16-byte keys (IPv4 mapped), with the owning peer index. */
+struct dp_known_ep {
+	struct mg_ep_key key;
+	uint32_t peer;
+};
+int dataplane_set_known_endpoints(const char *pin_path, const struct dp_known_ep *eps, size_t n);
+/* Fills k from an IPv4/IPv6 literal. 0 or -EINVAL. */
+int dataplane_ep_key(struct mg_ep_key *k, const char *addr);
+
+/* Readers of the pinned maps (summed over CPUs): dp_maps.h. */
+const char *dataplane_stat_name(enum mg_stat s);
