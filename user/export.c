@@ -52,7 +52,7 @@ void export_private_key(const struct export_ctx *x, char *buf, size_t len)
 	char b64[WG_KEY_B64_LEN];
 
 	if (!x->o->private_key) {
-		snprintf(buf, len, "<contents of %s's private key file>", x->site->name);
+		snprintf(buf, len, "<contents of the private key file of %s>", x->site->name);
 		return;
 	}
 	key_to_base64(b64, x->o->private_key);
