@@ -10,6 +10,8 @@ int cmd_run(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 /* Options shared by the config-reading subcommands: -c MESH, -l LOCAL, and -j when
  * allow_json. Returns the index of the first positional argument, or -1 after

@@ -19,6 +19,8 @@ static const struct {
 	{ "down", cmd_down, "[-c MESH] [-l LOCAL]", "Removes exactly what up created" },
 	{ "export", cmd_export, "-f FORMAT [-c MESH] SITE", "Writes SITE's configuration for plain WireGuard (wg-quick, openwrt, routeros)" },
 	{ "run", cmd_run, "[-c MESH] [-l LOCAL]", "Runs the gateway: up, then endpoint failover; SIGHUP reloads" },
+	{ "show", cmd_show, "[-j] [-c MESH] [-l LOCAL]", "Shows peers, endpoints, health, counters and failovers" },
+	{ "metrics", cmd_metrics, "[-c MESH] [-l LOCAL]", "Prints the Prometheus metrics (text exposition format)" },
 };
 
 static void usage(FILE *f)
