@@ -14,6 +14,8 @@ if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces)";
 source "$here/lab/lab.sh"
 LAB_SFX=$$
 DOWN_FOR=${DOWN_FOR:-8} # seconds A->B must stay down after the cut
+# LAB_WG=kernel uses kernel WireGuard instead (inside selftests/vm/run.sh: the host has none).
+LAB_WG=${LAB_WG:-${VM_ENV_LAB_WG:-go}}
 
 n=0 failed=0
 t() { # t DESCRIPTION COMMAND...: ok when COMMAND succeeds
@@ -80,13 +82,18 @@ for x in $LAB_SITES; do
 	wg genkey > "$tmp/$x.key"
 	wg pubkey < "$tmp/$x.key" > "$tmp/$x.pub"
 	lab_sysctl "g$x" net.ipv4.ip_forward=1
+	if [ "$LAB_WG" = kernel ]; then
+		ip -n "${LAB_NS[g$x]}" link add "wg$x$$" type wireguard
+		continue
+	fi
 	# wireguard-go's UAPI socket lives in our mount namespace: wg$x$$ keeps them apart.
 	# nsenter execs it: $! is wireguard-go's own PID.
 	nsenter --net="/run/netns/${LAB_NS[g$x]}" wireguard-go -f "wg$x$$" > "$tmp/wg$x.log" 2>&1 &
 	wgpid[$x]=$!
 done
 for x in $LAB_SITES; do
-	t "wireguard-go up in g$x" q wait_for 10 test -S "/run/wireguard/wg$x$$.sock"
+	[ "$LAB_WG" = kernel ] && t "kernel WireGuard wg$x$$ in g$x" q lab_exec "g$x" wg show "wg$x$$" ||
+		t "wireguard-go up in g$x" q wait_for 10 test -S "/run/wireguard/wg$x$$.sock"
 	args=(private-key "$tmp/$x.key" listen-port "$LAB_PORT")
 	for y in $LAB_SITES; do
 		[ "$x" = "$y" ] && continue

@@ -144,10 +144,10 @@ lab_create() {
 	local s x k n role links="" r g h lan gw_lan
 	lab_vars
 	s=$LAB_SFX
+	# Few processes: under TCG (selftests/vm) every exec costs ~30-60 ms.
 	for role in "${!LAB_NS[@]}"; do
-		ip netns add "${LAB_NS[$role]}" || { _lab_fail "cannot create namespace ${LAB_NS[$role]}"; return 1; }
-		ip -n "${LAB_NS[$role]}" link set lo up
-	done
+		echo "netns add ${LAB_NS[$role]}"
+	done | ip -b - || { _lab_fail "cannot create the namespaces"; return 1; }
 	# Defaults first, so every interface created later inherits them.
 	lab_sysctl inet net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=1 \
 		net.ipv4.conf.default.rp_filter=1 || { _lab_fail "sysctl in inet"; return 1; }
@@ -181,6 +181,7 @@ lab_create() {
 
 	# The internet: one /29 per ISP link, nothing else to route.
 	{
+		echo "link set lo up"
 		for x in $LAB_SITES; do
 			for n in 1 2; do
 				echo "addr add ${LAB_ISP_GW[$x,$n]}/29 dev i$x$n$s"
@@ -197,6 +198,7 @@ lab_create() {
 		gw_lan=${LAB_GW_LAN_IP[$x]}
 		# Router: uplinks, per-ISP tables, LAN side.
 		{
+			echo "link set lo up"
 			for n in 1 2; do
 				echo "addr add ${LAB_ISP_IP[$x,$n]}/29 dev u$n$s"
 				echo "link set u$n$s up"
@@ -217,6 +219,7 @@ lab_create() {
 		} | ip -n "$r" -b - || { _lab_fail "cannot configure r$x"; return 1; }
 		# Gateway: LAN NIC (+ uplink NIC), default route to the router.
 		{
+			echo "link set lo up"
 			echo "addr add $gw_lan/24 dev lan$s"
 			echo "link set lan$s up"
 			if [ "${LAB_ONE_ARMED[$x]}" = 1 ]; then
@@ -228,7 +231,7 @@ lab_create() {
 			fi
 		} | ip -n "$g" -b - || { _lab_fail "cannot configure g$x"; return 1; }
 		# Host: its default route is the gateway.
-		printf '%s\n' "addr add ${LAB_HOST_IP[$x]}/24 dev eth$s" "link set eth$s up" \
+		printf '%s\n' "link set lo up" "addr add ${LAB_HOST_IP[$x]}/24 dev eth$s" "link set eth$s up" \
 			"route add default via $gw_lan dev eth$s" |
 			ip -n "$h" -b - || { _lab_fail "cannot configure h$x"; return 1; }
 		# NAT and connmark policy routing.
@@ -283,13 +286,24 @@ lab_ping() {
 	lab_exec "h$1" busybox ping -q -c 1 -W "$t" "${LAB_HOST_IP[$2]}" > /dev/null 2>&1
 }
 
+# PIDs of the processes in namespace NS (no exec: -ef compares the nsfs inodes).
+_lab_ns_pids() {
+	local p
+	for p in /proc/[0-9]*; do
+		[[ $p/ns/net -ef /run/netns/$1 ]] && echo "${p#/proc/}"
+	done
+	return 0
+}
+
 lab_destroy() {
-	local role ns pid pids="" i
+	local role ns pid pids="" i dels=""
 	# Only processes inside this run's private namespaces: the test started them.
 	# TERM first (wireguard-go removes its socket), KILL what is left after 1 s.
 	for role in "${!LAB_NS[@]}"; do
 		ns=${LAB_NS[$role]}
-		[ -e "/run/netns/$ns" ] && pids+=" $(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')"
+		[ -e "/run/netns/$ns" ] || continue
+		pids+=" $(_lab_ns_pids "$ns" | tr '\n' ' ')"
+		dels+="netns del $ns"$'\n'
 	done
 	for pid in $pids; do kill -TERM "$pid" 2>/dev/null; done
 	for i in 1 2 3 4 5 6 7 8 9 10; do
@@ -298,10 +312,7 @@ lab_destroy() {
 		sleep 0.1
 	done
 	for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done
-	for role in "${!LAB_NS[@]}"; do
-		ns=${LAB_NS[$role]}
-		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
-	done
+	[ -z "$dels" ] || ip -force -b - <<< "$dels" 2>/dev/null
 	return 0
 }
 

@@ -155,7 +155,7 @@ trap 'exit 143' TERM
 # reopening them by name, so it shares our file offsets (a reopened log file would be
 # overwritten by our own later writes) and works for pipes and sockets alike.
 qemu-system-x86_64 \
-	-machine pc,accel=tcg -cpu max -m "$mem" -smp "$cpus" \
+	-machine pc,accel=tcg -cpu "${VM_CPU:-max}" -m "$mem" -smp "$cpus" \
 	-nodefaults -no-user-config -display none -no-reboot -nic none \
 	-kernel "$vmlinux" -initrd "$initrd" \
 	-append "console=ttyS1 quiet panic=-1 mitigations=off ${VM_APPEND:-} vmjob=$job" \
