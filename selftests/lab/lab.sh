@@ -144,7 +144,10 @@ lab_create() {
 	local s x k n role links="" r g h lan gw_lan
 	lab_vars
 	s=$LAB_SFX
-	# Few processes: under TCG (selftests/vm) every exec costs ~30-60 ms.
+	# Few processes: under TCG (selftests/vm) every exec costs ~30-60 ms, and module
+	# autoloading one request at a time ~4 s; one modprobe -a takes 0.5 s (on a kernel
+	# without modules it fails quietly and the features are built in).
+	modprobe -q -a veth bridge nf_tables nft_ct nft_nat nft_masq nft_chain_nat 2>/dev/null || true
 	for role in "${!LAB_NS[@]}"; do
 		echo "netns add ${LAB_NS[$role]}"
 	done | ip -b - || { _lab_fail "cannot create the namespaces"; return 1; }

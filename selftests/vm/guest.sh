@@ -9,6 +9,8 @@ shift
 export HOME=/root TERM=dumb WG_COLOR_MODE=never
 hostname meshgw-vm 2>/dev/null
 ip link set lo up 2>/dev/null
+# One modprobe for everything the script will need is much faster than autoloading.
+[ -n "${VM_MODULES:-}" ] && modprobe -a $VM_MODULES
 cd "$VM_CWD" 2>/dev/null || cd /
 bash "$script" "$@"
 echo $? > /run/vm-status

@@ -17,7 +17,7 @@ timeout=${VM_TIMEOUT:-300}
 mem=${VM_MEM:-1024}
 cpus=${VM_CPUS:-1}
 # Variables that always cross into the guest (when set); --env and VM_PASS_ENV add more.
-pass="PATH MESHGW OUT V VERBOSE $(compgen -v | grep -E '^(VM_ENV_|MESHGW_)' | tr '\n' ' ')"
+pass="PATH MESHGW OUT V VERBOSE VM_MODULES $(compgen -v | grep -E '^(VM_ENV_|MESHGW_)' | tr '\n' ' ')"
 pass="$pass ${VM_PASS_ENV:-}"
 
 usage() {
