@@ -118,7 +118,7 @@ $(OUT)/fuzz/fuzz_config: selftests/fuzz/fuzz_config.c $(wildcard $(FUZZ_SRCS)) $
 fuzz: $(OUT)/fuzz/fuzz_config
 	$(Q)mkdir -p $(OUT)/fuzz/corpus && cp -n selftests/fuzz/corpus/* $(OUT)/fuzz/corpus/ 2>/dev/null || true
 	$(Q)$(OUT)/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=2048 \
-		-print_final_stats=1 $(OUT)/fuzz/corpus selftests/fuzz/corpus
+		-print_final_stats=1 -artifact_prefix=$(OUT)/fuzz/ $(OUT)/fuzz/corpus selftests/fuzz/corpus
 
 clean:
 	$(Q)rm -rf $(OUT)
