@@ -121,6 +121,10 @@ int mg_tc_wg_ingress(struct __sk_buff *skb)
 		if ((rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) ||
 		    fib.ifindex != lan_ifindex)
 			goto out;
+		/* redirect_neigh pulls an Ethernet header (it drops skbs without
+		 * one): give the layer-3 packet an empty one to be replaced. */
+		if (!l3_off && bpf_skb_change_head(skb, ETH_HLEN, 0))
+			goto out;
 		rc = bpf_redirect_neigh(lan_ifindex, NULL, 0, 0);
 
 		if (rc == TC_ACT_REDIRECT) {

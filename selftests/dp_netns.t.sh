@@ -1,0 +1,191 @@
+#!/bin/bash
+# The BPF data plane attached by dataplane_up (through the dp_ctl helper) on two
+# gateways joined by wireguard-go, in network namespaces on the host kernel.
+#
+#            sw (bridge) ─── rI: "internet" router 10.1.0.254, 198.51.100.1
+#            │      │
+#   hA ──────┘      └── gwA lanA 10.1.0.1 ══ wan 203.0.113.1/.2 ══ gwB lanB 10.2.0.1 ── hB
+#  10.1.0.2            (one-armed site a)     wgA 192.168.254.1/.2 wgB           10.2.0.2
+#
+# Checks: LAN-to-LAN ping and TCP through the tunnel with the programs attached;
+# per-peer counters in the pinned maps equal exactly the pings sent; hA reaches the
+# internet namespace through gwA's XDP fast path (XDP_TX counter moves by exactly
+# the packets sent, the kernel's ForwDatagrams does not); a second up keeps the
+# counters; an XDP program meshgw did not attach is refused and left alone; down
+# removes the pins, the links, the filters and the clsact qdiscs it created.
+# Gateways are entered with nsenter --net so the pins live on the host's bpffs
+# (ip netns exec would give each command a private /sys).
+set -eu
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && cd .. && pwd)
+OUT=${OUT:-$SRC/build}
+MESHGW=${MESHGW:-$OUT/meshgw}
+DPCTL=$OUT/selftests/helpers/dp_ctl
+
+if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
+for t in wireguard-go wg iperf3 nsenter ethtool; do
+	command -v $t >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
+done
+
+s=$$
+sw=dsw$s hA=dha$s hB=dhb$s gA=dga$s gB=dgb$s rI=dri$s
+wgA=dwa$s wgB=dwb$s
+pin=/sys/fs/bpf/mgdp$s
+tmp=$(mktemp -d /tmp/meshgw-dp.$s.XXXX)
+pids=()
+n=0 failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+t() { # t DESCRIPTION COMMAND...
+	local d=$1; shift
+	if "$@" >"$tmp/t.out" 2>&1; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' "$tmp/t.out"; fi
+}
+is() { # is DESCRIPTION GOT WANT
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "#   got '$2', want '$3'"; fi
+}
+N() { local ns=$1; shift; nsenter --net=/run/netns/$ns "$@"; }
+
+cleanup() {
+	set +e
+	N $gA "$DPCTL" down "$tmp/mesh.conf" "$tmp/a.local" >/dev/null 2>&1
+	N $gB "$DPCTL" down "$tmp/mesh.conf" "$tmp/b.local" >/dev/null 2>&1
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	for ns in $sw $hA $hB $gA $gB $rI; do ip netns del $ns 2>/dev/null; done
+	rm -rf "$pin" "$tmp"
+}
+trap cleanup EXIT
+
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+
+# --- topology -------------------------------------------------------------------------
+for ns in $sw $hA $hB $gA $gB $rI; do ip netns add $ns; ip -n $ns link set lo up; done
+ip -n $sw link add br0 type bridge
+ip -n $sw link set br0 up
+port() { # port NS IFNAME BRIDGEPORT: a veth from NS into the bridge
+	ip link add "$2" netns "$1" type veth peer name "$3" netns $sw
+	ip -n $sw link set "$3" master br0 up
+	ip -n "$1" link set "$2" up
+}
+port $hA eth0 ph
+port $gA lan0 plan0
+port $rI eth0 pr
+# Frames sent back out of lan0 by XDP_TX arrive in the bridge port: they need NAPI
+# there, which an XDP program gives (gro on did not, on 6.18).
+ip -n $sw link set plan0 xdp obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp
+ip -n $hA addr add 10.1.0.2/24 dev eth0
+ip -n $hA route add default via 10.1.0.1
+ip -n $gA addr add 10.1.0.1/24 dev lan0
+ip -n $gA route add default via 10.1.0.254
+ip -n $rI addr add 10.1.0.254/24 dev eth0
+ip -n $rI addr add 198.51.100.1/32 dev lo
+
+ip link add wan0 netns $gA type veth peer name wan0 netns $gB
+ip -n $gA addr add 203.0.113.1/24 dev wan0
+ip -n $gB addr add 203.0.113.2/24 dev wan0
+ip -n $gA link set wan0 up
+ip -n $gB link set wan0 up
+ip link add eth0 netns $hB type veth peer name lan0 netns $gB
+ip -n $hB addr add 10.2.0.2/24 dev eth0
+ip -n $hB link set eth0 up
+ip -n $hB route add default via 10.2.0.1
+ip -n $gB addr add 10.2.0.1/24 dev lan0
+ip -n $gB link set lan0 up
+for g in $gA $gB; do
+	N $g sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0 \
+		net.ipv4.conf.lan0.send_redirects=0
+done
+
+# --- WireGuard (userspace) and the configuration ----------------------------------------
+(umask 077; "$MESHGW" genkey >"$tmp/a.key"; "$MESHGW" genkey >"$tmp/b.key")
+pubA=$("$MESHGW" pubkey <"$tmp/a.key") pubB=$("$MESHGW" pubkey <"$tmp/b.key")
+cat >"$tmp/mesh.conf" <<EOF
+[Mesh]
+Network = 192.168.254.0/24
+ListenPort = 51820
+
+[Site a]
+Address = 192.168.254.1
+PublicKey = $pubA
+Endpoint = 203.0.113.1:51820
+Egress = 10.1.0.0/24
+
+[Site b]
+Address = 192.168.254.2
+PublicKey = $pubB
+Endpoint = 203.0.113.2:51820
+Egress = 10.2.0.0/24
+EOF
+for x in a b; do
+	X=$(echo $x | tr ab AB); eval wg=\$wg$X
+	printf '[Local]\nSite = %s\nPrivateKeyFile = %s\nLanInterface = lan0\nWireGuardInterface = %s\nPinPath = %s/%s\n' \
+		$x "$tmp/$x.key" "$wg" "$pin" $x >"$tmp/$x.local"
+done
+wgup() { # wgup NS IF KEY ADDR PEERPUB PEERENDPOINT PEERNETS ROUTE
+	WG_PROCESS_FOREGROUND=1 N "$1" wireguard-go -f "$2" >"$tmp/$2.log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do [ -S /run/wireguard/$2.sock ] && break; sleep 0.05; done
+	N "$1" wg set "$2" listen-port 51820 private-key "$3" peer "$5" endpoint "$6" allowed-ips "$7"
+	N "$1" ip addr add "$4" dev "$2"
+	N "$1" ip link set "$2" up
+	N "$1" ip route add "$8" dev "$2"
+}
+wgup $gA $wgA "$tmp/a.key" 192.168.254.1/24 "$pubB" 203.0.113.2:51820 192.168.254.2/32,10.2.0.0/24 10.2.0.0/24
+wgup $gB $wgB "$tmp/b.key" 192.168.254.2/24 "$pubA" 203.0.113.1:51820 192.168.254.1/32,10.1.0.0/24 10.1.0.0/24
+for g in $gA $gB; do N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0; done
+
+echo "1..25"
+t "dataplane_up on gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+t "dataplane_up on gateway b" N $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
+t "maps and the XDP link pinned under PinPath" test -e $pin/a/mg_peer_stats -a -e $pin/a/xdp_lan0
+t "XDP program attached to gateway a's LAN NIC" bash -c "ip -n $gA link show lan0 | grep -q 'prog/xdp.*mg_xdp_lan'"
+t "TC programs on the wg device" bash -c "tc -n $gA filter show dev $wgA ingress | grep -q mg_tc_wg_ingres && tc -n $gA filter show dev $wgA egress | grep -q mg_tc_wg_egress"
+t "bpftool shows peer names in the pinned peer map" bash -c "bpftool map dump pinned $pin/a/mg_peer_info | grep -q '\"name\": \"b\"'"
+
+[ -n "${DP_HOLD:-}" ] && { echo "# holding: s=$s"; sleep "$DP_HOLD"; }
+peer() { # peer GATEWAY(a|b) SITE FIELD(2 rx, 3 tx, 4 lan): from the pinned maps
+	"$DPCTL" peers "$pin/$1" | awk -v s="$2" -v f="$3" '$1 == s { print $f }'
+}
+stat() { "$DPCTL" stats "$pin/$1" | awk -v s="$2" '$1 == s { print $2 }'; }
+
+# --- LAN to LAN through the tunnel --------------------------------------------------------
+t "hA pings hB through the tunnel (handshake)" ip netns exec $hA ping -c 1 -W 5 10.2.0.2
+rxA0=$(peer a b 2) txA0=$(peer a b 3) lanA0=$(peer a b 4)
+rxB0=$(peer b a 2) txB0=$(peer b a 3)
+t "10 pings hA -> hB" ip netns exec $hA ping -q -c 10 -i 0.05 -W 2 10.2.0.2
+is "gw a: XDP counted 10 LAN packets for peer b" $(($(peer a b 4) - lanA0)) 10
+is "gw a: tc_wg egress counted 10 tx for peer b" $(($(peer a b 3) - txA0)) 10
+is "gw a: tc_wg ingress counted 10 rx (replies) from peer b" $(($(peer a b 2) - rxA0)) 10
+is "gw b: 10 rx from peer a" $(($(peer b a 2) - rxB0)) 10
+is "gw b: 10 tx to peer a" $(($(peer b a 3) - txB0)) 10
+redir0=$(stat a tc_lan_redirect)
+ip netns exec $hB iperf3 -s -1 -D -B 10.2.0.2 --logfile "$tmp/iperf.log"
+for _ in $(seq 50); do ip netns exec $hB ss -ltn | grep -q 10.2.0.2:5201 && break; sleep 0.1; done
+t "TCP hA -> hB through the tunnel (iperf3, 2 MB)" ip netns exec $hA iperf3 -c 10.2.0.2 -n 2M --connect-timeout 3000
+t "  the TCP segments were steered by tc_lan" test $(($(stat a tc_lan_redirect) - redir0)) -gt 100
+
+# --- the one-armed fast path --------------------------------------------------------------
+ip netns exec $hA ping -c 1 -W 2 10.1.0.254 >/dev/null	# neighbours resolved up front
+N $gA ping -c 1 -W 2 10.1.0.254 >/dev/null
+fwd() { N $gA awk '/^Ip:/ { if (h) print $7; h = 1 }' /proc/net/snmp; }
+f0=$(fwd) tx0=$(stat a xdp_fwd_tx)
+t "hA pings the internet namespace through gateway a" ip netns exec $hA ping -q -c 20 -i 0.05 -W 2 198.51.100.1
+is "XDP_TX fast path took all 20 requests" $(($(stat a xdp_fwd_tx) - tx0)) 20
+is "the kernel forwarded none of them (ForwDatagrams)" $(($(fwd) - f0)) 0
+
+# --- idempotence, refusal, down -----------------------------------------------------------
+lanb=$(peer a b 4)
+t "second dataplane_up succeeds" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+is "  counters survive it" "$(peer a b 4)" "$lanb"
+t "down on gateway a" N $gA "$DPCTL" down "$tmp/mesh.conf" "$tmp/a.local"
+t "  pins, XDP and clsact gone" bash -c "! test -e $pin/a && ! ip -n $gA link show lan0 | grep -q prog/xdp && \
+	! tc -n $gA qdisc show dev lan0 | grep -q clsact && ! tc -n $gA qdisc show dev $wgA | grep -q clsact"
+# A foreign XDP program (loaded by ip, not meshgw) must be refused and left alone.
+ip -n $gA link set lan0 xdp obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp
+if N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821 2>"$tmp/err"; then
+	not_ok "up refuses a foreign XDP program"
+else
+	ok "up refuses a foreign XDP program"
+fi
+t "  the message names the interface and the program id" grep -q "lan0 already has XDP program id [0-9]" "$tmp/err"
+t "  the foreign program is still attached" bash -c "ip -n $gA link show lan0 | grep -q 'prog/xdp.*xdp_pass'"
+[ $failed = 0 ]
