@@ -27,13 +27,8 @@ q() { "$@" > /dev/null 2>&1; } # q COMMAND...: quietly
 now() { date +%s.%N; }
 since() { printf '%.2f' "$(echo "$(now) - $1" | bc)"; }
 
-umask 077 # private keys
 tmp=$(mktemp -d /tmp/meshgw-labwg.$$.XXXX)
-declare -A wgpid
 cleanup() {
-	local x
-	for x in "${!wgpid[@]}"; do kill "${wgpid[$x]}" 2>/dev/null || true; done
-	for x in "${!wgpid[@]}"; do wait "${wgpid[$x]}" 2>/dev/null || true; done
 	lab_destroy
 	rm -rf "$tmp"
 }
@@ -77,37 +72,9 @@ t "lab: the internet's strict rp_filter drops B's ISP1 source arriving on ISP2" 
 	eval '! from_b "${LAB_ISP_IP[B,1]}"'
 t "lab: ... while B's ISP2 source on ISP2 passes" from_b "${LAB_ISP_IP[B,2]}"
 
-# --- plain WireGuard full mesh (wireguard-go, unique interface names) -------------------
+# --- plain WireGuard full mesh, each peer at its site's ISP1 address ------------------
 for x in $LAB_SITES; do
-	wg genkey > "$tmp/$x.key"
-	wg pubkey < "$tmp/$x.key" > "$tmp/$x.pub"
-	lab_sysctl "g$x" net.ipv4.ip_forward=1
-	if [ "$LAB_WG" = kernel ]; then
-		ip -n "${LAB_NS[g$x]}" link add "wg$x$$" type wireguard
-		continue
-	fi
-	# wireguard-go's UAPI socket lives in our mount namespace: wg$x$$ keeps them apart.
-	# nsenter execs it: $! is wireguard-go's own PID.
-	nsenter --net="/run/netns/${LAB_NS[g$x]}" wireguard-go -f "wg$x$$" > "$tmp/wg$x.log" 2>&1 &
-	wgpid[$x]=$!
-done
-for x in $LAB_SITES; do
-	[ "$LAB_WG" = kernel ] && t "kernel WireGuard wg$x$$ in g$x" q lab_exec "g$x" wg show "wg$x$$" ||
-		t "wireguard-go up in g$x" q wait_for 10 test -S "/run/wireguard/wg$x$$.sock"
-	args=(private-key "$tmp/$x.key" listen-port "$LAB_PORT")
-	for y in $LAB_SITES; do
-		[ "$x" = "$y" ] && continue
-		args+=(peer "$(cat "$tmp/$y.pub")" endpoint "${LAB_ENDPOINTS[$y]%% *}"
-			allowed-ips "${LAB_MESH_IP[$y]}/32,${LAB_LAN[$y]}" persistent-keepalive 25)
-	done
-	lab_exec "g$x" wg set "wg$x$$" "${args[@]}"
-	{
-		echo "addr add ${LAB_MESH_IP[$x]}/24 dev wg$x$$"
-		echo "link set wg$x$$ up"
-		for y in $LAB_SITES; do
-			[ "$x" = "$y" ] || echo "route add ${LAB_LAN[$y]} dev wg$x$$"
-		done
-	} | ip -n "${LAB_NS[g$x]}" -b -
+	t "plain WireGuard ($LAB_WG) in g$x as a full mesh" lab_wg_up "$x" "$LAB_WG"
 done
 
 start=$(now)
@@ -133,7 +100,7 @@ echo "# A -> B down for $(since "$cut") s after the cut, endpoint still ${LAB_EN
 lab_ping B A 1 && echo "# B -> A answered after the cut" || echo "# B -> A down too after the cut"
 
 # The manual fix meshgw automates: A's peer B to B's next endpoint.
-lab_exec gA wg set "wgA$$" peer "$(cat "$tmp/B.pub")" endpoint "${LAB_ENDPOINTS[B]##* }"
+lab_wg_endpoint A B 2
 fix=$(now)
 el=$(wait_for 10 lab_ping A B 1) || el=
 t "wg set endpoint ${LAB_ENDPOINTS[B]##* } on A restores A -> B${el:+ (${el} s)}" test -n "$el"
@@ -145,14 +112,29 @@ lab_ping C B 1 && echo "# C -> B answers at the end ($(since "$cut") s after the
 
 # --- restore, tear down, no leaks --------------------------------------------------------
 t "lab_isp_up B 1 restores the link" lab_isp_up B 1
-bad_isp() { ! lab_isp_down D 1 2>/dev/null && ! lab_isp_down B 3 2>/dev/null && ! lab_isp_up B 0 2>/dev/null; }
-t "lab_isp_down/up reject a bad site or ISP number" bad_isp
-for x in "${!wgpid[@]}"; do kill "${wgpid[$x]}" 2>/dev/null || true; done
-for x in "${!wgpid[@]}"; do wait "${wgpid[$x]}" 2>/dev/null || true; done
-wgpid=()
-lab_destroy
+bad_input() {
+	! lab_isp_down D 1 2>/dev/null && ! lab_isp_down B 3 2>/dev/null &&
+		! lab_isp_up B 0 2>/dev/null && ! lab_wg_endpoint A D 1 2>/dev/null &&
+		! lab_wg_endpoint A B 3 2>/dev/null && ! lab_wg_up B nosuch 2>/dev/null
+}
+t "lab functions reject a bad site, ISP or endpoint number" bad_input
+
+# The lab's meshgw configuration, when this checkout's meshgw can check it.
+lab_mesh_conf "$tmp/mesh.conf"
+for x in $LAB_SITES; do lab_local_conf "$x" "$tmp/$x.local.conf" userspace; done
+MESHGW=${MESHGW:-$here/../build/meshgw}
+if [ -x "$MESHGW" ]; then
+	for x in $LAB_SITES; do
+		t "meshgw check accepts lab_mesh_conf + lab_local_conf $x" \
+			q "$MESHGW" check -c "$tmp/mesh.conf" -l "$tmp/$x.local.conf"
+	done
+else
+	echo "# no meshgw binary at $MESHGW: lab configs not checked"
+fi
+lab_destroy # TERM to wireguard-go first: it removes its socket
 t "nothing of this run is left (namespaces, links)" lab_leaks
 t "no wireguard-go socket left" bash -c "! ls /run/wireguard/wg[ABC]$$.sock 2>/dev/null"
+t "the lab's scratch directory is gone" test -z "$(ls -d /tmp/meshgw-lab.$$.* 2>/dev/null)"
 
 echo "1..$n"
 [ $failed = 0 ]

@@ -52,6 +52,14 @@
 #   lab_exec ROLE CMD...       run CMD in namespace ROLE (inet rA gA hA rB gB hB rC gC hC)
 #                              via nsenter --net (no /sys remount: bpffs stays visible)
 #   lab_ns ROLE                print the namespace name of ROLE
+#   lab_wg_up SITE [go|kernel] plain WireGuard (no meshgw) in gSITE, configured with wg:
+#                              full mesh to the other sites at their first endpoint,
+#                              keepalive 25, mesh address, routes, forwarding on.
+#                              go = wireguard-go (default), kernel = wireguard.ko
+#   lab_wg_endpoint SITE PEER N   point SITE's peer PEER at PEER's Nth endpoint (the
+#                              manual failover meshgw automates)
+#   lab_mesh_conf FILE         write a meshgw mesh file for the lab (sites A B C)
+#   lab_local_conf SITE FILE [BACKEND]   and a local file for SITE's gateway
 #   lab_ping FROM_SITE TO_SITE [TIMEOUT_S]
 #                              one ping from host FROM to host TO (busybox ping), 0 if
 #                              answered within TIMEOUT_S (default 1)
@@ -72,13 +80,18 @@
 #   LAB_ISP_IF[X,N]              the ISP-side interface (in inet)
 #   LAB_UPLINK_IF[X,N]           the router-side interface (in rX)
 #   LAB_ONE_ARMED[X]             1 for a one-armed site (A), else 0
+#   LAB_WG_IF[X]                 WireGuard interface name for the site (unique per run:
+#                                wireguard-go's sockets share one /run/wireguard)
+#   LAB_KEY[X] LAB_PUB[X]        the site's private key file (0600) and public key
+#   LAB_DIR                      this run's scratch directory (keys), removed by destroy
 
 LAB_SITES="A B C"
 LAB_PORT=55555
 LAB_MESH_NET=192.168.254.0/24
 declare -gA LAB_NS LAB_LAN LAB_HOST_IP LAB_GW_LAN_IP LAB_GW_LAN_IF LAB_GW_UPLINK_IF \
 	LAB_GW_UPLINK_IP LAB_MESH_IP LAB_ENDPOINTS LAB_ISP_IP LAB_ISP_GW LAB_ISP_IF \
-	LAB_UPLINK_IF LAB_ONE_ARMED
+	LAB_UPLINK_IF LAB_ONE_ARMED LAB_WG_IF LAB_KEY LAB_PUB
+LAB_DIR=
 
 # Fills the variables above for suffix $LAB_SFX. lab_create calls it; call it yourself
 # to know the names before creating.
@@ -95,6 +108,7 @@ lab_vars() {
 		LAB_HOST_IP[$x]=192.168.$((k - 1)).10
 		LAB_MESH_IP[$x]=192.168.254.$k
 		LAB_GW_LAN_IF[$x]=lan$s
+		LAB_WG_IF[$x]=wg$x$s
 		for n in 1 2; do
 			LAB_ISP_IF[$x,$n]=i$x$n$s
 			LAB_UPLINK_IF[$x,$n]=u$n$s
@@ -144,6 +158,12 @@ lab_create() {
 	local s x k n role links="" r g h lan gw_lan
 	lab_vars
 	s=$LAB_SFX
+	LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/meshgw-lab.$s.XXXXXX") || return 1
+	for x in $LAB_SITES; do
+		LAB_KEY[$x]=$LAB_DIR/$x.key
+		(umask 077 && wg genkey > "${LAB_KEY[$x]}") &&
+			LAB_PUB[$x]=$(wg pubkey < "${LAB_KEY[$x]}") || { _lab_fail "wg genkey failed"; return 1; }
+	done
 	# Few processes: under TCG (selftests/vm) every exec costs ~30-60 ms, and module
 	# autoloading one request at a time ~4 s; one modprobe -a takes 0.5 s (on a kernel
 	# without modules it fails quietly and the features are built in).
@@ -284,6 +304,91 @@ lab_isp_up() {
 	ip -n "${LAB_NS[inet]}" link set "${LAB_ISP_IF[$1,$2]}" up
 }
 
+_lab_site_check() {
+	case " $LAB_SITES " in *" $1 "*) [ -n "$1" ] && return 0 ;; esac
+	echo "lab: no site '$1' (sites: $LAB_SITES)" >&2
+	return 1
+}
+
+lab_wg_up() {
+	local x=$1 impl=${2:-go} y wg i args
+	_lab_site_check "$x" || return 1
+	wg=${LAB_WG_IF[$x]}
+	case $impl in
+	kernel) ip -n "${LAB_NS[g$x]}" link add "$wg" type wireguard || return 1 ;;
+	go)
+		# nsenter execs wireguard-go: lab_destroy finds it in the namespace.
+		nsenter --net="/run/netns/${LAB_NS[g$x]}" wireguard-go -f "$wg" \
+			> "$LAB_DIR/wireguard-go.$x.log" 2>&1 &
+		for i in $(seq 50); do
+			[ -S "/run/wireguard/$wg.sock" ] && break
+			sleep 0.1
+		done
+		[ -S "/run/wireguard/$wg.sock" ] ||
+			{ echo "lab: wireguard-go $wg did not start" >&2; return 1; }
+		;;
+	*) echo "lab: lab_wg_up: unknown WireGuard '$impl' (go|kernel)" >&2; return 1 ;;
+	esac
+	args=(private-key "${LAB_KEY[$x]}" listen-port "$LAB_PORT")
+	for y in $LAB_SITES; do
+		[ "$x" = "$y" ] && continue
+		args+=(peer "${LAB_PUB[$y]}" endpoint "${LAB_ENDPOINTS[$y]%% *}"
+			allowed-ips "${LAB_MESH_IP[$y]}/32,${LAB_LAN[$y]}" persistent-keepalive 25)
+	done
+	lab_exec "g$x" wg set "$wg" "${args[@]}" || return 1
+	lab_sysctl "g$x" net.ipv4.ip_forward=1 || return 1
+	{
+		echo "addr add ${LAB_MESH_IP[$x]}/24 dev $wg"
+		echo "link set $wg up"
+		for y in $LAB_SITES; do
+			[ "$x" = "$y" ] || echo "route add ${LAB_LAN[$y]} dev $wg"
+		done
+	} | ip -n "${LAB_NS[g$x]}" -b -
+}
+
+lab_wg_endpoint() {
+	local x=$1 y=$2 n=$3 ep
+	_lab_site_check "$x" && _lab_site_check "$y" || return 1
+	read -r -a ep <<< "${LAB_ENDPOINTS[$y]}"
+	[[ $n =~ ^[12]$ ]] || { echo "lab: no endpoint $n (1|2)" >&2; return 1; }
+	lab_exec "g$x" wg set "${LAB_WG_IF[$x]}" peer "${LAB_PUB[$y]}" endpoint "${ep[$((n - 1))]}"
+}
+
+lab_mesh_conf() {
+	local x e
+	{
+		echo "# The lab's mesh (selftests/lab/lab.sh, run $LAB_SFX)"
+		echo "[Mesh]"
+		echo "Network = $LAB_MESH_NET"
+		echo "ListenPort = $LAB_PORT"
+		echo "PersistentKeepalive = 25"
+		for x in $LAB_SITES; do
+			echo
+			echo "[Site $x]"
+			echo "Address = ${LAB_MESH_IP[$x]}"
+			echo "PublicKey = ${LAB_PUB[$x]}"
+			for e in ${LAB_ENDPOINTS[$x]}; do echo "Endpoint = $e"; done
+			echo "Egress = ${LAB_LAN[$x]}"
+		done
+	} > "$1"
+}
+
+lab_local_conf() {
+	local x=$1
+	_lab_site_check "$x" || return 1
+	{
+		echo "[Local]"
+		echo "Site = $x"
+		echo "PrivateKeyFile = ${LAB_KEY[$x]}"
+		echo "LanInterface = ${LAB_GW_LAN_IF[$x]}"
+		if [ -n "${LAB_GW_UPLINK_IF[$x]}" ]; then
+			echo "UplinkInterface = ${LAB_GW_UPLINK_IF[$x]}"
+		fi
+		echo "WireGuardInterface = ${LAB_WG_IF[$x]}"
+		if [ -n "${3:-}" ]; then echo "Backend = $3"; fi
+	} > "$2"
+}
+
 lab_ping() {
 	local t=${3:-1}
 	lab_exec "h$1" busybox ping -q -c 1 -W "$t" "${LAB_HOST_IP[$2]}" > /dev/null 2>&1
@@ -308,14 +413,16 @@ lab_destroy() {
 		pids+=" $(_lab_ns_pids "$ns" | tr '\n' ' ')"
 		dels+="netns del $ns"$'\n'
 	done
-	for pid in $pids; do kill -TERM "$pid" 2>/dev/null; done
+	for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		for pid in $pids; do kill -0 "$pid" 2>/dev/null && break; pid=; done
 		[ -z "${pid:-}" ] && break
 		sleep 0.1
 	done
-	for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done
+	for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
 	[ -z "$dels" ] || ip -force -b - <<< "$dels" 2>/dev/null
+	[ -n "$LAB_DIR" ] && rm -rf "$LAB_DIR"
+	LAB_DIR=
 	return 0
 }
 
