@@ -85,7 +85,9 @@ static const char *extack_msg(const struct nlmsghdr *nlh)
 int nl_talk(struct nl_sock *s, struct nlmsghdr *nlh, nl_cb_t cb, void *data,
 	    const char *what, int quiet_errno, bool *intr)
 {
-	bool dump = nlh->nlmsg_flags & NLM_F_DUMP;
+	/* NLM_F_DUMP is two bits, one shared with NLM_F_EXCL (0x200): a NEW request
+	 * with CREATE|EXCL is not a dump. */
+	bool dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 	uint32_t seq = ++s->seq;
 	int ret = 0;
 
