@@ -136,5 +136,17 @@ t "nothing of this run is left (namespaces, links)" lab_leaks
 t "no wireguard-go socket left" bash -c "! ls /run/wireguard/wg[ABC]$$.sock 2>/dev/null"
 t "the lab's scratch directory is gone" test -z "$(ls -d /tmp/meshgw-lab.$$.* 2>/dev/null)"
 
+# --- the same with kernel WireGuard, in the VM on Debian's kernel ----------------------
+# (skipped inside the VM itself, and with LAB_NO_VM=1)
+if [ "$LAB_WG" = go ] && [ -z "${LAB_NO_VM:-}" ]; then
+	start=$(now)
+	VM_ENV_LAB_WG=kernel "$here/vm/run.sh" --timeout 200 "$0" > "$tmp/vm.out" 2>&1 && rc=0 || rc=$?
+	sed 's/^/# vm: /' "$tmp/vm.out"
+	oks=$(grep -c '^ok ' "$tmp/vm.out" || true)
+	t "the same with kernel WireGuard in the VM: run.sh exit $rc, $oks ok, plan $(grep -o '^1\.\.[0-9]*' "$tmp/vm.out")" \
+		bash -c "[ $rc = 0 ] && [ $oks -gt 20 ] && ! grep -q '^not ok' '$tmp/vm.out'"
+	echo "# VM run: $(since "$start") s"
+fi
+
 echo "1..$n"
 [ $failed = 0 ]
