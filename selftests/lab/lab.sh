@@ -35,6 +35,14 @@
 # Router public addresses: ISP1 198.51.100.{10,20,30}, ISP2 203.0.113.{10,20,30} for
 # A, B, C; the ISP's gateway on each link is the /29's first address.
 #
+# What plain WireGuard does here (measured, lab_plain_wg.t.sh): cutting B's ISP1 leaves
+# A->B down indefinitely (router B's DNAT entry for A's flow has no output-interface
+# binding, so B's replies leave by ISP2 with the dead ISP1 source and the internet's
+# rp_filter drops them) until A's peer B is switched to B's ISP2 address (then both
+# directions work within ~20 ms). Cutting A's ISP1 (A's router fails over to ISP2)
+# recovers by itself in ~5 s: masquerade kills a conntrack entry whose output interface
+# changed, so gA's next packet gets the ISP2 source and B and C roam to it.
+#
 # Gateways (gX) and hosts (hX) are plain: no forwarding, no WireGuard. Whoever runs a
 # gateway configures it (forwarding, WireGuard, routes to the other LANs). The peers of
 # every gateway NIC have GRO on, so XDP_TX/XDP_REDIRECT into them is not dropped.
