@@ -1,0 +1,235 @@
+#!/bin/bash
+# Two sites configured only by `meshgw up` from one mesh file, with the WireGuard
+# backend given as $1 (kernel or userspace). Sourced by nobody: run directly by
+# up_userspace.t.sh on the host and by vm_kernel_wg.t.sh inside the VM. TAP output.
+#
+#   hostA ── la ── gwA ══ wan 203.0.113.0/24 ══ gwB ── lb ── hostB
+#  10.1.0.2    10.1.0.1   (mesh 192.168.254.0/24)    10.2.0.1    10.2.0.2
+#
+# Checks: LAN-to-LAN ping through the tunnel; the device agrees with the mesh file;
+# a second `up` changes nothing (handshake time kept, counters not reset, nothing
+# sent); an edited mesh file changes exactly the difference; a bad mesh file is
+# rejected with nothing changed; 65,536 allowed IPs on one peer and 1,000 peers read
+# back by meshgw and by `wg show`; `down` removes only meshgw's objects.
+set -eu
+BACKEND=${1:?kernel or userspace}
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MESHGW=${MESHGW:-$SRC/build/meshgw}
+OUT=${OUT:-$SRC/build}
+READBACK=$OUT/selftests/helpers/wg_readback
+s=$$
+nsA=mgA$s nsB=mgB$s hA=mghA$s hB=mghB$s
+wgA=mwa$s wgB=mwb$s
+tmp=$(mktemp -d /tmp/meshgw-up.$s.XXXX)
+pids=()
+
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+t() { # t DESCRIPTION COMMAND...
+	local d=$1; shift
+	if "$@" >"$tmp/t.out" 2>&1; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' "$tmp/t.out"; fi
+}
+A() { ip netns exec "$nsA" "$@"; }
+B() { ip netns exec "$nsB" "$@"; }
+
+cleanup() {
+	set +e
+	A "$MESHGW" down -l "$tmp/a.local.conf" >/dev/null 2>&1
+	B "$MESHGW" down -l "$tmp/b.local.conf" >/dev/null 2>&1
+	for ns in $nsA $nsB $hA $hB; do ip netns del "$ns" 2>/dev/null; done
+	# wireguard-go daemons that this test's `meshgw up` started (PIDs from the state).
+	for p in "${pids[@]}"; do
+		[ "$(cat /proc/$p/comm 2>/dev/null)" = wireguard-go ] && kill "$p"
+	done
+	rm -f /run/meshgw/$wgA.state /run/meshgw/$wgB.state
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+record_pid() { # PIDs of wireguard-go started by meshgw, for cleanup
+	local p
+	p=$(awk '$1 == "wg_pid" { print $2 }' "/run/meshgw/$1.state" 2>/dev/null || true)
+	[ -n "$p" ] && [ "$p" != 0 ] && pids+=("$p")
+	return 0
+}
+
+# --- topology ----------------------------------------------------------------------
+for ns in $nsA $nsB $hA $hB; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+ip link add wan$s netns "$nsA" type veth peer name wan$s netns "$nsB"
+ip -n "$nsA" addr add 203.0.113.1/24 dev wan$s && ip -n "$nsA" link set wan$s up
+ip -n "$nsB" addr add 203.0.113.2/24 dev wan$s && ip -n "$nsB" link set wan$s up
+for x in A B; do
+	gw=mg$x$s h=mgh$x$s net=$([ $x = A ] && echo 1 || echo 2)
+	ip link add l$x$s netns "$gw" type veth peer name eth0 netns "$h"
+	ip -n "$gw" addr add 10.$net.0.1/24 dev l$x$s && ip -n "$gw" link set l$x$s up
+	ip -n "$h" addr add 10.$net.0.2/24 dev eth0 && ip -n "$h" link set eth0 up
+	ip -n "$h" route add default via 10.$net.0.1
+done
+# Foreign objects in gateway A that `down` must leave alone.
+ip -n "$nsA" link add fl$s type veth peer name fp$s && ip -n "$nsA" link set fl$s up
+ip -n "$nsA" route add 10.77.0.0/24 dev fl$s
+
+# --- configuration -------------------------------------------------------------------
+(umask 077
+ "$MESHGW" genkey >"$tmp/a.key"; "$MESHGW" genkey >"$tmp/b.key"; "$MESHGW" genkey >"$tmp/c.key"
+ "$MESHGW" genpsk >"$tmp/secret")
+pubA=$("$MESHGW" pubkey <"$tmp/a.key") pubB=$("$MESHGW" pubkey <"$tmp/b.key")
+pubC=$("$MESHGW" pubkey <"$tmp/c.key")
+mesh() { # mesh [EXTRA_EGRESS_B] [WITH_C]
+	cat <<-EOF
+	[Mesh]
+	Network = 192.168.254.0/24
+	ListenPort = 51820
+	PersistentKeepalive = 25
+
+	[Site a]
+	Address = 192.168.254.1
+	PublicKey = $pubA
+	Endpoint = 203.0.113.1:51820
+	Egress = 10.1.0.0/24
+
+	[Site b]
+	Address = 192.168.254.2
+	PublicKey = $pubB
+	Endpoint = 203.0.113.2:51820
+	Egress = 10.2.0.0/24
+	EOF
+	[ -n "${1:-}" ] && echo "Egress = $1"
+	if [ -n "${2:-}" ]; then
+		printf '\n[Site c]\nAddress = 192.168.254.3\nPublicKey = %s\nEndpoint = 203.0.113.3:51820\nEgress = 10.3.0.0/24\n' "$pubC"
+	fi
+	return 0
+}
+mesh >"$tmp/mesh.conf"
+for x in a b; do
+	X=$(echo $x | tr ab AB)
+	cat >"$tmp/$x.local.conf" <<-EOF
+	[Local]
+	Site = $x
+	PrivateKeyFile = $tmp/$x.key
+	MeshSecretFile = $tmp/secret
+	LanInterface = l$X$s
+	WireGuardInterface = mw$x$s
+	Backend = $BACKEND
+	EOF
+done
+upA() { A "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/a.local.conf"; }
+upB() { B "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/b.local.conf"; }
+snapshot() { # everything `up` manages on gateway A, minus the live counters
+	A wg show "$wgA" dump | cut -f1-4,8 | sed 's/\t/ /g' | sort
+	A ip -o addr show dev "$wgA" | awk '{print $3, $4}'
+	A ip route show proto 109 | sort
+	A sysctl -n net.ipv4.ip_forward net.ipv4.conf.all.send_redirects
+}
+peer_field() { # peer_field NS IF PUBKEY FIELD: from `wg show dump`
+	ip netns exec "$1" wg show "$2" dump | awk -v k="$3" -v f="$4" '$1 == k { print $f }'
+}
+poll() { # poll SECONDS COMMAND...
+	local end=$((SECONDS + $1)); shift
+	until "$@" >/dev/null 2>&1; do [ $SECONDS -lt "$end" ] || return 1; sleep 0.2; done
+}
+
+# --- bad configuration before anything exists ---------------------------------------
+sed 's|^Egress = 10.2.0.0/24|Egress = 10.1.0.0/16|' "$tmp/mesh.conf" >"$tmp/bad.conf"
+if A "$MESHGW" up -c "$tmp/bad.conf" -l "$tmp/a.local.conf" 2>"$tmp/err"; then
+	not_ok "overlapping egress rejected"
+else
+	ok "overlapping egress rejected (exit 1)"
+fi
+t "  with file:line and 'nothing was changed'" grep -q "bad.conf:.*overlaps" "$tmp/err"
+t "  and no link was created" bash -c "! ip -n $nsA link show $wgA"
+
+# --- up --------------------------------------------------------------------------------
+t "meshgw up on site a ($BACKEND)" upA; record_pid "$wgA"
+t "meshgw up on site b ($BACKEND)" upB; record_pid "$wgB"
+t "host A pings host B through the tunnel" poll 20 ip netns exec "$hA" ping -c1 -W1 10.2.0.2
+t "host B pings host A" ip netns exec "$hB" ping -c1 -W1 10.1.0.2
+
+# The device agrees with the mesh file.
+t "listen port 51820" test "$(A wg show "$wgA" listen-port)" = 51820
+t "one peer: site b's key" test "$(A wg show "$wgA" peers)" = "$pubB"
+t "allowed IPs = b's mesh address + egress" \
+	test "$(A wg show "$wgA" allowed-ips | cut -f2 | tr ' ' '\n' | sort | xargs)" = "10.2.0.0/24 192.168.254.2/32"
+t "endpoint = b's first endpoint" test "$(peer_field "$nsA" "$wgA" "$pubB" 3)" = 203.0.113.2:51820
+t "keepalive 25" test "$(peer_field "$nsA" "$wgA" "$pubB" 8)" = 25
+psk=$(peer_field "$nsA" "$wgA" "$pubB" 2)
+t "derived preshared key set, same at both ends" \
+	bash -c "[ '$psk' != '(none)' ] && [ '$psk' = '$(peer_field "$nsB" "$wgB" "$pubA" 2)' ]"
+t "wg showconf shows the private key of a" \
+	bash -c "ip netns exec $nsA wg showconf $wgA | grep -qxF 'PrivateKey = $(cat "$tmp/a.key")'"
+t "mesh address 192.168.254.1/24 on $wgA" bash -c "ip -n $nsA -o addr show dev $wgA | grep -q 'inet 192.168.254.1/24'"
+t "routes: mesh network and b's egress via $wgA, proto 109 (meshgw)" \
+	test "$(A ip route show proto 109 | awk '{print $1, $3}' | sort | xargs)" = "10.2.0.0/24 $wgA 192.168.254.0/24 $wgA"
+t "MTU 1420" bash -c "ip -n $nsA link show $wgA | grep -q 'mtu 1420'"
+t "forwarding on" test "$(A sysctl -n net.ipv4.ip_forward)" = 1
+t "send_redirects off on the LAN interface" test "$(A sysctl -n net.ipv4.conf.lA$s.send_redirects)" = 0
+
+# --- idempotence -------------------------------------------------------------------
+before=$(snapshot)
+hs=$(peer_field "$nsA" "$wgA" "$pubB" 5) rx=$(peer_field "$nsA" "$wgA" "$pubB" 6)
+t "second up succeeds" bash -c "ip netns exec $nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local.conf 2>$tmp/up2"
+t "  and sends nothing (no 'updated'/'added' message)" bash -c "! grep -Eq 'updated|added|created' $tmp/up2"
+t "  nothing changed" test "$before" = "$(snapshot)"
+t "  handshake time unchanged" test "$hs" = "$(peer_field "$nsA" "$wgA" "$pubB" 5)"
+t "  rx counter not reset" test "$(peer_field "$nsA" "$wgA" "$pubB" 6)" -ge "$rx"
+t "  tunnel still up" ip netns exec "$hA" ping -c1 -W1 10.2.0.2
+
+# --- diff ------------------------------------------------------------------------------
+mesh 10.9.0.0/24 c >"$tmp/mesh.conf"
+t "up after adding site c and an egress to b" upA
+t "  peer c added" bash -c "ip netns exec $nsA wg show $wgA peers | grep -qxF '$pubC'"
+t "  b's allowed IPs gained 10.9.0.0/24" \
+	bash -c "ip netns exec $nsA wg show $wgA allowed-ips | grep -F '$pubB' | grep -q 10.9.0.0/24"
+t "  routes to 10.9.0.0/24 and 10.3.0.0/24 added" \
+	test "$(A ip route show proto 109 | awk '{print $1}' | sort | xargs)" = "10.2.0.0/24 10.3.0.0/24 10.9.0.0/24 192.168.254.0/24"
+t "  b's handshake time unchanged (session kept)" test "$hs" = "$(peer_field "$nsA" "$wgA" "$pubB" 5)"
+t "  tunnel still up" ip netns exec "$hA" ping -c1 -W1 10.2.0.2
+mesh >"$tmp/mesh.conf"
+t "up after removing them again" upA
+t "  back to the first state exactly" test "$before" = "$(snapshot)"
+t "  b's handshake time unchanged" test "$hs" = "$(peer_field "$nsA" "$wgA" "$pubB" 5)"
+
+# --- bad mesh file on a running gateway ------------------------------------------------
+sed 's|^Address = 192.168.254.2|Address = 192.168.253.2|' "$tmp/mesh.conf" >"$tmp/bad2.conf"
+t "address outside the mesh rejected" bash -c "! ip netns exec $nsA $MESHGW up -c $tmp/bad2.conf -l $tmp/a.local.conf 2>$tmp/err"
+t "  nothing changed" test "$before" = "$(snapshot)"
+sed "s|^PrivateKeyFile = .*|PrivateKeyFile = $tmp/c.key|" "$tmp/a.local.conf" >"$tmp/wrongkey.conf"
+t "private key not matching the site's PublicKey rejected" \
+	bash -c "! ip netns exec $nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/wrongkey.conf 2>$tmp/err"
+t "  says so" grep -q "but site a has PublicKey" "$tmp/err"
+t "  nothing changed" test "$before" = "$(snapshot)"
+
+# --- large requests, read back by meshgw and by wg ---------------------------------------
+t "65,536 allowed IPs on one peer, set through meshgw's encoder" A "$READBACK" "$BACKEND" "$wgA" fill 1 65536
+t "  meshgw reads back 65,536 on that peer" \
+	bash -c "ip netns exec $nsA $READBACK $BACKEND $wgA show | awk '\$2 == 65536' | grep -q ."
+t "  wg show agrees" \
+	test "$(A wg show "$wgA" allowed-ips | awk '{ n += NF - 1 } END { print n }')" = $((65536 + 2))
+t "up removes the foreign peer again" upA
+t "  back to the first state" test "$before" = "$(snapshot)"
+t "1,000 peers x 4 allowed IPs, set through meshgw's encoder" A "$READBACK" "$BACKEND" "$wgA" fill 1000 4
+t "  meshgw reads back 1,001 peers, 4,002 allowed IPs" \
+	test "$(A "$READBACK" "$BACKEND" "$wgA" show | awk '{ p++; n += $2 } END { print p, n }')" = "1001 4002"
+t "  wg show agrees" test "$(A wg show "$wgA" peers | wc -l)" = 1001
+t "up removes them, b untouched" upA
+t "  back to the first state" test "$before" = "$(snapshot)"
+t "  b's handshake time unchanged" test "$hs" = "$(peer_field "$nsA" "$wgA" "$pubB" 5)"
+
+# --- down --------------------------------------------------------------------------------
+t "meshgw down on site a" A "$MESHGW" down -l "$tmp/a.local.conf"
+t "  $wgA is gone" bash -c "! ip -n $nsA link show $wgA 2>/dev/null"
+t "  no meshgw route left" test -z "$(A ip route show proto 109)"
+t "  the foreign link survives" ip -n "$nsA" link show fl$s
+t "  the foreign route survives" bash -c "ip -n $nsA route show | grep -q '10.77.0.0/24 dev fl$s'"
+t "  forwarding restored to 0" test "$(A sysctl -n net.ipv4.ip_forward)" = 0
+t "  send_redirects restored" test "$(A sysctl -n net.ipv4.conf.lA$s.send_redirects)" = 1
+t "  state file removed" test ! -e /run/meshgw/$wgA.state
+if [ "$BACKEND" = userspace ]; then
+	t "  wireguard-go of site a exited" poll 5 bash -c "! [ -S /run/wireguard/$wgA.sock ]"
+fi
+t "second down is harmless" A "$MESHGW" down -l "$tmp/a.local.conf"
+t "meshgw down on site b" B "$MESHGW" down -l "$tmp/b.local.conf"
+
+echo "1..$n"
+[ "$failed" = 0 ]
