@@ -1,0 +1,286 @@
+#!/bin/bash
+# `meshgw show` and `meshgw metrics` on a real two-site gateway pair brought up
+# by `meshgw up` (wireguard-go) with the BPF data plane pinned, in namespaces:
+#
+#   hA ── lan0 ── gA ══ wan0 203.0.113.1/.2 ══ gB ── lan0 ── hB
+#  10.1.0.2   10.1.0.1     (mesh 192.168.254.0/24)      10.2.0.1   10.2.0.2
+#
+# Checks: nothing up -> show exits 1 and says so, metrics still valid; after up
+# and a known number of pings, every metric equals what `bpftool map dump
+# pinned` shows (per-CPU values summed, by show_metrics_cmp.py) and moved by
+# exactly the pings; `promtool check metrics` passes; show -j parses with
+# python3 -m json.tool and agrees with the metrics; keys never appear; then with
+# `meshgw run` (failover daemon) the mg_failover record's probe counts, health
+# and active endpoint are the metrics' and show says it runs, and after it stops
+# show says it is not running.
+# Gateways are entered with nsenter --net so the pins live on the host's bpffs.
+set -eu
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && cd .. && pwd)
+OUT=${OUT:-$SRC/build}
+MESHGW=${MESHGW:-$OUT/meshgw}
+DPCTL=$OUT/selftests/helpers/dp_ctl
+CMP=$SRC/selftests/show_metrics_cmp.py
+
+if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, bpffs)"; exit 0; fi
+for t in wireguard-go wg bpftool nsenter python3 promtool; do
+	command -v $t >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
+done
+
+s=$$
+hA=smha$s hB=smhb$s gA=smga$s gB=smgb$s
+wgA=smwa$s wgB=smwb$s
+pin=/sys/fs/bpf/mgsm$s
+tmp=$(mktemp -d /tmp/meshgw-sm.$s.XXXX)
+pids=() daemon=
+n=0 failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+t() { # t DESCRIPTION COMMAND...
+	local d=$1; shift
+	if "$@" >"$tmp/t.out" 2>&1; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' "$tmp/t.out"; fi
+}
+is() { # is DESCRIPTION GOT WANT
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "#   got '$2', want '$3'"; fi
+}
+N() { local ns=$1; shift; nsenter --net=/run/netns/$ns "$@"; }
+A() { N $gA "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/a.local"; }
+poll() { # poll SECONDS COMMAND...
+	local end=$((SECONDS + $1)); shift
+	until "$@" >/dev/null 2>&1; do [ $SECONDS -lt "$end" ] || return 1; sleep 0.1; done
+}
+record_pid() { # wireguard-go started by `meshgw up`, from its state file
+	local p
+	p=$(awk '$1 == "wg_pid" { print $2 }' "/run/meshgw/$1.state" 2>/dev/null || true)
+	[ -n "$p" ] && [ "$p" != 0 ] && pids+=("$p")
+	return 0
+}
+
+cleanup() {
+	set +e
+	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+	N $gA "$DPCTL" down "$tmp/mesh.conf" "$tmp/a.local" >/dev/null 2>&1
+	N $gB "$DPCTL" down "$tmp/mesh.conf" "$tmp/b.local" >/dev/null 2>&1
+	N $gA "$MESHGW" down -l "$tmp/a.local" >/dev/null 2>&1
+	N $gB "$MESHGW" down -l "$tmp/b.local" >/dev/null 2>&1
+	for p in "${pids[@]}"; do
+		[ "$(cat /proc/$p/comm 2>/dev/null)" = wireguard-go ] && kill "$p"
+	done
+	for ns in $hA $hB $gA $gB; do ip netns del $ns 2>/dev/null; done
+	rm -f /run/meshgw/$wgA.state /run/meshgw/$wgB.state
+	rm -rf "$pin" "$tmp"
+}
+trap cleanup EXIT
+
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+
+# --- topology (no IPv6: its autoconfiguration would move the counters) ----------------
+for ns in $hA $hB $gA $gB; do
+	ip netns add $ns
+	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip -n $ns link set lo up
+done
+ip link add wan0 netns $gA type veth peer name wan0 netns $gB
+ip -n $gA addr add 203.0.113.1/24 dev wan0 && ip -n $gA link set wan0 up
+ip -n $gB addr add 203.0.113.2/24 dev wan0 && ip -n $gB link set wan0 up
+for x in A B; do
+	eval g=\$g$x h=\$h$x
+	net=$([ $x = A ] && echo 1 || echo 2)
+	ip link add lan0 netns $g type veth peer name eth0 netns $h
+	ip -n $g addr add 10.$net.0.1/24 dev lan0 && ip -n $g link set lan0 up
+	ip -n $h addr add 10.$net.0.2/24 dev eth0 && ip -n $h link set eth0 up
+	ip -n $h route add default via 10.$net.0.1
+	N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+done
+
+# --- configuration (no keepalive: idle counters must stand still) -----------------------
+(umask 077; "$MESHGW" genkey >"$tmp/a.key"; "$MESHGW" genkey >"$tmp/b.key"; "$MESHGW" genpsk >"$tmp/secret")
+pubA=$("$MESHGW" pubkey <"$tmp/a.key") pubB=$("$MESHGW" pubkey <"$tmp/b.key")
+cat >"$tmp/mesh.conf" <<EOF
+[Mesh]
+Network = 192.168.254.0/24
+ListenPort = 51820
+PersistentKeepalive = off
+
+[Site a]
+Address = 192.168.254.1
+PublicKey = $pubA
+Endpoint = 203.0.113.1:51820
+Egress = 10.1.0.0/24
+
+[Site b]
+Address = 192.168.254.2
+PublicKey = $pubB
+Endpoint = 203.0.113.2:51820
+Endpoint = 203.0.113.2:51830
+Egress = 10.2.0.0/24
+EOF
+for x in a b; do
+	X=$(echo $x | tr ab AB); eval wg=\$wg$X
+	cat >"$tmp/$x.local" <<-EOF
+	[Local]
+	Site = $x
+	PrivateKeyFile = $tmp/$x.key
+	LanInterface = lan0
+	UplinkInterface = wan0
+	WireGuardInterface = $wg
+	Backend = userspace
+	PinPath = $pin/$x
+	EOF
+done
+# Every key, in every encoding the program knows, must stay out of the output.
+keys_in() { # keys_in FILE: succeeds when a key shows up
+	local k
+	for k in "$pubA" "$pubB" "$(cat "$tmp/a.key")" "$(cat "$tmp/b.key")" "$(cat "$tmp/secret")"; do
+		grep -qF -- "$k" "$1" && return 0
+		grep -qiF -- "$(printf %s "$k" | base64 -d | od -An -tx1 | tr -d ' \n')" "$1" && return 0
+	done
+	return 1
+}
+no_key() { if keys_in "$1"; then echo "a key appears in $1"; return 1; fi; }
+
+# --- nothing up --------------------------------------------------------------------------
+if A show >"$tmp/show0" 2>"$tmp/err0"; then
+	not_ok "show with nothing up exits 1"
+else
+	ok "show with nothing up exits 1"
+fi
+t "  and says the site is not up" grep -q "site a is not up: no data-plane maps pinned in $pin/a and no WireGuard device" "$tmp/err0"
+A metrics >"$tmp/m0" 2>"$tmp/err0m" && ok "metrics with nothing up succeeds" || not_ok "metrics with nothing up succeeds"
+t "  says so in its up gauges" grep -qx "meshgw_dataplane_up 0" "$tmp/m0"
+t "  promtool check metrics passes" promtool check metrics <"$tmp/m0"
+t "bad usage: show extra argument exits 1" bash -c "! $MESHGW show extra 2>/dev/null"
+t "bad usage: metrics -j exits 1" bash -c "! $MESHGW metrics -j 2>/dev/null"
+t "missing configuration: show exits 1" bash -c "! $MESHGW show -c $tmp/nope -l $tmp/a.local 2>/dev/null"
+
+# --- up, with the data plane ---------------------------------------------------------------
+t "meshgw up on gateway a" N $gA "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/a.local"; record_pid $wgA
+t "meshgw up on gateway b" N $gB "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/b.local"; record_pid $wgB
+for x in a b; do
+	# Until `up` loads the data plane itself, the loader's test driver does.
+	if [ ! -e $pin/$x/mg_peer_stats ]; then
+		eval g=\$g$(echo $x | tr ab AB)
+		N $g "$DPCTL" up "$tmp/mesh.conf" "$tmp/$x.local" 51821 >"$tmp/dp$x.log" 2>&1 ||
+			{ echo "# dp_ctl up $x failed:"; sed 's/^/#   /' "$tmp/dp$x.log"; }
+	fi
+done
+t "data plane maps pinned under $pin/a" test -e $pin/a/mg_peer_stats -a -e $pin/a/mg_stats
+t "hA pings hB through the tunnel (handshake)" poll 20 ip netns exec $hA ping -c1 -W1 10.2.0.2
+
+metric() { # metric FILE NAME{LABELS}: its value
+	awk -v k="$2" '$1 == k { print $2 }' "$1"
+}
+delta() { # delta NAME{LABELS}: m2 - m1
+	echo $(( $(metric "$tmp/m2" "$1") - $(metric "$tmp/m1" "$1") ))
+}
+A metrics >"$tmp/m1"
+t "10 pings hA -> hB" ip netns exec $hA ping -q -c 10 -i 0.05 -W 2 10.2.0.2
+A metrics >"$tmp/m2"
+for f in transmit_packets receive_packets lan_packets; do
+	is "meshgw_peer_${f}_total{site=\"b\"} moved by exactly 10" "$(delta "meshgw_peer_${f}_total{site=\"b\"}")" 10
+done
+is "transmit bytes moved by 10 x 84 (IPv4 + ICMP echo of 56 bytes)" \
+	"$(delta 'meshgw_peer_transmit_bytes_total{site="b"}')" 840
+
+# Every value against bpftool (retried: a stray packet may move a counter between reads).
+cmp_ok() { # cmp_ok [failover]
+	local i
+	for i in 1 2 3; do
+		A metrics >"$tmp/m" 2>/dev/null || return 1
+		python3 "$CMP" "$tmp/m" "$pin/a" b 203.0.113.2 "$@" >"$tmp/cmp" 2>&1 && return 0
+		sleep 0.3
+	done
+	cat "$tmp/cmp"; return 1
+}
+t "every data-plane metric equals bpftool map dump (per-CPU sums)" cmp_ok
+echo "# values compared: $(grep -c '^same' "$tmp/cmp")"
+t "promtool check metrics passes" promtool check metrics <"$tmp/m"
+t "HELP and TYPE for every family, all meshgw_" python3 -c '
+import sys
+fams = set(); helps = set(); types = set()
+for l in open(sys.argv[1]):
+    if l.startswith("# HELP "): helps.add(l.split()[2])
+    elif l.startswith("# TYPE "): types.add(l.split()[2]); assert l.split()[3] in ("counter", "gauge")
+    elif l.strip(): fams.add(l.split("{")[0].split()[0])
+assert fams <= helps and helps == types, (fams - helps, helps ^ types)
+assert all(f.startswith("meshgw_") for f in helps)
+' "$tmp/m"
+t "counters end in _total, and only counters" python3 -c '
+import sys
+for l in open(sys.argv[1]):
+    if l.startswith("# TYPE "):
+        _, _, name, typ = l.split()
+        assert (typ == "counter") == name.endswith("_total"), l
+' "$tmp/m"
+t "labels are only site, endpoint, reason, verdict, version" bash -c \
+	"! grep -v '^#' $tmp/m | grep -o '[a-z_]*=\"' | sort -u | grep -vxE '(site|endpoint|reason|verdict|version)=\"'"
+t "meshgw_build_info{version=...} 1" grep -qE '^meshgw_build_info\{version="[^"]+"\} 1$' "$tmp/m"
+t "fast-path verdicts present" grep -q 'meshgw_xdp_packets_total{verdict="forward_tx"}' "$tmp/m"
+hs=$(metric "$tmp/m" 'meshgw_peer_latest_handshake_timestamp_seconds{site="b"}')
+t "latest handshake timestamp is unix time within the last minute ($hs)" \
+	python3 -c "import time,sys; sys.exit(not (time.time() - 60 < float('$hs') <= time.time() + 1))"
+t "no key in the metrics" no_key "$tmp/m"
+
+# --- show ------------------------------------------------------------------------------------
+A show >"$tmp/show" 2>&1 && ok "show succeeds" || not_ok "show succeeds"
+sed 's/^/#   /' "$tmp/show"
+t "  peer b with its two candidate endpoints, the first active" \
+	grep -qE '^ +\* 0: 203.0.113.2:51820 +active' "$tmp/show"
+t "  second candidate listed" grep -qE '^ +1: 203.0.113.2:51830' "$tmp/show"
+t "  latest handshake age" grep -qE 'latest handshake: [0-9.]+ s ago' "$tmp/show"
+t "  BPF and WireGuard transfer both shown" bash -c "grep -q 'transfer (BPF' $tmp/show && grep -q 'transfer (WireGuard' $tmp/show"
+t "  says the failover daemon is not running" grep -q 'failover daemon: not running' "$tmp/show"
+t "  no colour when not a tty" bash -c "! grep -q $'\e' $tmp/show"
+t "  no key" no_key "$tmp/show"
+if command -v script >/dev/null; then
+	t "  colour on a tty" bash -c "script -qec 'nsenter --net=/run/netns/$gA $MESHGW show -c $tmp/mesh.conf -l $tmp/a.local' /dev/null | grep -q $'\e\\['"
+fi
+A show -j >"$tmp/show.json" && ok "show -j succeeds" || not_ok "show -j succeeds"
+t "  parses with python3 -m json.tool" python3 -m json.tool "$tmp/show.json"
+A metrics >"$tmp/m3"
+t "  raw numbers agree with the metrics" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+m = dict(l.split() for l in open(sys.argv[2]) if not l.startswith("#"))
+p = [p for p in j["peers"] if p["site"] == "b"][0]
+assert p["bpf"]["rx_packets"] == int(m["meshgw_peer_receive_packets_total{site=\"b\"}"]), "rx"
+assert p["bpf"]["tx_bytes"] == int(m["meshgw_peer_transmit_bytes_total{site=\"b\"}"]), "tx"
+assert p["wireguard"]["rx_bytes"] == int(m["meshgw_wireguard_receive_bytes_total{site=\"b\"}"]), "wg"
+assert p["active_endpoint"] == 0 and p["endpoints"][0]["wireguard_endpoint"]
+assert j["dataplane"]["up"] and j["wireguard"]["up"] and not j["failover_daemon"]["running"]
+assert p["failover"] is None
+' "$tmp/show.json" "$tmp/m3"
+t "  no key" no_key "$tmp/show.json"
+
+# --- with the failover daemon ------------------------------------------------------------------
+# nsenter execs meshgw: $! is the daemon itself.
+nsenter --net=/run/netns/$gA "$MESHGW" run -c "$tmp/mesh.conf" -l "$tmp/a.local" >"$tmp/run.log" 2>&1 &
+daemon=$!
+t "meshgw run publishes its records (mg_failover pinned)" poll 20 test -e $pin/a/mg_failover
+shows_running() { A show 2>/dev/null | grep -q 'failover daemon: running'; }
+t "  show says the failover daemon is running" poll 10 shows_running
+daemon_up() { A metrics | grep -qx 'meshgw_failover_daemon_up 1'; }
+t "  metrics: meshgw_failover_daemon_up 1" daemon_up
+probes_sent() { [ "$(A metrics | awk '$1 == "meshgw_probes_sent_total{site=\"b\",endpoint=\"0\"}" { print $2 }')" -gt 1 ]; }
+t "  probes are being sent" poll 10 probes_sent
+kill "$daemon"; wait "$daemon" || true; daemon=
+sed 's/^/#   run: /' "$tmp/run.log" | head -20
+t "after the daemon stopped: failover metrics equal bpftool's mg_failover record" cmp_ok failover
+echo "# values compared: $(grep -c '^same' "$tmp/cmp")"
+t "  promtool check metrics passes" promtool check metrics <"$tmp/m"
+A show >"$tmp/show2" 2>&1 || true
+sed 's/^/#   /' "$tmp/show2"
+t "  show: daemon not running, with the age of its records" grep -q 'failover daemon: not running (records last updated' "$tmp/show2"
+t "  show: endpoint health, rtt and loss from the records" grep -qE '0: 203.0.113.2:51820 +active +(up|down|unknown) +rtt' "$tmp/show2"
+t "  show: failover count" grep -qE 'failovers: [0-9]+' "$tmp/show2"
+A show -j >"$tmp/show2.json" 2>/dev/null || true
+t "  show -j parses and carries the records" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+p = j["peers"][0]
+assert p["failover"] is not None and "probe_loss" in p["failover"]["by_reason"]
+assert p["endpoints"][0]["probes_sent"] > 0 and p["endpoints"][0]["health"] in ("up", "down", "unknown")
+' "$tmp/show2.json"
+
+echo "1..$n"
+[ "$failed" = 0 ]
