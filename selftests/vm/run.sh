@@ -128,7 +128,10 @@ build_initrd() {
 ) 9> "$cache/.lock" || die "cannot build the VM kernel/initramfs in $cache"
 
 # --- the job: environment, cwd, script and arguments, read by init in the guest -----
-job=$(mktemp -d "${TMPDIR:-/tmp}/meshgw-vm.XXXXXX")
+# In TMPDIR unless the guest cannot see it there (/run etc. are fresh in the guest).
+jobbase=${TMPDIR:-/tmp}
+case $(realpath -m "$jobbase") in /run | /run/* | /dev/* | /proc/* | /sys/*) jobbase=$cache ;; esac
+job=$(mktemp -d "$jobbase/meshgw-vm.XXXXXX")
 qpid= spid=
 cleanup() {
 	if [ -n "$qpid" ]; then kill -KILL "$qpid" 2>/dev/null || true; fi
