@@ -1,0 +1,375 @@
+/* Benchmarks of the BPF data plane (run by selftests/bench/bpf_*.sh).
+ *
+ *   bpf_bench testrun
+ *       BPF_PROG_TEST_RUN ns per packet (kernel-reported, repeat 1e6, best of 3
+ *       interleaved rounds) of each program and path vs an XDP_PASS program,
+ *       IPv4 and IPv6, with 10 and 100,000 prefixes in the trie. Runs in a
+ *       private network namespace (root).
+ *   bpf_bench fwd GEN_NS GW_NS SINK_NS ROUNDS FRAMES
+ *       Forwarding rate through GW_NS (veth gi -> go, set up by the script):
+ *       kernel forwarding vs meshgw's XDP fast path vs a bare fib_lookup+redirect
+ *       program, ROUNDS interleaved rounds of FRAMES 60-byte frames from one
+ *       pinned thread using BPF_F_TEST_XDP_LIVE_FRAMES (g0 in GEN_NS); the sink
+ *       (s0 in SINK_NS) counts in XDP and drops.
+ * Never fails on slowness: prints numbers and ratios. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "unit/test_bpf_pkt.h"
+#include "meshgw_bpf.h"
+#include "xdp_lan.skel.h"
+#include "tc_lan.skel.h"
+#include "tc_wg.skel.h"
+#include "xdp_pass.skel.h"
+#include "bench_gen.skel.h"
+#include "bench_sink.skel.h"
+#include "bench_fwd.skel.h"
+
+#ifndef BPF_F_TEST_XDP_LIVE_FRAMES
+#define BPF_F_TEST_XDP_LIVE_FRAMES (1U << 1)
+#endif
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bpf_bench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void lpm_put(int fd, const uint8_t addr[16], unsigned int plen, uint32_t peer,
+		    uint32_t kind)
+{
+	struct mg_lpm_key k = { .prefixlen = plen };
+	struct mg_route r = { .peer = peer, .kind = kind };
+
+	memcpy(k.addr, addr, 16);
+	if (bpf_map_update_elem(fd, &k, &r, BPF_ANY))
+		die("LPM update");
+}
+
+/* The routes every case relies on, then random filler up to n prefixes (half
+ * IPv4-mapped, half IPv6), avoiding the ranges the test packets use. */
+static void fill_trie(int fd, int n)
+{
+	uint8_t a[16] = { 0 };
+	unsigned int seed = 42;
+
+	a[10] = a[11] = 0xff;
+	a[12] = 10, a[13] = 1;
+	lpm_put(fd, a, 96 + 16, 1, MG_ROUTE_REMOTE);		/* 10.1.0.0/16 */
+	a[12] = 10, a[13] = 0;
+	lpm_put(fd, a, 96 + 24, 0, MG_ROUTE_SELF);		/* 10.0.0.0/24 */
+	memset(a, 0, 16);
+	a[0] = 0xfd, a[1] = 0x01;
+	lpm_put(fd, a, 32, 1, MG_ROUTE_REMOTE);			/* fd01::/32 */
+	for (int i = 3; i < n; i++) {
+		memset(a, 0, 16);
+		if (i & 1) {
+			a[10] = a[11] = 0xff;
+			a[12] = 20 + rand_r(&seed) % 200;		/* 20.x .. 219.x */
+			a[13] = rand_r(&seed), a[14] = rand_r(&seed), a[15] = rand_r(&seed);
+			lpm_put(fd, a, 96 + 16 + rand_r(&seed) % 17, 2 + i % 1000, MG_ROUTE_REMOTE);
+		} else {
+			a[0] = 0x20, a[1] = 0x01;
+			for (int b = 2; b < 8; b++)
+				a[b] = rand_r(&seed);
+			lpm_put(fd, a, 32 + rand_r(&seed) % 33, 2 + i % 1000, MG_ROUTE_REMOTE);
+		}
+	}
+}
+
+struct tcase {
+	const char *prog, *path;
+	int fd;
+	bool xdp;
+	struct pkt_spec pkt;
+};
+
+static double run_once(const struct tcase *c, int ifindex)
+{
+	uint8_t in[512];
+	size_t len = pkt_build(in, &c->pkt);
+	struct xdp_md xctx = { .ingress_ifindex = ifindex, .data_end = len };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .repeat = 1000000);
+
+	if (c->xdp) {
+		o.ctx_in = &xctx;
+		o.ctx_size_in = sizeof(xctx);
+	}
+	if (bpf_prog_test_run_opts(c->fd, &o))
+		die(c->prog);
+	return o.duration;
+}
+
+static int testrun(void)
+{
+	static const uint8_t tag[16] = "bench-tag-000000";
+	int sizes[] = { 10, 100000 }, ifindex;
+
+	if (unshare(CLONE_NEWNET))
+		die("unshare");
+	if (system("ip link set lo up && ip link add vin type veth peer name vinp && "
+		   "ip link set vin up && ip link set vinp up && ip addr add 10.0.0.1/24 dev vin && "
+		   "ip -6 addr add fd00::1/64 dev vin nodad && "
+		   "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1"))
+		die("netns setup");
+	ifindex = if_nametoindex("vin");
+	printf("%-8s %-34s %9s %8s %8s\n", "program", "path", "prefixes", "ns/pkt", "xPASS");
+	for (size_t si = 0; si < 2; si++) {
+		struct xdp_lan_bpf *x = xdp_lan_bpf__open();
+		struct tc_lan_bpf *tl = tc_lan_bpf__open();
+		struct tc_wg_bpf *tw = tc_wg_bpf__open();
+		struct xdp_pass_bpf *p = xdp_pass_bpf__open_and_load();
+		struct bpf_map *m;
+		uint32_t zero = 0;
+		double best[16];
+
+		if (!x || !tl || !tw || !p)
+			die("open");
+		bpf_object__for_each_map(m, x->obj)
+			bpf_map__set_pin_path(m, NULL);
+		x->rodata->wg_port = 51820;
+		if (xdp_lan_bpf__load(x))
+			die("load xdp_lan");
+		/* The TC objects share the XDP object's maps, as the loader arranges by pins. */
+		bpf_object__for_each_map(m, tl->obj) {
+			bpf_map__set_pin_path(m, NULL);
+			bpf_map__reuse_fd(m, bpf_map__fd(bpf_object__find_map_by_name(x->obj,
+						bpf_map__name(m))));
+		}
+		bpf_object__for_each_map(m, tw->obj) {
+			bpf_map__set_pin_path(m, NULL);
+			bpf_map__reuse_fd(m, bpf_map__fd(bpf_object__find_map_by_name(x->obj,
+						bpf_map__name(m))));
+		}
+		tl->rodata->wg_ifindex = 1;
+		tw->rodata->lan_ifindex = ifindex;
+		tw->rodata->l3_off = 14;
+		if (tc_lan_bpf__load(tl) || tc_wg_bpf__load(tw))
+			die("load tc");
+		fill_trie(bpf_map__fd(x->maps.mg_routes), sizes[si]);
+		bpf_map_update_elem(bpf_map__fd(x->maps.mg_mesh_tag), &zero, tag, BPF_ANY);
+
+		const int X = bpf_program__fd(x->progs.mg_xdp_lan);
+		const int TL = bpf_program__fd(tl->progs.mg_tc_lan);
+		const int TE = bpf_program__fd(tw->progs.mg_tc_wg_egress);
+		const int TI = bpf_program__fd(tw->progs.mg_tc_wg_ingress);
+		struct tcase cases[] = {
+			{ "xdp_pass", "baseline XDP_PASS (v4)", bpf_program__fd(p->progs.xdp_pass), true,
+			  { .family = 4, .src = "10.0.0.5", .dst = "10.1.2.3", .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 18 } },
+			{ "xdp_lan", "v4 mesh-bound (LPM hit, counted)", X, true,
+			  { .family = 4, .src = "10.0.0.5", .dst = "10.1.2.3", .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 18 } },
+			{ "xdp_lan", "v6 mesh-bound", X, true,
+			  { .family = 6, .src = "fd00::5", .dst = "fd01::7", .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 18 } },
+			{ "xdp_lan", "v4 UDP to WireGuard port (ep map)", X, true,
+			  { .family = 4, .src = "192.0.2.1", .dst = "10.0.0.1", .proto = 17, .sport = 3, .dport = 51820, .pl = PL_RAW, .pl_len = 32 } },
+			{ "xdp_lan", "v4 LPM miss + fib_lookup (local)", X, true,
+			  { .family = 4, .src = "10.0.0.5", .dst = "10.0.0.1", .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 18 } },
+			{ "xdp_lan", "v6 LPM miss + fib_lookup (local)", X, true,
+			  { .family = 6, .src = "fd00::5", .dst = "fd00::1", .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 18 } },
+			{ "tc_lan", "v4 mesh-bound -> redirect", TL, false,
+			  { .family = 4, .src = "10.0.0.5", .dst = "10.1.2.3", .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 18 } },
+			{ "tc_lan", "v6 mesh-bound -> redirect", TL, false,
+			  { .family = 6, .src = "fd00::5", .dst = "fd01::7", .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 18 } },
+			{ "tc_wg", "egress v4 tx count", TE, false,
+			  { .family = 4, .src = "10.0.0.5", .dst = "10.1.2.3", .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 18 } },
+			{ "tc_wg", "egress v6 tx count", TE, false,
+			  { .family = 6, .src = "fd00::5", .dst = "fd01::7", .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 18 } },
+			{ "tc_wg", "ingress v4 rx count + fib + redirect", TI, false,
+			  { .family = 4, .src = "10.1.2.3", .dst = "10.0.0.5", .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 18 } },
+		};
+		size_t nc = sizeof(cases) / sizeof(cases[0]);
+
+		for (size_t c = 0; c < nc; c++)
+			best[c] = 1e18;
+		for (int round = 0; round < 3; round++)
+			for (size_t c = 0; c < nc; c++) {
+				double d = run_once(&cases[c], ifindex);
+
+				if (d < best[c])
+					best[c] = d;
+			}
+		for (size_t c = 0; c < nc; c++)
+			printf("%-8s %-34s %9d %8.0f %7.1fx\n", cases[c].prog, cases[c].path, sizes[si],
+			       best[c], best[c] / (best[0] > 0 ? best[0] : 1));
+		xdp_lan_bpf__destroy(x);
+		tc_lan_bpf__destroy(tl);
+		tc_wg_bpf__destroy(tw);
+		xdp_pass_bpf__destroy(p);
+	}
+	return 0;
+}
+
+static int ns_fd(const char *name)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		die(path);
+	return fd;
+}
+
+static void enter(int fd)
+{
+	if (setns(fd, CLONE_NEWNET))
+		die("setns");
+}
+
+static void hwaddr(const char *ifn, uint8_t mac[6])
+{
+	struct ifreq r = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", ifn);
+	if (s < 0 || ioctl(s, SIOCGIFHWADDR, &r))
+		die(ifn);
+	memcpy(mac, r.ifr_hwaddr.sa_data, 6);
+	close(s);
+}
+
+static uint64_t sink_total(int fd, int ncpu)
+{
+	uint64_t v[ncpu], t = 0;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, v))
+		die("sink read");
+	for (int i = 0; i < ncpu; i++)
+		t += v[i];
+	return t;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int fwd(const char *gen, const char *gw, const char *sink, int rounds, int frames)
+{
+	int fgen = ns_fd(gen), fgw = ns_fd(gw), fsink = ns_fd(sink), ncpu = libbpf_num_possible_cpus();
+	struct bench_gen_bpf *g = bench_gen_bpf__open_and_load();
+	struct bench_sink_bpf *sk = bench_sink_bpf__open_and_load();
+	struct bench_fwd_bpf *bf = bench_fwd_bpf__open_and_load();
+	struct xdp_pass_bpf *p = xdp_pass_bpf__open_and_load();
+	struct xdp_lan_bpf *x = xdp_lan_bpf__open();
+	struct bpf_link *sink_link;
+	struct bpf_map *m;
+	uint8_t gimac[6], g0mac[6], frame[512];	/* pkt_build writes up to 512 */
+	int g0, gi, s0;
+	const char *names[3] = { "kernel forwarding", "meshgw XDP fast path", "bare fib+redirect XDP" };
+	double mpps[3][16] = { { 0 } }, sum[3] = { 0 };
+	cpu_set_t cpus;
+
+	if (!g || !sk || !bf || !p || !x)
+		die("load");
+	bpf_object__for_each_map(m, x->obj)
+		bpf_map__set_pin_path(m, NULL);
+	x->rodata->wg_port = 51820;
+	if (xdp_lan_bpf__load(x))
+		die("load xdp_lan");
+	fill_trie(bpf_map__fd(x->maps.mg_routes), 10);
+
+	enter(fsink);
+	s0 = if_nametoindex("s0");
+	sink_link = bpf_program__attach_xdp(sk->progs.bench_sink, s0);
+	if (!s0 || !sink_link)
+		die("sink attach");
+	enter(fgw);
+	gi = if_nametoindex("gi");
+	hwaddr("gi", gimac);
+	enter(fgen);
+	g0 = if_nametoindex("g0");
+	hwaddr("g0", g0mac);
+	if (!gi || !g0)
+		die("interfaces");
+	{
+		struct pkt_spec s = { .family = 4, .src = "10.98.0.2", .dst = "10.99.0.2", .proto = 17,
+				      .sport = 9, .dport = 9, .pl = PL_RAW, .pl_len = 18,
+				      .smac = g0mac, .dmac = gimac };
+
+		if (pkt_build(frame, &s) != 60)
+			die("frame size");
+		memcpy(g->bss->tmpl, frame, 42);
+	}
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		die("pin to CPU 0");
+
+	printf("%-24s", "Mpps received");
+	for (int r = 0; r < rounds; r++)
+		printf("  round%-3d", r + 1);
+	printf("  %8s\n", "mean");
+	for (int r = 0; r < rounds; r++)
+		for (int mode = 0; mode < 3; mode++) {
+			struct bpf_program *prog = mode == 0 ? p->progs.xdp_pass :
+						   mode == 1 ? x->progs.mg_xdp_lan : bf->progs.bench_fwd;
+			struct xdp_md ctx = { .ingress_ifindex = g0, .data_end = 60 };
+			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = 60,
+				    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = frames,
+				    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+			struct bpf_link *l;
+			uint64_t c0, c1;
+			double t0, t1;
+
+			/* kernel mode: XDP_PASS on gi only gives it NAPI for the frames
+			 * arriving by XDP_TX (NOTES.md), the kernel forwards. */
+			enter(fgw);
+			l = bpf_program__attach_xdp(prog, gi);
+			if (!l)
+				die("attach gateway program");
+			enter(fgen);
+			c0 = sink_total(bpf_map__fd(sk->maps.sink_count), ncpu);
+			t0 = now_s();
+			if (bpf_prog_test_run_opts(bpf_program__fd(g->progs.bench_gen), &o))
+				die("live frames");
+			t1 = now_s();
+			usleep(20000);	/* let the last NAPI batches land */
+			c1 = sink_total(bpf_map__fd(sk->maps.sink_count), ncpu);
+			bpf_link__destroy(l);
+			mpps[mode][r] = (c1 - c0) / (t1 - t0) / 1e6;
+			sum[mode] += mpps[mode][r];
+		}
+	for (int mode = 0; mode < 3; mode++) {
+		printf("%-24s", names[mode]);
+		for (int r = 0; r < rounds; r++)
+			printf("  %8.2f", mpps[mode][r]);
+		printf("  %8.2f\n", sum[mode] / rounds);
+	}
+	printf("meshgw / kernel = %.2fx (goal >= 2.3x)\n", sum[1] / (sum[0] > 0 ? sum[0] : 1));
+	printf("meshgw / bare   = %.0f%% (goal >= 85%%)\n", 100 * sum[1] / (sum[2] > 0 ? sum[2] : 1));
+	bpf_link__destroy(sink_link);
+	bench_gen_bpf__destroy(g);
+	bench_sink_bpf__destroy(sk);
+	bench_fwd_bpf__destroy(bf);
+	xdp_pass_bpf__destroy(p);
+	xdp_lan_bpf__destroy(x);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && !strcmp(argv[1], "testrun"))
+		return testrun();
+	if (argc >= 7 && !strcmp(argv[1], "fwd"))
+		return fwd(argv[2], argv[3], argv[4], atoi(argv[5]) > 16 ? 16 : atoi(argv[5]),
+			   atoi(argv[6]));
+	fprintf(stderr, "usage: bpf_bench testrun | fwd GEN GW SINK ROUNDS FRAMES\n");
+	return 2;
+}
