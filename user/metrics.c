@@ -357,3 +357,8 @@ int metrics_collect(const struct mg_config *c, char **text, size_t *len)
 	*len = b.len;
 	return 0;
 }
+
+int metrics_http_provider(void *ctx, char **body, size_t *len)
+{
+	return metrics_collect(ctx, body, len);
+}

@@ -27,3 +27,8 @@ int metrics_render(const struct status *s, struct mbuf *out);
 /* status_gather + metrics_render: *text is malloc'ed (NUL-terminated), *len
  * excludes the NUL. 0 or -errno. The daemon's provider for GET /metrics. */
 int metrics_collect(const struct mg_config *c, char **text, size_t *len);
+/* The same as an http_metrics_provider: ctx is the daemon's struct mg_config
+ * (read at every scrape, so a SIGHUP reload is picked up). One scrape costs one
+ * status_gather: a few hundred map lookups and one WireGuard get for a small
+ * mesh, done inline in the daemon's loop. */
+int metrics_http_provider(void *ctx, char **body, size_t *len);
