@@ -140,6 +140,17 @@ fi
 t "  with file:line and 'nothing was changed'" grep -q "bad.conf:.*overlaps" "$tmp/err"
 t "  and no link was created" bash -c "! ip -n $nsA link show $wgA"
 
+# --- Backend = kernel where the kernel has no WireGuard ---------------------------------
+if [ "$BACKEND" = userspace ] && ! ip -n "$nsA" link add mgchk$s type wireguard 2>/dev/null; then
+	sed 's/^Backend = .*/Backend = kernel/' "$tmp/a.local.conf" >"$tmp/kernel.local.conf"
+	t "Backend = kernel without kernel WireGuard: up fails" \
+		bash -c "! ip netns exec $nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/kernel.local.conf 2>$tmp/err"
+	t "  says so and points at Backend = userspace" \
+		bash -c "grep -q 'this kernel has no WireGuard' $tmp/err && grep -q 'Backend = userspace' $tmp/err"
+	t "  and created nothing" bash -c "! ip -n $nsA link show $wgA 2>/dev/null"
+fi
+ip -n "$nsA" link del mgchk$s 2>/dev/null || true
+
 # --- up --------------------------------------------------------------------------------
 t "meshgw up on site a ($BACKEND)" upA; record_pid "$wgA"
 t "meshgw up on site b ($BACKEND)" upB; record_pid "$wgB"
