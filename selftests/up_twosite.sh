@@ -30,8 +30,8 @@ t() { # t DESCRIPTION COMMAND...
 	local d=$1; shift
 	if "$@" >"$tmp/t.out" 2>&1; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' "$tmp/t.out"; fi
 }
-A() { ip netns exec "$nsA" "$@"; }
-B() { ip netns exec "$nsB" "$@"; }
+A() { nsenter --net=/run/netns/$nsA "$@"; }
+B() { nsenter --net=/run/netns/$nsB "$@"; }
 
 cleanup() {
 	set +e
@@ -123,7 +123,7 @@ snapshot() { # everything `up` manages on gateway A, minus the live counters
 	A sysctl -n net.ipv4.ip_forward net.ipv4.conf.all.send_redirects
 }
 peer_field() { # peer_field NS IF PUBKEY FIELD: from `wg show dump`
-	ip netns exec "$1" wg show "$2" dump | awk -v k="$3" -v f="$4" '$1 == k { print $f }'
+	nsenter --net=/run/netns/$1 wg show "$2" dump | awk -v k="$3" -v f="$4" '$1 == k { print $f }'
 }
 poll() { # poll SECONDS COMMAND...
 	local end=$((SECONDS + $1)); shift
@@ -144,7 +144,7 @@ t "  and no link was created" bash -c "! ip -n $nsA link show $wgA"
 if [ "$BACKEND" = userspace ] && ! ip -n "$nsA" link add mgchk$s type wireguard 2>/dev/null; then
 	sed 's/^Backend = .*/Backend = kernel/' "$tmp/a.local.conf" >"$tmp/kernel.local.conf"
 	t "Backend = kernel without kernel WireGuard: up fails" \
-		bash -c "! ip netns exec $nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/kernel.local.conf 2>$tmp/err"
+		bash -c "! nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/kernel.local.conf 2>$tmp/err"
 	t "  says so and points at Backend = userspace" \
 		bash -c "grep -q 'this kernel has no WireGuard' $tmp/err && grep -q 'Backend = userspace' $tmp/err"
 	t "  and created nothing" bash -c "! ip -n $nsA link show $wgA 2>/dev/null"
@@ -168,7 +168,7 @@ psk=$(peer_field "$nsA" "$wgA" "$pubB" 2)
 t "derived preshared key set, same at both ends" \
 	bash -c "[ '$psk' != '(none)' ] && [ '$psk' = '$(peer_field "$nsB" "$wgB" "$pubA" 2)' ]"
 t "wg showconf shows the private key of a" \
-	bash -c "ip netns exec $nsA wg showconf $wgA | grep -qxF 'PrivateKey = $(cat "$tmp/a.key")'"
+	bash -c "nsenter --net=/run/netns/$nsA wg showconf $wgA | grep -qxF 'PrivateKey = $(cat "$tmp/a.key")'"
 t "mesh address 192.168.254.1/24 on $wgA" bash -c "ip -n $nsA -o addr show dev $wgA | grep -q 'inet 192.168.254.1/24'"
 t "routes: mesh network and b's egress via $wgA, proto 109 (meshgw)" \
 	test "$(A ip route show proto 109 | awk '{print $1, $3}' | sort | xargs)" = "10.2.0.0/24 $wgA 192.168.254.0/24 $wgA"
@@ -179,7 +179,7 @@ t "send_redirects off on the LAN interface" test "$(A sysctl -n net.ipv4.conf.lA
 # --- idempotence -------------------------------------------------------------------
 before=$(snapshot)
 hs=$(peer_field "$nsA" "$wgA" "$pubB" 5) rx=$(peer_field "$nsA" "$wgA" "$pubB" 6)
-t "second up succeeds" bash -c "ip netns exec $nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local.conf 2>$tmp/up2"
+t "second up succeeds" bash -c "nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local.conf 2>$tmp/up2"
 t "  and sends nothing (no 'updated'/'added' message)" bash -c "! grep -Eq 'updated|added|created' $tmp/up2"
 t "  nothing changed" test "$before" = "$(snapshot)"
 t "  handshake time unchanged" test "$hs" = "$(peer_field "$nsA" "$wgA" "$pubB" 5)"
@@ -189,9 +189,9 @@ t "  tunnel still up" ip netns exec "$hA" ping -c1 -W1 10.2.0.2
 # --- diff ------------------------------------------------------------------------------
 mesh 10.9.0.0/24 c >"$tmp/mesh.conf"
 t "up after adding site c and an egress to b" upA
-t "  peer c added" bash -c "ip netns exec $nsA wg show $wgA peers | grep -qxF '$pubC'"
+t "  peer c added" bash -c "nsenter --net=/run/netns/$nsA wg show $wgA peers | grep -qxF '$pubC'"
 t "  b's allowed IPs gained 10.9.0.0/24" \
-	bash -c "ip netns exec $nsA wg show $wgA allowed-ips | grep -F '$pubB' | grep -q 10.9.0.0/24"
+	bash -c "nsenter --net=/run/netns/$nsA wg show $wgA allowed-ips | grep -F '$pubB' | grep -q 10.9.0.0/24"
 t "  routes to 10.9.0.0/24 and 10.3.0.0/24 added" \
 	test "$(A ip route show proto 109 | awk '{print $1}' | sort | xargs)" = "10.2.0.0/24 10.3.0.0/24 10.9.0.0/24 192.168.254.0/24"
 t "  b's handshake time unchanged (session kept)" test "$hs" = "$(peer_field "$nsA" "$wgA" "$pubB" 5)"
@@ -203,18 +203,18 @@ t "  b's handshake time unchanged" test "$hs" = "$(peer_field "$nsA" "$wgA" "$pu
 
 # --- bad mesh file on a running gateway ------------------------------------------------
 sed 's|^Address = 192.168.254.2|Address = 192.168.253.2|' "$tmp/mesh.conf" >"$tmp/bad2.conf"
-t "address outside the mesh rejected" bash -c "! ip netns exec $nsA $MESHGW up -c $tmp/bad2.conf -l $tmp/a.local.conf 2>$tmp/err"
+t "address outside the mesh rejected" bash -c "! nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/bad2.conf -l $tmp/a.local.conf 2>$tmp/err"
 t "  nothing changed" test "$before" = "$(snapshot)"
 sed "s|^PrivateKeyFile = .*|PrivateKeyFile = $tmp/c.key|" "$tmp/a.local.conf" >"$tmp/wrongkey.conf"
 t "private key not matching the site's PublicKey rejected" \
-	bash -c "! ip netns exec $nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/wrongkey.conf 2>$tmp/err"
+	bash -c "! nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/wrongkey.conf 2>$tmp/err"
 t "  says so" grep -q "but site a has PublicKey" "$tmp/err"
 t "  nothing changed" test "$before" = "$(snapshot)"
 
 # --- large requests, read back by meshgw and by wg ---------------------------------------
 t "65,536 allowed IPs on one peer, set through meshgw's encoder" A "$READBACK" "$BACKEND" "$wgA" fill 1 65536
 t "  meshgw reads back 65,536 on that peer" \
-	bash -c "ip netns exec $nsA $READBACK $BACKEND $wgA show | awk '\$2 == 65536' | grep -q ."
+	bash -c "nsenter --net=/run/netns/$nsA $READBACK $BACKEND $wgA show | awk '\$2 == 65536' | grep -q ."
 t "  wg show agrees" \
 	test "$(A wg show "$wgA" allowed-ips | awk '{ n += NF - 1 } END { print n }')" = $((65536 + 2))
 t "up removes the foreign peer again" upA
