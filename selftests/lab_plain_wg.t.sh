@@ -13,7 +13,7 @@ if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces)";
 # shellcheck source=lab/lab.sh
 source "$here/lab/lab.sh"
 LAB_SFX=$$
-DOWN_FOR=${DOWN_FOR:-8} # seconds A->B must stay down after the cut
+DOWN_FOR=${DOWN_FOR:-${VM_ENV_DOWN_FOR:-8}} # seconds A->B must stay down after the cut
 # LAB_WG=kernel uses kernel WireGuard instead (inside selftests/vm/run.sh: the host has none).
 LAB_WG=${LAB_WG:-${VM_ENV_LAB_WG:-go}}
 
@@ -140,7 +140,7 @@ t "the lab's scratch directory is gone" test -z "$(ls -d /tmp/meshgw-lab.$$.* 2>
 # (skipped inside the VM itself, and with LAB_NO_VM=1)
 if [ "$LAB_WG" = go ] && [ -z "${LAB_NO_VM:-}" ]; then
 	start=$(now)
-	VM_ENV_LAB_WG=kernel "$here/vm/run.sh" --timeout 200 "$0" > "$tmp/vm.out" 2>&1 && rc=0 || rc=$?
+	VM_ENV_LAB_WG=kernel VM_ENV_DOWN_FOR=5 "$here/vm/run.sh" --timeout 200 "$0" > "$tmp/vm.out" 2>&1 && rc=0 || rc=$?
 	sed 's/^/# vm: /' "$tmp/vm.out"
 	oks=$(grep -c '^ok ' "$tmp/vm.out" || true)
 	t "the same with kernel WireGuard in the VM: run.sh exit $rc, $oks ok, plan $(grep -o '^1\.\.[0-9]*' "$tmp/vm.out")" \
