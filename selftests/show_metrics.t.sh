@@ -126,6 +126,7 @@ for x in a b; do
 	WireGuardInterface = $wg
 	Backend = userspace
 	PinPath = $pin/$x
+	Metrics = 127.0.0.1:9586
 	EOF
 done
 # Every key, in every encoding the program knows, must stay out of the output.
@@ -173,7 +174,8 @@ metric() { # metric FILE NAME{LABELS}: its value
 delta() { # delta NAME{LABELS}: m2 - m1
 	echo $(( $(metric "$tmp/m2" "$1") - $(metric "$tmp/m1" "$1") ))
 }
-A metrics >"$tmp/m1"
+t0=$(date +%s%N); A metrics >"$tmp/m1"; t1=$(date +%s%N)
+echo "# meshgw metrics took $(( (t1 - t0) / 1000000 )) ms (process start to exit)"
 t "10 pings hA -> hB" ip netns exec $hA ping -q -c 10 -i 0.05 -W 2 10.2.0.2
 A metrics >"$tmp/m2"
 for f in transmit_packets receive_packets lan_packets; do
@@ -263,6 +265,66 @@ daemon_up() { A metrics | grep -qx 'meshgw_failover_daemon_up 1'; }
 t "  metrics: meshgw_failover_daemon_up 1" daemon_up
 probes_sent() { [ "$(A metrics | awk '$1 == "meshgw_probes_sent_total{site=\"b\",endpoint=\"0\"}" { print $2 }')" -gt 1 ]; }
 t "  probes are being sent" poll 10 probes_sent
+# GET /metrics from the daemon, once `meshgw run` serves it (Metrics = in the local file).
+scrape() { # scrape [gzip]: status, content type, encoding, then the (inflated) body
+	N $gA python3 -c '
+import gzip, sys, urllib.request
+req = urllib.request.Request("http://127.0.0.1:9586/metrics")
+if len(sys.argv) > 1: req.add_header("Accept-Encoding", "gzip")
+r = urllib.request.urlopen(req, timeout=3)
+body = r.read()
+if r.headers.get("Content-Encoding") == "gzip": body = gzip.decompress(body)
+print(r.status, r.headers.get("Content-Type"), r.headers.get("Content-Encoding"))
+sys.stdout.write(body.decode())
+' "$@"
+}
+if scrape >"$tmp/http" 2>/dev/null; then
+	t "GET /metrics from the daemon: 200, text format 0.0.4" \
+		grep -qx "200 text/plain; version=0.0.4; charset=utf-8 None" <(head -1 "$tmp/http")
+	t "  promtool check metrics passes" bash -c "tail -n +2 $tmp/http | promtool check metrics"
+	gz_ok() { scrape gzip | head -1 | grep -q ' gzip$'; }
+	t "  gzip when asked" gz_ok
+	t "  404 for another path" N $gA python3 -c '
+import sys, urllib.error, urllib.request
+try:
+    urllib.request.urlopen("http://127.0.0.1:9586/", timeout=3)
+except urllib.error.HTTPError as e:
+    sys.exit(e.code != 404)
+sys.exit(1)'
+	# 20 clients that connect and say nothing: 4 refused at once, 16 dropped after
+	# the 2 s limit, and the daemon keeps publishing its records meanwhile.
+	hog() {
+		N $gA python3 -c '
+import socket, time
+socks = [socket.create_connection(("127.0.0.1", 9586), timeout=5) for _ in range(20)]
+time.sleep(0.5)
+refused = 0
+for s in socks[16:]:
+    s.settimeout(1)
+    refused += s.recv(100).startswith(b"HTTP/1.1 503")
+assert refused == 4, refused
+t0 = time.time()
+for s in socks[:16]:
+    s.settimeout(5)
+    assert s.recv(100) == b""
+took = time.time() - t0 + 0.5
+assert 1.5 < took < 3.5, took
+print("idle clients dropped after %.2f s" % took)
+' &
+		local hogpid=$!
+		sleep 1
+		local u0 u1
+		u0=$(bpftool -j map dump pinned $pin/a/mg_failover | python3 -c 'import json,sys; print(max(e["formatted"]["value"]["updated_ns"] for e in json.load(sys.stdin)))')
+		sleep 0.6
+		u1=$(bpftool -j map dump pinned $pin/a/mg_failover | python3 -c 'import json,sys; print(max(e["formatted"]["value"]["updated_ns"] for e in json.load(sys.stdin)))')
+		wait $hogpid || return 1
+		[ "$u1" -gt "$u0" ] || { echo "daemon did not publish while clients idled"; return 1; }
+	}
+	t "  20 idle clients: 4 refused, 16 dropped after 2 s, daemon not stalled" hog
+	t "  served again afterwards" scrape
+else
+	ok "# SKIP GET /metrics: meshgw run does not serve Metrics = yet"
+fi
 kill "$daemon"; wait "$daemon" || true; daemon=
 sed 's/^/#   run: /' "$tmp/run.log" | head -20
 t "after the daemon stopped: failover metrics equal bpftool's mg_failover record" cmp_ok failover
