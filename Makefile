@@ -129,3 +129,27 @@ clean:
 BENCHES := $(sort $(wildcard selftests/bench/*.sh))
 bench: all
 	$(Q)for b in $(BENCHES); do echo "== $$b"; MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) $$b || exit 1; done
+
+# --- install: PREFIX (default /usr/local) under DESTDIR ----------------------------
+# The program, the systemd unit (ExecStart rewritten to the installed program; units
+# go to /lib/systemd/system whatever the PREFIX), the examples (their published keys
+# 0600, as meshgw demands of key files), the man page and the bash completion.
+# /etc/meshgw is created 0700 when missing; nothing in it is ever written.
+UNITDIR ?= /lib/systemd/system
+DOCDIR  := $(PREFIX)/share/doc/meshgw
+install: $(OUT)/meshgw
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(OUT)/meshgw $(DESTDIR)$(PREFIX)/sbin/meshgw
+	$(Q)install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	$(Q)sed 's|/usr/local/sbin/meshgw|$(PREFIX)/sbin/meshgw|g' packaging/meshgw.service \
+		> $(DESTDIR)$(UNITDIR)/meshgw.service.tmp
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/meshgw.service.tmp
+	$(Q)mv -f $(DESTDIR)$(UNITDIR)/meshgw.service.tmp $(DESTDIR)$(UNITDIR)/meshgw.service
+	$(Q)install -D -m 0644 packaging/meshgw.8 $(DESTDIR)$(PREFIX)/share/man/man8/meshgw.8
+	$(Q)install -D -m 0644 packaging/meshgw.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/meshgw
+	$(Q)cd examples && find . -type f | while read -r f; do \
+		case $$f in *.key) m=0600 ;; *) m=0644 ;; esac; \
+		install -D -m $$m "$$f" "$(DESTDIR)$(DOCDIR)/examples/$$f" || exit 1; \
+	done
+	$(Q)[ -d $(DESTDIR)/etc/meshgw ] || install -d -m 0700 $(DESTDIR)/etc/meshgw
