@@ -19,6 +19,15 @@
 volatile const __u16 wg_port = 0;	/* our WireGuard listen port */
 volatile const __u16 probe_port = 0;	/* the daemon's probe socket port */
 
+/* 6.1's verifier forgets that a byte swap yields 16 bits and then refuses packet
+ * pointer arithmetic with the result; clang drops a plain "& 0xffff" as
+ * redundant, so hide the value from it first. */
+static __always_inline __u32 bounded16(__u32 v)
+{
+	asm volatile("" : "+r"(v));
+	return v & 0xffff;
+}
+
 static __always_inline int verdict(int act, __u32 stat, __u64 len)
 {
 	stat_add(stat, len);
@@ -225,7 +234,7 @@ static __always_inline int handle_v4(struct xdp_md *ctx, __u32 off, bool vlan)
 	if ((void *)(ip + 1) > end)
 		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
 	ihl = ip->ihl * 4;
-	tot = bpf_ntohs(ip->tot_len);
+	tot = bounded16(bpf_ntohs(ip->tot_len));
 	if (ip->version != 4 || ihl < sizeof(*ip) || tot < ihl || data + off + tot > end)
 		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
 	v4_mapped(dst16, ip->daddr);
@@ -295,7 +304,7 @@ static __always_inline int handle_v6(struct xdp_md *ctx, __u32 off, bool vlan)
 
 	if ((void *)(ip6 + 1) > end)
 		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
-	plen = bpf_ntohs(ip6->payload_len);
+	plen = bounded16(bpf_ntohs(ip6->payload_len));
 	if (ip6->version != 6 || (void *)(ip6 + 1) + plen > end)
 		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
 	r = route_lookup(ip6->daddr.in6_u.u6_addr8);

@@ -1,6 +1,8 @@
 #!/bin/bash
 # The BPF data plane attached by dataplane_up (through the dp_ctl helper) on two
-# gateways joined by wireguard-go, in network namespaces on the host kernel.
+# gateways joined by WireGuard, in network namespaces: wireguard-go on the host
+# kernel (default, or argument "userspace"), kernel WireGuard with argument
+# "kernel" (run inside the VM by vm_dp.t.sh).
 #
 #            sw (bridge) ─── rI: "internet" router 10.1.0.254, 198.51.100.1
 #            │      │
@@ -20,9 +22,11 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && cd .. && pwd)
 OUT=${OUT:-$SRC/build}
 MESHGW=${MESHGW:-$OUT/meshgw}
 DPCTL=$OUT/selftests/helpers/dp_ctl
+BACKEND=${1:-userspace}
 
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
-for t in wireguard-go wg iperf3 nsenter ethtool; do
+[ "$BACKEND" = kernel ] || [ "$BACKEND" = userspace ] || { echo "usage: $0 [userspace|kernel]" >&2; exit 2; }
+for t in wg iperf3 nsenter $([ "$BACKEND" = userspace ] && echo wireguard-go); do
 	command -v $t >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
 done
 
@@ -121,9 +125,13 @@ for x in a b; do
 		$x "$tmp/$x.key" "$wg" "$pin" $x >"$tmp/$x.local"
 done
 wgup() { # wgup NS IF KEY ADDR PEERPUB PEERENDPOINT PEERNETS ROUTE
-	WG_PROCESS_FOREGROUND=1 N "$1" wireguard-go -f "$2" >"$tmp/$2.log" 2>&1 &
-	pids+=($!)
-	for _ in $(seq 100); do [ -S /run/wireguard/$2.sock ] && break; sleep 0.05; done
+	if [ "$BACKEND" = kernel ]; then
+		ip -n "$1" link add "$2" type wireguard
+	else
+		WG_PROCESS_FOREGROUND=1 N "$1" wireguard-go -f "$2" >"$tmp/$2.log" 2>&1 &
+		pids+=($!)
+		for _ in $(seq 100); do [ -S /run/wireguard/$2.sock ] && break; sleep 0.05; done
+	fi
 	N "$1" wg set "$2" listen-port 51820 private-key "$3" peer "$5" endpoint "$6" allowed-ips "$7"
 	N "$1" ip addr add "$4" dev "$2"
 	N "$1" ip link set "$2" up
