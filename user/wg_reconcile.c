@@ -19,6 +19,44 @@ void wg_prefixes_sort(struct prefix *v, size_t n)
 	qsort(v, n, sizeof(*v), prefix_cmp);
 }
 
+bool wg_prefix_in_sorted(const struct prefix *p, const struct prefix *v, size_t n)
+{
+	return n && bsearch(p, v, n, sizeof(*v), prefix_cmp);
+}
+
+/* Peers sorted by public key, so the diff of 1,000 peers is not 1,000,000 memcmp. */
+static int peer_ptr_cmp(const void *a, const void *b)
+{
+	const struct wg_peer *const *x = a, *const *y = b;
+
+	return memcmp((*x)->public_key, (*y)->public_key, WG_KEY_LEN);
+}
+
+static const struct wg_peer **peer_index(const struct wg_device *d)
+{
+	const struct wg_peer **v = malloc((d->n_peers + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < d->n_peers; i++)
+		v[i] = &d->peers[i];
+	qsort(v, d->n_peers, sizeof(*v), peer_ptr_cmp);
+	return v;
+}
+
+static const struct wg_peer *peer_lookup(const struct wg_peer **idx, size_t n,
+					  const uint8_t key[WG_KEY_LEN])
+{
+	struct wg_peer k;
+	const struct wg_peer *kp = &k, *const *r;
+
+	if (!n)
+		return NULL;
+	memcpy(k.public_key, key, WG_KEY_LEN);
+	r = bsearch(&kp, idx, n, sizeof(*idx), peer_ptr_cmp);
+	return r ? *r : NULL;
+}
+
 /* Same set of allowed IPs, whatever the order (the kernel reports trie order). */
 static int allowed_equal(const struct wg_peer *a, const struct wg_peer *b, bool *eq)
 {
@@ -63,9 +101,15 @@ static int copy_allowed(struct wg_peer *dst, const struct wg_peer *src)
 
 int wg_diff(const struct wg_device *want, const struct wg_device *have, struct wg_device *change)
 {
+	const struct wg_peer **want_idx = peer_index(want), **have_idx = peer_index(have);
 	int n = 0, ret;
 
 	memset(change, 0, sizeof(*change));
+	if (!want_idx || !have_idx) {
+		free(want_idx);
+		free(have_idx);
+		return -ENOMEM;
+	}
 	memcpy(change->name, want->name, sizeof(change->name));
 	if (memcmp(want->private_key, have->private_key, WG_KEY_LEN)) {
 		memcpy(change->private_key, want->private_key, WG_KEY_LEN);
@@ -85,7 +129,7 @@ int wg_diff(const struct wg_device *want, const struct wg_device *have, struct w
 	for (size_t i = 0; i < have->n_peers; i++) {
 		struct wg_peer *p;
 
-		if (wg_device_find_peer(want, have->peers[i].public_key))
+		if (peer_lookup(want_idx, want->n_peers, have->peers[i].public_key))
 			continue;
 		p = wg_device_add_peer(change);
 		if (!p)
@@ -96,7 +140,7 @@ int wg_diff(const struct wg_device *want, const struct wg_device *have, struct w
 	}
 	for (size_t i = 0; i < want->n_peers; i++) {
 		const struct wg_peer *w = &want->peers[i];
-		const struct wg_peer *h = wg_device_find_peer(have, w->public_key);
+		const struct wg_peer *h = peer_lookup(have_idx, have->n_peers, w->public_key);
 		uint32_t flags = 0;
 		bool same_ips = false;
 		struct wg_peer *p;
@@ -138,10 +182,14 @@ int wg_diff(const struct wg_device *want, const struct wg_device *have, struct w
 		}
 		n++;
 	}
+	free(want_idx);
+	free(have_idx);
 	return n;
 nomem:
 	ret = -ENOMEM;
 fail:
+	free(want_idx);
+	free(have_idx);
 	wg_device_free(change);
 	return ret;
 }

@@ -13,3 +13,5 @@ int wg_diff(const struct wg_device *want, const struct wg_device *have,
 
 /* Sorts allowed IPs into a canonical order (used by the diff; exposed for tests). */
 void wg_prefixes_sort(struct prefix *v, size_t n);
+/* Whether p is in v, which wg_prefixes_sort has sorted (binary search). */
+bool wg_prefix_in_sorted(const struct prefix *p, const struct prefix *v, size_t n);
