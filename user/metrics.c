@@ -321,7 +321,7 @@ int metrics_render(const struct status *s, struct mbuf *b)
 	family(b, "meshgw_dataplane_up", "gauge", "1 when the BPF data plane's maps are pinned.");
 	mbuf_printf(b, "meshgw_dataplane_up %d\n", s->have_maps);
 	family(b, "meshgw_failover_daemon_up", "gauge",
-	       "1 when the failover daemon updated its records in the last 2 seconds.");
+	       "1 when the failover daemon updated its records in the last second.");
 	mbuf_printf(b, "meshgw_failover_daemon_up %d\n", s->daemon_fresh);
 	family(b, "meshgw_wireguard_up", "gauge", "1 when the WireGuard device answered.");
 	mbuf_printf(b, "meshgw_wireguard_up %d\n", s->have_wg);

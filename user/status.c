@@ -18,7 +18,7 @@
 #include "wg_netlink.h"
 #include "wg_uapi.h"
 
-#define FRESH_NS (2000ULL * 1000 * 1000)	/* the daemon publishes every 250 ms */
+#define FRESH_NS (1000ULL * 1000 * 1000)	/* the daemon publishes every 250 ms */
 
 const char *status_drop_name(unsigned int reason)
 {

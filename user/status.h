@@ -48,7 +48,7 @@ struct status {
 	bool have_stats;			/* mg_stats pinned */
 	struct mg_counter stats[MG_STAT__MAX];
 	bool have_fo_map;			/* mg_failover pinned (the daemon ran) */
-	bool daemon_fresh;			/* some record written in the last 2 s */
+	bool daemon_fresh;			/* some record written in the last 1 s */
 	uint64_t fo_updated_ns;			/* newest record's updated_ns */
 	bool have_wg;				/* the WireGuard device answered */
 	const char *wg_backend;			/* "kernel" / "userspace" / NULL */
