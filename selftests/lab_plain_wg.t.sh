@@ -57,7 +57,7 @@ t "lab: router A reaches router B over ISP1" \
 # passes). This is what black-holes B's replies after its ISP1 is cut.
 from_b() { # from_b SOURCE: ping C's ISP2 side from router B via B's ISP2, no NAT
 	local rc=0
-	lab_exec rB ip route add "${LAB_ISP_GW[C,2]}" via "${LAB_ISP_GW[B,2]}" dev "${LAB_UPLINK_IF[B,2]}"
+	lab_exec rB ip rule add to "${LAB_ISP_GW[C,2]}" lookup 102 pref 800 # out of ISP2
 	lab_exec rB nft -f - <<-EOF
 	table ip spoof$$ {
 		chain out { type filter hook output priority raw; ip daddr ${LAB_ISP_GW[C,2]} notrack; }
@@ -65,7 +65,7 @@ from_b() { # from_b SOURCE: ping C's ISP2 side from router B via B's ISP2, no NA
 	EOF
 	q lab_exec rB busybox ping -q -c 1 -W 1 -I "$1" "${LAB_ISP_GW[C,2]}" || rc=1
 	lab_exec rB nft delete table ip spoof$$
-	lab_exec rB ip route del "${LAB_ISP_GW[C,2]}"
+	lab_exec rB ip rule del pref 800
 	return $rc
 }
 t "lab: the internet's strict rp_filter drops B's ISP1 source arriving on ISP2" \
@@ -112,8 +112,15 @@ lab_ping C B 1 && echo "# C -> B answers at the end ($(since "$cut") s after the
 
 # --- restore, tear down, no leaks --------------------------------------------------------
 t "lab_isp_up B 1 restores the link" lab_isp_up B 1
+old=${LAB_ISP_IP[C,2]}
+t "lab_isp_readdress C 2: router C answers at ${LAB_ISP_ALT_IP[C,2]} over ISP2" \
+	eval 'lab_isp_readdress C 2 "${LAB_ISP_ALT_IP[C,2]}" &&
+		[ "${LAB_ENDPOINTS[C]##* }" = "${LAB_ISP_ALT_IP[C,2]}:$LAB_PORT" ] &&
+		q lab_exec rA busybox ping -q -c 1 -W 2 "${LAB_ISP_ALT_IP[C,2]}" &&
+		! q lab_exec rA busybox ping -q -c 1 -W 1 "$old"'
+t "  ... and back" lab_isp_readdress C 2 "$old"
 bad_input() {
-	! lab_isp_down D 1 2>/dev/null && ! lab_isp_down B 3 2>/dev/null &&
+	! lab_isp_readdress C 2 1.2.3 2>/dev/null && ! lab_isp_down D 1 2>/dev/null && ! lab_isp_down B 3 2>/dev/null &&
 		! lab_isp_up B 0 2>/dev/null && ! lab_wg_endpoint A D 1 2>/dev/null &&
 		! lab_wg_endpoint A B 3 2>/dev/null && ! lab_wg_up B nosuch 2>/dev/null
 }

@@ -31,7 +31,8 @@
 # DNATed to the gateway; connmark policy routing (a flow that came in on ISP n gets
 # ct mark n; LAN-side packets of it take mark n, table 100+n routes it out of ISP n);
 # arp_announce=2, ignore_routes_with_linkdown=1, rp_filter=2; default routes via ISP1
-# (metric 100) and ISP2 (metric 200), so a router whose ISP1 loses carrier fails over.
+# (metric 100) and ISP2 (metric 200), so a router whose ISP1 loses carrier fails over;
+# the router's own packets from ISP n's address leave by ISP n (source rule).
 # Router public addresses: ISP1 198.51.100.{10,20,30}, ISP2 203.0.113.{10,20,30} for
 # A, B, C; the ISP's gateway on each link is the /29's first address.
 #
@@ -57,6 +58,9 @@
 #   lab_leaks                  print what is left of this run (namespaces, links); 1 if any
 #   lab_isp_down SITE N        cut ISP N (1|2) of SITE (A|B|C) at the ISP side: the router
 #   lab_isp_up SITE N          sees carrier loss, as with a dead ISP; lab_isp_up restores
+#   lab_isp_readdress SITE N IP   the ISP gives the router a new public address on ISP N
+#                              (LAB_ISP_ALT_IP[X,N] is a free one in the same /29);
+#                              updates LAB_ISP_IP and LAB_ENDPOINTS
 #   lab_exec ROLE CMD...       run CMD in namespace ROLE (inet rA gA hA rB gB hB rC gC hC)
 #                              via nsenter --net (no /sys remount: bpffs stays visible)
 #   lab_ns ROLE                print the namespace name of ROLE
@@ -85,6 +89,7 @@
 #   LAB_ENDPOINTS[X]             public endpoints in preference order, "ip1:port ip2:port"
 #   LAB_ISP_IP[X,N]              the router's public address on ISP N
 #   LAB_ISP_GW[X,N]              the ISP's address on that link
+#   LAB_ISP_ALT_IP[X,N]          another free address on that link (readdressing)
 #   LAB_ISP_IF[X,N]              the ISP-side interface (in inet)
 #   LAB_UPLINK_IF[X,N]           the router-side interface (in rX)
 #   LAB_ONE_ARMED[X]             1 for a one-armed site (A), else 0
@@ -97,7 +102,7 @@ LAB_SITES="A B C"
 LAB_PORT=55555
 LAB_MESH_NET=192.168.254.0/24
 declare -gA LAB_NS LAB_LAN LAB_HOST_IP LAB_GW_LAN_IP LAB_GW_LAN_IF LAB_GW_UPLINK_IF \
-	LAB_GW_UPLINK_IP LAB_MESH_IP LAB_ENDPOINTS LAB_ISP_IP LAB_ISP_GW LAB_ISP_IF \
+	LAB_GW_UPLINK_IP LAB_MESH_IP LAB_ENDPOINTS LAB_ISP_IP LAB_ISP_GW LAB_ISP_ALT_IP LAB_ISP_IF \
 	LAB_UPLINK_IF LAB_ONE_ARMED LAB_WG_IF LAB_KEY LAB_PUB
 LAB_DIR=
 
@@ -123,8 +128,10 @@ lab_vars() {
 		done
 		LAB_ISP_IP[$x,1]=198.51.100.$((10 * k))
 		LAB_ISP_GW[$x,1]=198.51.100.$((8 * k + 1))
+		LAB_ISP_ALT_IP[$x,1]=198.51.100.$((8 * k + 5))
 		LAB_ISP_IP[$x,2]=203.0.113.$((10 * k))
 		LAB_ISP_GW[$x,2]=203.0.113.$((8 * k + 1))
+		LAB_ISP_ALT_IP[$x,2]=203.0.113.$((8 * k + 5))
 		LAB_ENDPOINTS[$x]="${LAB_ISP_IP[$x,1]}:$LAB_PORT ${LAB_ISP_IP[$x,2]}:$LAB_PORT"
 		if [ "$k" = 1 ]; then
 			LAB_ONE_ARMED[$x]=1
@@ -236,6 +243,8 @@ lab_create() {
 				echo "route add default via ${LAB_ISP_GW[$x,$n]} dev u$n$s metric $((n * 100))"
 				echo "route add default via ${LAB_ISP_GW[$x,$n]} dev u$n$s table $((100 + n))"
 				echo "rule add fwmark $n lookup $((100 + n)) pref $((1000 + n))"
+				# The router's own packets from an ISP's address leave by that ISP.
+				echo "rule add from ${LAB_ISP_IP[$x,$n]} lookup $((100 + n)) pref $((900 + n))"
 			done
 			if [ "${LAB_ONE_ARMED[$x]}" = 1 ]; then
 				echo "addr add ${lan%.*}.1/24 dev br$s"
@@ -395,6 +404,24 @@ lab_local_conf() {
 		echo "WireGuardInterface = ${LAB_WG_IF[$x]}"
 		if [ -n "${3:-}" ]; then echo "Backend = $3"; fi
 	} > "$2"
+}
+
+lab_isp_readdress() {
+	local x=$1 n=$2 ip=$3 r
+	_lab_isp_check "$x" "$n" || return 1
+	[[ $ip =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "lab: bad address '$ip'" >&2; return 1; }
+	r=${LAB_NS[r$x]}
+	# Removing the old address also flushes the masquerade entries that used it.
+	# (Old one first: deleting a primary address deletes its secondaries too.)
+	printf '%s\n' "addr del ${LAB_ISP_IP[$x,$n]}/29 dev ${LAB_UPLINK_IF[$x,$n]}" \
+		"addr add $ip/29 dev ${LAB_UPLINK_IF[$x,$n]}" \
+		"route replace default via ${LAB_ISP_GW[$x,$n]} dev ${LAB_UPLINK_IF[$x,$n]} metric $((n * 100))" \
+		"route replace default via ${LAB_ISP_GW[$x,$n]} dev ${LAB_UPLINK_IF[$x,$n]} table $((100 + n))" \
+		"rule del from ${LAB_ISP_IP[$x,$n]} lookup $((100 + n)) pref $((900 + n))" \
+		"rule add from $ip lookup $((100 + n)) pref $((900 + n))" |
+		ip -n "$r" -b - || return 1
+	LAB_ISP_IP[$x,$n]=$ip
+	LAB_ENDPOINTS[$x]="${LAB_ISP_IP[$x,1]}:$LAB_PORT ${LAB_ISP_IP[$x,2]}:$LAB_PORT"
 }
 
 lab_ping() {
