@@ -1,0 +1,132 @@
+#!/bin/bash
+# The capabilities in packaging/meshgw.service are enough and each one listed is
+# needed: `meshgw up` (twice: the second adopts what the first attached), `show` and
+# `down` run with exactly the unit's CapabilityBoundingSet, as root, the way systemd
+# starts the service; then with one capability less, up fails. Userspace backend
+# (wireguard-go), data plane on a veth LAN, in a private network namespace.
+set -eu
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MESHGW=${MESHGW:-$SRC/build/meshgw}
+UNIT=$SRC/packaging/meshgw.service
+if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces)"; exit 0; fi
+for c in wireguard-go setpriv ip; do
+	command -v $c >/dev/null || { echo "1..0 # SKIP $c not installed"; exit 0; }
+done
+s=$$
+ns=mgcap$s lan=cl$s wg=cw$s
+tmp=$(mktemp -d /tmp/meshgw-caps.$s.XXXX)
+
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+t() { # t DESCRIPTION COMMAND...
+	local d=$1; shift
+	if "$@" >"$tmp/t.out" 2>&1; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' "$tmp/t.out" | tail -8; fi
+}
+
+cleanup() {
+	set +e
+	[ -d /run/netns ] && [ -e /run/netns/$ns ] &&
+		ip netns exec "$ns" "$MESHGW" down -c "$tmp/mesh.conf" -l "$tmp/a.local.conf" >/dev/null 2>&1
+	ip netns del "$ns" 2>/dev/null
+	rm -f /run/meshgw/$wg.state /run/wireguard/$wg.sock
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+(umask 077; "$MESHGW" genkey >"$tmp/a.key"; "$MESHGW" genkey >"$tmp/b.key")
+cat >"$tmp/mesh.conf" <<-EOF2
+	[Mesh]
+	Network = 192.168.254.0/24
+	ListenPort = 51820
+
+	[Site a]
+	Address = 192.168.254.1
+	PublicKey = $("$MESHGW" pubkey <"$tmp/a.key")
+	Endpoint = 203.0.113.1:51820
+	Egress = 10.1.0.0/24
+
+	[Site b]
+	Address = 192.168.254.2
+	PublicKey = $("$MESHGW" pubkey <"$tmp/b.key")
+	Endpoint = 203.0.113.2:51820
+	Egress = 10.2.0.0/24
+EOF2
+cat >"$tmp/a.local.conf" <<-EOF2
+	[Local]
+	Site = a
+	PrivateKeyFile = $tmp/a.key
+	LanInterface = $lan
+	WireGuardInterface = $wg
+	Backend = userspace
+EOF2
+
+# The unit's set, "CAP_NET_ADMIN CAP_BPF ..." -> "+net_admin,+bpf,...".
+unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
+t "the unit lists a capability bounding set" test -n "$unit_caps"
+setpriv_caps() { # setpriv_caps CAP...: setpriv syntax
+	local c out=
+	for c in "$@"; do c=${c#CAP_}; out+=",+${c,,}"; done
+	echo "${out#,}"
+}
+ambient=$(sed -n 's/^AmbientCapabilities=//p' "$UNIT")
+t "AmbientCapabilities equals the bounding set" test "$ambient" = "$unit_caps"
+
+# One scenario in a fresh namespace, one `ip netns exec` (one mount namespace) so the
+# pins made by up are there for the second up, show and down. Prints what failed.
+scenario() { # scenario SETPRIV_CAPS [first]: "first" = bpffs mounted beforehand, first up only
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link add "$lan" type veth peer name "${lan}p"
+	ip -n "$ns" link set "$lan" up && ip -n "$ns" link set "${lan}p" up
+	ip -n "$ns" addr add 10.1.0.1/24 dev "$lan"
+	ip netns exec "$ns" bash -c '
+		caps=$1 m=$2 c=$3 l=$4 mode=$5
+		run() { setpriv --bounding-set=-all,$caps --inh-caps=-all --ambient-caps=-all "$m" "$@" -c "$c" -l "$l"; }
+		[ "$mode" = first ] && mount -t bpf bpf /sys/fs/bpf
+		run up || { echo "FAILED: up"; exit 1; }
+		[ "$mode" = first ] && exit 0
+		run up || { echo "FAILED: second up"; exit 1; }
+		run show >/tmp/show.$$ 2>&1 || { cat /tmp/show.$$; rm -f /tmp/show.$$; echo "FAILED: show"; exit 1; }
+		grep -q "data plane: pinned" /tmp/show.$$ || { cat /tmp/show.$$; rm -f /tmp/show.$$; echo "FAILED: data plane not up"; exit 1; }
+		rm -f /tmp/show.$$
+		run down || { echo "FAILED: down"; exit 1; }
+	' scenario "$1" "$MESHGW" "$tmp/mesh.conf" "$tmp/a.local.conf" "${2:-}" >"$tmp/scenario.out" 2>&1
+	local rc=$?
+	# leave nothing behind for the next scenario
+	ip netns exec "$ns" "$MESHGW" down -c "$tmp/mesh.conf" -l "$tmp/a.local.conf" >/dev/null 2>&1 || true
+	ip netns del "$ns"
+	return $rc
+}
+
+# shellcheck disable=SC2086
+all=$(setpriv_caps $unit_caps)
+t "up, up again, show (data plane pinned) and down with exactly the unit's capabilities ($all)" \
+	bash -c "$(declare -f scenario); ns=$ns lan=$lan MESHGW=$MESHGW tmp=$tmp; scenario '$all' || { cat '$tmp/scenario.out'; exit 1; }"
+t "  wireguard-go of $wg exited with its link" bash -c "! [ -S /run/wireguard/$wg.sock ] || sleep 1; ! [ -S /run/wireguard/$wg.sock ]"
+# CAP_SYS_ADMIN implies CAP_BPF and CAP_PERFMON for bpf(); those two are shown
+# needed with CAP_SYS_ADMIN gone too, for a first `up` on a mounted bpffs (the one
+# case that works without CAP_SYS_ADMIN).
+t "without CAP_SYS_ADMIN but bpffs mounted, a first up works" \
+	bash -c "$(declare -f scenario); ns=$ns lan=$lan MESHGW=$MESHGW tmp=$tmp; scenario '$(setpriv_caps $(echo $unit_caps | sed 's/CAP_SYS_ADMIN//'))' first || { cat '$tmp/scenario.out'; exit 1; }"
+for drop in $unit_caps; do
+	rest=() mode=
+	for c in $unit_caps; do
+		[ "$c" = "$drop" ] && continue
+		[ "$c" = CAP_SYS_ADMIN ] && [ "$drop" = CAP_BPF -o "$drop" = CAP_PERFMON ] && continue
+		rest+=("$c")
+	done
+	[ "$drop" = CAP_BPF -o "$drop" = CAP_PERFMON ] && mode=first
+	set +e
+	( ns=$ns lan=$lan; scenario "$(setpriv_caps "${rest[@]}")" $mode )
+	rc=$?
+	set -e
+	if [ $rc != 0 ]; then
+		ok "with only ${rest[*]} meshgw fails: $drop is needed ($(grep -m1 -E 'FAILED|prohibited' "$tmp/scenario.out"))"
+	else
+		not_ok "with only ${rest[*]} meshgw still works: the unit need not grant $drop"
+	fi
+done
+
+echo "1..$n"
+[ "$failed" = 0 ]
