@@ -151,6 +151,20 @@ if [ "$BACKEND" = userspace ] && ! ip -n "$nsA" link add mgchk$s type wireguard 
 fi
 ip -n "$nsA" link del mgchk$s 2>/dev/null || true
 
+# --- a failure midway leaves nothing behind --------------------------------------------
+# A foreign route for b's LAN makes meshgw's route add fail after the link exists.
+A ip route add 10.2.0.0/24 dev fl$s
+t "up fails on a conflicting foreign route" \
+	bash -c "! nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local.conf 2>$tmp/err"
+t "  naming the route and the device" grep -q "add route 10.2.0.0/24 dev $wgA: File exists" "$tmp/err"
+t "  the link it created is removed again" bash -c "! ip -n $nsA link show $wgA 2>/dev/null"
+t "  no state recorded, forwarding untouched" \
+	bash -c "[ ! -e /run/meshgw/$wgA.state ] && [ \$(nsenter --net=/run/netns/$nsA sysctl -n net.ipv4.ip_forward) = 0 ]"
+if [ "$BACKEND" = userspace ]; then
+	t "  and the wireguard-go it started is gone" poll 5 bash -c "! [ -S /run/wireguard/$wgA.sock ]"
+fi
+A ip route del 10.2.0.0/24 dev fl$s
+
 # --- up --------------------------------------------------------------------------------
 t "meshgw up on site a ($BACKEND)" upA; record_pid "$wgA"
 t "meshgw up on site b ($BACKEND)" upB; record_pid "$wgB"

@@ -158,7 +158,19 @@ int rtnl_addr_list(struct nl_sock *s, uint32_t ifindex, struct prefix **out, siz
 	int ret;
 
 	ifa->ifa_family = AF_UNSPEC;
-	ret = nl_talk(s, nlh, addr_cb, &l, "list addresses", 0, NULL);
+	for (int tries = 0;; tries++) {
+		bool intr;
+
+		l.n = 0;
+		ret = nl_talk(s, nlh, addr_cb, &l, "list addresses", 0, &intr);
+		if (ret || !intr)
+			break;
+		if (tries == NL_DUMP_RETRIES) {
+			pr_err("list addresses: addresses kept changing during %d dumps", tries + 1);
+			ret = -EAGAIN;
+			break;
+		}
+	}
 	if (!ret)
 		ret = l.err;
 	if (ret) {
@@ -248,8 +260,24 @@ int rtnl_route_list(struct nl_sock *s, uint32_t ifindex, uint8_t proto,
 		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 		int ret;
 
+		size_t n0 = l.n;
+
 		rtm->rtm_family = families[i];
-		ret = nl_talk(s, nlh, route_cb, &l, "list routes", 0, NULL);
+		/* An interrupted dump may have skipped or repeated routes: start over. */
+		for (int tries = 0;; tries++) {
+			bool intr;
+
+			l.n = n0;
+			ret = nl_talk(s, nlh, route_cb, &l, "list routes", 0, &intr);
+			if (ret || !intr)
+				break;
+			if (tries == NL_DUMP_RETRIES) {
+				pr_err("list routes: the routing table kept changing during %d dumps",
+				       tries + 1);
+				ret = -EAGAIN;
+				break;
+			}
+		}
 		if (!ret)
 			ret = l.err;
 		if (ret) {
