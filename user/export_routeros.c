@@ -58,8 +58,9 @@ int export_routeros(const struct export_ctx *x)
 		x->o->ifname, x->m->listen_port, x->m->mtu, buf, x->site->name);
 	key_wipe(buf, sizeof(buf));
 	export_interface_address(x, buf, sizeof(buf));
-	fprintf(x->out, "%s address add address=%s interface=%s\n", ipcmd(&x->site->address), buf,
-		x->o->ifname);
+	/* IPv6: no router advertisements on the tunnel */
+	fprintf(x->out, "%s address add address=%s interface=%s%s\n", ipcmd(&x->site->address), buf,
+		x->o->ifname, x->site->address.family == AF_INET6 ? " advertise=no" : "");
 	for (size_t i = 0; i < x->m->n_sites; i++)
 		if (&x->m->sites[i] != x->site)
 			peer(x, &x->m->sites[i]);

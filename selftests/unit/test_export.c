@@ -388,6 +388,43 @@ int main(void)
 	o.mesh_secret = NULL;
 	mesh_free(&m);
 
+	/* --- an IPv6 mesh ---------------------------------------------------------------- */
+	{
+		static const char mesh6[] =
+			"[Mesh]\nNetwork = fd00:99::/64\nListenPort = 51820\n"
+			"[Site alpha]\nAddress = fd00:99::1\n"
+			"PublicKey = vKvkxNPhWuOP/dqdASJMikzon5z6NrepfNuV4BtQmUg=\n"
+			"Endpoint = [2001:db8::1]:51820\nEgress = fd01::/48\nEgress = 10.1.0.0/24\n"
+			"[Site beta]\nAddress = fd00:99::2\n"
+			"PublicKey = T/ch48Tb4geCwDLDWA+0W7OTn6U4xrTjm32HhZc6gHM=\n";
+		struct export_opts o6 = { .format = EXPORT_WG_QUICK, .ifname = "meshgw" };
+
+		ok(!mesh_parse(&m, "mesh6.conf", mesh6, sizeof(mesh6) - 1, &e) && !mesh_validate(&m, &e),
+		   "IPv6 mesh parses");
+		s = export_str(&m, "beta", &o6);
+		is_str(line_value(s ? s : "", "Address", 0, v, sizeof(v)), "fd00:99::2/64",
+		       "IPv6: wg-quick Address with the mesh prefix length");
+		is_str(line_value(s ? s : "", "AllowedIPs", 0, v, sizeof(v)), "fd00:99::1/128, fd01::/48, 10.1.0.0/24",
+		       "IPv6: AllowedIPs /128 + both families of egress");
+		is_str(line_value(s ? s : "", "Endpoint", 0, v, sizeof(v)), "[2001:db8::1]:51820",
+		       "IPv6: endpoint in brackets");
+		free(s);
+		o6.format = EXPORT_ROUTEROS;
+		s = export_str(&m, "beta", &o6);
+		ok(s && strstr(s, "\n/ipv6 address add address=fd00:99::2/64 interface=meshgw advertise=no\n") &&
+		   strstr(s, "\n/ipv6 route add dst-address=fd01::/48 gateway=meshgw ") &&
+		   strstr(s, "\n/ip route add dst-address=10.1.0.0/24 gateway=meshgw ") &&
+		   strstr(s, " endpoint-address=2001:db8::1 endpoint-port=51820 "),
+		   "IPv6: RouterOS /ipv6 address (no RA) and routes per family");
+		free(s);
+		o6.format = EXPORT_OPENWRT;
+		s = export_str(&m, "beta", &o6);
+		ok(s && strstr(s, "\toption endpoint_host '2001:db8::1'\n") &&
+		   strstr(s, "\tlist addresses 'fd00:99::2/64'\n"), "IPv6: OpenWrt endpoint_host without brackets");
+		free(s);
+		mesh_free(&m);
+	}
+
 	/* --- the command --------------------------------------------------------------- */
 	if (!mkdtemp(dir))
 		return tap_done();
