@@ -33,6 +33,11 @@ struct mg_route {
 };
 _Static_assert(sizeof(struct mg_route) == 8, "mg_route");
 
+/* mg_route_filter: 512 counters, one per first IPv4 octet (0..255) and per first
+ * IPv6 byte (256..511), of the routes that can match an address starting with it.
+ * A zero lets the programs skip the trie walk (most internet traffic). */
+#define MG_ROUTE_FILTER_LEN 512
+
 /* Why a packet of a given peer was dropped or not delivered. */
 enum mg_drop_reason {
 	MG_DROP_REDIRECT = 0,	/* bpf_redirect* refused (no device) */
@@ -157,3 +162,4 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
 #define MG_MAP_PROBES      "mg_probes"
 #define MG_MAP_MESH_TAG    "mg_mesh_tag"
 #define MG_MAP_ATTACH      "mg_attach"
+#define MG_MAP_ROUTE_FILTER "mg_route_filter"

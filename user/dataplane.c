@@ -33,7 +33,7 @@
 
 static const char *const map_names[] = {
 	MG_MAP_ROUTES, MG_MAP_PEER_STATS, MG_MAP_PEER_INFO, MG_MAP_STATS, MG_MAP_EP_STATS,
-	MG_MAP_KNOWN_EPS, MG_MAP_PROBES, MG_MAP_MESH_TAG, MG_MAP_ATTACH,
+	MG_MAP_KNOWN_EPS, MG_MAP_PROBES, MG_MAP_MESH_TAG, MG_MAP_ATTACH, MG_MAP_ROUTE_FILTER,
 };
 
 static const char *const stat_names[MG_STAT__MAX] = {
@@ -212,6 +212,7 @@ static int load_all(struct dp *d, const struct mg_config *c, const struct dp_set
 		.probes = bpf_map__fd(d->xdp->maps.mg_probes),
 		.mesh_tag = bpf_map__fd(d->xdp->maps.mg_mesh_tag),
 		.attach = bpf_map__fd(d->xdp->maps.mg_attach),
+		.route_filter = bpf_map__fd(d->xdp->maps.mg_route_filter),
 	};
 	return 0;
 }

@@ -51,6 +51,53 @@ void dp_lpm_key(struct mg_lpm_key *k, const struct prefix *p)
 	}
 }
 
+static bool bits_equal(const uint8_t *a, const uint8_t *b, unsigned int bits)
+{
+	unsigned int full = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, full))
+		return false;
+	return !rest || !((a[full] ^ b[full]) & (uint8_t)(0xff00 >> rest));
+}
+
+static void filter_range(uint32_t *f, unsigned int base, uint8_t first, unsigned int len)
+{
+	unsigned int span = len >= 8 ? 1 : 1u << (8 - len);
+
+	first &= (uint8_t)(0xff00 >> (len >= 8 ? 8 : len));
+	for (unsigned int i = 0; i < span; i++)
+		f[base + first + i]++;
+}
+
+void dp_route_filter_add(uint32_t f[MG_ROUTE_FILTER_LEN], const struct mg_lpm_key *k)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (k->prefixlen >= 96 && !memcmp(k->addr, mapped, 12)) {
+		filter_range(f, 0, k->addr[12], k->prefixlen - 96);
+		return;
+	}
+	filter_range(f, 256, k->addr[0], k->prefixlen);
+	/* A short IPv6 prefix covering ::ffff:0:0/96 matches every IPv4 address. */
+	if (k->prefixlen < 96 && bits_equal(k->addr, mapped, k->prefixlen))
+		filter_range(f, 0, 0, 0);
+}
+
+int dp_route_filter_write(int fd, const uint32_t f[MG_ROUTE_FILTER_LEN])
+{
+	for (uint32_t i = 0; i < MG_ROUTE_FILTER_LEN; i++) {
+		uint32_t cur;
+
+		if (!bpf_map_lookup_elem(fd, &i, &cur) && cur == f[i])
+			continue;
+		if (bpf_map_update_elem(fd, &i, &f[i], BPF_ANY)) {
+			pr_err("Failed to update map %s: %s", MG_MAP_ROUTE_FILTER, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
 struct kv {
 	uint8_t key[32];
 	uint8_t val[32];
@@ -239,10 +286,18 @@ int dp_sync_routes(const struct dp_fds *m, const struct mg_config *c, const uint
 			memcpy(want[n++].val, &r, sizeof(r));
 		}
 	}
-	/* Duplicates (validation should have refused them): keep the first. */
-	g_ksize = sizeof(struct mg_lpm_key);
-	err = map_sync(m->routes, MG_MAP_ROUTES, want, n, sizeof(struct mg_lpm_key),
-		       sizeof(struct mg_route));
+	{
+		uint32_t f[MG_ROUTE_FILTER_LEN] = { 0 };
+
+		for (size_t i = 0; i < n; i++)
+			dp_route_filter_add(f, (const struct mg_lpm_key *)want[i].key);
+		/* Filter first: a route being added is never skipped (a stale one
+		 * may be, a moment before it goes). */
+		err = dp_route_filter_write(m->route_filter, f);
+		if (!err)
+			err = map_sync(m->routes, MG_MAP_ROUTES, want, n, sizeof(struct mg_lpm_key),
+				       sizeof(struct mg_route));
+	}
 	free(want);
 	return err;
 }

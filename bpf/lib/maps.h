@@ -4,6 +4,7 @@
 #pragma once
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 #include "meshgw_bpf.h"
 #include "meshgw_probe.h"
 
@@ -16,6 +17,15 @@ struct {
 	__type(value, struct mg_route);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mg_routes SEC(".maps");
+
+/* Which first octets/bytes any route can match (see MG_ROUTE_FILTER_LEN). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MG_ROUTE_FILTER_LEN);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_route_filter SEC(".maps");
 
 /* Per-peer packet/byte/drop counters, per CPU; userspace sums. */
 struct {
@@ -106,10 +116,21 @@ static __always_inline struct mg_peer_stats *peer_stats(__u32 peer)
 	return bpf_map_lookup_elem(&mg_peer_stats, &peer);
 }
 
-/* LPM lookup of a 16-byte (mapped) address at full length. */
+/* LPM lookup of a 16-byte (mapped) address at full length, skipped when no
+ * route starts with the address's first octet (an array lookup, inlined by the
+ * verifier, against a trie walk of 20-40 ns). */
 static __always_inline struct mg_route *route_lookup(const __u8 *addr16)
 {
 	struct mg_lpm_key k = { .prefixlen = 128 };
+	__u64 head;
+	__u32 mid, idx, *f;
+
+	__builtin_memcpy(&head, addr16, 8);
+	__builtin_memcpy(&mid, addr16 + 8, 4);
+	idx = !head && mid == bpf_htonl(0xffff) ? addr16[12] : 256 + addr16[0];
+	f = bpf_map_lookup_elem(&mg_route_filter, &idx);
+	if (!f || !*f)
+		return NULL;
 
 	__builtin_memcpy(k.addr, addr16, 16);
 	return bpf_map_lookup_elem(&mg_routes, &k);

@@ -13,6 +13,8 @@
 #include "tap.h"
 #include "test_bpf_pkt.h"
 #include "meshgw_bpf.h"
+#include "dataplane.h"
+#include "dp_fill.h"
 #include "tc_lan.skel.h"
 #include "tc_wg.skel.h"
 
@@ -117,6 +119,8 @@ static int netns_setup(void)
 	return ifi_wg && ifi_lan ? 0 : -ENODEV;
 }
 
+static uint32_t filt[MG_ROUTE_FILTER_LEN];
+
 static void lpm_add(int fd, const char *a, int len, uint32_t peer, uint32_t kind)
 {
 	struct mg_lpm_key k = { 0 };
@@ -132,6 +136,7 @@ static void lpm_add(int fd, const char *a, int len, uint32_t peer, uint32_t kind
 	}
 	if (bpf_map_update_elem(fd, &k, &r, BPF_ANY))
 		tap_diag("lpm add %s/%d failed", a, len);
+	dp_route_filter_add(filt, &k);
 }
 
 static void fill(int fd)
@@ -202,6 +207,8 @@ int main(void)
 		return tap_done();
 	fill(bpf_map__fd(lan->maps.mg_routes));
 	fill(bpf_map__fd(wg->maps.mg_routes));
+	ok(!dp_route_filter_write(bpf_map__fd(lan->maps.mg_route_filter), filt) &&
+	   !dp_route_filter_write(bpf_map__fd(wg->maps.mg_route_filter), filt), "route filters written");
 	fds[P_LAN] = bpf_program__fd(lan->progs.mg_tc_lan);
 	fds[P_WG_EGRESS] = bpf_program__fd(wg->progs.mg_tc_wg_egress);
 	fds[P_WG_INGRESS] = bpf_program__fd(wg->progs.mg_tc_wg_ingress);
