@@ -103,5 +103,10 @@ t "unknown option: exit 2" test $rc = 2
 "$run" --timeout abc "$tmp/exit3.sh" 2> /dev/null && rc=0 || rc=$?
 t "non-numeric --timeout: exit 2" test $rc = 2
 
+"$run" --cpus 0 "$tmp/exit3.sh" 2> /dev/null && rc=0 || rc=$?
+t "--cpus 0: exit 2" test $rc = 2
+"$run" --timeout 10 2> /dev/null && rc=0 || rc=$?
+t "no script: exit 2" test $rc = 2
+
 echo "1..$n"
 [ $failed = 0 ]

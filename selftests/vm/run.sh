@@ -34,8 +34,8 @@ is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) [ $# -ge 2 ] && is_uint "$2" && [ "$2" -gt 0 ] || usage; timeout=$2; shift 2 ;;
-	--mem) [ $# -ge 2 ] && is_uint "$2" || usage; mem=$2; shift 2 ;;
-	--cpus) [ $# -ge 2 ] && is_uint "$2" || usage; cpus=$2; shift 2 ;;
+	--mem) [ $# -ge 2 ] && is_uint "$2" && [ "$2" -ge 128 ] || usage; mem=$2; shift 2 ;;
+	--cpus) [ $# -ge 2 ] && is_uint "$2" && [ "$2" -gt 0 ] || usage; cpus=$2; shift 2 ;;
 	--env) [ $# -ge 2 ] && [[ $2 =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || usage; pass="$pass $2"; shift 2 ;;
 	-h | --help) usage ;;
 	--) shift; break ;;
@@ -132,7 +132,7 @@ build_initrd() {
 jobbase=${TMPDIR:-/tmp}
 case $(realpath -m "$jobbase") in /run | /run/* | /dev/* | /proc/* | /sys/*) jobbase=$cache ;; esac
 job=$(mktemp -d "$jobbase/meshgw-vm.XXXXXX")
-qpid= spid=
+qpid="" spid=""
 cleanup() {
 	if [ -n "$qpid" ]; then kill -KILL "$qpid" 2>/dev/null || true; fi
 	if [ -n "$spid" ]; then kill "$spid" 2>/dev/null || true; fi
