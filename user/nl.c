@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
+#include "keys.h"
 #include "log.h"
 #include "nl.h"
 
@@ -54,6 +55,9 @@ void nl_close(struct nl_sock *s)
 {
 	if (s->nl)
 		mnl_socket_close(s->nl);
+	/* GET_DEVICE replies carry the private key. */
+	if (s->buf)
+		key_wipe(s->buf, MNL_SOCKET_DUMP_SIZE);
 	free(s->buf);
 	s->nl = NULL;
 	s->buf = NULL;

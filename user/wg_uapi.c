@@ -245,6 +245,7 @@ int wg_uapi_parse(const char *text, struct wg_device *d)
 			break;
 		}
 	}
+	key_wipe(copy, strlen(text));
 	free(copy);
 	return ret;
 }
