@@ -259,6 +259,8 @@ static void test_diff(void)
 	ok(!wg_device_find_peer(&change, want.peers[0].public_key), "unchanged peer not touched");
 	wg_device_free(&change);
 
+	wg_device_free(&want);
+	wg_device_free(&have);
 	/* PSK change alone. */
 	build_many(&want, 2, 1);
 	build_many(&have, 2, 1);
