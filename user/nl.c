@@ -174,7 +174,7 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 
 int genl_family_id(struct nl_sock *s, const char *name, uint16_t *id)
 {
-	char buf[256];
+	char buf[256] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *g;
 	struct family_ctx f = { 0 };

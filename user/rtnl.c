@@ -42,7 +42,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 
 int rtnl_link_get(struct nl_sock *s, const char *name, struct rtnl_link *l)
 {
-	char buf[512], what[IF_NAMESIZE + 16];
+	char buf[512] = { 0 }, what[IF_NAMESIZE + 16];
 	struct nlmsghdr *nlh = start(buf, RTM_GETLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
@@ -55,7 +55,7 @@ int rtnl_link_get(struct nl_sock *s, const char *name, struct rtnl_link *l)
 
 int rtnl_link_add_wireguard(struct nl_sock *s, const char *name)
 {
-	char buf[512], what[IF_NAMESIZE + 32];
+	char buf[512] = { 0 }, what[IF_NAMESIZE + 32];
 	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	struct nlattr *info;
@@ -71,7 +71,7 @@ int rtnl_link_add_wireguard(struct nl_sock *s, const char *name)
 
 int rtnl_link_del(struct nl_sock *s, const char *name)
 {
-	char buf[512], what[IF_NAMESIZE + 16];
+	char buf[512] = { 0 }, what[IF_NAMESIZE + 16];
 	struct nlmsghdr *nlh = start(buf, RTM_DELLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
@@ -83,7 +83,7 @@ int rtnl_link_del(struct nl_sock *s, const char *name)
 
 int rtnl_link_set(struct nl_sock *s, const char *name, uint32_t ifindex, uint32_t mtu, bool up)
 {
-	char buf[512], what[IF_NAMESIZE + 16];
+	char buf[512] = { 0 }, what[IF_NAMESIZE + 16];
 	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
@@ -151,7 +151,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 
 int rtnl_addr_list(struct nl_sock *s, uint32_t ifindex, struct prefix **out, size_t *n)
 {
-	char buf[512];
+	char buf[512] = { 0 };
 	struct nlmsghdr *nlh = start(buf, RTM_GETADDR, NLM_F_DUMP);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	struct plist l = { .ifindex = ifindex };
@@ -185,7 +185,7 @@ int rtnl_addr_list(struct nl_sock *s, uint32_t ifindex, struct prefix **out, siz
 static int addr_req(struct nl_sock *s, uint16_t type, uint16_t flags, const char *ifname,
 		    uint32_t ifindex, const struct prefix *p, bool noprefixroute)
 {
-	char buf[512], what[IF_NAMESIZE + 80], ps[PREFIX_STR_MAX];
+	char buf[512] = { 0 }, what[IF_NAMESIZE + 80], ps[PREFIX_STR_MAX];
 	struct nlmsghdr *nlh = start(buf, type, flags);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	size_t alen = p->family == AF_INET ? 4 : 16;
@@ -255,7 +255,7 @@ int rtnl_route_list(struct nl_sock *s, uint32_t ifindex, uint8_t proto,
 	static const uint8_t families[] = { AF_INET, AF_INET6 };
 
 	for (size_t i = 0; i < sizeof(families); i++) {
-		char buf[512];
+		char buf[512] = { 0 };
 		struct nlmsghdr *nlh = start(buf, RTM_GETROUTE, NLM_F_DUMP);
 		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 		int ret;
@@ -293,7 +293,7 @@ int rtnl_route_list(struct nl_sock *s, uint32_t ifindex, uint8_t proto,
 static int route_req(struct nl_sock *s, uint16_t type, uint16_t flags, const char *ifname,
 		     uint32_t ifindex, const struct prefix *dst, uint8_t proto)
 {
-	char buf[512], what[IF_NAMESIZE + 80], ps[PREFIX_STR_MAX];
+	char buf[512] = { 0 }, what[IF_NAMESIZE + 80], ps[PREFIX_STR_MAX];
 	struct nlmsghdr *nlh = start(buf, type, flags);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 

@@ -75,7 +75,11 @@ int wgnl_encode_set(const struct wg_device *d, uint16_t family_id, char *buf, si
 	int ret;
 
 	for (;;) {
-		struct nlmsghdr *nlh = start_msg(buf, family_id, WG_CMD_SET_DEVICE, NLM_F_ACK);
+		struct nlmsghdr *nlh;
+
+		/* Attribute padding is not written by libmnl: no stale bytes (keys) in it. */
+		memset(buf, 0, buflen);
+		nlh = start_msg(buf, family_id, WG_CMD_SET_DEVICE, NLM_F_ACK);
 		struct nlattr *peers = NULL;
 		bool progress = false;
 
@@ -352,7 +356,7 @@ static int get_cb(const struct nlmsghdr *nlh, void *data)
 
 int wgnl_get(const char *ifname, struct wg_device *d)
 {
-	char buf[256], what[IF_NAMESIZE + 32];
+	char buf[256] = { 0 }, what[IF_NAMESIZE + 32];
 	struct nl_sock s;
 	uint16_t id;
 	int ret, tries;
