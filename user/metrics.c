@@ -267,7 +267,8 @@ static void peer_fo(struct mbuf *b, const struct status *s)
 static void endpoint_rx(struct mbuf *b, const struct status *s)
 {
 	family(b, "meshgw_endpoint_receive_packets_total", "counter",
-	       "UDP packets to our WireGuard port from the endpoint's address (BPF, XDP).");
+	       "UDP packets to our WireGuard port from the endpoint's address (BPF, XDP; "
+	       "counted per address, so endpoints sharing one report the same value).");
 	for (size_t p = 0; p < s->n_peers; p++)
 		for (size_t e = 0; e < s->peers[p].n_eps; e++)
 			if (s->peers[p].eps[e].have_rx)

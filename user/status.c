@@ -122,11 +122,10 @@ static void map_indices(const struct dp_maps *m, struct status *s)
 	}
 }
 
-static void gather_maps(const struct mg_config *c, struct status *s)
+static void gather_maps(struct status *s)
 {
 	struct dp_maps m;
 
-	(void)c;
 	if (dp_maps_open(&m, s->pin_path))
 		return;
 	s->have_maps = true;
@@ -277,7 +276,7 @@ int status_gather(const struct mg_config *c, struct status *s)
 	/* The pieces that are not there are reported in the flags, not on stderr. */
 	log_verbosity = -1;
 	gather_failover(s);
-	gather_maps(c, s);
+	gather_maps(s);
 	gather_wg(c, s);
 	log_verbosity = saved;
 

@@ -537,6 +537,46 @@ static void test_open_errors(void)
 	}
 }
 
+/* Random heads (seeded): every one is answered with a known status or hung up
+ * on, and the server keeps serving. */
+static void test_random(int port)
+{
+	static const char *const pieces[] = { "GET", "HEAD", "POST", " ", "  ", "/metrics", "/",
+		"?", "HTTP/1.1", "HTTP/1.0", "HTTP/9", "\r\n", "\n", ":", "Accept-Encoding",
+		"gzip", ";q=0", ",", "\x00", "\xff", "\t", "a", "\r", "%00" };
+	unsigned int seed = 12345, known = 0, closed = 0, other = 0;
+	struct resp r;
+
+	for (int i = 0; i < 300; i++) {
+		char req[512];
+		size_t n = 0;
+		int k = 1 + (int)(rand_r(&seed) % 12);
+
+		for (int j = 0; j < k; j++) {
+			const char *p = pieces[rand_r(&seed) % (sizeof(pieces) / sizeof(pieces[0]))];
+			size_t l = p[0] ? strlen(p) : 1;	/* "\x00" is one NUL byte */
+
+			memcpy(req + n, p, l);
+			n += l;
+		}
+		memcpy(req + n, "\r\n\r\n", 4);
+		n += 4;
+		r = exchange(port, req, n);
+		if (r.code == 200 || r.code == 400 || r.code == 404 || r.code == 405 || r.code == 431)
+			known++;
+		else if (r.len == 0 || r.len == -ECONNRESET)
+			closed++;
+		else
+			other++;
+		resp_free(&r);
+	}
+	ok(other == 0, "300 random requests: %u answered with a known status, %u hung up, %u other",
+	   known, closed, other);
+	r = get(port, "GET /metrics HTTP/1.1\r\n\r\n");
+	is_int(r.code, 200, "  and the server still serves");
+	resp_free(&r);
+}
+
 int main(void)
 {
 	struct body b = { 0 };
@@ -551,6 +591,7 @@ int main(void)
 	test_oversize(port);
 	test_slow_clients(port);
 	test_limits(port);
+	test_random(port);
 	stop(pid);
 	test_big_body();
 	test_provider_fails();

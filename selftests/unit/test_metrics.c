@@ -211,7 +211,7 @@ static void test_mbuf(void)
 		mbuf_printf(&b, "line %06d\n", i);
 	ok(!b.err && b.len == 100000 * 12, "mbuf grows to 1.2 MB");
 	for (int i = 0; i < 100000 && okk; i += 997) {
-		char want[16];
+		char want[32];
 
 		snprintf(want, sizeof(want), "line %06d\n", i);
 		okk = !memcmp(b.s + (size_t)i * 12, want, 12);
