@@ -414,7 +414,7 @@ static int fill(struct dp *d, const struct mg_config *c, const struct dp_setting
 	if (!err)
 		err = dp_known_from_config(c, idx, &eps, &n);
 	if (!err)
-		err = dp_sync_known_eps(d->fds.known_eps, eps, n);
+		err = dp_merge_known_eps(d->fds.known_eps, eps, n, idx, c->mesh.n_sites);
 	if (!err && s && s->mesh_tag)
 		memcpy(tag.tag, s->mesh_tag, sizeof(tag.tag));
 	if (!err && bpf_map_update_elem(d->fds.mesh_tag, &zero, &tag, BPF_ANY))

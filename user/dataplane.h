@@ -28,7 +28,10 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s);
 int dataplane_down(const struct mg_local *l);
 
 /* Replaces the set of addresses allowed to get probe replies (diff against the
- * pinned map). addrs: 16-byte keys (IPv4 mapped), with the owning peer index. */
+ * pinned map): 16-byte keys (IPv4 mapped), valued with the owning peer's slot in
+ * mg_peer_info. dataplane_up only adds the literal endpoints of the mesh file and
+ * drops entries whose slot no longer holds a site, so resolved hostnames added
+ * here survive a re-run of `up`. */
 struct dp_known_ep {
 	struct mg_ep_key key;
 	uint32_t peer;

@@ -318,6 +318,50 @@ int dp_sync_known_eps(int fd, const struct dp_known_ep *eps, size_t n)
 	return err;
 }
 
+/* `up` adds the literal endpoints and removes only entries of sites that are gone:
+ * the daemon adds resolved hostnames to the same map, and a re-run of `up` must not
+ * make the gateway stop answering them. */
+int dp_merge_known_eps(int fd, const struct dp_known_ep *eps, size_t n, const uint32_t *idx,
+		       size_t nsites)
+{
+	struct mg_ep_key key, next, *stale = NULL;
+	size_t nstale = 0, cap = 0;
+	void *prev = NULL;
+	int err = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		uint32_t peer;
+		bool live = false;
+
+		if (!bpf_map_lookup_elem(fd, &next, &peer))
+			for (size_t s = 0; s < nsites && !live; s++)
+				live = idx[s] == peer;
+		if (!live) {
+			if (nstale == cap) {
+				void *t = realloc(stale, (cap = cap ? 2 * cap : 64) * sizeof(*stale));
+
+				if (!t) {
+					free(stale);
+					return -ENOMEM;
+				}
+				stale = t;
+			}
+			stale[nstale++] = next;
+		}
+		key = next;
+		prev = &key;
+	}
+	for (size_t i = 0; i < nstale; i++)
+		bpf_map_delete_elem(fd, &stale[i]);
+	free(stale);
+	for (size_t i = 0; i < n && !err; i++)
+		if (bpf_map_update_elem(fd, &eps[i].key, &eps[i].peer, BPF_ANY)) {
+			err = -errno;
+			pr_err("Failed to update map %s: %s", MG_MAP_KNOWN_EPS, strerror(errno));
+		}
+	return err;
+}
+
 /* Literal endpoints of the other sites; hostnames are added by the daemon once
  * resolved (dataplane_set_known_endpoints). */
 int dp_known_from_config(const struct mg_config *c, const uint32_t *idx,

@@ -14,5 +14,7 @@ void dp_lpm_key(struct mg_lpm_key *k, const struct prefix *p);
 int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t *idx);
 int dp_sync_routes(const struct dp_fds *m, const struct mg_config *c, const uint32_t *idx);
 int dp_sync_known_eps(int fd, const struct dp_known_ep *eps, size_t n);
+int dp_merge_known_eps(int fd, const struct dp_known_ep *eps, size_t n, const uint32_t *idx,
+		       size_t nsites);
 int dp_known_from_config(const struct mg_config *c, const uint32_t *idx,
 			 struct dp_known_ep **out, size_t *n);
