@@ -65,6 +65,9 @@ for x in A B; do
 	ip -n "$gw" addr add 10.$net.0.1/24 dev l$x$s && ip -n "$gw" link set l$x$s up
 	ip -n "$h" addr add 10.$net.0.2/24 dev eth0 && ip -n "$h" link set eth0 up
 	ip -n "$h" route add default via 10.$net.0.1
+	ip -n "$gw" addr add fd0$net::1/64 dev l$x$s nodad
+	ip -n "$h" addr add fd0$net::2/64 dev eth0 nodad
+	ip -n "$h" -6 route add default via fd0$net::1
 done
 # Foreign objects in gateway A that `down` must leave alone.
 ip -n "$nsA" link add fl$s type veth peer name fp$s && ip -n "$nsA" link set fl$s up
@@ -88,12 +91,14 @@ mesh() { # mesh [EXTRA_EGRESS_B] [WITH_C]
 	PublicKey = $pubA
 	Endpoint = 203.0.113.1:51820
 	Egress = 10.1.0.0/24
+	Egress = fd01::/64
 
 	[Site b]
 	Address = 192.168.254.2
 	PublicKey = $pubB
 	Endpoint = 203.0.113.2:51820
 	Egress = 10.2.0.0/24
+	Egress = fd02::/64
 	EOF
 	[ -n "${1:-}" ] && echo "Egress = $1"
 	if [ -n "${2:-}" ]; then
@@ -120,6 +125,7 @@ snapshot() { # everything `up` manages on gateway A, minus the live counters
 	A wg show "$wgA" dump | cut -f1-4,8 | sed 's/\t/ /g' | sort
 	A ip -o addr show dev "$wgA" | awk '{print $3, $4}'
 	A ip route show proto 109 | sort
+	A ip -6 route show proto 109 | sort
 	A sysctl -n net.ipv4.ip_forward net.ipv4.conf.all.send_redirects
 }
 peer_field() { # peer_field NS IF PUBKEY FIELD: from `wg show dump`
@@ -170,12 +176,13 @@ t "meshgw up on site a ($BACKEND)" upA; record_pid "$wgA"
 t "meshgw up on site b ($BACKEND)" upB; record_pid "$wgB"
 t "host A pings host B through the tunnel" poll 20 ip netns exec "$hA" ping -c1 -W1 10.2.0.2
 t "host B pings host A" ip netns exec "$hB" ping -c1 -W1 10.1.0.2
+t "host A pings host B over IPv6 (IPv6 egress in an IPv4 mesh)" poll 10 ip netns exec "$hA" ping -6 -c1 -W1 fd02::2
 
 # The device agrees with the mesh file.
 t "listen port 51820" test "$(A wg show "$wgA" listen-port)" = 51820
 t "one peer: site b's key" test "$(A wg show "$wgA" peers)" = "$pubB"
 t "allowed IPs = b's mesh address + egress" \
-	test "$(A wg show "$wgA" allowed-ips | cut -f2 | tr ' ' '\n' | sort | xargs)" = "10.2.0.0/24 192.168.254.2/32"
+	test "$(A wg show "$wgA" allowed-ips | cut -f2 | tr ' ' '\n' | sort | xargs)" = "10.2.0.0/24 192.168.254.2/32 fd02::/64"
 t "endpoint = b's first endpoint" test "$(peer_field "$nsA" "$wgA" "$pubB" 3)" = 203.0.113.2:51820
 t "keepalive 25" test "$(peer_field "$nsA" "$wgA" "$pubB" 8)" = 25
 psk=$(peer_field "$nsA" "$wgA" "$pubB" 2)
@@ -186,6 +193,8 @@ t "wg showconf shows the private key of a" \
 t "mesh address 192.168.254.1/24 on $wgA" bash -c "ip -n $nsA -o addr show dev $wgA | grep -q 'inet 192.168.254.1/24'"
 t "routes: mesh network and b's egress via $wgA, proto 109 (meshgw)" \
 	test "$(A ip route show proto 109 | awk '{print $1, $3}' | sort | xargs)" = "10.2.0.0/24 $wgA 192.168.254.0/24 $wgA"
+t "  and b's IPv6 egress" test "$(A ip -6 route show proto 109 | awk '{print $1, $3}')" = "fd02::/64 $wgA"
+t "IPv6 forwarding on" test "$(A sysctl -n net.ipv6.conf.all.forwarding)" = 1
 t "MTU 1420" bash -c "ip -n $nsA link show $wgA | grep -q 'mtu 1420'"
 t "forwarding on" test "$(A sysctl -n net.ipv4.ip_forward)" = 1
 t "send_redirects off on the LAN interface" test "$(A sysctl -n net.ipv4.conf.lA$s.send_redirects)" = 0
@@ -230,12 +239,12 @@ t "65,536 allowed IPs on one peer, set through meshgw's encoder" A "$READBACK" "
 t "  meshgw reads back 65,536 on that peer" \
 	bash -c "nsenter --net=/run/netns/$nsA $READBACK $BACKEND $wgA show | awk '\$2 == 65536' | grep -q ."
 t "  wg show agrees" \
-	test "$(A wg show "$wgA" allowed-ips | awk '{ n += NF - 1 } END { print n }')" = $((65536 + 2))
+	test "$(A wg show "$wgA" allowed-ips | awk '{ n += NF - 1 } END { print n }')" = $((65536 + 3))
 t "up removes the foreign peer again" upA
 t "  back to the first state" test "$before" = "$(snapshot)"
 t "1,000 peers x 4 allowed IPs, set through meshgw's encoder" A "$READBACK" "$BACKEND" "$wgA" fill 1000 4
-t "  meshgw reads back 1,001 peers, 4,002 allowed IPs" \
-	test "$(A "$READBACK" "$BACKEND" "$wgA" show | awk '{ p++; n += $2 } END { print p, n }')" = "1001 4002"
+t "  meshgw reads back 1,001 peers, 4,003 allowed IPs" \
+	test "$(A "$READBACK" "$BACKEND" "$wgA" show | awk '{ p++; n += $2 } END { print p, n }')" = "1001 4003"
 t "  wg show agrees" test "$(A wg show "$wgA" peers | wc -l)" = 1001
 t "up removes them, b untouched" upA
 t "  back to the first state" test "$before" = "$(snapshot)"
@@ -244,10 +253,10 @@ t "  b's handshake time unchanged" test "$hs" = "$(peer_field "$nsA" "$wgA" "$pu
 # --- down --------------------------------------------------------------------------------
 t "meshgw down on site a" A "$MESHGW" down -l "$tmp/a.local.conf"
 t "  $wgA is gone" bash -c "! ip -n $nsA link show $wgA 2>/dev/null"
-t "  no meshgw route left" test -z "$(A ip route show proto 109)"
+t "  no meshgw route left" test -z "$(A ip route show proto 109; A ip -6 route show proto 109)"
 t "  the foreign link survives" ip -n "$nsA" link show fl$s
 t "  the foreign route survives" bash -c "ip -n $nsA route show | grep -q '10.77.0.0/24 dev fl$s'"
-t "  forwarding restored to 0" test "$(A sysctl -n net.ipv4.ip_forward)" = 0
+t "  forwarding restored to 0" test "$(A sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding | xargs)" = "0 0"
 t "  send_redirects restored" test "$(A sysctl -n net.ipv4.conf.lA$s.send_redirects)" = 1
 t "  state file removed" test ! -e /run/meshgw/$wgA.state
 if [ "$BACKEND" = userspace ]; then
