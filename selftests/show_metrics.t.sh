@@ -350,5 +350,18 @@ assert p["failover"] is not None and "probe_loss" in p["failover"]["by_reason"]
 assert p["endpoints"][0]["probes_sent"] > 0 and p["endpoints"][0]["health"] in ("up", "down", "unknown")
 ' "$tmp/show2.json"
 
+# --- WireGuard up, data plane taken down ---------------------------------------------------------
+t "data plane of gateway a taken down (dataplane_down)" N $gA "$DPCTL" down "$tmp/mesh.conf" "$tmp/a.local"
+A show >"$tmp/show_nodp" 2>&1 && ok "show with WireGuard but no data plane succeeds" ||
+	not_ok "show with WireGuard but no data plane succeeds"
+sed 's/^/#   /' "$tmp/show_nodp"
+t "  says the data plane is not up and the BPF counters are missing" \
+	bash -c "grep -q 'data plane: not up' $tmp/show_nodp && grep -q 'transfer (BPF): missing (data plane not up)' $tmp/show_nodp"
+t "  still shows WireGuard's own counters" grep -q 'transfer (WireGuard' "$tmp/show_nodp"
+A metrics >"$tmp/m_nodp"
+t "  metrics: meshgw_dataplane_up 0, WireGuard counters still there" \
+	bash -c "grep -qx 'meshgw_dataplane_up 0' $tmp/m_nodp && grep -q '^meshgw_wireguard_receive_bytes_total{site=\"b\"} [1-9]' $tmp/m_nodp"
+t "  promtool check metrics passes" promtool check metrics <"$tmp/m_nodp"
+
 echo "1..$n"
 [ "$failed" = 0 ]

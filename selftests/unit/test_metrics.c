@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "failover.h"
 #include "metrics.h"
@@ -235,9 +236,35 @@ static void test_helpers(void)
 	is_str(status_health_name(77), "unknown", "bad health");
 }
 
+/* A large mesh renders quickly: the daemon does this inline on every scrape. */
+static void test_large(void)
+{
+	size_t n = 4096;
+	struct status_peer *peers = calloc(n, sizeof(*peers));
+	struct status s;
+	struct mbuf b = { 0 };
+	struct timespec t0, t1;
+	double ms;
+
+	fill(&s, peers);	/* the first two */
+	for (size_t i = 2; i < n; i++) {
+		peers[i] = peers[0];
+		snprintf(peers[i].site, sizeof(peers[i].site), "site%zu", i);
+	}
+	s.n_peers = n;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	is_int(metrics_render(&s, &b), 0, "4096 peers render");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	ok(ms < 500, "  in %.1f ms, %.1f MB", ms, (double)b.len / 1e6);
+	mbuf_free(&b);
+	free(peers);
+}
+
 int main(void)
 {
 	test_render();
+	test_large();
 	test_escaping();
 	test_mbuf();
 	test_helpers();
