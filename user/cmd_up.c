@@ -23,6 +23,8 @@
 #include "wg_uapi.h"
 #include "resolve.h"
 #include "up.h"
+#include "dataplane.h"
+#include "probe.h"
 
 struct up_ctx {
 	const struct mg_config *c;
@@ -274,6 +276,19 @@ static int apply_sysctls(struct up_ctx *u)
 	return ret;
 }
 
+/* --- BPF data plane ----------------------------------------------------------------- */
+
+static int apply_dataplane(struct up_ctx *u)
+{
+	uint8_t tag[MG_PROBE_TAG_LEN];
+	struct dp_settings s = { .probe_port = probe_port_of(u->c), .mesh_tag = tag };
+	int ret = probe_tag_for_config(u->c, tag);
+
+	if (!ret)
+		ret = dataplane_up(u->c, &s);
+	return ret;
+}
+
 /* --- up ------------------------------------------------------------------------------- */
 
 /* Everything that can be checked without changing anything. */
@@ -330,8 +345,9 @@ static int up_apply(struct up_ctx *u)
 		ret = apply_routes(u);
 	if (!ret)
 		ret = apply_sysctls(u);
-	/* The BPF data plane goes here: dataplane_up(u->c, u->link.ifindex), after the
-	 * link, addresses and routes exist and before the state is recorded. */
+	/* The BPF data plane last: it needs the link, and steers into it. */
+	if (!ret)
+		ret = apply_dataplane(u);
 	if (!ret)
 		ret = state_save(u->ifname, &u->st);
 	return ret;
@@ -476,7 +492,8 @@ int cmd_down(int argc, char **argv)
 		return 1;
 	}
 	have_link = !ret;
-	/* The BPF data plane comes off first: dataplane_down(&l). */
+	/* The BPF data plane comes off first: it steers into the link. */
+	failed |= dataplane_down(&l) != 0;
 	if (have_link && have_state && st.created_link) {
 		failed |= rtnl_link_del(&rt, l.wg_if) != 0;
 		if (st.backend == MG_BACKEND_USERSPACE)

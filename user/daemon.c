@@ -16,13 +16,9 @@
 #define TICK_NS (10 * MS)		/* decisions and probe scheduling */
 #define COUNTERS_NS (50 * MS)		/* data-plane counters */
 #define PUBLISH_NS (250 * MS)		/* mg_failover records for show/metrics */
+#define WGSYNC_NS (1000 * MS)		/* WireGuard's own endpoint (roaming) */
 #define RESOLVE_NS (30000 * MS)		/* hostnames re-resolved this often... */
 #define RESOLVE_TROUBLE_NS (2000 * MS)	/* ...and this often while a peer is in trouble */
-
-static uint16_t probe_port_of(const struct mg_config *c)
-{
-	return c->local.probe_port ? c->local.probe_port : (uint16_t)(c->mesh.listen_port + 1);
-}
 
 /* --- peers ---------------------------------------------------------------------------- */
 
@@ -317,7 +313,8 @@ static void resolve_names(struct daemon *d, struct daemon_peer *p, uint64_t now)
 			p->site->endpoints[i].host, sockaddr_str(&got, a, sizeof(a)),
 			sockaddr_str(&p->addr[i], b, sizeof(b)));
 		p->addr[i] = got;
-		dp_known_ep_add(&d->maps, &got);
+		if (p->dp_index >= 0)
+			dp_known_ep_add(&d->maps, &got, (__u32)p->dp_index);
 		/* Old health says nothing about the new address. */
 		p->fo.ep[i].state = FO_EP_UNKNOWN;
 		p->fo.ep[i].last_probe_ns = 0;
@@ -334,9 +331,45 @@ static void resolve_names(struct daemon *d, struct daemon_peer *p, uint64_t now)
 			resolve_start(&p->res[i], &p->site->endpoints[i]);
 }
 
+/* WireGuard moves a peer's endpoint by itself when authenticated packets arrive
+ * from a new address (roaming). Follow it, so decisions start from the truth. */
+static void follow_roaming(struct daemon *d)
+{
+	struct wg_device dev = { 0 };
+
+	if (d->be->get(d->cfg.local.wg_if, &dev))
+		return;
+	for (size_t n = 0; n < d->n_peers; n++) {
+		struct daemon_peer *p = &d->peers[n];
+		struct wg_peer *wp = wg_device_find_peer(&dev, p->site->public_key);
+		struct sockaddr_storage cur = { 0 };
+		char a[80];
+
+		if (!wp || !wp->endpoint.sa.sa_family)
+			continue;
+		memcpy(&cur, &wp->endpoint, sizeof(wp->endpoint));
+		if (sockaddr_equal(&cur, &p->addr[p->fo.active]))
+			continue;
+		for (unsigned int i = 0; i < p->fo.n_ep; i++)
+			if (sockaddr_equal(&cur, &p->addr[i])) {
+				pr_info("peer %s: WireGuard roamed to endpoint %u %s (the peer's packets "
+					"come from there)", p->site->name, i,
+					sockaddr_str(&cur, a, sizeof(a)));
+				p->fo.active = i;
+				break;
+			}
+	}
+	wg_device_free(&dev);
+}
+
 static void tick(struct daemon *d)
 {
 	uint64_t now = mono_ns();
+
+	if (now >= d->next_wgsync_ns) {
+		follow_roaming(d);
+		d->next_wgsync_ns = now + WGSYNC_NS;
+	}
 
 	if (now >= d->next_counters_ns) {
 		read_counters(d, now);
@@ -376,26 +409,6 @@ static void config_failover_settings(const struct mg_config *c, struct fo_settin
 
 /* --- setup, reload, loop ---------------------------------------------------------------------- */
 
-static int load_tag(struct daemon *d)
-{
-	uint8_t secret[WG_KEY_LEN];
-	char err[256];
-	int ret;
-
-	if (!d->cfg.local.mesh_secret_file[0]) {
-		probe_tag_derive(d->tag, &d->cfg.mesh, NULL);
-		return 0;
-	}
-	ret = key_read_file(secret, d->cfg.local.mesh_secret_file, true, err, sizeof(err));
-	if (ret) {
-		pr_err("%s", err);
-		return ret;
-	}
-	probe_tag_derive(d->tag, &d->cfg.mesh, secret);
-	key_wipe(secret, sizeof(secret));
-	return 0;
-}
-
 /* Everything that depends on the configuration: maps, backend, tag, peers. */
 static int daemon_apply(struct daemon *d, const struct daemon_peer *old, size_t n_old)
 {
@@ -413,9 +426,15 @@ static int daemon_apply(struct daemon *d, const struct daemon_peer *old, size_t 
 	}
 	ret = wg_backend_choose(d->cfg.local.backend, d->cfg.local.path, &d->be);
 	if (!ret)
-		ret = load_tag(d);
+		ret = probe_tag_for_config(&d->cfg, d->tag);
 	if (!ret)
 		ret = peers_build(d, old, n_old);
+	/* Hostname endpoints are known only once resolved: let XDP answer them. */
+	for (size_t n = 0; !ret && n < d->n_peers; n++)
+		for (unsigned int i = 0; i < d->peers[n].fo.n_ep; i++)
+			if (d->peers[n].addr[i].ss_family && d->peers[n].dp_index >= 0)
+				dp_known_ep_add(&d->maps, &d->peers[n].addr[i],
+						(__u32)d->peers[n].dp_index);
 	if (!ret && d->state_fd >= 0) {
 		/* Drop records of sites that left the mesh. */
 		for (size_t o = 0; o < n_old; o++)

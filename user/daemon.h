@@ -29,7 +29,7 @@ struct daemon {
 	int epfd, timerfd, sigfd, probe_fd, state_fd;
 	struct daemon_peer *peers;
 	size_t n_peers;
-	uint64_t next_counters_ns, next_publish_ns;
+	uint64_t next_counters_ns, next_publish_ns, next_wgsync_ns;
 	bool stop;
 };
 

@@ -153,13 +153,12 @@ int dp_probe_stats(const struct dp_maps *m, const struct sockaddr_storage *sa,
 	return bpf_map_lookup_elem(m->probes, &k, out) ? -errno : 0;
 }
 
-int dp_known_ep_add(const struct dp_maps *m, const struct sockaddr_storage *sa)
+int dp_known_ep_add(const struct dp_maps *m, const struct sockaddr_storage *sa, __u32 peer)
 {
 	struct mg_ep_key k;
-	__u32 one = 1;
 
 	dp_ep_key(&k, sa);
 	if (m->known_eps < 0)
 		return -ENOENT;
-	return bpf_map_update_elem(m->known_eps, &k, &one, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(m->known_eps, &k, &peer, BPF_ANY) ? -errno : 0;
 }

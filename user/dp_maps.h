@@ -27,4 +27,4 @@ int dp_ep_stats(const struct dp_maps *m, const struct sockaddr_storage *sa, stru
 int dp_probe_stats(const struct dp_maps *m, const struct sockaddr_storage *sa,
 		   struct mg_probe_stats *out);
 /* Lets the XDP program answer probes from this address (a re-resolved endpoint). */
-int dp_known_ep_add(const struct dp_maps *m, const struct sockaddr_storage *sa);
+int dp_known_ep_add(const struct dp_maps *m, const struct sockaddr_storage *sa, __u32 peer);

@@ -70,6 +70,10 @@ void fo_note_reply(struct fo_peer *p, unsigned int i, uint32_t seq, uint64_t rep
 	e->last_reply_seq = seq;
 	e->rtt_ns = rtt_ns;
 	e->replies++;
+	/* Probes went unanswered before this reply: the endpoint was losing
+	 * packets until now, so a failback waits a full hold-down from here. */
+	if (e->unanswered > 1)
+		e->last_loss_ns = reply_ns;
 	e->unanswered = 0;
 	e->unanswered_since_ns = 0;
 	age = e->next_seq - 1 - seq;
@@ -182,7 +186,8 @@ static bool ready_for_failback(const struct fo_endpoint *e, const struct fo_sett
 {
 	uint64_t since = e->up_since_ns > e->last_loss_ns ? e->up_since_ns : e->last_loss_ns;
 
-	return e->state == FO_EP_UP && now - since >= (uint64_t)s->holddown_ms * MS &&
+	return e->state == FO_EP_UP && e->unanswered <= 1 &&
+	       now - since >= (uint64_t)s->holddown_ms * MS &&
 	       now - e->last_reply_ns <= 2ULL * s->probe_idle_ms * MS;
 }
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +42,31 @@ void probe_tag_derive(uint8_t tag[MG_PROBE_TAG_LEN], const struct mg_mesh *m,
 		free(keys);
 	}
 	crypto_generichash_final(&st, tag, MG_PROBE_TAG_LEN);
+}
+
+int probe_tag_for_config(const struct mg_config *c, uint8_t tag[MG_PROBE_TAG_LEN])
+{
+	uint8_t secret[WG_KEY_LEN];
+	char err[256];
+	int ret;
+
+	if (!c->local.mesh_secret_file[0]) {
+		probe_tag_derive(tag, &c->mesh, NULL);
+		return 0;
+	}
+	ret = key_read_file(secret, c->local.mesh_secret_file, true, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "meshgw: error: %s\n", err);
+		return ret;
+	}
+	probe_tag_derive(tag, &c->mesh, secret);
+	key_wipe(secret, sizeof(secret));
+	return 0;
+}
+
+uint16_t probe_port_of(const struct mg_config *c)
+{
+	return c->local.probe_port ? c->local.probe_port : (uint16_t)(c->mesh.listen_port + 1);
 }
 
 int probe_socket_open(uint16_t port)

@@ -299,6 +299,14 @@ lab_create() {
 		# On 6.18 GRO is not enough for XDP_TX'd frames (probe replies): they
 		# vanish unless the receiving veth runs an XDP program, so give the
 		# peers a native XDP_PASS one when it is built.
+		# Full checksums from the gateways' own packets: a veth passes on
+		# CHECKSUM_PARTIAL packets unfinished, and an XDP program that rewrites
+		# one (a probe answered with XDP_TX) would send a bad checksum that the
+		# far router's conntrack rejects. Real NICs never deliver such packets.
+		lab_exec "g$x" ethtool -K "${LAB_GW_LAN_IF[$x]}" tx off > /dev/null &&
+			{ [ -z "${LAB_GW_UPLINK_IF[$x]}" ] ||
+			  lab_exec "g$x" ethtool -K "${LAB_GW_UPLINK_IF[$x]}" tx off > /dev/null; } ||
+			{ _lab_fail "ethtool tx off in g$x"; return 1; }
 		if [ "${LAB_ONE_ARMED[$x]}" = 1 ]; then
 			lab_exec "r$x" ethtool -K "pg$s" gro on > /dev/null &&
 				_lab_xdp_pass "r$x" "pg$s"

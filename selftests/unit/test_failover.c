@@ -128,6 +128,17 @@ int main(void)
 	is_int(m.last_reason, FO_REASON_PREFERRED_BACK, "reason: preferred_back");
 	ok(m.tx - m.rx == probes0, "no traffic was lost while moving back");
 
+	/* A preferred endpoint that died while idle-probed (one probe lost, never
+	 * marked down) and comes back: still a full hold-down before moving back. */
+	m.reachable[0] = false;
+	t = sim_until_active(&m, 1, 5000);
+	is_int(m.p.active, 1, "cut again: on endpoint 1");
+	sim_run(&m, 2500);
+	m.reachable[0] = true;
+	t = sim_until_active(&m, 0, 15000);
+	ok(t >= m.s.holddown_ms, "back on endpoint 0 only after the hold-down (%llu ms)",
+	   (unsigned long long)t);
+
 	/* Flapping: endpoint 0 down/up every 300 ms for 20 s. */
 	m.switches = 0;
 	for (int i = 0; i < 20000 / 300; i++) {

@@ -1,0 +1,121 @@
+# shellcheck shell=bash
+# meshgw on the multi-ISP lab (lab.sh): writes a mesh file from the lab's sites and a
+# local file per gateway, starts and stops `meshgw run` in the gateway namespaces, and
+# measures outages with a timestamped ping. Source after lab.sh; needs $MESHGW and a
+# scratch directory in $MLAB_DIR. Functions:
+#   mlab_configure [OPTS...]   keys, mesh.conf, X.local.conf for every site; OPTS are
+#                              extra local-file lines (e.g. "HoldDown = 3s")
+#   mlab_start X               meshgw run at site X (log in $MLAB_DIR/X.log)
+#   mlab_stop X                SIGTERM, wait (the data path stays up)
+#   mlab_wg X                  the WireGuard interface name of site X
+#   mlab_active X PEER         index of the endpoint X uses for PEER (from bpftool)
+#   mlab_ping_start FROM TO    timestamped ping -i 0.02 between the hosts, in background
+#   mlab_ping_stop FROM TO
+#   mlab_first_reply_after FROM TO T   seconds from T to the first reply after T
+#   mlab_all_pairs [TIMEOUT]   every host pings every other host; 0 when all answer
+
+declare -gA MLAB_PID MLAB_PING_PID
+
+mlab_wg() { echo "mg$1$LAB_SFX" | cut -c1-15; }
+mlab_pin() { echo "/sys/fs/bpf/meshgw-lab-$LAB_SFX/$1"; }
+
+mlab_configure() {
+	local x y ep
+	for x in $LAB_SITES; do
+		(umask 077; wg genkey > "$MLAB_DIR/$x.key")
+		wg pubkey < "$MLAB_DIR/$x.key" > "$MLAB_DIR/$x.pub"
+	done
+	{
+		echo "[Mesh]"
+		echo "Network = $LAB_MESH_NET"
+		echo "ListenPort = $LAB_PORT"
+		for x in $LAB_SITES; do
+			echo
+			echo "[Site $x]"
+			echo "Address = ${LAB_MESH_IP[$x]}"
+			echo "PublicKey = $(cat "$MLAB_DIR/$x.pub")"
+			for ep in ${LAB_ENDPOINTS[$x]}; do echo "Endpoint = $ep"; done
+			echo "Egress = ${LAB_LAN[$x]}"
+		done
+	} > "$MLAB_DIR/mesh.conf"
+	for x in $LAB_SITES; do
+		{
+			echo "[Local]"
+			echo "Site = $x"
+			echo "PrivateKeyFile = $MLAB_DIR/$x.key"
+			echo "LanInterface = ${LAB_GW_LAN_IF[$x]}"
+			[ -n "${LAB_GW_UPLINK_IF[$x]}" ] && echo "UplinkInterface = ${LAB_GW_UPLINK_IF[$x]}"
+			echo "WireGuardInterface = $(mlab_wg "$x")"
+			echo "Backend = ${MLAB_BACKEND:-userspace}"
+			echo "PinPath = $(mlab_pin "$x")"
+			for y in "$@"; do echo "$y"; done
+		} > "$MLAB_DIR/$x.local.conf"
+	done
+}
+
+mlab_start() {
+	# nsenter execs the program: $! is meshgw's own PID, not a subshell's.
+	nsenter --net="/run/netns/$(lab_ns "g$1")" -- "$MESHGW" run -c "$MLAB_DIR/mesh.conf" \
+		-l "$MLAB_DIR/$1.local.conf" >> "$MLAB_DIR/$1.log" 2>&1 &
+	MLAB_PID[$1]=$!
+}
+
+mlab_stop() {
+	local pid=${MLAB_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset "MLAB_PID[$1]"
+}
+
+# mlab_active X PEER: the active endpoint index of PEER in X's mg_failover map.
+mlab_active() {
+	bpftool -j map lookup pinned "$(mlab_pin "$1")/mg_failover" \
+		key hex $(printf '%s' "$2" | od -An -tx1) $(printf ' 00%.0s' $(seq $((32 - ${#2})))) \
+		2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["formatted"]["value"]["active"])'
+}
+
+mlab_ping_start() {
+	local f="$MLAB_DIR/ping-$1-$2"
+	: > "$f"
+	nsenter --net="/run/netns/$(lab_ns "h$1")" -- ping -D -n -i 0.02 -W 1 "${LAB_HOST_IP[$2]}" \
+		> "$f" 2>&1 &
+	MLAB_PING_PID[$1$2]=$!
+}
+
+mlab_ping_stop() {
+	local pid=${MLAB_PING_PID[$1$2]:-}
+	[ -n "$pid" ] || return 0
+	kill -INT "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset "MLAB_PING_PID[$1$2]"
+}
+
+# Seconds from T (date +%s.%N) to the first reply after it, or nothing.
+mlab_first_reply_after() {
+	awk -v t="$3" '/bytes from/ { gsub(/[\[\]]/, "", $1); if ($1 + 0 > t + 0) { printf "%.3f\n", $1 - t; exit } }' \
+		"$MLAB_DIR/ping-$1-$2"
+}
+
+# Longest gap between consecutive replies after T, in seconds.
+mlab_max_gap_after() {
+	awk -v t="$3" '/bytes from/ { gsub(/[\[\]]/, "", $1); v = $1 + 0; if (v > t + 0) { if (p && v - p > m) m = v - p; p = v } }
+		END { printf "%.3f\n", m + 0 }' "$MLAB_DIR/ping-$1-$2"
+}
+
+mlab_all_pairs() {
+	local x y bad=0
+	for x in $LAB_SITES; do
+		for y in $LAB_SITES; do
+			[ "$x" = "$y" ] && continue
+			lab_ping "$x" "$y" "${1:-1}" || { echo "# no answer $x -> $y"; bad=1; }
+		done
+	done
+	return $bad
+}
+
+mlab_cleanup() {
+	local k
+	for k in "${!MLAB_PING_PID[@]}"; do kill -INT "${MLAB_PING_PID[$k]}" 2>/dev/null || true; done
+	for k in "${!MLAB_PID[@]}"; do mlab_stop "$k"; done
+}
