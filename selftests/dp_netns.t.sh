@@ -121,7 +121,7 @@ Egress = 10.2.0.0/24
 EOF
 for x in a b; do
 	X=$(echo $x | tr ab AB); eval wg=\$wg$X
-	printf '[Local]\nSite = %s\nPrivateKeyFile = %s\nLanInterface = lan0\nWireGuardInterface = %s\nPinPath = %s/%s\n' \
+	printf '[Local]\nSite = %s\nPrivateKeyFile = %s\nLanInterface = lan0\nUplinkInterface = wan0\nWireGuardInterface = %s\nPinPath = %s/%s\n' \
 		$x "$tmp/$x.key" "$wg" "$pin" $x >"$tmp/$x.local"
 done
 wgup() { # wgup NS IF KEY ADDR PEERPUB PEERENDPOINT PEERNETS ROUTE
@@ -141,7 +141,7 @@ wgup $gA $wgA "$tmp/a.key" 192.168.254.1/24 "$pubB" 203.0.113.2:51820 192.168.25
 wgup $gB $wgB "$tmp/b.key" 192.168.254.2/24 "$pubA" 203.0.113.1:51820 192.168.254.1/32,10.1.0.0/24 10.1.0.0/24
 for g in $gA $gB; do N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0; done
 
-echo "1..33"
+echo "1..38"
 t "dataplane_up on gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 t "dataplane_up on gateway b" N $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
 t "maps and the XDP link pinned under PinPath" test -e $pin/a/mg_peer_stats -a -e $pin/a/xdp_lan0
@@ -180,6 +180,17 @@ t "hA pings the internet namespace through gateway a" ip netns exec $hA ping -q 
 is "XDP_TX fast path took all 20 requests" $(($(stat a xdp_fwd_tx) - tx0)) 20
 is "the kernel forwarded none of them (ForwDatagrams)" $(($(fwd) - f0)) 0
 
+# --- probes and endpoint counting on the uplink (XDP on wan0) --------------------------
+epb=$(bpftool map dump pinned $pin/b/mg_ep_stats | grep -A8 '203, *0, *113, *1' | awk -F': ' '/"packets"/ { gsub(",", "", $2); print $2 }')
+t "gw b counted WireGuard packets from gw a's endpoint address" test "${epb:-0}" -gt 0
+ans0=$(stat b xdp_probe_answered) rec0=$(stat a xdp_probe_reply)
+t "gw a sends a probe to gw b's WireGuard port" N $gA "$DPCTL" probe "$tmp/mesh.conf" "$tmp/a.local" 203.0.113.2 51820 4242
+for _ in $(seq 50); do [ "$(stat a xdp_probe_reply)" != "$rec0" ] && break; sleep 0.05; done
+is "  gw b's XDP answered it" $(($(stat b xdp_probe_answered) - ans0)) 1
+is "  gw a's XDP recorded the reply" $(($(stat a xdp_probe_reply) - rec0)) 1
+t "  mg_probes holds seq 4242 from 203.0.113.2:51820" bash -c \
+	"bpftool map dump pinned $pin/a/mg_probes | grep -A12 '203, *0, *113, *2' | grep -q '\"last_seq\": 4242'"
+
 # --- idempotence, refusal, down -----------------------------------------------------------
 lanb=$(peer a b 4)
 t "second dataplane_up succeeds" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
@@ -192,7 +203,7 @@ rtkey="120 0 0 0 0 0 0 0 0 0 0 0 0 0 0xff 0xff 10 3 0 0"
 bpftool map update pinned $pin/a/mg_known_eps key $epkey value 1 0 0 0
 cp "$tmp/mesh.conf" "$tmp/mesh2.conf"
 printf '\n[Site c]\nAddress = 192.168.254.3\nPublicKey = %s\nEndpoint = 203.0.113.3:51820\nEgress = 10.3.0.0/24\n' \
-	"$("$MESHGW" pubkey <"$tmp/a.key" | tr 'A-Za-z' 'B-ZAb-za')" >>"$tmp/mesh2.conf"
+	"$("$MESHGW" genkey | "$MESHGW" pubkey)" >>"$tmp/mesh2.conf"
 lanb=$(peer a b 4)
 t "up with site c added" N $gA "$DPCTL" up "$tmp/mesh2.conf" "$tmp/a.local" 51821
 t "  c's egress range is in mg_routes" bpftool map lookup pinned $pin/a/mg_routes key $rtkey

@@ -1,10 +1,13 @@
 /* Test driver of the data plane loader until `meshgw up` calls it:
- *   dp_ctl up MESH LOCAL [PROBE_PORT]   dataplane_up (mesh tag derived without secret
- *                                        unless the local file names one)
+ *   dp_ctl up MESH LOCAL [PROBE_PORT]   dataplane_up (tag from the mesh + MeshSecretFile,
+ *                                        probe port default ListenPort + 1)
+ *   dp_ctl probe MESH LOCAL ADDR PORT SEQ  one probe request from the probe port
  *   dp_ctl down MESH LOCAL               dataplane_down
  *   dp_ctl peers PINPATH                 "name rx_packets tx_packets lan_packets rx_bytes tx_bytes"
  *   dp_ctl stats PINPATH                 "stat_name packets bytes" for every verdict */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +40,35 @@ int main(int argc, char **argv)
 		memset(&c, 0, sizeof(c));
 		if (load(&c, argv[2], argv[3]))
 			return 1;
-		probe_tag_derive(tag, &c.mesh, NULL);
-		s.probe_port = argc > 4 ? atoi(argv[4]) : 0;
+		if (probe_tag_for_config(&c, tag))
+			return 1;
+		s.probe_port = argc > 4 ? atoi(argv[4]) : probe_port_of(&c);
 		err = dataplane_up(&c, &s);
 		config_free(&c);
 		return err ? 1 : 0;
+	}
+	if (argc >= 7 && !strcmp(argv[1], "probe")) {
+		uint8_t tag[MG_PROBE_TAG_LEN];
+		struct sockaddr_storage to = { 0 };
+		struct sockaddr_in *sin = (struct sockaddr_in *)&to;
+		uint64_t tx;
+		int fd;
+
+		memset(&c, 0, sizeof(c));
+		if (load(&c, argv[2], argv[3]) || probe_tag_for_config(&c, tag))
+			return 1;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(atoi(argv[5]));
+		if (inet_pton(AF_INET, argv[4], &sin->sin_addr) != 1)
+			return 2;
+		fd = probe_socket_open(probe_port_of(&c));
+		if (fd < 0 || probe_send(fd, &to, atoi(argv[6]), tag, &tx)) {
+			fprintf(stderr, "probe: %s\n", strerror(fd < 0 ? -fd : errno));
+			return 1;
+		}
+		close(fd);
+		config_free(&c);
+		return 0;
 	}
 	if (argc >= 4 && !strcmp(argv[1], "down")) {
 		memset(&c, 0, sizeof(c));
@@ -84,6 +111,7 @@ int main(int argc, char **argv)
 		dp_maps_close(&m);
 		return 0;
 	}
-	fprintf(stderr, "usage: dp_ctl up|down MESH LOCAL [PROBE_PORT] | peers|stats PINPATH\n");
+	fprintf(stderr, "usage: dp_ctl up|down MESH LOCAL [PROBE_PORT] | probe MESH LOCAL ADDR PORT SEQ"
+		" | peers|stats PINPATH\n");
 	return 2;
 }
