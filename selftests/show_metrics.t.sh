@@ -1,6 +1,6 @@
 #!/bin/bash
 # `meshgw show` and `meshgw metrics` on a real two-site gateway pair brought up
-# by `meshgw up` (wireguard-go) with the BPF data plane pinned, in namespaces:
+# by `meshgw up` (wireguard-go or kernel WireGuard) with the BPF data plane pinned, in namespaces:
 #
 #   hA ── lan0 ── gA ══ wan0 203.0.113.1/.2 ══ gB ── lan0 ── hB
 #  10.1.0.2   10.1.0.1     (mesh 192.168.254.0/24)      10.2.0.1   10.2.0.2
@@ -14,7 +14,11 @@
 # and active endpoint are the metrics' and show says it runs, and after it stops
 # show says it is not running.
 # Gateways are entered with nsenter --net so the pins live on the host's bpffs.
+# Argument: the WireGuard backend, userspace (default, wireguard-go on this host)
+# or kernel (run inside the Debian VM by vm_show_metrics.t.sh).
 set -eu
+BACKEND=${1:-userspace}
+[ "$BACKEND" = kernel ] || [ "$BACKEND" = userspace ] || { echo "usage: $0 [userspace|kernel]" >&2; exit 2; }
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && cd .. && pwd)
 OUT=${OUT:-$SRC/build}
 MESHGW=${MESHGW:-$OUT/meshgw}
@@ -22,7 +26,7 @@ DPCTL=$OUT/selftests/helpers/dp_ctl
 CMP=$SRC/selftests/show_metrics_cmp.py
 
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, bpffs)"; exit 0; fi
-for t in wireguard-go wg bpftool nsenter python3 promtool; do
+for t in wg bpftool nsenter python3 promtool $([ "$BACKEND" = userspace ] && echo wireguard-go); do
 	command -v $t >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
 done
 
@@ -124,7 +128,7 @@ for x in a b; do
 	LanInterface = lan0
 	UplinkInterface = wan0
 	WireGuardInterface = $wg
-	Backend = userspace
+	Backend = $BACKEND
 	PinPath = $pin/$x
 	Metrics = 127.0.0.1:9586
 	EOF
@@ -155,6 +159,7 @@ t "bad usage: metrics -j exits 1" bash -c "! $MESHGW metrics -j 2>/dev/null"
 t "missing configuration: show exits 1" bash -c "! $MESHGW show -c $tmp/nope -l $tmp/a.local 2>/dev/null"
 
 # --- up, with the data plane ---------------------------------------------------------------
+started=$(date +%s)
 t "meshgw up on gateway a" N $gA "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/a.local"; record_pid $wgA
 t "meshgw up on gateway b" N $gB "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/b.local"; record_pid $wgB
 for x in a b; do
@@ -225,8 +230,8 @@ t "labels are only site, endpoint, reason, verdict, version" bash -c \
 t "meshgw_build_info{version=...} 1" grep -qE '^meshgw_build_info\{version="[^"]+"\} 1$' "$tmp/m"
 t "fast-path verdicts present" grep -q 'meshgw_xdp_packets_total{verdict="forward_tx"}' "$tmp/m"
 hs=$(metric "$tmp/m" 'meshgw_peer_latest_handshake_timestamp_seconds{site="b"}')
-t "latest handshake timestamp is unix time within the last minute ($hs)" \
-	python3 -c "import time,sys; sys.exit(not (time.time() - 60 < float('$hs') <= time.time() + 1))"
+t "latest handshake timestamp is unix time, between the test's start and now ($hs)" \
+	python3 -c "import time,sys; sys.exit(not ($started - 1 <= float('$hs') <= time.time() + 1))"
 t "no key in the metrics" no_key "$tmp/m"
 
 # --- show ------------------------------------------------------------------------------------
@@ -314,7 +319,7 @@ for s in socks[:16]:
     s.settimeout(5)
     assert s.recv(100) == b""
 took = time.time() - t0 + 0.5
-assert 1.5 < took < 3.5, took
+assert 1.5 < took < 5, took
 print("idle clients dropped after %.2f s" % took)
 ' &
 		local hogpid=$!

@@ -1,0 +1,11 @@
+#!/bin/bash
+# show_metrics.t.sh with kernel WireGuard: run inside a VM on Debian's 6.1 kernel
+# (selftests/vm/run.sh), so `show` and `metrics` read WireGuard over generic
+# netlink as well as through wireguard-go's UAPI.
+set -eu
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
+if ! ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 || ! command -v qemu-system-x86_64 >/dev/null; then
+	echo "1..0 # SKIP no Debian kernel or QEMU for the VM"; exit 0
+fi
+exec "$here/vm/run.sh" --timeout 500 "$here/show_metrics.t.sh" kernel
