@@ -35,6 +35,8 @@ struct up_ctx {
 	struct mg_state st;
 	struct rtnl_link link;
 	bool created_now;	/* the link was created by this run: delete it on failure */
+	bool had_state;		/* a state file existed before this run: prev */
+	struct mg_state prev;
 	pid_t started_pid;
 };
 
@@ -104,6 +106,11 @@ static int ensure_link(struct up_ctx *u)
 	u->st.created_link = true;
 	u->st.wg_pid = u->started_pid;
 	pr_info("%s: created (%s WireGuard)", u->ifname, backend_name(u->be->kind));
+	/* Recorded at once: if this run dies before the end, `down` still knows the
+	 * link (and the wireguard-go process) are meshgw's. */
+	ret = state_save(u->ifname, &u->st);
+	if (ret)
+		return ret;
 	return rtnl_link_get(&u->rt, u->ifname, &u->link);
 }
 
@@ -312,12 +319,14 @@ static int up_prepare(struct up_ctx *u)
 	if (ret)
 		return ret;
 	ret = state_load(u->ifname, &u->st);
+	u->had_state = !ret;
 	if (ret == -ENOENT) {
 		memset(&u->st, 0, sizeof(u->st));
 		ret = 0;
 	}
 	if (ret)
 		return ret;
+	u->prev = u->st;
 	if (u->st.created_link && u->st.backend != u->be->kind &&
 	    rtnl_link_get(&u->rt, u->ifname, &u->link) == 0) {
 		pr_err("%s was created by `meshgw up` with the %s backend; run `meshgw down` before "
@@ -404,6 +413,10 @@ int gateway_up(const struct mg_config *c, bool keep_endpoints)
 		pr_err("%s: removing the link this run created", u.ifname);
 		rtnl_link_del(&u.rt, u.ifname);
 		stop_wireguard_go(u.started_pid);
+		if (u.had_state)
+			state_save(u.ifname, &u.prev);
+		else
+			state_remove(u.ifname);
 	}
 	if (!ret)
 		pr_info("%s: up (site %s, %zu peer%s)", u.ifname, c->self->name, u.want.wg.n_peers,
