@@ -60,18 +60,6 @@ const char *dataplane_stat_name(enum mg_stat s)
 	return (unsigned int)s < MG_STAT__MAX ? stat_names[s] : "?";
 }
 
-int dataplane_pin_path(const struct mg_local *l, char *buf, size_t len)
-{
-	int n;
-
-	if (l->pin_path[0])
-		n = snprintf(buf, len, "%s", l->pin_path);
-	else
-		n = snprintf(buf, len, "%s/%s", MG_DEFAULT_PIN_ROOT,
-			     l->wg_if[0] ? l->wg_if : MG_DEFAULT_WG_IF);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
 /* libbpf prints kernel messages for the probes below whose failure is an
  * expected answer (qdisc exists, no such filter, no pin yet): silence it there. */
 static libbpf_print_fn_t quiet_saved;
@@ -85,6 +73,31 @@ static bool is_bpffs(const char *path)
 	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
 }
 
+#define HOST_ROOT "/proc/1/root"
+
+int dataplane_pin_path(const struct mg_local *l, char *buf, size_t len)
+{
+	char raw[PATH_MAX];
+	int n;
+
+	if (l->pin_path[0])
+		n = snprintf(raw, sizeof(raw), "%s", l->pin_path);
+	else
+		n = snprintf(raw, sizeof(raw), "%s/%s", MG_DEFAULT_PIN_ROOT,
+			     l->wg_if[0] ? l->wg_if : MG_DEFAULT_WG_IF);
+	if (n < 0 || (size_t)n >= sizeof(raw))
+		return -ENAMETOOLONG;
+	/* Under `ip netns exec` /sys is private and has no bpffs; pins made on one
+	 * mounted there would vanish with that mount namespace (and the XDP link
+	 * with them). Use the host's bpffs through init's root instead. */
+	if (!strncmp(raw, BPFFS_ROOT "/", strlen(BPFFS_ROOT) + 1) && !is_bpffs(BPFFS_ROOT) &&
+	    is_bpffs(HOST_ROOT BPFFS_ROOT))
+		n = snprintf(buf, len, "%s%s", HOST_ROOT, raw);
+	else
+		n = snprintf(buf, len, "%s", raw);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 /* mkdir -p on bpffs; mounts bpffs on /sys/fs/bpf first when it is not there
  * (a fresh boot here, or inside `ip netns exec`, which remounts /sys). */
 static int pin_dir_make(const char *dir)
@@ -92,11 +105,19 @@ static int pin_dir_make(const char *dir)
 	char buf[PATH_MAX];
 
 	if (!is_bpffs(BPFFS_ROOT) && !strncmp(dir, BPFFS_ROOT "/", strlen(BPFFS_ROOT) + 1)) {
+		struct stat self, init;
+
 		if (mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700")) {
 			pr_err("Failed to mount bpffs on %s: %s", BPFFS_ROOT, strerror(errno));
 			return -errno;
 		}
 		pr_info("mounted bpffs on %s", BPFFS_ROOT);
+		/* Cannot tell (no access to init's namespace) counts as private. */
+		if (stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init) ||
+		    self.st_ino != init.st_ino)
+			pr_warn("%s may be in a private mount namespace (ip netns exec?): the "
+				"pins and the XDP attachment last only as long as it does; enter "
+				"the network namespace with nsenter --net instead", BPFFS_ROOT);
 	}
 	snprintf(buf, sizeof(buf), "%s", dir);
 	for (char *p = buf + 1; ; p++) {

@@ -16,7 +16,10 @@ struct dp_settings {
 	bool no_xdp;			/* skip XDP (e.g. a NIC that refuses it); TC still attached */
 };
 
-/* PinPath: l->pin_path, else MG_DEFAULT_PIN_ROOT/<wg_if>. 0 or -ENAMETOOLONG. */
+/* PinPath: l->pin_path, else MG_DEFAULT_PIN_ROOT/<wg_if>; under /sys/fs/bpf it
+ * becomes /proc/1/root/sys/fs/bpf/... when this process's /sys has no bpffs but
+ * the host's has (inside `ip netns exec`). Readers (show, metrics, the daemon)
+ * should open the maps under this path too. 0 or -ENAMETOOLONG. */
 int dataplane_pin_path(const struct mg_local *l, char *buf, size_t len);
 
 /* Settings s may be NULL (no probes). Idempotent: adopts existing pins and attachments, replaces meshgw's own
