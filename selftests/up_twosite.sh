@@ -102,7 +102,7 @@ mesh() { # mesh [EXTRA_EGRESS_B] [WITH_C]
 	EOF
 	[ -n "${1:-}" ] && echo "Egress = $1"
 	if [ -n "${2:-}" ]; then
-		printf '\n[Site c]\nAddress = 192.168.254.3\nPublicKey = %s\nEndpoint = 203.0.113.3:51820\nEgress = 10.3.0.0/24\n' "$pubC"
+		printf '\n[Site c]\nAddress = 192.168.254.3\nPublicKey = %s\nEndpoint = localhost:51823\nEndpoint = 203.0.113.3:51820\nEgress = 10.3.0.0/24\n' "$pubC"
 	fi
 	return 0
 }
@@ -213,6 +213,8 @@ t "  tunnel still up" ip netns exec "$hA" ping -c1 -W1 10.2.0.2
 mesh 10.9.0.0/24 c >"$tmp/mesh.conf"
 t "up after adding site c and an egress to b" upA
 t "  peer c added" bash -c "nsenter --net=/run/netns/$nsA wg show $wgA peers | grep -qxF '$pubC'"
+t "  c's first endpoint, a hostname, resolved at up (localhost, from /etc/hosts)" \
+	bash -c "case \$(nsenter --net=/run/netns/$nsA wg show $wgA endpoints | awk -v k='$pubC' '\$1 == k { print \$2 }') in 127.0.0.1:51823|\\[::1\\]:51823) exit 0;; esac; exit 1"
 t "  b's allowed IPs gained 10.9.0.0/24" \
 	bash -c "nsenter --net=/run/netns/$nsA wg show $wgA allowed-ips | grep -F '$pubB' | grep -q 10.9.0.0/24"
 t "  routes to 10.9.0.0/24 and 10.3.0.0/24 added" \
