@@ -141,7 +141,7 @@ wgup $gA $wgA "$tmp/a.key" 192.168.254.1/24 "$pubB" 203.0.113.2:51820 192.168.25
 wgup $gB $wgB "$tmp/b.key" 192.168.254.2/24 "$pubA" 203.0.113.1:51820 192.168.254.1/32,10.1.0.0/24 10.1.0.0/24
 for g in $gA $gB; do N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0; done
 
-echo "1..38"
+echo "1..41"
 t "dataplane_up on gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 t "dataplane_up on gateway b" N $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
 t "maps and the XDP link pinned under PinPath" test -e $pin/a/mg_peer_stats -a -e $pin/a/xdp_lan0
@@ -190,6 +190,12 @@ is "  gw b's XDP answered it" $(($(stat b xdp_probe_answered) - ans0)) 1
 is "  gw a's XDP recorded the reply" $(($(stat a xdp_probe_reply) - rec0)) 1
 t "  mg_probes holds seq 4242 from 203.0.113.2:51820" bash -c \
 	"bpftool map dump pinned $pin/a/mg_probes | grep -A12 '203, *0, *113, *2' | grep -q '\"last_seq\": 4242'"
+
+# --- `ip netns exec` (private /sys, no bpffs there): up must adopt the host's pins --
+rxb=$(peer b a 2)
+t "up on gateway b through ip netns exec" ip netns exec $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
+t "  XDP still attached after it exited" bash -c "ip -n $gB link show lan0 | grep -q 'prog/xdp.*mg_xdp_lan'"
+is "  the host's pinned counters were adopted" "$(peer b a 2)" "$rxb"
 
 # --- idempotence, refusal, down -----------------------------------------------------------
 lanb=$(peer a b 4)

@@ -73,11 +73,47 @@ static bool is_bpffs(const char *path)
 	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
 }
 
-#define HOST_ROOT "/proc/1/root"
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	int ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		sscanf(p + 1, " %*c %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+/* A root directory (/proc/PID/root) whose /sys/fs/bpf is bpffs: an ancestor's
+ * (the shell that ran `ip netns exec` is in the host's mount namespace), else
+ * init's. 0, or -ENOENT. */
+static int host_root(char *buf, size_t len)
+{
+	pid_t pid = getppid();
+	char path[PATH_MAX];
+
+	for (int depth = 0; pid > 1 && depth < 8; depth++, pid = parent_of(pid)) {
+		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, BPFFS_ROOT);
+		if (is_bpffs(path)) {
+			snprintf(buf, len, "/proc/%d/root", (int)pid);
+			return 0;
+		}
+	}
+	if (is_bpffs("/proc/1/root" BPFFS_ROOT)) {
+		snprintf(buf, len, "/proc/1/root");
+		return 0;
+	}
+	return -ENOENT;
+}
 
 int dataplane_pin_path(const struct mg_local *l, char *buf, size_t len)
 {
-	char raw[PATH_MAX];
+	char raw[PATH_MAX], root[64];
 	int n;
 
 	if (l->pin_path[0])
@@ -89,10 +125,10 @@ int dataplane_pin_path(const struct mg_local *l, char *buf, size_t len)
 		return -ENAMETOOLONG;
 	/* Under `ip netns exec` /sys is private and has no bpffs; pins made on one
 	 * mounted there would vanish with that mount namespace (and the XDP link
-	 * with them). Use the host's bpffs through init's root instead. */
+	 * with them). Use the host's bpffs through another process's root instead. */
 	if (!strncmp(raw, BPFFS_ROOT "/", strlen(BPFFS_ROOT) + 1) && !is_bpffs(BPFFS_ROOT) &&
-	    is_bpffs(HOST_ROOT BPFFS_ROOT))
-		n = snprintf(buf, len, "%s%s", HOST_ROOT, raw);
+	    !host_root(root, sizeof(root)))
+		n = snprintf(buf, len, "%s%s", root, raw);
 	else
 		n = snprintf(buf, len, "%s", raw);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;

@@ -17,8 +17,9 @@ struct dp_settings {
 };
 
 /* PinPath: l->pin_path, else MG_DEFAULT_PIN_ROOT/<wg_if>; under /sys/fs/bpf it
- * becomes /proc/1/root/sys/fs/bpf/... when this process's /sys has no bpffs but
- * the host's has (inside `ip netns exec`). Readers (show, metrics, the daemon)
+ * becomes /proc/PID/root/sys/fs/bpf/... (PID an ancestor in the host's mount
+ * namespace, or init) when this process's /sys has no bpffs but the host's has
+ * (inside `ip netns exec`). Readers (show, metrics, the daemon)
  * should open the maps under this path too. 0 or -ENAMETOOLONG. */
 int dataplane_pin_path(const struct mg_local *l, char *buf, size_t len);
 
