@@ -397,10 +397,15 @@ static void keep_current_endpoints(struct up_ctx *u)
 int gateway_up(const struct mg_config *c, bool keep_endpoints)
 {
 	struct up_ctx u = { 0 };
-	int ret;
+	int ret, lock;
 
 	u.c = c;
 	u.ifname = c->local.wg_if;
+	lock = state_lock(u.ifname);
+	if (lock < 0) {
+		pr_err("nothing was changed");
+		return lock;
+	}
 	ret = up_prepare(&u);
 	if (ret) {
 		pr_err("nothing was changed");
@@ -424,6 +429,7 @@ int gateway_up(const struct mg_config *c, bool keep_endpoints)
 out:
 	desired_free(&u.want);
 	nl_close(&u.rt);
+	state_unlock(lock);
 	return ret;
 }
 
@@ -492,6 +498,9 @@ int cmd_down(int argc, char **argv)
 		return 1;
 	}
 	if (load_local(&l, o.local_path))
+		return 1;
+	/* Not released explicitly: the lock goes with the process. */
+	if (state_lock(l.wg_if) < 0)
 		return 1;
 	ret = state_load(l.wg_if, &st);
 	if (ret && ret != -ENOENT)

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "log.h"
 #include "state.h"
@@ -100,4 +102,44 @@ int state_remove(const char *wg_if)
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+int state_lock(const char *wg_if)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	char path[PATH_MAX];
+	int fd, ret;
+
+	if (mkdir(MG_STATE_DIR, 0700) < 0 && errno != EEXIST) {
+		ret = -errno;
+		pr_err("cannot create %s: %s", MG_STATE_DIR, strerror(errno));
+		return ret;
+	}
+	snprintf(path, sizeof(path), MG_STATE_DIR "/%s.lock", wg_if);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		pr_err("cannot open %s: %s", path, strerror(errno));
+		return ret;
+	}
+	for (int i = 0; i < 200; i++) {
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			return fd;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	ret = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
+	if (ret == -EWOULDBLOCK)
+		pr_err("%s: another meshgw up/down/run is working on it (%s held for 10 s)", wg_if, path);
+	else
+		pr_err("cannot lock %s: %s", path, strerror(-ret));
+	close(fd);
+	return ret;
+}
+
+void state_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }

@@ -26,3 +26,8 @@ struct mg_state {
 int state_load(const char *wg_if, struct mg_state *st);
 int state_save(const char *wg_if, const struct mg_state *st);
 int state_remove(const char *wg_if);
+/* Serialises up/down/run on one interface: an exclusive flock on
+ * /run/meshgw/<wg_if>.lock, waited for up to 10 s. Returns the fd to pass to
+ * state_unlock, or -errno (-EWOULDBLOCK: another meshgw holds it). */
+int state_lock(const char *wg_if);
+void state_unlock(int fd);
