@@ -208,6 +208,13 @@ t "  nothing changed" test "$before" = "$(snapshot)"
 t "  handshake time unchanged" test "$hs" = "$(peer_field "$nsA" "$wgA" "$pubB" 5)"
 t "  rx counter not reset" test "$(peer_field "$nsA" "$wgA" "$pubB" 6)" -ge "$rx"
 t "  tunnel still up" ip netns exec "$hA" ping -c1 -W1 10.2.0.2
+# Another meshgw working on the interface (its lock held for 1 s): up waits for it.
+flock /run/meshgw/$wgA.lock sleep 1 & lockpid=$!
+poll 5 bash -c "! flock -n /run/meshgw/$wgA.lock true"
+t0=$(date +%s%N)
+t "up while another holds the interface lock waits, then succeeds" upA
+t "  (it waited)" test $(( ($(date +%s%N) - t0) / 1000000 )) -ge 500
+wait $lockpid
 
 # --- diff ------------------------------------------------------------------------------
 mesh 10.9.0.0/24 c >"$tmp/mesh.conf"
