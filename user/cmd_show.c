@@ -125,10 +125,16 @@ static void text_peer(const struct status *s, const struct status_peer *p, const
 	for (size_t i = 0; i < p->n_eps; i++)
 		text_endpoint(s, p, i, c);
 	if (p->wg_have_endpoint && p->active < 0) {
+		bool unresolved = false;
 		char a[80];
 
-		printf("    WireGuard endpoint %s is none of them\n",
-		       sockaddr_str(&p->wg_endpoint, a, sizeof(a)));
+		for (size_t i = 0; i < p->n_eps; i++)
+			unresolved |= !p->eps[i].have_addr;
+		/* show never waits for DNS: without the daemon's records a hostname
+		 * candidate has no address to compare with. */
+		printf("    WireGuard sends to %s, %s\n", sockaddr_str(&p->wg_endpoint, a, sizeof(a)),
+		       unresolved ? "not matched (hostnames are resolved by the daemon, not by show)"
+				  : "none of the candidates");
 	}
 	if (p->have_wg) {
 		hs = handshake_age(s, p);
