@@ -38,6 +38,7 @@ t() {
 now() { date +%s.%N; }
 want() { case " $SCENARIOS " in *" $1 "*) return 0 ;; esac; return 1; }
 le() { [ "$(echo "$1 <= $2" | bc)" = 1 ]; }
+q() { "$@" > /dev/null 2>&1; }
 
 cleanup() {
 	mlab_cleanup
@@ -94,6 +95,10 @@ cut_and_measure() {
 
 t "lab created" lab_create
 mlab_configure "HoldDown = ${HOLDDOWN_S}s"
+# C's preferred endpoint by name (scenario 6 renumbers it), via the daemons' hosts file.
+C_NAME=c-isp1.lab.test
+sed -i "s/^Endpoint = ${LAB_ISP_IP[C,1]}:/Endpoint = $C_NAME:/" "$MLAB_DIR/mesh.conf"
+printf '%s %s\n' "${LAB_ISP_IP[C,1]}" "$C_NAME" > "$MLAB_DIR/hosts"
 t "mesh file passes meshgw check" "$MESHGW" check -c "$MLAB_DIR/mesh.conf" -l "$MLAB_DIR/A.local.conf"
 for x in $LAB_SITES; do mlab_start "$x"; done
 start=$(now)
@@ -174,6 +179,47 @@ if want 5; then
 	mlab_ping_stop A C
 	lab_isp_up C 1
 	sleep $((HOLDDOWN_S + 2))
+fi
+if want 6; then
+	old_ip=${LAB_ISP_IP[C,1]} new_ip=${LAB_ISP_ALT_IP[C,1]}
+	mlab_ping_start A C
+	mlab_ping_start B C
+	lab_isp_down C 2	# only the renumbered ISP1 can bring C back
+	sleep 0.5
+	lab_isp_readdress C 1 "$new_ip"
+	# The ISP hands the old address to someone else: nothing reaches C there any more
+	# (without this, router C's NAT would keep serving the flows it already has).
+	lab_exec inet ip route add blackhole "$old_ip/32"
+	printf '%s %s\n' "$new_ip" "$C_NAME" > "$MLAB_DIR/hosts"	# same inode: the bind mount sees it
+	ch=$(now)
+	for x in A B; do
+		el=$(recover "$x" C "$ch") || el=
+		t "6: C's ISP1 renumbered $old_ip -> $new_ip: $x -> C recovered${el:+ after ${el} s}" test -n "$el"
+		t "6: $x's daemon re-resolved $C_NAME to $new_ip" \
+			poll 10 grep -q "$C_NAME now resolves to $new_ip" "$MLAB_DIR/$x.log"
+	done
+	mlab_ping_stop A C
+	mlab_ping_stop B C
+	lab_isp_up C 2
+	lab_exec inet ip route del blackhole "$old_ip/32"
+	t "6: all pairs answer" poll 5 mlab_all_pairs 1
+fi
+if want 7; then
+	# C stops running meshgw and runs plain WireGuard from `meshgw export`.
+	mlab_stop C
+	lab_exec gC "$MESHGW" down -c "$MLAB_DIR/mesh.conf" -l "$MLAB_DIR/C.local.conf" > /dev/null 2>&1
+	wgc=$(mlab_wg C)
+	t "7: meshgw export -f wg-quick for C" \
+		sh -c '"$1" export -f wg-quick -c "$2" -k "$3" C > "$4"' sh "$MESHGW" "$MLAB_DIR/mesh.conf" \
+		"${LAB_KEY[C]}" "$MLAB_DIR/$wgc.conf"
+	lab_sysctl gC net.ipv4.ip_forward=1
+	t "7: wg-quick up at C (plain WireGuard, wireguard-go)" q env WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go \
+		nsenter --net="/run/netns/$(lab_ns gC)" -- wg-quick up "$MLAB_DIR/$wgc.conf"
+	t "7: all pairs answer with C on plain WireGuard" poll 20 mlab_all_pairs 1
+	cut_and_measure "7: plain-WireGuard C's ISP1 cut" C 1 AC BC
+	t "7: A moved its peer C by itself (C answers no probes)" \
+		grep -q "peer C: endpoint 0 .* -> 1 " "$MLAB_DIR/A.log"
+	lab_isp_up C 1
 fi
 echo "1..$n"
 [ "$failed" = 0 ]

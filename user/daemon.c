@@ -323,9 +323,13 @@ static void resolve_names(struct daemon *d, struct daemon_peer *p, uint64_t now)
 		if (i == p->fo.active)
 			switch_to(d, p, i, FO_REASON_ADDRESS_CHANGED, now);
 	}
-	if (now < p->next_resolve_ns)
+	/* Due 30 s after the last lookup, or 2 s after it once the peer is in
+	 * trouble (its address may have changed); forced by next_resolve_ns = 0. */
+	if (p->next_resolve_ns &&
+	    now - p->last_resolve_ns < (trouble ? RESOLVE_TROUBLE_NS : RESOLVE_NS))
 		return;
-	p->next_resolve_ns = now + (trouble ? RESOLVE_TROUBLE_NS : RESOLVE_NS);
+	p->last_resolve_ns = now;
+	p->next_resolve_ns = 1;
 	for (unsigned int i = 0; i < p->fo.n_ep; i++)
 		if (!p->site->endpoints[i].is_literal)
 			resolve_start(&p->res[i], &p->site->endpoints[i]);
@@ -350,7 +354,9 @@ static void follow_roaming(struct daemon *d)
 		memcpy(&cur, &wp->endpoint, sizeof(wp->endpoint));
 		if (sockaddr_equal(&cur, &p->addr[p->fo.active]))
 			continue;
-		for (unsigned int i = 0; i < p->fo.n_ep; i++)
+		unsigned int i;
+
+		for (i = 0; i < p->fo.n_ep; i++)
 			if (sockaddr_equal(&cur, &p->addr[i])) {
 				pr_info("peer %s: WireGuard roamed to endpoint %u %s (the peer's packets "
 					"come from there)", p->site->name, i,
@@ -358,6 +364,14 @@ static void follow_roaming(struct daemon *d)
 				p->fo.active = i;
 				break;
 			}
+		/* The peer speaks from an address none of its names gave: maybe a
+		 * name now resolves there. Look again now rather than in 30 s. */
+		if (i == p->fo.n_ep && !p->roam_seen) {
+			pr_debug("peer %s: WireGuard roamed to %s, not a known endpoint",
+				 p->site->name, sockaddr_str(&cur, a, sizeof(a)));
+			p->next_resolve_ns = 0;
+		}
+		p->roam_seen = i == p->fo.n_ep;
 	}
 	wg_device_free(&dev);
 }

@@ -15,7 +15,9 @@ struct daemon_peer {
 	struct fo_peer fo;
 	struct sockaddr_storage addr[FO_MAX_ENDPOINTS];	/* resolved candidates */
 	struct resolve_req res[FO_MAX_ENDPOINTS];
-	uint64_t next_resolve_ns;
+	uint64_t last_resolve_ns;
+	uint64_t next_resolve_ns;			/* 0 = look up now */
+	bool roam_seen;					/* WireGuard is on a non-candidate */
 	int dp_index;					/* slot in mg_peer_info, -1 = none */
 };
 

@@ -202,20 +202,25 @@ unsigned int fo_decide(struct fo_peer *p, const struct fo_settings *s, uint64_t 
 		return p->active;
 
 	if (p->meshgw_peer) {
-		if (p->ep[p->active].state == FO_EP_DOWN) {
-			for (unsigned int i = 0; i < p->n_ep; i++)
-				if (i != p->active && p->ep[i].state == FO_EP_UP) {
-					*reason = FO_REASON_PROBE_LOSS;
+		if (p->ep[p->active].state != FO_EP_DOWN) {
+			for (unsigned int i = 0; i < p->active; i++)
+				if (ready_for_failback(&p->ep[i], s, now)) {
+					*reason = FO_REASON_PREFERRED_BACK;
 					return i;
 				}
-			return p->active;	/* nothing better: stay, keep probing */
+			return p->active;
 		}
-		for (unsigned int i = 0; i < p->active; i++)
-			if (ready_for_failback(&p->ep[i], s, now)) {
-				*reason = FO_REASON_PREFERRED_BACK;
+		/* Probes are lost but the peer's packets still arrive: the path
+		 * works (probes filtered, or meshgw stopped there). Stay. */
+		if (now - p->rx_change_ns < (uint64_t)s->fail_ms * MS)
+			return p->active;
+		for (unsigned int i = 0; i < p->n_ep; i++)
+			if (i != p->active && p->ep[i].state == FO_EP_UP) {
+				*reason = FO_REASON_PROBE_LOSS;
 				return i;
 			}
-		return p->active;
+		/* No candidate answers probes: the peer may have stopped running
+		 * meshgw, or probes are filtered. Fall back to the passive signal. */
 	}
 
 	/* Plain WireGuard peer: only the passive signal, round robin. */

@@ -7,7 +7,8 @@
  *   suspect_ms makes the peer "suspect": all its candidates are probed fast.
  * - active: probes to each candidate; a candidate is down when probes have gone
  *   unanswered for fail_ms (and at least two were sent), up on any reply.
- * - the active endpoint moves to the most preferred up candidate when it is down;
+ * - the active endpoint moves to the most preferred up candidate when it is down,
+ *   unless the peer's packets still arrive (probe loss alone moves nothing);
  *   back to a more preferred one only after that stayed up for holddown_ms.
  * - a peer that never answered a probe (plain WireGuard, no meshgw) fails over on
  *   the passive signal alone: rx still for plain_fail_ms while tx moves. */

@@ -3,8 +3,8 @@
 # local file per gateway, starts and stops `meshgw run` in the gateway namespaces, and
 # measures outages with a timestamped ping. Source after lab.sh; needs $MESHGW and a
 # scratch directory in $MLAB_DIR. Functions:
-#   mlab_configure [OPTS...]   keys, mesh.conf, X.local.conf for every site; OPTS are
-#                              extra local-file lines (e.g. "HoldDown = 3s")
+#   mlab_configure [OPTS...]   mesh.conf, X.local.conf for every site (lab.sh's), an
+#                              empty hosts file; OPTS are extra local-file lines
 #   mlab_start X               meshgw run at site X (log in $MLAB_DIR/X.log)
 #   mlab_stop X                SIGTERM, wait (the data path stays up)
 #   mlab_wg X                  the WireGuard interface name of site X
@@ -16,47 +16,32 @@
 
 declare -gA MLAB_PID MLAB_PING_PID
 
-mlab_wg() { echo "mg$1$LAB_SFX" | cut -c1-15; }
+mlab_wg() { echo "${LAB_WG_IF[$1]}"; }
 mlab_pin() { echo "/sys/fs/bpf/meshgw-lab-$LAB_SFX/$1"; }
 
+# The lab's own mesh and local files (lab.sh), plus a PinPath per run and the
+# extra local lines given.
 mlab_configure() {
-	local x y ep
+	local x y
+	lab_mesh_conf "$MLAB_DIR/mesh.conf" || return 1
 	for x in $LAB_SITES; do
-		(umask 077; wg genkey > "$MLAB_DIR/$x.key")
-		wg pubkey < "$MLAB_DIR/$x.key" > "$MLAB_DIR/$x.pub"
-	done
-	{
-		echo "[Mesh]"
-		echo "Network = $LAB_MESH_NET"
-		echo "ListenPort = $LAB_PORT"
-		for x in $LAB_SITES; do
-			echo
-			echo "[Site $x]"
-			echo "Address = ${LAB_MESH_IP[$x]}"
-			echo "PublicKey = $(cat "$MLAB_DIR/$x.pub")"
-			for ep in ${LAB_ENDPOINTS[$x]}; do echo "Endpoint = $ep"; done
-			echo "Egress = ${LAB_LAN[$x]}"
-		done
-	} > "$MLAB_DIR/mesh.conf"
-	for x in $LAB_SITES; do
+		lab_local_conf "$x" "$MLAB_DIR/$x.local.conf" "${MLAB_BACKEND:-userspace}" || return 1
 		{
-			echo "[Local]"
-			echo "Site = $x"
-			echo "PrivateKeyFile = $MLAB_DIR/$x.key"
-			echo "LanInterface = ${LAB_GW_LAN_IF[$x]}"
-			[ -n "${LAB_GW_UPLINK_IF[$x]}" ] && echo "UplinkInterface = ${LAB_GW_UPLINK_IF[$x]}"
-			echo "WireGuardInterface = $(mlab_wg "$x")"
-			echo "Backend = ${MLAB_BACKEND:-userspace}"
 			echo "PinPath = $(mlab_pin "$x")"
 			for y in "$@"; do echo "$y"; done
-		} > "$MLAB_DIR/$x.local.conf"
+		} >> "$MLAB_DIR/$x.local.conf"
 	done
+	: > "$MLAB_DIR/hosts"
 }
 
+# The daemon gets its own mount namespace with $MLAB_DIR/hosts over /etc/hosts, so
+# the lab can make a name resolve elsewhere without touching the machine's file.
 mlab_start() {
-	# nsenter execs the program: $! is meshgw's own PID, not a subshell's.
-	nsenter --net="/run/netns/$(lab_ns "g$1")" -- "$MESHGW" run -c "$MLAB_DIR/mesh.conf" \
+	MLAB_HOSTS=$MLAB_DIR/hosts unshare -m --propagation private -- sh -c '
+		mount --bind "$MLAB_HOSTS" /etc/hosts && exec "$@"' sh \
+		nsenter --net="/run/netns/$(lab_ns "g$1")" -- "$MESHGW" run -c "$MLAB_DIR/mesh.conf" \
 		-l "$MLAB_DIR/$1.local.conf" >> "$MLAB_DIR/$1.log" 2>&1 &
+	# unshare, sh and nsenter all exec: $! is meshgw's own PID.
 	MLAB_PID[$1]=$!
 }
 

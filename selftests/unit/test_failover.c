@@ -199,6 +199,22 @@ int main(void)
 	sim_run(&m, 5000);
 	is_int(m.p.active, 1, "plain peer stays on the working endpoint");
 
+	/* A peer that ran meshgw and stopped (now plain WireGuard): after its
+	 * active endpoint dies, the passive signal still moves it. */
+	sim_init(&m, 2, true);
+	m.traffic = true;
+	sim_run(&m, 2000);
+	ok(m.p.meshgw_peer, "peer answered probes at first");
+	m.answers_probes = false;
+	sim_run(&m, 25000);	/* its probes go unanswered: both marked down */
+	is_int(m.switches, 0, "  no move while WireGuard traffic still flows");
+	m.reachable[0] = false;
+	t = sim_until_active(&m, 1, 5000);
+	is_int(m.p.active, 1, "meshgw stopped on the peer: still moved to endpoint 1");
+	is_int(m.last_reason, FO_REASON_NO_RX, "  on the passive signal (no_rx)");
+	sim_run(&m, 5000);
+	is_int(m.p.active, 1, "  and stays there while it works");
+
 	/* Replies: duplicates and stale ones are ignored; loss accounting. */
 	sim_init(&m, 1, true);
 	for (int i = 0; i < 10; i++) {
