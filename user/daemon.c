@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include "daemon.h"
 #include "fo_state.h"
+#include "http_metrics.h"
+#include "metrics.h"
 #include "log.h"
 #include "probe.h"
 #include "up.h"
@@ -519,6 +521,18 @@ static int setup_fds(struct daemon *d)
 	ev.data.fd = d->probe_fd;
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->probe_fd, &ev))
 		return -errno;
+	if (d->cfg.local.metrics[0]) {
+		int err;
+
+		/* The server's own epoll fd: readable while a client needs service. */
+		d->http = http_metrics_open(d->cfg.local.metrics, NULL, metrics_http_provider, &d->cfg, &err);
+		if (!d->http)
+			return err;
+		ev.data.fd = http_metrics_fd(d->http);
+		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			return -errno;
+		pr_info("serving GET /metrics on %s", d->cfg.local.metrics);
+	}
 	return 0;
 }
 
@@ -592,12 +606,17 @@ int daemon_run(const char *mesh_path, const char *local_path)
 			} else if (evs[i].data.fd == d.timerfd) {
 				if (read(d.timerfd, &expirations, sizeof(expirations)) > 0)
 					tick(&d);
+				if (d.http)
+					http_metrics_tick(d.http, mono_ns());
 			} else if (evs[i].data.fd == d.probe_fd) {
 				drain_probe_socket(&d);
+			} else if (d.http && evs[i].data.fd == http_metrics_fd(d.http)) {
+				http_metrics_on_ready(d.http, mono_ns());
 			}
 		}
 	}
 out:
+	http_metrics_close(d.http);
 	peers_free(d.peers, d.n_peers);
 	dp_maps_close(&d.maps);
 	int fds[] = { d.epfd, d.timerfd, d.sigfd, d.probe_fd, d.state_fd };

@@ -32,6 +32,7 @@ struct daemon {
 	struct daemon_peer *peers;
 	size_t n_peers;
 	uint64_t next_counters_ns, next_publish_ns, next_wgsync_ns;
+	struct http_metrics *http;		/* GET /metrics, NULL = Metrics not set */
 	bool stop;
 };
 
