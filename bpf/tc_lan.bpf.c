@@ -2,6 +2,8 @@
 /* TC ingress on the LAN NIC: packets for another site (dst in a remote range of
  * mg_routes) go straight into the WireGuard device with bpf_redirect, skipping
  * the routing slow path (as cilium steers into its wg device). The rest: TC_ACT_OK.
+ * Packets too big for the wg device also take the kernel's path, which answers
+ * with ICMP "fragmentation needed" / "packet too big" so path MTU discovery works.
  * The kernel has already moved any VLAN tag into skb metadata here. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -33,7 +35,14 @@ int mg_tc_lan(struct __sk_buff *skb)
 		r = route_lookup(ip6->daddr.in6_u.u6_addr8);
 	}
 	if (r && r->kind == MG_ROUTE_REMOTE && wg_ifindex) {
-		long rc = bpf_redirect(wg_ifindex, 0);
+		__u32 mtu = 0;
+		long rc;
+
+		/* The wg device has no link header: compare the IP packet (GSO
+		 * packets are checked per segment by the helper). */
+		if (bpf_check_mtu(skb, wg_ifindex, &mtu, -ETH_HLEN, 0))
+			goto ok;
+		rc = bpf_redirect(wg_ifindex, 0);
 
 		if (rc == TC_ACT_REDIRECT) {
 			stat_add(MG_STAT_TC_LAN_REDIRECT, skb->len);

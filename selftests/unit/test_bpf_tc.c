@@ -46,6 +46,12 @@ static const struct row rows[] = {
 	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_LAN_REDIRECT, -1, -1 },
 	{ "tc_lan: v6 to a remote range is redirected", P_LAN,
 	  { V6("fd00::5", "fd01::9"), PL6 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_LAN_REDIRECT, -1, -1 },
+	{ "tc_lan: v4 to a remote range, 88 bytes, wg MTU 68: left to the kernel (ICMP)", P_LAN,
+	  { V4("10.0.0.5", "10.1.2.3"), .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 60 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
+	{ "tc_lan: v4 to a remote range, exactly the wg MTU: redirected", P_LAN,
+	  { V4("10.0.0.5", "10.1.2.3"), .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 40 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_LAN_REDIRECT, -1, -1 },
+	{ "tc_lan: v6 to a remote range, 108 bytes: left to the kernel", P_LAN,
+	  { V6("fd00::5", "fd01::9"), .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 60 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
 	{ "tc_lan: v4 to the internet: TC_ACT_OK", P_LAN,
 	  { V4("10.0.0.5", "198.51.100.1"), PL }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
 	{ "tc_lan: v4 to our own range: TC_ACT_OK", P_LAN,
@@ -86,7 +92,7 @@ static const struct row rows[] = {
 	  { V6("fd01::9", "fd00::5"), PL6 }, 40, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1 },
 };
 
-static int ncpus, ifi_wg, ifi_lan;
+static int ncpus, ifi_wg, ifi_lan, ifi_wgm;	/* wgm: the wg device for tc_lan, MTU 68 */
 
 static int sh(const char *cmd)
 {
@@ -108,6 +114,7 @@ static int netns_setup(void)
 	       "for i in lan lanp wgx wgxp; do ip link set $i up; done && "
 	       "ip addr add 10.0.0.1/24 dev lan && ip -6 addr add fd00::1/64 dev lan nodad && "
 	       "ip addr add 192.168.254.1/24 dev wgx && "
+	       "ip link add wgm mtu 68 type veth peer name wgmp && "
 	       "ip route add 10.1.0.0/16 dev wgx && ip -6 route add fd01::/32 dev wgx && "
 	       "ip neigh add 10.0.0.5 lladdr 02:00:00:00:00:05 dev lan nud permanent && "
 	       "ip -6 neigh add fd00::5 lladdr 02:00:00:00:00:05 dev lan nud permanent && "
@@ -115,8 +122,9 @@ static int netns_setup(void)
 	       "echo 1 > /proc/sys/net/ipv6/conf/all/forwarding"))
 		return -EIO;
 	ifi_wg = if_nametoindex("wgx");
+	ifi_wgm = if_nametoindex("wgm");
 	ifi_lan = if_nametoindex("lan");
-	return ifi_wg && ifi_lan ? 0 : -ENODEV;
+	return ifi_wg && ifi_lan && ifi_wgm ? 0 : -ENODEV;
 }
 
 static uint32_t filt[MG_ROUTE_FILTER_LEN];
@@ -199,7 +207,7 @@ int main(void)
 		bpf_map__set_pin_path(m, NULL);
 	bpf_object__for_each_map(m, wg->obj)
 		bpf_map__set_pin_path(m, NULL);
-	lan->rodata->wg_ifindex = 1;	/* test runs do not perform the redirect */
+	lan->rodata->wg_ifindex = ifi_wgm;	/* test runs do not perform the redirect */
 	wg->rodata->lan_ifindex = ifi_lan;
 	wg->rodata->l3_off = 14;
 	if (!ok(!tc_lan_bpf__load(lan), "load tc_lan (verifier)") ||
