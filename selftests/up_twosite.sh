@@ -42,7 +42,7 @@ cleanup() {
 	for p in "${pids[@]}"; do
 		[ "$(cat /proc/$p/comm 2>/dev/null)" = wireguard-go ] && kill "$p"
 	done
-	rm -f /run/meshgw/$wgA.state /run/meshgw/$wgB.state
+	rm -f /run/meshgw/$wgA.state /run/meshgw/$wgB.state /run/meshgw/$wgA.lock /run/meshgw/$wgB.lock
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

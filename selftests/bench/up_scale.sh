@@ -18,7 +18,7 @@ inner() {
 	local backend=$1 s=$$ ns tmp wgif t0 t1 full noop=() i
 	ns=mgbench$s wgif=mgb$s
 	tmp=$(mktemp -d /tmp/meshgw-bench.$s.XXXX)
-	trap 'nsenter --net=/run/netns/'"$ns"' "'"$MESHGW"'" down -l "'"$tmp"'/local.conf" >/dev/null 2>&1; ip netns del '"$ns"' 2>/dev/null; rm -rf "'"$tmp"'"' EXIT
+	trap 'nsenter --net=/run/netns/'"$ns"' "'"$MESHGW"'" down -l "'"$tmp"'/local.conf" >/dev/null 2>&1; ip netns del '"$ns"' 2>/dev/null; rm -f /run/meshgw/'"$wgif"'.lock; rm -rf "'"$tmp"'"' EXIT
 	ip netns add "$ns"
 	ip -n "$ns" link add lan$s type veth peer name lanp$s
 	ip -n "$ns" link set lan$s up
