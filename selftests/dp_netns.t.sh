@@ -141,7 +141,7 @@ wgup $gA $wgA "$tmp/a.key" 192.168.254.1/24 "$pubB" 203.0.113.2:51820 192.168.25
 wgup $gB $wgB "$tmp/b.key" 192.168.254.2/24 "$pubA" 203.0.113.1:51820 192.168.254.1/32,10.1.0.0/24 10.1.0.0/24
 for g in $gA $gB; do N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0; done
 
-echo "1..41"
+echo "1..46"
 t "dataplane_up on gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 t "dataplane_up on gateway b" N $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
 t "maps and the XDP link pinned under PinPath" test -e $pin/a/mg_peer_stats -a -e $pin/a/xdp_lan0
@@ -219,6 +219,16 @@ t "  c's range is gone" bash -c "! bpftool map lookup pinned $pin/a/mg_routes ke
 t "  c's slot is gone" bash -c "! bpftool map dump pinned $pin/a/mg_peer_info | grep -q '\"name\": \"c\"'"
 is "  b kept its slot and counters" "$(peer a b 4)" "$lanb"
 t "  the daemon's known endpoint of b survived" bpftool map lookup pinned $pin/a/mg_known_eps key $epkey
+# LanInterface moved to another NIC: up takes everything of ours off the old one.
+ip -n $gA link add lan1 type veth peer name lan1p
+ip -n $gA link set lan1 up
+sed 's/^LanInterface = lan0/LanInterface = lan1/' "$tmp/a.local" >"$tmp/a1.local"
+t "up with LanInterface moved to lan1" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a1.local" 51821
+t "  XDP and tc_lan on lan1" bash -c "ip -n $gA link show lan1 | grep -q prog/xdp && tc -n $gA filter show dev lan1 ingress | grep -q mg_tc_lan"
+t "  nothing of ours left on lan0 (XDP, filter, clsact)" bash -c "! ip -n $gA link show lan0 | grep -q prog/xdp && \
+	! tc -n $gA qdisc show dev lan0 | grep -q clsact && ! test -e $pin/a/xdp_lan0"
+t "up back on lan0" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+t "  lan1 clean again" bash -c "! ip -n $gA link show lan1 | grep -q prog/xdp && ! tc -n $gA qdisc show dev lan1 | grep -q clsact"
 t "down on gateway a" N $gA "$DPCTL" down "$tmp/mesh.conf" "$tmp/a.local"
 t "  pins, XDP and clsact gone" bash -c "! test -e $pin/a && ! ip -n $gA link show lan0 | grep -q prog/xdp && \
 	! tc -n $gA qdisc show dev lan0 | grep -q clsact && ! tc -n $gA qdisc show dev $wgA | grep -q clsact"

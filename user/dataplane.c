@@ -8,6 +8,7 @@
  * on 6.1 and 6.18; links there need tcx, 6.6+) carry a fixed handle/priority and
  * are recorded in the pinned mg_attach map with whether meshgw created the clsact
  * qdisc, so `down` removes exactly what `up` made. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <linux/magic.h>
@@ -330,6 +331,41 @@ static int xdp_up(struct dp *d, const char *ifname, int ifindex)
 	return err;
 }
 
+/* Detaches and unpins every XDP link pinned under pin except those of the
+ * interfaces in keep (NULL-terminated), so a changed LanInterface/UplinkInterface
+ * or `down` leaves nothing of ours behind. */
+static void xdp_sweep(const char *pin, const char *const *keep)
+{
+	DIR *dir = opendir(pin);
+	struct dirent *e;
+
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		char path[DP_PATH];
+		struct bpf_link *link;
+		bool kept = false;
+
+		if (strncmp(e->d_name, "xdp_", 4))
+			continue;
+		for (const char *const *k = keep; k && *k; k++)
+			kept |= **k && !strcmp(e->d_name + 4, *k);
+		if (kept)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin, e->d_name);
+		quiet_begin();
+		link = bpf_link__open(path);
+		quiet_end();
+		if (link) {
+			bpf_link__detach(link);
+			bpf_link__destroy(link);
+		}
+		if (unlink(path) && errno != ENOENT)
+			pr_warn("Failed to unpin %s: %s", path, strerror(errno));
+	}
+	closedir(dir);
+}
+
 static int xdp_down(const char *pin, const char *ifname)
 {
 	char path[DP_PATH];
@@ -358,6 +394,33 @@ static int attach_get(const struct dp_fds *f, __u32 slot, struct mg_attach *a)
 	return bpf_map_lookup_elem(f->attach, &slot, a) ? -errno : 0;
 }
 
+static int tc_down(int attach_fd, __u32 slot, bool *destroy_qdisc, __u32 *ifindex)
+{
+	struct mg_attach a = { 0 };
+	enum bpf_tc_attach_point where = slot == MG_SLOT_TC_WG_EGRESS ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
+	char name[BPF_OBJ_NAME_LEN] = "?";
+
+	*destroy_qdisc = false;
+	*ifindex = 0;
+	if (bpf_map_lookup_elem(attach_fd, &slot, &a) || !a.ifindex)
+		return 0;
+	hook.ifindex = a.ifindex;
+	*ifindex = a.ifindex;
+	*destroy_qdisc = a.flags & MG_ATTACH_QDISC_CREATED;
+	/* Only our own program: the slot may be stale if the interface was recreated. */
+	quiet_begin();
+	if (!bpf_tc_query(&hook, &q) && !prog_name(q.prog_id, name, sizeof(name)) &&
+	    !strncmp(name, "mg_", 3))
+		bpf_tc_detach(&hook, &o);
+	quiet_end();
+	memset(&a, 0, sizeof(a));
+	bpf_map_update_elem(attach_fd, &slot, &a, BPF_ANY);
+	return 0;
+}
+
 /* One TC filter of ours; records in mg_attach whether we created the qdisc. */
 static int tc_up(struct dp *d, __u32 slot, const char *ifname, int ifindex,
 		 enum bpf_tc_attach_point where, struct bpf_program *prog)
@@ -372,6 +435,23 @@ static int tc_up(struct dp *d, __u32 slot, const char *ifname, int ifindex,
 	int err;
 
 	attach_get(&d->fds, slot, &a);
+	if (a.ifindex && a.ifindex != (__u32)ifindex) {
+		/* The configuration moved this attachment to another interface:
+		 * take ours off the old one first. */
+		bool destroy;
+		__u32 old;
+
+		tc_down(d->fds.attach, slot, &destroy, &old);
+		if (destroy) {
+			LIBBPF_OPTS(bpf_tc_hook, oh, .ifindex = old,
+				    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+			quiet_begin();
+			bpf_tc_hook_destroy(&oh);
+			quiet_end();
+		}
+		memset(&a, 0, sizeof(a));
+	}
 	quiet_begin();
 	err = bpf_tc_hook_create(&hook);
 	quiet_end();
@@ -408,33 +488,6 @@ static int tc_up(struct dp *d, __u32 slot, const char *ifname, int ifindex,
 	a.flags = created ? MG_ATTACH_QDISC_CREATED : 0;
 	if (bpf_map_update_elem(d->fds.attach, &slot, &a, BPF_ANY))
 		return -errno;
-	return 0;
-}
-
-static int tc_down(int attach_fd, __u32 slot, bool *destroy_qdisc, __u32 *ifindex)
-{
-	struct mg_attach a = { 0 };
-	enum bpf_tc_attach_point where = slot == MG_SLOT_TC_WG_EGRESS ? BPF_TC_EGRESS : BPF_TC_INGRESS;
-	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = where);
-	LIBBPF_OPTS(bpf_tc_opts, q, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
-	LIBBPF_OPTS(bpf_tc_opts, o, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
-	char name[BPF_OBJ_NAME_LEN] = "?";
-
-	*destroy_qdisc = false;
-	*ifindex = 0;
-	if (bpf_map_lookup_elem(attach_fd, &slot, &a) || !a.ifindex)
-		return 0;
-	hook.ifindex = a.ifindex;
-	*ifindex = a.ifindex;
-	*destroy_qdisc = a.flags & MG_ATTACH_QDISC_CREATED;
-	/* Only our own program: the slot may be stale if the interface was recreated. */
-	quiet_begin();
-	if (!bpf_tc_query(&hook, &q) && !prog_name(q.prog_id, name, sizeof(name)) &&
-	    !strncmp(name, "mg_", 3))
-		bpf_tc_detach(&hook, &o);
-	quiet_end();
-	memset(&a, 0, sizeof(a));
-	bpf_map_update_elem(attach_fd, &slot, &a, BPF_ANY);
 	return 0;
 }
 
@@ -511,6 +564,11 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	    (err = tc_up(&d, MG_SLOT_TC_LAN, c->local.lan_if, d.lan, BPF_TC_INGRESS,
 			 d.tcl->progs.mg_tc_lan)))
 		goto out;
+	{
+		const char *keep[] = { c->local.lan_if, c->local.uplink_if, NULL };
+
+		xdp_sweep(d.pin, s && s->no_xdp ? NULL : keep);
+	}
 	if (s && s->no_xdp)
 		goto out;
 	if ((err = xdp_up(&d, c->local.lan_if, d.lan)))
@@ -534,6 +592,7 @@ int dataplane_down(const struct mg_local *l)
 		return 0;	/* nothing pinned: nothing of ours */
 	xdp_down(pin, l->lan_if);
 	xdp_down(pin, l->uplink_if);
+	xdp_sweep(pin, NULL);		/* interfaces the configuration no longer names */
 	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_ATTACH);
 	afd = bpf_obj_get(path);
 	if (afd >= 0) {
