@@ -112,18 +112,11 @@ static int host_root(char *buf, size_t len)
 	return -ENOENT;
 }
 
-int dataplane_pin_path(const struct mg_local *l, char *buf, size_t len)
+int dataplane_pin_resolve(const char *raw, char *buf, size_t len)
 {
-	char raw[PATH_MAX], root[64];
+	char root[64];
 	int n;
 
-	if (l->pin_path[0])
-		n = snprintf(raw, sizeof(raw), "%s", l->pin_path);
-	else
-		n = snprintf(raw, sizeof(raw), "%s/%s", MG_DEFAULT_PIN_ROOT,
-			     l->wg_if[0] ? l->wg_if : MG_DEFAULT_WG_IF);
-	if (n < 0 || (size_t)n >= sizeof(raw))
-		return -ENAMETOOLONG;
 	/* Under `ip netns exec` /sys is private and has no bpffs; pins made on one
 	 * mounted there would vanish with that mount namespace (and the XDP link
 	 * with them). Use the host's bpffs through another process's root instead. */
@@ -133,6 +126,21 @@ int dataplane_pin_path(const struct mg_local *l, char *buf, size_t len)
 	else
 		n = snprintf(buf, len, "%s", raw);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int dataplane_pin_path(const struct mg_local *l, char *buf, size_t len)
+{
+	char raw[PATH_MAX];
+	int n;
+
+	if (l->pin_path[0])
+		n = snprintf(raw, sizeof(raw), "%s", l->pin_path);
+	else
+		n = snprintf(raw, sizeof(raw), "%s/%s", MG_DEFAULT_PIN_ROOT,
+			     l->wg_if[0] ? l->wg_if : MG_DEFAULT_WG_IF);
+	if (n < 0 || (size_t)n >= sizeof(raw))
+		return -ENAMETOOLONG;
+	return dataplane_pin_resolve(raw, buf, len);
 }
 
 /* mkdir -p on bpffs; mounts bpffs on /sys/fs/bpf first when it is not there

@@ -22,6 +22,8 @@ struct dp_settings {
  * (inside `ip netns exec`). Readers (show, metrics, the daemon)
  * should open the maps under this path too. 0 or -ENAMETOOLONG. */
 int dataplane_pin_path(const struct mg_local *l, char *buf, size_t len);
+/* The same resolution for a PinPath already spelled out (dp_maps_open uses it). */
+int dataplane_pin_resolve(const char *raw, char *buf, size_t len);
 
 /* Settings s may be NULL (no probes). Idempotent: adopts existing pins and attachments, replaces meshgw's own
  * programs in place, refuses an XDP program or TC filter meshgw did not attach.

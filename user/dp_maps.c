@@ -7,18 +7,24 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "dataplane.h"
 #include "dp_maps.h"
 
 static int open_pin(const char *dir, const char *name)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX + 32];	/* PinPath + "/" + a map name */
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return bpf_obj_get(path);
 }
 
-int dp_maps_open(struct dp_maps *m, const char *pin_path)
+int dp_maps_open(struct dp_maps *m, const char *raw_pin_path)
 {
+	char pin_path[PATH_MAX];
+
+	/* Where dataplane_up pinned them (the host's bpffs under ip netns exec). */
+	if (dataplane_pin_resolve(raw_pin_path, pin_path, sizeof(pin_path)))
+		snprintf(pin_path, sizeof(pin_path), "%s", raw_pin_path);
 	m->peer_stats = open_pin(pin_path, MG_MAP_PEER_STATS);
 	m->peer_info = open_pin(pin_path, MG_MAP_PEER_INFO);
 	m->stats = open_pin(pin_path, MG_MAP_STATS);
