@@ -1,0 +1,40 @@
+#!/bin/bash
+# Failover scenarios 1-3 of lab_failover.t.sh (cut B's preferred ISP, cut A's, restore)
+# with kernel WireGuard: run inside a VM on Debian's 6.1 kernel (selftests/vm/run.sh),
+# since the host kernel has no WireGuard. The VM is slow (TCG, 1 vCPU): recovery is
+# allowed VM_RECOVER_S (default 15 s) per pair, and the measured times are repeated as
+# TAP comments at the end. The inner test's TAP passes through unchanged; a VM that
+# dies or times out before the inner plan adds one failing line.
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, QEMU's 9p export)"; exit 0; fi
+if ! ls /boot/vmlinuz-*-amd64 > /dev/null 2>&1 || ! command -v qemu-system-x86_64 > /dev/null; then
+	echo "1..0 # SKIP no Debian kernel or QEMU for the VM"; exit 0
+fi
+
+out=$(mktemp /tmp/meshgw-vmlabfo.$$.XXXX)
+trap 'rm -f "$out"' EXIT
+start=$(date +%s)
+# One modprobe -a for everything the lab, kernel WireGuard and the TC programs need
+# (autoloading them one by one costs seconds under TCG).
+VM_MODULES="wireguard veth bridge nf_tables nft_ct nft_nat nft_masq nft_chain_nat sch_ingress cls_bpf" \
+MLAB_BACKEND=kernel SCENARIOS="1 2 3" RECOVER_S=${VM_RECOVER_S:-15} \
+	"$here/vm/run.sh" --timeout "${VM_LAB_TIMEOUT:-900}" \
+	--env MLAB_BACKEND --env SCENARIOS --env RECOVER_S \
+	"$here/lab_failover.t.sh" > "$out" 2>&1
+rc=$?
+# TAP lines as they are; anything else (kernel messages, stderr) as comments.
+sed -E '/^(ok|not ok|1\.\.|#)/!s/^/# /' "$out" | grep -v '^1\.\.'
+n=$(grep -cE '^(ok|not ok) ' "$out")
+echo "# VM run: run.sh exit $rc after $(($(date +%s) - start)) s (Debian kernel $(cd /boot && ls vmlinuz-*-amd64 | sed 's/^vmlinuz-//' | sort -V | tail -n 1), kernel WireGuard)"
+echo "# recovery times inside the VM:"
+grep -E '^ok .*(recovers after|after [0-9.]+ s|longest gap)' "$out" | sed -E 's/^ok [0-9]+ - /#   /'
+if ! grep -qE '^1\.\.[0-9]+' "$out"; then
+	n=$((n + 1))
+	echo "not ok $n - the VM run finished its plan (run.sh exit $rc: 124 = timeout, 125 = VM failure)"
+elif [ "$rc" != 0 ] && ! grep -q '^not ok' "$out"; then
+	n=$((n + 1))
+	echo "not ok $n - the VM run exited $rc with no failing test"
+fi
+echo "1..$n"
+[ "$rc" = 0 ]
