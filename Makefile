@@ -153,3 +153,9 @@ install: $(OUT)/meshgw
 		install -D -m $$m "$$f" "$(DESTDIR)$(DOCDIR)/examples/$$f" || exit 1; \
 	done
 	$(Q)[ -d $(DESTDIR)/etc/meshgw ] || install -d -m 0700 $(DESTDIR)/etc/meshgw
+
+# --- the demo: README's first command ---------------------------------------------
+demo:
+	$(Q)./selftests/deps.sh
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) ./selftests/lab/demo.sh
