@@ -84,6 +84,7 @@ struct mg_local {
 	uint32_t fwmark;			/* 0 = none */
 	/* failover (meshgw run); 0 = the default */
 	uint16_t probe_port;			/* default ListenPort + 1 */
+	int probe_port_line;
 	uint32_t failure_window_ms;		/* probes unanswered this long: endpoint down */
 	uint32_t probe_interval_ms;		/* probe interval while a peer is in trouble */
 	uint32_t holddown_ms;			/* preferred endpoint healthy this long: move back */

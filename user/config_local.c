@@ -238,6 +238,7 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 			mg_error(st->e, st->path, it->line, "ProbePort '%.64s' is not a port (1-65535)", v);
 		else
 			l->probe_port = (uint16_t)port;
+		l->probe_port_line = it->line;
 		break;
 	}
 	case K_FAIL_WINDOW:
@@ -410,6 +411,11 @@ int config_load(struct mg_config *c, const char *mesh_path, const char *local_pa
 			check_private_key(&c->local, &c->mesh, self, e);
 		if (c->local.mesh_secret_file[0])
 			check_mesh_secret(&c->local, e);
+		/* Probes leave from their own socket: it cannot share WireGuard's port. */
+		if (c->local.probe_port && c->local.probe_port == c->mesh.listen_port)
+			mg_error(e, local_path, c->local.probe_port_line,
+				 "ProbePort %u is the mesh's ListenPort (in %s); pick another port",
+				 c->local.probe_port, mesh_path);
 	}
 	if (e->count > before && !ret)
 		ret = -EINVAL;

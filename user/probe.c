@@ -66,7 +66,9 @@ int probe_tag_for_config(const struct mg_config *c, uint8_t tag[MG_PROBE_TAG_LEN
 
 uint16_t probe_port_of(const struct mg_config *c)
 {
-	return c->local.probe_port ? c->local.probe_port : (uint16_t)(c->mesh.listen_port + 1);
+	if (c->local.probe_port)
+		return c->local.probe_port;
+	return c->mesh.listen_port < 65535 ? (uint16_t)(c->mesh.listen_port + 1) : 65534;
 }
 
 int probe_socket_open(uint16_t port)

@@ -1,8 +1,75 @@
 /* The failover keys of the local file: ProbePort, FailureWindow, ProbeInterval,
  * HoldDown — values, units, ranges, and file:line errors. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
 #include "tap.h"
 #include "config.h"
+#include "probe.h"
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+/* ProbePort against the mesh's ListenPort needs both files: config_load. */
+static void cross_file(void)
+{
+	char dir[] = "/tmp/meshgw-cfgfo-XXXXXX", mesh[128], local[128], key[128], text[1024];
+	char priv_b64[WG_KEY_B64_LEN], pub_b64[WG_KEY_B64_LEN], errs[2048] = "";
+	uint8_t priv[WG_KEY_LEN], pub[WG_KEY_LEN];
+	struct mg_config c;
+	struct mg_errors e;
+	FILE *f;
+	int ret;
+
+	if (!mkdtemp(dir))
+		return;
+	key_generate_private(priv);
+	key_public_from_private(pub, priv);
+	key_to_base64(priv_b64, priv);
+	key_to_base64(pub_b64, pub);
+	snprintf(mesh, sizeof(mesh), "%s/mesh.conf", dir);
+	snprintf(local, sizeof(local), "%s/local.conf", dir);
+	snprintf(key, sizeof(key), "%s/a.key", dir);
+	snprintf(text, sizeof(text), "%s\n", priv_b64);
+	write_file(key, text, 0600);
+	snprintf(text, sizeof(text), "[Mesh]\nNetwork = 10.1.0.0/24\nListenPort = 65535\n"
+		 "[Site a]\nAddress = 10.1.0.1\nPublicKey = %s\n", pub_b64);
+	write_file(mesh, text, 0644);
+	snprintf(text, sizeof(text), "[Local]\nSite = a\nPrivateKeyFile = a.key\n"
+		 "LanInterface = eth0\n");
+	write_file(local, text, 0644);
+	e.out = NULL;
+	e.count = 0;
+	ret = config_load(&c, mesh, local, &e);
+	ok(!ret, "mesh on port 65535, no ProbePort: valid");
+	if (!ret)
+		is_int(probe_port_of(&c), 65534, "  probes from 65534 (ListenPort + 1 would wrap)");
+	config_free(&c);
+
+	snprintf(text, sizeof(text), "[Local]\nSite = a\nPrivateKeyFile = a.key\n"
+		 "LanInterface = eth0\nProbePort = 65535\n");
+	write_file(local, text, 0644);
+	f = fmemopen(errs, sizeof(errs), "w");
+	e.out = f;
+	e.count = 0;
+	ret = config_load(&c, mesh, local, &e);
+	fclose(f);
+	ok(ret && strstr(errs, "local.conf:5: ProbePort 65535 is the mesh's ListenPort"),
+	   "ProbePort equal to ListenPort rejected at file:line: %s", errs);
+	config_free(&c);
+	unlink(mesh);
+	unlink(local);
+	unlink(key);
+	rmdir(dir);
+}
 
 static int parse(const char *text, struct mg_local *l, char *errs, size_t errlen)
 {
@@ -44,5 +111,7 @@ int main(void)
 	ok(strstr(errs, "local.conf:6: duplicate HoldDown (first at local.conf:5)") != NULL, "  names both lines");
 	ok(parse(HEAD "FailureWindow = 1s\nHoldDown = x\nProbePort = y\n", &l, errs, sizeof(errs)) &&
 	   strstr(errs, ":6:") && strstr(errs, ":7:"), "every bad line reported in one pass");
+	if (sodium_init() >= 0)
+		cross_file();
 	return tap_done();
 }
