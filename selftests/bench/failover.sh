@@ -1,0 +1,277 @@
+#!/bin/bash
+# Failover time on the multi-ISP lab (selftests/lab/lab.sh, wireguard-go on this host):
+# from the cut of site B's preferred ISP (at the ISP side) to the first LAN ping
+# answered again, A->B and B->A (hosts pinging each other every 20 ms, timestamped),
+# over CUTS cuts (default 10). Between cuts the ISP is restored and the bench waits for
+# A and C to be back on B's preferred endpoint (HoldDown = HOLDDOWN_S, default 2 s, so
+# the loop stays short; the defaults use 5 s). Then the same cuts on a fresh lab of the
+# same shape with plain WireGuard and no daemon (lab_wg_up), where recovery usually
+# never comes: capped at CAP_S (default 10 s) and counted as "no recovery". Last, the
+# probe traffic of an idle mesh (no LAN traffic) over IDLE_S (default 30 s), counted by
+# nft on the internet namespace by the probe magic, against the goal of 1 kbit/s per
+# peer. Prints numbers; exits non-zero only when it could not run.
+#
+#   CUTS=10 PLAIN_CUTS=$CUTS CAP_S=10 IDLE_S=30 HOLDDOWN_S=2 selftests/bench/failover.sh
+set -u
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MESHGW=${MESHGW:-$SRC/build/meshgw}
+CUTS=${CUTS:-10}
+PLAIN_CUTS=${PLAIN_CUTS:-$CUTS}
+CAP_S=${CAP_S:-10}
+IDLE_S=${IDLE_S:-30}
+HOLDDOWN_S=${HOLDDOWN_S:-2}
+
+if [ "$(id -u)" != 0 ]; then echo "failover: needs root (network namespaces); skipped"; exit 0; fi
+for v in CUTS PLAIN_CUTS CAP_S IDLE_S HOLDDOWN_S; do
+	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "failover: $v must be a whole number, not '${!v}'" >&2; exit 2; }
+done
+[ -x "$MESHGW" ] || { echo "failover: no meshgw binary at $MESHGW (run make)" >&2; exit 1; }
+for c in wireguard-go wg nft bpftool python3 ping bc; do
+	command -v "$c" > /dev/null || { echo "failover: $c missing; cannot run" >&2; exit 1; }
+done
+
+# shellcheck source=../lab/lab.sh
+source "$SRC/selftests/lab/lab.sh"
+# shellcheck source=../lab/meshgw_lab.sh
+source "$SRC/selftests/lab/meshgw_lab.sh"
+BASE_SFX=$$
+LAB_SFX=$BASE_SFX
+MLAB_DIR=$(mktemp -d /tmp/meshgw-bench-fo.$$.XXXX)
+RES=$MLAB_DIR/results
+mkdir -p "$RES"
+
+cleanup() {
+	local x
+	mlab_cleanup
+	if [ -f "$MLAB_DIR/mesh.conf" ] && [ -n "${LAB_DIR:-}" ]; then
+		for x in $LAB_SITES; do
+			lab_exec "g$x" "$MESHGW" down -c "$MLAB_DIR/mesh.conf" -l "$MLAB_DIR/$x.local.conf" \
+				> /dev/null 2>&1 || true
+		done
+	fi
+	lab_destroy
+	rm -rf "/sys/fs/bpf/meshgw-lab-$BASE_SFX"
+	rm -rf "$MLAB_DIR"
+}
+trap cleanup EXIT
+trap "exit 1" INT TERM
+
+now() { date +%s.%N; }
+sub() { echo "$1 - $2" | bc; }
+die() { echo "failover: $*" >&2; exit 1; }
+
+# Seconds since the last reply in FROM->TO's ping log (99 when none).
+reply_age() {
+	awk -v t="$(now)" '/bytes from/ { gsub(/[\[\]]/, "", $1); l = $1 } END { printf "%.3f\n", l ? t - l : 99 }' \
+		"$MLAB_DIR/ping-$1-$2"
+}
+# Both directions answered within the last 0.2 s.
+steady() { le "$(reply_age A B)" 0.2 && le "$(reply_age B A)" 0.2; }
+le() { [ "$(echo "$1 <= $2" | bc)" = 1 ]; }
+# wait_until SECONDS COMMAND...: poll every 0.1 s; 0 when COMMAND succeeded in time.
+wait_until() {
+	local end
+	end=$(echo "$(now) + $1" | bc)
+	shift
+	until "$@" > /dev/null 2>&1; do
+		le "$end" "$(now)" && return 1
+		sleep 0.1
+	done
+}
+
+# measure_cut MODE I: cut B's ISP1, record A->B and B->A recovery (or "none") in
+# $RES/MODE.AB / MODE.BA, restore, wait until the mesh is back to normal.
+measure_cut() {
+	local mode=$1 i=$2 cut el ab= ba= end back= epa epc
+	wait_until 20 steady || echo "#   cut $i: pings not steady before the cut (ages $(reply_age A B) / $(reply_age B A) s)"
+	# A cut only measures something when traffic to B uses B's ISP1.
+	wait_until 10 on_b1 A && wait_until 5 on_b1 C ||
+		echo "#   cut $i: WireGuard at A/C not on B's ISP1 before the cut"
+	epa=$(wg_ep A B) epc=$(wg_ep C B)
+	lab_isp_down B 1
+	cut=$(now)
+	end=$(echo "$cut + $CAP_S" | bc)
+	while :; do
+		[ -n "$ab" ] || ab=$(mlab_first_reply_after A B "$cut")
+		[ -n "$ba" ] || ba=$(mlab_first_reply_after B A "$cut")
+		[ -n "$ab" ] && [ -n "$ba" ] && break
+		le "$end" "$(now)" && break
+		sleep 0.05
+	done
+	# A reply later than the cap counts as none (the loop may overshoot a little).
+	[ -n "$ab" ] && le "$ab" "$CAP_S" || ab=none
+	[ -n "$ba" ] && le "$ba" "$CAP_S" || ba=none
+	echo "$ab" >> "$RES/$mode.AB"
+	echo "$ba" >> "$RES/$mode.BA"
+	lab_isp_up B 1
+	el=$(now)
+	if [ "$mode" = meshgw ]; then
+		# Back on B's preferred endpoint at A and C after the hold-down.
+		if wait_until $((HOLDDOWN_S + 15)) preferred_b; then
+			back=$(sub "$(now)" "$el")
+			echo "$back" >> "$RES/meshgw.back"
+		fi
+	fi
+	printf '#   %-6s cut %2d: A->B %-6s B->A %-6s (A, C were sending to B at %s, %s)%s\n' "$mode" "$i" "$ab" "$ba" \
+		"$epa" "$epc" "${back:+; preferred endpoint back after $(printf %.2f "$back") s}"
+}
+# wg_ep X PEER: the address WireGuard at X sends PEER's packets to.
+wg_ep() {
+	lab_exec "g$1" wg show "${LAB_WG_IF[$1]}" endpoints | awk -v k="${LAB_PUB[$2]}" '$1 == k { sub(/:[0-9]+$/, "", $2); print $2 }'
+}
+on_b1() { [ "$(wg_ep "$1" B)" = "${LAB_ISP_IP[B,1]}" ]; }
+preferred_b() { [ "$(mlab_active A B)" = 0 ] && [ "$(mlab_active C B)" = 0 ]; }
+
+# stats FILE: "n min median p95 max none" (p95 by nearest rank); none = capped cuts.
+stats() {
+	python3 - "$1" <<-'PY'
+	import math, sys
+	vals = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+	got = sorted(float(v) for v in vals if v != "none")
+	none = len(vals) - len(got)
+	def rank(p):
+	    return got[max(0, math.ceil(p * len(got)) - 1)]
+	if got:
+	    med = got[len(got) // 2] if len(got) % 2 else (got[len(got) // 2 - 1] + got[len(got) // 2]) / 2
+	    print(f"{len(vals)} {got[0]:.3f} {med:.3f} {rank(0.95):.3f} {got[-1]:.3f} {none}")
+	else:
+	    print(f"{len(vals)} - - - - {none}")
+	PY
+}
+
+bench_start=$(now)
+echo "failover: B's ISP1 cut at the ISP side, A<->B LAN hosts pinging every 20 ms"
+echo "failover: meshgw run at every gateway (wireguard-go), HoldDown = ${HOLDDOWN_S}s, other settings default"
+
+# --- meshgw ------------------------------------------------------------------------------
+lab_create || die "cannot create the lab"
+mlab_configure "HoldDown = ${HOLDDOWN_S}s"
+for x in $LAB_SITES; do mlab_start "$x"; done
+wait_until 30 mlab_all_pairs 1 || die "the meshgw mesh did not come up in 30 s (logs: $MLAB_DIR/*.log)"
+mlab_ping_start A B
+mlab_ping_start B A
+wait_until 10 steady || die "A<->B pings do not answer"
+# Every daemon settled on the preferred endpoints before the first cut.
+wait_until 15 preferred_b ||
+	echo "#   A or C not on B's endpoint 0 before the first cut"
+for i in $(seq "$CUTS"); do measure_cut meshgw "$i"; done
+mlab_ping_stop A B
+mlab_ping_stop B A
+moves=$(grep -c " -> " "$MLAB_DIR/A.log")
+echo "#   endpoint changes logged by A's daemon: $moves"
+
+# --- idle probe traffic, same lab and daemons --------------------------------------------
+# Probes are UDP to the WireGuard port whose payload (32 bytes) starts with the magic
+# "MGPR" (request) or "MGPP" (reply); count them per ordered pair of sites as they
+# cross the internet (sources and destinations are the routers' public addresses).
+rules="" counters=""
+for x in $LAB_SITES; do
+	src="${LAB_ISP_IP[$x,1]}, ${LAB_ISP_IP[$x,2]}"
+	for y in $LAB_SITES; do
+		[ "$x" = "$y" ] && continue
+		dst="${LAB_ISP_IP[$y,1]}, ${LAB_ISP_IP[$y,2]}"
+		rules+="ip saddr { $src } ip daddr { $dst } udp length 40 @th,64,32 0x4d475052 counter name req$x$y"$'\n'
+		rules+="ip saddr { $src } ip daddr { $dst } udp length 40 @th,64,32 0x4d475050 counter name rep$x$y"$'\n'
+		counters+="counter req$x$y {}"$'\n'"counter rep$x$y {}"$'\n'
+	done
+	rules+="ip saddr { $src } udp dport $LAB_PORT counter name all$x"$'\n'
+	counters+="counter all$x {}"$'\n'
+done
+lab_exec inet nft -f - <<-EOF || die "nft counters in the internet namespace"
+table ip bench {
+	$counters
+	chain count {
+		type filter hook forward priority 0; policy accept;
+		$rules
+	}
+}
+EOF
+# Let the pings' traffic drain and the daemons drop to the idle probe rate.
+sleep 5
+lab_exec inet nft reset counters table ip bench > /dev/null
+t0=$(now)
+sleep "$IDLE_S"
+dt=$(sub "$(now)" "$t0")
+lab_exec inet nft -j list counters table ip bench > "$MLAB_DIR/counters.json"
+idle_report=$(python3 - "$MLAB_DIR/counters.json" "$dt" "$LAB_SITES" <<-'PY'
+	import json, sys
+	dt = float(sys.argv[2]); sites = sys.argv[3].split()
+	c = {}
+	for o in json.load(open(sys.argv[1]))["nftables"]:
+	    if "counter" in o:
+	        k = o["counter"]
+	        c[k["name"]] = (k["packets"], k["bytes"])
+	worst = 0.0
+	for x in sites:
+	    # x's probes to peer y and y's replies to them: the probe cost of one peer.
+	    parts = []
+	    for y in sites:
+	        if x == y:
+	            continue
+	        req, rep = c[f"req{x}{y}"], c[f"rep{y}{x}"]
+	        bps = (req[1] + rep[1]) * 8 / dt
+	        worst = max(worst, bps)
+	        parts.append(f"{y}: {req[0]} probes/{rep[0]} replies = {bps / 1000:.3f} kbit/s")
+	    allk = c["all" + x][1] * 8 / dt / 1000
+	    print(f"  site {x} -> " + ", ".join(parts) +
+	          f"  (all UDP it sent to WireGuard ports, both peers, keepalives included: {allk:.3f} kbit/s)")
+	print(f"{worst / 1000:.3f}")
+	PY
+) || idle_report="? (could not read the counters)"
+mlab_cleanup
+for x in $LAB_SITES; do
+	lab_exec "g$x" "$MESHGW" down -c "$MLAB_DIR/mesh.conf" -l "$MLAB_DIR/$x.local.conf" > /dev/null 2>&1 || true
+done
+lab_destroy
+rm -rf "/sys/fs/bpf/meshgw-lab-$BASE_SFX"
+
+# --- plain WireGuard on a fresh lab of the same shape ------------------------------------
+LAB_SFX=$((BASE_SFX + 1000000))
+if [ "$PLAIN_CUTS" -gt 0 ]; then
+	lab_create || die "cannot create the plain-WireGuard lab"
+	for x in $LAB_SITES; do lab_wg_up "$x" go || die "plain WireGuard at $x"; done
+	wait_until 30 mlab_all_pairs 1 || die "the plain-WireGuard mesh did not come up in 30 s"
+	mlab_ping_start A B
+	mlab_ping_start B A
+	wait_until 10 steady || die "A<->B pings do not answer over plain WireGuard"
+	for i in $(seq "$PLAIN_CUTS"); do
+		measure_cut plain "$i"
+		# Give plain WireGuard its time to come back after the restore.
+		wait_until 30 steady || echo "#   plain: A<->B not answering 30 s after the restore"
+	done
+	mlab_ping_stop A B
+	mlab_ping_stop B A
+	lab_destroy
+fi
+
+# --- results -----------------------------------------------------------------------------
+echo
+echo "failover time after cutting B's preferred ISP (seconds; $CUTS cuts meshgw, $PLAIN_CUTS plain, cap ${CAP_S} s):"
+printf '  %-24s %4s %7s %7s %7s %7s  %s\n' "" n min median p95 max "no recovery within ${CAP_S} s"
+for d in AB BA; do
+	for mode in meshgw plain; do
+		[ -s "$RES/$mode.$d" ] || continue
+		read -r cnt mn md p95 mx none <<< "$(stats "$RES/$mode.$d")"
+		label="${d:0:1}->${d:1:1} $([ $mode = meshgw ] && echo meshgw || echo 'plain WireGuard')"
+		printf '  %-24s %4s %7s %7s %7s %7s  %s of %s\n' "$label" "$cnt" "$mn" "$md" "$p95" "$mx" "$none" "$cnt"
+	done
+	if [ -s "$RES/plain.$d" ] && [ -s "$RES/meshgw.$d" ]; then
+		read -r _ _ mmed mp95 _ mnone <<< "$(stats "$RES/meshgw.$d")"
+		read -r _ _ pmed _ _ pnone <<< "$(stats "$RES/plain.$d")"
+		if [ "$pmed" = - ] || [ "$pnone" -gt 0 ]; then
+			echo "  ${d:0:1}->${d:1:1}: plain WireGuard recovered in $((PLAIN_CUTS - pnone)) of $PLAIN_CUTS cuts within ${CAP_S} s; meshgw in $((CUTS - mnone)) of $CUTS (p95 $mp95 s, goal <= 1 s)"
+		else
+			echo "  ${d:0:1}->${d:1:1}: median plain / meshgw = $(echo "scale=1; $pmed / $mmed" | bc) x (p95 meshgw $mp95 s, goal <= 1 s)"
+		fi
+	fi
+done
+if [ -s "$RES/meshgw.back" ]; then
+	read -r cnt mn md p95 mx _ <<< "$(stats "$RES/meshgw.back")"
+	echo "  preferred endpoint back after the restore (HoldDown ${HOLDDOWN_S} s): min $mn median $md max $mx s ($cnt of $CUTS)"
+fi
+echo
+echo "idle mesh probe traffic over ${IDLE_S} s (probe requests + replies per peer, IP bytes: 60 per probe, 74 with Ethernet framing):"
+printf '%s\n' "$idle_report" | sed '$d'
+printf '  worst site: %s kbit/s per peer (goal < 1 kbit/s)\n' "$(printf '%s\n' "$idle_report" | tail -n 1)"
+echo "failover bench: $(printf '%.0f' "$(sub "$(now)" "$bench_start")") s"
+exit 0
