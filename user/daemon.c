@@ -49,30 +49,7 @@ static bool same_endpoints(const struct mg_site *a, const struct mg_site *b)
 	return true;
 }
 
-/* Which candidate is WireGuard using right now? So a restarted daemon (or one
- * started after `meshgw up`) adopts the current choice instead of resetting it. */
-static void adopt_active(struct daemon *d)
-{
-	struct wg_device dev = { 0 };
-
-	if (d->be->get(d->cfg.local.wg_if, &dev))
-		return;
-	for (size_t n = 0; n < d->n_peers; n++) {
-		struct daemon_peer *p = &d->peers[n];
-		struct wg_peer *wp = wg_device_find_peer(&dev, p->site->public_key);
-
-		if (!wp)
-			continue;
-		for (unsigned int i = 0; i < p->fo.n_ep; i++) {
-			struct sockaddr_storage ss = { 0 };
-
-			memcpy(&ss, &wp->endpoint, sizeof(wp->endpoint));
-			if (sockaddr_equal(&ss, &p->addr[i]))
-				p->fo.active = i;
-		}
-	}
-	wg_device_free(&dev);
-}
+static void follow_wireguard(struct daemon *d, bool at_start);
 
 static int peers_build(struct daemon *d, const struct daemon_peer *old, size_t n_old)
 {
@@ -114,7 +91,7 @@ static int peers_build(struct daemon *d, const struct daemon_peer *old, size_t n
 			for (unsigned int r = 0; r < FO_REASON__COUNT; r++)
 				p->fo.failovers[r] = st.failovers[r];
 	}
-	adopt_active(d);
+	follow_wireguard(d, true);
 	return 0;
 }
 
@@ -337,9 +314,11 @@ static void resolve_names(struct daemon *d, struct daemon_peer *p, uint64_t now)
 			resolve_start(&p->res[i], &p->site->endpoints[i]);
 }
 
-/* WireGuard moves a peer's endpoint by itself when authenticated packets arrive
- * from a new address (roaming). Follow it, so decisions start from the truth. */
-static void follow_roaming(struct daemon *d)
+/* Which candidate is WireGuard using? At start, adopt it (a restarted daemon, or
+ * one started after `meshgw up`, keeps the current choice). While running, follow
+ * it: WireGuard moves a peer's endpoint by itself when authenticated packets
+ * arrive from a new address (roaming), and decisions must start from the truth. */
+static void follow_wireguard(struct daemon *d, bool at_start)
 {
 	struct wg_device dev = { 0 };
 
@@ -349,6 +328,7 @@ static void follow_roaming(struct daemon *d)
 		struct daemon_peer *p = &d->peers[n];
 		struct wg_peer *wp = wg_device_find_peer(&dev, p->site->public_key);
 		struct sockaddr_storage cur = { 0 };
+		unsigned int i;
 		char a[80];
 
 		if (!wp || !wp->endpoint.sa.sa_family)
@@ -356,19 +336,18 @@ static void follow_roaming(struct daemon *d)
 		memcpy(&cur, &wp->endpoint, sizeof(wp->endpoint));
 		if (sockaddr_equal(&cur, &p->addr[p->fo.active]))
 			continue;
-		unsigned int i;
-
 		for (i = 0; i < p->fo.n_ep; i++)
-			if (sockaddr_equal(&cur, &p->addr[i])) {
-				pr_info("peer %s: WireGuard roamed to endpoint %u %s (the peer's packets "
-					"come from there)", p->site->name, i,
-					sockaddr_str(&cur, a, sizeof(a)));
-				p->fo.active = i;
+			if (sockaddr_equal(&cur, &p->addr[i]))
 				break;
-			}
-		/* The peer speaks from an address none of its names gave: maybe a
-		 * name now resolves there. Look again now rather than in 30 s. */
-		if (i == p->fo.n_ep && !p->roam_seen) {
+		if (i < p->fo.n_ep && at_start) {
+			p->fo.active = i;
+		} else if (i < p->fo.n_ep) {
+			pr_info("peer %s: WireGuard roamed to endpoint %u %s (the peer's packets "
+				"come from there)", p->site->name, i, sockaddr_str(&cur, a, sizeof(a)));
+			fo_follow(&p->fo, i, mono_ns());
+		} else if (!p->roam_seen) {
+			/* The peer speaks from an address none of its names gave: maybe a
+			 * name now resolves there. Look again now rather than in 30 s. */
 			pr_debug("peer %s: WireGuard roamed to %s, not a known endpoint",
 				 p->site->name, sockaddr_str(&cur, a, sizeof(a)));
 			p->next_resolve_ns = 0;
@@ -378,12 +357,33 @@ static void follow_roaming(struct daemon *d)
 	wg_device_free(&dev);
 }
 
+/* One line per endpoint that went up or down, with what the probes saw. */
+static void log_health_changes(struct daemon_peer *p, uint64_t now)
+{
+	for (unsigned int i = 0; i < p->fo.n_ep; i++) {
+		const struct fo_endpoint *e = &p->fo.ep[i];
+		char a[80];
+
+		if (e->state == p->logged_state[i])
+			continue;
+		if (e->state == FO_EP_DOWN)
+			pr_info("peer %s: endpoint %u %s down (%u probes unanswered over %llu ms)",
+				p->site->name, i, sockaddr_str(&p->addr[i], a, sizeof(a)),
+				e->unanswered,
+				(unsigned long long)((now - e->unanswered_since_ns) / MS));
+		else if (e->state == FO_EP_UP && p->logged_state[i] == FO_EP_DOWN)
+			pr_info("peer %s: endpoint %u %s up (rtt %.2f ms)", p->site->name, i,
+				sockaddr_str(&p->addr[i], a, sizeof(a)), (double)e->rtt_ns / 1e6);
+		p->logged_state[i] = e->state;
+	}
+}
+
 static void tick(struct daemon *d)
 {
 	uint64_t now = mono_ns();
 
 	if (now >= d->next_wgsync_ns) {
-		follow_roaming(d);
+		follow_wireguard(d, false);
 		d->next_wgsync_ns = now + WGSYNC_NS;
 	}
 
@@ -401,6 +401,7 @@ static void tick(struct daemon *d)
 		resolve_names(d, p, now);
 		send_probes(d, p, now);
 		to = fo_decide(&p->fo, &d->fo, now, &why);
+		log_health_changes(p, now);
 		if (to != p->fo.active)
 			switch_to(d, p, to, why, now);
 	}

@@ -17,6 +17,7 @@ struct daemon_peer {
 	struct resolve_req res[FO_MAX_ENDPOINTS];
 	uint64_t last_resolve_ns;
 	uint64_t next_resolve_ns;			/* 0 = look up now */
+	enum fo_ep_state logged_state[FO_MAX_ENDPOINTS];	/* last state logged */
 	bool roam_seen;					/* WireGuard is on a non-candidate */
 	int dp_index;					/* slot in mg_peer_info, -1 = none */
 };

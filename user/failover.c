@@ -181,13 +181,20 @@ static void update_health(struct fo_peer *p, const struct fo_settings *s, uint64
 		     now - p->ep[p->active].last_reply_ns >= (uint64_t)s->suspect_ms * MS;
 }
 
-static bool ready_for_failback(const struct fo_endpoint *e, const struct fo_settings *s,
-			       uint64_t now)
+/* Back to a more preferred endpoint only when it has answered, without a loss,
+ * for the whole hold-down, counted from when we last moved away (whatever moved
+ * us: a failover or WireGuard roaming) — stale health never brings us back. */
+static bool ready_for_failback(const struct fo_peer *p, const struct fo_endpoint *e,
+			       const struct fo_settings *s, uint64_t now)
 {
-	uint64_t since = e->up_since_ns > e->last_loss_ns ? e->up_since_ns : e->last_loss_ns;
+	uint64_t since = e->up_since_ns;
 
+	if (e->last_loss_ns > since)
+		since = e->last_loss_ns;
+	if (p->last_switch_ns > since)
+		since = p->last_switch_ns;
 	return e->state == FO_EP_UP && e->unanswered <= 1 &&
-	       now - since >= (uint64_t)s->holddown_ms * MS &&
+	       now - since >= (uint64_t)s->holddown_ms * MS && e->last_reply_ns > since &&
 	       now - e->last_reply_ns <= 2ULL * s->probe_idle_ms * MS;
 }
 
@@ -204,7 +211,7 @@ unsigned int fo_decide(struct fo_peer *p, const struct fo_settings *s, uint64_t 
 	if (p->meshgw_peer) {
 		if (p->ep[p->active].state != FO_EP_DOWN) {
 			for (unsigned int i = 0; i < p->active; i++)
-				if (ready_for_failback(&p->ep[i], s, now)) {
+				if (ready_for_failback(p, &p->ep[i], s, now)) {
 					*reason = FO_REASON_PREFERRED_BACK;
 					return i;
 				}
@@ -230,6 +237,14 @@ unsigned int fo_decide(struct fo_peer *p, const struct fo_settings *s, uint64_t 
 		return (p->active + 1) % p->n_ep;
 	}
 	return p->active;
+}
+
+void fo_follow(struct fo_peer *p, unsigned int to, uint64_t now)
+{
+	if (to >= p->n_ep || to == p->active)
+		return;
+	p->active = to;
+	p->last_switch_ns = now;	/* a hold-down before any move back */
 }
 
 void fo_switched(struct fo_peer *p, unsigned int to, enum fo_reason reason, uint64_t now)

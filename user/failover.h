@@ -97,6 +97,9 @@ uint32_t fo_probe_sent(struct fo_peer *p, unsigned int i, uint64_t now);
 unsigned int fo_decide(struct fo_peer *p, const struct fo_settings *s, uint64_t now,
 		       enum fo_reason *reason);
 void fo_switched(struct fo_peer *p, unsigned int to, enum fo_reason reason, uint64_t now);
+/* WireGuard itself moved to endpoint `to` (roaming): follow it, not counted as a
+ * failover, and hold off moving back for the hold-down. */
+void fo_follow(struct fo_peer *p, unsigned int to, uint64_t now);
 
 /* Loss over the last (up to 64) probes, in per mille. */
 unsigned int fo_loss_permille(const struct fo_endpoint *e);

@@ -139,6 +139,22 @@ int main(void)
 	ok(t >= m.s.holddown_ms, "back on endpoint 0 only after the hold-down (%llu ms)",
 	   (unsigned long long)t);
 
+	/* WireGuard roamed us off the preferred endpoint right after it died, before
+	 * any probe was lost: no move back while it stays dead. */
+	sim_run(&m, 12000);
+	is_int(m.p.active, 0, "on endpoint 0 again");
+	m.reachable[0] = false;
+	sim_run(&m, 20);
+	fo_follow(&m.p, 1, m.now);
+	m.switches = 0;
+	sim_run(&m, 15000);
+	is_int(m.switches, 0, "roamed away from a dead endpoint: no move back while it is dead");
+	is_int(m.p.active, 1, "  still on endpoint 1");
+	m.reachable[0] = true;
+	t = sim_until_active(&m, 0, 15000);
+	is_int(m.p.active, 0, "  back after it recovers");
+	ok(t >= m.s.holddown_ms, "  only after the hold-down (%llu ms)", (unsigned long long)t);
+
 	/* Flapping: endpoint 0 down/up every 300 ms for 20 s. */
 	m.switches = 0;
 	for (int i = 0; i < 20000 / 300; i++) {
