@@ -8,30 +8,16 @@
 #include "config.h"
 #include "metrics.h"
 
-#define USAGE "[-c MESH] [-l LOCAL]"
-
 int cmd_metrics(int argc, char **argv)
 {
-	struct mg_errors e = { .out = stderr };
 	struct mg_config c;
 	struct cli_opts o;
 	char *text = NULL;
 	size_t len = 0;
-	int idx, ret;
+	int ret;
 
-	idx = cli_parse(argc, argv, &o, false, USAGE);
-	if (idx < 0)
-		return idx == -2 ? 0 : 1;
-	if (idx != argc) {
-		fprintf(stderr, "Usage: meshgw metrics " USAGE "\n");
-		return 1;
-	}
-	if (config_load(&c, o.mesh_path, o.local_path, &e)) {
-		fprintf(stderr, "meshgw: %d problem%s in the configuration\n", e.count,
-			e.count == 1 ? "" : "s");
-		config_free(&c);
-		return 1;
-	}
+	if (!cli_load(argc, argv, false, &o, &c, &ret))
+		return ret;
 	ret = metrics_collect(&c, &text, &len);
 	config_free(&c);
 	if (ret) {

@@ -14,7 +14,6 @@
 #include "resolve.h"
 #include "status.h"
 
-#define USAGE "[-j] [-c MESH] [-l LOCAL]"
 
 struct colours {
 	const char *bold, *green, *red, *yellow, *dim, *off;
@@ -377,25 +376,13 @@ static int show_json(const struct status *s)
 
 int cmd_show(int argc, char **argv)
 {
-	struct mg_errors e = { .out = stderr };
 	struct mg_config c;
 	struct cli_opts o;
 	struct status s;
-	int idx, ret;
+	int ret;
 
-	idx = cli_parse(argc, argv, &o, true, USAGE);
-	if (idx < 0)
-		return idx == -2 ? 0 : 1;
-	if (idx != argc) {
-		fprintf(stderr, "Usage: meshgw show " USAGE "\n");
-		return 1;
-	}
-	if (config_load(&c, o.mesh_path, o.local_path, &e)) {
-		fprintf(stderr, "meshgw: %d problem%s in the configuration\n", e.count,
-			e.count == 1 ? "" : "s");
-		config_free(&c);
-		return 1;
-	}
+	if (!cli_load(argc, argv, true, &o, &c, &ret))
+		return ret;
 	ret = status_gather(&c, &s);
 	config_free(&c);
 	if (ret) {

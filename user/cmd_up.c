@@ -435,25 +435,12 @@ out:
 
 int cmd_up(int argc, char **argv)
 {
-	struct mg_errors e = { .out = stderr };
 	struct mg_config c;
 	struct cli_opts o;
-	int idx, ret;
+	int ret;
 
-	idx = cli_parse(argc, argv, &o, false, "[-c MESH] [-l LOCAL]");
-	if (idx < 0)
-		return idx == -2 ? 0 : 1;
-	if (idx != argc) {
-		fprintf(stderr, "Usage: meshgw up [-c MESH] [-l LOCAL]\n");
-		return 1;
-	}
-	ret = config_load(&c, o.mesh_path, o.local_path, &e);
-	if (ret) {
-		fprintf(stderr, "meshgw: %d problem%s found; nothing was changed\n", e.count,
-			e.count == 1 ? "" : "s");
-		config_free(&c);
-		return 1;
-	}
+	if (!cli_load(argc, argv, false, &o, &c, &ret))
+		return ret;
 	/* A second `up` while `meshgw run` manages endpoints must not undo its choice. */
 	ret = gateway_up(&c, true);
 	config_free(&c);

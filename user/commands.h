@@ -22,3 +22,11 @@ struct cli_opts {
 	bool json;
 };
 int cli_parse(int argc, char **argv, struct cli_opts *o, bool allow_json, const char *usage);
+
+struct mg_config;
+/* The common start of the config-reading subcommands: -c/-l (and -j when
+ * allow_json), no other argument, then config_load with every problem printed.
+ * true with c loaded; false when the command must end with *status (0 after
+ * --help, 1 on a usage or configuration error; c is then already freed). */
+bool cli_load(int argc, char **argv, bool allow_json, struct cli_opts *o, struct mg_config *c,
+	      int *status);
