@@ -3,12 +3,7 @@
 # command-line basics (usage, unknown subcommand).
 set -u
 MESHGW=${MESHGW:-build/meshgw}
-n=0 failed=0
-t() { # t DESCRIPTION COMMAND...: ok when COMMAND succeeds
-	local d=$1; shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; failed=$((failed + 1)); fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 tmp=$(mktemp -d /tmp/meshgw-keys.$$.XXXX)
 trap 'rm -rf "$tmp"' EXIT
 

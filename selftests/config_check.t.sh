@@ -8,10 +8,8 @@ TMP=$(mktemp -d /tmp/meshgw-check.$$.XXXXXX)
 cleanup() { rm -rf "$TMP"; }
 trap cleanup EXIT
 
-n=0
+. "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; sed 's/^/#   /' "$TMP/err" "$TMP/out"; }
 
 # check NAME WANT_RC [GREP_STDERR...]: runs "$MESHGW check" with $ARGS
 check() {

@@ -36,17 +36,8 @@ wgA=dwa$s wgB=dwb$s
 pin=/sys/fs/bpf/mgdp$s
 tmp=$(mktemp -d /tmp/meshgw-dp.$s.XXXX)
 pids=()
-n=0 failed=0
+. "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-t() { # t DESCRIPTION COMMAND...
-	local d=$1; shift
-	if "$@" >"$tmp/t.out" 2>&1; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' "$tmp/t.out"; fi
-}
-is() { # is DESCRIPTION GOT WANT
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "#   got '$2', want '$3'"; fi
-}
 N() { local ns=$1; shift; nsenter --net=/run/netns/$ns "$@"; }
 
 cleanup() {

@@ -19,19 +19,9 @@ wgA=xwa$s wgB=xwb$s
 tmp=$(mktemp -d /tmp/meshgw-export.$s.XXXX)
 pids=()
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-t() { # t DESCRIPTION COMMAND...
-	local d=$1; shift
-	if "$@" >"$tmp/t.out" 2>&1; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' "$tmp/t.out"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 A() { ip netns exec "$nsA" "$@"; }
 B() { ip netns exec "$nsB" "$@"; }
-poll() { # poll SECONDS COMMAND...
-	local end=$((SECONDS + $1)); shift
-	until "$@" >/dev/null 2>&1; do [ $SECONDS -lt "$end" ] || return 1; sleep 0.2; done
-}
 # PID of the wireguard-go daemon serving interface $1 in netns $2 (from its UAPI socket).
 wggo_pid() {
 	ip netns exec "$2" ss -xlpn 2>/dev/null | awk -v s="/wireguard/$1.sock" '$5 ~ s"$"' |

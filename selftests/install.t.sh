@@ -10,13 +10,7 @@ OUT=${OUT:-$SRC/build}
 tmp=$(mktemp -d /tmp/meshgw-install.$$.XXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-t() { # t DESCRIPTION COMMAND...
-	local d=$1; shift
-	if "$@" >"$tmp/t.out" 2>&1; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' "$tmp/t.out"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 mode() { stat -c %a "$1"; }
 is_mode() { # is_mode FILE MODE [regular|dir]
 	[ "$(mode "$1")" = "$2" ] || { echo "$1: mode $(mode "$1"), want $2"; return 1; }

@@ -29,16 +29,9 @@ source "$here/lab/meshgw_lab.sh"
 LAB_SFX=${LAB_SFX:-$$}
 MLAB_DIR=$(mktemp -d /tmp/meshgw-failover.$$.XXXX)
 
-n=0 failed=0
-t() {
-	local d=$1; shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; failed=$((failed + 1)); fi
-}
-now() { date +%s.%N; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 want() { case " $SCENARIOS " in *" $1 "*) return 0 ;; esac; return 1; }
 le() { [ "$(echo "$1 <= $2" | bc)" = 1 ]; }
-q() { "$@" > /dev/null 2>&1; }
 
 cleanup() {
 	mlab_cleanup
@@ -57,14 +50,6 @@ trap cleanup EXIT
 trap "exit 1" INT TERM
 
 # poll SECONDS COMMAND...: 0 as soon as COMMAND succeeds within SECONDS.
-poll() {
-	local end=$(($(date +%s) + $1))
-	shift
-	while ! "$@" > /dev/null 2>&1; do
-		[ "$(date +%s)" -ge "$end" ] && { "$@"; return 1; }
-		sleep 0.2
-	done
-}
 test_active() { [ "$(mlab_active "$1" "$2")" = "$3" ]; }
 
 # recover FROM TO CUT_TIME: 0 when FROM's pings to TO answer again within RECOVER_S.

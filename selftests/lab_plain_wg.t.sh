@@ -17,15 +17,7 @@ DOWN_FOR=${DOWN_FOR:-${VM_ENV_DOWN_FOR:-8}} # seconds A->B must stay down after 
 # LAB_WG=kernel uses kernel WireGuard instead (inside selftests/vm/run.sh: the host has none).
 LAB_WG=${LAB_WG:-${VM_ENV_LAB_WG:-go}}
 
-n=0 failed=0
-t() { # t DESCRIPTION COMMAND...: ok when COMMAND succeeds
-	local d=$1; shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; failed=$((failed + 1)); fi
-}
-q() { "$@" > /dev/null 2>&1; } # q COMMAND...: quietly
-now() { date +%s.%N; }
-since() { printf '%.2f' "$(echo "$(now) - $1" | bc)"; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 
 tmp=$(mktemp -d /tmp/meshgw-labwg.$$.XXXX)
 cleanup() {

@@ -16,13 +16,7 @@ s=$$
 ns=mgcap$s lan=cl$s wg=cw$s
 tmp=$(mktemp -d /tmp/meshgw-caps.$s.XXXX)
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-t() { # t DESCRIPTION COMMAND...
-	local d=$1; shift
-	if "$@" >"$tmp/t.out" 2>&1; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' "$tmp/t.out" | tail -8; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 
 cleanup() {
 	set +e

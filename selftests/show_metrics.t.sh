@@ -36,23 +36,10 @@ wgA=smwa$s wgB=smwb$s
 pin=/sys/fs/bpf/mgsm$s
 tmp=$(mktemp -d /tmp/meshgw-sm.$s.XXXX)
 pids=() daemon=
-n=0 failed=0
+. "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-t() { # t DESCRIPTION COMMAND...
-	local d=$1; shift
-	if "$@" >"$tmp/t.out" 2>&1; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' "$tmp/t.out"; fi
-}
-is() { # is DESCRIPTION GOT WANT
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "#   got '$2', want '$3'"; fi
-}
 N() { local ns=$1; shift; nsenter --net=/run/netns/$ns "$@"; }
 A() { N $gA "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/a.local"; }
-poll() { # poll SECONDS COMMAND...
-	local end=$((SECONDS + $1)); shift
-	until "$@" >/dev/null 2>&1; do [ $SECONDS -lt "$end" ] || return 1; sleep 0.1; done
-}
 record_pid() { # wireguard-go started by `meshgw up`, from its state file
 	local p
 	p=$(awk '$1 == "wg_pid" { print $2 }' "/run/meshgw/$1.state" 2>/dev/null || true)

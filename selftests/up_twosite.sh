@@ -23,13 +23,7 @@ wgA=mwa$s wgB=mwb$s
 tmp=$(mktemp -d /tmp/meshgw-up.$s.XXXX)
 pids=()
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-t() { # t DESCRIPTION COMMAND...
-	local d=$1; shift
-	if "$@" >"$tmp/t.out" 2>&1; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' "$tmp/t.out"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 A() { nsenter --net=/run/netns/$nsA "$@"; }
 B() { nsenter --net=/run/netns/$nsB "$@"; }
 
@@ -130,10 +124,6 @@ snapshot() { # everything `up` manages on gateway A, minus the live counters
 }
 peer_field() { # peer_field NS IF PUBKEY FIELD: from `wg show dump`
 	nsenter --net=/run/netns/$1 wg show "$2" dump | awk -v k="$3" -v f="$4" '$1 == k { print $f }'
-}
-poll() { # poll SECONDS COMMAND...
-	local end=$((SECONDS + $1)); shift
-	until "$@" >/dev/null 2>&1; do [ $SECONDS -lt "$end" ] || return 1; sleep 0.2; done
 }
 
 # --- bad configuration before anything exists ---------------------------------------

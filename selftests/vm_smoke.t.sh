@@ -8,14 +8,7 @@ run=$here/vm/run.sh
 
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (QEMU exports / over 9p)"; exit 0; fi
 
-n=0 failed=0
-t() { # t DESCRIPTION COMMAND...: ok when COMMAND succeeds
-	local d=$1; shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; failed=$((failed + 1)); fi
-}
-now() { date +%s.%N; }
-since() { echo "$(now) - $1" | bc; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 
 tmp=$(mktemp -d /tmp/meshgw-vmsmoke.$$.XXXX)
 cleanup() { rm -rf "$tmp"; }

@@ -1,0 +1,47 @@
+# shellcheck shell=bash
+# TAP helpers for the shell tests: source this file, report with `t`, `ok`,
+# `not_ok` or `is`, and end with `tap_done`, which prints the plan and gives the
+# exit status. Counters: $n (tests) and $failed.
+n=0 failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+
+# t DESCRIPTION COMMAND...: ok when COMMAND succeeds. COMMAND runs in this shell
+# (it may set variables); its output is shown, as TAP comments, only on failure.
+t() {
+	local d=$1 out
+	shift
+	out=$(mktemp /tmp/meshgw-tap.XXXXXX)
+	if "$@" > "$out" 2>&1; then
+		ok "$d"
+	else
+		not_ok "$d"
+		sed 's/^/#   /' "$out" | tail -20
+	fi
+	rm -f "$out"
+}
+
+# is DESCRIPTION GOT WANT
+is() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "#   got '$2', want '$3'"; fi
+}
+
+q() { "$@" > /dev/null 2>&1; }		# q COMMAND...: quietly
+now() { date +%s.%N; }
+since() { printf '%.2f' "$(echo "$(now) - $1" | bc)"; }	# seconds since a now()
+
+# poll SECONDS COMMAND...: 0 as soon as COMMAND succeeds, 1 after SECONDS.
+poll() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" > /dev/null 2>&1; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+
+tap_done() {
+	echo "1..$n"
+	[ "$failed" = 0 ]
+}
