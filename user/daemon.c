@@ -249,7 +249,7 @@ static void switch_to(struct daemon *d, struct daemon_peer *p, unsigned int to,
 		       sockaddr_str(&p->addr[to], a, sizeof(a)), strerror(-ret));
 		return;
 	}
-	fo_switched(&p->fo, to, why, now);
+	fo_switched(&p->fo, &d->fo, to, why, now);
 	pr_info("peer %s: endpoint %u %s -> %u %s (%s: %s)", p->site->name, from,
 		sockaddr_str(&p->addr[from], a, sizeof(a)), to,
 		sockaddr_str(&p->addr[to], b, sizeof(b)), fo_reason_name(why),
@@ -344,7 +344,7 @@ static void follow_wireguard(struct daemon *d, bool at_start)
 		} else if (i < p->fo.n_ep) {
 			pr_info("peer %s: WireGuard roamed to endpoint %u %s (the peer's packets "
 				"come from there)", p->site->name, i, sockaddr_str(&cur, a, sizeof(a)));
-			fo_follow(&p->fo, i, mono_ns());
+			fo_follow(&p->fo, &d->fo, i, mono_ns());
 		} else if (!p->roam_seen) {
 			/* The peer speaks from an address none of its names gave: maybe a
 			 * name now resolves there. Look again now rather than in 30 s. */

@@ -110,7 +110,7 @@ bool fo_probe_due(const struct fo_peer *p, const struct fo_settings *s, unsigned
 		return false;
 	if (!e->last_probe_ns)
 		return true;
-	if (active_in_trouble(p))
+	if (active_in_trouble(p) || now < p->fast_probe_until_ns)
 		interval = s->probe_fast_ms;
 	else if (i <= p->active)	/* the active one, and candidates to move back to */
 		interval = s->probe_idle_ms;
@@ -193,8 +193,11 @@ static bool ready_for_failback(const struct fo_peer *p, const struct fo_endpoint
 		since = e->last_loss_ns;
 	if (p->last_switch_ns > since)
 		since = p->last_switch_ns;
+	/* Each move back that did not last doubles the hold-down (up to 16x). */
+	uint64_t holddown = ((uint64_t)s->holddown_ms * MS) << p->failbacks_undone;
+
 	return e->state == FO_EP_UP && e->unanswered <= 1 &&
-	       now - since >= (uint64_t)s->holddown_ms * MS && e->last_reply_ns > since &&
+	       now - since >= holddown && e->last_reply_ns > since &&
 	       now - e->last_reply_ns <= 2ULL * s->probe_idle_ms * MS;
 }
 
@@ -204,6 +207,10 @@ unsigned int fo_decide(struct fo_peer *p, const struct fo_settings *s, uint64_t 
 	*reason = FO_REASON_NONE;
 	if (!p->n_ep)
 		return p->active;
+	/* On the preferred endpoint for four (damped) hold-downs: damping forgotten. */
+	if (p->failbacks_undone && p->active == 0 &&
+	    now - p->last_failback_ns > (4ULL * s->holddown_ms * MS) << p->failbacks_undone)
+		p->failbacks_undone = 0;
 	update_health(p, s, now);
 	if (p->n_ep == 1)
 		return p->active;
@@ -239,18 +246,37 @@ unsigned int fo_decide(struct fo_peer *p, const struct fo_settings *s, uint64_t 
 	return p->active;
 }
 
-void fo_follow(struct fo_peer *p, unsigned int to, uint64_t now)
+/* A move away soon after a move back means the move back did not hold. */
+static void note_move_away(struct fo_peer *p, const struct fo_settings *s, unsigned int to,
+			   uint64_t now)
+{
+	uint64_t holddown = ((uint64_t)s->holddown_ms * MS) << p->failbacks_undone;
+
+	if (to > p->active && p->last_failback_ns && now - p->last_failback_ns < 2 * holddown &&
+	    p->failbacks_undone < 4)
+		p->failbacks_undone++;
+}
+
+void fo_follow(struct fo_peer *p, const struct fo_settings *s, unsigned int to, uint64_t now)
 {
 	if (to >= p->n_ep || to == p->active)
 		return;
+	note_move_away(p, s, to, now);
 	p->active = to;
 	p->last_switch_ns = now;	/* a hold-down before any move back */
+	/* The peer now speaks from elsewhere: maybe the old endpoint died. Find out
+	 * quickly, so a dead one is known as such before any move back. */
+	p->fast_probe_until_ns = now + 4ULL * s->fail_ms * MS;
 }
 
-void fo_switched(struct fo_peer *p, unsigned int to, enum fo_reason reason, uint64_t now)
+void fo_switched(struct fo_peer *p, const struct fo_settings *s, unsigned int to,
+		 enum fo_reason reason, uint64_t now)
 {
 	if (to >= p->n_ep)
 		return;
+	note_move_away(p, s, to, now);
+	if (reason == FO_REASON_PREFERRED_BACK)
+		p->last_failback_ns = now;
 	p->active = to;
 	p->last_switch_ns = now;
 	p->failovers[reason]++;

@@ -71,6 +71,9 @@ struct fo_peer {
 	uint64_t tx_unanswered_since_ns;	/* first tx after rx last moved, 0 = none */
 	uint64_t all_down_since_ns;
 	uint64_t last_switch_ns;
+	uint64_t fast_probe_until_ns;	/* after WireGuard roamed: check the old endpoint */
+	uint64_t last_failback_ns;
+	unsigned int failbacks_undone;	/* hold-down doubles for each (flap damping) */
 	uint64_t failovers[FO_REASON__COUNT];
 	enum fo_reason last_reason;
 };
@@ -96,10 +99,11 @@ uint32_t fo_probe_sent(struct fo_peer *p, unsigned int i, uint64_t now);
  * fo_switched(). */
 unsigned int fo_decide(struct fo_peer *p, const struct fo_settings *s, uint64_t now,
 		       enum fo_reason *reason);
-void fo_switched(struct fo_peer *p, unsigned int to, enum fo_reason reason, uint64_t now);
+void fo_switched(struct fo_peer *p, const struct fo_settings *s, unsigned int to,
+		 enum fo_reason reason, uint64_t now);
 /* WireGuard itself moved to endpoint `to` (roaming): follow it, not counted as a
  * failover, and hold off moving back for the hold-down. */
-void fo_follow(struct fo_peer *p, unsigned int to, uint64_t now);
+void fo_follow(struct fo_peer *p, const struct fo_settings *s, unsigned int to, uint64_t now);
 
 /* Loss over the last (up to 64) probes, in per mille. */
 unsigned int fo_loss_permille(const struct fo_endpoint *e);

@@ -65,7 +65,7 @@ static void sim_step(struct sim *m)
 	}
 	to = fo_decide(&m->p, &m->s, m->now, &why);
 	if (to != m->p.active) {
-		fo_switched(&m->p, to, why, m->now);
+		fo_switched(&m->p, &m->s, to, why, m->now);
 		m->switches++;
 		m->last_switch_ns = m->now;
 		m->last_reason = why;
@@ -141,11 +141,12 @@ int main(void)
 
 	/* WireGuard roamed us off the preferred endpoint right after it died, before
 	 * any probe was lost: no move back while it stays dead. */
-	sim_run(&m, 12000);
-	is_int(m.p.active, 0, "on endpoint 0 again");
+	sim_init(&m, 2, true);
+	m.traffic = true;
+	sim_run(&m, 3000);
 	m.reachable[0] = false;
 	sim_run(&m, 20);
-	fo_follow(&m.p, 1, m.now);
+	fo_follow(&m.p, &m.s, 1, m.now);
 	m.switches = 0;
 	sim_run(&m, 15000);
 	is_int(m.switches, 0, "roamed away from a dead endpoint: no move back while it is dead");
@@ -155,7 +156,32 @@ int main(void)
 	is_int(m.p.active, 0, "  back after it recovers");
 	ok(t >= m.s.holddown_ms, "  only after the hold-down (%llu ms)", (unsigned long long)t);
 
+	/* Damping: a move back undone by roaming at once doubles the next hold-down. */
+	{
+		uint64_t prev = 0, gap[3] = { 0 };
+
+		for (int i = 0; i < 3; i++) {
+			sim_until_active(&m, 0, 60000);
+			gap[i] = m.now - prev;
+			prev = m.now;
+			sim_run(&m, 200);
+			fo_follow(&m.p, &m.s, 1, m.now);	/* the peer's NAT drags us back */
+		}
+		ok(m.p.failbacks_undone >= 2 && gap[2] > gap[1] + m.s.holddown_ms * MS,
+		   "moves back undone by roaming: hold-down doubles (%llu ms, then %llu ms)",
+		   (unsigned long long)(gap[1] / MS), (unsigned long long)(gap[2] / MS));
+		sim_until_active(&m, 0, 60000);
+		sim_run(&m, 4 * m.s.holddown_ms * 8 + 1000);
+		enum fo_reason r;
+
+		fo_decide(&m.p, &m.s, m.now, &r);
+		is_int(m.p.failbacks_undone, 0, "a move back that holds: damping forgotten");
+	}
+
 	/* Flapping: endpoint 0 down/up every 300 ms for 20 s. */
+	sim_init(&m, 2, true);
+	m.traffic = true;
+	sim_run(&m, 3000);
 	m.switches = 0;
 	for (int i = 0; i < 20000 / 300; i++) {
 		m.reachable[0] = !m.reachable[0];
