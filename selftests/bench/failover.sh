@@ -11,7 +11,8 @@
 # nft on the internet namespace by the probe magic, against the goal of 1 kbit/s per
 # peer. Prints numbers; exits non-zero only when it could not run.
 #
-#   CUTS=10 PLAIN_CUTS=$CUTS CAP_S=10 IDLE_S=30 HOLDDOWN_S=2 selftests/bench/failover.sh
+#   CUTS=10 PLAIN_CUTS=$CUTS CAP_S=10 IDLE_S=30 HOLDDOWN_S=2 CUT_MIN_S=1 selftests/bench/failover.sh
+#   FO_LOGS=DIR keeps the daemons' logs (A.log, B.log, C.log) in DIR.
 set -u
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MESHGW=${MESHGW:-$SRC/build/meshgw}
@@ -20,9 +21,10 @@ PLAIN_CUTS=${PLAIN_CUTS:-$CUTS}
 CAP_S=${CAP_S:-10}
 IDLE_S=${IDLE_S:-30}
 HOLDDOWN_S=${HOLDDOWN_S:-2}
+CUT_MIN_S=${CUT_MIN_S:-1}
 
 if [ "$(id -u)" != 0 ]; then echo "failover: needs root (network namespaces); skipped"; exit 0; fi
-for v in CUTS PLAIN_CUTS CAP_S IDLE_S HOLDDOWN_S; do
+for v in CUTS PLAIN_CUTS CAP_S IDLE_S HOLDDOWN_S CUT_MIN_S; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "failover: $v must be a whole number, not '${!v}'" >&2; exit 2; }
 done
 [ -x "$MESHGW" ] || { echo "failover: no meshgw binary at $MESHGW (run make)" >&2; exit 1; }
@@ -51,6 +53,7 @@ cleanup() {
 	fi
 	lab_destroy
 	rm -rf "/sys/fs/bpf/meshgw-lab-$BASE_SFX"
+	if [ -n "${FO_LOGS:-}" ]; then mkdir -p "$FO_LOGS" && cp "$MLAB_DIR"/*.log "$FO_LOGS"/ 2>/dev/null; fi
 	rm -rf "$MLAB_DIR"
 }
 trap cleanup EXIT
@@ -80,14 +83,20 @@ wait_until() {
 }
 
 # measure_cut MODE I: cut B's ISP1, record A->B and B->A recovery (or "none") in
-# $RES/MODE.AB / MODE.BA, restore, wait until the mesh is back to normal.
+# $RES/MODE.AB / MODE.BA, restore, wait until the mesh is back to normal. The ISP
+# stays down at least CUT_MIN_S (and, with meshgw, until A's published state has
+# left B's ISP1), as a real outage would: a shorter cut loses no probe to the
+# preferred endpoint, and the daemon may rightly move back at once.
 measure_cut() {
-	local mode=$1 i=$2 cut el ab= ba= end back= epa epc
+	local mode=$1 i=$2 cut el ab='' ba='' end back='' epa epc how=''
+	local lines
 	wait_until 20 steady || echo "#   cut $i: pings not steady before the cut (ages $(reply_age A B) / $(reply_age B A) s)"
 	# A cut only measures something when traffic to B uses B's ISP1.
-	wait_until 10 on_b1 A && wait_until 5 on_b1 C ||
-		echo "#   cut $i: WireGuard at A/C not on B's ISP1 before the cut"
+	# (Plain WireGuard: only A's peer B is watched; C may have roamed to B's ISP2.)
+	wait_until 10 on_b1 A && { [ "$mode" = plain ] || wait_until 5 on_b1 C; } ||
+		echo "#   cut $i: WireGuard at A$([ "$mode" = plain ] || echo ' or C') not on B's ISP1 before the cut"
 	epa=$(wg_ep A B) epc=$(wg_ep C B)
+	lines=$(cat "$MLAB_DIR/A.log" 2> /dev/null | wc -l)
 	lab_isp_down B 1
 	cut=$(now)
 	end=$(echo "$cut + $CAP_S" | bc)
@@ -103,23 +112,40 @@ measure_cut() {
 	[ -n "$ba" ] && le "$ba" "$CAP_S" || ba=none
 	echo "$ab" >> "$RES/$mode.AB"
 	echo "$ba" >> "$RES/$mode.BA"
+	if [ "$mode" = meshgw ]; then
+		wait_until 3 left_b1 || echo "#   cut $i: A's published state still on B's ISP1"
+	fi
+	while le "$(sub "$(now)" "$cut")" "$CUT_MIN_S"; do sleep 0.1; done
 	lab_isp_up B 1
 	el=$(now)
 	if [ "$mode" = meshgw ]; then
+		# Who moved A off B's ISP1: the daemon (probe loss) or WireGuard roaming.
+		how=$(tail -n +"$((lines + 1))" "$MLAB_DIR/A.log" | grep -m1 -oE 'peer B: (WireGuard roamed|endpoint 0 .*\((probe_loss|no_rx))' |
+			sed -E 's/.*roamed/WireGuard roaming/; s/.*\((.*)/daemon, \1/')
+		case $how in
+		daemon*) echo daemon ;;
+		*roaming) echo roaming ;;
+		*) [ "$epa" = "${LAB_ISP_IP[B,1]}" ] && echo other || echo "not-on-isp1" ;;
+		esac >> "$RES/meshgw.how"
+		if [ "$how" != "${how#daemon}" ]; then
+			echo "$ab" >> "$RES/daemon.AB"
+			echo "$ba" >> "$RES/daemon.BA"
+		fi
 		# Back on B's preferred endpoint at A and C after the hold-down.
 		if wait_until $((HOLDDOWN_S + 15)) preferred_b; then
 			back=$(sub "$(now)" "$el")
 			echo "$back" >> "$RES/meshgw.back"
 		fi
 	fi
-	printf '#   %-6s cut %2d: A->B %-6s B->A %-6s (A, C were sending to B at %s, %s)%s\n' "$mode" "$i" "$ab" "$ba" \
-		"$epa" "$epc" "${back:+; preferred endpoint back after $(printf %.2f "$back") s}"
+	printf '#   %-6s cut %2d: A->B %-6s B->A %-6s%s (A, C sent to B at %s, %s)%s\n' "$mode" "$i" "$ab" "$ba" \
+		"${how:+ by ${how}}" "$epa" "$epc" "${back:+; preferred endpoint back $(printf %.2f "$back") s after the restore}"
 }
 # wg_ep X PEER: the address WireGuard at X sends PEER's packets to.
 wg_ep() {
 	lab_exec "g$1" wg show "${LAB_WG_IF[$1]}" endpoints | awk -v k="${LAB_PUB[$2]}" '$1 == k { sub(/:[0-9]+$/, "", $2); print $2 }'
 }
 on_b1() { [ "$(wg_ep "$1" B)" = "${LAB_ISP_IP[B,1]}" ]; }
+left_b1() { [ "$(mlab_active A B)" != 0 ]; }
 preferred_b() { [ "$(mlab_active A B)" = 0 ] && [ "$(mlab_active C B)" = 0 ]; }
 
 # stats FILE: "n min median p95 max none" (p95 by nearest rank); none = capped cuts.
@@ -253,6 +279,10 @@ for d in AB BA; do
 		[ -s "$RES/$mode.$d" ] || continue
 		read -r cnt mn md p95 mx none <<< "$(stats "$RES/$mode.$d")"
 		label="${d:0:1}->${d:1:1} $([ $mode = meshgw ] && echo meshgw || echo 'plain WireGuard')"
+		if [ "$mode" = meshgw ] && [ -s "$RES/daemon.$d" ]; then
+			read -r cnt2 mn2 md2 p952 mx2 none2 <<< "$(stats "$RES/daemon.$d")"
+			printf '  %-24s %4s %7s %7s %7s %7s  %s of %s\n' "  (daemon's moves only)" "$cnt2" "$mn2" "$md2" "$p952" "$mx2" "$none2" "$cnt2"
+		fi
 		printf '  %-24s %4s %7s %7s %7s %7s  %s of %s\n' "$label" "$cnt" "$mn" "$md" "$p95" "$mx" "$none" "$cnt"
 	done
 	if [ -s "$RES/plain.$d" ] && [ -s "$RES/meshgw.$d" ]; then
@@ -265,6 +295,11 @@ for d in AB BA; do
 		fi
 	fi
 done
+if [ -s "$RES/meshgw.how" ]; then
+	echo "  meshgw cuts by what moved A off B's ISP1: $(sort "$RES/meshgw.how" | uniq -c | awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')"
+	echo "    (daemon = probe loss; roaming = B's packets came from its ISP2 first and WireGuard followed;"
+	echo "     not-on-isp1 = A's WireGuard was already sending to B's ISP2: the cut cost nothing)"
+fi
 if [ -s "$RES/meshgw.back" ]; then
 	read -r cnt mn md p95 mx _ <<< "$(stats "$RES/meshgw.back")"
 	echo "  preferred endpoint back after the restore (HoldDown ${HOLDDOWN_S} s): min $mn median $md max $mx s ($cnt of $CUTS)"

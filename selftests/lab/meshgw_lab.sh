@@ -53,11 +53,16 @@ mlab_stop() {
 	unset "MLAB_PID[$1]"
 }
 
-# mlab_active X PEER: the active endpoint index of PEER in X's mg_failover map.
+# mlab_active X PEER: the active endpoint index of PEER in X's mg_failover map
+# (struct mg_peer_state's first field, a little-endian u32). Parsed from bpftool's raw
+# bytes, not with python: python3 takes ~5 s to start in the VM (selftests/vm, TCG),
+# which made every poll of this 5 s long there.
 mlab_active() {
-	bpftool -j map lookup pinned "$(mlab_pin "$1")/mg_failover" \
+	local h
+	h=$(bpftool -j map lookup pinned "$(mlab_pin "$1")/mg_failover" \
 		key hex $(printf '%s' "$2" | od -An -tx1) $(printf ' 00%.0s' $(seq $((32 - ${#2})))) \
-		2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["formatted"]["value"]["active"])'
+		2>/dev/null | sed -nE 's/.*"value":\["0x(..)","0x(..)","0x(..)","0x(..)".*/\4\3\2\1/p')
+	[ -n "$h" ] && echo $((16#$h))
 }
 
 mlab_ping_start() {
