@@ -250,6 +250,9 @@ static void switch_to(struct daemon *d, struct daemon_peer *p, unsigned int to,
 		return;
 	}
 	fo_switched(&p->fo, &d->fo, to, why, now);
+	/* show and metrics see the change now, not at the next periodic write */
+	if (d->state_fd >= 0)
+		fo_state_write(d->state_fd, p->site->name, &p->fo, p->addr, now);
 	pr_info("peer %s: endpoint %u %s -> %u %s (%s: %s)", p->site->name, from,
 		sockaddr_str(&p->addr[from], a, sizeof(a)), to,
 		sockaddr_str(&p->addr[to], b, sizeof(b)), fo_reason_name(why),
@@ -605,8 +608,16 @@ int daemon_run(const char *mesh_path, const char *local_path)
 			if (evs[i].data.fd == d.sigfd) {
 				on_signal(&d);
 			} else if (evs[i].data.fd == d.timerfd) {
-				if (read(d.timerfd, &expirations, sizeof(expirations)) > 0)
+				if (read(d.timerfd, &expirations, sizeof(expirations)) > 0) {
+					uint64_t t0 = mono_ns(), took;
+
 					tick(&d);
+					/* Decisions are timed in tens of ms: say when one stalls. */
+					took = mono_ns() - t0;
+					if (took > 100 * MS)
+						pr_warn("a tick took %llu ms (WireGuard or the maps "
+							"answered slowly)", (unsigned long long)(took / MS));
+				}
 				if (d.http)
 					http_metrics_tick(d.http, mono_ns());
 			} else if (evs[i].data.fd == d.probe_fd) {
