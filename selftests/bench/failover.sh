@@ -13,6 +13,7 @@
 #
 #   CUTS=10 PLAIN_CUTS=$CUTS CAP_S=10 IDLE_S=30 HOLDDOWN_S=2 CUT_MIN_S=1 selftests/bench/failover.sh
 #   FO_LOGS=DIR keeps the daemons' logs (A.log, B.log, C.log) in DIR.
+#   CT_FLUSH=0 keeps router B's NAT state between cuts (see ct_flush; needs conntrack).
 set -u
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MESHGW=${MESHGW:-$SRC/build/meshgw}
@@ -22,9 +23,11 @@ CAP_S=${CAP_S:-10}
 IDLE_S=${IDLE_S:-30}
 HOLDDOWN_S=${HOLDDOWN_S:-2}
 CUT_MIN_S=${CUT_MIN_S:-1}
+CT_FLUSH=${CT_FLUSH:-1}
+command -v conntrack > /dev/null || CT_FLUSH=0
 
 if [ "$(id -u)" != 0 ]; then echo "failover: needs root (network namespaces); skipped"; exit 0; fi
-for v in CUTS PLAIN_CUTS CAP_S IDLE_S HOLDDOWN_S CUT_MIN_S; do
+for v in CUTS PLAIN_CUTS CAP_S IDLE_S HOLDDOWN_S CUT_MIN_S CT_FLUSH; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "failover: $v must be a whole number, not '${!v}'" >&2; exit 2; }
 done
 [ -x "$MESHGW" ] || { echo "failover: no meshgw binary at $MESHGW (run make)" >&2; exit 1; }
@@ -93,7 +96,7 @@ measure_cut() {
 	wait_until 20 steady || echo "#   cut $i: pings not steady before the cut (ages $(reply_age A B) / $(reply_age B A) s)"
 	# A cut only measures something when traffic to B uses B's ISP1.
 	# (Plain WireGuard: only A's peer B is watched; C may have roamed to B's ISP2.)
-	wait_until 10 on_b1 A && { [ "$mode" = plain ] || wait_until 5 on_b1 C; } ||
+	wait_until 5 on_b1 A && { [ "$mode" = plain ] || wait_until 5 on_b1 C; } ||
 		echo "#   cut $i: WireGuard at A$([ "$mode" = plain ] || echo ' or C') not on B's ISP1 before the cut"
 	epa=$(wg_ep A B) epc=$(wg_ep C B)
 	lines=$(cat "$MLAB_DIR/A.log" 2> /dev/null | wc -l)
@@ -118,6 +121,7 @@ measure_cut() {
 	while le "$(sub "$(now)" "$cut")" "$CUT_MIN_S"; do sleep 0.1; done
 	lab_isp_up B 1
 	el=$(now)
+	ct_flush
 	if [ "$mode" = meshgw ]; then
 		# Who moved A off B's ISP1: the daemon (probe loss) or WireGuard roaming.
 		how=$(tail -n +"$((lines + 1))" "$MLAB_DIR/A.log" | grep -m1 -oE 'peer B: (WireGuard roamed|endpoint 0 .*\((probe_loss|no_rx))' |
@@ -135,10 +139,25 @@ measure_cut() {
 		if wait_until $((HOLDDOWN_S + 15)) preferred_b; then
 			back=$(sub "$(now)" "$el")
 			echo "$back" >> "$RES/meshgw.back"
+			# The daemon just moved A back to B's ISP1: drop the NAT state
+			# A's traffic to B's ISP2 left at router B (see ct_flush).
+			ct_flush
 		fi
 	fi
 	printf '#   %-6s cut %2d: A->B %-6s B->A %-6s%s (A, C sent to B at %s, %s)%s\n' "$mode" "$i" "$ab" "$ba" \
 		"${how:+ by ${how}}" "$epa" "$epc" "${back:+; preferred endpoint back $(printf %.2f "$back") s after the restore}"
+}
+# ct_flush: forget router B's UDP connection-tracking entries (CT_FLUSH=0: keep them).
+# While A sends to B's ISP2, router B holds a DNAT entry for that flow whose reply
+# tuple (gateway B:port -> A) is the one a flow to B's ISP1 needs too: when A moves
+# back, B's packets keep matching the old entry and leave with the ISP2 address,
+# WireGuard at A roams back to it, and the daemon, which follows roaming, damps its
+# next move back (the hold-down doubles). Each cut would then start on ISP2 and cost
+# nothing. Flushing between cuts makes every cut start like the first one; with
+# CT_FLUSH=0 the bench shows that interplay instead ("not-on-isp1" cuts).
+ct_flush() {
+	[ "$CT_FLUSH" = 1 ] || return 0
+	lab_exec rB conntrack -D -p udp > /dev/null 2>&1 || true
 }
 # wg_ep X PEER: the address WireGuard at X sends PEER's packets to.
 wg_ep() {
@@ -168,6 +187,11 @@ stats() {
 bench_start=$(now)
 echo "failover: B's ISP1 cut at the ISP side, A<->B LAN hosts pinging every 20 ms"
 echo "failover: meshgw run at every gateway (wireguard-go), HoldDown = ${HOLDDOWN_S}s, other settings default"
+if [ "$CT_FLUSH" = 1 ]; then
+	echo "failover: router B's UDP conntrack entries flushed after each restore (CT_FLUSH=0 keeps them)"
+else
+	echo "failover: router B's NAT state kept between cuts (CT_FLUSH=0 or no conntrack tool)"
+fi
 
 # --- meshgw ------------------------------------------------------------------------------
 lab_create || die "cannot create the lab"
