@@ -126,11 +126,15 @@ measure_cut() {
 		# Who moved A off B's ISP1: the daemon (probe loss) or WireGuard roaming.
 		how=$(tail -n +"$((lines + 1))" "$MLAB_DIR/A.log" | grep -m1 -oE 'peer B: (WireGuard roamed|endpoint 0 .*\((probe_loss|no_rx))' |
 			sed -E 's/.*roamed/WireGuard roaming/; s/.*\((.*)/daemon, \1/')
-		case $how in
-		daemon*) echo daemon ;;
-		*roaming) echo roaming ;;
-		*) [ "$epa" = "${LAB_ISP_IP[B,1]}" ] && echo other || echo "not-on-isp1" ;;
-		esac >> "$RES/meshgw.how"
+		if [ "$epa" != "${LAB_ISP_IP[B,1]}" ]; then
+			how="" && echo not-on-isp1
+		else
+			case $how in
+			daemon*) echo daemon ;;
+			*roaming) echo roaming ;;
+			*) echo other ;;
+			esac
+		fi >> "$RES/meshgw.how"
 		if [ "$how" != "${how#daemon}" ]; then
 			echo "$ab" >> "$RES/daemon.AB"
 			echo "$ba" >> "$RES/daemon.BA"
