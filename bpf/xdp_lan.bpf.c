@@ -17,7 +17,7 @@
 
 /* Runtime settings, written by the loader before load (host byte order; 0 = off). */
 volatile const __u16 wg_port = 0;	/* our WireGuard listen port */
-volatile const __u16 probe_port = 0;	/* the daemon's probe socket port */
+volatile const __u16 probe_port = 0;	/* the first of the daemon's MG_PROBE_PORTS ports */
 
 /* 6.1's verifier forgets that a byte swap yields 16 bits and then refuses packet
  * pointer arithmetic with the result; clang drops a plain "& 0xffff" as
@@ -178,7 +178,8 @@ static __always_inline int udp_local(struct xdp_md *ctx, struct ethhdr *eth, str
 		ep_count(src16, family, sport, len);
 		return verdict(XDP_PASS, MG_STAT_XDP_WG, len);
 	}
-	if (probe_port && dport == probe_port && is_probe_len && (void *)(p + 1) <= end &&
+	if (probe_port && dport >= probe_port && dport - probe_port < MG_PROBE_PORTS &&
+	    is_probe_len && (void *)(p + 1) <= end &&
 	    p->magic == MG_PROBE_REPLY && tag_ok(p)) {
 		probe_record(src16, family, sport, p);
 		return verdict(XDP_DROP, MG_STAT_XDP_PROBE_REPLY, len);

@@ -14,6 +14,11 @@
 #define MG_PROBE_REQUEST 0x5250474dU	/* "MGPR" read as little-endian bytes */
 #define MG_PROBE_REPLY   0x5050474dU	/* "MGPP" */
 #define MG_PROBE_TAG_LEN 16
+/* Probes to a site's endpoint i leave from ProbePort + i. A site's router DNATs
+ * every one of its endpoints to the same gateway port, so probes from one source
+ * port to two of them would share a reply tuple there and one would be dropped as
+ * a conntrack clash. */
+#define MG_PROBE_PORTS 8
 
 struct mg_probe {
 	__u32 magic;			/* MG_PROBE_REQUEST or MG_PROBE_REPLY, little-endian */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "meshgw_probe.h"
 #include "config_ini.h"
 
 const char *backend_name(enum mg_backend b)
@@ -411,11 +412,17 @@ int config_load(struct mg_config *c, const char *mesh_path, const char *local_pa
 			check_private_key(&c->local, &c->mesh, self, e);
 		if (c->local.mesh_secret_file[0])
 			check_mesh_secret(&c->local, e);
-		/* Probes leave from their own socket: it cannot share WireGuard's port. */
-		if (c->local.probe_port && c->local.probe_port == c->mesh.listen_port)
+		/* Probes leave from their own sockets, ProbePort to ProbePort + 7:
+		 * none may be WireGuard's port, and all must be ports. */
+		if (c->local.probe_port &&
+		    ((unsigned int)c->local.probe_port + MG_PROBE_PORTS - 1 > 65535 ||
+		     (c->mesh.listen_port >= c->local.probe_port &&
+		      c->mesh.listen_port < c->local.probe_port + MG_PROBE_PORTS)))
 			mg_error(e, local_path, c->local.probe_port_line,
-				 "ProbePort %u is the mesh's ListenPort (in %s); pick another port",
-				 c->local.probe_port, mesh_path);
+				 "ProbePort %u: probes use ports %u-%u, which must be ports and must not "
+				 "include the mesh's ListenPort %u (in %s)", c->local.probe_port,
+				 c->local.probe_port, c->local.probe_port + MG_PROBE_PORTS - 1,
+				 c->mesh.listen_port, mesh_path);
 	}
 	if (e->count > before && !ret)
 		ret = -EINVAL;

@@ -162,15 +162,23 @@ static void read_probe_replies(struct daemon *d)
 	}
 }
 
-/* Replies reach the socket only when no XDP program took them (data plane down). */
-static void drain_probe_socket(struct daemon *d)
+static void drain_probe_socket(struct daemon *d, int fd);
+
+/* Replies reach the sockets only when no XDP program took them (data plane down). */
+static void drain_probe_sockets(struct daemon *d)
+{
+	for (int k = 0; k < MG_PROBE_PORTS; k++)
+		drain_probe_socket(d, d->probe_fd[k]);
+}
+
+static void drain_probe_socket(struct daemon *d, int fd)
 {
 	struct sockaddr_storage from;
 	uint64_t rtt, rx_ns;
 	uint32_t seq;
 	int ret;
 
-	while ((ret = probe_recv(d->probe_fd, d->tag, &from, &seq, &rtt, &rx_ns)) >= 0) {
+	while ((ret = probe_recv(fd, d->tag, &from, &seq, &rtt, &rx_ns)) >= 0) {
 		struct sockaddr_storage v4 = { 0 };
 		const struct sockaddr_in6 *s6 = (const void *)&from;
 
@@ -212,7 +220,8 @@ static int set_endpoint(struct daemon *d, struct daemon_peer *p, unsigned int i)
 	return ret;
 }
 
-static const char *reason_text(enum fo_reason r, const struct fo_settings *s, char *buf, size_t len)
+static const char *reason_text(enum fo_reason r, const struct fo_settings *s,
+			       unsigned int damping, char *buf, size_t len)
 {
 	switch (r) {
 	case FO_REASON_PROBE_LOSS:
@@ -223,7 +232,8 @@ static const char *reason_text(enum fo_reason r, const struct fo_settings *s, ch
 			 s->plain_fail_ms);
 		break;
 	case FO_REASON_PREFERRED_BACK:
-		snprintf(buf, len, "preferred endpoint healthy for %u ms", s->holddown_ms);
+		/* the hold-down as damping made it (doubled per undone move back) */
+		snprintf(buf, len, "preferred endpoint healthy for %u ms", s->holddown_ms << damping);
 		break;
 	case FO_REASON_ADDRESS_CHANGED:
 		snprintf(buf, len, "its name resolves to a new address");
@@ -256,7 +266,7 @@ static void switch_to(struct daemon *d, struct daemon_peer *p, unsigned int to,
 	pr_info("peer %s: endpoint %u %s -> %u %s (%s: %s)", p->site->name, from,
 		sockaddr_str(&p->addr[from], a, sizeof(a)), to,
 		sockaddr_str(&p->addr[to], b, sizeof(b)), fo_reason_name(why),
-		reason_text(why, &d->fo, txt, sizeof(txt)));
+		reason_text(why, &d->fo, p->fo.failbacks_undone, txt, sizeof(txt)));
 }
 
 static void send_probes(struct daemon *d, struct daemon_peer *p, uint64_t now)
@@ -267,7 +277,8 @@ static void send_probes(struct daemon *d, struct daemon_peer *p, uint64_t now)
 
 		if (!p->addr[i].ss_family || !fo_probe_due(&p->fo, &d->fo, i, now))
 			continue;
-		ret = probe_send(d->probe_fd, &p->addr[i], p->fo.ep[i].next_seq, d->tag, &tx_ns);
+		ret = probe_send(d->probe_fd[i % MG_PROBE_PORTS], &p->addr[i], p->fo.ep[i].next_seq,
+				 d->tag, &tx_ns);
 		/* A probe the kernel could not even route counts as lost. */
 		if (!ret || ret == -ENETUNREACH || ret == -EHOSTUNREACH || ret == -EPERM)
 			fo_probe_sent(&p->fo, i, now);
@@ -395,7 +406,7 @@ static void tick(struct daemon *d)
 		d->next_counters_ns = now + COUNTERS_NS;
 	}
 	read_probe_replies(d);
-	drain_probe_socket(d);
+	drain_probe_sockets(d);
 	for (size_t n = 0; n < d->n_peers; n++) {
 		struct daemon_peer *p = &d->peers[n];
 		enum fo_reason why;
@@ -522,9 +533,6 @@ static int setup_fds(struct daemon *d)
 	ev.data.fd = d->timerfd;
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->timerfd, &ev))
 		return -errno;
-	ev.data.fd = d->probe_fd;
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->probe_fd, &ev))
-		return -errno;
 	if (d->cfg.local.metrics[0]) {
 		int err;
 
@@ -559,7 +567,7 @@ int daemon_run(const char *mesh_path, const char *local_path)
 {
 	struct mg_errors e = { .out = stderr };
 	struct daemon d = { .mesh_path = mesh_path, .local_path = local_path, .epfd = -1,
-			    .timerfd = -1, .sigfd = -1, .probe_fd = -1, .state_fd = -1,
+			    .timerfd = -1, .sigfd = -1, .state_fd = -1,
 			    .maps = { -1, -1, -1, -1, -1, -1, 0 } };
 	int ret;
 
@@ -575,12 +583,18 @@ int daemon_run(const char *mesh_path, const char *local_path)
 		config_free(&d.cfg);
 		return 1;
 	}
-	d.probe_fd = probe_socket_open(probe_port_of(&d.cfg));
-	if (d.probe_fd < 0) {
-		pr_err("cannot open the probe socket on UDP port %u: %s", probe_port_of(&d.cfg),
-		       strerror(-d.probe_fd));
-		ret = 1;
-		goto out;
+	for (int k = 0; k < MG_PROBE_PORTS; k++)
+		d.probe_fd[k] = -1;
+	for (int k = 0; k < MG_PROBE_PORTS; k++) {
+		unsigned int port = probe_port_of(&d.cfg) + k;
+
+		d.probe_fd[k] = probe_socket_open((uint16_t)port);
+		if (d.probe_fd[k] < 0) {
+			pr_err("cannot open the probe socket on UDP port %u (ProbePort + %d): %s",
+			       port, k, strerror(-d.probe_fd[k]));
+			ret = 1;
+			goto out;
+		}
 	}
 	ret = daemon_apply(&d, NULL, 0);
 	if (!ret)
@@ -590,9 +604,10 @@ int daemon_run(const char *mesh_path, const char *local_path)
 		ret = 1;
 		goto out;
 	}
-	pr_info("running: site %s, %zu peer%s, probes on UDP %u, failure window %u ms, "
+	pr_info("running: site %s, %zu peer%s, probes from UDP %u-%u, failure window %u ms, "
 		"hold-down %u ms", d.cfg.self->name, d.n_peers, d.n_peers == 1 ? "" : "s",
-		probe_port_of(&d.cfg), d.fo.fail_ms, d.fo.holddown_ms);
+		probe_port_of(&d.cfg), probe_port_of(&d.cfg) + MG_PROBE_PORTS - 1, d.fo.fail_ms,
+		d.fo.holddown_ms);
 	while (!d.stop) {
 		struct epoll_event evs[4];
 		int n = epoll_wait(d.epfd, evs, 4, -1);
@@ -620,8 +635,6 @@ int daemon_run(const char *mesh_path, const char *local_path)
 				}
 				if (d.http)
 					http_metrics_tick(d.http, mono_ns());
-			} else if (evs[i].data.fd == d.probe_fd) {
-				drain_probe_socket(&d);
 			} else if (d.http && evs[i].data.fd == http_metrics_fd(d.http)) {
 				http_metrics_on_ready(d.http, mono_ns());
 			}
@@ -631,11 +644,14 @@ out:
 	http_metrics_close(d.http);
 	peers_free(d.peers, d.n_peers);
 	dp_maps_close(&d.maps);
-	int fds[] = { d.epfd, d.timerfd, d.sigfd, d.probe_fd, d.state_fd };
+	int fds[] = { d.epfd, d.timerfd, d.sigfd, d.state_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	for (int k = 0; k < MG_PROBE_PORTS; k++)
+		if (d.probe_fd[k] >= 0)
+			close(d.probe_fd[k]);
 	config_free(&d.cfg);
 	return ret;
 }

@@ -29,7 +29,8 @@ struct daemon {
 	struct fo_settings fo;
 	struct dp_maps maps;
 	uint8_t tag[MG_PROBE_TAG_LEN];
-	int epfd, timerfd, sigfd, probe_fd, state_fd;
+	int epfd, timerfd, sigfd, state_fd;
+	int probe_fd[MG_PROBE_PORTS];		/* endpoint i's probes leave from ProbePort + i */
 	struct daemon_peer *peers;
 	size_t n_peers;
 	uint64_t next_counters_ns, next_publish_ns, next_wgsync_ns;

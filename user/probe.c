@@ -68,7 +68,10 @@ uint16_t probe_port_of(const struct mg_config *c)
 {
 	if (c->local.probe_port)
 		return c->local.probe_port;
-	return c->mesh.listen_port < 65535 ? (uint16_t)(c->mesh.listen_port + 1) : 65534;
+	/* The MG_PROBE_PORTS ports above ListenPort, or below it near the top. */
+	if (c->mesh.listen_port <= 65535 - MG_PROBE_PORTS)
+		return (uint16_t)(c->mesh.listen_port + 1);
+	return (uint16_t)(c->mesh.listen_port - MG_PROBE_PORTS);
 }
 
 int probe_socket_open(uint16_t port)

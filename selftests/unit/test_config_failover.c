@@ -51,19 +51,19 @@ static void cross_file(void)
 	ret = config_load(&c, mesh, local, &e);
 	ok(!ret, "mesh on port 65535, no ProbePort: valid");
 	if (!ret)
-		is_int(probe_port_of(&c), 65534, "  probes from 65534 (ListenPort + 1 would wrap)");
+		is_int(probe_port_of(&c), 65527, "  probes from 65527-65534 (below ListenPort, near the top)");
 	config_free(&c);
 
 	snprintf(text, sizeof(text), "[Local]\nSite = a\nPrivateKeyFile = a.key\n"
-		 "LanInterface = eth0\nProbePort = 65535\n");
+		 "LanInterface = eth0\nProbePort = 65530\n");
 	write_file(local, text, 0644);
 	f = fmemopen(errs, sizeof(errs), "w");
 	e.out = f;
 	e.count = 0;
 	ret = config_load(&c, mesh, local, &e);
 	fclose(f);
-	ok(ret && strstr(errs, "local.conf:5: ProbePort 65535 is the mesh's ListenPort"),
-	   "ProbePort equal to ListenPort rejected at file:line: %s", errs);
+	ok(ret && strstr(errs, "local.conf:5: ProbePort 65530: probes use ports 65530-65537"),
+	   "probe ports covering ListenPort (and past 65535) rejected at file:line: %s", errs);
 	config_free(&c);
 	unlink(mesh);
 	unlink(local);
