@@ -145,7 +145,7 @@ int dataplane_pin_path(const struct mg_local *l, char *buf, size_t len)
 
 /* mkdir -p on bpffs; mounts bpffs on /sys/fs/bpf first when it is not there
  * (a fresh boot here, or inside `ip netns exec`, which remounts /sys). */
-static int pin_dir_make(const char *dir)
+int dataplane_pin_dir_make(const char *dir)
 {
 	char buf[PATH_MAX];
 
@@ -558,7 +558,7 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 		return d.uplink;
 	if ((d.wg = ifindex_of(wg, "WireGuard", true)) < 0)
 		return d.wg;
-	if ((err = pin_dir_make(d.pin)))
+	if ((err = dataplane_pin_dir_make(d.pin)))
 		return err;
 	if ((err = load_all(&d, c, s)))
 		goto out;

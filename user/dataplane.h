@@ -24,6 +24,8 @@ struct dp_settings {
 int dataplane_pin_path(const struct mg_local *l, char *buf, size_t len);
 /* The same resolution for a PinPath already spelled out (dp_maps_open uses it). */
 int dataplane_pin_resolve(const char *raw, char *buf, size_t len);
+/* mkdir -p of a resolved pin directory, mounting bpffs first if needed. 0 or -errno. */
+int dataplane_pin_dir_make(const char *dir);
 
 /* Settings s may be NULL (no probes). Idempotent: adopts existing pins and attachments, replaces meshgw's own
  * programs in place, refuses an XDP program or TC filter meshgw did not attach.

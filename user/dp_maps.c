@@ -126,7 +126,7 @@ void dp_ep_key(struct mg_ep_key *k, const struct sockaddr_storage *sa)
 	}
 }
 
-static __u16 sa_port(const struct sockaddr_storage *sa)
+__u16 dp_sa_port(const struct sockaddr_storage *sa)
 {
 	if (sa->ss_family == AF_INET)
 		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
@@ -153,7 +153,7 @@ int dp_probe_stats(const struct dp_maps *m, const struct sockaddr_storage *sa,
 	memset(&k, 0, sizeof(k));
 	memcpy(k.addr, ek.addr, sizeof(k.addr));
 	k.family = ek.family;
-	k.port = sa_port(sa);
+	k.port = dp_sa_port(sa);
 	if (m->probes < 0)
 		return -ENOENT;
 	return bpf_map_lookup_elem(m->probes, &k, out) ? -errno : 0;

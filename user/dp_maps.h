@@ -22,7 +22,9 @@ int dp_peer_index(const struct dp_maps *m, const char *site);
 int dp_peer_stats(const struct dp_maps *m, __u32 peer, struct mg_peer_stats *out);
 int dp_stat(const struct dp_maps *m, enum mg_stat s, struct mg_counter *out);
 
+/* An endpoint's address as the maps key it (IPv4 mapped), and its port in host order. */
 void dp_ep_key(struct mg_ep_key *k, const struct sockaddr_storage *sa);
+__u16 dp_sa_port(const struct sockaddr_storage *sa);
 int dp_ep_stats(const struct dp_maps *m, const struct sockaddr_storage *sa, struct mg_ep_stats *out);
 int dp_probe_stats(const struct dp_maps *m, const struct sockaddr_storage *sa,
 		   struct mg_probe_stats *out);

@@ -1,58 +1,38 @@
 #include <errno.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
-#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fo_state.h"
+#include "dataplane.h"
+#include "dp_maps.h"
 #include "log.h"
 #include "mg_failover.skel.h"
 
 _Static_assert(FO_REASON__COUNT <= MG_FAILOVER_REASONS, "reasons fit the map record");
 _Static_assert(FO_MAX_ENDPOINTS <= MG_STATE_MAX_ENDPOINTS, "endpoints fit the map record");
 
-int bpffs_prepare(const char *dir)
+/* The same directory dataplane_up pins under (the host's bpffs under
+ * `ip netns exec`), so show, metrics and bpftool find both side by side. */
+static int resolve(const char *pin_path, char *buf, size_t len)
 {
-	char path[PATH_MAX];
-	struct statfs st;
-
-	if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC) {
-		/* e.g. inside `ip netns exec`, which remounts /sys */
-		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
-			int err = -errno;
-
-			pr_err("cannot mount bpffs on /sys/fs/bpf: %s", strerror(errno));
-			return err;
-		}
-	}
-	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+	if (dataplane_pin_resolve(pin_path, buf, len))
 		return -ENAMETOOLONG;
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(path, 0700) && errno != EEXIST)
-		return -errno;
 	return 0;
 }
 
 int fo_state_create(const char *pin_path)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_path);
+	char dir[PATH_MAX];
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dir);
 	struct mg_failover_bpf *skel;
 	int fd, err;
 
-	err = bpffs_prepare(pin_path);
+	err = resolve(pin_path, dir, sizeof(dir));
+	if (!err)
+		err = dataplane_pin_dir_make(dir);
 	if (err)
 		return err;
 	skel = mg_failover_bpf__open_opts(&opts);
@@ -60,7 +40,7 @@ int fo_state_create(const char *pin_path)
 		return -errno;
 	err = mg_failover_bpf__load(skel);	/* pins, or reuses the existing pin */
 	if (err) {
-		pr_err("cannot create the failover state map in %s: %s", pin_path, strerror(-err));
+		pr_err("cannot create the failover state map in %s: %s", dir, strerror(-err));
 		mg_failover_bpf__destroy(skel);
 		return err;
 	}
@@ -71,10 +51,12 @@ int fo_state_create(const char *pin_path)
 
 int fo_state_open(const char *pin_path)
 {
-	char path[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX + 16];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/mg_failover", pin_path);
+	if (resolve(pin_path, dir, sizeof(dir)))
+		return -ENAMETOOLONG;
+	snprintf(path, sizeof(path), "%s/mg_failover", dir);
 	fd = bpf_obj_get(path);
 	return fd < 0 ? -errno : fd;
 }
@@ -105,17 +87,12 @@ int fo_state_write(int fd, const char *site, const struct fo_peer *p,
 		const struct fo_endpoint *e = &p->ep[i];
 		struct mg_endpoint_state *s = &v.endpoints[i];
 
-		if (addrs[i].ss_family == AF_INET) {
-			const struct sockaddr_in *sin = (const void *)&addrs[i];
+		if (addrs[i].ss_family) {
+			struct mg_ep_key k;
 
-			s->addr[10] = s->addr[11] = 0xff;
-			memcpy(&s->addr[12], &sin->sin_addr, 4);
-			s->port = ntohs(sin->sin_port);
-		} else if (addrs[i].ss_family == AF_INET6) {
-			const struct sockaddr_in6 *sin6 = (const void *)&addrs[i];
-
-			memcpy(s->addr, &sin6->sin6_addr, 16);
-			s->port = ntohs(sin6->sin6_port);
+			dp_ep_key(&k, &addrs[i]);
+			memcpy(s->addr, k.addr, sizeof(s->addr));
+			s->port = dp_sa_port(&addrs[i]);
 		}
 		s->health = e->state == FO_EP_UP ? MG_EP_UP :
 			    e->state == FO_EP_DOWN ? MG_EP_DOWN : MG_EP_UNKNOWN;

@@ -14,5 +14,3 @@ int fo_state_write(int fd, const char *site, const struct fo_peer *p,
 		   const struct sockaddr_storage *addrs /* p->n_ep entries */, uint64_t now);
 int fo_state_read(int fd, const char *site, struct mg_peer_state *out);	/* 0 / -ENOENT */
 int fo_state_delete(int fd, const char *site);
-/* Mounts bpffs on /sys/fs/bpf if needed and creates dir (mkdir -p). 0 or -errno. */
-int bpffs_prepare(const char *dir);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "resolve.h"
+#include "wg_device.h"
 
 static void fill_hints(struct addrinfo *h, const struct mg_endpoint *ep)
 {
@@ -103,40 +104,15 @@ void resolve_cancel(struct resolve_req *r)
 	r->busy = false;
 }
 
+/* struct sockaddr_storage views of wg_device.c's endpoint helpers (its union is a
+ * prefix of the storage). An unset address equals nothing. */
 bool sockaddr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin6_port == y->sin6_port &&
-		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
-	}
-	return false;
+	return a->ss_family && wg_sockaddr_equal((const union wg_sockaddr *)a,
+						 (const union wg_sockaddr *)b);
 }
 
 char *sockaddr_str(const struct sockaddr_storage *sa, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	if (sa->ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const void *)sa;
-
-		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(s->sin_port));
-	} else if (sa->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const void *)sa;
-
-		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(s->sin6_port));
-	} else {
-		snprintf(buf, len, "(none)");
-	}
-	return buf;
+	return wg_sockaddr_str((const union wg_sockaddr *)sa, buf, len);
 }
