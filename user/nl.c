@@ -194,3 +194,20 @@ int genl_family_id(struct nl_sock *s, const char *name, uint16_t *id)
 	*id = f.id;
 	return 0;
 }
+
+int nl_dump(struct nl_sock *s, struct nlmsghdr *nlh, nl_cb_t cb, void *data, const char *what,
+	    void (*reset)(void *data))
+{
+	for (int tries = 0; tries < NL_DUMP_RETRIES; tries++) {
+		bool intr = false;
+		int ret;
+
+		reset(data);
+		ret = nl_talk(s, nlh, cb, data, what, 0, &intr);
+		if (ret || !intr)
+			return ret;
+		pr_debug("%s: dump interrupted, retrying", what);
+	}
+	pr_err("%s: the kernel's state kept changing during %d dumps", what, NL_DUMP_RETRIES);
+	return -EAGAIN;
+}

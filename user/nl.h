@@ -36,6 +36,14 @@ typedef int (*nl_cb_t)(const struct nlmsghdr *nlh, void *data);
 int nl_talk(struct nl_sock *s, struct nlmsghdr *nlh, nl_cb_t cb, void *data,
 	    const char *what, int quiet_errno, bool *intr);
 
+/* A dump (nlh has NLM_F_DUMP), started over when the kernel says it was
+ * interrupted (NLM_F_DUMP_INTR: entries may be skipped or repeated), at most
+ * NL_DUMP_RETRIES times; reset(data) runs before every attempt so the callback
+ * starts from empty. 0 or -errno; -EAGAIN, with a message, when no attempt got a
+ * consistent dump. */
+int nl_dump(struct nl_sock *s, struct nlmsghdr *nlh, nl_cb_t cb, void *data, const char *what,
+	    void (*reset)(void *data));
+
 /* Resolves a generic netlink family name to its id: 0, -ENOENT if the kernel
  * does not know the family, or -errno. */
 int genl_family_id(struct nl_sock *s, const char *name, uint16_t *id);

@@ -104,8 +104,17 @@ struct plist {
 	uint8_t proto;
 	struct prefix *v;
 	size_t n, cap;
+	size_t n0;		/* entries kept when a dump starts over */
 	int err;
 };
+
+/* nl_dump's reset: forget what an interrupted attempt added. */
+static void plist_restart(void *data)
+{
+	struct plist *l = data;
+
+	l->n = l->n0;
+}
 
 static void plist_add(struct plist *l, const struct prefix *p)
 {
@@ -158,19 +167,7 @@ int rtnl_addr_list(struct nl_sock *s, uint32_t ifindex, struct prefix **out, siz
 	int ret;
 
 	ifa->ifa_family = AF_UNSPEC;
-	for (int tries = 0;; tries++) {
-		bool intr;
-
-		l.n = 0;
-		ret = nl_talk(s, nlh, addr_cb, &l, "list addresses", 0, &intr);
-		if (ret || !intr)
-			break;
-		if (tries == NL_DUMP_RETRIES) {
-			pr_err("list addresses: addresses kept changing during %d dumps", tries + 1);
-			ret = -EAGAIN;
-			break;
-		}
-	}
+	ret = nl_dump(s, nlh, addr_cb, &l, "list addresses", plist_restart);
 	if (!ret)
 		ret = l.err;
 	if (ret) {
@@ -260,24 +257,11 @@ int rtnl_route_list(struct nl_sock *s, uint32_t ifindex, uint8_t proto,
 		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 		int ret;
 
-		size_t n0 = l.n;
-
 		rtm->rtm_family = families[i];
-		/* An interrupted dump may have skipped or repeated routes: start over. */
-		for (int tries = 0;; tries++) {
-			bool intr;
-
-			l.n = n0;
-			ret = nl_talk(s, nlh, route_cb, &l, "list routes", 0, &intr);
-			if (ret || !intr)
-				break;
-			if (tries == NL_DUMP_RETRIES) {
-				pr_err("list routes: the routing table kept changing during %d dumps",
-				       tries + 1);
-				ret = -EAGAIN;
-				break;
-			}
-		}
+		/* An interrupted dump may have skipped or repeated routes: start over
+		 * from what the previous families gave. */
+		l.n0 = l.n;
+		ret = nl_dump(s, nlh, route_cb, &l, "list routes", plist_restart);
 		if (!ret)
 			ret = l.err;
 		if (ret) {

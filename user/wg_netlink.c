@@ -354,12 +354,22 @@ static int get_cb(const struct nlmsghdr *nlh, void *data)
 	return wgnl_parse(nlh, data) ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
+/* nl_dump's reset: an interrupted dump may have split or repeated peers. */
+static void device_restart(void *data)
+{
+	struct wg_device *d = data;
+
+	wg_device_free(d);
+	memset(d, 0, sizeof(*d));
+}
+
 int wgnl_get(const char *ifname, struct wg_device *d)
 {
 	char buf[256] = { 0 }, what[IF_NAMESIZE + 32];
+	struct nlmsghdr *nlh;
 	struct nl_sock s;
 	uint16_t id;
-	int ret, tries;
+	int ret;
 
 	snprintf(what, sizeof(what), "get WireGuard device %s", ifname);
 	ret = nl_open(&s, NETLINK_GENERIC);
@@ -368,21 +378,9 @@ int wgnl_get(const char *ifname, struct wg_device *d)
 	ret = genl_family_id(&s, WG_GENL_NAME, &id);
 	if (ret)
 		goto out;
-	for (tries = 0; tries < NL_DUMP_RETRIES; tries++) {
-		struct nlmsghdr *nlh = start_msg(buf, id, WG_CMD_GET_DEVICE, NLM_F_DUMP);
-		bool intr;
-
-		mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, ifname);
-		wg_device_free(d);
-		memset(d, 0, sizeof(*d));
-		ret = nl_talk(&s, nlh, get_cb, d, what, 0, &intr);
-		if (ret || !intr)
-			break;
-		pr_debug("%s: dump interrupted, retrying", what);
-		ret = -EAGAIN;
-	}
-	if (ret == -EAGAIN)
-		pr_err("%s: the device kept changing during %d dumps", what, NL_DUMP_RETRIES);
+	nlh = start_msg(buf, id, WG_CMD_GET_DEVICE, NLM_F_DUMP);
+	mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, ifname);
+	ret = nl_dump(&s, nlh, get_cb, d, what, device_restart);
 	/* What the dump reports is a state, not a change. */
 	d->flags = 0;
 	for (size_t i = 0; i < d->n_peers; i++)
