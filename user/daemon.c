@@ -162,15 +162,8 @@ static void read_probe_replies(struct daemon *d)
 	}
 }
 
-static void drain_probe_socket(struct daemon *d, int fd);
-
-/* Replies reach the sockets only when no XDP program took them (data plane down). */
-static void drain_probe_sockets(struct daemon *d)
-{
-	for (int k = 0; k < MG_PROBE_PORTS; k++)
-		drain_probe_socket(d, d->probe_fd[k]);
-}
-
+/* Replies reach the sockets only when no XDP program took them (data plane down);
+ * epoll says when. */
 static void drain_probe_socket(struct daemon *d, int fd)
 {
 	struct sockaddr_storage from;
@@ -406,7 +399,6 @@ static void tick(struct daemon *d)
 		d->next_counters_ns = now + COUNTERS_NS;
 	}
 	read_probe_replies(d);
-	drain_probe_sockets(d);
 	for (size_t n = 0; n < d->n_peers; n++) {
 		struct daemon_peer *p = &d->peers[n];
 		enum fo_reason why;
@@ -533,6 +525,11 @@ static int setup_fds(struct daemon *d)
 	ev.data.fd = d->timerfd;
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->timerfd, &ev))
 		return -errno;
+	for (int k = 0; k < MG_PROBE_PORTS; k++) {
+		ev.data.fd = d->probe_fd[k];
+		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->probe_fd[k], &ev))
+			return -errno;
+	}
 	if (d->cfg.local.metrics[0]) {
 		int err;
 
@@ -609,8 +606,8 @@ int daemon_run(const char *mesh_path, const char *local_path)
 		probe_port_of(&d.cfg), probe_port_of(&d.cfg) + MG_PROBE_PORTS - 1, d.fo.fail_ms,
 		d.fo.holddown_ms);
 	while (!d.stop) {
-		struct epoll_event evs[4];
-		int n = epoll_wait(d.epfd, evs, 4, -1);
+		struct epoll_event evs[4 + MG_PROBE_PORTS];
+		int n = epoll_wait(d.epfd, evs, 4 + MG_PROBE_PORTS, -1);
 
 		if (n < 0 && errno != EINTR) {
 			pr_err("epoll: %s", strerror(errno));
@@ -637,6 +634,8 @@ int daemon_run(const char *mesh_path, const char *local_path)
 					http_metrics_tick(d.http, mono_ns());
 			} else if (d.http && evs[i].data.fd == http_metrics_fd(d.http)) {
 				http_metrics_on_ready(d.http, mono_ns());
+			} else {
+				drain_probe_socket(&d, evs[i].data.fd);
 			}
 		}
 	}
