@@ -13,6 +13,7 @@
 #include <bpf/bpf_endian.h>
 #include "lib/net.h"
 #include "lib/csum.h"
+#include "lib/fwd.h"
 #include "lib/maps.h"
 
 /* Runtime settings, written by the loader before load (host byte order; 0 = off). */
@@ -227,7 +228,7 @@ static __always_inline int handle_v4(struct xdp_md *ctx, __u32 off, bool vlan)
 	struct iphdr *ip = data + off;
 	struct bpf_fib_lookup fib = {};
 	struct mg_route *r;
-	__u8 src16[16], dst16[16];
+	__u8 src16[16];
 	__u32 ihl, tot;
 	bool frag;
 	int rc;
@@ -238,8 +239,7 @@ static __always_inline int handle_v4(struct xdp_md *ctx, __u32 off, bool vlan)
 	tot = bounded16(bpf_ntohs(ip->tot_len));
 	if (ip->version != 4 || ihl < sizeof(*ip) || tot < ihl || data + off + tot > end)
 		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
-	v4_mapped(dst16, ip->daddr);
-	r = route_lookup(dst16);
+	r = route_lookup4(ip->daddr);
 	if (r && r->kind == MG_ROUTE_REMOTE)
 		return mesh_bound(r, len);
 
@@ -281,13 +281,7 @@ static __always_inline int handle_v4(struct xdp_md *ctx, __u32 off, bool vlan)
 	ip = data + off;
 	if ((void *)(ip + 1) > end)
 		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
-	{
-		__u16 oldw = *(__u16 *)&ip->ttl, neww;
-
-		ip->ttl--;
-		neww = *(__u16 *)&ip->ttl;
-		ip->check = csum_replace2(ip->check, oldw, neww);
-	}
+	ip4_ttl_dec(ip);
 	return fib_xmit(ctx, eth, &fib, len);
 }
 
@@ -308,7 +302,7 @@ static __always_inline int handle_v6(struct xdp_md *ctx, __u32 off, bool vlan)
 	plen = bounded16(bpf_ntohs(ip6->payload_len));
 	if (ip6->version != 6 || (void *)(ip6 + 1) + plen > end)
 		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
-	r = route_lookup(ip6->daddr.in6_u.u6_addr8);
+	r = route_lookup6(ip6->daddr.in6_u.u6_addr8);
 	if (r && r->kind == MG_ROUTE_REMOTE)
 		return mesh_bound(r, len);
 
@@ -353,7 +347,7 @@ static __always_inline int handle_v6(struct xdp_md *ctx, __u32 off, bool vlan)
 	ip6 = data + off;
 	if ((void *)(ip6 + 1) > end)
 		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
-	ip6->hop_limit--;
+	ip6_hop_dec(ip6);
 	return fib_xmit(ctx, eth, &fib, len);
 }
 

@@ -48,9 +48,12 @@ int dataplane_set_known_endpoints(const char *pin_path, const struct dp_known_ep
 /* Fills k from an IPv4/IPv6 literal. 0 or -EINVAL. */
 int dataplane_ep_key(struct mg_ep_key *k, const char *addr);
 
-/* Counts in f the first octets/bytes k can match (mg_route_filter's contents);
- * for tests and benchmarks that fill mg_routes themselves. */
-void dp_route_filter_add(uint32_t f[MG_ROUTE_FILTER_LEN], const struct mg_lpm_key *k);
+/* Trie keys of a prefix (host bits cleared), and its count in f, the contents of
+ * mg_route_filter; for the loader and for tests and benchmarks that fill the
+ * route maps themselves. */
+void dp_lpm4_key(struct mg_lpm4_key *k, const struct prefix *p);
+void dp_lpm6_key(struct mg_lpm6_key *k, const struct prefix *p);
+void dp_route_filter_add(uint32_t f[MG_ROUTE_FILTER_LEN], const struct prefix *p);
 
 /* Readers of the pinned maps (summed over CPUs): dp_maps.h. */
 const char *dataplane_stat_name(enum mg_stat s);

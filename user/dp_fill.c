@@ -27,60 +27,36 @@ int dataplane_ep_key(struct mg_ep_key *k, const char *addr)
 }
 
 /* Prefix -> trie key, host bits cleared so equal ranges compare equal. */
-void dp_lpm_key(struct mg_lpm_key *k, const struct prefix *p)
+static void masked_copy(uint8_t *dst, const uint8_t *src, unsigned int bytes, unsigned int bits)
 {
-	unsigned int bits;
+	for (unsigned int i = 0; i < bytes; i++, bits = bits >= 8 ? bits - 8 : 0)
+		dst[i] = src[i] & (bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits));
+}
 
+void dp_lpm4_key(struct mg_lpm4_key *k, const struct prefix *p)
+{
 	memset(k, 0, sizeof(*k));
-	if (p->family == AF_INET) {
-		k->addr[10] = k->addr[11] = 0xff;
-		memcpy(k->addr + 12, p->addr, 4);
-		k->prefixlen = 96 + p->len;
-	} else {
-		memcpy(k->addr, p->addr, 16);
-		k->prefixlen = p->len;
-	}
-	bits = k->prefixlen;
-	for (unsigned int i = 0; i < 16; i++) {
-		if (bits >= 8) {
-			bits -= 8;
-			continue;
-		}
-		k->addr[i] &= (uint8_t)(0xff00 >> bits);
-		bits = 0;
-	}
+	k->prefixlen = p->len;
+	masked_copy(k->addr, p->addr, 4, p->len);
 }
 
-static bool bits_equal(const uint8_t *a, const uint8_t *b, unsigned int bits)
+void dp_lpm6_key(struct mg_lpm6_key *k, const struct prefix *p)
 {
-	unsigned int full = bits / 8, rest = bits % 8;
-
-	if (memcmp(a, b, full))
-		return false;
-	return !rest || !((a[full] ^ b[full]) & (uint8_t)(0xff00 >> rest));
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = p->len;
+	masked_copy(k->addr, p->addr, 16, p->len);
 }
 
-static void filter_range(uint32_t *f, unsigned int base, uint8_t first, unsigned int len)
+/* Counts the first octets (IPv4, 0..255) or bytes (IPv6, 256..511) that
+ * addresses in p can start with. */
+void dp_route_filter_add(uint32_t f[MG_ROUTE_FILTER_LEN], const struct prefix *p)
 {
-	unsigned int span = len >= 8 ? 1 : 1u << (8 - len);
+	unsigned int len = p->len >= 8 ? 8 : p->len;
+	unsigned int base = p->family == AF_INET ? 0 : 256;
+	uint8_t first = p->addr[0] & (uint8_t)(0xff00 >> len);
 
-	first &= (uint8_t)(0xff00 >> (len >= 8 ? 8 : len));
-	for (unsigned int i = 0; i < span; i++)
+	for (unsigned int i = 0; i < 1u << (8 - len); i++)
 		f[base + first + i]++;
-}
-
-void dp_route_filter_add(uint32_t f[MG_ROUTE_FILTER_LEN], const struct mg_lpm_key *k)
-{
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	if (k->prefixlen >= 96 && !memcmp(k->addr, mapped, 12)) {
-		filter_range(f, 0, k->addr[12], k->prefixlen - 96);
-		return;
-	}
-	filter_range(f, 256, k->addr[0], k->prefixlen);
-	/* A short IPv6 prefix covering ::ffff:0:0/96 matches every IPv4 address. */
-	if (k->prefixlen < 96 && bits_equal(k->addr, mapped, k->prefixlen))
-		filter_range(f, 0, 0, 0);
 }
 
 int dp_route_filter_write(int fd, const uint32_t f[MG_ROUTE_FILTER_LEN])
@@ -257,48 +233,65 @@ out:
 	return err;
 }
 
+/* One trie's wanted contents. */
+struct route_set {
+	struct kv *kv;
+	size_t n;
+};
+
+static void route_want(struct route_set *v4, struct route_set *v6, uint32_t *filter,
+		       const struct prefix *p, const struct mg_route *r)
+{
+	struct route_set *set = p->family == AF_INET ? v4 : v6;
+	struct kv *e = &set->kv[set->n++];
+
+	if (p->family == AF_INET)
+		dp_lpm4_key((struct mg_lpm4_key *)e->key, p);
+	else
+		dp_lpm6_key((struct mg_lpm6_key *)e->key, p);
+	memcpy(e->val, r, sizeof(*r));
+	dp_route_filter_add(filter, p);
+}
+
 /* Remote sites' mesh addresses and egress ranges (REMOTE), our own egress
  * ranges (SELF). Our own mesh address is not in the trie: it is the wg device's,
  * delivered locally. */
 int dp_sync_routes(const struct dp_fds *m, const struct mg_config *c, const uint32_t *idx)
 {
 	const struct mg_mesh *mesh = &c->mesh;
-	size_t n = 0, cap = 0;
-	struct kv *want;
-	int err;
+	uint32_t filter[MG_ROUTE_FILTER_LEN] = { 0 };
+	struct route_set v4 = { 0 }, v6 = { 0 };
+	size_t cap = 1;
+	int err = -ENOMEM;
 
 	for (size_t s = 0; s < mesh->n_sites; s++)
 		cap += 1 + mesh->sites[s].n_egress;
-	want = calloc(cap ? cap : 1, sizeof(*want));
-	if (!want)
-		return -ENOMEM;
+	v4.kv = calloc(cap, sizeof(*v4.kv));
+	v6.kv = calloc(cap, sizeof(*v6.kv));
+	if (!v4.kv || !v6.kv)
+		goto out;
 	for (size_t s = 0; s < mesh->n_sites; s++) {
 		const struct mg_site *site = &mesh->sites[s];
 		bool self = site == c->self;
 		struct mg_route r = { .peer = idx[s], .kind = self ? MG_ROUTE_SELF : MG_ROUTE_REMOTE };
 
-		if (!self && site->address.family) {
-			dp_lpm_key((struct mg_lpm_key *)want[n].key, &site->address);
-			memcpy(want[n++].val, &r, sizeof(r));
-		}
-		for (size_t e = 0; e < site->n_egress; e++) {
-			dp_lpm_key((struct mg_lpm_key *)want[n].key, &site->egress[e]);
-			memcpy(want[n++].val, &r, sizeof(r));
-		}
+		if (!self && site->address.family)
+			route_want(&v4, &v6, filter, &site->address, &r);
+		for (size_t e = 0; e < site->n_egress; e++)
+			route_want(&v4, &v6, filter, &site->egress[e], &r);
 	}
-	{
-		uint32_t f[MG_ROUTE_FILTER_LEN] = { 0 };
-
-		for (size_t i = 0; i < n; i++)
-			dp_route_filter_add(f, (const struct mg_lpm_key *)want[i].key);
-		/* Filter first: a route being added is never skipped (a stale one
-		 * may be, a moment before it goes). */
-		err = dp_route_filter_write(m->route_filter, f);
-		if (!err)
-			err = map_sync(m->routes, MG_MAP_ROUTES, want, n, sizeof(struct mg_lpm_key),
-				       sizeof(struct mg_route));
-	}
-	free(want);
+	/* Filter first: a route being added is never skipped (a stale one may be,
+	 * a moment before it goes). */
+	err = dp_route_filter_write(m->route_filter, filter);
+	if (!err)
+		err = map_sync(m->routes4, MG_MAP_ROUTES4, v4.kv, v4.n,
+			       sizeof(struct mg_lpm4_key), sizeof(struct mg_route));
+	if (!err)
+		err = map_sync(m->routes6, MG_MAP_ROUTES6, v6.kv, v6.n,
+			       sizeof(struct mg_lpm6_key), sizeof(struct mg_route));
+out:
+	free(v4.kv);
+	free(v6.kv);
 	return err;
 }
 

@@ -5,11 +5,10 @@
 #include "dataplane.h"
 
 struct dp_fds {
-	int routes, peer_stats, peer_info, stats, ep_stats, known_eps, probes, mesh_tag, attach, route_filter;
+	int routes4, routes6, peer_stats, peer_info, stats, ep_stats, known_eps, probes, mesh_tag, attach, route_filter;
 };
 
 int dp_route_filter_write(int fd, const uint32_t f[MG_ROUTE_FILTER_LEN]);
-void dp_lpm_key(struct mg_lpm_key *k, const struct prefix *p);
 /* idx[s] = peer slot of mesh->sites[s]. */
 int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t *idx);
 int dp_sync_routes(const struct dp_fds *m, const struct mg_config *c, const uint32_t *idx);

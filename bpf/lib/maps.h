@@ -8,15 +8,24 @@
 #include "meshgw_bpf.h"
 #include "meshgw_probe.h"
 
-/* Remote (and own) egress ranges and mesh addresses -> peer index. */
+/* Remote (and own) egress ranges and mesh addresses -> peer index, per family. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, MG_MAX_ROUTES);
-	__type(key, struct mg_lpm_key);
+	__type(key, struct mg_lpm4_key);
 	__type(value, struct mg_route);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} mg_routes SEC(".maps");
+} mg_routes4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, MG_MAX_ROUTES);
+	__type(key, struct mg_lpm6_key);
+	__type(value, struct mg_route);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_routes6 SEC(".maps");
 
 /* Which first octets/bytes any route can match (see MG_ROUTE_FILTER_LEN). */
 struct {
@@ -116,26 +125,37 @@ static __always_inline struct mg_peer_stats *peer_stats(__u32 peer)
 	return bpf_map_lookup_elem(&mg_peer_stats, &peer);
 }
 
-/* LPM lookup of a 16-byte (mapped) address at full length, skipped when no
- * route starts with the address's first octet (an array lookup, inlined by the
- * verifier, against a trie walk of 20-40 ns). */
-static __always_inline struct mg_route *route_lookup(const __u8 *addr16)
+/* The routes of an address, NULL when none. A route filter entry of zero (no
+ * route starts with the address's first octet/byte: most internet traffic)
+ * skips the trie walk: an array lookup, inlined by the verifier. */
+static __always_inline bool route_filter_pass(__u32 idx)
 {
-	struct mg_lpm_key k = { .prefixlen = 128 };
-	__u64 head;
-	__u32 mid, idx, *f;
+	__u32 *f = bpf_map_lookup_elem(&mg_route_filter, &idx);
 
-	__builtin_memcpy(&head, addr16, 8);
-	__builtin_memcpy(&mid, addr16 + 8, 4);
-	idx = !head && mid == bpf_htonl(0xffff) ? addr16[12] : 256 + addr16[0];
-	f = bpf_map_lookup_elem(&mg_route_filter, &idx);
-	if (!f || !*f)
-		return NULL;
-
-	__builtin_memcpy(k.addr, addr16, 16);
-	return bpf_map_lookup_elem(&mg_routes, &k);
+	return f && *f;
 }
 
+static __always_inline struct mg_route *route_lookup4(__be32 addr)
+{
+	struct mg_lpm4_key k = { .prefixlen = 32 };
+
+	if (!route_filter_pass(bpf_ntohl(addr) >> 24))
+		return NULL;
+	__builtin_memcpy(k.addr, &addr, 4);
+	return bpf_map_lookup_elem(&mg_routes4, &k);
+}
+
+static __always_inline struct mg_route *route_lookup6(const __u8 *addr)
+{
+	struct mg_lpm6_key k = { .prefixlen = 128 };
+
+	if (!route_filter_pass(256 + addr[0]))
+		return NULL;
+	__builtin_memcpy(k.addr, addr, 16);
+	return bpf_map_lookup_elem(&mg_routes6, &k);
+}
+
+/* Endpoint keys (mg_ep_key, mg_probe_key) hold IPv4 as ::ffff:a.b.c.d. */
 static __always_inline void v4_mapped(__u8 out[16], __be32 a)
 {
 	__builtin_memset(out, 0, 10);

@@ -1,6 +1,8 @@
 /* Table-driven BPF_PROG_TEST_RUN tests of bpf/tc_lan.bpf.c and bpf/tc_wg.bpf.c:
  * {description, program, input packet, expected verdict, expected counter deltas}.
- * TC programs never change the packet, so the output must equal the input.
+ * The programs change a packet only when they forward it themselves (redirect):
+ * one TTL / hop limit less, with the IPv4 checksum rebuilt from scratch for the
+ * expected output; every other output must equal the input.
  * Test runs of TC programs always carry an Ethernet header; tc_wg is told so with
  * its l3_off setting (0 on the real, layer-3 WireGuard device). */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"	/* table rows omit unused fields */
@@ -15,6 +17,7 @@
 #include "meshgw_bpf.h"
 #include "dataplane.h"
 #include "dp_fill.h"
+#include "test_bpf_routes.h"
 #include "tc_lan.skel.h"
 #include "tc_wg.skel.h"
 
@@ -34,6 +37,7 @@ struct row {
 	int peer;		/* peer whose counter moves, -1 none */
 	int field;		/* 0 rx, 1 tx (tc_wg) */
 	int mangle;		/* >0: byte 14 (IP version/IHL) set to this */
+	uint8_t out_ttl;	/* >0: the output is the input with this TTL / hop limit */
 };
 
 #define V4(s, d) .family = 4, .src = s, .dst = d
@@ -43,15 +47,21 @@ struct row {
 
 static const struct row rows[] = {
 	{ "tc_lan: v4 to a remote range is redirected into the wg device", P_LAN,
-	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_LAN_REDIRECT, -1, -1 },
+	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_LAN_REDIRECT, -1, -1, .out_ttl = 63 },
 	{ "tc_lan: v6 to a remote range is redirected", P_LAN,
-	  { V6("fd00::5", "fd01::9"), PL6 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_LAN_REDIRECT, -1, -1 },
+	  { V6("fd00::5", "fd01::9"), PL6 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_LAN_REDIRECT, -1, -1, .out_ttl = 63 },
 	{ "tc_lan: v4 to a remote range, 88 bytes, wg MTU 68: left to the kernel (ICMP)", P_LAN,
 	  { V4("10.0.0.5", "10.1.2.3"), .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 60 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
 	{ "tc_lan: v4 to a remote range, exactly the wg MTU: redirected", P_LAN,
-	  { V4("10.0.0.5", "10.1.2.3"), .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 40 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_LAN_REDIRECT, -1, -1 },
+	  { V4("10.0.0.5", "10.1.2.3"), .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 40 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_LAN_REDIRECT, -1, -1, .out_ttl = 63 },
 	{ "tc_lan: v6 to a remote range, 108 bytes: left to the kernel", P_LAN,
 	  { V6("fd00::5", "fd01::9"), .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 60 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
+	{ "tc_lan: v4 to a remote range with TTL 1: left to the kernel (ICMP time exceeded)", P_LAN,
+	  { V4("10.0.0.5", "10.1.2.3"), PL, .ttl = 1 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
+	{ "tc_lan: v4 to a remote range with TTL 2: redirected with TTL 1", P_LAN,
+	  { V4("10.0.0.5", "10.1.2.3"), PL, .ttl = 2 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_LAN_REDIRECT, -1, -1, .out_ttl = 1 },
+	{ "tc_lan: v6 to a remote range with hop limit 1: left to the kernel", P_LAN,
+	  { V6("fd00::5", "fd01::9"), PL6, .ttl = 1 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
 	{ "tc_lan: v4 to the internet: TC_ACT_OK", P_LAN,
 	  { V4("10.0.0.5", "198.51.100.1"), PL }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
 	{ "tc_lan: v4 to our own range: TC_ACT_OK", P_LAN,
@@ -71,15 +81,19 @@ static const struct row rows[] = {
 	{ "tc_wg egress: truncated IP header: not counted", P_WG_EGRESS,
 	  { V4("10.0.0.5", "10.1.2.3"), PL }, 20, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1 },
 	{ "tc_wg ingress: v4 from peer 1 to our range: counted rx, redirect_neigh to the LAN", P_WG_INGRESS,
-	  { V4("10.1.2.3", "10.0.0.5"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0 },
+	  { V4("10.1.2.3", "10.0.0.5"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0, .out_ttl = 63 },
+	{ "tc_wg ingress: v4 from peer 1 to our range with TTL 1: counted, left to the kernel", P_WG_INGRESS,
+	  { V4("10.1.2.3", "10.0.0.5"), PL, .ttl = 1 }, 0, TC_ACT_OK, MG_STAT_TC_WG_RX, -1, 1, 0 },
+	{ "tc_wg ingress: v6 from peer 1 to our range with hop limit 1: counted, left to the kernel", P_WG_INGRESS,
+	  { V6("fd01::9", "fd00::5"), PL6, .ttl = 1 }, 0, TC_ACT_OK, MG_STAT_TC_WG_RX, -1, 1, 0 },
 	{ "tc_wg ingress: v6 from peer 1 to our range: counted, redirected", P_WG_INGRESS,
-	  { V6("fd01::9", "fd00::5"), PL6 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0 },
+	  { V6("fd01::9", "fd00::5"), PL6 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0, .out_ttl = 63 },
 	{ "tc_wg ingress: from peer 2 to the gateway's mesh address (not a LAN range): counted, OK", P_WG_INGRESS,
 	  { V4("192.168.254.3", "192.168.254.1"), PL }, 0, TC_ACT_OK, MG_STAT_TC_WG_RX, -1, 2, 0 },
 	{ "tc_wg ingress: from peer 1 to the gateway's own LAN address: counted, local (OK)", P_WG_INGRESS,
 	  { V4("10.1.2.3", "10.0.0.1"), PL }, 0, TC_ACT_OK, MG_STAT_TC_WG_RX, -1, 1, 0 },
 	{ "tc_wg ingress: from peer 1 to our range without a neighbour yet: redirected", P_WG_INGRESS,
-	  { V4("10.1.2.3", "10.0.0.77"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0 },
+	  { V4("10.1.2.3", "10.0.0.77"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0, .out_ttl = 63 },
 	{ "tc_wg ingress: version nibble 6 on a 20-byte IPv4 header: OK, nothing counted", P_WG_INGRESS,
 	  { V4("10.1.2.3", "10.0.0.5"), .proto = 1, .pl = PL_RAW, .pl_len = 0 }, 0, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1, 0, 0x60 },
 	{ "tc_wg egress: version nibble 5: OK, nothing counted", P_WG_EGRESS,
@@ -87,7 +101,7 @@ static const struct row rows[] = {
 	{ "tc_wg ingress: unknown source: not counted, OK", P_WG_INGRESS,
 	  { V4("198.51.100.1", "198.51.100.2"), PL }, 0, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1 },
 	{ "tc_wg ingress: unknown source to our range: delivered, no peer counted", P_WG_INGRESS,
-	  { V4("198.51.100.1", "10.0.0.5"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX_REDIRECT, -1, -1 },
+	  { V4("198.51.100.1", "10.0.0.5"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX_REDIRECT, -1, -1, .out_ttl = 63 },
 	{ "tc_wg ingress: truncated v6 header: OK, nothing counted", P_WG_INGRESS,
 	  { V6("fd01::9", "fd00::5"), PL6 }, 40, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1 },
 };
@@ -127,34 +141,14 @@ static int netns_setup(void)
 	return ifi_wg && ifi_lan && ifi_wgm ? 0 : -ENODEV;
 }
 
-static uint32_t filt[MG_ROUTE_FILTER_LEN];
-
-static void lpm_add(int fd, const char *a, int len, uint32_t peer, uint32_t kind)
+static bool fill(struct test_routes *t)
 {
-	struct mg_lpm_key k = { 0 };
-	struct mg_route r = { .peer = peer, .kind = kind };
-
-	if (strchr(a, ':')) {
-		inet_pton(AF_INET6, a, k.addr);
-		k.prefixlen = len;
-	} else {
-		k.addr[10] = k.addr[11] = 0xff;
-		inet_pton(AF_INET, a, k.addr + 12);
-		k.prefixlen = 96 + len;
-	}
-	if (bpf_map_update_elem(fd, &k, &r, BPF_ANY))
-		tap_diag("lpm add %s/%d failed", a, len);
-	dp_route_filter_add(filt, &k);
-}
-
-static void fill(int fd)
-{
-	lpm_add(fd, "10.1.0.0", 16, 1, MG_ROUTE_REMOTE);
-	lpm_add(fd, "fd01::", 32, 1, MG_ROUTE_REMOTE);
-	lpm_add(fd, "192.168.254.3", 32, 2, MG_ROUTE_REMOTE);
-	lpm_add(fd, "fd99::2", 128, 2, MG_ROUTE_REMOTE);
-	lpm_add(fd, "10.0.0.0", 24, 0, MG_ROUTE_SELF);
-	lpm_add(fd, "fd00::", 64, 0, MG_ROUTE_SELF);
+	return !test_route_add(t, "10.1.0.0/16", 1, MG_ROUTE_REMOTE) &&
+	       !test_route_add(t, "fd01::/32", 1, MG_ROUTE_REMOTE) &&
+	       !test_route_add(t, "192.168.254.3/32", 2, MG_ROUTE_REMOTE) &&
+	       !test_route_add(t, "fd99::2/128", 2, MG_ROUTE_REMOTE) &&
+	       !test_route_add(t, "10.0.0.0/24", 0, MG_ROUTE_SELF) &&
+	       !test_route_add(t, "fd00::/64", 0, MG_ROUTE_SELF);
 }
 
 static void read_stats(int fd, uint64_t out[MG_STAT__MAX])
@@ -213,10 +207,17 @@ int main(void)
 	if (!ok(!tc_lan_bpf__load(lan), "load tc_lan (verifier)") ||
 	    !ok(!tc_wg_bpf__load(wg), "load tc_wg (verifier)"))
 		return tap_done();
-	fill(bpf_map__fd(lan->maps.mg_routes));
-	fill(bpf_map__fd(wg->maps.mg_routes));
-	ok(!dp_route_filter_write(bpf_map__fd(lan->maps.mg_route_filter), filt) &&
-	   !dp_route_filter_write(bpf_map__fd(wg->maps.mg_route_filter), filt), "route filters written");
+	{
+		struct test_routes rl = { .fd4 = bpf_map__fd(lan->maps.mg_routes4),
+					  .fd6 = bpf_map__fd(lan->maps.mg_routes6) };
+		struct test_routes rw = { .fd4 = bpf_map__fd(wg->maps.mg_routes4),
+					  .fd6 = bpf_map__fd(wg->maps.mg_routes6) };
+
+		ok(fill(&rl) && fill(&rw), "routes added");
+		ok(!dp_route_filter_write(bpf_map__fd(lan->maps.mg_route_filter), rl.filter) &&
+		   !dp_route_filter_write(bpf_map__fd(wg->maps.mg_route_filter), rw.filter),
+		   "route filters written");
+	}
 	fds[P_LAN] = bpf_program__fd(lan->progs.mg_tc_lan);
 	fds[P_WG_EGRESS] = bpf_program__fd(wg->progs.mg_tc_wg_egress);
 	fds[P_WG_INGRESS] = bpf_program__fd(wg->progs.mg_tc_wg_ingress);
@@ -258,7 +259,17 @@ int main(void)
 		if (!is_int(err, 0, r->desc))
 			continue;
 		good &= is_int(o.retval, r->verdict, "  verdict");
-		ok(o.data_size_out == len && !memcmp(in, out, len), "  packet unchanged");
+		if (r->out_ttl) {
+			struct pkt_spec want = r->in;
+			uint8_t exp[512];
+
+			want.ttl = r->out_ttl;
+			pkt_build(exp, &want);
+			ok(o.data_size_out == len && !memcmp(exp, out, len),
+			   "  packet forwarded with TTL %u and a valid checksum", r->out_ttl);
+		} else {
+			ok(o.data_size_out == len && !memcmp(in, out, len), "  packet unchanged");
+		}
 		read_stats(stats_fd[r->prog], s1);
 		for (int s = 0; s < MG_STAT__MAX; s++) {
 			uint64_t d = s1[s] - s0[s], w = s == r->stat || s == r->stat2;

@@ -15,6 +15,7 @@
 #include "meshgw_bpf.h"
 #include "dataplane.h"
 #include "dp_fill.h"
+#include "test_bpf_routes.h"
 #include "xdp_lan.skel.h"
 
 #define WG_PORT 51820
@@ -272,26 +273,6 @@ static int netns_setup(void)
 	return ifi_vin && ifi_vout ? 0 : -ENODEV;
 }
 
-static uint32_t filt[MG_ROUTE_FILTER_LEN];
-
-static void lpm_add(int fd, const char *a, int len, uint32_t peer, uint32_t kind)
-{
-	struct mg_lpm_key k = { 0 };
-	struct mg_route r = { .peer = peer, .kind = kind };
-
-	if (strchr(a, ':')) {
-		inet_pton(AF_INET6, a, k.addr);
-		k.prefixlen = len;
-	} else {
-		k.addr[10] = k.addr[11] = 0xff;
-		inet_pton(AF_INET, a, k.addr + 12);
-		k.prefixlen = 96 + len;
-	}
-	if (bpf_map_update_elem(fd, &k, &r, BPF_ANY))
-		tap_diag("lpm add %s/%d failed", a, len);
-	dp_route_filter_add(filt, &k);
-}
-
 static void ep_key(struct mg_ep_key *k, const char *a)
 {
 	memset(k, 0, sizeof(*k));
@@ -386,20 +367,22 @@ int main(void)
 		return tap_done();
 
 	{
-		int rfd = bpf_map__fd(skel->maps.mg_routes), kfd = bpf_map__fd(skel->maps.mg_known_eps);
+		struct test_routes rt = { .fd4 = bpf_map__fd(skel->maps.mg_routes4),
+					  .fd6 = bpf_map__fd(skel->maps.mg_routes6) };
+		int kfd = bpf_map__fd(skel->maps.mg_known_eps);
 		uint32_t zero = 0, one = 1;
 		struct mg_ep_key k;
 
-		lpm_add(rfd, "10.1.0.0", 16, 1, MG_ROUTE_REMOTE);
-		lpm_add(rfd, "fd01::", 32, 1, MG_ROUTE_REMOTE);
-		lpm_add(rfd, "192.168.254.3", 32, 2, MG_ROUTE_REMOTE);
-		lpm_add(rfd, "10.0.0.0", 24, 0, MG_ROUTE_SELF);
+		ok(!test_route_add(&rt, "10.1.0.0/16", 1, MG_ROUTE_REMOTE) &&
+		   !test_route_add(&rt, "fd01::/32", 1, MG_ROUTE_REMOTE) &&
+		   !test_route_add(&rt, "192.168.254.3/32", 2, MG_ROUTE_REMOTE) &&
+		   !test_route_add(&rt, "10.0.0.0/24", 0, MG_ROUTE_SELF), "routes added");
 		ep_key(&k, "192.0.2.1");
 		bpf_map_update_elem(kfd, &k, &one, BPF_ANY);
 		ep_key(&k, "2001:db8::1");
 		bpf_map_update_elem(kfd, &k, &one, BPF_ANY);
 		bpf_map_update_elem(bpf_map__fd(skel->maps.mg_mesh_tag), &zero, TAG, BPF_ANY);
-		ok(!dp_route_filter_write(bpf_map__fd(skel->maps.mg_route_filter), filt),
+		ok(!dp_route_filter_write(bpf_map__fd(skel->maps.mg_route_filter), rt.filter),
 		   "route filter written");
 	}
 	stats_fd = bpf_map__fd(skel->maps.mg_stats);
@@ -527,39 +510,43 @@ int main(void)
 	/* The first-octet filter: what each kind of prefix marks. */
 	{
 		uint32_t f[MG_ROUTE_FILTER_LEN] = { 0 };
-		struct mg_lpm_key k = { .prefixlen = 96 + 16, .addr = { [10] = 0xff, [11] = 0xff, [12] = 10, [13] = 1 } };
+		struct prefix p;
 		int n4 = 0, n6 = 0;
 
-		dp_route_filter_add(f, &k);
+		prefix_parse(&p, "10.1.0.0/16", false);
+		dp_route_filter_add(f, &p);
 		ok(f[10] == 1 && f[11] == 0 && f[9] == 0, "filter: 10.1.0.0/16 marks octet 10 only");
-		k.prefixlen = 96 + 2;
-		k.addr[12] = 64;
-		dp_route_filter_add(f, &k);
+		prefix_parse(&p, "64.0.0.0/2", false);
+		dp_route_filter_add(f, &p);
 		for (int i = 0; i < 256; i++)
 			n4 += f[i] != 0;
 		ok(n4 == 65 && f[64] && f[127] && !f[128] && !f[63], "filter: 64.0.0.0/2 marks 64..127");
-		memset(&k, 0, sizeof(k));
-		k.prefixlen = 32;
-		k.addr[0] = 0xfd, k.addr[1] = 0x01;
-		dp_route_filter_add(f, &k);
+		prefix_parse(&p, "fd01::/32", false);
+		dp_route_filter_add(f, &p);
 		ok(f[256 + 0xfd] == 1 && !f[256 + 0xfc], "filter: fd01::/32 marks IPv6 byte fd");
-		memset(&k, 0, sizeof(k));
 		memset(f, 0, sizeof(f));
-		dp_route_filter_add(f, &k);	/* ::/0 */
+		prefix_parse(&p, "::/0", false);
+		dp_route_filter_add(f, &p);
 		n4 = n6 = 0;
 		for (int i = 0; i < 256; i++) {
 			n4 += f[i] != 0;
 			n6 += f[256 + i] != 0;
 		}
-		ok(n4 == 256 && n6 == 256, "filter: ::/0 marks every IPv4 octet and IPv6 byte");
+		ok(n4 == 0 && n6 == 256, "filter: ::/0 marks every IPv6 byte and no IPv4 octet");
 		memset(f, 0, sizeof(f));
-		k.prefixlen = 8;
-		k.addr[0] = 0x20;
-		dp_route_filter_add(f, &k);
-		n4 = 0;
-		for (int i = 0; i < 256; i++)
+		prefix_parse(&p, "0.0.0.0/0", false);
+		dp_route_filter_add(f, &p);
+		n4 = n6 = 0;
+		for (int i = 0; i < 256; i++) {
 			n4 += f[i] != 0;
-		ok(n4 == 0 && f[256 + 0x20], "filter: 2000::/8 marks no IPv4 octet");
+			n6 += f[256 + i] != 0;
+		}
+		ok(n4 == 256 && n6 == 0, "filter: 0.0.0.0/0 marks every IPv4 octet and no IPv6 byte");
+		memset(f, 0, sizeof(f));
+		prefix_parse(&p, "10.9.8.7/32", false);
+		dp_route_filter_add(f, &p);
+		dp_route_filter_add(f, &p);
+		ok(f[10] == 2, "filter: counts, so one of two routes can go");
 	}
 
 	/* With the filter cleared, a mesh-bound packet is not recognised: proof the
