@@ -132,7 +132,7 @@ wgup $gA $wgA "$tmp/a.key" 192.168.254.1/24 "$pubB" 203.0.113.2:51820 192.168.25
 wgup $gB $wgB "$tmp/b.key" 192.168.254.2/24 "$pubA" 203.0.113.1:51820 192.168.254.1/32,10.1.0.0/24 10.1.0.0/24
 for g in $gA $gB; do N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0; done
 
-echo "1..46"
+echo "1..47"
 t "dataplane_up on gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 t "dataplane_up on gateway b" N $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
 t "maps and the XDP link pinned under PinPath" test -e $pin/a/mg_peer_stats -a -e $pin/a/xdp_lan0
@@ -196,17 +196,17 @@ is "  counters survive it" "$(peer a b 4)" "$lanb"
 # slot and counters; a known endpoint added by the daemon (a resolved hostname of
 # b, 198.51.100.50) survives `up`.
 epkey="0 0 0 0 0 0 0 0 0 0 0xff 0xff 198 51 100 50 2 0 0 0"
-rtkey="120 0 0 0 0 0 0 0 0 0 0 0 0 0 0xff 0xff 10 3 0 0"
+rtkey="24 0 0 0 10 3 0 0"
 bpftool map update pinned $pin/a/mg_known_eps key $epkey value 1 0 0 0
 cp "$tmp/mesh.conf" "$tmp/mesh2.conf"
 printf '\n[Site c]\nAddress = 192.168.254.3\nPublicKey = %s\nEndpoint = 203.0.113.3:51820\nEgress = 10.3.0.0/24\n' \
 	"$("$MESHGW" genkey | "$MESHGW" pubkey)" >>"$tmp/mesh2.conf"
 lanb=$(peer a b 4)
 t "up with site c added" N $gA "$DPCTL" up "$tmp/mesh2.conf" "$tmp/a.local" 51821
-t "  c's egress range is in mg_routes" bpftool map lookup pinned $pin/a/mg_routes key $rtkey
+t "  c's egress range is in mg_routes4" bpftool map lookup pinned $pin/a/mg_routes4 key $rtkey
 t "  c has a peer slot" bash -c "bpftool map dump pinned $pin/a/mg_peer_info | grep -q '\"name\": \"c\"'"
 t "up with site c removed" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
-t "  c's range is gone" bash -c "! bpftool map lookup pinned $pin/a/mg_routes key $rtkey 2>/dev/null"
+t "  c's range is gone" bash -c "! bpftool map lookup pinned $pin/a/mg_routes4 key $rtkey 2>/dev/null"
 t "  c's slot is gone" bash -c "! bpftool map dump pinned $pin/a/mg_peer_info | grep -q '\"name\": \"c\"'"
 is "  b kept its slot and counters" "$(peer a b 4)" "$lanb"
 t "  the daemon's known endpoint of b survived" bpftool map lookup pinned $pin/a/mg_known_eps key $epkey
@@ -232,4 +232,6 @@ else
 fi
 t "  the message names the interface and the program id" grep -q "lan0 already has XDP program id [0-9]" "$tmp/err"
 t "  the foreign program is still attached" bash -c "ip -n $gA link show lan0 | grep -q 'prog/xdp.*xdp_pass'"
+t "  nothing half-applied: no filter or clsact on lan0 or $wgA, no pins" bash -c "! test -e $pin/a && \
+	! tc -n $gA qdisc show dev lan0 | grep -q clsact && ! tc -n $gA qdisc show dev $wgA | grep -q clsact"
 [ $failed = 0 ]

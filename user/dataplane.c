@@ -33,8 +33,9 @@
 #define DP_PATH (PATH_MAX + 64)	/* PinPath + "/" + a pin name */
 
 static const char *const map_names[] = {
-	MG_MAP_ROUTES, MG_MAP_PEER_STATS, MG_MAP_PEER_INFO, MG_MAP_STATS, MG_MAP_EP_STATS,
-	MG_MAP_KNOWN_EPS, MG_MAP_PROBES, MG_MAP_MESH_TAG, MG_MAP_ATTACH, MG_MAP_ROUTE_FILTER,
+	MG_MAP_ROUTES4, MG_MAP_ROUTES6, MG_MAP_PEER_STATS, MG_MAP_PEER_INFO, MG_MAP_STATS,
+	MG_MAP_EP_STATS, MG_MAP_KNOWN_EPS, MG_MAP_PROBES, MG_MAP_MESH_TAG, MG_MAP_ATTACH,
+	MG_MAP_ROUTE_FILTER,
 };
 
 static const char *const stat_names[MG_STAT__MAX] = {
@@ -269,7 +270,8 @@ static int load_all(struct dp *d, const struct mg_config *c, const struct dp_set
 		return err;
 	}
 	d->fds = (struct dp_fds){
-		.routes = bpf_map__fd(d->xdp->maps.mg_routes),
+		.routes4 = bpf_map__fd(d->xdp->maps.mg_routes4),
+		.routes6 = bpf_map__fd(d->xdp->maps.mg_routes6),
 		.peer_stats = bpf_map__fd(d->xdp->maps.mg_peer_stats),
 		.peer_info = bpf_map__fd(d->xdp->maps.mg_peer_info),
 		.stats = bpf_map__fd(d->xdp->maps.mg_stats),
@@ -288,37 +290,42 @@ static void xdp_pin_name(char *buf, size_t len, const char *pin, const char *ifn
 	snprintf(buf, len, "%s/xdp_%s", pin, ifname);
 }
 
-/* Attaches (or re-points) our XDP link on ifname. Refuses foreign programs. */
-static int xdp_up(struct dp *d, const char *ifname, int ifindex)
+/* Our pinned XDP link of ifname if it is still attached to ifindex, else NULL
+ * (a stale pin, left by an interface that went away or was recreated, is
+ * removed). */
+static struct bpf_link *xdp_our_link(const char *pin, const char *ifname, int ifindex)
 {
-	struct bpf_program *prog = d->xdp->progs.mg_xdp_lan;
-	char path[DP_PATH], name[BPF_OBJ_NAME_LEN] = "?";
+	char path[DP_PATH];
+	struct bpf_link_info info = { 0 };
+	__u32 len = sizeof(info);
 	struct bpf_link *link;
-	__u32 id = 0;
-	int err;
 
-	xdp_pin_name(path, sizeof(path), d->pin, ifname);
+	xdp_pin_name(path, sizeof(path), pin, ifname);
 	quiet_begin();
 	link = bpf_link__open(path);
 	quiet_end();
-	if (link) {
-		struct bpf_link_info info = { 0 };
-		__u32 len = sizeof(info);
+	if (!link)
+		return NULL;
+	if (!bpf_obj_get_info_by_fd(bpf_link__fd(link), &info, &len) &&
+	    info.type == BPF_LINK_TYPE_XDP && info.xdp.ifindex == (__u32)ifindex)
+		return link;
+	bpf_link__unpin(link);
+	bpf_link__destroy(link);
+	unlink(path);
+	return NULL;
+}
 
-		/* Our link, still on this interface: swap the program inside it. */
-		if (!bpf_obj_get_info_by_fd(bpf_link__fd(link), &info, &len) &&
-		    info.type == BPF_LINK_TYPE_XDP && info.xdp.ifindex == (__u32)ifindex) {
-			err = bpf_link__update_program(link, prog);
-			bpf_link__destroy(link);
-			if (err)
-				pr_err("Failed to update the XDP program on %s: %s", ifname,
-				       strerror(-err));
-			return err;
-		}
-		/* Its interface went away (or was recreated): drop the stale pin. */
-		bpf_link__unpin(link);
+/* 0 when meshgw may put its program on ifname: none there, or ours. Checked for
+ * every interface before anything is attached, so a refusal changes nothing. */
+static int xdp_check_free(const char *pin, const char *ifname, int ifindex)
+{
+	struct bpf_link *link = xdp_our_link(pin, ifname, ifindex);
+	char name[BPF_OBJ_NAME_LEN] = "?";
+	__u32 id = 0;
+
+	if (link) {
 		bpf_link__destroy(link);
-		unlink(path);
+		return 0;
 	}
 	if (bpf_xdp_query_id(ifindex, 0, &id) == 0 && id) {
 		prog_name(id, name, sizeof(name));
@@ -326,12 +333,32 @@ static int xdp_up(struct dp *d, const char *ifname, int ifindex)
 		       "attach; refusing to replace it", ifname, id, name);
 		return -EBUSY;
 	}
+	return 0;
+}
+
+/* Attaches (or re-points) our XDP link on ifname; xdp_check_free said it may. */
+static int xdp_up(struct dp *d, const char *ifname, int ifindex)
+{
+	struct bpf_program *prog = d->xdp->progs.mg_xdp_lan;
+	struct bpf_link *link = xdp_our_link(d->pin, ifname, ifindex);
+	char path[DP_PATH];
+	int err;
+
+	if (link) {
+		/* Our link, still on this interface: swap the program inside it. */
+		err = bpf_link__update_program(link, prog);
+		bpf_link__destroy(link);
+		if (err)
+			pr_err("Failed to update the XDP program on %s: %s", ifname, strerror(-err));
+		return err;
+	}
 	link = bpf_program__attach_xdp(prog, ifindex);
 	if (!link) {
 		err = -errno;
 		pr_err("Failed to attach XDP program to iface %s: %s", ifname, strerror(errno));
 		return err;
 	}
+	xdp_pin_name(path, sizeof(path), d->pin, ifname);
 	err = bpf_link__pin(link, path);
 	if (err)
 		pr_err("Failed to pin the XDP link of %s at %s: %s", ifname, path, strerror(-err));
@@ -545,6 +572,8 @@ static int fill(struct dp *d, const struct mg_config *c, const struct dp_setting
 int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 {
 	const char *wg = c->local.wg_if[0] ? c->local.wg_if : MG_DEFAULT_WG_IF;
+	bool xdp = !(s && s->no_xdp), fresh;
+	char path[DP_PATH];
 	struct dp d = { 0 };
 	int err;
 
@@ -558,6 +587,12 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 		return d.uplink;
 	if ((d.wg = ifindex_of(wg, "WireGuard", true)) < 0)
 		return d.wg;
+	if (xdp && ((err = xdp_check_free(d.pin, c->local.lan_if, d.lan)) ||
+		    (d.uplink && (err = xdp_check_free(d.pin, c->local.uplink_if, d.uplink)))))
+		return err;
+	/* No attachment record yet: whatever fails below is undone completely. */
+	snprintf(path, sizeof(path), "%s/%s", d.pin, MG_MAP_ATTACH);
+	fresh = access(path, F_OK) != 0;
 	if ((err = dataplane_pin_dir_make(d.pin)))
 		return err;
 	if ((err = load_all(&d, c, s)))
@@ -575,9 +610,9 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	{
 		const char *keep[] = { c->local.lan_if, c->local.uplink_if, NULL };
 
-		xdp_sweep(d.pin, s && s->no_xdp ? NULL : keep);
+		xdp_sweep(d.pin, xdp ? keep : NULL);
 	}
-	if (s && s->no_xdp)
+	if (!xdp)
 		goto out;
 	if ((err = xdp_up(&d, c->local.lan_if, d.lan)))
 		goto out;
@@ -585,6 +620,10 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 		goto out;
 out:
 	dp_close(&d);
+	if (err && fresh) {
+		pr_err("Removing the data plane this run attached");
+		dataplane_down(&c->local);
+	}
 	return err;
 }
 
