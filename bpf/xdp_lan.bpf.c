@@ -19,6 +19,9 @@
 /* Runtime settings, written by the loader before load (host byte order; 0 = off). */
 volatile const __u16 wg_port = 0;	/* our WireGuard listen port */
 volatile const __u16 probe_port = 0;	/* the first of the daemon's MG_PROBE_PORTS ports */
+/* The interfaces this program is attached to and their MAC addresses. */
+volatile const __u32 own_ifindex[MG_XDP_IFACES] = {};
+volatile const __u8 own_mac[MG_XDP_IFACES][6] = {};
 
 /* 6.1's verifier forgets that a byte swap yields 16 bits and then refuses packet
  * pointer arithmetic with the result; clang drops a plain "& 0xffff" as
@@ -27,6 +30,24 @@ static __always_inline __u32 bounded16(__u32 v)
 {
 	asm volatile("" : "+r"(v));
 	return v & 0xffff;
+}
+
+/* Is the frame addressed to the gateway's MAC? A NIC also sees unicast frames for
+ * other hosts (a switch flooding an unknown destination, promiscuous mode, a
+ * veth); the kernel drops those (PACKET_OTHERHOST) and so must we: forwarding
+ * or counting them would duplicate another host's traffic. An interface the
+ * loader did not name (or whose MAC it could not read) matches nothing, which
+ * leaves all its traffic to the kernel. */
+static __always_inline bool for_us(const struct ethhdr *eth, __u32 ifindex)
+{
+	__u32 d4 = *(__u32 *)eth->h_dest;
+	__u16 d2 = *(__u16 *)(eth->h_dest + 4);
+
+	for (int i = 0; i < MG_XDP_IFACES; i++)
+		if (own_ifindex[i] == ifindex && own_ifindex[i] &&
+		    *(volatile __u32 *)own_mac[i] == d4 && *(volatile __u16 *)(own_mac[i] + 4) == d2)
+			return true;
+	return false;
 }
 
 static __always_inline int verdict(int act, __u32 stat, __u64 len)
@@ -137,6 +158,31 @@ static __always_inline void probe_to_reply(struct udphdr *udp, struct mg_probe *
 		udp->check = 0xffff;
 }
 
+/* Is the destination one of the gateway's own addresses? UDP to our ports that
+ * the gateway merely routes (a LAN host talking to some other WireGuard server
+ * on 51820) is neither counted nor answered: it takes the fast path. */
+static __always_inline bool dst_local(struct xdp_md *ctx, __u8 family, void *l3)
+{
+	struct bpf_fib_lookup fib = { .family = family, .ifindex = ctx->ingress_ifindex };
+	long rc;
+
+	if (family == MG_AF_INET) {
+		struct iphdr *ip = l3;
+
+		fib.ipv4_src = ip->saddr;
+		fib.ipv4_dst = ip->daddr;
+	} else {
+		struct ipv6hdr *ip6 = l3;
+
+		__builtin_memcpy(fib.ipv6_src, &ip6->saddr, 16);
+		__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, 16);
+	}
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	/* NOT_FWDED: a local (or broadcast) destination. FWD_DISABLED: a host that
+	 * forwards nothing is sent only what is its own. */
+	return rc == BPF_FIB_LKUP_RET_NOT_FWDED || rc == BPF_FIB_LKUP_RET_FWD_DISABLED;
+}
+
 /* UDP aimed at us. Returns -1 when the caller should go on (not ours). */
 static __always_inline int udp_local(struct xdp_md *ctx, struct ethhdr *eth, struct udphdr *udp,
 				     const __u8 *src16, __u8 family, void *l3, __u64 len)
@@ -146,8 +192,12 @@ static __always_inline int udp_local(struct xdp_md *ctx, struct ethhdr *eth, str
 	__u16 dport = bpf_ntohs(udp->dest), sport = bpf_ntohs(udp->source);
 	__u16 ulen = bpf_ntohs(udp->len);
 	bool is_probe_len = ulen == sizeof(*udp) + sizeof(*p);
+	bool to_wg = wg_port && dport == wg_port;
+	bool to_probe = probe_port && dport >= probe_port && dport - probe_port < MG_PROBE_PORTS;
 
-	if (wg_port && dport == wg_port) {
+	if (!(to_wg || to_probe) || !dst_local(ctx, family, l3))
+		return -1;
+	if (to_wg) {
 		/* A probe request overlays WireGuard's message type with its magic. */
 		if ((void *)&p->seq <= end && p->magic == MG_PROBE_REQUEST) {
 			if (!is_probe_len || (void *)(p + 1) > end || !tag_ok(p) ||
@@ -179,8 +229,7 @@ static __always_inline int udp_local(struct xdp_md *ctx, struct ethhdr *eth, str
 		ep_count(src16, family, sport, len);
 		return verdict(XDP_PASS, MG_STAT_XDP_WG, len);
 	}
-	if (probe_port && dport >= probe_port && dport - probe_port < MG_PROBE_PORTS &&
-	    is_probe_len && (void *)(p + 1) <= end &&
+	if (is_probe_len && (void *)(p + 1) <= end &&
 	    p->magic == MG_PROBE_REPLY && tag_ok(p)) {
 		probe_record(src16, family, sport, p);
 		return verdict(XDP_DROP, MG_STAT_XDP_PROBE_REPLY, len);
@@ -256,8 +305,6 @@ static __always_inline int handle_v4(struct xdp_md *ctx, __u32 off, bool vlan)
 		}
 	}
 
-	if (eth->h_dest[0] & 1)		/* multicast/broadcast: not routed */
-		return verdict(XDP_PASS, MG_STAT_XDP_PASS, len);
 	/* The fast path handles the plain case only; VLAN sub-interfaces route via
 	 * another ifindex that XDP cannot redirect to. */
 	if (vlan || ihl != sizeof(*ip) || frag || ip->ttl <= 1)
@@ -321,7 +368,7 @@ static __always_inline int handle_v6(struct xdp_md *ctx, __u32 off, bool vlan)
 		}
 	}
 
-	if (eth->h_dest[0] & 1 || ip6->daddr.in6_u.u6_addr8[0] == 0xff)
+	if (ip6->daddr.in6_u.u6_addr8[0] == 0xff)	/* multicast: not routed */
 		return verdict(XDP_PASS, MG_STAT_XDP_PASS, len);
 	/* Hop-by-hop options must be seen by every router; fragments and link-local
 	 * addresses are the kernel's business. */
@@ -362,6 +409,8 @@ int mg_xdp_lan(struct xdp_md *ctx)
 
 	if ((void *)(eth + 1) > end)
 		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, end - data);
+	if (!for_us(eth, ctx->ingress_ifindex))	/* also multicast and broadcast */
+		return verdict(XDP_PASS, MG_STAT_XDP_PASS, end - data);
 	proto = eth->h_proto;
 	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
 		struct mg_vlan *vh = data + off;

@@ -13,6 +13,7 @@
 #define MG_MAX_ENDPOINTS 4096		/* distinct source addresses tracked (LRU) */
 #define MG_MAX_KNOWN_EPS 65536		/* addresses allowed to get probe replies */
 #define MG_PEER_NAME_LEN 32		/* = MG_NAME_MAX */
+#define MG_XDP_IFACES    2		/* XDP runs on the LAN NIC and the uplink NIC */
 
 /* LPM trie keys, one trie per family: an IPv4 lookup in a 4-byte trie walks
  * fewer and cheaper nodes than one mapped into a 16-byte trie. */

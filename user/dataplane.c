@@ -13,11 +13,14 @@
 #include <limits.h>
 #include <linux/magic.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -236,6 +239,31 @@ static int ifindex_of(const char *name, const char *what, bool required)
 	return i;
 }
 
+/* Tells the XDP program ifname's index and MAC address (slot < MG_XDP_IFACES):
+ * it handles only frames addressed to the gateway. Without a MAC (not Ethernet,
+ * or unreadable) the program leaves that interface's traffic to the kernel. */
+static void xdp_own_mac(struct xdp_lan_bpf *x, int slot, const char *ifname, int ifindex)
+{
+	struct ifreq r = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	const char *why = NULL;
+
+	snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", ifname);
+	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &r))
+		why = strerror(errno);
+	else if (r.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		why = "not Ethernet";
+	if (fd >= 0)
+		close(fd);
+	if (why) {
+		pr_warn("%s: no Ethernet address (%s): XDP leaves its traffic to the kernel",
+			ifname, why);
+		return;
+	}
+	x->rodata->own_ifindex[slot] = ifindex;
+	memcpy((void *)x->rodata->own_mac[slot], r.ifr_hwaddr.sa_data, 6);
+}
+
 static int load(struct dp *d, const struct mg_config *c, const struct dp_settings *s)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, o, .pin_root_path = d->pin);
@@ -251,6 +279,9 @@ static int load(struct dp *d, const struct mg_config *c, const struct dp_setting
 	}
 	d->xdp->rodata->wg_port = c->mesh.listen_port;
 	d->xdp->rodata->probe_port = s ? s->probe_port : 0;
+	xdp_own_mac(d->xdp, 0, c->local.lan_if, d->lan);
+	if (d->uplink)
+		xdp_own_mac(d->xdp, 1, c->local.uplink_if, d->uplink);
 	d->tcl->rodata->wg_ifindex = d->wg;
 	d->tcw->rodata->lan_ifindex = d->lan;
 	d->tcw->rodata->l3_off = 0;

@@ -162,6 +162,8 @@ static int testrun(void)
 		bpf_object__for_each_map(m, x->obj)
 			bpf_map__set_pin_path(m, NULL);
 		x->rodata->wg_port = 51820;
+		x->rodata->own_ifindex[0] = ifindex;	/* the frames go to MAC_GW */
+		memcpy((void *)x->rodata->own_mac[0], MAC_GW, 6);
 		if (xdp_lan_bpf__load(x))
 			die("load xdp_lan");
 		/* The TC objects share the XDP object's maps, as the loader arranges by pins. */
@@ -305,7 +307,12 @@ static int fwd(const char *gen, const char *gw, const char *sink, int rounds, in
 		die("load");
 	bpf_object__for_each_map(m, x->obj)
 		bpf_map__set_pin_path(m, NULL);
+	enter(fgw);
+	gi = if_nametoindex("gi");
+	hwaddr("gi", gimac);
 	x->rodata->wg_port = 51820;
+	x->rodata->own_ifindex[0] = gi;
+	memcpy((void *)x->rodata->own_mac[0], gimac, 6);
 	if (xdp_lan_bpf__load(x))
 		die("load xdp_lan");
 	fill_trie(x, 10);
@@ -315,9 +322,6 @@ static int fwd(const char *gen, const char *gw, const char *sink, int rounds, in
 	sink_link = bpf_program__attach_xdp(sk->progs.bench_sink, s0);
 	if (!s0 || !sink_link)
 		die("sink attach");
-	enter(fgw);
-	gi = if_nametoindex("gi");
-	hwaddr("gi", gimac);
 	enter(fgen);
 	g0 = if_nametoindex("g0");
 	hwaddr("g0", g0mac);

@@ -65,7 +65,25 @@ static const struct row rows[] = {
 	{ "v4 fragment to a remote range: still mesh-bound",
 	  { V4("10.0.0.5", "10.1.2.3"), .proto = UDP, .sport = 1, .dport = 2, .frag = 0x2000, .pl = PL_RAW, .pl_len = 16 },
 	  0, XDP_PASS, MG_STAT_XDP_MESH, 1, OUT_SAME },
+	{ "v4 to a remote range in a frame for another host's MAC (flooded): not counted, XDP_PASS",
+	  { V4("10.0.0.5", "10.1.2.3"), .proto = UDP, .sport = 1000, .dport = 2000, .pl = PL_RAW, .pl_len = 20, .dmac = MAC_NH },
+	  0, XDP_PASS, MG_STAT_XDP_PASS, -1, OUT_SAME },
 	/* WireGuard port */
+	{ "v4 UDP to the WireGuard port in a frame for another MAC: not counted",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 148, .dmac = MAC_NH },
+	  0, XDP_PASS, MG_STAT_XDP_PASS, -1, OUT_SAME },
+	{ "v4 probe request to the WireGuard port of an address the gateway routes: forwarded, not answered",
+	  { V4("192.0.2.1", "198.51.100.9"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 5, .tag = TAG },
+	  0, XDP_REDIRECT, MG_STAT_XDP_FWD_REDIRECT, -1, OUT_FWD,
+	  { V4("192.0.2.1", "198.51.100.9"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 5, .tag = TAG, .ttl = 63 }, 1 },
+	{ "v6 UDP to the WireGuard port of a routed address: forwarded, not counted per source",
+	  { V6("fd00::5", "2001:db8:99::9"), .proto = UDP, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 20 },
+	  0, XDP_REDIRECT, MG_STAT_XDP_FWD_REDIRECT, -1, OUT_FWD,
+	  { V6("fd00::5", "2001:db8:99::9"), .proto = UDP, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 20, .ttl = 63 }, 1 },
+	{ "v4 probe reply to the probe port of a routed address: forwarded (XDP_TX), not recorded",
+	  { V4("192.0.2.1", "203.0.113.9"), .proto = UDP, .sport = WG_PORT, .dport = PROBE_PORT, .pl = PL_PROBE_REPLY, .seq = 81, .tx_ns = 1, .tag = TAG },
+	  0, XDP_TX, MG_STAT_XDP_FWD_TX, -1, OUT_FWD,
+	  { V4("192.0.2.1", "203.0.113.9"), .proto = UDP, .sport = WG_PORT, .dport = PROBE_PORT, .pl = PL_PROBE_REPLY, .seq = 81, .tx_ns = 1, .tag = TAG, .ttl = 63 }, 2 },
 	{ "v4 UDP to the WireGuard port: counted per source, XDP_PASS",
 	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 148 },
 	  0, XDP_PASS, MG_STAT_XDP_WG, -1, OUT_SAME, .ep = 1 },
@@ -180,6 +198,9 @@ static const struct row rows[] = {
 	  0, XDP_PASS, MG_STAT_XDP_PASS, -1, OUT_SAME },
 	{ "v6 to the gateway itself: XDP_PASS",
 	  { V6("fd00::5", "fd00::1"), .proto = 58, .pl = PL_RAW, .pl_len = 8 },
+	  0, XDP_PASS, MG_STAT_XDP_PASS, -1, OUT_SAME },
+	{ "v4 for the internet in a frame for another host's MAC: not forwarded (the kernel drops it)",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .dmac = MAC_NH },
 	  0, XDP_PASS, MG_STAT_XDP_PASS, -1, OUT_SAME },
 	{ "v4 broadcast MAC: XDP_PASS",
 	  { V4("10.0.0.5", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .dmac = (const uint8_t[6]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
@@ -363,6 +384,11 @@ int main(void)
 		bpf_map__set_pin_path(m, NULL);		/* private maps: no bpffs */
 	skel->rodata->wg_port = WG_PORT;
 	skel->rodata->probe_port = PROBE_PORT;
+	/* What the loader writes: the frames of the table are addressed to MAC_GW. */
+	skel->rodata->own_ifindex[0] = ifi_vin;
+	memcpy((void *)skel->rodata->own_mac[0], MAC_GW, 6);
+	skel->rodata->own_ifindex[1] = ifi_vout;
+	memcpy((void *)skel->rodata->own_mac[1], mac_vout, 6);
 	if (!ok(!xdp_lan_bpf__load(skel), "load xdp_lan (verifier)"))
 		return tap_done();
 
@@ -499,8 +525,10 @@ int main(void)
 		struct pkt_spec s = { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 1, .dport = WG_PORT,
 				      .pl = PL_PROBE_REQ, .tag = z };
 		size_t len = pkt_build(in, &s);
+		struct xdp_md ctx = { .ingress_ifindex = ifi_vin, .data_end = len };
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .data_out = out,
-			    .data_size_out = sizeof(out), .repeat = 1);
+			    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			    .repeat = 1);
 
 		bpf_map_update_elem(bpf_map__fd(skel->maps.mg_mesh_tag), &zero, z, BPF_ANY);
 		bpf_prog_test_run_opts(bpf_program__fd(skel->progs.mg_xdp_lan), &o);
@@ -547,6 +575,27 @@ int main(void)
 		dp_route_filter_add(f, &p);
 		dp_route_filter_add(f, &p);
 		ok(f[10] == 2, "filter: counts, so one of two routes can go");
+	}
+
+	/* An interface the loader did not name (lo here) matches no MAC: a mesh-bound
+	 * frame addressed to MAC_GW is left to the kernel, not counted. */
+	{
+		uint8_t in[512], out[512];
+		struct pkt_spec s = { V4("10.0.0.5", "10.1.2.3"), .proto = UDP, .sport = 1, .dport = 2,
+				      .pl = PL_RAW, .pl_len = 18 };
+		size_t len = pkt_build(in, &s);
+		struct xdp_md ctx = { .ingress_ifindex = 1, .data_end = len };
+		uint64_t s0[MG_STAT__MAX], s1[MG_STAT__MAX];
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .data_out = out,
+			    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			    .repeat = 1);
+
+		read_stats(stats_fd, s0);
+		bpf_prog_test_run_opts(bpf_program__fd(skel->progs.mg_xdp_lan), &o);
+		read_stats(stats_fd, s1);
+		ok(o.retval == XDP_PASS && s1[MG_STAT_XDP_PASS] == s0[MG_STAT_XDP_PASS] + 1 &&
+		   s1[MG_STAT_XDP_MESH] == s0[MG_STAT_XDP_MESH],
+		   "an interface without a MAC from the loader: XDP_PASS, nothing counted");
 	}
 
 	/* With the filter cleared, a mesh-bound packet is not recognised: proof the
