@@ -25,7 +25,9 @@ int mg_tc_lan(struct __sk_buff *skb)
 	struct mg_route *r;
 	__u32 mtu = 0;
 
-	if (!wg_ifindex)
+	/* Frames for another host's MAC (flooded, promiscuous) are the kernel's to
+	 * drop, not ours to tunnel. */
+	if (!wg_ifindex || skb->pkt_type != PACKET_HOST)
 		goto ok;
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		if ((void *)(ip + 1) > end || ip->ttl <= 1)

@@ -16,6 +16,7 @@
 #define TC_ACT_SHOT	2
 #define TC_ACT_REDIRECT	7
 #define MG_PROBE_TTL	64
+#define PACKET_HOST	0
 
 struct mg_vlan {
 	__be16 tci;

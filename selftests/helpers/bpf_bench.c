@@ -107,6 +107,7 @@ static double run_once(const struct tcase *c, int ifindex)
 	uint8_t in[512];
 	size_t len;
 	struct xdp_md xctx = { 0 };
+	struct __sk_buff sctx = { .ifindex = ifindex };	/* its MAC decides skb->pkt_type */
 	LIBBPF_OPTS(bpf_test_run_opts, o, .repeat = c->ttl ? 200 : RUNS);
 	double total = 0;
 
@@ -120,6 +121,9 @@ static double run_once(const struct tcase *c, int ifindex)
 		xctx.data_end = len;
 		o.ctx_in = &xctx;
 		o.ctx_size_in = sizeof(xctx);
+	} else {
+		o.ctx_in = &sctx;
+		o.ctx_size_in = sizeof(sctx);
 	}
 	for (int done = 0; done < RUNS; done += o.repeat) {
 		if (bpf_prog_test_run_opts(c->fd, &o))
@@ -142,6 +146,7 @@ static int testrun(void)
 	if (unshare(CLONE_NEWNET))
 		die("unshare");
 	if (system("ip link set lo up && ip link add vin type veth peer name vinp && "
+		   "ip link set vin address 02:00:00:00:00:02 && "	/* MAC_GW: frames are for us */
 		   "ip link set vin up && ip link set vinp up && ip addr add 10.0.0.1/24 dev vin && "
 		   "ip -6 addr add fd00::1/64 dev vin nodad && "
 		   "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1"))

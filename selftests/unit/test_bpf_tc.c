@@ -62,6 +62,8 @@ static const struct row rows[] = {
 	  { V4("10.0.0.5", "10.1.2.3"), PL, .ttl = 2 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_LAN_REDIRECT, -1, -1, .out_ttl = 1 },
 	{ "tc_lan: v6 to a remote range with hop limit 1: left to the kernel", P_LAN,
 	  { V6("fd00::5", "fd01::9"), PL6, .ttl = 1 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
+	{ "tc_lan: v4 to a remote range in a frame for another host's MAC: TC_ACT_OK (kernel drops it)", P_LAN,
+	  { V4("10.0.0.5", "10.1.2.3"), PL, .dmac = (const uint8_t[6]){ 0x02, 0, 0, 0, 0, 0x77 } }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
 	{ "tc_lan: v4 to the internet: TC_ACT_OK", P_LAN,
 	  { V4("10.0.0.5", "198.51.100.1"), PL }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
 	{ "tc_lan: v4 to our own range: TC_ACT_OK", P_LAN,
@@ -125,6 +127,7 @@ static int netns_setup(void)
 		return -errno;
 	if (sh("ip link set lo up && ip link add lan type veth peer name lanp && "
 	       "ip link add wgx type veth peer name wgxp && "
+	       "ip link set wgx address 02:00:00:00:00:02 && "	/* MAC_GW: frames are for us */
 	       "for i in lan lanp wgx wgxp; do ip link set $i up; done && "
 	       "ip addr add 10.0.0.1/24 dev lan && ip -6 addr add fd00::1/64 dev lan nodad && "
 	       "ip addr add 192.168.254.1/24 dev wgx && "
