@@ -183,7 +183,26 @@ static __always_inline bool dst_local(struct xdp_md *ctx, __u8 family, void *l3)
 	return rc == BPF_FIB_LKUP_RET_NOT_FWDED || rc == BPF_FIB_LKUP_RET_FWD_DISABLED;
 }
 
-/* UDP aimed at us. Returns -1 when the caller should go on (not ours). */
+static __always_inline bool to_wg_port(__u16 dport)
+{
+	return wg_port && dport == wg_port;
+}
+
+static __always_inline bool to_probe_port(__u16 dport)
+{
+	return probe_port && dport >= probe_port && dport - probe_port < MG_PROBE_PORTS;
+}
+
+/* Checked before anything else is done for UDP: most is not for us. */
+static __always_inline bool our_port(const struct udphdr *udp)
+{
+	__u16 dport = bpf_ntohs(udp->dest);
+
+	return to_wg_port(dport) || to_probe_port(dport);
+}
+
+/* UDP to one of our ports (our_port said so). Returns -1 when
+ * the caller should go on (not for us). */
 static __always_inline int udp_local(struct xdp_md *ctx, struct ethhdr *eth, struct udphdr *udp,
 				     const __u8 *src16, __u8 family, void *l3, __u64 len)
 {
@@ -192,12 +211,10 @@ static __always_inline int udp_local(struct xdp_md *ctx, struct ethhdr *eth, str
 	__u16 dport = bpf_ntohs(udp->dest), sport = bpf_ntohs(udp->source);
 	__u16 ulen = bpf_ntohs(udp->len);
 	bool is_probe_len = ulen == sizeof(*udp) + sizeof(*p);
-	bool to_wg = wg_port && dport == wg_port;
-	bool to_probe = probe_port && dport >= probe_port && dport - probe_port < MG_PROBE_PORTS;
 
-	if (!(to_wg || to_probe) || !dst_local(ctx, family, l3))
+	if (!dst_local(ctx, family, l3))
 		return -1;
-	if (to_wg) {
+	if (to_wg_port(dport)) {
 		/* A probe request overlays WireGuard's message type with its magic. */
 		if ((void *)&p->seq <= end && p->magic == MG_PROBE_REQUEST) {
 			if (!is_probe_len || (void *)(p + 1) > end || !tag_ok(p) ||
@@ -296,8 +313,8 @@ static __always_inline int handle_v4(struct xdp_md *ctx, __u32 off, bool vlan)
 	if (ip->protocol == IPPROTO_UDP && !frag) {
 		struct udphdr *udp = (void *)ip + (ihl & 0x3c);
 
-		if ((void *)(udp + 1) <= end && bpf_ntohs(udp->len) >= sizeof(*udp) &&
-		    bpf_ntohs(udp->len) <= tot - ihl) {
+		if ((void *)(udp + 1) <= end && our_port(udp) &&
+		    bpf_ntohs(udp->len) >= sizeof(*udp) && bpf_ntohs(udp->len) <= tot - ihl) {
 			v4_mapped(src16, ip->saddr);
 			rc = udp_local(ctx, eth, udp, src16, MG_AF_INET, ip, len);
 			if (rc >= 0)
@@ -357,8 +374,8 @@ static __always_inline int handle_v6(struct xdp_md *ctx, __u32 off, bool vlan)
 	if (nh == IPPROTO_UDP) {
 		struct udphdr *udp = (void *)(ip6 + 1);
 
-		if ((void *)(udp + 1) <= end && bpf_ntohs(udp->len) >= sizeof(*udp) &&
-		    bpf_ntohs(udp->len) <= plen) {
+		if ((void *)(udp + 1) <= end && our_port(udp) &&
+		    bpf_ntohs(udp->len) >= sizeof(*udp) && bpf_ntohs(udp->len) <= plen) {
 			__u8 src16[16];
 
 			__builtin_memcpy(src16, ip6->saddr.in6_u.u6_addr8, 16);
