@@ -132,7 +132,7 @@ wgup $gA $wgA "$tmp/a.key" 192.168.254.1/24 "$pubB" 203.0.113.2:51820 192.168.25
 wgup $gB $wgB "$tmp/b.key" 192.168.254.2/24 "$pubA" 203.0.113.1:51820 192.168.254.1/32,10.1.0.0/24 10.1.0.0/24
 for g in $gA $gB; do N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0; done
 
-echo "1..47"
+echo "1..50"
 t "dataplane_up on gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 t "dataplane_up on gateway b" N $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
 t "maps and the XDP link pinned under PinPath" test -e $pin/a/mg_peer_stats -a -e $pin/a/xdp_lan0
@@ -156,6 +156,15 @@ is "gw a: tc_wg egress counted 10 tx for peer b" $(($(peer a b 3) - txA0)) 10
 is "gw a: tc_wg ingress counted 10 rx (replies) from peer b" $(($(peer a b 2) - rxA0)) 10
 is "gw b: 10 rx from peer a" $(($(peer b a 2) - rxB0)) 10
 is "gw b: 10 tx to peer a" $(($(peer b a 3) - txB0)) 10
+# The programs forward in the kernel's place, so they owe it the TTL: a reply
+# leaves hB with 64 and crosses two gateways; TTL 1 and 2 die at gateway a and b
+# (left to the kernel, which answers "time exceeded").
+is "reply reaches hA with TTL 62 (both gateways decremented)" \
+	"$(ip netns exec $hA ping -c 1 -W 2 10.2.0.2 | grep -o 'ttl=[0-9]*')" "ttl=62"
+t "TTL 1 to hB: time exceeded from gateway a" bash -c \
+	"ip netns exec $hA ping -c 1 -W 2 -t 1 10.2.0.2 | grep -q 'From 10.1.0.1 .*Time to live exceeded'"
+t "TTL 2 to hB: time exceeded from gateway b" bash -c \
+	"ip netns exec $hA ping -c 1 -W 2 -t 2 10.2.0.2 | grep -q 'From .*Time to live exceeded'"
 redir0=$(stat a tc_lan_redirect)
 ip netns exec $hB iperf3 -s -1 -D -B 10.2.0.2 --logfile "$tmp/iperf.log"
 for _ in $(seq 50); do ip netns exec $hB ss -ltn | grep -q 10.2.0.2:5201 && break; sleep 0.1; done
