@@ -119,7 +119,9 @@ wgup() { # wgup NS IF KEY ADDR PEERPUB PEERENDPOINT PEERNETS ROUTE
 	if [ "$BACKEND" = kernel ]; then
 		ip -n "$1" link add "$2" type wireguard
 	else
-		WG_PROCESS_FOREGROUND=1 N "$1" wireguard-go -f "$2" >"$tmp/$2.log" 2>&1 &
+		# Not through N: a function run in the background is a subshell, and
+		# killing $! would leave wireguard-go running. nsenter execs it.
+		WG_PROCESS_FOREGROUND=1 nsenter --net=/run/netns/"$1" wireguard-go -f "$2" >"$tmp/$2.log" 2>&1 &
 		pids+=($!)
 		for _ in $(seq 100); do [ -S /run/wireguard/$2.sock ] && break; sleep 0.05; done
 	fi

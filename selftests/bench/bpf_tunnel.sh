@@ -57,7 +57,9 @@ for x in a b; do
 		$x "$tmp/$x.key" "$wg" "$pin" $x >"$tmp/$x.local"
 done
 wgup() { # NS IF KEY ADDR PEERPUB PEERENDPOINT PEERNETS ROUTE
-	WG_PROCESS_FOREGROUND=1 N "$1" wireguard-go -f "$2" >"$tmp/$2.log" 2>&1 &
+	# Not through N: a function run in the background is a subshell, and
+	# killing $! would leave wireguard-go running. nsenter execs it.
+	WG_PROCESS_FOREGROUND=1 nsenter --net=/run/netns/"$1" wireguard-go -f "$2" >"$tmp/$2.log" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 100); do [ -S /run/wireguard/$2.sock ] && break; sleep 0.05; done
 	N "$1" wg set "$2" listen-port 51820 private-key "$3" peer "$5" endpoint "$6" allowed-ips "$7"
@@ -68,7 +70,8 @@ wgup() { # NS IF KEY ADDR PEERPUB PEERENDPOINT PEERNETS ROUTE
 wgup $gA $wgA "$tmp/a.key" 192.168.254.1/24 "$pubB" 203.0.113.2:51820 192.168.254.2/32,10.2.0.0/24 10.2.0.0/24
 wgup $gB $wgB "$tmp/b.key" 192.168.254.2/24 "$pubA" 203.0.113.1:51820 192.168.254.1/32,10.1.0.0/24 10.1.0.0/24
 ip netns exec $hA ping -c 1 -W 5 10.2.0.2 >/dev/null
-ip netns exec $hB iperf3 -s -D -B 10.2.0.2 --logfile "$tmp/iperf.log"
+ip netns exec $hB iperf3 -s -B 10.2.0.2 >"$tmp/iperf.log" 2>&1 &
+pids+=($!)
 for _ in $(seq 50); do ip netns exec $hB ss -ltn | grep -q 10.2.0.2:5201 && break; sleep 0.1; done
 measure() { # Mbit/s received
 	ip netns exec $hA iperf3 -c 10.2.0.2 -t "$SECONDS_PER" -J --connect-timeout 3000 |
