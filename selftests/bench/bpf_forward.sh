@@ -6,12 +6,12 @@
 #                                          (and 10.99.0.0/24)     (10.99.0.2)
 #
 # kernel IP forwarding vs meshgw's XDP fast path vs a bare fib_lookup+redirect
-# program, ROUNDS (default 3) interleaved rounds; plus meshgw with a destination
+# program, ROUNDS (default 5) interleaved rounds (medians); plus meshgw with a destination
 # sharing its first octet with the mesh ranges (10/8), where the trie is walked. Goals: meshgw >= 2.3x kernel and
 # >= 85 % of bare. Prints ratios; never fails on slowness.
 set -eu
 OUT=${OUT:-$(cd "$(dirname "$0")/../.." && pwd)/build}
-ROUNDS=${ROUNDS:-3} FRAMES=${FRAMES:-3000000}
+ROUNDS=${ROUNDS:-5} FRAMES=${FRAMES:-3000000}
 if [ "$(id -u)" != 0 ]; then echo "bpf_forward: skipped (needs root)"; exit 0; fi
 s=$$
 gen=bfg$s gw=bfw$s sink=bfs$s
