@@ -265,25 +265,46 @@ static __always_inline int mesh_bound(const struct mg_route *r, __u64 len)
 	return verdict(XDP_PASS, MG_STAT_XDP_MESH, len);
 }
 
-/* Fills the MACs from a successful lookup and sends the frame on its way. */
-static __always_inline int fib_xmit(struct xdp_md *ctx, struct ethhdr *eth,
-				    const struct bpf_fib_lookup *fib, __u64 len)
+/* The fast path's second half, for both families (the header fields of fib are
+ * filled): route lookup, one TTL / hop limit less, new MACs, out. What the kernel
+ * must finish goes to it. Only untagged frames get here: the IP header is at
+ * ETH_HLEN. */
+static __always_inline int fib_forward(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u64 len)
 {
+	void *data, *end;
+	struct ethhdr *eth;
+	int rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+
+	/* NOT_FWDED: for the gateway itself (local, broadcast). The rest (no
+	 * neighbour, MTU, unreachable, forwarding off) the kernel finishes. */
+	if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)
+		return verdict(XDP_PASS, MG_STAT_XDP_PASS, len);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return verdict(XDP_PASS, MG_STAT_XDP_SLOW, len);
+
+	/* Packet pointers are not trusted across the helper call: re-derive. */
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if (fib->family == MG_AF_INET) {
+		struct iphdr *ip = data + ETH_HLEN;
+
+		if ((void *)(ip + 1) > end)
+			return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
+		ip4_ttl_dec(ip);
+	} else {
+		struct ipv6hdr *ip6 = data + ETH_HLEN;
+
+		if ((void *)(ip6 + 1) > end)
+			return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
+		ip6_hop_dec(ip6);
+	}
 	__builtin_memcpy(eth->h_dest, fib->dmac, 6);
 	__builtin_memcpy(eth->h_source, fib->smac, 6);
 	if (fib->ifindex == ctx->ingress_ifindex)
 		return verdict(XDP_TX, MG_STAT_XDP_FWD_TX, len);
 	stat_add(MG_STAT_XDP_FWD_REDIRECT, len);
 	return bpf_redirect(fib->ifindex, 0);
-}
-
-static __always_inline int fib_fail(int rc, __u64 len)
-{
-	/* NOT_FWDED: for the gateway itself (local, broadcast). The rest (no
-	 * neighbour, MTU, unreachable, forwarding off) the kernel finishes. */
-	if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)
-		return verdict(XDP_PASS, MG_STAT_XDP_PASS, len);
-	return verdict(XDP_PASS, MG_STAT_XDP_SLOW, len);
 }
 
 static __always_inline int handle_v4(struct xdp_md *ctx, __u32 off, bool vlan)
@@ -334,19 +355,7 @@ static __always_inline int handle_v4(struct xdp_md *ctx, __u32 off, bool vlan)
 	fib.ipv4_src = ip->saddr;
 	fib.ipv4_dst = ip->daddr;
 	fib.ifindex = ctx->ingress_ifindex;
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return fib_fail(rc, len);
-
-	/* Packet pointers are not trusted across the helper call: re-derive. */
-	data = (void *)(long)ctx->data;
-	end = (void *)(long)ctx->data_end;
-	eth = data;
-	ip = data + off;
-	if ((void *)(ip + 1) > end)
-		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
-	ip4_ttl_dec(ip);
-	return fib_xmit(ctx, eth, &fib, len);
+	return fib_forward(ctx, &fib, len);
 }
 
 static __always_inline int handle_v6(struct xdp_md *ctx, __u32 off, bool vlan)
@@ -401,18 +410,7 @@ static __always_inline int handle_v6(struct xdp_md *ctx, __u32 off, bool vlan)
 	__builtin_memcpy(fib.ipv6_src, &ip6->saddr, 16);
 	__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, 16);
 	fib.ifindex = ctx->ingress_ifindex;
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return fib_fail(rc, len);
-
-	data = (void *)(long)ctx->data;
-	end = (void *)(long)ctx->data_end;
-	eth = data;
-	ip6 = data + off;
-	if ((void *)(ip6 + 1) > end)
-		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
-	ip6_hop_dec(ip6);
-	return fib_xmit(ctx, eth, &fib, len);
+	return fib_forward(ctx, &fib, len);
 }
 
 SEC("xdp")
