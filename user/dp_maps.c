@@ -10,6 +10,96 @@
 #include "dataplane.h"
 #include "dp_maps.h"
 
+/* One watched endpoint: slots of an open-addressing table hashed by address
+ * (not port: mg_ep_stats counts per address). */
+struct dp_ep_slot {
+	struct mg_ep_key key;
+	__u32 id;
+	__u8 used;
+};
+
+struct dp_reader {
+	void *keys, *values;		/* what one batch lookup returns */
+	size_t keys_size, values_size;	/* bytes allocated */
+	struct mg_peer_stats *sums;	/* dp_peer_stats_range's result */
+	__u32 sums_n;
+	struct dp_ep_slot *slot;
+	size_t mask;			/* slots - 1; slot == NULL: nothing watched */
+};
+
+static void reader_free(struct dp_reader *r)
+{
+	if (!r)
+		return;
+	free(r->keys);
+	free(r->values);
+	free(r->sums);
+	free(r->slot);
+	free(r);
+}
+
+static struct dp_reader *reader(struct dp_maps *m)
+{
+	if (!m->rd)
+		m->rd = calloc(1, sizeof(*m->rd));
+	return m->rd;
+}
+
+/* *buf holds at least `need` bytes, its contents kept. */
+static int reserve(void **buf, size_t *size, size_t need)
+{
+	void *p;
+
+	if (*size >= need)
+		return 0;
+	p = realloc(*buf, need);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*size = need;
+	return 0;
+}
+
+/* The whole map (its first `limit` entries) into r->keys / r->values, by
+ * bpf_map_lookup_batch resumed until the map is exhausted (-ENOENT). Each call
+ * may return as many entries as were read so far, so the buffers double (and
+ * stay: the next dump takes one call); a hash bucket that does not fit at all
+ * (-ENOSPC) doubles them too. A value is value_size bytes per entry (all CPUs'
+ * for a per-CPU map). The number of entries read, or -errno. */
+static long dump(struct dp_reader *r, int fd, size_t key_size, size_t value_size, __u32 limit)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t held = r->keys_size / key_size;
+	__u32 token, n = 0, room = 256;
+	void *in = NULL;
+	int ret;
+
+	/* As many as the buffers hold already: one call once they fit the map. */
+	if (held > room)
+		room = held < UINT32_MAX ? (__u32)held : UINT32_MAX;
+	while (n < limit) {
+		__u32 count = room < limit - n ? room : limit - n;
+
+		if (reserve(&r->keys, &r->keys_size, ((size_t)n + count) * key_size) ||
+		    reserve(&r->values, &r->values_size, ((size_t)n + count) * value_size))
+			return -ENOMEM;
+		ret = bpf_map_lookup_batch(fd, in, &token, (char *)r->keys + (size_t)n * key_size,
+					   (char *)r->values + (size_t)n * value_size, &count, &opts);
+		n += count;
+		if (ret == -ENOENT)
+			break;
+		if (ret == -ENOSPC && !count && room < limit - n) {
+			room *= 2;
+			continue;
+		}
+		if (ret)
+			return ret;
+		in = &token;
+		room = n;
+	}
+	return n;
+}
+
 static int open_pin(const char *dir, const char *name)
 {
 	char path[PATH_MAX + 32];	/* PinPath + "/" + a map name */
@@ -32,6 +122,9 @@ int dp_maps_open(struct dp_maps *m, const char *raw_pin_path)
 	m->known_eps = open_pin(pin_path, MG_MAP_KNOWN_EPS);
 	m->probes = open_pin(pin_path, MG_MAP_PROBES);
 	m->ncpus = libbpf_num_possible_cpus();
+	m->rd = NULL;
+	m->replies_seen = 0;
+	m->replies_state = 0;
 	if (m->peer_stats < 0 || m->peer_info < 0 || m->ncpus <= 0) {
 		dp_maps_close(m);
 		return -ENOENT;
@@ -49,6 +142,9 @@ void dp_maps_close(struct dp_maps *m)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+	reader_free(m->rd);
+	m->rd = NULL;
+	m->replies_state = 0;
 }
 
 int dp_peer_index(const struct dp_maps *m, const char *site)
@@ -167,4 +263,139 @@ int dp_known_ep_add(const struct dp_maps *m, const struct sockaddr_storage *sa, 
 	if (m->known_eps < 0)
 		return -ENOENT;
 	return bpf_map_update_elem(m->known_eps, &k, &peer, BPF_ANY) ? -errno : 0;
+}
+
+int dp_peer_stats_range(struct dp_maps *m, __u32 n, const struct mg_peer_stats **out)
+{
+	struct dp_reader *r = reader(m);
+	size_t vsize = sizeof(struct mg_peer_stats) * (size_t)m->ncpus;	/* 8-byte multiple */
+	const struct mg_peer_stats *v;
+	long got;
+
+	if (!r)
+		return -ENOMEM;
+	if (r->sums_n < n) {
+		struct mg_peer_stats *p = realloc(r->sums, n * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		r->sums = p;
+		r->sums_n = n;
+	}
+	got = n ? dump(r, m->peer_stats, sizeof(__u32), vsize, n) : 0;
+	if (got < 0)
+		return (int)got;
+	if (got != n)
+		return -ERANGE;	/* the array is smaller than the peers asked for */
+	v = r->values;
+	for (__u32 i = 0; i < n; i++, v += m->ncpus) {
+		struct mg_peer_stats *o = &r->sums[i];
+
+		memset(o, 0, sizeof(*o));
+		for (int c = 0; c < m->ncpus; c++) {
+			o->rx_packets += v[c].rx_packets;
+			o->rx_bytes += v[c].rx_bytes;
+			o->tx_packets += v[c].tx_packets;
+			o->tx_bytes += v[c].tx_bytes;
+			o->lan_packets += v[c].lan_packets;
+			o->lan_bytes += v[c].lan_bytes;
+			for (int d = 0; d < MG_DROP__MAX; d++)
+				o->drops[d] += v[c].drops[d];
+		}
+	}
+	*out = r->sums;
+	return 0;
+}
+
+/* FNV-1a over address and family. */
+static size_t ep_hash(const struct mg_ep_key *k)
+{
+	const __u8 *b = (const __u8 *)k;
+	__u32 h = 2166136261u;
+
+	for (size_t i = 0; i < sizeof(k->addr) + sizeof(k->family); i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+int dp_watch_reset(struct dp_maps *m, size_t n)
+{
+	struct dp_reader *r = reader(m);
+	size_t slots = 16;
+
+	if (!r)
+		return -ENOMEM;
+	while (slots < 2 * n)	/* at most half full: probe chains stay short */
+		slots *= 2;
+	free(r->slot);
+	r->slot = calloc(slots, sizeof(*r->slot));
+	r->mask = r->slot ? slots - 1 : 0;
+	return r->slot ? 0 : -ENOMEM;
+}
+
+void dp_watch_add(struct dp_maps *m, const struct sockaddr_storage *sa, __u32 id)
+{
+	struct dp_reader *r = m->rd;
+	struct mg_ep_key k;
+	size_t i, tries;
+
+	if (!r || !r->slot || (sa->ss_family != AF_INET && sa->ss_family != AF_INET6))
+		return;
+	dp_ep_key(&k, sa);
+	i = ep_hash(&k) & r->mask;
+	for (tries = 0; r->slot[i].used && tries <= r->mask; tries++)
+		i = (i + 1) & r->mask;
+	if (r->slot[i].used)
+		return;		/* more than dp_watch_reset made room for */
+	r->slot[i].key = k;
+	r->slot[i].id = id;
+	r->slot[i].used = 1;
+}
+
+int dp_ep_stats_each(struct dp_maps *m,
+		     void (*fn)(__u32 id, const struct mg_ep_stats *es, void *ctx), void *ctx)
+{
+	struct dp_reader *r = reader(m);
+	const struct mg_ep_key *keys;
+	const struct mg_ep_stats *vals;
+	long n;
+
+	if (!r)
+		return -ENOMEM;
+	if (!r->slot)
+		return -EINVAL;
+	if (m->ep_stats < 0)
+		return 0;	/* nothing counted: as when every lookup fails */
+	n = dump(r, m->ep_stats, sizeof(*keys), sizeof(*vals), UINT32_MAX);
+	if (n < 0)
+		return (int)n;
+	keys = r->keys;
+	vals = r->values;
+	for (long e = 0; e < n; e++) {
+		/* Every slot of this address: the chain ends at the first free slot,
+		 * and the table is never full. */
+		for (size_t i = ep_hash(&keys[e]) & r->mask; r->slot[i].used; i = (i + 1) & r->mask)
+			if (!memcmp(&r->slot[i].key, &keys[e], sizeof(keys[e])))
+				fn(r->slot[i].id, &vals[e], ctx);
+	}
+	return 0;
+}
+
+bool dp_probes_recorded(struct dp_maps *m)
+{
+	struct mg_counter c;
+	bool moved, open;
+
+	if (dp_stat(m, MG_STAT_XDP_PROBE_REPLY, &c)) {
+		m->replies_state = 0;
+		return true;
+	}
+	moved = m->replies_state == 0 || c.packets != m->replies_seen;
+	/* Open one more call after a move: the count is a plain per-CPU increment
+	 * after the record is written, and on a weakly ordered CPU the record could
+	 * still be on its way when the count is read. A tick later it is not. */
+	open = moved || m->replies_state == 2;
+	m->replies_seen = c.packets;
+	m->replies_state = moved ? 2 : 1;
+	return open;
 }

@@ -3,12 +3,18 @@
  * numbers `bpftool map dump pinned` shows. */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include "meshgw_bpf.h"
+
+struct dp_reader;
 
 struct dp_maps {
 	int peer_stats, peer_info, stats, ep_stats, known_eps, probes;	/* -1 = absent */
 	int ncpus;
+	struct dp_reader *rd;	/* batch buffers, watched endpoints; NULL until used */
+	__u64 replies_seen;	/* dp_probes_recorded(): the count at the last call */
+	__u8 replies_state;	/* 0 never read, 1 unchanged, 2 had moved */
 };
 
 /* Opens what is pinned under pin_path. 0 when the core maps are there, -ENOENT
@@ -30,3 +36,26 @@ int dp_probe_stats(const struct dp_maps *m, const struct sockaddr_storage *sa,
 		   struct mg_probe_stats *out);
 /* Lets the XDP program answer probes from this address (a re-resolved endpoint). */
 int dp_known_ep_add(const struct dp_maps *m, const struct sockaddr_storage *sa, __u32 peer);
+
+/* The daemon reads every peer's counters every 50 ms: one batch lookup per map
+ * (bpf_map_lookup_batch) instead of a syscall per peer and per endpoint. */
+
+/* mg_peer_stats of peers [0, n), summed over CPUs; *out stays valid until the
+ * next call or dp_maps_close. 0 or -errno. */
+int dp_peer_stats_range(struct dp_maps *m, __u32 n, const struct mg_peer_stats **out);
+
+/* The endpoints dp_ep_stats_each reports, under the caller's ids: reset with
+ * room for n (0 or -ENOMEM), then add each (AF_UNSPEC ones are skipped). */
+int dp_watch_reset(struct dp_maps *m, size_t n);
+void dp_watch_add(struct dp_maps *m, const struct sockaddr_storage *sa, __u32 id);
+
+/* Reads all of mg_ep_stats and calls fn for every watched endpoint whose address
+ * has an entry (once per endpoint: two endpoints on one address both get it).
+ * 0, or -errno (-EINVAL: dp_watch_reset was never called). */
+int dp_ep_stats_each(struct dp_maps *m,
+		     void (*fn)(__u32 id, const struct mg_ep_stats *es, void *ctx), void *ctx);
+
+/* Has the data plane recorded a probe reply since the previous call, or the one
+ * before? A single read of the per-CPU count of replies (MG_STAT_XDP_PROBE_REPLY,
+ * counted after the record is written). true when it cannot tell. */
+bool dp_probes_recorded(struct dp_maps *m);

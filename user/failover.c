@@ -140,6 +140,37 @@ uint32_t fo_probe_sent(struct fo_peer *p, unsigned int i, uint64_t now)
 	return e->next_seq++;
 }
 
+/* The reply to the newest probe is in: its sequence number, and later than the
+ * probe (a record left by an earlier daemon may carry the same number). */
+static bool newest_answered(const struct fo_endpoint *e)
+{
+	return e->last_reply_ns > e->last_probe_ns && e->last_reply_seq == e->next_seq - 1;
+}
+
+/* Could update_health() find the peer suspect now? Then the active endpoint's
+ * last reply is an input of this tick's decision. */
+static bool may_turn_suspect(const struct fo_peer *p, const struct fo_settings *s, uint64_t now)
+{
+	return p->tx_unanswered_since_ns &&
+	       now - p->tx_unanswered_since_ns >= (uint64_t)s->suspect_ms * MS;
+}
+
+enum fo_read fo_reply_read(const struct fo_peer *p, const struct fo_settings *s, unsigned int i,
+			   uint64_t now)
+{
+	const struct fo_endpoint *e = &p->ep[i];
+
+	if (i >= p->n_ep)
+		return FO_READ_NONE;
+	if (fo_probe_due(p, s, i, now) || (i == p->active && may_turn_suspect(p, s, now)))
+		return FO_READ_ALWAYS;
+	/* No time limit: a dead endpoint's first reply, however late, brings it
+	 * back up within a tick, as when every endpoint was read every tick. */
+	if (e->last_probe_ns && !newest_answered(e))
+		return FO_READ_IF_NEW;
+	return FO_READ_NONE;
+}
+
 unsigned int fo_loss_permille(const struct fo_endpoint *e)
 {
 	/* bit 0 is the newest probe, possibly still in flight: judge the older ones */

@@ -90,6 +90,258 @@ static uint64_t sim_until_active(struct sim *m, unsigned int want, uint64_t ms)
 	return (m->now - start) / MS;
 }
 
+/* --- Reading mg_probes only when fo_reply_read() says so --------------------------
+ * Two copies ("twins") of a peer see the same scripted network. Replies land in a
+ * model of the data plane: mg_probes (the latest reply per endpoint) and the count
+ * of replies recorded. One twin reads every record every tick, as the daemon did;
+ * the other reads as the daemon does now (dp_probes_recorded + fo_reply_read). In
+ * the daemon's order: counters every 50 ms, replies, probes, decision. */
+
+struct flight {
+	bool used;
+	unsigned int ep;
+	uint32_t seq;
+	uint64_t sent, at;
+};
+
+struct twin {
+	struct fo_peer p;
+	bool lazy;
+	struct { uint32_t seq; uint64_t rx_ns, rtt_ns; } map[FO_MAX_ENDPOINTS];
+	uint64_t recorded, seen;	/* the reply count, and at the last look */
+	int gate;			/* 0 never looked, 1 unchanged, 2 moved */
+	struct flight fl[512];
+	uint64_t last_at[FO_MAX_ENDPOINTS];	/* FIFO paths: no reply overtakes */
+	uint64_t rx, tx, reads, switches;
+	uint64_t overtaken;		/* replies landing after a newer one */
+};
+
+/* The network at time t (ms from the start) for endpoint e. */
+struct path { bool up; unsigned int min_ms, jitter_ms, loss_pct; };
+
+static struct path script(unsigned int e, uint64_t t)
+{
+	struct path fast = { true, 1, 2, 0 }, down = { false, 0, 0, 0 };
+
+	if (t < 5000)
+		return fast;
+	if (t < 8000)		/* ISP 0 cut */
+		return e == 0 ? down : fast;
+	if (t < 20000)		/* back: failback after the hold-down */
+		return fast;
+	if (t < 30000)		/* jitter across ticks and probe intervals, losses */
+		return (struct path){ true, 20, 250, 5 };
+	if (t < 40000)		/* replies later than the failure window */
+		return e == 0 ? (struct path){ true, 350, 250, 0 } : fast;
+	if (t < 60000)		/* both down for 20 s: idle-rate probing */
+		return down;
+	if (t < 70000)		/* one back, answering late */
+		return e == 1 ? (struct path){ true, 400, 100, 0 } : down;
+	if (t < 80000)
+		return fast;
+	if (t < 90000)		/* flapping */
+		return e == 0 && (t / 170) % 2 ? down : fast;
+	return fast;
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static void twin_step(struct twin *w, const struct fo_settings *s, uint64_t t0, uint64_t now,
+		      bool fifo)
+{
+	uint64_t t = (now - t0) / MS;
+	bool open, moved;
+	enum fo_reason why;
+	unsigned int to;
+
+	for (unsigned int k = 0; k < 512; k++) {
+		struct flight *f = &w->fl[k];
+
+		if (f->used && f->at <= now) {
+			if (w->map[f->ep].rx_ns && f->seq < w->map[f->ep].seq)
+				w->overtaken++;
+			w->map[f->ep].seq = f->seq;
+			w->map[f->ep].rx_ns = f->at;
+			w->map[f->ep].rtt_ns = f->at - f->sent;
+			w->recorded++;
+			f->used = false;
+		}
+	}
+	/* LAN traffic every 100 ms, answered through a live path, but not from 20 s
+	 * to 30 s (a silent host: the peer turns suspect, its paths are probed every
+	 * 50 ms while their replies jitter by more than that); none while both paths
+	 * are down (no passive moves: probes alone). */
+	if (t >= 2000 && (t < 40000 || t >= 60000) && t % 100 == 0) {
+		w->tx += 84;
+		if (script(w->p.active, t).up && (t < 20000 || t >= 30000))
+			w->rx += 84;
+	}
+	if (t % 50 == 0)
+		fo_note_counters(&w->p, w->rx, w->tx, now);
+
+	moved = !w->gate || w->recorded != w->seen;
+	open = moved || w->gate == 2;
+	w->gate = moved ? 2 : 1;
+	w->seen = w->recorded;
+	for (unsigned int i = 0; i < w->p.n_ep; i++) {
+		enum fo_read r = fo_reply_read(&w->p, s, i, now);
+
+		if (!w->map[i].rx_ns)
+			continue;	/* no record: the lookup fails */
+		if (w->lazy && (r == FO_READ_NONE || (r == FO_READ_IF_NEW && !open)))
+			continue;
+		w->reads++;
+		fo_note_reply(&w->p, i, w->map[i].seq, w->map[i].rx_ns, w->map[i].rtt_ns);
+	}
+
+	for (unsigned int i = 0; i < w->p.n_ep; i++) {
+		struct path pa = script(i, t);
+		uint64_t h, at;
+		uint32_t seq;
+
+		if (!fo_probe_due(&w->p, s, i, now))
+			continue;
+		seq = fo_probe_sent(&w->p, i, now);
+		h = mix(((uint64_t)i << 40) ^ ((uint64_t)seq << 8) ^ now);
+		if (!pa.up || h % 100 < pa.loss_pct)
+			continue;
+		at = now + (pa.min_ms + (h >> 8) % (pa.jitter_ms + 1)) * MS;
+		if (fifo && at <= w->last_at[i])
+			at = w->last_at[i] + 1;
+		w->last_at[i] = at;
+		for (unsigned int k = 0; k < 512; k++)
+			if (!w->fl[k].used) {
+				w->fl[k] = (struct flight){ true, i, seq, now, at };
+				break;
+			}
+	}
+
+	to = fo_decide(&w->p, s, now, &why);
+	if (to != w->p.active) {
+		fo_switched(&w->p, s, to, why, now);
+		w->switches++;
+	}
+	/* WireGuard roams once (a peer NATed elsewhere), followed by both */
+	if (t == 15000)
+		fo_follow(&w->p, s, 1, now);
+}
+
+/* Runs both twins over the script; returns the ms at which they first differed
+ * (their whole state when fifo, their decisions otherwise), or 0. */
+static uint64_t twins_run(struct twin *every, struct twin *lazy, const struct fo_settings *s,
+			  bool fifo)
+{
+	uint64_t t0 = 1000 * MS;
+
+	memset(every, 0, sizeof(*every));
+	memset(lazy, 0, sizeof(*lazy));
+	lazy->lazy = true;
+	fo_peer_init(&every->p, 2, t0);
+	fo_peer_init(&lazy->p, 2, t0);
+	for (uint64_t now = t0 + TICK; now <= t0 + 100000 * MS; now += TICK) {
+		bool same = true;
+
+		twin_step(every, s, t0, now, fifo);
+		twin_step(lazy, s, t0, now, fifo);
+		if (fifo)
+			same = !memcmp(&every->p, &lazy->p, sizeof(every->p));
+		same = same && every->p.active == lazy->p.active &&
+		       every->switches == lazy->switches && every->p.suspect == lazy->p.suspect;
+		for (unsigned int i = 0; i < 2; i++)
+			same = same && every->p.ep[i].state == lazy->p.ep[i].state;
+		if (!same)
+			return (now - t0) / MS;
+	}
+	return 0;
+}
+
+static void test_reply_reads(void)
+{
+	struct twin a, b;
+	struct fo_settings s;
+	struct fo_peer p;
+	uint64_t now = 1000 * MS, t;
+	uint32_t seq;
+
+	fo_default_settings(&s);
+	fo_peer_init(&p, 2, now);
+	is_int(fo_reply_read(&p, &s, 0, now), FO_READ_ALWAYS,
+	       "reply record: read before the first probe (a restarted daemon's record)");
+	seq = fo_probe_sent(&p, 0, now);
+	fo_probe_sent(&p, 1, now);
+	is_int(fo_reply_read(&p, &s, 0, now + TICK), FO_READ_IF_NEW,
+	       "probe in flight: read when replies were recorded");
+	fo_note_reply(&p, 0, seq, now + 3 * MS, 3 * MS);
+	is_int(fo_reply_read(&p, &s, 0, now + TICK), FO_READ_NONE,
+	       "newest probe answered: not read");
+	is_int(fo_reply_read(&p, &s, 0, now + 2000 * MS), FO_READ_ALWAYS,
+	       "next probe due: read first (a late reply counts before it)");
+	is_int(fo_reply_read(&p, &s, 1, now + 9000 * MS), FO_READ_IF_NEW,
+	       "unanswered for 9 s: still read when replies come (no time limit)");
+	is_int(fo_reply_read(&p, &s, 7, now), FO_READ_NONE, "endpoint index out of range: none");
+
+	/* A record left by an earlier daemon with the sequence number of our newest
+	 * probe but from before it does not answer it. */
+	fo_peer_init(&p, 1, now);
+	fo_note_reply(&p, 0, 0, now - 500 * MS, MS);
+	fo_probe_sent(&p, 0, now);
+	is_int(fo_reply_read(&p, &s, 0, now + TICK), FO_READ_IF_NEW,
+	       "an older record with the newest probe's number: still awaiting the reply");
+
+	/* Overtaken: probe 1's reply seen before probe 0's. */
+	fo_peer_init(&p, 1, now);
+	fo_probe_sent(&p, 0, now);
+	seq = fo_probe_sent(&p, 0, now + 50 * MS);
+	fo_note_reply(&p, 0, seq, now + 60 * MS, 10 * MS);
+	is_int(fo_reply_read(&p, &s, 0, now + 70 * MS), FO_READ_NONE,
+	       "newest answered, an older probe outstanding: its straggler waits");
+	fo_note_reply(&p, 0, seq - 1, now + 55 * MS, 55 * MS);
+	is_int(p.ep[0].replies, 1, "  (a straggler older than the reply seen changes nothing)");
+
+	/* Sending without receiving: the active endpoint's reply decides suspicion. */
+	fo_peer_init(&p, 2, now);
+	fo_probe_sent(&p, 0, now);
+	fo_probe_sent(&p, 1, now);
+	fo_note_reply(&p, 0, 0, now + MS, MS);
+	fo_note_reply(&p, 1, 0, now + MS, MS);
+	fo_note_counters(&p, 0, 100, now + 100 * MS);
+	is_int(fo_reply_read(&p, &s, 0, now + 200 * MS), FO_READ_NONE,
+	       "tx unanswered for 100 ms: not yet");
+	is_int(fo_reply_read(&p, &s, 0, now + 250 * MS), FO_READ_ALWAYS,
+	       "tx unanswered for 150 ms: the active endpoint is read (may turn suspect)");
+	is_int(fo_reply_read(&p, &s, 1, now + 250 * MS), FO_READ_NONE, "  a standby one is not");
+
+	t = twins_run(&a, &b, &s, true);
+	ok(!t, "in-order replies: reading only what fo_reply_read asks keeps the whole state "
+	   "identical to reading every record every tick (first difference at %llu ms)",
+	   (unsigned long long)t);
+	ok(a.switches >= 4 && a.p.failovers[FO_REASON_PROBE_LOSS] >= 2 &&
+	   a.p.failovers[FO_REASON_PREFERRED_BACK] >= 2,
+	   "  the script moved the peer (%llu switches: %llu probe_loss, %llu preferred_back, "
+	   "%llu no_rx)", (unsigned long long)a.switches,
+	   (unsigned long long)a.p.failovers[FO_REASON_PROBE_LOSS],
+	   (unsigned long long)a.p.failovers[FO_REASON_PREFERRED_BACK],
+	   (unsigned long long)a.p.failovers[FO_REASON_NO_RX]);
+	ok(b.reads * 10 < a.reads, "  with %llu reads instead of %llu",
+	   (unsigned long long)b.reads, (unsigned long long)a.reads);
+	s.holddown_ms = 1000;
+	s.probe_fast_ms = 30;
+	t = twins_run(&a, &b, &s, true);
+	ok(!t, "  the same with a 1 s hold-down and 30 ms probes (first difference at %llu ms)",
+	   (unsigned long long)t);
+	fo_default_settings(&s);
+	t = twins_run(&a, &b, &s, false);
+	ok(!t, "replies overtaking each other: the same decisions, endpoint states and "
+	   "suspicion (first difference at %llu ms)", (unsigned long long)t);
+	ok(a.overtaken >= 10, "  (%llu replies were overtaken)", (unsigned long long)a.overtaken);
+}
+
 int main(void)
 {
 	struct sim m;
@@ -274,5 +526,7 @@ int main(void)
 	   "a single-endpoint peer never switches");
 	ok(!strcmp(fo_reason_name(FO_REASON_NO_RX), "no_rx") &&
 	   !strcmp(fo_reason_name((enum fo_reason)99), "unknown"), "reason names");
+
+	test_reply_reads();
 	return tap_done();
 }
