@@ -658,6 +658,13 @@ out:
 	return err;
 }
 
+static bool in_default_root(const char *raw)
+{
+	size_t n = strlen(MG_DEFAULT_PIN_ROOT);
+
+	return !raw[0] || (!strncmp(raw, MG_DEFAULT_PIN_ROOT "/", n + 1) && !strchr(raw + n + 1, '/'));
+}
+
 int dataplane_down(const struct mg_local *l)
 {
 	char pin[PATH_MAX], path[DP_PATH];
@@ -705,5 +712,15 @@ int dataplane_down(const struct mg_local *l)
 	}
 	if (rmdir(pin) && errno != ENOENT)
 		pr_warn("%s not removed: %s", pin, strerror(errno));
+	/* Under the default root (MG_DEFAULT_PIN_ROOT/<wg>) the root goes too once
+	 * no gateway uses it; another's pins keep it (ENOTEMPTY, fine). */
+	if (in_default_root(l->pin_path)) {
+		char *slash = strrchr(pin, '/');
+
+		if (slash) {
+			*slash = '\0';
+			rmdir(pin);
+		}
+	}
 	return 0;
 }
