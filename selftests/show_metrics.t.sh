@@ -323,8 +323,54 @@ print("idle clients dropped after %.2f s" % took)
 else
 	ok "# SKIP GET /metrics: meshgw run does not serve Metrics = yet"
 fi
+# --- SIGHUP: reload by diff; a bad file or a port that cannot be had changes nothing --
+get_on() { # get_on PORT: GET /metrics answers 200 there
+	N $gA python3 -c 'import sys, urllib.request
+sys.exit(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=3).status != 200)' "$1" 2>/dev/null
+}
+logged() { grep -q "$1" "$tmp/run.log"; }
+cp "$tmp/a.local" "$tmp/a.local.orig"
+echo "NoSuchKey = 1" >>"$tmp/a.local"
+kill -HUP "$daemon"
+t "SIGHUP with a bad local file: reported, previous configuration kept" \
+	poll 5 logged "reload: 1 problem; still running the previous configuration"
+t "  still serving on 9586" get_on 9586
+# A metrics port another process holds: nothing changes, not even the rest of the file.
+nsenter --net=/run/netns/$gA python3 -c 'import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 9588)); s.listen(); time.sleep(30)' &
+holder=$!	# nsenter execs python: this is the holder itself
+sleep 0.5
+sed -e 's/^Metrics = .*/Metrics = 127.0.0.1:9588/' "$tmp/a.local.orig" >"$tmp/a.local"
+echo "HoldDown = 9s" >>"$tmp/a.local"
+kill -HUP "$daemon"
+t "SIGHUP with the metrics port taken: nothing changed" \
+	poll 5 logged "cannot serve metrics on 127.0.0.1:9588"
+t "  still serving on 9586, hold-down not applied" bash -c \
+	"$(declare -f get_on N); gA=$gA; get_on 9586 && ! grep -q 'hold-down 9000 ms' '$tmp/run.log'"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null || true
+# Metrics address, ProbePort and HoldDown changed: all three applied.
+sed -e 's/^Metrics = .*/Metrics = 127.0.0.1:9587/' "$tmp/a.local.orig" >"$tmp/a.local"
+printf 'ProbePort = 40100\nHoldDown = 7s\n' >>"$tmp/a.local"
+kill -HUP "$daemon"
+t "SIGHUP with Metrics, ProbePort and HoldDown changed: applied" \
+	poll 10 logged "reload: done.*probes from UDP 40100-40107.*hold-down 7000 ms, metrics on 127.0.0.1:9587"
+t "  serving on 9587" get_on 9587
+t "  no longer on 9586" bash -c "$(declare -f get_on N); gA=$gA; ! get_on 9586"
+t "  probe sockets moved to 40100-40107" bash -c \
+	"N() { nsenter --net=/run/netns/\$1 \"\${@:2}\"; }; N $gA ss -lunH | grep -q ':40100 ' && ! N $gA ss -lunH | grep -q ':51821 '"
+probes_again() { # probes still sent, and answered (XDP records replies on the new ports)
+	local m a b
+	m='$1 == "meshgw_probes_sent_total{site=\"b\",endpoint=\"0\"}" || $1 == "meshgw_probe_replies_total{site=\"b\",endpoint=\"0\"}" { printf "%s ", $2 }'
+	a=($(A metrics | awk "$m"))
+	sleep 2.5
+	b=($(A metrics | awk "$m"))
+	[ "${b[0]}" -gt "${a[0]}" ] && [ "${b[1]}" -gt "${a[1]}" ]
+}
+t "  probes still go out and are answered" probes_again
+cp "$tmp/a.local.orig" "$tmp/a.local"
 kill "$daemon"; wait "$daemon" || true; daemon=
-sed 's/^/#   run: /' "$tmp/run.log" | head -20
+sed 's/^/#   run: /' "$tmp/run.log" | head -40
 t "after the daemon stopped: failover metrics equal bpftool's mg_failover record" cmp_ok failover
 echo "# values compared: $(grep -c '^same' "$tmp/cmp")"
 t "  promtool check metrics passes" promtool check metrics <"$tmp/m"

@@ -544,12 +544,110 @@ static int daemon_apply(struct daemon *d, const struct daemon_peer *old, size_t 
 	return ret;
 }
 
+static void probe_sockets_close(int fd[MG_PROBE_PORTS])
+{
+	for (int k = 0; k < MG_PROBE_PORTS; k++) {
+		if (fd[k] >= 0)
+			close(fd[k]);
+		fd[k] = -1;
+	}
+}
+
+/* Endpoint i's probes leave from ProbePort + i. All or nothing. */
+static int probe_sockets_open(int fd[MG_PROBE_PORTS], uint16_t first)
+{
+	for (int k = 0; k < MG_PROBE_PORTS; k++)
+		fd[k] = -1;
+	for (int k = 0; k < MG_PROBE_PORTS; k++) {
+		fd[k] = probe_socket_open((uint16_t)(first + k));
+		if (fd[k] < 0) {
+			int err = fd[k];
+
+			pr_err("cannot open the probe socket on UDP port %u (ProbePort + %d): %s",
+			       first + k, k, strerror(-err));
+			fd[k] = -1;
+			probe_sockets_close(fd);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int epoll_add(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+/* GET /metrics on addr, serving d->cfg (whatever it holds when asked). */
+static struct http_metrics *metrics_open(struct daemon *d, const char *addr)
+{
+	struct http_metrics *h;
+	int err;
+
+	h = http_metrics_open(addr, NULL, metrics_http_provider, &d->cfg, &err);
+	if (!h)
+		pr_err("cannot serve metrics on %s: %s", addr, strerror(-err));
+	return h;
+}
+
+/* What a reload has to open anew (probe sockets, metrics server) is opened before
+ * anything is changed, so that a port that cannot be had leaves the daemon as it
+ * was. */
+struct reload_res {
+	int probe_fd[MG_PROBE_PORTS];
+	bool new_probes, new_http;
+	struct http_metrics *http;
+};
+
+static int reload_prepare(struct daemon *d, const struct mg_config *fresh, struct reload_res *r)
+{
+	r->new_probes = probe_port_of(fresh) != probe_port_of(&d->cfg);
+	r->new_http = strcmp(fresh->local.metrics, d->cfg.local.metrics);
+	r->http = NULL;
+	if (r->new_probes && probe_sockets_open(r->probe_fd, probe_port_of(fresh)))
+		return -1;
+	if (r->new_http && fresh->local.metrics[0] && !(r->http = metrics_open(d, fresh->local.metrics))) {
+		if (r->new_probes)
+			probe_sockets_close(r->probe_fd);
+		return -1;
+	}
+	return 0;
+}
+
+static void reload_discard(struct reload_res *r)
+{
+	if (r->new_probes)
+		probe_sockets_close(r->probe_fd);
+	http_metrics_close(r->http);
+}
+
+/* Swaps in what reload_prepare opened (closing a socket drops it from epoll). */
+static void reload_commit(struct daemon *d, struct reload_res *r)
+{
+	if (r->new_probes) {
+		probe_sockets_close(d->probe_fd);
+		memcpy(d->probe_fd, r->probe_fd, sizeof(d->probe_fd));
+		for (int k = 0; k < MG_PROBE_PORTS; k++)
+			if (epoll_add(d->epfd, d->probe_fd[k]))
+				pr_err("reload: probe socket %d not watched: %s", k, strerror(errno));
+	}
+	if (r->new_http) {
+		http_metrics_close(d->http);
+		d->http = r->http;
+		if (d->http && epoll_add(d->epfd, http_metrics_fd(d->http)))
+			pr_err("reload: metrics server not watched: %s", strerror(errno));
+	}
+}
+
 static void reload(struct daemon *d)
 {
 	struct mg_errors e = { .out = stderr };
 	struct daemon_peer *old_peers = d->peers;
 	size_t n_old = d->n_peers;
 	struct mg_config old = d->cfg, fresh;
+	struct reload_res res;
 
 	pr_info("SIGHUP: reloading %s and %s", d->mesh_path, d->local_path);
 	if (config_load(&fresh, d->mesh_path, d->local_path, &e)) {
@@ -565,25 +663,37 @@ static void reload(struct daemon *d)
 		config_free(&fresh);
 		return;
 	}
+	if (reload_prepare(d, &fresh, &res)) {
+		pr_err("reload: still running the previous configuration");
+		config_free(&fresh);
+		return;
+	}
 	if (gateway_up(&fresh, true)) {
 		pr_err("reload: applying the new configuration failed; still running the previous one");
+		reload_discard(&res);
 		config_free(&fresh);
 		return;
 	}
 	d->cfg = fresh;
+	reload_commit(d, &res);
+	fo_default_settings(&d->fo);		/* a key taken out goes back to its default */
+	config_failover_settings(&d->cfg, &d->fo);
 	if (daemon_apply(d, old_peers, n_old)) {
 		pr_err("reload: could not rebuild the peer list");
 	}
 	peers_free(old_peers, n_old);
 	config_free(&old);
-	pr_info("reload: done, %zu peer%s", d->n_peers, d->n_peers == 1 ? "" : "s");
+	pr_info("reload: done, %zu peer%s; probes from UDP %u-%u, failure window %u ms, "
+		"hold-down %u ms%s%s", d->n_peers, d->n_peers == 1 ? "" : "s", probe_port_of(&d->cfg),
+		probe_port_of(&d->cfg) + MG_PROBE_PORTS - 1, d->fo.fail_ms, d->fo.holddown_ms,
+		d->http ? ", metrics on " : "", d->http ? d->cfg.local.metrics : "");
 }
 
 static int setup_fds(struct daemon *d)
 {
 	struct itimerspec its = { .it_interval = { 0, TICK_NS }, .it_value = { 0, TICK_NS } };
-	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t mask;
+	int err;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
@@ -596,27 +706,18 @@ static int setup_fds(struct daemon *d)
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->sigfd < 0 || d->timerfd < 0 || d->epfd < 0 || timerfd_settime(d->timerfd, 0, &its, NULL))
 		return -errno;
-	ev.data.fd = d->sigfd;
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->sigfd, &ev))
-		return -errno;
-	ev.data.fd = d->timerfd;
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->timerfd, &ev))
-		return -errno;
-	for (int k = 0; k < MG_PROBE_PORTS; k++) {
-		ev.data.fd = d->probe_fd[k];
-		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->probe_fd[k], &ev))
-			return -errno;
-	}
-	if (d->cfg.local.metrics[0]) {
-		int err;
-
-		/* The server's own epoll fd: readable while a client needs service. */
-		d->http = http_metrics_open(d->cfg.local.metrics, NULL, metrics_http_provider, &d->cfg, &err);
-		if (!d->http)
+	if ((err = epoll_add(d->epfd, d->sigfd)) || (err = epoll_add(d->epfd, d->timerfd)))
+		return err;
+	for (int k = 0; k < MG_PROBE_PORTS; k++)
+		if ((err = epoll_add(d->epfd, d->probe_fd[k])))
 			return err;
-		ev.data.fd = http_metrics_fd(d->http);
-		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
-			return -errno;
+	if (d->cfg.local.metrics[0]) {
+		/* The server's own epoll fd: readable while a client needs service. */
+		d->http = metrics_open(d, d->cfg.local.metrics);
+		if (!d->http)
+			return -EADDRNOTAVAIL;
+		if ((err = epoll_add(d->epfd, http_metrics_fd(d->http))))
+			return err;
 		pr_info("serving GET /metrics on %s", d->cfg.local.metrics);
 	}
 	return 0;
@@ -657,18 +758,9 @@ int daemon_run(const char *mesh_path, const char *local_path)
 		config_free(&d.cfg);
 		return 1;
 	}
-	for (int k = 0; k < MG_PROBE_PORTS; k++)
-		d.probe_fd[k] = -1;
-	for (int k = 0; k < MG_PROBE_PORTS; k++) {
-		unsigned int port = probe_port_of(&d.cfg) + k;
-
-		d.probe_fd[k] = probe_socket_open((uint16_t)port);
-		if (d.probe_fd[k] < 0) {
-			pr_err("cannot open the probe socket on UDP port %u (ProbePort + %d): %s",
-			       port, k, strerror(-d.probe_fd[k]));
-			ret = 1;
-			goto out;
-		}
+	if (probe_sockets_open(d.probe_fd, probe_port_of(&d.cfg))) {
+		ret = 1;
+		goto out;
 	}
 	ret = daemon_apply(&d, NULL, 0);
 	if (!ret)
@@ -725,9 +817,7 @@ out:
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	for (int k = 0; k < MG_PROBE_PORTS; k++)
-		if (d.probe_fd[k] >= 0)
-			close(d.probe_fd[k]);
+	probe_sockets_close(d.probe_fd);
 	config_free(&d.cfg);
 	return ret;
 }
