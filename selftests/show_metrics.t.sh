@@ -323,6 +323,35 @@ print("idle clients dropped after %.2f s" % took)
 else
 	ok "# SKIP GET /metrics: meshgw run does not serve Metrics = yet"
 fi
+# --- lan0's MAC changes under the daemon: it reloads XDP with the new address --------
+xdp_mac() { # the MAC the XDP program on gateway a's lan0 matches frames against
+	local prog m
+	prog=$(bpftool -j link show pinned $pin/a/xdp_lan0 | python3 -c 'import json, sys; print(json.load(sys.stdin)["prog_id"])')
+	for m in $(bpftool -j prog show id "$prog" | python3 -c 'import json, sys; print(*json.load(sys.stdin)["map_ids"])'); do
+		bpftool -j map show id "$m" | grep -q '"name": *"[a-z_]*\.rodata"' && bpftool -j map dump id "$m"
+	done | python3 -c '
+import json, sys
+def find(o):
+    if isinstance(o, dict):
+        if "own_mac" in o:
+            return o["own_mac"]
+        o = list(o.values())
+    if isinstance(o, list):
+        for v in o:
+            r = find(v)
+            if r is not None:
+                return r
+print(":".join("%02x" % int(b, 0) if isinstance(b, str) else "%02x" % b for b in find(json.load(sys.stdin))[0]))'
+}
+mac0=$(ip -n $gA -br link show lan0 | awk '{print $3}')
+is "XDP on lan0 matches frames against lan0's MAC" "$(xdp_mac)" "$mac0"
+ip -n $gA link set lan0 address 02:00:00:00:aa:01
+mac_followed() { [ "$(xdp_mac)" = 02:00:00:00:aa:01 ]; }
+t "lan0's MAC changed: the daemon reloads XDP with the new one within 3 s" poll 3 mac_followed
+t "  and says so" grep -q "lan0: MAC address now 02:00:00:00:aa:01: reloading the XDP program" "$tmp/run.log"
+ip -n $gA link set lan0 address "$mac0"
+t "  and back" poll 3 bash -c "$(declare -f xdp_mac); pin=$pin; [ \"\$(xdp_mac)\" = $mac0 ]"
+
 # --- SIGHUP: reload by diff; a bad file or a port that cannot be had changes nothing --
 get_on() { # get_on PORT: GET /metrics answers 200 there
 	N $gA python3 -c 'import sys, urllib.request

@@ -8,6 +8,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 #include "daemon.h"
+#include "dataplane.h"
 #include "fo_state.h"
 #include "http_metrics.h"
 #include "metrics.h"
@@ -19,6 +20,8 @@
 #define COUNTERS_NS (50 * MS)		/* data-plane counters */
 #define PUBLISH_NS (250 * MS)		/* mg_failover records for show/metrics */
 #define WGSYNC_NS (1000 * MS)		/* WireGuard's own endpoint (roaming) */
+#define MACS_NS (1000 * MS)		/* the MACs of the NICs XDP runs on... */
+#define MACS_RETRY_NS (30000 * MS)	/* ...and after a failed reload for one */
 #define RESOLVE_NS (30000 * MS)		/* hostnames re-resolved this often... */
 #define RESOLVE_TROUBLE_NS (2000 * MS)	/* ...and this often while a peer is in trouble */
 
@@ -460,6 +463,44 @@ static void log_health_changes(struct daemon_peer *p, uint64_t now)
 	}
 }
 
+/* The MACs of the interfaces XDP runs on, as they were when the programs were
+ * loaded (all zero: none, or not Ethernet). */
+static void remember_macs(struct daemon *d)
+{
+	const char *ifs[MG_XDP_IFACES] = { d->cfg.local.lan_if, d->cfg.local.uplink_if };
+
+	memset(d->if_mac, 0, sizeof(d->if_mac));
+	for (int i = 0; i < MG_XDP_IFACES; i++)
+		if (ifs[i][0])
+			dataplane_if_mac(ifs[i], d->if_mac[i]);
+}
+
+/* XDP handles only frames addressed to the MAC it was given at load time: when a
+ * NIC's address changes (set by hand, a bond moving to another slave), load it
+ * again, or the fast path and the LAN counters stop for that NIC. */
+static int check_macs(struct daemon *d)
+{
+	const char *ifs[MG_XDP_IFACES] = { d->cfg.local.lan_if, d->cfg.local.uplink_if };
+
+	for (int i = 0; i < MG_XDP_IFACES; i++) {
+		uint8_t mac[6];
+
+		/* No address to read (gone, not Ethernet) is not a change of address. */
+		if (!ifs[i][0] || dataplane_if_mac(ifs[i], mac) || !memcmp(mac, d->if_mac[i], 6))
+			continue;
+		pr_info("%s: MAC address now %02x:%02x:%02x:%02x:%02x:%02x: reloading the XDP program",
+			ifs[i], mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+		if (gateway_up(&d->cfg, true)) {
+			pr_err("%s: reloading the data plane failed; trying again in %llu s", ifs[i],
+			       (unsigned long long)(MACS_RETRY_NS / (1000 * MS)));
+			return -1;
+		}
+		remember_macs(d);
+		return 0;
+	}
+	return 0;
+}
+
 static void tick(struct daemon *d)
 {
 	uint64_t now = mono_ns();
@@ -468,6 +509,8 @@ static void tick(struct daemon *d)
 		follow_wireguard(d, false);
 		d->next_wgsync_ns = now + WGSYNC_NS;
 	}
+	if (now >= d->next_macs_ns)
+		d->next_macs_ns = now + (check_macs(d) ? MACS_RETRY_NS : MACS_NS);
 
 	if (now >= d->next_counters_ns) {
 		read_counters(d, now);
@@ -675,6 +718,7 @@ static void reload(struct daemon *d)
 		return;
 	}
 	d->cfg = fresh;
+	remember_macs(d);
 	reload_commit(d, &res);
 	fo_default_settings(&d->fo);		/* a key taken out goes back to its default */
 	config_failover_settings(&d->cfg, &d->fo);
@@ -758,6 +802,7 @@ int daemon_run(const char *mesh_path, const char *local_path)
 		config_free(&d.cfg);
 		return 1;
 	}
+	remember_macs(&d);
 	if (probe_sockets_open(d.probe_fd, probe_port_of(&d.cfg))) {
 		ret = 1;
 		goto out;

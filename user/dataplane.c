@@ -239,29 +239,38 @@ static int ifindex_of(const char *name, const char *what, bool required)
 	return i;
 }
 
+int dataplane_if_mac(const char *ifname, uint8_t mac[6])
+{
+	struct ifreq r = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", ifname);
+	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &r))
+		err = -errno;
+	else if (r.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		err = -EPFNOSUPPORT;
+	else
+		memcpy(mac, r.ifr_hwaddr.sa_data, 6);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 /* Tells the XDP program ifname's index and MAC address (slot < MG_XDP_IFACES):
  * it handles only frames addressed to the gateway. Without a MAC (not Ethernet,
  * or unreadable) the program leaves that interface's traffic to the kernel. */
 static void xdp_own_mac(struct xdp_lan_bpf *x, int slot, const char *ifname, int ifindex)
 {
-	struct ifreq r = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	const char *why = NULL;
+	uint8_t mac[6];
+	int err = dataplane_if_mac(ifname, mac);
 
-	snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", ifname);
-	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &r))
-		why = strerror(errno);
-	else if (r.ifr_hwaddr.sa_family != ARPHRD_ETHER)
-		why = "not Ethernet";
-	if (fd >= 0)
-		close(fd);
-	if (why) {
+	if (err) {
 		pr_warn("%s: no Ethernet address (%s): XDP leaves its traffic to the kernel",
-			ifname, why);
+			ifname, err == -EPFNOSUPPORT ? "not Ethernet" : strerror(-err));
 		return;
 	}
 	x->rodata->own_ifindex[slot] = ifindex;
-	memcpy((void *)x->rodata->own_mac[slot], r.ifr_hwaddr.sa_data, 6);
+	memcpy((void *)x->rodata->own_mac[slot], mac, 6);
 }
 
 static int load(struct dp *d, const struct mg_config *c, const struct dp_settings *s)

@@ -34,6 +34,9 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s);
 /* Detaches and unpins exactly what dataplane_up made. Missing pieces (an
  * interface already gone) are not errors. 0 or -errno. */
 int dataplane_down(const struct mg_local *l);
+/* ifname's Ethernet address, which the XDP program matches frames against: 0,
+ * -EPFNOSUPPORT (not Ethernet) or -errno. */
+int dataplane_if_mac(const char *ifname, uint8_t mac[6]);
 
 /* Replaces the set of addresses allowed to get probe replies (diff against the
  * pinned map): 16-byte keys (IPv4 mapped), valued with the owning peer's slot in
