@@ -530,9 +530,13 @@ static void tick(struct daemon *d)
 			switch_to(d, p, to, why, now);
 	}
 	if (now >= d->next_publish_ns && d->state_fd >= 0) {
+		/* All records in one batch update; the buffers stay for the next round. */
+		static struct fo_state_batch publish;
+
 		for (size_t n = 0; n < d->n_peers; n++)
-			fo_state_write(d->state_fd, d->peers[n].site->name, &d->peers[n].fo,
-				       d->peers[n].addr, now);
+			fo_state_batch_add(&publish, d->peers[n].site->name, &d->peers[n].fo,
+					   d->peers[n].addr, now);
+		fo_state_batch_flush(&publish, d->state_fd);
 		d->next_publish_ns = now + PUBLISH_NS;
 	}
 }

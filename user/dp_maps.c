@@ -10,12 +10,22 @@
 #include "dataplane.h"
 #include "dp_maps.h"
 
+#ifndef ENOTSUPP
+#define ENOTSUPP 524	/* the kernel's "no such operation for this map type" */
+#endif
+
 /* One watched endpoint: slots of an open-addressing table hashed by address
  * (not port: mg_ep_stats counts per address). */
 struct dp_ep_slot {
 	struct mg_ep_key key;
 	__u32 id;
 	__u8 used;
+};
+
+/* A used slot of mg_peer_info, by name: dp_peer_index's table. */
+struct dp_peer_slot {
+	char name[MG_PEER_NAME_LEN];	/* as in the map: NUL-padded */
+	__u32 index;
 };
 
 struct dp_reader {
@@ -25,6 +35,9 @@ struct dp_reader {
 	__u32 sums_n;
 	struct dp_ep_slot *slot;
 	size_t mask;			/* slots - 1; slot == NULL: nothing watched */
+	struct dp_peer_slot *peers;	/* sorted by name, then index */
+	__u32 n_peers;
+	bool peers_read;		/* peers holds mg_peer_info as last read */
 };
 
 static void reader_free(struct dp_reader *r)
@@ -35,6 +48,7 @@ static void reader_free(struct dp_reader *r)
 	free(r->values);
 	free(r->sums);
 	free(r->slot);
+	free(r->peers);
 	free(r);
 }
 
@@ -147,17 +161,128 @@ void dp_maps_close(struct dp_maps *m)
 	m->replies_state = 0;
 }
 
-int dp_peer_index(const struct dp_maps *m, const char *site)
+static int peer_slot_cmp(const void *a, const void *b)
+{
+	const struct dp_peer_slot *x = a, *y = b;
+	int c = strncmp(x->name, y->name, sizeof(x->name));
+
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* mg_peer_info in one pass: a batch lookup, or one lookup per slot on a kernel
+ * without batch lookups of arrays (before 5.6). */
+static long peer_info_read(struct dp_maps *m, struct dp_reader *r)
+{
+	long n = dump(r, m->peer_info, sizeof(__u32), sizeof(struct mg_peer_info), MG_MAX_PEERS);
+
+	if (n >= 0 || (n != -EINVAL && n != -ENOTSUPP && n != -EOPNOTSUPP))
+		return n;
+	if (reserve(&r->keys, &r->keys_size, MG_MAX_PEERS * sizeof(__u32)) ||
+	    reserve(&r->values, &r->values_size, MG_MAX_PEERS * sizeof(struct mg_peer_info)))
+		return -ENOMEM;
+	for (__u32 i = 0; i < MG_MAX_PEERS; i++) {
+		((__u32 *)r->keys)[i] = i;
+		if (bpf_map_lookup_elem(m->peer_info, &i, (struct mg_peer_info *)r->values + i))
+			return -errno;
+	}
+	return MG_MAX_PEERS;
+}
+
+/* (Re)reads the used slots of mg_peer_info into r->peers, sorted. 0 or -errno. */
+static int peer_table_read(struct dp_maps *m, struct dp_reader *r)
+{
+	const struct mg_peer_info *info;
+	const __u32 *keys;
+	long n = peer_info_read(m, r);
+	size_t used = 0;
+
+	r->peers_read = false;
+	r->n_peers = 0;
+	if (n < 0)
+		return (int)n;
+	keys = r->keys;
+	info = r->values;
+	for (long i = 0; i < n; i++)
+		used += !!info[i].name[0];
+	free(r->peers);
+	r->peers = calloc(used ? used : 1, sizeof(*r->peers));
+	if (!r->peers)
+		return -ENOMEM;
+	for (long i = 0; i < n; i++) {
+		struct dp_peer_slot *s = &r->peers[r->n_peers];
+
+		if (!info[i].name[0])
+			continue;
+		memcpy(s->name, info[i].name, sizeof(s->name));
+		s->index = keys[i];
+		r->n_peers++;
+	}
+	qsort(r->peers, r->n_peers, sizeof(*r->peers), peer_slot_cmp);
+	r->peers_read = true;
+	return 0;
+}
+
+/* The lowest slot named `name` (as the old front-to-back scan found), or -ENOENT. */
+static int peer_table_find(const struct dp_reader *r, const char *name)
+{
+	__u32 lo = 0, hi = r->n_peers;
+
+	while (lo < hi) {
+		__u32 mid = lo + (hi - lo) / 2;
+
+		if (strncmp(r->peers[mid].name, name, MG_PEER_NAME_LEN) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < r->n_peers && !strncmp(r->peers[lo].name, name, MG_PEER_NAME_LEN))
+		return (int)r->peers[lo].index;
+	return -ENOENT;
+}
+
+/* Does slot idx of mg_peer_info hold this name now? 1, 0, or -errno. */
+static int peer_slot_holds(const struct dp_maps *m, __u32 idx, const char *name)
 {
 	struct mg_peer_info info;
 
-	for (__u32 i = 0; i < MG_MAX_PEERS; i++) {
-		if (bpf_map_lookup_elem(m->peer_info, &i, &info))
-			return -errno;
-		if (!strncmp(info.name, site, sizeof(info.name)))
-			return (int)i;
+	if (bpf_map_lookup_elem(m->peer_info, &idx, &info))
+		return -errno;
+	return !strncmp(info.name, name, sizeof(info.name));
+}
+
+/* mg_peer_info is read once per dp_maps_open (at the first call), not scanned for
+ * every site: the daemon's start with 1,000 peers made 500,000 lookups. The map
+ * may change while it is open (a `meshgw up` elsewhere): a hit costs one lookup
+ * to check the slot still holds the site, and a miss or a moved site reads the
+ * map again, so an answer is never staler than a scan's. */
+int dp_peer_index(struct dp_maps *m, const char *raw_site)
+{
+	struct dp_reader *r = reader(m);
+	char site[MG_PEER_NAME_LEN] = { 0 };
+	bool fresh = false;
+	int idx, held;
+
+	if (!r)
+		return -ENOMEM;
+	/* Compared as the map holds names: at most MG_PEER_NAME_LEN bytes. */
+	memcpy(site, raw_site, strnlen(raw_site, sizeof(site)));
+	if (!r->peers_read) {
+		int err = peer_table_read(m, r);
+
+		if (err)
+			return err;
+		fresh = true;
 	}
-	return -ENOENT;
+	idx = peer_table_find(r, site);
+	if (fresh)
+		return idx;
+	if (idx >= 0) {
+		held = peer_slot_holds(m, (__u32)idx, site);
+		if (held)
+			return held < 0 ? held : idx;
+	}
+	held = peer_table_read(m, r);
+	return held ? held : peer_table_find(r, site);
 }
 
 int dp_peer_stats(const struct dp_maps *m, __u32 peer, struct mg_peer_stats *out)

@@ -12,7 +12,7 @@ struct dp_reader;
 struct dp_maps {
 	int peer_stats, peer_info, stats, ep_stats, known_eps, probes;	/* -1 = absent */
 	int ncpus;
-	struct dp_reader *rd;	/* batch buffers, watched endpoints; NULL until used */
+	struct dp_reader *rd;	/* batch buffers, watched endpoints, peer table; NULL until used */
 	__u64 replies_seen;	/* dp_probes_recorded(): the count at the last call */
 	__u8 replies_state;	/* 0 never read, 1 unchanged, 2 had moved */
 };
@@ -22,8 +22,10 @@ struct dp_maps {
 int dp_maps_open(struct dp_maps *m, const char *pin_path);
 void dp_maps_close(struct dp_maps *m);
 
-/* Index of a site in mg_peer_info, or -ENOENT. */
-int dp_peer_index(const struct dp_maps *m, const char *site);
+/* Index of a site in mg_peer_info, or -ENOENT (or another -errno). The map is
+ * read into a sorted table at the first call after dp_maps_open; later calls
+ * check their hit with one lookup and read the map again on a miss. */
+int dp_peer_index(struct dp_maps *m, const char *site);
 /* Sum over CPUs. 0 or -errno. */
 int dp_peer_stats(const struct dp_maps *m, __u32 peer, struct mg_peer_stats *out);
 int dp_stat(const struct dp_maps *m, enum mg_stat s, struct mg_counter *out);

@@ -1,0 +1,192 @@
+/* dp_peer_index: the site -> mg_peer_info slot table, against private pinned
+ * maps. Answers are compared with a front-to-back scan (what dp_peer_index did
+ * before), the map is changed while it is open, and the syscalls are counted:
+ * bpf_map_lookup_elem and bpf_map_lookup_batch are interposed (this program's
+ * definitions win over libbpf's), which also lets a test refuse batch lookups as
+ * an old kernel would. Needs root (BPF). */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "tap.h"
+#include "dp_maps.h"
+
+#define N_SITES 1000
+
+static long lookups, batches;	/* calls made */
+static int batch_refuse;	/* 0, or the -errno every batch lookup fails with */
+
+int bpf_map_lookup_elem(int fd, const void *key, void *value)
+{
+	static int (*real)(int, const void *, void *);
+
+	lookups++;
+	if (!real)
+		real = dlsym(RTLD_NEXT, "bpf_map_lookup_elem");
+	return real ? real(fd, key, value) : (errno = ENOSYS, -1);
+}
+
+int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values,
+			 __u32 *count, const struct bpf_map_batch_opts *opts)
+{
+	static int (*real)(int, void *, void *, void *, void *, __u32 *,
+			   const struct bpf_map_batch_opts *);
+
+	batches++;
+	if (batch_refuse)
+		return batch_refuse;
+	if (!real)
+		real = dlsym(RTLD_NEXT, "bpf_map_lookup_batch");
+	return real ? real(fd, in_batch, out_batch, keys, values, count, opts) : -ENOSYS;
+}
+
+static int info_fd;
+static __u32 slot_of[N_SITES];
+static bool used[MG_MAX_PEERS];
+
+static int set_slot(__u32 i, const char *name)
+{
+	struct mg_peer_info pi = { 0 };
+
+	snprintf(pi.name, sizeof(pi.name), "%s", name);
+	used[i] = name[0];
+	return bpf_map_update_elem(info_fd, &i, &pi, BPF_ANY);
+}
+
+static __u32 free_slot(void)
+{
+	__u32 i = MG_MAX_PEERS - 1;
+
+	while (used[i])
+		i--;
+	return i;
+}
+
+/* The answer of a scan from slot 0, as dp_peer_index gave it before the table. */
+static int scan(const char *site)
+{
+	struct mg_peer_info pi;
+
+	for (__u32 i = 0; i < MG_MAX_PEERS; i++)
+		if (!bpf_map_lookup_elem(info_fd, &i, &pi) && !strncmp(pi.name, site, sizeof(pi.name)))
+			return (int)i;
+	return -ENOENT;
+}
+
+static int make_pin(const char *dir, const char *name, enum bpf_map_type type, __u32 value_size)
+{
+	char path[256];
+	int fd = bpf_map_create(type, name, sizeof(__u32), value_size, MG_MAX_PEERS, NULL);
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (fd < 0 || bpf_obj_pin(fd, path))
+		return -1;
+	return fd;
+}
+
+/* Every site at its slot; how many dp_peer_index got right. */
+static int all_right(struct dp_maps *m)
+{
+	char site[32];
+	int right = 0;
+
+	for (unsigned int s = 0; s < N_SITES; s++) {
+		snprintf(site, sizeof(site), "s%u", s);
+		right += dp_peer_index(m, site) == (int)slot_of[s];
+	}
+	return right;
+}
+
+static void test_table(const char *pin)
+{
+	char site[32], long_name[32];
+	struct dp_maps m;
+	__u32 moved, late;
+	long scanned = 0;
+	int same = 0;
+
+	ok(!dp_maps_open(&m, pin), "maps open");
+	lookups = batches = 0;
+	is_int(all_right(&m), N_SITES, "1000 sites: every slot right");
+	tap_diag("%ld lookups, %ld batch lookups for 1000 sites", lookups, batches);
+	for (unsigned int s = 0; s < N_SITES; s++)
+		scanned += slot_of[s] + 1;
+	ok(batches <= 16 && lookups <= N_SITES, "one read of the map, then a lookup per site "
+	   "(a scan per site: %ld lookups)", scanned);
+	for (unsigned int s = 0; s < N_SITES; s += 97) {
+		snprintf(site, sizeof(site), "s%u", s);
+		same += dp_peer_index(&m, site) == scan(site);
+	}
+	is_int(same, (N_SITES + 96) / 97, "the same answers as a scan");
+	memset(long_name, 'x', 31);
+	long_name[31] = 0;
+	is_int(dp_peer_index(&m, long_name), MG_MAX_PEERS - 1, "a 31-character name, last slot");
+	is_int(dp_peer_index(&m, "nosuch"), -ENOENT, "unknown site: ENOENT");
+	is_int(dp_peer_index(&m, "s1"), (int)slot_of[1], "a hit after a miss");
+	is_int(dp_peer_index(&m, "dup"), scan("dup"), "a name in two slots: the lower, as a scan");
+
+	/* Changed while open (`meshgw up` in another process). */
+	moved = free_slot();
+	set_slot(slot_of[5], "");
+	set_slot(moved, "s5");
+	slot_of[5] = moved;
+	is_int(dp_peer_index(&m, "s5"), (int)moved, "a site moved while open: its new slot");
+	late = free_slot();
+	set_slot(late, "late");
+	is_int(dp_peer_index(&m, "late"), (int)late, "a site added while open: found");
+	set_slot(slot_of[7], "");
+	is_int(dp_peer_index(&m, "s7"), -ENOENT, "a site removed while open: ENOENT");
+	set_slot(slot_of[7], "s7");
+	is_int(dp_peer_index(&m, "s7"), (int)slot_of[7], "and back");
+	dp_maps_close(&m);
+
+	/* A kernel without batch lookups of arrays: one pass of lookups instead. */
+	batch_refuse = -EINVAL;
+	ok(!dp_maps_open(&m, pin), "maps open again");
+	lookups = batches = 0;
+	is_int(all_right(&m), N_SITES, "no batch lookups: every slot right");
+	tap_diag("%ld lookups, %ld batch lookups for 1000 sites", lookups, batches);
+	ok(lookups <= MG_MAX_PEERS + N_SITES, "one pass of the map, then a lookup per site");
+	batch_refuse = 0;
+	dp_maps_close(&m);
+}
+
+int main(void)
+{
+	char pin[128], path[256];
+	int stats_fd;
+
+	if (geteuid())
+		tap_skip_all("needs root for BPF maps");
+	snprintf(pin, sizeof(pin), "/sys/fs/bpf/meshgw-test-dp-%d", getpid());
+	if (!ok(!mkdir(pin, 0700), "pin directory %s", pin))
+		return tap_done();
+	info_fd = make_pin(pin, MG_MAP_PEER_INFO, BPF_MAP_TYPE_ARRAY, sizeof(struct mg_peer_info));
+	stats_fd = make_pin(pin, MG_MAP_PEER_STATS, BPF_MAP_TYPE_PERCPU_ARRAY,
+			    sizeof(struct mg_peer_stats));
+	if (ok(info_fd >= 0 && stats_fd >= 0, "mg_peer_info and mg_peer_stats pinned")) {
+		char site[32];
+		int err = 0;
+
+		/* Scattered over the array, with free slots between them. */
+		for (unsigned int s = 0; s < N_SITES; s++) {
+			snprintf(site, sizeof(site), "s%u", s);
+			slot_of[s] = (s * 7919u) % (MG_MAX_PEERS - 1);
+			err |= set_slot(slot_of[s], site);
+		}
+		memset(site, 'x', 31);
+		site[31] = 0;
+		err |= set_slot(MG_MAX_PEERS - 1, site);
+		err |= set_slot(free_slot(), "dup") | set_slot(free_slot(), "dup");
+		if (ok(!err, "1000 sites written"))
+			test_table(pin);
+	}
+	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_PEER_INFO);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_PEER_STATS);
+	unlink(path);
+	ok(!rmdir(pin), "pins removed");
+	return tap_done();
+}
