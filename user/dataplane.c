@@ -612,7 +612,7 @@ static int fill(struct dp *d, const struct mg_config *c, const struct dp_setting
 int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 {
 	const char *wg = c->local.wg_if[0] ? c->local.wg_if : MG_DEFAULT_WG_IF;
-	bool xdp = !(s && s->no_xdp), fresh;
+	bool fresh;
 	char path[DP_PATH];
 	struct dp d = { 0 };
 	int err;
@@ -627,8 +627,8 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 		return d.uplink;
 	if ((d.wg = ifindex_of(wg, "WireGuard", true)) < 0)
 		return d.wg;
-	if (xdp && ((err = xdp_check_free(d.pin, c->local.lan_if, d.lan)) ||
-		    (d.uplink && (err = xdp_check_free(d.pin, c->local.uplink_if, d.uplink)))))
+	if ((err = xdp_check_free(d.pin, c->local.lan_if, d.lan)) ||
+	    (d.uplink && (err = xdp_check_free(d.pin, c->local.uplink_if, d.uplink))))
 		return err;
 	/* No attachment record yet: whatever fails below is undone completely. */
 	snprintf(path, sizeof(path), "%s/%s", d.pin, MG_MAP_ATTACH);
@@ -650,10 +650,8 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	{
 		const char *keep[] = { c->local.lan_if, c->local.uplink_if, NULL };
 
-		xdp_sweep(d.pin, xdp ? keep : NULL);
+		xdp_sweep(d.pin, keep);	/* an interface the configuration no longer names */
 	}
-	if (!xdp)
-		goto out;
 	if ((err = xdp_up(&d, c->local.lan_if, d.lan)))
 		goto out;
 	if (d.uplink && (err = xdp_up(&d, c->local.uplink_if, d.uplink)))

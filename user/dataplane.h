@@ -3,7 +3,6 @@
  * them (XDP by pinned link, TC with bpf_tc_*), fills the maps from the
  * configuration by diff, and reads the counters back. */
 #pragma once
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
@@ -13,7 +12,6 @@
 struct dp_settings {
 	uint16_t probe_port;		/* daemon's probe socket port; 0 = replies not intercepted */
 	const uint8_t *mesh_tag;	/* MG_PROBE_TAG_LEN bytes; NULL = answer no probe */
-	bool no_xdp;			/* skip XDP (e.g. a NIC that refuses it); TC still attached */
 };
 
 /* PinPath: l->pin_path, else MG_DEFAULT_PIN_ROOT/<wg_if>; under /sys/fs/bpf it
