@@ -9,8 +9,10 @@
 # Checks: LAN-to-LAN ping through the tunnel; the device agrees with the mesh file;
 # a second `up` changes nothing (handshake time kept, counters not reset, nothing
 # sent); an edited mesh file changes exactly the difference; a bad mesh file is
-# rejected with nothing changed; 65,536 allowed IPs on one peer and 1,000 peers read
-# back by meshgw and by `wg show`; `down` removes only meshgw's objects.
+# rejected with nothing changed, and so is a data plane that must be refused (a
+# foreign XDP program on the uplink, a foreign TC filter in meshgw's place); 65,536
+# allowed IPs on one peer and 1,000 peers read back by meshgw and by `wg show`;
+# `down` removes only meshgw's objects.
 set -eu
 BACKEND=${1:?kernel or userspace}
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -232,6 +234,29 @@ t "private key not matching the site's PublicKey rejected" \
 	bash -c "! nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/wrongkey.conf 2>$tmp/err"
 t "  says so" grep -q "but site a has PublicKey" "$tmp/err"
 t "  nothing changed" test "$before" = "$(snapshot)"
+
+# An uplink that carries an XDP program meshgw did not attach: the data plane is
+# refused before anything changes, WireGuard included (c is added in the same run).
+A ip link set fl$s xdp obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp
+mesh "" c >"$tmp/mesh_c.conf"
+{ cat "$tmp/a.local.conf"; echo "UplinkInterface = fl$s"; } >"$tmp/uplink.conf"
+t "uplink with a foreign XDP program: up refused" \
+	bash -c "! nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh_c.conf -l $tmp/uplink.conf 2>$tmp/err"
+t "  names the interface and the program id, says nothing was changed" \
+	bash -c "grep -q 'Interface fl$s already has XDP program id [0-9]' $tmp/err && grep -q 'nothing was changed' $tmp/err"
+t "  nothing changed (site c not added)" test "$before" = "$(snapshot)"
+t "  the foreign program is still attached" bash -c "ip -n $nsA link show fl$s | grep -q 'prog/xdp.*xdp_pass'"
+A ip link set fl$s xdp off
+# The same with another program's TC filter at meshgw's handle and priority on the
+# LAN NIC (0x4d47, "MG"; any BPF object does as the stranger: up must not run it).
+A tc filter replace dev lA$s ingress prio 0x4d47 handle 0x4d47 bpf da obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp
+t "LAN NIC with a foreign TC filter in meshgw's place: up refused" \
+	bash -c "! nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh_c.conf -l $tmp/a.local.conf 2>$tmp/err"
+t "  names the interface and the program" grep -q "Interface lA$s has a TC ingress filter with meshgw's handle/priority (program id [0-9]" "$tmp/err"
+t "  nothing changed (site c not added)" test "$before" = "$(snapshot)"
+A tc filter del dev lA$s ingress prio 0x4d47 handle 0x4d47 bpf
+t "up puts meshgw's filter back" bash -c "nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local.conf && tc -n $nsA filter show dev lA$s ingress | grep -q mg_tc_lan"
+t "  tunnel still up" ip netns exec "$hA" ping -c1 -W1 10.2.0.2
 
 # --- large requests, read back by meshgw and by wg ---------------------------------------
 t "65,536 allowed IPs on one peer, set through meshgw's encoder" A "$READBACK" "$BACKEND" "$wgA" fill 1 65536

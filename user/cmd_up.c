@@ -313,6 +313,8 @@ static int up_prepare(struct up_ctx *u)
 	ret = rtnl_link_get(&u->rt, u->c->local.lan_if, &lan);
 	if (ret == -ENODEV)
 		pr_err("%s: LanInterface %s does not exist", u->c->local.path, u->c->local.lan_if);
+	if (!ret)
+		ret = dataplane_check(u->c);
 	if (ret)
 		return ret;
 	ret = wg_backend_choose(u->c->local.backend, u->c->local.path, &u->be);

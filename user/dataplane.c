@@ -496,12 +496,34 @@ static int tc_down(int attach_fd, __u32 slot, bool *destroy_qdisc, __u32 *ifinde
 	return 0;
 }
 
+/* 0 when meshgw may put its filter on ifname's hook: nothing at meshgw's
+ * handle/priority there (or no clsact qdisc at all), or a program of ours. */
+static int tc_check_free(const char *ifname, int ifindex, enum bpf_tc_attach_point where)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
+	char name[BPF_OBJ_NAME_LEN] = "?";
+	int err;
+
+	quiet_begin();
+	err = bpf_tc_query(&hook, &q);
+	quiet_end();
+	if (err)
+		return 0;
+	prog_name(q.prog_id, name, sizeof(name));
+	if (!strncmp(name, "mg_", 3))
+		return 0;
+	pr_err("Interface %s has a TC %s filter with meshgw's handle/priority (program id %u, %s); "
+	       "refusing to replace it", ifname, where == BPF_TC_INGRESS ? "ingress" : "egress",
+	       q.prog_id, name);
+	return -EBUSY;
+}
+
 /* One TC filter of ours; records in mg_attach whether we created the qdisc. */
 static int tc_up(struct dp *d, __u32 slot, const char *ifname, int ifindex,
 		 enum bpf_tc_attach_point where, struct bpf_program *prog)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
-	LIBBPF_OPTS(bpf_tc_opts, q, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
 	LIBBPF_OPTS(bpf_tc_opts, o, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY,
 		    .prog_fd = bpf_program__fd(prog), .flags = BPF_TC_F_REPLACE);
 	const char *dir = where == BPF_TC_INGRESS ? "ingress" : "egress";
@@ -539,20 +561,8 @@ static int tc_up(struct dp *d, __u32 slot, const char *ifname, int ifindex,
 	/* Same ifindex as recorded: keep the "created" flag of the earlier run. */
 	if (a.ifindex == (__u32)ifindex && (a.flags & MG_ATTACH_QDISC_CREATED))
 		created = true;
-	quiet_begin();
-	err = bpf_tc_query(&hook, &q);
-	quiet_end();
-	if (!err) {
-		char name[BPF_OBJ_NAME_LEN] = "?";
-
-		prog_name(q.prog_id, name, sizeof(name));
-		if (strncmp(name, "mg_", 3)) {
-			pr_err("Interface %s has a TC %s filter with meshgw's handle/priority "
-			       "(program id %u, %s); refusing to replace it", ifname, dir,
-			       q.prog_id, name);
-			return -EBUSY;
-		}
-	}
+	if ((err = tc_check_free(ifname, ifindex, where)))
+		return err;
 	err = bpf_tc_attach(&hook, &o);
 	if (err) {
 		pr_err("Failed to attach TC %s program to iface %s: %s", dir, ifname,
@@ -609,26 +619,57 @@ static int fill(struct dp *d, const struct mg_config *c, const struct dp_setting
 	return err;
 }
 
-int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
+static const char *wg_name(const struct mg_config *c)
 {
-	const char *wg = c->local.wg_if[0] ? c->local.wg_if : MG_DEFAULT_WG_IF;
-	bool fresh;
-	char path[DP_PATH];
-	struct dp d = { 0 };
+	return c->local.wg_if[0] ? c->local.wg_if : MG_DEFAULT_WG_IF;
+}
+
+/* Resolves PinPath and the interfaces into d, then refuses what dataplane_up
+ * would have to refuse (a missing interface, an XDP program or TC filter meshgw
+ * did not attach) without changing anything. The WireGuard interface may be
+ * missing unless wg_required (`meshgw up` creates it after this check). */
+static int check_ifaces(struct dp *d, const struct mg_config *c, bool wg_required)
+{
+	const char *wg = wg_name(c);
 	int err;
 
-	if ((err = dataplane_pin_path(&c->local, d.pin, sizeof(d.pin)))) {
+	if ((err = dataplane_pin_path(&c->local, d->pin, sizeof(d->pin)))) {
 		pr_err("PinPath too long");
 		return err;
 	}
-	if ((d.lan = ifindex_of(c->local.lan_if, "LAN", true)) < 0)
-		return d.lan;
-	if ((d.uplink = ifindex_of(c->local.uplink_if, "uplink", false)) < 0)
-		return d.uplink;
-	if ((d.wg = ifindex_of(wg, "WireGuard", true)) < 0)
-		return d.wg;
-	if ((err = xdp_check_free(d.pin, c->local.lan_if, d.lan)) ||
-	    (d.uplink && (err = xdp_check_free(d.pin, c->local.uplink_if, d.uplink))))
+	if ((d->lan = ifindex_of(c->local.lan_if, "LAN", true)) < 0)
+		return d->lan;
+	if ((d->uplink = ifindex_of(c->local.uplink_if, "uplink", false)) < 0)
+		return d->uplink;
+	if (wg_required && (d->wg = ifindex_of(wg, "WireGuard", true)) < 0)
+		return d->wg;
+	if (!wg_required)
+		d->wg = if_nametoindex(wg);
+	if ((err = xdp_check_free(d->pin, c->local.lan_if, d->lan)) ||
+	    (d->uplink && (err = xdp_check_free(d->pin, c->local.uplink_if, d->uplink))) ||
+	    (err = tc_check_free(c->local.lan_if, d->lan, BPF_TC_INGRESS)) ||
+	    (d->wg && (err = tc_check_free(wg, d->wg, BPF_TC_INGRESS))) ||
+	    (d->wg && (err = tc_check_free(wg, d->wg, BPF_TC_EGRESS))))
+		return err;
+	return 0;
+}
+
+int dataplane_check(const struct mg_config *c)
+{
+	struct dp d = { 0 };
+
+	return check_ifaces(&d, c, false);
+}
+
+int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
+{
+	const char *wg = wg_name(c);
+	char path[DP_PATH];
+	struct dp d = { 0 };
+	bool fresh;
+	int err;
+
+	if ((err = check_ifaces(&d, c, true)))
 		return err;
 	/* No attachment record yet: whatever fails below is undone completely. */
 	snprintf(path, sizeof(path), "%s/%s", d.pin, MG_MAP_ATTACH);

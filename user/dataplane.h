@@ -29,6 +29,12 @@ int dataplane_pin_dir_make(const char *dir);
  * programs in place, refuses an XDP program or TC filter meshgw did not attach.
  * The LAN and WireGuard interfaces must exist. 0 or -errno (message printed). */
 int dataplane_up(const struct mg_config *c, const struct dp_settings *s);
+/* What dataplane_up would refuse, checked without changing anything: the LAN
+ * and uplink interfaces exist, and no XDP program or TC filter that meshgw did not
+ * attach sits where meshgw's go. `meshgw up` asks before it changes WireGuard,
+ * so a refused data plane leaves the whole gateway as it was. 0 or -errno
+ * (message printed). */
+int dataplane_check(const struct mg_config *c);
 /* Detaches and unpins exactly what dataplane_up made. Missing pieces (an
  * interface already gone) are not errors. 0 or -errno. */
 int dataplane_down(const struct mg_local *l);
