@@ -11,8 +11,10 @@
 # exactly the pings; `promtool check metrics` passes; show -j parses with
 # python3 -m json.tool and agrees with the metrics; keys never appear; then with
 # `meshgw run` (failover daemon) the mg_failover record's probe counts, health
-# and active endpoint are the metrics' and show says it runs, and after it stops
-# show says it is not running.
+# and active endpoint are the metrics' and show says it runs; the daemon follows
+# lan0's MAC changing and lan0 being deleted and created again (XDP and tc_lan
+# attached again, traffic counted); SIGHUP reloads (bad file, taken port, changed
+# ports and timings); and after it stops show says it is not running.
 # Gateways are entered with nsenter --net so the pins live on the host's bpffs.
 # Argument: the WireGuard backend, userspace (default, wireguard-go on this host)
 # or kernel (run inside the Debian VM by vm_show_metrics.t.sh).
@@ -357,12 +359,30 @@ t "  and says so" grep -q "lan0: MAC address now 02:00:00:00:aa:01: reloading th
 ip -n $gA link set lan0 address "$mac0"
 t "  and back" poll 15 mac_followed "$mac0"
 
+# --- lan0 deleted and created again (ifupdown does that to a bridge) -----------------
+logged() { grep -q "$1" "$tmp/run.log"; }
+metric() { A metrics | awk -v m="$1" '$1 == m { print $2 }'; }
+ip -n $gA link del lan0
+t "lan0 deleted: the daemon says its programs went with it" poll 15 logged "lan0 is gone"
+# With the MAC it had: a NIC that comes back is the same hardware, only its index is new.
+ip link add lan0 address "$mac0" netns $gA type veth peer name eth0 netns $hA
+ip -n $gA addr add 10.1.0.1/24 dev lan0 && ip -n $gA link set lan0 up
+ip -n $hA addr add 10.1.0.2/24 dev eth0 && ip -n $hA link set eth0 up
+ip -n $hA route add default via 10.1.0.1
+attached_again() { ip -n $gA link show lan0 | grep -q 'prog/xdp' && tc -n $gA filter show dev lan0 ingress | grep -q mg_tc_lan; }
+t "lan0 created again: the daemon attaches XDP and tc_lan to it" poll 15 attached_again
+t "  and says so" logged "lan0 is back (index [0-9]*): attaching the data plane again"
+t "  XDP matches lan0's MAC" mac_followed "$mac0"
+lan0=$(metric 'meshgw_peer_lan_packets_total{site="b"}')
+t "  hA reaches hB through the tunnel again" poll 10 ip netns exec $hA ping -c1 -W1 10.2.0.2
+t "  counted by the XDP program on the new lan0" \
+	test "$(metric 'meshgw_peer_lan_packets_total{site="b"}')" -gt "$lan0"
+
 # --- SIGHUP: reload by diff; a bad file or a port that cannot be had changes nothing --
 get_on() { # get_on PORT: GET /metrics answers 200 there
 	N $gA python3 -c 'import sys, urllib.request
 sys.exit(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=3).status != 200)' "$1" 2>/dev/null
 }
-logged() { grep -q "$1" "$tmp/run.log"; }
 cp "$tmp/a.local" "$tmp/a.local.orig"
 echo "NoSuchKey = 1" >>"$tmp/a.local"
 kill -HUP "$daemon"

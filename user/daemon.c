@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +21,8 @@
 #define COUNTERS_NS (50 * MS)		/* data-plane counters */
 #define PUBLISH_NS (250 * MS)		/* mg_failover records for show/metrics */
 #define WGSYNC_NS (1000 * MS)		/* WireGuard's own endpoint (roaming) */
-#define MACS_NS (1000 * MS)		/* the MACs of the NICs XDP runs on... */
-#define MACS_RETRY_NS (30000 * MS)	/* ...and after a failed reload for one */
+#define IFACES_NS (1000 * MS)		/* the NICs XDP runs on (index, MAC)... */
+#define IFACES_RETRY_NS (30000 * MS)	/* ...and after a failed reload for one */
 #define RESOLVE_NS (30000 * MS)		/* hostnames re-resolved this often... */
 #define RESOLVE_TROUBLE_NS (2000 * MS)	/* ...and this often while a peer is in trouble */
 
@@ -463,39 +464,59 @@ static void log_health_changes(struct daemon_peer *p, uint64_t now)
 	}
 }
 
-/* The MACs of the interfaces XDP runs on, as they were when the programs were
- * loaded (all zero: none, or not Ethernet). */
-static void remember_macs(struct daemon *d)
+/* The interfaces XDP runs on, as they were when the programs were loaded: their
+ * index (0: none configured, or gone) and MAC (all zero: none, or not Ethernet). */
+static void remember_ifaces(struct daemon *d)
 {
 	const char *ifs[MG_XDP_IFACES] = { d->cfg.local.lan_if, d->cfg.local.uplink_if };
 
 	memset(d->if_mac, 0, sizeof(d->if_mac));
-	for (int i = 0; i < MG_XDP_IFACES; i++)
-		if (ifs[i][0])
-			dataplane_if_mac(ifs[i], d->if_mac[i]);
+	memset(d->if_index, 0, sizeof(d->if_index));
+	for (int i = 0; i < MG_XDP_IFACES; i++) {
+		if (!ifs[i][0])
+			continue;
+		d->if_index[i] = if_nametoindex(ifs[i]);
+		dataplane_if_mac(ifs[i], d->if_mac[i]);
+	}
 }
 
-/* XDP handles only frames addressed to the MAC it was given at load time: when a
- * NIC's address changes (set by hand, a bond moving to another slave), load it
- * again, or the fast path and the LAN counters stop for that NIC. */
-static int check_macs(struct daemon *d)
+/* The data plane follows the NICs it runs on. XDP handles only frames addressed
+ * to the MAC it was given at load time, so a changed address (set by hand, a
+ * bond moving to another slave) needs the program loaded again. A NIC deleted
+ * and created again (ifupdown does that to a bridge) lost the XDP program and
+ * the TC filter with its old index: they are attached again once it is back.
+ * -1 when a reload failed (the caller tries again later), else 0. */
+static int check_ifaces(struct daemon *d)
 {
 	const char *ifs[MG_XDP_IFACES] = { d->cfg.local.lan_if, d->cfg.local.uplink_if };
 
 	for (int i = 0; i < MG_XDP_IFACES; i++) {
+		unsigned int idx;
 		uint8_t mac[6];
 
-		/* No address to read (gone, not Ethernet) is not a change of address. */
-		if (!ifs[i][0] || dataplane_if_mac(ifs[i], mac) || !memcmp(mac, d->if_mac[i], 6))
+		if (!ifs[i][0])
 			continue;
-		pr_info("%s: MAC address now %02x:%02x:%02x:%02x:%02x:%02x: reloading the XDP program",
-			ifs[i], mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+		idx = if_nametoindex(ifs[i]);
+		if (!idx) {
+			if (d->if_index[i])
+				pr_warn("%s is gone, and meshgw's XDP program and TC filter with it; "
+					"attaching them again when it is back", ifs[i]);
+			d->if_index[i] = 0;
+			continue;
+		}
+		if (idx != d->if_index[i])
+			pr_info("%s is back (index %u): attaching the data plane again", ifs[i], idx);
+		else if (!dataplane_if_mac(ifs[i], mac) && memcmp(mac, d->if_mac[i], 6))
+			pr_info("%s: MAC address now %02x:%02x:%02x:%02x:%02x:%02x: reloading the XDP "
+				"program", ifs[i], mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+		else
+			continue;
 		if (gateway_up(&d->cfg, true)) {
 			pr_err("%s: reloading the data plane failed; trying again in %llu s", ifs[i],
-			       (unsigned long long)(MACS_RETRY_NS / (1000 * MS)));
+			       (unsigned long long)(IFACES_RETRY_NS / (1000 * MS)));
 			return -1;
 		}
-		remember_macs(d);
+		remember_ifaces(d);
 		return 0;
 	}
 	return 0;
@@ -509,8 +530,8 @@ static void tick(struct daemon *d)
 		follow_wireguard(d, false);
 		d->next_wgsync_ns = now + WGSYNC_NS;
 	}
-	if (now >= d->next_macs_ns)
-		d->next_macs_ns = now + (check_macs(d) ? MACS_RETRY_NS : MACS_NS);
+	if (now >= d->next_ifaces_ns)
+		d->next_ifaces_ns = now + (check_ifaces(d) ? IFACES_RETRY_NS : IFACES_NS);
 
 	if (now >= d->next_counters_ns) {
 		read_counters(d, now);
@@ -722,7 +743,7 @@ static void reload(struct daemon *d)
 		return;
 	}
 	d->cfg = fresh;
-	remember_macs(d);
+	remember_ifaces(d);
 	reload_commit(d, &res);
 	fo_default_settings(&d->fo);		/* a key taken out goes back to its default */
 	config_failover_settings(&d->cfg, &d->fo);
@@ -806,7 +827,7 @@ int daemon_run(const char *mesh_path, const char *local_path)
 		config_free(&d.cfg);
 		return 1;
 	}
-	remember_macs(&d);
+	remember_ifaces(&d);
 	if (probe_sockets_open(d.probe_fd, probe_port_of(&d.cfg))) {
 		ret = 1;
 		goto out;

@@ -33,8 +33,9 @@ struct daemon {
 	int probe_fd[MG_PROBE_PORTS];		/* endpoint i's probes leave from ProbePort + i */
 	struct daemon_peer *peers;
 	size_t n_peers;
-	uint64_t next_counters_ns, next_publish_ns, next_wgsync_ns, next_macs_ns;
+	uint64_t next_counters_ns, next_publish_ns, next_wgsync_ns, next_ifaces_ns;
 	uint8_t if_mac[MG_XDP_IFACES][6];	/* LAN, uplink: what XDP was given */
+	unsigned int if_index[MG_XDP_IFACES];	/* their index then; 0 = gone */
 	struct http_metrics *http;		/* GET /metrics, NULL = Metrics not set */
 	bool stop;
 };
