@@ -50,6 +50,16 @@ static __always_inline bool for_us(const struct ethhdr *eth, __u32 ifindex)
 	return false;
 }
 
+/* The frame's whole length. A multi-buffer frame (jumbo, on a NIC whose MTU is
+ * larger than a page; the program is loaded with xdp.frags so such NICs accept
+ * it) has only its first part between data and data_end: the rest is in
+ * fragments, which only this helper counts. A helper call, so the hot paths
+ * use data_end - data when the IP header says the packet fits in it. */
+static __always_inline __u64 frame_len(struct xdp_md *ctx)
+{
+	return bpf_xdp_get_buff_len(ctx);
+}
+
 static __always_inline int verdict(int act, __u32 stat, __u64 len)
 {
 	stat_add(stat, len);
@@ -316,16 +326,23 @@ static __always_inline int handle_v4(struct xdp_md *ctx, __u32 off, bool vlan)
 	struct bpf_fib_lookup fib = {};
 	struct mg_route *r;
 	__u8 src16[16];
+	bool frag, multi = false;
 	__u32 ihl, tot;
-	bool frag;
 	int rc;
 
 	if ((void *)(ip + 1) > end)
-		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
+		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, frame_len(ctx));
 	ihl = ip->ihl * 4;
 	tot = bounded16(bpf_ntohs(ip->tot_len));
-	if (ip->version != 4 || ihl < sizeof(*ip) || tot < ihl || data + off + tot > end)
-		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
+	if (ip->version != 4 || ihl < sizeof(*ip) || tot < ihl)
+		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, frame_len(ctx));
+	if (data + off + tot > end) {
+		/* Longer than the first buffer: multi-buffer, or cut short. */
+		len = frame_len(ctx);
+		if (off + tot > len)
+			return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
+		multi = true;
+	}
 	r = route_lookup4(ip->daddr);
 	if (r && r->kind == MG_ROUTE_REMOTE)
 		return mesh_bound(r, len);
@@ -344,8 +361,9 @@ static __always_inline int handle_v4(struct xdp_md *ctx, __u32 off, bool vlan)
 	}
 
 	/* The fast path handles the plain case only; VLAN sub-interfaces route via
-	 * another ifindex that XDP cannot redirect to. */
-	if (vlan || ihl != sizeof(*ip) || frag || ip->ttl <= 1)
+	 * another ifindex that XDP cannot redirect to, and a multi-buffer frame
+	 * would be dropped by a target device that cannot send one. */
+	if (vlan || multi || ihl != sizeof(*ip) || frag || ip->ttl <= 1)
 		return verdict(XDP_PASS, MG_STAT_XDP_SLOW, len);
 
 	fib.family = MG_AF_INET;
@@ -366,15 +384,23 @@ static __always_inline int handle_v6(struct xdp_md *ctx, __u32 off, bool vlan)
 	struct ipv6hdr *ip6 = data + off;
 	struct bpf_fib_lookup fib = {};
 	struct mg_route *r;
+	bool multi = false;
 	__u32 plen;
 	__u8 nh;
 	int rc;
 
 	if ((void *)(ip6 + 1) > end)
-		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
+		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, frame_len(ctx));
 	plen = bounded16(bpf_ntohs(ip6->payload_len));
-	if (ip6->version != 6 || (void *)(ip6 + 1) + plen > end)
-		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
+	if (ip6->version != 6)
+		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, frame_len(ctx));
+	if ((void *)(ip6 + 1) + plen > end) {
+		/* Longer than the first buffer: multi-buffer, or cut short. */
+		len = frame_len(ctx);
+		if (off + sizeof(*ip6) + plen > len)
+			return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
+		multi = true;
+	}
 	r = route_lookup6(ip6->daddr.in6_u.u6_addr8);
 	if (r && r->kind == MG_ROUTE_REMOTE)
 		return mesh_bound(r, len);
@@ -398,7 +424,7 @@ static __always_inline int handle_v6(struct xdp_md *ctx, __u32 off, bool vlan)
 		return verdict(XDP_PASS, MG_STAT_XDP_PASS, len);
 	/* Hop-by-hop options must be seen by every router; fragments and link-local
 	 * addresses are the kernel's business. */
-	if (vlan || nh == NEXTHDR_HOP || nh == NEXTHDR_FRAGMENT || ip6->hop_limit <= 1 ||
+	if (vlan || multi || nh == NEXTHDR_HOP || nh == NEXTHDR_FRAGMENT || ip6->hop_limit <= 1 ||
 	    (ip6->saddr.in6_u.u6_addr8[0] == 0xfe && (ip6->saddr.in6_u.u6_addr8[1] & 0xc0) == 0x80) ||
 	    (ip6->daddr.in6_u.u6_addr8[0] == 0xfe && (ip6->daddr.in6_u.u6_addr8[1] & 0xc0) == 0x80))
 		return verdict(XDP_PASS, MG_STAT_XDP_SLOW, len);
@@ -413,7 +439,9 @@ static __always_inline int handle_v6(struct xdp_md *ctx, __u32 off, bool vlan)
 	return fib_forward(ctx, &fib, len);
 }
 
-SEC("xdp")
+/* xdp.frags: NICs with an MTU above a page (jumbo frames) accept only programs
+ * that handle multi-buffer frames. */
+SEC("xdp.frags")
 int mg_xdp_lan(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
@@ -423,15 +451,15 @@ int mg_xdp_lan(struct xdp_md *ctx)
 	__be16 proto;
 
 	if ((void *)(eth + 1) > end)
-		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, end - data);
+		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, frame_len(ctx));
 	if (!for_us(eth, ctx->ingress_ifindex))	/* also multicast and broadcast */
-		return verdict(XDP_PASS, MG_STAT_XDP_PASS, end - data);
+		return verdict(XDP_PASS, MG_STAT_XDP_PASS, frame_len(ctx));
 	proto = eth->h_proto;
 	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
 		struct mg_vlan *vh = data + off;
 
 		if ((void *)(vh + 1) > end)
-			return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, end - data);
+			return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, frame_len(ctx));
 		proto = vh->proto;
 		off += sizeof(*vh);
 		vlan = true;
@@ -440,7 +468,7 @@ int mg_xdp_lan(struct xdp_md *ctx)
 		return handle_v4(ctx, off, vlan);
 	if (proto == bpf_htons(ETH_P_IPV6))
 		return handle_v6(ctx, off, vlan);
-	return verdict(XDP_PASS, MG_STAT_XDP_PASS, end - data);
+	return verdict(XDP_PASS, MG_STAT_XDP_PASS, frame_len(ctx));
 }
 
 char LICENSE[] SEC("license") = "GPL";	/* bpf_fib_lookup is GPL-only */

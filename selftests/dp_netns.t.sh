@@ -10,7 +10,8 @@
 #  10.1.0.2            (one-armed site a)     wgA 192.168.254.1/.2 wgB           10.2.0.2
 #
 # Checks: LAN-to-LAN ping and TCP through the tunnel with the programs attached;
-# per-peer counters in the pinned maps equal exactly the pings sent; hA reaches the
+# per-peer counters in the pinned maps equal exactly the pings sent, jumbo frames
+# (MTU 9000, multi-buffer XDP) included; hA reaches the
 # internet namespace through gwA's XDP fast path (XDP_TX counter moves by exactly
 # the packets sent, the kernel's ForwDatagrams does not); a second up keeps the
 # counters; an XDP program meshgw did not attach is refused and left alone; down
@@ -134,7 +135,7 @@ wgup $gA $wgA "$tmp/a.key" 192.168.254.1/24 "$pubB" 203.0.113.2:51820 192.168.25
 wgup $gB $wgB "$tmp/b.key" 192.168.254.2/24 "$pubA" 203.0.113.1:51820 192.168.254.1/32,10.1.0.0/24 10.1.0.0/24
 for g in $gA $gB; do N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0; done
 
-echo "1..50"
+echo "1..55"
 t "dataplane_up on gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 t "dataplane_up on gateway b" N $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
 t "maps and the XDP link pinned under PinPath" test -e $pin/a/mg_peer_stats -a -e $pin/a/xdp_lan0
@@ -143,7 +144,7 @@ t "TC programs on the wg device" bash -c "tc -n $gA filter show dev $wgA ingress
 t "bpftool shows peer names in the pinned peer map" bash -c "bpftool map dump pinned $pin/a/mg_peer_info | grep -q '\"name\": \"b\"'"
 
 [ -n "${DP_HOLD:-}" ] && { echo "# holding: s=$s"; sleep "$DP_HOLD"; }
-peer() { # peer GATEWAY(a|b) SITE FIELD(2 rx, 3 tx, 4 lan): from the pinned maps
+peer() { # peer GATEWAY(a|b) SITE FIELD(2 rx, 3 tx, 4 lan packets, 7 lan bytes): from the pinned maps
 	"$DPCTL" peers "$pin/$1" | awk -v s="$2" -v f="$3" '$1 == s { print $f }'
 }
 stat() { "$DPCTL" stats "$pin/$1" | awk -v s="$2" '$1 == s { print $2 }'; }
@@ -172,6 +173,22 @@ ip netns exec $hB iperf3 -s -1 -D -B 10.2.0.2 --logfile "$tmp/iperf.log"
 for _ in $(seq 50); do ip netns exec $hB ss -ltn | grep -q 10.2.0.2:5201 && break; sleep 0.1; done
 t "TCP hA -> hB through the tunnel (iperf3, 2 MB)" ip netns exec $hA iperf3 -c 10.2.0.2 -n 2M --connect-timeout 3000
 t "  the TCP segments were steered by tc_lan" test $(($(stat a tc_lan_redirect) - redir0)) -gt 100
+
+# --- jumbo frames on site b's LAN (XDP multi-buffer) ------------------------------------------
+# A veth takes an MTU above a page only when the XDP program on its peer handles
+# multi-buffer frames (xdp.frags); 8,000-byte pings are then steered and counted
+# with every byte, and the kernel fragments them for the tunnel.
+t "site b's LAN to MTU 9000 under meshgw's XDP program" \
+	bash -c "ip -n $hB link set eth0 mtu 9000 && ip -n $gB link set lan0 mtu 9000"
+t "  a second up keeps it (the new program takes multi-buffer frames too)" \
+	N $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
+lanp0=$(peer b a 4) lanb0=$(peer b a 7)
+t "5 pings of 8,000 bytes hB -> hA (fragmented for the tunnel)" \
+	ip netns exec $hB ping -q -c 5 -i 0.1 -W 2 -s 8000 -M dont 10.1.0.2
+is "  gw b: XDP counted 5 LAN packets for peer a" $(($(peer b a 4) - lanp0)) 5
+is "  with all their bytes (5 x 8,042)" $(($(peer b a 7) - lanb0)) 40210
+ip -n $gB link set lan0 mtu 1500
+ip -n $hB link set eth0 mtu 1500
 
 # --- the one-armed fast path --------------------------------------------------------------
 ip netns exec $hA ping -c 1 -W 2 10.1.0.254 >/dev/null	# neighbours resolved up front

@@ -100,12 +100,13 @@ int main(int argc, char **argv)
 				if (bpf_map_lookup_elem(m.peer_info, &i, &pi) || !pi.name[0] ||
 				    dp_peer_stats(&m, i, &ps))
 					continue;
-				printf("%.*s %llu %llu %llu %llu %llu\n", MG_PEER_NAME_LEN, pi.name,
+				printf("%.*s %llu %llu %llu %llu %llu %llu\n", MG_PEER_NAME_LEN, pi.name,
 				       (unsigned long long)ps.rx_packets,
 				       (unsigned long long)ps.tx_packets,
 				       (unsigned long long)ps.lan_packets,
 				       (unsigned long long)ps.rx_bytes,
-				       (unsigned long long)ps.tx_bytes);
+				       (unsigned long long)ps.tx_bytes,
+				       (unsigned long long)ps.lan_bytes);
 			}
 		}
 		dp_maps_close(&m);

@@ -10,6 +10,8 @@
 
 enum pl_kind { PL_NONE, PL_RAW, PL_PROBE_REQ, PL_PROBE_REPLY };
 
+#define PKT_PAYLOAD_MAX 8192		/* jumbo frames for the multi-buffer tests */
+
 struct pkt_spec {
 	int family;			/* 4 or 6 */
 	bool vlan;
@@ -17,7 +19,7 @@ struct pkt_spec {
 	uint8_t proto;			/* 17 UDP, 1 ICMP, 58 ICMPv6, 6 TCP */
 	uint16_t sport, dport;
 	enum pl_kind pl;
-	uint16_t pl_len;		/* PL_RAW payload length */
+	uint16_t pl_len;		/* PL_RAW payload length, at most PKT_PAYLOAD_MAX */
 	uint32_t seq;
 	uint64_t tx_ns;
 	const uint8_t *tag;		/* 16 bytes for probes */
@@ -63,7 +65,7 @@ static size_t pkt_build(uint8_t *buf, const struct pkt_spec *s)
 	int af = s->family == 4 ? AF_INET : AF_INET6;
 	const uint8_t *sm = s->smac ? s->smac : MAC_HOST, *dm = s->dmac ? s->dmac : MAC_GW;
 	uint16_t sport = s->sport, dport = s->dport;
-	uint8_t payload[256] = { 0 };
+	uint8_t payload[PKT_PAYLOAD_MAX] = { 0 };
 
 	inet_pton(af, s->swap ? s->dst : s->src, saddr);
 	inet_pton(af, s->swap ? s->src : s->dst, daddr);
@@ -88,7 +90,7 @@ static size_t pkt_build(uint8_t *buf, const struct pkt_spec *s)
 	ip = buf + off;
 
 	if (s->pl == PL_RAW) {
-		pll = s->pl_len;
+		pll = s->pl_len < PKT_PAYLOAD_MAX ? s->pl_len : PKT_PAYLOAD_MAX;
 		for (size_t i = 0; i < pll; i++)
 			payload[i] = i;
 	} else if (s->pl == PL_PROBE_REQ || s->pl == PL_PROBE_REPLY) {
