@@ -151,19 +151,29 @@ static __always_inline void swap_macs(struct ethhdr *eth)
 }
 
 /* Turns a validated request into its reply in place: ports swapped and the magic
- * changed (the caller swaps addresses). Swaps keep the UDP checksum (its sum is
- * order independent); only the magic word needs an incremental update. */
-static __always_inline void probe_to_reply(struct udphdr *udp, struct mg_probe *p, bool v4)
+ * changed (the caller has swapped the addresses). The UDP checksum is computed
+ * whole, not updated: a request from a sender that offloads checksums may still
+ * carry only the pseudo-header sum (a veth delivers it so), and a reply updated
+ * from that would be dropped by the prober's kernel as corrupt. 40 bytes, and
+ * only for probes. */
+static __always_inline void probe_to_reply(struct udphdr *udp, struct mg_probe *p, void *l3,
+					   bool v4)
 {
 	__be16 port = udp->source;
-	__u32 old = p->magic, new = MG_PROBE_REPLY;
+	void *addrs = v4 ? (void *)&((struct iphdr *)l3)->saddr : (void *)&((struct ipv6hdr *)l3)->saddr;
+	__u64 sum;
 
 	udp->source = udp->dest;
 	udp->dest = port;
-	p->magic = new;
+	p->magic = MG_PROBE_REPLY;
 	if (v4 && !udp->check)
 		return;		/* IPv4 without UDP checksum stays without */
-	udp->check = csum_replace4(udp->check, old, new);
+	udp->check = 0;
+	sum = (__u32)bpf_csum_diff(NULL, 0, (__be32 *)udp, sizeof(*udp) + sizeof(*p), 0);
+	/* pseudo header: both addresses (adjacent in either header), protocol, length */
+	sum += (__u32)bpf_csum_diff(NULL, 0, addrs, v4 ? 8 : 32, 0);
+	sum += bpf_htons(IPPROTO_UDP) + udp->len;
+	udp->check = ~csum_fold64(sum);
 	if (!udp->check)
 		udp->check = 0xffff;
 }
@@ -241,7 +251,7 @@ static __always_inline int udp_local(struct xdp_md *ctx, struct ethhdr *eth, str
 				ip->ttl = MG_PROBE_TTL;
 				neww = *(__u16 *)&ip->ttl;
 				ip->check = csum_replace2(ip->check, oldw, neww);
-				probe_to_reply(udp, p, true);
+				probe_to_reply(udp, p, l3, true);
 			} else {
 				struct ipv6hdr *ip6 = l3;
 				struct in6_addr a = ip6->saddr;
@@ -249,7 +259,7 @@ static __always_inline int udp_local(struct xdp_md *ctx, struct ethhdr *eth, str
 				ip6->saddr = ip6->daddr;
 				ip6->daddr = a;
 				ip6->hop_limit = MG_PROBE_TTL;
-				probe_to_reply(udp, p, false);
+				probe_to_reply(udp, p, l3, false);
 			}
 			return verdict(XDP_TX, MG_STAT_XDP_PROBE_ANSWERED, len);
 		}

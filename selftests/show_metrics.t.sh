@@ -14,7 +14,8 @@
 # and active endpoint are the metrics' and show says it runs; the daemon follows
 # lan0's MAC changing and lan0 being deleted and created again (XDP and tc_lan
 # attached again, traffic counted); SIGHUP reloads (bad file, taken port, changed
-# ports and timings); and after it stops show says it is not running.
+# ports and timings); after it stops show says it is not running; and a daemon
+# whose uplink has no meshgw XDP gets its probe replies through its sockets.
 # Gateways are entered with nsenter --net so the pins live on the host's bpffs.
 # Argument: the WireGuard backend, userspace (default, wireguard-go on this host)
 # or kernel (run inside the Debian VM by vm_show_metrics.t.sh).
@@ -442,6 +443,32 @@ p = j["peers"][0]
 assert p["failover"] is not None and "probe_loss" in p["failover"]["by_reason"]
 assert p["endpoints"][0]["probes_sent"] > 0 and p["endpoints"][0]["health"] in ("up", "down", "unknown")
 ' "$tmp/show2.json"
+
+# --- an uplink without meshgw's XDP (a PPPoE link is not Ethernet): the daemon's --------
+# probe sockets take the replies that no XDP program records.
+grep -v '^UplinkInterface' "$tmp/a.local" >"$tmp/a-nouplink.local"
+nsenter --net=/run/netns/$gA "$MESHGW" run -c "$tmp/mesh.conf" -l "$tmp/a-nouplink.local" >"$tmp/run2.log" 2>&1 &
+daemon=$!
+t "meshgw run without UplinkInterface: XDP taken off wan0" poll 20 bash -c "! ip -n $gA link show wan0 | grep -q prog/xdp"
+# gw b answers with XDP_TX, and a veth drops XDP_TX frames unless its peer runs an
+# XDP program (a lab trap, not a NIC's): an XDP_PASS program stands in for none.
+ip -n $gA link set wan0 xdp obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp
+m_replies='$1 == "meshgw_probe_replies_total{site=\"b\",endpoint=\"0\"}" { print $2 }'
+m_xdp='$1 == "meshgw_xdp_packets_total{verdict=\"probe_reply\"}" { print $2 }'
+socket_replies() { # replies counted while gw a's XDP recorded none
+	local r0 x0 r1 x1
+	r0=$(A metrics | awk "$m_replies") x0=$(A metrics | awk "$m_xdp")
+	sleep 2.5
+	r1=$(A metrics | awk "$m_replies") x1=$(A metrics | awk "$m_xdp")
+	echo "# probe replies ${r0:-?} -> ${r1:-?}, XDP-recorded ${x0:-?} -> ${x1:-?}"
+	[ "${r1:-0}" -gt "${r0:-0}" ] && [ "$x1" = "$x0" ]
+}
+t "  probe replies still counted, none by XDP: the socket path" poll 20 socket_replies
+t "  endpoint 0 stays up" bash -c "$(declare -f A N); MESHGW=$MESHGW gA=$gA tmp=$tmp; A metrics | grep -qx 'meshgw_endpoint_up{site=\"b\",endpoint=\"0\"} 1'"
+kill "$daemon"; wait "$daemon" || true; daemon=
+ip -n $gA link set wan0 xdp off
+t "up with the uplink again puts XDP back on wan0" bash -c \
+	"$(declare -f A N); MESHGW=$MESHGW gA=$gA tmp=$tmp; A up && ip -n $gA link show wan0 | grep -q prog/xdp"
 
 # --- WireGuard up, data plane taken down ---------------------------------------------------------
 t "data plane of gateway a taken down (dataplane_down)" N $gA "$DPCTL" down "$tmp/mesh.conf" "$tmp/a.local"

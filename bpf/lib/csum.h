@@ -1,4 +1,5 @@
-/* Incremental Internet checksum updates (RFC 1624), for rewrites in place. */
+/* Internet checksums: incremental updates (RFC 1624) for rewrites in place, and
+ * folding for sums computed whole. */
 #pragma once
 #include "vmlinux.h"
 
@@ -24,4 +25,11 @@ static __always_inline __u16 csum_replace4(__u16 check, __u32 old, __u32 new)
 {
 	check = csum_replace2(check, old & 0xffff, new & 0xffff);
 	return csum_replace2(check, old >> 16, new >> 16);
+}
+
+static __always_inline __u16 csum_fold64(__u64 s)
+{
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	return csum_fold32((__u32)s);
 }

@@ -30,6 +30,8 @@ struct pkt_spec {
 	bool v6_hbh;			/* a hop-by-hop header (type 0) instead */
 	bool swap;			/* build the reply direction: MACs, addresses, ports swapped */
 	bool no_udp_csum;		/* IPv4 UDP checksum 0 */
+	bool udp_csum_partial;		/* UDP checksum as an offloading sender leaves it (CHECKSUM_PARTIAL:
+					 * the pseudo-header sum only), as a veth delivers it */
 	const uint8_t *smac, *dmac;	/* NULL = defaults */
 	uint32_t magic;			/* override the probe magic (0 = by kind) */
 };
@@ -137,7 +139,11 @@ static size_t pkt_build(uint8_t *buf, const struct pkt_spec *s)
 		sum = csum_add(0, saddr, 4);
 		sum = csum_add(sum, daddr, 4);
 		sum += s->proto + l4len;
-		if (s->proto == 17 && !s->no_udp_csum) {
+		if (s->proto == 17 && s->udp_csum_partial) {
+			uint16_t c = ~csum_fin(sum);
+
+			memcpy(l4 + 6, &c, 2);
+		} else if (s->proto == 17 && !s->no_udp_csum) {
 			uint16_t c = csum_fin(csum_add(sum, l4, l4len));
 
 			memcpy(l4 + 6, &c, 2);
@@ -163,7 +169,7 @@ static size_t pkt_build(uint8_t *buf, const struct pkt_spec *s)
 		sum = csum_add(0, saddr, 16);
 		sum = csum_add(sum, daddr, 16);
 		sum += s->proto + l4len;
-		c = csum_fin(csum_add(sum, l4, l4len));
+		c = s->udp_csum_partial ? (uint16_t)~csum_fin(sum) : csum_fin(csum_add(sum, l4, l4len));
 		if (s->proto == 17) {
 			memcpy(l4 + 6, &c, 2);
 			if (!c)
