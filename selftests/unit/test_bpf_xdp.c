@@ -390,6 +390,18 @@ static void counter_sum(int fd, uint32_t key, size_t val_size, size_t off_packet
 	}
 }
 
+static void stat_total(int fd, uint32_t stat, uint64_t *packets, uint64_t *bytes)
+{
+	counter_sum(fd, stat, sizeof(struct mg_counter), offsetof(struct mg_counter, packets),
+		    offsetof(struct mg_counter, bytes), packets, bytes);
+}
+
+static void peer_lan_total(int fd, uint32_t peer, uint64_t *packets, uint64_t *bytes)
+{
+	counter_sum(fd, peer, sizeof(struct mg_peer_stats), offsetof(struct mg_peer_stats, lan_packets),
+		    offsetof(struct mg_peer_stats, lan_bytes), packets, bytes);
+}
+
 /* Multi-buffer frames, as a NIC with jumbo frames hands them over: a test run
  * longer than a page gives the program (loaded with xdp.frags) a first buffer
  * and fragments. Verdict, output, and counters that carry every byte. */
@@ -425,34 +437,27 @@ static void jumbo_frames(struct xdp_lan_bpf *skel)
 
 	for (size_t i = 0; i < sizeof(j) / sizeof(j[0]); i++) {
 		size_t len = pkt_build(in, &j[i].in) - j[i].cut;
-		struct xdp_md ctx = { .ingress_ifindex = ifi_vin, .data_end = len };
+		/* data_end is where the first buffer ends: the rest becomes fragments. */
+		struct xdp_md ctx = { .ingress_ifindex = ifi_vin, .data_end = len < 3000 ? len : 3000 };
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .data_out = out,
 			    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
 			    .repeat = 1);
 		uint64_t sp0, sb0, sp1, sb1, lp0 = 0, lb0 = 0, lp1 = 0, lb1 = 0;
 		int err;
 
-		/* The kernel wants data_end at the first buffer's end for a multi-buffer run. */
-		ctx.data_end = len < 3000 ? len : 3000;
-		counter_sum(stats_fd, j[i].stat, sizeof(struct mg_counter),
-			    offsetof(struct mg_counter, packets), offsetof(struct mg_counter, bytes), &sp0, &sb0);
+		stat_total(stats_fd, j[i].stat, &sp0, &sb0);
 		if (j[i].peer >= 0)
-			counter_sum(peer_fd, j[i].peer, sizeof(struct mg_peer_stats),
-				    offsetof(struct mg_peer_stats, lan_packets),
-				    offsetof(struct mg_peer_stats, lan_bytes), &lp0, &lb0);
+			peer_lan_total(peer_fd, j[i].peer, &lp0, &lb0);
 		err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.mg_xdp_lan), &o);
 		if (!is_int(err, 0, j[i].desc))
 			continue;
 		is_int(o.retval, j[i].verdict, "  verdict");
 		ok(o.data_size_out == len && !memcmp(out, in, len), "  output: the %zu-byte frame unchanged", len);
-		counter_sum(stats_fd, j[i].stat, sizeof(struct mg_counter),
-			    offsetof(struct mg_counter, packets), offsetof(struct mg_counter, bytes), &sp1, &sb1);
+		stat_total(stats_fd, j[i].stat, &sp1, &sb1);
 		ok(sp1 - sp0 == 1 && sb1 - sb0 == len, "  verdict total: 1 packet, %zu bytes (got %llu, %llu)",
 		   len, (unsigned long long)(sp1 - sp0), (unsigned long long)(sb1 - sb0));
 		if (j[i].peer >= 0) {
-			counter_sum(peer_fd, j[i].peer, sizeof(struct mg_peer_stats),
-				    offsetof(struct mg_peer_stats, lan_packets),
-				    offsetof(struct mg_peer_stats, lan_bytes), &lp1, &lb1);
+			peer_lan_total(peer_fd, j[i].peer, &lp1, &lb1);
 			ok(lp1 - lp0 == 1 && lb1 - lb0 == len, "  peer %d: 1 packet, %zu bytes (got %llu, %llu)",
 			   j[i].peer, len, (unsigned long long)(lp1 - lp0), (unsigned long long)(lb1 - lb0));
 		}
