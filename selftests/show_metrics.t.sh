@@ -14,8 +14,10 @@
 # and active endpoint are the metrics' and show says it runs; the daemon follows
 # lan0's MAC changing and lan0 being deleted and created again (XDP and tc_lan
 # attached again, traffic counted); SIGHUP reloads (bad file, taken port, changed
-# ports and timings); after it stops show says it is not running; and a daemon
-# whose uplink has no meshgw XDP gets its probe replies through its sockets.
+# ports and timings); it brings the gateway back when the WireGuard interface
+# vanishes (wireguard-go killed, or the link deleted); after it stops show says it
+# is not running; a daemon whose uplink has no meshgw XDP gets its probe replies
+# through its sockets; and `meshgw down` under a running daemon stops it.
 # Gateways are entered with nsenter --net so the pins live on the host's bpffs.
 # Argument: the WireGuard backend, userspace (default, wireguard-go on this host)
 # or kernel (run inside the Debian VM by vm_show_metrics.t.sh).
@@ -379,6 +381,22 @@ t "  hA reaches hB through the tunnel again" poll 10 ip netns exec $hA ping -c1 
 t "  counted by the XDP program on the new lan0" \
 	test "$(metric 'meshgw_peer_lan_packets_total{site="b"}')" -gt "$lan0"
 
+# --- the WireGuard interface vanishes under the daemon (wireguard-go exits, or the ----
+# link is deleted): `up`'s state is still recorded, so the daemon brings it back.
+if [ "$BACKEND" = userspace ]; then
+	wgpid=$(awk '$1 == "wg_pid" { print $2 }' /run/meshgw/$wgA.state)
+	# started by this test's `meshgw up` (recorded in pids): ours to kill
+	[ "$(cat /proc/$wgpid/comm 2>/dev/null)" = wireguard-go ] && kill "$wgpid"
+else
+	ip -n $gA link del $wgA
+fi
+t "$wgA gone under the daemon: it brings the gateway up again" \
+	poll 20 logged "$wgA is gone, but .meshgw up. recorded it"
+wg_back() { tc -n $gA filter show dev $wgA egress 2>/dev/null | grep -q mg_tc_wg_egress; }
+t "  $wgA is back, with meshgw's TC programs on it" poll 20 wg_back
+record_pid $wgA
+t "  hA reaches hB through it again" poll 20 ip netns exec $hA ping -c1 -W1 10.2.0.2
+
 # --- SIGHUP: reload by diff; a bad file or a port that cannot be had changes nothing --
 get_on() { # get_on PORT: GET /metrics answers 200 there
 	N $gA python3 -c 'import sys, urllib.request
@@ -482,6 +500,17 @@ A metrics >"$tmp/m_nodp"
 t "  metrics: meshgw_dataplane_up 0, WireGuard counters still there" \
 	bash -c "grep -qx 'meshgw_dataplane_up 0' $tmp/m_nodp && grep -q '^meshgw_wireguard_receive_bytes_total{site=\"b\"} [1-9]' $tmp/m_nodp"
 t "  promtool check metrics passes" promtool check metrics <"$tmp/m_nodp"
+
+# --- `meshgw down` while `meshgw run` runs: the daemon stops, nothing comes back ------
+nsenter --net=/run/netns/$gA "$MESHGW" run -c "$tmp/mesh.conf" -l "$tmp/a.local" >"$tmp/run3.log" 2>&1 &
+daemon=$!
+t "meshgw run again" poll 20 grep -q "running: site a" "$tmp/run3.log"
+record_pid $wgA
+t "meshgw down while it runs" A down
+t "  the daemon stops by itself" poll 10 bash -c "! kill -0 $daemon 2>/dev/null"
+wait "$daemon" 2>/dev/null || true; daemon=
+t "  and says why" grep -q "$wgA was taken down by .meshgw down.: stopping" "$tmp/run3.log"
+t "  nothing brought back" bash -c "! ip -n $gA link show $wgA 2>/dev/null"
 
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -396,18 +396,14 @@ static void keep_current_endpoints(struct up_ctx *u)
 	wg_device_free(&have);
 }
 
-int gateway_up(const struct mg_config *c, bool keep_endpoints)
+/* gateway_up with the interface's lock already held. */
+static int gateway_up_locked(const struct mg_config *c, bool keep_endpoints)
 {
 	struct up_ctx u = { 0 };
-	int ret, lock;
+	int ret;
 
 	u.c = c;
 	u.ifname = c->local.wg_if;
-	lock = state_lock(u.ifname);
-	if (lock < 0) {
-		pr_err("nothing was changed");
-		return lock;
-	}
 	ret = up_prepare(&u);
 	if (ret) {
 		pr_err("nothing was changed");
@@ -431,6 +427,40 @@ int gateway_up(const struct mg_config *c, bool keep_endpoints)
 out:
 	desired_free(&u.want);
 	nl_close(&u.rt);
+	return ret;
+}
+
+int gateway_up(const struct mg_config *c, bool keep_endpoints)
+{
+	int ret, lock = state_lock(c->local.wg_if);
+
+	if (lock < 0) {
+		pr_err("nothing was changed");
+		return lock;
+	}
+	ret = gateway_up_locked(c, keep_endpoints);
+	state_unlock(lock);
+	return ret;
+}
+
+int gateway_restore(const struct mg_config *c)
+{
+	const char *wg = c->local.wg_if;
+	struct mg_state st;
+	int ret, lock = state_lock(wg);
+
+	if (lock < 0)
+		return lock;
+	/* Decided under the lock: a `meshgw down` or `up` running now finishes first. */
+	if (if_nametoindex(wg)) {
+		ret = 0;
+	} else if ((ret = state_load(wg, &st)) == 0) {
+		pr_warn("%s is gone, but `meshgw up` recorded it (wireguard-go exited, or the link "
+			"was deleted): bringing the gateway up again", wg);
+		ret = gateway_up_locked(c, true);
+		if (!ret)
+			ret = 1;
+	}
 	state_unlock(lock);
 	return ret;
 }

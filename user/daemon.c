@@ -21,7 +21,7 @@
 #define COUNTERS_NS (50 * MS)		/* data-plane counters */
 #define PUBLISH_NS (250 * MS)		/* mg_failover records for show/metrics */
 #define WGSYNC_NS (1000 * MS)		/* WireGuard's own endpoint (roaming) */
-#define IFACES_NS (1000 * MS)		/* the NICs XDP runs on (index, MAC)... */
+#define IFACES_NS (1000 * MS)		/* the wg device and the NICs XDP runs on... */
 #define IFACES_RETRY_NS (30000 * MS)	/* ...and after a failed reload for one */
 #define RESOLVE_NS (30000 * MS)		/* hostnames re-resolved this often... */
 #define RESOLVE_TROUBLE_NS (2000 * MS)	/* ...and this often while a peer is in trouble */
@@ -54,6 +54,7 @@ static bool same_endpoints(const struct mg_site *a, const struct mg_site *b)
 }
 
 static void follow_wireguard(struct daemon *d, bool at_start);
+static void on_signal(struct daemon *d);
 
 static int peers_build(struct daemon *d, const struct daemon_peer *old, size_t n_old)
 {
@@ -522,6 +523,46 @@ static int check_ifaces(struct daemon *d)
 	return 0;
 }
 
+/* The WireGuard interface gone under the daemon: if `meshgw up`'s state is still
+ * recorded, wireguard-go exited or someone deleted the link, and the gateway is
+ * brought up again (link, peers, routes, the TC programs on it). Without the
+ * state, `meshgw down` took the gateway down: the daemon stops with it.
+ * -1 when bringing it up failed (the caller tries again later), else 0. */
+static int check_wireguard(struct daemon *d)
+{
+	const char *wg = d->cfg.local.wg_if;
+	int ret;
+
+	if (if_nametoindex(wg)) {
+		d->wg_missing = false;
+		return 0;
+	}
+	/* Missing at two checks in a row: whoever is tearing the gateway down with
+	 * signals (wireguard-go and meshgw together) has reached the daemon by then. */
+	if (!d->wg_missing) {
+		d->wg_missing = true;
+		return 0;
+	}
+	d->wg_missing = false;
+	on_signal(d);		/* a SIGTERM already sent wins over bringing it back */
+	if (d->stop)
+		return 0;
+	ret = gateway_restore(&d->cfg);
+	if (ret == -ENOENT) {
+		pr_info("%s was taken down by `meshgw down`: stopping", wg);
+		d->stop = true;
+		return 0;
+	}
+	if (ret < 0) {
+		pr_err("%s: bringing the gateway up again failed; trying again in %llu s", wg,
+		       (unsigned long long)(IFACES_RETRY_NS / (1000 * MS)));
+		return -1;
+	}
+	if (ret > 0)
+		remember_ifaces(d);
+	return 0;
+}
+
 static void tick(struct daemon *d)
 {
 	uint64_t now = mono_ns();
@@ -531,7 +572,10 @@ static void tick(struct daemon *d)
 		d->next_wgsync_ns = now + WGSYNC_NS;
 	}
 	if (now >= d->next_ifaces_ns)
-		d->next_ifaces_ns = now + (check_ifaces(d) ? IFACES_RETRY_NS : IFACES_NS);
+		d->next_ifaces_ns = now + (check_wireguard(d) || check_ifaces(d) ?
+					   IFACES_RETRY_NS : IFACES_NS);
+	if (d->stop)
+		return;		/* `meshgw down` took the gateway away */
 
 	if (now >= d->next_counters_ns) {
 		read_counters(d, now);

@@ -36,6 +36,7 @@ struct daemon {
 	uint64_t next_counters_ns, next_publish_ns, next_wgsync_ns, next_ifaces_ns;
 	uint8_t if_mac[MG_XDP_IFACES][6];	/* LAN, uplink: what XDP was given */
 	unsigned int if_index[MG_XDP_IFACES];	/* their index then; 0 = gone */
+	bool wg_missing;			/* the wg device was missing at the last check */
 	struct http_metrics *http;		/* GET /metrics, NULL = Metrics not set */
 	bool stop;
 };

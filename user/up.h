@@ -9,3 +9,10 @@
  * unknown endpoint get the first candidate. 0 or -errno, previous state kept on
  * failure. */
 int gateway_up(const struct mg_config *c, bool keep_endpoints);
+
+/* For `meshgw run`, when the WireGuard interface is missing: under the interface's
+ * lock, brings the gateway up again if `meshgw up`'s state is still recorded
+ * (wireguard-go exited, or someone deleted the link). 1 restored, 0 the interface
+ * is there (nothing done), -ENOENT no state (`meshgw down` took it down), or
+ * -errno. */
+int gateway_restore(const struct mg_config *c);
