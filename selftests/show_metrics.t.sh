@@ -471,22 +471,20 @@ t "meshgw run without UplinkInterface: XDP taken off wan0" poll 20 bash -c "! ip
 # gw b answers with XDP_TX, and a veth drops XDP_TX frames unless its peer runs an
 # XDP program (a lab trap, not a NIC's): an XDP_PASS program stands in for none.
 ip -n $gA link set wan0 xdp obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp
-m_replies='$1 == "meshgw_probe_replies_total{site=\"b\",endpoint=\"0\"}" { print $2 }'
-m_xdp='$1 == "meshgw_xdp_packets_total{verdict=\"probe_reply\"}" { print $2 }'
 socket_replies() { # replies counted while gw a's XDP recorded none
-	local r0 x0 r1 x1
-	r0=$(A metrics | awk "$m_replies") x0=$(A metrics | awk "$m_xdp")
+	local replies='meshgw_probe_replies_total{site="b",endpoint="0"}'
+	local xdp='meshgw_xdp_packets_total{verdict="probe_reply"}' r0 x0 r1 x1
+	r0=$(metric "$replies") x0=$(metric "$xdp")
 	sleep 2.5
-	r1=$(A metrics | awk "$m_replies") x1=$(A metrics | awk "$m_xdp")
-	echo "# probe replies ${r0:-?} -> ${r1:-?}, XDP-recorded ${x0:-?} -> ${x1:-?}"
+	r1=$(metric "$replies") x1=$(metric "$xdp")
 	[ "${r1:-0}" -gt "${r0:-0}" ] && [ "$x1" = "$x0" ]
 }
 t "  probe replies still counted, none by XDP: the socket path" poll 20 socket_replies
-t "  endpoint 0 stays up" bash -c "$(declare -f A N); MESHGW=$MESHGW gA=$gA tmp=$tmp; A metrics | grep -qx 'meshgw_endpoint_up{site=\"b\",endpoint=\"0\"} 1'"
+t "  endpoint 0 stays up" test "$(metric 'meshgw_endpoint_up{site="b",endpoint="0"}')" = 1
 kill "$daemon"; wait "$daemon" || true; daemon=
 ip -n $gA link set wan0 xdp off
-t "up with the uplink again puts XDP back on wan0" bash -c \
-	"$(declare -f A N); MESHGW=$MESHGW gA=$gA tmp=$tmp; A up && ip -n $gA link show wan0 | grep -q prog/xdp"
+uplink_xdp_back() { A up && ip -n $gA link show wan0 | grep -q prog/xdp; }
+t "up with the uplink again puts XDP back on wan0" uplink_xdp_back
 
 # --- WireGuard up, data plane taken down ---------------------------------------------------------
 t "data plane of gateway a taken down (dataplane_down)" N $gA "$DPCTL" down "$tmp/mesh.conf" "$tmp/a.local"

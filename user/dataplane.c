@@ -628,7 +628,7 @@ static const char *wg_name(const struct mg_config *c)
  * would have to refuse (a missing interface, an XDP program or TC filter meshgw
  * did not attach) without changing anything. The WireGuard interface may be
  * missing unless wg_required (`meshgw up` creates it after this check). */
-static int check_ifaces(struct dp *d, const struct mg_config *c, bool wg_required)
+static int resolve_ifaces(struct dp *d, const struct mg_config *c, bool wg_required)
 {
 	const char *wg = wg_name(c);
 	int err;
@@ -658,7 +658,7 @@ int dataplane_check(const struct mg_config *c)
 {
 	struct dp d = { 0 };
 
-	return check_ifaces(&d, c, false);
+	return resolve_ifaces(&d, c, false);
 }
 
 int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
@@ -669,7 +669,7 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	bool fresh;
 	int err;
 
-	if ((err = check_ifaces(&d, c, true)))
+	if ((err = resolve_ifaces(&d, c, true)))
 		return err;
 	/* No attachment record yet: whatever fails below is undone completely. */
 	snprintf(path, sizeof(path), "%s/%s", d.pin, MG_MAP_ATTACH);
