@@ -1,62 +1,270 @@
 // SPDX-License-Identifier: GPL-2.0
-/* TC ingress on the LAN NIC: packets for another site (dst in a remote range of
- * mg_routes4/6) go straight into the WireGuard device with bpf_redirect, skipping
- * the routing slow path (as cilium steers into its wg device); the TTL / hop
- * limit is decremented here since the kernel's forwarding path is skipped. The
- * rest: TC_ACT_OK. Packets the kernel must answer take its path: too big for the
- * wg device (ICMP "fragmentation needed" / "packet too big", so path MTU
- * discovery works) and TTL <= 1 (ICMP "time exceeded", so traceroute works).
- * The kernel has already moved any VLAN tag into skb metadata here. */
+/* TC ingress on the gateway's NICs (the LAN NIC and the uplink). It works on every
+ * kind of device (a bridge, a VLAN, a container's veth, a layer-3 uplink without
+ * Ethernet header), so it does here whatever XDP cannot do on this NIC:
+ *
+ *   mesh-bound (dst in a remote range)  -> into the WireGuard device (bpf_redirect),
+ *                                          counted per peer unless XDP counted it
+ *   UDP to our WireGuard port           -> counted per source unless XDP did;
+ *                                          probe requests answered (redirect to egress)
+ *   probe reply to the probe ports      -> recorded in mg_probes, dropped
+ *   other forwarded traffic             -> fast path: bpf_fib_lookup + bpf_redirect to
+ *                                          a NIC of ours with an Ethernet header
+ *   anything else                       -> TC_ACT_OK (the kernel)
+ *
+ * Packets the kernel must answer take its path: too big for the next device
+ * (ICMP "fragmentation needed" / "packet too big", so path MTU discovery works)
+ * and TTL <= 1 (ICMP "time exceeded", so traceroute works). A TTL / hop limit is
+ * decremented for every packet forwarded here, since the kernel's forwarding
+ * path is skipped. The kernel has already moved any VLAN tag into skb metadata. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "lib/net.h"
 #include "lib/fwd.h"
 #include "lib/maps.h"
+#include "lib/probe.h"
 
 volatile const __u32 wg_ifindex = 0;	/* the WireGuard device; 0 = steering off */
+
+/* skb->data and data_end, loaded where they are asked for: clang may otherwise
+ * merge loads on two paths into one load at a computed context offset, which
+ * the verifier refuses. */
+static __always_inline void *skb_data(struct __sk_buff *skb)
+{
+	void *p = (void *)(long)skb->data;
+
+	asm volatile("" : "+r"(p));
+	return p;
+}
+
+static __always_inline void *skb_end(struct __sk_buff *skb)
+{
+	void *p = (void *)(long)skb->data_end;
+
+	asm volatile("" : "+r"(p));
+	return p;
+}
+
+/* Headers the program reads: IPv6 + UDP + a probe, from the link header on. */
+#define TC_PULL_LEN (sizeof(struct ipv6hdr) + sizeof(struct udphdr) + sizeof(struct mg_probe))
+
+static __always_inline int ok(__u32 len)
+{
+	stat_add(MG_STAT_TC_LAN_OK, len);
+	return TC_ACT_OK;
+}
+
+/* Into the WireGuard device, when it fits (the wg device has no link header:
+ * compare the IP packet; GSO packets are checked per segment by the helper). */
+static __always_inline int steer(struct __sk_buff *skb, void *l3, __u8 family, __u32 off)
+{
+	__u32 mtu = 0;
+	long rc;
+
+	if (!wg_ifindex)
+		return ok(skb->len);
+	if (family == MG_AF_INET ? ((struct iphdr *)l3)->ttl <= 1 : ((struct ipv6hdr *)l3)->hop_limit <= 1)
+		return ok(skb->len);
+	/* The check reads no packet data: l3 is still valid after it. */
+	rc = bpf_check_mtu(skb, wg_ifindex, &mtu, -(__s32)off, 0);
+	if (rc)
+		return ok(skb->len);
+	if (family == MG_AF_INET)
+		ip4_ttl_dec(l3);
+	else
+		ip6_hop_dec(l3);
+	stat_add(MG_STAT_TC_LAN_REDIRECT, skb->len);
+	return bpf_redirect(wg_ifindex, 0);
+}
+
+/* A probe request answered from TC: the reply goes out of the NIC it came in by
+ * (redirect to its egress, which every device can do, unlike XDP_TX). */
+static __always_inline int probe_answer(struct __sk_buff *skb, void *l3, __u8 family,
+					struct udphdr *udp, __u32 off)
+{
+	void *data = skb_data(skb), *end = skb_end(skb);
+	struct mg_probe *p = (void *)(udp + 1);
+
+	if ((void *)(p + 1) > end)
+		return ok(skb->len);
+	if (off) {
+		if (data + sizeof(struct ethhdr) > end)
+			return ok(skb->len);
+		swap_macs(data);
+	}
+	probe_to_reply(l3, family, udp, p);
+	/* The whole checksum is in the packet now: whatever the NIC's checksum
+	 * state said (CHECKSUM_PARTIAL from a local sender, COMPLETE from a NIC)
+	 * no longer holds. */
+	bpf_csum_level(skb, BPF_CSUM_LEVEL_RESET);
+	stat_add(MG_STAT_TC_PROBE_ANSWERED, skb->len);
+	return bpf_redirect(skb->ifindex, 0);
+}
+
+/* The fast path for traffic that is neither mesh-bound nor ours: a route lookup
+ * and a redirect to one of meshgw's Ethernet NICs, skipping the stack's
+ * forwarding path; whatever the kernel must finish (no neighbour yet, MTU,
+ * options, fragments, TTL) is left to it. */
+static __always_inline int tc_forward(struct __sk_buff *skb, __u8 family, __u32 off)
+{
+	void *data = skb_data(skb), *end = skb_end(skb);
+	struct bpf_fib_lookup fib = { .family = family, .ifindex = skb->ifindex };
+	struct ethhdr *eth = data;
+	__u32 len = skb->len;
+	long rc;
+
+	if (off != ETH_HLEN)
+		return ok(len);		/* from a layer-3 NIC: the kernel adds the link header */
+	if (family == MG_AF_INET) {
+		struct iphdr *ip = data + ETH_HLEN;
+
+		if ((void *)(ip + 1) > end || ip->ihl != 5 || ip->ttl <= 1 ||
+		    (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+			return ok(len);
+		fib.tos = ip->tos;
+		fib.l4_protocol = ip->protocol;
+		/* GSO packets: tot_len 0 makes the helper check each segment. */
+		fib.tot_len = skb->gso_size ? 0 : bpf_ntohs(ip->tot_len);
+		fib.ipv4_src = ip->saddr;
+		fib.ipv4_dst = ip->daddr;
+	} else {
+		struct ipv6hdr *ip6 = data + ETH_HLEN;
+		__u8 nh;
+
+		if ((void *)(ip6 + 1) > end)
+			return ok(len);
+		nh = ip6->nexthdr;
+		if (nh == NEXTHDR_HOP || nh == NEXTHDR_FRAGMENT || ip6->hop_limit <= 1 ||
+		    ip6->daddr.in6_u.u6_addr8[0] == 0xff ||
+		    (ip6->saddr.in6_u.u6_addr8[0] == 0xfe && (ip6->saddr.in6_u.u6_addr8[1] & 0xc0) == 0x80) ||
+		    (ip6->daddr.in6_u.u6_addr8[0] == 0xfe && (ip6->daddr.in6_u.u6_addr8[1] & 0xc0) == 0x80))
+			return ok(len);
+		fib.flowinfo = *(__be32 *)ip6 & bpf_htonl(0x0FFFFFFF);
+		fib.l4_protocol = nh;
+		fib.tot_len = skb->gso_size ? 0 : sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+		__builtin_memcpy(fib.ipv6_src, &ip6->saddr, 16);
+		__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, 16);
+	}
+	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return ok(len);
+	/* Only to a NIC meshgw knows and that has an Ethernet header. */
+	{
+		struct mg_iface *to = bpf_map_lookup_elem(&mg_ifaces, &fib.ifindex);
+
+		if (!to || (to->flags & MG_IF_L3))
+			return ok(len);
+	}
+	data = skb_data(skb);
+	end = skb_end(skb);
+	eth = data;
+	if (family == MG_AF_INET) {
+		struct iphdr *ip = data + ETH_HLEN;
+
+		if ((void *)(ip + 1) > end)
+			return ok(len);
+		ip4_ttl_dec(ip);
+	} else {
+		struct ipv6hdr *ip6 = data + ETH_HLEN;
+
+		if ((void *)(ip6 + 1) > end)
+			return ok(len);
+		ip6_hop_dec(ip6);
+	}
+	__builtin_memcpy(eth->h_dest, fib.dmac, 6);
+	__builtin_memcpy(eth->h_source, fib.smac, 6);
+	stat_add(MG_STAT_TC_FWD, len);
+	return bpf_redirect(fib.ifindex, 0);
+}
 
 SEC("tc")
 int mg_tc_lan(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
-	struct iphdr *ip = data + ETH_HLEN;
-	struct ipv6hdr *ip6 = data + ETH_HLEN;
+	__u32 flags = iface_flags(skb->ifindex);
+	__u32 off = flags & MG_IF_L3 ? 0 : ETH_HLEN;
+	bool count = !(flags & MG_IF_XDP);	/* XDP did not see (count) it */
+	__u32 len = skb->len, want = off + TC_PULL_LEN;
+	void *data, *end, *l3;
+	struct udphdr *udp = NULL;
 	struct mg_route *r;
-	__u32 mtu = 0;
+	__u8 family, src16[16];
 
 	/* Frames for another host's MAC (flooded, promiscuous) are the kernel's to
-	 * drop, not ours to tunnel. */
-	if (!wg_ifindex || skb->pkt_type != PACKET_HOST)
-		goto ok;
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if ((void *)(ip + 1) > end || ip->ttl <= 1)
-			goto ok;
-		r = route_lookup4(ip->daddr);
-	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		if ((void *)(ip6 + 1) > end || ip6->hop_limit <= 1)
-			goto ok;
-		r = route_lookup6(ip6->daddr.in6_u.u6_addr8);
-	} else {
-		goto ok;
-	}
-	if (!r || r->kind != MG_ROUTE_REMOTE)
-		goto ok;
-	/* The wg device has no link header: compare the IP packet (GSO packets are
-	 * checked per segment by the helper). */
-	if (bpf_check_mtu(skb, wg_ifindex, &mtu, -ETH_HLEN, 0))
-		goto ok;
-	/* Neither helper above touches the packet: ip/ip6 are still valid. The
-	 * redirect itself happens after return and cannot fail here. */
+	 * drop; tagged frames belong to the VLAN device, which sees them next. */
+	if (skb->pkt_type != PACKET_HOST || skb->vlan_present)
+		return ok(len);
 	if (skb->protocol == bpf_htons(ETH_P_IP))
-		ip4_ttl_dec(ip);
+		family = MG_AF_INET;
+	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		family = MG_AF_INET6;
 	else
-		ip6_hop_dec(ip6);
-	stat_add(MG_STAT_TC_LAN_REDIRECT, skb->len);
-	return bpf_redirect(wg_ifindex, 0);
-ok:
-	stat_add(MG_STAT_TC_LAN_OK, skb->len);
-	return TC_ACT_OK;
+		return ok(len);
+	data = skb_data(skb);
+	end = skb_end(skb);
+	if (data + want > end)	/* headers not all in the linear part (or a short packet) */
+		bpf_skb_pull_data(skb, want < len ? want : len);
+	data = skb_data(skb);
+	end = skb_end(skb);
+	l3 = data + off;
+
+	if (family == MG_AF_INET) {
+		struct iphdr *ip = l3;
+
+		if ((void *)(ip + 1) > end || ip->version != 4)
+			return ok(len);
+		r = route_lookup4(ip->daddr);
+		if (ip->protocol == IPPROTO_UDP && ip->ihl == 5 &&
+		    !(ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+			udp = (void *)(ip + 1);
+		v4_mapped(src16, ip->saddr);
+	} else {
+		struct ipv6hdr *ip6 = l3;
+
+		if ((void *)(ip6 + 1) > end || ip6->version != 6)
+			return ok(len);
+		r = route_lookup6(ip6->daddr.in6_u.u6_addr8);
+		if (ip6->nexthdr == IPPROTO_UDP)
+			udp = (void *)(ip6 + 1);
+		__builtin_memcpy(src16, ip6->saddr.in6_u.u6_addr8, 16);
+	}
+
+	if (r && r->kind == MG_ROUTE_REMOTE) {
+		if (count) {
+			struct mg_peer_stats *ps = peer_stats(r->peer);
+
+			if (ps) {
+				ps->lan_packets++;
+				ps->lan_bytes += len;
+			}
+			stat_add(MG_STAT_TC_MESH, len);
+		}
+		return steer(skb, l3, family, off);
+	}
+
+	if (udp && (void *)(udp + 1) <= end && our_port(udp)) {
+		switch (udp_classify(skb, skb->ifindex, udp, end, family, l3, src16)) {
+		case MG_UDP_WG:
+			if (count) {
+				ep_count(src16, family, bpf_ntohs(udp->source), len);
+				stat_add(MG_STAT_TC_WG, len);
+			}
+			return ok(len);
+		case MG_UDP_PROBE_BAD:
+			stat_add(MG_STAT_TC_PROBE_BAD, len);
+			return TC_ACT_SHOT;
+		case MG_UDP_PROBE_REQ:
+			/* Only here when XDP could not answer it: never counted twice. */
+			return probe_answer(skb, l3, family, udp, off);
+		case MG_UDP_PROBE_REPLY:
+			if ((void *)(udp + 1) + sizeof(struct mg_probe) > end)
+				return ok(len);
+			probe_record(src16, family, bpf_ntohs(udp->source), (void *)(udp + 1));
+			stat_add(MG_STAT_TC_PROBE_REPLY, len);
+			return TC_ACT_SHOT;
+		}
+	}
+	return tc_forward(skb, family, off);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -6,7 +6,11 @@
  *                                          meshgw probe requests answered (XDP_TX) or dropped
  *   UDP probe reply to the probe port   -> recorded in mg_probes, XDP_DROP
  *   anything else forwarded             -> bpf_fib_lookup fast path (XDP_TX / XDP_REDIRECT),
- *                                          whatever it cannot finish goes to the kernel
+ *                                          whatever it cannot finish goes to TC / the kernel
+ * Only NICs whose mg_ifaces entry has MG_IF_XMIT are transmitted into (XDP_TX or
+ * XDP_REDIRECT): the loader sets it where the kernel says the device can take XDP
+ * frames, and xdp_fallback clears it when the kernel reports a failure.
+ * Loaded only where the driver runs XDP natively; see user/dp_iface.c.
  * Verdict totals in mg_stats. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -15,10 +19,8 @@
 #include "lib/csum.h"
 #include "lib/fwd.h"
 #include "lib/maps.h"
+#include "lib/probe.h"
 
-/* Runtime settings, written by the loader before load (host byte order; 0 = off). */
-volatile const __u16 wg_port = 0;	/* our WireGuard listen port */
-volatile const __u16 probe_port = 0;	/* the first of the daemon's MG_PROBE_PORTS ports */
 /* The interfaces this program is attached to and their MAC addresses. */
 volatile const __u32 own_ifindex[MG_XDP_IFACES] = {};
 volatile const __u8 own_mac[MG_XDP_IFACES][6] = {};
@@ -66,209 +68,33 @@ static __always_inline int verdict(int act, __u32 stat, __u64 len)
 	return act;
 }
 
-static __always_inline bool tag_ok(const struct mg_probe *p)
-{
-	__u32 zero = 0;
-	struct mg_tag *t = bpf_map_lookup_elem(&mg_mesh_tag, &zero);
-	__u64 a[2], b[2];
-
-	if (!t)
-		return false;
-	__builtin_memcpy(a, p->tag, 16);
-	__builtin_memcpy(b, t->tag, 16);
-	/* An all-zero tag means "not configured": answer nobody. */
-	if (!(b[0] | b[1]))
-		return false;
-	return a[0] == b[0] && a[1] == b[1];
-}
-
-static __always_inline void ep_count(const __u8 *src16, __u8 family, __u16 sport, __u64 len)
-{
-	struct mg_ep_key k = { .family = family };
-	struct mg_ep_stats *s;
-	__u64 now = bpf_ktime_get_ns();
-
-	__builtin_memcpy(k.addr, src16, 16);
-	s = bpf_map_lookup_elem(&mg_ep_stats, &k);
-	if (!s) {
-		struct mg_ep_stats init = {
-			.packets = 1, .bytes = len, .last_seen_ns = now, .last_sport = sport,
-		};
-
-		if (!bpf_map_update_elem(&mg_ep_stats, &k, &init, BPF_NOEXIST))
-			return;
-		s = bpf_map_lookup_elem(&mg_ep_stats, &k);	/* lost a race: add to it */
-		if (!s)
-			return;
-	}
-	__sync_fetch_and_add(&s->packets, 1);
-	__sync_fetch_and_add(&s->bytes, len);
-	s->last_seen_ns = now;
-	s->last_sport = sport;
-}
-
-static __always_inline void probe_record(const __u8 *src16, __u8 family, __u16 sport,
-					 const struct mg_probe *p)
-{
-	struct mg_probe_key k = { .family = family, .port = sport };
-	struct mg_probe_stats *s;
-	__u64 now = bpf_ktime_get_ns();
-	__u64 tx = p->tx_ns;
-	__u64 rtt = tx && tx <= now ? now - tx : 0;
-	__u32 seq = p->seq;
-
-	__builtin_memcpy(k.addr, src16, 16);
-	s = bpf_map_lookup_elem(&mg_probes, &k);
-	if (!s) {
-		struct mg_probe_stats init = {
-			.replies = 1, .last_seq = seq, .last_rx_ns = now, .last_rtt_ns = rtt,
-		};
-
-		bpf_map_update_elem(&mg_probes, &k, &init, BPF_ANY);
-		return;
-	}
-	__sync_fetch_and_add(&s->replies, 1);
-	s->last_seq = seq;
-	s->last_rx_ns = now;
-	s->last_rtt_ns = rtt;
-}
-
-static __always_inline bool known_endpoint(const __u8 *src16, __u8 family)
-{
-	struct mg_ep_key k = { .family = family };
-
-	__builtin_memcpy(k.addr, src16, 16);
-	return bpf_map_lookup_elem(&mg_known_eps, &k) != NULL;
-}
-
-static __always_inline void swap_macs(struct ethhdr *eth)
-{
-	__u8 tmp[6];
-
-	__builtin_memcpy(tmp, eth->h_source, 6);
-	__builtin_memcpy(eth->h_source, eth->h_dest, 6);
-	__builtin_memcpy(eth->h_dest, tmp, 6);
-}
-
-/* Turns a validated request into its reply in place: ports swapped and the magic
- * changed (the caller has swapped the addresses). The UDP checksum is computed
- * whole, not updated: a request from a sender that offloads checksums may still
- * carry only the pseudo-header sum (a veth delivers it so), and a reply updated
- * from that would be dropped by the prober's kernel as corrupt. 40 bytes, and
- * only for probes. */
-static __always_inline void probe_to_reply(struct udphdr *udp, struct mg_probe *p, void *l3,
-					   bool v4)
-{
-	__be16 port = udp->source;
-	void *addrs = v4 ? (void *)&((struct iphdr *)l3)->saddr : (void *)&((struct ipv6hdr *)l3)->saddr;
-	__u64 sum;
-
-	udp->source = udp->dest;
-	udp->dest = port;
-	p->magic = MG_PROBE_REPLY;
-	if (v4 && !udp->check)
-		return;		/* IPv4 without UDP checksum stays without */
-	udp->check = 0;
-	sum = (__u32)bpf_csum_diff(NULL, 0, (__be32 *)udp, sizeof(*udp) + sizeof(*p), 0);
-	/* pseudo header: both addresses (adjacent in either header), protocol, length */
-	sum += (__u32)bpf_csum_diff(NULL, 0, addrs, v4 ? 8 : 32, 0);
-	sum += bpf_htons(IPPROTO_UDP) + udp->len;
-	udp->check = ~csum_fold64(sum);
-	if (!udp->check)
-		udp->check = 0xffff;
-}
-
-/* Is the destination one of the gateway's own addresses? UDP to our ports that
- * the gateway merely routes (a LAN host talking to some other WireGuard server
- * on 51820) is neither counted nor answered: it takes the fast path. */
-static __always_inline bool dst_local(struct xdp_md *ctx, __u8 family, void *l3)
-{
-	struct bpf_fib_lookup fib = { .family = family, .ifindex = ctx->ingress_ifindex };
-	long rc;
-
-	if (family == MG_AF_INET) {
-		struct iphdr *ip = l3;
-
-		fib.ipv4_src = ip->saddr;
-		fib.ipv4_dst = ip->daddr;
-	} else {
-		struct ipv6hdr *ip6 = l3;
-
-		__builtin_memcpy(fib.ipv6_src, &ip6->saddr, 16);
-		__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, 16);
-	}
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
-	/* NOT_FWDED: a local (or broadcast) destination. FWD_DISABLED: a host that
-	 * forwards nothing is sent only what is its own. */
-	return rc == BPF_FIB_LKUP_RET_NOT_FWDED || rc == BPF_FIB_LKUP_RET_FWD_DISABLED;
-}
-
-static __always_inline bool to_wg_port(__u16 dport)
-{
-	return wg_port && dport == wg_port;
-}
-
-static __always_inline bool to_probe_port(__u16 dport)
-{
-	return probe_port && dport >= probe_port && dport - probe_port < MG_PROBE_PORTS;
-}
-
-/* Checked before anything else is done for UDP: most is not for us. */
-static __always_inline bool our_port(const struct udphdr *udp)
-{
-	__u16 dport = bpf_ntohs(udp->dest);
-
-	return to_wg_port(dport) || to_probe_port(dport);
-}
-
-/* UDP to one of our ports (our_port said so). Returns -1 when
- * the caller should go on (not for us). */
+/* UDP to one of our ports (our_port said so). Returns -1 when the caller
+ * should go on (not for us). A probe request is answered with XDP_TX only where
+ * the kernel can transmit XDP frames on this NIC; elsewhere it goes up
+ * untouched and tc_lan answers it (the TC path works on every device). */
 static __always_inline int udp_local(struct xdp_md *ctx, struct ethhdr *eth, struct udphdr *udp,
 				     const __u8 *src16, __u8 family, void *l3, __u64 len)
 {
 	void *end = (void *)(long)ctx->data_end;
-	struct mg_probe *p = (void *)(udp + 1);
-	__u16 dport = bpf_ntohs(udp->dest), sport = bpf_ntohs(udp->source);
-	__u16 ulen = bpf_ntohs(udp->len);
-	bool is_probe_len = ulen == sizeof(*udp) + sizeof(*p);
 
-	if (!dst_local(ctx, family, l3))
-		return -1;
-	if (to_wg_port(dport)) {
-		/* A probe request overlays WireGuard's message type with its magic. */
-		if ((void *)&p->seq <= end && p->magic == MG_PROBE_REQUEST) {
-			if (!is_probe_len || (void *)(p + 1) > end || !tag_ok(p) ||
-			    !known_endpoint(src16, family))
-				return verdict(XDP_DROP, MG_STAT_XDP_PROBE_BAD, len);
-			swap_macs(eth);
-			if (family == MG_AF_INET) {
-				struct iphdr *ip = l3;
-				__be32 a = ip->saddr;
-				__u16 oldw = *(__u16 *)&ip->ttl, neww;
-
-				ip->saddr = ip->daddr;
-				ip->daddr = a;
-				ip->ttl = MG_PROBE_TTL;
-				neww = *(__u16 *)&ip->ttl;
-				ip->check = csum_replace2(ip->check, oldw, neww);
-				probe_to_reply(udp, p, l3, true);
-			} else {
-				struct ipv6hdr *ip6 = l3;
-				struct in6_addr a = ip6->saddr;
-
-				ip6->saddr = ip6->daddr;
-				ip6->daddr = a;
-				ip6->hop_limit = MG_PROBE_TTL;
-				probe_to_reply(udp, p, l3, false);
-			}
-			return verdict(XDP_TX, MG_STAT_XDP_PROBE_ANSWERED, len);
-		}
-		ep_count(src16, family, sport, len);
+	switch (udp_classify(ctx, ctx->ingress_ifindex, udp, end, family, l3, src16)) {
+	case MG_UDP_WG:
+		ep_count(src16, family, bpf_ntohs(udp->source), len);
 		return verdict(XDP_PASS, MG_STAT_XDP_WG, len);
-	}
-	if (is_probe_len && (void *)(p + 1) <= end &&
-	    p->magic == MG_PROBE_REPLY && tag_ok(p)) {
-		probe_record(src16, family, sport, p);
+	case MG_UDP_PROBE_BAD:
+		return verdict(XDP_DROP, MG_STAT_XDP_PROBE_BAD, len);
+	case MG_UDP_PROBE_REQ:
+		if (!(iface_flags(ctx->ingress_ifindex) & MG_IF_XMIT))
+			return verdict(XDP_PASS, MG_STAT_XDP_NO_XMIT, len);
+		if ((void *)(udp + 1) + sizeof(struct mg_probe) > end)
+			return -1;	/* checked by udp_classify; again for the verifier */
+		swap_macs(eth);
+		probe_to_reply(l3, family, udp, (void *)(udp + 1));
+		return verdict(XDP_TX, MG_STAT_XDP_PROBE_ANSWERED, len);
+	case MG_UDP_PROBE_REPLY:
+		if ((void *)(udp + 1) + sizeof(struct mg_probe) > end)
+			return -1;
+		probe_record(src16, family, bpf_ntohs(udp->source), (void *)(udp + 1));
 		return verdict(XDP_DROP, MG_STAT_XDP_PROBE_REPLY, len);
 	}
 	return -1;
@@ -302,6 +128,9 @@ static __always_inline int fib_forward(struct xdp_md *ctx, struct bpf_fib_lookup
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return verdict(XDP_PASS, MG_STAT_XDP_SLOW, len);
 
+	/* A device that cannot transmit XDP frames would drop it: TC forwards it. */
+	if (!(iface_flags(fib->ifindex) & MG_IF_XMIT))
+		return verdict(XDP_PASS, MG_STAT_XDP_NO_XMIT, len);
 	/* Packet pointers are not trusted across the helper call: re-derive. */
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;

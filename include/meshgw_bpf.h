@@ -89,6 +89,14 @@ enum mg_stat {
 	MG_STAT_TC_WG_RX,		/* tc_wg ingress: counted for a peer */
 	MG_STAT_TC_WG_RX_REDIRECT,	/* tc_wg ingress: delivered to the LAN by redirect_neigh */
 	MG_STAT_TC_WG_OK,		/* tc_wg: not matched, left to the stack */
+	MG_STAT_XDP_NO_XMIT,		/* fast path found a route, but its device cannot take XDP
+					 * frames (mg_ifaces): passed on to TC / the kernel */
+	MG_STAT_TC_MESH,		/* tc_lan: mesh-bound, counted here (no XDP on the NIC) */
+	MG_STAT_TC_WG,			/* tc_lan: UDP to our WireGuard port, counted here */
+	MG_STAT_TC_PROBE_ANSWERED,	/* tc_lan: probe request answered (redirect to egress) */
+	MG_STAT_TC_PROBE_BAD,		/* tc_lan: probe request refused: dropped */
+	MG_STAT_TC_PROBE_REPLY,		/* tc_lan: probe reply recorded: dropped */
+	MG_STAT_TC_FWD,			/* tc_lan: fast path, fib_lookup + redirect */
 	MG_STAT__MAX,
 };
 
@@ -146,6 +154,7 @@ enum mg_attach_slot {
 	MG_SLOT_TC_LAN = 0,		/* tc_lan on the LAN NIC, ingress */
 	MG_SLOT_TC_WG_INGRESS,		/* tc_wg on the wg device, ingress */
 	MG_SLOT_TC_WG_EGRESS,		/* tc_wg on the wg device, egress */
+	MG_SLOT_TC_UPLINK,		/* tc_lan on the uplink NIC, ingress */
 	MG_SLOT__MAX = 8,
 };
 
@@ -159,6 +168,47 @@ struct mg_attach {
 };
 _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
 
+/* mg_ifaces: how each NIC meshgw attaches to is handled, keyed by ifindex; written
+ * by the loader (and the daemon), read by the programs. The XDP fast path sends a
+ * frame to a device only if its entry has MG_IF_XMIT: XDP_TX and XDP_REDIRECT into
+ * a device that cannot transmit XDP frames (a bridge, a VLAN, a veth whose peer has
+ * no NAPI) drop them silently. A device with no entry is never a target. */
+#define MG_MAX_IFACES 16
+#define MG_IF_XDP  (1u << 0)	/* meshgw's XDP program runs here natively and classifies
+				 * (counts); TC on the same NIC does not count again */
+#define MG_IF_XMIT (1u << 1)	/* XDP may transmit into it (XDP_TX when it is the ingress,
+				 * XDP_REDIRECT from another NIC) */
+#define MG_IF_L3   (1u << 2)	/* no link-layer header (raw IP, PPP, tun): TC only, packets
+				 * start at the IP header */
+
+/* Why a NIC has no XDP program, or is no XDP target (mg_iface.why). */
+enum mg_if_why {
+	MG_WHY_NONE = 0,	/* XDP runs and transmits here */
+	MG_WHY_CONFIG,		/* FastPath = tc */
+	MG_WHY_L3,		/* no Ethernet header: XDP would parse IP as Ethernet */
+	MG_WHY_NO_NATIVE,	/* the driver has no native XDP (bridge, VLAN, ...) */
+	MG_WHY_VETH,		/* a veth: XDP there takes GSO from the peer; TC is faster */
+	MG_WHY_NO_XMIT,		/* the kernel says it cannot transmit XDP frames */
+	MG_WHY_KIND,		/* kernel without xdp-features: not trusted as a target */
+	MG_WHY_RUNTIME,		/* the kernel reported failed XDP transmits into it */
+	MG_WHY__MAX,
+};
+
+/* Run-time XDP transmit failures the kernel reported for a NIC, by tracepoint. */
+enum mg_fallback {
+	MG_FB_TX = 0,		/* XDP_TX on it failed (xdp_exception, xdp_bulk_tx) */
+	MG_FB_REDIRECT,		/* a redirect into it failed (xdp_redirect_err, xdp_devmap_xmit) */
+	MG_FB__MAX = 4,
+};
+
+struct mg_iface {
+	char name[16];		/* IFNAMSIZ, for bpftool dumps and show */
+	__u32 flags;		/* MG_IF_* */
+	__u32 why;		/* enum mg_if_why: why MG_IF_XDP or MG_IF_XMIT is off */
+	__u64 fallbacks[MG_FB__MAX];	/* frames the kernel failed to transmit */
+};
+_Static_assert(sizeof(struct mg_iface) == 56, "mg_iface");
+
 /* Names the maps are pinned under (PinPath/NAME). */
 #define MG_MAP_ROUTES4     "mg_routes4"
 #define MG_MAP_ROUTES6     "mg_routes6"
@@ -171,3 +221,5 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
 #define MG_MAP_MESH_TAG    "mg_mesh_tag"
 #define MG_MAP_ATTACH      "mg_attach"
 #define MG_MAP_ROUTE_FILTER "mg_route_filter"
+#define MG_MAP_IFACES      "mg_ifaces"
+#define MG_MAP_FAILOVER    "mg_failover"

@@ -68,6 +68,9 @@ struct mg_mesh {
 };
 
 enum mg_backend { MG_BACKEND_AUTO, MG_BACKEND_KERNEL, MG_BACKEND_USERSPACE };
+/* Where the XDP fast path runs: auto (chosen per NIC kind, see user/dp_iface.c),
+ * xdp (native XDP on every NIC whose driver has it), tc (no XDP anywhere). */
+enum mg_fast_path { MG_FAST_AUTO, MG_FAST_XDP, MG_FAST_TC };
 
 struct mg_local {
 	char path[PATH_MAX];
@@ -82,6 +85,7 @@ struct mg_local {
 	char metrics[64];			/* ADDR:PORT for GET /metrics, "" = off */
 	char pin_path[PATH_MAX];		/* default /sys/fs/bpf/meshgw/<wg_if> */
 	uint32_t fwmark;			/* 0 = none */
+	enum mg_fast_path fast_path;
 	/* failover (meshgw run); 0 = the default */
 	uint16_t probe_port;			/* default ListenPort + 1 */
 	int probe_port_line;

@@ -37,7 +37,7 @@ bool ifname_valid(const char *name)
 
 enum local_key {
 	K_SITE, K_PRIVKEY, K_LAN, K_UPLINK, K_WG, K_SECRET, K_BACKEND, K_METRICS, K_PIN,
-	K_FWMARK, K_PROBE_PORT, K_FAIL_WINDOW, K_PROBE_INTERVAL, K_HOLDDOWN, K_COUNT
+	K_FWMARK, K_PROBE_PORT, K_FAIL_WINDOW, K_PROBE_INTERVAL, K_HOLDDOWN, K_FAST_PATH, K_COUNT
 };
 
 static const char *const local_keys[K_COUNT] = {
@@ -45,6 +45,7 @@ static const char *const local_keys[K_COUNT] = {
 	[K_UPLINK] = "UplinkInterface", [K_WG] = "WireGuardInterface",
 	[K_SECRET] = "MeshSecretFile", [K_BACKEND] = "Backend", [K_METRICS] = "Metrics",
 	[K_PIN] = "PinPath", [K_FWMARK] = "FwMark", [K_PROBE_PORT] = "ProbePort",
+	[K_FAST_PATH] = "FastPath",
 	[K_FAIL_WINDOW] = "FailureWindow", [K_PROBE_INTERVAL] = "ProbeInterval",
 	[K_HOLDDOWN] = "HoldDown",
 };
@@ -250,6 +251,17 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 		break;
 	case K_HOLDDOWN:
 		duration_key(st, it->line, "HoldDown", v, 100, 3600000, &l->holddown_ms);
+		break;
+	case K_FAST_PATH:
+		if (!strcasecmp(v, "auto"))
+			l->fast_path = MG_FAST_AUTO;
+		else if (!strcasecmp(v, "xdp"))
+			l->fast_path = MG_FAST_XDP;
+		else if (!strcasecmp(v, "tc"))
+			l->fast_path = MG_FAST_TC;
+		else
+			mg_error(st->e, st->path, it->line,
+				 "FastPath '%.64s' is not one of auto, xdp, tc", v);
 		break;
 	}
 }

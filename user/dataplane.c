@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <linux/if_link.h>
 #include <linux/magic.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -27,10 +28,12 @@
 #include <bpf/libbpf.h>
 #include "dataplane.h"
 #include "dp_fill.h"
+#include "dp_iface.h"
 #include "log.h"
 #include "xdp_lan.skel.h"
 #include "tc_lan.skel.h"
 #include "tc_wg.skel.h"
+#include "xdp_fallback.skel.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 #define DP_PATH (PATH_MAX + 64)	/* PinPath + "/" + a pin name */
@@ -38,7 +41,7 @@
 static const char *const map_names[] = {
 	MG_MAP_ROUTES4, MG_MAP_ROUTES6, MG_MAP_PEER_STATS, MG_MAP_PEER_INFO, MG_MAP_STATS,
 	MG_MAP_EP_STATS, MG_MAP_KNOWN_EPS, MG_MAP_PROBES, MG_MAP_MESH_TAG, MG_MAP_ATTACH,
-	MG_MAP_ROUTE_FILTER,
+	MG_MAP_ROUTE_FILTER, MG_MAP_IFACES, MG_MAP_FAILOVER,
 };
 
 static const char *const stat_names[MG_STAT__MAX] = {
@@ -58,6 +61,13 @@ static const char *const stat_names[MG_STAT__MAX] = {
 	[MG_STAT_TC_WG_RX] = "tc_wg_rx",
 	[MG_STAT_TC_WG_RX_REDIRECT] = "tc_wg_rx_redirect",
 	[MG_STAT_TC_WG_OK] = "tc_wg_ok",
+	[MG_STAT_XDP_NO_XMIT] = "xdp_no_xmit",
+	[MG_STAT_TC_MESH] = "tc_mesh",
+	[MG_STAT_TC_WG] = "tc_wg",
+	[MG_STAT_TC_PROBE_ANSWERED] = "tc_probe_answered",
+	[MG_STAT_TC_PROBE_BAD] = "tc_probe_bad",
+	[MG_STAT_TC_PROBE_REPLY] = "tc_probe_reply",
+	[MG_STAT_TC_FWD] = "tc_fwd",
 };
 
 const char *dataplane_stat_name(enum mg_stat s)
@@ -190,13 +200,25 @@ int dataplane_pin_dir_make(const char *dir)
 	return 0;
 }
 
+/* A NIC meshgw attaches to (the LAN NIC, the uplink) and how (dp_iface.h). */
+struct dp_nic {
+	struct dp_iface info;
+	bool xdp;			/* meshgw's XDP program goes (or went) on it */
+	enum mg_if_why xdp_why;		/* why not */
+	bool xmit;			/* an XDP transmit target */
+	enum mg_if_why xmit_why;	/* why not */
+};
+
 struct dp {
 	char pin[PATH_MAX];
 	struct xdp_lan_bpf *xdp;
 	struct tc_lan_bpf *tcl;
 	struct tc_wg_bpf *tcw;
+	struct xdp_fallback_bpf *fb;
 	struct dp_fds fds;
 	int lan, uplink, wg;		/* ifindexes; 0 = none */
+	struct dp_nic nic[MG_XDP_IFACES];	/* [0] the LAN NIC, [1] the uplink (if any) */
+	int n_nic;
 };
 
 static void dp_close(struct dp *d)
@@ -204,6 +226,7 @@ static void dp_close(struct dp *d)
 	xdp_lan_bpf__destroy(d->xdp);
 	tc_lan_bpf__destroy(d->tcl);
 	tc_wg_bpf__destroy(d->tcw);
+	xdp_fallback_bpf__destroy(d->fb);
 }
 
 static int prog_name(__u32 id, char *name, size_t len)
@@ -281,7 +304,8 @@ static int load(struct dp *d, const struct mg_config *c, const struct dp_setting
 	d->xdp = xdp_lan_bpf__open_opts(&o);
 	d->tcl = tc_lan_bpf__open_opts(&o);
 	d->tcw = tc_wg_bpf__open_opts(&o);
-	if (!d->xdp || !d->tcl || !d->tcw) {
+	d->fb = xdp_fallback_bpf__open_opts(&o);
+	if (!d->xdp || !d->tcl || !d->tcw || !d->fb) {
 		err = -errno;
 		pr_err("Failed to open the BPF objects: %s", strerror(errno));
 		return err;
@@ -292,6 +316,13 @@ static int load(struct dp *d, const struct mg_config *c, const struct dp_setting
 	if (d->uplink)
 		xdp_own_mac(d->xdp, 1, c->local.uplink_if, d->uplink);
 	d->tcl->rodata->wg_ifindex = d->wg;
+	d->tcl->rodata->wg_port = c->mesh.listen_port;
+	d->tcl->rodata->probe_port = s ? s->probe_port : 0;
+	{
+		struct stat ns;
+
+		d->fb->rodata->own_netns = stat("/proc/self/ns/net", &ns) ? 0 : (__u32)ns.st_ino;
+	}
 	d->tcw->rodata->lan_ifindex = d->lan;
 	d->tcw->rodata->l3_off = 0;
 	return 0;
@@ -304,7 +335,7 @@ static int load_all(struct dp *d, const struct mg_config *c, const struct dp_set
 	if (err)
 		return err;
 	if ((err = xdp_lan_bpf__load(d->xdp)) || (err = tc_lan_bpf__load(d->tcl)) ||
-	    (err = tc_wg_bpf__load(d->tcw))) {
+	    (err = tc_wg_bpf__load(d->tcw)) || (err = xdp_fallback_bpf__load(d->fb))) {
 		pr_err("Failed to load the BPF programs (pinned maps under %s from an "
 		       "incompatible meshgw? `meshgw down` removes them): %s", d->pin, strerror(-err));
 		return err;
@@ -321,6 +352,7 @@ static int load_all(struct dp *d, const struct mg_config *c, const struct dp_set
 		.mesh_tag = bpf_map__fd(d->xdp->maps.mg_mesh_tag),
 		.attach = bpf_map__fd(d->xdp->maps.mg_attach),
 		.route_filter = bpf_map__fd(d->xdp->maps.mg_route_filter),
+		.ifaces = bpf_map__fd(d->xdp->maps.mg_ifaces),
 	};
 	return 0;
 }
@@ -376,13 +408,17 @@ static int xdp_check_free(const char *pin, const char *ifname, int ifindex)
 	return 0;
 }
 
-/* Attaches (or re-points) our XDP link on ifname; xdp_check_free said it may. */
+/* Attaches (or re-points) our XDP link on ifname, in native mode only: generic
+ * XDP copies every skb and TC does the same job without the copy.
+ * xdp_check_free said it may. 0, -EOPNOTSUPP when the driver has no native XDP
+ * (nothing printed: the caller falls back to TC), or -errno. */
 static int xdp_up(struct dp *d, const char *ifname, int ifindex)
 {
 	struct bpf_program *prog = d->xdp->progs.mg_xdp_lan;
 	struct bpf_link *link = xdp_our_link(d->pin, ifname, ifindex);
+	LIBBPF_OPTS(bpf_link_create_opts, o, .flags = XDP_FLAGS_DRV_MODE);
 	char path[DP_PATH];
-	int err;
+	int err, fd;
 
 	if (link) {
 		/* Our link, still on this interface: swap the program inside it. */
@@ -392,17 +428,21 @@ static int xdp_up(struct dp *d, const char *ifname, int ifindex)
 			pr_err("Failed to update the XDP program on %s: %s", ifname, strerror(-err));
 		return err;
 	}
-	link = bpf_program__attach_xdp(prog, ifindex);
-	if (!link) {
+	quiet_begin();
+	fd = bpf_link_create(bpf_program__fd(prog), ifindex, BPF_XDP, &o);
+	quiet_end();
+	if (fd < 0) {
 		err = -errno;
-		pr_err("Failed to attach XDP program to iface %s: %s", ifname, strerror(errno));
+		if (err == -EOPNOTSUPP || err == -EINVAL)
+			return -EOPNOTSUPP;
+		pr_err("Failed to attach XDP program to iface %s: %s", ifname, strerror(-err));
 		return err;
 	}
 	xdp_pin_name(path, sizeof(path), d->pin, ifname);
-	err = bpf_link__pin(link, path);
+	err = bpf_obj_pin(fd, path) ? -errno : 0;
 	if (err)
 		pr_err("Failed to pin the XDP link of %s at %s: %s", ifname, path, strerror(-err));
-	bpf_link__destroy(link);	/* the pin keeps it attached */
+	close(fd);	/* the pin keeps it attached */
 	return err;
 }
 
@@ -496,6 +536,29 @@ static int tc_down(int attach_fd, __u32 slot, bool *destroy_qdisc, __u32 *ifinde
 	return 0;
 }
 
+/* Takes our filter of slot off its interface, and the clsact qdisc with it when
+ * meshgw created that qdisc and no other slot of ours still uses it. */
+static void tc_forget(struct dp *d, __u32 slot)
+{
+	bool destroy;
+	__u32 ifi;
+
+	tc_down(d->fds.attach, slot, &destroy, &ifi);
+	for (__u32 other = 0; destroy && other < MG_SLOT__MAX; other++) {
+		struct mg_attach a;
+
+		if (other != slot && !attach_get(&d->fds, other, &a) && a.ifindex == ifi)
+			destroy = false;
+	}
+	if (destroy) {
+		LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifi, .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+		quiet_begin();
+		bpf_tc_hook_destroy(&h);
+		quiet_end();
+	}
+}
+
 /* 0 when meshgw may put its filter on ifname's hook: nothing at meshgw's
  * handle/priority there (or no clsact qdisc at all), or a program of ours. */
 static int tc_check_free(const char *ifname, int ifindex, enum bpf_tc_attach_point where)
@@ -535,18 +598,7 @@ static int tc_up(struct dp *d, __u32 slot, const char *ifname, int ifindex,
 	if (a.ifindex && a.ifindex != (__u32)ifindex) {
 		/* The configuration moved this attachment to another interface:
 		 * take ours off the old one first. */
-		bool destroy;
-		__u32 old;
-
-		tc_down(d->fds.attach, slot, &destroy, &old);
-		if (destroy) {
-			LIBBPF_OPTS(bpf_tc_hook, oh, .ifindex = old,
-				    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-
-			quiet_begin();
-			bpf_tc_hook_destroy(&oh);
-			quiet_end();
-		}
+		tc_forget(d, slot);
 		memset(&a, 0, sizeof(a));
 	}
 	quiet_begin();
@@ -624,6 +676,135 @@ static const char *wg_name(const struct mg_config *c)
 	return c->local.wg_if[0] ? c->local.wg_if : MG_DEFAULT_WG_IF;
 }
 
+/* Reads what the kernel says about the LAN NIC and the uplink, and plans each:
+ * XDP or TC only, XDP transmit target or not (dp_iface.h). */
+static int plan_nics(struct dp *d, const struct mg_config *c)
+{
+	const char *names[MG_XDP_IFACES] = { c->local.lan_if, c->local.uplink_if };
+
+	for (int i = 0; i < MG_XDP_IFACES; i++) {
+		struct dp_nic *n = &d->nic[i];
+		int err;
+
+		if (!names[i][0])
+			continue;
+		if ((err = dp_iface_probe(names[i], &n->info))) {
+			pr_err("Failed to read interface %s: %s", names[i], strerror(-err));
+			return err;
+		}
+		n->xdp = dp_iface_want_xdp(&n->info, c->local.fast_path, &n->xdp_why);
+		n->xmit = dp_iface_xmit(&n->info, &n->xmit_why);
+		d->n_nic = i + 1;
+	}
+	return 0;
+}
+
+/* Writes n's plan to mg_ifaces, keeping its failure counters. A target the
+ * tracepoints took off stays off when the kernel cannot say it is fixed (no
+ * xdp-features): a reload must not drop frames into it again. */
+static int nic_publish(struct dp *d, const struct dp_nic *n)
+{
+	__u32 key = (__u32)n->info.ifindex;
+	struct mg_iface v = { 0 };
+	bool xmit = n->xmit;
+	enum mg_if_why why = n->xmit_why;
+
+	if (!bpf_map_lookup_elem(d->fds.ifaces, &key, &v) && v.why == MG_WHY_RUNTIME &&
+	    !n->info.features_known && xmit) {
+		xmit = false;
+		why = MG_WHY_RUNTIME;
+	}
+	snprintf(v.name, sizeof(v.name), "%s", n->info.name);
+	v.flags = (n->xdp ? MG_IF_XDP : 0) | (xmit ? MG_IF_XMIT : 0) | (n->info.ether ? 0 : MG_IF_L3);
+	v.why = !n->xdp ? n->xdp_why : !xmit ? why : MG_WHY_NONE;
+	if (bpf_map_update_elem(d->fds.ifaces, &key, &v, BPF_ANY)) {
+		pr_err("Failed to update %s for %s: %s", MG_MAP_IFACES, n->info.name, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* mg_ifaces holds exactly the NICs of d: others (an interface the
+ * configuration no longer names, or an old index) go. */
+static void nics_prune(struct dp *d)
+{
+	__u32 key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(d->fds.ifaces, prev, &next)) {
+		bool ours = false;
+
+		key = next;
+		for (int i = 0; i < d->n_nic; i++)
+			ours |= d->nic[i].info.ifindex && (__u32)d->nic[i].info.ifindex == key;
+		if (!ours && !bpf_map_delete_elem(d->fds.ifaces, &key))
+			continue;	/* deleted: the next key after a deleted one restarts */
+		prev = &key;
+	}
+}
+
+static void nics_log(const struct dp *d)
+{
+	for (int i = 0; i < d->n_nic; i++) {
+		const struct dp_nic *n = &d->nic[i];
+		const char *kind = !n->info.ether ? "layer 3" : n->info.kind[0] ? n->info.kind : "NIC";
+
+		if (!n->info.ifindex)
+			continue;
+		if (n->xdp)
+			pr_info("%s (%s): XDP%s%s", n->info.name, kind,
+				n->xmit ? "" : "; not an XDP target: ",
+				n->xmit ? "" : dp_why_text(n->xmit_why));
+		else
+			pr_info("%s (%s): TC only (%s)", n->info.name, kind, dp_why_text(n->xdp_why));
+	}
+}
+
+/* The tracepoint programs that take a device off the fast path when the kernel
+ * reports a failed XDP transmit (bpf/xdp_fallback.bpf.c), pinned as
+ * PinPath/tp_<tracepoint> so they outlive this process like the XDP links. */
+static const char *const fallback_pins[] = {
+	"tp_xdp_exception", "tp_xdp_bulk_tx", "tp_xdp_redirect_err", "tp_xdp_devmap_xmit",
+};
+
+static void fallback_down(const char *pin)
+{
+	char path[DP_PATH];
+
+	for (size_t i = 0; i < sizeof(fallback_pins) / sizeof(fallback_pins[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin, fallback_pins[i]);
+		if (unlink(path) && errno != ENOENT)
+			pr_warn("Failed to unpin %s: %s", path, strerror(errno));
+	}
+}
+
+/* Not fatal: without them the fast path still follows what the kernel says
+ * (xdp-features), only not its run-time failures. */
+static void fallback_up(struct dp *d)
+{
+	struct bpf_program *progs[] = {
+		d->fb->progs.mg_fb_exception, d->fb->progs.mg_fb_bulk_tx,
+		d->fb->progs.mg_fb_redirect_err, d->fb->progs.mg_fb_devmap_xmit,
+	};
+	char path[DP_PATH];
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_link *link = bpf_program__attach(progs[i]);
+		int err;
+
+		if (!link) {
+			pr_warn("Failed to attach to tracepoint xdp:%s (%s): a failed XDP transmit will "
+				"not turn the fast path off", fallback_pins[i] + 3, strerror(errno));
+			continue;
+		}
+		/* Replace an earlier run's link: it detaches once unpinned. */
+		snprintf(path, sizeof(path), "%s/%s", d->pin, fallback_pins[i]);
+		unlink(path);
+		if ((err = bpf_link__pin(link, path)))
+			pr_warn("Failed to pin %s: %s", path, strerror(-err));
+		bpf_link__destroy(link);
+	}
+}
+
 /* Resolves PinPath and the interfaces into d, then refuses what dataplane_up
  * would have to refuse (a missing interface, an XDP program or TC filter meshgw
  * did not attach) without changing anything. The WireGuard interface may be
@@ -645,9 +826,12 @@ static int resolve_ifaces(struct dp *d, const struct mg_config *c, bool wg_requi
 		return d->wg;
 	if (!wg_required)
 		d->wg = if_nametoindex(wg);
+	if ((err = plan_nics(d, c)))
+		return err;
 	if ((err = xdp_check_free(d->pin, c->local.lan_if, d->lan)) ||
 	    (d->uplink && (err = xdp_check_free(d->pin, c->local.uplink_if, d->uplink))) ||
 	    (err = tc_check_free(c->local.lan_if, d->lan, BPF_TC_INGRESS)) ||
+	    (d->uplink && (err = tc_check_free(c->local.uplink_if, d->uplink, BPF_TC_INGRESS))) ||
 	    (d->wg && (err = tc_check_free(wg, d->wg, BPF_TC_INGRESS))) ||
 	    (d->wg && (err = tc_check_free(wg, d->wg, BPF_TC_EGRESS))))
 		return err;
@@ -681,6 +865,10 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	/* Maps first, so the programs see a complete table when they start. */
 	if ((err = fill(&d, c, s)))
 		goto out;
+	for (int i = 0; i < d.n_nic; i++)
+		if (d.nic[i].info.ifindex && (err = nic_publish(&d, &d.nic[i])))
+			goto out;
+	nics_prune(&d);
 	if ((err = tc_up(&d, MG_SLOT_TC_WG_EGRESS, wg, d.wg, BPF_TC_EGRESS,
 			 d.tcw->progs.mg_tc_wg_egress)) ||
 	    (err = tc_up(&d, MG_SLOT_TC_WG_INGRESS, wg, d.wg, BPF_TC_INGRESS,
@@ -688,15 +876,46 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	    (err = tc_up(&d, MG_SLOT_TC_LAN, c->local.lan_if, d.lan, BPF_TC_INGRESS,
 			 d.tcl->progs.mg_tc_lan)))
 		goto out;
-	{
-		const char *keep[] = { c->local.lan_if, c->local.uplink_if, NULL };
-
-		xdp_sweep(d.pin, keep);	/* an interface the configuration no longer names */
+	if (d.uplink) {
+		if ((err = tc_up(&d, MG_SLOT_TC_UPLINK, c->local.uplink_if, d.uplink, BPF_TC_INGRESS,
+				 d.tcl->progs.mg_tc_lan)))
+			goto out;
+	} else {
+		tc_forget(&d, MG_SLOT_TC_UPLINK);	/* an uplink the configuration dropped */
 	}
-	if ((err = xdp_up(&d, c->local.lan_if, d.lan)))
-		goto out;
-	if (d.uplink && (err = xdp_up(&d, c->local.uplink_if, d.uplink)))
-		goto out;
+	for (int i = 0; i < d.n_nic; i++) {
+		struct dp_nic *n = &d.nic[i];
+
+		if (!n->xdp)
+			continue;
+		err = xdp_up(&d, n->info.name, n->info.ifindex);
+		if (err == -EOPNOTSUPP) {
+			/* No native XDP in this driver: TC does it all here. */
+			n->xdp = false;
+			n->xdp_why = MG_WHY_NO_NATIVE;
+			err = nic_publish(&d, n);
+		}
+		if (err)
+			goto out;
+	}
+	{
+		const char *keep[MG_XDP_IFACES + 1] = { NULL };
+		int k = 0;
+		bool any = false;
+
+		for (int i = 0; i < d.n_nic; i++)
+			if (d.nic[i].xdp) {
+				keep[k++] = d.nic[i].info.name;
+				any = true;
+			}
+		/* NICs the configuration no longer names, or that are TC only now */
+		xdp_sweep(d.pin, keep);
+		if (any)
+			fallback_up(&d);
+		else
+			fallback_down(d.pin);
+	}
+	nics_log(&d);
 out:
 	dp_close(&d);
 	if (err && fresh) {
@@ -726,6 +945,7 @@ int dataplane_down(const struct mg_local *l)
 	xdp_down(pin, l->lan_if);
 	xdp_down(pin, l->uplink_if);
 	xdp_sweep(pin, NULL);		/* interfaces the configuration no longer names */
+	fallback_down(pin);
 	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_ATTACH);
 	afd = bpf_obj_get(path);
 	if (afd >= 0) {

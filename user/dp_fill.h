@@ -5,7 +5,8 @@
 #include "dataplane.h"
 
 struct dp_fds {
-	int routes4, routes6, peer_stats, peer_info, stats, ep_stats, known_eps, probes, mesh_tag, attach, route_filter;
+	int routes4, routes6, peer_stats, peer_info, stats, ep_stats, known_eps, probes, mesh_tag, attach, route_filter,
+	    ifaces;
 };
 
 int dp_route_filter_write(int fd, const uint32_t f[MG_ROUTE_FILTER_LEN]);

@@ -27,6 +27,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 
 	l->ifindex = (uint32_t)ifi->ifi_index;
 	l->flags = ifi->ifi_flags;
+	l->type = ifi->ifi_type;
 	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
 		if (mnl_attr_get_type(a) == IFLA_MTU && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			l->mtu = mnl_attr_get_u32(a);

@@ -16,6 +16,7 @@ struct rtnl_link {
 	uint32_t ifindex;
 	uint32_t mtu;
 	uint32_t flags;		/* IFF_* */
+	uint16_t type;		/* ARPHRD_*: ARPHRD_ETHER, ARPHRD_NONE (raw IP, tun), ... */
 	char kind[16];		/* IFLA_INFO_KIND: "wireguard", "tun", "" */
 };
 

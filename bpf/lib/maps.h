@@ -110,6 +110,23 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mg_attach SEC(".maps");
 
+/* How each NIC is handled (MG_IF_*), keyed by ifindex; see meshgw_bpf.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MG_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct mg_iface);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_ifaces SEC(".maps");
+
+/* MG_IF_* of ifindex; 0 for a device meshgw does not know. */
+static __always_inline __u32 iface_flags(__u32 ifindex)
+{
+	struct mg_iface *i = bpf_map_lookup_elem(&mg_ifaces, &ifindex);
+
+	return i ? i->flags : 0;
+}
+
 static __always_inline void stat_add(__u32 idx, __u64 bytes)
 {
 	struct mg_counter *c = bpf_map_lookup_elem(&mg_stats, &idx);
