@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "config.h"
+#include "dp_iface.h"
 #include "failover.h"
 #include "json_writer.h"
 #include "resolve.h"
@@ -114,6 +115,21 @@ static void text_endpoint(const struct status *s, const struct status_peer *p, s
 	printf("\n");
 }
 
+/* "  lan0 (XDP): fast path on" / "  br0 (TC only): the driver has no native XDP" */
+static void text_iface(const struct dp_iface_entry *e, const struct colours *c)
+{
+	const struct mg_iface *v = &e->v;
+	uint64_t fb = v->fallbacks[MG_FB_TX] + v->fallbacks[MG_FB_REDIRECT];
+	bool off = (v->flags & MG_IF_XDP) && !(v->flags & MG_IF_XMIT);
+
+	printf("    %s: %s, %s%s%s", v->name, v->flags & MG_IF_XDP ? "XDP + TC" : "TC only",
+	       off ? c->yellow : "", (v->flags & MG_IF_XDP) && (v->flags & MG_IF_XMIT) ?
+	       "XDP fast path on" : dp_why_text((enum mg_if_why)v->why), off ? c->off : "");
+	if (fb)
+		printf(" (%" PRIu64 " frames the kernel could not transmit)", fb);
+	printf("\n");
+}
+
 static void text_peer(const struct status *s, const struct status_peer *p, const struct colours *c)
 {
 	char b1[32], b2[32], age[48];
@@ -202,10 +218,13 @@ static void show_text(const struct status *s, bool colour)
 	if (s->have_maps) {
 		printf("  data plane: pinned in %s", s->pin_path);
 		if (s->have_stats)
-			printf("; XDP fast path forwarded %" PRIu64 " packets",
+			printf("; fast path forwarded %" PRIu64 " packets (XDP), %" PRIu64 " (TC)",
 			       (uint64_t)(s->stats[MG_STAT_XDP_FWD_TX].packets +
-					  s->stats[MG_STAT_XDP_FWD_REDIRECT].packets));
+					  s->stats[MG_STAT_XDP_FWD_REDIRECT].packets),
+			       (uint64_t)s->stats[MG_STAT_TC_FWD].packets);
 		printf("\n");
+		for (int i = 0; i < s->n_ifaces; i++)
+			text_iface(&s->ifaces[i], c);
 	} else {
 		printf("  data plane: %snot up%s (no maps pinned in %s)\n", c->red, c->off, s->pin_path);
 	}
@@ -226,6 +245,29 @@ static void show_text(const struct status *s, bool colour)
 }
 
 /* --- JSON ------------------------------------------------------------------------------ */
+
+static void json_ifaces(struct jw *w, const struct status *s)
+{
+	jw_array(w, "interfaces");
+	for (int i = 0; i < s->n_ifaces; i++) {
+		const struct mg_iface *v = &s->ifaces[i].v;
+
+		jw_object(w, NULL);
+		jw_string(w, "name", v->name);
+		jw_u64(w, "ifindex", s->ifaces[i].ifindex);
+		jw_bool(w, "xdp", v->flags & MG_IF_XDP);
+		jw_bool(w, "xdp_target", v->flags & MG_IF_XMIT);
+		jw_bool(w, "layer3", v->flags & MG_IF_L3);
+		jw_string(w, "reason", dp_why_name((enum mg_if_why)v->why));
+		jw_string(w, "reason_text", dp_why_text((enum mg_if_why)v->why));
+		jw_object(w, "fallbacks");
+		jw_u64(w, dp_fallback_name(MG_FB_TX), v->fallbacks[MG_FB_TX]);
+		jw_u64(w, dp_fallback_name(MG_FB_REDIRECT), v->fallbacks[MG_FB_REDIRECT]);
+		jw_end(w);
+		jw_end(w);
+	}
+	jw_end(w);
+}
 
 static void json_peer(struct jw *w, const struct status *s, const struct status_peer *p)
 {
@@ -358,6 +400,7 @@ static int show_json(const struct status *s)
 	} else {
 		jw_null(&w, "verdicts");
 	}
+	json_ifaces(&w, s);
 	jw_end(&w);
 	jw_object(&w, "failover_daemon");
 	jw_bool(&w, "running", s->daemon_fresh);

@@ -571,9 +571,12 @@ static void tick(struct daemon *d)
 		follow_wireguard(d, false);
 		d->next_wgsync_ns = now + WGSYNC_NS;
 	}
-	if (now >= d->next_ifaces_ns)
+	if (now >= d->next_ifaces_ns) {
 		d->next_ifaces_ns = now + (check_wireguard(d) || check_ifaces(d) ?
 					   IFACES_RETRY_NS : IFACES_NS);
+		if (d->maps.ifaces >= 0)
+			dp_iface_watch(d->maps.ifaces, &d->fast_path);
+	}
 	if (d->stop)
 		return;		/* `meshgw down` took the gateway away */
 

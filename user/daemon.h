@@ -4,6 +4,7 @@
 #pragma once
 #include <stdbool.h>
 #include "config.h"
+#include "dp_iface.h"
 #include "meshgw_probe.h"
 #include "dp_maps.h"
 #include "failover.h"
@@ -36,6 +37,7 @@ struct daemon {
 	uint64_t next_counters_ns, next_publish_ns, next_wgsync_ns, next_ifaces_ns;
 	uint8_t if_mac[MG_XDP_IFACES][6];	/* LAN, uplink: what XDP was given */
 	unsigned int if_index[MG_XDP_IFACES];	/* their index then; 0 = gone */
+	struct dp_iface_watch fast_path;	/* which NICs XDP may transmit into */
 	bool wg_missing;			/* the wg device was missing at the last check */
 	struct http_metrics *http;		/* GET /metrics, NULL = Metrics not set */
 	bool stop;

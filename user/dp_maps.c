@@ -135,6 +135,7 @@ int dp_maps_open(struct dp_maps *m, const char *raw_pin_path)
 	m->ep_stats = open_pin(pin_path, MG_MAP_EP_STATS);
 	m->known_eps = open_pin(pin_path, MG_MAP_KNOWN_EPS);
 	m->probes = open_pin(pin_path, MG_MAP_PROBES);
+	m->ifaces = open_pin(pin_path, MG_MAP_IFACES);
 	m->ncpus = libbpf_num_possible_cpus();
 	m->rd = NULL;
 	m->replies_seen = 0;
@@ -149,7 +150,7 @@ int dp_maps_open(struct dp_maps *m, const char *raw_pin_path)
 void dp_maps_close(struct dp_maps *m)
 {
 	int *fds[] = { &m->peer_stats, &m->peer_info, &m->stats, &m->ep_stats, &m->known_eps,
-		       &m->probes };
+		       &m->probes, &m->ifaces };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -523,4 +524,30 @@ bool dp_probes_recorded(struct dp_maps *m)
 	m->replies_seen = c.packets;
 	m->replies_state = moved ? 2 : 1;
 	return open;
+}
+
+static int iface_cmp(const void *a, const void *b)
+{
+	return strncmp(((const struct dp_iface_entry *)a)->v.name,
+		       ((const struct dp_iface_entry *)b)->v.name, sizeof(((struct mg_iface *)0)->name));
+}
+
+int dp_ifaces(const struct dp_maps *m, struct dp_iface_entry *out, int max)
+{
+	__u32 key, next, *prev = NULL;
+	int n = 0;
+
+	if (m->ifaces < 0)
+		return -ENOENT;
+	while (n < max && !bpf_map_get_next_key(m->ifaces, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(m->ifaces, &key, &out[n].v))
+			continue;
+		out[n].ifindex = key;
+		out[n].v.name[sizeof(out[n].v.name) - 1] = 0;
+		n++;
+	}
+	qsort(out, n, sizeof(*out), iface_cmp);
+	return n;
 }

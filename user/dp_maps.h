@@ -10,7 +10,7 @@
 struct dp_reader;
 
 struct dp_maps {
-	int peer_stats, peer_info, stats, ep_stats, known_eps, probes;	/* -1 = absent */
+	int peer_stats, peer_info, stats, ep_stats, known_eps, probes, ifaces;	/* -1 = absent */
 	int ncpus;
 	struct dp_reader *rd;	/* batch buffers, watched endpoints, peer table; NULL until used */
 	__u64 replies_seen;	/* dp_probes_recorded(): the count at the last call */
@@ -29,6 +29,13 @@ int dp_peer_index(struct dp_maps *m, const char *site);
 /* Sum over CPUs. 0 or -errno. */
 int dp_peer_stats(const struct dp_maps *m, __u32 peer, struct mg_peer_stats *out);
 int dp_stat(const struct dp_maps *m, enum mg_stat s, struct mg_counter *out);
+/* The NICs of mg_ifaces (how each is handled, see dp_iface.h), sorted by name:
+ * the number read (at most max), or -errno. */
+struct dp_iface_entry {
+	__u32 ifindex;
+	struct mg_iface v;
+};
+int dp_ifaces(const struct dp_maps *m, struct dp_iface_entry *out, int max);
 
 /* An endpoint's address as the maps key it (IPv4 mapped), and its port in host order. */
 void dp_ep_key(struct mg_ep_key *k, const struct sockaddr_storage *sa);

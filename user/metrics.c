@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dp_iface.h"
 #include "failover.h"
 #include "metrics.h"
 
@@ -313,6 +314,38 @@ static void datapath(struct mbuf *b, const struct status *s)
 	}
 }
 
+/* How each NIC is handled (mg_ifaces): the XDP program on it, XDP transmits
+ * into it, and the transmits the kernel reported failed (which turned that off). */
+static void interfaces(struct mbuf *b, const struct status *s)
+{
+	family(b, "meshgw_interface_xdp", "gauge",
+	       "1 when meshgw's XDP program runs on the interface (else TC only).");
+	for (int i = 0; i < s->n_ifaces; i++) {
+		mbuf_printf(b, "meshgw_interface_xdp{interface=\"");
+		label_value(b, s->ifaces[i].v.name);
+		mbuf_printf(b, "\"} %d\n", !!(s->ifaces[i].v.flags & MG_IF_XDP));
+	}
+	family(b, "meshgw_interface_xdp_target", "gauge",
+	       "1 when the XDP fast path may transmit into the interface.");
+	for (int i = 0; i < s->n_ifaces; i++) {
+		mbuf_printf(b, "meshgw_interface_xdp_target{interface=\"");
+		label_value(b, s->ifaces[i].v.name);
+		mbuf_printf(b, "\"} %d\n", !!(s->ifaces[i].v.flags & MG_IF_XMIT));
+	}
+	family(b, "meshgw_xdp_fallback_total", "counter",
+	       "XDP frames the kernel failed to transmit into the interface; the first turns "
+	       "the fast path to it off.");
+	for (int i = 0; i < s->n_ifaces; i++)
+		for (int r = 0; r < MG_FB__MAX; r++) {
+			if (r != MG_FB_TX && r != MG_FB_REDIRECT)
+				continue;
+			mbuf_printf(b, "meshgw_xdp_fallback_total{interface=\"");
+			label_value(b, s->ifaces[i].v.name);
+			mbuf_printf(b, "\",reason=\"%s\"} %llu\n", dp_fallback_name(r),
+				    (unsigned long long)s->ifaces[i].v.fallbacks[r]);
+		}
+}
+
 int metrics_render(const struct status *s, struct mbuf *b)
 {
 	family(b, "meshgw_build_info", "gauge", "meshgw version; always 1.");
@@ -333,6 +366,7 @@ int metrics_render(const struct status *s, struct mbuf *b)
 	peer_fo(b, s);
 	endpoint_rx(b, s);
 	datapath(b, s);
+	interfaces(b, s);
 	return b->err;
 }
 

@@ -48,6 +48,13 @@ const char *status_stat_name(enum mg_stat s)
 		[MG_STAT_TC_WG_RX] = "tc_wg_rx",
 		[MG_STAT_TC_WG_RX_REDIRECT] = "tc_wg_rx_redirect",
 		[MG_STAT_TC_WG_OK] = "tc_wg_pass",
+		[MG_STAT_XDP_NO_XMIT] = "xdp_no_xmit",
+		[MG_STAT_TC_MESH] = "tc_mesh",
+		[MG_STAT_TC_WG] = "tc_wireguard",
+		[MG_STAT_TC_PROBE_ANSWERED] = "tc_probe_answered",
+		[MG_STAT_TC_PROBE_BAD] = "tc_probe_refused",
+		[MG_STAT_TC_PROBE_REPLY] = "tc_probe_reply",
+		[MG_STAT_TC_FWD] = "tc_forward",
 	};
 
 	return (unsigned int)s < MG_STAT__MAX && names[s] ? names[s] : "unknown";
@@ -142,6 +149,9 @@ static void gather_maps(struct status *s)
 				e->have_rx = true;
 		}
 	}
+	s->n_ifaces = dp_ifaces(&m, s->ifaces, MG_MAX_IFACES);
+	if (s->n_ifaces < 0)
+		s->n_ifaces = 0;
 	s->have_stats = m.stats >= 0;
 	for (int i = 0; s->have_stats && i < MG_STAT__MAX; i++)
 		if (dp_stat(&m, (enum mg_stat)i, &s->stats[i]))

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "meshgw_bpf.h"
 #include "meshgw_state.h"
+#include "dp_maps.h"
 
 struct status_endpoint {
 	char name[MG_HOST_MAX + 10];		/* as configured: "host:port" / "[v6]:port" */
@@ -47,6 +48,8 @@ struct status {
 	bool have_maps;				/* mg_peer_stats + mg_peer_info pinned */
 	bool have_stats;			/* mg_stats pinned */
 	struct mg_counter stats[MG_STAT__MAX];
+	int n_ifaces;				/* NICs in mg_ifaces: how each is handled */
+	struct dp_iface_entry ifaces[MG_MAX_IFACES];
 	bool have_fo_map;			/* mg_failover pinned (the daemon ran) */
 	bool daemon_fresh;			/* some record written in the last 1 s */
 	uint64_t fo_updated_ns;			/* newest record's updated_ns */
