@@ -13,7 +13,8 @@ import sys
 STATS = ["xdp/pass", "xdp/mesh", "xdp/wireguard", "xdp/forward_tx", "xdp/forward_redirect",
          "xdp/slow_path", "xdp/malformed", "xdp/probe_answered", "xdp/probe_refused",
          "xdp/probe_reply", "tc/lan_redirect", "tc/lan_pass", "tc/wg_tx", "tc/wg_rx",
-         "tc/wg_rx_redirect", "tc/wg_pass"]
+         "tc/wg_rx_redirect", "tc/wg_pass", "xdp/no_xmit", "tc/mesh", "tc/wireguard",
+         "tc/probe_answered", "tc/probe_refused", "tc/probe_reply", "tc/forward"]
 DROPS = ["redirect", "malformed"]
 FO_REASONS = ["none", "probe_loss", "no_rx", "preferred_back", "address_changed"]
 

@@ -45,8 +45,8 @@
 # changed, so gA's next packet gets the ISP2 source and B and C roam to it.
 #
 # Gateways (gX) and hosts (hX) are plain: no forwarding, no WireGuard. Whoever runs a
-# gateway configures it (forwarding, WireGuard, routes to the other LANs). The peers of
-# every gateway NIC have GRO on, so XDP_TX/XDP_REDIRECT into them is not dropped.
+# gateway configures it (forwarding, WireGuard, routes to the other LANs). Their
+# neighbours run no XDP program and keep their offloads, as on a user's network.
 # Mesh: 192.168.254.0/24 (.1 .2 .3 for A B C), WireGuard port 55555.
 #
 # Every name carries the suffix $LAB_SFX (default: the PID of the sourcing shell):
@@ -295,34 +295,10 @@ lab_create() {
 			}
 		}
 		EOF
-		# NAPI on the peers of the gateway's NICs (XDP_TX/REDIRECT into a veth).
-		# On 6.18 GRO is not enough for XDP_TX'd frames (probe replies): they
-		# vanish unless the receiving veth runs an XDP program, so give the
-		# peers a native XDP_PASS one when it is built.
-		# Full checksums from the gateways' own packets: a veth passes on
-		# CHECKSUM_PARTIAL packets unfinished, and an XDP program that rewrites
-		# one (a probe answered with XDP_TX) would send a bad checksum that the
-		# far router's conntrack rejects. Real NICs never deliver such packets.
-		lab_exec "g$x" ethtool -K "${LAB_GW_LAN_IF[$x]}" tx off > /dev/null &&
-			{ [ -z "${LAB_GW_UPLINK_IF[$x]}" ] ||
-			  lab_exec "g$x" ethtool -K "${LAB_GW_UPLINK_IF[$x]}" tx off > /dev/null; } ||
-			{ _lab_fail "ethtool tx off in g$x"; return 1; }
-		if [ "${LAB_ONE_ARMED[$x]}" = 1 ]; then
-			lab_exec "r$x" ethtool -K "pg$s" gro on > /dev/null &&
-				_lab_xdp_pass "r$x" "pg$s"
-		else
-			lab_exec "r$x" ethtool -K "l$s" gro on > /dev/null &&
-				lab_exec "h$x" ethtool -K "eth$s" gro on > /dev/null &&
-				_lab_xdp_pass "r$x" "l$s" && _lab_xdp_pass "h$x" "eth$s"
-		fi || { _lab_fail "ethtool/xdp in site $x"; return 1; }
+		# Nothing on the neighbours: no XDP program, no GRO, no offload
+		# switched off. A user's switch, bridge or container host does none
+		# of that, and meshgw must work with them as they are.
 	done
-}
-
-# _lab_xdp_pass ROLE IF: native XDP_PASS on IF, when build/bpf/xdp_pass.bpf.o exists.
-_lab_xdp_pass() {
-	local obj=${OUT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build}/bpf/xdp_pass.bpf.o
-	[ -f "$obj" ] || return 0
-	lab_exec "$1" ip link set dev "$2" xdpdrv obj "$obj" sec xdp
 }
 
 _lab_isp_check() {
