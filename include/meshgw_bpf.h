@@ -191,6 +191,7 @@ enum mg_if_why {
 	MG_WHY_NO_XMIT,		/* the kernel says it cannot transmit XDP frames */
 	MG_WHY_KIND,		/* kernel without xdp-features: not trusted as a target */
 	MG_WHY_RUNTIME,		/* the kernel reported failed XDP transmits into it */
+	MG_WHY_FOREIGN,		/* another XDP program is attached there: left alone */
 	MG_WHY__MAX,
 };
 

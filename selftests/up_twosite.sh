@@ -10,7 +10,8 @@
 # a second `up` changes nothing (handshake time kept, counters not reset, nothing
 # sent); an edited mesh file changes exactly the difference; a bad mesh file is
 # rejected with nothing changed, and so is a data plane that must be refused (a
-# foreign XDP program on the uplink, a foreign TC filter in meshgw's place); 65,536
+# foreign TC filter in meshgw's place), while a foreign XDP program on the uplink is
+# left alone with TC only on that NIC; 65,536
 # allowed IPs on one peer and 1,000 peers read back by meshgw and by `wg show`;
 # `down` removes only meshgw's objects.
 set -eu
@@ -235,17 +236,22 @@ t "private key not matching the site's PublicKey rejected" \
 t "  says so" grep -q "but site a has PublicKey" "$tmp/err"
 t "  nothing changed" test "$before" = "$(snapshot)"
 
-# An uplink that carries an XDP program meshgw did not attach: the data plane is
-# refused before anything changes, WireGuard included (c is added in the same run).
+# An uplink that carries an XDP program meshgw did not attach: meshgw leaves it
+# alone and runs TC only there (FastPath = xdp asks for XDP, to make the point);
+# the rest of the change (site c) is applied.
 A ip link set fl$s xdp obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp
 mesh "" c >"$tmp/mesh_c.conf"
-{ cat "$tmp/a.local.conf"; echo "UplinkInterface = fl$s"; } >"$tmp/uplink.conf"
-t "uplink with a foreign XDP program: up refused" \
-	bash -c "! nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh_c.conf -l $tmp/uplink.conf 2>$tmp/err"
-t "  names the interface and the program id, says nothing was changed" \
-	bash -c "grep -q 'Interface fl$s already has XDP program id [0-9]' $tmp/err && grep -q 'nothing was changed' $tmp/err"
-t "  nothing changed (site c not added)" test "$before" = "$(snapshot)"
-t "  the foreign program is still attached" bash -c "ip -n $nsA link show fl$s | grep -q 'prog/xdp.*xdp_pass'"
+{ cat "$tmp/a.local.conf"; echo "UplinkInterface = fl$s"; echo "FastPath = xdp"; } >"$tmp/uplink.conf"
+t "uplink with a foreign XDP program: up succeeds" \
+	bash -c "nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh_c.conf -l $tmp/uplink.conf 2>$tmp/err"
+t "  names the interface and the program id, leaves it alone" \
+	grep -q "Interface fl$s already has XDP program id [0-9]* (xdp_pass) that this meshgw did not attach: leaving it alone" "$tmp/err"
+t "  the foreign program is still attached, tc_lan next to it" bash -c "ip -n $nsA link show fl$s | grep -q 'prog/xdp.*xdp_pass' && \
+	tc -n $nsA filter show dev fl$s ingress | grep -q mg_tc_lan"
+t "  up without the uplink and site c again" nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local.conf
+t "  back as before (site c gone)" test "$before" = "$(snapshot)"
+t "  the foreign program still there, nothing of ours on fl$s" bash -c "ip -n $nsA link show fl$s | grep -q 'prog/xdp.*xdp_pass' && \
+	! tc -n $nsA qdisc show dev fl$s | grep -q clsact"
 A ip link set fl$s xdp off
 # The same with another program's TC filter at meshgw's handle and priority on the
 # LAN NIC (0x4d47, "MG"; any BPF object does as the stranger: up must not run it).

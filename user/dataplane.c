@@ -387,9 +387,10 @@ static struct bpf_link *xdp_our_link(const char *pin, const char *ifname, int if
 	return NULL;
 }
 
-/* 0 when meshgw may put its program on ifname: none there, or ours. Checked for
- * every interface before anything is attached, so a refusal changes nothing. */
-static int xdp_check_free(const char *pin, const char *ifname, int ifindex)
+/* 0 when meshgw may put its program on ifname: none there, or ours; -EBUSY
+ * (with a warning naming it) when another program is there. meshgw never
+ * replaces it: that NIC runs TC only. */
+static int xdp_check_free(const char *pin, const char *ifname, int ifindex, bool warn)
 {
 	struct bpf_link *link = xdp_our_link(pin, ifname, ifindex);
 	char name[BPF_OBJ_NAME_LEN] = "?";
@@ -401,8 +402,9 @@ static int xdp_check_free(const char *pin, const char *ifname, int ifindex)
 	}
 	if (bpf_xdp_query_id(ifindex, 0, &id) == 0 && id) {
 		prog_name(id, name, sizeof(name));
-		pr_err("Interface %s already has XDP program id %u (%s) that this meshgw did not "
-		       "attach; refusing to replace it", ifname, id, name);
+		if (warn)
+			pr_warn("Interface %s already has XDP program id %u (%s) that this meshgw did not "
+			"attach: leaving it alone, TC only there", ifname, id, name);
 		return -EBUSY;
 	}
 	return 0;
@@ -828,9 +830,16 @@ static int resolve_ifaces(struct dp *d, const struct mg_config *c, bool wg_requi
 		d->wg = if_nametoindex(wg);
 	if ((err = plan_nics(d, c)))
 		return err;
-	if ((err = xdp_check_free(d->pin, c->local.lan_if, d->lan)) ||
-	    (d->uplink && (err = xdp_check_free(d->pin, c->local.uplink_if, d->uplink))) ||
-	    (err = tc_check_free(c->local.lan_if, d->lan, BPF_TC_INGRESS)) ||
+	for (int i = 0; i < d->n_nic; i++) {
+		struct dp_nic *n = &d->nic[i];
+
+		/* dataplane_check (!wg_required) says nothing: dataplane_up will. */
+		if (n->xdp && xdp_check_free(d->pin, n->info.name, n->info.ifindex, wg_required)) {
+			n->xdp = false;
+			n->xdp_why = MG_WHY_FOREIGN;
+		}
+	}
+	if ((err = tc_check_free(c->local.lan_if, d->lan, BPF_TC_INGRESS)) ||
 	    (d->uplink && (err = tc_check_free(c->local.uplink_if, d->uplink, BPF_TC_INGRESS))) ||
 	    (d->wg && (err = tc_check_free(wg, d->wg, BPF_TC_INGRESS))) ||
 	    (d->wg && (err = tc_check_free(wg, d->wg, BPF_TC_EGRESS))))
