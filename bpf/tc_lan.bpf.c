@@ -9,7 +9,8 @@
  *                                          probe requests answered (redirect to egress)
  *   probe reply to the probe ports      -> recorded in mg_probes, dropped
  *   other forwarded traffic             -> fast path: bpf_fib_lookup + bpf_redirect to
- *                                          a NIC of ours with an Ethernet header
+ *                                          a NIC of ours with an Ethernet header, while
+ *                                          netfilter has no say in forwarding (MG_IF_FWD)
  *   anything else                       -> TC_ACT_OK (the kernel)
  *
  * Packets the kernel must answer take its path: too big for the next device
@@ -149,13 +150,10 @@ static __always_inline int tc_forward(struct __sk_buff *skb, __u8 family, __u32 
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return ok(len);
-	/* Only to a NIC meshgw knows and that has an Ethernet header. */
-	{
-		struct mg_iface *to = bpf_map_lookup_elem(&mg_ifaces, &fib.ifindex);
-
-		if (!to || (to->flags & MG_IF_L3))
-			return ok(len);
-	}
+	/* Only to a NIC meshgw knows, that has an Ethernet header, and while
+	 * netfilter does not act on forwarded traffic (MG_IF_FWD). */
+	if ((iface_flags(fib.ifindex) & (MG_IF_FWD | MG_IF_L3)) != MG_IF_FWD)
+		return ok(len);
 	data = skb_data(skb);
 	end = skb_end(skb);
 	eth = data;

@@ -128,8 +128,9 @@ static __always_inline int fib_forward(struct xdp_md *ctx, struct bpf_fib_lookup
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return verdict(XDP_PASS, MG_STAT_XDP_SLOW, len);
 
-	/* A device that cannot transmit XDP frames would drop it: TC forwards it. */
-	if (!(iface_flags(fib->ifindex) & MG_IF_XMIT))
+	/* A device that cannot transmit XDP frames would drop it: TC forwards it.
+	 * Without MG_IF_FWD netfilter must see it: the kernel forwards it. */
+	if ((iface_flags(fib->ifindex) & (MG_IF_XMIT | MG_IF_FWD)) != (MG_IF_XMIT | MG_IF_FWD))
 		return verdict(XDP_PASS, MG_STAT_XDP_NO_XMIT, len);
 	/* Packet pointers are not trusted across the helper call: re-derive. */
 	data = (void *)(long)ctx->data;

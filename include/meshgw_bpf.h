@@ -180,6 +180,8 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
 				 * XDP_REDIRECT from another NIC) */
 #define MG_IF_L3   (1u << 2)	/* no link-layer header (raw IP, PPP, tun): TC only, packets
 				 * start at the IP header */
+#define MG_IF_FWD  (1u << 3)	/* the fast paths (XDP and TC) may forward to it: netfilter
+				 * does not act on forwarded traffic (user/dp_netfilter.c) */
 
 /* Why a NIC has no XDP program, or is no XDP target (mg_iface.why). */
 enum mg_if_why {

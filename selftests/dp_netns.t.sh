@@ -15,7 +15,8 @@
 # internet namespace through gwA's fast path (the neighbours run no XDP program,
 # as on a user's network, so on these veths it is TC's: tc_fwd moves by exactly
 # the packets sent, the kernel's ForwDatagrams does not); a second up keeps the
-# counters; an XDP program meshgw did not attach is left alone (TC only there); down
+# counters; an nftables chain on the forward hook sends forwarding back to the
+# kernel; an XDP program meshgw did not attach is left alone (TC only there); down
 # removes the pins, the links, the filters and the clsact qdiscs it created.
 # Gateways are entered with nsenter --net so the pins live on the host's bpffs
 # (ip netns exec would give each command a private /sys).
@@ -133,7 +134,7 @@ wgup $gA $wgA "$tmp/a.key" 192.168.254.1/24 "$pubB" 203.0.113.2:51820 192.168.25
 wgup $gB $wgB "$tmp/b.key" 192.168.254.2/24 "$pubA" 203.0.113.1:51820 192.168.254.1/32,10.1.0.0/24 10.1.0.0/24
 for g in $gA $gB; do N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0; done
 
-echo "1..57"
+echo "1..62"
 t "dataplane_up on gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 t "dataplane_up on gateway b" N $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
 t "maps pinned under PinPath" test -e $pin/a/mg_peer_stats -a -e $pin/a/mg_ifaces
@@ -197,6 +198,21 @@ f0=$(fwd) tx0=$(stat a tc_fwd)
 t "hA pings the internet namespace through gateway a" ip netns exec $hA ping -q -c 20 -i 0.05 -W 2 198.51.100.1
 is "TC fast path took all 20 requests" $(($(stat a tc_fwd) - tx0)) 20
 is "the kernel forwarded none of them (ForwDatagrams)" $(($(fwd) - f0)) 0
+
+# A firewall or NAT on the gateway's forwarding path must see every packet: with an
+# nftables chain on the forward hook, the fast path leaves forwarding to the kernel.
+N $gA nft add table inet mgfw$s
+N $gA nft add chain inet mgfw$s fwdchk '{ type filter hook forward priority 0; policy accept; }'
+t "up again with a forward-hook chain in gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+f0=$(fwd) tx0=$(stat a tc_fwd)
+t "  hA still reaches the internet namespace" ip netns exec $hA ping -q -c 10 -i 0.05 -W 2 198.51.100.1
+is "  the fast path took none of them" $(($(stat a tc_fwd) - tx0)) 0
+is "  the kernel forwarded all 10 (ForwDatagrams)" $(($(fwd) - f0)) 10
+N $gA nft delete table inet mgfw$s
+t "  chain removed, up again" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+tx0=$(stat a tc_fwd)
+ip netns exec $hA ping -q -c 5 -i 0.05 -W 2 198.51.100.1 >/dev/null
+is "  TC fast path took all 5" $(($(stat a tc_fwd) - tx0)) 5
 
 # --- probes and endpoint counting on the uplink (TC on wan0, a veth) -------------------
 epb=$(bpftool map dump pinned $pin/b/mg_ep_stats | grep -A8 '203, *0, *113, *1' | awk -F': ' '/"packets"/ { gsub(",", "", $2); print $2 }')

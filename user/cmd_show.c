@@ -127,6 +127,8 @@ static void text_iface(const struct dp_iface_entry *e, const struct colours *c)
 	       "XDP fast path on" : dp_why_text((enum mg_if_why)v->why), off ? c->off : "");
 	if (fb)
 		printf(" (%" PRIu64 " frames the kernel could not transmit)", fb);
+	if (!(v->flags & MG_IF_FWD))
+		printf("; forwarding to it left to the kernel (netfilter acts on it)");
 	printf("\n");
 }
 
@@ -258,6 +260,7 @@ static void json_ifaces(struct jw *w, const struct status *s)
 		jw_bool(w, "xdp", v->flags & MG_IF_XDP);
 		jw_bool(w, "xdp_target", v->flags & MG_IF_XMIT);
 		jw_bool(w, "layer3", v->flags & MG_IF_L3);
+		jw_bool(w, "fast_forward", v->flags & MG_IF_FWD);
 		jw_string(w, "reason", dp_why_name((enum mg_if_why)v->why));
 		jw_string(w, "reason_text", dp_why_text((enum mg_if_why)v->why));
 		jw_object(w, "fallbacks");

@@ -29,6 +29,7 @@
 #include "dataplane.h"
 #include "dp_fill.h"
 #include "dp_iface.h"
+#include "dp_netfilter.h"
 #include "log.h"
 #include "xdp_lan.skel.h"
 #include "tc_lan.skel.h"
@@ -219,6 +220,7 @@ struct dp {
 	int lan, uplink, wg;		/* ifindexes; 0 = none */
 	struct dp_nic nic[MG_XDP_IFACES];	/* [0] the LAN NIC, [1] the uplink (if any) */
 	int n_nic;
+	bool fwd_ok;			/* netfilter does not act on forwarded traffic */
 };
 
 static void dp_close(struct dp *d)
@@ -717,7 +719,8 @@ static int nic_publish(struct dp *d, const struct dp_nic *n)
 		why = MG_WHY_RUNTIME;
 	}
 	snprintf(v.name, sizeof(v.name), "%s", n->info.name);
-	v.flags = (n->xdp ? MG_IF_XDP : 0) | (xmit ? MG_IF_XMIT : 0) | (n->info.ether ? 0 : MG_IF_L3);
+	v.flags = (n->xdp ? MG_IF_XDP : 0) | (xmit ? MG_IF_XMIT : 0) | (n->info.ether ? 0 : MG_IF_L3) |
+		  (d->fwd_ok ? MG_IF_FWD : 0);
 	v.why = !n->xdp ? n->xdp_why : !xmit ? why : MG_WHY_NONE;
 	if (bpf_map_update_elem(d->fds.ifaces, &key, &v, BPF_ANY)) {
 		pr_err("Failed to update %s for %s: %s", MG_MAP_IFACES, n->info.name, strerror(errno));
@@ -874,6 +877,18 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	/* Maps first, so the programs see a complete table when they start. */
 	if ((err = fill(&d, c, s)))
 		goto out;
+	{
+		char what[160];
+		int nf = dp_netfilter_forwarding(what, sizeof(what));
+
+		d.fwd_ok = nf == 0;
+		if (nf > 0)
+			pr_info("%s acts on forwarded traffic: the fast path leaves forwarding to the "
+				"kernel", what);
+		else if (nf < 0)
+			pr_info("netfilter cannot be asked (%s): the fast path leaves forwarding to "
+				"the kernel", strerror(-nf));
+	}
 	for (int i = 0; i < d.n_nic; i++)
 		if (d.nic[i].info.ifindex && (err = nic_publish(&d, &d.nic[i])))
 			goto out;

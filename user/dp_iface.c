@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 #include <linux/genetlink.h>
 #include "dp_iface.h"
+#include "dp_netfilter.h"
 #include "log.h"
 #include "nl.h"
 #include "rtnl.h"
@@ -176,12 +177,24 @@ static int watch_slot(struct dp_iface_watch *w, uint32_t ifindex, const struct m
 int dp_iface_watch(int fd, struct dp_iface_watch *w)
 {
 	uint32_t key, next, *prev = NULL;
+	char what[160];
+	int nf = dp_netfilter_forwarding(what, sizeof(what));
+	bool fwd_ok = nf == 0;
+
+	if (w->n && fwd_ok != w->fwd_ok) {
+		if (fwd_ok)
+			pr_info("netfilter no longer acts on forwarded traffic: fast path on again");
+		else
+			pr_warn("%s acts on forwarded traffic: the fast path leaves forwarding to the "
+				"kernel", nf > 0 ? what : "netfilter (cannot be asked)");
+	}
+	w->fwd_ok = fwd_ok;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		struct mg_iface v;
 		struct dp_iface now;
 		enum mg_if_why why;
-		bool can;
+		bool can, changed;
 		int k;
 
 		key = next;
@@ -197,24 +210,33 @@ int dp_iface_watch(int fd, struct dp_iface_watch *w)
 			w->ifs[k].seen_no = false;
 		}
 		w->ifs[k].fallbacks = fallbacks_sum(&v);
-		if (dp_iface_probe(v.name, &now) || now.ifindex != (int)key || !now.features_known)
-			goto keep;	/* gone (the daemon re-attaches it), or the kernel cannot say */
-		can = dp_iface_xmit(&now, &why);
-		if (!can)
-			w->ifs[k].seen_no = true;
-		if ((v.flags & MG_IF_XMIT) && !can) {
-			v.flags &= ~MG_IF_XMIT;
-			v.why = why;
-			pr_warn("%.16s: fast path off: %s", v.name, dp_why_text(why));
-		} else if (!(v.flags & MG_IF_XMIT) && can &&
-			   (v.why == MG_WHY_NO_XMIT || (v.why == MG_WHY_RUNTIME && w->ifs[k].seen_no))) {
-			v.flags |= MG_IF_XMIT;
-			v.why = MG_WHY_NONE;
-			pr_info("%.16s: fast path on again: the kernel says it can transmit XDP frames",
-				v.name);
-		} else {
-			goto keep;
+		changed = false;
+		if (!(v.flags & MG_IF_FWD) != !fwd_ok) {
+			v.flags ^= MG_IF_FWD;	/* logged once for all NICs, above */
+			changed = true;
 		}
+		/* Gone (the daemon re-attaches it), or a kernel that cannot say. */
+		if (!dp_iface_probe(v.name, &now) && now.ifindex == (int)key && now.features_known) {
+			can = dp_iface_xmit(&now, &why);
+			if (!can)
+				w->ifs[k].seen_no = true;
+			if ((v.flags & MG_IF_XMIT) && !can) {
+				v.flags &= ~MG_IF_XMIT;
+				v.why = why;
+				changed = true;
+				pr_warn("%.16s: fast path off: %s", v.name, dp_why_text(why));
+			} else if (!(v.flags & MG_IF_XMIT) && can &&
+				   (v.why == MG_WHY_NO_XMIT ||
+				    (v.why == MG_WHY_RUNTIME && w->ifs[k].seen_no))) {
+				v.flags |= MG_IF_XMIT;
+				v.why = MG_WHY_NONE;
+				changed = true;
+				pr_info("%.16s: fast path on again: the kernel says it can transmit XDP "
+					"frames", v.name);
+			}
+		}
+		if (!changed)
+			goto keep;
 		/* The tracepoints may have changed the entry meanwhile: their word
 		 * (a failure) wins over ours until the next look. */
 		{

@@ -43,7 +43,9 @@ const char *dp_fallback_name(enum mg_fallback f);
  * A NIC the kernel now says cannot take XDP frames is taken off the fast path
  * before a frame is lost; one the tracepoints took off (MG_WHY_RUNTIME) or the
  * kernel had said no to comes back once the kernel says yes again (xdp-features
- * off, then on: a veth's peer got NAPI back). Every change is logged once. */
+ * off, then on: a veth's peer got NAPI back). Netfilter rules on forwarding
+ * added or removed turn the fast paths off or on (MG_IF_FWD). Every change is
+ * logged once. */
 struct dp_iface_watch {
 	struct {
 		uint32_t ifindex;
@@ -53,6 +55,7 @@ struct dp_iface_watch {
 		bool seen_no;		/* the kernel said "cannot" since the last failure */
 	} ifs[MG_MAX_IFACES];
 	int n;
+	bool fwd_ok;			/* netfilter did not act on forwarding at the last look */
 };
 /* ifaces_fd: the pinned mg_ifaces. 0 or -errno. */
 int dp_iface_watch(int ifaces_fd, struct dp_iface_watch *w);

@@ -1,0 +1,9 @@
+/* Whether netfilter acts on forwarded traffic in this network namespace, which
+ * the fast paths would bypass (dp_netfilter.c). */
+#pragma once
+#include <stddef.h>
+
+/* 1 (what names the first chain or table found), 0 when nothing sits on the
+ * prerouting, forward or postrouting hooks, or -errno when netfilter cannot be
+ * asked (the caller treats that as 1). */
+int dp_netfilter_forwarding(char *what, size_t len);
