@@ -134,7 +134,7 @@ wgup $gA $wgA "$tmp/a.key" 192.168.254.1/24 "$pubB" 203.0.113.2:51820 192.168.25
 wgup $gB $wgB "$tmp/b.key" 192.168.254.2/24 "$pubA" 203.0.113.1:51820 192.168.254.1/32,10.1.0.0/24 10.1.0.0/24
 for g in $gA $gB; do N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0; done
 
-echo "1..62"
+echo "1..64"
 t "dataplane_up on gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 t "dataplane_up on gateway b" N $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
 t "maps pinned under PinPath" test -e $pin/a/mg_peer_stats -a -e $pin/a/mg_ifaces
@@ -199,15 +199,21 @@ t "hA pings the internet namespace through gateway a" ip netns exec $hA ping -q 
 is "TC fast path took all 20 requests" $(($(stat a tc_fwd) - tx0)) 20
 is "the kernel forwarded none of them (ForwDatagrams)" $(($(fwd) - f0)) 0
 
-# A firewall or NAT on the gateway's forwarding path must see every packet: with an
-# nftables chain on the forward hook, the fast path leaves forwarding to the kernel.
+# A firewall or NAT on the gateway's forwarding path must see every packet: with a
+# rule in an nftables chain on the forward hook, the fast path leaves forwarding to
+# the kernel. An empty accepting chain (Debian's stock nftables.conf) changes nothing.
 N $gA nft add table inet mgfw$s
 N $gA nft add chain inet mgfw$s fwdchk '{ type filter hook forward priority 0; policy accept; }'
-t "up again with a forward-hook chain in gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+t "up again with an empty accepting forward chain in gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+tx0=$(stat a tc_fwd)
+ip netns exec $hA ping -q -c 5 -i 0.05 -W 2 198.51.100.1 >/dev/null
+is "  TC fast path still took all 5" $(($(stat a tc_fwd) - tx0)) 5
+N $gA nft add rule inet mgfw$s fwdchk counter
+t "up again with a rule in it" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 f0=$(fwd) tx0=$(stat a tc_fwd)
 t "  hA still reaches the internet namespace" ip netns exec $hA ping -q -c 10 -i 0.05 -W 2 198.51.100.1
 is "  the fast path took none of them" $(($(stat a tc_fwd) - tx0)) 0
-is "  the kernel forwarded all 10 (ForwDatagrams)" $(($(fwd) - f0)) 10
+is "  the kernel forwarded all 10 (ForwDatagrams), the rule counted them" $(($(fwd) - f0)) 10
 N $gA nft delete table inet mgfw$s
 t "  chain removed, up again" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 tx0=$(stat a tc_fwd)
