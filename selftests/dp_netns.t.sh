@@ -49,11 +49,13 @@ cleanup() {
 	N $gB "$DPCTL" down "$tmp/mesh.conf" "$tmp/b.local" >/dev/null 2>&1
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	for ns in $sw $hA $hB $gA $gB $rI; do ip netns del $ns 2>/dev/null; done
-	rm -rf "$pin" "$tmp"
+	remove_left "$pin"	# checked empty at the end of a full run
+	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+# No mount of bpffs here: on a fresh boot nothing has mounted it, and dataplane_up
+# (dataplane_pin_dir_make) must do it itself.
 
 # --- topology -------------------------------------------------------------------------
 for ns in $sw $hA $hB $gA $gB $rI; do ip netns add $ns; ip -n $ns link set lo up; done
@@ -134,7 +136,7 @@ wgup $gA $wgA "$tmp/a.key" 192.168.254.1/24 "$pubB" 203.0.113.2:51820 192.168.25
 wgup $gB $wgB "$tmp/b.key" 192.168.254.2/24 "$pubA" 203.0.113.1:51820 192.168.254.1/32,10.1.0.0/24 10.1.0.0/24
 for g in $gA $gB; do N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0; done
 
-echo "1..64"
+echo "1..67"
 t "dataplane_up on gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 t "dataplane_up on gateway b" N $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
 t "maps pinned under PinPath" test -e $pin/a/mg_peer_stats -a -e $pin/a/mg_ifaces
@@ -286,4 +288,10 @@ t "  hA still reaches the internet namespace" ip netns exec $hA ping -q -c 3 -i 
 t "down" N $gA "$DPCTL" down "$tmp/mesh.conf" "$tmp/a-xdp.local"
 t "  the foreign program is still attached, nothing of ours left" bash -c "ip -n $gA link show lan0 | grep -q 'prog/xdp.*xdp_pass' && \
 	! test -e $pin/a && ! tc -n $gA qdisc show dev lan0 | grep -q clsact && ! tc -n $gA qdisc show dev $wgA | grep -q clsact"
+
+# --- what down leaves behind, checked before the cleanup removes anything ----------------
+t "down on gateway b" N $gB "$DPCTL" down "$tmp/mesh.conf" "$tmp/b.local"
+t "  nothing left: pins in $pin/a and $pin/b" nothing_left $pin/a $pin/b
+# $pin itself is the parent of the test's PinPaths: the test's own to remove.
+t "  and $pin is empty" rmdir $pin
 [ $failed = 0 ]

@@ -35,7 +35,11 @@ cleanup() {
 	for p in "${pids[@]}"; do
 		[ "$(cat /proc/$p/comm 2>/dev/null)" = wireguard-go ] && kill "$p"
 	done
-	rm -f /run/meshgw/$wgA.state /run/wireguard/$wgA.sock /run/wireguard/$wgB.sock
+	# Checked gone at the end of a full run: only a failed or cut-short run has
+	# anything here (the lock file meshgw keeps by design goes too).
+	remove_left /run/meshgw/$wgA.state /sys/fs/bpf/meshgw/$wgA /run/wireguard/$wgA.sock \
+		/run/wireguard/$wgB.sock
+	rm -f /run/meshgw/$wgA.lock
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -123,6 +127,14 @@ t "b: route to a's egress via $wgB (added by wg-quick)" bash -c "ip -n $nsB rout
 t "wg-quick down on b" B wg-quick down "$tmp/$wgB.conf"
 t "  $wgB is gone" poll 5 bash -c "! ip -n $nsB link show $wgB"
 t "  a no longer reaches b" bash -c "! ip netns exec $nsA ping -c1 -W1 192.168.254.2"
+
+# --- what down leaves behind, checked before the cleanup removes anything ----------------
+t "meshgw down on a" A "$MESHGW" down -c "$tmp/mesh.conf" -l "$tmp/a.local.conf"
+poll 5 nothing_left /run/wireguard/$wgA.sock || true	# wireguard-go removes it as it exits
+# Under ip netns exec the pins are on the host's bpffs when it has one (else on a
+# private one that went with the command): /sys/fs/bpf/meshgw/$wgA here.
+t "  nothing left: state, pins, wireguard-go's socket" \
+	nothing_left /run/meshgw/$wgA.state /sys/fs/bpf/meshgw/$wgA /run/wireguard/$wgA.sock
 
 echo "1..$n"
 [ "$failed" = 0 ]

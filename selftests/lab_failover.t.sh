@@ -40,7 +40,14 @@ cleanup() {
 			>/dev/null 2>&1 || true
 	done
 	lab_destroy
-	rm -rf "/sys/fs/bpf/meshgw-lab-$LAB_SFX"
+	# Checked gone at the end of a full run: only a failed or cut-short run has
+	# anything here (the lock files meshgw keeps by design go too).
+	for x in $LAB_SITES; do
+		[ -n "${LAB_WG_IF[$x]:-}" ] || continue
+		remove_left "/run/meshgw/${LAB_WG_IF[$x]}.state"
+		rm -f "/run/meshgw/${LAB_WG_IF[$x]}.lock"
+	done
+	remove_left "/sys/fs/bpf/meshgw-lab-$LAB_SFX"
 	if [ "$failed" != 0 ]; then
 		for x in $LAB_SITES; do echo "# --- $x.log"; sed 's/^/#   /' "$MLAB_DIR/$x.log" 2>/dev/null | tail -40; done
 	fi
@@ -206,5 +213,21 @@ if want 7; then
 		grep -q "peer C: endpoint 0 .* -> 1 " "$MLAB_DIR/A.log"
 	lab_isp_up C 1
 fi
+
+# --- `meshgw down` under the running daemons: they stop, and nothing is left -------------
+# Checked before the cleanup removes anything. (C's daemon is gone after scenario 7.)
+for x in $LAB_SITES; do
+	pid=${MLAB_PID[$x]:-}
+	[ -n "$pid" ] || continue
+	t "meshgw down at $x while its daemon runs" \
+		lab_exec "g$x" "$MESHGW" down -c "$MLAB_DIR/mesh.conf" -l "$MLAB_DIR/$x.local.conf"
+	t "  the daemon at $x stops by itself" poll 10 bash -c "! kill -0 $pid 2>/dev/null"
+	mlab_stop "$x"		# reaps it (and stops it when it did not stop)
+done
+left=()
+for x in $LAB_SITES; do left+=("$(mlab_pin "$x")" "/run/meshgw/$(mlab_wg "$x").state"); done
+t "nothing left of any site: pins (mg_failover too), state files" nothing_left "${left[@]}"
+# The parent of the lab's PinPaths is the test's own to remove.
+t "  and /sys/fs/bpf/meshgw-lab-$LAB_SFX is empty" rmdir "/sys/fs/bpf/meshgw-lab-$LAB_SFX"
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -23,7 +23,10 @@ cleanup() {
 	[ -d /run/netns ] && [ -e /run/netns/$ns ] &&
 		ip netns exec "$ns" "$MESHGW" down -c "$tmp/mesh.conf" -l "$tmp/a.local.conf" >/dev/null 2>&1
 	ip netns del "$ns" 2>/dev/null
-	rm -f /run/meshgw/$wg.state /run/wireguard/$wg.sock
+	# Checked gone at the end of a full run: only a failed or cut-short run has
+	# anything here (the lock file meshgw keeps by design goes too).
+	remove_left /run/meshgw/$wg.state /sys/fs/bpf/meshgw/$wg /run/wireguard/$wg.sock
+	rm -f /run/meshgw/$wg.lock
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -121,6 +124,13 @@ for drop in $unit_caps; do
 		not_ok "with only ${rest[*]} meshgw still works: the unit need not grant $drop"
 	fi
 done
+
+# --- what down leaves behind, checked before the cleanup removes anything ----------------
+# Every scenario ended with `meshgw down` (all capabilities). Under ip netns exec the
+# pins are on the host's bpffs when it has one: /sys/fs/bpf/meshgw/$wg here.
+poll 5 nothing_left /run/wireguard/$wg.sock || true	# wireguard-go removes it as it exits
+t "nothing left after down: state, pins, wireguard-go's socket" \
+	nothing_left /run/meshgw/$wg.state /sys/fs/bpf/meshgw/$wg /run/wireguard/$wg.sock
 
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -63,12 +63,16 @@ cleanup() {
 		[ "$(cat /proc/$p/comm 2>/dev/null)" = wireguard-go ] && kill "$p"
 	done
 	for ns in $hA $hB $gA $gB; do ip netns del $ns 2>/dev/null; done
-	rm -f /run/meshgw/$wgA.state /run/meshgw/$wgB.state
-	rm -rf "$pin" "$tmp"
+	# Checked empty at the end of a full run: only a failed or cut-short run has
+	# anything here (the lock files meshgw keeps by design go too).
+	remove_left /run/meshgw/$wgA.state /run/meshgw/$wgB.state "$pin"
+	rm -f /run/meshgw/$wgA.lock /run/meshgw/$wgB.lock
+	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+# No mount of bpffs here: on a fresh boot nothing has mounted it, and `meshgw up`
+# (dataplane_pin_dir_make) must do it itself.
 
 # --- topology (no IPv6: its autoconfiguration would move the counters) ----------------
 for ns in $hA $hB $gA $gB; do
@@ -509,9 +513,18 @@ t "meshgw run again" poll 20 grep -q "running: site a" "$tmp/run3.log"
 record_pid $wgA
 t "meshgw down while it runs" A down
 t "  the daemon stops by itself" poll 10 bash -c "! kill -0 $daemon 2>/dev/null"
+kill "$daemon" 2>/dev/null || true	# (when it did not: the wait would hang)
 wait "$daemon" 2>/dev/null || true; daemon=
 t "  and says why" grep -q "$wgA was taken down by .meshgw down.: stopping" "$tmp/run3.log"
 t "  nothing brought back" bash -c "! ip -n $gA link show $wgA 2>/dev/null"
+
+# --- what down leaves behind, checked before the cleanup removes anything ----------------
+t "  nothing left: pins in $pin/a (mg_failover too), /run/meshgw/$wgA.state" \
+	nothing_left $pin/a /run/meshgw/$wgA.state
+t "meshgw down on gateway b" N $gB "$MESHGW" down -c "$tmp/mesh.conf" -l "$tmp/b.local"
+t "  nothing left: pins in $pin/b, /run/meshgw/$wgB.state" nothing_left $pin/b /run/meshgw/$wgB.state
+# $pin itself is the parent of the test's PinPaths: the test's own to remove.
+t "  and $pin is empty" rmdir $pin
 
 echo "1..$n"
 [ "$failed" = 0 ]

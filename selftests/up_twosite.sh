@@ -39,7 +39,11 @@ cleanup() {
 	for p in "${pids[@]}"; do
 		[ "$(cat /proc/$p/comm 2>/dev/null)" = wireguard-go ] && kill "$p"
 	done
-	rm -f /run/meshgw/$wgA.state /run/meshgw/$wgB.state /run/meshgw/$wgA.lock /run/meshgw/$wgB.lock
+	# Checked gone at the end of a full run: only a failed or cut-short run has
+	# anything here (the lock files meshgw keeps by design go too).
+	remove_left /run/meshgw/$wgA.state /run/meshgw/$wgB.state /sys/fs/bpf/meshgw/$wgA \
+		/sys/fs/bpf/meshgw/$wgB
+	rm -f /run/meshgw/$wgA.lock /run/meshgw/$wgB.lock
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -294,6 +298,14 @@ if [ "$BACKEND" = userspace ]; then
 fi
 t "second down is harmless" A "$MESHGW" down -l "$tmp/a.local.conf"
 t "meshgw down on site b" B "$MESHGW" down -l "$tmp/b.local.conf"
+# Before the cleanup removes anything: down itself left nothing of either site.
+left=("/run/meshgw/$wgA.state" "/run/meshgw/$wgB.state" "/sys/fs/bpf/meshgw/$wgA" "/sys/fs/bpf/meshgw/$wgB")
+if [ "$BACKEND" = userspace ]; then
+	left+=("/run/wireguard/$wgB.sock")
+	poll 5 nothing_left /run/wireguard/$wgB.sock || true	# wireguard-go removes it as it exits
+fi
+t "  nothing left of either site: state files, pins$([ "$BACKEND" = userspace ] && echo ", wireguard-go's socket")" \
+	nothing_left "${left[@]}"
 
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -24,6 +24,7 @@
 #include "resolve.h"
 #include "up.h"
 #include "dataplane.h"
+#include "fo_state.h"
 #include "probe.h"
 
 struct up_ctx {
@@ -465,6 +466,23 @@ int gateway_restore(const struct mg_config *c)
 	return ret;
 }
 
+int gateway_reapply(const struct mg_config *c)
+{
+	struct mg_state st;
+	int ret, lock = state_lock(c->local.wg_if);
+
+	if (lock < 0)
+		return lock;
+	/* Decided under the lock: a `meshgw down` running now finishes first. */
+	ret = state_load(c->local.wg_if, &st);
+	if (ret == -ENOENT)
+		ret = 1;
+	else if (!ret)
+		ret = gateway_up_locked(c, true);
+	state_unlock(lock);
+	return ret;
+}
+
 int cmd_up(int argc, char **argv)
 {
 	struct mg_config c;
@@ -533,7 +551,12 @@ int cmd_down(int argc, char **argv)
 		return 1;
 	}
 	have_link = !ret;
-	/* The BPF data plane comes off first: it steers into the link. */
+	/* The BPF data plane comes off first: it steers into the link. The daemon's
+	 * mg_failover goes before it, so that dataplane_down can remove the directory. */
+	if ((ret = fo_state_remove(l.pin_path))) {
+		pr_warn("%s/mg_failover not removed: %s", l.pin_path, strerror(-ret));
+		failed = 1;
+	}
 	failed |= dataplane_down(&l) != 0;
 	if (have_link && have_state && st.created_link) {
 		failed |= rtnl_link_del(&rt, l.wg_if) != 0;

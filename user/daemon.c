@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "log.h"
 #include "probe.h"
+#include "state.h"
 #include "up.h"
 
 #define TICK_NS (10 * MS)		/* decisions and probe scheduling */
@@ -481,6 +482,15 @@ static void remember_ifaces(struct daemon *d)
 	}
 }
 
+/* `meshgw down` removes up's state (/run/meshgw/<wg>.state) last, after the data
+ * plane, mg_failover and the link it created: from then on the daemon brings
+ * nothing back, and stops. */
+static void stop_taken_down(struct daemon *d)
+{
+	pr_info("%s was taken down by `meshgw down`: stopping", d->cfg.local.wg_if);
+	d->stop = true;
+}
+
 /* The data plane follows the NICs it runs on. XDP handles only frames addressed
  * to the MAC it was given at load time, so a changed address (set by hand, a
  * bond moving to another slave) needs the program loaded again. A NIC deleted
@@ -494,6 +504,7 @@ static int check_ifaces(struct daemon *d)
 	for (int i = 0; i < MG_XDP_IFACES; i++) {
 		unsigned int idx;
 		uint8_t mac[6];
+		int ret;
 
 		if (!ifs[i][0])
 			continue;
@@ -512,7 +523,12 @@ static int check_ifaces(struct daemon *d)
 				"program", ifs[i], mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 		else
 			continue;
-		if (gateway_up(&d->cfg, true)) {
+		ret = gateway_reapply(&d->cfg);
+		if (ret > 0) {
+			stop_taken_down(d);
+			return 0;
+		}
+		if (ret) {
 			pr_err("%s: reloading the data plane failed; trying again in %llu s", ifs[i],
 			       (unsigned long long)(IFACES_RETRY_NS / (1000 * MS)));
 			return -1;
@@ -526,13 +542,20 @@ static int check_ifaces(struct daemon *d)
 /* The WireGuard interface gone under the daemon: if `meshgw up`'s state is still
  * recorded, wireguard-go exited or someone deleted the link, and the gateway is
  * brought up again (link, peers, routes, the TC programs on it). Without the
- * state, `meshgw down` took the gateway down: the daemon stops with it.
+ * state, link or not, `meshgw down` took the gateway down: the daemon stops with it.
  * -1 when bringing it up failed (the caller tries again later), else 0. */
 static int check_wireguard(struct daemon *d)
 {
 	const char *wg = d->cfg.local.wg_if;
+	struct mg_state st;
 	int ret;
 
+	/* Checked first: a link meshgw did not create outlives `down` (which takes
+	 * only meshgw's routes and address off it). */
+	if (state_load(wg, &st) == -ENOENT) {
+		stop_taken_down(d);
+		return 0;
+	}
 	if (if_nametoindex(wg)) {
 		d->wg_missing = false;
 		return 0;
@@ -549,8 +572,7 @@ static int check_wireguard(struct daemon *d)
 		return 0;
 	ret = gateway_restore(&d->cfg);
 	if (ret == -ENOENT) {
-		pr_info("%s was taken down by `meshgw down`: stopping", wg);
-		d->stop = true;
+		stop_taken_down(d);
 		return 0;
 	}
 	if (ret < 0) {
@@ -572,9 +594,9 @@ static void tick(struct daemon *d)
 		d->next_wgsync_ns = now + WGSYNC_NS;
 	}
 	if (now >= d->next_ifaces_ns) {
-		d->next_ifaces_ns = now + (check_wireguard(d) || check_ifaces(d) ?
+		d->next_ifaces_ns = now + (check_wireguard(d) || (!d->stop && check_ifaces(d)) ?
 					   IFACES_RETRY_NS : IFACES_NS);
-		if (d->maps.ifaces >= 0)
+		if (!d->stop && d->maps.ifaces >= 0)
 			dp_iface_watch(d->maps.ifaces, &d->fast_path);
 	}
 	if (d->stop)
@@ -763,6 +785,7 @@ static void reload(struct daemon *d)
 	size_t n_old = d->n_peers;
 	struct mg_config old = d->cfg, fresh;
 	struct reload_res res;
+	int ret;
 
 	pr_info("SIGHUP: reloading %s and %s", d->mesh_path, d->local_path);
 	if (config_load(&fresh, d->mesh_path, d->local_path, &e)) {
@@ -783,7 +806,14 @@ static void reload(struct daemon *d)
 		config_free(&fresh);
 		return;
 	}
-	if (gateway_up(&fresh, true)) {
+	ret = gateway_reapply(&fresh);
+	if (ret > 0) {
+		stop_taken_down(d);
+		reload_discard(&res);
+		config_free(&fresh);
+		return;
+	}
+	if (ret) {
 		pr_err("reload: applying the new configuration failed; still running the previous one");
 		reload_discard(&res);
 		config_free(&fresh);

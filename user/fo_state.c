@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fo_state.h"
@@ -60,6 +62,19 @@ int fo_state_open(const char *pin_path)
 	snprintf(path, sizeof(path), "%s/mg_failover", dir);
 	fd = bpf_obj_get(path);
 	return fd < 0 ? -errno : fd;
+}
+
+int fo_state_remove(const char *pin_path)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	struct statfs st;
+
+	if (resolve(pin_path, dir, sizeof(dir)))
+		return -ENAMETOOLONG;
+	if (statfs(dir, &st) || st.f_type != BPF_FS_MAGIC)
+		return 0;	/* nothing pinned there */
+	snprintf(path, sizeof(path), "%s/mg_failover", dir);
+	return unlink(path) && errno != ENOENT ? -errno : 0;
 }
 
 static void key_of(struct mg_site_key *k, const char *site)

@@ -16,3 +16,9 @@ int gateway_up(const struct mg_config *c, bool keep_endpoints);
  * is there (nothing done), -ENOENT no state (`meshgw down` took it down), or
  * -errno. */
 int gateway_restore(const struct mg_config *c);
+
+/* For `meshgw run` applying the configuration again while it runs (SIGHUP, a NIC
+ * back or with a new MAC): gateway_up (keeping endpoints) under the interface's
+ * lock, but only while `meshgw up`'s state is recorded. 1 when it is not (`meshgw
+ * down` took the gateway down: nothing is brought back), else as gateway_up. */
+int gateway_reapply(const struct mg_config *c);

@@ -29,6 +29,11 @@ cleanup() {
 			> /dev/null 2>&1 || true
 	done
 	lab_destroy
+	# `meshgw down` removes every pin of its site: say so if it did not, then clean up.
+	for x in $LAB_SITES; do
+		[ -e "$(mlab_pin "$x")" ] &&
+			echo "warning: meshgw down left $(mlab_pin "$x") behind: $(ls -A "$(mlab_pin "$x")" | xargs)"
+	done
 	rm -rf "/sys/fs/bpf/meshgw-lab-$LAB_SFX" "$MLAB_DIR"
 	echo "done."
 }

@@ -7,10 +7,10 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "tap.h"
+#include "dataplane.h"
 #include "dp_maps.h"
 
 #define N_SITES 1000
@@ -161,7 +161,8 @@ int main(void)
 	if (geteuid())
 		tap_skip_all("needs root for BPF maps");
 	snprintf(pin, sizeof(pin), "/sys/fs/bpf/meshgw-test-dp-%d", getpid());
-	if (!ok(!mkdir(pin, 0700), "pin directory %s", pin))
+	/* The product's own mkdir, which mounts bpffs first when nothing has (a fresh boot). */
+	if (!ok(!dataplane_pin_dir_make(pin), "pin directory %s", pin))
 		return tap_done();
 	info_fd = make_pin(pin, MG_MAP_PEER_INFO, BPF_MAP_TYPE_ARRAY, sizeof(struct mg_peer_info));
 	stats_fd = make_pin(pin, MG_MAP_PEER_STATS, BPF_MAP_TYPE_PERCPU_ARRAY,
