@@ -86,6 +86,9 @@ static __always_inline int probe_answer(struct __sk_buff *skb, void *l3, __u8 fa
 {
 	void *data = skb_data(skb), *end = skb_end(skb);
 	struct mg_probe *p = (void *)(udp + 1);
+	__u32 csum_off = off + (family == MG_AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)) +
+			 offsetof(struct udphdr, check);
+	__u16 req, full;
 
 	if ((void *)(p + 1) > end)
 		return ok(skb->len);
@@ -94,10 +97,22 @@ static __always_inline int probe_answer(struct __sk_buff *skb, void *l3, __u8 fa
 			return ok(skb->len);
 		swap_macs(data);
 	}
+	req = udp->check;
 	probe_to_reply(l3, family, udp, p);
-	/* The whole checksum is in the packet now: whatever the NIC's checksum
-	 * state said (CHECKSUM_PARTIAL from a local sender, COMPLETE from a NIC)
-	 * no longer holds. */
+	/* A request from a local sender (a veth, a tap) is CHECKSUM_PARTIAL, and
+	 * the reply stays so (bpf_csum_level cannot change that): whoever sends it
+	 * on (the NIC, or skb_checksum_help when the NIC does not offload) sums the
+	 * datagram on top of what the field holds, which must then be the
+	 * pseudo-header sum, and the swap leaves that as the request had it. A full
+	 * checksum there comes out wrong (UdpInCsumErrors at the prober). Only the
+	 * kernel knows ip_summed, and bpf_l4_csum_replace changes the field except
+	 * on CHECKSUM_PARTIAL: put the request's value back and have it updated
+	 * from ~req to ~full, which yields full on any other skb. */
+	full = udp->check;
+	udp->check = req;
+	bpf_l4_csum_replace(skb, csum_off, (__u16)~req, (__u16)~full,
+			    BPF_F_MARK_MANGLED_0 | sizeof(__u16));
+	/* A CHECKSUM_UNNECESSARY verdict of the NIC no longer holds. */
 	bpf_csum_level(skb, BPF_CSUM_LEVEL_RESET);
 	stat_add(MG_STAT_TC_PROBE_ANSWERED, skb->len);
 	return bpf_redirect(skb->ifindex, 0);

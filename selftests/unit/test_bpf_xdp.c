@@ -1,7 +1,11 @@
 /* Table-driven BPF_PROG_TEST_RUN tests of bpf/xdp_lan.bpf.c: each row is
  * {description, input packet, expected verdict, expected output packet, expected
  * counter deltas}. The fast-path rows need routes and neighbours: the test moves
- * itself into a fresh network namespace with two veth pairs (root needed). */
+ * itself into a fresh network namespace with two veth pairs (root needed).
+ * mg_ifaces says per NIC whether XDP runs there, may transmit into it and may
+ * forward to it: vin and vout are native-XDP NICs that can, with netfilter quiet
+ * (MG_IF_XDP | MG_IF_XMIT | MG_IF_FWD) unless a row says otherwise; a row's
+ * entries are restored after it. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"	/* table rows omit unused fields */
 #include <errno.h>
 #include <net/if.h>
@@ -42,7 +46,16 @@ struct row {
 	int fwd_if;			/* OUT_FWD: 1 = vout (redirect), 2 = vin (XDP_TX) */
 	int ep;				/* 1: mg_ep_stats for the source moves by one */
 	int probe;			/* 1: mg_probes for (source, sport) moves by one */
+	int vin_if, vout_if;		/* mg_ifaces entries of vin / vout for this row: 0 = the
+					 * default (MG_IF_XDP | MG_IF_XMIT | MG_IF_FWD, what the
+					 * loader writes for a native-XDP NIC that can transmit, on
+					 * a box whose netfilter leaves forwarding alone), IFS(flags),
+					 * or IF_ABSENT (no entry: a device meshgw does not know) */
 };
+
+#define IF_DEFAULT (MG_IF_XDP | MG_IF_XMIT | MG_IF_FWD)
+#define IFS(f) (0x10000 | (f))
+#define IF_ABSENT (-1)
 
 #define UDP 17
 #define V4(s, d) .family = 4, .src = s, .dst = d
@@ -169,6 +182,74 @@ static const struct row rows[] = {
 	  { V4("203.0.113.7", "10.0.0.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 9 },
 	  0, XDP_TX, MG_STAT_XDP_FWD_TX, -1, OUT_FWD,
 	  { V4("203.0.113.7", "10.0.0.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 8 }, 2 },
+	/* mg_ifaces: only a NIC with MG_IF_XMIT is transmitted into, forwarded to only with MG_IF_FWD */
+	{ "v4 fast path, target without MG_IF_XMIT (XDP runs there, transmits failed): XDP_PASS unchanged",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vout_if = IFS(MG_IF_XDP | MG_IF_FWD) },
+	{ "v4 fast path, target a TC-only NIC (no MG_IF_XDP, no MG_IF_XMIT): XDP_PASS unchanged, TC forwards it",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 2 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vout_if = IFS(MG_IF_FWD) },
+	{ "v4 fast path, target ifindex without an mg_ifaces entry: XDP_PASS unchanged",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vout_if = IF_ABSENT },
+	{ "v6 fast path, target without MG_IF_XMIT: XDP_PASS unchanged",
+	  { V6("fd00::5", "2001:db8:99::9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 10 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vout_if = IFS(MG_IF_XDP | MG_IF_FWD) },
+	{ "v6 fast path, target a layer-3 NIC (MG_IF_L3): XDP_PASS unchanged",
+	  { V6("fd00::5", "2001:db8:99::9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 10 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vout_if = IFS(MG_IF_L3 | MG_IF_FWD) },
+	{ "v6 fast path, target without an mg_ifaces entry: XDP_PASS unchanged",
+	  { V6("fd00::5", "2001:db8:99::9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 10 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vout_if = IF_ABSENT },
+	{ "v4 one-armed, the ingress NIC without MG_IF_XMIT: no XDP_TX, XDP_PASS unchanged",
+	  { V4("10.0.0.5", "203.0.113.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 64 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vin_if = IFS(MG_IF_XDP | MG_IF_FWD) },
+	{ "v4 fast path from an ingress without MG_IF_XMIT to a target with it: XDP_REDIRECT",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18, .ttl = 64 },
+	  0, XDP_REDIRECT, MG_STAT_XDP_FWD_REDIRECT, -1, OUT_FWD,
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18, .ttl = 63 }, 1,
+	  .vin_if = IFS(MG_IF_XDP | MG_IF_FWD) },
+	{ "v4 fast path, target without MG_IF_FWD (netfilter acts on forwarding): XDP_PASS unchanged",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vout_if = IFS(MG_IF_XDP | MG_IF_XMIT) },
+	{ "v6 fast path, target without MG_IF_FWD: XDP_PASS unchanged",
+	  { V6("fd00::5", "2001:db8:99::9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 10 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vout_if = IFS(MG_IF_XDP | MG_IF_XMIT) },
+	{ "v4 one-armed, the ingress NIC without MG_IF_FWD: no XDP_TX, XDP_PASS unchanged",
+	  { V4("10.0.0.5", "203.0.113.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 64 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vin_if = IFS(MG_IF_XDP | MG_IF_XMIT) },
+	{ "v4 probe request on a NIC without MG_IF_FWD (not forwarding): still answered (XDP_TX)",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 16, .tx_ns = 3, .tag = TAG, .ttl = 50 },
+	  0, XDP_TX, MG_STAT_XDP_PROBE_ANSWERED, -1, OUT_SPEC,
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 16, .tx_ns = 3, .tag = TAG, .swap = true },
+	  .vin_if = IFS(MG_IF_XDP | MG_IF_XMIT) },
+	{ "v4 probe request to the WireGuard port of a routed address, target without MG_IF_XMIT: XDP_PASS unchanged",
+	  { V4("192.0.2.1", "198.51.100.9"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 5, .tag = TAG },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vout_if = IFS(MG_IF_FWD) },
+	{ "v4 probe request on a NIC without MG_IF_XMIT: not answered, XDP_PASS unchanged (tc_lan answers)",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 7, .tx_ns = 123456789, .tag = TAG, .ttl = 50 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vin_if = IFS(MG_IF_XDP | MG_IF_FWD) },
+	{ "v6 probe request on a NIC without MG_IF_XMIT: XDP_PASS unchanged",
+	  { V6("2001:db8::1", "fd00::1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 9, .tx_ns = 42, .tag = TAG, .ttl = 3 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vin_if = IFS(MG_IF_XDP | MG_IF_FWD) },
+	{ "v4 probe request with a partial checksum on a NIC without MG_IF_XMIT: XDP_PASS, checksum untouched",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 11, .tx_ns = 5, .tag = TAG, .udp_csum_partial = true },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vin_if = IFS(MG_IF_XDP | MG_IF_FWD) },
+	{ "v4 probe request on a NIC without an mg_ifaces entry: XDP_PASS unchanged",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 7, .tag = TAG },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vin_if = IF_ABSENT },
+	{ "probe request with a wrong tag on a NIC without MG_IF_XMIT: still XDP_DROP",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .tag = BADTAG },
+	  0, XDP_DROP, MG_STAT_XDP_PROBE_BAD, -1, OUT_SAME, .vin_if = IFS(MG_IF_XDP | MG_IF_FWD) },
+	{ "v4 UDP to the WireGuard port on a NIC without MG_IF_XMIT: still counted per source",
+	  { V4("192.0.2.3", "10.0.0.1"), .proto = UDP, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 148 },
+	  0, XDP_PASS, MG_STAT_XDP_WG, -1, OUT_SAME, .ep = 1, .vin_if = IFS(MG_IF_XDP | MG_IF_FWD) },
+	{ "v4 probe reply on a NIC without MG_IF_XMIT: still recorded, XDP_DROP",
+	  { V4("192.0.2.9", "10.0.0.1"), .proto = UDP, .sport = WG_PORT, .dport = PROBE_PORT + 1, .pl = PL_PROBE_REPLY, .seq = 82, .tx_ns = 1, .tag = TAG },
+	  0, XDP_DROP, MG_STAT_XDP_PROBE_REPLY, -1, OUT_SAME, .probe = 1, .vin_if = IFS(MG_IF_XDP | MG_IF_FWD) },
+	{ "v4 to a remote range on a NIC without MG_IF_XMIT: still counted for peer 1",
+	  { V4("10.0.0.5", "10.1.2.3"), .proto = UDP, .sport = 1000, .dport = 2000, .pl = PL_RAW, .pl_len = 20 },
+	  0, XDP_PASS, MG_STAT_XDP_MESH, 1, OUT_SAME, .vin_if = IFS(MG_IF_XDP | MG_IF_FWD) },
 	/* left to the kernel */
 	{ "v4 TTL 1: kernel (ICMP time exceeded)",
 	  { V4("10.0.0.5", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 1 },
@@ -375,6 +456,26 @@ static void hexdump_diff(const uint8_t *got, const uint8_t *want, size_t n)
 			tap_diag("  byte %zu: got %02x want %02x", i, got[i], want[i]);
 }
 
+/* Writes vin's or vout's mg_ifaces entry as a row wants it (see struct row). */
+static void iface_apply(int fd, int ifindex, const char *name, int spec)
+{
+	struct mg_iface v = { 0 };
+	uint32_t k = ifindex;
+
+	if (spec == IF_ABSENT) {
+		bpf_map_delete_elem(fd, &k);
+		return;
+	}
+	snprintf(v.name, sizeof(v.name), "%s", name);
+	v.flags = spec ? (uint32_t)spec & ~0x10000u : IF_DEFAULT;
+	if (!(v.flags & MG_IF_XDP))
+		v.why = MG_WHY_CONFIG;
+	else if (!(v.flags & MG_IF_XMIT))
+		v.why = MG_WHY_RUNTIME;
+	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+		tap_diag("mg_ifaces update for %s failed", name);
+}
+
 /* Sums a per-CPU counter's packets and bytes. */
 static void counter_sum(int fd, uint32_t key, size_t val_size, size_t off_packets,
 			size_t off_bytes, uint64_t *packets, uint64_t *bytes)
@@ -468,7 +569,7 @@ int main(void)
 {
 	struct xdp_lan_bpf *skel;
 	struct bpf_map *m;
-	int stats_fd, peer_fd, ep_fd, probe_fd;
+	int stats_fd, peer_fd, ep_fd, probe_fd, if_fd;
 
 	if (geteuid())
 		tap_skip_all("BPF_PROG_TEST_RUN and a network namespace need root");
@@ -514,6 +615,10 @@ int main(void)
 	peer_fd = bpf_map__fd(skel->maps.mg_peer_stats);
 	ep_fd = bpf_map__fd(skel->maps.mg_ep_stats);
 	probe_fd = bpf_map__fd(skel->maps.mg_probes);
+	if_fd = bpf_map__fd(skel->maps.mg_ifaces);
+	/* What the loader writes for two native-XDP NICs that can transmit. */
+	iface_apply(if_fd, ifi_vin, "vin", 0);
+	iface_apply(if_fd, ifi_vout, "vout", 0);
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct row *r = &rows[i];
@@ -540,8 +645,14 @@ int main(void)
 			lan0[p] = peer_lan(peer_fd, p);
 		ep0 = ep_packets(ep_fd, &r->in);
 		pr0 = probe_replies(probe_fd, &r->in, NULL);
+		if (r->vin_if)
+			iface_apply(if_fd, ifi_vin, "vin", r->vin_if);
+		if (r->vout_if)
+			iface_apply(if_fd, ifi_vout, "vout", r->vout_if);
 
 		err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.mg_xdp_lan), &o);
+		iface_apply(if_fd, ifi_vin, "vin", 0);
+		iface_apply(if_fd, ifi_vout, "vout", 0);
 		if (len < 14) {
 			ok(err == -EINVAL, "%s: kernel refuses a %zu-byte frame (err %d)", r->desc, len, err);
 			continue;
