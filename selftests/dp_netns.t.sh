@@ -172,12 +172,17 @@ t "TTL 1 to hB: time exceeded from gateway a" bash -c \
 	"ip netns exec $hA ping -c 1 -W 2 -t 1 10.2.0.2 | grep -q 'From 10.1.0.1 .*Time to live exceeded'"
 t "TTL 2 to hB: time exceeded from gateway b" bash -c \
 	"ip netns exec $hA ping -c 1 -W 2 -t 2 10.2.0.2 | grep -q 'From .*Time to live exceeded'"
-redir0=$(statb a tc_lan_redirect)
+txb() { ip netns exec $hA cat /sys/class/net/eth0/statistics/tx_bytes; }
+redir0=$(statb a tc_lan_redirect) txb0=$(txb)
 ip netns exec $hB iperf3 -s -1 -D -B 10.2.0.2 --logfile "$tmp/iperf.log"
 for _ in $(seq 50); do ip netns exec $hB ss -ltn | grep -q 10.2.0.2:5201 && break; sleep 0.1; done
 t "TCP hA -> hB through the tunnel (iperf3, 2 MB)" ip netns exec $hA iperf3 -c 10.2.0.2 -n 2M --connect-timeout 3000
-# Bytes, not packets: hA keeps GSO (no XDP on lan0), so 2 MB may be a few dozen skbs.
-t "  the 2 MB were steered by tc_lan" test $(($(statb a tc_lan_redirect) - redir0)) -gt 2000000
+# Bytes, not packets: hA keeps GSO (no XDP on lan0), so the transfer may be a few
+# dozen skbs. At least 90 % of what hA sent (its eth0 counter) was steered; the rest
+# is ARP, and the first full-size segments, which the kernel answers with
+# "fragmentation needed" (path MTU discovery of the 1420-byte tunnel).
+steered() { [ $((100 * ($(statb a tc_lan_redirect) - redir0))) -ge $((90 * ($(txb) - txb0))) ]; }
+t "  at least 90 % of it steered by tc_lan ($(($(txb) - txb0)) bytes sent)" poll 5 steered
 
 # --- jumbo frames on site b's LAN (XDP multi-buffer) ------------------------------------------
 # 8,000-byte pings are steered and counted with every byte, and the kernel
