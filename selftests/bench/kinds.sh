@@ -331,8 +331,12 @@ udp_rcvbuf_errors() { N "$1" awk '/^Udp:/ { n++ } n == 2 && /^Udp:/ { print $6; 
 mgget() { # STATS NAME...: the sum of those verdicts' packets in a `bench_kinds stats` output
 	awk -v want=" ${*:2} " 'index(want, " " $1 " ") { t += $2 } END { print t + 0 }' <<<"$1"
 }
-mgdelta() { # BEFORE AFTER (two `bench_kinds stats` outputs): the verdicts that moved
-	join <(sort <<<"$1") <(sort <<<"$2") | awk '$3 != $2 { printf "%s%s +%d", s, $1, $3 - $2; s = ", " }'
+mgbytes() { # STATS NAME...: the same in bytes
+	awk -v want=" ${*:2} " 'index(want, " " $1 " ") { t += $3 } END { print t + 0 }' <<<"$1"
+}
+mgdelta() { # BEFORE AFTER (two `bench_kinds stats` outputs): the verdicts that moved (packets)
+	join <(cut -d' ' -f1,2 <<<"$1" | sort) <(cut -d' ' -f1,2 <<<"$2" | sort) |
+		awk '$3 != $2 { printf "%s%s +%d", s, $1, $3 - $2; s = ", " }'
 }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }'; }
 ge90() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= 0.9 * b) }'; }
@@ -340,12 +344,13 @@ ge90() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= 0.9 * b) }'; }
 # One forwarding measurement; prints Mpps and records the path taken.
 measure_fwd() { # KIDX KIND ARM
 	local k=$1 K=$2 arm=$3 h g mp out fr secs rx hf0 hf1 gf0 gf1 dr0 dr1 hf gf dr
-	local fast0=0 fast1=0 mesh0=0 mesh1=0 fast mesh path ok=1 st0='' st1='' other
+	local fast0=0 fast1=0 mesh0=0 mesh1=0 tcf0=0 tcf1=0 fast mesh path ok=1 st0='' st1='' other
 	h=$(nsname "$k" ha) g=$(nsname "$k" ga) mp=$(mgpin "$k" a)
 	hf0=$(fwd_datagrams "$h") gf0=$(fwd_datagrams "$g") dr0=$(devstat "$g" "$(up_if "$K")" $TX_DROP)
 	if [ "$arm" = meshgw ]; then
 		st0=$("$HELPER" stats "$mp")
 		fast0=$(mgget "$st0" xdp_fwd_tx xdp_fwd_redirect) mesh0=$(mgget "$st0" xdp_mesh tc_lan_redirect)
+		tcf0=$(mgget "$st0" tc_fwd)
 	fi
 	out=$("$HELPER" gen "$h" gin 10.1.0.77 198.19.0.2 "$SECONDS_PER" "$pin/sink$k/sink_count") ||
 		broke "generator failed"
@@ -353,6 +358,7 @@ measure_fwd() { # KIDX KIND ARM
 	if [ "$arm" = meshgw ]; then
 		st1=$("$HELPER" stats "$mp")
 		fast1=$(mgget "$st1" xdp_fwd_tx xdp_fwd_redirect) mesh1=$(mgget "$st1" xdp_mesh tc_lan_redirect)
+		tcf1=$(mgget "$st1" tc_fwd)
 	fi
 	set -- $out
 	fr=$2 secs=$4 rx=$6
@@ -364,6 +370,8 @@ measure_fwd() { # KIDX KIND ARM
 	elif ge90 "$fast" "$hf"; then
 		path="XDP fast path"
 		[ "$FASTPATH" = tc ] && { path="XDP fast path despite FastPath = tc"; ok=0; }
+	elif ge90 $((tcf1 - tcf0)) "$hf"; then
+		path="TC fast path"
 	elif ge90 "$gf" "$hf"; then
 		path="kernel (meshgw passed)"
 	elif other=$(join <(sort <<<"$st0") <(sort <<<"$st1") |
@@ -395,10 +403,10 @@ measure_tcp() { # KIDX KIND ARM
 	g=$(nsname "$k" ga) mp=$(mgpin "$k" a)
 	if [ "$arm" = kernel ]; then wg=kw${k}a$s; else wg=mw${k}a$s; fi
 	b0=$(devstat "$g" "$wg" $TX_BYTES) p0=$(devstat "$g" "$wg" $TX_PACKETS) u0=$(udp_rcvbuf_errors "$(nsname "$k" gb)")
-	[ "$arm" = meshgw ] && st0=$("$HELPER" stats "$mp") && r0=$(mgget "$st0" tc_lan_redirect)
+	[ "$arm" = meshgw ] && st0=$("$HELPER" stats "$mp") && r0=$(mgbytes "$st0" tc_lan_redirect)
 	j=$(N "$(nsname "$k" ha)" iperf3 -c 10.2.0.2 -t "$SECONDS_PER" -J --connect-timeout 3000 2>&1 || true)
 	b1=$(devstat "$g" "$wg" $TX_BYTES) p1=$(devstat "$g" "$wg" $TX_PACKETS) u1=$(udp_rcvbuf_errors "$(nsname "$k" gb)")
-	[ "$arm" = meshgw ] && st1=$("$HELPER" stats "$mp") && r1=$(mgget "$st1" tc_lan_redirect)
+	[ "$arm" = meshgw ] && st1=$("$HELPER" stats "$mp") && r1=$(mgbytes "$st1" tc_lan_redirect)
 	# What limits TCP here: segments lost (retransmitted), mostly where wireguard-go on
 	# gateway b does not read its UDP socket fast enough (RcvbufErrors).
 	awk -F'[:,]' -v u=$((u1 - u0)) '/"sum_sent"/ { f = 1 } f && /"retransmits"/ { r = $2 + 0; exit }
@@ -414,8 +422,9 @@ measure_tcp() { # KIDX KIND ARM
 	path="through WireGuard"
 	ge90 $((b1 - b0)) "$bytes" || { path="not through WireGuard ($(pct $((b1 - b0)) $bytes)% of the bytes)"; ok=0; }
 	if [ "$arm" = meshgw ]; then
-		if ge90 $((r1 - r0)) $((p1 - p0)); then path="$path, steered by tc_lan"
-		else path="$path, tc_lan steered $(pct $((r1 - r0)) $((p1 - p0)))%"; ok=0; fi
+		# Bytes, not packets: a GSO skb steered by tc_lan is many packets on wg.
+		if ge90 $((r1 - r0)) $((b1 - b0)); then path="$path, steered by tc_lan"
+		else path="$path, tc_lan steered $(pct $((r1 - r0)) $((b1 - b0)))% of the bytes"; ok=0; fi
 	fi
 	[ $ok = 1 ] || problem "$K tcp $arm: took another path: $path (wg tx +$((p1 - p0)) packets" \
 		"+$((b1 - b0)) bytes, iperf3 $bytes bytes${st0:+; mg_stats $(mgdelta "$st0" "$st1")})"

@@ -15,7 +15,7 @@
  *   bench_kinds count SINKPIN
  *       The pinned sink counter.
  *   bench_kinds stats PINPATH
- *       meshgw's pinned PinPath/mg_stats, packets per verdict summed over CPUs,
+ *       meshgw's pinned PinPath/mg_stats, packets and bytes per verdict summed over CPUs,
  *       one "name packets" line each.
  *   bench_kinds relay NS1 IF1 NS2 IF2 [NS3 IF3 NS4 IF4]
  *       Creates layer-3 tun devices IF1 in NS1, IF2 in NS2, ... and copies packets
@@ -38,6 +38,7 @@
 #include <bpf/libbpf.h>
 #include "unit/test_bpf_pkt.h"
 #include "meshgw_bpf.h"
+#include "dataplane.h"
 #include "bench_kinds.skel.h"
 
 #ifndef BPF_F_TEST_XDP_LIVE_FRAMES
@@ -190,17 +191,6 @@ static int gen(const char *ns, const char *ifn, const char *src, const char *dst
 	return 0;
 }
 
-static const char *stat_names[MG_STAT__MAX] = {
-	[MG_STAT_XDP_PASS] = "xdp_pass", [MG_STAT_XDP_MESH] = "xdp_mesh",
-	[MG_STAT_XDP_WG] = "xdp_wg", [MG_STAT_XDP_FWD_TX] = "xdp_fwd_tx",
-	[MG_STAT_XDP_FWD_REDIRECT] = "xdp_fwd_redirect", [MG_STAT_XDP_SLOW] = "xdp_slow",
-	[MG_STAT_XDP_MALFORMED] = "xdp_malformed", [MG_STAT_XDP_PROBE_ANSWERED] = "xdp_probe_answered",
-	[MG_STAT_XDP_PROBE_BAD] = "xdp_probe_bad", [MG_STAT_XDP_PROBE_REPLY] = "xdp_probe_reply",
-	[MG_STAT_TC_LAN_REDIRECT] = "tc_lan_redirect", [MG_STAT_TC_LAN_OK] = "tc_lan_ok",
-	[MG_STAT_TC_WG_TX] = "tc_wg_tx", [MG_STAT_TC_WG_RX] = "tc_wg_rx",
-	[MG_STAT_TC_WG_RX_REDIRECT] = "tc_wg_rx_redirect", [MG_STAT_TC_WG_OK] = "tc_wg_ok",
-};
-
 static int stats(const char *pin)
 {
 	char path[512];
@@ -211,8 +201,9 @@ static int stats(const char *pin)
 	if (fd < 0)
 		die(path);
 	for (__u32 i = 0; i < MG_STAT__MAX; i++)
-		printf("%s %llu\n", stat_names[i] ? stat_names[i] : "unnamed",
-		       percpu_sum(fd, i, sizeof(struct mg_counter) / 8, 0));
+		printf("%s %llu %llu\n", dataplane_stat_name(i),
+		       percpu_sum(fd, i, sizeof(struct mg_counter) / 8, 0),
+		       percpu_sum(fd, i, sizeof(struct mg_counter) / 8, 1));
 	return 0;
 }
 
