@@ -1,0 +1,291 @@
+# shellcheck shell=bash
+# One two-site topology per "kind" of gateway interface (issue 10), in network
+# namespaces, with neighbours that run NO XDP program: what a user's switches,
+# bridges and container hosts are. Source this file, then `kind_create KIND`, use
+# the K_* variables, `kind_destroy`.
+#
+#   hA ── LAN a ── gA ── uplink a ──┐                 ┌── ub ── gB ── lb ── hB
+#  10.1.0.2   10.1.0.1   203.0.113.1│      "in"       │192.0.2.1  10.2.0.1  10.2.0.2
+#  fd01::2    fd01::1  2001:db8:a::1└── router (fwd) ─┘2001:db8:b::1 fd02::1  fd02::2
+#                                    .254 / ::fe on each link
+#                                          │ ri
+#                                          │ 198.51.100.254, 2001:db8:100::fe
+#                                          ih: the internet host
+#                                             198.51.100.1, 2001:db8:100::1
+#
+# The router "in" routes site a's LAN (10.1.0.0/24, fd01::/64) to gA and not site
+# b's: a's hosts use the internet through gA; b's LAN is private, reachable from a
+# only through the mesh. The KIND changes site a (and the MTU or family of both):
+#
+#   veth-napi      LAN and uplink are veths whose peers have NAPI (GRO on): a NIC
+#                  that can receive XDP_TX / XDP_REDIRECT frames
+#   veth           the same veths, peers left as they are (no NAPI): a gateway in
+#                  an LXC / Proxmox / Docker container
+#   bridge-lan     LanInterface = a bridge in gA (ba) with a veth port towards hA
+#   bridge-uplink  UplinkInterface = a bridge in gA (bu) with a veth port to the router
+#   l3-uplink      the uplink is a tun device (no Ethernet header; like ppp0 or
+#                  wwan0 in raw-IP mode), 203.0.113.1 peer 203.0.113.254; a relay
+#                  process moves packets between it and a tun in the router
+#   one-armed      no uplink: hA, gA and the router (10.1.0.254) share one bridge
+#                  in a switch namespace; gA's default route is the router, which
+#                  forwards UDP 51820 of its public 203.0.113.1 to gA and
+#                  masquerades the LAN (IPv4 only)
+#   mtu9000        veth-napi with both LANs at MTU 9000
+#   ipv6           veth-napi, everything in IPv6 (LANs, uplinks, internet)
+#
+# Site b is always veth-napi, a reference gateway on NICs that can take redirected
+# frames, so a failing check points at site a's kind; except where b's own XDP_TX
+# is involved (b answering a's probes), see the note below.
+#
+# NAPI and XDP_TX (measured on this host's 6.18): with GRO on the peer veth, frames
+# XDP_REDIRECTed into the gateway's veth arrive. Frames the gateway's program sends
+# back with XDP_TX do not: they are queued on the peer (ethtool -S counts them as
+# xdp_tx, no error anywhere), but the peer's NAPI is scheduled only when the peer
+# runs an XDP program of its own (veth_xdp_flush checks the peer queue's xdp_prog),
+# so they wait for the next packet the kernel sends that way: probe replies arrive
+# seconds late (RTTs of 0.7 to 11 s logged) or never, and so do a one-armed
+# gateway's hairpinned frames. No XDP program is put on a neighbour to hide that. Why tun for l3-uplink: this kernel has no ipip, gre or sit
+# (no modules); a tun device is what is left, and the relay (two tun fds, one per
+# namespace, in one python process) stands in for the PPP or modem daemon.
+#
+# Every name ends in $K_SFX (set it before kind_create; default $$). Variables:
+#   K_KIND K_FAM (4|6) K_MTU K_ONE_ARMED (0|1)
+#   K_NS[role]        namespaces: hA gA in ih gB hB (+ sw when one-armed)
+#   K_ADDR[node]      hA gAl (gA's LAN) gAu (gA's uplink, none when one-armed) ih
+#                     gBu gBl hB
+#   K_OWNER[node]     the role whose address it is
+#   K_LAN_IF[x] K_UP_IF[x] K_WG_IF[x] K_EP[x] K_EGRESS[x]   per site a, b
+#   K_PIDS            processes the fixture started (the tun relay)
+# Functions: kinds_all, kind_create KIND, kind_destroy, kx ROLE CMD... (nsenter --net:
+# the host's bpffs stays visible), kind_napi_on ROLE IF, kind_offload hA|hB on|off.
+
+declare -gA K_NS K_ADDR K_OWNER K_LAN_IF K_UP_IF K_WG_IF K_EP K_EGRESS
+K_PIDS=()
+PY=${PY:-$(command -v /usr/bin/python3 || command -v python3)}
+
+kinds_all() { echo veth-napi veth bridge-lan bridge-uplink l3-uplink one-armed mtu9000 ipv6; }
+
+kx() { local ns=${K_NS[$1]:?kinds: unknown role $1}; shift; nsenter --net="/run/netns/$ns" -- "$@"; }
+
+# NAPI on a veth (GRO on): XDP_REDIRECT into its peer is not dropped (XDP_TX from
+# the peer still waits: see the note at the top).
+kind_napi_on() { kx "$1" ethtool -K "$2" gro on >/dev/null; }
+
+# kind_offload hA|hB on|off: checksum offload on the host's NIC. On (a veth's
+# default), its TCP arrives at the gateway CHECKSUM_PARTIAL, as a sibling
+# container's or a VM's on the same machine does; off, with full checksums, as from
+# a machine behind a wire (what kind_create sets up).
+kind_offload() { local h=${1,,}; kx "$1" ethtool -K "e${h:1}$K_SFX" tx "$2" >/dev/null; }
+
+# veth ROLE1 IF1 ROLE2 IF2: a veth pair between two namespaces, both ends up
+_kveth() {
+	ip link add "$2" netns "${K_NS[$1]}" type veth peer name "$4" netns "${K_NS[$3]}" &&
+		ip -n "${K_NS[$1]}" link set "$2" up && ip -n "${K_NS[$3]}" link set "$4" up
+}
+
+# _kaddr ROLE IF V4/LEN V6/LEN: the address of the kind's family
+_kaddr() {
+	if [ "$K_FAM" = 6 ]; then ip -n "${K_NS[$1]}" addr add "$4" dev "$2" nodad
+	else ip -n "${K_NS[$1]}" addr add "$3" dev "$2"; fi
+}
+_kroute() { # _kroute ROLE DST4 VIA4 DST6 VIA6
+	if [ "$K_FAM" = 6 ]; then ip -n "${K_NS[$1]}" -6 route add "$4" via "$5"
+	else ip -n "${K_NS[$1]}" route add "$2" via "$3"; fi
+}
+_ka() { [ "$K_FAM" = 6 ] && echo "$2" || echo "$1"; }	# _ka V4 V6: the kind's one
+
+# The tun relay: opens tun IF1 in the namespace it starts in, then enters NS2 and
+# opens IF2 there, and copies packets both ways. The devices vanish with it.
+_KRELAY='
+import ctypes, fcntl, os, select, struct, sys
+def tun(name):
+    fd = os.open("/dev/net/tun", os.O_RDWR)
+    fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", name.encode(), 0x0001 | 0x1000))  # TUNSETIFF, IFF_TUN | IFF_NO_PI
+    return fd
+a = tun(sys.argv[1])
+if ctypes.CDLL(None, use_errno=True).setns(os.open(sys.argv[3], os.O_RDONLY), 0x40000000):
+    sys.exit("setns: %s" % os.strerror(ctypes.get_errno()))
+b = tun(sys.argv[2])
+other = {a: b, b: a}
+while True:
+    for fd in select.select([a, b], [], [])[0]:
+        os.write(other[fd], os.read(fd, 65536))
+'
+
+kind_create() {
+	local s=${K_SFX:=$$} r i napi=1 lanmode=veth upmode=veth
+	K_KIND=$1 K_FAM=4 K_MTU=1500 K_ONE_ARMED=0 K_PIDS=()
+	case $1 in
+	veth-napi) ;;
+	veth) napi=0 ;;
+	bridge-lan) lanmode=bridge ;;
+	bridge-uplink) upmode=bridge ;;
+	l3-uplink) upmode=tun ;;
+	one-armed) upmode=none K_ONE_ARMED=1 ;;
+	mtu9000) K_MTU=9000 ;;
+	ipv6) K_FAM=6 ;;
+	*) echo "kinds: unknown kind '$1' (kinds: $(kinds_all))" >&2; return 1 ;;
+	esac
+	K_NS=()
+	for r in hA gA in ih gB hB $([ "$upmode" = none ] && echo sw); do
+		K_NS[$r]=mk-$r-$s
+		ip netns add "${K_NS[$r]}" || return 1
+		ip -n "${K_NS[$r]}" link set lo up
+		# One family per kind: no stray IPv6 autoconfiguration in an IPv4 kind
+		# (it would move the counters the test checks exactly).
+		if [ "$K_FAM" = 4 ]; then
+			kx "$r" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+		fi
+	done
+	for r in gA gB in; do	# routers before meshgw comes
+		kx "$r" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
+	done
+	K_WG_IF=([a]=wa$s [b]=wb$s)
+	K_EGRESS=([a]=$(_ka 10.1.0.0/24 fd01::/64) [b]=$(_ka 10.2.0.0/24 fd02::/64))
+
+	# --- the internet host behind the router
+	_kveth in ri$s ih ei$s || return 1
+	_kaddr in ri$s 198.51.100.254/24 2001:db8:100::fe/64
+	_kaddr ih ei$s 198.51.100.1/24 2001:db8:100::1/64
+	_kroute ih default 198.51.100.254 default 2001:db8:100::fe
+
+	# --- site b: always veth, peers with NAPI
+	_kveth gB ub$s in rb$s && _kveth gB lb$s hB eb$s || return 1
+	_kaddr gB ub$s 192.0.2.1/24 2001:db8:b::1/64
+	_kaddr in rb$s 192.0.2.254/24 2001:db8:b::fe/64
+	_kaddr gB lb$s 10.2.0.1/24 fd02::1/64
+	_kaddr hB eb$s 10.2.0.2/24 fd02::2/64
+	_kroute gB default 192.0.2.254 default 2001:db8:b::fe
+	_kroute hB default 10.2.0.1 default fd02::1
+	kind_napi_on in rb$s && kind_napi_on hB eb$s || return 1
+	K_LAN_IF[b]=lb$s K_UP_IF[b]=ub$s K_EP[b]=$(_ka 192.0.2.1:51820 '[2001:db8:b::1]:51820')
+
+	# --- site a's LAN
+	K_LAN_IF[a]=la$s
+	if [ "$upmode" = none ]; then
+		# One segment: a bridge in the switch namespace, a port per machine.
+		ip -n "${K_NS[sw]}" link add bs$s type bridge forward_delay 0 stp_state 0 &&
+			ip -n "${K_NS[sw]}" link set bs$s up || return 1
+		for i in "gA la$s sa$s" "hA ea$s sh$s" "in ra$s si$s"; do
+			set -- $i
+			_kveth "$1" "$2" sw "$3" && ip -n "${K_NS[sw]}" link set "$3" master bs$s || return 1
+		done
+		[ "$napi" = 1 ] && { kind_napi_on sw sa$s || return 1; }
+		_kaddr in ra$s 10.1.0.254/24 fd01::fe/64
+	elif [ "$lanmode" = bridge ]; then
+		K_LAN_IF[a]=ba$s
+		ip -n "${K_NS[gA]}" link add ba$s type bridge forward_delay 0 stp_state 0 &&
+			_kveth gA pa$s hA ea$s && ip -n "${K_NS[gA]}" link set pa$s master ba$s &&
+			ip -n "${K_NS[gA]}" link set ba$s up || return 1
+		[ "$napi" = 1 ] && { kind_napi_on hA ea$s || return 1; }
+	else
+		_kveth gA la$s hA ea$s || return 1
+		[ "$napi" = 1 ] && { kind_napi_on hA ea$s || return 1; }
+	fi
+	_kaddr gA "${K_LAN_IF[a]}" 10.1.0.1/24 fd01::1/64
+	_kaddr hA ea$s 10.1.0.2/24 fd01::2/64
+	_kroute hA default 10.1.0.1 default fd01::1
+
+	# --- site a's uplink
+	K_UP_IF[a]=ua$s K_EP[a]=$(_ka 203.0.113.1:51820 '[2001:db8:a::1]:51820')
+	case $upmode in
+	none)
+		# The site's router forwards the WireGuard port of its public address
+		# (203.0.113.1) to gA and masquerades the LAN, as a home router does.
+		# (gA's LAN address is inside site a's egress range: as an endpoint, b
+		# would route its WireGuard packets to it into the tunnel itself.)
+		K_UP_IF[a]= K_EP[a]=203.0.113.1:51820
+		_kroute gA default 10.1.0.254 default fd01::fe
+		ip -n "${K_NS[in]}" addr add 203.0.113.1/32 dev lo
+		kx in nft -f - <<-EOF || return 1
+		table ip mk$s {
+			chain pre {
+				type nat hook prerouting priority dstnat; policy accept;
+				iifname != "ra$s" ip daddr 203.0.113.1 udp dport 51820 dnat to 10.1.0.1
+			}
+			chain post {
+				type nat hook postrouting priority srcnat; policy accept;
+				oifname != "ra$s" ip saddr 10.1.0.0/24 snat to 203.0.113.1
+			}
+		}
+		EOF
+		;;
+	veth | bridge)
+		if [ "$upmode" = bridge ]; then
+			K_UP_IF[a]=bu$s
+			ip -n "${K_NS[gA]}" link add bu$s type bridge forward_delay 0 stp_state 0 &&
+				_kveth gA pu$s in ra$s && ip -n "${K_NS[gA]}" link set pu$s master bu$s &&
+				ip -n "${K_NS[gA]}" link set bu$s up || return 1
+		else
+			_kveth gA ua$s in ra$s || return 1
+		fi
+		[ "$napi" = 1 ] && { kind_napi_on in ra$s || return 1; }
+		_kaddr gA "${K_UP_IF[a]}" 203.0.113.1/24 2001:db8:a::1/64
+		_kaddr in ra$s 203.0.113.254/24 2001:db8:a::fe/64
+		_kroute gA default 203.0.113.254 default 2001:db8:a::fe
+		_kroute in "${K_EGRESS[a]}" 203.0.113.1 "${K_EGRESS[a]}" 2001:db8:a::1
+		;;
+	tun)
+		# nsenter execs python: $! is the relay itself.
+		nsenter --net="/run/netns/${K_NS[gA]}" -- "$PY" -c "$_KRELAY" ua$s ra$s \
+			"/run/netns/${K_NS[in]}" >/dev/null 2>&1 &
+		K_PIDS+=($!)
+		for i in $(seq 50); do
+			ip -n "${K_NS[in]}" link show ra$s >/dev/null 2>&1 && break
+			sleep 0.1
+		done
+		ip -n "${K_NS[gA]}" link set ua$s up && ip -n "${K_NS[in]}" link set ra$s up || return 1
+		ip -n "${K_NS[gA]}" addr add 203.0.113.1 peer 203.0.113.254/32 dev ua$s
+		ip -n "${K_NS[in]}" addr add 203.0.113.254 peer 203.0.113.1/32 dev ra$s
+		ip -n "${K_NS[gA]}" route add default via 203.0.113.254
+		ip -n "${K_NS[in]}" route add "${K_EGRESS[a]}" via 203.0.113.1
+		;;
+	esac
+
+	# The hosts stand for machines behind a wire: their packets arrive with full
+	# checksums, never CHECKSUM_PARTIAL as a veth passes on a local sender's
+	# (kind_offload hA on: the default back, for the container-sibling case).
+	kx hA ethtool -K ea$s tx off >/dev/null && kx hB ethtool -K eb$s tx off >/dev/null &&
+		kx ih ethtool -K ei$s tx off >/dev/null || return 1
+
+	if [ "$K_MTU" != 1500 ]; then
+		ip -n "${K_NS[hA]}" link set ea$s mtu "$K_MTU" && ip -n "${K_NS[gA]}" link set la$s mtu "$K_MTU" &&
+			ip -n "${K_NS[hB]}" link set eb$s mtu "$K_MTU" && ip -n "${K_NS[gB]}" link set lb$s mtu "$K_MTU" ||
+			return 1
+	fi
+	# A one-armed gateway sends its hosts ICMP redirects to the router: off, as an
+	# admin does (meshgw turns them off too; the matrix must not depend on it).
+	kx gA sysctl -qw net.ipv4.conf.all.send_redirects=0 "net.ipv4.conf.${K_LAN_IF[a]}.send_redirects=0"
+
+	K_ADDR=([hA]=$(_ka 10.1.0.2 fd01::2) [gAl]=$(_ka 10.1.0.1 fd01::1) [ih]=$(_ka 198.51.100.1 2001:db8:100::1)
+		[gBu]=$(_ka 192.0.2.1 2001:db8:b::1) [gBl]=$(_ka 10.2.0.1 fd02::1) [hB]=$(_ka 10.2.0.2 fd02::2))
+	K_OWNER=([hA]=hA [gAl]=gA [ih]=ih [gBu]=gB [gBl]=gB [hB]=hB)
+	if [ "$K_ONE_ARMED" = 0 ]; then
+		K_ADDR[gAu]=$(_ka 203.0.113.1 2001:db8:a::1) K_OWNER[gAu]=gA
+	fi
+	# IPv6: the link-local addresses' DAD must be done, or the first packets that
+	# need a neighbour resolved are lost.
+	if [ "$K_FAM" = 6 ]; then
+		for i in $(seq 50); do
+			_ktentative || break
+			sleep 0.1
+		done
+	fi
+}
+
+_ktentative() { # any IPv6 address still in DAD
+	local r
+	for r in "${!K_NS[@]}"; do
+		[ -z "$(ip -n "${K_NS[$r]}" -6 addr show tentative)" ] || return 0
+	done
+	return 1
+}
+
+kind_destroy() {
+	local p r
+	for p in "${K_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	K_PIDS=()
+	for r in "${!K_NS[@]}"; do ip netns del "${K_NS[$r]}" 2>/dev/null; done
+	K_NS=()
+	return 0
+}
