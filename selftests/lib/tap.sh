@@ -5,7 +5,13 @@
 n=0 failed=0
 
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+# A description ending in "# TODO reason" is a known failure (TAP's TODO directive):
+# reported, not counted against the exit status.
+not_ok() {
+	n=$((n + 1))
+	case "$*" in *"# TODO"*) ;; *) failed=$((failed + 1)) ;; esac
+	echo "not ok $n - $*"
+}
 
 # t DESCRIPTION COMMAND...: ok when COMMAND succeeds. COMMAND runs in this shell
 # (it may set variables); its output is shown, as TAP comments, only on failure.
