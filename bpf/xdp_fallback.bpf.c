@@ -35,7 +35,7 @@ static __always_inline void xmit_failed(const struct net_device *dev, __u32 ifin
 		return;
 	__sync_fetch_and_add(&i->fallbacks[why], frames);
 	if (i->flags & MG_IF_XMIT) {
-		i->flags &= ~MG_IF_XMIT;	/* a lost race only repeats it */
+		i->flags &= ~(MG_IF_XMIT | MG_IF_TX);	/* a lost race only repeats it */
 		i->why = MG_WHY_RUNTIME;
 	}
 }

@@ -7,9 +7,9 @@
  *   UDP probe reply to the probe port   -> recorded in mg_probes, XDP_DROP
  *   anything else forwarded             -> bpf_fib_lookup fast path (XDP_TX / XDP_REDIRECT),
  *                                          whatever it cannot finish goes to TC / the kernel
- * Only NICs whose mg_ifaces entry has MG_IF_XMIT are transmitted into (XDP_TX or
- * XDP_REDIRECT): the loader sets it where the kernel says the device can take XDP
- * frames, and xdp_fallback clears it when the kernel reports a failure.
+ * Only NICs whose mg_ifaces entry has MG_IF_XMIT are transmitted into (XDP_REDIRECT;
+ * XDP_TX needs MG_IF_TX too): the loader sets it where the kernel says the device
+ * can take XDP frames, and xdp_fallback clears it when the kernel reports a failure.
  * Loaded only where the driver runs XDP natively; see user/dp_iface.c.
  * Verdict totals in mg_stats. */
 #include "vmlinux.h"
@@ -84,7 +84,8 @@ static __always_inline int udp_local(struct xdp_md *ctx, struct ethhdr *eth, str
 	case MG_UDP_PROBE_BAD:
 		return verdict(XDP_DROP, MG_STAT_XDP_PROBE_BAD, len);
 	case MG_UDP_PROBE_REQ:
-		if (!(iface_flags(ctx->ingress_ifindex) & MG_IF_XMIT))
+		if ((iface_flags(ctx->ingress_ifindex) & (MG_IF_XMIT | MG_IF_TX)) !=
+		    (MG_IF_XMIT | MG_IF_TX))
 			return verdict(XDP_PASS, MG_STAT_XDP_NO_XMIT, len);
 		if ((void *)(udp + 1) + sizeof(struct mg_probe) > end)
 			return -1;	/* checked by udp_classify; again for the verifier */
@@ -130,8 +131,13 @@ static __always_inline int fib_forward(struct xdp_md *ctx, struct bpf_fib_lookup
 
 	/* A device that cannot transmit XDP frames would drop it: TC forwards it.
 	 * Without MG_IF_FWD netfilter must see it: the kernel forwards it. */
-	if ((iface_flags(fib->ifindex) & (MG_IF_XMIT | MG_IF_FWD)) != (MG_IF_XMIT | MG_IF_FWD))
-		return verdict(XDP_PASS, MG_STAT_XDP_NO_XMIT, len);
+	{
+		__u32 need = MG_IF_XMIT | MG_IF_FWD |
+			     (fib->ifindex == ctx->ingress_ifindex ? MG_IF_TX : 0);
+
+		if ((iface_flags(fib->ifindex) & need) != need)
+			return verdict(XDP_PASS, MG_STAT_XDP_NO_XMIT, len);
+	}
 	/* Packet pointers are not trusted across the helper call: re-derive. */
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;

@@ -176,10 +176,14 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
 #define MG_MAX_IFACES 16
 #define MG_IF_XDP  (1u << 0)	/* meshgw's XDP program runs here natively and classifies
 				 * (counts); TC on the same NIC does not count again */
-#define MG_IF_XMIT (1u << 1)	/* XDP may transmit into it (XDP_TX when it is the ingress,
-				 * XDP_REDIRECT from another NIC) */
+#define MG_IF_XMIT (1u << 1)	/* XDP may redirect into it from another NIC (and XDP_TX
+				 * on it, with MG_IF_TX) */
 #define MG_IF_L3   (1u << 2)	/* no link-layer header (raw IP, PPP, tun): TC only, packets
 				 * start at the IP header */
+#define MG_IF_TX   (1u << 4)	/* XDP_TX on it (as the ingress) is delivered at once. Not
+				 * on a veth: its XDP_TX frames wait for the peer's next
+				 * NAPI run unless the peer runs an XDP program, which a
+				 * peer with only GRO (also NDO_XMIT) does not */
 #define MG_IF_FWD  (1u << 3)	/* the fast paths (XDP and TC) may forward to it: netfilter
 				 * does not act on forwarded traffic (user/dp_netfilter.c) */
 

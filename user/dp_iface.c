@@ -115,6 +115,13 @@ bool dp_iface_xmit(const struct dp_iface *i, enum mg_if_why *why)
 	return *why == MG_WHY_NONE;
 }
 
+bool dp_iface_tx(const struct dp_iface *i)
+{
+	enum mg_if_why why;
+
+	return dp_iface_xmit(i, &why) && strcmp(i->kind, "veth");
+}
+
 static const char *const why_text[MG_WHY__MAX] = {
 	[MG_WHY_NONE] = "XDP fast path on",
 	[MG_WHY_CONFIG] = "FastPath = tc",
@@ -221,14 +228,14 @@ int dp_iface_watch(int fd, struct dp_iface_watch *w)
 			if (!can)
 				w->ifs[k].seen_no = true;
 			if ((v.flags & MG_IF_XMIT) && !can) {
-				v.flags &= ~MG_IF_XMIT;
+				v.flags &= ~(MG_IF_XMIT | MG_IF_TX);
 				v.why = why;
 				changed = true;
 				pr_warn("%.16s: fast path off: %s", v.name, dp_why_text(why));
 			} else if (!(v.flags & MG_IF_XMIT) && can &&
 				   (v.why == MG_WHY_NO_XMIT ||
 				    (v.why == MG_WHY_RUNTIME && w->ifs[k].seen_no))) {
-				v.flags |= MG_IF_XMIT;
+				v.flags |= MG_IF_XMIT | (dp_iface_tx(&now) ? MG_IF_TX : 0);
 				v.why = MG_WHY_NONE;
 				changed = true;
 				pr_info("%.16s: fast path on again: the kernel says it can transmit XDP "

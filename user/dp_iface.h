@@ -32,6 +32,10 @@ bool dp_iface_want_xdp(const struct dp_iface *i, enum mg_fast_path fp, enum mg_i
  * (no link kind: not a bridge, VLAN, bond, veth, tun ...) with Ethernet. */
 bool dp_iface_xmit(const struct dp_iface *i, enum mg_if_why *why);
 
+/* Whether XDP_TX on i (as the ingress) is delivered at once: an XDP target
+ * that is not a veth (see MG_IF_TX). */
+bool dp_iface_tx(const struct dp_iface *i);
+
 /* A sentence for `meshgw show` and the log: "a bridge cannot transmit XDP frames". */
 const char *dp_why_text(enum mg_if_why why);
 /* A word for the metrics' reason label: "config", "veth", "runtime", ... */

@@ -53,7 +53,7 @@ struct row {
 					 * or IF_ABSENT (no entry: a device meshgw does not know) */
 };
 
-#define IF_DEFAULT (MG_IF_XDP | MG_IF_XMIT | MG_IF_FWD)
+#define IF_DEFAULT (MG_IF_XDP | MG_IF_XMIT | MG_IF_FWD | MG_IF_TX)
 #define IFS(f) (0x10000 | (f))
 #define IF_ABSENT (-1)
 
@@ -222,7 +222,20 @@ static const struct row rows[] = {
 	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 16, .tx_ns = 3, .tag = TAG, .ttl = 50 },
 	  0, XDP_TX, MG_STAT_XDP_PROBE_ANSWERED, -1, OUT_SPEC,
 	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 16, .tx_ns = 3, .tag = TAG, .swap = true },
-	  .vin_if = IFS(MG_IF_XDP | MG_IF_XMIT) },
+	  .vin_if = IFS(MG_IF_XDP | MG_IF_XMIT | MG_IF_TX) },
+	/* MG_IF_TX: a veth is a redirect target (peer with GRO) but XDP_TX on it waits
+	 * for the peer's next NAPI run: neither a hairpin nor a probe answer there. */
+	{ "v4 one-armed, the ingress an XDP target without MG_IF_TX (a veth): XDP_PASS unchanged",
+	  { V4("10.0.0.5", "203.0.113.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 64 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vin_if = IFS(MG_IF_XDP | MG_IF_XMIT | MG_IF_FWD) },
+	{ "v4 probe request on an XDP target without MG_IF_TX (a veth): XDP_PASS unchanged (tc_lan answers)",
+	  { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 17, .tx_ns = 3, .tag = TAG, .ttl = 50 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vin_if = IFS(MG_IF_XDP | MG_IF_XMIT | MG_IF_FWD) },
+	{ "v4 fast path to a target without MG_IF_TX (redirect, not XDP_TX): XDP_REDIRECT",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18, .ttl = 64 },
+	  0, XDP_REDIRECT, MG_STAT_XDP_FWD_REDIRECT, -1, OUT_FWD,
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18, .ttl = 63 }, 1,
+	  .vout_if = IFS(MG_IF_XDP | MG_IF_XMIT | MG_IF_FWD) },
 	{ "v4 probe request to the WireGuard port of a routed address, target without MG_IF_XMIT: XDP_PASS unchanged",
 	  { V4("192.0.2.1", "198.51.100.9"), .proto = UDP, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 5, .tag = TAG },
 	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vout_if = IFS(MG_IF_FWD) },
