@@ -3,7 +3,7 @@
  * through a reachable active endpoint; probes are answered 1 ms later when
  * their endpoint is reachable. */
 #include "tap.h"
-#include "failover.h"
+#include "failover/failover.h"
 
 #define TICK (10 * MS)
 

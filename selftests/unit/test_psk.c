@@ -4,8 +4,8 @@
  * lo/hi the two public keys in byte order, label from user/psk.c). */
 #include <sodium.h>
 #include "tap.h"
-#include "keys.h"
-#include "psk.h"
+#include "wg/keys.h"
+#include "wg/psk.h"
 
 static void b64(const char *s, uint8_t k[WG_KEY_LEN])
 {

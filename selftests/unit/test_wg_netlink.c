@@ -9,10 +9,10 @@
 #include <linux/wireguard.h>
 #include <libmnl/libmnl.h>
 #include "tap.h"
-#include "wg_device.h"
-#include "wg_netlink.h"
-#include "wg_reconcile.h"
-#include "wg_uapi.h"
+#include "wg/wg_device.h"
+#include "wg/wg_netlink.h"
+#include "wg/wg_reconcile.h"
+#include "wg/wg_uapi.h"
 
 #define BUFLEN 4096	/* MNL_SOCKET_BUFFER_SIZE on x86 (one page), what wgnl_set uses */
 
