@@ -118,6 +118,9 @@ int mesh_validate(const struct mg_mesh *m, struct mg_errors *e);
 int config_load(struct mg_config *c, const char *mesh_path, const char *local_path,
 		struct mg_errors *e);
 int mesh_load(struct mg_mesh *m, const char *path, struct mg_errors *e);
+/* Read + parse the local file alone, for `down`: a broken mesh file must not keep
+ * the gateway from being taken down. 0 or -EINVAL/-errno. */
+int local_load(struct mg_local *l, const char *path, struct mg_errors *e);
 void mesh_free(struct mg_mesh *m);
 void config_free(struct mg_config *c);
 

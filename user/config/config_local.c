@@ -443,6 +443,21 @@ int config_load(struct mg_config *c, const char *mesh_path, const char *local_pa
 	return ret;
 }
 
+int local_load(struct mg_local *l, const char *path, struct mg_errors *e)
+{
+	char *buf;
+	size_t len;
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	ret = config_read_file(path, &buf, &len, e);
+	if (ret)
+		return ret;
+	ret = local_parse(l, path, buf, len, e);
+	free(buf);
+	return ret;
+}
+
 void config_free(struct mg_config *c)
 {
 	mesh_free(&c->mesh);

@@ -1,4 +1,5 @@
-/* Bringing the gateway to the desired state, shared by `meshgw up` and `meshgw run`. */
+/* The engine: brings the gateway to the state the configuration describes and
+ * back. `meshgw up`, `down` and `run` (the daemon) all go through these. */
 #pragma once
 #include <stdbool.h>
 #include "config/config.h"
@@ -22,3 +23,10 @@ int gateway_restore(const struct mg_config *c);
  * lock, but only while `meshgw up`'s state is recorded. 1 when it is not (`meshgw
  * down` took the gateway down: nothing is brought back), else as gateway_up. */
 int gateway_reapply(const struct mg_config *c);
+
+/* Removes what `meshgw up` recorded it created (the data plane and the daemon's
+ * mg_failover, the link or else only meshgw's routes and address on it, the
+ * sysctls nobody changed since), under the interface's lock; the state record
+ * goes last, once everything else came off. Needs only the local file. 0, or the
+ * first -errno (what could be removed was). */
+int gateway_down(const struct mg_local *l);

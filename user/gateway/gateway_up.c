@@ -1,31 +1,24 @@
-/* meshgw up / down. `up` validates and builds the whole desired state first, then
- * converges the system to it by diffing against what the kernel (or wireguard-go)
- * reports, so a second `up` sends nothing. `down` removes what the state file says
- * `up` created, and only meshgw's routes (rtm_protocol RTPROT_MESHGW). */
+/* gateway_up: validates and builds the whole desired state first, then converges
+ * the system to it by diffing against what the kernel (or wireguard-go) reports,
+ * so a second `up` sends nothing. gateway_restore and gateway_reapply are the
+ * daemon's ways back to it. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include <net/if.h>
-#include "cmd/commands.h"
 #include "config/config.h"
-#include "config/config_ini.h"
+#include "config/resolve.h"
+#include "dataplane/dataplane.h"
+#include "failover/probe.h"
 #include "gateway/desired.h"
+#include "gateway/gateway.h"
+#include "gateway/state.h"
 #include "lib/log.h"
 #include "lib/rtnl.h"
-#include "gateway/state.h"
 #include "wg/wg_backend.h"
 #include "wg/wg_reconcile.h"
 #include "wg/wg_uapi.h"
-#include "config/resolve.h"
-#include "gateway/gateway.h"
-#include "dataplane/dataplane.h"
-#include "failover/fo_state.h"
-#include "failover/probe.h"
 
 struct up_ctx {
 	const struct mg_config *c;
@@ -40,37 +33,6 @@ struct up_ctx {
 	struct mg_state prev;
 	pid_t started_pid;
 };
-
-static bool pid_is_wireguard_go(pid_t pid)
-{
-	char path[64], comm[64] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = 0;
-	fclose(f);
-	return !strncmp(comm, "wireguard-go", 12);
-}
-
-/* Deleting its TUN makes wireguard-go exit; stop it ourselves if it lingers. Only
- * a PID that `up` started and recorded is ever signalled. */
-static void stop_wireguard_go(pid_t pid)
-{
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-	if (pid <= 0)
-		return;
-	for (int i = 0; i < 100 && pid_is_wireguard_go(pid); i++) {
-		if (i == 50)
-			kill(pid, SIGTERM);
-		waitpid(pid, NULL, WNOHANG);
-		nanosleep(&ts, NULL);
-	}
-}
 
 /* --- links ----------------------------------------------------------------------- */
 
@@ -416,7 +378,7 @@ static int gateway_up_locked(const struct mg_config *c, bool keep_endpoints)
 	if (ret && u.created_now) {
 		pr_err("%s: removing the link this run created", u.ifname);
 		rtnl_link_del(&u.rt, u.ifname);
-		stop_wireguard_go(u.started_pid);
+		wg_uapi_stop(u.started_pid);
 		if (u.had_state)
 			state_save(u.ifname, &u.prev);
 		else
@@ -481,118 +443,4 @@ int gateway_reapply(const struct mg_config *c)
 		ret = gateway_up_locked(c, true);
 	state_unlock(lock);
 	return ret;
-}
-
-int cmd_up(int argc, char **argv)
-{
-	struct mg_config c;
-	struct cli_opts o;
-	int ret;
-
-	if (!cli_load(argc, argv, false, &o, &c, &ret))
-		return ret;
-	/* A second `up` while `meshgw run` manages endpoints must not undo its choice. */
-	ret = gateway_up(&c, true);
-	config_free(&c);
-	return ret ? 1 : 0;
-}
-
-/* --- down ----------------------------------------------------------------------------- */
-
-/* `down` only needs the local file (the interface name): a broken mesh file must
- * not keep the gateway from being taken down. */
-static int load_local(struct mg_local *l, const char *path)
-{
-	struct mg_errors e = { .out = stderr };
-	char *buf;
-	size_t len;
-	int ret;
-
-	memset(l, 0, sizeof(*l));
-	ret = config_read_file(path, &buf, &len, &e);
-	if (ret)
-		return ret;
-	ret = local_parse(l, path, buf, len, &e);
-	free(buf);
-	return ret;
-}
-
-int cmd_down(int argc, char **argv)
-{
-	struct mg_local l;
-	struct mg_state st;
-	struct nl_sock rt;
-	struct rtnl_link link;
-	struct cli_opts o;
-	bool have_link, have_state;
-	int idx, ret, failed = 0;
-
-	idx = cli_parse(argc, argv, &o, false, "[-c MESH] [-l LOCAL]");
-	if (idx < 0)
-		return idx == -2 ? 0 : 1;
-	if (idx != argc) {
-		fprintf(stderr, "Usage: meshgw down [-c MESH] [-l LOCAL]\n");
-		return 1;
-	}
-	if (load_local(&l, o.local_path))
-		return 1;
-	/* Not released explicitly: the lock goes with the process. */
-	if (state_lock(l.wg_if) < 0)
-		return 1;
-	ret = state_load(l.wg_if, &st);
-	if (ret && ret != -ENOENT)
-		return 1;
-	have_state = !ret;
-	if (nl_open(&rt, NETLINK_ROUTE))
-		return 1;
-	ret = rtnl_link_get(&rt, l.wg_if, &link);
-	if (ret && ret != -ENODEV) {
-		nl_close(&rt);
-		return 1;
-	}
-	have_link = !ret;
-	/* The BPF data plane comes off first: it steers into the link. The daemon's
-	 * mg_failover goes before it, so that dataplane_down can remove the directory. */
-	if ((ret = fo_state_remove(l.pin_path))) {
-		pr_warn("%s/mg_failover not removed: %s", l.pin_path, strerror(-ret));
-		failed = 1;
-	}
-	failed |= dataplane_down(&l) != 0;
-	if (have_link && have_state && st.created_link) {
-		failed |= rtnl_link_del(&rt, l.wg_if) != 0;
-		if (st.backend == MG_BACKEND_USERSPACE)
-			stop_wireguard_go(st.wg_pid);
-		if (!failed)
-			pr_info("%s: removed", l.wg_if);
-	} else if (have_link) {
-		struct prefix *routes = NULL;
-		size_t n = 0;
-
-		/* Not ours: take off only our routes and our address. */
-		if (!rtnl_route_list(&rt, link.ifindex, RTPROT_MESHGW, &routes, &n))
-			for (size_t i = 0; i < n; i++)
-				failed |= rtnl_route_del(&rt, l.wg_if, link.ifindex, &routes[i],
-							 RTPROT_MESHGW) != 0;
-		free(routes);
-		if (have_state && st.added_address)
-			rtnl_addr_del(&rt, l.wg_if, link.ifindex, &st.address);
-		pr_info("%s: meshgw's routes%s removed; the link itself was not created by meshgw",
-			l.wg_if, have_state && st.added_address ? " and address" : "");
-	}
-	if (!have_state) {
-		pr_info("%s: no state recorded in " MG_STATE_DIR "; nothing else to undo", l.wg_if);
-	} else {
-		for (int i = 0; i < st.n_sysctl; i++) {
-			char cur[64];
-
-			/* Only if nobody changed it since. */
-			if (!sysctl_read(st.sysctl[i].path, cur, sizeof(cur)) &&
-			    !strcmp(cur, st.sysctl[i].set))
-				failed |= sysctl_write(st.sysctl[i].path, st.sysctl[i].old) != 0;
-		}
-		if (!failed)
-			state_remove(l.wg_if);
-	}
-	nl_close(&rt);
-	return failed ? 1 : 0;
 }

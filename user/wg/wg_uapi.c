@@ -89,6 +89,35 @@ int wg_uapi_start(const char *ifname, pid_t *pid)
 	return -ETIMEDOUT;
 }
 
+static bool pid_is_wireguard_go(pid_t pid)
+{
+	char path[64], comm[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = 0;
+	fclose(f);
+	return !strncmp(comm, "wireguard-go", 12);
+}
+
+void wg_uapi_stop(pid_t pid)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	if (pid <= 0)
+		return;
+	for (int i = 0; i < 100 && pid_is_wireguard_go(pid); i++) {
+		if (i == 50)
+			kill(pid, SIGTERM);
+		waitpid(pid, NULL, WNOHANG);
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Sends req and reads the reply up to the blank line that ends it. */
 static int uapi_talk(const char *ifname, const char *req, size_t len, char **reply)
 {

@@ -11,6 +11,10 @@ bool wg_uapi_running(const char *ifname);
 /* Starts `wireguard-go -f IFNAME` (detached, in its own session) and waits for its
  * socket. 0 with *pid set, or -errno with the reason printed. */
 int wg_uapi_start(const char *ifname, pid_t *pid);
+/* Deleting its TUN makes wireguard-go exit; this stops it if it lingers (SIGTERM
+ * after 1 s, giving up after 2 s). Only give it a PID that wg_uapi_start returned
+ * (`up` records it): nothing else is ever signalled. */
+void wg_uapi_stop(pid_t pid);
 int wg_uapi_get(const char *ifname, struct wg_device *d);
 /* set is not atomic in wireguard-go (it applies lines until the first bad one):
  * the change must be fully valid before it is sent, which wg_uapi_format checks. */
