@@ -4,6 +4,7 @@
  * their endpoint is reachable. */
 #include "tap.h"
 #include "failover/failover.h"
+#include "lib/clock.h"
 
 #define TICK (10 * MS)
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include "tap.h"
 #include "config/resolve.h"
+#include "lib/sockaddr.h"
 
 static struct mg_endpoint ep(const char *host, uint16_t port, bool literal)
 {

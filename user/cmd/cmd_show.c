@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "dataplane/dp_iface.h"
 #include "failover/failover.h"
+#include "lib/sockaddr.h"
 #include "observe/json_writer.h"
 #include "config/resolve.h"
 #include "observe/status.h"

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "config/resolve.h"
-#include "wg/wg_device.h"
 
 static void fill_hints(struct addrinfo *h, const struct mg_endpoint *ep)
 {
@@ -102,17 +101,4 @@ void resolve_cancel(struct resolve_req *r)
 	if (gai_error(&r->cb) == 0 && r->cb.ar_result)
 		freeaddrinfo(r->cb.ar_result);
 	r->busy = false;
-}
-
-/* struct sockaddr_storage views of wg_device.c's endpoint helpers (its union is a
- * prefix of the storage). An unset address equals nothing. */
-bool sockaddr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	return a->ss_family && wg_sockaddr_equal((const union wg_sockaddr *)a,
-						 (const union wg_sockaddr *)b);
-}
-
-char *sockaddr_str(const struct sockaddr_storage *sa, char *buf, size_t len)
-{
-	return wg_sockaddr_str((const union wg_sockaddr *)sa, buf, len);
 }

@@ -21,6 +21,3 @@ int resolve_start(struct resolve_req *r, const struct mg_endpoint *ep);
 /* 1 = done (*out filled), 0 = still running or idle, <0 = failed (-EAI_* negated). */
 int resolve_poll(struct resolve_req *r, struct sockaddr_storage *out);
 void resolve_cancel(struct resolve_req *r);
-bool sockaddr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
-/* "a.b.c.d:port" / "[v6]:port" */
-char *sockaddr_str(const struct sockaddr_storage *sa, char *buf, size_t len);

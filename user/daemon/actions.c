@@ -7,6 +7,7 @@
 #include "failover/fo_state.h"
 #include "failover/probe.h"
 #include "lib/log.h"
+#include "lib/sockaddr.h"
 
 static int set_endpoint(struct daemon *d, struct daemon_peer *p, unsigned int i)
 {

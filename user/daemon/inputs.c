@@ -7,6 +7,7 @@
 #include "daemon/internal.h"
 #include "failover/probe.h"
 #include "lib/log.h"
+#include "lib/sockaddr.h"
 
 static void add_ep_rx(__u32 id, const struct mg_ep_stats *es, void *ctx)
 {

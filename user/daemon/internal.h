@@ -7,6 +7,7 @@
 #include "dataplane/dp_iface.h"
 #include "dataplane/dp_maps.h"
 #include "failover/failover.h"
+#include "lib/clock.h"
 #include "meshgw_probe.h"
 #include "wg/wg_backend.h"
 

@@ -7,6 +7,7 @@
 #include "failover/fo_state.h"
 #include "failover/probe.h"
 #include "lib/log.h"
+#include "lib/sockaddr.h"
 
 static void resolve_all_now(struct daemon_peer *p)
 {

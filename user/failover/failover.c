@@ -1,5 +1,6 @@
 #include <string.h>
 #include "failover/failover.h"
+#include "lib/clock.h"
 
 void fo_default_settings(struct fo_settings *s)
 {

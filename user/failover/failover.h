@@ -17,7 +17,6 @@
 #include <stdint.h>
 
 #define FO_MAX_ENDPOINTS 8
-#define MS 1000000ULL		/* ns per ms */
 
 struct fo_settings {
 	uint32_t probe_fast_ms;		/* probe interval while a peer is suspect */

@@ -27,5 +27,3 @@ int probe_send(int fd, const struct sockaddr_storage *dst, uint32_t seq,
  * rtt), 0 when it is something else, -EAGAIN when none is waiting. */
 int probe_recv(int fd, const uint8_t tag[MG_PROBE_TAG_LEN], struct sockaddr_storage *from,
 	       uint32_t *seq, uint64_t *rtt_ns, uint64_t *rx_ns);
-
-uint64_t mono_ns(void);	/* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns */

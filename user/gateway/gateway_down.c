@@ -9,6 +9,7 @@
 #include "gateway/state.h"
 #include "lib/log.h"
 #include "lib/rtnl.h"
+#include "lib/sysctl.h"
 #include "wg/wg_uapi.h"
 
 static int first_err(int err, int ret)

@@ -16,6 +16,8 @@
 #include "gateway/state.h"
 #include "lib/log.h"
 #include "lib/rtnl.h"
+#include "lib/sysctl.h"
+#include "lib/sockaddr.h"
 #include "wg/wg_backend.h"
 #include "wg/wg_reconcile.h"
 #include "wg/wg_uapi.h"

@@ -1,9 +1,7 @@
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -305,40 +303,4 @@ int rtnl_route_del(struct nl_sock *s, const char *ifname, uint32_t ifindex,
 		   const struct prefix *dst, uint8_t proto)
 {
 	return route_req(s, RTM_DELROUTE, 0, ifname, ifindex, dst, proto);
-}
-
-int sysctl_read(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0)
-		ret = -errno;
-	else {
-		buf[n] = 0;
-		buf[strcspn(buf, "\n")] = 0;
-	}
-	close(fd);
-	return ret;
-}
-
-int sysctl_write(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-	size_t len = strlen(value);
-
-	if (fd < 0) {
-		ret = -errno;
-		pr_err("cannot open %s: %s", path, strerror(errno));
-		return ret;
-	}
-	if (write(fd, value, len) != (ssize_t)len) {
-		ret = -errno;
-		pr_err("cannot write %s to %s: %s", value, path, strerror(errno));
-	}
-	close(fd);
-	return ret;
 }

@@ -44,7 +44,3 @@ int rtnl_route_add(struct nl_sock *s, const char *ifname, uint32_t ifindex,
 		   const struct prefix *dst, uint8_t proto);
 int rtnl_route_del(struct nl_sock *s, const char *ifname, uint32_t ifindex,
 		   const struct prefix *dst, uint8_t proto);
-
-/* Reads / writes a sysctl file ("/proc/sys/..."). old may be NULL. */
-int sysctl_read(const char *path, char *buf, size_t len);
-int sysctl_write(const char *path, const char *value);

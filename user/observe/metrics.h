@@ -7,20 +7,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include "config/config.h"
+#include "lib/mbuf.h"
 #include "observe/status.h"
 
 #ifndef MESHGW_VERSION
 #define MESHGW_VERSION "0.1.0"
 #endif
-
-/* A growing text buffer; err sticks at -ENOMEM after a failed allocation. */
-struct mbuf {
-	char *s;
-	size_t len, cap;
-	int err;
-};
-void mbuf_printf(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void mbuf_free(struct mbuf *b);
 
 /* Renders s. 0 or -ENOMEM. */
 int metrics_render(const struct status *s, struct mbuf *out);

@@ -13,6 +13,7 @@
 #include "failover/fo_state.h"
 #include "lib/log.h"
 #include "config/resolve.h"
+#include "lib/sockaddr.h"
 #include "observe/status.h"
 #include "wg/wg_backend.h"
 #include "wg/wg_netlink.h"

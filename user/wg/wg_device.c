@@ -1,4 +1,3 @@
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,33 +52,4 @@ void wg_device_free(struct wg_device *d)
 	key_wipe(d->private_key, WG_KEY_LEN);
 	d->peers = NULL;
 	d->n_peers = d->cap_peers = 0;
-}
-
-bool wg_sockaddr_equal(const union wg_sockaddr *a, const union wg_sockaddr *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET)
-		return a->in.sin_port == b->in.sin_port &&
-		       a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
-	if (a->sa.sa_family == AF_INET6)
-		return a->in6.sin6_port == b->in6.sin6_port &&
-		       !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) &&
-		       a->in6.sin6_scope_id == b->in6.sin6_scope_id;
-	return true;
-}
-
-char *wg_sockaddr_str(const union wg_sockaddr *a, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	if (a->sa.sa_family == AF_INET)
-		snprintf(buf, len, "%s:%u", inet_ntop(AF_INET, &a->in.sin_addr, ip, sizeof(ip)),
-			 ntohs(a->in.sin_port));
-	else if (a->sa.sa_family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", inet_ntop(AF_INET6, &a->in6.sin6_addr, ip, sizeof(ip)),
-			 ntohs(a->in6.sin6_port));
-	else
-		snprintf(buf, len, "(none)");
-	return buf;
 }

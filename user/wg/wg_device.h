@@ -66,6 +66,3 @@ int wg_peer_add_allowed(struct wg_peer *p, const struct prefix *pfx);
 struct wg_peer *wg_device_find_peer(const struct wg_device *d, const uint8_t key[WG_KEY_LEN]);
 /* Frees the arrays and wipes the keys. The struct can be reused after. */
 void wg_device_free(struct wg_device *d);
-bool wg_sockaddr_equal(const union wg_sockaddr *a, const union wg_sockaddr *b);
-/* "1.2.3.4:5" / "[::1]:5" / "(none)". Returns buf. */
-char *wg_sockaddr_str(const union wg_sockaddr *a, char *buf, size_t len);

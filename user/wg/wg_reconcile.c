@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/sockaddr.h"
 #include "wg/wg_reconcile.h"
 
 static int prefix_cmp(const void *a, const void *b)
@@ -148,7 +149,7 @@ int wg_diff(const struct wg_device *want, const struct wg_device *have, struct w
 		if (h) {
 			if (memcmp(w->preshared_key, h->preshared_key, WG_KEY_LEN))
 				flags |= WG_PEER_SET_PSK;
-			if (w->endpoint.sa.sa_family && !wg_sockaddr_equal(&w->endpoint, &h->endpoint))
+			if (w->endpoint.sa.sa_family && !sockaddr_same(&w->endpoint.sa, &h->endpoint.sa))
 				flags |= WG_PEER_SET_ENDPOINT;
 			if (w->keepalive != h->keepalive)
 				flags |= WG_PEER_SET_KEEPALIVE;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "lib/log.h"
+#include "lib/sockaddr.h"
 #include "wg/wg_uapi.h"
 
 static int uapi_connect(const char *ifname, bool quiet)
@@ -363,7 +364,7 @@ int wg_uapi_format(const struct wg_device *d, char **text, size_t *len)
 			sb_printf(&b, "preshared_key=%s\n", hex);
 		}
 		if (p->flags & WG_PEER_SET_ENDPOINT)
-			sb_printf(&b, "endpoint=%s\n", wg_sockaddr_str(&p->endpoint, ep, sizeof(ep)));
+			sb_printf(&b, "endpoint=%s\n", sockaddr_fmt(&p->endpoint.sa, ep, sizeof(ep)));
 		if (p->flags & WG_PEER_SET_KEEPALIVE)
 			sb_printf(&b, "persistent_keepalive_interval=%u\n", p->keepalive);
 		if (p->flags & WG_PEER_REPLACE_ALLOWEDIPS)
