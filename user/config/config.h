@@ -9,8 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "wg/keys.h"
 #include "lib/prefix.h"
+#include "wg/keys.h"
+#include "wg/wg_backend.h"
 
 #define MG_NAME_MAX 32		/* site names: [A-Za-z0-9_.-], 1..31 chars */
 #define MG_HOST_MAX 254		/* DNS name limit */
@@ -67,7 +68,6 @@ struct mg_mesh {
 	size_t n_sites;
 };
 
-enum mg_backend { MG_BACKEND_AUTO, MG_BACKEND_KERNEL, MG_BACKEND_USERSPACE };
 /* Where the XDP fast path runs: auto (chosen per NIC kind, see user/dp_iface.c),
  * xdp (native XDP on every NIC whose driver has it), tc (no XDP anywhere). */
 enum mg_fast_path { MG_FAST_AUTO, MG_FAST_XDP, MG_FAST_TC };
@@ -125,7 +125,6 @@ void mesh_free(struct mg_mesh *m);
 void config_free(struct mg_config *c);
 
 const struct mg_site *mesh_find_site(const struct mg_mesh *m, const char *name);
-const char *backend_name(enum mg_backend b);
 
 /* "a.b.c.d:port", "[v6]:port" or "host.name:port". 0, or -EINVAL with *why set
  * to a static explanation. */

@@ -9,19 +9,6 @@
 #include "meshgw_probe.h"
 #include "config/config_ini.h"
 
-const char *backend_name(enum mg_backend b)
-{
-	switch (b) {
-	case MG_BACKEND_KERNEL:
-		return "kernel";
-	case MG_BACKEND_USERSPACE:
-		return "userspace";
-	case MG_BACKEND_AUTO:
-		break;
-	}
-	return "auto";
-}
-
 bool ifname_valid(const char *name)
 {
 	size_t n = strlen(name);

@@ -6,7 +6,7 @@
 #include <unistd.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
-#include "wg/keys.h"
+#include <sodium.h>
 #include "lib/log.h"
 #include "lib/nl.h"
 
@@ -55,9 +55,9 @@ void nl_close(struct nl_sock *s)
 {
 	if (s->nl)
 		mnl_socket_close(s->nl);
-	/* GET_DEVICE replies carry the private key. */
+	/* GET_DEVICE replies carry the private key (wiped as key_wipe does). */
 	if (s->buf)
-		key_wipe(s->buf, MNL_SOCKET_DUMP_SIZE);
+		sodium_memzero(s->buf, MNL_SOCKET_DUMP_SIZE);
 	free(s->buf);
 	s->nl = NULL;
 	s->buf = NULL;

@@ -6,6 +6,19 @@
 #include "wg/wg_netlink.h"
 #include "wg/wg_uapi.h"
 
+const char *backend_name(enum mg_backend b)
+{
+	switch (b) {
+	case MG_BACKEND_KERNEL:
+		return "kernel";
+	case MG_BACKEND_USERSPACE:
+		return "userspace";
+	case MG_BACKEND_AUTO:
+		break;
+	}
+	return "auto";
+}
+
 const struct wg_backend wg_backend_kernel = {
 	.kind = MG_BACKEND_KERNEL, .get = wgnl_get, .set = wgnl_set,
 };

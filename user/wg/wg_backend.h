@@ -1,7 +1,10 @@
 /* Kernel or userspace WireGuard behind one interface, chosen by Backend=. */
 #pragma once
-#include "config/config.h"
 #include "wg/wg_device.h"
+
+/* Backend= in the local file. */
+enum mg_backend { MG_BACKEND_AUTO, MG_BACKEND_KERNEL, MG_BACKEND_USERSPACE };
+const char *backend_name(enum mg_backend b);	/* "auto" / "kernel" / "userspace" */
 
 struct wg_backend {
 	enum mg_backend kind;		/* KERNEL or USERSPACE, never AUTO */
