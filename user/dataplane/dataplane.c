@@ -632,22 +632,6 @@ static int tc_up(struct dp *d, __u32 slot, const char *ifname, int ifindex,
 	return 0;
 }
 
-int dataplane_set_known_endpoints(const char *pin_path, const struct dp_known_ep *eps, size_t n)
-{
-	char path[DP_PATH];
-	int fd, err;
-
-	snprintf(path, sizeof(path), "%s/%s", pin_path, MG_MAP_KNOWN_EPS);
-	fd = bpf_obj_get(path);
-	if (fd < 0) {
-		pr_err("Failed to open %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	err = dp_sync_known_eps(fd, eps, n);
-	close(fd);
-	return err;
-}
-
 static int fill(struct dp *d, const struct mg_config *c, const struct dp_settings *s)
 {
 	uint32_t *idx = calloc(c->mesh.n_sites ? c->mesh.n_sites : 1, sizeof(*idx));

@@ -42,16 +42,6 @@ int dataplane_down(const struct mg_local *l);
  * -EPFNOSUPPORT (not Ethernet) or -errno. */
 int dataplane_if_mac(const char *ifname, uint8_t mac[6]);
 
-/* Replaces the set of addresses allowed to get probe replies (diff against the
- * pinned map): 16-byte keys (IPv4 mapped), valued with the owning peer's slot in
- * mg_peer_info. dataplane_up only adds the literal endpoints of the mesh file and
- * drops entries whose slot no longer holds a site, so resolved hostnames added
- * here survive a re-run of `up`. */
-struct dp_known_ep {
-	struct mg_ep_key key;
-	uint32_t peer;
-};
-int dataplane_set_known_endpoints(const char *pin_path, const struct dp_known_ep *eps, size_t n);
 /* Fills k from an IPv4/IPv6 literal. 0 or -EINVAL. */
 int dataplane_ep_key(struct mg_ep_key *k, const char *addr);
 

@@ -295,22 +295,6 @@ out:
 	return err;
 }
 
-int dp_sync_known_eps(int fd, const struct dp_known_ep *eps, size_t n)
-{
-	struct kv *want = calloc(n ? n : 1, sizeof(*want));
-	int err;
-
-	if (!want)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		memcpy(want[i].key, &eps[i].key, sizeof(eps[i].key));
-		memcpy(want[i].val, &eps[i].peer, sizeof(eps[i].peer));
-	}
-	err = map_sync(fd, MG_MAP_KNOWN_EPS, want, n, sizeof(struct mg_ep_key), sizeof(uint32_t));
-	free(want);
-	return err;
-}
-
 /* `up` adds the literal endpoints and removes only entries of sites that are gone:
  * the daemon adds resolved hostnames to the same map, and a re-run of `up` must not
  * make the gateway stop answering them. */
@@ -356,7 +340,7 @@ int dp_merge_known_eps(int fd, const struct dp_known_ep *eps, size_t n, const ui
 }
 
 /* Literal endpoints of the other sites; hostnames are added by the daemon once
- * resolved (dataplane_set_known_endpoints). */
+ * resolved (dp_known_ep_add). */
 int dp_known_from_config(const struct mg_config *c, const uint32_t *idx,
 			 struct dp_known_ep **out, size_t *n)
 {

@@ -28,11 +28,6 @@ const char *fo_reason_name(enum fo_reason r)
 	}
 }
 
-const char *fo_state_name(enum fo_ep_state s)
-{
-	return s == FO_EP_UP ? "up" : s == FO_EP_DOWN ? "down" : "unknown";
-}
-
 void fo_peer_init(struct fo_peer *p, unsigned int n_ep, uint64_t now)
 {
 	memset(p, 0, sizeof(*p));

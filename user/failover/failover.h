@@ -40,7 +40,6 @@ enum fo_reason {
 	FO_REASON__COUNT,
 };
 const char *fo_reason_name(enum fo_reason r);	/* metric-label-safe names */
-const char *fo_state_name(enum fo_ep_state s);
 
 struct fo_endpoint {
 	/* probe bookkeeping */
