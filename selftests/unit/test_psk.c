@@ -1,7 +1,7 @@
 /* Per-pair preshared keys from the mesh secret: symmetric in the two public keys,
  * different for any other secret or pair, and equal to known answers computed
  * independently (Python: hashlib.blake2b(label + lo + hi, key=secret, digest_size=32),
- * lo/hi the two public keys in byte order, label from user/psk.c). */
+ * lo/hi the two public keys in byte order, label from user/wg/psk.c). */
 #include <sodium.h>
 #include "tap.h"
 #include "wg/keys.h"

@@ -1,4 +1,4 @@
-/* meshgw run: up, then stay as the site's failover daemon (user/daemon.c). */
+/* meshgw run: up, then stay as the site's failover daemon (user/daemon/). */
 #include <stdio.h>
 #include "cmd/commands.h"
 #include "daemon/daemon.h"

@@ -68,7 +68,7 @@ struct mg_mesh {
 	size_t n_sites;
 };
 
-/* Where the XDP fast path runs: auto (chosen per NIC kind, see user/dp_iface.c),
+/* Where the XDP fast path runs: auto (chosen per NIC kind, see user/dataplane/dp_iface.c),
  * xdp (native XDP on every NIC whose driver has it), tc (no XDP anywhere). */
 enum mg_fast_path { MG_FAST_AUTO, MG_FAST_XDP, MG_FAST_TC };
 
