@@ -9,11 +9,11 @@
 #include <unistd.h>
 #include "cmd/commands.h"
 #include "config/config.h"
+#include "config/resolve.h"
 #include "dataplane/dp_iface.h"
 #include "failover/failover.h"
 #include "lib/sockaddr.h"
 #include "observe/json_writer.h"
-#include "config/resolve.h"
 #include "observe/status.h"
 
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config/config.h"
-#include "meshgw_probe.h"
 #include "config/config_ini.h"
+#include "meshgw_probe.h"
 
 bool ifname_valid(const char *name)
 {

@@ -8,8 +8,8 @@
 #include "dataplane/dp_maps.h"
 #include "failover/failover.h"
 #include "lib/clock.h"
-#include "meshgw_probe.h"
 #include "wg/wg_backend.h"
+#include "meshgw_probe.h"
 
 #define TICK_NS (10 * MS)		/* decisions and probe scheduling */
 #define COUNTERS_NS (50 * MS)		/* data-plane counters */

@@ -31,10 +31,10 @@
 #include "dataplane/dp_iface.h"
 #include "dataplane/dp_netfilter.h"
 #include "lib/log.h"
-#include "xdp_lan.skel.h"
 #include "tc_lan.skel.h"
 #include "tc_wg.skel.h"
 #include "xdp_fallback.skel.h"
+#include "xdp_lan.skel.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 #define DP_PATH (PATH_MAX + 64)	/* PinPath + "/" + a pin name */

@@ -8,9 +8,9 @@
 #include <sys/statfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "failover/fo_state.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_maps.h"
+#include "failover/fo_state.h"
 #include "lib/log.h"
 #include "mg_failover.skel.h"
 

@@ -2,10 +2,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "config/resolve.h"
 #include "gateway/desired.h"
 #include "lib/log.h"
 #include "wg/psk.h"
-#include "config/resolve.h"
 
 static struct prefix host_prefix(const struct prefix *addr)
 {

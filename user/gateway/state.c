@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "lib/log.h"
 #include "gateway/state.h"
+#include "lib/log.h"
 
 static void state_path(char *buf, size_t len, const char *wg_if, const char *suffix)
 {

@@ -13,8 +13,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <zlib.h>
-#include "observe/http_metrics.h"
 #include "lib/log.h"
+#include "observe/http_metrics.h"
 
 #define LISTENER_TAG UINT64_MAX
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"

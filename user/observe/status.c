@@ -9,10 +9,10 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
+#include "config/resolve.h"
 #include "dataplane/dp_maps.h"
 #include "failover/fo_state.h"
 #include "lib/log.h"
-#include "config/resolve.h"
 #include "lib/sockaddr.h"
 #include "observe/status.h"
 #include "wg/wg_backend.h"

@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include "config/config.h"
+#include "dataplane/dp_maps.h"
 #include "meshgw_bpf.h"
 #include "meshgw_state.h"
-#include "dataplane/dp_maps.h"
 
 struct status_endpoint {
 	char name[MG_HOST_MAX + 10];		/* as configured: "host:port" / "[v6]:port" */

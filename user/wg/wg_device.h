@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
-#include "wg/keys.h"
 #include "lib/prefix.h"
+#include "wg/keys.h"
 
 union wg_sockaddr {
 	struct sockaddr sa;		/* sa_family 0 = no endpoint */
