@@ -38,11 +38,9 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, bool allow_json, const 
 	return optind;
 }
 
-bool cli_load(int argc, char **argv, bool allow_json, struct cli_opts *o, struct mg_config *c,
-	      int *status)
+bool cli_args(int argc, char **argv, bool allow_json, struct cli_opts *o, int *status)
 {
 	const char *usage = allow_json ? "[-j] [-c MESH] [-l LOCAL]" : "[-c MESH] [-l LOCAL]";
-	struct mg_errors e = { .out = stderr };
 	int idx = cli_parse(argc, argv, o, allow_json, usage);
 
 	if (idx >= 0 && idx != argc) {
@@ -53,6 +51,16 @@ bool cli_load(int argc, char **argv, bool allow_json, struct cli_opts *o, struct
 		*status = idx == -2 ? 0 : 1;
 		return false;
 	}
+	return true;
+}
+
+bool cli_load(int argc, char **argv, bool allow_json, struct cli_opts *o, struct mg_config *c,
+	      int *status)
+{
+	struct mg_errors e = { .out = stderr };
+
+	if (!cli_args(argc, argv, allow_json, o, status))
+		return false;
 	if (config_load(c, o->mesh_path, o->local_path, &e)) {
 		fprintf(stderr, "meshgw: %d problem%s found in %s and %s; nothing was changed\n", e.count,
 			e.count == 1 ? "" : "s", o->mesh_path, o->local_path);

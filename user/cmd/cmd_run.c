@@ -6,15 +6,10 @@
 int cmd_run(int argc, char **argv)
 {
 	struct cli_opts o;
-	int idx;
+	int ret;
 
-	idx = cli_parse(argc, argv, &o, false, "[-c MESH] [-l LOCAL]");
-	if (idx < 0)
-		return idx == -2 ? 0 : 1;
-	if (idx != argc) {
-		fprintf(stderr, "Usage: meshgw run [-c MESH] [-l LOCAL]\n");
-		return 1;
-	}
+	if (!cli_args(argc, argv, false, &o, &ret))
+		return ret;
 	/* Lines, not blocks: the log is read live (journal, a terminal, a test). */
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	return daemon_run(o.mesh_path, o.local_path);

@@ -22,6 +22,10 @@ struct cli_opts {
 	bool json;
 };
 int cli_parse(int argc, char **argv, struct cli_opts *o, bool allow_json, const char *usage);
+/* cli_parse for the subcommands that take no other argument. true with o filled;
+ * false when the command must end with *status (0 after --help, 1 after a usage
+ * error, printed). */
+bool cli_args(int argc, char **argv, bool allow_json, struct cli_opts *o, int *status);
 
 struct mg_config;
 /* The common start of the config-reading subcommands: -c/-l (and -j when

@@ -373,6 +373,21 @@ static void check_mesh_secret(const struct mg_local *l, struct mg_errors *e)
 	key_wipe(secret, sizeof(secret));
 }
 
+int local_load(struct mg_local *l, const char *path, struct mg_errors *e)
+{
+	char *buf;
+	size_t len;
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	ret = config_read_file(path, &buf, &len, e);
+	if (ret)
+		return ret;
+	ret = local_parse(l, path, buf, len, e);
+	free(buf);
+	return ret;
+}
+
 int config_load(struct mg_config *c, const char *mesh_path, const char *local_path,
 		struct mg_errors *e)
 {
@@ -380,8 +395,6 @@ int config_load(struct mg_config *c, const char *mesh_path, const char *local_pa
 	const struct mg_site *self = NULL;
 	int before, ret = 0, r;
 	bool mesh_read;
-	char *buf;
-	size_t len;
 
 	if (!e)
 		e = &sink;
@@ -392,14 +405,13 @@ int config_load(struct mg_config *c, const char *mesh_path, const char *local_pa
 	if (r && r != -EINVAL)
 		ret = r;
 
-	r = config_read_file(local_path, &buf, &len, e);
-	if (r) {
+	/* -EINVAL: read, with problems (counted in e like the checks below). */
+	r = local_load(&c->local, local_path, e);
+	if (r && r != -EINVAL) {
 		if (!ret)
 			ret = r;
 		snprintf(c->local.path, sizeof(c->local.path), "%s", local_path);
 	} else {
-		local_parse(&c->local, local_path, buf, len, e);
-		free(buf);
 		if (c->local.site[0] && mesh_read) {
 			self = mesh_find_site(&c->mesh, c->local.site);
 			if (!self)
@@ -427,21 +439,6 @@ int config_load(struct mg_config *c, const char *mesh_path, const char *local_pa
 		ret = -EINVAL;
 	if (!ret)
 		c->self = self;
-	return ret;
-}
-
-int local_load(struct mg_local *l, const char *path, struct mg_errors *e)
-{
-	char *buf;
-	size_t len;
-	int ret;
-
-	memset(l, 0, sizeof(*l));
-	ret = config_read_file(path, &buf, &len, e);
-	if (ret)
-		return ret;
-	ret = local_parse(l, path, buf, len, e);
-	free(buf);
 	return ret;
 }
 
