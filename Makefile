@@ -24,9 +24,10 @@ LDLIBS   := -lbpf -lelf -lz -lmnl -lsodium
 BPF_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -target bpf -D__TARGET_ARCH_x86 \
               -Iinclude -Ibpf -I$(OUT)/bpf
 
-USER_SRCS  := $(wildcard user/*.c)
+# user/ has one folder per subsystem; headers are included as "folder/name.h".
+USER_SRCS  := $(wildcard user/*/*.c)
 USER_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
-LIB_OBJS   := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
+LIB_OBJS   := $(filter-out $(OUT)/user/cmd/main.o,$(USER_OBJS))
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.skel.h,$(BPF_SRCS))
@@ -58,7 +59,7 @@ help:
 deps:
 	$(Q)./selftests/deps.sh
 
-$(OUT)/user $(OUT)/bpf $(OUT)/selftests $(OUT)/selftests/helpers $(OUT)/fuzz:
+$(OUT)/bpf $(OUT)/selftests $(OUT)/selftests/helpers $(OUT)/fuzz:
 	$(Q)mkdir -p $@
 
 # --- BPF: vmlinux.h from BTF, objects, skeletons -------------------------------
@@ -77,15 +78,16 @@ $(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
 
 # --- userspace ------------------------------------------------------------------
 # User objects may include skeletons, so they wait for all of them.
-$(OUT)/user/%.o: user/%.c $(BPF_SKELS) | $(OUT)/user
+$(OUT)/user/%.o: user/%.c $(BPF_SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/libmeshgw.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(OUT)/meshgw: $(OUT)/user/main.o $(OUT)/libmeshgw.a
+$(OUT)/meshgw: $(OUT)/user/cmd/main.o $(OUT)/libmeshgw.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -109,8 +111,9 @@ test: check
 
 # --- fuzzing (clang libFuzzer + ASan) ---------------------------------------------
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS := user/config.c user/config_local.c user/config_validate.c user/prefix.c user/keys.c user/log.c
-$(OUT)/fuzz/fuzz_config: selftests/fuzz/fuzz_config.c $(wildcard $(FUZZ_SRCS)) $(wildcard user/*.h) | $(OUT)/fuzz
+FUZZ_SRCS := user/config/config.c user/config/config_local.c user/config/config_validate.c \
+	     user/lib/prefix.c user/wg/keys.c user/lib/log.c
+$(OUT)/fuzz/fuzz_config: selftests/fuzz/fuzz_config.c $(wildcard $(FUZZ_SRCS)) $(wildcard user/*/*.h) | $(OUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Iuser \
 		-o $@ $< $(wildcard $(FUZZ_SRCS)) -lsodium
@@ -123,7 +126,7 @@ fuzz: $(OUT)/fuzz/fuzz_config
 clean:
 	$(Q)rm -rf $(OUT)
 
--include $(USER_OBJS:.o=.d) $(UNIT_TESTS:.t=.d)
+-include $(USER_OBJS:.o=.d) $(UNIT_TESTS:.t=.d) $(HELPERS:=.d)
 
 # --- benchmarks: every selftests/bench/*.sh, in order, each printing its ratios ---
 BENCHES := $(sort $(wildcard selftests/bench/*.sh))

@@ -10,7 +10,7 @@
  * Only NICs whose mg_ifaces entry has MG_IF_XMIT are transmitted into (XDP_REDIRECT;
  * XDP_TX needs MG_IF_TX too): the loader sets it where the kernel says the device
  * can take XDP frames, and xdp_fallback clears it when the kernel reports a failure.
- * Loaded only where the driver runs XDP natively; see user/dp_iface.c.
+ * Loaded only where the driver runs XDP natively; see user/dataplane/dp_iface.c.
  * Verdict totals in mg_stats. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

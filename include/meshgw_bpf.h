@@ -1,6 +1,6 @@
 /* Map keys, values and counter enums shared by the BPF programs (bpf/) and the
- * loader (user/dataplane.c). Fixed-width types only, explicit padding, sizes
- * asserted: both compilers must agree on every byte. */
+ * loader (user/dataplane/dataplane.c). Fixed-width types only, explicit padding,
+ * sizes asserted: both compilers must agree on every byte. */
 #pragma once
 #ifdef __bpf__
 #include "vmlinux.h"
@@ -185,7 +185,7 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
 				 * NAPI run unless the peer runs an XDP program, which a
 				 * peer with only GRO (also NDO_XMIT) does not */
 #define MG_IF_FWD  (1u << 3)	/* the fast paths (XDP and TC) may forward to it: netfilter
-				 * does not act on forwarded traffic (user/dp_netfilter.c) */
+				 * does not act on forwarded traffic (user/dataplane/dp_netfilter.c) */
 
 /* Why a NIC has no XDP program, or is no XDP target (mg_iface.why). */
 enum mg_if_why {

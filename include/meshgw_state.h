@@ -12,7 +12,7 @@
 #define MG_STATE_MAX_ENDPOINTS 8
 #define MG_SITE_NAME_LEN 32
 
-/* enum fo_reason in user/failover.h, in this order */
+/* enum fo_reason in user/failover/failover.h, in this order */
 #define MG_FAILOVER_REASONS 8
 
 enum mg_endpoint_health { MG_EP_UNKNOWN = 0, MG_EP_UP = 1, MG_EP_DOWN = 2 };

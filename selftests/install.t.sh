@@ -91,8 +91,8 @@ if command -v groff >/dev/null; then
 		t "man page documents meshgw $c" grep -qE "^       $c( |\$)" "$tmp/man.txt"
 	done
 	# every key the parsers accept (from the sources) appears in the man page
-	keys=$(grep -ohE 'strcasecmp\(k, "[A-Za-z]+"\)' "$SRC/user/config.c" | cut -d'"' -f2
-	       sed -n '/local_keys\[.*\] = {/,/};/p' "$SRC/user/config_local.c" | grep -oE '"[A-Za-z]+"' | tr -d '"')
+	keys=$(grep -ohE 'strcasecmp\(k, "[A-Za-z]+"\)' "$SRC/user/config/config.c" | cut -d'"' -f2
+	       sed -n '/local_keys\[.*\] = {/,/};/p' "$SRC/user/config/config_local.c" | grep -oE '"[A-Za-z]+"' | tr -d '"')
 	sed -n '/^CONFIGURATION/,/^SIGNALS/p' "$tmp/man.txt" >"$tmp/man.conf.txt"
 	t "the sources list at least 15 keys" test "$(echo "$keys" | wc -w)" -ge 15
 	for k in $keys; do

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
-#include "config.h"
+#include "config/config.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

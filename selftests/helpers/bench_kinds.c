@@ -38,7 +38,7 @@
 #include <bpf/libbpf.h>
 #include "unit/test_bpf_pkt.h"
 #include "meshgw_bpf.h"
-#include "dataplane.h"
+#include "dataplane/dataplane.h"
 #include "bench_kinds.skel.h"
 
 #ifndef BPF_F_TEST_XDP_LIVE_FRAMES

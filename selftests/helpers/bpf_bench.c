@@ -27,8 +27,8 @@
 #include <bpf/libbpf.h>
 #include "unit/test_bpf_pkt.h"
 #include "meshgw_bpf.h"
-#include "dataplane.h"
-#include "dp_fill.h"
+#include "dataplane/dataplane.h"
+#include "dataplane/dp_fill.h"
 #include "unit/test_bpf_routes.h"
 #include "xdp_lan.skel.h"
 #include "tc_lan.skel.h"

@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
-#include "config.h"
-#include "dataplane.h"
-#include "dp_maps.h"
-#include "keys.h"
-#include "log.h"
-#include "probe.h"
+#include "config/config.h"
+#include "dataplane/dataplane.h"
+#include "dataplane/dp_maps.h"
+#include "wg/keys.h"
+#include "lib/log.h"
+#include "failover/probe.h"
 
 static int load(struct mg_config *c, const char *mesh, const char *local)
 {

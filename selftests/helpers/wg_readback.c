@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "wg_backend.h"
+#include "wg/wg_backend.h"
 
 static int show(const struct wg_backend *be, const char *ifname)
 {

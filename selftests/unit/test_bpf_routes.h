@@ -3,8 +3,8 @@
 #pragma once
 #include <stdio.h>
 #include <bpf/bpf.h>
-#include "dataplane.h"
-#include "prefix.h"
+#include "dataplane/dataplane.h"
+#include "lib/prefix.h"
 
 struct test_routes {
 	int fd4, fd6;				/* mg_routes4, mg_routes6 */

@@ -17,8 +17,8 @@
 #include "tap.h"
 #include "test_bpf_pkt.h"
 #include "meshgw_bpf.h"
-#include "dataplane.h"
-#include "dp_fill.h"
+#include "dataplane/dataplane.h"
+#include "dataplane/dp_fill.h"
 #include "test_bpf_routes.h"
 #include "xdp_lan.skel.h"
 

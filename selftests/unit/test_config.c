@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <sodium.h>
 #include "tap.h"
-#include "config.h"
+#include "config/config.h"
 
 #define K1 "vKvkxNPhWuOP/dqdASJMikzon5z6NrepfNuV4BtQmUg="
 #define K2 "T/ch48Tb4geCwDLDWA+0W7OTn6U4xrTjm32HhZc6gHM="

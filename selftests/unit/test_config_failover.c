@@ -6,8 +6,8 @@
 #include <unistd.h>
 #include <sodium.h>
 #include "tap.h"
-#include "config.h"
-#include "probe.h"
+#include "config/config.h"
+#include "failover/probe.h"
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {

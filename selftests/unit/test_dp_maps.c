@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "tap.h"
-#include "dataplane.h"
-#include "dp_maps.h"
+#include "dataplane/dataplane.h"
+#include "dataplane/dp_maps.h"
 
 #define N_SITES 1000
 

@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "tap.h"
-#include "commands.h"
-#include "config.h"
-#include "export.h"
-#include "psk.h"
+#include "cmd/commands.h"
+#include "config/config.h"
+#include "export/export.h"
+#include "wg/psk.h"
 
 static const char mesh_text[] =
 	"[Mesh]\n"

@@ -3,7 +3,8 @@
  * through a reachable active endpoint; probes are answered 1 ms later when
  * their endpoint is reachable. */
 #include "tap.h"
-#include "failover.h"
+#include "failover/failover.h"
+#include "lib/clock.h"
 
 #define TICK (10 * MS)
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "tap.h"
-#include "fo_state.h"
+#include "failover/fo_state.h"
 
 static int batch_calls;		/* bpf_map_update_batch calls made */
 static int batch_refuse;	/* 0, or the -errno every batch call fails with */

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <zlib.h>
-#include "http_metrics.h"
+#include "observe/http_metrics.h"
 #include "tap.h"
 
 static const char TEXT[] = "# HELP meshgw_test A test.\n# TYPE meshgw_test gauge\nmeshgw_test 1\n";

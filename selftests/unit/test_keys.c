@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <sodium.h>
 #include "tap.h"
-#include "keys.h"
+#include "wg/keys.h"
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {

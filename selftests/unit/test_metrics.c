@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "failover.h"
-#include "metrics.h"
-#include "status.h"
+#include "failover/failover.h"
+#include "observe/metrics.h"
+#include "observe/status.h"
 #include "tap.h"
 
 static bool has_line(const char *text, const char *line)

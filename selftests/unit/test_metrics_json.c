@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "json_writer.h"
+#include "observe/json_writer.h"
 #include "tap.h"
 
 static char *escaped(const char *s)

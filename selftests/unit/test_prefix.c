@@ -3,7 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include "tap.h"
-#include "prefix.h"
+#include "lib/prefix.h"
 
 static struct prefix P(const char *s)
 {

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <sodium.h>
 #include "tap.h"
-#include "probe.h"
+#include "failover/probe.h"
 
 static int wait_readable(int fd)
 {

@@ -1,11 +1,11 @@
 /* Per-pair preshared keys from the mesh secret: symmetric in the two public keys,
  * different for any other secret or pair, and equal to known answers computed
  * independently (Python: hashlib.blake2b(label + lo + hi, key=secret, digest_size=32),
- * lo/hi the two public keys in byte order, label from user/psk.c). */
+ * lo/hi the two public keys in byte order, label from user/wg/psk.c). */
 #include <sodium.h>
 #include "tap.h"
-#include "keys.h"
-#include "psk.h"
+#include "wg/keys.h"
+#include "wg/psk.h"
 
 static void b64(const char *s, uint8_t k[WG_KEY_LEN])
 {

@@ -2,7 +2,8 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 #include "tap.h"
-#include "resolve.h"
+#include "config/resolve.h"
+#include "lib/sockaddr.h"
 
 static struct mg_endpoint ep(const char *host, uint16_t port, bool literal)
 {

@@ -9,10 +9,11 @@
 #include <linux/wireguard.h>
 #include <libmnl/libmnl.h>
 #include "tap.h"
-#include "wg_device.h"
-#include "wg_netlink.h"
-#include "wg_reconcile.h"
-#include "wg_uapi.h"
+#include "lib/sockaddr.h"
+#include "wg/wg_device.h"
+#include "wg/wg_netlink.h"
+#include "wg/wg_reconcile.h"
+#include "wg/wg_uapi.h"
 
 #define BUFLEN 4096	/* MNL_SOCKET_BUFFER_SIZE on x86 (one page), what wgnl_set uses */
 
@@ -130,7 +131,7 @@ static void test_big_peer(void)
 		is_int(c.parsed.peers[0].n_allowed, 65536, "peer 1 has 65,536 allowed IPs back");
 		ok(same_prefixes(&c.parsed.peers[0], p), "in the same order, same values");
 		is_int(c.parsed.peers[0].keepalive, 25, "keepalive survives");
-		ok(wg_sockaddr_equal(&c.parsed.peers[0].endpoint, &p->endpoint), "endpoint survives");
+		ok(sockaddr_same(&c.parsed.peers[0].endpoint.sa, &p->endpoint.sa), "endpoint survives");
 		ok(c.parsed.peers[0].flags & WG_PEER_REPLACE_ALLOWEDIPS, "replace flag survives");
 		is_int(c.parsed.peers[1].n_allowed, 1, "peer 2 intact");
 	}
@@ -296,7 +297,7 @@ static void test_uapi(void)
 	is_int(back.n_peers, 3, "3 peers");
 	is_int(back.listen_port, 4242, "listen port");
 	ok(back.n_peers == 3 && same_prefixes(&back.peers[1], &d.peers[1]), "allowed IPs");
-	ok(back.n_peers == 3 && wg_sockaddr_equal(&back.peers[0].endpoint, &d.peers[0].endpoint),
+	ok(back.n_peers == 3 && sockaddr_same(&back.peers[0].endpoint.sa, &d.peers[0].endpoint.sa),
 	   "endpoint");
 	free(text);
 	wg_device_free(&back);

@@ -1,0 +1,55 @@
+/* meshgw: site-to-site mesh VPN gateway. Subcommands in the style of wg(8). */
+#include <stdio.h>
+#include <string.h>
+#include <sodium.h>
+#include "cmd/commands.h"
+#include "lib/log.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;
+	const char *help;
+} commands[] = {
+	{ "genkey", cmd_genkey, "", "Generates a new private key and writes it to stdout" },
+	{ "pubkey", cmd_pubkey, "", "Reads a private key from stdin and writes its public key" },
+	{ "genpsk", cmd_genpsk, "", "Generates a new preshared key (or mesh secret)" },
+	{ "check", cmd_check, "[-c MESH] [-l LOCAL]", "Validates the configuration, listing every problem" },
+	{ "up", cmd_up, "[-c MESH] [-l LOCAL]", "Brings the gateway to the configured state (idempotent)" },
+	{ "down", cmd_down, "[-c MESH] [-l LOCAL]", "Removes exactly what up created" },
+	{ "export", cmd_export, "-f FORMAT [-c MESH] SITE", "Writes SITE's configuration for plain WireGuard (wg-quick, openwrt, routeros)" },
+	{ "run", cmd_run, "[-c MESH] [-l LOCAL]", "Runs the gateway: up, then endpoint failover; SIGHUP reloads" },
+	{ "show", cmd_show, "[-j] [-c MESH] [-l LOCAL]", "Shows peers, endpoints, health, counters and failovers" },
+	{ "metrics", cmd_metrics, "[-c MESH] [-l LOCAL]", "Prints the Prometheus metrics (text exposition format)" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: meshgw <command> [<args>]\n\nAvailable commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %-28s %s\n", commands[i].name, commands[i].args, commands[i].help);
+	fprintf(f, "\n-c and -l default to /etc/meshgw/mesh.conf and /etc/meshgw/local.conf.\n"
+		   "You may pass `--help' to any command for its usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (sodium_init() < 0) {
+		pr_err("libsodium failed to initialise");
+		return 1;
+	}
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "Invalid subcommand: `%s'\n", argv[1]);
+	usage(stderr);
+	return 1;
+}

@@ -1,0 +1,135 @@
+/* The two configuration files (DESIGN.md "Configuration"): the mesh file, identical
+ * at every site, and the local file that says which site this gateway is.
+ * Parsing and validation report every problem as "file:line: message" through a
+ * struct mg_errors, so `meshgw check` can list them all at once. */
+#pragma once
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "lib/prefix.h"
+#include "wg/keys.h"
+#include "wg/wg_backend.h"
+
+#define MG_NAME_MAX 32		/* site names: [A-Za-z0-9_.-], 1..31 chars */
+#define MG_HOST_MAX 254		/* DNS name limit */
+#define MG_DEFAULT_MESH_PATH  "/etc/meshgw/mesh.conf"
+#define MG_DEFAULT_LOCAL_PATH "/etc/meshgw/local.conf"
+#define MG_DEFAULT_WG_IF      "wg0"
+#define MG_DEFAULT_PIN_ROOT   "/sys/fs/bpf/meshgw"
+#define MG_DEFAULT_MTU        1420
+#define MG_DEFAULT_KEEPALIVE  25	/* seconds; 0 ("off") disables */
+#define MG_MIN_MTU            1280	/* IPv6 minimum: the mesh may carry IPv6 */
+#define MG_MAX_SITES          16384
+#define MG_MAX_SITE_ENDPOINTS 8	/* per site (= FO_MAX_ENDPOINTS) */
+#define MG_MAX_SITE_EGRESS 1024	/* per site */
+#define MG_LINE_MAX           4096	/* longer lines are an error */
+#define MG_FILE_MAX           (16u << 20)	/* bytes per configuration file */
+
+/* Where problems go. out may be NULL (count only, e.g. the fuzzer). */
+struct mg_errors {
+	FILE *out;
+	int count;
+};
+void mg_error(struct mg_errors *e, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+struct mg_endpoint {
+	char host[MG_HOST_MAX + 1];	/* IPv4/IPv6 literal (no brackets) or a hostname */
+	uint16_t port;
+	bool is_literal;		/* host is an address: no DNS needed */
+	int line;
+};
+
+struct mg_site {
+	char name[MG_NAME_MAX];
+	int line;			/* of its [Site NAME] header */
+	struct prefix address;		/* the site's mesh address, /32 or /128 */
+	int address_line;
+	uint8_t public_key[WG_KEY_LEN];
+	int public_key_line;
+	struct mg_endpoint *endpoints;	/* preference order */
+	size_t n_endpoints;
+	struct prefix *egress;		/* LAN ranges reached through this site */
+	int *egress_lines;
+	size_t n_egress;
+};
+
+struct mg_mesh {
+	char path[PATH_MAX];
+	struct prefix network;
+	int network_line;
+	uint16_t listen_port;
+	uint16_t keepalive;		/* seconds, 0 = off */
+	uint16_t mtu;
+	struct mg_site *sites;
+	size_t n_sites;
+};
+
+/* Where the XDP fast path runs: auto (chosen per NIC kind, see user/dataplane/dp_iface.c),
+ * xdp (native XDP on every NIC whose driver has it), tc (no XDP anywhere). */
+enum mg_fast_path { MG_FAST_AUTO, MG_FAST_XDP, MG_FAST_TC };
+
+struct mg_local {
+	char path[PATH_MAX];
+	char site[MG_NAME_MAX];
+	int site_line;
+	char private_key_file[PATH_MAX];
+	char mesh_secret_file[PATH_MAX];	/* "" = no preshared keys */
+	char lan_if[IF_NAMESIZE];
+	char uplink_if[IF_NAMESIZE];		/* "" = one-armed gateway */
+	char wg_if[IF_NAMESIZE];		/* default wg0 */
+	enum mg_backend backend;
+	char metrics[64];			/* ADDR:PORT for GET /metrics, "" = off */
+	char pin_path[PATH_MAX];		/* default /sys/fs/bpf/meshgw/<wg_if> */
+	uint32_t fwmark;			/* 0 = none */
+	enum mg_fast_path fast_path;
+	/* failover (meshgw run); 0 = the default */
+	uint16_t probe_port;			/* default ListenPort + 1 */
+	int probe_port_line;
+	uint32_t failure_window_ms;		/* probes unanswered this long: endpoint down */
+	uint32_t probe_interval_ms;		/* probe interval while a peer is in trouble */
+	uint32_t holddown_ms;			/* preferred endpoint healthy this long: move back */
+	/* where keys were set, for messages (0 = not set) */
+	int private_key_file_line;
+	int mesh_secret_file_line;
+	int line;				/* of the [Local] header */
+};
+
+struct mg_config {
+	struct mg_mesh mesh;
+	struct mg_local local;
+	const struct mg_site *self;		/* the local site within mesh.sites */
+};
+
+/* Parse one file from memory. Return 0 when no problem was found, -EINVAL
+ * otherwise (every problem reported through e). The struct is filled as far as
+ * possible either way and must be released with *_free. */
+int mesh_parse(struct mg_mesh *m, const char *path, const char *buf, size_t len,
+	       struct mg_errors *e);
+int local_parse(struct mg_local *l, const char *path, const char *buf, size_t len,
+		struct mg_errors *e);
+/* Cross-file checks (overlaps, duplicates, the local site exists, ...). */
+int mesh_validate(const struct mg_mesh *m, struct mg_errors *e);
+
+/* Read + parse + validate both files. 0 or -EINVAL/-errno; on success c->self is set. */
+int config_load(struct mg_config *c, const char *mesh_path, const char *local_path,
+		struct mg_errors *e);
+int mesh_load(struct mg_mesh *m, const char *path, struct mg_errors *e);
+/* Read + parse the local file alone, for `down`: a broken mesh file must not keep
+ * the gateway from being taken down. 0 or -EINVAL/-errno. */
+int local_load(struct mg_local *l, const char *path, struct mg_errors *e);
+void mesh_free(struct mg_mesh *m);
+void config_free(struct mg_config *c);
+
+const struct mg_site *mesh_find_site(const struct mg_mesh *m, const char *name);
+
+/* "a.b.c.d:port", "[v6]:port" or "host.name:port". 0, or -EINVAL with *why set
+ * to a static explanation. */
+int endpoint_parse(struct mg_endpoint *ep, const char *s, const char **why);
+/* Interface names as the kernel's dev_valid_name() accepts them. */
+bool ifname_valid(const char *name);
+/* Site names: 1..MG_NAME_MAX-1 of [A-Za-z0-9_.-]. */
+bool site_name_valid(const char *name);

@@ -1,0 +1,37 @@
+/* Internal to the configuration parser (config*.c): the INI line reader shared by
+ * the mesh and the local file, and small value checks. Not for other modules. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include "config/config.h"
+
+struct ini_item {
+	int line;
+	/* A section header: section is its keyword ("Site"), arg what follows
+	 * ("london", or "" when nothing). section == NULL and key == NULL marks a
+	 * malformed header (already reported): ignore keys until the next one. */
+	bool is_section;
+	const char *section;
+	const char *arg;
+	/* A "Key = Value" line (both trimmed, value never empty). */
+	const char *key;
+	const char *value;
+};
+
+typedef void (*ini_cb)(void *ctx, const struct ini_item *it);
+
+/* Splits buf into lines and calls cb for every section header and key line.
+ * Syntax errors (overlong lines, NUL bytes, lines that are neither) are reported
+ * here and skipped. */
+void ini_parse(const char *path, const char *buf, size_t len, struct mg_errors *e,
+	       ini_cb cb, void *ctx);
+
+/* Reports "Key: unexpected 'junk' after 'value'" when value has inner whitespace. */
+bool ini_single_word(struct mg_errors *e, const char *path, int line, const char *key,
+		     const char *value);
+/* Decimal digits only, <= max. 0 or -EINVAL. */
+int ini_parse_uint(const char *s, unsigned long max, unsigned long *out);
+
+/* Reads a whole file (at most MG_FILE_MAX bytes) into a malloc'd buffer. Problems
+ * are reported as "path: reason". 0 or -errno. */
+int config_read_file(const char *path, char **buf, size_t *len, struct mg_errors *e);

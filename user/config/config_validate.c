@@ -1,0 +1,418 @@
+/* Checks across the whole mesh file: the mesh network against site addresses, every
+ * kind of duplicate, and overlapping egress ranges. Each check sorts once and
+ * compares neighbours, so a 1000-site mesh is checked in a few milliseconds.
+ * Problems are collected, then reported in line order, naming both offenders. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config/config.h"
+
+struct issue {
+	int line;
+	size_t seq;
+	char *msg;
+};
+
+struct issues {
+	const char *path;
+	struct mg_errors *e;
+	struct issue *v;
+	size_t n, cap;
+	int count;	/* problems found, queued or not */
+};
+
+static void issue(struct issues *is, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void issue(struct issues *is, int line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	is->count++;
+	if (is->n == is->cap) {
+		size_t cap = is->cap ? is->cap * 2 : 16;
+		struct issue *nv = realloc(is->v, sizeof(*nv) * cap);
+
+		if (!nv)
+			goto now;
+		is->v = nv;
+		is->cap = cap;
+	}
+	is->v[is->n].msg = strdup(msg);
+	if (!is->v[is->n].msg)
+		goto now;
+	is->v[is->n].line = line;
+	is->v[is->n].seq = is->n;
+	is->n++;
+	return;
+now:
+	/* out of memory: report unordered rather than lose the problem */
+	mg_error(is->e, is->path, line, "%s", msg);
+}
+
+static int cmp_issue(const void *a, const void *b)
+{
+	const struct issue *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void issues_flush(struct issues *is)
+{
+	if (is->n)
+		qsort(is->v, is->n, sizeof(*is->v), cmp_issue);
+	for (size_t i = 0; i < is->n; i++) {
+		mg_error(is->e, is->path, is->v[i].line, "%s", is->v[i].msg);
+		free(is->v[i].msg);
+	}
+	free(is->v);
+	is->v = NULL;
+	is->n = is->cap = 0;
+}
+
+/* ---- addresses against the mesh network ------------------------------------------ */
+
+static void check_addresses(const struct mg_mesh *m, struct issues *is)
+{
+	char a[PREFIX_STR_MAX], n[PREFIX_STR_MAX];
+	const struct prefix *net = &m->network;
+
+	if (!net->family)
+		return;		/* missing or malformed: reported by the parser */
+	prefix_str(net, n, sizeof(n));
+	for (size_t i = 0; i < m->n_sites; i++) {
+		const struct mg_site *s = &m->sites[i];
+		struct prefix host;
+		unsigned int bits = net->family == AF_INET ? 32 : 128;
+		bool all0 = true, all1 = true;
+
+		if (!s->address.family)
+			continue;
+		prefix_addr_str(&s->address, a, sizeof(a));
+		if (!prefix_contains_addr(net, &s->address)) {
+			issue(is, s->address_line,
+			      "Address %s of site %s is outside the mesh Network %s (%s:%d)", a,
+			      s->name, n, m->path, m->network_line);
+			continue;
+		}
+		/* IPv4 network and broadcast addresses cannot be a host's address. */
+		if (net->family != AF_INET || net->len > 30)
+			continue;
+		host = s->address;
+		for (unsigned int b = net->len; b < bits; b++) {
+			bool set = host.addr[b / 8] & (0x80 >> (b % 8));
+
+			all0 &= !set;
+			all1 &= set;
+		}
+		if (all0 || all1)
+			issue(is, s->address_line,
+			      "Address %s of site %s is the %s address of the mesh Network %s (%s:%d)",
+			      a, s->name, all0 ? "network" : "broadcast", n, m->path,
+			      m->network_line);
+	}
+}
+
+/* ---- duplicates: sort site indices by a key, report each repeat ------------------- */
+
+static int cmp_name(const void *a, const void *b, void *mesh)
+{
+	const struct mg_site *x = &((const struct mg_mesh *)mesh)->sites[*(const size_t *)a];
+	const struct mg_site *y = &((const struct mg_mesh *)mesh)->sites[*(const size_t *)b];
+	int c = strcasecmp(x->name, y->name);
+
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+static int cmp_addr(const void *a, const void *b, void *mesh)
+{
+	const struct mg_site *x = &((const struct mg_mesh *)mesh)->sites[*(const size_t *)a];
+	const struct mg_site *y = &((const struct mg_mesh *)mesh)->sites[*(const size_t *)b];
+	int c = (x->address.family > y->address.family) - (x->address.family < y->address.family);
+
+	if (!c)
+		c = memcmp(x->address.addr, y->address.addr, sizeof(x->address.addr));
+	return c ? c : (x->address_line > y->address_line) - (x->address_line < y->address_line);
+}
+
+static int cmp_key(const void *a, const void *b, void *mesh)
+{
+	const struct mg_site *x = &((const struct mg_mesh *)mesh)->sites[*(const size_t *)a];
+	const struct mg_site *y = &((const struct mg_mesh *)mesh)->sites[*(const size_t *)b];
+	int c = memcmp(x->public_key, y->public_key, WG_KEY_LEN);
+
+	return c ? c : (x->public_key_line > y->public_key_line) -
+		       (x->public_key_line < y->public_key_line);
+}
+
+static void check_duplicates(const struct mg_mesh *m, struct issues *is, size_t *idx)
+{
+	char a[PREFIX_STR_MAX], k[WG_KEY_B64_LEN];
+	size_t n, first;
+
+	for (size_t i = 0; i < m->n_sites; i++)
+		idx[i] = i;
+	qsort_r(idx, m->n_sites, sizeof(*idx), cmp_name, (void *)m);
+	for (size_t i = 1, f = 0; i < m->n_sites; i++) {
+		const struct mg_site *s = &m->sites[idx[i]], *o = &m->sites[idx[f]];
+
+		if (strcasecmp(s->name, o->name)) {
+			f = i;
+			continue;
+		}
+		issue(is, s->line, "duplicate site name %s (also [Site %s] at %s:%d)", s->name,
+		      o->name, m->path, o->line);
+	}
+
+	n = 0;
+	for (size_t i = 0; i < m->n_sites; i++)
+		if (m->sites[i].address.family)
+			idx[n++] = i;
+	qsort_r(idx, n, sizeof(*idx), cmp_addr, (void *)m);
+	for (size_t i = 1, f = 0; i < n; i++) {
+		const struct mg_site *s = &m->sites[idx[i]], *o = &m->sites[idx[f]];
+
+		if (!prefix_equal(&s->address, &o->address)) {
+			f = i;
+			continue;
+		}
+		issue(is, s->address_line, "Address %s of site %s is also the Address of site %s (%s:%d)",
+		      prefix_addr_str(&s->address, a, sizeof(a)), s->name, o->name, m->path,
+		      o->address_line);
+	}
+
+	n = 0;
+	for (size_t i = 0; i < m->n_sites; i++)
+		if (!key_is_zero(m->sites[i].public_key))
+			idx[n++] = i;
+	qsort_r(idx, n, sizeof(*idx), cmp_key, (void *)m);
+	for (size_t i = 1, f = 0; i < n; i++) {
+		const struct mg_site *s = &m->sites[idx[i]], *o = &m->sites[idx[f]];
+
+		if (memcmp(s->public_key, o->public_key, WG_KEY_LEN)) {
+			f = i;
+			continue;
+		}
+		key_to_base64(k, s->public_key);
+		issue(is, s->public_key_line,
+		      "PublicKey %s of site %s is also the PublicKey of site %s (%s:%d)", k, s->name,
+		      o->name, m->path, o->public_key_line);
+	}
+
+	/* Two sites that only dial out can never reach each other. */
+	first = m->n_sites;
+	for (size_t i = 0; i < m->n_sites; i++) {
+		const struct mg_site *s = &m->sites[i];
+
+		if (s->n_endpoints)
+			continue;
+		if (first == m->n_sites) {
+			first = i;
+			continue;
+		}
+		issue(is, s->line,
+		      "site %s has no Endpoint, nor has site %s (%s:%d): two sites without an Endpoint cannot reach each other",
+		      s->name, m->sites[first].name, m->path, m->sites[first].line);
+	}
+}
+
+/* ---- endpoints: the same address:port given twice --------------------------------- */
+
+struct ep_ref {
+	char key[MG_HOST_MAX + 8];	/* normalised host + port */
+	size_t site, ep;
+	int line;
+};
+
+static int cmp_ep(const void *a, const void *b)
+{
+	const struct ep_ref *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+static void check_endpoints(const struct mg_mesh *m, struct issues *is)
+{
+	struct ep_ref *v;
+	size_t n = 0, total = 0;
+
+	for (size_t i = 0; i < m->n_sites; i++)
+		total += m->sites[i].n_endpoints;
+	if (total < 2)
+		return;
+	v = calloc(total, sizeof(*v));
+	if (!v) {
+		issue(is, 0, "out of memory checking endpoints");
+		return;
+	}
+	for (size_t i = 0; i < m->n_sites; i++) {
+		for (size_t j = 0; j < m->sites[i].n_endpoints; j++) {
+			const struct mg_endpoint *ep = &m->sites[i].endpoints[j];
+			char host[INET6_ADDRSTRLEN + 1];
+			uint8_t bin[16];
+			const char *h = ep->host;
+
+			/* Literals compare by value ("::1" == "0::1"), names without case. */
+			if (ep->is_literal) {
+				int af = strchr(ep->host, ':') ? AF_INET6 : AF_INET;
+
+				if (inet_pton(af, ep->host, bin) == 1 &&
+				    inet_ntop(af, bin, host, sizeof(host)))
+					h = host;
+			}
+			snprintf(v[n].key, sizeof(v[n].key), "%s:%u", h, ep->port);
+			for (char *c = v[n].key; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			v[n].site = i;
+			v[n].ep = j;
+			v[n].line = ep->line;
+			n++;
+		}
+	}
+	qsort(v, n, sizeof(*v), cmp_ep);
+	for (size_t i = 1, f = 0; i < n; i++) {
+		const struct mg_site *s = &m->sites[v[i].site], *o = &m->sites[v[f].site];
+		const struct mg_endpoint *ep = &s->endpoints[v[i].ep];
+		bool v6 = ep->is_literal && strchr(ep->host, ':');
+
+		if (strcmp(v[i].key, v[f].key)) {
+			f = i;
+			continue;
+		}
+		issue(is, v[i].line, "Endpoint %s%s%s:%u of site %s is also an Endpoint of site %s (%s:%d)",
+		      v6 ? "[" : "", ep->host, v6 ? "]" : "", ep->port, s->name, o->name, m->path,
+		      v[f].line);
+	}
+	free(v);
+}
+
+/* ---- overlapping networks ---------------------------------------------------------- */
+
+struct net_ref {
+	struct prefix p;	/* host bits cleared */
+	const struct prefix *orig;
+	ssize_t site;		/* -1 = the mesh Network */
+	int line;
+};
+
+static int cmp_net(const void *a, const void *b)
+{
+	const struct net_ref *x = a, *y = b;
+	int c = (x->p.family > y->p.family) - (x->p.family < y->p.family);
+
+	if (!c)
+		c = memcmp(x->p.addr, y->p.addr, sizeof(x->p.addr));
+	if (!c)
+		c = (x->p.len > y->p.len) - (x->p.len < y->p.len);
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+static void describe(const struct mg_mesh *m, const struct net_ref *r, char *buf, size_t len)
+{
+	char p[PREFIX_STR_MAX];
+
+	prefix_str(r->orig, p, sizeof(p));
+	if (r->site < 0)
+		snprintf(buf, len, "the mesh Network %s", p);
+	else
+		snprintf(buf, len, "Egress %s of site %s", p, m->sites[r->site].name);
+}
+
+static void report_overlap(const struct mg_mesh *m, struct issues *is, const struct net_ref *a,
+			   const struct net_ref *b)
+{
+	char da[128], db[128];
+
+	/* Reported at the egress range that comes later in the file (never at the
+	 * Network line), naming the other one with its line. */
+	if (b->site < 0 || (a->site >= 0 && a->line > b->line)) {
+		const struct net_ref *t = a;
+
+		a = b;
+		b = t;
+	}
+	describe(m, a, da, sizeof(da));
+	describe(m, b, db, sizeof(db));
+	issue(is, b->line, "%s overlaps %s (%s:%d)", db, da, m->path, a->line);
+}
+
+/* Aligned prefixes either nest or are disjoint. Sorted by (address, length), a
+ * prefix's containers come before it, so a stack of the open containers finds
+ * every overlapping prefix in O(n log n); each is reported once, against the
+ * innermost range that contains it. */
+static void check_overlaps(const struct mg_mesh *m, struct issues *is)
+{
+	struct net_ref *v, **stack;
+	size_t n = 0, total = 1, depth = 0;
+
+	for (size_t i = 0; i < m->n_sites; i++)
+		total += m->sites[i].n_egress;
+	v = calloc(total, sizeof(*v));
+	stack = calloc(total, sizeof(*stack));
+	if (!v || !stack) {
+		issue(is, 0, "out of memory checking for overlapping networks");
+		goto out;
+	}
+	if (m->network.family) {
+		v[n].orig = &m->network;
+		v[n].site = -1;
+		v[n].line = m->network_line;
+		n++;
+	}
+	for (size_t i = 0; i < m->n_sites; i++) {
+		for (size_t j = 0; j < m->sites[i].n_egress; j++) {
+			v[n].orig = &m->sites[i].egress[j];
+			v[n].site = (ssize_t)i;
+			v[n].line = m->sites[i].egress_lines[j];
+			n++;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		v[i].p = *v[i].orig;
+		for (unsigned int b = v[i].p.len; b < 128; b++)
+			v[i].p.addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+	}
+	qsort(v, n, sizeof(*v), cmp_net);
+	for (size_t i = 0; i < n; i++) {
+		while (depth && !prefix_overlap(&stack[depth - 1]->p, &v[i].p))
+			depth--;
+		if (depth)
+			report_overlap(m, is, stack[depth - 1], &v[i]);
+		stack[depth++] = &v[i];
+	}
+out:
+	free(v);
+	free(stack);
+}
+
+int mesh_validate(const struct mg_mesh *m, struct mg_errors *e)
+{
+	struct issues is = { .path = m->path, .e = e };
+	size_t *idx = NULL;
+	int ret;
+
+	check_addresses(m, &is);
+	if (m->n_sites) {
+		idx = calloc(m->n_sites, sizeof(*idx));
+		if (idx)
+			check_duplicates(m, &is, idx);
+		else
+			issue(&is, 0, "out of memory checking for duplicates");
+		free(idx);
+	}
+	check_endpoints(m, &is);
+	check_overlaps(m, &is);
+	ret = is.count ? -EINVAL : 0;
+	issues_flush(&is);
+	return ret;
+}

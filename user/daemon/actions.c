@@ -1,0 +1,176 @@
+/* What the daemon does for each peer: probes, lookups, and moving WireGuard to
+ * the endpoint the failover decisions (failover/failover.c) chose. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "daemon/internal.h"
+#include "failover/fo_state.h"
+#include "failover/probe.h"
+#include "lib/log.h"
+#include "lib/sockaddr.h"
+
+static int set_endpoint(struct daemon *d, struct daemon_peer *p, unsigned int i)
+{
+	struct wg_device change = { 0 };
+	struct wg_peer *wp;
+	int ret;
+
+	snprintf(change.name, sizeof(change.name), "%s", d->cfg.local.wg_if);
+	wp = wg_device_add_peer(&change);
+	if (!wp)
+		return -ENOMEM;
+	memcpy(wp->public_key, p->site->public_key, WG_KEY_LEN);
+	memcpy(&wp->endpoint, &p->addr[i], sizeof(wp->endpoint));
+	wp->flags = WG_PEER_SET_ENDPOINT;
+	ret = d->be->set(d->cfg.local.wg_if, &change);
+	wg_device_free(&change);
+	return ret;
+}
+
+static const char *reason_text(enum fo_reason r, const struct fo_settings *s,
+			       unsigned int damping, char *buf, size_t len)
+{
+	switch (r) {
+	case FO_REASON_PROBE_LOSS:
+		snprintf(buf, len, "probes unanswered for %u ms", s->fail_ms);
+		break;
+	case FO_REASON_NO_RX:
+		snprintf(buf, len, "sending without receiving for %u ms, no meshgw on the peer",
+			 s->plain_fail_ms);
+		break;
+	case FO_REASON_PREFERRED_BACK:
+		/* the hold-down as damping made it (doubled per undone move back) */
+		snprintf(buf, len, "preferred endpoint healthy for %u ms", s->holddown_ms << damping);
+		break;
+	case FO_REASON_ADDRESS_CHANGED:
+		snprintf(buf, len, "its name resolves to a new address");
+		break;
+	default:
+		snprintf(buf, len, "-");
+	}
+	return buf;
+}
+
+static void switch_to(struct daemon *d, struct daemon_peer *p, unsigned int to,
+		      enum fo_reason why, uint64_t now)
+{
+	char a[80], b[80], txt[96];
+	unsigned int from = p->fo.active;
+	int ret;
+
+	if (!p->addr[to].ss_family)
+		return;
+	ret = set_endpoint(d, p, to);
+	if (ret) {
+		pr_err("peer %s: cannot set endpoint %s: %s", p->site->name,
+		       sockaddr_str(&p->addr[to], a, sizeof(a)), strerror(-ret));
+		return;
+	}
+	fo_switched(&p->fo, &d->fo, to, why, now);
+	/* show and metrics see the change now, not at the next periodic write */
+	if (d->state_fd >= 0)
+		fo_state_write(d->state_fd, p->site->name, &p->fo, p->addr, now);
+	pr_info("peer %s: endpoint %u %s -> %u %s (%s: %s)", p->site->name, from,
+		sockaddr_str(&p->addr[from], a, sizeof(a)), to,
+		sockaddr_str(&p->addr[to], b, sizeof(b)), fo_reason_name(why),
+		reason_text(why, &d->fo, p->fo.failbacks_undone, txt, sizeof(txt)));
+}
+
+static void send_probes(struct daemon *d, struct daemon_peer *p, uint64_t now)
+{
+	for (unsigned int i = 0; i < p->fo.n_ep; i++) {
+		uint64_t tx_ns;
+		int ret;
+
+		if (!p->addr[i].ss_family || !fo_probe_due(&p->fo, &d->fo, i, now))
+			continue;
+		ret = probe_send(d->probe_fd[i % MG_PROBE_PORTS], &p->addr[i], p->fo.ep[i].next_seq,
+				 d->tag, &tx_ns);
+		/* A probe the kernel could not even route counts as lost. */
+		if (!ret || ret == -ENETUNREACH || ret == -EHOSTUNREACH || ret == -EPERM)
+			fo_probe_sent(&p->fo, i, now);
+	}
+}
+
+static void resolve_names(struct daemon *d, struct daemon_peer *p, uint64_t now)
+{
+	bool trouble = p->fo.suspect || p->fo.ep[p->fo.active].state == FO_EP_DOWN;
+
+	for (unsigned int i = 0; i < p->fo.n_ep; i++) {
+		struct sockaddr_storage got;
+		char a[80], b[80];
+		int ret;
+
+		if (p->site->endpoints[i].is_literal)
+			continue;
+		ret = resolve_poll(&p->res[i], &got);
+		if (ret < 0)
+			pr_warn("peer %s: %s does not resolve: %s", p->site->name,
+				p->site->endpoints[i].host, gai_strerror(-ret));
+		if (ret != 1 || sockaddr_equal(&got, &p->addr[i]))
+			continue;
+		pr_info("peer %s: %s now resolves to %s (was %s)", p->site->name,
+			p->site->endpoints[i].host, sockaddr_str(&got, a, sizeof(a)),
+			sockaddr_str(&p->addr[i], b, sizeof(b)));
+		p->addr[i] = got;
+		if (p->dp_index >= 0)
+			dp_known_ep_add(&d->maps, &got, (__u32)p->dp_index);
+		peers_watch_endpoints(d);
+		/* Old health says nothing about the new address. */
+		p->fo.ep[i].state = FO_EP_UNKNOWN;
+		p->fo.ep[i].last_probe_ns = 0;
+		p->fo.ep[i].unanswered = 0;
+		p->fo.ep[i].unanswered_since_ns = 0;
+		if (i == p->fo.active)
+			switch_to(d, p, i, FO_REASON_ADDRESS_CHANGED, now);
+	}
+	/* Due 30 s after the last lookup, or 2 s after it once the peer is in
+	 * trouble (its address may have changed); forced by next_resolve_ns = 0. */
+	if (p->next_resolve_ns &&
+	    now - p->last_resolve_ns < (trouble ? RESOLVE_TROUBLE_NS : RESOLVE_NS))
+		return;
+	p->last_resolve_ns = now;
+	p->next_resolve_ns = 1;
+	for (unsigned int i = 0; i < p->fo.n_ep; i++)
+		if (!p->site->endpoints[i].is_literal)
+			resolve_start(&p->res[i], &p->site->endpoints[i]);
+}
+
+/* One line per endpoint that went up or down, with what the probes saw. */
+static void log_health_changes(struct daemon_peer *p, uint64_t now)
+{
+	for (unsigned int i = 0; i < p->fo.n_ep; i++) {
+		const struct fo_endpoint *e = &p->fo.ep[i];
+		char a[80];
+
+		if (e->state == p->logged_state[i])
+			continue;
+		if (e->state == FO_EP_DOWN)
+			pr_info("peer %s: endpoint %u %s down (%u probes unanswered over %llu ms)",
+				p->site->name, i, sockaddr_str(&p->addr[i], a, sizeof(a)),
+				e->unanswered,
+				(unsigned long long)((now - e->unanswered_since_ns) / MS));
+		else if (e->state == FO_EP_UP && p->logged_state[i] == FO_EP_DOWN)
+			pr_info("peer %s: endpoint %u %s up (rtt %.2f ms)", p->site->name, i,
+				sockaddr_str(&p->addr[i], a, sizeof(a)), (double)e->rtt_ns / 1e6);
+		p->logged_state[i] = e->state;
+	}
+}
+
+/* Each peer in turn: its names re-resolved when due, its probes sent, the
+ * failover decision taken and carried out. */
+void act_on_peers(struct daemon *d, uint64_t now)
+{
+	for (size_t n = 0; n < d->n_peers; n++) {
+		struct daemon_peer *p = &d->peers[n];
+		enum fo_reason why;
+		unsigned int to;
+
+		resolve_names(d, p, now);
+		send_probes(d, p, now);
+		to = fo_decide(&p->fo, &d->fo, now, &why);
+		log_health_changes(p, now);
+		if (to != p->fo.active)
+			switch_to(d, p, to, why, now);
+	}
+}

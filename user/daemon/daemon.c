@@ -1,0 +1,382 @@
+/* meshgw run: the loop. Setup, the epoll loop over the timer, the signals, the
+ * probe sockets and the metrics server, the tick that drives peers.c, inputs.c,
+ * actions.c and watch.c, and SIGHUP's reload. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include "daemon/daemon.h"
+#include "daemon/internal.h"
+#include "failover/fo_state.h"
+#include "failover/probe.h"
+#include "gateway/gateway.h"
+#include "lib/log.h"
+#include "observe/http_metrics.h"
+#include "observe/metrics.h"
+
+/* Local settings override the defaults (0 = not set). */
+static void config_failover_settings(const struct mg_config *c, struct fo_settings *s)
+{
+	if (c->local.failure_window_ms)
+		s->fail_ms = c->local.failure_window_ms;
+	if (c->local.probe_interval_ms)
+		s->probe_fast_ms = c->local.probe_interval_ms;
+	if (c->local.holddown_ms)
+		s->holddown_ms = c->local.holddown_ms;
+}
+
+/* Everything that depends on the configuration: maps, backend, tag, peers. */
+static int daemon_apply(struct daemon *d, const struct daemon_peer *old, size_t n_old)
+{
+	int ret;
+
+	dp_maps_close(&d->maps);
+	if (dp_maps_open(&d->maps, d->cfg.local.pin_path))
+		pr_warn("no data plane under %s: using WireGuard's counters and the probe socket",
+			d->cfg.local.pin_path);
+	if (d->state_fd < 0) {
+		d->state_fd = fo_state_create(d->cfg.local.pin_path);
+		if (d->state_fd < 0)
+			pr_warn("cannot publish failover state in %s: %s", d->cfg.local.pin_path,
+				strerror(-d->state_fd));
+	}
+	ret = wg_backend_choose(d->cfg.local.backend, d->cfg.local.path, &d->be);
+	if (!ret)
+		ret = probe_tag_for_config(&d->cfg, d->tag);
+	if (!ret)
+		ret = peers_start(d, old, n_old);
+	return ret;
+}
+
+static void probe_sockets_close(int fd[MG_PROBE_PORTS])
+{
+	for (int k = 0; k < MG_PROBE_PORTS; k++) {
+		if (fd[k] >= 0)
+			close(fd[k]);
+		fd[k] = -1;
+	}
+}
+
+/* Endpoint i's probes leave from ProbePort + i. All or nothing. */
+static int probe_sockets_open(int fd[MG_PROBE_PORTS], uint16_t first)
+{
+	for (int k = 0; k < MG_PROBE_PORTS; k++)
+		fd[k] = -1;
+	for (int k = 0; k < MG_PROBE_PORTS; k++) {
+		fd[k] = probe_socket_open((uint16_t)(first + k));
+		if (fd[k] < 0) {
+			int err = fd[k];
+
+			pr_err("cannot open the probe socket on UDP port %u (ProbePort + %d): %s",
+			       first + k, k, strerror(-err));
+			fd[k] = -1;
+			probe_sockets_close(fd);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int epoll_add(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+/* GET /metrics on addr, serving d->cfg (whatever it holds when asked). */
+static struct http_metrics *metrics_open(struct daemon *d, const char *addr)
+{
+	struct http_metrics *h;
+	int err;
+
+	h = http_metrics_open(addr, NULL, metrics_http_provider, &d->cfg, &err);
+	if (!h)
+		pr_err("cannot serve metrics on %s: %s", addr, strerror(-err));
+	return h;
+}
+
+/* What a reload has to open anew (probe sockets, metrics server) is opened before
+ * anything is changed, so that a port that cannot be had leaves the daemon as it
+ * was. */
+struct reload_res {
+	int probe_fd[MG_PROBE_PORTS];
+	bool new_probes, new_http;
+	struct http_metrics *http;
+};
+
+static int reload_prepare(struct daemon *d, const struct mg_config *fresh, struct reload_res *r)
+{
+	r->new_probes = probe_port_of(fresh) != probe_port_of(&d->cfg);
+	r->new_http = strcmp(fresh->local.metrics, d->cfg.local.metrics);
+	r->http = NULL;
+	if (r->new_probes && probe_sockets_open(r->probe_fd, probe_port_of(fresh)))
+		return -1;
+	if (r->new_http && fresh->local.metrics[0] && !(r->http = metrics_open(d, fresh->local.metrics))) {
+		if (r->new_probes)
+			probe_sockets_close(r->probe_fd);
+		return -1;
+	}
+	return 0;
+}
+
+static void reload_discard(struct reload_res *r)
+{
+	if (r->new_probes)
+		probe_sockets_close(r->probe_fd);
+	http_metrics_close(r->http);
+}
+
+/* Swaps in what reload_prepare opened (closing a socket drops it from epoll). */
+static void reload_commit(struct daemon *d, struct reload_res *r)
+{
+	if (r->new_probes) {
+		probe_sockets_close(d->probe_fd);
+		memcpy(d->probe_fd, r->probe_fd, sizeof(d->probe_fd));
+		for (int k = 0; k < MG_PROBE_PORTS; k++)
+			if (epoll_add(d->epfd, d->probe_fd[k]))
+				pr_err("reload: probe socket %d not watched: %s", k, strerror(errno));
+	}
+	if (r->new_http) {
+		http_metrics_close(d->http);
+		d->http = r->http;
+		if (d->http && epoll_add(d->epfd, http_metrics_fd(d->http)))
+			pr_err("reload: metrics server not watched: %s", strerror(errno));
+	}
+}
+
+static void reload(struct daemon *d)
+{
+	struct mg_errors e = { .out = stderr };
+	struct daemon_peer *old_peers = d->peers;
+	size_t n_old = d->n_peers;
+	struct mg_config old = d->cfg, fresh;
+	struct reload_res res;
+	int ret;
+
+	pr_info("SIGHUP: reloading %s and %s", d->mesh_path, d->local_path);
+	if (config_load(&fresh, d->mesh_path, d->local_path, &e)) {
+		pr_err("reload: %d problem%s; still running the previous configuration", e.count,
+		       e.count == 1 ? "" : "s");
+		config_free(&fresh);
+		return;
+	}
+	if (strcmp(fresh.local.wg_if, old.local.wg_if) || strcmp(fresh.local.pin_path, old.local.pin_path) ||
+	    strcmp(fresh.self->name, old.self->name)) {
+		pr_err("reload: WireGuardInterface, PinPath and Site cannot change while running; "
+		       "restart meshgw");
+		config_free(&fresh);
+		return;
+	}
+	if (reload_prepare(d, &fresh, &res)) {
+		pr_err("reload: still running the previous configuration");
+		config_free(&fresh);
+		return;
+	}
+	ret = gateway_reapply(&fresh);
+	if (ret > 0) {
+		stop_taken_down(d);
+		reload_discard(&res);
+		config_free(&fresh);
+		return;
+	}
+	if (ret) {
+		pr_err("reload: applying the new configuration failed; still running the previous one");
+		reload_discard(&res);
+		config_free(&fresh);
+		return;
+	}
+	d->cfg = fresh;
+	remember_ifaces(d);
+	reload_commit(d, &res);
+	fo_default_settings(&d->fo);		/* a key taken out goes back to its default */
+	config_failover_settings(&d->cfg, &d->fo);
+	if (daemon_apply(d, old_peers, n_old)) {
+		pr_err("reload: could not rebuild the peer list");
+	}
+	peers_free(old_peers, n_old);
+	config_free(&old);
+	pr_info("reload: done, %zu peer%s; probes from UDP %u-%u, failure window %u ms, "
+		"hold-down %u ms%s%s", d->n_peers, d->n_peers == 1 ? "" : "s", probe_port_of(&d->cfg),
+		probe_port_of(&d->cfg) + MG_PROBE_PORTS - 1, d->fo.fail_ms, d->fo.holddown_ms,
+		d->http ? ", metrics on " : "", d->http ? d->cfg.local.metrics : "");
+}
+
+static int setup_fds(struct daemon *d)
+{
+	struct itimerspec its = { .it_interval = { 0, TICK_NS }, .it_value = { 0, TICK_NS } };
+	sigset_t mask;
+	int err;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->sigfd < 0 || d->timerfd < 0 || d->epfd < 0 || timerfd_settime(d->timerfd, 0, &its, NULL))
+		return -errno;
+	if ((err = epoll_add(d->epfd, d->sigfd)) || (err = epoll_add(d->epfd, d->timerfd)))
+		return err;
+	for (int k = 0; k < MG_PROBE_PORTS; k++)
+		if ((err = epoll_add(d->epfd, d->probe_fd[k])))
+			return err;
+	if (d->cfg.local.metrics[0]) {
+		/* The server's own epoll fd: readable while a client needs service. */
+		d->http = metrics_open(d, d->cfg.local.metrics);
+		if (!d->http)
+			return -EADDRNOTAVAIL;
+		if ((err = epoll_add(d->epfd, http_metrics_fd(d->http))))
+			return err;
+		pr_info("serving GET /metrics on %s", d->cfg.local.metrics);
+	}
+	return 0;
+}
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			reload(d);
+		} else {
+			pr_info("%s: exiting; the data path stays up (pinned under %s)",
+				strsignal((int)si.ssi_signo), d->cfg.local.pin_path);
+			d->stop = true;
+		}
+	}
+}
+
+/* -1 when bringing the WireGuard interface back failed (tried again later), else 0. */
+static int check_wireguard(struct daemon *d)
+{
+	if (!wireguard_gone(d))
+		return 0;
+	on_signal(d);		/* a SIGTERM already sent wins over bringing it back */
+	if (d->stop)
+		return 0;
+	return restore_wireguard(d);
+}
+
+static void tick(struct daemon *d)
+{
+	uint64_t now = mono_ns();
+
+	if (now >= d->next_wgsync_ns) {
+		follow_wireguard(d, false);
+		d->next_wgsync_ns = now + WGSYNC_NS;
+	}
+	if (now >= d->next_ifaces_ns) {
+		d->next_ifaces_ns = now + (check_wireguard(d) || (!d->stop && check_ifaces(d)) ?
+					   IFACES_RETRY_NS : IFACES_NS);
+		if (!d->stop)
+			watch_fast_path(d);
+	}
+	if (d->stop)
+		return;		/* `meshgw down` took the gateway away */
+
+	if (now >= d->next_counters_ns) {
+		read_counters(d, now);
+		d->next_counters_ns = now + COUNTERS_NS;
+	}
+	read_probe_replies(d, now);
+	act_on_peers(d, now);
+	if (now >= d->next_publish_ns && d->state_fd >= 0) {
+		peers_publish(d, now);
+		d->next_publish_ns = now + PUBLISH_NS;
+	}
+}
+
+int daemon_run(const char *mesh_path, const char *local_path)
+{
+	struct mg_errors e = { .out = stderr };
+	struct daemon d = { .mesh_path = mesh_path, .local_path = local_path, .epfd = -1,
+			    .timerfd = -1, .sigfd = -1, .state_fd = -1,
+			    .maps = { -1, -1, -1, -1, -1, -1, 0 } };
+	int ret;
+
+	fo_default_settings(&d.fo);
+	if (config_load(&d.cfg, mesh_path, local_path, &e)) {
+		fprintf(stderr, "meshgw: %d problem%s found; nothing was changed\n", e.count,
+			e.count == 1 ? "" : "s");
+		config_free(&d.cfg);
+		return 1;
+	}
+	config_failover_settings(&d.cfg, &d.fo);
+	if (gateway_up(&d.cfg, true)) {
+		config_free(&d.cfg);
+		return 1;
+	}
+	remember_ifaces(&d);
+	if (probe_sockets_open(d.probe_fd, probe_port_of(&d.cfg))) {
+		ret = 1;
+		goto out;
+	}
+	ret = daemon_apply(&d, NULL, 0);
+	if (!ret)
+		ret = setup_fds(&d);
+	if (ret) {
+		pr_err("cannot start the daemon: %s", strerror(-ret));
+		ret = 1;
+		goto out;
+	}
+	pr_info("running: site %s, %zu peer%s, probes from UDP %u-%u, failure window %u ms, "
+		"hold-down %u ms", d.cfg.self->name, d.n_peers, d.n_peers == 1 ? "" : "s",
+		probe_port_of(&d.cfg), probe_port_of(&d.cfg) + MG_PROBE_PORTS - 1, d.fo.fail_ms,
+		d.fo.holddown_ms);
+	while (!d.stop) {
+		struct epoll_event evs[4 + MG_PROBE_PORTS];
+		int n = epoll_wait(d.epfd, evs, 4 + MG_PROBE_PORTS, -1);
+
+		if (n < 0 && errno != EINTR) {
+			pr_err("epoll: %s", strerror(errno));
+			ret = 1;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t expirations;
+
+			if (evs[i].data.fd == d.sigfd) {
+				on_signal(&d);
+			} else if (evs[i].data.fd == d.timerfd) {
+				if (read(d.timerfd, &expirations, sizeof(expirations)) > 0) {
+					uint64_t t0 = mono_ns(), took;
+
+					tick(&d);
+					/* Decisions are timed in tens of ms: say when one stalls. */
+					took = mono_ns() - t0;
+					if (took > 100 * MS)
+						pr_warn("a tick took %llu ms (WireGuard or the maps "
+							"answered slowly)", (unsigned long long)(took / MS));
+				}
+				if (d.http)
+					http_metrics_tick(d.http, mono_ns());
+			} else if (d.http && evs[i].data.fd == http_metrics_fd(d.http)) {
+				http_metrics_on_ready(d.http, mono_ns());
+			} else {
+				drain_probe_socket(&d, evs[i].data.fd);
+			}
+		}
+	}
+out:
+	http_metrics_close(d.http);
+	peers_free(d.peers, d.n_peers);
+	dp_maps_close(&d.maps);
+	int fds[] = { d.epfd, d.timerfd, d.sigfd, d.state_fd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	probe_sockets_close(d.probe_fd);
+	config_free(&d.cfg);
+	return ret;
+}

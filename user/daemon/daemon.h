@@ -1,0 +1,7 @@
+/* meshgw run: the site's daemon. One thread, one epoll loop: a 10 ms timerfd
+ * drives probes and failover decisions, a signalfd takes SIGHUP (reload) and
+ * SIGTERM/SIGINT (exit, leaving the data path up). */
+#pragma once
+
+/* Brings the gateway up and runs until SIGTERM/SIGINT. Returns the exit code. */
+int daemon_run(const char *mesh_path, const char *local_path);

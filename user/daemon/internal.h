@@ -1,0 +1,79 @@
+/* Internal to the daemon (the files of daemon/): its state, its rhythm, and what
+ * each file does for the loop in daemon.c. Not for other modules. */
+#pragma once
+#include <stdbool.h>
+#include "config/config.h"
+#include "config/resolve.h"
+#include "dataplane/dp_iface.h"
+#include "dataplane/dp_maps.h"
+#include "failover/failover.h"
+#include "lib/clock.h"
+#include "wg/wg_backend.h"
+#include "meshgw_probe.h"
+
+#define TICK_NS (10 * MS)		/* decisions and probe scheduling */
+#define COUNTERS_NS (50 * MS)		/* data-plane counters */
+#define PUBLISH_NS (250 * MS)		/* mg_failover records for show/metrics */
+#define WGSYNC_NS (1000 * MS)		/* WireGuard's own endpoint (roaming) */
+#define IFACES_NS (1000 * MS)		/* the wg device and the NICs XDP runs on... */
+#define IFACES_RETRY_NS (30000 * MS)	/* ...and after a failed reload for one */
+#define RESOLVE_NS (30000 * MS)		/* hostnames re-resolved this often... */
+#define RESOLVE_TROUBLE_NS (2000 * MS)	/* ...and this often while a peer is in trouble */
+
+struct daemon_peer {
+	const struct mg_site *site;
+	struct fo_peer fo;
+	struct sockaddr_storage addr[FO_MAX_ENDPOINTS];	/* resolved candidates */
+	struct resolve_req res[FO_MAX_ENDPOINTS];
+	uint64_t last_resolve_ns;
+	uint64_t next_resolve_ns;			/* 0 = look up now */
+	enum fo_ep_state logged_state[FO_MAX_ENDPOINTS];	/* last state logged */
+	bool roam_seen;					/* WireGuard is on a non-candidate */
+	int dp_index;					/* slot in mg_peer_info, -1 = none */
+};
+
+struct daemon {
+	struct mg_config cfg;
+	const char *mesh_path, *local_path;
+	const struct wg_backend *be;
+	struct fo_settings fo;
+	struct dp_maps maps;
+	uint8_t tag[MG_PROBE_TAG_LEN];
+	int epfd, timerfd, sigfd, state_fd;
+	int probe_fd[MG_PROBE_PORTS];		/* endpoint i's probes leave from ProbePort + i */
+	struct daemon_peer *peers;
+	size_t n_peers;
+	uint64_t next_counters_ns, next_publish_ns, next_wgsync_ns, next_ifaces_ns;
+	uint8_t if_mac[MG_XDP_IFACES][6];	/* LAN, uplink: what XDP was given */
+	unsigned int if_index[MG_XDP_IFACES];	/* their index then; 0 = gone */
+	struct dp_iface_watch fast_path;	/* which NICs XDP may transmit into */
+	bool wg_missing;			/* the wg device was missing at the last check */
+	struct http_metrics *http;		/* GET /metrics, NULL = Metrics not set */
+	bool stop;
+};
+
+/* Endpoint i of peer n, as dp_maps reports it back. */
+#define EP_ID(n, i) ((__u32)((n) * FO_MAX_ENDPOINTS + (i)))
+
+/* peers.c: the peer list */
+int peers_start(struct daemon *d, const struct daemon_peer *old, size_t n_old);
+void peers_free(struct daemon_peer *peers, size_t n);
+void peers_watch_endpoints(struct daemon *d);
+void peers_publish(struct daemon *d, uint64_t now);
+
+/* inputs.c: what the daemon reads */
+void read_counters(struct daemon *d, uint64_t now);
+void read_probe_replies(struct daemon *d, uint64_t now);
+void drain_probe_socket(struct daemon *d, int fd);
+void follow_wireguard(struct daemon *d, bool at_start);
+
+/* actions.c: what it does for each peer */
+void act_on_peers(struct daemon *d, uint64_t now);
+
+/* watch.c: the watchers */
+void remember_ifaces(struct daemon *d);
+void stop_taken_down(struct daemon *d);
+int check_ifaces(struct daemon *d);
+int wireguard_gone(struct daemon *d);
+int restore_wireguard(struct daemon *d);
+void watch_fast_path(struct daemon *d);

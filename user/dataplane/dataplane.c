@@ -1,0 +1,1002 @@
+/* Loader of the BPF data plane: `meshgw up` / `down` call dataplane_up/down.
+ *
+ * Maps are declared LIBBPF_PIN_BY_NAME in bpf/lib/maps.h; opening every object
+ * with pin_root_path = PinPath makes libbpf reuse what is pinned there (counters
+ * survive re-runs and reloads) and pin what is new, and the three objects share
+ * one copy of each map. XDP attachments are links pinned as PinPath/xdp_<ifname>:
+ * a re-run swaps the program inside the link. TC filters (bpf_tc_*, which works
+ * on 6.1 and 6.18; links there need tcx, 6.6+) carry a fixed handle/priority and
+ * are recorded in the pinned mg_attach map with whether meshgw created the clsact
+ * qdisc, so `down` removes exactly what `up` made. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "dataplane/dataplane.h"
+#include "dataplane/dp_fill.h"
+#include "dataplane/dp_iface.h"
+#include "dataplane/dp_netfilter.h"
+#include "lib/log.h"
+#include "tc_lan.skel.h"
+#include "tc_wg.skel.h"
+#include "xdp_fallback.skel.h"
+#include "xdp_lan.skel.h"
+
+#define BPFFS_ROOT "/sys/fs/bpf"
+#define DP_PATH (PATH_MAX + 64)	/* PinPath + "/" + a pin name */
+
+static const char *const map_names[] = {
+	MG_MAP_ROUTES4, MG_MAP_ROUTES6, MG_MAP_PEER_STATS, MG_MAP_PEER_INFO, MG_MAP_STATS,
+	MG_MAP_EP_STATS, MG_MAP_KNOWN_EPS, MG_MAP_PROBES, MG_MAP_MESH_TAG, MG_MAP_ATTACH,
+	MG_MAP_ROUTE_FILTER, MG_MAP_IFACES, MG_MAP_FAILOVER,
+};
+
+static const char *const stat_names[MG_STAT__MAX] = {
+	[MG_STAT_XDP_PASS] = "xdp_pass",
+	[MG_STAT_XDP_MESH] = "xdp_mesh",
+	[MG_STAT_XDP_WG] = "xdp_wg",
+	[MG_STAT_XDP_FWD_TX] = "xdp_fwd_tx",
+	[MG_STAT_XDP_FWD_REDIRECT] = "xdp_fwd_redirect",
+	[MG_STAT_XDP_SLOW] = "xdp_slow",
+	[MG_STAT_XDP_MALFORMED] = "xdp_malformed",
+	[MG_STAT_XDP_PROBE_ANSWERED] = "xdp_probe_answered",
+	[MG_STAT_XDP_PROBE_BAD] = "xdp_probe_bad",
+	[MG_STAT_XDP_PROBE_REPLY] = "xdp_probe_reply",
+	[MG_STAT_TC_LAN_REDIRECT] = "tc_lan_redirect",
+	[MG_STAT_TC_LAN_OK] = "tc_lan_ok",
+	[MG_STAT_TC_WG_TX] = "tc_wg_tx",
+	[MG_STAT_TC_WG_RX] = "tc_wg_rx",
+	[MG_STAT_TC_WG_RX_REDIRECT] = "tc_wg_rx_redirect",
+	[MG_STAT_TC_WG_OK] = "tc_wg_ok",
+	[MG_STAT_XDP_NO_XMIT] = "xdp_no_xmit",
+	[MG_STAT_TC_MESH] = "tc_mesh",
+	[MG_STAT_TC_WG] = "tc_wg",
+	[MG_STAT_TC_PROBE_ANSWERED] = "tc_probe_answered",
+	[MG_STAT_TC_PROBE_BAD] = "tc_probe_bad",
+	[MG_STAT_TC_PROBE_REPLY] = "tc_probe_reply",
+	[MG_STAT_TC_FWD] = "tc_fwd",
+};
+
+const char *dataplane_stat_name(enum mg_stat s)
+{
+	return (unsigned int)s < MG_STAT__MAX ? stat_names[s] : "?";
+}
+
+/* libbpf prints kernel messages for the probes below whose failure is an
+ * expected answer (qdisc exists, no such filter, no pin yet): silence it there. */
+static libbpf_print_fn_t quiet_saved;
+static void quiet_begin(void) { quiet_saved = libbpf_set_print(NULL); }
+static void quiet_end(void) { libbpf_set_print(quiet_saved); }
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	int ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		sscanf(p + 1, " %*c %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+/* A root directory (/proc/PID/root) whose /sys/fs/bpf is bpffs: an ancestor's
+ * (the shell that ran `ip netns exec` is in the host's mount namespace), else
+ * init's. 0, or -ENOENT. */
+static int host_root(char *buf, size_t len)
+{
+	pid_t pid = getppid();
+	char path[PATH_MAX];
+
+	for (int depth = 0; pid > 1 && depth < 8; depth++, pid = parent_of(pid)) {
+		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, BPFFS_ROOT);
+		if (is_bpffs(path)) {
+			snprintf(buf, len, "/proc/%d/root", (int)pid);
+			return 0;
+		}
+	}
+	if (is_bpffs("/proc/1/root" BPFFS_ROOT)) {
+		snprintf(buf, len, "/proc/1/root");
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int dataplane_pin_resolve(const char *raw, char *buf, size_t len)
+{
+	char root[64];
+	int n;
+
+	/* Under `ip netns exec` /sys is private and has no bpffs; pins made on one
+	 * mounted there would vanish with that mount namespace (and the XDP link
+	 * with them). Use the host's bpffs through another process's root instead. */
+	if (!strncmp(raw, BPFFS_ROOT "/", strlen(BPFFS_ROOT) + 1) && !is_bpffs(BPFFS_ROOT) &&
+	    !host_root(root, sizeof(root)))
+		n = snprintf(buf, len, "%s%s", root, raw);
+	else
+		n = snprintf(buf, len, "%s", raw);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int dataplane_pin_path(const struct mg_local *l, char *buf, size_t len)
+{
+	char raw[PATH_MAX];
+	int n;
+
+	if (l->pin_path[0])
+		n = snprintf(raw, sizeof(raw), "%s", l->pin_path);
+	else
+		n = snprintf(raw, sizeof(raw), "%s/%s", MG_DEFAULT_PIN_ROOT,
+			     l->wg_if[0] ? l->wg_if : MG_DEFAULT_WG_IF);
+	if (n < 0 || (size_t)n >= sizeof(raw))
+		return -ENAMETOOLONG;
+	return dataplane_pin_resolve(raw, buf, len);
+}
+
+/* mkdir -p on bpffs; mounts bpffs on /sys/fs/bpf first when it is not there
+ * (a fresh boot here, or inside `ip netns exec`, which remounts /sys). */
+int dataplane_pin_dir_make(const char *dir)
+{
+	char buf[PATH_MAX];
+
+	if (!is_bpffs(BPFFS_ROOT) && !strncmp(dir, BPFFS_ROOT "/", strlen(BPFFS_ROOT) + 1)) {
+		struct stat self, init;
+
+		if (mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700")) {
+			pr_err("Failed to mount bpffs on %s: %s", BPFFS_ROOT, strerror(errno));
+			return -errno;
+		}
+		pr_info("mounted bpffs on %s", BPFFS_ROOT);
+		/* Cannot tell (no access to init's namespace) counts as private. */
+		if (stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init) ||
+		    self.st_ino != init.st_ino)
+			pr_warn("%s may be in a private mount namespace (ip netns exec?): the "
+				"pins and the XDP attachment last only as long as it does; enter "
+				"the network namespace with nsenter --net instead", BPFFS_ROOT);
+	}
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+
+			*p = 0;
+			if (mkdir(buf, 0700) && errno != EEXIST) {
+				pr_err("Failed to create %s: %s", buf, strerror(errno));
+				return -errno;
+			}
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	if (!is_bpffs(dir)) {
+		pr_err("PinPath %s is not on a bpf filesystem", dir);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A NIC meshgw attaches to (the LAN NIC, the uplink) and how (dp_iface.h). */
+struct dp_nic {
+	struct dp_iface info;
+	bool xdp;			/* meshgw's XDP program goes (or went) on it */
+	enum mg_if_why xdp_why;		/* why not */
+	bool xmit;			/* an XDP transmit target */
+	enum mg_if_why xmit_why;	/* why not */
+};
+
+struct dp {
+	char pin[PATH_MAX];
+	struct xdp_lan_bpf *xdp;
+	struct tc_lan_bpf *tcl;
+	struct tc_wg_bpf *tcw;
+	struct xdp_fallback_bpf *fb;
+	struct dp_fds fds;
+	int lan, uplink, wg;		/* ifindexes; 0 = none */
+	struct dp_nic nic[MG_XDP_IFACES];	/* [0] the LAN NIC, [1] the uplink (if any) */
+	int n_nic;
+	bool fwd_ok;			/* netfilter does not act on forwarded traffic */
+};
+
+static void dp_close(struct dp *d)
+{
+	xdp_lan_bpf__destroy(d->xdp);
+	tc_lan_bpf__destroy(d->tcl);
+	tc_wg_bpf__destroy(d->tcw);
+	xdp_fallback_bpf__destroy(d->fb);
+}
+
+static int prog_name(__u32 id, char *name, size_t len)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 ilen = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &ilen))
+		err = -errno;
+	else
+		snprintf(name, len, "%s", info.name);
+	close(fd);
+	return err;
+}
+
+static int ifindex_of(const char *name, const char *what, bool required)
+{
+	int i;
+
+	if (!name[0]) {
+		if (required)
+			pr_err("No %s interface configured", what);
+		return required ? -EINVAL : 0;
+	}
+	i = if_nametoindex(name);
+	if (!i) {
+		pr_err("%s interface %s: %s", what, name, strerror(errno));
+		return -ENODEV;
+	}
+	return i;
+}
+
+int dataplane_if_mac(const char *ifname, uint8_t mac[6])
+{
+	struct ifreq r = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", ifname);
+	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &r))
+		err = -errno;
+	else if (r.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		err = -EPFNOSUPPORT;
+	else
+		memcpy(mac, r.ifr_hwaddr.sa_data, 6);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/* Tells the XDP program ifname's index and MAC address (slot < MG_XDP_IFACES):
+ * it handles only frames addressed to the gateway. Without a MAC (not Ethernet,
+ * or unreadable) the program leaves that interface's traffic to the kernel. */
+static void xdp_own_mac(struct xdp_lan_bpf *x, int slot, const char *ifname, int ifindex)
+{
+	uint8_t mac[6];
+	int err = dataplane_if_mac(ifname, mac);
+
+	if (err) {
+		pr_warn("%s: no Ethernet address (%s): XDP leaves its traffic to the kernel",
+			ifname, err == -EPFNOSUPPORT ? "not Ethernet" : strerror(-err));
+		return;
+	}
+	x->rodata->own_ifindex[slot] = ifindex;
+	memcpy((void *)x->rodata->own_mac[slot], mac, 6);
+}
+
+static int load(struct dp *d, const struct mg_config *c, const struct dp_settings *s)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, o, .pin_root_path = d->pin);
+	int err;
+
+	d->xdp = xdp_lan_bpf__open_opts(&o);
+	d->tcl = tc_lan_bpf__open_opts(&o);
+	d->tcw = tc_wg_bpf__open_opts(&o);
+	d->fb = xdp_fallback_bpf__open_opts(&o);
+	if (!d->xdp || !d->tcl || !d->tcw || !d->fb) {
+		err = -errno;
+		pr_err("Failed to open the BPF objects: %s", strerror(errno));
+		return err;
+	}
+	d->xdp->rodata->wg_port = c->mesh.listen_port;
+	d->xdp->rodata->probe_port = s ? s->probe_port : 0;
+	xdp_own_mac(d->xdp, 0, c->local.lan_if, d->lan);
+	if (d->uplink)
+		xdp_own_mac(d->xdp, 1, c->local.uplink_if, d->uplink);
+	d->tcl->rodata->wg_ifindex = d->wg;
+	d->tcl->rodata->wg_port = c->mesh.listen_port;
+	d->tcl->rodata->probe_port = s ? s->probe_port : 0;
+	{
+		struct stat ns;
+
+		d->fb->rodata->own_netns = stat("/proc/self/ns/net", &ns) ? 0 : (__u32)ns.st_ino;
+	}
+	d->tcw->rodata->lan_ifindex = d->lan;
+	d->tcw->rodata->l3_off = 0;
+	return 0;
+}
+
+static int load_all(struct dp *d, const struct mg_config *c, const struct dp_settings *s)
+{
+	int err = load(d, c, s);
+
+	if (err)
+		return err;
+	if ((err = xdp_lan_bpf__load(d->xdp)) || (err = tc_lan_bpf__load(d->tcl)) ||
+	    (err = tc_wg_bpf__load(d->tcw)) || (err = xdp_fallback_bpf__load(d->fb))) {
+		pr_err("Failed to load the BPF programs (pinned maps under %s from an "
+		       "incompatible meshgw? `meshgw down` removes them): %s", d->pin, strerror(-err));
+		return err;
+	}
+	d->fds = (struct dp_fds){
+		.routes4 = bpf_map__fd(d->xdp->maps.mg_routes4),
+		.routes6 = bpf_map__fd(d->xdp->maps.mg_routes6),
+		.peer_stats = bpf_map__fd(d->xdp->maps.mg_peer_stats),
+		.peer_info = bpf_map__fd(d->xdp->maps.mg_peer_info),
+		.stats = bpf_map__fd(d->xdp->maps.mg_stats),
+		.ep_stats = bpf_map__fd(d->xdp->maps.mg_ep_stats),
+		.known_eps = bpf_map__fd(d->xdp->maps.mg_known_eps),
+		.probes = bpf_map__fd(d->xdp->maps.mg_probes),
+		.mesh_tag = bpf_map__fd(d->xdp->maps.mg_mesh_tag),
+		.attach = bpf_map__fd(d->xdp->maps.mg_attach),
+		.route_filter = bpf_map__fd(d->xdp->maps.mg_route_filter),
+		.ifaces = bpf_map__fd(d->xdp->maps.mg_ifaces),
+	};
+	return 0;
+}
+
+static void xdp_pin_name(char *buf, size_t len, const char *pin, const char *ifname)
+{
+	snprintf(buf, len, "%s/xdp_%s", pin, ifname);
+}
+
+/* Our pinned XDP link of ifname if it is still attached to ifindex, else NULL
+ * (a stale pin, left by an interface that went away or was recreated, is
+ * removed). */
+static struct bpf_link *xdp_our_link(const char *pin, const char *ifname, int ifindex)
+{
+	char path[DP_PATH];
+	struct bpf_link_info info = { 0 };
+	__u32 len = sizeof(info);
+	struct bpf_link *link;
+
+	xdp_pin_name(path, sizeof(path), pin, ifname);
+	quiet_begin();
+	link = bpf_link__open(path);
+	quiet_end();
+	if (!link)
+		return NULL;
+	if (!bpf_obj_get_info_by_fd(bpf_link__fd(link), &info, &len) &&
+	    info.type == BPF_LINK_TYPE_XDP && info.xdp.ifindex == (__u32)ifindex)
+		return link;
+	bpf_link__unpin(link);
+	bpf_link__destroy(link);
+	unlink(path);
+	return NULL;
+}
+
+/* 0 when meshgw may put its program on ifname: none there, or ours; -EBUSY
+ * (with a warning naming it) when another program is there. meshgw never
+ * replaces it: that NIC runs TC only. */
+static int xdp_check_free(const char *pin, const char *ifname, int ifindex, bool warn)
+{
+	struct bpf_link *link = xdp_our_link(pin, ifname, ifindex);
+	char name[BPF_OBJ_NAME_LEN] = "?";
+	__u32 id = 0;
+
+	if (link) {
+		bpf_link__destroy(link);
+		return 0;
+	}
+	if (bpf_xdp_query_id(ifindex, 0, &id) == 0 && id) {
+		prog_name(id, name, sizeof(name));
+		if (warn)
+			pr_warn("Interface %s already has XDP program id %u (%s) that this meshgw did not "
+			"attach: leaving it alone, TC only there", ifname, id, name);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* Attaches (or re-points) our XDP link on ifname, in native mode only: generic
+ * XDP copies every skb and TC does the same job without the copy.
+ * xdp_check_free said it may. 0, -EOPNOTSUPP when the driver has no native XDP
+ * (nothing printed: the caller falls back to TC), or -errno. */
+static int xdp_up(struct dp *d, const char *ifname, int ifindex)
+{
+	struct bpf_program *prog = d->xdp->progs.mg_xdp_lan;
+	struct bpf_link *link = xdp_our_link(d->pin, ifname, ifindex);
+	LIBBPF_OPTS(bpf_link_create_opts, o, .flags = XDP_FLAGS_DRV_MODE);
+	char path[DP_PATH];
+	int err, fd;
+
+	if (link) {
+		/* Our link, still on this interface: swap the program inside it. */
+		err = bpf_link__update_program(link, prog);
+		bpf_link__destroy(link);
+		if (err)
+			pr_err("Failed to update the XDP program on %s: %s", ifname, strerror(-err));
+		return err;
+	}
+	quiet_begin();
+	fd = bpf_link_create(bpf_program__fd(prog), ifindex, BPF_XDP, &o);
+	quiet_end();
+	if (fd < 0) {
+		err = -errno;
+		if (err == -EOPNOTSUPP || err == -EINVAL)
+			return -EOPNOTSUPP;
+		pr_err("Failed to attach XDP program to iface %s: %s", ifname, strerror(-err));
+		return err;
+	}
+	xdp_pin_name(path, sizeof(path), d->pin, ifname);
+	err = bpf_obj_pin(fd, path) ? -errno : 0;
+	if (err)
+		pr_err("Failed to pin the XDP link of %s at %s: %s", ifname, path, strerror(-err));
+	close(fd);	/* the pin keeps it attached */
+	return err;
+}
+
+/* Detaches and unpins every XDP link pinned under pin except those of the
+ * interfaces in keep (NULL-terminated), so a changed LanInterface/UplinkInterface
+ * or `down` leaves nothing of ours behind. */
+static void xdp_sweep(const char *pin, const char *const *keep)
+{
+	DIR *dir = opendir(pin);
+	struct dirent *e;
+
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		char path[DP_PATH];
+		struct bpf_link *link;
+		bool kept = false;
+
+		if (strncmp(e->d_name, "xdp_", 4))
+			continue;
+		for (const char *const *k = keep; k && *k; k++)
+			kept |= **k && !strcmp(e->d_name + 4, *k);
+		if (kept)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin, e->d_name);
+		quiet_begin();
+		link = bpf_link__open(path);
+		quiet_end();
+		if (link) {
+			bpf_link__detach(link);
+			bpf_link__destroy(link);
+		}
+		if (unlink(path) && errno != ENOENT)
+			pr_warn("Failed to unpin %s: %s", path, strerror(errno));
+	}
+	closedir(dir);
+}
+
+static int xdp_down(const char *pin, const char *ifname)
+{
+	char path[DP_PATH];
+	struct bpf_link *link;
+
+	if (!ifname[0])
+		return 0;
+	xdp_pin_name(path, sizeof(path), pin, ifname);
+	quiet_begin();
+	link = bpf_link__open(path);
+	quiet_end();
+	if (!link)
+		return errno == ENOENT ? 0 : -errno;
+	bpf_link__detach(link);
+	bpf_link__destroy(link);
+	if (unlink(path) && errno != ENOENT) {
+		pr_err("Failed to unpin %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int attach_get(const struct dp_fds *f, __u32 slot, struct mg_attach *a)
+{
+	memset(a, 0, sizeof(*a));
+	return bpf_map_lookup_elem(f->attach, &slot, a) ? -errno : 0;
+}
+
+static int tc_down(int attach_fd, __u32 slot, bool *destroy_qdisc, __u32 *ifindex)
+{
+	struct mg_attach a = { 0 };
+	enum bpf_tc_attach_point where = slot == MG_SLOT_TC_WG_EGRESS ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
+	char name[BPF_OBJ_NAME_LEN] = "?";
+
+	*destroy_qdisc = false;
+	*ifindex = 0;
+	if (bpf_map_lookup_elem(attach_fd, &slot, &a) || !a.ifindex)
+		return 0;
+	hook.ifindex = a.ifindex;
+	*ifindex = a.ifindex;
+	*destroy_qdisc = a.flags & MG_ATTACH_QDISC_CREATED;
+	/* Only our own program: the slot may be stale if the interface was recreated. */
+	quiet_begin();
+	if (!bpf_tc_query(&hook, &q) && !prog_name(q.prog_id, name, sizeof(name)) &&
+	    !strncmp(name, "mg_", 3))
+		bpf_tc_detach(&hook, &o);
+	quiet_end();
+	memset(&a, 0, sizeof(a));
+	bpf_map_update_elem(attach_fd, &slot, &a, BPF_ANY);
+	return 0;
+}
+
+/* Takes our filter of slot off its interface, and the clsact qdisc with it when
+ * meshgw created that qdisc and no other slot of ours still uses it. */
+static void tc_forget(struct dp *d, __u32 slot)
+{
+	bool destroy;
+	__u32 ifi;
+
+	tc_down(d->fds.attach, slot, &destroy, &ifi);
+	for (__u32 other = 0; destroy && other < MG_SLOT__MAX; other++) {
+		struct mg_attach a;
+
+		if (other != slot && !attach_get(&d->fds, other, &a) && a.ifindex == ifi)
+			destroy = false;
+	}
+	if (destroy) {
+		LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifi, .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+		quiet_begin();
+		bpf_tc_hook_destroy(&h);
+		quiet_end();
+	}
+}
+
+/* 0 when meshgw may put its filter on ifname's hook: nothing at meshgw's
+ * handle/priority there (or no clsact qdisc at all), or a program of ours. */
+static int tc_check_free(const char *ifname, int ifindex, enum bpf_tc_attach_point where)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
+	char name[BPF_OBJ_NAME_LEN] = "?";
+	int err;
+
+	quiet_begin();
+	err = bpf_tc_query(&hook, &q);
+	quiet_end();
+	if (err)
+		return 0;
+	prog_name(q.prog_id, name, sizeof(name));
+	if (!strncmp(name, "mg_", 3))
+		return 0;
+	pr_err("Interface %s has a TC %s filter with meshgw's handle/priority (program id %u, %s); "
+	       "refusing to replace it", ifname, where == BPF_TC_INGRESS ? "ingress" : "egress",
+	       q.prog_id, name);
+	return -EBUSY;
+}
+
+/* One TC filter of ours; records in mg_attach whether we created the qdisc. */
+static int tc_up(struct dp *d, __u32 slot, const char *ifname, int ifindex,
+		 enum bpf_tc_attach_point where, struct bpf_program *prog)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY,
+		    .prog_fd = bpf_program__fd(prog), .flags = BPF_TC_F_REPLACE);
+	const char *dir = where == BPF_TC_INGRESS ? "ingress" : "egress";
+	struct mg_attach a;
+	bool created = false;
+	int err;
+
+	attach_get(&d->fds, slot, &a);
+	if (a.ifindex && a.ifindex != (__u32)ifindex) {
+		/* The configuration moved this attachment to another interface:
+		 * take ours off the old one first. */
+		tc_forget(d, slot);
+		memset(&a, 0, sizeof(a));
+	}
+	quiet_begin();
+	err = bpf_tc_hook_create(&hook);
+	quiet_end();
+	if (!err)
+		created = true;
+	else if (err != -EEXIST) {
+		pr_err("Failed to create the clsact qdisc on %s: %s", ifname, strerror(-err));
+		return err;
+	}
+	/* Same ifindex as recorded: keep the "created" flag of the earlier run. */
+	if (a.ifindex == (__u32)ifindex && (a.flags & MG_ATTACH_QDISC_CREATED))
+		created = true;
+	if ((err = tc_check_free(ifname, ifindex, where)))
+		return err;
+	err = bpf_tc_attach(&hook, &o);
+	if (err) {
+		pr_err("Failed to attach TC %s program to iface %s: %s", dir, ifname,
+		       strerror(-err));
+		return err;
+	}
+	a.ifindex = ifindex;
+	a.flags = created ? MG_ATTACH_QDISC_CREATED : 0;
+	if (bpf_map_update_elem(d->fds.attach, &slot, &a, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int fill(struct dp *d, const struct mg_config *c, const struct dp_settings *s)
+{
+	uint32_t *idx = calloc(c->mesh.n_sites ? c->mesh.n_sites : 1, sizeof(*idx));
+	struct dp_known_ep *eps = NULL;
+	struct mg_tag tag = { 0 };
+	__u32 zero = 0;
+	size_t n = 0;
+	int err;
+
+	if (!idx)
+		return -ENOMEM;
+	err = dp_assign_peers(&d->fds, &c->mesh, idx);
+	if (!err)
+		err = dp_sync_routes(&d->fds, c, idx);
+	if (!err)
+		err = dp_known_from_config(c, idx, &eps, &n);
+	if (!err)
+		err = dp_merge_known_eps(d->fds.known_eps, eps, n, idx, c->mesh.n_sites);
+	if (!err && s && s->mesh_tag)
+		memcpy(tag.tag, s->mesh_tag, sizeof(tag.tag));
+	if (!err && bpf_map_update_elem(d->fds.mesh_tag, &zero, &tag, BPF_ANY))
+		err = -errno;
+	free(eps);
+	free(idx);
+	return err;
+}
+
+static const char *wg_name(const struct mg_config *c)
+{
+	return c->local.wg_if[0] ? c->local.wg_if : MG_DEFAULT_WG_IF;
+}
+
+/* Reads what the kernel says about the LAN NIC and the uplink, and plans each:
+ * XDP or TC only, XDP transmit target or not (dp_iface.h). */
+static int plan_nics(struct dp *d, const struct mg_config *c)
+{
+	const char *names[MG_XDP_IFACES] = { c->local.lan_if, c->local.uplink_if };
+
+	for (int i = 0; i < MG_XDP_IFACES; i++) {
+		struct dp_nic *n = &d->nic[i];
+		int err;
+
+		if (!names[i][0])
+			continue;
+		if ((err = dp_iface_probe(names[i], &n->info))) {
+			pr_err("Failed to read interface %s: %s", names[i], strerror(-err));
+			return err;
+		}
+		n->xdp = dp_iface_want_xdp(&n->info, c->local.fast_path, &n->xdp_why);
+		n->xmit = dp_iface_xmit(&n->info, &n->xmit_why);
+		d->n_nic = i + 1;
+	}
+	return 0;
+}
+
+/* Writes n's plan to mg_ifaces, keeping its failure counters. A target the
+ * tracepoints took off stays off when the kernel cannot say it is fixed (no
+ * xdp-features): a reload must not drop frames into it again. */
+static int nic_publish(struct dp *d, const struct dp_nic *n)
+{
+	__u32 key = (__u32)n->info.ifindex;
+	struct mg_iface v = { 0 };
+	bool xmit = n->xmit;
+	enum mg_if_why why = n->xmit_why;
+
+	if (!bpf_map_lookup_elem(d->fds.ifaces, &key, &v) && v.why == MG_WHY_RUNTIME &&
+	    !n->info.features_known && xmit) {
+		xmit = false;
+		why = MG_WHY_RUNTIME;
+	}
+	snprintf(v.name, sizeof(v.name), "%s", n->info.name);
+	v.flags = (n->xdp ? MG_IF_XDP : 0) | (xmit ? MG_IF_XMIT : 0) | (n->info.ether ? 0 : MG_IF_L3) |
+		  (d->fwd_ok ? MG_IF_FWD : 0) | (xmit && dp_iface_tx(&n->info) ? MG_IF_TX : 0);
+	v.why = !n->xdp ? n->xdp_why : !xmit ? why : MG_WHY_NONE;
+	if (bpf_map_update_elem(d->fds.ifaces, &key, &v, BPF_ANY)) {
+		pr_err("Failed to update %s for %s: %s", MG_MAP_IFACES, n->info.name, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* mg_ifaces holds exactly the NICs of d: others (an interface the
+ * configuration no longer names, or an old index) go. */
+static void nics_prune(struct dp *d)
+{
+	__u32 key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(d->fds.ifaces, prev, &next)) {
+		bool ours = false;
+
+		key = next;
+		for (int i = 0; i < d->n_nic; i++)
+			ours |= d->nic[i].info.ifindex && (__u32)d->nic[i].info.ifindex == key;
+		if (!ours && !bpf_map_delete_elem(d->fds.ifaces, &key))
+			continue;	/* deleted: the next key after a deleted one restarts */
+		prev = &key;
+	}
+}
+
+static void nics_log(const struct dp *d)
+{
+	for (int i = 0; i < d->n_nic; i++) {
+		const struct dp_nic *n = &d->nic[i];
+		const char *kind = !n->info.ether ? "layer 3" : n->info.kind[0] ? n->info.kind : "NIC";
+
+		if (!n->info.ifindex)
+			continue;
+		if (n->xdp)
+			pr_info("%s (%s): XDP%s%s", n->info.name, kind,
+				n->xmit ? "" : "; not an XDP target: ",
+				n->xmit ? "" : dp_why_text(n->xmit_why));
+		else
+			pr_info("%s (%s): TC only (%s)", n->info.name, kind, dp_why_text(n->xdp_why));
+	}
+}
+
+/* The tracepoint programs that take a device off the fast path when the kernel
+ * reports a failed XDP transmit (bpf/xdp_fallback.bpf.c), pinned as
+ * PinPath/tp_<tracepoint> so they outlive this process like the XDP links. */
+static const char *const fallback_pins[] = {
+	"tp_xdp_exception", "tp_xdp_bulk_tx", "tp_xdp_redirect_err", "tp_xdp_devmap_xmit",
+};
+
+static void fallback_down(const char *pin)
+{
+	char path[DP_PATH];
+
+	for (size_t i = 0; i < sizeof(fallback_pins) / sizeof(fallback_pins[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin, fallback_pins[i]);
+		if (unlink(path) && errno != ENOENT)
+			pr_warn("Failed to unpin %s: %s", path, strerror(errno));
+	}
+}
+
+/* Not fatal: without them the fast path still follows what the kernel says
+ * (xdp-features), only not its run-time failures. */
+static void fallback_up(struct dp *d)
+{
+	struct bpf_program *progs[] = {
+		d->fb->progs.mg_fb_exception, d->fb->progs.mg_fb_bulk_tx,
+		d->fb->progs.mg_fb_redirect_err, d->fb->progs.mg_fb_devmap_xmit,
+	};
+	char path[DP_PATH];
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_link *link = bpf_program__attach(progs[i]);
+		int err;
+
+		if (!link) {
+			pr_warn("Failed to attach to tracepoint xdp:%s (%s): a failed XDP transmit will "
+				"not turn the fast path off", fallback_pins[i] + 3, strerror(errno));
+			continue;
+		}
+		/* Replace an earlier run's link: it detaches once unpinned. */
+		snprintf(path, sizeof(path), "%s/%s", d->pin, fallback_pins[i]);
+		unlink(path);
+		if ((err = bpf_link__pin(link, path)))
+			pr_warn("Failed to pin %s: %s", path, strerror(-err));
+		bpf_link__destroy(link);
+	}
+}
+
+/* Resolves PinPath and the interfaces into d, then refuses what dataplane_up
+ * would have to refuse (a missing interface, an XDP program or TC filter meshgw
+ * did not attach) without changing anything. The WireGuard interface may be
+ * missing unless wg_required (`meshgw up` creates it after this check). */
+static int resolve_ifaces(struct dp *d, const struct mg_config *c, bool wg_required)
+{
+	const char *wg = wg_name(c);
+	int err;
+
+	if ((err = dataplane_pin_path(&c->local, d->pin, sizeof(d->pin)))) {
+		pr_err("PinPath too long");
+		return err;
+	}
+	if ((d->lan = ifindex_of(c->local.lan_if, "LAN", true)) < 0)
+		return d->lan;
+	if ((d->uplink = ifindex_of(c->local.uplink_if, "uplink", false)) < 0)
+		return d->uplink;
+	if (wg_required && (d->wg = ifindex_of(wg, "WireGuard", true)) < 0)
+		return d->wg;
+	if (!wg_required)
+		d->wg = if_nametoindex(wg);
+	if ((err = plan_nics(d, c)))
+		return err;
+	for (int i = 0; i < d->n_nic; i++) {
+		struct dp_nic *n = &d->nic[i];
+
+		/* dataplane_check (!wg_required) says nothing: dataplane_up will. */
+		if (n->xdp && xdp_check_free(d->pin, n->info.name, n->info.ifindex, wg_required)) {
+			n->xdp = false;
+			n->xdp_why = MG_WHY_FOREIGN;
+		}
+	}
+	if ((err = tc_check_free(c->local.lan_if, d->lan, BPF_TC_INGRESS)) ||
+	    (d->uplink && (err = tc_check_free(c->local.uplink_if, d->uplink, BPF_TC_INGRESS))) ||
+	    (d->wg && (err = tc_check_free(wg, d->wg, BPF_TC_INGRESS))) ||
+	    (d->wg && (err = tc_check_free(wg, d->wg, BPF_TC_EGRESS))))
+		return err;
+	return 0;
+}
+
+int dataplane_check(const struct mg_config *c)
+{
+	struct dp d = { 0 };
+
+	return resolve_ifaces(&d, c, false);
+}
+
+int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
+{
+	const char *wg = wg_name(c);
+	char path[DP_PATH];
+	struct dp d = { 0 };
+	bool fresh;
+	int err;
+
+	if ((err = resolve_ifaces(&d, c, true)))
+		return err;
+	/* No attachment record yet: whatever fails below is undone completely. */
+	snprintf(path, sizeof(path), "%s/%s", d.pin, MG_MAP_ATTACH);
+	fresh = access(path, F_OK) != 0;
+	if ((err = dataplane_pin_dir_make(d.pin)))
+		return err;
+	if ((err = load_all(&d, c, s)))
+		goto out;
+	/* Maps first, so the programs see a complete table when they start. */
+	if ((err = fill(&d, c, s)))
+		goto out;
+	{
+		char what[160];
+		int nf = dp_netfilter_forwarding(what, sizeof(what));
+
+		d.fwd_ok = nf == 0;
+		if (nf > 0)
+			pr_info("%s acts on forwarded traffic: the fast path leaves forwarding to the "
+				"kernel", what);
+		else if (nf < 0)
+			pr_info("netfilter cannot be asked (%s): the fast path leaves forwarding to "
+				"the kernel", strerror(-nf));
+	}
+	for (int i = 0; i < d.n_nic; i++)
+		if (d.nic[i].info.ifindex && (err = nic_publish(&d, &d.nic[i])))
+			goto out;
+	nics_prune(&d);
+	if ((err = tc_up(&d, MG_SLOT_TC_WG_EGRESS, wg, d.wg, BPF_TC_EGRESS,
+			 d.tcw->progs.mg_tc_wg_egress)) ||
+	    (err = tc_up(&d, MG_SLOT_TC_WG_INGRESS, wg, d.wg, BPF_TC_INGRESS,
+			 d.tcw->progs.mg_tc_wg_ingress)) ||
+	    (err = tc_up(&d, MG_SLOT_TC_LAN, c->local.lan_if, d.lan, BPF_TC_INGRESS,
+			 d.tcl->progs.mg_tc_lan)))
+		goto out;
+	if (d.uplink) {
+		if ((err = tc_up(&d, MG_SLOT_TC_UPLINK, c->local.uplink_if, d.uplink, BPF_TC_INGRESS,
+				 d.tcl->progs.mg_tc_lan)))
+			goto out;
+	} else {
+		tc_forget(&d, MG_SLOT_TC_UPLINK);	/* an uplink the configuration dropped */
+	}
+	for (int i = 0; i < d.n_nic; i++) {
+		struct dp_nic *n = &d.nic[i];
+
+		if (!n->xdp)
+			continue;
+		err = xdp_up(&d, n->info.name, n->info.ifindex);
+		if (err == -EOPNOTSUPP) {
+			/* No native XDP in this driver: TC does it all here. */
+			n->xdp = false;
+			n->xdp_why = MG_WHY_NO_NATIVE;
+			err = nic_publish(&d, n);
+		}
+		if (err)
+			goto out;
+	}
+	{
+		const char *keep[MG_XDP_IFACES + 1] = { NULL };
+		int k = 0;
+		bool any = false;
+
+		for (int i = 0; i < d.n_nic; i++)
+			if (d.nic[i].xdp) {
+				keep[k++] = d.nic[i].info.name;
+				any = true;
+			}
+		/* NICs the configuration no longer names, or that are TC only now */
+		xdp_sweep(d.pin, keep);
+		if (any)
+			fallback_up(&d);
+		else
+			fallback_down(d.pin);
+	}
+	nics_log(&d);
+out:
+	dp_close(&d);
+	if (err && fresh) {
+		pr_err("Removing the data plane this run attached");
+		dataplane_down(&c->local);
+	}
+	return err;
+}
+
+static bool in_default_root(const char *raw)
+{
+	size_t n = strlen(MG_DEFAULT_PIN_ROOT);
+
+	return !raw[0] || (!strncmp(raw, MG_DEFAULT_PIN_ROOT "/", n + 1) && !strchr(raw + n + 1, '/'));
+}
+
+int dataplane_down(const struct mg_local *l)
+{
+	char pin[PATH_MAX], path[DP_PATH];
+	__u32 qdisc_if[MG_SLOT__MAX] = { 0 };
+	int err, afd;
+
+	if ((err = dataplane_pin_path(l, pin, sizeof(pin))))
+		return err;
+	if (!is_bpffs(pin))
+		return 0;	/* nothing pinned: nothing of ours */
+	xdp_down(pin, l->lan_if);
+	xdp_down(pin, l->uplink_if);
+	xdp_sweep(pin, NULL);		/* interfaces the configuration no longer names */
+	fallback_down(pin);
+	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_ATTACH);
+	afd = bpf_obj_get(path);
+	if (afd >= 0) {
+		for (__u32 slot = 0; slot < MG_SLOT__MAX; slot++) {
+			bool destroy;
+			__u32 ifi;
+
+			tc_down(afd, slot, &destroy, &ifi);
+			if (destroy)
+				qdisc_if[slot] = ifi;
+		}
+		close(afd);
+	}
+	/* The qdiscs we created, once each, after all our filters are gone. */
+	for (int i = 0; i < MG_SLOT__MAX; i++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+		bool dup = false;
+
+		for (int j = 0; j < i; j++)
+			dup |= qdisc_if[j] == qdisc_if[i];
+		if (!qdisc_if[i] || dup)
+			continue;
+		hook.ifindex = qdisc_if[i];
+		quiet_begin();		/* the interface may be gone already */
+		bpf_tc_hook_destroy(&hook);
+		quiet_end();
+	}
+	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin, map_names[i]);
+		if (unlink(path) && errno != ENOENT)
+			pr_warn("Failed to unpin %s: %s", path, strerror(errno));
+	}
+	if (rmdir(pin) && errno != ENOENT)
+		pr_warn("%s not removed: %s", pin, strerror(errno));
+	/* Under the default root (MG_DEFAULT_PIN_ROOT/<wg>) the root goes too once
+	 * no gateway uses it; another's pins keep it (ENOTEMPTY, fine). */
+	if (in_default_root(l->pin_path)) {
+		char *slash = strrchr(pin, '/');
+
+		if (slash) {
+			*slash = '\0';
+			rmdir(pin);
+		}
+	}
+	return 0;
+}

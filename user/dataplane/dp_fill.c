@@ -1,0 +1,370 @@
+/* Filling the data plane's pinned maps from the configuration, by diff: add
+ * what is missing, delete what is stale, leave the rest (and its counters). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "dataplane/dataplane.h"
+#include "dataplane/dp_fill.h"
+#include "lib/log.h"
+
+int dataplane_ep_key(struct mg_ep_key *k, const char *addr)
+{
+	memset(k, 0, sizeof(*k));
+	if (inet_pton(AF_INET6, addr, k->addr) == 1) {
+		k->family = AF_INET6;
+		return 0;
+	}
+	if (inet_pton(AF_INET, addr, k->addr + 12) == 1) {
+		k->addr[10] = k->addr[11] = 0xff;
+		k->family = AF_INET;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Prefix -> trie key, host bits cleared so equal ranges compare equal. */
+static void masked_copy(uint8_t *dst, const uint8_t *src, unsigned int bytes, unsigned int bits)
+{
+	for (unsigned int i = 0; i < bytes; i++, bits = bits >= 8 ? bits - 8 : 0)
+		dst[i] = src[i] & (bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits));
+}
+
+void dp_lpm4_key(struct mg_lpm4_key *k, const struct prefix *p)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = p->len;
+	masked_copy(k->addr, p->addr, 4, p->len);
+}
+
+void dp_lpm6_key(struct mg_lpm6_key *k, const struct prefix *p)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = p->len;
+	masked_copy(k->addr, p->addr, 16, p->len);
+}
+
+/* Counts the first octets (IPv4, 0..255) or bytes (IPv6, 256..511) that
+ * addresses in p can start with. */
+void dp_route_filter_add(uint32_t f[MG_ROUTE_FILTER_LEN], const struct prefix *p)
+{
+	unsigned int len = p->len >= 8 ? 8 : p->len;
+	unsigned int base = p->family == AF_INET ? 0 : 256;
+	uint8_t first = p->addr[0] & (uint8_t)(0xff00 >> len);
+
+	for (unsigned int i = 0; i < 1u << (8 - len); i++)
+		f[base + first + i]++;
+}
+
+int dp_route_filter_write(int fd, const uint32_t f[MG_ROUTE_FILTER_LEN])
+{
+	for (uint32_t i = 0; i < MG_ROUTE_FILTER_LEN; i++) {
+		uint32_t cur;
+
+		if (!bpf_map_lookup_elem(fd, &i, &cur) && cur == f[i])
+			continue;
+		if (bpf_map_update_elem(fd, &i, &f[i], BPF_ANY)) {
+			pr_err("Failed to update map %s: %s", MG_MAP_ROUTE_FILTER, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+struct kv {
+	uint8_t key[32];
+	uint8_t val[32];
+};
+
+static size_t g_ksize;
+
+static int kv_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct kv *)a)->key, ((const struct kv *)b)->key, g_ksize);
+}
+
+/* Makes the hash/LPM map fd hold exactly want[0..n) (keys ksize bytes, values
+ * vsize bytes). Entries already right are not touched. 0 or -errno. */
+static int map_sync(int fd, const char *name, struct kv *want, size_t n, size_t ksize,
+		    size_t vsize)
+{
+	uint8_t key[32], next[32], val[32];
+	struct kv probe;
+	size_t nstale = 0, cap = 64;
+	uint8_t (*stale)[32] = malloc(cap * 32);
+	int err = 0, rc;
+	void *prev = NULL;
+
+	if (!stale)
+		return -ENOMEM;
+	g_ksize = ksize;
+	qsort(want, n, sizeof(*want), kv_cmp);
+	/* Deleting while walking can restart the walk: collect first. */
+	while (!(rc = bpf_map_get_next_key(fd, prev, next))) {
+		memcpy(probe.key, next, ksize);
+		if (!bsearch(&probe, want, n, sizeof(*want), kv_cmp)) {
+			if (nstale == cap) {
+				void *t = realloc(stale, (cap *= 2) * 32);
+
+				if (!t) {
+					free(stale);
+					return -ENOMEM;
+				}
+				stale = t;
+			}
+			memcpy(stale[nstale++], next, ksize);
+		}
+		memcpy(key, next, ksize);
+		prev = key;
+	}
+	for (size_t i = 0; i < nstale; i++)
+		if (bpf_map_delete_elem(fd, stale[i]) && errno != ENOENT) {
+			err = -errno;
+			pr_err("Failed to delete a stale entry of map %s: %s", name, strerror(errno));
+		}
+	free(stale);
+	for (size_t i = 0; i < n; i++) {
+		if (!bpf_map_lookup_elem(fd, want[i].key, val) && !memcmp(val, want[i].val, vsize))
+			continue;
+		if (bpf_map_update_elem(fd, want[i].key, want[i].val, BPF_ANY)) {
+			err = -errno;
+			pr_err("Failed to update map %s: %s", name, strerror(errno));
+			break;
+		}
+	}
+	return err;
+}
+
+struct slot {
+	char name[MG_PEER_NAME_LEN];
+	uint32_t index;
+};
+
+static int slot_cmp(const void *a, const void *b)
+{
+	return strncmp(((const struct slot *)a)->name, ((const struct slot *)b)->name,
+		       MG_PEER_NAME_LEN);
+}
+
+/* Gives every site a stable index: a site keeps the slot it had (its counters
+ * with it), new sites take free slots, removed sites' slots are cleared. */
+int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t *idx)
+{
+	struct mg_peer_info *info = calloc(MG_MAX_PEERS, sizeof(*info));
+	struct slot *have = calloc(MG_MAX_PEERS, sizeof(*have));
+	bool *keep = calloc(MG_MAX_PEERS, sizeof(*keep));
+	size_t nhave = 0, next_free = 0;
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct mg_peer_stats *zero = ncpu > 0 ? calloc(ncpu, sizeof(*zero)) : NULL;
+
+	if (!info || !have || !keep || !zero) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (mesh->n_sites > MG_MAX_PEERS) {
+		pr_err("%zu sites: the data plane holds at most %d", mesh->n_sites, MG_MAX_PEERS);
+		err = -E2BIG;
+		goto out;
+	}
+	for (uint32_t i = 0; i < MG_MAX_PEERS; i++) {
+		if (bpf_map_lookup_elem(m->peer_info, &i, &info[i])) {
+			err = -errno;
+			pr_err("Failed to read map %s: %s", MG_MAP_PEER_INFO, strerror(errno));
+			goto out;
+		}
+		if (info[i].name[0]) {
+			memcpy(have[nhave].name, info[i].name, MG_PEER_NAME_LEN);
+			have[nhave++].index = i;
+		}
+	}
+	qsort(have, nhave, sizeof(*have), slot_cmp);
+	for (size_t s = 0; s < mesh->n_sites; s++) {
+		struct slot k = { 0 }, *f;
+
+		snprintf(k.name, sizeof(k.name), "%s", mesh->sites[s].name);
+		f = bsearch(&k, have, nhave, sizeof(*have), slot_cmp);
+		idx[s] = f ? f->index : UINT32_MAX;
+		if (f)
+			keep[f->index] = true;
+	}
+	/* Clear removed sites first so their slots can be reused. */
+	for (uint32_t i = 0; i < MG_MAX_PEERS; i++) {
+		if (!info[i].name[0] || keep[i])
+			continue;
+		memset(&info[i], 0, sizeof(info[i]));
+		if (bpf_map_update_elem(m->peer_info, &i, &info[i], BPF_ANY) ||
+		    bpf_map_update_elem(m->peer_stats, &i, zero, BPF_ANY)) {
+			err = -errno;
+			pr_err("Failed to clear peer slot %u: %s", i, strerror(errno));
+			goto out;
+		}
+	}
+	for (size_t s = 0; s < mesh->n_sites; s++) {
+		struct mg_peer_info pi = { 0 };
+
+		if (idx[s] != UINT32_MAX)
+			continue;
+		while (next_free < MG_MAX_PEERS && (info[next_free].name[0] || keep[next_free]))
+			next_free++;
+		if (next_free == MG_MAX_PEERS) {
+			err = -ENOSPC;
+			pr_err("No free peer slot in map %s", MG_MAP_PEER_INFO);
+			goto out;
+		}
+		idx[s] = next_free;
+		keep[next_free] = true;
+		snprintf(pi.name, sizeof(pi.name), "%s", mesh->sites[s].name);
+		/* A fresh slot starts from zero whatever an older run left. */
+		if (bpf_map_update_elem(m->peer_stats, &idx[s], zero, BPF_ANY) ||
+		    bpf_map_update_elem(m->peer_info, &idx[s], &pi, BPF_ANY)) {
+			err = -errno;
+			pr_err("Failed to write peer slot %u: %s", idx[s], strerror(errno));
+			goto out;
+		}
+	}
+out:
+	free(info);
+	free(have);
+	free(keep);
+	free(zero);
+	return err;
+}
+
+/* One trie's wanted contents. */
+struct route_set {
+	struct kv *kv;
+	size_t n;
+};
+
+static void route_want(struct route_set *v4, struct route_set *v6, uint32_t *filter,
+		       const struct prefix *p, const struct mg_route *r)
+{
+	struct route_set *set = p->family == AF_INET ? v4 : v6;
+	struct kv *e = &set->kv[set->n++];
+
+	if (p->family == AF_INET)
+		dp_lpm4_key((struct mg_lpm4_key *)e->key, p);
+	else
+		dp_lpm6_key((struct mg_lpm6_key *)e->key, p);
+	memcpy(e->val, r, sizeof(*r));
+	dp_route_filter_add(filter, p);
+}
+
+/* Remote sites' mesh addresses and egress ranges (REMOTE), our own egress
+ * ranges (SELF). Our own mesh address is not in the trie: it is the wg device's,
+ * delivered locally. */
+int dp_sync_routes(const struct dp_fds *m, const struct mg_config *c, const uint32_t *idx)
+{
+	const struct mg_mesh *mesh = &c->mesh;
+	uint32_t filter[MG_ROUTE_FILTER_LEN] = { 0 };
+	struct route_set v4 = { 0 }, v6 = { 0 };
+	size_t cap = 1;
+	int err = -ENOMEM;
+
+	for (size_t s = 0; s < mesh->n_sites; s++)
+		cap += 1 + mesh->sites[s].n_egress;
+	v4.kv = calloc(cap, sizeof(*v4.kv));
+	v6.kv = calloc(cap, sizeof(*v6.kv));
+	if (!v4.kv || !v6.kv)
+		goto out;
+	for (size_t s = 0; s < mesh->n_sites; s++) {
+		const struct mg_site *site = &mesh->sites[s];
+		bool self = site == c->self;
+		struct mg_route r = { .peer = idx[s], .kind = self ? MG_ROUTE_SELF : MG_ROUTE_REMOTE };
+
+		if (!self && site->address.family)
+			route_want(&v4, &v6, filter, &site->address, &r);
+		for (size_t e = 0; e < site->n_egress; e++)
+			route_want(&v4, &v6, filter, &site->egress[e], &r);
+	}
+	/* Filter first: a route being added is never skipped (a stale one may be,
+	 * a moment before it goes). */
+	err = dp_route_filter_write(m->route_filter, filter);
+	if (!err)
+		err = map_sync(m->routes4, MG_MAP_ROUTES4, v4.kv, v4.n,
+			       sizeof(struct mg_lpm4_key), sizeof(struct mg_route));
+	if (!err)
+		err = map_sync(m->routes6, MG_MAP_ROUTES6, v6.kv, v6.n,
+			       sizeof(struct mg_lpm6_key), sizeof(struct mg_route));
+out:
+	free(v4.kv);
+	free(v6.kv);
+	return err;
+}
+
+/* `up` adds the literal endpoints and removes only entries of sites that are gone:
+ * the daemon adds resolved hostnames to the same map, and a re-run of `up` must not
+ * make the gateway stop answering them. */
+int dp_merge_known_eps(int fd, const struct dp_known_ep *eps, size_t n, const uint32_t *idx,
+		       size_t nsites)
+{
+	struct mg_ep_key key, next, *stale = NULL;
+	size_t nstale = 0, cap = 0;
+	void *prev = NULL;
+	int err = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		uint32_t peer;
+		bool live = false;
+
+		if (!bpf_map_lookup_elem(fd, &next, &peer))
+			for (size_t s = 0; s < nsites && !live; s++)
+				live = idx[s] == peer;
+		if (!live) {
+			if (nstale == cap) {
+				void *t = realloc(stale, (cap = cap ? 2 * cap : 64) * sizeof(*stale));
+
+				if (!t) {
+					free(stale);
+					return -ENOMEM;
+				}
+				stale = t;
+			}
+			stale[nstale++] = next;
+		}
+		key = next;
+		prev = &key;
+	}
+	for (size_t i = 0; i < nstale; i++)
+		bpf_map_delete_elem(fd, &stale[i]);
+	free(stale);
+	for (size_t i = 0; i < n && !err; i++)
+		if (bpf_map_update_elem(fd, &eps[i].key, &eps[i].peer, BPF_ANY)) {
+			err = -errno;
+			pr_err("Failed to update map %s: %s", MG_MAP_KNOWN_EPS, strerror(errno));
+		}
+	return err;
+}
+
+/* Literal endpoints of the other sites; hostnames are added by the daemon once
+ * resolved (dp_known_ep_add). */
+int dp_known_from_config(const struct mg_config *c, const uint32_t *idx,
+			 struct dp_known_ep **out, size_t *n)
+{
+	size_t cap = 0, k = 0;
+	struct dp_known_ep *eps;
+
+	for (size_t s = 0; s < c->mesh.n_sites; s++)
+		cap += c->mesh.sites[s].n_endpoints;
+	eps = calloc(cap ? cap : 1, sizeof(*eps));
+	if (!eps)
+		return -ENOMEM;
+	for (size_t s = 0; s < c->mesh.n_sites; s++) {
+		const struct mg_site *site = &c->mesh.sites[s];
+
+		if (site == c->self)
+			continue;
+		for (size_t e = 0; e < site->n_endpoints; e++) {
+			if (!site->endpoints[e].is_literal ||
+			    dataplane_ep_key(&eps[k].key, site->endpoints[e].host))
+				continue;
+			eps[k++].peer = idx[s];
+		}
+	}
+	*out = eps;
+	*n = k;
+	return 0;
+}

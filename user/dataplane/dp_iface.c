@@ -1,0 +1,263 @@
+/* Per-NIC decisions of the data plane: XDP or TC only, and XDP transmit targets.
+ *
+ * What the kernel says is taken first: netdev generic netlink's xdp-features
+ * (6.3+) has NETDEV_XDP_ACT_NDO_XMIT exactly when a device can take XDP frames
+ * (a veth only while its peer has NAPI). Where the kernel cannot say (Debian 12's
+ * 6.1), only a driver's own Ethernet NIC is trusted as a target; a bridge, VLAN,
+ * bond, veth, tun or PPP device is not. Run-time failures the kernel reports are
+ * caught by bpf/xdp_fallback.bpf.c; dp_iface_watch undoes them when the device
+ * can transmit again.
+ *
+ * Which NICs get XDP at all (FastPath = auto), from measurements (README,
+ * "Interfaces"): not a layer-3 device (XDP would parse its IP header as Ethernet),
+ * not a device without native XDP (generic XDP copies every skb; TC forwards as
+ * fast without the copy), not a veth (XDP there takes GSO from the peer: TCP
+ * through the tunnel lost 6-7 % against no program, while TC's fast path costs
+ * nothing). */
+#include <errno.h>
+#include <net/if_arp.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <linux/genetlink.h>
+#include "dataplane/dp_iface.h"
+#include "dataplane/dp_netfilter.h"
+#include "lib/log.h"
+#include "lib/nl.h"
+#include "lib/rtnl.h"
+
+/* uapi/linux/netdev.h (6.3+), absent from Debian 12's headers. */
+#define NETDEV_FAMILY_NAME "netdev"
+#define NETDEV_CMD_DEV_GET 1
+#define NETDEV_A_DEV_IFINDEX 1
+#define NETDEV_A_DEV_XDP_FEATURES 3
+#define NETDEV_XDP_ACT_NDO_XMIT (1ull << 2)
+
+static int features_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dp_iface *i = data;
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == NETDEV_A_DEV_XDP_FEATURES &&
+		    mnl_attr_validate(a, MNL_TYPE_U64) == 0) {
+			i->xdp_features = mnl_attr_get_u64(a);
+			i->features_known = true;
+		}
+	return MNL_CB_OK;
+}
+
+/* xdp-features of i->ifindex; leaves features_known false on a kernel without them. */
+static void read_features(struct dp_iface *i)
+{
+	char buf[256] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+	struct nl_sock s;
+	uint16_t id;
+
+	if (nl_open(&s, NETLINK_GENERIC))
+		return;
+	if (genl_family_id(&s, NETDEV_FAMILY_NAME, &id) == 0) {
+		nlh->nlmsg_type = id;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+		g->cmd = NETDEV_CMD_DEV_GET;
+		g->version = 1;
+		mnl_attr_put_u32(nlh, NETDEV_A_DEV_IFINDEX, (uint32_t)i->ifindex);
+		nl_talk(&s, nlh, features_cb, i, i->name, ENODEV, NULL);
+	}
+	nl_close(&s);
+}
+
+int dp_iface_probe(const char *ifname, struct dp_iface *i)
+{
+	struct rtnl_link l;
+	struct nl_sock s;
+	int err;
+
+	memset(i, 0, sizeof(*i));
+	snprintf(i->name, sizeof(i->name), "%s", ifname);
+	if ((err = nl_open(&s, NETLINK_ROUTE)))
+		return err;
+	err = rtnl_link_get(&s, ifname, &l);
+	nl_close(&s);
+	if (err)
+		return err;
+	i->ifindex = (int)l.ifindex;
+	i->ether = l.type == ARPHRD_ETHER;
+	snprintf(i->kind, sizeof(i->kind), "%s", l.kind);
+	read_features(i);
+	return 0;
+}
+
+bool dp_iface_want_xdp(const struct dp_iface *i, enum mg_fast_path fp, enum mg_if_why *why)
+{
+	*why = MG_WHY_NONE;
+	if (!i->ether)
+		*why = MG_WHY_L3;
+	else if (fp == MG_FAST_TC)
+		*why = MG_WHY_CONFIG;
+	else if (fp == MG_FAST_AUTO && !strcmp(i->kind, "veth"))
+		*why = MG_WHY_VETH;
+	return *why == MG_WHY_NONE;
+}
+
+bool dp_iface_xmit(const struct dp_iface *i, enum mg_if_why *why)
+{
+	*why = MG_WHY_NONE;
+	if (!i->ether)
+		*why = MG_WHY_L3;
+	else if (i->features_known && !(i->xdp_features & NETDEV_XDP_ACT_NDO_XMIT))
+		*why = MG_WHY_NO_XMIT;
+	else if (!i->features_known && i->kind[0])
+		*why = MG_WHY_KIND;
+	return *why == MG_WHY_NONE;
+}
+
+bool dp_iface_tx(const struct dp_iface *i)
+{
+	enum mg_if_why why;
+
+	return dp_iface_xmit(i, &why) && strcmp(i->kind, "veth");
+}
+
+static const char *const why_text[MG_WHY__MAX] = {
+	[MG_WHY_NONE] = "XDP fast path on",
+	[MG_WHY_CONFIG] = "FastPath = tc",
+	[MG_WHY_L3] = "no Ethernet header: TC only",
+	[MG_WHY_NO_NATIVE] = "the driver has no native XDP: TC only",
+	[MG_WHY_VETH] = "a veth: XDP would take GSO from its peer; TC fast path instead",
+	[MG_WHY_NO_XMIT] = "the kernel says it cannot transmit XDP frames",
+	[MG_WHY_KIND] = "this kernel cannot say whether it can transmit XDP frames; not trusted",
+	[MG_WHY_RUNTIME] = "the kernel failed to transmit XDP frames into it",
+	[MG_WHY_FOREIGN] = "another XDP program is attached: left alone, TC only",
+};
+
+static const char *const why_name[MG_WHY__MAX] = {
+	[MG_WHY_NONE] = "none", [MG_WHY_CONFIG] = "config", [MG_WHY_L3] = "layer3",
+	[MG_WHY_NO_NATIVE] = "no_native_xdp", [MG_WHY_VETH] = "veth",
+	[MG_WHY_NO_XMIT] = "no_xmit", [MG_WHY_KIND] = "kind", [MG_WHY_RUNTIME] = "runtime",
+	[MG_WHY_FOREIGN] = "foreign_xdp",
+};
+
+const char *dp_why_text(enum mg_if_why why)
+{
+	return (unsigned int)why < MG_WHY__MAX ? why_text[why] : "?";
+}
+
+const char *dp_why_name(enum mg_if_why why)
+{
+	return (unsigned int)why < MG_WHY__MAX ? why_name[why] : "unknown";
+}
+
+const char *dp_fallback_name(enum mg_fallback f)
+{
+	return f == MG_FB_TX ? "xdp_tx" : f == MG_FB_REDIRECT ? "redirect" : "other";
+}
+
+static uint64_t fallbacks_sum(const struct mg_iface *v)
+{
+	uint64_t n = 0;
+
+	for (int k = 0; k < MG_FB__MAX; k++)
+		n += v->fallbacks[k];
+	return n;
+}
+
+/* The watch's slot for ifindex, made on first sight. */
+static int watch_slot(struct dp_iface_watch *w, uint32_t ifindex, const struct mg_iface *v)
+{
+	for (int k = 0; k < w->n; k++)
+		if (w->ifs[k].ifindex == ifindex)
+			return k;
+	if (w->n == MG_MAX_IFACES)
+		return -1;
+	w->ifs[w->n].ifindex = ifindex;
+	w->ifs[w->n].flags = v->flags;
+	w->ifs[w->n].why = v->why;
+	w->ifs[w->n].fallbacks = fallbacks_sum(v);
+	w->ifs[w->n].seen_no = false;
+	return w->n++;
+}
+
+int dp_iface_watch(int fd, struct dp_iface_watch *w)
+{
+	uint32_t key, next, *prev = NULL;
+	char what[160];
+	int nf = dp_netfilter_forwarding(what, sizeof(what));
+	bool fwd_ok = nf == 0;
+
+	if (w->n && fwd_ok != w->fwd_ok) {
+		if (fwd_ok)
+			pr_info("netfilter no longer acts on forwarded traffic: fast path on again");
+		else
+			pr_warn("%s acts on forwarded traffic: the fast path leaves forwarding to the "
+				"kernel", nf > 0 ? what : "netfilter (cannot be asked)");
+	}
+	w->fwd_ok = fwd_ok;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct mg_iface v;
+		struct dp_iface now;
+		enum mg_if_why why;
+		bool can, changed;
+		int k;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v) || (k = watch_slot(w, key, &v)) < 0)
+			continue;
+		/* What the tracepoints did since the last look. */
+		if (fallbacks_sum(&v) != w->ifs[k].fallbacks && v.why == MG_WHY_RUNTIME &&
+		    w->ifs[k].why != MG_WHY_RUNTIME) {
+			pr_warn("%.16s: fast path off: %s (%llu frames; the kernel forwards them now)",
+				v.name, dp_why_text(MG_WHY_RUNTIME),
+				(unsigned long long)(fallbacks_sum(&v) - w->ifs[k].fallbacks));
+			w->ifs[k].seen_no = false;
+		}
+		w->ifs[k].fallbacks = fallbacks_sum(&v);
+		changed = false;
+		if (!(v.flags & MG_IF_FWD) != !fwd_ok) {
+			v.flags ^= MG_IF_FWD;	/* logged once for all NICs, above */
+			changed = true;
+		}
+		/* Gone (the daemon re-attaches it), or a kernel that cannot say. */
+		if (!dp_iface_probe(v.name, &now) && now.ifindex == (int)key && now.features_known) {
+			can = dp_iface_xmit(&now, &why);
+			if (!can)
+				w->ifs[k].seen_no = true;
+			if ((v.flags & MG_IF_XMIT) && !can) {
+				v.flags &= ~(MG_IF_XMIT | MG_IF_TX);
+				v.why = why;
+				changed = true;
+				pr_warn("%.16s: fast path off: %s", v.name, dp_why_text(why));
+			} else if (!(v.flags & MG_IF_XMIT) && can &&
+				   (v.why == MG_WHY_NO_XMIT ||
+				    (v.why == MG_WHY_RUNTIME && w->ifs[k].seen_no))) {
+				v.flags |= MG_IF_XMIT | (dp_iface_tx(&now) ? MG_IF_TX : 0);
+				v.why = MG_WHY_NONE;
+				changed = true;
+				pr_info("%.16s: fast path on again: the kernel says it can transmit XDP "
+					"frames", v.name);
+			}
+		}
+		if (!changed)
+			goto keep;
+		/* The tracepoints may have changed the entry meanwhile: their word
+		 * (a failure) wins over ours until the next look. */
+		{
+			struct mg_iface cur;
+
+			if (bpf_map_lookup_elem(fd, &key, &cur) ||
+			    fallbacks_sum(&cur) != w->ifs[k].fallbacks)
+				goto keep;
+		}
+		if (bpf_map_update_elem(fd, &key, &v, BPF_EXIST))
+			continue;
+keep:
+		w->ifs[k].flags = v.flags;
+		w->ifs[k].why = v.why;
+	}
+	return 0;
+}

@@ -1,0 +1,553 @@
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "dataplane/dataplane.h"
+#include "dataplane/dp_maps.h"
+
+#ifndef ENOTSUPP
+#define ENOTSUPP 524	/* the kernel's "no such operation for this map type" */
+#endif
+
+/* One watched endpoint: slots of an open-addressing table hashed by address
+ * (not port: mg_ep_stats counts per address). */
+struct dp_ep_slot {
+	struct mg_ep_key key;
+	__u32 id;
+	__u8 used;
+};
+
+/* A used slot of mg_peer_info, by name: dp_peer_index's table. */
+struct dp_peer_slot {
+	char name[MG_PEER_NAME_LEN];	/* as in the map: NUL-padded */
+	__u32 index;
+};
+
+struct dp_reader {
+	void *keys, *values;		/* what one batch lookup returns */
+	size_t keys_size, values_size;	/* bytes allocated */
+	struct mg_peer_stats *sums;	/* dp_peer_stats_range's result */
+	__u32 sums_n;
+	struct dp_ep_slot *slot;
+	size_t mask;			/* slots - 1; slot == NULL: nothing watched */
+	struct dp_peer_slot *peers;	/* sorted by name, then index */
+	__u32 n_peers;
+	bool peers_read;		/* peers holds mg_peer_info as last read */
+};
+
+static void reader_free(struct dp_reader *r)
+{
+	if (!r)
+		return;
+	free(r->keys);
+	free(r->values);
+	free(r->sums);
+	free(r->slot);
+	free(r->peers);
+	free(r);
+}
+
+static struct dp_reader *reader(struct dp_maps *m)
+{
+	if (!m->rd)
+		m->rd = calloc(1, sizeof(*m->rd));
+	return m->rd;
+}
+
+/* *buf holds at least `need` bytes, its contents kept. */
+static int reserve(void **buf, size_t *size, size_t need)
+{
+	void *p;
+
+	if (*size >= need)
+		return 0;
+	p = realloc(*buf, need);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*size = need;
+	return 0;
+}
+
+/* The whole map (its first `limit` entries) into r->keys / r->values, by
+ * bpf_map_lookup_batch resumed until the map is exhausted (-ENOENT). Each call
+ * may return as many entries as were read so far, so the buffers double (and
+ * stay: the next dump takes one call); a hash bucket that does not fit at all
+ * (-ENOSPC) doubles them too. A value is value_size bytes per entry (all CPUs'
+ * for a per-CPU map). The number of entries read, or -errno. */
+static long dump(struct dp_reader *r, int fd, size_t key_size, size_t value_size, __u32 limit)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t held = r->keys_size / key_size;
+	__u32 token, n = 0, room = 256;
+	void *in = NULL;
+	int ret;
+
+	/* As many as the buffers hold already: one call once they fit the map. */
+	if (held > room)
+		room = held < UINT32_MAX ? (__u32)held : UINT32_MAX;
+	while (n < limit) {
+		__u32 count = room < limit - n ? room : limit - n;
+
+		if (reserve(&r->keys, &r->keys_size, ((size_t)n + count) * key_size) ||
+		    reserve(&r->values, &r->values_size, ((size_t)n + count) * value_size))
+			return -ENOMEM;
+		ret = bpf_map_lookup_batch(fd, in, &token, (char *)r->keys + (size_t)n * key_size,
+					   (char *)r->values + (size_t)n * value_size, &count, &opts);
+		n += count;
+		if (ret == -ENOENT)
+			break;
+		if (ret == -ENOSPC && !count && room < limit - n) {
+			room *= 2;
+			continue;
+		}
+		if (ret)
+			return ret;
+		in = &token;
+		room = n;
+	}
+	return n;
+}
+
+static int open_pin(const char *dir, const char *name)
+{
+	char path[PATH_MAX + 32];	/* PinPath + "/" + a map name */
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return bpf_obj_get(path);
+}
+
+int dp_maps_open(struct dp_maps *m, const char *raw_pin_path)
+{
+	char pin_path[PATH_MAX];
+
+	/* Where dataplane_up pinned them (the host's bpffs under ip netns exec). */
+	if (dataplane_pin_resolve(raw_pin_path, pin_path, sizeof(pin_path)))
+		snprintf(pin_path, sizeof(pin_path), "%s", raw_pin_path);
+	m->peer_stats = open_pin(pin_path, MG_MAP_PEER_STATS);
+	m->peer_info = open_pin(pin_path, MG_MAP_PEER_INFO);
+	m->stats = open_pin(pin_path, MG_MAP_STATS);
+	m->ep_stats = open_pin(pin_path, MG_MAP_EP_STATS);
+	m->known_eps = open_pin(pin_path, MG_MAP_KNOWN_EPS);
+	m->probes = open_pin(pin_path, MG_MAP_PROBES);
+	m->ifaces = open_pin(pin_path, MG_MAP_IFACES);
+	m->ncpus = libbpf_num_possible_cpus();
+	m->rd = NULL;
+	m->replies_seen = 0;
+	m->replies_state = 0;
+	if (m->peer_stats < 0 || m->peer_info < 0 || m->ncpus <= 0) {
+		dp_maps_close(m);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+void dp_maps_close(struct dp_maps *m)
+{
+	int *fds[] = { &m->peer_stats, &m->peer_info, &m->stats, &m->ep_stats, &m->known_eps,
+		       &m->probes, &m->ifaces };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+	reader_free(m->rd);
+	m->rd = NULL;
+	m->replies_state = 0;
+}
+
+static int peer_slot_cmp(const void *a, const void *b)
+{
+	const struct dp_peer_slot *x = a, *y = b;
+	int c = strncmp(x->name, y->name, sizeof(x->name));
+
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* mg_peer_info in one pass: a batch lookup, or one lookup per slot on a kernel
+ * without batch lookups of arrays (before 5.6). */
+static long peer_info_read(struct dp_maps *m, struct dp_reader *r)
+{
+	long n = dump(r, m->peer_info, sizeof(__u32), sizeof(struct mg_peer_info), MG_MAX_PEERS);
+
+	if (n >= 0 || (n != -EINVAL && n != -ENOTSUPP && n != -EOPNOTSUPP))
+		return n;
+	if (reserve(&r->keys, &r->keys_size, MG_MAX_PEERS * sizeof(__u32)) ||
+	    reserve(&r->values, &r->values_size, MG_MAX_PEERS * sizeof(struct mg_peer_info)))
+		return -ENOMEM;
+	for (__u32 i = 0; i < MG_MAX_PEERS; i++) {
+		((__u32 *)r->keys)[i] = i;
+		if (bpf_map_lookup_elem(m->peer_info, &i, (struct mg_peer_info *)r->values + i))
+			return -errno;
+	}
+	return MG_MAX_PEERS;
+}
+
+/* (Re)reads the used slots of mg_peer_info into r->peers, sorted. 0 or -errno. */
+static int peer_table_read(struct dp_maps *m, struct dp_reader *r)
+{
+	const struct mg_peer_info *info;
+	const __u32 *keys;
+	long n = peer_info_read(m, r);
+	size_t used = 0;
+
+	r->peers_read = false;
+	r->n_peers = 0;
+	if (n < 0)
+		return (int)n;
+	keys = r->keys;
+	info = r->values;
+	for (long i = 0; i < n; i++)
+		used += !!info[i].name[0];
+	free(r->peers);
+	r->peers = calloc(used ? used : 1, sizeof(*r->peers));
+	if (!r->peers)
+		return -ENOMEM;
+	for (long i = 0; i < n; i++) {
+		struct dp_peer_slot *s = &r->peers[r->n_peers];
+
+		if (!info[i].name[0])
+			continue;
+		memcpy(s->name, info[i].name, sizeof(s->name));
+		s->index = keys[i];
+		r->n_peers++;
+	}
+	qsort(r->peers, r->n_peers, sizeof(*r->peers), peer_slot_cmp);
+	r->peers_read = true;
+	return 0;
+}
+
+/* The lowest slot named `name` (as the old front-to-back scan found), or -ENOENT. */
+static int peer_table_find(const struct dp_reader *r, const char *name)
+{
+	__u32 lo = 0, hi = r->n_peers;
+
+	while (lo < hi) {
+		__u32 mid = lo + (hi - lo) / 2;
+
+		if (strncmp(r->peers[mid].name, name, MG_PEER_NAME_LEN) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < r->n_peers && !strncmp(r->peers[lo].name, name, MG_PEER_NAME_LEN))
+		return (int)r->peers[lo].index;
+	return -ENOENT;
+}
+
+/* Does slot idx of mg_peer_info hold this name now? 1, 0, or -errno. */
+static int peer_slot_holds(const struct dp_maps *m, __u32 idx, const char *name)
+{
+	struct mg_peer_info info;
+
+	if (bpf_map_lookup_elem(m->peer_info, &idx, &info))
+		return -errno;
+	return !strncmp(info.name, name, sizeof(info.name));
+}
+
+/* mg_peer_info is read once per dp_maps_open (at the first call), not scanned for
+ * every site: the daemon's start with 1,000 peers made 500,000 lookups. The map
+ * may change while it is open (a `meshgw up` elsewhere): a hit costs one lookup
+ * to check the slot still holds the site, and a miss or a moved site reads the
+ * map again, so an answer is never staler than a scan's. */
+int dp_peer_index(struct dp_maps *m, const char *raw_site)
+{
+	struct dp_reader *r = reader(m);
+	char site[MG_PEER_NAME_LEN] = { 0 };
+	bool fresh = false;
+	int idx, held;
+
+	if (!r)
+		return -ENOMEM;
+	/* Compared as the map holds names: at most MG_PEER_NAME_LEN bytes. */
+	memcpy(site, raw_site, strnlen(raw_site, sizeof(site)));
+	if (!r->peers_read) {
+		int err = peer_table_read(m, r);
+
+		if (err)
+			return err;
+		fresh = true;
+	}
+	idx = peer_table_find(r, site);
+	if (fresh)
+		return idx;
+	if (idx >= 0) {
+		held = peer_slot_holds(m, (__u32)idx, site);
+		if (held)
+			return held < 0 ? held : idx;
+	}
+	held = peer_table_read(m, r);
+	return held ? held : peer_table_find(r, site);
+}
+
+int dp_peer_stats(const struct dp_maps *m, __u32 peer, struct mg_peer_stats *out)
+{
+	struct mg_peer_stats *v = calloc(m->ncpus, sizeof(*v));
+	int ret = 0;
+
+	if (!v)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(m->peer_stats, &peer, v)) {
+		ret = -errno;
+		goto out;
+	}
+	for (int c = 0; c < m->ncpus; c++) {
+		out->rx_packets += v[c].rx_packets;
+		out->rx_bytes += v[c].rx_bytes;
+		out->tx_packets += v[c].tx_packets;
+		out->tx_bytes += v[c].tx_bytes;
+		out->lan_packets += v[c].lan_packets;
+		out->lan_bytes += v[c].lan_bytes;
+		for (int d = 0; d < MG_DROP__MAX; d++)
+			out->drops[d] += v[c].drops[d];
+	}
+out:
+	free(v);
+	return ret;
+}
+
+int dp_stat(const struct dp_maps *m, enum mg_stat s, struct mg_counter *out)
+{
+	struct mg_counter *v = calloc(m->ncpus, sizeof(*v));
+	__u32 key = s;
+	int ret = 0;
+
+	if (!v)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	if (m->stats < 0 || bpf_map_lookup_elem(m->stats, &key, v))
+		ret = m->stats < 0 ? -ENOENT : -errno;
+	for (int c = 0; !ret && c < m->ncpus; c++) {
+		out->packets += v[c].packets;
+		out->bytes += v[c].bytes;
+	}
+	free(v);
+	return ret;
+}
+
+void dp_ep_key(struct mg_ep_key *k, const struct sockaddr_storage *sa)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = (__u8)sa->ss_family;
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)sa;
+
+		k->addr[10] = k->addr[11] = 0xff;
+		memcpy(&k->addr[12], &s->sin_addr, 4);
+	} else if (sa->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)sa;
+
+		memcpy(k->addr, &s->sin6_addr, 16);
+	}
+}
+
+__u16 dp_sa_port(const struct sockaddr_storage *sa)
+{
+	if (sa->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+}
+
+int dp_ep_stats(const struct dp_maps *m, const struct sockaddr_storage *sa, struct mg_ep_stats *out)
+{
+	struct mg_ep_key k;
+
+	dp_ep_key(&k, sa);
+	if (m->ep_stats < 0)
+		return -ENOENT;
+	return bpf_map_lookup_elem(m->ep_stats, &k, out) ? -errno : 0;
+}
+
+int dp_probe_stats(const struct dp_maps *m, const struct sockaddr_storage *sa,
+		   struct mg_probe_stats *out)
+{
+	struct mg_probe_key k;
+	struct mg_ep_key ek;
+
+	dp_ep_key(&ek, sa);
+	memset(&k, 0, sizeof(k));
+	memcpy(k.addr, ek.addr, sizeof(k.addr));
+	k.family = ek.family;
+	k.port = dp_sa_port(sa);
+	if (m->probes < 0)
+		return -ENOENT;
+	return bpf_map_lookup_elem(m->probes, &k, out) ? -errno : 0;
+}
+
+int dp_known_ep_add(const struct dp_maps *m, const struct sockaddr_storage *sa, __u32 peer)
+{
+	struct mg_ep_key k;
+
+	dp_ep_key(&k, sa);
+	if (m->known_eps < 0)
+		return -ENOENT;
+	return bpf_map_update_elem(m->known_eps, &k, &peer, BPF_ANY) ? -errno : 0;
+}
+
+int dp_peer_stats_range(struct dp_maps *m, __u32 n, const struct mg_peer_stats **out)
+{
+	struct dp_reader *r = reader(m);
+	size_t vsize = sizeof(struct mg_peer_stats) * (size_t)m->ncpus;	/* 8-byte multiple */
+	const struct mg_peer_stats *v;
+	long got;
+
+	if (!r)
+		return -ENOMEM;
+	if (r->sums_n < n) {
+		struct mg_peer_stats *p = realloc(r->sums, n * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		r->sums = p;
+		r->sums_n = n;
+	}
+	got = n ? dump(r, m->peer_stats, sizeof(__u32), vsize, n) : 0;
+	if (got < 0)
+		return (int)got;
+	if (got != n)
+		return -ERANGE;	/* the array is smaller than the peers asked for */
+	v = r->values;
+	for (__u32 i = 0; i < n; i++, v += m->ncpus) {
+		struct mg_peer_stats *o = &r->sums[i];
+
+		memset(o, 0, sizeof(*o));
+		for (int c = 0; c < m->ncpus; c++) {
+			o->rx_packets += v[c].rx_packets;
+			o->rx_bytes += v[c].rx_bytes;
+			o->tx_packets += v[c].tx_packets;
+			o->tx_bytes += v[c].tx_bytes;
+			o->lan_packets += v[c].lan_packets;
+			o->lan_bytes += v[c].lan_bytes;
+			for (int d = 0; d < MG_DROP__MAX; d++)
+				o->drops[d] += v[c].drops[d];
+		}
+	}
+	*out = r->sums;
+	return 0;
+}
+
+/* FNV-1a over address and family. */
+static size_t ep_hash(const struct mg_ep_key *k)
+{
+	const __u8 *b = (const __u8 *)k;
+	__u32 h = 2166136261u;
+
+	for (size_t i = 0; i < sizeof(k->addr) + sizeof(k->family); i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+int dp_watch_reset(struct dp_maps *m, size_t n)
+{
+	struct dp_reader *r = reader(m);
+	size_t slots = 16;
+
+	if (!r)
+		return -ENOMEM;
+	while (slots < 2 * n)	/* at most half full: probe chains stay short */
+		slots *= 2;
+	free(r->slot);
+	r->slot = calloc(slots, sizeof(*r->slot));
+	r->mask = r->slot ? slots - 1 : 0;
+	return r->slot ? 0 : -ENOMEM;
+}
+
+void dp_watch_add(struct dp_maps *m, const struct sockaddr_storage *sa, __u32 id)
+{
+	struct dp_reader *r = m->rd;
+	struct mg_ep_key k;
+	size_t i, tries;
+
+	if (!r || !r->slot || (sa->ss_family != AF_INET && sa->ss_family != AF_INET6))
+		return;
+	dp_ep_key(&k, sa);
+	i = ep_hash(&k) & r->mask;
+	for (tries = 0; r->slot[i].used && tries <= r->mask; tries++)
+		i = (i + 1) & r->mask;
+	if (r->slot[i].used)
+		return;		/* more than dp_watch_reset made room for */
+	r->slot[i].key = k;
+	r->slot[i].id = id;
+	r->slot[i].used = 1;
+}
+
+int dp_ep_stats_each(struct dp_maps *m,
+		     void (*fn)(__u32 id, const struct mg_ep_stats *es, void *ctx), void *ctx)
+{
+	struct dp_reader *r = reader(m);
+	const struct mg_ep_key *keys;
+	const struct mg_ep_stats *vals;
+	long n;
+
+	if (!r)
+		return -ENOMEM;
+	if (!r->slot)
+		return -EINVAL;
+	if (m->ep_stats < 0)
+		return 0;	/* nothing counted: as when every lookup fails */
+	n = dump(r, m->ep_stats, sizeof(*keys), sizeof(*vals), UINT32_MAX);
+	if (n < 0)
+		return (int)n;
+	keys = r->keys;
+	vals = r->values;
+	for (long e = 0; e < n; e++) {
+		/* Every slot of this address: the chain ends at the first free slot,
+		 * and the table is never full. */
+		for (size_t i = ep_hash(&keys[e]) & r->mask; r->slot[i].used; i = (i + 1) & r->mask)
+			if (!memcmp(&r->slot[i].key, &keys[e], sizeof(keys[e])))
+				fn(r->slot[i].id, &vals[e], ctx);
+	}
+	return 0;
+}
+
+bool dp_probes_recorded(struct dp_maps *m)
+{
+	struct mg_counter c;
+	bool moved, open;
+
+	if (dp_stat(m, MG_STAT_XDP_PROBE_REPLY, &c)) {
+		m->replies_state = 0;
+		return true;
+	}
+	moved = m->replies_state == 0 || c.packets != m->replies_seen;
+	/* Open one more call after a move: the count is a plain per-CPU increment
+	 * after the record is written, and on a weakly ordered CPU the record could
+	 * still be on its way when the count is read. A tick later it is not. */
+	open = moved || m->replies_state == 2;
+	m->replies_seen = c.packets;
+	m->replies_state = moved ? 2 : 1;
+	return open;
+}
+
+static int iface_cmp(const void *a, const void *b)
+{
+	return strncmp(((const struct dp_iface_entry *)a)->v.name,
+		       ((const struct dp_iface_entry *)b)->v.name, sizeof(((struct mg_iface *)0)->name));
+}
+
+int dp_ifaces(const struct dp_maps *m, struct dp_iface_entry *out, int max)
+{
+	__u32 key, next, *prev = NULL;
+	int n = 0;
+
+	if (m->ifaces < 0)
+		return -ENOENT;
+	while (n < max && !bpf_map_get_next_key(m->ifaces, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(m->ifaces, &key, &out[n].v))
+			continue;
+		out[n].ifindex = key;
+		out[n].v.name[sizeof(out[n].v.name) - 1] = 0;
+		n++;
+	}
+	qsort(out, n, sizeof(*out), iface_cmp);
+	return n;
+}

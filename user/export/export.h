@@ -1,0 +1,54 @@
+/* meshgw export: the configuration of one mesh site for a box that runs plain
+ * WireGuard (wg-quick, OpenWrt, MikroTik RouterOS) instead of meshgw, built from the
+ * mesh file. Secrets are optional: without them the output carries clearly marked
+ * placeholders / comments instead. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "config/config.h"
+
+#define EXPORT_DEFAULT_IF "meshgw"
+
+enum export_format { EXPORT_WG_QUICK, EXPORT_OPENWRT, EXPORT_ROUTEROS };
+
+struct export_opts {
+	enum export_format format;
+	const char *ifname;			/* interface name the target uses */
+	const uint8_t *private_key;		/* NULL: placeholder */
+	const uint8_t *mesh_secret;		/* NULL: no PresharedKey lines */
+};
+
+/* "wg-quick", "openwrt", "routeros" (exact). 0 or -EINVAL. */
+int export_format_parse(const char *name, enum export_format *f);
+const char *export_format_name(enum export_format f);
+/* Whether ifname is acceptable for the format (UCI section names are stricter). */
+bool export_ifname_valid(enum export_format f, const char *ifname);
+
+/* Writes the configuration of site (an element of m->sites) to out.
+ * 0, or -EIO when writing failed. */
+int export_site(FILE *out, const struct mg_mesh *m, const struct mg_site *site,
+		const struct export_opts *o);
+
+/* ---- shared by the per-format writers (export_*.c) ---- */
+struct export_ctx {
+	FILE *out;
+	const struct mg_mesh *m;
+	const struct mg_site *site;
+	const struct export_opts *o;
+};
+/* The private key as the format should print it: base64, or a placeholder. */
+void export_private_key(const struct export_ctx *x, char *buf, size_t len);
+/* The PSK of the pair (site, peer), base64; false when no mesh secret was given. */
+bool export_psk(const struct export_ctx *x, const struct mg_site *peer,
+		char out[WG_KEY_B64_LEN]);
+/* "host:port" with brackets around IPv6 literals. */
+void export_endpoint_str(const struct mg_endpoint *ep, char *buf, size_t len);
+/* The site's address with the mesh network's prefix length ("10.0.0.2/24"). */
+void export_interface_address(const struct export_ctx *x, char *buf, size_t len);
+/* Comment text: "the other endpoints of PEER are A, B" (buf "" when none). */
+void export_other_endpoints(const struct mg_site *peer, char *buf, size_t len);
+
+int export_wg_quick(const struct export_ctx *x);
+int export_openwrt(const struct export_ctx *x);
+int export_routeros(const struct export_ctx *x);

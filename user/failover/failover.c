@@ -1,0 +1,315 @@
+#include <string.h>
+#include "failover/failover.h"
+#include "lib/clock.h"
+
+void fo_default_settings(struct fo_settings *s)
+{
+	/* Chosen so a dead ISP under traffic is left in ~0.5 s (suspect 150 ms, then
+	 * 300 ms of unanswered probes at 50 ms), while an idle peer costs
+	 * < 1 kbit/s of probes (74-byte frames: active every 2 s, others every 10 s). */
+	s->probe_fast_ms = 50;
+	s->probe_idle_ms = 2000;
+	s->probe_standby_ms = 10000;
+	s->suspect_ms = 150;
+	s->fail_ms = 300;
+	s->plain_fail_ms = 1500;
+	s->holddown_ms = 5000;
+}
+
+const char *fo_reason_name(enum fo_reason r)
+{
+	switch (r) {
+	case FO_REASON_NONE: return "none";
+	case FO_REASON_PROBE_LOSS: return "probe_loss";
+	case FO_REASON_NO_RX: return "no_rx";
+	case FO_REASON_PREFERRED_BACK: return "preferred_back";
+	case FO_REASON_ADDRESS_CHANGED: return "address_changed";
+	default: return "unknown";
+	}
+}
+
+void fo_peer_init(struct fo_peer *p, unsigned int n_ep, uint64_t now)
+{
+	memset(p, 0, sizeof(*p));
+	p->n_ep = n_ep > FO_MAX_ENDPOINTS ? FO_MAX_ENDPOINTS : n_ep;
+	p->rx_change_ns = p->tx_change_ns = now;
+}
+
+void fo_note_counters(struct fo_peer *p, uint64_t rx_bytes, uint64_t tx_bytes, uint64_t now)
+{
+	if (rx_bytes != p->rx_bytes) {
+		p->rx_bytes = rx_bytes;
+		p->rx_change_ns = now;
+		p->tx_unanswered_since_ns = 0;
+	}
+	if (tx_bytes != p->tx_bytes) {
+		p->tx_bytes = tx_bytes;
+		p->tx_change_ns = now;
+		/* Sent something the peer has not answered yet (unless rx moved too). */
+		if (!p->tx_unanswered_since_ns && p->rx_change_ns != now)
+			p->tx_unanswered_since_ns = now;
+	}
+}
+
+void fo_note_reply(struct fo_peer *p, unsigned int i, uint32_t seq, uint64_t reply_ns,
+		   uint64_t rtt_ns)
+{
+	struct fo_endpoint *e;
+	uint32_t age;
+
+	if (i >= p->n_ep)
+		return;
+	e = &p->ep[i];
+	if (!reply_ns || reply_ns <= e->last_reply_ns)
+		return;
+	e->last_reply_ns = reply_ns;
+	e->last_reply_seq = seq;
+	e->rtt_ns = rtt_ns;
+	e->replies++;
+	/* Probes went unanswered before this reply: the endpoint was losing
+	 * packets until now, so a failback waits a full hold-down from here. */
+	if (e->unanswered > 1)
+		e->last_loss_ns = reply_ns;
+	e->unanswered = 0;
+	e->unanswered_since_ns = 0;
+	age = e->next_seq - 1 - seq;
+	if (age < 64)
+		e->history |= 1ULL << age;
+	if (e->state != FO_EP_UP) {
+		e->state = FO_EP_UP;
+		e->up_since_ns = reply_ns;
+	}
+	p->meshgw_peer = true;
+}
+
+/* A loss window never shorter than three round trips, so a long path is not
+ * declared dead while its replies are still in flight. */
+static uint64_t fail_window_ns(const struct fo_settings *s, const struct fo_endpoint *e)
+{
+	uint64_t w = (uint64_t)s->fail_ms * MS;
+
+	return 3 * e->rtt_ns > w ? 3 * e->rtt_ns : w;
+}
+
+static bool active_in_trouble(const struct fo_peer *p)
+{
+	return p->suspect || p->ep[p->active].state == FO_EP_DOWN;
+}
+
+bool fo_probe_due(const struct fo_peer *p, const struct fo_settings *s, unsigned int i,
+		  uint64_t now)
+{
+	const struct fo_endpoint *e = &p->ep[i];
+	uint64_t interval;
+
+	if (i >= p->n_ep)
+		return false;
+	if (!e->last_probe_ns)
+		return true;
+	if (active_in_trouble(p) || now < p->fast_probe_until_ns)
+		interval = s->probe_fast_ms;
+	else if (i <= p->active)	/* the active one, and candidates to move back to */
+		interval = s->probe_idle_ms;
+	else
+		interval = s->probe_standby_ms;
+	/* A peer whose every endpoint has been down for a while is probed at the
+	 * idle rate: a dead site must not cost 20 probes a second forever. */
+	if (p->ep[p->active].state == FO_EP_DOWN && p->all_down_since_ns &&
+	    now - p->all_down_since_ns > 10000 * MS && interval < s->probe_idle_ms)
+		interval = s->probe_idle_ms;
+	return now - e->last_probe_ns >= interval * MS;
+}
+
+uint32_t fo_probe_sent(struct fo_peer *p, unsigned int i, uint64_t now)
+{
+	struct fo_endpoint *e = &p->ep[i];
+
+	/* The previous probe is still unanswered: count a loss against failback. */
+	if (e->unanswered)
+		e->last_loss_ns = now;
+	e->last_probe_ns = now;
+	e->probes_sent++;
+	e->history <<= 1;
+	if (!e->unanswered_since_ns)
+		e->unanswered_since_ns = now;
+	e->unanswered++;
+	return e->next_seq++;
+}
+
+/* The reply to the newest probe is in: its sequence number, and later than the
+ * probe (a record left by an earlier daemon may carry the same number). */
+static bool newest_answered(const struct fo_endpoint *e)
+{
+	return e->last_reply_ns > e->last_probe_ns && e->last_reply_seq == e->next_seq - 1;
+}
+
+/* Could update_health() find the peer suspect now? Then the active endpoint's
+ * last reply is an input of this tick's decision. */
+static bool may_turn_suspect(const struct fo_peer *p, const struct fo_settings *s, uint64_t now)
+{
+	return p->tx_unanswered_since_ns &&
+	       now - p->tx_unanswered_since_ns >= (uint64_t)s->suspect_ms * MS;
+}
+
+enum fo_read fo_reply_read(const struct fo_peer *p, const struct fo_settings *s, unsigned int i,
+			   uint64_t now)
+{
+	const struct fo_endpoint *e = &p->ep[i];
+
+	if (i >= p->n_ep)
+		return FO_READ_NONE;
+	if (fo_probe_due(p, s, i, now) || (i == p->active && may_turn_suspect(p, s, now)))
+		return FO_READ_ALWAYS;
+	/* No time limit: a dead endpoint's first reply, however late, brings it
+	 * back up within a tick, as when every endpoint was read every tick. */
+	if (e->last_probe_ns && !newest_answered(e))
+		return FO_READ_IF_NEW;
+	return FO_READ_NONE;
+}
+
+unsigned int fo_loss_permille(const struct fo_endpoint *e)
+{
+	/* bit 0 is the newest probe, possibly still in flight: judge the older ones */
+	uint64_t n = e->probes_sent > 64 ? 63 : (e->probes_sent ? e->probes_sent - 1 : 0);
+	unsigned int lost = 0;
+
+	if (!n)
+		return 0;
+	for (uint64_t b = 1; b <= n; b++)
+		if (!(e->history & (1ULL << b)))
+			lost++;
+	return (unsigned int)(lost * 1000 / n);
+}
+
+static void update_health(struct fo_peer *p, const struct fo_settings *s, uint64_t now)
+{
+	bool all_down = true;
+
+	for (unsigned int i = 0; i < p->n_ep; i++) {
+		struct fo_endpoint *e = &p->ep[i];
+
+		if (e->state != FO_EP_DOWN && e->unanswered >= 2 &&
+		    now - e->unanswered_since_ns >= fail_window_ns(s, e)) {
+			e->state = FO_EP_DOWN;
+			e->up_since_ns = 0;
+		}
+		if (e->state != FO_EP_DOWN)
+			all_down = false;
+	}
+	if (!all_down)
+		p->all_down_since_ns = 0;
+	else if (!p->all_down_since_ns)
+		p->all_down_since_ns = now;
+
+	/* Suspect: we sent and heard nothing back for suspect_ms, and the active
+	 * endpoint has not answered a probe in that time either. */
+	p->suspect = p->tx_unanswered_since_ns &&
+		     now - p->tx_unanswered_since_ns >= (uint64_t)s->suspect_ms * MS &&
+		     now - p->ep[p->active].last_reply_ns >= (uint64_t)s->suspect_ms * MS;
+}
+
+/* Back to a more preferred endpoint only when it has answered, without a loss,
+ * for the whole hold-down, counted from when we last moved away (whatever moved
+ * us: a failover or WireGuard roaming) — stale health never brings us back. */
+static bool ready_for_failback(const struct fo_peer *p, const struct fo_endpoint *e,
+			       const struct fo_settings *s, uint64_t now)
+{
+	uint64_t since = e->up_since_ns;
+
+	if (e->last_loss_ns > since)
+		since = e->last_loss_ns;
+	if (p->last_switch_ns > since)
+		since = p->last_switch_ns;
+	/* Each move back that did not last doubles the hold-down (up to 16x). */
+	uint64_t holddown = ((uint64_t)s->holddown_ms * MS) << p->failbacks_undone;
+
+	return e->state == FO_EP_UP && e->unanswered <= 1 &&
+	       now - since >= holddown && e->last_reply_ns > since &&
+	       now - e->last_reply_ns <= 2ULL * s->probe_idle_ms * MS;
+}
+
+unsigned int fo_decide(struct fo_peer *p, const struct fo_settings *s, uint64_t now,
+		       enum fo_reason *reason)
+{
+	*reason = FO_REASON_NONE;
+	if (!p->n_ep)
+		return p->active;
+	/* On the preferred endpoint for four (damped) hold-downs: damping forgotten. */
+	if (p->failbacks_undone && p->active == 0 &&
+	    now - p->last_failback_ns > (4ULL * s->holddown_ms * MS) << p->failbacks_undone)
+		p->failbacks_undone = 0;
+	update_health(p, s, now);
+	if (p->n_ep == 1)
+		return p->active;
+
+	if (p->meshgw_peer) {
+		if (p->ep[p->active].state != FO_EP_DOWN) {
+			for (unsigned int i = 0; i < p->active; i++)
+				if (ready_for_failback(p, &p->ep[i], s, now)) {
+					*reason = FO_REASON_PREFERRED_BACK;
+					return i;
+				}
+			return p->active;
+		}
+		/* Probes are lost but the peer's packets still arrive: the path
+		 * works (probes filtered, or meshgw stopped there). Stay. */
+		if (now - p->rx_change_ns < (uint64_t)s->fail_ms * MS)
+			return p->active;
+		for (unsigned int i = 0; i < p->n_ep; i++)
+			if (i != p->active && p->ep[i].state == FO_EP_UP) {
+				*reason = FO_REASON_PROBE_LOSS;
+				return i;
+			}
+		/* No candidate answers probes: the peer may have stopped running
+		 * meshgw, or probes are filtered. Fall back to the passive signal. */
+	}
+
+	/* Plain WireGuard peer: only the passive signal, round robin. */
+	if (p->tx_unanswered_since_ns &&
+	    now - p->tx_unanswered_since_ns >= (uint64_t)s->plain_fail_ms * MS) {
+		*reason = FO_REASON_NO_RX;
+		return (p->active + 1) % p->n_ep;
+	}
+	return p->active;
+}
+
+/* A move away soon after a move back means the move back did not hold. */
+static void note_move_away(struct fo_peer *p, const struct fo_settings *s, unsigned int to,
+			   uint64_t now)
+{
+	uint64_t holddown = ((uint64_t)s->holddown_ms * MS) << p->failbacks_undone;
+
+	if (to > p->active && p->last_failback_ns && now - p->last_failback_ns < 2 * holddown &&
+	    p->failbacks_undone < 4)
+		p->failbacks_undone++;
+}
+
+void fo_follow(struct fo_peer *p, const struct fo_settings *s, unsigned int to, uint64_t now)
+{
+	if (to >= p->n_ep || to == p->active)
+		return;
+	note_move_away(p, s, to, now);
+	p->active = to;
+	p->last_switch_ns = now;	/* a hold-down before any move back */
+	/* The peer now speaks from elsewhere: maybe the old endpoint died. Find out
+	 * quickly, so a dead one is known as such before any move back. */
+	p->fast_probe_until_ns = now + 4ULL * s->fail_ms * MS;
+}
+
+void fo_switched(struct fo_peer *p, const struct fo_settings *s, unsigned int to,
+		 enum fo_reason reason, uint64_t now)
+{
+	if (to >= p->n_ep)
+		return;
+	note_move_away(p, s, to, now);
+	if (reason == FO_REASON_PREFERRED_BACK)
+		p->last_failback_ns = now;
+	p->active = to;
+	p->last_switch_ns = now;
+	p->failovers[reason]++;
+	p->last_reason = reason;
+	p->suspect = false;
+	/* The new endpoint gets a full window of its own. */
+	if (p->tx_unanswered_since_ns)
+		p->tx_unanswered_since_ns = now;
+}

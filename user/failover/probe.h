@@ -1,0 +1,29 @@
+/* Failover probes, the daemon's side: the mesh tag, the probe socket, sending
+ * requests and (when no XDP program intercepts them) reading replies. The wire
+ * format is include/meshgw_probe.h; the remote XDP program answers. */
+#pragma once
+#include <stdint.h>
+#include <sys/socket.h>
+#include "config/config.h"
+#include "meshgw_probe.h"
+
+/* The tag every probe carries: BLAKE2b over the mesh's sorted public keys and
+ * listen port, keyed with the mesh secret when there is one. Strangers who do not
+ * know the mesh cannot make a gateway answer. */
+void probe_tag_derive(uint8_t tag[MG_PROBE_TAG_LEN], const struct mg_mesh *m,
+		      const uint8_t *secret /* WG_KEY_LEN bytes or NULL */);
+
+/* The tag of this mesh (reads MeshSecretFile when set). 0 or -errno. */
+int probe_tag_for_config(const struct mg_config *c, uint8_t tag[MG_PROBE_TAG_LEN]);
+/* The first of the MG_PROBE_PORTS probe ports: ProbePort, or ListenPort + 1. */
+uint16_t probe_port_of(const struct mg_config *c);
+
+/* A dual-stack UDP socket bound to port (IPv4 as mapped addresses). fd or -errno. */
+int probe_socket_open(uint16_t port);
+/* Sends one request. 0 or -errno. *tx_ns gets the timestamp put in it. */
+int probe_send(int fd, const struct sockaddr_storage *dst, uint32_t seq,
+	       const uint8_t tag[MG_PROBE_TAG_LEN], uint64_t *tx_ns);
+/* Reads one datagram; 1 when it is a valid reply with our tag (fills from, seq,
+ * rtt), 0 when it is something else, -EAGAIN when none is waiting. */
+int probe_recv(int fd, const uint8_t tag[MG_PROBE_TAG_LEN], struct sockaddr_storage *from,
+	       uint32_t *seq, uint64_t *rtt_ns, uint64_t *rx_ns);

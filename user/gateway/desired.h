@@ -1,0 +1,18 @@
+/* The state `up` converges to, built entirely from the configuration (and the key
+ * files, and DNS) before anything on the system is touched. */
+#pragma once
+#include "config/config.h"
+#include "wg/wg_device.h"
+
+struct desired {
+	struct wg_device wg;		/* private key, port, fwmark, one peer per remote site */
+	struct prefix address;		/* our mesh address, prefix length of the mesh network */
+	struct prefix *routes;		/* mesh network + every remote site's egress, via wg */
+	size_t n_routes;
+	uint32_t mtu;
+};
+
+/* 0, or -errno with the problem printed (unreadable key file, a private key that
+ * does not match the site's PublicKey, ...). */
+int desired_build(const struct mg_config *c, struct desired *d);
+void desired_free(struct desired *d);

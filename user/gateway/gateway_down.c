@@ -1,0 +1,114 @@
+/* gateway_down: removes what the state file says `up` created, and only meshgw's
+ * routes (rtm_protocol RTPROT_MESHGW). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dataplane/dataplane.h"
+#include "failover/fo_state.h"
+#include "gateway/gateway.h"
+#include "gateway/state.h"
+#include "lib/log.h"
+#include "lib/rtnl.h"
+#include "lib/sysctl.h"
+#include "wg/wg_uapi.h"
+
+static int first_err(int err, int ret)
+{
+	return err ? err : ret;
+}
+
+/* The link is not meshgw's: take off only our routes and our address. */
+static int strip_link(struct nl_sock *rt, const char *ifname, const struct rtnl_link *link,
+		      const struct mg_state *st)
+{
+	struct prefix *routes = NULL;
+	size_t n = 0;
+	int err = 0;
+
+	if (!rtnl_route_list(rt, link->ifindex, RTPROT_MESHGW, &routes, &n))
+		for (size_t i = 0; i < n; i++)
+			err = first_err(err, rtnl_route_del(rt, ifname, link->ifindex, &routes[i],
+							    RTPROT_MESHGW));
+	free(routes);
+	if (st && st->added_address)
+		rtnl_addr_del(rt, ifname, link->ifindex, &st->address);
+	pr_info("%s: meshgw's routes%s removed; the link itself was not created by meshgw",
+		ifname, st && st->added_address ? " and address" : "");
+	return err;
+}
+
+/* Each sysctl back to its value before `up`, but only if nobody changed it since. */
+static int restore_sysctls(const struct mg_state *st)
+{
+	int err = 0;
+
+	for (int i = 0; i < st->n_sysctl; i++) {
+		char cur[64];
+
+		if (!sysctl_read(st->sysctl[i].path, cur, sizeof(cur)) &&
+		    !strcmp(cur, st->sysctl[i].set))
+			err = first_err(err, sysctl_write(st->sysctl[i].path, st->sysctl[i].old));
+	}
+	return err;
+}
+
+static int gateway_down_locked(const struct mg_local *l)
+{
+	const char *wg = l->wg_if;
+	struct mg_state st;
+	struct nl_sock rt;
+	struct rtnl_link link;
+	bool have_link, have_state;
+	int ret, err = 0;
+
+	ret = state_load(wg, &st);
+	if (ret && ret != -ENOENT)
+		return ret;
+	have_state = !ret;
+	ret = nl_open(&rt, NETLINK_ROUTE);
+	if (ret)
+		return ret;
+	ret = rtnl_link_get(&rt, wg, &link);
+	if (ret && ret != -ENODEV) {
+		nl_close(&rt);
+		return ret;
+	}
+	have_link = !ret;
+	/* The BPF data plane comes off first: it steers into the link. The daemon's
+	 * mg_failover goes before it, so that dataplane_down can remove the directory. */
+	if ((ret = fo_state_remove(l->pin_path))) {
+		pr_warn("%s/mg_failover not removed: %s", l->pin_path, strerror(-ret));
+		err = ret;
+	}
+	err = first_err(err, dataplane_down(l));
+	if (have_link && have_state && st.created_link) {
+		err = first_err(err, rtnl_link_del(&rt, wg));
+		if (st.backend == MG_BACKEND_USERSPACE)
+			wg_uapi_stop(st.wg_pid);
+		if (!err)
+			pr_info("%s: removed", wg);
+	} else if (have_link) {
+		err = first_err(err, strip_link(&rt, wg, &link, have_state ? &st : NULL));
+	}
+	if (!have_state) {
+		pr_info("%s: no state recorded in " MG_STATE_DIR "; nothing else to undo", wg);
+	} else {
+		err = first_err(err, restore_sysctls(&st));
+		/* Last: from then on a running daemon brings nothing back, and stops. */
+		if (!err)
+			state_remove(wg);
+	}
+	nl_close(&rt);
+	return err;
+}
+
+int gateway_down(const struct mg_local *l)
+{
+	int ret, lock = state_lock(l->wg_if);
+
+	if (lock < 0)
+		return lock;
+	ret = gateway_down_locked(l);
+	state_unlock(lock);
+	return ret;
+}

@@ -1,0 +1,448 @@
+/* gateway_up: validates and builds the whole desired state first, then converges
+ * the system to it by diffing against what the kernel (or wireguard-go) reports,
+ * so a second `up` sends nothing. gateway_restore and gateway_reapply are the
+ * daemon's ways back to it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
+#include "config/config.h"
+#include "config/resolve.h"
+#include "dataplane/dataplane.h"
+#include "failover/probe.h"
+#include "gateway/desired.h"
+#include "gateway/gateway.h"
+#include "gateway/state.h"
+#include "lib/log.h"
+#include "lib/rtnl.h"
+#include "lib/sockaddr.h"
+#include "lib/sysctl.h"
+#include "wg/wg_backend.h"
+#include "wg/wg_reconcile.h"
+#include "wg/wg_uapi.h"
+
+struct up_ctx {
+	const struct mg_config *c;
+	const char *ifname;
+	const struct wg_backend *be;
+	struct nl_sock rt;
+	struct desired want;
+	struct mg_state st;
+	struct rtnl_link link;
+	bool created_now;	/* the link was created by this run: delete it on failure */
+	bool had_state;		/* a state file existed before this run: prev */
+	struct mg_state prev;
+	pid_t started_pid;
+};
+
+/* --- links ----------------------------------------------------------------------- */
+
+static int ensure_link(struct up_ctx *u)
+{
+	int ret = rtnl_link_get(&u->rt, u->ifname, &u->link);
+
+	if (ret && ret != -ENODEV)
+		return ret;
+	if (!ret) {
+		if (u->be->kind == MG_BACKEND_KERNEL && strcmp(u->link.kind, "wireguard")) {
+			pr_err("%s exists and is not a WireGuard link (kind \"%s\"); refusing to touch it",
+			       u->ifname, u->link.kind);
+			return -EEXIST;
+		}
+		if (u->be->kind == MG_BACKEND_USERSPACE && !wg_uapi_running(u->ifname)) {
+			pr_err("%s exists but no wireguard-go answers on " WG_UAPI_DIR "/%s.sock; "
+			       "refusing to touch it", u->ifname, u->ifname);
+			return -EEXIST;
+		}
+		return 0;
+	}
+	if (u->be->kind == MG_BACKEND_KERNEL) {
+		ret = rtnl_link_add_wireguard(&u->rt, u->ifname);
+		if (ret == -EOPNOTSUPP)
+			pr_err("this kernel cannot create WireGuard links; set `Backend = userspace` in %s",
+			       u->c->local.path);
+	} else {
+		ret = wg_uapi_start(u->ifname, &u->started_pid);
+	}
+	if (ret)
+		return ret;
+	u->created_now = true;
+	u->st.created_link = true;
+	u->st.wg_pid = u->started_pid;
+	pr_info("%s: created (%s WireGuard)", u->ifname, backend_name(u->be->kind));
+	/* Recorded at once: if this run dies before the end, `down` still knows the
+	 * link (and the wireguard-go process) are meshgw's. */
+	ret = state_save(u->ifname, &u->st);
+	if (ret)
+		return ret;
+	return rtnl_link_get(&u->rt, u->ifname, &u->link);
+}
+
+/* --- WireGuard ------------------------------------------------------------------- */
+
+static int apply_wg(struct up_ctx *u)
+{
+	struct wg_device have = { 0 }, now = { 0 }, change = { 0 }, undo = { 0 };
+	int n, ret;
+
+	ret = u->be->get(u->ifname, &have);
+	if (ret)
+		goto out;
+	n = wg_diff(&u->want.wg, &have, &change);
+	if (n < 0) {
+		ret = n;
+		goto out;
+	}
+	if (!n) {
+		pr_debug("%s: WireGuard configuration already as wanted", u->ifname);
+		goto out;
+	}
+	ret = u->be->set(u->ifname, &change);
+	if (!ret) {
+		pr_info("%s: WireGuard configuration updated (%d change%s)", u->ifname, n,
+			n == 1 ? "" : "s");
+		goto out;
+	}
+	/* A split request may have been applied in part: put back what was there. */
+	if (!u->created_now && !u->be->get(u->ifname, &now) && wg_diff(&have, &now, &undo) > 0) {
+		if (u->be->set(u->ifname, &undo))
+			pr_err("%s: could not restore the previous WireGuard configuration", u->ifname);
+		else
+			pr_info("%s: previous WireGuard configuration restored", u->ifname);
+	}
+out:
+	wg_device_free(&have);
+	wg_device_free(&now);
+	wg_device_free(&change);
+	wg_device_free(&undo);
+	return ret;
+}
+
+/* --- address and routes ----------------------------------------------------------- */
+
+static int apply_address(struct up_ctx *u)
+{
+	struct prefix *addrs = NULL;
+	size_t n = 0;
+	bool present = false;
+	int ret;
+
+	ret = rtnl_addr_list(&u->rt, u->link.ifindex, &addrs, &n);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < n; i++)
+		present |= prefix_equal(&addrs[i], &u->want.address);
+	/* An address an earlier `up` added and the mesh file no longer wants. */
+	if (u->st.added_address && !prefix_equal(&u->st.address, &u->want.address)) {
+		for (size_t i = 0; i < n; i++)
+			if (prefix_equal(&addrs[i], &u->st.address))
+				rtnl_addr_del(&u->rt, u->ifname, u->link.ifindex, &u->st.address);
+		u->st.added_address = false;
+	}
+	free(addrs);
+	if (present)
+		return 0;
+	ret = rtnl_addr_add(&u->rt, u->ifname, u->link.ifindex, &u->want.address, true);
+	if (!ret) {
+		u->st.added_address = true;
+		u->st.address = u->want.address;
+	}
+	return ret;
+}
+
+/* v sorted by wg_prefixes_sort: 3,000 routes are compared in O(n log n). */
+static bool prefix_in(const struct prefix *p, const struct prefix *v, size_t n)
+{
+	return wg_prefix_in_sorted(p, v, n);
+}
+
+static int apply_routes(struct up_ctx *u)
+{
+	struct prefix *have = NULL, *added;
+	size_t n = 0, n_added = 0;
+	int ret;
+
+	ret = rtnl_route_list(&u->rt, u->link.ifindex, RTPROT_MESHGW, &have, &n);
+	if (ret)
+		return ret;
+	wg_prefixes_sort(have, n);
+	wg_prefixes_sort(u->want.routes, u->want.n_routes);
+	added = calloc(u->want.n_routes + 1, sizeof(*added));
+	if (!added) {
+		free(have);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < u->want.n_routes && !ret; i++) {
+		if (prefix_in(&u->want.routes[i], have, n))
+			continue;
+		ret = rtnl_route_add(&u->rt, u->ifname, u->link.ifindex, &u->want.routes[i],
+				     RTPROT_MESHGW);
+		if (!ret)
+			added[n_added++] = u->want.routes[i];
+	}
+	if (ret) {
+		/* Leave the routes as they were before this run. */
+		for (size_t i = 0; i < n_added; i++)
+			rtnl_route_del(&u->rt, u->ifname, u->link.ifindex, &added[i], RTPROT_MESHGW);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!prefix_in(&have[i], u->want.routes, u->want.n_routes))
+			rtnl_route_del(&u->rt, u->ifname, u->link.ifindex, &have[i], RTPROT_MESHGW);
+	if (n_added)
+		pr_info("%s: %zu route%s added", u->ifname, n_added, n_added == 1 ? "" : "s");
+out:
+	free(added);
+	free(have);
+	return ret;
+}
+
+/* --- sysctls ----------------------------------------------------------------------- */
+
+static int set_sysctl(struct mg_state *st, const char *path, const char *value, bool optional)
+{
+	char cur[64];
+	int i, ret = sysctl_read(path, cur, sizeof(cur));
+
+	if (ret == -ENOENT && optional)
+		return 0;	/* e.g. IPv6 disabled */
+	if (ret) {
+		pr_err("cannot read %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (!strcmp(cur, value))
+		return 0;
+	ret = sysctl_write(path, value);
+	if (ret)
+		return ret;
+	/* Remember the value before the first `up` only. */
+	for (i = 0; i < st->n_sysctl; i++)
+		if (!strcmp(st->sysctl[i].path, path))
+			break;
+	if (i == st->n_sysctl && i < MG_STATE_SYSCTLS) {
+		snprintf(st->sysctl[i].path, sizeof(st->sysctl[i].path), "%s", path);
+		snprintf(st->sysctl[i].old, sizeof(st->sysctl[i].old), "%s", cur);
+		st->n_sysctl++;
+	}
+	if (i < MG_STATE_SYSCTLS)
+		snprintf(st->sysctl[i].set, sizeof(st->sysctl[i].set), "%s", value);
+	return 0;
+}
+
+static int apply_sysctls(struct up_ctx *u)
+{
+	char path[128];
+	int ret;
+
+	ret = set_sysctl(&u->st, "/proc/sys/net/ipv4/ip_forward", "1", false);
+	if (!ret)
+		ret = set_sysctl(&u->st, "/proc/sys/net/ipv6/conf/all/forwarding", "1", true);
+	/* A one-armed gateway must not tell LAN hosts to bypass it: the effective
+	 * send_redirects is conf.all OR conf.<if>, so both go to 0. */
+	if (!ret)
+		ret = set_sysctl(&u->st, "/proc/sys/net/ipv4/conf/all/send_redirects", "0", false);
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/send_redirects", u->c->local.lan_if);
+	if (!ret)
+		ret = set_sysctl(&u->st, path, "0", false);
+	return ret;
+}
+
+/* --- BPF data plane ----------------------------------------------------------------- */
+
+static int apply_dataplane(struct up_ctx *u)
+{
+	uint8_t tag[MG_PROBE_TAG_LEN];
+	struct dp_settings s = { .probe_port = probe_port_of(u->c), .mesh_tag = tag };
+	int ret = probe_tag_for_config(u->c, tag);
+
+	if (!ret)
+		ret = dataplane_up(u->c, &s);
+	return ret;
+}
+
+/* --- up ------------------------------------------------------------------------------- */
+
+/* Everything that can be checked without changing anything. */
+static int up_prepare(struct up_ctx *u)
+{
+	struct rtnl_link lan;
+	int ret;
+
+	ret = desired_build(u->c, &u->want);
+	if (ret)
+		return ret;
+	ret = nl_open(&u->rt, NETLINK_ROUTE);
+	if (ret)
+		return ret;
+	ret = rtnl_link_get(&u->rt, u->c->local.lan_if, &lan);
+	if (ret == -ENODEV)
+		pr_err("%s: LanInterface %s does not exist", u->c->local.path, u->c->local.lan_if);
+	if (!ret)
+		ret = dataplane_check(u->c);
+	if (ret)
+		return ret;
+	ret = wg_backend_choose(u->c->local.backend, u->c->local.path, &u->be);
+	if (ret)
+		return ret;
+	ret = state_load(u->ifname, &u->st);
+	u->had_state = !ret;
+	if (ret == -ENOENT) {
+		memset(&u->st, 0, sizeof(u->st));
+		ret = 0;
+	}
+	if (ret)
+		return ret;
+	u->prev = u->st;
+	if (u->st.created_link && u->st.backend != u->be->kind &&
+	    rtnl_link_get(&u->rt, u->ifname, &u->link) == 0) {
+		pr_err("%s was created by `meshgw up` with the %s backend; run `meshgw down` before "
+		       "switching to %s", u->ifname, backend_name(u->st.backend),
+		       backend_name(u->be->kind));
+		return -EBUSY;
+	}
+	u->st.backend = u->be->kind;
+	return 0;
+}
+
+static int up_apply(struct up_ctx *u)
+{
+	int ret;
+
+	ret = ensure_link(u);
+	if (!ret)
+		ret = apply_wg(u);
+	if (!ret)
+		ret = apply_address(u);
+	if (!ret && (u->link.mtu != u->want.mtu || !(u->link.flags & IFF_UP)))
+		ret = rtnl_link_set(&u->rt, u->ifname, u->link.ifindex,
+				    u->link.mtu != u->want.mtu ? u->want.mtu : 0, true);
+	if (!ret)
+		ret = apply_routes(u);
+	if (!ret)
+		ret = apply_sysctls(u);
+	/* The BPF data plane last: it needs the link, and steers into it. */
+	if (!ret)
+		ret = apply_dataplane(u);
+	if (!ret)
+		ret = state_save(u->ifname, &u->st);
+	return ret;
+}
+
+/* With keep_endpoints: a peer already on one of its site's candidate endpoints
+ * stays there (the failover daemon chose it); only new peers, and peers on an
+ * address that is no candidate, get the first endpoint. */
+static void keep_current_endpoints(struct up_ctx *u)
+{
+	struct wg_device have = { 0 };
+
+	if (u->be->get(u->ifname, &have))
+		return;
+	for (size_t i = 0; i < u->want.wg.n_peers; i++) {
+		struct wg_peer *w = &u->want.wg.peers[i];
+		struct wg_peer *h = wg_device_find_peer(&have, w->public_key);
+		const struct mg_site *site = NULL;
+
+		if (!h || !h->endpoint.sa.sa_family)
+			continue;
+		for (size_t s = 0; s < u->c->mesh.n_sites; s++)
+			if (!memcmp(u->c->mesh.sites[s].public_key, w->public_key, WG_KEY_LEN))
+				site = &u->c->mesh.sites[s];
+		for (size_t e = 0; site && e < site->n_endpoints; e++) {
+			struct sockaddr_storage cand, cur = { 0 };
+
+			memcpy(&cur, &h->endpoint, sizeof(h->endpoint));
+			if (!resolve_now(&site->endpoints[e], &cand) && sockaddr_equal(&cand, &cur)) {
+				memset(&w->endpoint, 0, sizeof(w->endpoint));	/* leave it */
+				break;
+			}
+		}
+	}
+	wg_device_free(&have);
+}
+
+/* gateway_up with the interface's lock already held. */
+static int gateway_up_locked(const struct mg_config *c, bool keep_endpoints)
+{
+	struct up_ctx u = { 0 };
+	int ret;
+
+	u.c = c;
+	u.ifname = c->local.wg_if;
+	ret = up_prepare(&u);
+	if (ret) {
+		pr_err("nothing was changed");
+		goto out;
+	}
+	if (keep_endpoints && rtnl_link_get(&u.rt, u.ifname, &u.link) == 0)
+		keep_current_endpoints(&u);
+	ret = up_apply(&u);
+	if (ret && u.created_now) {
+		pr_err("%s: removing the link this run created", u.ifname);
+		rtnl_link_del(&u.rt, u.ifname);
+		wg_uapi_stop(u.started_pid);
+		if (u.had_state)
+			state_save(u.ifname, &u.prev);
+		else
+			state_remove(u.ifname);
+	}
+	if (!ret)
+		pr_info("%s: up (site %s, %zu peer%s)", u.ifname, c->self->name, u.want.wg.n_peers,
+			u.want.wg.n_peers == 1 ? "" : "s");
+out:
+	desired_free(&u.want);
+	nl_close(&u.rt);
+	return ret;
+}
+
+int gateway_up(const struct mg_config *c, bool keep_endpoints)
+{
+	int ret, lock = state_lock(c->local.wg_if);
+
+	if (lock < 0) {
+		pr_err("nothing was changed");
+		return lock;
+	}
+	ret = gateway_up_locked(c, keep_endpoints);
+	state_unlock(lock);
+	return ret;
+}
+
+int gateway_restore(const struct mg_config *c)
+{
+	const char *wg = c->local.wg_if;
+	struct mg_state st;
+	int ret, lock = state_lock(wg);
+
+	if (lock < 0)
+		return lock;
+	/* Decided under the lock: a `meshgw down` or `up` running now finishes first. */
+	if (if_nametoindex(wg)) {
+		ret = 0;
+	} else if ((ret = state_load(wg, &st)) == 0) {
+		pr_warn("%s is gone, but `meshgw up` recorded it (wireguard-go exited, or the link "
+			"was deleted): bringing the gateway up again", wg);
+		ret = gateway_up_locked(c, true);
+		if (!ret)
+			ret = 1;
+	}
+	state_unlock(lock);
+	return ret;
+}
+
+int gateway_reapply(const struct mg_config *c)
+{
+	struct mg_state st;
+	int ret, lock = state_lock(c->local.wg_if);
+
+	if (lock < 0)
+		return lock;
+	/* Decided under the lock: a `meshgw down` running now finishes first. */
+	ret = state_load(c->local.wg_if, &st);
+	if (ret == -ENOENT)
+		ret = 1;
+	else if (!ret)
+		ret = gateway_up_locked(c, true);
+	state_unlock(lock);
+	return ret;
+}

@@ -1,0 +1,145 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "gateway/state.h"
+#include "lib/log.h"
+
+static void state_path(char *buf, size_t len, const char *wg_if, const char *suffix)
+{
+	snprintf(buf, len, MG_STATE_DIR "/%s.state%s", wg_if, suffix);
+}
+
+int state_load(const char *wg_if, struct mg_state *st)
+{
+	char path[PATH_MAX], line[256];
+	FILE *f;
+	int ret = 0, lineno = 0;
+
+	memset(st, 0, sizeof(*st));
+	state_path(path, sizeof(path), wg_if, "");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char a[128], b[64], c[64];
+		int v;
+
+		lineno++;
+		line[strcspn(line, "\n")] = 0;
+		if (sscanf(line, "backend %d", &v) == 1) {
+			st->backend = (enum mg_backend)v;
+		} else if (sscanf(line, "created_link %d", &v) == 1) {
+			st->created_link = v;
+		} else if (sscanf(line, "wg_pid %d", &v) == 1) {
+			st->wg_pid = v;
+		} else if (sscanf(line, "address %63s", b) == 1) {
+			if (prefix_parse(&st->address, b, false))
+				goto bad;
+			st->added_address = true;
+		} else if (sscanf(line, "sysctl %127s %63s %63s", a, b, c) == 3 &&
+			   st->n_sysctl < MG_STATE_SYSCTLS) {
+			snprintf(st->sysctl[st->n_sysctl].path, sizeof(st->sysctl[0].path), "%s", a);
+			snprintf(st->sysctl[st->n_sysctl].old, sizeof(st->sysctl[0].old), "%s", b);
+			snprintf(st->sysctl[st->n_sysctl].set, sizeof(st->sysctl[0].set), "%s", c);
+			st->n_sysctl++;
+		} else {
+			goto bad;
+		}
+	}
+	fclose(f);
+	return ret;
+bad:
+	pr_err("%s:%d: cannot parse state line", path, lineno);
+	fclose(f);
+	return -EBADMSG;
+}
+
+int state_save(const char *wg_if, const struct mg_state *st)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], ps[PREFIX_STR_MAX];
+	FILE *f;
+	int fd;
+
+	if (mkdir(MG_STATE_DIR, 0700) < 0 && errno != EEXIST) {
+		pr_err("cannot create %s: %s", MG_STATE_DIR, strerror(errno));
+		return -errno;
+	}
+	state_path(path, sizeof(path), wg_if, "");
+	state_path(tmp, sizeof(tmp), wg_if, ".tmp");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		pr_err("cannot write %s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	fprintf(f, "backend %d\ncreated_link %d\nwg_pid %d\n", st->backend, st->created_link,
+		(int)st->wg_pid);
+	if (st->added_address)
+		fprintf(f, "address %s\n", prefix_str(&st->address, ps, sizeof(ps)));
+	for (int i = 0; i < st->n_sysctl; i++)
+		fprintf(f, "sysctl %s %s %s\n", st->sysctl[i].path, st->sysctl[i].old,
+			st->sysctl[i].set);
+	if (fclose(f) || rename(tmp, path)) {
+		pr_err("cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -errno;
+	}
+	return 0;
+}
+
+int state_remove(const char *wg_if)
+{
+	char path[PATH_MAX];
+
+	state_path(path, sizeof(path), wg_if, "");
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int state_lock(const char *wg_if)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	char path[PATH_MAX];
+	int fd, ret;
+
+	if (mkdir(MG_STATE_DIR, 0700) < 0 && errno != EEXIST) {
+		ret = -errno;
+		pr_err("cannot create %s: %s", MG_STATE_DIR, strerror(errno));
+		return ret;
+	}
+	snprintf(path, sizeof(path), MG_STATE_DIR "/%s.lock", wg_if);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		pr_err("cannot open %s: %s", path, strerror(errno));
+		return ret;
+	}
+	for (int i = 0; i < 200; i++) {
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			return fd;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	ret = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
+	if (ret == -EWOULDBLOCK)
+		pr_err("%s: another meshgw up/down/run is working on it (%s held for 10 s)", wg_if, path);
+	else
+		pr_err("cannot lock %s: %s", path, strerror(-ret));
+	close(fd);
+	return ret;
+}
+
+void state_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}

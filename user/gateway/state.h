@@ -1,0 +1,33 @@
+/* What `up` created, so `down` removes exactly that: /run/meshgw/<wg_if>.state. */
+#pragma once
+#include <stdbool.h>
+#include <sys/types.h>
+#include "config/config.h"
+#include "lib/prefix.h"
+
+#define MG_STATE_DIR "/run/meshgw"
+#define MG_STATE_SYSCTLS 8
+
+struct mg_state {
+	enum mg_backend backend;	/* the backend `up` used */
+	bool created_link;		/* `up` created the link (kernel) or started wireguard-go */
+	pid_t wg_pid;			/* wireguard-go started by `up`, 0 = none */
+	bool added_address;
+	struct prefix address;		/* the address `up` added */
+	struct {
+		char path[128];
+		char old[64];		/* value before `up` changed it */
+		char set[64];		/* value `up` wrote */
+	} sysctl[MG_STATE_SYSCTLS];
+	int n_sysctl;
+};
+
+/* 0, -ENOENT when nothing is recorded, -EBADMSG for a file that does not parse. */
+int state_load(const char *wg_if, struct mg_state *st);
+int state_save(const char *wg_if, const struct mg_state *st);
+int state_remove(const char *wg_if);
+/* Serialises up/down/run on one interface: an exclusive flock on
+ * /run/meshgw/<wg_if>.lock, waited for up to 10 s. Returns the fd to pass to
+ * state_unlock, or -errno (-EWOULDBLOCK: another meshgw holds it). */
+int state_lock(const char *wg_if);
+void state_unlock(int fd);

@@ -1,0 +1,23 @@
+/* Route libbpf's messages through meshgw's logger (kept apart from log.c so the
+ * config fuzzer links without libbpf). */
+#include <stdio.h>
+#include <bpf/libbpf.h>
+#include "lib/log.h"
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	enum log_level lvl = level == LIBBPF_WARN ? LOG_WARN :
+			     level == LIBBPF_INFO ? LOG_DEBUG : LOG_DEBUG;
+
+	if ((int)lvl > log_verbosity)
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	log_msg(lvl, "libbpf: %s", buf);
+	return 0;
+}
+
+void log_route_libbpf(void)
+{
+	libbpf_set_print(libbpf_print);
+}

@@ -1,0 +1,42 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include "lib/log.h"
+#include "lib/sysctl.h"
+
+int sysctl_read(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		ret = -errno;
+	else {
+		buf[n] = 0;
+		buf[strcspn(buf, "\n")] = 0;
+	}
+	close(fd);
+	return ret;
+}
+
+int sysctl_write(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+	size_t len = strlen(value);
+
+	if (fd < 0) {
+		ret = -errno;
+		pr_err("cannot open %s: %s", path, strerror(errno));
+		return ret;
+	}
+	if (write(fd, value, len) != (ssize_t)len) {
+		ret = -errno;
+		pr_err("cannot write %s to %s: %s", value, path, strerror(errno));
+	}
+	close(fd);
+	return ret;
+}

@@ -1,0 +1,359 @@
+/* Prometheus text exposition of a struct status. Values are the maps' own
+ * numbers (per-CPU sums), not rates: Prometheus computes rates. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dataplane/dp_iface.h"
+#include "failover/failover.h"
+#include "observe/metrics.h"
+
+static void family(struct mbuf *b, const char *name, const char *type, const char *help)
+{
+	mbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Label values: site names are [A-Za-z0-9_.-] already; escape anyway so a
+ * future relaxation cannot break the format. */
+static void label_value(struct mbuf *b, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\')
+			mbuf_printf(b, "\\\\");
+		else if (*v == '"')
+			mbuf_printf(b, "\\\"");
+		else if (*v == '\n')
+			mbuf_printf(b, "\\n");
+		else
+			mbuf_printf(b, "%c", *v);
+	}
+}
+
+static void site_sample(struct mbuf *b, const char *name, const char *site, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void site_sample(struct mbuf *b, const char *name, const char *site, const char *fmt, ...)
+{
+	char v[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	mbuf_printf(b, "%s{site=\"", name);
+	label_value(b, site);
+	mbuf_printf(b, "\"} %s\n", v);
+}
+
+static void ep_sample(struct mbuf *b, const char *name, const char *site, size_t ep,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void ep_sample(struct mbuf *b, const char *name, const char *site, size_t ep,
+		      const char *fmt, ...)
+{
+	char v[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	mbuf_printf(b, "%s{site=\"", name);
+	label_value(b, site);
+	mbuf_printf(b, "\",endpoint=\"%zu\"} %s\n", ep, v);
+}
+
+/* Peer counters from mg_peer_stats (the BPF data plane). */
+static void peer_dp(struct mbuf *b, const struct status *s)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} f[] = {
+		{ "meshgw_peer_receive_packets_total",
+		  "Packets received from the peer through the tunnel (BPF, WireGuard device ingress).",
+		  offsetof(struct mg_peer_stats, rx_packets) },
+		{ "meshgw_peer_receive_bytes_total",
+		  "Bytes of decrypted packets received from the peer (BPF, WireGuard device ingress).",
+		  offsetof(struct mg_peer_stats, rx_bytes) },
+		{ "meshgw_peer_transmit_packets_total",
+		  "Packets sent to the peer through the tunnel (BPF, WireGuard device egress).",
+		  offsetof(struct mg_peer_stats, tx_packets) },
+		{ "meshgw_peer_transmit_bytes_total",
+		  "Bytes of cleartext packets sent to the peer (BPF, WireGuard device egress).",
+		  offsetof(struct mg_peer_stats, tx_bytes) },
+		{ "meshgw_peer_lan_packets_total",
+		  "Packets from the LAN steered toward the peer (BPF, LAN interface).",
+		  offsetof(struct mg_peer_stats, lan_packets) },
+		{ "meshgw_peer_lan_bytes_total",
+		  "Bytes from the LAN steered toward the peer (BPF, LAN interface).",
+		  offsetof(struct mg_peer_stats, lan_bytes) },
+	};
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		family(b, f[i].name, "counter", f[i].help);
+		for (size_t p = 0; p < s->n_peers; p++) {
+			const struct status_peer *sp = &s->peers[p];
+			__u64 v;
+
+			if (!sp->have_dp)
+				continue;
+			memcpy(&v, (const char *)&sp->dp + f[i].off, sizeof(v));
+			site_sample(b, f[i].name, sp->site, "%llu", (unsigned long long)v);
+		}
+	}
+	family(b, "meshgw_peer_drops_total", "counter",
+	       "Packets for the peer the data plane dropped or could not deliver, by reason.");
+	for (size_t p = 0; p < s->n_peers; p++) {
+		const struct status_peer *sp = &s->peers[p];
+
+		for (unsigned int r = 0; sp->have_dp && r < MG_DROP__MAX; r++) {
+			if (!status_drop_name(r))
+				continue;
+			mbuf_printf(b, "meshgw_peer_drops_total{site=\"");
+			label_value(b, sp->site);
+			mbuf_printf(b, "\",reason=\"%s\"} %llu\n", status_drop_name(r),
+				    (unsigned long long)sp->dp.drops[r]);
+		}
+	}
+}
+
+/* WireGuard's own view of each peer. */
+static void peer_wg(struct mbuf *b, const struct status *s)
+{
+	family(b, "meshgw_wireguard_receive_bytes_total", "counter",
+	       "Bytes WireGuard received from the peer (its own counter, encrypted, incl. handshakes).");
+	for (size_t p = 0; p < s->n_peers; p++)
+		if (s->peers[p].have_wg)
+			site_sample(b, "meshgw_wireguard_receive_bytes_total", s->peers[p].site,
+				    "%" PRIu64, s->peers[p].wg_rx_bytes);
+	family(b, "meshgw_wireguard_transmit_bytes_total", "counter",
+	       "Bytes WireGuard sent to the peer (its own counter, encrypted, incl. handshakes).");
+	for (size_t p = 0; p < s->n_peers; p++)
+		if (s->peers[p].have_wg)
+			site_sample(b, "meshgw_wireguard_transmit_bytes_total", s->peers[p].site,
+				    "%" PRIu64, s->peers[p].wg_tx_bytes);
+	family(b, "meshgw_peer_latest_handshake_timestamp_seconds", "gauge",
+	       "Unix time of the latest WireGuard handshake with the peer, 0 = never.");
+	for (size_t p = 0; p < s->n_peers; p++) {
+		const struct status_peer *sp = &s->peers[p];
+
+		if (!sp->have_wg)
+			continue;
+		if (!sp->handshake_sec && !sp->handshake_nsec)
+			site_sample(b, "meshgw_peer_latest_handshake_timestamp_seconds", sp->site, "0");
+		else
+			site_sample(b, "meshgw_peer_latest_handshake_timestamp_seconds", sp->site,
+				    "%" PRId64 ".%03" PRId64, sp->handshake_sec,
+				    sp->handshake_nsec / 1000000);
+	}
+}
+
+/* The failover daemon's records (mg_failover). */
+static void peer_fo(struct mbuf *b, const struct status *s)
+{
+	family(b, "meshgw_peer_active_endpoint", "gauge",
+	       "Index (preference order, from 0) of the endpoint WireGuard uses for the peer.");
+	for (size_t p = 0; p < s->n_peers; p++)
+		if (s->peers[p].active >= 0)
+			site_sample(b, "meshgw_peer_active_endpoint", s->peers[p].site, "%d",
+				    s->peers[p].active);
+	family(b, "meshgw_failovers_total", "counter",
+	       "Active endpoint changes made by the failover daemon, by reason.");
+	for (size_t p = 0; p < s->n_peers; p++) {
+		const struct status_peer *sp = &s->peers[p];
+
+		for (unsigned int r = 1; sp->have_fo && r < FO_REASON__COUNT; r++) {
+			mbuf_printf(b, "meshgw_failovers_total{site=\"");
+			label_value(b, sp->site);
+			mbuf_printf(b, "\",reason=\"%s\"} %llu\n", fo_reason_name((enum fo_reason)r),
+				    (unsigned long long)sp->fo.failovers[r]);
+		}
+	}
+	family(b, "meshgw_peer_last_failover_timestamp_seconds", "gauge",
+	       "Unix time of the peer's last endpoint change, 0 = never.");
+	for (size_t p = 0; p < s->n_peers; p++) {
+		const struct status_peer *sp = &s->peers[p];
+		int64_t t;
+
+		if (!sp->have_fo)
+			continue;
+		t = status_mono_to_real(s, sp->fo.last_change_ns);
+		site_sample(b, "meshgw_peer_last_failover_timestamp_seconds", sp->site,
+			    "%" PRId64 ".%03" PRId64, t / 1000000000, t % 1000000000 / 1000000);
+	}
+	family(b, "meshgw_endpoint_up", "gauge",
+	       "1 when the failover daemon considers the endpoint healthy, else 0.");
+	for (size_t p = 0; p < s->n_peers; p++)
+		for (size_t e = 0; e < s->peers[p].n_eps; e++)
+			if (s->peers[p].eps[e].have_fo)
+				ep_sample(b, "meshgw_endpoint_up", s->peers[p].site, e, "%d",
+					  s->peers[p].eps[e].fo.health == MG_EP_UP);
+	family(b, "meshgw_endpoint_rtt_seconds", "gauge",
+	       "Round trip time of the endpoint's last answered probe.");
+	for (size_t p = 0; p < s->n_peers; p++)
+		for (size_t e = 0; e < s->peers[p].n_eps; e++) {
+			const struct status_endpoint *ep = &s->peers[p].eps[e];
+
+			if (ep->have_fo && ep->fo.probe_replies)
+				ep_sample(b, "meshgw_endpoint_rtt_seconds", s->peers[p].site, e,
+					  "%llu.%09llu",
+					  (unsigned long long)(ep->fo.rtt_ns / 1000000000),
+					  (unsigned long long)(ep->fo.rtt_ns % 1000000000));
+		}
+	family(b, "meshgw_endpoint_loss_ratio", "gauge",
+	       "Share of the endpoint's last 64 probes left unanswered (0 to 1).");
+	for (size_t p = 0; p < s->n_peers; p++)
+		for (size_t e = 0; e < s->peers[p].n_eps; e++) {
+			const struct status_endpoint *ep = &s->peers[p].eps[e];
+
+			if (ep->have_fo)
+				ep_sample(b, "meshgw_endpoint_loss_ratio", s->peers[p].site, e,
+					  "%u.%03u", ep->fo.loss_permille / 1000,
+					  ep->fo.loss_permille % 1000);
+		}
+	family(b, "meshgw_probes_sent_total", "counter", "Probes sent to the endpoint.");
+	for (size_t p = 0; p < s->n_peers; p++)
+		for (size_t e = 0; e < s->peers[p].n_eps; e++)
+			if (s->peers[p].eps[e].have_fo)
+				ep_sample(b, "meshgw_probes_sent_total", s->peers[p].site, e, "%llu",
+					  (unsigned long long)s->peers[p].eps[e].fo.probes_sent);
+	family(b, "meshgw_probe_replies_total", "counter", "Probe replies received from the endpoint.");
+	for (size_t p = 0; p < s->n_peers; p++)
+		for (size_t e = 0; e < s->peers[p].n_eps; e++)
+			if (s->peers[p].eps[e].have_fo)
+				ep_sample(b, "meshgw_probe_replies_total", s->peers[p].site, e, "%llu",
+					  (unsigned long long)s->peers[p].eps[e].fo.probe_replies);
+}
+
+/* Passive per-address counters (mg_ep_stats, keyed by address only). */
+static void endpoint_rx(struct mbuf *b, const struct status *s)
+{
+	family(b, "meshgw_endpoint_receive_packets_total", "counter",
+	       "UDP packets to our WireGuard port from the endpoint's address (BPF, XDP; "
+	       "counted per address, so endpoints sharing one report the same value).");
+	for (size_t p = 0; p < s->n_peers; p++)
+		for (size_t e = 0; e < s->peers[p].n_eps; e++)
+			if (s->peers[p].eps[e].have_rx)
+				ep_sample(b, "meshgw_endpoint_receive_packets_total", s->peers[p].site, e,
+					  "%llu", (unsigned long long)s->peers[p].eps[e].rx.packets);
+	family(b, "meshgw_endpoint_receive_bytes_total", "counter",
+	       "Bytes of UDP packets to our WireGuard port from the endpoint's address (BPF, XDP).");
+	for (size_t p = 0; p < s->n_peers; p++)
+		for (size_t e = 0; e < s->peers[p].n_eps; e++)
+			if (s->peers[p].eps[e].have_rx)
+				ep_sample(b, "meshgw_endpoint_receive_bytes_total", s->peers[p].site, e,
+					  "%llu", (unsigned long long)s->peers[p].eps[e].rx.bytes);
+}
+
+static void datapath(struct mbuf *b, const struct status *s)
+{
+	static const char *const fams[2][2] = {
+		{ "meshgw_xdp_packets_total", "meshgw_xdp_bytes_total" },
+		{ "meshgw_tc_packets_total", "meshgw_tc_bytes_total" },
+	};
+
+	for (int tc = 0; tc < 2; tc++) {
+		for (int bytes = 0; bytes < 2; bytes++) {
+			const char *name = fams[tc][bytes];
+			char help[160];
+
+			snprintf(help, sizeof(help), "%s handled by the %s programs, by verdict%s.",
+				 bytes ? "Bytes" : "Packets", tc ? "TC" : "XDP",
+				 tc ? "" : " (forward_tx and forward_redirect = fast path forwarded)");
+			family(b, name, "counter", help);
+			for (int i = 0; s->have_stats && i < MG_STAT__MAX; i++) {
+				const char *v = status_stat_name((enum mg_stat)i);
+				bool is_tc = !strncmp(v, "tc_", 3);
+
+				if (is_tc != (bool)tc)
+					continue;
+				mbuf_printf(b, "%s{verdict=\"%s\"} %llu\n", name, v + (tc ? 3 : 4),
+					    (unsigned long long)(bytes ? s->stats[i].bytes
+									: s->stats[i].packets));
+			}
+		}
+	}
+}
+
+/* How each NIC is handled (mg_ifaces): the XDP program on it, XDP transmits
+ * into it, and the transmits the kernel reported failed (which turned that off). */
+static void interfaces(struct mbuf *b, const struct status *s)
+{
+	family(b, "meshgw_interface_xdp", "gauge",
+	       "1 when meshgw's XDP program runs on the interface (else TC only).");
+	for (int i = 0; i < s->n_ifaces; i++) {
+		mbuf_printf(b, "meshgw_interface_xdp{interface=\"");
+		label_value(b, s->ifaces[i].v.name);
+		mbuf_printf(b, "\"} %d\n", !!(s->ifaces[i].v.flags & MG_IF_XDP));
+	}
+	family(b, "meshgw_interface_xdp_target", "gauge",
+	       "1 when the XDP fast path may transmit into the interface.");
+	for (int i = 0; i < s->n_ifaces; i++) {
+		mbuf_printf(b, "meshgw_interface_xdp_target{interface=\"");
+		label_value(b, s->ifaces[i].v.name);
+		mbuf_printf(b, "\"} %d\n", !!(s->ifaces[i].v.flags & MG_IF_XMIT));
+	}
+	family(b, "meshgw_xdp_fallback_total", "counter",
+	       "XDP frames the kernel failed to transmit into the interface; the first turns "
+	       "the fast path to it off.");
+	for (int i = 0; i < s->n_ifaces; i++)
+		for (int r = 0; r < MG_FB__MAX; r++) {
+			if (r != MG_FB_TX && r != MG_FB_REDIRECT)
+				continue;
+			mbuf_printf(b, "meshgw_xdp_fallback_total{interface=\"");
+			label_value(b, s->ifaces[i].v.name);
+			mbuf_printf(b, "\",reason=\"%s\"} %llu\n", dp_fallback_name(r),
+				    (unsigned long long)s->ifaces[i].v.fallbacks[r]);
+		}
+}
+
+int metrics_render(const struct status *s, struct mbuf *b)
+{
+	family(b, "meshgw_build_info", "gauge", "meshgw version; always 1.");
+	mbuf_printf(b, "meshgw_build_info{version=\"");
+	label_value(b, MESHGW_VERSION);
+	mbuf_printf(b, "\"} 1\n");
+	family(b, "meshgw_dataplane_up", "gauge", "1 when the BPF data plane's maps are pinned.");
+	mbuf_printf(b, "meshgw_dataplane_up %d\n", s->have_maps);
+	family(b, "meshgw_failover_daemon_up", "gauge",
+	       "1 when the failover daemon updated its records in the last second.");
+	mbuf_printf(b, "meshgw_failover_daemon_up %d\n", s->daemon_fresh);
+	family(b, "meshgw_wireguard_up", "gauge", "1 when the WireGuard device answered.");
+	mbuf_printf(b, "meshgw_wireguard_up %d\n", s->have_wg);
+	family(b, "meshgw_peers", "gauge", "Peer sites in the mesh file.");
+	mbuf_printf(b, "meshgw_peers %zu\n", s->n_peers);
+	peer_dp(b, s);
+	peer_wg(b, s);
+	peer_fo(b, s);
+	endpoint_rx(b, s);
+	datapath(b, s);
+	interfaces(b, s);
+	return b->err;
+}
+
+int metrics_collect(const struct mg_config *c, char **text, size_t *len)
+{
+	struct mbuf b = { 0 };
+	struct status s;
+	int ret;
+
+	ret = status_gather(c, &s);
+	if (!ret)
+		ret = metrics_render(&s, &b);
+	status_free(&s);
+	if (!ret && !b.s)
+		mbuf_printf(&b, "%s", "");
+	if (!ret)
+		ret = b.err;
+	if (ret) {
+		mbuf_free(&b);
+		return ret;
+	}
+	*text = b.s;
+	*len = b.len;
+	return 0;
+}
+
+int metrics_http_provider(void *ctx, char **body, size_t *len)
+{
+	return metrics_collect(ctx, body, len);
+}

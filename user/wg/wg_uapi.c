@@ -1,0 +1,425 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "lib/log.h"
+#include "lib/sockaddr.h"
+#include "wg/wg_uapi.h"
+
+static int uapi_connect(const char *ifname, bool quiet)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, ret;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), WG_UAPI_DIR "/%s.sock", ifname);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		ret = -errno;
+		if (!quiet)
+			pr_err("%s: cannot connect to %s: %s", ifname, sun.sun_path, strerror(errno));
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+bool wg_uapi_running(const char *ifname)
+{
+	int fd = uapi_connect(ifname, true);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+int wg_uapi_start(const char *ifname, pid_t *pid)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	int status;
+	pid_t p;
+
+	mkdir(WG_UAPI_DIR, 0755);
+	p = fork();
+	if (p < 0)
+		return -errno;
+	if (p == 0) {
+		int fd = open("/dev/null", O_RDWR);
+
+		setsid();
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execlp("wireguard-go", "wireguard-go", "-f", ifname, (char *)NULL);
+		_exit(127);
+	}
+	/* wireguard-go creates the TUN device, then the socket: wait up to 10 s. */
+	for (int i = 0; i < 500; i++) {
+		if (wg_uapi_running(ifname)) {
+			*pid = p;
+			return 0;
+		}
+		if (waitpid(p, &status, WNOHANG) == p) {
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+				pr_err("%s: cannot run wireguard-go (is it installed? apt install wireguard-go)",
+				       ifname);
+			else
+				pr_err("%s: wireguard-go exited before opening its socket (status %d)",
+				       ifname, status);
+			return -ECHILD;
+		}
+		nanosleep(&ts, NULL);
+	}
+	pr_err("%s: wireguard-go did not open " WG_UAPI_DIR "/%s.sock within 10 s", ifname, ifname);
+	kill(p, SIGTERM);
+	waitpid(p, &status, 0);
+	return -ETIMEDOUT;
+}
+
+static bool pid_is_wireguard_go(pid_t pid)
+{
+	char path[64], comm[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = 0;
+	fclose(f);
+	return !strncmp(comm, "wireguard-go", 12);
+}
+
+void wg_uapi_stop(pid_t pid)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	if (pid <= 0)
+		return;
+	for (int i = 0; i < 100 && pid_is_wireguard_go(pid); i++) {
+		if (i == 50)
+			kill(pid, SIGTERM);
+		waitpid(pid, NULL, WNOHANG);
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Sends req and reads the reply up to the blank line that ends it. */
+static int uapi_talk(const char *ifname, const char *req, size_t len, char **reply)
+{
+	size_t cap = 65536, n = 0;
+	char *buf;
+	int fd = uapi_connect(ifname, false), ret = 0;
+
+	if (fd < 0)
+		return fd;
+	while (len) {
+		ssize_t w = send(fd, req, len, MSG_NOSIGNAL);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			pr_err("%s: write to UAPI socket: %s", ifname, strerror(errno));
+			goto out;
+		}
+		req += w;
+		len -= (size_t)w;
+	}
+	buf = malloc(cap);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (n + 1 >= cap) {
+			char *b = realloc(buf, cap * 2);
+
+			if (!b) {
+				free(buf);
+				ret = -ENOMEM;
+				goto out;
+			}
+			buf = b;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = -errno;
+			free(buf);
+			goto out;
+		}
+		n += (size_t)r;
+		buf[n] = 0;
+		if (r == 0 || (n >= 2 && !strcmp(buf + n - 2, "\n\n")))
+			break;
+	}
+	*reply = buf;
+out:
+	close(fd);
+	return ret;
+}
+
+/* The reply's errno= line: 0, -N, or -EBADMSG when there is none. */
+static int reply_errno(const char *text)
+{
+	const char *e = strstr(text, "errno=");
+
+	if (!e || (e != text && e[-1] != '\n'))
+		return -EBADMSG;
+	return -abs(atoi(e + 6));
+}
+
+static int parse_endpoint(const char *v, union wg_sockaddr *ep)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(v, ':');
+	size_t hl;
+	long port;
+	char *end;
+
+	if (!colon)
+		return -EINVAL;
+	port = strtol(colon + 1, &end, 10);
+	if (*end || port < 0 || port > 65535)
+		return -EINVAL;
+	hl = (size_t)(colon - v);
+	if (hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, v, hl);
+	host[hl] = 0;
+	memset(ep, 0, sizeof(*ep));
+	if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+		host[hl - 1] = 0;
+		ep->in6.sin6_family = AF_INET6;
+		ep->in6.sin6_port = htons((uint16_t)port);
+		return inet_pton(AF_INET6, host + 1, &ep->in6.sin6_addr) == 1 ? 0 : -EINVAL;
+	}
+	ep->in.sin_family = AF_INET;
+	ep->in.sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host, &ep->in.sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+int wg_uapi_parse(const char *text, struct wg_device *d)
+{
+	char *copy = strdup(text), *save = NULL, *line;
+	struct wg_peer *p = NULL;
+	int ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *v = strchr(line, '=');
+		struct prefix pfx;
+
+		if (!v) {
+			ret = -EBADMSG;
+			break;
+		}
+		*v++ = 0;
+		if (!strcmp(line, "errno")) {
+			ret = -abs(atoi(v));
+			break;
+		} else if (!strcmp(line, "private_key")) {
+			ret = key_from_hex(d->private_key, v);
+		} else if (!strcmp(line, "listen_port")) {
+			d->listen_port = (uint16_t)atoi(v);
+		} else if (!strcmp(line, "fwmark")) {
+			d->fwmark = (uint32_t)strtoul(v, NULL, 10);
+		} else if (!strcmp(line, "public_key")) {
+			p = wg_device_add_peer(d);
+			ret = p ? key_from_hex(p->public_key, v) : -ENOMEM;
+		} else if (!p) {
+			continue;	/* a device key this version does not know */
+		} else if (!strcmp(line, "preshared_key")) {
+			ret = key_from_hex(p->preshared_key, v);
+		} else if (!strcmp(line, "endpoint")) {
+			ret = parse_endpoint(v, &p->endpoint);
+		} else if (!strcmp(line, "persistent_keepalive_interval")) {
+			p->keepalive = (uint16_t)atoi(v);
+		} else if (!strcmp(line, "allowed_ip")) {
+			ret = prefix_parse(&pfx, v, false);
+			if (!ret)
+				ret = wg_peer_add_allowed(p, &pfx);
+		} else if (!strcmp(line, "last_handshake_time_sec")) {
+			p->last_handshake_sec = strtoll(v, NULL, 10);
+		} else if (!strcmp(line, "last_handshake_time_nsec")) {
+			p->last_handshake_nsec = strtoll(v, NULL, 10);
+		} else if (!strcmp(line, "rx_bytes")) {
+			p->rx_bytes = strtoull(v, NULL, 10);
+		} else if (!strcmp(line, "tx_bytes")) {
+			p->tx_bytes = strtoull(v, NULL, 10);
+		}
+		if (ret) {
+			if (ret != -ENOMEM && strcmp(line, "errno"))
+				ret = -EBADMSG;
+			break;
+		}
+	}
+	key_wipe(copy, strlen(text));
+	free(copy);
+	return ret;
+}
+
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		char *s = realloc(b->s, b->cap * 2);
+
+		if (!s) {
+			b->oom = true;
+			return;
+		}
+		b->s = s;
+		b->cap *= 2;
+	}
+}
+
+static bool prefix_ok(const struct prefix *a)
+{
+	return (a->family == AF_INET && a->len <= 32) || (a->family == AF_INET6 && a->len <= 128);
+}
+
+int wg_uapi_format(const struct wg_device *d, char **text, size_t *len)
+{
+	struct sbuf b = { .cap = 4096 };
+	char hex[2 * WG_KEY_LEN + 1], pfx[PREFIX_STR_MAX], ep[INET6_ADDRSTRLEN + 10];
+
+	/* Validate everything first: a bad line would leave a half-applied change. */
+	for (size_t i = 0; i < d->n_peers; i++) {
+		const struct wg_peer *p = &d->peers[i];
+
+		if (p->flags & WG_PEER_SET_ENDPOINT && p->endpoint.sa.sa_family != AF_INET &&
+		    p->endpoint.sa.sa_family != AF_INET6)
+			return -EINVAL;
+		for (size_t j = 0; j < p->n_allowed; j++)
+			if (!prefix_ok(&p->allowed[j]))
+				return -EINVAL;
+	}
+	b.s = malloc(b.cap);
+	if (!b.s)
+		return -ENOMEM;
+	b.s[0] = 0;
+	sb_printf(&b, "set=1\n");
+	/* Device keys must come before the first public_key. */
+	if (d->flags & WG_DEV_SET_PRIVATE_KEY) {
+		key_to_hex(hex, d->private_key);
+		sb_printf(&b, "private_key=%s\n", hex);
+	}
+	if (d->flags & WG_DEV_SET_LISTEN_PORT)
+		sb_printf(&b, "listen_port=%u\n", d->listen_port);
+	if (d->flags & WG_DEV_SET_FWMARK)
+		sb_printf(&b, "fwmark=%u\n", d->fwmark);
+	if (d->flags & WG_DEV_REPLACE_PEERS)
+		sb_printf(&b, "replace_peers=true\n");
+	for (size_t i = 0; i < d->n_peers; i++) {
+		const struct wg_peer *p = &d->peers[i];
+
+		key_to_hex(hex, p->public_key);
+		sb_printf(&b, "public_key=%s\n", hex);
+		if (p->flags & WG_PEER_REMOVE) {
+			sb_printf(&b, "remove=true\n");
+			continue;
+		}
+		if (p->flags & WG_PEER_SET_PSK) {
+			key_to_hex(hex, p->preshared_key);
+			sb_printf(&b, "preshared_key=%s\n", hex);
+		}
+		if (p->flags & WG_PEER_SET_ENDPOINT)
+			sb_printf(&b, "endpoint=%s\n", sockaddr_fmt(&p->endpoint.sa, ep, sizeof(ep)));
+		if (p->flags & WG_PEER_SET_KEEPALIVE)
+			sb_printf(&b, "persistent_keepalive_interval=%u\n", p->keepalive);
+		if (p->flags & WG_PEER_REPLACE_ALLOWEDIPS)
+			sb_printf(&b, "replace_allowed_ips=true\n");
+		for (size_t j = 0; j < p->n_allowed; j++)
+			sb_printf(&b, "allowed_ip=%s\n", prefix_str(&p->allowed[j], pfx, sizeof(pfx)));
+	}
+	sb_printf(&b, "\n");
+	key_wipe(hex, sizeof(hex));
+	if (b.oom) {
+		key_wipe(b.s, b.len);
+		free(b.s);
+		return -ENOMEM;
+	}
+	*text = b.s;
+	*len = b.len;
+	return 0;
+}
+
+int wg_uapi_get(const char *ifname, struct wg_device *d)
+{
+	char *reply = NULL;
+	int ret = uapi_talk(ifname, "get=1\n\n", 7, &reply);
+
+	if (ret)
+		return ret;
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", ifname);
+	ret = wg_uapi_parse(reply, d);
+	key_wipe(reply, strlen(reply));
+	free(reply);
+	if (ret)
+		pr_err("%s: wireguard-go get failed: %s", ifname, strerror(-ret));
+	return ret;
+}
+
+int wg_uapi_set(const char *ifname, const struct wg_device *change)
+{
+	char *text = NULL, *reply = NULL;
+	size_t len;
+	int ret = wg_uapi_format(change, &text, &len);
+
+	if (ret) {
+		pr_err("%s: refusing to send an invalid change to wireguard-go: %s", ifname,
+		       strerror(-ret));
+		return ret;
+	}
+	ret = uapi_talk(ifname, text, len, &reply);
+	key_wipe(text, len);
+	free(text);
+	if (ret)
+		return ret;
+	ret = reply_errno(reply);
+	free(reply);
+	if (ret)
+		pr_err("%s: wireguard-go rejected the configuration: %s", ifname, strerror(-ret));
+	return ret;
+}
