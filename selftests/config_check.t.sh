@@ -1,6 +1,7 @@
 #!/bin/bash
-# meshgw check on files: the example meshes pass (exit 0); broken files, a missing
-# file and a private key readable by others fail (exit 1) with file:line on stderr.
+# meshgw check on files: the example meshes pass (exit 0); broken files, endpoints
+# inside mesh ranges, a missing file and a private key readable by others fail
+# (exit 1) with file:line on stderr.
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 MESHGW=${MESHGW:-$SRC/build/meshgw}
@@ -59,6 +60,18 @@ check "broken mesh: exit 1, every problem listed" 1 \
 	"$M:$(line_of '^Egress = 192.168.0.0/16'): Egress 192.168.0.0/16 of site site3 overlaps the mesh Network 192.168.254.0/24 ($M:$(line_of '^Network'))" \
 	"meshgw: 5 problems found"
 grep -q . "$TMP/out" && not_ok "nothing on stdout on failure" || ok "nothing on stdout on failure"
+
+# An endpoint inside a mesh range: the other sites would route WireGuard's own
+# packets to it into the tunnel.
+M=$TMP/ep-mesh.conf
+sed -e 's|^Endpoint = 203.0.113.10:55555|Endpoint = 192.168.0.1:55555|' \
+    -e 's|^Endpoint = 198.51.100.20:55555|Endpoint = 192.168.254.20:55555|' \
+    "$TMP/three-sites/mesh.conf" >"$M"
+ARGS="-c $M -l $TMP/three-sites/site1.local.conf"
+check "endpoints inside an egress range or the mesh network" 1 \
+	"$M:$(line_of '^Endpoint = 192.168.0.1:55555'): Endpoint 192.168.0.1:55555 of site site1 is inside Egress 192.168.0.0/24 of site site1 ($M:$(line_of '^Egress = 192.168.0.0/24'))" \
+	"$M:$(line_of '^Endpoint = 192.168.254.20:55555'): Endpoint 192.168.254.20:55555 of site site2 is inside the mesh Network 192.168.254.0/24 ($M:$(line_of '^Network'))" \
+	"meshgw: 2 problems found"
 
 # The local file names a site the mesh lacks, and an unknown key.
 L=$TMP/bad.local.conf

@@ -296,6 +296,44 @@ static void check_endpoints(const struct mg_mesh *m, struct issues *is)
 	free(v);
 }
 
+/* An endpoint inside a mesh range: every other gateway routes that range into its
+ * WireGuard device, so WireGuard's own packets to the endpoint would be sent into
+ * the tunnel they carry (a site reached at its LAN address must publish its
+ * router's public address, port-forwarded, instead). O(endpoints x ranges):
+ * literals only, and few of either. */
+static void check_endpoints_outside(const struct mg_mesh *m, struct issues *is)
+{
+	for (size_t i = 0; i < m->n_sites; i++) {
+		for (size_t j = 0; j < m->sites[i].n_endpoints; j++) {
+			const struct mg_endpoint *ep = &m->sites[i].endpoints[j];
+			bool v6 = strchr(ep->host, ':');
+			struct prefix a;
+			char net[PREFIX_STR_MAX];
+
+			if (!ep->is_literal || prefix_parse(&a, ep->host, true))
+				continue;
+			if (prefix_contains_addr(&m->network, &a)) {
+				issue(is, ep->line, "Endpoint %s%s%s:%u of site %s is inside the mesh Network %s "
+				      "(%s:%d): WireGuard's own packets would be routed into the tunnel",
+				      v6 ? "[" : "", ep->host, v6 ? "]" : "", ep->port, m->sites[i].name,
+				      prefix_str(&m->network, net, sizeof(net)), m->path, m->network_line);
+				continue;
+			}
+			for (size_t k = 0; k < m->n_sites; k++)
+				for (size_t r = 0; r < m->sites[k].n_egress; r++)
+					if (prefix_contains_addr(&m->sites[k].egress[r], &a))
+						issue(is, ep->line, "Endpoint %s%s%s:%u of site %s is inside Egress %s of "
+						      "site %s (%s:%d): the other sites route that range into the "
+						      "tunnel, WireGuard's own packets with it; publish an address "
+						      "outside the mesh (the router's, port-forwarded)",
+						      v6 ? "[" : "", ep->host, v6 ? "]" : "", ep->port,
+						      m->sites[i].name,
+						      prefix_str(&m->sites[k].egress[r], net, sizeof(net)),
+						      m->sites[k].name, m->path, m->sites[k].egress_lines[r]);
+		}
+	}
+}
+
 /* ---- overlapping networks ---------------------------------------------------------- */
 
 struct net_ref {
@@ -412,6 +450,7 @@ int mesh_validate(const struct mg_mesh *m, struct mg_errors *e)
 	}
 	check_endpoints(m, &is);
 	check_overlaps(m, &is);
+	check_endpoints_outside(m, &is);
 	ret = is.count ? -EINVAL : 0;
 	issues_flush(&is);
 	return ret;
