@@ -47,19 +47,31 @@ static int features_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* xdp-features of i->ifindex; leaves features_known false on a kernel without them. */
+/* xdp-features of i->ifindex; leaves features_known false on a kernel without them.
+ * The family is looked up once per process: on a kernel without it each lookup
+ * makes the kernel try to load a module (a modprobe run), and the daemon asks
+ * every second. */
 static void read_features(struct dp_iface *i)
 {
+	static int family = 0;		/* 0 unknown, -1 absent, else the id */
 	char buf[256] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *g;
 	struct nl_sock s;
 	uint16_t id;
 
-	if (nl_open(&s, NETLINK_GENERIC))
+	if (family < 0 || nl_open(&s, NETLINK_GENERIC))
 		return;
-	if (genl_family_id(&s, NETDEV_FAMILY_NAME, &id) == 0) {
-		nlh->nlmsg_type = id;
+	if (!family) {
+		int err = genl_family_id(&s, NETDEV_FAMILY_NAME, &id);
+
+		if (err == -ENOENT)
+			family = -1;
+		else if (!err)
+			family = id;
+	}
+	if (family > 0) {
+		nlh->nlmsg_type = (uint16_t)family;
 		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 		g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 		g->cmd = NETDEV_CMD_DEV_GET;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -182,11 +183,17 @@ static bool legacy_tables(char *what, size_t len)
 int dp_netfilter_forwarding(char *what, size_t len)
 {
 	static struct chain_scan sc;	/* 9 KiB: not on the daemon's stack */
+	/* Without nf_tables, each dump makes the kernel try to load it (a modprobe
+	 * run, every second in the daemon). Rules cannot appear later without that
+	 * module loaded by whoever adds them: look again once /sys/module has it. */
+	static bool absent;
 	struct nl_sock s;
 	int err;
 
 	if (legacy_tables(what, len))
 		return 1;
+	if (absent && access("/sys/module/nf_tables", F_OK))
+		return 0;
 	if ((err = nl_open(&s, NETLINK_NETFILTER)))
 		return err;
 	chain_reset(&sc);
@@ -194,6 +201,7 @@ int dp_netfilter_forwarding(char *what, size_t len)
 	if (!err && sc.n && !sc.overflow)
 		err = nft_dump(&s, NFT_MSG_GETRULE, rule_cb, &sc, "nftables rules", rule_reset);
 	nl_close(&s);
+	absent = err == 1;
 	if (err == 1)
 		return 0;
 	if (err)
