@@ -421,10 +421,11 @@ t "  still serving on 9586" get_on 9586
 # A metrics port another process holds: nothing changes, not even the rest of the file.
 nsenter --net=/run/netns/$gA python3 -c 'import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 9588)); s.listen(); time.sleep(30)' &
+s.bind(("127.0.0.1", 9588)); s.listen(); time.sleep(300)' &
 holder=$!	# nsenter execs python: this is the holder itself
-# Wait until it listens: python starts slowly in the VM, and the daemon must not win the port.
-poll 10 bash -c "nsenter --net=/run/netns/$gA ss -ltnH | grep -q '127.0.0.1:9588 '" || echo "# the holder never listened on 9588"
+# Wait until it listens: python starts slowly in the VM (more than 10 s seen on a
+# loaded 2-core host), and the daemon must not win the port.
+poll 60 bash -c "nsenter --net=/run/netns/$gA ss -ltnH | grep -q '127.0.0.1:9588 '" || echo "# the holder never listened on 9588"
 sed -e 's/^Metrics = .*/Metrics = 127.0.0.1:9588/' "$tmp/a.local.orig" >"$tmp/a.local"
 echo "HoldDown = 9s" >>"$tmp/a.local"
 kill -HUP "$daemon"
