@@ -198,6 +198,8 @@ enum mg_if_why {
 	MG_WHY_KIND,		/* kernel without xdp-features: not trusted as a target */
 	MG_WHY_RUNTIME,		/* the kernel reported failed XDP transmits into it */
 	MG_WHY_FOREIGN,		/* another XDP program is attached there: left alone */
+	MG_WHY_BOND,		/* a bond: XDP would run on its slaves, whose ifindex and
+				 * frames the program does not take as the gateway's */
 	MG_WHY__MAX,
 };
 

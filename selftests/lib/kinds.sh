@@ -32,6 +32,18 @@
 #                  masquerades the LAN (IPv4 only)
 #   mtu9000        veth-napi with both LANs at MTU 9000
 #   ipv6           veth-napi, everything in IPv6 (LANs, uplinks, internet)
+#   vlan           LanInterface = a VLAN sub-interface (la.100, 8021q) of gA's veth;
+#                  hA's side is tagged too (ea.100 holds its address)
+#   bond           LanInterface = a bond in gA (bd, active-backup, miimon 100) with
+#                  two veth slaves; their peers are ports of a bridge in a switch
+#                  namespace (sw), with hA's port: a gateway with two links to its
+#                  LAN switch. On the LAN, not the uplink: a bonded LAN is the common
+#                  case (an uplink is one ISP hand-off), and the LAN is where XDP
+#                  counts mesh-bound packets, which the exact-counter check sees.
+#
+# vlan and bond need the 8021q and bonding modules, which this host's kernel lacks:
+# kinds_all leaves them out, KINDS="vlan bond" asks for them (in the VM, on Debian's
+# kernel: selftests/vm_kinds.t.sh), and kind_supported says whether this kernel can.
 #
 # Site b is always veth-napi, a reference gateway on NICs that can take redirected
 # frames, so a failing check points at site a's kind; except where b's own XDP_TX
@@ -50,20 +62,36 @@
 #
 # Every name ends in $K_SFX (set it before kind_create; default $$). Variables:
 #   K_KIND K_FAM (4|6) K_MTU K_ONE_ARMED (0|1)
-#   K_NS[role]        namespaces: hA gA in ih gB hB (+ sw when one-armed)
+#   K_NS[role]        namespaces: hA gA in ih gB hB (+ sw when one-armed or bond)
 #   K_ADDR[node]      hA gAl (gA's LAN) gAu (gA's uplink, none when one-armed) ih
 #                     gBu gBl hB
 #   K_OWNER[node]     the role whose address it is
 #   K_LAN_IF[x] K_UP_IF[x] K_WG_IF[x] K_EP[x] K_EGRESS[x]   per site a, b
 #   K_PIDS            processes the fixture started (the tun relay)
 # Functions: kinds_all, kind_create KIND, kind_destroy, kx ROLE CMD... (nsenter --net:
-# the host's bpffs stays visible), kind_napi_on ROLE IF, kind_offload hA|hB on|off.
+# the host's bpffs stays visible), kind_napi_on ROLE IF, kind_offload hA|hB on|off,
+# kind_supported KIND.
 
 declare -gA K_NS K_ADDR K_OWNER K_LAN_IF K_UP_IF K_WG_IF K_EP K_EGRESS
 K_PIDS=()
 PY=${PY:-$(command -v /usr/bin/python3 || command -v python3)}
 
 kinds_all() { echo veth-napi veth bridge-lan bridge-uplink l3-uplink one-armed mtu9000 ipv6; }
+
+# kind_supported KIND: 0 if this kernel can build KIND; else prints why, returns 1.
+# Tried in a throwaway network namespace (a kernel without the module, or
+# without module loading, says "Unknown device type").
+kind_supported() {
+	local t
+	case $1 in
+	vlan) t='ip link add name kp type veth peer name kq && ip link add link kp name kp.100 type vlan id 100' ;;
+	bond) t='ip link add name kb type bond mode active-backup' ;;
+	*) return 0 ;;
+	esac
+	unshare -n sh -c "$t" >/dev/null 2>&1 && return 0
+	echo "this kernel cannot create a $1 device (no $([ "$1" = vlan ] && echo 8021q || echo bonding) module)"
+	return 1
+}
 
 kx() { local ns=${K_NS[$1]:?kinds: unknown role $1}; shift; nsenter --net="/run/netns/$ns" -- "$@"; }
 
@@ -75,7 +103,12 @@ kind_napi_on() { kx "$1" ethtool -K "$2" gro on >/dev/null; }
 # default), its TCP arrives at the gateway CHECKSUM_PARTIAL, as a sibling
 # container's or a VM's on the same machine does; off, with full checksums, as from
 # a machine behind a wire (what kind_create sets up).
-kind_offload() { local h=${1,,}; kx "$1" ethtool -K "e${h:1}$K_SFX" tx "$2" >/dev/null; }
+kind_offload() {
+	local h=${1,,}
+	kx "$1" ethtool -K "e${h:1}$K_SFX" tx "$2" >/dev/null || return 1
+	# vlan: hA's VLAN device follows its parent unless told otherwise; tell it too.
+	if [ "$1" = hA ] && [ "$K_KIND" = vlan ]; then kx hA ethtool -K "ea$K_SFX.100" tx "$2" >/dev/null; fi
+}
 
 # veth ROLE1 IF1 ROLE2 IF2: a veth pair between two namespaces, both ends up
 _kveth() {
@@ -124,10 +157,12 @@ kind_create() {
 	one-armed) upmode=none K_ONE_ARMED=1 ;;
 	mtu9000) K_MTU=9000 ;;
 	ipv6) K_FAM=6 ;;
+	vlan) lanmode=vlan ;;
+	bond) lanmode=bond ;;
 	*) echo "kinds: unknown kind '$1' (kinds: $(kinds_all))" >&2; return 1 ;;
 	esac
 	K_NS=()
-	for r in hA gA in ih gB hB $([ "$upmode" = none ] && echo sw); do
+	for r in hA gA in ih gB hB $([ "$upmode" = none ] || [ "$lanmode" = bond ] && echo sw); do
 		K_NS[$r]=mk-$r-$s
 		ip netns add "${K_NS[$r]}" || return 1
 		ip -n "${K_NS[$r]}" link set lo up
@@ -178,12 +213,37 @@ kind_create() {
 			_kveth gA pa$s hA ea$s && ip -n "${K_NS[gA]}" link set pa$s master ba$s &&
 			ip -n "${K_NS[gA]}" link set ba$s up || return 1
 		[ "$napi" = 1 ] && { kind_napi_on hA ea$s || return 1; }
+	elif [ "$lanmode" = vlan ]; then
+		# Tagged on both sides: VLAN 100 over the veth pair, addresses on the
+		# sub-interfaces, the parents carry no address.
+		K_LAN_IF[a]=la$s.100
+		_kveth gA la$s hA ea$s &&
+			ip -n "${K_NS[gA]}" link add link la$s name la$s.100 type vlan id 100 &&
+			ip -n "${K_NS[hA]}" link add link ea$s name ea$s.100 type vlan id 100 &&
+			ip -n "${K_NS[gA]}" link set la$s.100 up && ip -n "${K_NS[hA]}" link set ea$s.100 up ||
+			return 1
+		[ "$napi" = 1 ] && { kind_napi_on hA ea$s || return 1; }
+	elif [ "$lanmode" = bond ]; then
+		# Two slaves (la, lc) into a switch (bridge bs in sw), hA on a third port.
+		K_LAN_IF[a]=bd$s
+		ip -n "${K_NS[gA]}" link add name bd$s type bond mode active-backup miimon 100 &&
+			ip -n "${K_NS[sw]}" link add bs$s type bridge forward_delay 0 stp_state 0 &&
+			ip -n "${K_NS[sw]}" link set bs$s up || return 1
+		for i in "gA la$s sa$s" "gA lc$s sc$s" "hA ea$s sh$s"; do
+			set -- $i
+			_kveth "$1" "$2" sw "$3" && ip -n "${K_NS[sw]}" link set "$3" master bs$s || return 1
+			[ "$1" = gA ] || continue
+			# A slave must be down to be enslaved; the bond brings it up.
+			ip -n "${K_NS[gA]}" link set "$2" down && ip -n "${K_NS[gA]}" link set "$2" master bd$s || return 1
+			[ "$napi" = 1 ] && { kind_napi_on sw "$3" || return 1; }
+		done
+		ip -n "${K_NS[gA]}" link set bd$s up || return 1
 	else
 		_kveth gA la$s hA ea$s || return 1
 		[ "$napi" = 1 ] && { kind_napi_on hA ea$s || return 1; }
 	fi
 	_kaddr gA "${K_LAN_IF[a]}" 10.1.0.1/24 fd01::1/64
-	_kaddr hA ea$s 10.1.0.2/24 fd01::2/64
+	_kaddr hA "ea$s$([ "$lanmode" = vlan ] && echo .100)" 10.1.0.2/24 fd01::2/64
 	_kroute hA default 10.1.0.1 default fd01::1
 
 	# --- site a's uplink
@@ -245,7 +305,7 @@ kind_create() {
 	# The hosts stand for machines behind a wire: their packets arrive with full
 	# checksums, never CHECKSUM_PARTIAL as a veth passes on a local sender's
 	# (kind_offload hA on: the default back, for the container-sibling case).
-	kx hA ethtool -K ea$s tx off >/dev/null && kx hB ethtool -K eb$s tx off >/dev/null &&
+	kind_offload hA off && kx hB ethtool -K eb$s tx off >/dev/null &&
 		kx ih ethtool -K ei$s tx off >/dev/null || return 1
 
 	if [ "$K_MTU" != 1500 ]; then
@@ -255,7 +315,8 @@ kind_create() {
 	fi
 	# A one-armed gateway sends its hosts ICMP redirects to the router: off, as an
 	# admin does (meshgw turns them off too; the matrix must not depend on it).
-	kx gA sysctl -qw net.ipv4.conf.all.send_redirects=0 "net.ipv4.conf.${K_LAN_IF[a]}.send_redirects=0"
+	# (Slashes: a VLAN device's name has a dot.)
+	kx gA sysctl -qw net/ipv4/conf/all/send_redirects=0 "net/ipv4/conf/${K_LAN_IF[a]}/send_redirects=0"
 
 	K_ADDR=([hA]=$(_ka 10.1.0.2 fd01::2) [gAl]=$(_ka 10.1.0.1 fd01::1) [ih]=$(_ka 198.51.100.1 2001:db8:100::1)
 		[gBu]=$(_ka 192.0.2.1 2001:db8:b::1) [gBl]=$(_ka 10.2.0.1 fd02::1) [hB]=$(_ka 10.2.0.2 fd02::2))
