@@ -206,7 +206,7 @@ static void test_syntax_variants(void)
 		     "[Site b]\n"
 		     "Address = fd00:1::2\n"
 		     "PublicKey = " K2 "\n"
-		     "Endpoint = [::ffff:192.0.2.9]:65535\n"
+		     "Endpoint = [::ffff:100.64.0.9]:65535\n"
 		     "Egress = 2001:db8:b::/48\n"
 		     "Egress = 128.0.0.0/1   # the other half of IPv4\n"
 		     "Egress = ::ffff:0:0/96\n", &m);

@@ -296,22 +296,31 @@ static void check_endpoints(const struct mg_mesh *m, struct issues *is)
 	free(v);
 }
 
-/* An endpoint inside a mesh range: every other gateway routes that range into its
- * WireGuard device, so WireGuard's own packets to the endpoint would be sent into
- * the tunnel they carry (a site reached at its LAN address must publish its
- * router's public address, port-forwarded, instead). O(endpoints x ranges):
- * literals only, and few of either. */
+/* An endpoint inside a mesh range: a gateway that routes that range into its
+ * WireGuard device would send WireGuard's own packets to the endpoint into the
+ * tunnel they carry (a site reached at its LAN address must publish its router's
+ * public address, port-forwarded, instead). Site Y's egress range is routed into
+ * the tunnel by every site but Y, and X never sends to its own endpoint: an
+ * endpoint of X inside Y's range is harmful when X is Y (and there is another
+ * site) or a third site exists. An IPv4-mapped IPv6 endpoint is IPv4 on the wire.
+ * O(endpoints x ranges): literals only, and few of either. */
 static void check_endpoints_outside(const struct mg_mesh *m, struct issues *is)
 {
 	for (size_t i = 0; i < m->n_sites; i++) {
 		for (size_t j = 0; j < m->sites[i].n_endpoints; j++) {
 			const struct mg_endpoint *ep = &m->sites[i].endpoints[j];
+			static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 			bool v6 = strchr(ep->host, ':');
 			struct prefix a;
 			char net[PREFIX_STR_MAX];
 
-			if (!ep->is_literal || prefix_parse(&a, ep->host, true))
+			if (!ep->is_literal || prefix_parse(&a, ep->host, true) || m->n_sites < 2)
 				continue;
+			if (a.family == AF_INET6 && !memcmp(a.addr, mapped, 12)) {
+				memmove(a.addr, a.addr + 12, 4);
+				a.family = AF_INET;
+				a.len = 32;
+			}
 			if (prefix_contains_addr(&m->network, &a)) {
 				issue(is, ep->line, "Endpoint %s%s%s:%u of site %s is inside the mesh Network %s "
 				      "(%s:%d): WireGuard's own packets would be routed into the tunnel",
@@ -319,7 +328,9 @@ static void check_endpoints_outside(const struct mg_mesh *m, struct issues *is)
 				      prefix_str(&m->network, net, sizeof(net)), m->path, m->network_line);
 				continue;
 			}
-			for (size_t k = 0; k < m->n_sites; k++)
+			for (size_t k = 0; k < m->n_sites; k++) {
+				if (k != i && m->n_sites < 3)
+					continue;	/* only i would route it, and i never sends to itself */
 				for (size_t r = 0; r < m->sites[k].n_egress; r++)
 					if (prefix_contains_addr(&m->sites[k].egress[r], &a))
 						issue(is, ep->line, "Endpoint %s%s%s:%u of site %s is inside Egress %s of "
@@ -330,6 +341,7 @@ static void check_endpoints_outside(const struct mg_mesh *m, struct issues *is)
 						      m->sites[i].name,
 						      prefix_str(&m->sites[k].egress[r], net, sizeof(net)),
 						      m->sites[k].name, m->path, m->sites[k].egress_lines[r]);
+			}
 		}
 	}
 }
