@@ -102,22 +102,7 @@ static bool pid_is_wireguard_go(pid_t pid)
 	if (!fgets(comm, sizeof(comm), f))
 		comm[0] = 0;
 	fclose(f);
-	if (strncmp(comm, "wireguard-go", 12))
-		return false;
-	/* A zombie (exited, its parent not reaping it: a daemon that started it, or
-	 * a PID 1 that does not reap) has stopped as far as the device goes. */
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (f) {
-		char buf[256], *p = NULL;
-
-		if (fgets(buf, sizeof(buf), f))
-			p = strrchr(buf, ')');
-		fclose(f);
-		if (p && p[1] == ' ' && p[2] == 'Z')
-			return false;
-	}
-	return true;
+	return !strncmp(comm, "wireguard-go", 12);
 }
 
 void wg_uapi_stop(pid_t pid)
