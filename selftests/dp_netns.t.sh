@@ -281,7 +281,8 @@ t "  lan1 clean again" bash -c "! ip -n $gA link show lan1 | grep -q prog/xdp &&
 t "down on gateway a" N $gA "$DPCTL" down "$tmp/mesh.conf" "$tmp/a.local"
 t "  pins, XDP and clsact gone" bash -c "! test -e $pin/a && ! ip -n $gA link show lan0 | grep -q prog/xdp && \
 	! tc -n $gA qdisc show dev lan0 | grep -q clsact && ! tc -n $gA qdisc show dev $wgA | grep -q clsact"
-# A foreign XDP program (loaded by ip, not meshgw) is never replaced: that NIC
+# A foreign XDP program (loaded by ip, not meshgw) on the gateway's own NIC, not on a
+# neighbour (they run none in this test), is never replaced: that NIC
 # runs TC only (FastPath = xdp asks for XDP there, to make the point).
 ip -n $gA link set lan0 xdp obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp
 sed 's/^\[Local\]/[Local]\nFastPath = xdp/' "$tmp/a.local" >"$tmp/a-xdp.local"

@@ -525,7 +525,7 @@ run_kind() {
 		for x in a b; do echo "# daemon $x:"; sed 's/^/#   /' "$tmp/$x.log" | tail -12; done
 	fi
 	cleanup_kind
-	rm -rf "${pin:?}/$K_SFX"	# after the leftovers were reported
+	remove_pin_root "${pin:?}/$K_SFX"	# after the nothing-left check above
 	echo "# kind $k took $((SECONDS - start)) s"
 }
 
@@ -559,7 +559,7 @@ stop_kinds() {
 	for p in "${kpid[@]}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
 	for p in "${kpid[@]}"; do [ -n "$p" ] && wait "$p" 2>/dev/null; done
 }
-trap 'stop_kinds; rm -rf "$pin" "$tmp"' EXIT
+trap 'stop_kinds; remove_pin_root "$pin"; rm -rf "$tmp"' EXIT
 t0=$SECONDS
 for j in "${!kinds[@]}"; do
 	while [ "$(jobs -rp | wc -l)" -ge "${KINDS_JOBS:-4}" ]; do

@@ -240,7 +240,8 @@ t "private key not matching the site's PublicKey rejected" \
 t "  says so" grep -q "but site a has PublicKey" "$tmp/err"
 t "  nothing changed" test "$before" = "$(snapshot)"
 
-# An uplink that carries an XDP program meshgw did not attach: meshgw leaves it
+# The gateway's own uplink (not a neighbour: they run none) carries an XDP program
+# meshgw did not attach: meshgw leaves it
 # alone and runs TC only there (FastPath = xdp asks for XDP, to make the point);
 # the rest of the change (site c) is applied.
 A ip link set fl$s xdp obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp

@@ -18,6 +18,7 @@ done
 s=$$
 hA=tha$s hB=thb$s gA=tga$s gB=tgb$s wgA=twa$s wgB=twb$s
 pin=/sys/fs/bpf/mgtn$s
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/leftovers.sh"
 tmp=$(mktemp -d /tmp/meshgw-tn.$s.XXXX)
 pids=()
 N() { local ns=$1; shift; nsenter --net=/run/netns/$ns "$@"; }
@@ -27,7 +28,8 @@ cleanup() {
 	N $gB "$DPCTL" down "$tmp/mesh.conf" "$tmp/b.local" >/dev/null 2>&1
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	for ns in $hA $hB $gA $gB; do ip netns del $ns 2>/dev/null; done
-	rm -rf "$pin" "$tmp"
+	remove_pin_root "$pin"
+	rm -rf "$tmp"
 }
 trap cleanup EXIT
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf

@@ -41,6 +41,7 @@ s=$$
 gw=mgdsg$s far=mgdsf$s
 tmp=$(mktemp -d /tmp/meshgw-dscale.$s.XXXX)
 pin=/sys/fs/bpf/mgds$s
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/leftovers.sh"
 daemon_pid= startup_ms=
 
 N() { local ns=$1; shift; nsenter --net=/run/netns/$ns "$@"; }
@@ -53,7 +54,8 @@ cleanup() {
 	ip netns del $gw 2>/dev/null
 	ip netns del $far 2>/dev/null
 	rm -f /run/meshgw/mgg$s.lock /run/meshgw/mgf$s.lock /run/meshgw/mgg$s.state /run/meshgw/mgf$s.state
-	rm -rf "$pin" "$tmp"
+	remove_pin_root "$pin"
+	rm -rf "$tmp"
 }
 trap cleanup EXIT
 

@@ -39,6 +39,8 @@ done
 source "$SRC/selftests/lab/lab.sh"
 # shellcheck source=../lab/meshgw_lab.sh
 source "$SRC/selftests/lab/meshgw_lab.sh"
+# shellcheck source=../lib/leftovers.sh
+source "$SRC/selftests/lib/leftovers.sh"
 BASE_SFX=$$
 LAB_SFX=$BASE_SFX
 MLAB_DIR=$(mktemp -d /tmp/meshgw-bench-fo.$$.XXXX)
@@ -55,7 +57,7 @@ cleanup() {
 		done
 	fi
 	lab_destroy
-	rm -rf "/sys/fs/bpf/meshgw-lab-$BASE_SFX"
+	remove_pin_root "/sys/fs/bpf/meshgw-lab-$BASE_SFX"
 	if [ -n "${FO_LOGS:-}" ]; then mkdir -p "$FO_LOGS" && cp "$MLAB_DIR"/*.log "$FO_LOGS"/ 2>/dev/null; fi
 	rm -rf "$MLAB_DIR"
 }
@@ -279,7 +281,7 @@ for x in $LAB_SITES; do
 	lab_exec "g$x" "$MESHGW" down -c "$MLAB_DIR/mesh.conf" -l "$MLAB_DIR/$x.local.conf" > /dev/null 2>&1 || true
 done
 lab_destroy
-rm -rf "/sys/fs/bpf/meshgw-lab-$BASE_SFX"
+remove_pin_root "/sys/fs/bpf/meshgw-lab-$BASE_SFX"
 
 # --- plain WireGuard on a fresh lab of the same shape ------------------------------------
 LAB_SFX=$((BASE_SFX + 1000000))

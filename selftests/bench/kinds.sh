@@ -82,6 +82,7 @@ t_start=$(date +%s)
 s=$$
 tmp=$(mktemp -d /tmp/meshgw-kinds.$s.XXXX)
 pin=/sys/fs/bpf/mgk$s	# the sinks' counters
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/leftovers.sh"
 nss=() pids=() mgwgs=()
 declare -A kpid	# wireguard-go of the kernel arm, per gateway: our children until reaped
 
@@ -101,10 +102,11 @@ cleanup() {
 		[ -n "$p" ] && tr '\0' ' ' 2>/dev/null </proc/$p/cmdline | grep -q "wireguard-go -f $wg " && kill "$p"
 		rm -f /run/meshgw/$wg.state /run/meshgw/$wg.lock
 		# What `down` left in its default PinPath was reported when it happened.
-		[ -e /sys/fs/bpf/meshgw/$wg ] && rm -rf "/sys/fs/bpf/meshgw/$wg"
+		remove_left "/sys/fs/bpf/meshgw/$wg"
 	done
 	for ns in "${nss[@]}"; do ip netns del "$ns" 2>/dev/null; done
-	rm -rf "$pin" "$tmp"
+	remove_pin_root "$pin"
+	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

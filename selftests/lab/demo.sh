@@ -14,6 +14,8 @@ if [ "$(id -u)" != 0 ]; then echo "demo: run as root (sudo make demo)" >&2; exit
 source "$here/lab.sh"
 # shellcheck source=meshgw_lab.sh
 source "$here/meshgw_lab.sh"
+# shellcheck source=../lib/leftovers.sh
+source "$here/../lib/leftovers.sh"
 LAB_SFX=d$$
 MLAB_DIR=$(mktemp -d /tmp/meshgw-demo.$$.XXXX)
 
@@ -30,11 +32,8 @@ cleanup() {
 	done
 	lab_destroy
 	# `meshgw down` removes every pin of its site: say so if it did not, then clean up.
-	for x in $LAB_SITES; do
-		[ -e "$(mlab_pin "$x")" ] &&
-			echo "warning: meshgw down left $(mlab_pin "$x") behind: $(ls -A "$(mlab_pin "$x")" | xargs)"
-	done
-	rm -rf "/sys/fs/bpf/meshgw-lab-$LAB_SFX" "$MLAB_DIR"
+	remove_pin_root "/sys/fs/bpf/meshgw-lab-$LAB_SFX"
+	rm -rf "$MLAB_DIR"
 	echo "done."
 }
 trap cleanup EXIT

@@ -52,31 +52,5 @@ tap_done() {
 	[ "$failed" = 0 ]
 }
 
-# What the product's own `down` must have removed (pin directories, state files):
-# check it with `t "... nothing left" nothing_left PATH...` before any cleanup
-# removes anything, so a cleanup never hides what the product leaves behind.
-# nothing_left PATH...: 0 when none of them exists; else lists what is there.
-nothing_left() {
-	local p rc=0
-	for p; do
-		if [ -e "$p" ] || [ -L "$p" ]; then
-			echo "left behind: $p"
-			[ -d "$p" ] && ls -A "$p" | sed 's/^/  /'
-			rc=1
-		fi
-	done
-	return $rc
-}
-
-# remove_left PATH...: the last resort of a cleanup trap, after the check above (or
-# when the test stopped before it): removes what is still there and says so, as a
-# TAP comment, so a failed run leaves no debris and no silence either.
-remove_left() {
-	local p
-	for p; do
-		if [ -e "$p" ] || [ -L "$p" ]; then
-			echo "# cleanup: removing what was left behind: $p"
-			rm -rf "$p"
-		fi
-	done
-}
+# nothing_left, remove_left, remove_pin_root: selftests/lib/leftovers.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/leftovers.sh"
