@@ -197,7 +197,7 @@ int mg_tc_lan(struct __sk_buff *skb)
 	__u32 flags = iface_flags(skb->ifindex);
 	__u32 off = flags & MG_IF_L3 ? 0 : ETH_HLEN;
 	bool count = !(flags & MG_IF_XDP);	/* XDP did not see (count) it */
-	__u32 len = skb->len, want = off + TC_PULL_LEN;
+	__u32 len = skb->len, want = off + TC_PULL_LEN < len ? off + TC_PULL_LEN : len;
 	void *data, *end, *l3;
 	struct udphdr *udp = NULL;
 	struct mg_route *r;
@@ -215,8 +215,10 @@ int mg_tc_lan(struct __sk_buff *skb)
 		return ok(len);
 	data = skb_data(skb);
 	end = skb_end(skb);
-	if (data + want > end)	/* headers not all in the linear part (or a short packet) */
-		bpf_skb_pull_data(skb, want < len ? want : len);
+	/* Headers not all in the linear part: pull them (a helper call per packet
+	 * otherwise, measurable on a short packet, which is whole already). */
+	if (data + want > end)
+		bpf_skb_pull_data(skb, want);
 	data = skb_data(skb);
 	end = skb_end(skb);
 	l3 = data + off;

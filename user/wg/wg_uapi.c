@@ -63,6 +63,8 @@ int wg_uapi_start(const char *ifname, pid_t *pid)
 			dup2(fd, 0);
 			dup2(fd, 1);
 			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);	/* else wireguard-go keeps it for its lifetime */
 		}
 		execlp("wireguard-go", "wireguard-go", "-f", ifname, (char *)NULL);
 		_exit(127);
