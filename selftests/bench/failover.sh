@@ -1,23 +1,45 @@
 #!/bin/bash
-# Failover time on the multi-ISP lab (selftests/lab/lab.sh, wireguard-go on this host):
-# from the cut of site B's preferred ISP (at the ISP side) to the first LAN ping
-# answered again, A->B and B->A (hosts pinging each other every 20 ms, timestamped),
-# over CUTS cuts (default 10). Between cuts the ISP is restored and the bench waits for
-# A and C to be back on B's preferred endpoint (HoldDown = HOLDDOWN_S, default 2 s, so
-# the loop stays short; the defaults use 5 s). Then the same cuts on a fresh lab of the
-# same shape with plain WireGuard and no daemon (lab_wg_up), where recovery usually
-# never comes: capped at CAP_S (default 10 s) and counted as "no recovery". Last, the
-# probe traffic of an idle mesh (no LAN traffic) over IDLE_S (default 30 s), counted by
-# nft on the internet namespace by the probe magic, against the goal of 1 kbit/s per
-# peer. Prints numbers; exits non-zero only when it could not run.
+# Failover time on the multi-ISP lab (selftests/lab/lab.sh, wireguard-go on this host),
+# per scenario, counting only what the daemon did:
 #
-#   CUTS=10 PLAIN_CUTS=$CUTS CAP_S=10 IDLE_S=30 HOLDDOWN_S=2 CUT_MIN_S=1 selftests/bench/failover.sh
+#   both     B's preferred ISP (ISP1) cut at the ISP side while A's and B's LAN hosts
+#            ping each other every 20 ms: time to the first answered ping A->B, B->A
+#   oneway   the same cut with only A's host pinging B's (B's hosts silent, so
+#            WireGuard roaming cannot help): A->B
+#   idle     the same cut with no traffic at all; 2 s after the cut A's host starts
+#            pinging B's: time from that first ping to its first answer
+#   aside    A's preferred ISP cut instead (A's router fails over to its ISP2; B and
+#            C must move to A's ISP2 endpoint), both ways pinging: A->B, B->A
+#
+# A cut counts only when it starts on the preferred endpoint: before it, the peers
+# that must move (A and C for B's endpoints; B and C for A's) are on endpoint 0 in the
+# daemon's published state and in WireGuard (`wg show`); otherwise it is reported as
+# "not on the preferred endpoint" and cut again later. Each counted cut is attributed
+# to what moved the traffic: the daemon (its log says endpoint 0 -> n, probe loss or
+# no rx), WireGuard roaming (the far side's packets came from the other address
+# first), or nothing logged. Per scenario the cuts go on until CUTS daemon cuts (or
+# 3 x CUTS cuts). For the daemon's cuts the table splits the time into the decision
+# (the daemon's log line, timestamped as it arrives) and the rest (first answered
+# ping). After each cut the ISP comes back after CUT_MIN_S (and not before the daemon
+# moved): fail-back must bring every peer back to endpoint 0 within HoldDown + 1 s,
+# with one move back (more is a flap).
+#
+# Then the probe traffic of the mesh left idle right after those fail-backs over
+# IDLE_S (default 30 s), counted by nft on the internet namespace by the probe magic,
+# against the goal of 1 kbit/s per peer; and last the "both" cuts on a fresh lab of
+# the same shape with plain WireGuard and no daemon (lab_wg_up), where recovery
+# usually never comes: capped at CAP_S (default 10 s). Prints numbers; exits non-zero
+# only when it could not run.
+#
+#   CUTS=10 SCENARIOS="both oneway idle aside" PLAIN_CUTS=$CUTS CAP_S=10 IDLE_S=30 \
+#   HOLDDOWN_S=2 CUT_MIN_S=1 selftests/bench/failover.sh
 #   FO_LOGS=DIR keeps the daemons' logs (A.log, B.log, C.log) in DIR.
 #   CT_FLUSH=1 flushes router B's UDP NAT state between cuts (see ct_flush; needs conntrack).
 set -u
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MESHGW=${MESHGW:-$SRC/build/meshgw}
 CUTS=${CUTS:-10}
+SCENARIOS=${SCENARIOS:-both oneway idle aside}
 PLAIN_CUTS=${PLAIN_CUTS:-$CUTS}
 CAP_S=${CAP_S:-10}
 IDLE_S=${IDLE_S:-30}
@@ -29,6 +51,10 @@ command -v conntrack > /dev/null || CT_FLUSH=0
 if [ "$(id -u)" != 0 ]; then echo "failover: needs root (network namespaces); skipped"; exit 0; fi
 for v in CUTS PLAIN_CUTS CAP_S IDLE_S HOLDDOWN_S CUT_MIN_S CT_FLUSH; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "failover: $v must be a whole number, not '${!v}'" >&2; exit 2; }
+done
+for sc in $SCENARIOS; do
+	case $sc in both | oneway | idle | aside) ;;
+	*) echo "failover: unknown scenario '$sc' (both oneway idle aside)" >&2; exit 2 ;; esac
 done
 [ -x "$MESHGW" ] || { echo "failover: no meshgw binary at $MESHGW (run make)" >&2; exit 1; }
 for c in wireguard-go wg nft bpftool python3 ping bc; do
@@ -44,6 +70,7 @@ source "$SRC/selftests/lib/leftovers.sh"
 BASE_SFX=$$
 LAB_SFX=$BASE_SFX
 MLAB_DIR=$(mktemp -d /tmp/meshgw-bench-fo.$$.XXXX)
+MLAB_STAMP=1
 RES=$MLAB_DIR/results
 mkdir -p "$RES"
 
@@ -67,15 +94,18 @@ trap "exit 1" INT TERM
 now() { date +%s.%N; }
 sub() { echo "$1 - $2" | bc; }
 die() { echo "failover: $*" >&2; exit 1; }
+le() { [ "$(echo "$1 <= $2" | bc)" = 1 ]; }
 
 # Seconds since the last reply in FROM->TO's ping log (99 when none).
 reply_age() {
 	awk -v t="$(now)" '/bytes from/ { gsub(/[\[\]]/, "", $1); l = $1 } END { printf "%.3f\n", l ? t - l : 99 }' \
 		"$MLAB_DIR/ping-$1-$2"
 }
-# Both directions answered within the last 0.2 s.
-steady() { le "$(reply_age A B)" 0.2 && le "$(reply_age B A)" 0.2; }
-le() { [ "$(echo "$1 <= $2" | bc)" = 1 ]; }
+# The running pings answered within the last 0.2 s.
+steady() {
+	local k
+	for k in "${!MLAB_PING_PID[@]}"; do le "$(reply_age "${k:0:1}" "${k:1:1}")" 0.2 || return 1; done
+}
 # wait_until SECONDS COMMAND...: poll every 0.1 s; 0 when COMMAND succeeded in time.
 wait_until() {
 	local end
@@ -87,99 +117,156 @@ wait_until() {
 	done
 }
 
-# measure_cut MODE I: cut B's ISP1, record A->B and B->A recovery (or "none") in
-# $RES/MODE.AB / MODE.BA, restore, wait until the mesh is back to normal. The ISP
-# stays down at least CUT_MIN_S (and, with meshgw, until A's published state has
-# left B's ISP1), as a real outage would: a shorter cut loses no probe to the
-# preferred endpoint, and the daemon may rightly move back at once.
-measure_cut() {
-	local mode=$1 i=$2 cut el ab='' ba='' end back='' epa epc how=''
-	local lines
-	wait_until 20 steady || echo "#   cut $i: pings not steady before the cut (ages $(reply_age A B) / $(reply_age B A) s)"
-	# A cut only measures something when traffic to B uses B's ISP1.
-	# (Plain WireGuard: only A's peer B is watched; C may have roamed to B's ISP2.)
-	wait_until 5 on_b1 A && { [ "$mode" = plain ] || wait_until 5 on_b1 C; } ||
-		echo "#   cut $i: WireGuard at A$([ "$mode" = plain ] || echo ' or C') not on B's ISP1 before the cut"
-	epa=$(wg_ep A B) epc=$(wg_ep C B)
-	lines=$(cat "$MLAB_DIR/A.log" 2> /dev/null | wc -l)
-	lab_isp_down B 1
-	cut=$(now)
-	end=$(echo "$cut + $CAP_S" | bc)
-	while :; do
-		[ -n "$ab" ] || ab=$(mlab_first_reply_after A B "$cut")
-		[ -n "$ba" ] || ba=$(mlab_first_reply_after B A "$cut")
-		[ -n "$ab" ] && [ -n "$ba" ] && break
-		le "$end" "$(now)" && break
-		sleep 0.05
-	done
-	# A reply later than the cap counts as none (the loop may overshoot a little).
-	[ -n "$ab" ] && le "$ab" "$CAP_S" || ab=none
-	[ -n "$ba" ] && le "$ba" "$CAP_S" || ba=none
-	echo "$ab" >> "$RES/$mode.AB"
-	echo "$ba" >> "$RES/$mode.BA"
-	if [ "$mode" = meshgw ]; then
-		wait_until 3 left_b1 || echo "#   cut $i: A's published state still on B's ISP1"
-	fi
-	while le "$(sub "$(now)" "$cut")" "$CUT_MIN_S"; do sleep 0.1; done
-	lab_isp_up B 1
-	el=$(now)
-	ct_flush
-	if [ "$mode" = meshgw ]; then
-		# Who moved A off B's ISP1: the daemon (probe loss) or WireGuard roaming.
-		how=$(tail -n +"$((lines + 1))" "$MLAB_DIR/A.log" | grep -m1 -oE 'peer B: (WireGuard roamed|endpoint 0 .*\((probe_loss|no_rx))' |
-			sed -E 's/.*roamed/WireGuard roaming/; s/.*\((.*)/daemon, \1/')
-		if [ "$epa" != "${LAB_ISP_IP[B,1]}" ]; then
-			how="" && echo not-on-isp1
-		else
-			case $how in
-			daemon*) echo daemon ;;
-			*roaming) echo roaming ;;
-			*) echo other ;;
-			esac
-		fi >> "$RES/meshgw.how"
-		if [ "$how" != "${how#daemon}" ]; then
-			echo "$ab" >> "$RES/daemon.AB"
-			echo "$ba" >> "$RES/daemon.BA"
-		fi
-		# Back on B's preferred endpoint at A and C after the hold-down.
-		if wait_until $((4 * HOLDDOWN_S + 4)) preferred_b; then
-			back=$(sub "$(now)" "$el")
-			echo "$back" >> "$RES/meshgw.back"
-			# The daemon just moved A back to B's ISP1: drop the NAT state
-			# A's traffic to B's ISP2 left at router B (see ct_flush).
-			ct_flush
-		fi
-	fi
-	printf '#   %-6s cut %2d: A->B %-6s B->A %-6s%s (A, C sent to B at %s, %s)%s\n' "$mode" "$i" "$ab" "$ba" \
-		"${how:+ by ${how}}" "$epa" "$epc" "${back:+; preferred endpoint back $(printf %.2f "$back") s after the restore}"
+# wg_ep X PEER: the address WireGuard at X sends PEER's packets to.
+wg_ep() {
+	lab_exec "g$1" wg show "${LAB_WG_IF[$1]}" endpoints | awk -v k="${LAB_PUB[$2]}" '$1 == k { sub(/:[0-9]+$/, "", $2); print $2 }'
 }
+# The site whose ISP1 a scenario cuts, and the sites that must move off it.
+cut_site() { [ "$1" = aside ] && echo A || echo B; }
+movers() { [ "$1" = aside ] && echo "B C" || echo "A C"; }
+# at_preferred SITE: every mover on SITE's endpoint 0, in its daemon and in WireGuard.
+at_preferred() {
+	local x
+	for x in $(movers "$SC"); do
+		[ "$(mlab_active "$x" "$1")" = 0 ] && [ "$(wg_ep "$x" "$1")" = "${LAB_ISP_IP[$1,1]}" ] || return 1
+	done
+}
+# moved_off SITE: the daemon of the first mover no longer publishes endpoint 0.
+moved_off() { local m; m=$(movers "$SC"); [ "$(mlab_active "${m%% *}" "$1")" != 0 ]; }
+# log_after X T: X's daemon log lines stamped later than T.
+log_after() { awk -v t="$2" '$1 + 0 > t + 0' "$MLAB_DIR/$1.log"; }
+# Pings of a scenario: the directions it measures.
+dirs() { case $1 in oneway | idle) echo AB ;; *) echo "AB BA" ;; esac; }
+pings_start() { local d; for d in $(dirs "$1"); do mlab_ping_start "${d:0:1}" "${d:1:1}"; done; }
+pings_stop() { local k; for k in "${!MLAB_PING_PID[@]}"; do mlab_ping_stop "${k:0:1}" "${k:1:1}"; done; }
+
 # ct_flush: forget router B's UDP connection-tracking entries (CT_FLUSH=0: keep them).
 # While A sends to B's ISP2, router B holds a DNAT entry for that flow whose reply
 # tuple (gateway B:port -> A) is the one a flow to B's ISP1 needs too: when A moves
 # back, B's packets keep matching the old entry and leave with the ISP2 address,
 # WireGuard at A roams back to it, and the daemon, which follows roaming, damps its
-# next move back (the hold-down doubles). Each cut would then start on ISP2 and cost
-# nothing ("not-on-isp1" cuts). CT_FLUSH=1 flushes after each restore and after each
-# move back, so more cuts start on ISP1; but it also turns B's flows into ones B
-# started, which WireGuard's roaming rescues by itself (plain WireGuard too: 9 of 10
-# cuts recovered in ~0.05 s with it), so it is off by default and applies to both runs.
+# next move back (the hold-down doubles). CT_FLUSH=1 flushes after each restore and
+# after each move back; it also turns B's flows into ones B started, which WireGuard's
+# roaming rescues by itself, so it is off by default and applies to both runs.
 ct_flush() {
 	[ "$CT_FLUSH" = 1 ] || return 0
 	lab_exec rB conntrack -D -p udp > /dev/null 2>&1 || true
 }
-# wg_ep X PEER: the address WireGuard at X sends PEER's packets to.
-wg_ep() {
-	lab_exec "g$1" wg show "${LAB_WG_IF[$1]}" endpoints | awk -v k="${LAB_PUB[$2]}" '$1 == k { sub(/:[0-9]+$/, "", $2); print $2 }'
+
+# measure_cut SCENARIO MODE: one cut of the scenario's site's ISP1; prints a line and
+# appends to $RES/MODE.SCENARIO.*. Returns 2 when the cut did not start on the
+# preferred endpoint (then nothing was cut).
+measure_cut() {
+	local sc=$1 mode=$2 site first t0 cut el d r how='' decide='' back='' flaps='' end x val
+	local -A got=()
+	site=$(cut_site "$sc") first=$(movers "$sc") first=${first%% *}
+	[ "$sc" = idle ] || wait_until 20 steady || echo "#   pings not steady before the cut"
+	if [ "$mode" = meshgw ]; then
+		wait_until $((4 * HOLDDOWN_S + 6)) at_preferred "$site" || return 2
+	else
+		wait_until 5 at_preferred_plain "$site" || return 2
+	fi
+	lab_isp_down "$site" 1
+	cut=$(now)
+	t0=$cut
+	if [ "$sc" = idle ]; then
+		sleep 2
+		t0=$(now)
+		pings_start idle
+	fi
+	end=$(echo "$t0 + $CAP_S" | bc)
+	while :; do
+		for d in $(dirs "$sc"); do
+			[ -n "${got[$d]:-}" ] || got[$d]=$(mlab_first_reply_after "${d:0:1}" "${d:1:1}" "$t0")
+		done
+		r=1
+		for d in $(dirs "$sc"); do [ -n "${got[$d]}" ] || r=0; done
+		[ $r = 1 ] && break
+		le "$end" "$(now)" && break
+		sleep 0.05
+	done
+	[ "$sc" = idle ] && pings_stop
+	for d in $(dirs "$sc"); do
+		val=${got[$d]}
+		[ -n "$val" ] && le "$val" "$CAP_S" || val=none
+		got[$d]=$val
+	done
+	if [ "$mode" = meshgw ]; then
+		wait_until 3 moved_off "$site" || echo "#   $first's published state still on $site's ISP1 3 s after the cut"
+		# What moved the first mover off the endpoint: its daemon, or WireGuard roaming.
+		how=$(log_after "$first" "$cut" | grep -m1 -E "peer $site: (WireGuard roamed|endpoint 0 .*\((probe_loss|no_rx))")
+		decide=$(awk -v t="$cut" '{ printf "%.3f", $1 - t }' <<< "$how")
+		case $how in
+		*roamed*) how=roaming decide='' ;;
+		*probe_loss* | *no_rx*) how=daemon ;;
+		*) how=other decide='' ;;
+		esac
+	fi
+	while le "$(sub "$(now)" "$cut")" "$CUT_MIN_S"; do sleep 0.1; done
+	lab_isp_up "$site" 1
+	el=$(now)
+	ct_flush
+	if [ "$mode" = meshgw ]; then
+		# Back on the preferred endpoint everywhere, then watch one more hold-down for
+		# a second move (a flap).
+		if wait_until $((4 * HOLDDOWN_S + 6)) at_preferred "$site"; then
+			back=$(sub "$(now)" "$el")
+			ct_flush
+			sleep "$HOLDDOWN_S"
+		fi
+		flaps=0
+		for x in $(movers "$sc"); do
+			flaps=$((flaps + $(log_after "$x" "$el" | grep -cE "peer $site: endpoint [0-9]+ \S+ -> ")))
+		done
+		echo "$how" >> "$RES/$mode.$sc.how"
+		[ -n "$back" ] && echo "$back" >> "$RES/$mode.$sc.back" || echo none >> "$RES/$mode.$sc.back"
+		echo "$flaps" >> "$RES/$mode.$sc.moves_back"
+		[ -n "$decide" ] && echo "$decide" >> "$RES/$mode.$sc.decide"
+	fi
+	for d in $(dirs "$sc"); do
+		echo "${got[$d]}" >> "$RES/$mode.$sc.$d"
+		[ "$how" = daemon ] && echo "${got[$d]}" >> "$RES/$mode.$sc.daemon.$d"
+	done
+	printf '#   %-6s %-6s' "$mode" "$sc"
+	for d in $(dirs "$sc"); do printf ' %s->%s %-6s' "${d:0:1}" "${d:1:1}" "${got[$d]}"; done
+	printf '%s%s%s\n' "${how:+ by $how}" "${decide:+ (decided at $decide s)}" \
+		"${back:+; all back on ISP1 of $site $(printf %.2f "$back") s after the restore, $flaps moves}"
+	[ "$mode" = meshgw ] && [ -z "$back" ] && echo "#   not back on $site's ISP1 $((4 * HOLDDOWN_S + 6)) s after the restore"
+	return 0
 }
-on_b1() { [ "$(wg_ep "$1" B)" = "${LAB_ISP_IP[B,1]}" ]; }
-left_b1() { [ "$(mlab_active A B)" != 0 ]; }
-preferred_b() { [ "$(mlab_active A B)" = 0 ] && [ "$(mlab_active C B)" = 0 ]; }
+# Plain WireGuard: only WireGuard's own endpoint counts (no daemon state).
+at_preferred_plain() { [ "$(wg_ep "$(movers "$SC" | cut -c1)" "$1")" = "${LAB_ISP_IP[$1,1]}" ]; }
+
+# run_scenario SCENARIO MODE MAX_DAEMON_CUTS
+run_scenario() {
+	local sc=$1 mode=$2 want=$3 tries=0 counted=0 skipped=0 rc
+	SC=$sc
+	[ "$sc" = idle ] || { pings_start "$sc"; wait_until 10 steady || echo "#   $sc: pings do not answer"; }
+	while [ "$tries" -lt $((3 * want)) ]; do
+		tries=$((tries + 1))
+		measure_cut "$sc" "$mode"
+		rc=$?
+		if [ $rc = 2 ]; then
+			skipped=$((skipped + 1))
+			echo "#   $mode $sc: not on $(cut_site "$sc")'s preferred endpoint before the cut: not cut"
+			continue
+		fi
+		if [ "$mode" = plain ]; then counted=$((counted + 1))
+		elif [ "$(tail -n 1 "$RES/$mode.$sc.how")" = daemon ]; then counted=$((counted + 1)); fi
+		[ "$counted" -ge "$want" ] && break
+	done
+	pings_stop
+	echo "$skipped" > "$RES/$mode.$sc.skipped"
+}
 
 # stats FILE: "n min median p95 max none" (p95 by nearest rank); none = capped cuts.
 stats() {
 	python3 - "$1" <<-'PY'
 	import math, sys
-	vals = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+	try:
+	    vals = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+	except FileNotFoundError:
+	    vals = []
 	got = sorted(float(v) for v in vals if v != "none")
 	none = len(vals) - len(got)
 	def rank(p):
@@ -193,12 +280,12 @@ stats() {
 }
 
 bench_start=$(now)
-echo "failover: B's ISP1 cut at the ISP side, A<->B LAN hosts pinging every 20 ms"
+echo "failover: scenarios $SCENARIOS; up to $CUTS daemon cuts each (at most $((3 * CUTS)) cuts)"
 echo "failover: meshgw run at every gateway (wireguard-go), HoldDown = ${HOLDDOWN_S}s, other settings default"
 if [ "$CT_FLUSH" = 1 ]; then
 	echo "failover: router B's UDP conntrack entries flushed after each restore and move back (CT_FLUSH=1)"
 else
-	echo "failover: router B's NAT state kept between cuts, as a real router would (CT_FLUSH=1 flushes it)"
+	echo "failover: the routers' NAT state kept between cuts, as a real router would (CT_FLUSH=1 flushes it)"
 fi
 
 # --- meshgw ------------------------------------------------------------------------------
@@ -206,18 +293,7 @@ lab_create || die "cannot create the lab"
 mlab_configure "HoldDown = ${HOLDDOWN_S}s"
 for x in $LAB_SITES; do mlab_start "$x"; done
 wait_until 30 mlab_all_pairs 1 || die "the meshgw mesh did not come up in 30 s (logs: $MLAB_DIR/*.log)"
-mlab_ping_start A B
-mlab_ping_start B A
-wait_until 10 steady || die "A<->B pings do not answer"
-# Every daemon settled on the preferred endpoints before the first cut.
-wait_until 15 preferred_b ||
-	echo "#   A or C not on B's endpoint 0 before the first cut"
-for i in $(seq "$CUTS"); do measure_cut meshgw "$i"; done
-mlab_ping_stop A B
-mlab_ping_stop B A
-moves=$(grep -c " -> " "$MLAB_DIR/A.log")
-echo "#   endpoint changes logged by A's daemon: $moves"
-
+for sc in $SCENARIOS; do run_scenario "$sc" meshgw "$CUTS"; done
 # --- idle probe traffic, same lab and daemons --------------------------------------------
 # Probes are UDP to the WireGuard port whose payload (32 bytes) starts with the magic
 # "MGPR" (request) or "MGPP" (reply); count them per ordered pair of sites as they
@@ -244,7 +320,7 @@ table ip bench {
 	}
 }
 EOF
-# Let the pings' traffic drain and the daemons drop to the idle probe rate.
+# Right after the last fail-back: let the daemons drop to the idle probe rate.
 sleep 5
 lab_exec inet nft reset counters table ip bench > /dev/null
 t0=$(now)
@@ -283,61 +359,59 @@ done
 lab_destroy
 remove_pin_root "/sys/fs/bpf/meshgw-lab-$BASE_SFX"
 
-# --- plain WireGuard on a fresh lab of the same shape ------------------------------------
+# --- plain WireGuard on a fresh lab of the same shape ("both" only) ------------------------
 LAB_SFX=$((BASE_SFX + 1000000))
-if [ "$PLAIN_CUTS" -gt 0 ]; then
+if [ "$PLAIN_CUTS" -gt 0 ] && [[ " $SCENARIOS " == *" both "* ]]; then
 	lab_create || die "cannot create the plain-WireGuard lab"
 	for x in $LAB_SITES; do lab_wg_up "$x" go || die "plain WireGuard at $x"; done
 	wait_until 30 mlab_all_pairs 1 || die "the plain-WireGuard mesh did not come up in 30 s"
-	mlab_ping_start A B
-	mlab_ping_start B A
+	SC=both
+	pings_start both
 	wait_until 10 steady || die "A<->B pings do not answer over plain WireGuard"
 	for i in $(seq "$PLAIN_CUTS"); do
-		measure_cut plain "$i"
+		measure_cut both plain || echo "#   plain: A not on B's ISP1 before the cut: not cut"
 		# Give plain WireGuard its time to come back after the restore.
 		wait_until 30 steady || echo "#   plain: A<->B not answering 30 s after the restore"
 	done
-	mlab_ping_stop A B
-	mlab_ping_stop B A
+	pings_stop
 	lab_destroy
 fi
 
 # --- results -----------------------------------------------------------------------------
+row() { # LABEL FILE
+	local cnt mn md p95 mx none
+	read -r cnt mn md p95 mx none <<< "$(stats "$2")"
+	printf '  %-34s %4s %7s %7s %7s %7s  %s\n' "$1" "$cnt" "$mn" "$md" "$p95" "$mx" "$none"
+}
 echo
-echo "failover time after cutting B's preferred ISP (seconds; $CUTS cuts meshgw, $PLAIN_CUTS plain, cap ${CAP_S} s):"
-printf '  %-24s %4s %7s %7s %7s %7s  %s\n' "" n min median p95 max "no recovery within ${CAP_S} s"
-for d in AB BA; do
-	for mode in meshgw plain; do
-		[ -s "$RES/$mode.$d" ] || continue
-		read -r cnt mn md p95 mx none <<< "$(stats "$RES/$mode.$d")"
-		label="${d:0:1}->${d:1:1} $([ $mode = meshgw ] && echo meshgw || echo 'plain WireGuard')"
-		if [ "$mode" = meshgw ] && [ -s "$RES/daemon.$d" ]; then
-			read -r cnt2 mn2 md2 p952 mx2 none2 <<< "$(stats "$RES/daemon.$d")"
-			printf '  %-24s %4s %7s %7s %7s %7s  %s of %s\n' "  (daemon's moves only)" "$cnt2" "$mn2" "$md2" "$p952" "$mx2" "$none2" "$cnt2"
-		fi
-		printf '  %-24s %4s %7s %7s %7s %7s  %s of %s\n' "$label" "$cnt" "$mn" "$md" "$p95" "$mx" "$none" "$cnt"
+echo "failover time (seconds from the cut, idle: from the first packet; p95 by nearest rank; cap ${CAP_S} s):"
+printf '  %-34s %4s %7s %7s %7s %7s  %s\n' "" n min median p95 max "none within ${CAP_S} s"
+for sc in $SCENARIOS; do
+	site=$(cut_site "$sc")
+	echo "  $sc: $site's ISP1 cut"
+	for d in $(dirs "$sc"); do
+		row "${d:0:1}->${d:1:1}, the daemon's moves" "$RES/meshgw.$sc.daemon.$d"
+		row "${d:0:1}->${d:1:1}, every counted cut" "$RES/meshgw.$sc.$d"
 	done
-	if [ -s "$RES/plain.$d" ] && [ -s "$RES/meshgw.$d" ]; then
-		read -r _ _ mmed mp95 _ mnone <<< "$(stats "$RES/meshgw.$d")"
-		read -r _ _ pmed _ _ pnone <<< "$(stats "$RES/plain.$d")"
-		if [ "$pmed" = - ] || [ "$pnone" -gt 0 ]; then
-			echo "  ${d:0:1}->${d:1:1}: plain WireGuard recovered in $((PLAIN_CUTS - pnone)) of $PLAIN_CUTS cuts within ${CAP_S} s; meshgw in $((CUTS - mnone)) of $CUTS (p95 $mp95 s, goal <= 1 s)"
-		else
-			echo "  ${d:0:1}->${d:1:1}: median plain / meshgw = $(echo "scale=1; $pmed / $mmed" | bc) x (p95 meshgw $mp95 s, goal <= 1 s)"
-		fi
+	row "the daemon's decision (log line)" "$RES/meshgw.$sc.decide"
+	[ -s "$RES/meshgw.$sc.how" ] &&
+		echo "    what moved the traffic: $(sort "$RES/meshgw.$sc.how" | uniq -c | awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }');" \
+			"not cut (not on the preferred endpoint): $(cat "$RES/meshgw.$sc.skipped" 2>/dev/null || echo 0)"
+	if [ -s "$RES/meshgw.$sc.back" ]; then
+		n=$(wc -l < "$RES/meshgw.$sc.back")
+		ok=$(awk -v h="$HOLDDOWN_S" '$1 != "none" && $1 <= h + 1' "$RES/meshgw.$sc.back" | wc -l)
+		one=$(awk '$1 == 1' "$RES/meshgw.$sc.moves_back" | wc -l)
+		read -r _ mn md _ mx _ <<< "$(stats "$RES/meshgw.$sc.back")"
+		echo "    fail-back: $ok of $n within HoldDown + 1 s (median $md, max $mx s after the restore);" \
+			"$one of $n with exactly one move back per peer-set"
+	fi
+	if [ "$sc" = both ] && [ -s "$RES/plain.both.AB" ]; then
+		row "A->B, plain WireGuard" "$RES/plain.both.AB"
+		row "B->A, plain WireGuard" "$RES/plain.both.BA"
 	fi
 done
-if [ -s "$RES/meshgw.how" ]; then
-	echo "  meshgw cuts by what moved A off B's ISP1: $(sort "$RES/meshgw.how" | uniq -c | awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')"
-	echo "    (daemon = probe loss; roaming = B's packets came from its ISP2 first and WireGuard followed;"
-	echo "     not-on-isp1 = A's WireGuard was already sending to B's ISP2: the cut cost nothing)"
-fi
-if [ -s "$RES/meshgw.back" ]; then
-	read -r cnt mn md p95 mx _ <<< "$(stats "$RES/meshgw.back")"
-	echo "  preferred endpoint back after the restore (HoldDown ${HOLDDOWN_S} s): min $mn median $md max $mx s ($cnt of $CUTS)"
-fi
 echo
-echo "idle mesh probe traffic over ${IDLE_S} s (probe requests + replies per peer, IP bytes: 60 per probe, 74 with Ethernet framing):"
+echo "idle mesh probe traffic over ${IDLE_S} s right after the fail-backs (probe requests + replies per peer, IP bytes: 60 per probe, 74 with Ethernet framing):"
 printf '%s\n' "$idle_report" | sed '$d'
 printf '  worst site: %s kbit/s per peer (goal < 1 kbit/s)\n' "$(printf '%s\n' "$idle_report" | tail -n 1)"
 echo "failover bench: $(printf '%.0f' "$(sub "$(now)" "$bench_start")") s"

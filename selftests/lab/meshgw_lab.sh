@@ -5,7 +5,9 @@
 # scratch directory in $MLAB_DIR. Functions:
 #   mlab_configure [OPTS...]   mesh.conf, X.local.conf for every site (lab.sh's), an
 #                              empty hosts file; OPTS are extra local-file lines
-#   mlab_start X               meshgw run at site X (log in $MLAB_DIR/X.log)
+#   mlab_start X               meshgw run at site X (log in $MLAB_DIR/X.log; with
+#                              MLAB_STAMP=1 each line starts with its arrival time,
+#                              seconds since the epoch, the clock of ping -D)
 #   mlab_stop X                SIGTERM, wait (the data path stays up)
 #   mlab_wg X                  the WireGuard interface name of site X
 #   mlab_active X PEER         index of the endpoint X uses for PEER (from bpftool)
@@ -37,13 +39,21 @@ mlab_configure() {
 # The daemon gets its own mount namespace with $MLAB_DIR/hosts over /etc/hosts, so
 # the lab can make a name resolve elsewhere without touching the machine's file.
 mlab_start() {
-	MLAB_HOSTS=$MLAB_DIR/hosts unshare -m --propagation private -- sh -c '
+	local log=$MLAB_DIR/$1.log
+	set -- "$1" unshare -m --propagation private -- sh -c '
 		mount --bind "$MLAB_HOSTS" /etc/hosts && exec "$@"' sh \
 		nsenter --net="/run/netns/$(lab_ns "g$1")" -- "$MESHGW" run -c "$MLAB_DIR/mesh.conf" \
-		-l "$MLAB_DIR/$1.local.conf" >> "$MLAB_DIR/$1.log" 2>&1 &
+		-l "$MLAB_DIR/$1.local.conf"
 	# unshare, sh and nsenter all exec: $! is meshgw's own PID.
+	if [ "${MLAB_STAMP:-0}" = 1 ]; then
+		MLAB_HOSTS=$MLAB_DIR/hosts "${@:2}" > >(mlab_stamp >> "$log") 2>&1 &
+	else
+		MLAB_HOSTS=$MLAB_DIR/hosts "${@:2}" >> "$log" 2>&1 &
+	fi
 	MLAB_PID[$1]=$!
 }
+# Each line prefixed with the time it was read (the daemon's lines are unbuffered).
+mlab_stamp() { local l; while IFS= read -r l; do printf '%s %s\n' "$EPOCHREALTIME" "$l"; done; }
 
 mlab_stop() {
 	local pid=${MLAB_PID[$1]:-}
