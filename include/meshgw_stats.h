@@ -29,7 +29,7 @@
 	X(TC_WG_RX, tc, wg_rx, "WireGuard ingress, counted for a peer") \
 	X(TC_WG_RX_REDIRECT, tc, wg_rx_redirect, "WireGuard ingress, delivered to the LAN by redirect_neigh") \
 	X(TC_WG_OK, tc, wg_pass, "WireGuard device, not matched, left to the stack") \
-	X(XDP_NO_XMIT, xdp, no_xmit, "fast path found a route, but its device cannot take XDP frames (mg_ifaces): left to TC and the kernel") \
+	X(XDP_NO_XMIT, xdp, no_xmit, "fast path found a route whose device cannot take XDP frames (mg_ifaces), left to TC and the kernel") \
 	X(TC_MESH, tc, mesh, "mesh-bound, counted here (no XDP on the NIC)") \
 	X(TC_WG, tc, wireguard, "UDP to our WireGuard port, counted here (no XDP on the NIC)") \
 	X(TC_PROBE_ANSWERED, tc, probe_answered, "probe request answered (redirect to egress)") \
