@@ -1,5 +1,5 @@
 /* Map keys, values and counter enums shared by the BPF programs (bpf/) and the
- * loader (user/dataplane/dataplane.c). Fixed-width types only, explicit padding,
+ * loader (user/dataplane/). Fixed-width types only, explicit padding,
  * sizes asserted: both compilers must agree on every byte. */
 #pragma once
 #ifdef __bpf__
@@ -7,12 +7,13 @@
 #else
 #include <linux/types.h>
 #endif
+#include "meshgw_stats.h"
 
-#define MG_MAX_PEERS     16384		/* = MG_MAX_SITES: peer index = slot in mg_peer_info */
+#define MG_MAX_PEERS     16384		/* >= MG_MAX_SITES: peer index = slot in mg_peer_info */
 #define MG_MAX_ROUTES    262144		/* LPM entries per family (addresses + egress ranges) */
 #define MG_MAX_ENDPOINTS 4096		/* distinct source addresses tracked (LRU) */
 #define MG_MAX_KNOWN_EPS 65536		/* addresses allowed to get probe replies */
-#define MG_PEER_NAME_LEN 32		/* = MG_NAME_MAX */
+#define MG_PEER_NAME_LEN 32		/* = MG_NAME_MAX (both asserted in dp_fill.c) */
 #define MG_XDP_IFACES    2		/* XDP runs on the LAN NIC and the uplink NIC */
 
 /* LPM trie keys, one trie per family: an IPv4 lookup in a 4-byte trie walks
@@ -45,23 +46,22 @@ _Static_assert(sizeof(struct mg_route) == 8, "mg_route");
  * A zero lets the programs skip the trie walk (most internet traffic). */
 #define MG_ROUTE_FILTER_LEN 512
 
-/* Why a packet of a given peer was dropped or not delivered. */
+/* Why a packet of a given peer was dropped or not delivered (MG_DROPS). */
 enum mg_drop_reason {
-	MG_DROP_REDIRECT = 0,	/* bpf_redirect* refused (no device) */
-	MG_DROP_MALFORMED,	/* headers did not parse */
+#define MG_DROP_ENUM(e, label, help) MG_DROP_##e,
+	MG_DROPS(MG_DROP_ENUM)
+#undef MG_DROP_ENUM
+	MG_DROP__USED,
 	MG_DROP__MAX = 4,	/* room to grow without changing the value size */
 };
+_Static_assert(MG_DROP__USED <= MG_DROP__MAX, "drop reasons fit mg_peer_stats.drops");
 
-/* Per-peer counters (per-CPU array indexed by peer). rx/tx are measured on the
- * WireGuard device (decrypted in / cleartext out); lan_* is what XDP saw leave the
- * LAN toward that peer. */
+/* Per-peer counters (per-CPU array indexed by peer): MG_PEER_COUNTERS, then the
+ * drops by enum mg_drop_reason. */
 struct mg_peer_stats {
-	__u64 rx_packets;
-	__u64 rx_bytes;
-	__u64 tx_packets;
-	__u64 tx_bytes;
-	__u64 lan_packets;
-	__u64 lan_bytes;
+#define MG_PEER_FIELD(field, metric, help) __u64 field;
+	MG_PEER_COUNTERS(MG_PEER_FIELD)
+#undef MG_PEER_FIELD
 	__u64 drops[MG_DROP__MAX];
 };
 _Static_assert(sizeof(struct mg_peer_stats) == 80, "mg_peer_stats");
@@ -71,32 +71,11 @@ struct mg_peer_info {
 };
 _Static_assert(sizeof(struct mg_peer_info) == 32, "mg_peer_info");
 
-/* Totals per program verdict (per-CPU array indexed by this enum). */
+/* Totals per program verdict (per-CPU array indexed by this enum): MG_STATS. */
 enum mg_stat {
-	MG_STAT_XDP_PASS = 0,		/* nothing for us: to the kernel */
-	MG_STAT_XDP_MESH,		/* mesh-bound: passed on to tc_lan */
-	MG_STAT_XDP_WG,			/* UDP to our WireGuard port: counted, passed */
-	MG_STAT_XDP_FWD_TX,		/* fast path, same interface (XDP_TX) */
-	MG_STAT_XDP_FWD_REDIRECT,	/* fast path, other interface (XDP_REDIRECT) */
-	MG_STAT_XDP_SLOW,		/* forwardable but left to the kernel (neigh, MTU, TTL...) */
-	MG_STAT_XDP_MALFORMED,		/* did not parse: passed to the kernel to judge */
-	MG_STAT_XDP_PROBE_ANSWERED,	/* probe request turned into a reply (XDP_TX) */
-	MG_STAT_XDP_PROBE_BAD,		/* probe request refused (tag/source/size): XDP_DROP */
-	MG_STAT_XDP_PROBE_REPLY,	/* probe reply recorded: XDP_DROP */
-	MG_STAT_TC_LAN_REDIRECT,	/* tc_lan: mesh-bound, redirected into the wg device */
-	MG_STAT_TC_LAN_OK,		/* tc_lan: not ours */
-	MG_STAT_TC_WG_TX,		/* tc_wg egress: counted for a peer */
-	MG_STAT_TC_WG_RX,		/* tc_wg ingress: counted for a peer */
-	MG_STAT_TC_WG_RX_REDIRECT,	/* tc_wg ingress: delivered to the LAN by redirect_neigh */
-	MG_STAT_TC_WG_OK,		/* tc_wg: not matched, left to the stack */
-	MG_STAT_XDP_NO_XMIT,		/* fast path found a route, but its device cannot take XDP
-					 * frames (mg_ifaces): passed on to TC / the kernel */
-	MG_STAT_TC_MESH,		/* tc_lan: mesh-bound, counted here (no XDP on the NIC) */
-	MG_STAT_TC_WG,			/* tc_lan: UDP to our WireGuard port, counted here */
-	MG_STAT_TC_PROBE_ANSWERED,	/* tc_lan: probe request answered (redirect to egress) */
-	MG_STAT_TC_PROBE_BAD,		/* tc_lan: probe request refused: dropped */
-	MG_STAT_TC_PROBE_REPLY,		/* tc_lan: probe reply recorded: dropped */
-	MG_STAT_TC_FWD,			/* tc_lan: fast path, fib_lookup + redirect */
+#define MG_STAT_ENUM(e, prog, verdict, help) MG_STAT_##e,
+	MG_STATS(MG_STAT_ENUM)
+#undef MG_STAT_ENUM
 	MG_STAT__MAX,
 };
 
@@ -217,18 +196,3 @@ struct mg_iface {
 	__u64 fallbacks[MG_FB__MAX];	/* frames the kernel failed to transmit */
 };
 _Static_assert(sizeof(struct mg_iface) == 56, "mg_iface");
-
-/* Names the maps are pinned under (PinPath/NAME). */
-#define MG_MAP_ROUTES4     "mg_routes4"
-#define MG_MAP_ROUTES6     "mg_routes6"
-#define MG_MAP_PEER_STATS  "mg_peer_stats"
-#define MG_MAP_PEER_INFO   "mg_peer_info"
-#define MG_MAP_STATS       "mg_stats"
-#define MG_MAP_EP_STATS    "mg_ep_stats"
-#define MG_MAP_KNOWN_EPS   "mg_known_eps"
-#define MG_MAP_PROBES      "mg_probes"
-#define MG_MAP_MESH_TAG    "mg_mesh_tag"
-#define MG_MAP_ATTACH      "mg_attach"
-#define MG_MAP_ROUTE_FILTER "mg_route_filter"
-#define MG_MAP_IFACES      "mg_ifaces"
-#define MG_MAP_FAILOVER    "mg_failover"

@@ -8,9 +8,9 @@
 #include <linux/types.h>
 #endif
 
-#define MG_STATE_MAX_PEERS 4096
+#define MG_STATE_MAX_PEERS 4096	/* < MG_MAX_PEERS: why in user/failover/fo_state.c */
 #define MG_STATE_MAX_ENDPOINTS 8
-#define MG_SITE_NAME_LEN 32
+#define MG_SITE_NAME_LEN 32	/* = MG_PEER_NAME_LEN (asserted in fo_state.c) */
 
 /* enum fo_reason in user/failover/failover.h, in this order */
 #define MG_FAILOVER_REASONS 8

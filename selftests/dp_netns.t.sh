@@ -13,7 +13,7 @@
 # per-peer counters in the pinned maps equal exactly the pings sent, jumbo frames
 # (MTU 9000, multi-buffer XDP) included; hA reaches the
 # internet namespace through gwA's fast path (the neighbours run no XDP program,
-# as on a user's network, so on these veths it is TC's: tc_fwd moves by exactly
+# as on a user's network, so on these veths it is TC's: tc_forward moves by exactly
 # the packets sent, the kernel's ForwDatagrams does not); a second up keeps the
 # counters; an nftables chain on the forward hook sends forwarding back to the
 # kernel; an XDP program meshgw did not attach is left alone (TC only there); down
@@ -203,9 +203,9 @@ ip -n $hB link set eth0 mtu 1500
 ip netns exec $hA ping -c 1 -W 2 10.1.0.254 >/dev/null	# neighbours resolved up front
 N $gA ping -c 1 -W 2 10.1.0.254 >/dev/null
 fwd() { N $gA awk '/^Ip:/ { if (h) print $7; h = 1 }' /proc/net/snmp; }
-f0=$(fwd) tx0=$(stat a tc_fwd)
+f0=$(fwd) tx0=$(stat a tc_forward)
 t "hA pings the internet namespace through gateway a" ip netns exec $hA ping -q -c 20 -i 0.05 -W 2 198.51.100.1
-is "TC fast path took all 20 requests" $(($(stat a tc_fwd) - tx0)) 20
+is "TC fast path took all 20 requests" $(($(stat a tc_forward) - tx0)) 20
 is "the kernel forwarded none of them (ForwDatagrams)" $(($(fwd) - f0)) 0
 
 # A firewall or NAT on the gateway's forwarding path must see every packet: with a
@@ -214,20 +214,20 @@ is "the kernel forwarded none of them (ForwDatagrams)" $(($(fwd) - f0)) 0
 N $gA nft add table inet mgfw$s
 N $gA nft add chain inet mgfw$s fwdchk '{ type filter hook forward priority 0; policy accept; }'
 t "up again with an empty accepting forward chain in gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
-tx0=$(stat a tc_fwd)
+tx0=$(stat a tc_forward)
 ip netns exec $hA ping -q -c 5 -i 0.05 -W 2 198.51.100.1 >/dev/null
-is "  TC fast path still took all 5" $(($(stat a tc_fwd) - tx0)) 5
+is "  TC fast path still took all 5" $(($(stat a tc_forward) - tx0)) 5
 N $gA nft add rule inet mgfw$s fwdchk counter
 t "up again with a rule in it" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
-f0=$(fwd) tx0=$(stat a tc_fwd)
+f0=$(fwd) tx0=$(stat a tc_forward)
 t "  hA still reaches the internet namespace" ip netns exec $hA ping -q -c 10 -i 0.05 -W 2 198.51.100.1
-is "  the fast path took none of them" $(($(stat a tc_fwd) - tx0)) 0
+is "  the fast path took none of them" $(($(stat a tc_forward) - tx0)) 0
 is "  the kernel forwarded all 10 (ForwDatagrams), the rule counted them" $(($(fwd) - f0)) 10
 N $gA nft delete table inet mgfw$s
 t "  chain removed, up again" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
-tx0=$(stat a tc_fwd)
+tx0=$(stat a tc_forward)
 ip netns exec $hA ping -q -c 5 -i 0.05 -W 2 198.51.100.1 >/dev/null
-is "  TC fast path took all 5" $(($(stat a tc_fwd) - tx0)) 5
+is "  TC fast path took all 5" $(($(stat a tc_forward) - tx0)) 5
 
 # --- probes and endpoint counting on the uplink (TC on wan0, a veth) -------------------
 epb=$(bpftool map dump pinned $pin/b/mg_ep_stats | grep -A8 '203, *0, *113, *1' | awk -F': ' '/"packets"/ { gsub(",", "", $2); print $2 }')

@@ -2,20 +2,33 @@
 """Compares `meshgw metrics` with `bpftool -j map dump pinned` of the same maps.
 
 usage: show_metrics_cmp.py METRICS_FILE PIN_DIR SITE ENDPOINT_IPV4 [failover]
-Prints one line per compared value; exit 1 on any difference. The stat names
-follow enum mg_stat (include/meshgw_bpf.h) in order.
+Prints one line per compared value; exit 1 on any difference. The counters'
+names and order come from the list meshgw itself is built from
+(include/meshgw_stats.h), so this script has no copy of its own to drift.
 """
 import json
+import os
 import re
 import subprocess
 import sys
 
-STATS = ["xdp/pass", "xdp/mesh", "xdp/wireguard", "xdp/forward_tx", "xdp/forward_redirect",
-         "xdp/slow_path", "xdp/malformed", "xdp/probe_answered", "xdp/probe_refused",
-         "xdp/probe_reply", "tc/lan_redirect", "tc/lan_pass", "tc/wg_tx", "tc/wg_rx",
-         "tc/wg_rx_redirect", "tc/wg_pass", "xdp/no_xmit", "tc/mesh", "tc/wireguard",
-         "tc/probe_answered", "tc/probe_refused", "tc/probe_reply", "tc/forward"]
-DROPS = ["redirect", "malformed"]
+LISTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "include", "meshgw_stats.h")
+
+
+def read_list(macro, fields):
+    """The entries of `#define MACRO(X) X(...) X(...)` in LISTS, in order: the
+    first `fields` arguments of each X(...), as tuples of identifiers."""
+    text = open(LISTS).read()
+    m = re.search(r"#define %s\(X\)((?:[^\n]*\\\n)*[^\n]*)" % macro, text)
+    if not m:
+        raise SystemExit("%s not found in %s" % (macro, LISTS))
+    args = r",\s*".join([r"(\w+)"] * fields)
+    return re.findall(r"\bX\(" + args + r"\s*[,)]", m.group(1))
+
+
+STATS = ["%s/%s" % (prog, verdict) for _, prog, verdict in read_list("MG_STATS", 3)]
+DROPS = [label for _, label in read_list("MG_DROPS", 2)]
+PEER_COUNTERS = read_list("MG_PEER_COUNTERS", 2)
 FO_REASONS = ["none", "probe_loss", "no_rx", "preferred_back", "address_changed"]
 
 
@@ -79,16 +92,15 @@ def main():
         raise SystemExit("site %s not in mg_peer_info" % site)
     peer = [cpu_sum(e) for e in dump(pin, "mg_peer_stats") if e["key"] == idx[0]][0]
     s = {"site": site}
-    check("meshgw_peer_receive_packets_total", s, peer["rx_packets"])
-    check("meshgw_peer_receive_bytes_total", s, peer["rx_bytes"])
-    check("meshgw_peer_transmit_packets_total", s, peer["tx_packets"])
-    check("meshgw_peer_transmit_bytes_total", s, peer["tx_bytes"])
-    check("meshgw_peer_lan_packets_total", s, peer["lan_packets"])
-    check("meshgw_peer_lan_bytes_total", s, peer["lan_bytes"])
+    for field, metric in PEER_COUNTERS:
+        check("meshgw_peer_%s_total" % metric, s, peer[field])
     for i, r in enumerate(DROPS):
         check("meshgw_peer_drops_total", {"site": site, "reason": r}, peer["drops"][i])
 
-    for e in dump(pin, "mg_stats"):
+    stats = dump(pin, "mg_stats")
+    if len(stats) != len(STATS):
+        raise SystemExit("mg_stats has %d counters, %s lists %d" % (len(stats), LISTS, len(STATS)))
+    for e in stats:
         prog, verdict = STATS[e["key"]].split("/")
         c = cpu_sum(e)
         check("meshgw_%s_packets_total" % prog, {"verdict": verdict}, c["packets"])

@@ -43,7 +43,7 @@
 #
 # Checks per measured case (reported apart, exit 1; slowness never fails):
 #  - fwd, kernel arm: the gateway's ForwDatagrams (/proc/net/snmp) account for the
-#    frames host a handed it; meshgw arm: mg_stats' fast path counters (xdp_fwd_*) or
+#    frames host a handed it; meshgw arm: mg_stats' fast path counters (xdp_forward_*) or
 #    the kernel's ForwDatagrams do, none went to the tunnel (xdp_mesh, tc_lan_redirect),
 #    and with FASTPATH=tc no XDP fast path at all;
 #  - fwd, both: what the gateway took arrived at the sink (less what the uplink device
@@ -358,16 +358,16 @@ measure_fwd() { # KIDX KIND ARM
 	hf0=$(fwd_datagrams "$h") gf0=$(fwd_datagrams "$g") dr0=$(devstat "$g" "$(up_if "$K")" $TX_DROP)
 	if [ "$arm" = meshgw ]; then
 		st0=$("$HELPER" stats "$mp")
-		fast0=$(mgget "$st0" xdp_fwd_tx xdp_fwd_redirect) mesh0=$(mgget "$st0" xdp_mesh tc_lan_redirect)
-		tcf0=$(mgget "$st0" tc_fwd)
+		fast0=$(mgget "$st0" xdp_forward_tx xdp_forward_redirect) mesh0=$(mgget "$st0" xdp_mesh tc_lan_redirect)
+		tcf0=$(mgget "$st0" tc_forward)
 	fi
 	out=$("$HELPER" gen "$h" gin 10.1.0.77 198.19.0.2 "$SECONDS_PER" "$pin/sink$k/sink_count") ||
 		broke "generator failed"
 	hf1=$(fwd_datagrams "$h") gf1=$(fwd_datagrams "$g") dr1=$(devstat "$g" "$(up_if "$K")" $TX_DROP)
 	if [ "$arm" = meshgw ]; then
 		st1=$("$HELPER" stats "$mp")
-		fast1=$(mgget "$st1" xdp_fwd_tx xdp_fwd_redirect) mesh1=$(mgget "$st1" xdp_mesh tc_lan_redirect)
-		tcf1=$(mgget "$st1" tc_fwd)
+		fast1=$(mgget "$st1" xdp_forward_tx xdp_forward_redirect) mesh1=$(mgget "$st1" xdp_mesh tc_lan_redirect)
+		tcf1=$(mgget "$st1" tc_forward)
 	fi
 	set -- $out
 	fr=$2 secs=$4 rx=$6
@@ -384,7 +384,7 @@ measure_fwd() { # KIDX KIND ARM
 	elif ge90 "$gf" "$hf"; then
 		path="kernel (meshgw passed)"
 	elif other=$(join <(sort <<<"$st0") <(sort <<<"$st1") |
-		awk -v hf="$hf" '$1 !~ /^(xdp_pass|xdp_slow|xdp_malformed|tc_lan_ok|tc_wg_ok)$/ &&
+		awk -v hf="$hf" '$1 !~ /^(xdp_pass|xdp_slow_path|xdp_malformed|tc_lan_pass|tc_wg_pass)$/ &&
 			$3 - $2 >= 0.9 * hf { print $1; exit }') && [ -n "$other" ]; then
 		path="meshgw $other"	# a forwarding verdict this script does not know yet
 	else

@@ -39,6 +39,7 @@
 #include "unit/test_bpf_pkt.h"
 #include "meshgw_bpf.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/dp_maps.h"
 #include "bench_kinds.skel.h"
 
 #ifndef BPF_F_TEST_XDP_LIVE_FRAMES
@@ -196,12 +197,12 @@ static int stats(const char *pin)
 	char path[512];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/" MG_MAP_STATS, pin);
+	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_NAME(stats));
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		die(path);
 	for (__u32 i = 0; i < MG_STAT__MAX; i++)
-		printf("%s %llu %llu\n", dataplane_stat_name(i),
+		printf("%s %llu %llu\n", dp_stat_desc[i].name,
 		       percpu_sum(fd, i, sizeof(struct mg_counter) / 8, 0),
 		       percpu_sum(fd, i, sizeof(struct mg_counter) / 8, 1));
 	return 0;

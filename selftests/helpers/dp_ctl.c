@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
 #include "config/config.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_maps.h"
@@ -88,19 +87,23 @@ int main(int argc, char **argv)
 				struct mg_counter v;
 
 				if (!dp_stat(&m, i, &v))
-					printf("%s %llu %llu\n", dataplane_stat_name(i),
+					printf("%s %llu %llu\n", dp_stat_desc[i].name,
 					       (unsigned long long)v.packets,
 					       (unsigned long long)v.bytes);
 			}
 		} else {
+			struct mg_peer_info *info = calloc(MG_MAX_PEERS, sizeof(*info));
+
+			if (!info || dp_peer_info_read(m.fd.peer_info, info)) {
+				fprintf(stderr, "cannot read mg_peer_info under %s\n", argv[2]);
+				return 1;
+			}
 			for (__u32 i = 0; i < MG_MAX_PEERS; i++) {
-				struct mg_peer_info pi;
 				struct mg_peer_stats ps;
 
-				if (bpf_map_lookup_elem(m.peer_info, &i, &pi) || !pi.name[0] ||
-				    dp_peer_stats(&m, i, &ps))
+				if (!info[i].name[0] || dp_peer_stats(&m, i, &ps))
 					continue;
-				printf("%.*s %llu %llu %llu %llu %llu %llu\n", MG_PEER_NAME_LEN, pi.name,
+				printf("%.*s %llu %llu %llu %llu %llu %llu\n", MG_PEER_NAME_LEN, info[i].name,
 				       (unsigned long long)ps.rx_packets,
 				       (unsigned long long)ps.tx_packets,
 				       (unsigned long long)ps.lan_packets,
@@ -108,6 +111,7 @@ int main(int argc, char **argv)
 				       (unsigned long long)ps.tx_bytes,
 				       (unsigned long long)ps.lan_bytes);
 			}
+			free(info);
 		}
 		dp_maps_close(&m);
 		return 0;

@@ -164,8 +164,8 @@ int main(void)
 	/* The product's own mkdir, which mounts bpffs first when nothing has (a fresh boot). */
 	if (!ok(!dataplane_pin_dir_make(pin), "pin directory %s", pin))
 		return tap_done();
-	info_fd = make_pin(pin, MG_MAP_PEER_INFO, BPF_MAP_TYPE_ARRAY, sizeof(struct mg_peer_info));
-	stats_fd = make_pin(pin, MG_MAP_PEER_STATS, BPF_MAP_TYPE_PERCPU_ARRAY,
+	info_fd = make_pin(pin, MG_MAP_NAME(peer_info), BPF_MAP_TYPE_ARRAY, sizeof(struct mg_peer_info));
+	stats_fd = make_pin(pin, MG_MAP_NAME(peer_stats), BPF_MAP_TYPE_PERCPU_ARRAY,
 			    sizeof(struct mg_peer_stats));
 	if (ok(info_fd >= 0 && stats_fd >= 0, "mg_peer_info and mg_peer_stats pinned")) {
 		char site[32];
@@ -184,9 +184,9 @@ int main(void)
 		if (ok(!err, "1000 sites written"))
 			test_table(pin);
 	}
-	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_PEER_INFO);
+	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_NAME(peer_info));
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_PEER_STATS);
+	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_NAME(peer_stats));
 	unlink(path);
 	ok(!rmdir(pin), "pins removed");
 	return tap_done();

@@ -1,5 +1,5 @@
 /* The pinned mg_failover map: create, adopt, write, read back, and the same
- * record through bpftool (named fields); batch publishing, with the batch call
+ * record through bpftool (named fields); unpinned by dataplane_down; batch publishing, with the batch call
  * counted and, to take the fallback path, refused (bpf_map_update_batch is
  * interposed: this program's definition wins over libbpf's). Needs root (BPF). */
 #include <arpa/inet.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "tap.h"
+#include "dataplane/dataplane.h"
 #include "failover/fo_state.h"
 
 static int batch_calls;		/* bpf_map_update_batch calls made */
@@ -182,6 +183,7 @@ int main(void)
 	struct sockaddr_storage addrs[2] = { 0 };
 	struct sockaddr_in *a0 = (void *)&addrs[0];
 	struct mg_peer_state st;
+	struct mg_local l = { 0 };
 	struct fo_peer p;
 	int fd, fd2, found = 0;
 	FILE *f;
@@ -232,12 +234,13 @@ int main(void)
 
 	test_batch(fd);
 
-	/* `meshgw down` unpins it before dataplane_down removes the directory. */
-	ok(!fo_state_remove(pin), "fo_state_remove unpins mg_failover");
+	/* `meshgw down` (dataplane_down) unpins it with the data plane's maps: with
+	 * only the daemon's map there, the directory goes too. */
+	snprintf(l.pin_path, sizeof(l.pin_path), "%s", pin);
+	ok(!dataplane_down(&l), "dataplane_down with only mg_failover pinned");
 	is_int(fo_state_open(pin), -ENOENT, "  the pin is gone");
-	ok(!fo_state_remove(pin), "  removing twice is harmless");
-	ok(!fo_state_remove("/tmp"), "  a directory not on bpffs: nothing to remove");
-	ok(!rmdir(pin), "  the directory is empty then");
+	ok(access(pin, F_OK) && errno == ENOENT, "  and the directory with it");
+	ok(!dataplane_down(&l), "  a second down is harmless");
 	*strrchr(pin, '/') = '\0';
 	rmdir(pin);
 	ok(fo_state_open(pin) < 0, "after unpinning nothing is left");

@@ -121,6 +121,27 @@ static void test_render(void)
 	is_int(count(b.s, "meshgw_xdp_packets_total{") + count(b.s, "meshgw_tc_packets_total{"), MG_STAT__MAX,
 	       "every verdict exported once");
 	ok(!strstr(b.s, "verdict=\"unknown\""), "every verdict has a name");
+	{
+		/* The HELP of a verdict family says what each of its verdicts means. */
+		const char *h = strstr(b.s, "# HELP meshgw_xdp_packets_total "), *end = h ? strchr(h, '\n') : NULL;
+		char line[4096] = "", want[128];
+		int told = 0, xdp = 0;
+
+		if (h && end && (size_t)(end - h) < sizeof(line))
+			memcpy(line, h, (size_t)(end - h));
+		for (int i = 0; i < MG_STAT__MAX; i++) {
+			if (strcmp(dp_stat_desc[i].prog, "xdp"))
+				continue;
+			xdp++;
+			snprintf(want, sizeof(want), " %s = %s", dp_stat_desc[i].verdict, dp_stat_desc[i].help);
+			told += !!strstr(line, want);
+		}
+		ok(xdp > 5 && told == xdp && end && end[-1] == '.',
+		   "XDP verdict HELP explains all %d verdicts, untruncated", xdp);
+		ok(has_line(b.s, "# HELP meshgw_peer_drops_total Packets for the peer the data plane "
+			    "dropped or could not deliver, by reason: redirect = bpf_redirect* refused "
+			    "(no device); malformed = headers did not parse."), "drop reasons explained");
+	}
 	ok(has_line(b.s, "meshgw_failover_daemon_up 1") && has_line(b.s, "meshgw_dataplane_up 1"), "up gauges");
 	ok(!strstr(b.s, "site=\"c.d-e_f\""), "a peer with no data has no samples");
 	ok(!strstr(b.s, "site=\"a\""), "no samples for ourselves");
@@ -230,8 +251,9 @@ static void test_helpers(void)
 	is_int(status_mono_to_real(&s, 4000000000ULL), 1699999999000000000LL, "mono_to_real: 1 s before");
 	is_str(status_drop_name(MG_DROP_REDIRECT), "redirect", "drop name");
 	ok(!status_drop_name(MG_DROP__MAX - 1), "unused drop slot has no name");
-	is_str(status_stat_name(MG_STAT_XDP_FWD_TX), "xdp_forward_tx", "stat name");
-	is_str(status_stat_name((enum mg_stat)999), "unknown", "out-of-range stat");
+	is_str(dp_stat_desc[MG_STAT_XDP_FWD_TX].name, "xdp_forward_tx", "stat name");
+	is_str(dp_stat_desc[MG_STAT_TC_LAN_OK].verdict, "lan_pass", "  its verdict label");
+	is_str(dp_stat_desc[MG_STAT_TC_LAN_OK].prog, "tc", "  its program kind");
 	is_str(status_health_name(MG_EP_UP), "up", "health up");
 	is_str(status_health_name(77), "unknown", "bad health");
 }

@@ -395,7 +395,7 @@ static int show_json(const struct status *s)
 	if (s->have_stats) {
 		jw_object(&w, "verdicts");
 		for (int i = 0; i < MG_STAT__MAX; i++) {
-			jw_object(&w, status_stat_name((enum mg_stat)i));
+			jw_object(&w, dp_stat_desc[i].name);
 			jw_u64(&w, "packets", s->stats[i].packets);
 			jw_u64(&w, "bytes", s->stats[i].bytes);
 			jw_end(&w);

@@ -301,7 +301,7 @@ int daemon_run(const char *mesh_path, const char *local_path)
 	struct mg_errors e = { .out = stderr };
 	struct daemon d = { .mesh_path = mesh_path, .local_path = local_path, .epfd = -1,
 			    .timerfd = -1, .sigfd = -1, .state_fd = -1,
-			    .maps = { -1, -1, -1, -1, -1, -1, 0 } };
+			    .maps = DP_MAPS_NONE };
 	int ret;
 
 	fo_default_settings(&d.fo);

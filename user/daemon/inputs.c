@@ -105,7 +105,7 @@ void read_probe_replies(struct daemon *d, uint64_t now)
 {
 	bool recorded;
 
-	if (d->maps.probes < 0)
+	if (d->maps.fd.probes < 0)
 		return;
 	recorded = dp_probes_recorded(&d->maps);
 	for (size_t n = 0; n < d->n_peers; n++) {

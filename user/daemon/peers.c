@@ -53,7 +53,7 @@ static int peers_build(struct daemon *d, const struct daemon_peer *old, size_t n
 			continue;
 		d->n_peers++;
 		p->site = site;
-		p->dp_index = d->maps.peer_info >= 0 ? dp_peer_index(&d->maps, site->name) : -1;
+		p->dp_index = d->maps.fd.peer_info >= 0 ? dp_peer_index(&d->maps, site->name) : -1;
 		/* A reload keeps the health of a peer whose endpoints did not change. */
 		for (size_t o = 0; o < n_old; o++)
 			if (!strcmp(old[o].site->name, site->name) &&

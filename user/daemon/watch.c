@@ -140,6 +140,6 @@ int restore_wireguard(struct daemon *d)
 /* Which NICs XDP may transmit into, as they come and go (dataplane/dp_iface.c). */
 void watch_fast_path(struct daemon *d)
 {
-	if (d->maps.ifaces >= 0)
-		dp_iface_watch(d->maps.ifaces, &d->fast_path);
+	if (d->maps.fd.ifaces >= 0)
+		dp_iface_watch(d->maps.fd.ifaces, &d->fast_path);
 }

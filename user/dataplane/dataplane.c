@@ -39,42 +39,13 @@
 #define BPFFS_ROOT "/sys/fs/bpf"
 #define DP_PATH (PATH_MAX + 64)	/* PinPath + "/" + a pin name */
 
+/* What `down` unpins: every map of the lists, the daemon's mg_failover too (one
+ * owner of the whole directory, so `down` leaves nothing pinned). */
 static const char *const map_names[] = {
-	MG_MAP_ROUTES4, MG_MAP_ROUTES6, MG_MAP_PEER_STATS, MG_MAP_PEER_INFO, MG_MAP_STATS,
-	MG_MAP_EP_STATS, MG_MAP_KNOWN_EPS, MG_MAP_PROBES, MG_MAP_MESH_TAG, MG_MAP_ATTACH,
-	MG_MAP_ROUTE_FILTER, MG_MAP_IFACES, MG_MAP_FAILOVER,
+#define PIN_NAME(name) "mg_" #name,
+	MG_PINNED_MAPS(PIN_NAME)
+#undef PIN_NAME
 };
-
-static const char *const stat_names[MG_STAT__MAX] = {
-	[MG_STAT_XDP_PASS] = "xdp_pass",
-	[MG_STAT_XDP_MESH] = "xdp_mesh",
-	[MG_STAT_XDP_WG] = "xdp_wg",
-	[MG_STAT_XDP_FWD_TX] = "xdp_fwd_tx",
-	[MG_STAT_XDP_FWD_REDIRECT] = "xdp_fwd_redirect",
-	[MG_STAT_XDP_SLOW] = "xdp_slow",
-	[MG_STAT_XDP_MALFORMED] = "xdp_malformed",
-	[MG_STAT_XDP_PROBE_ANSWERED] = "xdp_probe_answered",
-	[MG_STAT_XDP_PROBE_BAD] = "xdp_probe_bad",
-	[MG_STAT_XDP_PROBE_REPLY] = "xdp_probe_reply",
-	[MG_STAT_TC_LAN_REDIRECT] = "tc_lan_redirect",
-	[MG_STAT_TC_LAN_OK] = "tc_lan_ok",
-	[MG_STAT_TC_WG_TX] = "tc_wg_tx",
-	[MG_STAT_TC_WG_RX] = "tc_wg_rx",
-	[MG_STAT_TC_WG_RX_REDIRECT] = "tc_wg_rx_redirect",
-	[MG_STAT_TC_WG_OK] = "tc_wg_ok",
-	[MG_STAT_XDP_NO_XMIT] = "xdp_no_xmit",
-	[MG_STAT_TC_MESH] = "tc_mesh",
-	[MG_STAT_TC_WG] = "tc_wg",
-	[MG_STAT_TC_PROBE_ANSWERED] = "tc_probe_answered",
-	[MG_STAT_TC_PROBE_BAD] = "tc_probe_bad",
-	[MG_STAT_TC_PROBE_REPLY] = "tc_probe_reply",
-	[MG_STAT_TC_FWD] = "tc_fwd",
-};
-
-const char *dataplane_stat_name(enum mg_stat s)
-{
-	return (unsigned int)s < MG_STAT__MAX ? stat_names[s] : "?";
-}
 
 /* libbpf prints kernel messages for the probes below whose failure is an
  * expected answer (qdisc exists, no such filter, no pin yet): silence it there. */
@@ -342,20 +313,10 @@ static int load_all(struct dp *d, const struct mg_config *c, const struct dp_set
 		       "incompatible meshgw? `meshgw down` removes them): %s", d->pin, strerror(-err));
 		return err;
 	}
-	d->fds = (struct dp_fds){
-		.routes4 = bpf_map__fd(d->xdp->maps.mg_routes4),
-		.routes6 = bpf_map__fd(d->xdp->maps.mg_routes6),
-		.peer_stats = bpf_map__fd(d->xdp->maps.mg_peer_stats),
-		.peer_info = bpf_map__fd(d->xdp->maps.mg_peer_info),
-		.stats = bpf_map__fd(d->xdp->maps.mg_stats),
-		.ep_stats = bpf_map__fd(d->xdp->maps.mg_ep_stats),
-		.known_eps = bpf_map__fd(d->xdp->maps.mg_known_eps),
-		.probes = bpf_map__fd(d->xdp->maps.mg_probes),
-		.mesh_tag = bpf_map__fd(d->xdp->maps.mg_mesh_tag),
-		.attach = bpf_map__fd(d->xdp->maps.mg_attach),
-		.route_filter = bpf_map__fd(d->xdp->maps.mg_route_filter),
-		.ifaces = bpf_map__fd(d->xdp->maps.mg_ifaces),
-	};
+	/* The objects share every map (pinned by name): xdp_lan's fds are the ones. */
+#define SKEL_FD(name) d->fds.name = bpf_map__fd(d->xdp->maps.mg_##name);
+	MG_DP_MAPS(SKEL_FD)
+#undef SKEL_FD
 	return 0;
 }
 
@@ -632,6 +593,9 @@ static int tc_up(struct dp *d, __u32 slot, const char *ifname, int ifindex,
 	return 0;
 }
 
+/* The tag probes carry is what mg_mesh_tag holds, whole. */
+_Static_assert(sizeof(((struct mg_tag *)0)->tag) == MG_PROBE_TAG_LEN, "mg_mesh_tag holds the tag");
+
 static int fill(struct dp *d, const struct mg_config *c, const struct dp_settings *s)
 {
 	uint32_t *idx = calloc(c->mesh.n_sites ? c->mesh.n_sites : 1, sizeof(*idx));
@@ -707,7 +671,7 @@ static int nic_publish(struct dp *d, const struct dp_nic *n)
 		  (d->fwd_ok ? MG_IF_FWD : 0) | (xmit && dp_iface_tx(&n->info) ? MG_IF_TX : 0);
 	v.why = !n->xdp ? n->xdp_why : !xmit ? why : MG_WHY_NONE;
 	if (bpf_map_update_elem(d->fds.ifaces, &key, &v, BPF_ANY)) {
-		pr_err("Failed to update %s for %s: %s", MG_MAP_IFACES, n->info.name, strerror(errno));
+		pr_err("Failed to update %s for %s: %s", MG_MAP_NAME(ifaces), n->info.name, strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -852,7 +816,7 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	if ((err = resolve_ifaces(&d, c, true)))
 		return err;
 	/* No attachment record yet: whatever fails below is undone completely. */
-	snprintf(path, sizeof(path), "%s/%s", d.pin, MG_MAP_ATTACH);
+	snprintf(path, sizeof(path), "%s/%s", d.pin, MG_MAP_NAME(attach));
 	fresh = access(path, F_OK) != 0;
 	if ((err = dataplane_pin_dir_make(d.pin)))
 		return err;
@@ -954,7 +918,7 @@ int dataplane_down(const struct mg_local *l)
 	xdp_down(pin, l->uplink_if);
 	xdp_sweep(pin, NULL);		/* interfaces the configuration no longer names */
 	fallback_down(pin);
-	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_ATTACH);
+	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_NAME(attach));
 	afd = bpf_obj_get(path);
 	if (afd >= 0) {
 		for (__u32 slot = 0; slot < MG_SLOT__MAX; slot++) {

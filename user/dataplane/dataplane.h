@@ -52,5 +52,4 @@ void dp_lpm4_key(struct mg_lpm4_key *k, const struct prefix *p);
 void dp_lpm6_key(struct mg_lpm6_key *k, const struct prefix *p);
 void dp_route_filter_add(uint32_t f[MG_ROUTE_FILTER_LEN], const struct prefix *p);
 
-/* Readers of the pinned maps (summed over CPUs): dp_maps.h. */
-const char *dataplane_stat_name(enum mg_stat s);
+/* The fds of the maps, and their readers (summed over CPUs): dp_maps.h. */

@@ -11,6 +11,11 @@
 #include "dataplane/dp_fill.h"
 #include "lib/log.h"
 
+/* A site's peer index is its slot in mg_peer_info and mg_peer_stats, and its
+ * name is as long as a slot holds. */
+_Static_assert(MG_MAX_SITES <= MG_MAX_PEERS, "every site of a mesh file has a peer slot");
+_Static_assert(MG_NAME_MAX == MG_PEER_NAME_LEN, "a site name fits mg_peer_info, unchanged");
+
 int dataplane_ep_key(struct mg_ep_key *k, const char *addr)
 {
 	memset(k, 0, sizeof(*k));
@@ -67,7 +72,7 @@ int dp_route_filter_write(int fd, const uint32_t f[MG_ROUTE_FILTER_LEN])
 		if (!bpf_map_lookup_elem(fd, &i, &cur) && cur == f[i])
 			continue;
 		if (bpf_map_update_elem(fd, &i, &f[i], BPF_ANY)) {
-			pr_err("Failed to update map %s: %s", MG_MAP_ROUTE_FILTER, strerror(errno));
+			pr_err("Failed to update map %s: %s", MG_MAP_NAME(route_filter), strerror(errno));
 			return -errno;
 		}
 	}
@@ -169,12 +174,11 @@ int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t
 		err = -E2BIG;
 		goto out;
 	}
+	if ((err = dp_peer_info_read(m->peer_info, info))) {
+		pr_err("Failed to read map %s: %s", MG_MAP_NAME(peer_info), strerror(-err));
+		goto out;
+	}
 	for (uint32_t i = 0; i < MG_MAX_PEERS; i++) {
-		if (bpf_map_lookup_elem(m->peer_info, &i, &info[i])) {
-			err = -errno;
-			pr_err("Failed to read map %s: %s", MG_MAP_PEER_INFO, strerror(errno));
-			goto out;
-		}
 		if (info[i].name[0]) {
 			memcpy(have[nhave].name, info[i].name, MG_PEER_NAME_LEN);
 			have[nhave++].index = i;
@@ -211,7 +215,7 @@ int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t
 			next_free++;
 		if (next_free == MG_MAX_PEERS) {
 			err = -ENOSPC;
-			pr_err("No free peer slot in map %s", MG_MAP_PEER_INFO);
+			pr_err("No free peer slot in map %s", MG_MAP_NAME(peer_info));
 			goto out;
 		}
 		idx[s] = next_free;
@@ -284,10 +288,10 @@ int dp_sync_routes(const struct dp_fds *m, const struct mg_config *c, const uint
 	 * a moment before it goes). */
 	err = dp_route_filter_write(m->route_filter, filter);
 	if (!err)
-		err = map_sync(m->routes4, MG_MAP_ROUTES4, v4.kv, v4.n,
+		err = map_sync(m->routes4, MG_MAP_NAME(routes4), v4.kv, v4.n,
 			       sizeof(struct mg_lpm4_key), sizeof(struct mg_route));
 	if (!err)
-		err = map_sync(m->routes6, MG_MAP_ROUTES6, v6.kv, v6.n,
+		err = map_sync(m->routes6, MG_MAP_NAME(routes6), v6.kv, v6.n,
 			       sizeof(struct mg_lpm6_key), sizeof(struct mg_route));
 out:
 	free(v4.kv);
@@ -334,7 +338,7 @@ int dp_merge_known_eps(int fd, const struct dp_known_ep *eps, size_t n, const ui
 	for (size_t i = 0; i < n && !err; i++)
 		if (bpf_map_update_elem(fd, &eps[i].key, &eps[i].peer, BPF_ANY)) {
 			err = -errno;
-			pr_err("Failed to update map %s: %s", MG_MAP_KNOWN_EPS, strerror(errno));
+			pr_err("Failed to update map %s: %s", MG_MAP_NAME(known_eps), strerror(errno));
 		}
 	return err;
 }

@@ -3,11 +3,7 @@
 #include <stdint.h>
 #include "config/config.h"
 #include "dataplane/dataplane.h"
-
-struct dp_fds {
-	int routes4, routes6, peer_stats, peer_info, stats, ep_stats, known_eps, probes, mesh_tag, attach, route_filter,
-	    ifaces;
-};
+#include "dataplane/dp_maps.h"
 
 /* An address allowed to get probe replies (mg_known_eps): 16-byte key (IPv4
  * mapped), valued with the owning peer's slot in mg_peer_info. */

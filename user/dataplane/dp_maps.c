@@ -122,6 +122,13 @@ static int open_pin(const char *dir, const char *name)
 	return bpf_obj_get(path);
 }
 
+const struct dp_stat_desc dp_stat_desc[MG_STAT__MAX] = {
+#define DP_STAT_DESC(e, prog, verdict, help) \
+	[MG_STAT_##e] = { #prog "_" #verdict, #prog, #verdict, help },
+	MG_STATS(DP_STAT_DESC)
+#undef DP_STAT_DESC
+};
+
 int dp_maps_open(struct dp_maps *m, const char *raw_pin_path)
 {
 	char pin_path[PATH_MAX];
@@ -129,18 +136,14 @@ int dp_maps_open(struct dp_maps *m, const char *raw_pin_path)
 	/* Where dataplane_up pinned them (the host's bpffs under ip netns exec). */
 	if (dataplane_pin_resolve(raw_pin_path, pin_path, sizeof(pin_path)))
 		snprintf(pin_path, sizeof(pin_path), "%s", raw_pin_path);
-	m->peer_stats = open_pin(pin_path, MG_MAP_PEER_STATS);
-	m->peer_info = open_pin(pin_path, MG_MAP_PEER_INFO);
-	m->stats = open_pin(pin_path, MG_MAP_STATS);
-	m->ep_stats = open_pin(pin_path, MG_MAP_EP_STATS);
-	m->known_eps = open_pin(pin_path, MG_MAP_KNOWN_EPS);
-	m->probes = open_pin(pin_path, MG_MAP_PROBES);
-	m->ifaces = open_pin(pin_path, MG_MAP_IFACES);
+#define DP_OPEN(name) m->fd.name = open_pin(pin_path, MG_MAP_NAME(name));
+	MG_DP_MAPS(DP_OPEN)
+#undef DP_OPEN
 	m->ncpus = libbpf_num_possible_cpus();
 	m->rd = NULL;
 	m->replies_seen = 0;
 	m->replies_state = 0;
-	if (m->peer_stats < 0 || m->peer_info < 0 || m->ncpus <= 0) {
+	if (m->fd.peer_stats < 0 || m->fd.peer_info < 0 || m->ncpus <= 0) {
 		dp_maps_close(m);
 		return -ENOENT;
 	}
@@ -149,14 +152,12 @@ int dp_maps_open(struct dp_maps *m, const char *raw_pin_path)
 
 void dp_maps_close(struct dp_maps *m)
 {
-	int *fds[] = { &m->peer_stats, &m->peer_info, &m->stats, &m->ep_stats, &m->known_eps,
-		       &m->probes, &m->ifaces };
-
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		if (*fds[i] >= 0)
-			close(*fds[i]);
-		*fds[i] = -1;
-	}
+#define DP_CLOSE(name) \
+	if (m->fd.name >= 0) \
+		close(m->fd.name); \
+	m->fd.name = -1;
+	MG_DP_MAPS(DP_CLOSE)
+#undef DP_CLOSE
 	reader_free(m->rd);
 	m->rd = NULL;
 	m->replies_state = 0;
@@ -172,9 +173,9 @@ static int peer_slot_cmp(const void *a, const void *b)
 
 /* mg_peer_info in one pass: a batch lookup, or one lookup per slot on a kernel
  * without batch lookups of arrays (before 5.6). */
-static long peer_info_read(struct dp_maps *m, struct dp_reader *r)
+static long peer_info_read(int fd, struct dp_reader *r)
 {
-	long n = dump(r, m->peer_info, sizeof(__u32), sizeof(struct mg_peer_info), MG_MAX_PEERS);
+	long n = dump(r, fd, sizeof(__u32), sizeof(struct mg_peer_info), MG_MAX_PEERS);
 
 	if (n >= 0 || (n != -EINVAL && n != -ENOTSUPP && n != -EOPNOTSUPP))
 		return n;
@@ -183,10 +184,27 @@ static long peer_info_read(struct dp_maps *m, struct dp_reader *r)
 		return -ENOMEM;
 	for (__u32 i = 0; i < MG_MAX_PEERS; i++) {
 		((__u32 *)r->keys)[i] = i;
-		if (bpf_map_lookup_elem(m->peer_info, &i, (struct mg_peer_info *)r->values + i))
+		if (bpf_map_lookup_elem(fd, &i, (struct mg_peer_info *)r->values + i))
 			return -errno;
 	}
 	return MG_MAX_PEERS;
+}
+
+int dp_peer_info_read(int fd, struct mg_peer_info *out)
+{
+	struct dp_reader r = { 0 };
+	long n = peer_info_read(fd, &r);
+
+	memset(out, 0, MG_MAX_PEERS * sizeof(*out));
+	for (long i = 0; i < n; i++) {
+		__u32 k = ((const __u32 *)r.keys)[i];
+
+		if (k < MG_MAX_PEERS)
+			out[k] = ((const struct mg_peer_info *)r.values)[i];
+	}
+	free(r.keys);
+	free(r.values);
+	return n < 0 ? (int)n : 0;
 }
 
 /* (Re)reads the used slots of mg_peer_info into r->peers, sorted. 0 or -errno. */
@@ -194,7 +212,7 @@ static int peer_table_read(struct dp_maps *m, struct dp_reader *r)
 {
 	const struct mg_peer_info *info;
 	const __u32 *keys;
-	long n = peer_info_read(m, r);
+	long n = peer_info_read(m->fd.peer_info, r);
 	size_t used = 0;
 
 	r->peers_read = false;
@@ -246,7 +264,7 @@ static int peer_slot_holds(const struct dp_maps *m, __u32 idx, const char *name)
 {
 	struct mg_peer_info info;
 
-	if (bpf_map_lookup_elem(m->peer_info, &idx, &info))
+	if (bpf_map_lookup_elem(m->fd.peer_info, &idx, &info))
 		return -errno;
 	return !strncmp(info.name, name, sizeof(info.name));
 }
@@ -286,6 +304,19 @@ int dp_peer_index(struct dp_maps *m, const char *raw_site)
 	return held ? held : peer_table_find(r, site);
 }
 
+/* One peer's per-CPU values v[0..ncpus) summed into out. */
+static void peer_stats_sum(struct mg_peer_stats *out, const struct mg_peer_stats *v, int ncpus)
+{
+	memset(out, 0, sizeof(*out));
+	for (int c = 0; c < ncpus; c++) {
+#define SUM(field, metric, help) out->field += v[c].field;
+		MG_PEER_COUNTERS(SUM)
+#undef SUM
+		for (int d = 0; d < MG_DROP__MAX; d++)
+			out->drops[d] += v[c].drops[d];
+	}
+}
+
 int dp_peer_stats(const struct dp_maps *m, __u32 peer, struct mg_peer_stats *out)
 {
 	struct mg_peer_stats *v = calloc(m->ncpus, sizeof(*v));
@@ -294,21 +325,10 @@ int dp_peer_stats(const struct dp_maps *m, __u32 peer, struct mg_peer_stats *out
 	if (!v)
 		return -ENOMEM;
 	memset(out, 0, sizeof(*out));
-	if (bpf_map_lookup_elem(m->peer_stats, &peer, v)) {
+	if (bpf_map_lookup_elem(m->fd.peer_stats, &peer, v))
 		ret = -errno;
-		goto out;
-	}
-	for (int c = 0; c < m->ncpus; c++) {
-		out->rx_packets += v[c].rx_packets;
-		out->rx_bytes += v[c].rx_bytes;
-		out->tx_packets += v[c].tx_packets;
-		out->tx_bytes += v[c].tx_bytes;
-		out->lan_packets += v[c].lan_packets;
-		out->lan_bytes += v[c].lan_bytes;
-		for (int d = 0; d < MG_DROP__MAX; d++)
-			out->drops[d] += v[c].drops[d];
-	}
-out:
+	else
+		peer_stats_sum(out, v, m->ncpus);
 	free(v);
 	return ret;
 }
@@ -322,8 +342,8 @@ int dp_stat(const struct dp_maps *m, enum mg_stat s, struct mg_counter *out)
 	if (!v)
 		return -ENOMEM;
 	memset(out, 0, sizeof(*out));
-	if (m->stats < 0 || bpf_map_lookup_elem(m->stats, &key, v))
-		ret = m->stats < 0 ? -ENOENT : -errno;
+	if (m->fd.stats < 0 || bpf_map_lookup_elem(m->fd.stats, &key, v))
+		ret = m->fd.stats < 0 ? -ENOENT : -errno;
 	for (int c = 0; !ret && c < m->ncpus; c++) {
 		out->packets += v[c].packets;
 		out->bytes += v[c].bytes;
@@ -360,9 +380,9 @@ int dp_ep_stats(const struct dp_maps *m, const struct sockaddr_storage *sa, stru
 	struct mg_ep_key k;
 
 	dp_ep_key(&k, sa);
-	if (m->ep_stats < 0)
+	if (m->fd.ep_stats < 0)
 		return -ENOENT;
-	return bpf_map_lookup_elem(m->ep_stats, &k, out) ? -errno : 0;
+	return bpf_map_lookup_elem(m->fd.ep_stats, &k, out) ? -errno : 0;
 }
 
 int dp_probe_stats(const struct dp_maps *m, const struct sockaddr_storage *sa,
@@ -376,9 +396,9 @@ int dp_probe_stats(const struct dp_maps *m, const struct sockaddr_storage *sa,
 	memcpy(k.addr, ek.addr, sizeof(k.addr));
 	k.family = ek.family;
 	k.port = dp_sa_port(sa);
-	if (m->probes < 0)
+	if (m->fd.probes < 0)
 		return -ENOENT;
-	return bpf_map_lookup_elem(m->probes, &k, out) ? -errno : 0;
+	return bpf_map_lookup_elem(m->fd.probes, &k, out) ? -errno : 0;
 }
 
 int dp_known_ep_add(const struct dp_maps *m, const struct sockaddr_storage *sa, __u32 peer)
@@ -386,9 +406,9 @@ int dp_known_ep_add(const struct dp_maps *m, const struct sockaddr_storage *sa, 
 	struct mg_ep_key k;
 
 	dp_ep_key(&k, sa);
-	if (m->known_eps < 0)
+	if (m->fd.known_eps < 0)
 		return -ENOENT;
-	return bpf_map_update_elem(m->known_eps, &k, &peer, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(m->fd.known_eps, &k, &peer, BPF_ANY) ? -errno : 0;
 }
 
 int dp_peer_stats_range(struct dp_maps *m, __u32 n, const struct mg_peer_stats **out)
@@ -408,27 +428,14 @@ int dp_peer_stats_range(struct dp_maps *m, __u32 n, const struct mg_peer_stats *
 		r->sums = p;
 		r->sums_n = n;
 	}
-	got = n ? dump(r, m->peer_stats, sizeof(__u32), vsize, n) : 0;
+	got = n ? dump(r, m->fd.peer_stats, sizeof(__u32), vsize, n) : 0;
 	if (got < 0)
 		return (int)got;
 	if (got != n)
 		return -ERANGE;	/* the array is smaller than the peers asked for */
 	v = r->values;
-	for (__u32 i = 0; i < n; i++, v += m->ncpus) {
-		struct mg_peer_stats *o = &r->sums[i];
-
-		memset(o, 0, sizeof(*o));
-		for (int c = 0; c < m->ncpus; c++) {
-			o->rx_packets += v[c].rx_packets;
-			o->rx_bytes += v[c].rx_bytes;
-			o->tx_packets += v[c].tx_packets;
-			o->tx_bytes += v[c].tx_bytes;
-			o->lan_packets += v[c].lan_packets;
-			o->lan_bytes += v[c].lan_bytes;
-			for (int d = 0; d < MG_DROP__MAX; d++)
-				o->drops[d] += v[c].drops[d];
-		}
-	}
+	for (__u32 i = 0; i < n; i++, v += m->ncpus)
+		peer_stats_sum(&r->sums[i], v, m->ncpus);
 	*out = r->sums;
 	return 0;
 }
@@ -490,9 +497,9 @@ int dp_ep_stats_each(struct dp_maps *m,
 		return -ENOMEM;
 	if (!r->slot)
 		return -EINVAL;
-	if (m->ep_stats < 0)
+	if (m->fd.ep_stats < 0)
 		return 0;	/* nothing counted: as when every lookup fails */
-	n = dump(r, m->ep_stats, sizeof(*keys), sizeof(*vals), UINT32_MAX);
+	n = dump(r, m->fd.ep_stats, sizeof(*keys), sizeof(*vals), UINT32_MAX);
 	if (n < 0)
 		return (int)n;
 	keys = r->keys;
@@ -537,12 +544,12 @@ int dp_ifaces(const struct dp_maps *m, struct dp_iface_entry *out, int max)
 	__u32 key, next, *prev = NULL;
 	int n = 0;
 
-	if (m->ifaces < 0)
+	if (m->fd.ifaces < 0)
 		return -ENOENT;
-	while (n < max && !bpf_map_get_next_key(m->ifaces, prev, &next)) {
+	while (n < max && !bpf_map_get_next_key(m->fd.ifaces, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(m->ifaces, &key, &out[n].v))
+		if (bpf_map_lookup_elem(m->fd.ifaces, &key, &out[n].v))
 			continue;
 		out[n].ifindex = key;
 		out[n].v.name[sizeof(out[n].v.name) - 1] = 0;

@@ -6,16 +6,38 @@
 #include <stddef.h>
 #include <sys/socket.h>
 #include "meshgw_bpf.h"
+#include "meshgw_maps.h"
+
+/* An fd per data-plane map (include/meshgw_maps.h), the loader's (from the
+ * skeleton) and the readers' (from the pins) alike. */
+struct dp_fds {
+#define DP_FD(name) int name;
+	MG_DP_MAPS(DP_FD)
+#undef DP_FD
+};
 
 struct dp_reader;
 
 struct dp_maps {
-	int peer_stats, peer_info, stats, ep_stats, known_eps, probes, ifaces;	/* -1 = absent */
+	struct dp_fds fd;	/* -1 = absent */
 	int ncpus;
 	struct dp_reader *rd;	/* batch buffers, watched endpoints, peer table; NULL until used */
 	__u64 replies_seen;	/* dp_probes_recorded(): the count at the last call */
 	__u8 replies_state;	/* 0 never read, 1 unchanged, 2 had moved */
 };
+
+/* The name of counter s (include/meshgw_stats.h) as `show -j` and the test
+ * helpers print it ("xdp_wireguard"), its metric family and label (xdp,
+ * wireguard) and what it counts. */
+struct dp_stat_desc {
+	const char *name, *prog, *verdict, *help;
+};
+extern const struct dp_stat_desc dp_stat_desc[MG_STAT__MAX];
+
+/* A struct dp_maps with nothing open (every fd -1), for a dp_maps_close that may
+ * come before any dp_maps_open: `struct dp_maps m = DP_MAPS_NONE;`. */
+#define DP_FD_NONE(name) .name = -1,
+#define DP_MAPS_NONE { .fd = { MG_DP_MAPS(DP_FD_NONE) } }
 
 /* Opens what is pinned under pin_path. 0 when the core maps are there, -ENOENT
  * when the data plane is not up. */
@@ -26,6 +48,10 @@ void dp_maps_close(struct dp_maps *m);
  * read into a sorted table at the first call after dp_maps_open; later calls
  * check their hit with one lookup and read the map again on a miss. */
 int dp_peer_index(struct dp_maps *m, const char *site);
+/* Every slot of mg_peer_info into out[MG_MAX_PEERS] (out[i] = slot i): one batch
+ * lookup, or a lookup per slot on a kernel without batch lookups of arrays (before
+ * 5.6). The one reader of that map: dp_peer_index and the loader use it. 0 or -errno. */
+int dp_peer_info_read(int fd, struct mg_peer_info *out);
 /* Sum over CPUs. 0 or -errno. */
 int dp_peer_stats(const struct dp_maps *m, __u32 peer, struct mg_peer_stats *out);
 int dp_stat(const struct dp_maps *m, enum mg_stat s, struct mg_counter *out);

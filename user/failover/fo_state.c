@@ -4,18 +4,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/magic.h>
-#include <sys/statfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_maps.h"
 #include "failover/fo_state.h"
+#include "meshgw_maps.h"
 #include "lib/log.h"
 #include "mg_failover.skel.h"
 
 _Static_assert(FO_REASON__COUNT <= MG_FAILOVER_REASONS, "reasons fit the map record");
 _Static_assert(FO_MAX_ENDPOINTS <= MG_STATE_MAX_ENDPOINTS, "endpoints fit the map record");
+/* Fewer records than the data plane has peer slots, on purpose: mg_failover is a
+ * preallocated hash of 576-byte entries (about 2.4 MB at 4,096, 9.4 MB at 16,384), and
+ * its size is fixed in the pin a running gateway adopts (changing it makes the
+ * next start refuse the old pin until `meshgw down`). Beyond it the daemon still
+ * fails over every peer; the records it cannot publish are skipped
+ * (fo_state_batch_flush), so show and metrics lack those peers' failover state. */
+_Static_assert(MG_STATE_MAX_PEERS <= MG_MAX_PEERS, "a record per data-plane peer at most");
+_Static_assert(MG_SITE_NAME_LEN == MG_PEER_NAME_LEN, "one site name length in both maps");
 
 /* The same directory dataplane_up pins under (the host's bpffs under
  * `ip netns exec`), so show, metrics and bpftool find both side by side. */
@@ -59,22 +66,9 @@ int fo_state_open(const char *pin_path)
 
 	if (resolve(pin_path, dir, sizeof(dir)))
 		return -ENAMETOOLONG;
-	snprintf(path, sizeof(path), "%s/mg_failover", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, MG_MAP_NAME(failover));
 	fd = bpf_obj_get(path);
 	return fd < 0 ? -errno : fd;
-}
-
-int fo_state_remove(const char *pin_path)
-{
-	char dir[PATH_MAX], path[PATH_MAX + 16];
-	struct statfs st;
-
-	if (resolve(pin_path, dir, sizeof(dir)))
-		return -ENAMETOOLONG;
-	if (statfs(dir, &st) || st.f_type != BPF_FS_MAGIC)
-		return 0;	/* nothing pinned there */
-	snprintf(path, sizeof(path), "%s/mg_failover", dir);
-	return unlink(path) && errno != ENOENT ? -errno : 0;
 }
 
 static void key_of(struct mg_site_key *k, const char *site)

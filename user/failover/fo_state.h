@@ -1,5 +1,6 @@
 /* The pinned mg_failover map (include/meshgw_state.h): written by the daemon,
- * read by show and metrics. */
+ * read by show and metrics, unpinned by `meshgw down` with the data plane's maps
+ * (dataplane_down). */
 #pragma once
 #include <stdbool.h>
 #include <sys/socket.h>
@@ -10,10 +11,6 @@
 int fo_state_create(const char *pin_path);
 /* Opens an existing pin read-only. fd, or -ENOENT when the daemon never ran. */
 int fo_state_open(const char *pin_path);
-/* Unpins <pin_path>/mg_failover (`meshgw down`, before dataplane_down removes the
- * directory). A running daemon keeps writing to its own fd until it stops. 0 when
- * it is gone or never was, else -errno. */
-int fo_state_remove(const char *pin_path);
 int fo_state_write(int fd, const char *site, const struct fo_peer *p,
 		   const struct sockaddr_storage *addrs /* p->n_ep entries */, uint64_t now);
 

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dataplane/dataplane.h"
-#include "failover/fo_state.h"
 #include "gateway/gateway.h"
 #include "gateway/state.h"
 #include "lib/log.h"
@@ -74,13 +73,9 @@ static int gateway_down_locked(const struct mg_local *l)
 		return ret;
 	}
 	have_link = !ret;
-	/* The BPF data plane comes off first: it steers into the link. The daemon's
-	 * mg_failover goes before it, so that dataplane_down can remove the directory. */
-	if ((ret = fo_state_remove(l->pin_path))) {
-		pr_warn("%s/mg_failover not removed: %s", l->pin_path, strerror(-ret));
-		err = ret;
-	}
-	err = first_err(err, dataplane_down(l));
+	/* The BPF data plane comes off first: it steers into the link. dataplane_down
+	 * unpins every map of PinPath, the daemon's mg_failover too. */
+	err = dataplane_down(l);
 	if (have_link && have_state && st.created_link) {
 		err = first_err(err, rtnl_link_del(&rt, wg));
 		if (st.backend == MG_BACKEND_USERSPACE)

@@ -14,6 +14,23 @@ static void family(struct mbuf *b, const char *name, const char *type, const cha
 	mbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A label's values and what each means. */
+struct label_help {
+	const char *label, *help;
+};
+
+/* A HELP text for a family with one label: "<what>, by <label>: a = what a
+ * means; b = ...", so a dashboard's reader can look a label value up. */
+static void help_of_list(char *buf, size_t len, const char *what, const char *label,
+			 const struct label_help *v, size_t n)
+{
+	size_t at = (size_t)snprintf(buf, len, "%s, by %s:", what, label);
+
+	for (size_t i = 0; i < n && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, " %s = %s%s", v[i].label, v[i].help,
+				       i + 1 < n ? ";" : ".");
+}
+
 /* Label values: site names are [A-Za-z0-9_.-] already; escape anyway so a
  * future relaxation cannot break the format. */
 static void label_value(struct mbuf *b, const char *v)
@@ -30,19 +47,29 @@ static void label_value(struct mbuf *b, const char *v)
 	}
 }
 
+/* name{site="..."} value, or name{site="...",endpoint="ep"} when ep >= 0. */
+static void sample(struct mbuf *b, const char *name, const char *site, long ep, const char *fmt,
+		   va_list ap)
+{
+	char v[64];
+
+	vsnprintf(v, sizeof(v), fmt, ap);
+	mbuf_printf(b, "%s{site=\"", name);
+	label_value(b, site);
+	if (ep >= 0)
+		mbuf_printf(b, "\",endpoint=\"%ld", ep);
+	mbuf_printf(b, "\"} %s\n", v);
+}
+
 static void site_sample(struct mbuf *b, const char *name, const char *site, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static void site_sample(struct mbuf *b, const char *name, const char *site, const char *fmt, ...)
 {
-	char v[64];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(v, sizeof(v), fmt, ap);
+	sample(b, name, site, -1, fmt, ap);
 	va_end(ap);
-	mbuf_printf(b, "%s{site=\"", name);
-	label_value(b, site);
-	mbuf_printf(b, "\"} %s\n", v);
 }
 
 static void ep_sample(struct mbuf *b, const char *name, const char *site, size_t ep,
@@ -50,15 +77,11 @@ static void ep_sample(struct mbuf *b, const char *name, const char *site, size_t
 static void ep_sample(struct mbuf *b, const char *name, const char *site, size_t ep,
 		      const char *fmt, ...)
 {
-	char v[64];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(v, sizeof(v), fmt, ap);
+	sample(b, name, site, (long)ep, fmt, ap);
 	va_end(ap);
-	mbuf_printf(b, "%s{site=\"", name);
-	label_value(b, site);
-	mbuf_printf(b, "\",endpoint=\"%zu\"} %s\n", ep, v);
 }
 
 /* Peer counters from mg_peer_stats (the BPF data plane). */
@@ -68,24 +91,10 @@ static void peer_dp(struct mbuf *b, const struct status *s)
 		const char *name, *help;
 		size_t off;
 	} f[] = {
-		{ "meshgw_peer_receive_packets_total",
-		  "Packets received from the peer through the tunnel (BPF, WireGuard device ingress).",
-		  offsetof(struct mg_peer_stats, rx_packets) },
-		{ "meshgw_peer_receive_bytes_total",
-		  "Bytes of decrypted packets received from the peer (BPF, WireGuard device ingress).",
-		  offsetof(struct mg_peer_stats, rx_bytes) },
-		{ "meshgw_peer_transmit_packets_total",
-		  "Packets sent to the peer through the tunnel (BPF, WireGuard device egress).",
-		  offsetof(struct mg_peer_stats, tx_packets) },
-		{ "meshgw_peer_transmit_bytes_total",
-		  "Bytes of cleartext packets sent to the peer (BPF, WireGuard device egress).",
-		  offsetof(struct mg_peer_stats, tx_bytes) },
-		{ "meshgw_peer_lan_packets_total",
-		  "Packets from the LAN steered toward the peer (BPF, LAN interface).",
-		  offsetof(struct mg_peer_stats, lan_packets) },
-		{ "meshgw_peer_lan_bytes_total",
-		  "Bytes from the LAN steered toward the peer (BPF, LAN interface).",
-		  offsetof(struct mg_peer_stats, lan_bytes) },
+#define PEER_COUNTER(field, metric, help) \
+		{ "meshgw_peer_" #metric "_total", help, offsetof(struct mg_peer_stats, field) },
+		MG_PEER_COUNTERS(PEER_COUNTER)
+#undef PEER_COUNTER
 	};
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
@@ -100,8 +109,18 @@ static void peer_dp(struct mbuf *b, const struct status *s)
 			site_sample(b, f[i].name, sp->site, "%llu", (unsigned long long)v);
 		}
 	}
-	family(b, "meshgw_peer_drops_total", "counter",
-	       "Packets for the peer the data plane dropped or could not deliver, by reason.");
+	{
+		static const struct label_help drops[] = {
+#define DROP(e, label, help) { #label, help },
+			MG_DROPS(DROP)
+#undef DROP
+		};
+		char help[512];
+
+		help_of_list(help, sizeof(help), "Packets for the peer the data plane dropped or "
+			     "could not deliver", "reason", drops, MG_DROP__USED);
+		family(b, "meshgw_peer_drops_total", "counter", help);
+	}
 	for (size_t p = 0; p < s->n_peers; p++) {
 		const struct status_peer *sp = &s->peers[p];
 
@@ -116,21 +135,31 @@ static void peer_dp(struct mbuf *b, const struct status *s)
 	}
 }
 
+/* One of WireGuard's byte counters (the uint64_t at off in struct status_peer),
+ * for each peer the device has. */
+static void wg_bytes(struct mbuf *b, const struct status *s, const char *name, const char *help,
+		     size_t off)
+{
+	family(b, name, "counter", help);
+	for (size_t p = 0; p < s->n_peers; p++) {
+		uint64_t v;
+
+		if (!s->peers[p].have_wg)
+			continue;
+		memcpy(&v, (const char *)&s->peers[p] + off, sizeof(v));
+		site_sample(b, name, s->peers[p].site, "%" PRIu64, v);
+	}
+}
+
 /* WireGuard's own view of each peer. */
 static void peer_wg(struct mbuf *b, const struct status *s)
 {
-	family(b, "meshgw_wireguard_receive_bytes_total", "counter",
-	       "Bytes WireGuard received from the peer (its own counter, encrypted, incl. handshakes).");
-	for (size_t p = 0; p < s->n_peers; p++)
-		if (s->peers[p].have_wg)
-			site_sample(b, "meshgw_wireguard_receive_bytes_total", s->peers[p].site,
-				    "%" PRIu64, s->peers[p].wg_rx_bytes);
-	family(b, "meshgw_wireguard_transmit_bytes_total", "counter",
-	       "Bytes WireGuard sent to the peer (its own counter, encrypted, incl. handshakes).");
-	for (size_t p = 0; p < s->n_peers; p++)
-		if (s->peers[p].have_wg)
-			site_sample(b, "meshgw_wireguard_transmit_bytes_total", s->peers[p].site,
-				    "%" PRIu64, s->peers[p].wg_tx_bytes);
+	wg_bytes(b, s, "meshgw_wireguard_receive_bytes_total",
+		 "Bytes WireGuard received from the peer (its own counter, encrypted, incl. handshakes).",
+		 offsetof(struct status_peer, wg_rx_bytes));
+	wg_bytes(b, s, "meshgw_wireguard_transmit_bytes_total",
+		 "Bytes WireGuard sent to the peer (its own counter, encrypted, incl. handshakes).",
+		 offsetof(struct status_peer, wg_tx_bytes));
 	family(b, "meshgw_peer_latest_handshake_timestamp_seconds", "gauge",
 	       "Unix time of the latest WireGuard handshake with the peer, 0 = never.");
 	for (size_t p = 0; p < s->n_peers; p++) {
@@ -145,6 +174,24 @@ static void peer_wg(struct mbuf *b, const struct status *s)
 				    "%" PRId64 ".%03" PRId64, sp->handshake_sec,
 				    sp->handshake_nsec / 1000000);
 	}
+}
+
+/* A counter of each endpoint (the __u64 at off in struct status_endpoint): from
+ * the data plane's mg_ep_stats (rx) or the daemon's record. */
+static void ep_counter(struct mbuf *b, const struct status *s, const char *name, const char *help,
+		       bool rx, size_t off)
+{
+	family(b, name, "counter", help);
+	for (size_t p = 0; p < s->n_peers; p++)
+		for (size_t e = 0; e < s->peers[p].n_eps; e++) {
+			const struct status_endpoint *ep = &s->peers[p].eps[e];
+			__u64 v;
+
+			if (!(rx ? ep->have_rx : ep->have_fo))
+				continue;
+			memcpy(&v, (const char *)ep + off, sizeof(v));
+			ep_sample(b, name, s->peers[p].site, e, "%llu", (unsigned long long)v);
+		}
 }
 
 /* The failover daemon's records (mg_failover). */
@@ -210,63 +257,51 @@ static void peer_fo(struct mbuf *b, const struct status *s)
 					  "%u.%03u", ep->fo.loss_permille / 1000,
 					  ep->fo.loss_permille % 1000);
 		}
-	family(b, "meshgw_probes_sent_total", "counter", "Probes sent to the endpoint.");
-	for (size_t p = 0; p < s->n_peers; p++)
-		for (size_t e = 0; e < s->peers[p].n_eps; e++)
-			if (s->peers[p].eps[e].have_fo)
-				ep_sample(b, "meshgw_probes_sent_total", s->peers[p].site, e, "%llu",
-					  (unsigned long long)s->peers[p].eps[e].fo.probes_sent);
-	family(b, "meshgw_probe_replies_total", "counter", "Probe replies received from the endpoint.");
-	for (size_t p = 0; p < s->n_peers; p++)
-		for (size_t e = 0; e < s->peers[p].n_eps; e++)
-			if (s->peers[p].eps[e].have_fo)
-				ep_sample(b, "meshgw_probe_replies_total", s->peers[p].site, e, "%llu",
-					  (unsigned long long)s->peers[p].eps[e].fo.probe_replies);
+	ep_counter(b, s, "meshgw_probes_sent_total", "Probes sent to the endpoint.", false,
+		   offsetof(struct status_endpoint, fo.probes_sent));
+	ep_counter(b, s, "meshgw_probe_replies_total", "Probe replies received from the endpoint.",
+		   false, offsetof(struct status_endpoint, fo.probe_replies));
 }
 
 /* Passive per-address counters (mg_ep_stats, keyed by address only). */
 static void endpoint_rx(struct mbuf *b, const struct status *s)
 {
-	family(b, "meshgw_endpoint_receive_packets_total", "counter",
-	       "UDP packets to our WireGuard port from the endpoint's address (BPF, XDP; "
-	       "counted per address, so endpoints sharing one report the same value).");
-	for (size_t p = 0; p < s->n_peers; p++)
-		for (size_t e = 0; e < s->peers[p].n_eps; e++)
-			if (s->peers[p].eps[e].have_rx)
-				ep_sample(b, "meshgw_endpoint_receive_packets_total", s->peers[p].site, e,
-					  "%llu", (unsigned long long)s->peers[p].eps[e].rx.packets);
-	family(b, "meshgw_endpoint_receive_bytes_total", "counter",
-	       "Bytes of UDP packets to our WireGuard port from the endpoint's address (BPF, XDP).");
-	for (size_t p = 0; p < s->n_peers; p++)
-		for (size_t e = 0; e < s->peers[p].n_eps; e++)
-			if (s->peers[p].eps[e].have_rx)
-				ep_sample(b, "meshgw_endpoint_receive_bytes_total", s->peers[p].site, e,
-					  "%llu", (unsigned long long)s->peers[p].eps[e].rx.bytes);
+	ep_counter(b, s, "meshgw_endpoint_receive_packets_total",
+		   "UDP packets to our WireGuard port from the endpoint's address (BPF, XDP; "
+		   "counted per address, so endpoints sharing one report the same value).", true,
+		   offsetof(struct status_endpoint, rx.packets));
+	ep_counter(b, s, "meshgw_endpoint_receive_bytes_total",
+		   "Bytes of UDP packets to our WireGuard port from the endpoint's address (BPF, XDP).",
+		   true, offsetof(struct status_endpoint, rx.bytes));
 }
 
+/* mg_stats, one family per program kind and unit, the verdicts (and what each
+ * means, in HELP) from include/meshgw_stats.h. */
 static void datapath(struct mbuf *b, const struct status *s)
 {
-	static const char *const fams[2][2] = {
-		{ "meshgw_xdp_packets_total", "meshgw_xdp_bytes_total" },
-		{ "meshgw_tc_packets_total", "meshgw_tc_bytes_total" },
-	};
+	static const char *const progs[2] = { "xdp", "tc" };
 
-	for (int tc = 0; tc < 2; tc++) {
+	for (int k = 0; k < 2; k++) {
+		struct label_help verdicts[MG_STAT__MAX];
+		size_t n = 0;
+
+		for (int i = 0; i < MG_STAT__MAX; i++)
+			if (!strcmp(dp_stat_desc[i].prog, progs[k]))
+				verdicts[n++] = (struct label_help){ dp_stat_desc[i].verdict,
+								     dp_stat_desc[i].help };
 		for (int bytes = 0; bytes < 2; bytes++) {
-			const char *name = fams[tc][bytes];
-			char help[160];
+			char name[64], what[64], help[2048];
 
-			snprintf(help, sizeof(help), "%s handled by the %s programs, by verdict%s.",
-				 bytes ? "Bytes" : "Packets", tc ? "TC" : "XDP",
-				 tc ? "" : " (forward_tx and forward_redirect = fast path forwarded)");
+			snprintf(name, sizeof(name), "meshgw_%s_%s_total", progs[k],
+				 bytes ? "bytes" : "packets");
+			snprintf(what, sizeof(what), "%s handled by the %s programs",
+				 bytes ? "Bytes" : "Packets", k ? "TC" : "XDP");
+			help_of_list(help, sizeof(help), what, "verdict", verdicts, n);
 			family(b, name, "counter", help);
 			for (int i = 0; s->have_stats && i < MG_STAT__MAX; i++) {
-				const char *v = status_stat_name((enum mg_stat)i);
-				bool is_tc = !strncmp(v, "tc_", 3);
-
-				if (is_tc != (bool)tc)
+				if (strcmp(dp_stat_desc[i].prog, progs[k]))
 					continue;
-				mbuf_printf(b, "%s{verdict=\"%s\"} %llu\n", name, v + (tc ? 3 : 4),
+				mbuf_printf(b, "%s{verdict=\"%s\"} %llu\n", name, dp_stat_desc[i].verdict,
 					    (unsigned long long)(bytes ? s->stats[i].bytes
 									: s->stats[i].packets));
 			}
@@ -274,24 +309,26 @@ static void datapath(struct mbuf *b, const struct status *s)
 	}
 }
 
+/* A 0/1 gauge per NIC of mg_ifaces: one of its MG_IF_* flags. */
+static void iface_flag(struct mbuf *b, const struct status *s, const char *name,
+		       const char *help, __u32 flag)
+{
+	family(b, name, "gauge", help);
+	for (int i = 0; i < s->n_ifaces; i++) {
+		mbuf_printf(b, "%s{interface=\"", name);
+		label_value(b, s->ifaces[i].v.name);
+		mbuf_printf(b, "\"} %d\n", !!(s->ifaces[i].v.flags & flag));
+	}
+}
+
 /* How each NIC is handled (mg_ifaces): the XDP program on it, XDP transmits
  * into it, and the transmits the kernel reported failed (which turned that off). */
 static void interfaces(struct mbuf *b, const struct status *s)
 {
-	family(b, "meshgw_interface_xdp", "gauge",
-	       "1 when meshgw's XDP program runs on the interface (else TC only).");
-	for (int i = 0; i < s->n_ifaces; i++) {
-		mbuf_printf(b, "meshgw_interface_xdp{interface=\"");
-		label_value(b, s->ifaces[i].v.name);
-		mbuf_printf(b, "\"} %d\n", !!(s->ifaces[i].v.flags & MG_IF_XDP));
-	}
-	family(b, "meshgw_interface_xdp_target", "gauge",
-	       "1 when the XDP fast path may transmit into the interface.");
-	for (int i = 0; i < s->n_ifaces; i++) {
-		mbuf_printf(b, "meshgw_interface_xdp_target{interface=\"");
-		label_value(b, s->ifaces[i].v.name);
-		mbuf_printf(b, "\"} %d\n", !!(s->ifaces[i].v.flags & MG_IF_XMIT));
-	}
+	iface_flag(b, s, "meshgw_interface_xdp",
+		   "1 when meshgw's XDP program runs on the interface (else TC only).", MG_IF_XDP);
+	iface_flag(b, s, "meshgw_interface_xdp_target",
+		   "1 when the XDP fast path may transmit into the interface.", MG_IF_XMIT);
 	family(b, "meshgw_xdp_fallback_total", "counter",
 	       "XDP frames the kernel failed to transmit into the interface; the first turns "
 	       "the fast path to it off.");

@@ -8,7 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <bpf/bpf.h>
 #include "config/resolve.h"
 #include "dataplane/dp_maps.h"
 #include "failover/fo_state.h"
@@ -16,49 +15,18 @@
 #include "lib/sockaddr.h"
 #include "observe/status.h"
 #include "wg/wg_backend.h"
-#include "wg/wg_netlink.h"
-#include "wg/wg_uapi.h"
 
 #define FRESH_NS (1000ULL * 1000 * 1000)	/* the daemon publishes every 250 ms */
 
 const char *status_drop_name(unsigned int reason)
 {
-	switch (reason) {
-	case MG_DROP_REDIRECT: return "redirect";
-	case MG_DROP_MALFORMED: return "malformed";
-	default: return NULL;
-	}
-}
-
-const char *status_stat_name(enum mg_stat s)
-{
-	static const char *const names[MG_STAT__MAX] = {
-		[MG_STAT_XDP_PASS] = "xdp_pass",
-		[MG_STAT_XDP_MESH] = "xdp_mesh",
-		[MG_STAT_XDP_WG] = "xdp_wireguard",
-		[MG_STAT_XDP_FWD_TX] = "xdp_forward_tx",
-		[MG_STAT_XDP_FWD_REDIRECT] = "xdp_forward_redirect",
-		[MG_STAT_XDP_SLOW] = "xdp_slow_path",
-		[MG_STAT_XDP_MALFORMED] = "xdp_malformed",
-		[MG_STAT_XDP_PROBE_ANSWERED] = "xdp_probe_answered",
-		[MG_STAT_XDP_PROBE_BAD] = "xdp_probe_refused",
-		[MG_STAT_XDP_PROBE_REPLY] = "xdp_probe_reply",
-		[MG_STAT_TC_LAN_REDIRECT] = "tc_lan_redirect",
-		[MG_STAT_TC_LAN_OK] = "tc_lan_pass",
-		[MG_STAT_TC_WG_TX] = "tc_wg_tx",
-		[MG_STAT_TC_WG_RX] = "tc_wg_rx",
-		[MG_STAT_TC_WG_RX_REDIRECT] = "tc_wg_rx_redirect",
-		[MG_STAT_TC_WG_OK] = "tc_wg_pass",
-		[MG_STAT_XDP_NO_XMIT] = "xdp_no_xmit",
-		[MG_STAT_TC_MESH] = "tc_mesh",
-		[MG_STAT_TC_WG] = "tc_wireguard",
-		[MG_STAT_TC_PROBE_ANSWERED] = "tc_probe_answered",
-		[MG_STAT_TC_PROBE_BAD] = "tc_probe_refused",
-		[MG_STAT_TC_PROBE_REPLY] = "tc_probe_reply",
-		[MG_STAT_TC_FWD] = "tc_forward",
+	static const char *const names[MG_DROP__USED] = {
+#define DROP_NAME(e, label, help) [MG_DROP_##e] = #label,
+		MG_DROPS(DROP_NAME)
+#undef DROP_NAME
 	};
 
-	return (unsigned int)s < MG_STAT__MAX && names[s] ? names[s] : "unknown";
+	return reason < MG_DROP__USED ? names[reason] : NULL;
 }
 
 const char *status_health_name(unsigned int health)
@@ -108,28 +76,6 @@ static bool state_addr_set(const struct mg_endpoint_state *e)
 	return memcmp(e->addr, zero, sizeof(zero)) != 0;
 }
 
-/* One scan of mg_peer_info (an array: free slots may sit between used ones). */
-static void map_indices(const struct dp_maps *m, struct status *s)
-{
-	struct mg_peer_info info;
-	size_t found = 0;
-
-	for (__u32 i = 0; i < MG_MAX_PEERS && found < s->n_peers; i++) {
-		if (bpf_map_lookup_elem(m->peer_info, &i, &info))
-			break;
-		if (!info.name[0])
-			continue;
-		for (size_t p = 0; p < s->n_peers; p++) {
-			if (s->peers[p].dp_index < 0 &&
-			    !strncmp(info.name, s->peers[p].site, sizeof(info.name))) {
-				s->peers[p].dp_index = (int)i;
-				found++;
-				break;
-			}
-		}
-	}
-}
-
 static void gather_maps(struct status *s)
 {
 	struct dp_maps m;
@@ -137,10 +83,11 @@ static void gather_maps(struct status *s)
 	if (dp_maps_open(&m, s->pin_path))
 		return;
 	s->have_maps = true;
-	map_indices(&m, s);
 	for (size_t p = 0; p < s->n_peers; p++) {
 		struct status_peer *sp = &s->peers[p];
+		int idx = dp_peer_index(&m, sp->site);
 
+		sp->dp_index = idx >= 0 ? idx : -1;
 		if (sp->dp_index >= 0 && !dp_peer_stats(&m, (__u32)sp->dp_index, &sp->dp))
 			sp->have_dp = true;
 		for (size_t i = 0; i < sp->n_eps; i++) {
@@ -153,7 +100,7 @@ static void gather_maps(struct status *s)
 	s->n_ifaces = dp_ifaces(&m, s->ifaces, MG_MAX_IFACES);
 	if (s->n_ifaces < 0)
 		s->n_ifaces = 0;
-	s->have_stats = m.stats >= 0;
+	s->have_stats = m.fd.stats >= 0;
 	for (int i = 0; s->have_stats && i < MG_STAT__MAX; i++)
 		if (dp_stat(&m, (enum mg_stat)i, &s->stats[i]))
 			s->have_stats = false;
@@ -196,23 +143,22 @@ static void gather_failover(struct status *s)
 
 static void gather_wg(const struct mg_config *c, struct status *s)
 {
-	const struct wg_backend *be = NULL;
+	const struct wg_backend *be;
 	struct wg_device d = { 0 };
 	int ret;
 
-	if (wg_uapi_running(s->wg_if))
-		be = &wg_backend_userspace;
-	else if (!wgnl_available())
-		be = &wg_backend_kernel;
-	if (!be) {
-		snprintf(s->wg_error, sizeof(s->wg_error),
-			 "no kernel WireGuard and no wireguard-go socket for %s", s->wg_if);
+	/* The backend `up` and the daemon use for this configuration. */
+	if (wg_backend_choose(c->local.backend, c->local.path, &be)) {
+		snprintf(s->wg_error, sizeof(s->wg_error), "no kernel WireGuard (Backend = %s)",
+			 backend_name(c->local.backend));
 		return;
 	}
 	ret = be->get(s->wg_if, &d);
 	if (ret) {
 		snprintf(s->wg_error, sizeof(s->wg_error), "%s: %s", s->wg_if,
-			 ret == -ENODEV ? "no such device" : strerror(-ret));
+			 ret == -ENODEV ? "no such device" :
+			 be->kind == MG_BACKEND_USERSPACE && (ret == -ENOENT || ret == -ECONNREFUSED) ?
+			 "no wireguard-go socket" : strerror(-ret));
 		wg_device_free(&d);
 		return;
 	}

@@ -67,8 +67,9 @@ struct status {
 int status_gather(const struct mg_config *c, struct status *s);
 void status_free(struct status *s);
 
-const char *status_drop_name(unsigned int reason);	/* NULL for unused slots */
-const char *status_stat_name(enum mg_stat s);		/* "xdp_pass" ... label-safe */
+/* The label of a drop reason (include/meshgw_stats.h), NULL for unused slots. The
+ * counters' names: dp_stat_desc (dataplane/dp_maps.h). */
+const char *status_drop_name(unsigned int reason);
 const char *status_health_name(unsigned int health);	/* "unknown" / "up" / "down" */
 /* Monotonic timestamps of the maps converted to unix time (ns) with the clocks
  * sampled at gather time; 0 stays 0. */
