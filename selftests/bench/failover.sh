@@ -157,7 +157,7 @@ ct_flush() {
 # appends to $RES/MODE.SCENARIO.*. Returns 2 when the cut did not start on the
 # preferred endpoint (then nothing was cut).
 measure_cut() {
-	local sc=$1 mode=$2 site first t0 cut el d r how='' decide='' back='' flaps='' end x val
+	local sc=$1 mode=$2 site first t0 cut el d r how='' decide='' back='' flaps='' end x val n
 	local -A got=()
 	site=$(cut_site "$sc") first=$(movers "$sc") first=${first%% *}
 	[ "$sc" = idle ] || wait_until 20 steady || echo "#   pings not steady before the cut"
@@ -214,9 +214,12 @@ measure_cut() {
 			ct_flush
 			sleep "$HOLDDOWN_S"
 		fi
+		# The most moves any mover made after the restore: 1 is the move back
+		# (0 for one that never left), more is a flap.
 		flaps=0
 		for x in $(movers "$sc"); do
-			flaps=$((flaps + $(log_after "$x" "$el" | grep -cE "peer $site: endpoint [0-9]+ \S+ -> ")))
+			n=$(log_after "$x" "$el" | grep -cE "peer $site: endpoint [0-9]+ \S+ -> ")
+			[ "$n" -gt "$flaps" ] && flaps=$n
 		done
 		echo "$how" >> "$RES/$mode.$sc.how"
 		[ -n "$back" ] && echo "$back" >> "$RES/$mode.$sc.back" || echo none >> "$RES/$mode.$sc.back"
@@ -230,7 +233,7 @@ measure_cut() {
 	printf '#   %-6s %-6s' "$mode" "$sc"
 	for d in $(dirs "$sc"); do printf ' %s->%s %-6s' "${d:0:1}" "${d:1:1}" "${got[$d]}"; done
 	printf '%s%s%s\n' "${how:+ by $how}" "${decide:+ (decided at $decide s)}" \
-		"${back:+; all back on ISP1 of $site $(printf %.2f "$back") s after the restore, $flaps moves}"
+		"${back:+; all back on ISP1 of $site $(printf %.2f "$back") s after the restore, at most $flaps moves per peer}"
 	[ "$mode" = meshgw ] && [ -z "$back" ] && echo "#   not back on $site's ISP1 $((4 * HOLDDOWN_S + 6)) s after the restore"
 	return 0
 }
@@ -400,10 +403,10 @@ for sc in $SCENARIOS; do
 	if [ -s "$RES/meshgw.$sc.back" ]; then
 		n=$(wc -l < "$RES/meshgw.$sc.back")
 		ok=$(awk -v h="$HOLDDOWN_S" '$1 != "none" && $1 <= h + 1' "$RES/meshgw.$sc.back" | wc -l)
-		one=$(awk '$1 == 1' "$RES/meshgw.$sc.moves_back" | wc -l)
+		one=$(awk '$1 <= 1' "$RES/meshgw.$sc.moves_back" | wc -l)
 		read -r _ mn md _ mx _ <<< "$(stats "$RES/meshgw.$sc.back")"
 		echo "    fail-back: $ok of $n within HoldDown + 1 s (median $md, max $mx s after the restore);" \
-			"$one of $n with exactly one move back per peer-set"
+			"$one of $n without a flap (at most one move per peer after the restore)"
 	fi
 	if [ "$sc" = both ] && [ -s "$RES/plain.both.AB" ]; then
 		row "A->B, plain WireGuard" "$RES/plain.both.AB"

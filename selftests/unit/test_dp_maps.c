@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "tap.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_maps.h"
@@ -153,6 +154,43 @@ static void test_table(const char *pin)
 	dp_maps_close(&m);
 }
 
+/* Bump one per-CPU counter of mg_stats on CPU 0, as a program's stat_add would. */
+static int bump(int fd, enum mg_stat s, int ncpus)
+{
+	struct mg_counter v[ncpus];
+	__u32 k = s;
+
+	if (bpf_map_lookup_elem(fd, &k, v))
+		return -1;
+	v[0].packets++;
+	return bpf_map_update_elem(fd, &k, v, BPF_ANY);
+}
+
+/* dp_probes_recorded: news when a reply is counted by XDP or by TC (on a veth,
+ * a bridge or a layer-3 uplink only TC records replies). */
+static void test_probes_recorded(const char *pin)
+{
+	int fd = make_pin(pin, MG_MAP_NAME(stats), BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(struct mg_counter));
+	int ncpus = libbpf_num_possible_cpus();
+	struct dp_maps m = DP_MAPS_NONE;
+	char path[256];
+
+	if (!ok(fd >= 0 && !dp_maps_open(&m, pin), "mg_stats pinned, maps open"))
+		return;
+	dp_probes_recorded(&m);
+	dp_probes_recorded(&m);
+	ok(!dp_probes_recorded(&m), "no reply counted: nothing new");
+	ok(!bump(fd, MG_STAT_TC_PROBE_REPLY, ncpus) && dp_probes_recorded(&m),
+	   "a reply recorded by TC is news");
+	ok(dp_probes_recorded(&m) && !dp_probes_recorded(&m), "news for one more call, then not");
+	ok(!bump(fd, MG_STAT_XDP_PROBE_REPLY, ncpus) && dp_probes_recorded(&m),
+	   "a reply recorded by XDP is news");
+	dp_maps_close(&m);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_NAME(stats));
+	unlink(path);
+}
+
 int main(void)
 {
 	char pin[128], path[256];
@@ -183,6 +221,7 @@ int main(void)
 		err |= set_slot(free_slot(), "dup") | set_slot(free_slot(), "dup");
 		if (ok(!err, "1000 sites written"))
 			test_table(pin);
+		test_probes_recorded(pin);
 	}
 	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_NAME(peer_info));
 	unlink(path);

@@ -329,7 +329,9 @@ static void test_reply_reads(void)
 	   (unsigned long long)a.p.failovers[FO_REASON_PROBE_LOSS],
 	   (unsigned long long)a.p.failovers[FO_REASON_PREFERRED_BACK],
 	   (unsigned long long)a.p.failovers[FO_REASON_NO_RX]);
-	ok(b.reads * 10 < a.reads, "  with %llu reads instead of %llu",
+	/* Fewer by far (a down endpoint we would move back to is asked every
+	 * 500 ms, and each probe due is a read). */
+	ok(b.reads * 5 < a.reads, "  with %llu reads instead of %llu",
 	   (unsigned long long)b.reads, (unsigned long long)a.reads);
 	s.holddown_ms = 1000;
 	s.probe_fast_ms = 30;
@@ -380,6 +382,29 @@ int main(void)
 	is_int(m.p.active, 0, "back on the preferred endpoint after the hold-down");
 	is_int(m.last_reason, FO_REASON_PREFERRED_BACK, "reason: preferred_back");
 	ok(m.tx - m.rx == probes0, "no traffic was lost while moving back");
+
+	/* Fail-back is timed from the return, not from the next idle probe: a down
+	 * preferred endpoint is asked every probe_recover_ms while we are away. */
+	sim_run(&m, 25000);	/* past the flap damping of the move back above */
+	m.reachable[0] = false;
+	sim_until_active(&m, 1, 5000);
+	sim_run(&m, 3000);
+	m.reachable[0] = true;
+	t = sim_until_active(&m, 0, 15000);
+	ok(t >= m.s.holddown_ms && t <= m.s.holddown_ms + m.s.probe_recover_ms + 100,
+	   "back %llu ms after the return (hold-down %u ms + at most one recovery interval)",
+	   (unsigned long long)t, m.s.holddown_ms);
+	/* A minute after the move, a still-dead endpoint is asked at the idle rate. */
+	m.reachable[0] = false;
+	sim_until_active(&m, 1, 5000);
+	sim_run(&m, 61000);
+	probes0 = m.probes;
+	sim_run(&m, 10000);
+	ok(m.probes - probes0 <= 10000 / m.s.probe_idle_ms * 2 + 2,
+	   "an outage past a minute: %llu probes in 10 s (idle rate on both endpoints)",
+	   (unsigned long long)(m.probes - probes0));
+	m.reachable[0] = true;
+	sim_until_active(&m, 0, 30000);
 
 	/* A preferred endpoint that died while idle-probed (one probe lost, never
 	 * marked down) and comes back: still a full hold-down before moving back. */

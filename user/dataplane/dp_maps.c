@@ -516,19 +516,23 @@ int dp_ep_stats_each(struct dp_maps *m,
 
 bool dp_probes_recorded(struct dp_maps *m)
 {
-	struct mg_counter c;
+	struct mg_counter x, t;
 	bool moved, open;
+	__u64 n;
 
-	if (dp_stat(m, MG_STAT_XDP_PROBE_REPLY, &c)) {
+	/* Replies are recorded by XDP where it runs and by TC everywhere else
+	 * (a veth, a bridge, a layer-3 uplink): either count moving is news. */
+	if (dp_stat(m, MG_STAT_XDP_PROBE_REPLY, &x) || dp_stat(m, MG_STAT_TC_PROBE_REPLY, &t)) {
 		m->replies_state = 0;
 		return true;
 	}
-	moved = m->replies_state == 0 || c.packets != m->replies_seen;
+	n = x.packets + t.packets;
+	moved = m->replies_state == 0 || n != m->replies_seen;
 	/* Open one more call after a move: the count is a plain per-CPU increment
 	 * after the record is written, and on a weakly ordered CPU the record could
 	 * still be on its way when the count is read. A tick later it is not. */
 	open = moved || m->replies_state == 2;
-	m->replies_seen = c.packets;
+	m->replies_seen = n;
 	m->replies_state = moved ? 2 : 1;
 	return open;
 }

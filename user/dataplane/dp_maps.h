@@ -91,6 +91,7 @@ int dp_ep_stats_each(struct dp_maps *m,
 		     void (*fn)(__u32 id, const struct mg_ep_stats *es, void *ctx), void *ctx);
 
 /* Has the data plane recorded a probe reply since the previous call, or the one
- * before? A single read of the per-CPU count of replies (MG_STAT_XDP_PROBE_REPLY,
- * counted after the record is written). true when it cannot tell. */
+ * before? Two reads of per-CPU counts of replies (MG_STAT_XDP_PROBE_REPLY and
+ * MG_STAT_TC_PROBE_REPLY, each counted after the record is written). true when
+ * it cannot tell. */
 bool dp_probes_recorded(struct dp_maps *m);

@@ -6,10 +6,16 @@ void fo_default_settings(struct fo_settings *s)
 {
 	/* Chosen so a dead ISP under traffic is left in ~0.5 s (suspect 150 ms, then
 	 * 300 ms of unanswered probes at 50 ms), while an idle peer costs
-	 * < 1 kbit/s of probes (74-byte frames: active every 2 s, others every 10 s). */
+	 * < 1 kbit/s of probes (74-byte frames: active every 2 s, others every 10 s).
+	 * While failed over, the more preferred endpoints that are down are asked
+	 * every 500 ms, so their return is seen within half a second and fail-back
+	 * takes the hold-down plus that, not plus an idle interval (2 kbit/s, only
+	 * in the first minute away from the preferred endpoint: an outage of days
+	 * is asked at the idle rate). */
 	s->probe_fast_ms = 50;
 	s->probe_idle_ms = 2000;
 	s->probe_standby_ms = 10000;
+	s->probe_recover_ms = 500;
 	s->suspect_ms = 150;
 	s->fail_ms = 300;
 	s->plain_fail_ms = 1500;
@@ -108,6 +114,9 @@ bool fo_probe_due(const struct fo_peer *p, const struct fo_settings *s, unsigned
 		return true;
 	if (active_in_trouble(p) || now < p->fast_probe_until_ns)
 		interval = s->probe_fast_ms;
+	else if (i < p->active && e->state == FO_EP_DOWN &&
+		 now - p->last_switch_ns < 60000 * MS)	/* to move back to, once it returns */
+		interval = s->probe_recover_ms;
 	else if (i <= p->active)	/* the active one, and candidates to move back to */
 		interval = s->probe_idle_ms;
 	else

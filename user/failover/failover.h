@@ -22,6 +22,7 @@ struct fo_settings {
 	uint32_t probe_fast_ms;		/* probe interval while a peer is suspect */
 	uint32_t probe_idle_ms;		/* active endpoint, nothing wrong */
 	uint32_t probe_standby_ms;	/* other candidates, nothing wrong */
+	uint32_t probe_recover_ms;	/* a down endpoint we would move back to */
 	uint32_t suspect_ms;		/* tx without rx this long → suspect */
 	uint32_t fail_ms;		/* probes unanswered this long → down */
 	uint32_t plain_fail_ms;		/* peers without meshgw: rx still this long → switch */
