@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # $pubA, $pubB: set by twosite_keys through eval
 # The two-site topology the host tests and the tunnel bench share, built in one place:
 #
 #   hA ── lan0 ── gA ══ wan0 203.0.113.1/.2 ══ gB ── lan0 ── hB
@@ -139,7 +140,7 @@ twosite_mesh() {
 # its WireGuard interface ($wgA or $wgB), then each LINE ("Key = value").
 twosite_local() {
 	local x=$1 wg l
-	eval wg=\$wg$(echo "$x" | tr ab AB)
+	eval "wg=\$wg$(echo "$x" | tr ab AB)"
 	shift
 	{
 		printf '[Local]\nSite = %s\nPrivateKeyFile = %s\nLanInterface = lan0\nWireGuardInterface = %s\n' \
@@ -160,8 +161,8 @@ wg_start() {
 	# would leave wireguard-go running. nsenter execs it.
 	WG_PROCESS_FOREGROUND=1 nsenter --net=/run/netns/"$1" wireguard-go -f "$2" >"$tmp/$2.log" 2>&1 &
 	pids+=($!)
-	local i
-	for i in $(seq 100); do [ -S "/run/wireguard/$2.sock" ] && return 0; sleep 0.05; done
+	local _
+	for _ in $(seq 100); do [ -S "/run/wireguard/$2.sock" ] && return 0; sleep 0.05; done
 	echo "wireguard-go did not start for $2:" >&2
 	cat "$tmp/$2.log" >&2
 	return 1
@@ -207,7 +208,7 @@ twosite_cleanup() {
 	declare -F before_cleanup >/dev/null && before_cleanup
 	for x in a b; do
 		[ -e "$tmp/$x.local" ] || continue
-		eval g=\$g$(echo $x | tr ab AB)
+		eval "g=\$g$(echo "$x" | tr ab AB)"
 		[ -e "/run/netns/$g" ] && N "$g" "$MESHGW" down -l "$tmp/$x.local" >/dev/null 2>&1
 	done
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
