@@ -5,7 +5,7 @@
 # tell from the link that the gateway went down; it must stop because down removed
 # up's state. Checks: the daemon stops by itself and says why, the link is still
 # there, and down left nothing (pins with the daemon's mg_failover, the state file).
-# (show_metrics.t.sh covers a link meshgw created; lab_failover.t.sh three sites.)
+# (daemon_events.t.sh covers a link meshgw created; lab_failover.t.sh three sites.)
 set -eu
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MESHGW=${MESHGW:-$SRC/build/meshgw}
@@ -13,59 +13,23 @@ if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, b
 for c in wireguard-go nsenter ip; do
 	command -v $c >/dev/null || { echo "1..0 # SKIP $c not installed"; exit 0; }
 done
-s=$$
-ns=mgdd$s wg=ddw$s pin=/sys/fs/bpf/mgdd$s
-tmp=$(mktemp -d /tmp/meshgw-dd.$s.XXXX)
-wgpid='' daemon=''
-
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
-N() { nsenter --net=/run/netns/$ns "$@"; }
-M() { N "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/a.local"; }
+BACKEND=userspace
+. "$(dirname "${BASH_SOURCE[0]}")/lib/twosite.sh"
+twosite_init dd
+ns=$gA wg=$wgA daemon=''	# site a of the fixture's mesh file, alone in its namespace
+before_cleanup() { [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null; }
+M() { N $ns "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/a.local"; }
 
-cleanup() {
-	set +e
-	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-	M down >/dev/null 2>&1
-	[ -n "$wgpid" ] && kill "$wgpid" 2>/dev/null && wait "$wgpid" 2>/dev/null
-	ip netns del $ns 2>/dev/null
-	# Checked gone at the end of a full run: only a failed or cut-short run has
-	# anything here (the lock file meshgw keeps by design goes too).
-	remove_left /run/meshgw/$wg.state "$pin" /run/wireguard/$wg.sock
-	rm -f /run/meshgw/$wg.lock
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ip netns add $ns
-ip -n $ns link set lo up
+twosite_ns $ns
 ip -n $ns link add lan0 type veth peer name lan0p
 ip -n $ns link set lan0 up && ip -n $ns link set lan0p up
 ip -n $ns addr add 10.1.0.1/24 dev lan0
-# The link, not meshgw's: wireguard-go run by the test (nsenter execs it, so $! is it).
-WG_PROCESS_FOREGROUND=1 nsenter --net=/run/netns/$ns wireguard-go -f $wg >"$tmp/wg.log" 2>&1 &
-wgpid=$!
-for _ in $(seq 100); do [ -S /run/wireguard/$wg.sock ] && break; sleep 0.05; done
-
-(umask 077; "$MESHGW" genkey >"$tmp/a.key"; "$MESHGW" genkey >"$tmp/b.key")
-cat >"$tmp/mesh.conf" <<EOF
-[Mesh]
-Network = 192.168.254.0/24
-ListenPort = 51820
-
-[Site a]
-Address = 192.168.254.1
-PublicKey = $("$MESHGW" pubkey <"$tmp/a.key")
-Endpoint = 203.0.113.1:51820
-Egress = 10.1.0.0/24
-
-[Site b]
-Address = 192.168.254.2
-PublicKey = $("$MESHGW" pubkey <"$tmp/b.key")
-Endpoint = 203.0.113.2:51820
-Egress = 10.2.0.0/24
-EOF
-printf '[Local]\nSite = a\nPrivateKeyFile = %s\nLanInterface = lan0\nWireGuardInterface = %s\nBackend = userspace\nPinPath = %s/a\n' \
-	"$tmp/a.key" $wg "$pin" >"$tmp/a.local"
+# The link, not meshgw's: wireguard-go run by the test.
+wg_start $ns $wg
+twosite_keys
+twosite_mesh >"$tmp/mesh.conf"
+twosite_local a "Backend = userspace" "PinPath = $pin/a"
 
 t "meshgw up adopts $wg (a link it did not create)" M up
 t "  the state says so (created_link 0)" grep -qx "created_link 0" /run/meshgw/$wg.state

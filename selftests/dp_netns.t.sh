@@ -33,32 +33,18 @@ for t in wg iperf3 nsenter $([ "$BACKEND" = userspace ] && echo wireguard-go); d
 	command -v $t >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
 done
 
-s=$$
-sw=dsw$s hA=dha$s hB=dhb$s gA=dga$s gB=dgb$s rI=dri$s
-wgA=dwa$s wgB=dwb$s
-pin=/sys/fs/bpf/mgdp$s
-tmp=$(mktemp -d /tmp/meshgw-dp.$s.XXXX)
-pids=()
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
-
-N() { local ns=$1; shift; nsenter --net=/run/netns/$ns "$@"; }
-
-cleanup() {
-	set +e
-	N $gA "$DPCTL" down "$tmp/mesh.conf" "$tmp/a.local" >/dev/null 2>&1
-	N $gB "$DPCTL" down "$tmp/mesh.conf" "$tmp/b.local" >/dev/null 2>&1
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	for ns in $sw $hA $hB $gA $gB $rI; do ip netns del $ns 2>/dev/null; done
-	remove_left "$pin"	# checked empty at the end of a full run
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/lib/twosite.sh"
+twosite_init d
+sw=dsw$s rI=dri$s
 
 # No mount of bpffs here: on a fresh boot nothing has mounted it, and dataplane_up
 # (dataplane_pin_dir_make) must do it itself.
 
-# --- topology -------------------------------------------------------------------------
-for ns in $sw $hA $hB $gA $gB $rI; do ip netns add $ns; ip -n $ns link set lo up; done
+# --- topology: the two-site fixture, with site a's LAN on a bridge ---------------------
+twosite_ns $gA $gB $hA $hB $sw $rI
+twosite_wan
+twosite_lan B
 ip -n $sw link add br0 type bridge
 ip -n $sw link set br0 up
 port() { # port NS IFNAME BRIDGEPORT: a veth from NS into the bridge
@@ -75,65 +61,16 @@ ip -n $gA addr add 10.1.0.1/24 dev lan0
 ip -n $gA route add default via 10.1.0.254
 ip -n $rI addr add 10.1.0.254/24 dev eth0
 ip -n $rI addr add 198.51.100.1/32 dev lo
-
-ip link add wan0 netns $gA type veth peer name wan0 netns $gB
-ip -n $gA addr add 203.0.113.1/24 dev wan0
-ip -n $gB addr add 203.0.113.2/24 dev wan0
-ip -n $gA link set wan0 up
-ip -n $gB link set wan0 up
-ip link add eth0 netns $hB type veth peer name lan0 netns $gB
-ip -n $hB addr add 10.2.0.2/24 dev eth0
-ip -n $hB link set eth0 up
-ip -n $hB route add default via 10.2.0.1
-ip -n $gB addr add 10.2.0.1/24 dev lan0
-ip -n $gB link set lan0 up
 for g in $gA $gB; do
 	N $g sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0 \
 		net.ipv4.conf.lan0.send_redirects=0
 done
 
-# --- WireGuard (userspace) and the configuration ----------------------------------------
-(umask 077; "$MESHGW" genkey >"$tmp/a.key"; "$MESHGW" genkey >"$tmp/b.key")
-pubA=$("$MESHGW" pubkey <"$tmp/a.key") pubB=$("$MESHGW" pubkey <"$tmp/b.key")
-cat >"$tmp/mesh.conf" <<EOF
-[Mesh]
-Network = 192.168.254.0/24
-ListenPort = 51820
-
-[Site a]
-Address = 192.168.254.1
-PublicKey = $pubA
-Endpoint = 203.0.113.1:51820
-Egress = 10.1.0.0/24
-
-[Site b]
-Address = 192.168.254.2
-PublicKey = $pubB
-Endpoint = 203.0.113.2:51820
-Egress = 10.2.0.0/24
-EOF
-for x in a b; do
-	X=$(echo $x | tr ab AB); eval wg=\$wg$X
-	printf '[Local]\nSite = %s\nPrivateKeyFile = %s\nLanInterface = lan0\nUplinkInterface = wan0\nWireGuardInterface = %s\nPinPath = %s/%s\n' \
-		$x "$tmp/$x.key" "$wg" "$pin" $x >"$tmp/$x.local"
-done
-wgup() { # wgup NS IF KEY ADDR PEERPUB PEERENDPOINT PEERNETS ROUTE
-	if [ "$BACKEND" = kernel ]; then
-		ip -n "$1" link add "$2" type wireguard
-	else
-		# Not through N: a function run in the background is a subshell, and
-		# killing $! would leave wireguard-go running. nsenter execs it.
-		WG_PROCESS_FOREGROUND=1 nsenter --net=/run/netns/"$1" wireguard-go -f "$2" >"$tmp/$2.log" 2>&1 &
-		pids+=($!)
-		for _ in $(seq 100); do [ -S /run/wireguard/$2.sock ] && break; sleep 0.05; done
-	fi
-	N "$1" wg set "$2" listen-port 51820 private-key "$3" peer "$5" endpoint "$6" allowed-ips "$7"
-	N "$1" ip addr add "$4" dev "$2"
-	N "$1" ip link set "$2" up
-	N "$1" ip route add "$8" dev "$2"
-}
-wgup $gA $wgA "$tmp/a.key" 192.168.254.1/24 "$pubB" 203.0.113.2:51820 192.168.254.2/32,10.2.0.0/24 10.2.0.0/24
-wgup $gB $wgB "$tmp/b.key" 192.168.254.2/24 "$pubA" 203.0.113.1:51820 192.168.254.1/32,10.1.0.0/24 10.1.0.0/24
+# --- WireGuard (by hand, BACKEND) and the configuration ----------------------------------
+twosite_keys
+twosite_mesh >"$tmp/mesh.conf"
+for x in a b; do twosite_local $x "UplinkInterface = wan0" "PinPath = $pin/$x"; done
+twosite_wg
 for g in $gA $gB; do N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0; done
 
 echo "1..70"

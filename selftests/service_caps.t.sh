@@ -12,51 +12,16 @@ if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces)";
 for c in wireguard-go setpriv ip; do
 	command -v $c >/dev/null || { echo "1..0 # SKIP $c not installed"; exit 0; }
 done
-s=$$
-ns=mgcap$s lan=cl$s wg=cw$s
-tmp=$(mktemp -d /tmp/meshgw-caps.$s.XXXX)
-
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
-
-cleanup() {
-	set +e
-	[ -d /run/netns ] && [ -e /run/netns/$ns ] &&
-		ip netns exec "$ns" "$MESHGW" down -c "$tmp/mesh.conf" -l "$tmp/a.local.conf" >/dev/null 2>&1
-	ip netns del "$ns" 2>/dev/null
-	# Checked gone at the end of a full run: only a failed or cut-short run has
-	# anything here (the lock file meshgw keeps by design goes too).
-	remove_left /run/meshgw/$wg.state /sys/fs/bpf/meshgw/$wg /run/wireguard/$wg.sock
-	rm -f /run/meshgw/$wg.lock
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-(umask 077; "$MESHGW" genkey >"$tmp/a.key"; "$MESHGW" genkey >"$tmp/b.key")
-cat >"$tmp/mesh.conf" <<-EOF2
-	[Mesh]
-	Network = 192.168.254.0/24
-	ListenPort = 51820
-
-	[Site a]
-	Address = 192.168.254.1
-	PublicKey = $("$MESHGW" pubkey <"$tmp/a.key")
-	Endpoint = 203.0.113.1:51820
-	Egress = 10.1.0.0/24
-
-	[Site b]
-	Address = 192.168.254.2
-	PublicKey = $("$MESHGW" pubkey <"$tmp/b.key")
-	Endpoint = 203.0.113.2:51820
-	Egress = 10.2.0.0/24
-EOF2
-cat >"$tmp/a.local.conf" <<-EOF2
-	[Local]
-	Site = a
-	PrivateKeyFile = $tmp/a.key
-	LanInterface = $lan
-	WireGuardInterface = $wg
-	Backend = userspace
-EOF2
+BACKEND=userspace
+. "$(dirname "${BASH_SOURCE[0]}")/lib/twosite.sh"
+twosite_init c
+# Site a of the fixture's mesh file, alone in a namespace each scenario makes afresh.
+ns=$gA lan=lan0 wg=$wgA
+nss+=("$ns")	# the cleanup deletes it if a scenario was cut short
+twosite_keys
+twosite_mesh >"$tmp/mesh.conf"
+twosite_local a "Backend = userspace"
 
 # The unit's set, "CAP_NET_ADMIN CAP_BPF ..." -> "+net_admin,+bpf,...".
 unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
@@ -88,10 +53,10 @@ scenario() { # scenario SETPRIV_CAPS [first]: "first" = bpffs mounted beforehand
 		grep -q "data plane: pinned" /tmp/show.$$ || { cat /tmp/show.$$; rm -f /tmp/show.$$; echo "FAILED: data plane not up"; exit 1; }
 		rm -f /tmp/show.$$
 		run down || { echo "FAILED: down"; exit 1; }
-	' scenario "$1" "$MESHGW" "$tmp/mesh.conf" "$tmp/a.local.conf" "${2:-}" >"$tmp/scenario.out" 2>&1
+	' scenario "$1" "$MESHGW" "$tmp/mesh.conf" "$tmp/a.local" "${2:-}" >"$tmp/scenario.out" 2>&1
 	local rc=$?
 	# leave nothing behind for the next scenario
-	ip netns exec "$ns" "$MESHGW" down -c "$tmp/mesh.conf" -l "$tmp/a.local.conf" >/dev/null 2>&1 || true
+	ip netns exec "$ns" "$MESHGW" down -c "$tmp/mesh.conf" -l "$tmp/a.local" >/dev/null 2>&1 || true
 	ip netns del "$ns"
 	return $rc
 }

@@ -4,6 +4,7 @@
 #
 #   hA ── lan0 ── gA ══ wan0 203.0.113.1/.2 ══ gB ── lan0 ── hB
 #  10.1.0.2   10.1.0.1     (mesh 192.168.254.0/24)      10.2.0.1   10.2.0.2
+# (the two-site fixture, selftests/lib/twosite.sh, IPv6 off)
 #
 # Checks: nothing up -> show exits 1 and says so, metrics still valid; after up
 # and a known number of pings, every metric equals what `bpftool map dump
@@ -11,13 +12,11 @@
 # exactly the pings; `promtool check metrics` passes; show -j parses with
 # python3 -m json.tool and agrees with the metrics; keys never appear; then with
 # `meshgw run` (failover daemon) the mg_failover record's probe counts, health
-# and active endpoint are the metrics' and show says it runs; the daemon follows
-# lan0's MAC changing and lan0 being deleted and created again (XDP and tc_lan
-# attached again, traffic counted); SIGHUP reloads (bad file, taken port, changed
-# ports and timings); it brings the gateway back when the WireGuard interface
-# vanishes (wireguard-go killed, or the link deleted); after it stops show says it
-# is not running; a daemon whose uplink has no meshgw XDP gets its probe replies
-# through its sockets; and `meshgw down` under a running daemon stops it.
+# and active endpoint are the metrics' and show says it runs, and its GET /metrics
+# serves them; after it stops show says it is not running; a daemon whose uplink
+# has no meshgw XDP gets its probe replies through its sockets; with the data plane
+# down show and metrics still report WireGuard. What the daemon does when the
+# gateway changes under it: daemon_events.t.sh.
 # Gateways are entered with nsenter --net so the pins live on the host's bpffs.
 # Argument: the WireGuard backend, userspace (default, wireguard-go on this host)
 # or kernel (run inside the Debian VM by vm_show_metrics.t.sh).
@@ -35,103 +34,29 @@ for t in wg bpftool nsenter python3 promtool $([ "$BACKEND" = userspace ] && ech
 	command -v $t >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
 done
 
-s=$$
-hA=smha$s hB=smhb$s gA=smga$s gB=smgb$s
-wgA=smwa$s wgB=smwb$s
-pin=/sys/fs/bpf/mgsm$s
-tmp=$(mktemp -d /tmp/meshgw-sm.$s.XXXX)
-pids=() daemon=
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
-
-N() { local ns=$1; shift; nsenter --net=/run/netns/$ns "$@"; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/twosite.sh"
+twosite_init sm
+daemon=
+before_cleanup() { [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null; }
 A() { N $gA "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/a.local"; }
-record_pid() { # wireguard-go started by `meshgw up`, from its state file
-	local p
-	p=$(awk '$1 == "wg_pid" { print $2 }' "/run/meshgw/$1.state" 2>/dev/null || true)
-	[ -n "$p" ] && [ "$p" != 0 ] && pids+=("$p")
-	return 0
-}
-
-cleanup() {
-	set +e
-	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-	N $gA "$DPCTL" down "$tmp/mesh.conf" "$tmp/a.local" >/dev/null 2>&1
-	N $gB "$DPCTL" down "$tmp/mesh.conf" "$tmp/b.local" >/dev/null 2>&1
-	N $gA "$MESHGW" down -l "$tmp/a.local" >/dev/null 2>&1
-	N $gB "$MESHGW" down -l "$tmp/b.local" >/dev/null 2>&1
-	for p in "${pids[@]}"; do
-		[ "$(cat /proc/$p/comm 2>/dev/null)" = wireguard-go ] && kill "$p"
-	done
-	for ns in $hA $hB $gA $gB; do ip netns del $ns 2>/dev/null; done
-	# Checked empty at the end of a full run: only a failed or cut-short run has
-	# anything here (the lock files meshgw keeps by design go too).
-	remove_left /run/meshgw/$wgA.state /run/meshgw/$wgB.state "$pin"
-	rm -f /run/meshgw/$wgA.lock /run/meshgw/$wgB.lock
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 # No mount of bpffs here: on a fresh boot nothing has mounted it, and `meshgw up`
 # (dataplane_pin_dir_make) must do it itself.
 
 # --- topology (no IPv6: its autoconfiguration would move the counters) ----------------
-for ns in $hA $hB $gA $gB; do
-	ip netns add $ns
-	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip -n $ns link set lo up
-done
-ip link add wan0 netns $gA type veth peer name wan0 netns $gB
-ip -n $gA addr add 203.0.113.1/24 dev wan0 && ip -n $gA link set wan0 up
-ip -n $gB addr add 203.0.113.2/24 dev wan0 && ip -n $gB link set wan0 up
-for x in A B; do
-	eval g=\$g$x h=\$h$x
-	net=$([ $x = A ] && echo 1 || echo 2)
-	ip link add lan0 netns $g type veth peer name eth0 netns $h
-	ip -n $g addr add 10.$net.0.1/24 dev lan0 && ip -n $g link set lan0 up
-	ip -n $h addr add 10.$net.0.2/24 dev eth0 && ip -n $h link set eth0 up
-	ip -n $h route add default via 10.$net.0.1
-	N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-done
+twosite_topology no-ipv6
+for g in $gA $gB; do N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0; done
 
 # --- configuration (no keepalive: idle counters must stand still) -----------------------
-(umask 077; "$MESHGW" genkey >"$tmp/a.key"; "$MESHGW" genkey >"$tmp/b.key"; "$MESHGW" genpsk >"$tmp/secret")
-pubA=$("$MESHGW" pubkey <"$tmp/a.key") pubB=$("$MESHGW" pubkey <"$tmp/b.key")
-cat >"$tmp/mesh.conf" <<EOF
-[Mesh]
-Network = 192.168.254.0/24
-ListenPort = 51820
-PersistentKeepalive = off
-
-[Site a]
-Address = 192.168.254.1
-PublicKey = $pubA
-Endpoint = 203.0.113.1:51820
-Egress = 10.1.0.0/24
-
-[Site b]
-Address = 192.168.254.2
-PublicKey = $pubB
-Endpoint = 203.0.113.2:51820
-Endpoint = 203.0.113.2:51830
-Egress = 10.2.0.0/24
-EOF
+twosite_keys
+twosite_mesh -k off -b "Endpoint = 203.0.113.2:51830" >"$tmp/mesh.conf"
+# XDP on these veths although auto would not put it there (its peer's GSO): the
+# metrics below count its verdicts. The neighbours run nothing, so it may not
+# transmit: TC forwards and answers.
 for x in a b; do
-	X=$(echo $x | tr ab AB); eval wg=\$wg$X
-	cat >"$tmp/$x.local" <<-EOF
-	[Local]
-	Site = $x
-	PrivateKeyFile = $tmp/$x.key
-	LanInterface = lan0
-	UplinkInterface = wan0
-	WireGuardInterface = $wg
-	Backend = $BACKEND
-	PinPath = $pin/$x
-	Metrics = 127.0.0.1:9586
-	# XDP on these veths although auto would not put it there (its peer's GSO):
-	# the checks below follow the XDP program through MAC and NIC changes. The
-	# neighbours run nothing, so it may not transmit: TC forwards and answers.
-	FastPath = xdp
-	EOF
+	twosite_local $x "UplinkInterface = wan0" "Backend = $BACKEND" "PinPath = $pin/$x" \
+		"Metrics = 127.0.0.1:9586" "FastPath = xdp"
 done
 # Every key, in every encoding the program knows, must stay out of the output.
 keys_in() { # keys_in FILE: succeeds when a key shows up
@@ -160,8 +85,8 @@ t "missing configuration: show exits 1" bash -c "! $MESHGW show -c $tmp/nope -l 
 
 # --- up, with the data plane ---------------------------------------------------------------
 started=$(date +%s)
-t "meshgw up on gateway a" N $gA "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/a.local"; record_pid $wgA
-t "meshgw up on gateway b" N $gB "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/b.local"; record_pid $wgB
+t "meshgw up on gateway a" N $gA "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/a.local"; record_wg_pid $wgA
+t "meshgw up on gateway b" N $gB "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/b.local"; record_wg_pid $wgB
 for x in a b; do
 	# Until `up` loads the data plane itself, the loader's test driver does.
 	if [ ! -e $pin/$x/mg_peer_stats ]; then
@@ -338,122 +263,6 @@ print("idle clients dropped after %.2f s" % took)
 else
 	ok "# SKIP GET /metrics: meshgw run does not serve Metrics = yet"
 fi
-# --- lan0's MAC changes under the daemon: it reloads XDP with the new address --------
-xdp_mac() { # the MAC the XDP program on gateway a's lan0 matches frames against
-	# One python calling bpftool: the VM (TCG) pays ~0.5 s for every process start.
-	python3 - "$pin/a/xdp_lan0" <<'PY'
-import json, subprocess, sys
-def bpftool(*args):
-    return json.loads(subprocess.run(["bpftool", "-j", *args], check=True, capture_output=True).stdout)
-prog = bpftool("link", "show", "pinned", sys.argv[1])["prog_id"]
-ids = set(bpftool("prog", "show", "id", str(prog))["map_ids"])
-rodata = [m["id"] for m in bpftool("map", "show") if m["id"] in ids and m.get("name", "").endswith(".rodata")]
-def find(o):
-    if isinstance(o, dict):
-        if "own_mac" in o:
-            return o["own_mac"]
-        o = list(o.values())
-    if isinstance(o, list):
-        for v in o:
-            r = find(v)
-            if r is not None:
-                return r
-mac = find(bpftool("map", "dump", "id", str(rodata[0])))[0]
-print(":".join("%02x" % (int(b, 0) if isinstance(b, str) else b) for b in mac))
-PY
-}
-mac0=$(ip -n $gA -br link show lan0 | awk '{print $3}')
-is "XDP on lan0 matches frames against lan0's MAC" "$(xdp_mac)" "$mac0"
-ip -n $gA link set lan0 address 02:00:00:00:aa:01
-mac_followed() { [ "$(xdp_mac)" = "$1" ]; }
-# The daemon looks every second; the reload itself takes ~1 s in the VM (TCG).
-t "lan0's MAC changed: the daemon reloads XDP with the new one" poll 15 mac_followed 02:00:00:00:aa:01
-t "  and says so" grep -q "lan0: MAC address now 02:00:00:00:aa:01: reloading the XDP program" "$tmp/run.log"
-ip -n $gA link set lan0 address "$mac0"
-t "  and back" poll 15 mac_followed "$mac0"
-
-# --- lan0 deleted and created again (ifupdown does that to a bridge) -----------------
-logged() { grep -q "$1" "$tmp/run.log"; }
-metric() { A metrics | awk -v m="$1" '$1 == m { print $2 }'; }
-ip -n $gA link del lan0
-t "lan0 deleted: the daemon says its programs went with it" poll 15 logged "lan0 is gone"
-# With the MAC it had: a NIC that comes back is the same hardware, only its index is new.
-ip link add lan0 address "$mac0" netns $gA type veth peer name eth0 netns $hA
-ip -n $gA addr add 10.1.0.1/24 dev lan0 && ip -n $gA link set lan0 up
-ip -n $hA addr add 10.1.0.2/24 dev eth0 && ip -n $hA link set eth0 up
-ip -n $hA route add default via 10.1.0.1
-attached_again() { ip -n $gA link show lan0 | grep -q 'prog/xdp' && tc -n $gA filter show dev lan0 ingress | grep -q mg_tc_lan; }
-t "lan0 created again: the daemon attaches XDP and tc_lan to it" poll 15 attached_again
-t "  and says so" logged "lan0 is back (index [0-9]*): attaching the data plane again"
-t "  XDP matches lan0's MAC" mac_followed "$mac0"
-lan0=$(metric 'meshgw_peer_lan_packets_total{site="b"}')
-t "  hA reaches hB through the tunnel again" poll 10 ip netns exec $hA ping -c1 -W1 10.2.0.2
-t "  counted by the XDP program on the new lan0" \
-	test "$(metric 'meshgw_peer_lan_packets_total{site="b"}')" -gt "$lan0"
-
-# --- the WireGuard interface vanishes under the daemon (wireguard-go exits, or the ----
-# link is deleted): `up`'s state is still recorded, so the daemon brings it back.
-if [ "$BACKEND" = userspace ]; then
-	wgpid=$(awk '$1 == "wg_pid" { print $2 }' /run/meshgw/$wgA.state)
-	# started by this test's `meshgw up` (recorded in pids): ours to kill
-	[ "$(cat /proc/$wgpid/comm 2>/dev/null)" = wireguard-go ] && kill "$wgpid"
-else
-	ip -n $gA link del $wgA
-fi
-t "$wgA gone under the daemon: it brings the gateway up again" \
-	poll 20 logged "$wgA is gone, but .meshgw up. recorded it"
-wg_back() { tc -n $gA filter show dev $wgA egress 2>/dev/null | grep -q mg_tc_wg_egress; }
-t "  $wgA is back, with meshgw's TC programs on it" poll 20 wg_back
-record_pid $wgA
-t "  hA reaches hB through it again" poll 20 ip netns exec $hA ping -c1 -W1 10.2.0.2
-
-# --- SIGHUP: reload by diff; a bad file or a port that cannot be had changes nothing --
-get_on() { # get_on PORT: GET /metrics answers 200 there
-	N $gA python3 -c 'import sys, urllib.request
-sys.exit(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=3).status != 200)' "$1" 2>/dev/null
-}
-cp "$tmp/a.local" "$tmp/a.local.orig"
-echo "NoSuchKey = 1" >>"$tmp/a.local"
-kill -HUP "$daemon"
-t "SIGHUP with a bad local file: reported, previous configuration kept" \
-	poll 5 logged "reload: 1 problem; still running the previous configuration"
-t "  still serving on 9586" get_on 9586
-# A metrics port another process holds: nothing changes, not even the rest of the file.
-nsenter --net=/run/netns/$gA python3 -c 'import socket, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 9588)); s.listen(); time.sleep(300)' &
-holder=$!	# nsenter execs python: this is the holder itself
-# Wait until it listens: python starts slowly in the VM (more than 10 s seen on a
-# loaded 2-core host), and the daemon must not win the port.
-poll 60 bash -c "nsenter --net=/run/netns/$gA ss -ltnH | grep -q '127.0.0.1:9588 '" || echo "# the holder never listened on 9588"
-sed -e 's/^Metrics = .*/Metrics = 127.0.0.1:9588/' "$tmp/a.local.orig" >"$tmp/a.local"
-echo "HoldDown = 9s" >>"$tmp/a.local"
-kill -HUP "$daemon"
-t "SIGHUP with the metrics port taken: nothing changed" \
-	poll 5 logged "cannot serve metrics on 127.0.0.1:9588"
-t "  still serving on 9586, hold-down not applied" bash -c \
-	"$(declare -f get_on N); gA=$gA; get_on 9586 && ! grep -q 'hold-down 9000 ms' '$tmp/run.log'"
-kill "$holder" 2>/dev/null || true; wait "$holder" 2>/dev/null || true
-# Metrics address, ProbePort and HoldDown changed: all three applied.
-sed -e 's/^Metrics = .*/Metrics = 127.0.0.1:9587/' "$tmp/a.local.orig" >"$tmp/a.local"
-printf 'ProbePort = 40100\nHoldDown = 7s\n' >>"$tmp/a.local"
-kill -HUP "$daemon"
-t "SIGHUP with Metrics, ProbePort and HoldDown changed: applied" \
-	poll 10 logged "reload: done.*probes from UDP 40100-40107.*hold-down 7000 ms, metrics on 127.0.0.1:9587"
-t "  serving on 9587" get_on 9587
-t "  no longer on 9586" bash -c "$(declare -f get_on N); gA=$gA; ! get_on 9586"
-t "  probe sockets moved to 40100-40107" bash -c \
-	"N() { nsenter --net=/run/netns/\$1 \"\${@:2}\"; }; N $gA ss -lunH | grep -q ':40100 ' && ! N $gA ss -lunH | grep -q ':51821 '"
-probes_again() { # probes still sent, and answered (XDP records replies on the new ports)
-	local m a b
-	m='$1 == "meshgw_probes_sent_total{site=\"b\",endpoint=\"0\"}" || $1 == "meshgw_probe_replies_total{site=\"b\",endpoint=\"0\"}" { printf "%s ", $2 }'
-	a=($(A metrics | awk "$m"))
-	sleep 2.5
-	b=($(A metrics | awk "$m"))
-	[ "${b[0]}" -gt "${a[0]}" ] && [ "${b[1]}" -gt "${a[1]}" ]
-}
-t "  probes still go out and are answered" probes_again
-cp "$tmp/a.local.orig" "$tmp/a.local"
 kill "$daemon"; wait "$daemon" || true; daemon=
 sed 's/^/#   run: /' "$tmp/run.log" | head -40
 t "after the daemon stopped: failover metrics equal bpftool's mg_failover record" cmp_ok failover
@@ -479,17 +288,18 @@ grep -v '^UplinkInterface' "$tmp/a.local" >"$tmp/a-nouplink.local"
 nsenter --net=/run/netns/$gA "$MESHGW" run -c "$tmp/mesh.conf" -l "$tmp/a-nouplink.local" >"$tmp/run2.log" 2>&1 &
 daemon=$!
 t "meshgw run without UplinkInterface: XDP taken off wan0" poll 20 bash -c "! ip -n $gA link show wan0 | grep -q prog/xdp"
+metric_now() { A metrics | awk -v m="$1" '$1 == m { print $2 }'; }	# metric_now NAME{LABELS}
 # gw b answers from TC (XDP_TX into a veth whose peer has no NAPI would be lost).
 socket_replies() { # replies counted while gw a's XDP recorded none
 	local replies='meshgw_probe_replies_total{site="b",endpoint="0"}'
 	local xdp='meshgw_xdp_packets_total{verdict="probe_reply"}' r0 x0 r1 x1
-	r0=$(metric "$replies") x0=$(metric "$xdp")
+	r0=$(metric_now "$replies") x0=$(metric_now "$xdp")
 	sleep 2.5
-	r1=$(metric "$replies") x1=$(metric "$xdp")
+	r1=$(metric_now "$replies") x1=$(metric_now "$xdp")
 	[ "${r1:-0}" -gt "${r0:-0}" ] && [ "$x1" = "$x0" ]
 }
 t "  probe replies still counted, none by XDP: the socket path" poll 20 socket_replies
-t "  endpoint 0 stays up" test "$(metric 'meshgw_endpoint_up{site="b",endpoint="0"}')" = 1
+t "  endpoint 0 stays up" test "$(metric_now 'meshgw_endpoint_up{site="b",endpoint="0"}')" = 1
 kill "$daemon"; wait "$daemon" || true; daemon=
 uplink_xdp_back() { A up && ip -n $gA link show wan0 | grep -q prog/xdp; }
 t "up with the uplink again puts XDP back on wan0" uplink_xdp_back
@@ -507,19 +317,9 @@ t "  metrics: meshgw_dataplane_up 0, WireGuard counters still there" \
 	bash -c "grep -qx 'meshgw_dataplane_up 0' $tmp/m_nodp && grep -q '^meshgw_wireguard_receive_bytes_total{site=\"b\"} [1-9]' $tmp/m_nodp"
 t "  promtool check metrics passes" promtool check metrics <"$tmp/m_nodp"
 
-# --- `meshgw down` while `meshgw run` runs: the daemon stops, nothing comes back ------
-nsenter --net=/run/netns/$gA "$MESHGW" run -c "$tmp/mesh.conf" -l "$tmp/a.local" >"$tmp/run3.log" 2>&1 &
-daemon=$!
-t "meshgw run again" poll 20 grep -q "running: site a" "$tmp/run3.log"
-record_pid $wgA
-t "meshgw down while it runs" A down
-t "  the daemon stops by itself" poll 10 bash -c "! kill -0 $daemon 2>/dev/null"
-kill "$daemon" 2>/dev/null || true	# (when it did not: the wait would hang)
-wait "$daemon" 2>/dev/null || true; daemon=
-t "  and says why" grep -q "$wgA was taken down by .meshgw down.: stopping" "$tmp/run3.log"
-t "  nothing brought back" bash -c "! ip -n $gA link show $wgA 2>/dev/null"
-
 # --- what down leaves behind, checked before the cleanup removes anything ----------------
+# (`meshgw down` under a running daemon: daemon_events.t.sh)
+t "meshgw down on gateway a" A down
 t "  nothing left: pins in $pin/a (mg_failover too), /run/meshgw/$wgA.state" \
 	nothing_left $pin/a /run/meshgw/$wgA.state
 t "meshgw down on gateway b" N $gB "$MESHGW" down -c "$tmp/mesh.conf" -l "$tmp/b.local"

@@ -3,8 +3,9 @@
 # backend given as $1 (kernel or userspace). Sourced by nobody: run directly by
 # up_userspace.t.sh on the host and by vm_kernel_wg.t.sh inside the VM. TAP output.
 #
-#   hostA ── la ── gwA ══ wan 203.0.113.0/24 ══ gwB ── lb ── hostB
-#  10.1.0.2    10.1.0.1   (mesh 192.168.254.0/24)    10.2.0.1    10.2.0.2
+#   hA ── lan0 ── gA ══ wan0 203.0.113.1/.2 ══ gB ── lan0 ── hB
+#  10.1.0.2   10.1.0.1     (mesh 192.168.254.0/24)      10.2.0.1   10.2.0.2
+# (the two-site fixture, selftests/lib/twosite.sh; IPv6 fd01::/64, fd02::/64 on the LANs)
 #
 # Checks: LAN-to-LAN ping through the tunnel; the device agrees with the mesh file;
 # a second `up` changes nothing (handshake time kept, counters not reset, nothing
@@ -17,111 +18,36 @@
 set -eu
 BACKEND=${1:?kernel or userspace}
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-MESHGW=${MESHGW:-$SRC/build/meshgw}
 OUT=${OUT:-$SRC/build}
+MESHGW=${MESHGW:-$OUT/meshgw}
 READBACK=$OUT/selftests/helpers/wg_readback
-s=$$
-nsA=mgA$s nsB=mgB$s hA=mghA$s hB=mghB$s
-wgA=mwa$s wgB=mwb$s
-tmp=$(mktemp -d /tmp/meshgw-up.$s.XXXX)
-pids=()
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
-A() { nsenter --net=/run/netns/$nsA "$@"; }
-B() { nsenter --net=/run/netns/$nsB "$@"; }
-
-cleanup() {
-	set +e
-	A "$MESHGW" down -l "$tmp/a.local.conf" >/dev/null 2>&1
-	B "$MESHGW" down -l "$tmp/b.local.conf" >/dev/null 2>&1
-	for ns in $nsA $nsB $hA $hB; do ip netns del "$ns" 2>/dev/null; done
-	# wireguard-go daemons that this test's `meshgw up` started (PIDs from the state).
-	for p in "${pids[@]}"; do
-		[ "$(cat /proc/$p/comm 2>/dev/null)" = wireguard-go ] && kill "$p"
-	done
-	# Checked gone at the end of a full run: only a failed or cut-short run has
-	# anything here (the lock files meshgw keeps by design go too).
-	remove_left /run/meshgw/$wgA.state /run/meshgw/$wgB.state /sys/fs/bpf/meshgw/$wgA \
-		/sys/fs/bpf/meshgw/$wgB
-	rm -f /run/meshgw/$wgA.lock /run/meshgw/$wgB.lock
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-record_pid() { # PIDs of wireguard-go started by meshgw, for cleanup
-	local p
-	p=$(awk '$1 == "wg_pid" { print $2 }' "/run/meshgw/$1.state" 2>/dev/null || true)
-	[ -n "$p" ] && [ "$p" != 0 ] && pids+=("$p")
-	return 0
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/twosite.sh"
+twosite_init u
+A() { N "$gA" "$@"; }
+B() { N "$gB" "$@"; }
 
 # --- topology ----------------------------------------------------------------------
-for ns in $nsA $nsB $hA $hB; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
-ip link add wan$s netns "$nsA" type veth peer name wan$s netns "$nsB"
-ip -n "$nsA" addr add 203.0.113.1/24 dev wan$s && ip -n "$nsA" link set wan$s up
-ip -n "$nsB" addr add 203.0.113.2/24 dev wan$s && ip -n "$nsB" link set wan$s up
-for x in A B; do
-	gw=mg$x$s h=mgh$x$s net=$([ $x = A ] && echo 1 || echo 2)
-	ip link add l$x$s netns "$gw" type veth peer name eth0 netns "$h"
-	ip -n "$gw" addr add 10.$net.0.1/24 dev l$x$s && ip -n "$gw" link set l$x$s up
-	ip -n "$h" addr add 10.$net.0.2/24 dev eth0 && ip -n "$h" link set eth0 up
-	ip -n "$h" route add default via 10.$net.0.1
-	ip -n "$gw" addr add fd0$net::1/64 dev l$x$s nodad
-	ip -n "$h" addr add fd0$net::2/64 dev eth0 nodad
-	ip -n "$h" -6 route add default via fd0$net::1
-done
+twosite_topology ipv6
 # Foreign objects in gateway A that `down` must leave alone.
-ip -n "$nsA" link add fl$s type veth peer name fp$s && ip -n "$nsA" link set fl$s up
-ip -n "$nsA" route add 10.77.0.0/24 dev fl$s
+ip -n "$gA" link add fl$s type veth peer name fp$s && ip -n "$gA" link set fl$s up
+ip -n "$gA" route add 10.77.0.0/24 dev fl$s
 
 # --- configuration -------------------------------------------------------------------
-(umask 077
- "$MESHGW" genkey >"$tmp/a.key"; "$MESHGW" genkey >"$tmp/b.key"; "$MESHGW" genkey >"$tmp/c.key"
- "$MESHGW" genpsk >"$tmp/secret")
-pubA=$("$MESHGW" pubkey <"$tmp/a.key") pubB=$("$MESHGW" pubkey <"$tmp/b.key")
-pubC=$("$MESHGW" pubkey <"$tmp/c.key")
+twosite_keys c
 mesh() { # mesh [EXTRA_EGRESS_B] [WITH_C]
-	cat <<-EOF
-	[Mesh]
-	Network = 192.168.254.0/24
-	ListenPort = 51820
-	PersistentKeepalive = 25
-
-	[Site a]
-	Address = 192.168.254.1
-	PublicKey = $pubA
-	Endpoint = 203.0.113.1:51820
-	Egress = 10.1.0.0/24
-	Egress = fd01::/64
-
-	[Site b]
-	Address = 192.168.254.2
-	PublicKey = $pubB
-	Endpoint = 203.0.113.2:51820
-	Egress = 10.2.0.0/24
-	Egress = fd02::/64
-	EOF
-	[ -n "${1:-}" ] && echo "Egress = $1"
+	twosite_mesh -k 25 -6 ${1:+-b "Egress = $1"}
 	if [ -n "${2:-}" ]; then
-		printf '\n[Site c]\nAddress = 192.168.254.3\nPublicKey = %s\nEndpoint = localhost:51823\nEndpoint = 203.0.113.3:51820\nEgress = 10.3.0.0/24\n' "$pubC"
+		mesh_site c 192.168.254.3 "$pubC" "Endpoint = localhost:51823" \
+			"Endpoint = 203.0.113.3:51820" "Egress = 10.3.0.0/24"
 	fi
 	return 0
 }
 mesh >"$tmp/mesh.conf"
-for x in a b; do
-	X=$(echo $x | tr ab AB)
-	cat >"$tmp/$x.local.conf" <<-EOF
-	[Local]
-	Site = $x
-	PrivateKeyFile = $tmp/$x.key
-	MeshSecretFile = $tmp/secret
-	LanInterface = l$X$s
-	WireGuardInterface = mw$x$s
-	Backend = $BACKEND
-	EOF
-done
-upA() { A "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/a.local.conf"; }
-upB() { B "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/b.local.conf"; }
+for x in a b; do twosite_local $x "MeshSecretFile = $tmp/secret" "Backend = $BACKEND"; done
+upA() { A "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/a.local"; }
+upB() { B "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/b.local"; }
 snapshot() { # everything `up` manages on gateway A, minus the live counters
 	A wg show "$wgA" dump | cut -f1-4,8 | sed 's/\t/ /g' | sort
 	A ip -o addr show dev "$wgA" | awk '{print $3, $4}'
@@ -130,47 +56,46 @@ snapshot() { # everything `up` manages on gateway A, minus the live counters
 	A sysctl -n net.ipv4.ip_forward net.ipv4.conf.all.send_redirects
 }
 peer_field() { # peer_field NS IF PUBKEY FIELD: from `wg show dump`
-	nsenter --net=/run/netns/$1 wg show "$2" dump | awk -v k="$3" -v f="$4" '$1 == k { print $f }'
+	N "$1" wg show "$2" dump | awk -v k="$3" -v f="$4" '$1 == k { print $f }'
 }
-
 # --- bad configuration before anything exists ---------------------------------------
 sed 's|^Egress = 10.2.0.0/24|Egress = 10.1.0.0/16|' "$tmp/mesh.conf" >"$tmp/bad.conf"
-if A "$MESHGW" up -c "$tmp/bad.conf" -l "$tmp/a.local.conf" 2>"$tmp/err"; then
+if A "$MESHGW" up -c "$tmp/bad.conf" -l "$tmp/a.local" 2>"$tmp/err"; then
 	not_ok "overlapping egress rejected"
 else
 	ok "overlapping egress rejected (exit 1)"
 fi
 t "  with file:line and 'nothing was changed'" grep -q "bad.conf:.*overlaps" "$tmp/err"
-t "  and no link was created" bash -c "! ip -n $nsA link show $wgA"
+t "  and no link was created" bash -c "! ip -n $gA link show $wgA"
 
 # --- Backend = kernel where the kernel has no WireGuard ---------------------------------
-if [ "$BACKEND" = userspace ] && ! ip -n "$nsA" link add mgchk$s type wireguard 2>/dev/null; then
-	sed 's/^Backend = .*/Backend = kernel/' "$tmp/a.local.conf" >"$tmp/kernel.local.conf"
+if [ "$BACKEND" = userspace ] && ! ip -n "$gA" link add mgchk$s type wireguard 2>/dev/null; then
+	sed 's/^Backend = .*/Backend = kernel/' "$tmp/a.local" >"$tmp/kernel.local"
 	t "Backend = kernel without kernel WireGuard: up fails" \
-		bash -c "! nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/kernel.local.conf 2>$tmp/err"
+		bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/kernel.local 2>$tmp/err"
 	t "  says so and points at Backend = userspace" \
 		bash -c "grep -q 'this kernel has no WireGuard' $tmp/err && grep -q 'Backend = userspace' $tmp/err"
-	t "  and created nothing" bash -c "! ip -n $nsA link show $wgA 2>/dev/null"
+	t "  and created nothing" bash -c "! ip -n $gA link show $wgA 2>/dev/null"
 fi
-ip -n "$nsA" link del mgchk$s 2>/dev/null || true
+ip -n "$gA" link del mgchk$s 2>/dev/null || true
 
 # --- a failure midway leaves nothing behind --------------------------------------------
 # A foreign route for b's LAN makes meshgw's route add fail after the link exists.
 A ip route add 10.2.0.0/24 dev fl$s
 t "up fails on a conflicting foreign route" \
-	bash -c "! nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local.conf 2>$tmp/err"
+	bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local 2>$tmp/err"
 t "  naming the route and the device" grep -q "add route 10.2.0.0/24 dev $wgA: File exists" "$tmp/err"
-t "  the link it created is removed again" bash -c "! ip -n $nsA link show $wgA 2>/dev/null"
+t "  the link it created is removed again" bash -c "! ip -n $gA link show $wgA 2>/dev/null"
 t "  no state recorded, forwarding untouched" \
-	bash -c "[ ! -e /run/meshgw/$wgA.state ] && [ \$(nsenter --net=/run/netns/$nsA sysctl -n net.ipv4.ip_forward) = 0 ]"
+	bash -c "[ ! -e /run/meshgw/$wgA.state ] && [ \$(nsenter --net=/run/netns/$gA sysctl -n net.ipv4.ip_forward) = 0 ]"
 if [ "$BACKEND" = userspace ]; then
 	t "  and the wireguard-go it started is gone" poll 5 bash -c "! [ -S /run/wireguard/$wgA.sock ]"
 fi
 A ip route del 10.2.0.0/24 dev fl$s
 
 # --- up --------------------------------------------------------------------------------
-t "meshgw up on site a ($BACKEND)" upA; record_pid "$wgA"
-t "meshgw up on site b ($BACKEND)" upB; record_pid "$wgB"
+t "meshgw up on site a ($BACKEND)" upA; record_wg_pid "$wgA"
+t "meshgw up on site b ($BACKEND)" upB; record_wg_pid "$wgB"
 t "host A pings host B through the tunnel" poll 20 ip netns exec "$hA" ping -c1 -W1 10.2.0.2
 t "host B pings host A" ip netns exec "$hB" ping -c1 -W1 10.1.0.2
 t "host A pings host B over IPv6 (IPv6 egress in an IPv4 mesh)" poll 10 ip netns exec "$hA" ping -6 -c1 -W1 fd02::2
@@ -180,30 +105,30 @@ t "listen port 51820" test "$(A wg show "$wgA" listen-port)" = 51820
 t "one peer: site b's key" test "$(A wg show "$wgA" peers)" = "$pubB"
 t "allowed IPs = b's mesh address + egress" \
 	test "$(A wg show "$wgA" allowed-ips | cut -f2 | tr ' ' '\n' | sort | xargs)" = "10.2.0.0/24 192.168.254.2/32 fd02::/64"
-t "endpoint = b's first endpoint" test "$(peer_field "$nsA" "$wgA" "$pubB" 3)" = 203.0.113.2:51820
-t "keepalive 25" test "$(peer_field "$nsA" "$wgA" "$pubB" 8)" = 25
-psk=$(peer_field "$nsA" "$wgA" "$pubB" 2)
+t "endpoint = b's first endpoint" test "$(peer_field "$gA" "$wgA" "$pubB" 3)" = 203.0.113.2:51820
+t "keepalive 25" test "$(peer_field "$gA" "$wgA" "$pubB" 8)" = 25
+psk=$(peer_field "$gA" "$wgA" "$pubB" 2)
 t "derived preshared key set, same at both ends" \
-	bash -c "[ '$psk' != '(none)' ] && [ '$psk' = '$(peer_field "$nsB" "$wgB" "$pubA" 2)' ]"
+	bash -c "[ '$psk' != '(none)' ] && [ '$psk' = '$(peer_field "$gB" "$wgB" "$pubA" 2)' ]"
 t "wg showconf shows the private key of a" \
-	bash -c "nsenter --net=/run/netns/$nsA wg showconf $wgA | grep -qxF 'PrivateKey = $(cat "$tmp/a.key")'"
-t "mesh address 192.168.254.1/24 on $wgA" bash -c "ip -n $nsA -o addr show dev $wgA | grep -q 'inet 192.168.254.1/24'"
+	bash -c "nsenter --net=/run/netns/$gA wg showconf $wgA | grep -qxF 'PrivateKey = $(cat "$tmp/a.key")'"
+t "mesh address 192.168.254.1/24 on $wgA" bash -c "ip -n $gA -o addr show dev $wgA | grep -q 'inet 192.168.254.1/24'"
 t "routes: mesh network and b's egress via $wgA, proto 109 (meshgw)" \
 	test "$(A ip route show proto 109 | awk '{print $1, $3}' | sort | xargs)" = "10.2.0.0/24 $wgA 192.168.254.0/24 $wgA"
 t "  and b's IPv6 egress" test "$(A ip -6 route show proto 109 | awk '{print $1, $3}')" = "fd02::/64 $wgA"
 t "IPv6 forwarding on" test "$(A sysctl -n net.ipv6.conf.all.forwarding)" = 1
-t "MTU 1420" bash -c "ip -n $nsA link show $wgA | grep -q 'mtu 1420'"
+t "MTU 1420" bash -c "ip -n $gA link show $wgA | grep -q 'mtu 1420'"
 t "forwarding on" test "$(A sysctl -n net.ipv4.ip_forward)" = 1
-t "send_redirects off on the LAN interface" test "$(A sysctl -n net.ipv4.conf.lA$s.send_redirects)" = 0
+t "send_redirects off on the LAN interface" test "$(A sysctl -n net.ipv4.conf.lan0.send_redirects)" = 0
 
 # --- idempotence -------------------------------------------------------------------
 before=$(snapshot)
-hs=$(peer_field "$nsA" "$wgA" "$pubB" 5) rx=$(peer_field "$nsA" "$wgA" "$pubB" 6)
-t "second up succeeds" bash -c "nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local.conf 2>$tmp/up2"
+hs=$(peer_field "$gA" "$wgA" "$pubB" 5) rx=$(peer_field "$gA" "$wgA" "$pubB" 6)
+t "second up succeeds" bash -c "nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local 2>$tmp/up2"
 t "  and sends nothing (no 'updated'/'added' message)" bash -c "! grep -Eq 'updated|added|created' $tmp/up2"
 t "  nothing changed" test "$before" = "$(snapshot)"
-t "  handshake time unchanged" test "$hs" = "$(peer_field "$nsA" "$wgA" "$pubB" 5)"
-t "  rx counter not reset" test "$(peer_field "$nsA" "$wgA" "$pubB" 6)" -ge "$rx"
+t "  handshake time unchanged" test "$hs" = "$(peer_field "$gA" "$wgA" "$pubB" 5)"
+t "  rx counter not reset" test "$(peer_field "$gA" "$wgA" "$pubB" 6)" -ge "$rx"
 t "  tunnel still up" ip netns exec "$hA" ping -c1 -W1 10.2.0.2
 # Another meshgw working on the interface (its lock held for 1 s): up waits for it.
 flock /run/meshgw/$wgA.lock sleep 1 & lockpid=$!
@@ -216,27 +141,27 @@ wait $lockpid
 # --- diff ------------------------------------------------------------------------------
 mesh 10.9.0.0/24 c >"$tmp/mesh.conf"
 t "up after adding site c and an egress to b" upA
-t "  peer c added" bash -c "nsenter --net=/run/netns/$nsA wg show $wgA peers | grep -qxF '$pubC'"
+t "  peer c added" bash -c "nsenter --net=/run/netns/$gA wg show $wgA peers | grep -qxF '$pubC'"
 t "  c's first endpoint, a hostname, resolved at up (localhost, from /etc/hosts)" \
-	bash -c "case \$(nsenter --net=/run/netns/$nsA wg show $wgA endpoints | awk -v k='$pubC' '\$1 == k { print \$2 }') in 127.0.0.1:51823|\\[::1\\]:51823) exit 0;; esac; exit 1"
+	bash -c "case \$(nsenter --net=/run/netns/$gA wg show $wgA endpoints | awk -v k='$pubC' '\$1 == k { print \$2 }') in 127.0.0.1:51823|\\[::1\\]:51823) exit 0;; esac; exit 1"
 t "  b's allowed IPs gained 10.9.0.0/24" \
-	bash -c "nsenter --net=/run/netns/$nsA wg show $wgA allowed-ips | grep -F '$pubB' | grep -q 10.9.0.0/24"
+	bash -c "nsenter --net=/run/netns/$gA wg show $wgA allowed-ips | grep -F '$pubB' | grep -q 10.9.0.0/24"
 t "  routes to 10.9.0.0/24 and 10.3.0.0/24 added" \
 	test "$(A ip route show proto 109 | awk '{print $1}' | sort | xargs)" = "10.2.0.0/24 10.3.0.0/24 10.9.0.0/24 192.168.254.0/24"
-t "  b's handshake time unchanged (session kept)" test "$hs" = "$(peer_field "$nsA" "$wgA" "$pubB" 5)"
+t "  b's handshake time unchanged (session kept)" test "$hs" = "$(peer_field "$gA" "$wgA" "$pubB" 5)"
 t "  tunnel still up" ip netns exec "$hA" ping -c1 -W1 10.2.0.2
 mesh >"$tmp/mesh.conf"
 t "up after removing them again" upA
 t "  back to the first state exactly" test "$before" = "$(snapshot)"
-t "  b's handshake time unchanged" test "$hs" = "$(peer_field "$nsA" "$wgA" "$pubB" 5)"
+t "  b's handshake time unchanged" test "$hs" = "$(peer_field "$gA" "$wgA" "$pubB" 5)"
 
 # --- bad mesh file on a running gateway ------------------------------------------------
 sed 's|^Address = 192.168.254.2|Address = 192.168.253.2|' "$tmp/mesh.conf" >"$tmp/bad2.conf"
-t "address outside the mesh rejected" bash -c "! nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/bad2.conf -l $tmp/a.local.conf 2>$tmp/err"
+t "address outside the mesh rejected" bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/bad2.conf -l $tmp/a.local 2>$tmp/err"
 t "  nothing changed" test "$before" = "$(snapshot)"
-sed "s|^PrivateKeyFile = .*|PrivateKeyFile = $tmp/c.key|" "$tmp/a.local.conf" >"$tmp/wrongkey.conf"
+sed "s|^PrivateKeyFile = .*|PrivateKeyFile = $tmp/c.key|" "$tmp/a.local" >"$tmp/wrongkey.conf"
 t "private key not matching the site's PublicKey rejected" \
-	bash -c "! nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/wrongkey.conf 2>$tmp/err"
+	bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/wrongkey.conf 2>$tmp/err"
 t "  says so" grep -q "but site a has PublicKey" "$tmp/err"
 t "  nothing changed" test "$before" = "$(snapshot)"
 
@@ -246,33 +171,33 @@ t "  nothing changed" test "$before" = "$(snapshot)"
 # the rest of the change (site c) is applied.
 A ip link set fl$s xdp obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp
 mesh "" c >"$tmp/mesh_c.conf"
-{ cat "$tmp/a.local.conf"; echo "UplinkInterface = fl$s"; echo "FastPath = xdp"; } >"$tmp/uplink.conf"
+{ cat "$tmp/a.local"; echo "UplinkInterface = fl$s"; echo "FastPath = xdp"; } >"$tmp/uplink.conf"
 t "uplink with a foreign XDP program: up succeeds" \
-	bash -c "nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh_c.conf -l $tmp/uplink.conf 2>$tmp/err"
+	bash -c "nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh_c.conf -l $tmp/uplink.conf 2>$tmp/err"
 t "  names the interface and the program id, leaves it alone" \
 	grep -q "Interface fl$s already has XDP program id [0-9]* (xdp_pass) that this meshgw did not attach: leaving it alone" "$tmp/err"
-t "  the foreign program is still attached, tc_lan next to it" bash -c "ip -n $nsA link show fl$s | grep -q 'prog/xdp.*xdp_pass' && \
-	tc -n $nsA filter show dev fl$s ingress | grep -q mg_tc_lan"
-t "  up without the uplink and site c again" nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local.conf
+t "  the foreign program is still attached, tc_lan next to it" bash -c "ip -n $gA link show fl$s | grep -q 'prog/xdp.*xdp_pass' && \
+	tc -n $gA filter show dev fl$s ingress | grep -q mg_tc_lan"
+t "  up without the uplink and site c again" nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local
 t "  back as before (site c gone)" test "$before" = "$(snapshot)"
-t "  the foreign program still there, nothing of ours on fl$s" bash -c "ip -n $nsA link show fl$s | grep -q 'prog/xdp.*xdp_pass' && \
-	! tc -n $nsA qdisc show dev fl$s | grep -q clsact"
+t "  the foreign program still there, nothing of ours on fl$s" bash -c "ip -n $gA link show fl$s | grep -q 'prog/xdp.*xdp_pass' && \
+	! tc -n $gA qdisc show dev fl$s | grep -q clsact"
 A ip link set fl$s xdp off
 # The same with another program's TC filter at meshgw's handle and priority on the
 # LAN NIC (0x4d47, "MG"; any BPF object does as the stranger: up must not run it).
-A tc filter replace dev lA$s ingress prio 0x4d47 handle 0x4d47 bpf da obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp
+A tc filter replace dev lan0 ingress prio 0x4d47 handle 0x4d47 bpf da obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp
 t "LAN NIC with a foreign TC filter in meshgw's place: up refused" \
-	bash -c "! nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh_c.conf -l $tmp/a.local.conf 2>$tmp/err"
-t "  names the interface and the program" grep -q "Interface lA$s has a TC ingress filter with meshgw's handle/priority (program id [0-9]" "$tmp/err"
+	bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh_c.conf -l $tmp/a.local 2>$tmp/err"
+t "  names the interface and the program" grep -q "Interface lan0 has a TC ingress filter with meshgw's handle/priority (program id [0-9]" "$tmp/err"
 t "  nothing changed (site c not added)" test "$before" = "$(snapshot)"
-A tc filter del dev lA$s ingress prio 0x4d47 handle 0x4d47 bpf
-t "up puts meshgw's filter back" bash -c "nsenter --net=/run/netns/$nsA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local.conf && tc -n $nsA filter show dev lA$s ingress | grep -q mg_tc_lan"
+A tc filter del dev lan0 ingress prio 0x4d47 handle 0x4d47 bpf
+t "up puts meshgw's filter back" bash -c "nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local && tc -n $gA filter show dev lan0 ingress | grep -q mg_tc_lan"
 t "  tunnel still up" ip netns exec "$hA" ping -c1 -W1 10.2.0.2
 
 # --- large requests, read back by meshgw and by wg ---------------------------------------
 t "65,536 allowed IPs on one peer, set through meshgw's encoder" A "$READBACK" "$BACKEND" "$wgA" fill 1 65536
 t "  meshgw reads back 65,536 on that peer" \
-	bash -c "nsenter --net=/run/netns/$nsA $READBACK $BACKEND $wgA show | awk '\$2 == 65536' | grep -q ."
+	bash -c "nsenter --net=/run/netns/$gA $READBACK $BACKEND $wgA show | awk '\$2 == 65536' | grep -q ."
 t "  wg show agrees" \
 	test "$(A wg show "$wgA" allowed-ips | awk '{ n += NF - 1 } END { print n }')" = $((65536 + 3))
 t "up removes the foreign peer again" upA
@@ -283,22 +208,22 @@ t "  meshgw reads back 1,001 peers, 4,003 allowed IPs" \
 t "  wg show agrees" test "$(A wg show "$wgA" peers | wc -l)" = 1001
 t "up removes them, b untouched" upA
 t "  back to the first state" test "$before" = "$(snapshot)"
-t "  b's handshake time unchanged" test "$hs" = "$(peer_field "$nsA" "$wgA" "$pubB" 5)"
+t "  b's handshake time unchanged" test "$hs" = "$(peer_field "$gA" "$wgA" "$pubB" 5)"
 
 # --- down --------------------------------------------------------------------------------
-t "meshgw down on site a" A "$MESHGW" down -l "$tmp/a.local.conf"
-t "  $wgA is gone" bash -c "! ip -n $nsA link show $wgA 2>/dev/null"
+t "meshgw down on site a" A "$MESHGW" down -l "$tmp/a.local"
+t "  $wgA is gone" bash -c "! ip -n $gA link show $wgA 2>/dev/null"
 t "  no meshgw route left" test -z "$(A ip route show proto 109; A ip -6 route show proto 109)"
-t "  the foreign link survives" ip -n "$nsA" link show fl$s
-t "  the foreign route survives" bash -c "ip -n $nsA route show | grep -q '10.77.0.0/24 dev fl$s'"
+t "  the foreign link survives" ip -n "$gA" link show fl$s
+t "  the foreign route survives" bash -c "ip -n $gA route show | grep -q '10.77.0.0/24 dev fl$s'"
 t "  forwarding restored to 0" test "$(A sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding | xargs)" = "0 0"
-t "  send_redirects restored" test "$(A sysctl -n net.ipv4.conf.lA$s.send_redirects)" = 1
+t "  send_redirects restored" test "$(A sysctl -n net.ipv4.conf.lan0.send_redirects)" = 1
 t "  state file removed" test ! -e /run/meshgw/$wgA.state
 if [ "$BACKEND" = userspace ]; then
 	t "  wireguard-go of site a exited" poll 5 bash -c "! [ -S /run/wireguard/$wgA.sock ]"
 fi
-t "second down is harmless" A "$MESHGW" down -l "$tmp/a.local.conf"
-t "meshgw down on site b" B "$MESHGW" down -l "$tmp/b.local.conf"
+t "second down is harmless" A "$MESHGW" down -l "$tmp/a.local"
+t "meshgw down on site b" B "$MESHGW" down -l "$tmp/b.local"
 # Before the cleanup removes anything: down itself left nothing of either site.
 left=("/run/meshgw/$wgA.state" "/run/meshgw/$wgB.state" "/sys/fs/bpf/meshgw/$wgA" "/sys/fs/bpf/meshgw/$wgB")
 if [ "$BACKEND" = userspace ]; then

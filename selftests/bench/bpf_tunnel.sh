@@ -5,7 +5,8 @@
 # Goal: with >= 98 % of without. Prints; never fails on slowness. A third arm (an
 # XDP_PASS program alone) separates what any XDP program costs on veth.
 #
-#   hA 10.1.0.2 ── gwA ══ wireguard-go over 203.0.113.0/24 ══ gwB ── hB 10.2.0.2
+#   hA 10.1.0.2 ── gA ══ wireguard-go over 203.0.113.0/24 ══ gB ── hB 10.2.0.2
+# (the two-site fixture, selftests/lib/twosite.sh, with WireGuard set up by hand)
 set -eu
 OUT=${OUT:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 MESHGW=${MESHGW:-$OUT/meshgw}
@@ -15,62 +16,16 @@ if [ "$(id -u)" != 0 ]; then echo "bpf_tunnel: skipped (needs root)"; exit 0; fi
 for t in wireguard-go wg iperf3 nsenter; do
 	command -v $t >/dev/null || { echo "bpf_tunnel: skipped ($t missing)"; exit 0; }
 done
-s=$$
-hA=tha$s hB=thb$s gA=tga$s gB=tgb$s wgA=twa$s wgB=twb$s
-pin=/sys/fs/bpf/mgtn$s
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/leftovers.sh"
-tmp=$(mktemp -d /tmp/meshgw-tn.$s.XXXX)
-pids=()
-N() { local ns=$1; shift; nsenter --net=/run/netns/$ns "$@"; }
-cleanup() {
-	set +e
-	N $gA "$DPCTL" down "$tmp/mesh.conf" "$tmp/a.local" >/dev/null 2>&1
-	N $gB "$DPCTL" down "$tmp/mesh.conf" "$tmp/b.local" >/dev/null 2>&1
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	for ns in $hA $hB $gA $gB; do ip netns del $ns 2>/dev/null; done
-	remove_pin_root "$pin"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+BACKEND=userspace
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/twosite.sh"
+twosite_init t
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-for ns in $hA $hB $gA $gB; do ip netns add $ns; ip -n $ns link set lo up; done
-ip link add wan0 netns $gA type veth peer name wan0 netns $gB
-ip -n $gA addr add 203.0.113.1/24 dev wan0
-ip -n $gB addr add 203.0.113.2/24 dev wan0
-ip -n $gA link set wan0 up
-ip -n $gB link set wan0 up
-for x in "A 1" "B 2"; do
-	set -- $x; eval h=\$h$1 g=\$g$1
-	ip link add eth0 netns $h type veth peer name lan0 netns $g
-	ip -n $h addr add 10.$2.0.2/24 dev eth0
-	ip -n $h link set eth0 up
-	ip -n $h route add default via 10.$2.0.1
-	ip -n $g addr add 10.$2.0.1/24 dev lan0
-	ip -n $g link set lan0 up
-	N $g sysctl -qw net.ipv4.ip_forward=1
-done
-(umask 077; "$MESHGW" genkey >"$tmp/a.key"; "$MESHGW" genkey >"$tmp/b.key")
-pubA=$("$MESHGW" pubkey <"$tmp/a.key") pubB=$("$MESHGW" pubkey <"$tmp/b.key")
-printf '[Mesh]\nNetwork = 192.168.254.0/24\nListenPort = 51820\n\n[Site a]\nAddress = 192.168.254.1\nPublicKey = %s\nEndpoint = 203.0.113.1:51820\nEgress = 10.1.0.0/24\n\n[Site b]\nAddress = 192.168.254.2\nPublicKey = %s\nEndpoint = 203.0.113.2:51820\nEgress = 10.2.0.0/24\n' \
-	"$pubA" "$pubB" >"$tmp/mesh.conf"
-for x in a b; do
-	X=$(echo $x | tr ab AB); eval wg=\$wg$X
-	printf '[Local]\nSite = %s\nPrivateKeyFile = %s\nLanInterface = lan0\nWireGuardInterface = %s\nPinPath = %s/%s\n' \
-		$x "$tmp/$x.key" "$wg" "$pin" $x >"$tmp/$x.local"
-done
-wgup() { # NS IF KEY ADDR PEERPUB PEERENDPOINT PEERNETS ROUTE
-	# Not through N: a function run in the background is a subshell, and
-	# killing $! would leave wireguard-go running. nsenter execs it.
-	WG_PROCESS_FOREGROUND=1 nsenter --net=/run/netns/"$1" wireguard-go -f "$2" >"$tmp/$2.log" 2>&1 &
-	pids+=($!)
-	for _ in $(seq 100); do [ -S /run/wireguard/$2.sock ] && break; sleep 0.05; done
-	N "$1" wg set "$2" listen-port 51820 private-key "$3" peer "$5" endpoint "$6" allowed-ips "$7"
-	N "$1" ip addr add "$4" dev "$2"
-	N "$1" ip link set "$2" up
-	N "$1" ip route add "$8" dev "$2"
-}
-wgup $gA $wgA "$tmp/a.key" 192.168.254.1/24 "$pubB" 203.0.113.2:51820 192.168.254.2/32,10.2.0.0/24 10.2.0.0/24
-wgup $gB $wgB "$tmp/b.key" 192.168.254.2/24 "$pubA" 203.0.113.1:51820 192.168.254.1/32,10.1.0.0/24 10.1.0.0/24
+twosite_topology
+for g in $gA $gB; do N $g sysctl -qw net.ipv4.ip_forward=1; done
+twosite_keys
+twosite_mesh >"$tmp/mesh.conf"
+for x in a b; do twosite_local $x "PinPath = $pin/$x"; done
+twosite_wg
 ip netns exec $hA ping -c 1 -W 5 10.2.0.2 >/dev/null
 ip netns exec $hB iperf3 -s -B 10.2.0.2 >"$tmp/iperf.log" 2>&1 &
 pids+=($!)

@@ -1,0 +1,188 @@
+#!/bin/bash
+# What `meshgw run` (the failover daemon) does when the gateway changes under it, on
+# the two-site fixture (selftests/lib/twosite.sh, IPv6 off) brought up by `meshgw up`:
+#
+#   hA ── lan0 ── gA ══ wan0 203.0.113.1/.2 ══ gB ── lan0 ── hB
+#  10.1.0.2   10.1.0.1     (mesh 192.168.254.0/24)      10.2.0.1   10.2.0.2
+#
+# with the daemon on gA. Checks: it follows lan0's MAC changing (XDP reloaded with
+# the new address) and lan0 being deleted and created again (XDP and tc_lan attached
+# again, traffic counted); it brings the gateway back when the WireGuard interface
+# vanishes (wireguard-go killed, or the link deleted); SIGHUP reloads by diff (a bad
+# file and a taken port change nothing; changed ports and timings are applied, and
+# probes go on); `meshgw down` under it stops it, nothing comes back, nothing is left.
+# (down_daemon.t.sh: the same `down` on a link meshgw did not create.)
+# Argument: the WireGuard backend, userspace (default, wireguard-go on this host)
+# or kernel (kernel WireGuard, for a run inside the Debian VM).
+set -eu
+BACKEND=${1:-userspace}
+[ "$BACKEND" = kernel ] || [ "$BACKEND" = userspace ] || { echo "usage: $0 [userspace|kernel]" >&2; exit 2; }
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && cd .. && pwd)
+OUT=${OUT:-$SRC/build}
+MESHGW=${MESHGW:-$OUT/meshgw}
+
+if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, bpffs)"; exit 0; fi
+for t in wg bpftool nsenter python3 $([ "$BACKEND" = userspace ] && echo wireguard-go); do
+	command -v $t >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
+done
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/twosite.sh"
+twosite_init de
+daemon=
+before_cleanup() { [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null; }
+A() { N $gA "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/a.local"; }
+
+twosite_topology no-ipv6
+for g in $gA $gB; do N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0; done
+twosite_keys
+twosite_mesh >"$tmp/mesh.conf"
+# XDP on lan0 although auto would not put it there (its peer's GSO): the checks
+# follow the XDP program through MAC and NIC changes. The neighbours run nothing, so
+# it may not transmit: TC forwards and answers. Metrics: SIGHUP moves the server.
+for x in a b; do
+	twosite_local $x "UplinkInterface = wan0" "Backend = $BACKEND" "PinPath = $pin/$x" \
+		"FastPath = xdp" "Metrics = 127.0.0.1:9586"
+done
+
+t "meshgw up on gateway a" N $gA "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/a.local"; record_wg_pid $wgA
+t "meshgw up on gateway b" N $gB "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/b.local"; record_wg_pid $wgB
+t "hA pings hB through the tunnel (handshake)" poll 20 ip netns exec $hA ping -c1 -W1 10.2.0.2
+# nsenter execs meshgw: $! is the daemon itself.
+nsenter --net=/run/netns/$gA "$MESHGW" run -c "$tmp/mesh.conf" -l "$tmp/a.local" >"$tmp/run.log" 2>&1 &
+daemon=$!
+t "meshgw run on gateway a" poll 20 grep -q "running: site a" "$tmp/run.log"
+t "  publishes its records (mg_failover pinned)" poll 5 test -e $pin/a/mg_failover
+
+# --- lan0's MAC changes under the daemon: it reloads XDP with the new address --------
+xdp_mac() { # the MAC the XDP program on gateway a's lan0 matches frames against
+	# One python calling bpftool: the VM (TCG) pays ~0.5 s for every process start.
+	python3 - "$pin/a/xdp_lan0" <<'PY'
+import json, subprocess, sys
+def bpftool(*args):
+    return json.loads(subprocess.run(["bpftool", "-j", *args], check=True, capture_output=True).stdout)
+prog = bpftool("link", "show", "pinned", sys.argv[1])["prog_id"]
+ids = set(bpftool("prog", "show", "id", str(prog))["map_ids"])
+rodata = [m["id"] for m in bpftool("map", "show") if m["id"] in ids and m.get("name", "").endswith(".rodata")]
+def find(o):
+    if isinstance(o, dict):
+        if "own_mac" in o:
+            return o["own_mac"]
+        o = list(o.values())
+    if isinstance(o, list):
+        for v in o:
+            r = find(v)
+            if r is not None:
+                return r
+mac = find(bpftool("map", "dump", "id", str(rodata[0])))[0]
+print(":".join("%02x" % (int(b, 0) if isinstance(b, str) else b) for b in mac))
+PY
+}
+mac0=$(ip -n $gA -br link show lan0 | awk '{print $3}')
+is "XDP on lan0 matches frames against lan0's MAC" "$(xdp_mac)" "$mac0"
+ip -n $gA link set lan0 address 02:00:00:00:aa:01
+mac_followed() { [ "$(xdp_mac)" = "$1" ]; }
+# The daemon looks every second; the reload itself takes ~1 s in the VM (TCG).
+t "lan0's MAC changed: the daemon reloads XDP with the new one" poll 15 mac_followed 02:00:00:00:aa:01
+t "  and says so" grep -q "lan0: MAC address now 02:00:00:00:aa:01: reloading the XDP program" "$tmp/run.log"
+ip -n $gA link set lan0 address "$mac0"
+t "  and back" poll 15 mac_followed "$mac0"
+
+# --- lan0 deleted and created again (ifupdown does that to a bridge) -----------------
+logged() { grep -q "$1" "$tmp/run.log"; }
+metric() { A metrics | awk -v m="$1" '$1 == m { print $2 }'; }
+ip -n $gA link del lan0
+t "lan0 deleted: the daemon says its programs went with it" poll 15 logged "lan0 is gone"
+# With the MAC it had: a NIC that comes back is the same hardware, only its index is new.
+ip link add lan0 address "$mac0" netns $gA type veth peer name eth0 netns $hA
+ip -n $gA addr add 10.1.0.1/24 dev lan0 && ip -n $gA link set lan0 up
+ip -n $hA addr add 10.1.0.2/24 dev eth0 && ip -n $hA link set eth0 up
+ip -n $hA route add default via 10.1.0.1
+attached_again() { ip -n $gA link show lan0 | grep -q 'prog/xdp' && tc -n $gA filter show dev lan0 ingress | grep -q mg_tc_lan; }
+t "lan0 created again: the daemon attaches XDP and tc_lan to it" poll 15 attached_again
+t "  and says so" logged "lan0 is back (index [0-9]*): attaching the data plane again"
+t "  XDP matches lan0's MAC" mac_followed "$mac0"
+lan0=$(metric 'meshgw_peer_lan_packets_total{site="b"}')
+t "  hA reaches hB through the tunnel again" poll 10 ip netns exec $hA ping -c1 -W1 10.2.0.2
+t "  counted by the XDP program on the new lan0" \
+	test "$(metric 'meshgw_peer_lan_packets_total{site="b"}')" -gt "$lan0"
+
+# --- the WireGuard interface vanishes under the daemon (wireguard-go exits, or the ----
+# link is deleted): `up`'s state is still recorded, so the daemon brings it back.
+if [ "$BACKEND" = userspace ]; then
+	wgpid=$(awk '$1 == "wg_pid" { print $2 }' /run/meshgw/$wgA.state)
+	# started by this test's `meshgw up` (recorded in wggo_pids): ours to kill
+	[ "$(cat /proc/$wgpid/comm 2>/dev/null)" = wireguard-go ] && kill "$wgpid"
+else
+	ip -n $gA link del $wgA
+fi
+t "$wgA gone under the daemon: it brings the gateway up again" \
+	poll 20 logged "$wgA is gone, but .meshgw up. recorded it"
+wg_back() { tc -n $gA filter show dev $wgA egress 2>/dev/null | grep -q mg_tc_wg_egress; }
+t "  $wgA is back, with meshgw's TC programs on it" poll 20 wg_back
+record_wg_pid $wgA
+t "  hA reaches hB through it again" poll 20 ip netns exec $hA ping -c1 -W1 10.2.0.2
+
+# --- SIGHUP: reload by diff; a bad file or a port that cannot be had changes nothing --
+get_on() { # get_on PORT: GET /metrics answers 200 there
+	N $gA python3 -c 'import sys, urllib.request
+sys.exit(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=3).status != 200)' "$1" 2>/dev/null
+}
+cp "$tmp/a.local" "$tmp/a.local.orig"
+echo "NoSuchKey = 1" >>"$tmp/a.local"
+kill -HUP "$daemon"
+t "SIGHUP with a bad local file: reported, previous configuration kept" \
+	poll 5 logged "reload: 1 problem; still running the previous configuration"
+t "  still serving on 9586" get_on 9586
+# A metrics port another process holds: nothing changes, not even the rest of the file.
+nsenter --net=/run/netns/$gA python3 -c 'import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 9588)); s.listen(); time.sleep(300)' &
+holder=$!	# nsenter execs python: this is the holder itself
+# Wait until it listens: python starts slowly in the VM (more than 10 s seen on a
+# loaded 2-core host), and the daemon must not win the port.
+poll 60 bash -c "nsenter --net=/run/netns/$gA ss -ltnH | grep -q '127.0.0.1:9588 '" || echo "# the holder never listened on 9588"
+sed -e 's/^Metrics = .*/Metrics = 127.0.0.1:9588/' "$tmp/a.local.orig" >"$tmp/a.local"
+echo "HoldDown = 9s" >>"$tmp/a.local"
+kill -HUP "$daemon"
+t "SIGHUP with the metrics port taken: nothing changed" \
+	poll 5 logged "cannot serve metrics on 127.0.0.1:9588"
+t "  still serving on 9586, hold-down not applied" bash -c \
+	"$(declare -f get_on N); gA=$gA; get_on 9586 && ! grep -q 'hold-down 9000 ms' '$tmp/run.log'"
+kill "$holder" 2>/dev/null || true; wait "$holder" 2>/dev/null || true
+# Metrics address, ProbePort and HoldDown changed: all three applied.
+sed -e 's/^Metrics = .*/Metrics = 127.0.0.1:9587/' "$tmp/a.local.orig" >"$tmp/a.local"
+printf 'ProbePort = 40100\nHoldDown = 7s\n' >>"$tmp/a.local"
+kill -HUP "$daemon"
+t "SIGHUP with Metrics, ProbePort and HoldDown changed: applied" \
+	poll 10 logged "reload: done.*probes from UDP 40100-40107.*hold-down 7000 ms, metrics on 127.0.0.1:9587"
+t "  serving on 9587" get_on 9587
+t "  no longer on 9586" bash -c "$(declare -f get_on N); gA=$gA; ! get_on 9586"
+t "  probe sockets moved to 40100-40107" bash -c \
+	"N() { nsenter --net=/run/netns/\$1 \"\${@:2}\"; }; N $gA ss -lunH | grep -q ':40100 ' && ! N $gA ss -lunH | grep -q ':51821 '"
+probes_again() { # probes still sent, and answered (XDP records replies on the new ports)
+	local m a b
+	m='$1 == "meshgw_probes_sent_total{site=\"b\",endpoint=\"0\"}" || $1 == "meshgw_probe_replies_total{site=\"b\",endpoint=\"0\"}" { printf "%s ", $2 }'
+	a=($(A metrics | awk "$m"))
+	sleep 2.5
+	b=($(A metrics | awk "$m"))
+	[ "${b[0]}" -gt "${a[0]}" ] && [ "${b[1]}" -gt "${a[1]}" ]
+}
+t "  probes still go out and are answered" probes_again
+# --- `meshgw down` while `meshgw run` runs: the daemon stops, nothing comes back ------
+t "meshgw down while it runs" A down
+t "  the daemon stops by itself" poll 10 bash -c "! kill -0 $daemon 2>/dev/null"
+kill "$daemon" 2>/dev/null || true	# (when it did not: the wait would hang)
+wait "$daemon" 2>/dev/null || true; daemon=
+sed 's/^/#   run: /' "$tmp/run.log" | head -60
+t "  and says why" grep -q "$wgA was taken down by .meshgw down.: stopping" "$tmp/run.log"
+t "  nothing brought back" bash -c "! ip -n $gA link show $wgA 2>/dev/null"
+
+# --- what down leaves behind, checked before the cleanup removes anything ----------------
+t "  nothing left: pins in $pin/a (mg_failover too), /run/meshgw/$wgA.state" \
+	nothing_left $pin/a /run/meshgw/$wgA.state
+t "meshgw down on gateway b" N $gB "$MESHGW" down -l "$tmp/b.local"
+t "  nothing left: pins in $pin/b, /run/meshgw/$wgB.state" nothing_left $pin/b /run/meshgw/$wgB.state
+# $pin itself is the parent of the test's PinPaths: the test's own to remove.
+t "  and $pin is empty" rmdir $pin
+tap_done

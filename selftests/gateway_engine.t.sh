@@ -1,0 +1,199 @@
+#!/bin/bash
+# The gateway engine (user/gateway/: gateway_up, gateway_down) judged by what the
+# kernel holds afterwards, on site a of the two-site fixture (selftests/lib/twosite.sh):
+#
+#   hA ── lan0 ── gA ══ wan0 203.0.113.1/.2 ══ gB ── lan0 ── hB
+#  10.1.0.2   10.1.0.1     (mesh 192.168.254.0/24)      10.2.0.1   10.2.0.2
+#
+# Only gA runs meshgw. A snapshot of gA's namespace (links, XDP, addresses, every
+# route of every table, WireGuard's configuration, qdiscs and TC filters, sysctls,
+# pins, the state record) is taken before `meshgw up`, after it, after a second
+# `up`, after `up` on a gateway someone changed by hand, and after `down`. Checks:
+# up holds exactly meshgw's objects (two routes, one peer as the mesh file says, the
+# map pins, TC on lan0, wan0 and the WireGuard link, no XDP on these veths, the four
+# sysctls); a second up changes nothing, not even a program id; up puts back what
+# was changed by hand; down gives back exactly the namespace it found. The same on a
+# WireGuard link the test made (adopted): down takes off meshgw's part and leaves the
+# link. Argument: the WireGuard backend, userspace (default) or kernel.
+set -eu
+BACKEND=${1:-userspace}
+[ "$BACKEND" = kernel ] || [ "$BACKEND" = userspace ] || { echo "usage: $0 [userspace|kernel]" >&2; exit 2; }
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && cd .. && pwd)
+OUT=${OUT:-$SRC/build}
+MESHGW=${MESHGW:-$OUT/meshgw}
+
+if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, bpffs)"; exit 0; fi
+for c in wg tc nsenter $([ "$BACKEND" = userspace ] && echo wireguard-go); do
+	command -v $c >/dev/null || { echo "1..0 # SKIP $c not installed"; exit 0; }
+done
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/twosite.sh"
+twosite_init ge
+twosite_topology
+twosite_keys
+twosite_mesh >"$tmp/mesh.conf"
+twosite_local a "UplinkInterface = wan0" "Backend = $BACKEND" "PinPath = $pin/a"
+A() { N "$gA" "$@"; }
+up() { A "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/a.local"; }
+down() { A "$MESHGW" down -l "$tmp/a.local"; }
+
+# held [SECTION...]: what gateway a's namespace holds, one normalised line per
+# object, by section (links wg addrs routes tc sysctls pins state; all by default).
+# Counters, handshake times and program ids (tc's [id], "id N", tags) are left out
+# unless IDS=1. One bash in the namespace for all of it: a process costs.
+held_in() {
+	local sections=${*:-links wg addrs routes tc sysctls pins state} sec d
+	local ids='s/(:\[|id |tag )[0-9a-f]+/\1N/g'
+	[ "${IDS:-}" = 1 ] && ids=''
+	for sec in $sections; do
+		case $sec in
+		links)	# name, flags, MTU, and an XDP program if any
+			ip -o link show 2>/dev/null | awk '{ n = $2; sub(/@.*/, "", n); sub(/:$/, "", n); x = "none"
+				for (i = 3; i < NF; i++) {
+					if ($i == "mtu") m = $(i + 1)
+					if ($i ~ /^prog\/xdp/) x = $i " id " $(i + 2)
+				}
+				print "link", n, $3, "mtu", m, "xdp", x }' | sed -E "$ids" ;;
+		wg)	# interface and peers without handshake time and counters. Not `wg show
+			# all`: it lists every wireguard-go socket on the host, other tests' too.
+			for d in $(ip -o link show 2>/dev/null | sed -E 's/^[0-9]+: ([^:@]+).*/\1/'); do
+				wg show "$d" dump 2>/dev/null | awk -F'\t' -v d="$d" \
+					'NF == 8 { $5 = $6 = $7 = "-" } { $1 = $1; print "wg", d, $0 }'
+			done ;;
+		addrs)	ip -o addr show | awk '$4 !~ /^fe80/ { print "addr", $2, $3, $4 }' ;;
+		routes)	ip -4 route show table all | sed 's/^/route4 /'
+			ip -6 route show table all | grep -v 'fe80\|^multicast\|^local fe80' | sed 's/^/route6 /' ;;
+		tc)	for d in $(ip -o link show 2>/dev/null | sed -E 's/^[0-9]+: ([^:@]+).*/\1/'); do
+				tc qdisc show dev "$d" | sed "s/^/qdisc $d /"
+				tc filter show dev "$d" ingress | sed -E "s/^/ingress $d /; $ids"
+				tc filter show dev "$d" egress | sed -E "s/^/egress $d /; $ids"
+			done ;;
+		sysctls) sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding \
+				net.ipv4.conf.all.send_redirects net.ipv4.conf.lan0.send_redirects \
+				net.ipv4.conf.wan0.send_redirects | sed 's/^/sysctl /' ;;
+		pins)	[ -d "$pin/a" ] && ls -A "$pin/a" | sed 's/^/pin /' ;;
+		state)	[ -e "/run/meshgw/$wgA.state" ] && awk '$1 != "wg_pid" { print "state", $0 }' "/run/meshgw/$wgA.state" ;;
+		esac
+	done
+	return 0
+}
+held() { IDS=${IDS:-} wgA=$wgA pin=$pin N "$gA" bash -c "$(declare -f held_in); held_in \"\$@\"" held "$@"; }
+# has SECTION LINE...: the section holds exactly these lines (in any order)
+has() {
+	local sec=$1 got want
+	shift
+	got=$(held "$sec" | sort)
+	want=$(printf '%s\n' "$@" | sort)
+	[ "$got" = "$want" ] && return 0
+	diff <(echo "$want") <(echo "$got") | sed 's/^/want>got /'
+	return 1
+}
+# same BEFORE NOW: two snapshots equal, else the difference
+same() { [ "$1" = "$2" ] || { diff <(echo "$1") <(echo "$2"); return 1; }; }
+
+ids_out() { sed -E 's/(:\[|id |tag )[0-9a-f]+/\1N/g'; }	# program ids left out
+wg_link_up() { # the WireGuard link up with MTU 1420, and no XDP program on any link
+	held links | grep -q "^link $wgA <[^>]*,UP[,>].* mtu 1420 xdp none$" && ! held links | grep -qv 'xdp none$'
+}
+two_routes() { # proto 109 (meshgw's): b's LAN and the mesh, nothing else
+	[ "$(held routes | grep -c 'proto 109')" = 2 ] &&
+		held routes | grep -qx "route4 10.2.0.0/24 dev $wgA proto 109 scope link " &&
+		held routes | grep -qx "route4 192.168.254.0/24 dev $wgA proto 109 scope link "
+}
+no_other_route() { # besides meshgw's, only what the kernel adds for the link's address
+	local new
+	new=$(comm -13 <(echo "$S0" | grep '^route' | sort) <(echo "$S1" | grep '^route' | sort) |
+		grep -v "proto 109\|local 192.168.254.1 dev $wgA\|broadcast 192.168.254.255 dev $wgA")
+	[ -z "$new" ] || { echo "$new"; return 1; }
+}
+tc_filters() { # DIRECTION DEV PROGRAM, one per meshgw filter, sorted
+	held tc | awk '/^(ingress|egress) .* handle / { print $1, $2, $13 }' | sort | xargs
+}
+changed() { ! [ "$S1" = "$(IDS=1 held)" ]; }
+
+S0=$(IDS=1 held)
+
+# --- up ----------------------------------------------------------------------------------
+t "meshgw up on gateway a ($BACKEND)" up
+record_wg_pid "$wgA"
+S1=$(IDS=1 held)
+t "  $wgA: up, MTU 1420; no XDP anywhere (veths: TC only)" wg_link_up
+t "  WireGuard as the mesh file says: a's key, port 51820, one peer b" has wg \
+	"wg $wgA $(cat "$tmp/a.key") $pubA 51820 off" \
+	"wg $wgA $pubB (none) 203.0.113.2:51820 192.168.254.2/32,10.2.0.0/24 - - - 25"
+t "  address 192.168.254.1/24 on $wgA, the others untouched" has addrs \
+	"addr lo inet 127.0.0.1/8" "addr lo inet6 ::1/128" "addr wan0 inet 203.0.113.1/24" \
+	"addr lan0 inet 10.1.0.1/24" "addr $wgA inet 192.168.254.1/24"
+t "  exactly two routes of meshgw's (proto 109): b's LAN and the mesh" two_routes
+t "  no other route added but the kernel's for the address" no_other_route
+is "  TC: mg_tc_lan on lan0 and wan0 ingress, mg_tc_wg_* on $wgA, nothing else" "$(tc_filters)" \
+	"$(printf '%s\n' "egress $wgA mg_tc_wg_egress:[N]" "ingress $wgA mg_tc_wg_ingres:[N]" \
+		"ingress lan0 mg_tc_lan:[N]" "ingress wan0 mg_tc_lan:[N]" | sort | xargs)"
+t "  clsact qdiscs on exactly those three" \
+	test "$(held tc | awk '/^qdisc .* clsact/ { print $2 }' | sort | xargs)" = "$(printf '%s\n' lan0 wan0 "$wgA" | sort | xargs)"
+t "  sysctls: forwarding on, redirects off on all and lan0 (wan0 untouched)" has sysctls \
+	"sysctl net.ipv4.ip_forward = 1" "sysctl net.ipv6.conf.all.forwarding = 1" \
+	"sysctl net.ipv4.conf.all.send_redirects = 0" "sysctl net.ipv4.conf.lan0.send_redirects = 0" \
+	"sysctl net.ipv4.conf.wan0.send_redirects = 1"
+# The maps pinned by the data plane: the list in include/meshgw_bpf.h without the
+# daemon's mg_failover (`meshgw run` adds it), and no pinned links (TC only).
+t "  pins: the data plane's twelve maps, nothing else" has pins \
+	"pin mg_attach" "pin mg_ep_stats" "pin mg_ifaces" "pin mg_known_eps" "pin mg_mesh_tag" \
+	"pin mg_peer_info" "pin mg_peer_stats" "pin mg_probes" "pin mg_route_filter" \
+	"pin mg_routes4" "pin mg_routes6" "pin mg_stats"
+t "  state: meshgw created the link; the address and each sysctl's old value recorded" has state \
+	"state backend $([ "$BACKEND" = kernel ] && echo 1 || echo 2)" "state created_link 1" \
+	"state address 192.168.254.1/24" \
+	"state sysctl /proc/sys/net/ipv4/ip_forward 0 1" \
+	"state sysctl /proc/sys/net/ipv6/conf/all/forwarding 0 1" \
+	"state sysctl /proc/sys/net/ipv4/conf/all/send_redirects 1 0" \
+	"state sysctl /proc/sys/net/ipv4/conf/lan0/send_redirects 1 0"
+
+# --- up again: nothing changes, nothing is reloaded ----------------------------------------
+t "up again" eval 'up 2>"$tmp/up2"' 
+t "  says it changed nothing (no 'updated', 'added', 'created')" bash -c "! grep -Eq 'updated|added|created' $tmp/up2"
+t "  the namespace holds exactly what it held (program ids aside)" same "$(echo "$S1" | ids_out)" "$(held)"
+# dataplane_up loads its programs afresh on every up and swaps them in (tc filter
+# replace, atomic; the pinned maps and their counters stay).
+t "  not even a program reloaded # TODO a second up reloads every TC program" same "$S1" "$(IDS=1 held)"
+
+# --- up on a gateway changed by hand: up puts back what it owns ------------------------------
+A ip route del 10.2.0.0/24 dev "$wgA"
+A wg set "$wgA" listen-port 51999 peer "$pubB" remove
+A tc filter del dev "$wgA" egress
+A tc filter del dev lan0 ingress
+A ip addr del 192.168.254.1/24 dev "$wgA"
+t "changed by hand: a route, the port, the peer, two filters and the address gone" changed
+t "up puts them back" up
+t "  the namespace holds what the first up made (programs may be new)" same "$(echo "$S1" | ids_out)" "$(held)"
+
+# --- down ------------------------------------------------------------------------------------
+t "meshgw down" down
+t "  the namespace is exactly as before up (links, routes, addresses, TC, sysctls)" same "$S0" "$(IDS=1 held)"
+t "  nothing left: pins, state" nothing_left "$pin/a" "/run/meshgw/$wgA.state"
+if [ "$BACKEND" = userspace ]; then
+	t "  wireguard-go of $wgA exited" poll 5 bash -c "! [ -S /run/wireguard/$wgA.sock ]"
+fi
+t "second down changes nothing" down
+t "  still as before up" same "$S0" "$(IDS=1 held)"
+
+# --- a WireGuard link meshgw did not create ----------------------------------------------------
+wg_start "$gA" "$wgA"
+T0=$(IDS=1 held)
+t "up on $wgA made by the test (adopted)" up
+t "  state: created_link 0" grep -qx "created_link 0" "/run/meshgw/$wgA.state"
+t "  the same routes, address, TC, sysctls and pins as on its own link" \
+	same "$(echo "$S1" | grep -v '^link\|^wg\|^state\|^route6 .* dev '"$wgA" | ids_out)" \
+	"$(held addrs routes tc sysctls pins | grep -v '^route6 .* dev '"$wgA")"
+t "down" down
+t "  $wgA, not meshgw's, is still there" A ip link show "$wgA"
+# Up set the link's WireGuard keys and peers and set it up (a root qdisc comes with
+# that); down leaves the link as it is.
+link_own() { grep -v "^link\|^wg\|^route6 .* dev $wgA\|^qdisc $wgA .* root"; }
+t "  routes, addresses, TC, sysctls as before up; no pins, no state" \
+	same "$(echo "$T0" | link_own)" "$(IDS=1 held addrs routes tc sysctls pins state | link_own)"
+t "  nothing left: pins, state" nothing_left "$pin/a" "/run/meshgw/$wgA.state"
+# $pin itself is the parent of the test's PinPath: the test's own to remove.
+t "  and $pin is empty" rmdir "$pin"
+tap_done
