@@ -4,8 +4,9 @@
 
 void fo_default_settings(struct fo_settings *s)
 {
-	/* Chosen so a dead ISP under traffic is left in ~0.5 s (suspect 150 ms, then
-	 * 300 ms of unanswered probes at 50 ms), while an idle peer costs
+	/* Chosen so a dead ISP under traffic is left in ~0.3 s (suspect after 150 ms
+	 * of unanswered traffic, down 300 ms after the first unanswered packet with
+	 * probes at 50 ms unanswered for 150 ms of it), while an idle peer costs
 	 * < 1 kbit/s of probes (74-byte frames: active every 2 s, others every 10 s).
 	 * While failed over, the more preferred endpoints that are down are asked
 	 * every 500 ms, so their return is seen within half a second and fail-back
@@ -190,6 +191,23 @@ unsigned int fo_loss_permille(const struct fo_endpoint *e)
 	return (unsigned int)(lost * 1000 / n);
 }
 
+/* Under traffic the failure window of the active endpoint starts with the first
+ * packet left unanswered, not with the first probe sent after suspicion: the
+ * passive signal already saw the loss for suspect_ms, and starting over would
+ * make a cut cost suspect_ms + fail_ms. The probes must still have had half the
+ * window (and two round trips) to come back, and none may have been answered
+ * since the traffic went unanswered. */
+static bool failing_under_traffic(const struct fo_peer *p, const struct fo_settings *s,
+				  unsigned int i, uint64_t now)
+{
+	const struct fo_endpoint *e = &p->ep[i];
+	uint64_t w = fail_window_ns(s, e), t = p->tx_unanswered_since_ns;
+	uint64_t probes_min = w / 2 > 2 * e->rtt_ns ? w / 2 : 2 * e->rtt_ns;
+
+	return i == p->active && t && t < e->unanswered_since_ns && e->last_reply_ns < t &&
+	       now - t >= w && now - e->unanswered_since_ns >= probes_min;
+}
+
 static void update_health(struct fo_peer *p, const struct fo_settings *s, uint64_t now)
 {
 	bool all_down = true;
@@ -198,7 +216,8 @@ static void update_health(struct fo_peer *p, const struct fo_settings *s, uint64
 		struct fo_endpoint *e = &p->ep[i];
 
 		if (e->state != FO_EP_DOWN && e->unanswered >= 2 &&
-		    now - e->unanswered_since_ns >= fail_window_ns(s, e)) {
+		    (now - e->unanswered_since_ns >= fail_window_ns(s, e) ||
+		     failing_under_traffic(p, s, i, now))) {
 			e->state = FO_EP_DOWN;
 			e->up_since_ns = 0;
 		}

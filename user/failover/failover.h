@@ -6,7 +6,9 @@
  * - passive: WireGuard's tx for the peer moving while rx stays still for
  *   suspect_ms makes the peer "suspect": all its candidates are probed fast.
  * - active: probes to each candidate; a candidate is down when probes have gone
- *   unanswered for fail_ms (and at least two were sent), up on any reply.
+ *   unanswered for fail_ms (and at least two were sent), up on any reply; the
+ *   active one under traffic already when fail_ms have passed since the first
+ *   unanswered packet and its probes went unanswered for half of that.
  * - the active endpoint moves to the most preferred up candidate when it is down,
  *   unless the peer's packets still arrive (probe loss alone moves nothing);
  *   back to a more preferred one only after that stayed up for holddown_ms.
