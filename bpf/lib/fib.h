@@ -33,16 +33,15 @@ static __always_inline void fib_set_addrs(struct bpf_fib_lookup *fib, __u8 famil
 static __always_inline void fib_set_ip(struct bpf_fib_lookup *fib, __u8 family, const void *l3,
 				       __u16 tot_len)
 {
+	const struct iphdr *ip = l3;
+	const struct ipv6hdr *ip6 = l3;
+
 	fib_set_addrs(fib, family, l3);
 	fib->tot_len = tot_len;
 	if (family == MG_AF_INET) {
-		const struct iphdr *ip = l3;
-
 		fib->tos = ip->tos;
 		fib->l4_protocol = ip->protocol;
 	} else {
-		const struct ipv6hdr *ip6 = l3;
-
 		fib->flowinfo = *(const __be32 *)ip6 & bpf_htonl(0x0FFFFFFF);
 		fib->l4_protocol = ip6->nexthdr;
 	}
