@@ -60,8 +60,7 @@ ok:
 }
 
 /* Does the packet leave by the LAN NIC? (No neighbour yet is fine:
- * redirect_neigh resolves it.) tot_len 0: bpf_redirect_neigh checks no MTU
- * either; a packet too big for the LAN is the kernel's to fragment or drop. */
+ * redirect_neigh resolves it.) Only the route is asked: tot_len 0, no MTU check. */
 static __always_inline bool routed_to_lan(struct __sk_buff *skb, __u8 family, void *l3)
 {
 	struct bpf_fib_lookup fib = { .ifindex = skb->ifindex };
