@@ -104,15 +104,21 @@ static __always_inline int mesh_bound(const struct mg_route *r, __u64 len)
 	return verdict(XDP_PASS, MG_STAT_XDP_MESH, len);
 }
 
-/* The fast path's second half (fib holds the question, fib.h): route lookup,
- * one TTL / hop limit less, new MACs, out. What the kernel must finish goes to
- * it. Only untagged frames get here: the IP header is at ETH_HLEN. */
-static __always_inline int fib_forward(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u8 family,
+/* The fast path's second half: route lookup, one TTL / hop limit less, new
+ * MACs, out. What the kernel must finish goes to it. Only untagged frames get
+ * here: the IP header (l3, tot bytes long) is at ETH_HLEN. The question is
+ * built here, not in the caller, so that the paths that never ask it do not
+ * pay for zeroing it. */
+static __always_inline int fib_forward(struct xdp_md *ctx, void *l3, __u8 family, __u32 tot,
 				       __u64 len)
 {
+	struct bpf_fib_lookup fib = { .ifindex = ctx->ingress_ifindex };
 	void *data, *end;
 	struct ethhdr *eth;
-	int rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	int rc;
+
+	fib_set_ip(&fib, family, l3, tot);	/* tot: the helper checks the egress MTU */
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 
 	/* NOT_FWDED: for the gateway itself (local, broadcast). The rest (no
 	 * neighbour, MTU, unreachable, forwarding off) the kernel finishes. */
@@ -125,9 +131,9 @@ static __always_inline int fib_forward(struct xdp_md *ctx, struct bpf_fib_lookup
 	 * Without MG_IF_FWD netfilter must see it: the kernel forwards it. */
 	{
 		__u32 need = MG_IF_XMIT | MG_IF_FWD |
-			     (fib->ifindex == ctx->ingress_ifindex ? MG_IF_TX : 0);
+			     (fib.ifindex == ctx->ingress_ifindex ? MG_IF_TX : 0);
 
-		if ((iface_flags(fib->ifindex) & need) != need)
+		if ((iface_flags(fib.ifindex) & need) != need)
 			return verdict(XDP_PASS, MG_STAT_XDP_NO_XMIT, len);
 	}
 	/* Packet pointers are not trusted across the helper call: re-derive. */
@@ -136,12 +142,12 @@ static __always_inline int fib_forward(struct xdp_md *ctx, struct bpf_fib_lookup
 	if (!ttl_dec_at(data, end, ETH_HLEN, family))
 		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
 	eth = data;
-	__builtin_memcpy(eth->h_dest, fib->dmac, 6);
-	__builtin_memcpy(eth->h_source, fib->smac, 6);
-	if (fib->ifindex == ctx->ingress_ifindex)
+	__builtin_memcpy(eth->h_dest, fib.dmac, 6);
+	__builtin_memcpy(eth->h_source, fib.smac, 6);
+	if (fib.ifindex == ctx->ingress_ifindex)
 		return verdict(XDP_TX, MG_STAT_XDP_FWD_TX, len);
 	stat_add(MG_STAT_XDP_FWD_REDIRECT, len);
-	return bpf_redirect(fib->ifindex, 0);
+	return bpf_redirect(fib.ifindex, 0);
 }
 
 /* One IP packet of family (a constant: inlining makes one body per family) at
@@ -151,7 +157,6 @@ static __always_inline int handle_ip(struct xdp_md *ctx, __u32 off, bool vlan, _
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	void *l3 = data + off;
 	__u64 len = end - data;
-	struct bpf_fib_lookup fib = {};
 	struct udphdr *udp;
 	struct mg_route *r;
 	bool multi = false;
@@ -190,9 +195,7 @@ static __always_inline int handle_ip(struct xdp_md *ctx, __u32 off, bool vlan, _
 	if (vlan || multi || !ip_plain(family, l3) || ttl_expiring(family, l3))
 		return verdict(XDP_PASS, MG_STAT_XDP_SLOW, len);
 
-	fib.ifindex = ctx->ingress_ifindex;
-	fib_set_ip(&fib, family, l3, tot);	/* tot: the helper checks the egress MTU */
-	return fib_forward(ctx, &fib, family, len);
+	return fib_forward(ctx, l3, family, tot, len);
 }
 
 /* xdp.frags: NICs with an MTU above a page (jumbo frames) accept only programs
