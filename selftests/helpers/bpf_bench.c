@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "helpers/bench_util.h"
 #include "unit/test_bpf_pkt.h"
 #include "meshgw_bpf.h"
 #include "dataplane/dataplane.h"
@@ -40,16 +41,6 @@
 
 #define TC_ACT_OK 0
 #define TC_ACT_REDIRECT 7
-
-#ifndef BPF_F_TEST_XDP_LIVE_FRAMES
-#define BPF_F_TEST_XDP_LIVE_FRAMES (1U << 1)
-#endif
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bpf_bench: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 /* The routes every case relies on, then random filler up to n prefixes (half
  * IPv4, half IPv6), avoiding the ranges the test packets use. */
@@ -265,34 +256,10 @@ static int testrun(void)
 	return 0;
 }
 
-static int ns_fd(const char *name)
-{
-	char path[256];
-	int fd;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		die(path);
-	return fd;
-}
-
 static void enter(int fd)
 {
 	if (setns(fd, CLONE_NEWNET))
 		die("setns");
-}
-
-static void hwaddr(const char *ifn, uint8_t mac[6])
-{
-	struct ifreq r = { 0 };
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-
-	snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", ifn);
-	if (s < 0 || ioctl(s, SIOCGIFHWADDR, &r))
-		die(ifn);
-	memcpy(mac, r.ifr_hwaddr.sa_data, 6);
-	close(s);
 }
 
 static uint64_t sink_total(int fd, int ncpu)
@@ -305,14 +272,6 @@ static uint64_t sink_total(int fd, int ncpu)
 	for (int i = 0; i < ncpu; i++)
 		t += v[i];
 	return t;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int dbl_cmp(const void *a, const void *b)
