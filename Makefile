@@ -31,6 +31,12 @@ LIB_OBJS   := $(filter-out $(OUT)/user/cmd/main.o,$(USER_OBJS))
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.skel.h,$(BPF_SRCS))
+# Programs only tests and benchmarks load (a foreign XDP program, traffic
+# generators and sinks, a reference router). Built beside meshgw's own in
+# $(OUT)/bpf, where the scripts look for them.
+TEST_BPF_SRCS  := $(wildcard selftests/bpf/*.bpf.c)
+TEST_BPF_OBJS  := $(patsubst selftests/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(TEST_BPF_SRCS))
+TEST_BPF_SKELS := $(patsubst selftests/bpf/%.bpf.c,$(OUT)/bpf/%.skel.h,$(TEST_BPF_SRCS))
 SHARED_HDRS := $(wildcard include/*.h) $(wildcard bpf/lib/*.h)
 UNIT_SRCS  := $(wildcard selftests/unit/*.c)
 UNIT_TESTS := $(patsubst selftests/unit/%.c,$(OUT)/selftests/%.t,$(UNIT_SRCS))
@@ -42,7 +48,7 @@ SCRIPT_TESTS := $(sort $(wildcard selftests/*.t.sh))
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUT)/meshgw $(UNIT_TESTS) $(HELPERS)
+all: $(OUT)/meshgw $(UNIT_TESTS) $(HELPERS) $(TEST_BPF_OBJS)
 
 help:
 	@echo 'meshgw make targets:'
@@ -72,6 +78,10 @@ $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(SHARED_HDRS) $(OUT)/bpf/vmlinux.h | $(OUT)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+$(OUT)/bpf/%.bpf.o: selftests/bpf/%.bpf.c $(SHARED_HDRS) $(wildcard selftests/bpf/*.h) $(OUT)/bpf/vmlinux.h | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 $(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
@@ -96,7 +106,7 @@ $(OUT)/selftests/%.t: selftests/unit/%.c selftests/tap.h $(OUT)/libmeshgw.a $(BP
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Iselftests -o $@ $< $(OUT)/libmeshgw.a $(LDLIBS)
 
-$(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS) | $(OUT)/selftests/helpers
+$(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS) $(TEST_BPF_SKELS) | $(OUT)/selftests/helpers
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iselftests -o $@ $< $(OUT)/libmeshgw.a $(LDLIBS) -lpthread
 

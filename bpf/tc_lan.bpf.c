@@ -22,9 +22,11 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "lib/net.h"
-#include "lib/fwd.h"
+#include "lib/fib.h"
 #include "lib/maps.h"
+#include "lib/parse.h"
 #include "lib/probe.h"
+#include "lib/ttl.h"
 
 volatile const __u32 wg_ifindex = 0;	/* the WireGuard device; 0 = steering off */
 
@@ -65,16 +67,13 @@ static __always_inline int steer(struct __sk_buff *skb, void *l3, __u8 family, _
 
 	if (!wg_ifindex)
 		return ok(skb->len);
-	if (family == MG_AF_INET ? ((struct iphdr *)l3)->ttl <= 1 : ((struct ipv6hdr *)l3)->hop_limit <= 1)
+	if (ttl_expiring(family, l3))
 		return ok(skb->len);
 	/* The check reads no packet data: l3 is still valid after it. */
 	rc = bpf_check_mtu(skb, wg_ifindex, &mtu, -(__s32)off, 0);
 	if (rc)
 		return ok(skb->len);
-	if (family == MG_AF_INET)
-		ip4_ttl_dec(l3);
-	else
-		ip6_hop_dec(l3);
+	ttl_dec(family, l3);
 	stat_add(MG_STAT_TC_LAN_REDIRECT, skb->len);
 	return bpf_redirect(wg_ifindex, 0);
 }
@@ -125,43 +124,18 @@ static __always_inline int probe_answer(struct __sk_buff *skb, void *l3, __u8 fa
 static __always_inline int tc_forward(struct __sk_buff *skb, __u8 family, __u32 off)
 {
 	void *data = skb_data(skb), *end = skb_end(skb);
-	struct bpf_fib_lookup fib = { .family = family, .ifindex = skb->ifindex };
-	struct ethhdr *eth = data;
+	struct bpf_fib_lookup fib = { .ifindex = skb->ifindex };
+	void *l3 = data + ETH_HLEN;
+	struct ethhdr *eth;
 	__u32 len = skb->len;
 	long rc;
 
 	if (off != ETH_HLEN)
 		return ok(len);		/* from a layer-3 NIC: the kernel adds the link header */
-	if (family == MG_AF_INET) {
-		struct iphdr *ip = data + ETH_HLEN;
-
-		if ((void *)(ip + 1) > end || ip->ihl != 5 || ip->ttl <= 1 ||
-		    (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
-			return ok(len);
-		fib.tos = ip->tos;
-		fib.l4_protocol = ip->protocol;
-		/* GSO packets: tot_len 0 makes the helper check each segment. */
-		fib.tot_len = skb->gso_size ? 0 : bpf_ntohs(ip->tot_len);
-		fib.ipv4_src = ip->saddr;
-		fib.ipv4_dst = ip->daddr;
-	} else {
-		struct ipv6hdr *ip6 = data + ETH_HLEN;
-		__u8 nh;
-
-		if ((void *)(ip6 + 1) > end)
-			return ok(len);
-		nh = ip6->nexthdr;
-		if (nh == NEXTHDR_HOP || nh == NEXTHDR_FRAGMENT || ip6->hop_limit <= 1 ||
-		    ip6->daddr.in6_u.u6_addr8[0] == 0xff ||
-		    (ip6->saddr.in6_u.u6_addr8[0] == 0xfe && (ip6->saddr.in6_u.u6_addr8[1] & 0xc0) == 0x80) ||
-		    (ip6->daddr.in6_u.u6_addr8[0] == 0xfe && (ip6->daddr.in6_u.u6_addr8[1] & 0xc0) == 0x80))
-			return ok(len);
-		fib.flowinfo = *(__be32 *)ip6 & bpf_htonl(0x0FFFFFFF);
-		fib.l4_protocol = nh;
-		fib.tot_len = skb->gso_size ? 0 : sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
-		__builtin_memcpy(fib.ipv6_src, &ip6->saddr, 16);
-		__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, 16);
-	}
+	if (!ip_hdr_in(family, l3, end) || !ip_plain(family, l3) || ttl_expiring(family, l3))
+		return ok(len);
+	/* GSO packets: tot_len 0 makes the helper check each segment. */
+	fib_set_ip(&fib, family, l3, skb->gso_size ? 0 : ip_tot(family, l3));
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return ok(len);
@@ -171,20 +145,9 @@ static __always_inline int tc_forward(struct __sk_buff *skb, __u8 family, __u32 
 		return ok(len);
 	data = skb_data(skb);
 	end = skb_end(skb);
+	if (!ttl_dec_at(data, end, ETH_HLEN, family))
+		return ok(len);
 	eth = data;
-	if (family == MG_AF_INET) {
-		struct iphdr *ip = data + ETH_HLEN;
-
-		if ((void *)(ip + 1) > end)
-			return ok(len);
-		ip4_ttl_dec(ip);
-	} else {
-		struct ipv6hdr *ip6 = data + ETH_HLEN;
-
-		if ((void *)(ip6 + 1) > end)
-			return ok(len);
-		ip6_hop_dec(ip6);
-	}
 	__builtin_memcpy(eth->h_dest, fib.dmac, 6);
 	__builtin_memcpy(eth->h_source, fib.smac, 6);
 	stat_add(MG_STAT_TC_FWD, len);
@@ -223,27 +186,9 @@ int mg_tc_lan(struct __sk_buff *skb)
 	end = skb_end(skb);
 	l3 = data + off;
 
-	if (family == MG_AF_INET) {
-		struct iphdr *ip = l3;
-
-		if ((void *)(ip + 1) > end || ip->version != 4)
-			return ok(len);
-		r = route_lookup4(ip->daddr);
-		if (ip->protocol == IPPROTO_UDP && ip->ihl == 5 &&
-		    !(ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
-			udp = (void *)(ip + 1);
-		v4_mapped(src16, ip->saddr);
-	} else {
-		struct ipv6hdr *ip6 = l3;
-
-		if ((void *)(ip6 + 1) > end || ip6->version != 6)
-			return ok(len);
-		r = route_lookup6(ip6->daddr.in6_u.u6_addr8);
-		if (ip6->nexthdr == IPPROTO_UDP)
-			udp = (void *)(ip6 + 1);
-		__builtin_memcpy(src16, ip6->saddr.in6_u.u6_addr8, 16);
-	}
-
+	if (!ip_hdr_ok(family, l3, end))
+		return ok(len);
+	r = route_lookup_ip(family, l3, false);
 	if (r && r->kind == MG_ROUTE_REMOTE) {
 		if (count) {
 			struct mg_peer_stats *ps = peer_stats(r->peer);
@@ -257,7 +202,11 @@ int mg_tc_lan(struct __sk_buff *skb)
 		return steer(skb, l3, family, off);
 	}
 
+	/* UDP is read only behind an IPv4 header without options. */
+	if (family == MG_AF_INET6 || ((struct iphdr *)l3)->ihl == 5)
+		udp = ip_udp(family, l3, sizeof(struct iphdr));
 	if (udp && (void *)(udp + 1) <= end && our_port(udp)) {
+		ip_src16(family, l3, src16);
 		switch (udp_classify(skb, skb->ifindex, udp, end, family, l3, src16)) {
 		case MG_UDP_WG:
 			if (count) {

@@ -16,23 +16,15 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "lib/net.h"
-#include "lib/csum.h"
-#include "lib/fwd.h"
+#include "lib/fib.h"
 #include "lib/maps.h"
+#include "lib/parse.h"
 #include "lib/probe.h"
+#include "lib/ttl.h"
 
 /* The interfaces this program is attached to and their MAC addresses. */
 volatile const __u32 own_ifindex[MG_XDP_IFACES] = {};
 volatile const __u8 own_mac[MG_XDP_IFACES][6] = {};
-
-/* 6.1's verifier forgets that a byte swap yields 16 bits and then refuses packet
- * pointer arithmetic with the result; clang drops a plain "& 0xffff" as
- * redundant, so hide the value from it first. */
-static __always_inline __u32 bounded16(__u32 v)
-{
-	asm volatile("" : "+r"(v));
-	return v & 0xffff;
-}
 
 /* Is the frame addressed to the gateway's MAC? A NIC also sees unicast frames for
  * other hosts (a switch flooding an unknown destination, promiscuous mode, a
@@ -112,15 +104,21 @@ static __always_inline int mesh_bound(const struct mg_route *r, __u64 len)
 	return verdict(XDP_PASS, MG_STAT_XDP_MESH, len);
 }
 
-/* The fast path's second half, for both families (the header fields of fib are
- * filled): route lookup, one TTL / hop limit less, new MACs, out. What the kernel
- * must finish goes to it. Only untagged frames get here: the IP header is at
- * ETH_HLEN. */
-static __always_inline int fib_forward(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u64 len)
+/* The fast path's second half: route lookup, one TTL / hop limit less, new
+ * MACs, out. What the kernel must finish goes to it. Only untagged frames get
+ * here: the IP header (l3, tot bytes long) is at ETH_HLEN. The question is
+ * built here, not in the caller, so that the paths that never ask it do not
+ * pay for zeroing it. */
+static __always_inline int fib_forward(struct xdp_md *ctx, void *l3, __u8 family, __u32 tot,
+				       __u64 len)
 {
+	struct bpf_fib_lookup fib = { .ifindex = ctx->ingress_ifindex };
 	void *data, *end;
 	struct ethhdr *eth;
-	int rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	int rc;
+
+	fib_set_ip(&fib, family, l3, tot);	/* tot: the helper checks the egress MTU */
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 
 	/* NOT_FWDED: for the gateway itself (local, broadcast). The rest (no
 	 * neighbour, MTU, unreachable, forwarding off) the kernel finishes. */
@@ -133,156 +131,71 @@ static __always_inline int fib_forward(struct xdp_md *ctx, struct bpf_fib_lookup
 	 * Without MG_IF_FWD netfilter must see it: the kernel forwards it. */
 	{
 		__u32 need = MG_IF_XMIT | MG_IF_FWD |
-			     (fib->ifindex == ctx->ingress_ifindex ? MG_IF_TX : 0);
+			     (fib.ifindex == ctx->ingress_ifindex ? MG_IF_TX : 0);
 
-		if ((iface_flags(fib->ifindex) & need) != need)
+		if ((iface_flags(fib.ifindex) & need) != need)
 			return verdict(XDP_PASS, MG_STAT_XDP_NO_XMIT, len);
 	}
 	/* Packet pointers are not trusted across the helper call: re-derive. */
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
+	if (!ttl_dec_at(data, end, ETH_HLEN, family))
+		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
 	eth = data;
-	if (fib->family == MG_AF_INET) {
-		struct iphdr *ip = data + ETH_HLEN;
-
-		if ((void *)(ip + 1) > end)
-			return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
-		ip4_ttl_dec(ip);
-	} else {
-		struct ipv6hdr *ip6 = data + ETH_HLEN;
-
-		if ((void *)(ip6 + 1) > end)
-			return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
-		ip6_hop_dec(ip6);
-	}
-	__builtin_memcpy(eth->h_dest, fib->dmac, 6);
-	__builtin_memcpy(eth->h_source, fib->smac, 6);
-	if (fib->ifindex == ctx->ingress_ifindex)
+	__builtin_memcpy(eth->h_dest, fib.dmac, 6);
+	__builtin_memcpy(eth->h_source, fib.smac, 6);
+	if (fib.ifindex == ctx->ingress_ifindex)
 		return verdict(XDP_TX, MG_STAT_XDP_FWD_TX, len);
 	stat_add(MG_STAT_XDP_FWD_REDIRECT, len);
-	return bpf_redirect(fib->ifindex, 0);
+	return bpf_redirect(fib.ifindex, 0);
 }
 
-static __always_inline int handle_v4(struct xdp_md *ctx, __u32 off, bool vlan)
+/* One IP packet of family (a constant: inlining makes one body per family) at
+ * off, behind an Ethernet header and maybe a VLAN tag: the verdict flow. */
+static __always_inline int handle_ip(struct xdp_md *ctx, __u32 off, bool vlan, __u8 family)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	void *l3 = data + off;
 	__u64 len = end - data;
-	struct ethhdr *eth = data;
-	struct iphdr *ip = data + off;
-	struct bpf_fib_lookup fib = {};
+	struct udphdr *udp;
 	struct mg_route *r;
-	__u8 src16[16];
-	bool frag, multi = false;
-	__u32 ihl, tot;
-	int rc;
+	bool multi = false;
+	__u32 hlen, tot;
 
-	if ((void *)(ip + 1) > end)
+	if (!ip_hdr_ok(family, l3, end) || !ip_lens(family, l3, &hlen, &tot))
 		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, frame_len(ctx));
-	ihl = ip->ihl * 4;
-	tot = bounded16(bpf_ntohs(ip->tot_len));
-	if (ip->version != 4 || ihl < sizeof(*ip) || tot < ihl)
-		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, frame_len(ctx));
-	if (data + off + tot > end) {
+	if (l3 + tot > end) {
 		/* Longer than the first buffer: multi-buffer, or cut short. */
 		len = frame_len(ctx);
 		if (off + tot > len)
 			return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
 		multi = true;
 	}
-	r = route_lookup4(ip->daddr);
+	r = route_lookup_ip(family, l3, false);
 	if (r && r->kind == MG_ROUTE_REMOTE)
 		return mesh_bound(r, len);
 
-	frag = ip->frag_off & bpf_htons(IP_MF | IP_OFFSET);
-	if (ip->protocol == IPPROTO_UDP && !frag) {
-		struct udphdr *udp = (void *)ip + (ihl & 0x3c);
+	udp = ip_udp(family, l3, hlen);
+	if (udp && (void *)(udp + 1) <= end && our_port(udp) &&
+	    bpf_ntohs(udp->len) >= sizeof(*udp) && bpf_ntohs(udp->len) <= tot - hlen) {
+		__u8 src16[16];
+		int rc;
 
-		if ((void *)(udp + 1) <= end && our_port(udp) &&
-		    bpf_ntohs(udp->len) >= sizeof(*udp) && bpf_ntohs(udp->len) <= tot - ihl) {
-			v4_mapped(src16, ip->saddr);
-			rc = udp_local(ctx, eth, udp, src16, MG_AF_INET, ip, len);
-			if (rc >= 0)
-				return rc;
-		}
+		ip_src16(family, l3, src16);
+		rc = udp_local(ctx, data, udp, src16, family, l3, len);
+		if (rc >= 0)
+			return rc;
 	}
 
+	if (family == MG_AF_INET6 && ip6_multicast(&((struct ipv6hdr *)l3)->daddr))
+		return verdict(XDP_PASS, MG_STAT_XDP_PASS, len);	/* not routed */
 	/* The fast path handles the plain case only; VLAN sub-interfaces route via
 	 * another ifindex that XDP cannot redirect to, and a multi-buffer frame
 	 * would be dropped by a target device that cannot send one. */
-	if (vlan || multi || ihl != sizeof(*ip) || frag || ip->ttl <= 1)
+	if (vlan || multi || !ip_plain(family, l3) || ttl_expiring(family, l3))
 		return verdict(XDP_PASS, MG_STAT_XDP_SLOW, len);
 
-	fib.family = MG_AF_INET;
-	fib.tos = ip->tos;
-	fib.l4_protocol = ip->protocol;
-	fib.tot_len = tot;		/* lets the helper check the egress MTU */
-	fib.ipv4_src = ip->saddr;
-	fib.ipv4_dst = ip->daddr;
-	fib.ifindex = ctx->ingress_ifindex;
-	return fib_forward(ctx, &fib, len);
-}
-
-static __always_inline int handle_v6(struct xdp_md *ctx, __u32 off, bool vlan)
-{
-	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-	__u64 len = end - data;
-	struct ethhdr *eth = data;
-	struct ipv6hdr *ip6 = data + off;
-	struct bpf_fib_lookup fib = {};
-	struct mg_route *r;
-	bool multi = false;
-	__u32 plen;
-	__u8 nh;
-	int rc;
-
-	if ((void *)(ip6 + 1) > end)
-		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, frame_len(ctx));
-	plen = bounded16(bpf_ntohs(ip6->payload_len));
-	if (ip6->version != 6)
-		return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, frame_len(ctx));
-	if ((void *)(ip6 + 1) + plen > end) {
-		/* Longer than the first buffer: multi-buffer, or cut short. */
-		len = frame_len(ctx);
-		if (off + sizeof(*ip6) + plen > len)
-			return verdict(XDP_PASS, MG_STAT_XDP_MALFORMED, len);
-		multi = true;
-	}
-	r = route_lookup6(ip6->daddr.in6_u.u6_addr8);
-	if (r && r->kind == MG_ROUTE_REMOTE)
-		return mesh_bound(r, len);
-
-	nh = ip6->nexthdr;
-	if (nh == IPPROTO_UDP) {
-		struct udphdr *udp = (void *)(ip6 + 1);
-
-		if ((void *)(udp + 1) <= end && our_port(udp) &&
-		    bpf_ntohs(udp->len) >= sizeof(*udp) && bpf_ntohs(udp->len) <= plen) {
-			__u8 src16[16];
-
-			__builtin_memcpy(src16, ip6->saddr.in6_u.u6_addr8, 16);
-			rc = udp_local(ctx, eth, udp, src16, MG_AF_INET6, ip6, len);
-			if (rc >= 0)
-				return rc;
-		}
-	}
-
-	if (ip6->daddr.in6_u.u6_addr8[0] == 0xff)	/* multicast: not routed */
-		return verdict(XDP_PASS, MG_STAT_XDP_PASS, len);
-	/* Hop-by-hop options must be seen by every router; fragments and link-local
-	 * addresses are the kernel's business. */
-	if (vlan || multi || nh == NEXTHDR_HOP || nh == NEXTHDR_FRAGMENT || ip6->hop_limit <= 1 ||
-	    (ip6->saddr.in6_u.u6_addr8[0] == 0xfe && (ip6->saddr.in6_u.u6_addr8[1] & 0xc0) == 0x80) ||
-	    (ip6->daddr.in6_u.u6_addr8[0] == 0xfe && (ip6->daddr.in6_u.u6_addr8[1] & 0xc0) == 0x80))
-		return verdict(XDP_PASS, MG_STAT_XDP_SLOW, len);
-
-	fib.family = MG_AF_INET6;
-	fib.flowinfo = *(__be32 *)ip6 & bpf_htonl(0x0FFFFFFF);
-	fib.l4_protocol = nh;
-	fib.tot_len = sizeof(*ip6) + plen;
-	__builtin_memcpy(fib.ipv6_src, &ip6->saddr, 16);
-	__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, 16);
-	fib.ifindex = ctx->ingress_ifindex;
-	return fib_forward(ctx, &fib, len);
+	return fib_forward(ctx, l3, family, tot, len);
 }
 
 /* xdp.frags: NICs with an MTU above a page (jumbo frames) accept only programs
@@ -311,9 +224,9 @@ int mg_xdp_lan(struct xdp_md *ctx)
 		vlan = true;
 	}
 	if (proto == bpf_htons(ETH_P_IP))
-		return handle_v4(ctx, off, vlan);
+		return handle_ip(ctx, off, vlan, MG_AF_INET);
 	if (proto == bpf_htons(ETH_P_IPV6))
-		return handle_v6(ctx, off, vlan);
+		return handle_ip(ctx, off, vlan, MG_AF_INET6);
 	return verdict(XDP_PASS, MG_STAT_XDP_PASS, frame_len(ctx));
 }
 

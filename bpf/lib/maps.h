@@ -5,6 +5,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "net.h"
 #include "meshgw_bpf.h"
 #include "meshgw_probe.h"
 
@@ -172,11 +173,15 @@ static __always_inline struct mg_route *route_lookup6(const __u8 *addr)
 	return bpf_map_lookup_elem(&mg_routes6, &k);
 }
 
-/* Endpoint keys (mg_ep_key, mg_probe_key) hold IPv4 as ::ffff:a.b.c.d. */
-static __always_inline void v4_mapped(__u8 out[16], __be32 a)
+/* The routes of an IP header's destination, or of its source (by_src). */
+static __always_inline struct mg_route *route_lookup_ip(__u8 family, const void *l3, bool by_src)
 {
-	__builtin_memset(out, 0, 10);
-	out[10] = 0xff;
-	out[11] = 0xff;
-	__builtin_memcpy(out + 12, &a, 4);
+	if (family == MG_AF_INET) {
+		const struct iphdr *ip = l3;
+
+		return route_lookup4(by_src ? ip->saddr : ip->daddr);
+	}
+	const struct ipv6hdr *ip6 = l3;
+
+	return route_lookup6(by_src ? ip6->saddr.in6_u.u6_addr8 : ip6->daddr.in6_u.u6_addr8);
 }

@@ -11,7 +11,9 @@
 #include <bpf/bpf_endian.h>
 #include "net.h"
 #include "csum.h"
+#include "fib.h"
 #include "maps.h"
+#include "ttl.h"
 
 /* Runtime settings, written by the loader before load (host byte order; 0 = off). */
 volatile const __u16 wg_port = 0;	/* our WireGuard listen port */
@@ -123,20 +125,10 @@ static __always_inline void probe_record(const __u8 *src16, __u8 family, __u16 s
  * on 51820) is neither counted nor answered. ctx: an xdp_md or an __sk_buff. */
 static __always_inline bool dst_local(void *ctx, __u32 ifindex, __u8 family, void *l3)
 {
-	struct bpf_fib_lookup fib = { .family = family, .ifindex = ifindex };
+	struct bpf_fib_lookup fib = { .ifindex = ifindex };
 	long rc;
 
-	if (family == MG_AF_INET) {
-		struct iphdr *ip = l3;
-
-		fib.ipv4_src = ip->saddr;
-		fib.ipv4_dst = ip->daddr;
-	} else {
-		struct ipv6hdr *ip6 = l3;
-
-		__builtin_memcpy(fib.ipv6_src, &ip6->saddr, 16);
-		__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, 16);
-	}
+	fib_set_addrs(&fib, family, l3);
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 	/* NOT_FWDED: a local (or broadcast) destination. FWD_DISABLED: a host that
 	 * forwards nothing is sent only what is its own. */
@@ -193,13 +185,9 @@ static __always_inline void probe_to_reply(void *l3, __u8 family, struct udphdr 
 	if (family == MG_AF_INET) {
 		struct iphdr *ip = l3;
 		__be32 a = ip->saddr;
-		__u16 oldw = *(__u16 *)&ip->ttl, neww;
 
 		ip->saddr = ip->daddr;
 		ip->daddr = a;		/* the IP checksum does not change with the order */
-		ip->ttl = MG_PROBE_TTL;
-		neww = *(__u16 *)&ip->ttl;
-		ip->check = csum_replace2(ip->check, oldw, neww);
 		addrs = &ip->saddr;
 	} else {
 		struct ipv6hdr *ip6 = l3;
@@ -207,9 +195,9 @@ static __always_inline void probe_to_reply(void *l3, __u8 family, struct udphdr 
 
 		ip6->saddr = ip6->daddr;
 		ip6->daddr = a;
-		ip6->hop_limit = MG_PROBE_TTL;
 		addrs = &ip6->saddr;
 	}
+	ttl_set(family, l3, MG_PROBE_TTL);
 	udp->source = udp->dest;
 	udp->dest = port;
 	p->magic = MG_PROBE_REPLY;

@@ -36,31 +36,17 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "helpers/bench_util.h"
 #include "unit/test_bpf_pkt.h"
 #include "meshgw_bpf.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_maps.h"
 #include "bench_kinds.skel.h"
 
-#ifndef BPF_F_TEST_XDP_LIVE_FRAMES
-#define BPF_F_TEST_XDP_LIVE_FRAMES (1U << 1)
-#endif
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_kinds: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
 static void enter(const char *ns)
 {
-	char path[256];
-	int fd;
+	int fd = ns_fd(ns);
 
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		die(path);
 	if (setns(fd, CLONE_NEWNET))
 		die("setns");
 	close(fd);
@@ -73,26 +59,6 @@ static int ifindex(const char *ifn)
 	if (!i)
 		die(ifn);
 	return i;
-}
-
-static void hwaddr(const char *ifn, uint8_t mac[6])
-{
-	struct ifreq r = { 0 };
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-
-	snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", ifn);
-	if (s < 0 || ioctl(s, SIOCGIFHWADDR, &r))
-		die(ifn);
-	memcpy(mac, r.ifr_hwaddr.sa_data, 6);
-	close(s);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static unsigned long long percpu_sum(int fd, __u32 key, size_t words, size_t word)

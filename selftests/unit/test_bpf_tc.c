@@ -47,6 +47,7 @@
 #include "meshgw_bpf.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_fill.h"
+#include "test_bpf_maps.h"
 #include "test_bpf_routes.h"
 #include "tc_lan.skel.h"
 #include "tc_wg.skel.h"
@@ -55,11 +56,6 @@
 #define TC_ACT_SHOT 2
 #define TC_ACT_REDIRECT 7
 
-#define WG_PORT 51820
-#define PROBE_PORT 40000
-
-static const uint8_t TAG[16] = "mesh-tag-0123456";
-static const uint8_t BADTAG[16] = "mesh-tag-0123457";
 static const uint8_t MAC_UP0[6] = { 0x02, 0, 0, 0, 0x60, 0x01 };	/* up0, a TC-only uplink */
 static const uint8_t MAC_NH0[6] = { 0x02, 0, 0, 0, 0x60, 0x02 };	/* next hop on up0 */
 static const uint8_t MAC_NHW[6] = { 0x02, 0, 0, 0, 0xfe, 0x09 };	/* next hop on wgx */
@@ -377,7 +373,7 @@ static const struct row rows[] = {
 	  { V6("fd01::9", "fd00::5"), PL6 }, 40, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1 },
 };
 
-static int ncpus, ifi_wg, ifi_lan, ifi_wgm;	/* wgm: the wg device for tc_lan, MTU 68 */
+static int ifi_wg, ifi_lan, ifi_wgm;	/* wgm: the wg device for tc_lan, MTU 68 */
 static int ifi_dev[D__MAX];			/* tc_lan's ingress NICs (enum dev) */
 static int ifi_up0, ifi_up1, ifi_up2, ifi_up3, ifi_l3t, ifi_wgt;
 static int fd_l3t = -1, fd_wgt = -1;		/* the tun devices' queues */
@@ -499,18 +495,6 @@ static int iface_set(int fd, int ifindex, const char *name, uint32_t flags, uint
 	return bpf_map_update_elem(fd, &k, &v, BPF_ANY);
 }
 
-static void read_stats(int fd, uint64_t out[MG_STAT__MAX])
-{
-	struct mg_counter v[ncpus];
-
-	for (uint32_t i = 0; i < MG_STAT__MAX; i++) {
-		out[i] = 0;
-		if (!bpf_map_lookup_elem(fd, &i, v))
-			for (int c = 0; c < ncpus; c++)
-				out[i] += v[c].packets;
-	}
-}
-
 /* rx, tx, lan packets and rx, tx, lan bytes of a peer, summed over CPUs. */
 static void peer_read(int fd, uint32_t peer, uint64_t o[6])
 {
@@ -526,19 +510,6 @@ static void peer_read(int fd, uint32_t peer, uint64_t o[6])
 		o[3] += v[c].rx_bytes;
 		o[4] += v[c].tx_bytes;
 		o[5] += v[c].lan_bytes;
-	}
-}
-
-static void ep_key(struct mg_ep_key *k, const char *a)
-{
-	memset(k, 0, sizeof(*k));
-	if (strchr(a, ':')) {
-		inet_pton(AF_INET6, a, k->addr);
-		k->family = AF_INET6;
-	} else {
-		k->addr[10] = k->addr[11] = 0xff;
-		inet_pton(AF_INET, a, k->addr + 12);
-		k->family = AF_INET;
 	}
 }
 
@@ -572,13 +543,6 @@ static uint64_t probe_replies(int fd, const struct pkt_spec *s)
 	k.family = ek.family;
 	k.port = s->sport;
 	return bpf_map_lookup_elem(fd, &k, &v) ? 0 : v.replies;
-}
-
-static void hexdump_diff(const uint8_t *got, const uint8_t *want, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (got[i] != want[i])
-			tap_diag("  byte %zu: got %02x want %02x", i, got[i], want[i]);
 }
 
 /* Maps, counters and the two programs' fds the rows below use. */

@@ -19,14 +19,10 @@
 #include "meshgw_bpf.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_fill.h"
+#include "test_bpf_maps.h"
 #include "test_bpf_routes.h"
 #include "xdp_lan.skel.h"
 
-#define WG_PORT 51820
-#define PROBE_PORT 40000
-
-static const uint8_t TAG[16] = "mesh-tag-0123456";
-static const uint8_t BADTAG[16] = "mesh-tag-0123457";
 static const uint8_t MAC_NH[6] = { 0x02, 0, 0, 0, 0, 0x99 };	/* next hop on vout */
 static const uint8_t MAC_NH2[6] = { 0x02, 0, 0, 0, 0, 0x98 };	/* next hop on vin */
 static uint8_t mac_vin[6], mac_vout[6];
@@ -398,33 +394,6 @@ static int netns_setup(void)
 	return ifi_vin && ifi_vout ? 0 : -ENODEV;
 }
 
-static void ep_key(struct mg_ep_key *k, const char *a)
-{
-	memset(k, 0, sizeof(*k));
-	if (strchr(a, ':')) {
-		inet_pton(AF_INET6, a, k->addr);
-		k->family = AF_INET6;
-	} else {
-		k->addr[10] = k->addr[11] = 0xff;
-		inet_pton(AF_INET, a, k->addr + 12);
-		k->family = AF_INET;
-	}
-}
-
-static int ncpus;
-
-static void read_stats(int fd, uint64_t out[MG_STAT__MAX])
-{
-	struct mg_counter v[ncpus];
-
-	for (uint32_t i = 0; i < MG_STAT__MAX; i++) {
-		out[i] = 0;
-		if (!bpf_map_lookup_elem(fd, &i, v))
-			for (int c = 0; c < ncpus; c++)
-				out[i] += v[c].packets;
-	}
-}
-
 static uint64_t peer_lan(int fd, uint32_t peer)
 {
 	struct mg_peer_stats v[ncpus];
@@ -460,13 +429,6 @@ static uint64_t probe_replies(int fd, const struct pkt_spec *s, struct mg_probe_
 	if (out)
 		*out = v;
 	return v.replies;
-}
-
-static void hexdump_diff(const uint8_t *got, const uint8_t *want, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (got[i] != want[i])
-			tap_diag("  byte %zu: got %02x want %02x", i, got[i], want[i]);
 }
 
 /* Writes vin's or vout's mg_ifaces entry as a row wants it (see struct row). */

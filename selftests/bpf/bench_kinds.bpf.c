@@ -14,43 +14,22 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "lib/net.h"
+#include "gen.h"
+#include "sink.h"
 
-#define GEN_HDR 42	/* Ethernet + IPv4 + UDP */
 #define SINK_PORT 9
-
-/* In .bss, not .rodata: clang 14 folds a memcpy from a volatile const array
- * into stores of zeros (NOTES.md). */
-__u8 tmpl[64];
-
-/* Benchmark frames received, per CPU. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} sink_count SEC(".maps");
 
 SEC("xdp")
 int kinds_gen(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-
-	if (data + GEN_HDR > end)
-		return XDP_DROP;
-	__builtin_memcpy(data, tmpl, GEN_HDR);
-	return XDP_PASS;
+	return gen_frame(ctx, XDP_PASS);
 }
 
 static __always_inline bool sink_take(const struct iphdr *ip, const struct udphdr *udp)
 {
-	__u32 zero = 0;
-	__u64 *c;
-
 	if (ip->ihl != 5 || ip->protocol != IPPROTO_UDP || udp->dest != bpf_htons(SINK_PORT))
 		return false;
-	c = bpf_map_lookup_elem(&sink_count, &zero);
-	if (c)
-		(*c)++;
+	sink_inc();
 	return true;
 }
 

@@ -4,9 +4,9 @@
  * measured against it. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
+#include "lib/fib.h"
 #include "lib/net.h"
-#include "lib/csum.h"
+#include "lib/ttl.h"
 
 SEC("xdp")
 int bench_fwd(struct xdp_md *ctx)
@@ -15,29 +15,18 @@ int bench_fwd(struct xdp_md *ctx)
 	struct ethhdr *eth = data;
 	struct iphdr *ip = data + sizeof(*eth);
 	struct bpf_fib_lookup fib = {};
-	__u16 oldw, neww;
 
 	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->ttl <= 1)
 		return XDP_PASS;
-	fib.family = MG_AF_INET;
-	fib.tos = ip->tos;
-	fib.l4_protocol = ip->protocol;
-	fib.tot_len = bpf_ntohs(ip->tot_len);
-	fib.ipv4_src = ip->saddr;
-	fib.ipv4_dst = ip->daddr;
+	fib_set_ip(&fib, MG_AF_INET, ip, bpf_ntohs(ip->tot_len));
 	fib.ifindex = ctx->ingress_ifindex;
 	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) != BPF_FIB_LKUP_RET_SUCCESS)
 		return XDP_PASS;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-	eth = data;
-	ip = data + sizeof(*eth);
-	if ((void *)(ip + 1) > end)
+	if (!ttl_dec_at(data, end, sizeof(*eth), MG_AF_INET))
 		return XDP_PASS;
-	oldw = *(__u16 *)&ip->ttl;
-	ip->ttl--;
-	neww = *(__u16 *)&ip->ttl;
-	ip->check = csum_replace2(ip->check, oldw, neww);
+	eth = data;
 	__builtin_memcpy(eth->h_dest, fib.dmac, 6);
 	__builtin_memcpy(eth->h_source, fib.smac, 6);
 	return bpf_redirect(fib.ifindex, 0);

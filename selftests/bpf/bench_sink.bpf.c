@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Benchmark sink: counts frames per CPU and drops them. */
+#include "sink.h"
+
+SEC("xdp")
+int bench_sink(struct xdp_md *ctx)
+{
+	sink_inc();
+	return XDP_DROP;
+}
+
+char LICENSE[] SEC("license") = "GPL";
