@@ -100,12 +100,24 @@ $(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iselftests -o $@ $< $(OUT)/libmeshgw.a $(LDLIBS) -lpthread
 
-TESTS ?= $(UNIT_TESTS) $(SCRIPT_TESTS)
+VM_TESTS   := $(filter selftests/vm_%,$(SCRIPT_TESTS))
+HOST_TESTS := $(filter-out $(VM_TESTS),$(SCRIPT_TESTS))
+# The VM tests first in the list, longest first: their lane is the longer one.
+TESTS ?= $(filter %/vm_kinds.t.sh %/vm_lab_failover.t.sh,$(VM_TESTS)) \
+	 $(filter-out %/vm_kinds.t.sh %/vm_lab_failover.t.sh,$(VM_TESTS)) $(HOST_TESTS) $(UNIT_TESTS)
+# Two lanes side by side (prove -j2, names are unique per test): the VM tests one at a
+# time (each keeps a core busy with QEMU's TCG, and two at once would starve the
+# timed tests), everything else one at a time beside them, so no two host tests
+# (failover timings, kinds' own parallel topologies) ever share the other core.
+# CHECK_JOBS=1 runs everything in sequence. prove --timer prints each file's time.
+CHECK_JOBS ?= 2
+CHECK_RULES := --rules='seq=**/vm_*.t.sh' --rules='seq=**'
 # deps first (a fresh machine has no compiler libraries), then build, then prove.
 check:
 	$(Q)./selftests/deps.sh
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) $(PROVE) -v -e '' $(TESTS)
+	$(Q)MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) $(PROVE) -v --timer -e '' \
+		-j$(CHECK_JOBS) $(CHECK_RULES) $(TESTS)
 
 test: check
 
