@@ -110,13 +110,14 @@ TESTS ?= $(filter %/vm_kinds.t.sh %/vm_lab_failover.t.sh,$(VM_TESTS)) \
 # timed tests), everything else one at a time beside them, so no two host tests
 # (failover timings, kinds' own parallel topologies) ever share the other core.
 # CHECK_JOBS=1 runs everything in sequence. prove --timer prints each file's time.
+# lab_plain_wg's own VM run is vm_lab_plain_wg here (LAB_NO_VM=1), in the VM lane.
 CHECK_JOBS ?= 2
 CHECK_RULES := --rules='seq=**/vm_*.t.sh' --rules='seq=**'
 # deps first (a fresh machine has no compiler libraries), then build, then prove.
 check:
 	$(Q)./selftests/deps.sh
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) $(PROVE) -v --timer -e '' \
+	$(Q)MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) LAB_NO_VM=1 $(PROVE) -v --timer -e '' \
 		-j$(CHECK_JOBS) $(CHECK_RULES) $(TESTS)
 
 test: check
