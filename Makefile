@@ -102,9 +102,12 @@ $(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS
 
 VM_TESTS   := $(filter selftests/vm_%,$(SCRIPT_TESTS))
 HOST_TESTS := $(filter-out $(VM_TESTS),$(SCRIPT_TESTS))
-# The VM tests first in the list, longest first: their lane is the longer one.
-TESTS ?= $(filter %/vm_kinds.t.sh %/vm_lab_failover.t.sh,$(VM_TESTS)) \
-	 $(filter-out %/vm_kinds.t.sh %/vm_lab_failover.t.sh,$(VM_TESTS)) $(HOST_TESTS) $(UNIT_TESTS)
+# Order within each lane: the timed VM failover test first, while the other lane runs
+# the unit tests and the light scripts; the host's heaviest (kinds runs 4 topologies
+# at once, show_metrics) last, beside VM tests that time nothing.
+HOST_HEAVY := $(filter %/kinds.t.sh %/show_metrics.t.sh,$(HOST_TESTS))
+TESTS ?= $(filter %/vm_lab_failover.t.sh,$(VM_TESTS)) $(filter-out %/vm_lab_failover.t.sh,$(VM_TESTS)) \
+	 $(UNIT_TESTS) $(filter-out $(HOST_HEAVY),$(HOST_TESTS)) $(HOST_HEAVY)
 # Two lanes side by side (prove -j2, names are unique per test): the VM tests one at a
 # time (each keeps a core busy with QEMU's TCG, and two at once would starve the
 # timed tests), everything else one at a time beside them, so no two host tests
