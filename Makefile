@@ -102,20 +102,24 @@ $(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS
 
 VM_TESTS   := $(filter selftests/vm_%,$(SCRIPT_TESTS))
 HOST_TESTS := $(filter-out $(VM_TESTS),$(SCRIPT_TESTS))
-# Order within each lane: the timed VM failover test first, while the other lane runs
-# the unit tests and the light scripts; the host's heaviest (kinds runs 4 topologies
-# at once, show_metrics) last, beside VM tests that time nothing.
+# Two lanes side by side (prove -j2; every test names its namespaces, pins and files
+# with its PID). Lane 1: VM tests one at a time, the timed ones (failover, plain-WG
+# lab) first, beside the unit tests and light scripts of lane 2. Lane 2: the host
+# tests one at a time, so no two of them (failover timings, kinds' four topologies)
+# share the other core; its heaviest (kinds, show_metrics) last; then the VM tests
+# that time nothing, beside lane 1's last ones (each VM keeps one core busy with
+# QEMU's TCG). The lanes are about even in run time (measured here, 2026-12-02).
+# CHECK_JOBS=1 runs everything in sequence; prove --timer prints each file's time.
+LANE1      := lab_failover lab_plain_wg kinds kernel_wg smoke
+VM_LANE1   := $(foreach t,$(LANE1),$(filter %/vm_$(t).t.sh,$(VM_TESTS)))
 HOST_HEAVY := $(filter %/kinds.t.sh %/show_metrics.t.sh,$(HOST_TESTS))
-TESTS ?= $(filter %/vm_lab_failover.t.sh,$(VM_TESTS)) $(filter-out %/vm_lab_failover.t.sh,$(VM_TESTS)) \
-	 $(UNIT_TESTS) $(filter-out $(HOST_HEAVY),$(HOST_TESTS)) $(HOST_HEAVY)
-# Two lanes side by side (prove -j2, names are unique per test): the VM tests one at a
-# time (each keeps a core busy with QEMU's TCG, and two at once would starve the
-# timed tests), everything else one at a time beside them, so no two host tests
-# (failover timings, kinds' own parallel topologies) ever share the other core.
-# CHECK_JOBS=1 runs everything in sequence. prove --timer prints each file's time.
-# lab_plain_wg's own VM run is vm_lab_plain_wg here (LAB_NO_VM=1), in the VM lane.
+TESTS ?= $(VM_LANE1) $(UNIT_TESTS) $(filter-out $(HOST_HEAVY),$(HOST_TESTS)) $(HOST_HEAVY) \
+	 $(filter-out $(VM_LANE1),$(VM_TESTS))
 CHECK_JOBS ?= 2
-CHECK_RULES := --rules='seq=**/vm_*.t.sh' --rules='seq=**'
+comma := ,
+empty :=
+CHECK_RULES := --rules='seq=**/vm_{$(subst $(empty) $(empty),$(comma),$(LANE1))}.t.sh' --rules='seq=**'
+# lab_plain_wg's own VM run is vm_lab_plain_wg here (LAB_NO_VM=1), in lane 1.
 # deps first (a fresh machine has no compiler libraries), then build, then prove.
 check:
 	$(Q)./selftests/deps.sh
