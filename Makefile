@@ -53,7 +53,7 @@ help:
 	@echo '  fuzz           run the config parser fuzzer on selftests/fuzz/corpus (FUZZ_SECONDS=60)'
 	@echo '  install        install to $$(DESTDIR)$$(PREFIX)'
 	@echo '  clean          remove $(OUT)'
-	@echo 'variables: OUT=$(OUT) V=1 (verbose) VMLINUX_BTF=$(VMLINUX_BTF) TESTS="t1 t2" (subset for check)'
+	@echo 'variables: OUT=$(OUT) V=1 (verbose) VMLINUX_BTF=$(VMLINUX_BTF) TESTS="t1 t2" (subset for check) CHECK_JOBS=$(CHECK_JOBS)'
 
 # Installs missing build/test packages (apt) on Debian; a no-op when all are present.
 deps:
