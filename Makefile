@@ -59,7 +59,7 @@ help:
 	@echo '  fuzz           run the config parser fuzzer on selftests/fuzz/corpus (FUZZ_SECONDS=60)'
 	@echo '  install        install to $$(DESTDIR)$$(PREFIX)'
 	@echo '  clean          remove $(OUT)'
-	@echo 'variables: OUT=$(OUT) V=1 (verbose) VMLINUX_BTF=$(VMLINUX_BTF) TESTS="t1 t2" (subset for check)'
+	@echo 'variables: OUT=$(OUT) V=1 (verbose) VMLINUX_BTF=$(VMLINUX_BTF) TESTS="t1 t2" (subset for check) CHECK_JOBS=$(CHECK_JOBS)'
 
 # Installs missing build/test packages (apt) on Debian; a no-op when all are present.
 deps:
@@ -110,12 +110,32 @@ $(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iselftests -o $@ $< $(OUT)/libmeshgw.a $(LDLIBS) -lpthread
 
-TESTS ?= $(UNIT_TESTS) $(SCRIPT_TESTS)
+VM_TESTS   := $(filter selftests/vm_%,$(SCRIPT_TESTS))
+HOST_TESTS := $(filter-out $(VM_TESTS),$(SCRIPT_TESTS))
+# Two lanes side by side (prove -j2; every test names its namespaces, pins and files
+# with its PID). Lane 1: VM tests one at a time, the timed ones (failover, plain-WG
+# lab) first, beside the unit tests and light scripts of lane 2. Lane 2: the host
+# tests one at a time, so no two of them (failover timings, kinds' four topologies)
+# share the other core; its heaviest (kinds, show_metrics) last; then the VM tests
+# that time nothing, beside lane 1's last ones (each VM keeps one core busy with
+# QEMU's TCG). The lanes are about even in run time (measured here, 2026-12-02).
+# CHECK_JOBS=1 runs everything in sequence; prove --timer prints each file's time.
+LANE1      := lab_failover lab_plain_wg kinds kernel_wg smoke
+VM_LANE1   := $(foreach t,$(LANE1),$(filter %/vm_$(t).t.sh,$(VM_TESTS)))
+HOST_HEAVY := $(filter %/kinds.t.sh %/show_metrics.t.sh,$(HOST_TESTS))
+TESTS ?= $(VM_LANE1) $(UNIT_TESTS) $(filter-out $(HOST_HEAVY),$(HOST_TESTS)) $(HOST_HEAVY) \
+	 $(filter-out $(VM_LANE1),$(VM_TESTS))
+CHECK_JOBS ?= 2
+comma := ,
+empty :=
+CHECK_RULES := --rules='seq=**/vm_{$(subst $(empty) $(empty),$(comma),$(LANE1))}.t.sh' --rules='seq=**'
+# lab_plain_wg's own VM run is vm_lab_plain_wg here (LAB_NO_VM=1), in lane 1.
 # deps first (a fresh machine has no compiler libraries), then build, then prove.
 check:
 	$(Q)./selftests/deps.sh
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) $(PROVE) -v -e '' $(TESTS)
+	$(Q)MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) LAB_NO_VM=1 $(PROVE) -v --timer -e '' \
+		-j$(CHECK_JOBS) $(CHECK_RULES) $(TESTS)
 
 test: check
 

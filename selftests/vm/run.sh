@@ -19,6 +19,11 @@ cpus=${VM_CPUS:-1}
 # Variables that always cross into the guest (when set); --env and VM_PASS_ENV add more.
 pass="PATH MESHGW OUT V VERBOSE VM_MODULES $(compgen -v | grep -E '^(VM_ENV_|MESHGW_)' | tr '\n' ' ')"
 pass="$pass ${VM_PASS_ENV:-}"
+# The guest's PATH is the caller's without version-manager shim folders (pyenv, rbenv,
+# asdf: */shims): a shim is a bash script that runs a dozen helper processes before the
+# real program, which under TCG made every python3 start take 8-15 s instead of
+# 0.3-1 s. What the shim would pick is still found further down PATH (the system's).
+PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '/shims/*$' | paste -sd: -)
 
 usage() {
 	cat >&2 <<-EOF
