@@ -6,7 +6,7 @@ set -e
 PKGS="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libmnl-dev libsodium-dev
 pkg-config bpftool iproute2 ethtool kmod procps perl wireguard-tools wireguard-go
 qemu-system-x86 linux-image-amd64 busybox-static xz-utils python3 iperf3
-prometheus libclang-rt-14-dev nftables bc iputils-ping strace"
+prometheus libclang-rt-14-dev nftables bc iputils-ping strace dnsmasq-base"
 
 missing=""
 for p in $PKGS; do
