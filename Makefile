@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # meshgw build. Everything generated goes under $(OUT); sources are never written.
 # `make help` lists the targets. Quiet unless V=1.
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* No programs: this object only declares the failover daemon's state map, so the
  * map carries BTF and `bpftool map dump` prints named fields. */
 #include "vmlinux.h"
@@ -14,4 +14,4 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mg_failover SEC(".maps");
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

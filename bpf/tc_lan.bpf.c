@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* TC ingress on the gateway's NICs (the LAN NIC and the uplink). It works on every
  * kind of device (a bridge, a VLAN, a container's veth, a layer-3 uplink without
  * Ethernet header), so it does here whatever XDP cannot do on this NIC:
@@ -231,4 +231,4 @@ int mg_tc_lan(struct __sk_buff *skb)
 	return tc_forward(skb, family, off);
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* TC on the WireGuard device. The device is layer 3: packets start at the IP
  * header (l3_off = 0; the unit tests, whose test runs always carry an Ethernet
  * header, set 14). Family comes from the version nibble, not skb->protocol.
@@ -123,4 +123,4 @@ ok:
 	return TC_ACT_OK;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Listens to the kernel's own reports of failed XDP transmits and takes the
  * device off the fast path (clears MG_IF_XMIT in mg_ifaces) at the first one, so
  * xdp_lan leaves the next packets to TC and the kernel. A veth in another
@@ -75,4 +75,4 @@ int BPF_PROG(mg_fb_devmap_xmit, const struct net_device *from_dev, const struct 
 	return 0;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* XDP on the gateway's LAN NIC (and uplink NIC of a two-armed gateway).
  *
  *   mesh-bound (dst in a remote range)  -> count per peer, XDP_PASS (tc_lan steers it)
@@ -230,4 +230,4 @@ int mg_xdp_lan(struct xdp_md *ctx)
 	return verdict(XDP_PASS, MG_STAT_XDP_PASS, frame_len(ctx));
 }
 
-char LICENSE[] SEC("license") = "GPL";	/* bpf_fib_lookup is GPL-only */
+char LICENSE[] SEC("license") = "Dual BSD/GPL";	/* bpf_fib_lookup is GPL-only */

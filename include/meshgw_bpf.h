@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* Map keys, values and counter enums shared by the BPF programs (bpf/) and the
  * loader (user/dataplane/). Fixed-width types only, explicit padding,
  * sizes asserted: both compilers must agree on every byte. */

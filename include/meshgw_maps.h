@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* Every map meshgw pins under PinPath, each named once. The maps themselves are
  * declared in bpf/lib/maps.h (the data plane's, in every object) and
  * bpf/mg_failover.bpf.c (the daemon's); libbpf pins each by its variable name.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* Failover probe wire format, shared by the daemon (sender) and the XDP program
  * (answers requests with XDP_TX, records replies in the endpoint map).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* The failover daemon's decisions, published in a pinned map so `meshgw show`,
  * `meshgw metrics` and `bpftool map dump` read the same record. Written only by
  * userspace; no BPF program touches it. Fixed-width fields, explicit padding. */

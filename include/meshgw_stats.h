@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* The data plane's counters, each named once: the totals by verdict (mg_stats),
  * the per-peer counters (mg_peer_stats) and their drop reasons. meshgw_bpf.h
  * generates the enums and the struct from these lists; userspace takes from them

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # meshgw genkey/pubkey/genpsk against wg(8): same formats, same results, and the
 # command-line basics (usage, unknown subcommand).
 set -u

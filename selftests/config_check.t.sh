@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # meshgw check on files: the example meshes pass (exit 0); broken files, endpoints
 # inside mesh ranges, a missing file and a private key readable by others fail
 # (exit 1) with file:line on stderr.
@@ -90,7 +91,7 @@ check "a directory as the mesh file" 1 "$TMP: cannot read: Is a directory"
 chmod 644 "$TMP/three-sites/site1-EXAMPLE.key"
 ARGS="-c $TMP/three-sites/mesh.conf -l $TMP/three-sites/site1.local.conf"
 check "private key file with mode 0644 refused, with the fix" 1 \
-	"$TMP/three-sites/site1.local.conf:5: PrivateKeyFile:" \
+	"$TMP/three-sites/site1.local.conf:6: PrivateKeyFile:" \
 	"key file is accessible by group or others (mode 0644); fix with: chmod 600 $TMP/three-sites/site1-EXAMPLE.key"
 chmod 600 "$TMP/three-sites/site1-EXAMPLE.key"
 

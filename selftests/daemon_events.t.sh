@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # What `meshgw run` (the failover daemon) does when the gateway changes under it, on
 # the two-site fixture (selftests/lib/twosite.sh, IPv6 off) brought up by `meshgw up`:
 #

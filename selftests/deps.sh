@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # Installs the Debian packages meshgw needs to build and test, if any is missing.
 # Only Debian packages are ever fetched. Safe to run repeatedly: a no-op when all
 # are present.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The README's DHCP line for hosts (step 4 of "Installing on a gateway") must not
 # break their internet: a client that gets option 121 (classless static routes)
 # ignores option 3 (router), as RFC 3442 says and Windows, dhclient, systemd-networkd

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # `meshgw down` while `meshgw run` runs, on a WireGuard link meshgw did not create
 # (wireguard-go started by this test, adopted by `meshgw up`): down takes off only
 # meshgw's routes, address and data plane and leaves the link, so the daemon cannot

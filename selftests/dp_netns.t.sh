@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The BPF data plane attached by dataplane_up (through the dp_ctl helper) on two
 # gateways joined by WireGuard, in network namespaces: wireguard-go on the host
 # kernel (default, or argument "userspace"), kernel WireGuard with argument

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # meshgw export -f wg-quick against the real thing: site a is a meshgw gateway
 # (`meshgw up`, userspace backend), site b is a plain-WireGuard box configured only by
 # the exported file and `wg-quick up` (wireguard-go). The PSK comes from -s, the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The gateway engine (user/gateway/: gateway_up, gateway_down) judged by what the
 # kernel holds afterwards, on site a of the two-site fixture (selftests/lib/twosite.sh):
 #

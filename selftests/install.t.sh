@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # make install into a scratch DESTDIR: every file lands with a sane mode, the unit
 # points at the installed program and passes systemd-analyze verify, the man page
 # renders without groff warnings, the bash completion completes, the installed

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Issue 10's rule, "never worse than the kernel": with `meshgw run`, every path that
 # worked before still works, on every kind of interface. One topology per kind
 # (selftests/lib/kinds.sh: veth with and without NAPI on the peer, bridge as LAN,

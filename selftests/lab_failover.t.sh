@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Endpoint failover on the multi-ISP lab (selftests/lab/lab.sh): three sites (A
 # one-armed, B and C two-armed), each behind a router with two ISPs, a gateway
 # running `meshgw run` (wireguard-go, or kernel WireGuard with MLAB_BACKEND=kernel in

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The multi-ISP lab (selftests/lab/lab.sh) with plain WireGuard (wireguard-go, configured
 # with wg) as a full mesh and no meshgw: every LAN host reaches every other one; then
 # site B's ISP1 is cut at the ISP side and A->B stays down (router B's stale conntrack

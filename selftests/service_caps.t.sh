@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The capabilities in packaging/meshgw.service are enough and each one listed is
 # needed: `meshgw up` (twice: the second adopts what the first attached), `show` and
 # `down` run with exactly the unit's CapabilityBoundingSet, as root, the way systemd

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # `meshgw show` and `meshgw metrics` on a real two-site gateway pair brought up
 # by `meshgw up` (wireguard-go or kernel WireGuard) with the BPF data plane pinned, in namespaces:
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Compares `meshgw metrics` with `bpftool -j map dump pinned` of the same maps.
 
 usage: show_metrics_cmp.py METRICS_FILE PIN_DIR SITE ENDPOINT_IPV4 [failover]

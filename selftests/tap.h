@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Minimal TAP producer for C tests run by prove. Plan printed at the end
  * ("done_testing" style), so a test that crashes midway is reported as failed. */
 #pragma once

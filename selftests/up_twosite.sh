@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Two sites configured only by `meshgw up` from one mesh file, with the WireGuard
 # backend given as $1 (kernel or userspace). Sourced by nobody: run directly by
 # up_userspace.t.sh on the host and by vm_kernel_wg.t.sh inside the VM. TAP output.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # `meshgw up`/`down` with the userspace backend (wireguard-go) on this host: the
 # two-site case of selftests/up_twosite.sh.
 set -eu

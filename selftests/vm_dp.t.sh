@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # dp_netns.t.sh with kernel WireGuard: run inside a VM on Debian's 6.1 kernel
 # (selftests/vm/run.sh), which also checks the programs load and attach on 6.1
 # (CO-RE against its BTF, bpf_tc_* without tcx).

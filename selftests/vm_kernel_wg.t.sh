@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # `meshgw up`/`down` against the real kernel WireGuard: the two-site case of
 # selftests/up_twosite.sh (ping LAN to LAN, wg showconf agrees with the mesh file,
 # idempotence, diff, bad files, 65,536 allowed IPs on one peer, 1,000 peers, down)

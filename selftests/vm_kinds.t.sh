@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # kinds.t.sh (issue 10's matrix of interface kinds) with kernel WireGuard, inside a VM
 # on Debian's 6.1 kernel (selftests/vm/run.sh): the kinds that need modules this
 # host's kernel lacks, VLAN (8021q) and bond (bonding). Both also check the 6.1 rule

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Failover scenarios 1-3 of lab_failover.t.sh (cut B's preferred ISP, cut A's, restore)
 # with kernel WireGuard: run inside a VM on Debian's 6.1 kernel (selftests/vm/run.sh),
 # since the host kernel has no WireGuard. The VM is slow (TCG, 1 vCPU): recovery is

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # lab_plain_wg.t.sh with kernel WireGuard: the lab reproduces the stale-endpoint
 # problem with wireguard.ko too, inside a VM on Debian's 6.1 kernel
 # (selftests/vm/run.sh). make check runs the host script with LAB_NO_VM=1 and this

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # show_metrics.t.sh with kernel WireGuard: run inside a VM on Debian's 6.1 kernel
 # (selftests/vm/run.sh), so `show` and `metrics` read WireGuard over generic
 # netlink as well as through wireguard-go's UAPI.

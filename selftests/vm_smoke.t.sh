@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The VM runner (selftests/vm/run.sh): Debian's kernel boots, kernel WireGuard works
 # between two network namespaces in it, bpffs is mounted, and the runner passes
 # arguments, environment, cwd, stdout/stderr, exit status and timeouts through.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* Internet checksums: incremental updates (RFC 1624) for rewrites in place, and
  * folding for sums computed whole. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* bpf_fib_lookup's question, filled from an IP header of either family. The
  * lookup itself stays with the caller: what a result means (forward, leave to
  * the kernel, local) differs from one program to the next. ifindex (the

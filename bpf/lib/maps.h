@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* Maps shared by every meshgw BPF object. Each object declares them all; the
  * loader pins them by name under PinPath so the objects (and re-runs of
  * `meshgw up`) share one copy and counters survive program reloads. */

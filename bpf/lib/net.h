@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* Protocol constants that vmlinux.h (types only, no macros) does not carry. */
 #pragma once
 

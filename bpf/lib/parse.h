@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* Reading an IP header of either family, after the caller has found where it
  * starts (l3) and which family it is. Nothing here touches a map or the packet's
  * contents. Where the caller knows the family at compile time (xdp_lan has one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* UDP to the gateway's own ports, for XDP (xdp_lan) and TC (tc_lan) alike: the
  * WireGuard port (counted per source address; meshgw probe requests answered) and
  * the daemon's probe ports (probe replies recorded). XDP does this where it runs

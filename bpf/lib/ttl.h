@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* TTL / hop limit, for programs that forward a packet themselves (the kernel's
  * forwarding path, which would do it, is skipped) and for the probe reply, which
  * starts afresh. Callers leave packets with TTL <= 1 to the kernel, which answers

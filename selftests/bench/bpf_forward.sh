@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Forwarding rate through a gateway namespace, 60-byte IPv4 frames from one pinned
 # generator thread (BPF_F_TEST_XDP_LIVE_FRAMES, XDP_TX out of g0):
 #

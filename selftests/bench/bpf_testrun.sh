@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # BPF_PROG_TEST_RUN ns per packet of every meshgw program and path against an
 # XDP_PASS program, IPv4/IPv6, 10 and 100,000 prefixes in the trie; best of 3
 # interleaved rounds of 1e6 runs (goal: XDP mesh-bound path <= 30 ns). Prints,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Tunnel throughput through wireguard-go with and without meshgw's programs
 # attached (dataplane_up / dataplane_down via dp_ctl on both gateways), iperf3 TCP
 # hA -> hB, ROUNDS (default 3) interleaved rounds of SECONDS (default 3) each.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # What `meshgw run` costs with PEERS (default 1,000) peers of 2 endpoints each, with
 # the data plane attached and wireguard-go on this host: the daemon's CPU over
 # MEASURE_S (default 10 s: run time from /proc/PID/schedstat, and utime + stime

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Failover time on the multi-ISP lab (selftests/lab/lab.sh, wireguard-go on this host),
 # per scenario, counting only what the daemon did:
 #

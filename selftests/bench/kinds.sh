@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Per interface kind the gateway may sit on: the gateway with the kernel alone vs with
 # meshgw attached (`meshgw up`, default settings), side by side in one run:
 #

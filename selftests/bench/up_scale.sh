@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Time `meshgw up` from nothing to 1,000 peers x 4 prefixes (each remote site: its
 # mesh address + 3 egress ranges, so also 3,000 routes), then a no-op `up` on that
 # state (median of 3), which must not rewrite the device. Runs with wireguard-go on

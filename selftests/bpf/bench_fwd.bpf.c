@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Benchmark reference: the bare minimum of an XDP router (IPv4 only):
  * bpf_fib_lookup, TTL and checksum, MACs, bpf_redirect. meshgw's fast path is
  * measured against it. */
@@ -32,4 +32,4 @@ int bench_fwd(struct xdp_md *ctx)
 	return bpf_redirect(fib.ifindex, 0);
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Benchmark traffic generator (gen.h): the frames go out with XDP_TX. */
 #include "gen.h"
 
@@ -8,4 +8,4 @@ int bench_gen(struct xdp_md *ctx)
 	return gen_frame(ctx, XDP_TX);
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

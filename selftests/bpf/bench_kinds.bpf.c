@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Programs of selftests/bench/kinds.sh (loaded by selftests/helpers/bench_kinds):
  *
  * kinds_gen       run with BPF_F_TEST_XDP_LIVE_FRAMES on an interface of the LAN
@@ -60,4 +60,4 @@ int kinds_sink_tc(struct __sk_buff *skb)
 	return sink_take(&h.ip, &h.udp) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

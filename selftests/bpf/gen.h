@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* Traffic generators run with BPF_F_TEST_XDP_LIVE_FRAMES: each live frame gets
  * its headers again from a template that userspace writes (the program the
  * frame went through last time round may have rewritten them). */

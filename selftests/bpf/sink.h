@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* Benchmark sinks: frames received, counted per CPU; userspace sums. */
 #pragma once
 #include "vmlinux.h"

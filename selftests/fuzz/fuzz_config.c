@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target for the configuration parser: the input is parsed both as a mesh
  * file (then validated) and as a local file, with problems counted, not printed.
  * `make fuzz` runs it on selftests/fuzz/corpus. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Tools of selftests/bench/kinds.sh (forwarding rate and tunnel throughput per
  * interface kind, the kernel alone vs meshgw attached).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* What the benchmark helpers (bpf_bench, bench_kinds) share: dying with a
  * message, entering the namespaces their scripts made, reading a MAC, a clock. */
 #pragma once

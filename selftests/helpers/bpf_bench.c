@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Benchmarks of the BPF data plane (run by selftests/bench/bpf_*.sh).
  *
  *   bpf_bench testrun

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Test driver of the data plane loader until `meshgw up` calls it:
  *   dp_ctl up MESH LOCAL [PROBE_PORT]   dataplane_up (tag from the mesh + MeshSecretFile,
  *                                        probe port default ListenPort + 1)

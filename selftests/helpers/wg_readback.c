@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Test helper: drives a WireGuard device through meshgw's own backends (kernel
  * netlink or wireguard-go UAPI), for the large-request tests.
  *

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # `sudo make demo`: a three-site mesh, each site behind a router with two ISPs, all
 # in network namespaces on this machine; meshgw runs on every gateway. It pings
 # between all sites, shows one gateway's view, cuts an ISP, measures how long the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 # The multi-ISP lab: three sites, each behind a router with two ISP uplinks, all in
 # network namespaces. Source this file (it only defines functions and variables),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 # meshgw on the multi-ISP lab (lab.sh): writes a mesh file from the lab's sites and a
 # local file per gateway, starts and stops `meshgw run` in the gateway namespaces, and

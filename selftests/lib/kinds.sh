@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 # One two-site topology per "kind" of gateway interface (issue 10), in network
 # namespaces, with neighbours that run NO XDP program: what a user's switches,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 # What the product's own `down` must have removed, checked before a cleanup removes
 # anything, so a cleanup never hides what the product leaves behind. Sourced by

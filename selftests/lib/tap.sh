@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 # TAP helpers for the shell tests: source this file, report with `t`, `ok`,
 # `not_ok` or `is`, and end with `tap_done`, which prints the plan and gives the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # $pubA, $pubB: set by twosite_keys through eval
 # The two-site topology the host tests and the tunnel bench share, built in one place:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* What test_bpf_xdp and test_bpf_tc share around the programs they run: the
  * mesh tag they configure, reading the counters back, the endpoint key of an
  * address, a byte diff for a packet that came out wrong. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Packet builder for the BPF_PROG_TEST_RUN tables: Ethernet (+ one VLAN tag),
  * IPv4/IPv6, UDP/ICMP, checksums computed from scratch so the expected output of
  * a test is built independently of the program's incremental updates. */

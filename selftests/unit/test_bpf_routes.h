@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Filling the route tries of the BPF tests and benchmarks the way the loader
  * does (same key and filter functions), one "a.b.c.d/n" or "x::/n" at a time. */
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Table-driven BPF_PROG_TEST_RUN tests of bpf/tc_lan.bpf.c and bpf/tc_wg.bpf.c:
  * {description, program, input packet, expected verdict, expected counter deltas}.
  * The programs change a packet only when they forward it themselves (redirect):

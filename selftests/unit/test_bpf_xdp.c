@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Table-driven BPF_PROG_TEST_RUN tests of bpf/xdp_lan.bpf.c: each row is
  * {description, input packet, expected verdict, expected output packet, expected
  * counter deltas}. The fast-path rows need routes and neighbours: the test moves

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Configuration parser and validation: the example meshes, syntax variants, and one
  * case per validation error, each asserting the exact "file:line: message" and that
  * conflicts name both offenders. Then config_load against real files (key file
@@ -742,7 +743,7 @@ static void test_load(const char *src)
 	chmod(p, 0644);
 	load(dir, "mesh.conf", "site1.local.conf", &r, &c);
 	snprintf(want, sizeof(want),
-		 "%s/site1.local.conf:5: PrivateKeyFile: %s: key file is accessible by group or others (mode 0644); fix with: chmod 600 %s",
+		 "%s/site1.local.conf:6: PrivateKeyFile: %s: key file is accessible by group or others (mode 0644); fix with: chmod 600 %s",
 		 dir, p, p);
 	ok(r.ret == -EINVAL && r.count == 1 && has_line(r.out, want) && !c.self,
 	   "private key file with mode 0644 refused, saying how to fix it");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The failover keys of the local file: ProbePort, FailureWindow, ProbeInterval,
  * HoldDown — values, units, ranges, and file:line errors. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* dp_peer_index: the site -> mg_peer_info slot table, against private pinned
  * maps. Answers are compared with a front-to-back scan (what dp_peer_index did
  * before), the map is changed while it is open, and the syscalls are counted:

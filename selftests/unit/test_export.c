@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* meshgw export: golden output of a small mesh in each format (IPv6 and hostname
  * endpoints, a site without endpoints, two egress ranges), the private key from -k
  * instead of the placeholder, -s PSKs equal to psk_derive in both directions, and

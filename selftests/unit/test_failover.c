@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Failover decisions under a simulated clock and network: each endpoint is
  * reachable or not; a ping-like flow sends every 100 ms and is answered only
  * through a reachable active endpoint; probes are answered 1 ms later when

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The pinned mg_failover map: create, adopt, write, read back, and the same
  * record through bpftool (named fields); unpinned by dataplane_down; batch publishing, with the batch call
  * counted and, to take the fallback path, refused (bpf_map_update_batch is

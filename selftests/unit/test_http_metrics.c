@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The daemon's GET /metrics server, run standalone in a child process with a
  * fixed-text provider; this process plays the clients over loopback. */
 #include <errno.h>

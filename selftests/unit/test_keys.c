@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Keys: base64/hex round trips, bad encodings, public key derivation against
  * RFC 7748 test vectors, private key file permissions, PSK derivation symmetry. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The lists of include/ against what they describe. MG_DP_MAPS / MG_DAEMON_MAPS
  * (meshgw_maps.h): every map the BPF objects pin is listed, so `meshgw down`
  * (which unpins the listed ones) leaves nothing, and the readers open them all;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* metrics_render on synthetic status records: exact sample lines, label
  * escaping, families with HELP/TYPE, absent data left out, and the output
  * accepted by `promtool check metrics` when promtool is installed. */

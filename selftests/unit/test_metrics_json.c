@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The JSON writer behind `meshgw show -j`: escaping, nesting, misuse, and the
  * output of a realistic document parsed by python3 -m json.tool. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Prefix parsing, host bits, overlap and containment at the edges: /0, /32, /128,
  * IPv4 against IPv6, garbage. */
 #include <arpa/inet.h>

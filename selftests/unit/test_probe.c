@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Probe tag derivation and the probe socket over loopback, with a stand-in
  * responder that does what the remote XDP program does to a request. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Per-pair preshared keys from the mesh secret: symmetric in the two public keys,
  * different for any other secret or pair, and equal to known answers computed
  * independently (Python: hashlib.blake2b(label + lo + hi, key=secret, digest_size=32),

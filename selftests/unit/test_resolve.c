@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Endpoint resolution: literals (never DNS), names from /etc/hosts, async form. */
 #include <arpa/inet.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* WireGuard netlink encoding without a kernel: SET_DEVICE requests split across
  * messages and merged back, the diff that decides what `up` sends, and the
  * wireguard-go UAPI text. */

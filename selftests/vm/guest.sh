@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Runs inside the test VM, chrooted into the writable copy of the host (see init).
 # job.sh (written by run.sh) has exported the caller's environment and VM_CWD, and
 # passes the script and its arguments. The script's exit status goes to

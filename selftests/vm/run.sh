@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Runs a script as root inside a QEMU VM booted on Debian's kernel (linux-image-amd64),
 # which has the real wireguard.ko that the host kernel lacks. The guest sees a
 # writable copy of the host's filesystem (host / read-only over 9p + a tmpfs overlay;

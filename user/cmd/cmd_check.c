@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* meshgw check: validate both files and list every problem. */
 #include <stdio.h>
 #include "cmd/commands.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* meshgw down: removes exactly what up created (gateway/gateway_down.c). */
 #include <stdio.h>
 #include "cmd/commands.h"

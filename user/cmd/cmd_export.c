@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* meshgw export -f FORMAT [-c MESH] [-k KEYFILE] [-s MESHSECRETFILE] [-i IFNAME] SITE:
  * the configuration of SITE for a box running plain WireGuard. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* genkey, pubkey, genpsk: the same formats and behaviour as wg(8). */
 #include <errno.h>
 #include <stdio.h>

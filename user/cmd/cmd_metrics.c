@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* meshgw metrics: the Prometheus text exposition on stdout, the same text the
  * daemon serves on GET /metrics. Works with or without anything running: the
  * *_up gauges say what was found. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* meshgw run: up, then stay as the site's failover daemon (user/daemon/). */
 #include <stdio.h>
 #include "cmd/commands.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* meshgw show: per peer site, its endpoints with health, the handshake age and
  * the counters of the BPF data plane next to WireGuard's own, and failovers.
  * Read-only, from what is running; keys are never printed. -j: JSON with raw

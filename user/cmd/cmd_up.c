@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* meshgw up: the gateway to the configured state (gateway/gateway_up.c). */
 #include "cmd/commands.h"
 #include "config/config.h"

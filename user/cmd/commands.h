@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* One function per subcommand; main.c dispatches through its table. */
 #pragma once
 #include <stdbool.h>

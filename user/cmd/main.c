@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* meshgw: site-to-site mesh VPN gateway. Subcommands in the style of wg(8). */
 #include <stdio.h>
 #include <string.h>

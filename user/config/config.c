@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The mesh file and the INI reader under both configuration files.
  * Syntax follows wg-quick: [Section], Key = Value, '#' starts a comment anywhere,
  * keys and section keywords are case-insensitive, Endpoint and Egress repeat. */

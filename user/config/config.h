@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The two configuration files (DESIGN.md "Configuration"): the mesh file, identical
  * at every site, and the local file that says which site this gateway is.
  * Parsing and validation report every problem as "file:line: message" through a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Internal to the configuration parser (config*.c): the INI line reader shared by
  * the mesh and the local file, and small value checks. Not for other modules. */
 #pragma once

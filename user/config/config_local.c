@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The local file ([Local]: which site this gateway is, its interfaces and key
  * files) and config_load, which checks it against the mesh file. */
 #include <arpa/inet.h>

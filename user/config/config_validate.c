@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Checks across the whole mesh file: the mesh network against site addresses, every
  * kind of duplicate, and overlapping egress ranges. Each check sorts once and
  * compares neighbours, so a 1000-site mesh is checked in a few milliseconds.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Endpoint name resolution that never blocks the daemon's event loop
  * (getaddrinfo_a), plus the blocking form `up` uses. Literal addresses never
  * touch DNS. */

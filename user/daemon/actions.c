@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* What the daemon does for each peer: probes, lookups, and moving WireGuard to
  * the endpoint the failover decisions (failover/failover.c) chose. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* meshgw run: the loop. Setup, the epoll loop over the timer, the signals, the
  * probe sockets and the metrics server, the tick that drives peers.c, inputs.c,
  * actions.c and watch.c, and SIGHUP's reload. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* meshgw run: the site's daemon. One thread, one epoll loop: a 10 ms timerfd
  * drives probes and failover decisions, a signalfd takes SIGHUP (reload) and
  * SIGTERM/SIGINT (exit, leaving the data path up). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* What the daemon reads each tick: the data plane's counters (or WireGuard's),
  * the probe replies the XDP program recorded or the probe sockets received, and
  * the endpoint WireGuard itself is using. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Internal to the daemon (the files of daemon/): its state, its rhythm, and what
  * each file does for the loop in daemon.c. Not for other modules. */
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The daemon's peers: the list built from the mesh (and rebuilt on reload), their
  * endpoints made known to the data plane, their records published. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The daemon's watchers, once a second: the NICs XDP runs on (gone, back, a new
  * MAC), the WireGuard interface (gone: brought back while `meshgw up`'s state is
  * recorded; the state gone: `meshgw down` took the gateway, the daemon stops),

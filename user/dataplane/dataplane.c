@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Loader of the BPF data plane: `meshgw up` / `down` call dataplane_up/down.
  *
  * Maps are declared LIBBPF_PIN_BY_NAME in bpf/lib/maps.h; opening every object

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The BPF data plane's loader: loads bpf/xdp_lan, tc_lan and tc_wg, pins their
  * maps by name under PinPath (reusing pins, so counters survive re-runs), attaches
  * them (XDP by pinned link, TC with bpf_tc_*), fills the maps from the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Filling the data plane's pinned maps from the configuration, by diff: add
  * what is missing, delete what is stale, leave the rest (and its counters). */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Internal to the loader (dataplane.c, dp_fill.c): map fds and the diff fillers. */
 #pragma once
 #include <stdint.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Per-NIC decisions of the data plane: XDP or TC only, and XDP transmit targets.
  *
  * What the kernel says is taken first: netdev generic netlink's xdp-features

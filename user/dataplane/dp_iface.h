@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* How meshgw handles each NIC it attaches to: XDP or TC only, and whether the XDP
  * fast path may transmit into it. Rule ("never worse than the kernel"): XDP_TX and
  * XDP_REDIRECT only into devices the kernel says can take XDP frames; no XDP on a

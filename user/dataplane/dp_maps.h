@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Reading (and, for the daemon, updating) the data plane's pinned maps by name
  * under PinPath, so any process — the daemon, `show`, `metrics` — sees the same
  * numbers `bpftool map dump pinned` shows. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Does netfilter act on traffic this box forwards? The fast paths (XDP and TC)
  * hand a packet straight to its next device: the prerouting, forward and
  * postrouting hooks never see it. A gateway that masquerades its LAN, or filters

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Whether netfilter acts on forwarded traffic in this network namespace, which
  * the fast paths would bypass (dp_netfilter.c). */
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* meshgw export: format selection and the pieces every format prints the same way. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* meshgw export: the configuration of one mesh site for a box that runs plain
  * WireGuard (wg-quick, OpenWrt, MikroTik RouterOS) instead of meshgw, built from the
  * mesh file. Secrets are optional: without them the output carries clearly marked

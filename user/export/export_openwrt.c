@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* meshgw export -f openwrt: sections for /etc/config/network in the format of
  * OpenWrt's wireguard protocol handler (proto 'wireguard', one 'wireguard_<if>'
  * section per peer). route_allowed_ips makes netifd add the routes. */

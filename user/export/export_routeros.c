@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* meshgw export -f routeros: RouterOS v7 commands (WireGuard exists from v7 on).
  * RouterOS does not route a peer's allowed-address by itself: one /ip route per
  * egress range; the other sites' mesh addresses are on the connected mesh network. */

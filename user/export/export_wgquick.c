@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* meshgw export -f wg-quick: a wg-quick(8) file. wg-quick adds the routes for every
  * peer's AllowedIPs itself, so the egress ranges only need to be listed there. */
 #include <errno.h>

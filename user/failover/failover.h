@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Endpoint failover decisions (DESIGN.md "Failover"), kept free of I/O so every
  * rule can be unit-tested with a synthetic clock. The daemon feeds in what the
  * maps and WireGuard report and carries out the actions this returns.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The pinned mg_failover map (include/meshgw_state.h): written by the daemon,
  * read by show and metrics, unpinned by `meshgw down` with the data plane's maps
  * (dataplane_down). */

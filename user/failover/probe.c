@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include <endian.h>
 #include <errno.h>
 #include <netinet/in.h>

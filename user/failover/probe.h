@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Failover probes, the daemon's side: the mesh tag, the probe socket, sending
  * requests and (when no XDP program intercepts them) reading replies. The wire
  * format is include/meshgw_probe.h; the remote XDP program answers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The state `up` converges to, built entirely from the configuration (and the key
  * files, and DNS) before anything on the system is touched. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The engine: brings the gateway to the state the configuration describes and
  * back. `meshgw up`, `down` and `run` (the daemon) all go through these. */
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* gateway_down: removes what the state file says `up` created, and only meshgw's
  * routes (rtm_protocol RTPROT_MESHGW). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* gateway_up: validates and builds the whole desired state first, then converges
  * the system to it by diffing against what the kernel (or wireguard-go) reports,
  * so a second `up` sends nothing. gateway_restore and gateway_reapply are the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* What `up` created, so `down` removes exactly that: /run/meshgw/<wg_if>.state. */
 #pragma once
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Time in the daemon and the decisions: nanoseconds of CLOCK_MONOTONIC, the clock
  * of bpf_ktime_get_ns, so times the data plane records compare with ours. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* One logging module for meshgw and for libbpf's own output. */
 #pragma once
 #include <stdarg.h>

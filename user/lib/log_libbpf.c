@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Route libbpf's messages through meshgw's logger (kept apart from log.c so the
  * config fuzzer links without libbpf). */
 #include <stdio.h>

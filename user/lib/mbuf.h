@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* A growing text buffer. err sticks at the first failure (-ENOMEM after a failed
  * allocation), so the caller checks once at the end. */
 #pragma once

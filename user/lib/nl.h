@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Netlink sockets over libmnl: one request/ACK or dump at a time, with the kernel's
  * extended ACK message printed next to the object the request was about. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* IPv4/IPv6 addresses and prefixes: parsing, printing, containment, overlap. */
 #pragma once
 #include <stdbool.h>

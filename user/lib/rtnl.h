@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* rtnetlink over libmnl: the WireGuard link, its address and meshgw's routes. */
 #pragma once
 #include <net/if.h>

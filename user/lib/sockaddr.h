@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Endpoint addresses: IPv4 or IPv6 with a port, as struct sockaddr (WireGuard's
  * device model) or struct sockaddr_storage (resolved, the daemon). */
 #pragma once

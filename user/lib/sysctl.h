@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* sysctls as files under /proc/sys. */
 #pragma once
 #include <stddef.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* GET /metrics for the daemon: a tiny HTTP/1.x responder, non-blocking and
  * bounded in connections, request size and time (see http_metrics.h). */
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The daemon's GET /metrics endpoint (`Metrics = ADDR:PORT` in the local file).
  *
  * Built to be harmless inside a single-threaded daemon that also moves the data

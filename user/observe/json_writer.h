@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* A small streaming JSON writer for `-j` output: commas, nesting and string
  * escaping are handled here so commands cannot emit invalid JSON. Strings are
  * escaped per RFC 8259 (quote, backslash, control characters); bytes that are

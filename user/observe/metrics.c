@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Prometheus text exposition of a struct status. Values are the maps' own
  * numbers (per-CPU sums), not rates: Prometheus computes rates. */
 #include <errno.h>

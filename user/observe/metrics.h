@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The Prometheus text exposition (format 0.0.4) of a gateway, built into a
  * memory buffer so `meshgw metrics` prints it and the daemon's HTTP server
  * (http_metrics.h) sends it. Every family has HELP and TYPE lines; counters end

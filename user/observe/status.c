@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* One pass over everything a gateway exposes about its peers: pinned data-plane
  * maps, the daemon's mg_failover records, and the WireGuard device. Read-only:
  * `show` and `metrics` never change anything and never touch DNS. */

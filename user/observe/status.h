@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Everything `show`, `metrics` and the daemon's GET /metrics report about a
  * gateway, gathered in one pass from what is running: the data plane's pinned
  * maps, the failover daemon's mg_failover records and the WireGuard device.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* WireGuard keys: Curve25519, 32 bytes, base64 on the wire (44 chars), exactly as wg(8). */
 #pragma once
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Per-pair WireGuard preshared keys derived from one mesh secret (MeshSecretFile). */
 #pragma once
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Kernel or userspace WireGuard behind one interface, chosen by Backend=. */
 #pragma once
 #include "wg/wg_device.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* A WireGuard device as meshgw sees it: what it wants (desired.c), what the kernel
  * or wireguard-go reports (get), and what to change (wg_reconcile.c builds a
  * "change" device whose flags say which fields to send). Both backends read and

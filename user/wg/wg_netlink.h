@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Kernel WireGuard over generic netlink (family "wireguard", linux/wireguard.h).
  * The encoder and parser work on plain buffers so they can be tested without a
  * kernel; wgnl_get/wgnl_set put them on a socket. */

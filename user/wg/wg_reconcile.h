@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Diff of a wanted WireGuard device against what the backend reports. */
 #pragma once
 #include "wg/wg_device.h"

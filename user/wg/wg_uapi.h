@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Userspace WireGuard (wireguard-go) through its UAPI socket
  * /run/wireguard/<if>.sock: "get=1" / "set=1", hex keys, "errno=N" replies. */
 #pragma once
