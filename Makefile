@@ -55,16 +55,19 @@ help:
 	@echo 'meshgw make targets:'
 	@echo '  all (default)  build $(OUT)/meshgw, the BPF objects and the tests'
 	@echo '  check          install missing Debian packages, build, run every test (TAP via prove)'
-	@echo '  demo           three-site, two-ISP failover demo in network namespaces (root)'
+	@echo '  demo           three-site, two-ISP failover demo in network namespaces (root; installs the build and demo packages only)'
+	@echo '  deps           install missing Debian packages: DEPS=build|demo|test (default test)'
 	@echo '  bench          benchmarks, printed as ratios measured side by side'
 	@echo '  fuzz           run the config parser fuzzer on selftests/fuzz/corpus (FUZZ_SECONDS=60)'
 	@echo '  install        install to $$(DESTDIR)$$(PREFIX)'
 	@echo '  clean          remove $(OUT)'
 	@echo 'variables: OUT=$(OUT) V=1 (verbose) VMLINUX_BTF=$(VMLINUX_BTF) TESTS="t1 t2" (subset for check) CHECK_JOBS=$(CHECK_JOBS)'
 
-# Installs missing build/test packages (apt) on Debian; a no-op when all are present.
+# Installs missing packages (apt) on Debian; a no-op when all are present.
+# DEPS=build|demo|test (default test: everything check and bench use).
+DEPS ?= test
 deps:
-	$(Q)./selftests/deps.sh
+	$(Q)./selftests/deps.sh $(DEPS)
 
 $(OUT)/bpf $(OUT)/selftests $(OUT)/selftests/helpers $(OUT)/fuzz:
 	$(Q)mkdir -p $@
@@ -133,7 +136,7 @@ CHECK_RULES := --rules='seq=**/vm_{$(subst $(empty) $(empty),$(comma),$(LANE1))}
 # lab_plain_wg's own VM run is vm_lab_plain_wg here (LAB_NO_VM=1), in lane 1.
 # deps first (a fresh machine has no compiler libraries), then build, then prove.
 check:
-	$(Q)./selftests/deps.sh
+	$(Q)./selftests/deps.sh test
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) LAB_NO_VM=1 $(PROVE) -v --timer -e '' \
 		-j$(CHECK_JOBS) $(CHECK_RULES) $(TESTS)
@@ -190,6 +193,6 @@ install: $(OUT)/meshgw
 
 # --- the demo: README's first command ---------------------------------------------
 demo:
-	$(Q)./selftests/deps.sh
+	$(Q)./selftests/deps.sh demo
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) ./selftests/lab/demo.sh

@@ -1,13 +1,25 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# Installs the Debian packages meshgw needs to build and test, if any is missing.
-# Only Debian packages are ever fetched. Safe to run repeatedly: a no-op when all
-# are present.
+# Installs the Debian packages one of meshgw's tasks needs, if any is missing, and
+# says which: `deps.sh build` (compile meshgw), `deps.sh demo` (build, then run the
+# demo lab: WireGuard, iproute2, nftables...), `deps.sh test` (all of that, then what
+# `make check` and `make bench` use: QEMU and a Debian kernel for the VM tests,
+# promtool, iperf3, dnsmasq...). A gateway that only builds or only runs the demo
+# gets no kernel image, QEMU or Prometheus. Only Debian packages are ever fetched.
+# Safe to run repeatedly: a no-op when all are present.
 set -e
-PKGS="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libmnl-dev libsodium-dev
-pkg-config bpftool iproute2 ethtool kmod procps perl wireguard-tools wireguard-go
-qemu-system-x86 linux-image-amd64 busybox-static xz-utils python3 iperf3
-prometheus libclang-rt-14-dev nftables bc iputils-ping strace dnsmasq-base"
+BUILD="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libmnl-dev libsodium-dev
+pkg-config bpftool"
+DEMO="iproute2 wireguard-tools wireguard-go nftables ethtool busybox-static iputils-ping bc
+procps kmod"
+TEST="qemu-system-x86 linux-image-amd64 xz-utils python3 iperf3
+prometheus libclang-rt-14-dev perl strace dnsmasq-base"
+case ${1:-test} in
+build) set_name=build PKGS=$BUILD ;;
+demo) set_name=demo PKGS="$BUILD $DEMO" ;;
+test) set_name=test PKGS="$BUILD $DEMO $TEST" ;;
+*) echo "usage: deps.sh [build|demo|test]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PKGS; do
@@ -16,10 +28,10 @@ for p in $PKGS; do
 done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
-	echo "deps: missing packages:$missing (run as root, or apt-get install them)" >&2
+	echo "deps ($set_name): missing packages:$missing (run as root, or apt-get install them)" >&2
 	exit 1
 fi
-echo "deps: installing$missing"
+echo "deps ($set_name): installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
 # prometheus is pulled in only for promtool; do not start its service.
