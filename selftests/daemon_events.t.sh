@@ -16,19 +16,13 @@
 # Argument: the WireGuard backend, userspace (default, wireguard-go on this host)
 # or kernel (kernel WireGuard, for a run inside the Debian VM).
 set -eu
-BACKEND=${1:-userspace}
-[ "$BACKEND" = kernel ] || [ "$BACKEND" = userspace ] || { echo "usage: $0 [userspace|kernel]" >&2; exit 2; }
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && cd .. && pwd)
 OUT=${OUT:-$SRC/build}
 MESHGW=${MESHGW:-$OUT/meshgw}
 
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, bpffs)"; exit 0; fi
-for t in wg bpftool nsenter python3 $([ "$BACKEND" = userspace ] && echo wireguard-go); do
-	command -v $t >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
-done
-
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/twosite.sh"
+twosite_require "${1:-}" wg bpftool nsenter python3
 twosite_init de
 daemon=
 before_cleanup() { [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null; }

@@ -17,19 +17,13 @@
 # WireGuard link the test made (adopted): down takes off meshgw's part and leaves the
 # link. Argument: the WireGuard backend, userspace (default) or kernel.
 set -eu
-BACKEND=${1:-userspace}
-[ "$BACKEND" = kernel ] || [ "$BACKEND" = userspace ] || { echo "usage: $0 [userspace|kernel]" >&2; exit 2; }
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && cd .. && pwd)
 OUT=${OUT:-$SRC/build}
 MESHGW=${MESHGW:-$OUT/meshgw}
 
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, bpffs)"; exit 0; fi
-for c in wg tc nsenter $([ "$BACKEND" = userspace ] && echo wireguard-go); do
-	command -v $c >/dev/null || { echo "1..0 # SKIP $c not installed"; exit 0; }
-done
-
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/twosite.sh"
+twosite_require "${1:-}" wg tc nsenter
 twosite_init ge
 twosite_topology
 twosite_keys

@@ -22,21 +22,15 @@
 # Argument: the WireGuard backend, userspace (default, wireguard-go on this host)
 # or kernel (run inside the Debian VM by vm_show_metrics.t.sh).
 set -eu
-BACKEND=${1:-userspace}
-[ "$BACKEND" = kernel ] || [ "$BACKEND" = userspace ] || { echo "usage: $0 [userspace|kernel]" >&2; exit 2; }
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && cd .. && pwd)
 OUT=${OUT:-$SRC/build}
 MESHGW=${MESHGW:-$OUT/meshgw}
 DPCTL=$OUT/selftests/helpers/dp_ctl
 CMP=$SRC/selftests/show_metrics_cmp.py
 
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, bpffs)"; exit 0; fi
-for t in wg bpftool nsenter python3 promtool $([ "$BACKEND" = userspace ] && echo wireguard-go); do
-	command -v $t >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
-done
-
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/twosite.sh"
+twosite_require "${1:-}" wg bpftool nsenter python3 promtool
 twosite_init sm
 daemon=
 before_cleanup() { [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null; }

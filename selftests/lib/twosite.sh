@@ -11,6 +11,9 @@
 # program, as on a user's network. Source it after tap.sh (tests) or on its own (the
 # bench: it sources leftovers.sh itself), then:
 #
+#   twosite_require ARG TOOL...   $BACKEND from the script's argument (userspace,
+#                           the default, or kernel), and a TAP SKIP (exit 0) unless
+#                           root with every TOOL (and wireguard-go for userspace)
 #   twosite_init PREFIX     names for this run (PREFIX + role + $$), $tmp, $pin,
 #                           and the EXIT trap that runs twosite_cleanup
 #   twosite_topology [ipv6|no-ipv6]   the picture above (or its pieces: twosite_ns,
@@ -29,6 +32,18 @@ MESHGW=${MESHGW:-$OUT/meshgw}
 BACKEND=${BACKEND:-userspace}
 
 N() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" "$@"; }
+
+twosite_require() {
+	BACKEND=${1:-userspace}
+	shift
+	[ "$BACKEND" = kernel ] || [ "$BACKEND" = userspace ] ||
+		{ echo "usage: $0 [userspace|kernel]" >&2; exit 2; }
+	if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, bpffs)"; exit 0; fi
+	local c
+	for c in "$@" $([ "$BACKEND" = userspace ] && echo wireguard-go); do
+		command -v "$c" >/dev/null || { echo "1..0 # SKIP $c missing"; exit 0; }
+	done
+}
 
 # twosite_init PREFIX: PREFIX (1-2 letters, unique per script) keeps names apart when
 # tests run side by side; $$ keeps two runs of one script apart. WireGuard names must
