@@ -9,8 +9,9 @@
  *                                          probe requests answered (redirect to egress)
  *   probe reply to the probe ports      -> recorded in mg_probes, dropped
  *   other forwarded traffic             -> fast path: bpf_fib_lookup + bpf_redirect to
- *                                          a NIC of ours with an Ethernet header, while
- *                                          netfilter has no say in forwarding (MG_IF_FWD)
+ *                                          a NIC of ours (Ethernet, or layer 3 from an
+ *                                          Ethernet NIC), while netfilter has no say in
+ *                                          forwarding (MG_IF_FWD)
  *   anything else                       -> TC_ACT_OK (the kernel)
  *
  * Packets the kernel must answer take its path: too big for the next device
@@ -117,6 +118,23 @@ static __always_inline int probe_answer(struct __sk_buff *skb, void *l3, __u8 fa
 	return bpf_redirect(skb->ifindex, 0);
 }
 
+/* Forwarded from an Ethernet NIC to a layer-3 one: the MTU is checked for the
+ * IP packet (the Ethernet header goes), GSO packets per segment by the helper. */
+static __always_inline int to_l3(struct __sk_buff *skb, __u8 family, __u32 ifindex)
+{
+	void *data, *end;
+	__u32 mtu = 0;
+
+	if (bpf_check_mtu(skb, ifindex, &mtu, -(__s32)ETH_HLEN, 0))
+		return ok(skb->len);
+	data = skb_data(skb);
+	end = skb_end(skb);
+	if (!ttl_dec_at(data, end, ETH_HLEN, family))
+		return ok(skb->len);
+	stat_add(MG_STAT_TC_FWD, skb->len);
+	return bpf_redirect(ifindex, 0);
+}
+
 /* The fast path for traffic that is neither mesh-bound nor ours: a route lookup
  * and a redirect to one of meshgw's Ethernet NICs, skipping the stack's
  * forwarding path; whatever the kernel must finish (no neighbour yet, MTU,
@@ -127,7 +145,7 @@ static __always_inline int tc_forward(struct __sk_buff *skb, __u8 family, __u32 
 	struct bpf_fib_lookup fib = { .ifindex = skb->ifindex };
 	void *l3 = data + ETH_HLEN;
 	struct ethhdr *eth;
-	__u32 len = skb->len;
+	__u32 len = skb->len, flags = 0;
 	long rc;
 
 	if (off != ETH_HLEN)
@@ -137,11 +155,22 @@ static __always_inline int tc_forward(struct __sk_buff *skb, __u8 family, __u32 
 	/* GSO packets: tot_len 0 makes the helper check each segment. */
 	fib_set_ip(&fib, family, l3, skb->gso_size ? 0 : ip_tot(family, l3));
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		flags = iface_flags(fib.ifindex);
+		/* To a layer-3 uplink of ours (tun, PPP, raw IP): it has no
+		 * neighbours (the kernel keys a point-to-point device's one
+		 * neighbour by 0.0.0.0, so the helper finds none) and needs no
+		 * MACs; bpf_redirect strips the Ethernet header, as into
+		 * WireGuard. Kernels before 6.3 report the ingress NIC on
+		 * NO_NEIGH, which is never MG_IF_L3 here: the kernel forwards. */
+		if ((flags & (MG_IF_FWD | MG_IF_L3)) == (MG_IF_FWD | MG_IF_L3))
+			return to_l3(skb, family, fib.ifindex);
+	}
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return ok(len);
 	/* Only to a NIC meshgw knows, that has an Ethernet header, and while
 	 * netfilter does not act on forwarded traffic (MG_IF_FWD). */
-	if ((iface_flags(fib.ifindex) & (MG_IF_FWD | MG_IF_L3)) != MG_IF_FWD)
+	if ((flags & (MG_IF_FWD | MG_IF_L3)) != MG_IF_FWD)
 		return ok(len);
 	data = skb_data(skb);
 	end = skb_end(skb);

@@ -15,7 +15,7 @@
  * scratch (addresses, ports and MACs swapped, TTL 64, both checksums computed
  * whole). Fast-path rows expect TTL-1 and the MACs of the fib's neighbour entry;
  * the fast path forwards only to a NIC whose entry has MG_IF_FWD (netfilter
- * leaves forwarding alone) and not MG_IF_L3.
+ * leaves forwarding alone); to one with MG_IF_L3 without touching the MACs.
  *
  * A layer-3 NIC (MG_IF_L3) cannot be tested with BPF_PROG_TEST_RUN: the kernel runs
  * eth_type_trans() on every skb test run, so an IPv4 header's first byte (0x45)
@@ -295,8 +295,10 @@ static const struct row rows[] = {
 	  .expect = { V4("10.0.0.5", "198.18.4.9"), PL, .ttl = 63, .smac = MAC_GW, .dmac = MAC_NHW } },
 	{ "tc_lan fast path: v4 via up1, no mg_ifaces entry: OK", P_LAN,
 	  { V4("10.0.0.5", "198.18.2.9"), PL }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
-	{ "tc_lan fast path: v4 via up2, MG_IF_L3 (and MG_IF_FWD): OK (the kernel adds the link header)", P_LAN,
-	  { V4("10.0.0.5", "198.18.3.9"), PL }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	{ "tc_lan fast path: v4 via up2, MG_IF_L3 (and MG_IF_FWD): redirected, TTL down, MACs untouched "
+	  "(bpf_redirect strips the Ethernet header for a layer-3 device)", P_LAN,
+	  { V4("10.0.0.5", "198.18.3.9"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_FWD, -1, -1, .dev = D_TC,
+	  .expect = { V4("10.0.0.5", "198.18.3.9"), PL, .ttl = 63 } },
 	{ "tc_lan fast path: v4 via up3, entry without MG_IF_FWD (netfilter acts on forwarding): OK", P_LAN,
 	  { V4("10.0.0.5", "198.18.7.9"), PL }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan, NIC without MG_IF_FWD: v4 to a routed destination via another such NIC: OK", P_LAN,
