@@ -229,8 +229,9 @@ static void twin_step(struct twin *w, const struct fo_settings *s, uint64_t t0, 
 		fo_switched(&w->p, s, to, why, now);
 		w->switches++;
 	}
-	/* WireGuard roams once (a peer NATed elsewhere), followed by both */
-	if (t == 15000)
+	/* WireGuard roams once (a peer NATed elsewhere), followed by both; not right
+	 * after a move back (that would be the far NAT hold, tested apart) */
+	if (t == 26000)
 		fo_follow(&w->p, s, 1, now);
 }
 
@@ -437,7 +438,36 @@ int main(void)
 	is_int(m.p.active, 0, "  back after it recovers");
 	ok(t >= m.s.holddown_ms, "  only after the hold-down (%llu ms)", (unsigned long long)t);
 
-	/* Damping: a move back undone by roaming at once doubles the next hold-down. */
+	/* A move back undone by roaming at once while the preferred endpoint still
+	 * answers: the far side's NAT sends its packets by the other ISP. No move
+	 * back for FO_NAT_HOLD_MS (not a flap: no damping), then one try. */
+	{
+		uint64_t t0;
+
+		sim_until_active(&m, 0, 60000);
+		sim_run(&m, 200);
+		ok(fo_follow(&m.p, &m.s, 1, m.now), "move back undone by roaming, endpoint 0 answering: "
+		   "the far NAT is named");
+		is_int(m.p.failbacks_undone, 0, "  no damping (endpoint 0 did not flap)");
+		t0 = m.now;
+		t = sim_until_active(&m, 0, FO_NAT_HOLD_MS + 10000);
+		ok(m.p.active == 0 && m.now - t0 >= (uint64_t)FO_NAT_HOLD_MS * MS,
+		   "  next move back after the NAT hold (%llu ms)", (unsigned long long)((m.now - t0) / MS));
+		/* The endpoint we are held off dies: an outage; its return is judged by
+		 * the hold-down alone. */
+		sim_run(&m, 200);
+		fo_follow(&m.p, &m.s, 1, m.now);
+		m.reachable[0] = false;
+		sim_run(&m, 2000);
+		is_int(m.p.nat_hold_until_ns, 0, "  held-off endpoint dead: the NAT hold is dropped");
+		m.reachable[0] = true;
+		t = sim_until_active(&m, 0, 30000);
+		ok(m.p.active == 0 && t < 2 * m.s.holddown_ms, "  back after it returns, after the hold-down "
+		   "only (%llu ms)", (unsigned long long)t);
+	}
+
+	/* Damping: a move back undone by the endpoint failing again at once doubles
+	 * the next hold-down. */
 	{
 		uint64_t prev = 0, gap[3] = { 0 };
 
@@ -445,11 +475,12 @@ int main(void)
 			sim_until_active(&m, 0, 60000);
 			gap[i] = m.now - prev;
 			prev = m.now;
-			sim_run(&m, 200);
-			fo_follow(&m.p, &m.s, 1, m.now);	/* the peer's NAT drags us back */
+			m.reachable[0] = false;		/* dies again right after the move back */
+			sim_until_active(&m, 1, 5000);
+			m.reachable[0] = true;
 		}
 		ok(m.p.failbacks_undone >= 2 && gap[2] > gap[1] + m.s.holddown_ms * MS,
-		   "moves back undone by roaming: hold-down doubles (%llu ms, then %llu ms)",
+		   "moves back undone by a new failure: hold-down doubles (%llu ms, then %llu ms)",
 		   (unsigned long long)(gap[1] / MS), (unsigned long long)(gap[2] / MS));
 		sim_until_active(&m, 0, 60000);
 		sim_run(&m, 4 * m.s.holddown_ms * 8 + 1000);

@@ -186,9 +186,21 @@ void follow_wireguard(struct daemon *d, bool at_start)
 		if (i < p->fo.n_ep && at_start) {
 			p->fo.active = i;
 		} else if (i < p->fo.n_ep) {
+			unsigned int from = p->fo.active;
+			char b[80];
+
 			pr_info("peer %s: WireGuard roamed to endpoint %u %s (the peer's packets "
 				"come from there)", p->site->name, i, sockaddr_str(&cur, a, sizeof(a)));
-			fo_follow(&p->fo, &d->fo, i, mono_ns());
+			if (fo_follow(&p->fo, &d->fo, i, mono_ns()))
+				pr_warn("peer %s: moved back to endpoint %u %s, which answers probes, but "
+					"the peer's packets still come from %s: a router in front of "
+					"the peer keeps a NAT entry for its other ISP (flush its "
+					"connection tracking when an ISP comes back, e.g. mwan3's "
+					"flush_conntrack, or forward each ISP to its own address of "
+					"the gateway). No move back for %u s; WireGuard follows the "
+					"peer back as soon as its packets come from there",
+					p->site->name, from, sockaddr_str(&p->addr[from], b, sizeof(b)), a,
+					FO_NAT_HOLD_MS / 1000);
 		} else if (!p->roam_seen) {
 			/* The peer speaks from an address none of its names gave: maybe a
 			 * name now resolves there. Look again now rather than in 30 s. */

@@ -252,6 +252,8 @@ static bool ready_for_failback(const struct fo_peer *p, const struct fo_endpoint
 	/* Each move back that did not last doubles the hold-down (up to 16x). */
 	uint64_t holddown = ((uint64_t)s->holddown_ms * MS) << p->failbacks_undone;
 
+	if (now < p->nat_hold_until_ns)
+		return false;
 	return e->state == FO_EP_UP && e->unanswered <= 1 &&
 	       now - since >= holddown && e->last_reply_ns > since &&
 	       now - e->last_reply_ns <= 2ULL * s->probe_idle_ms * MS;
@@ -268,6 +270,11 @@ unsigned int fo_decide(struct fo_peer *p, const struct fo_settings *s, uint64_t 
 	    now - p->last_failback_ns > (4ULL * s->holddown_ms * MS) << p->failbacks_undone)
 		p->failbacks_undone = 0;
 	update_health(p, s, now);
+	/* The endpoint we were dragged off died after all (the fast probes after
+	 * the roaming tell within a second): an ordinary outage, whose return the
+	 * hold-down judges, not the far side's NAT. */
+	if (p->nat_hold_until_ns && p->ep[p->nat_hold_ep].state == FO_EP_DOWN)
+		p->nat_hold_until_ns = 0;
 	if (p->n_ep == 1)
 		return p->active;
 
@@ -313,16 +320,30 @@ static void note_move_away(struct fo_peer *p, const struct fo_settings *s, unsig
 		p->failbacks_undone++;
 }
 
-void fo_follow(struct fo_peer *p, const struct fo_settings *s, unsigned int to, uint64_t now)
+bool fo_follow(struct fo_peer *p, const struct fo_settings *s, unsigned int to, uint64_t now)
 {
+	const struct fo_endpoint *left = &p->ep[p->active];
+	uint64_t holddown = ((uint64_t)s->holddown_ms * MS) << p->failbacks_undone;
+	bool far_nat;
+
 	if (to >= p->n_ep || to == p->active)
-		return;
-	note_move_away(p, s, to, now);
+		return false;
+	/* Dragged off an endpoint we moved back to, which still answers: see
+	 * failover.h. Not a flap of that endpoint, so no damping either. */
+	far_nat = to > p->active && p->last_failback_ns && now - p->last_failback_ns < 2 * holddown &&
+		  left->state == FO_EP_UP && now - left->last_reply_ns <= 2ULL * s->probe_idle_ms * MS;
+	if (far_nat) {
+		p->nat_hold_until_ns = now + (uint64_t)FO_NAT_HOLD_MS * MS;
+		p->nat_hold_ep = p->active;
+	} else {
+		note_move_away(p, s, to, now);
+	}
 	p->active = to;
 	p->last_switch_ns = now;	/* a hold-down before any move back */
 	/* The peer now speaks from elsewhere: maybe the old endpoint died. Find out
 	 * quickly, so a dead one is known as such before any move back. */
 	p->fast_probe_until_ns = now + 4ULL * s->fail_ms * MS;
+	return far_nat;
 }
 
 void fo_switched(struct fo_peer *p, const struct fo_settings *s, unsigned int to,

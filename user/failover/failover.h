@@ -76,6 +76,9 @@ struct fo_peer {
 	uint64_t fast_probe_until_ns;	/* after WireGuard roamed: check the old endpoint */
 	uint64_t last_failback_ns;
 	unsigned int failbacks_undone;	/* hold-down doubles for each (flap damping) */
+	uint64_t nat_hold_until_ns;	/* no move back before: the far side's NAT keeps
+					 * sending its packets by the other path */
+	unsigned int nat_hold_ep;	/* the endpoint that hold keeps us off */
 	uint64_t failovers[FO_REASON__COUNT];
 	enum fo_reason last_reason;
 };
@@ -127,8 +130,17 @@ unsigned int fo_decide(struct fo_peer *p, const struct fo_settings *s, uint64_t 
 void fo_switched(struct fo_peer *p, const struct fo_settings *s, unsigned int to,
 		 enum fo_reason reason, uint64_t now);
 /* WireGuard itself moved to endpoint `to` (roaming): follow it, not counted as a
- * failover, and hold off moving back for the hold-down. */
-void fo_follow(struct fo_peer *p, const struct fo_settings *s, unsigned int to, uint64_t now);
+ * failover, and hold off moving back for the hold-down. Returns true when the
+ * roaming undid a move back to an endpoint that still answers probes: the peer's
+ * packets come from its other address although ours reach the preferred one,
+ * which is what a router in front of the peer does when it keeps a NAT entry
+ * for the flow by its other ISP (a port forward's reply tuple is the same for
+ * both ISPs, and the peer's own packets keep the entry alive). Moving back
+ * cannot help while it lives: no move back for FO_NAT_HOLD_MS; WireGuard's
+ * roaming brings the peer back by itself as soon as its packets come from the
+ * preferred address again (the entry flushed or expired). */
+#define FO_NAT_HOLD_MS 180000u	/* OpenWrt's UDP conntrack stream timeout (Linux: 120 s) */
+bool fo_follow(struct fo_peer *p, const struct fo_settings *s, unsigned int to, uint64_t now);
 
 /* Loss over the last (up to 64) probes, in per mille. */
 unsigned int fo_loss_permille(const struct fo_endpoint *e);
