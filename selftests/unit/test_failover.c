@@ -421,6 +421,24 @@ int main(void)
 	ok(t >= m.s.holddown_ms, "back on endpoint 0 only after the hold-down (%llu ms)",
 	   (unsigned long long)t);
 
+	/* Idle (no traffic): a cut is known within the failure window of the first
+	 * lost probe (one due within the idle interval), not two idle intervals on. */
+	{
+		uint64_t worst = 0;
+
+		for (int k = 0; k < 8; k++) {
+			sim_init(&m, 2, true);
+			sim_run(&m, 5000 + 250 * k);	/* cut at 8 phases of the probe interval */
+			m.reachable[0] = false;
+			t = sim_until_active(&m, 1, 10000);
+			if (t > worst)
+				worst = t;
+		}
+		ok(worst <= m.s.probe_idle_ms + m.s.fail_ms + 2 * TICK / MS,
+		   "idle: cut known and left within an idle interval + the failure window "
+		   "(worst of 8 phases %llu ms)", (unsigned long long)worst);
+	}
+
 	/* WireGuard roamed us off the preferred endpoint right after it died, before
 	 * any probe was lost: no move back while it stays dead. */
 	sim_init(&m, 2, true);

@@ -8,7 +8,9 @@ void fo_default_settings(struct fo_settings *s)
 	/* Chosen so a dead ISP under traffic is left in ~0.3 s (suspect after 150 ms
 	 * of unanswered traffic, down 300 ms after the first unanswered packet with
 	 * probes at 50 ms unanswered for 150 ms of it), while an idle peer costs
-	 * < 1 kbit/s of probes (74-byte frames: active every 2 s, others every 10 s).
+	 * < 1 kbit/s of probes (74-byte frames: active every 2 s, others every 10 s;
+	 * an active endpoint's probe unanswered for 150 ms is followed by one every
+	 * 50 ms, so an idle peer's cut is known 300 ms after its first lost probe).
 	 * While failed over, the more preferred endpoints that are down are asked
 	 * every 500 ms, so their return is seen within half a second and fail-back
 	 * takes the hold-down plus that, not plus an idle interval (2 kbit/s, only
@@ -104,6 +106,24 @@ static bool active_in_trouble(const struct fo_peer *p)
 	return p->suspect || p->ep[p->active].state == FO_EP_DOWN;
 }
 
+/* The active endpoint's newest probe is overdue (longer than suspect_ms and two
+ * round trips): ask again at the fast rate, so an idle peer's dead endpoint is
+ * known within the failure window of the first lost probe, not two idle
+ * intervals later, when traffic may already be waiting. Costs nothing while
+ * probes are answered; never for a peer that has not answered one (plain
+ * WireGuard). */
+static bool active_probe_late(const struct fo_peer *p, const struct fo_settings *s, unsigned int i,
+			      uint64_t now)
+{
+	const struct fo_endpoint *e = &p->ep[i];
+	uint64_t late = (uint64_t)s->suspect_ms * MS;
+
+	if (2 * e->rtt_ns > late)
+		late = 2 * e->rtt_ns;
+	return i == p->active && p->meshgw_peer && e->unanswered &&
+	       now - e->unanswered_since_ns >= late;
+}
+
 bool fo_probe_due(const struct fo_peer *p, const struct fo_settings *s, unsigned int i,
 		  uint64_t now)
 {
@@ -114,7 +134,7 @@ bool fo_probe_due(const struct fo_peer *p, const struct fo_settings *s, unsigned
 		return false;
 	if (!e->last_probe_ns)
 		return true;
-	if (active_in_trouble(p) || now < p->fast_probe_until_ns)
+	if (active_in_trouble(p) || now < p->fast_probe_until_ns || active_probe_late(p, s, i, now))
 		interval = s->probe_fast_ms;
 	else if (i < p->active && e->state == FO_EP_DOWN &&
 		 now - p->last_switch_ns < 60000 * MS)	/* to move back to, once it returns */
