@@ -464,8 +464,14 @@ int main(void)
 
 		sim_until_active(&m, 0, 60000);
 		sim_run(&m, 200);
-		ok(fo_follow(&m.p, &m.s, 1, m.now), "move back undone by roaming, endpoint 0 answering: "
-		   "the far NAT is named");
+		is_int(fo_follow(&m.p, &m.s, 1, m.now), FO_ROAM_REASSERT, "move back undone by roaming "
+		       "at once, endpoint 0 answering: stay, point WireGuard there again");
+		is_int(m.p.active, 0, "  still on endpoint 0");
+		sim_run(&m, 200);
+		is_int(fo_follow(&m.p, &m.s, 1, m.now), FO_ROAM_REASSERT, "  a second time too");
+		sim_run(&m, 200);
+		is_int(fo_follow(&m.p, &m.s, 1, m.now), FO_ROAM_FAR_NAT, "  a third: the far NAT, followed");
+		is_int(m.p.active, 1, "  on endpoint 1");
 		is_int(m.p.failbacks_undone, 0, "  no damping (endpoint 0 did not flap)");
 		t0 = m.now;
 		t = sim_until_active(&m, 0, FO_NAT_HOLD_MS + 10000);
@@ -473,8 +479,10 @@ int main(void)
 		   "  next move back after the NAT hold (%llu ms)", (unsigned long long)((m.now - t0) / MS));
 		/* The endpoint we are held off dies: an outage; its return is judged by
 		 * the hold-down alone. */
-		sim_run(&m, 200);
-		fo_follow(&m.p, &m.s, 1, m.now);
+		for (int i = 0; i <= FO_REASSERT_MAX; i++) {
+			sim_run(&m, 200);
+			fo_follow(&m.p, &m.s, 1, m.now);
+		}
 		m.reachable[0] = false;
 		sim_run(&m, 2000);
 		is_int(m.p.nat_hold_until_ns, 0, "  held-off endpoint dead: the NAT hold is dropped");

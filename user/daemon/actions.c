@@ -10,20 +10,47 @@
 #include "lib/log.h"
 #include "lib/sockaddr.h"
 
-static int set_endpoint(struct daemon *d, struct daemon_peer *p, unsigned int i)
+/* One peer entry of a change: endpoint i (when set_ep) and a keepalive interval. */
+static int add_entry(struct wg_device *change, const struct daemon_peer *p, const union wg_sockaddr *ep,
+		     uint16_t keepalive)
 {
-	struct wg_device change = { 0 };
-	struct wg_peer *wp;
-	int ret;
+	struct wg_peer *wp = wg_device_add_peer(change);
 
-	snprintf(change.name, sizeof(change.name), "%s", d->cfg.local.wg_if);
-	wp = wg_device_add_peer(&change);
 	if (!wp)
 		return -ENOMEM;
 	memcpy(wp->public_key, p->site->public_key, WG_KEY_LEN);
-	memcpy(&wp->endpoint, &p->addr[i], sizeof(wp->endpoint));
-	wp->flags = WG_PEER_SET_ENDPOINT;
-	ret = d->be->set(d->cfg.local.wg_if, &change);
+	if (ep) {
+		memcpy(&wp->endpoint, ep, sizeof(wp->endpoint));
+		wp->flags = WG_PEER_SET_ENDPOINT;
+	}
+	wp->keepalive = keepalive;
+	wp->flags |= WG_PEER_SET_KEEPALIVE;
+	return 0;
+}
+
+/* Points WireGuard at endpoint i and has it send a keepalive there at once: the
+ * kernel and wireguard-go send one when the persistent keepalive goes from off
+ * to on, so the change sets it off, on, and back to the configured value. The
+ * peer learns at once which of its addresses we now use (WireGuard answers
+ * from the address a packet came to): its packets, which it would otherwise
+ * keep sending from the address we left until our next one reaches it, would
+ * make our WireGuard roam straight back there. */
+int daemon_set_endpoint(struct daemon *d, struct daemon_peer *p, unsigned int i)
+{
+	uint16_t k = d->cfg.mesh.keepalive;
+	struct wg_device change = { 0 };
+	union wg_sockaddr ep;
+	int ret;
+
+	memcpy(&ep, &p->addr[i], sizeof(ep));
+	snprintf(change.name, sizeof(change.name), "%s", d->cfg.local.wg_if);
+	ret = add_entry(&change, p, &ep, 0);
+	if (!ret)
+		ret = add_entry(&change, p, NULL, k ? k : 1);
+	if (!ret && !k)
+		ret = add_entry(&change, p, NULL, 0);
+	if (!ret)
+		ret = d->be->set(d->cfg.local.wg_if, &change);
 	wg_device_free(&change);
 	return ret;
 }
@@ -61,7 +88,7 @@ static void switch_to(struct daemon *d, struct daemon_peer *p, unsigned int to,
 
 	if (!p->addr[to].ss_family)
 		return;
-	ret = set_endpoint(d, p, to);
+	ret = daemon_set_endpoint(d, p, to);
 	if (ret) {
 		pr_err("peer %s: cannot set endpoint %s: %s", p->site->name,
 		       sockaddr_str(&p->addr[to], a, sizeof(a)), strerror(-ret));

@@ -189,9 +189,16 @@ void follow_wireguard(struct daemon *d, bool at_start)
 			unsigned int from = p->fo.active;
 			char b[80];
 
-			pr_info("peer %s: WireGuard roamed to endpoint %u %s (the peer's packets "
-				"come from there)", p->site->name, i, sockaddr_str(&cur, a, sizeof(a)));
-			if (fo_follow(&p->fo, &d->fo, i, mono_ns()))
+			sockaddr_str(&cur, a, sizeof(a));
+			sockaddr_str(&p->addr[from], b, sizeof(b));
+			switch (fo_follow(&p->fo, &d->fo, i, mono_ns())) {
+			case FO_ROAM_REASSERT:
+				pr_info("peer %s: WireGuard roamed to endpoint %u %s right after the move "
+					"back (packets the peer sent before ours reached it): pointing it at "
+					"endpoint %u %s again", p->site->name, i, a, from, b);
+				daemon_set_endpoint(d, p, from);
+				break;
+			case FO_ROAM_FAR_NAT:
 				pr_warn("peer %s: moved back to endpoint %u %s, which answers probes, but "
 					"the peer's packets still come from %s: a router in front of "
 					"the peer keeps a NAT entry for its other ISP (flush its "
@@ -199,8 +206,12 @@ void follow_wireguard(struct daemon *d, bool at_start)
 					"flush_conntrack, or forward each ISP to its own address of "
 					"the gateway). No move back for %u s; WireGuard follows the "
 					"peer back as soon as its packets come from there",
-					p->site->name, from, sockaddr_str(&p->addr[from], b, sizeof(b)), a,
-					FO_NAT_HOLD_MS / 1000);
+					p->site->name, from, b, a, FO_NAT_HOLD_MS / 1000);
+				break;
+			default:
+				pr_info("peer %s: WireGuard roamed to endpoint %u %s (the peer's packets "
+					"come from there)", p->site->name, i, a);
+			}
 		} else if (!p->roam_seen) {
 			/* The peer speaks from an address none of its names gave: maybe a
 			 * name now resolves there. Look again now rather than in 30 s. */

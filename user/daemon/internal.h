@@ -70,6 +70,7 @@ void follow_wireguard(struct daemon *d, bool at_start);
 
 /* actions.c: what it does for each peer */
 void act_on_peers(struct daemon *d, uint64_t now);
+int daemon_set_endpoint(struct daemon *d, struct daemon_peer *p, unsigned int i);
 
 /* watch.c: the watchers */
 void remember_ifaces(struct daemon *d);

@@ -340,19 +340,23 @@ static void note_move_away(struct fo_peer *p, const struct fo_settings *s, unsig
 		p->failbacks_undone++;
 }
 
-bool fo_follow(struct fo_peer *p, const struct fo_settings *s, unsigned int to, uint64_t now)
+enum fo_roam fo_follow(struct fo_peer *p, const struct fo_settings *s, unsigned int to, uint64_t now)
 {
 	const struct fo_endpoint *left = &p->ep[p->active];
 	uint64_t holddown = ((uint64_t)s->holddown_ms * MS) << p->failbacks_undone;
-	bool far_nat;
+	bool undone;
 
 	if (to >= p->n_ep || to == p->active)
-		return false;
+		return FO_ROAM_NONE;
 	/* Dragged off an endpoint we moved back to, which still answers: see
 	 * failover.h. Not a flap of that endpoint, so no damping either. */
-	far_nat = to > p->active && p->last_failback_ns && now - p->last_failback_ns < 2 * holddown &&
-		  left->state == FO_EP_UP && now - left->last_reply_ns <= 2ULL * s->probe_idle_ms * MS;
-	if (far_nat) {
+	undone = to > p->active && p->last_failback_ns && now - p->last_failback_ns < 2 * holddown &&
+		 left->state == FO_EP_UP && now - left->last_reply_ns <= 2ULL * s->probe_idle_ms * MS;
+	if (undone && p->reasserts < FO_REASSERT_MAX) {
+		p->reasserts++;
+		return FO_ROAM_REASSERT;
+	}
+	if (undone) {
 		p->nat_hold_until_ns = now + (uint64_t)FO_NAT_HOLD_MS * MS;
 		p->nat_hold_ep = p->active;
 	} else {
@@ -363,7 +367,7 @@ bool fo_follow(struct fo_peer *p, const struct fo_settings *s, unsigned int to, 
 	/* The peer now speaks from elsewhere: maybe the old endpoint died. Find out
 	 * quickly, so a dead one is known as such before any move back. */
 	p->fast_probe_until_ns = now + 4ULL * s->fail_ms * MS;
-	return far_nat;
+	return undone ? FO_ROAM_FAR_NAT : FO_ROAM_FOLLOW;
 }
 
 void fo_switched(struct fo_peer *p, const struct fo_settings *s, unsigned int to,
@@ -372,8 +376,10 @@ void fo_switched(struct fo_peer *p, const struct fo_settings *s, unsigned int to
 	if (to >= p->n_ep)
 		return;
 	note_move_away(p, s, to, now);
-	if (reason == FO_REASON_PREFERRED_BACK)
+	if (reason == FO_REASON_PREFERRED_BACK) {
 		p->last_failback_ns = now;
+		p->reasserts = 0;
+	}
 	p->active = to;
 	p->last_switch_ns = now;
 	p->failovers[reason]++;

@@ -79,6 +79,7 @@ struct fo_peer {
 	uint64_t nat_hold_until_ns;	/* no move back before: the far side's NAT keeps
 					 * sending its packets by the other path */
 	unsigned int nat_hold_ep;	/* the endpoint that hold keeps us off */
+	unsigned int reasserts;		/* since the last move back (FO_ROAM_REASSERT) */
 	uint64_t failovers[FO_REASON__COUNT];
 	enum fo_reason last_reason;
 };
@@ -129,18 +130,24 @@ unsigned int fo_decide(struct fo_peer *p, const struct fo_settings *s, uint64_t 
 		       enum fo_reason *reason);
 void fo_switched(struct fo_peer *p, const struct fo_settings *s, unsigned int to,
 		 enum fo_reason reason, uint64_t now);
-/* WireGuard itself moved to endpoint `to` (roaming): follow it, not counted as a
- * failover, and hold off moving back for the hold-down. Returns true when the
- * roaming undid a move back to an endpoint that still answers probes: the peer's
- * packets come from its other address although ours reach the preferred one,
- * which is what a router in front of the peer does when it keeps a NAT entry
- * for the flow by its other ISP (a port forward's reply tuple is the same for
- * both ISPs, and the peer's own packets keep the entry alive). Moving back
- * cannot help while it lives: no move back for FO_NAT_HOLD_MS; WireGuard's
- * roaming brings the peer back by itself as soon as its packets come from the
- * preferred address again (the entry flushed or expired). */
+/* WireGuard itself moved to endpoint `to` (roaming). Usually: follow it, not
+ * counted as a failover, and hold off moving back for the hold-down
+ * (FO_ROAM_FOLLOW). Roaming that undoes a move back to an endpoint that still
+ * answers probes is different: the peer's packets come from its other address
+ * although ours reach the preferred one.
+ * - Right after the move back (FO_REASSERT_MAX times): packets the peer sent
+ *   before ours reached it. FO_ROAM_REASSERT: stay; the caller points WireGuard
+ *   at the active endpoint again.
+ * - After that: a router in front of the peer keeps a NAT entry for the flow by
+ *   its other ISP (a port forward's reply tuple is the same for both ISPs, and
+ *   the peer's own packets keep the entry alive). Moving back cannot help while
+ *   it lives: FO_ROAM_FAR_NAT, followed, and no move back for FO_NAT_HOLD_MS;
+ *   WireGuard's roaming brings the peer back by itself as soon as its packets
+ *   come from the preferred address again (the entry flushed or expired). */
 #define FO_NAT_HOLD_MS 180000u	/* OpenWrt's UDP conntrack stream timeout (Linux: 120 s) */
-bool fo_follow(struct fo_peer *p, const struct fo_settings *s, unsigned int to, uint64_t now);
+#define FO_REASSERT_MAX 2
+enum fo_roam { FO_ROAM_NONE, FO_ROAM_FOLLOW, FO_ROAM_REASSERT, FO_ROAM_FAR_NAT };
+enum fo_roam fo_follow(struct fo_peer *p, const struct fo_settings *s, unsigned int to, uint64_t now);
 
 /* Loss over the last (up to 64) probes, in per mille. */
 unsigned int fo_loss_permille(const struct fo_endpoint *e);
