@@ -4,9 +4,10 @@
 # meshgw attached (`meshgw up`, default settings), side by side in one run:
 #
 #  - forwarding rate: 60-byte frames LAN host a -> internet host (the path that does
-#    not enter the tunnel), Mpps the gateway handed its uplink device: received at
-#    the sink plus what the device dropped for lack of room (the round lines give the
-#    sink's rate apart; the two differ only where the uplink is the bottleneck);
+#    not enter the tunnel), Mpps received at the sink (the round lines also give
+#    what the gateway handed its uplink device, delivered or dropped there for lack
+#    of room: counted as forwarded it would credit an arm for overrunning a veth
+#    peer's backlog);
 #  - TCP throughput through the tunnel: iperf3 LAN host a -> LAN host b through
 #    WireGuard (wireguard-go: the host kernel has none).
 #
@@ -403,16 +404,12 @@ measure_fwd() { # KIDX KIND ARM
 	elif [ "$dr" -gt 0 ]; then
 		path="$path, partly dropped by the uplink device"
 	fi
-	awk -v r="$rx" -v t="$secs" -v d="$(pct $dr $hf)" \
-		'BEGIN { printf "sink %.2f Mpps, uplink device dropped %s%%\n", r / t / 1e6, d }' >"$tmp/fwdinfo"
+	awk -v r=$((rx + dr)) -v t="$secs" -v d="$(pct $dr $hf)" \
+		'BEGIN { printf "uplink device dropped %s%%, handed to it %.2f Mpps\n", d, r / t / 1e6 }' >"$tmp/fwdinfo"
 	[ $ok = 1 ] || problem "$K fwd $arm: took another path: $path (gateway took $hf frames," \
 		"ForwDatagrams +$gf, uplink drops +$dr, sink got $rx${st0:+; mg_stats $(mgdelta "$st0" "$st1")})"
 	echo "$path" >>"$tmp/path.$K.fwd.$arm"
-	# The gateway's rate: what it handed its uplink device, whether the device then
-	# delivered it or dropped it for lack of room (on l3-tun the relay, a userspace
-	# process standing in for a modem, takes ~15 % in both arms: its rate would
-	# measure the relay's share of the CPU, not the gateway's forwarding).
-	awk -v r=$((rx + dr)) -v t="$secs" 'BEGIN { printf "%.2f\n", r / t / 1e6 }' | tee -a "$tmp/fwd.$K.$arm"
+	awk -v r="$rx" -v t="$secs" 'BEGIN { printf "%.2f\n", r / t / 1e6 }' | tee -a "$tmp/fwd.$K.$arm"
 }
 
 # One iperf3 run; prints Mbit/s and records the path taken.
@@ -520,7 +517,7 @@ done
 median() { [ -s "$1" ] && sort -g "$1" | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m }' || echo -; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'; }
 echo
-echo "medians of $ROUNDS rounds (Mpps: 60-byte frames LAN host -> internet host, handed to the uplink device; Mbit/s: iperf3 TCP LAN a -> LAN b through WireGuard)"
+echo "medians of $ROUNDS rounds (Mpps: 60-byte frames LAN host -> internet host, at the sink; Mbit/s: iperf3 TCP LAN a -> LAN b through WireGuard)"
 printf '%-14s %-40s %7s %7s %6s %8s %8s %6s\n' kind "" "kernel" "meshgw" "ratio" "kernel" "meshgw" "ratio"
 printf '%-14s %-40s %7s %7s %6s %8s %8s %6s\n' "" "" Mpps Mpps "" Mbit/s Mbit/s ""
 for K in $KINDS; do

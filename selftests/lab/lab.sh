@@ -79,6 +79,17 @@
 #                              one ping from host FROM to host TO (busybox ping), 0 if
 #                              answered within TIMEOUT_S (default 1)
 #
+# Settings (before lab_create):
+#   LAB_DNAT=one (default)     each router forwards $LAB_PORT from both ISPs to one
+#                              gateway address: a router's reply tuple for a flow that
+#                              came in by ISP2 is also the one a flow by ISP1 needs, so
+#                              its entry sends the gateway's packets out of ISP2 for as
+#                              long as they keep it alive (see failover.sh, ct_flush)
+#   LAB_DNAT=per-isp           ISP n forwards to the gateway's nth address (a second
+#                              address on its uplink): a flow's replies leave by the ISP
+#                              it came in by, since WireGuard answers from the address
+#                              a peer's packets came to
+#
 # Variables (indexed by site letter unless said otherwise):
 #   LAB_SITES="A B C"  LAB_PORT=55555  LAB_MESH_NET=192.168.254.0/24
 #   LAB_NS[ROLE]                 namespace names
@@ -88,6 +99,8 @@
 #   LAB_GW_LAN_IF[X]             the gateway's LAN interface
 #   LAB_GW_UPLINK_IF[X]          the gateway's uplink interface ("" when one-armed)
 #   LAB_GW_UPLINK_IP[X]          the address the router forwards $LAB_PORT to
+#   LAB_GW_UPLINK_IP2[X]         with LAB_DNAT=per-isp, the address ISP2's forward goes
+#                                to (ISP1's goes to LAB_GW_UPLINK_IP); else the same
 #   LAB_MESH_IP[X]               the site's mesh address (192.168.254.N)
 #   LAB_ENDPOINTS[X]             public endpoints in preference order, "ip1:port ip2:port"
 #   LAB_ISP_IP[X,N]              the router's public address on ISP N
@@ -103,9 +116,10 @@
 
 LAB_SITES="A B C"
 LAB_PORT=55555
+LAB_DNAT=${LAB_DNAT:-one}
 LAB_MESH_NET=192.168.254.0/24
 declare -gA LAB_NS LAB_LAN LAB_HOST_IP LAB_GW_LAN_IP LAB_GW_LAN_IF LAB_GW_UPLINK_IF \
-	LAB_GW_UPLINK_IP LAB_MESH_IP LAB_ENDPOINTS LAB_ISP_IP LAB_ISP_GW LAB_ISP_ALT_IP LAB_ISP_IF \
+	LAB_GW_UPLINK_IP LAB_GW_UPLINK_IP2 LAB_MESH_IP LAB_ENDPOINTS LAB_ISP_IP LAB_ISP_GW LAB_ISP_ALT_IP LAB_ISP_IF \
 	LAB_UPLINK_IF LAB_ONE_ARMED LAB_WG_IF LAB_KEY LAB_PUB
 LAB_DIR=
 
@@ -141,12 +155,15 @@ lab_vars() {
 			LAB_GW_LAN_IP[$x]=192.168.0.2
 			LAB_GW_UPLINK_IF[$x]=
 			LAB_GW_UPLINK_IP[$x]=192.168.0.2
+			LAB_GW_UPLINK_IP2[$x]=192.168.0.3
 		else
 			LAB_ONE_ARMED[$x]=0
 			LAB_GW_LAN_IP[$x]=192.168.$((k - 1)).1
 			LAB_GW_UPLINK_IF[$x]=up$s
 			LAB_GW_UPLINK_IP[$x]=172.16.$k.2
+			LAB_GW_UPLINK_IP2[$x]=172.16.$k.3
 		fi
+		[ "$LAB_DNAT" = per-isp ] || LAB_GW_UPLINK_IP2[$x]=${LAB_GW_UPLINK_IP[$x]}
 	done
 }
 
@@ -267,8 +284,10 @@ lab_create() {
 			echo "link set lan$s up"
 			if [ "${LAB_ONE_ARMED[$x]}" = 1 ]; then
 				echo "route add default via ${lan%.*}.1 dev lan$s"
+				[ "$LAB_DNAT" != per-isp ] || echo "addr add ${LAB_GW_UPLINK_IP2[$x]}/24 dev lan$s"
 			else
 				echo "addr add ${LAB_GW_UPLINK_IP[$x]}/24 dev up$s"
+				[ "$LAB_DNAT" != per-isp ] || echo "addr add ${LAB_GW_UPLINK_IP2[$x]}/24 dev up$s"
 				echo "link set up$s up"
 				echo "route add default via 172.16.$k.1 dev up$s"
 			fi
@@ -288,7 +307,8 @@ lab_create() {
 			}
 			chain nat_pre {
 				type nat hook prerouting priority dstnat; policy accept;
-				iifname { "u1$s", "u2$s" } udp dport $LAB_PORT dnat to ${LAB_GW_UPLINK_IP[$x]}
+				iifname "u1$s" udp dport $LAB_PORT dnat to ${LAB_GW_UPLINK_IP[$x]}
+				iifname "u2$s" udp dport $LAB_PORT dnat to ${LAB_GW_UPLINK_IP2[$x]}
 			}
 			chain nat_post {
 				type nat hook postrouting priority srcnat; policy accept;
