@@ -36,7 +36,11 @@
 #   HOLDDOWN_S=2 CUT_MIN_S=1 selftests/bench/failover.sh
 #   FO_LOGS=DIR keeps the daemons' logs (A.log, B.log, C.log) in DIR.
 #   CT_FLUSH=1 flushes router B's UDP NAT state between cuts (see ct_flush; needs conntrack).
+#   LAB_DNAT=per-isp (default here) or one: how the routers forward the WireGuard port
+#   (selftests/lab/lab.sh). With one address for both ISPs and no flush, a move back
+#   cannot last (see ct_flush): the daemon says so once and stays (FO_NAT_HOLD_MS).
 set -u
+export LAB_DNAT=${LAB_DNAT:-per-isp}
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MESHGW=${MESHGW:-$SRC/build/meshgw}
 CUTS=${CUTS:-10}
@@ -208,12 +212,14 @@ measure_cut() {
 	el=$(now)
 	ct_flush
 	if [ "$mode" = meshgw ]; then
-		# Back on the preferred endpoint everywhere, then watch one more hold-down for
-		# a second move (a flap).
+		# Back on the preferred endpoint everywhere, then watch two more hold-downs for
+		# a second move (a flap). The next cut must not come sooner either: a failure
+		# within two hold-downs of a move back is a flap to the daemon, which
+		# (rightly) doubles its next hold-down.
 		if wait_until $((4 * HOLDDOWN_S + 6)) at_preferred "$site"; then
 			back=$(sub "$(now)" "$el")
 			ct_flush
-			sleep "$HOLDDOWN_S"
+			sleep $((2 * HOLDDOWN_S + 1))
 		fi
 		# The most moves any mover made after the restore: 1 is the move back
 		# (0 for one that never left), more is a flap.
@@ -286,6 +292,8 @@ stats() {
 bench_start=$(now)
 echo "failover: scenarios $SCENARIOS; up to $CUTS daemon cuts each (at most $((3 * CUTS)) cuts)"
 echo "failover: meshgw run at every gateway (wireguard-go), HoldDown = ${HOLDDOWN_S}s, other settings default"
+echo "failover: routers forward the WireGuard port to $([ "$LAB_DNAT" = per-isp ] &&
+	echo "one gateway address per ISP (LAB_DNAT=per-isp)" || echo "one gateway address (LAB_DNAT=one)")"
 if [ "$CT_FLUSH" = 1 ]; then
 	echo "failover: router B's UDP conntrack entries flushed after each restore and move back (CT_FLUSH=1)"
 else
