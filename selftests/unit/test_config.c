@@ -850,6 +850,33 @@ static void test_large(void)
 	free(t);
 }
 
+/* ---- a repeated problem is one line with a count ---------------------------------------- */
+
+static void test_repeats(void)
+{
+	struct result r = { 0 };
+	size_t outlen;
+	FILE *f = open_memstream(&r.out, &outlen);
+	struct mg_errors e = { .out = f };
+
+	for (int i = 0; i < 64512; i++)
+		mg_error(&e, "mesh.conf", 1025 + i, "site %s has more than %d Egress ranges", "b", 1024);
+	mg_error(&e, "mesh.conf", 70000, "other");
+	mg_error(&e, "mesh.conf", 70001, "other");
+	mg_error(&e, "local.conf", 3, "other");
+	mg_error(&e, "mesh.conf", 70002, "another");
+	mg_errors_flush(&e);
+	mg_errors_flush(&e);	/* nothing held: prints nothing */
+	fclose(f);
+	is_int(e.count, 64516, "every repeat is counted");
+	is_str(r.out, "mesh.conf:1025: site b has more than 1024 Egress ranges (and 64,511 more like it)\n"
+		      "mesh.conf:70000: other (and 1 more like it)\n"
+		      "local.conf:3: other\n"
+		      "mesh.conf:70002: another\n",
+	       "64,512 identical problems: one line with the count; another file or message starts anew");
+	free(r.out);
+}
+
 int main(void)
 {
 	const char *src = getenv("MESHGW_SRCDIR") ? getenv("MESHGW_SRCDIR") : ".";
@@ -862,5 +889,6 @@ int main(void)
 	test_local();
 	test_load(src);
 	test_large();
+	test_repeats();
 	return tap_done();
 }
