@@ -203,7 +203,7 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 		if (strlen(v) >= sizeof(l->metrics) || endpoint_parse(&ep, v, &why) ||
 		    !ep.is_literal)
 			mg_error(st->e, st->path, it->line,
-				 "Metrics '%.64s' is not ADDRESS:PORT (e.g. 127.0.0.1:9586 or [::1]:9586)",
+				 "Metrics '%.64s' is not ADDRESS:PORT (e.g. 127.0.0.1:10586 or [::1]:10586)",
 				 v);
 		else
 			strcpy(l->metrics, v);
