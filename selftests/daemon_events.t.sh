@@ -11,7 +11,8 @@
 # again, traffic counted); it brings the gateway back when the WireGuard interface
 # vanishes (wireguard-go killed, or the link deleted); SIGHUP reloads by diff (a bad
 # file and a taken port change nothing; changed ports and timings are applied, and
-# probes go on); `meshgw down` under it stops it, nothing comes back, nothing is left.
+# probes go on; meshgw_config_last_reload_successful says 0, then 1 with a newer
+# timestamp); `meshgw down` under it stops it, nothing comes back, nothing is left.
 # (down_daemon.t.sh: the same `down` on a link meshgw did not create.)
 # Argument: the WireGuard backend, userspace (default, wireguard-go on this host)
 # or kernel (kernel WireGuard, for a run inside the Debian VM).
@@ -37,7 +38,7 @@ twosite_mesh >"$tmp/mesh.conf"
 # it may not transmit: TC forwards and answers. Metrics: SIGHUP moves the server.
 for x in a b; do
 	twosite_local $x "UplinkInterface = wan0" "Backend = $BACKEND" "PinPath = $pin/$x" \
-		"FastPath = xdp" "Metrics = 127.0.0.1:9586"
+		"FastPath = xdp" "Metrics = 127.0.0.1:10586"
 done
 
 t "meshgw up on gateway a" N $gA "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/a.local"; record_wg_pid $wgA
@@ -128,31 +129,43 @@ echo "NoSuchKey = 1" >>"$tmp/a.local"
 kill -HUP "$daemon"
 t "SIGHUP with a bad local file: reported, previous configuration kept" \
 	poll 5 logged "reload: 1 problem; still running the previous configuration"
-t "  still serving on 9586" get_on 9586
+t "  still serving on 10586" get_on 10586
+reload_metric() { # reload_metric PORT NAME: its value in the daemon's GET /metrics
+	N $gA python3 -c 'import sys, urllib.request
+for l in urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=3).read().decode().splitlines():
+    if l.split(" ")[0] == sys.argv[2]: print(l.split(" ")[1])' "$1" "$2"
+}
+good_ts=$(reload_metric 10586 meshgw_config_last_reload_success_timestamp_seconds || true)
+is "  meshgw_config_last_reload_successful 0" \
+	"$(reload_metric 10586 meshgw_config_last_reload_successful)" 0
+t "  its success timestamp is the start's ($good_ts)" test -n "$good_ts"
 # A metrics port another process holds: nothing changes, not even the rest of the file.
 nsenter --net=/run/netns/$gA python3 -c 'import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 9588)); s.listen(); time.sleep(300)' &
+s.bind(("127.0.0.1", 10588)); s.listen(); time.sleep(300)' &
 holder=$!	# nsenter execs python: this is the holder itself
 # Wait until it listens: python starts slowly in the VM (more than 10 s seen on a
 # loaded 2-core host), and the daemon must not win the port.
-poll 60 bash -c "nsenter --net=/run/netns/$gA ss -ltnH | grep -q '127.0.0.1:9588 '" || echo "# the holder never listened on 9588"
-sed -e 's/^Metrics = .*/Metrics = 127.0.0.1:9588/' "$tmp/a.local.orig" >"$tmp/a.local"
+poll 60 bash -c "nsenter --net=/run/netns/$gA ss -ltnH | grep -q '127.0.0.1:10588 '" || echo "# the holder never listened on 10588"
+sed -e 's/^Metrics = .*/Metrics = 127.0.0.1:10588/' "$tmp/a.local.orig" >"$tmp/a.local"
 echo "HoldDown = 9s" >>"$tmp/a.local"
 kill -HUP "$daemon"
 t "SIGHUP with the metrics port taken: nothing changed" \
-	poll 5 logged "cannot serve metrics on 127.0.0.1:9588"
-t "  still serving on 9586, hold-down not applied" bash -c \
-	"$(declare -f get_on N); gA=$gA; get_on 9586 && ! grep -q 'hold-down 9000 ms' '$tmp/run.log'"
+	poll 5 logged "cannot serve metrics on 127.0.0.1:10588"
+t "  still serving on 10586, hold-down not applied" bash -c \
+	"$(declare -f get_on N); gA=$gA; get_on 10586 && ! grep -q 'hold-down 9000 ms' '$tmp/run.log'"
 kill "$holder" 2>/dev/null || true; wait "$holder" 2>/dev/null || true
 # Metrics address, ProbePort and HoldDown changed: all three applied.
-sed -e 's/^Metrics = .*/Metrics = 127.0.0.1:9587/' "$tmp/a.local.orig" >"$tmp/a.local"
+sed -e 's/^Metrics = .*/Metrics = 127.0.0.1:10587/' "$tmp/a.local.orig" >"$tmp/a.local"
 printf 'ProbePort = 40100\nHoldDown = 7s\n' >>"$tmp/a.local"
 kill -HUP "$daemon"
 t "SIGHUP with Metrics, ProbePort and HoldDown changed: applied" \
-	poll 10 logged "reload: done.*probes from UDP 40100-40107.*hold-down 7000 ms, metrics on 127.0.0.1:9587"
-t "  serving on 9587" get_on 9587
-t "  no longer on 9586" bash -c "$(declare -f get_on N); gA=$gA; ! get_on 9586"
+	poll 10 logged "reload: done.*probes from UDP 40100-40107.*hold-down 7000 ms, metrics on 127.0.0.1:10587"
+t "  serving on 10587" get_on 10587
+is "  meshgw_config_last_reload_successful 1" \
+	"$(reload_metric 10587 meshgw_config_last_reload_successful)" 1
+t "  its success timestamp moved on" python3 -c "import sys; sys.exit(not float('$(reload_metric 10587 meshgw_config_last_reload_success_timestamp_seconds)') > float('${good_ts:-0}'))"
+t "  no longer on 10586" bash -c "$(declare -f get_on N); gA=$gA; ! get_on 10586"
 t "  probe sockets moved to 40100-40107" bash -c \
 	"N() { nsenter --net=/run/netns/\$1 \"\${@:2}\"; }; N $gA ss -lunH | grep -q ':40100 ' && ! N $gA ss -lunH | grep -q ':51821 '"
 probes_again() { # probes still sent, and answered (XDP records replies on the new ports)

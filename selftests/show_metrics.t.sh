@@ -14,7 +14,8 @@
 # python3 -m json.tool and agrees with the metrics; keys never appear; then with
 # `meshgw run` (failover daemon) the mg_failover record's probe counts, health
 # and active endpoint are the metrics' and show says it runs, and its GET /metrics
-# serves them; after it stops show says it is not running; a daemon whose uplink
+# serves them, with meshgw_config_last_reload_* and every metric the monitoring kit
+# (examples/prometheus, examples/grafana) uses; after it stops show says it is not running; a daemon whose uplink
 # has no meshgw XDP gets its probe replies through its sockets; with the data plane
 # down show and metrics still report WireGuard. What the daemon does when the
 # gateway changes under it: daemon_events.t.sh.
@@ -51,7 +52,7 @@ twosite_mesh -k off -b "Endpoint = 203.0.113.2:51830" >"$tmp/mesh.conf"
 # transmit: TC forwards and answers.
 for x in a b; do
 	twosite_local $x "UplinkInterface = wan0" "Backend = $BACKEND" "PinPath = $pin/$x" \
-		"Metrics = 127.0.0.1:9586" "FastPath = xdp"
+		"Metrics = 127.0.0.1:10586" "FastPath = xdp"
 done
 # Every key, in every encoding the program knows, must stay out of the output.
 keys_in() { # keys_in FILE: succeeds when a key shows up
@@ -145,8 +146,11 @@ for l in open(sys.argv[1]):
         _, _, name, typ = l.split()
         assert (typ == "counter") == name.endswith("_total"), l
 ' "$tmp/m"
-t "labels are only site, endpoint, reason, verdict, version, interface" bash -c \
-	"! grep -v '^#' $tmp/m | grep -o '[a-z_]*=\"' | sort -u | grep -vxE '(site|endpoint|reason|verdict|version|interface)=\"'"
+t "labels are only site, endpoint, address, reason, verdict, version, interface" bash -c \
+	"! grep -v '^#' $tmp/m | grep -o '[a-z_]*=\"' | sort -u | grep -vxE '(site|endpoint|address|reason|verdict|version|interface)=\"'"
+t "meshgw_endpoint_info: b's two endpoints as configured" bash -c \
+	"grep -qx 'meshgw_endpoint_info{site=\"b\",endpoint=\"0\",address=\"203.0.113.2:51820\"} 1' $tmp/m &&
+	 grep -qx 'meshgw_endpoint_info{site=\"b\",endpoint=\"1\",address=\"203.0.113.2:51830\"} 1' $tmp/m"
 t "meshgw_build_info{version=...} 1" grep -qE '^meshgw_build_info\{version="[^"]+"\} 1$' "$tmp/m"
 t "fast-path verdicts present" grep -q 'meshgw_xdp_packets_total{verdict="forward_tx"}' "$tmp/m"
 t "lan0: XDP on, no XDP target (its peer has no NAPI)" bash -c "grep -qx 'meshgw_interface_xdp{interface=\"lan0\"} 1' $tmp/m && grep -qx 'meshgw_interface_xdp_target{interface=\"lan0\"} 0' $tmp/m"
@@ -202,7 +206,7 @@ t "  probes are being sent" poll 10 probes_sent
 scrape() { # scrape [gzip]: status, content type, encoding, then the (inflated) body
 	N $gA python3 -c '
 import gzip, sys, urllib.request
-req = urllib.request.Request("http://127.0.0.1:9586/metrics")
+req = urllib.request.Request("http://127.0.0.1:10586/metrics")
 if len(sys.argv) > 1: req.add_header("Accept-Encoding", "gzip")
 r = urllib.request.urlopen(req, timeout=3)
 body = r.read()
@@ -215,12 +219,22 @@ if scrape >"$tmp/http" 2>/dev/null; then
 	t "GET /metrics from the daemon: 200, text format 0.0.4" \
 		grep -qx "200 text/plain; version=0.0.4; charset=utf-8 None" <(head -1 "$tmp/http")
 	t "  promtool check metrics passes" bash -c "tail -n +2 $tmp/http | promtool check metrics"
+	t "  the daemon's start counts as a successful load" \
+		grep -qx 'meshgw_config_last_reload_successful 1' "$tmp/http"
+	reload_ts=$(awk '$1 == "meshgw_config_last_reload_success_timestamp_seconds" { print $2 }' "$tmp/http")
+	t "  ... at a unix time between the test's start and now ($reload_ts)" \
+		python3 -c "import time,sys; sys.exit(not ($started - 1 <= float('${reload_ts:-0}') <= time.time() + 1))"
+	# The monitoring kit (examples/prometheus, examples/grafana) against this real
+	# scrape: every metric its rules and dashboard name is served.
+	t "  every metric the alert rules and the dashboard use is in this scrape" \
+		python3 "$SRC/selftests/monitoring_names.py" --scrape "$tmp/http" \
+		"$SRC/examples/prometheus/meshgw.rules.yml" "$SRC/examples/grafana/meshgw.json"
 	gz_ok() { scrape gzip | head -1 | grep -q ' gzip$'; }
 	t "  gzip when asked" gz_ok
 	t "  404 for another path" N $gA python3 -c '
 import sys, urllib.error, urllib.request
 try:
-    urllib.request.urlopen("http://127.0.0.1:9586/", timeout=3)
+    urllib.request.urlopen("http://127.0.0.1:10586/", timeout=3)
 except urllib.error.HTTPError as e:
     sys.exit(e.code != 404)
 sys.exit(1)'
@@ -229,7 +243,7 @@ sys.exit(1)'
 	hog() {
 		N $gA python3 -c '
 import socket, time
-socks = [socket.create_connection(("127.0.0.1", 9586), timeout=5) for _ in range(20)]
+socks = [socket.create_connection(("127.0.0.1", 10586), timeout=5) for _ in range(20)]
 time.sleep(0.5)
 refused = 0
 for s in socks[16:]:

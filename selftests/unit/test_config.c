@@ -640,13 +640,13 @@ static void test_local(void)
 	{
 		struct mg_errors e = { 0 };
 		const char *t = "[Local]\nSite = a\nPrivateKeyFile = a.key\nLanInterface = lan0\n"
-				"UplinkInterface = wan0\nWireGuardInterface = mesh0\nMetrics = [::1]:9586\n"
+				"UplinkInterface = wan0\nWireGuardInterface = mesh0\nMetrics = [::1]:10586\n"
 				"FwMark = 4294967295\n";
 
 		is_int(local_parse(&l, "/etc/meshgw/local.conf", t, strlen(t), &e), 0, "full local file");
 		is_str(l.private_key_file, "/etc/meshgw/a.key", "relative path taken from the local file's directory");
 		is_str(l.pin_path, "/sys/fs/bpf/meshgw/mesh0", "PinPath follows WireGuardInterface");
-		is_str(l.metrics, "[::1]:9586", "Metrics");
+		is_str(l.metrics, "[::1]:10586", "Metrics");
 		ok(l.fwmark == 4294967295u, "FwMark decimal, 32 bits");
 	}
 
@@ -663,7 +663,7 @@ static void test_local(void)
 		     "UplinkInterface = eth/1\n"		/* 5 */
 		     "WireGuardInterface = ..\n"		/* 6 */
 		     "Backend = bpf\n"				/* 7 */
-		     "Metrics = localhost:9586\n"		/* 8 */
+		     "Metrics = localhost:10586\n"		/* 8 */
 		     "PinPath = relative/dir\n"			/* 9 */
 		     "FwMark = 0x123456789\n"			/* 10 */
 		     "Colour = red\n"				/* 11 */
@@ -675,7 +675,7 @@ static void test_local(void)
 		     "local.conf:5: UplinkInterface 'eth/1' is not a valid interface name (1 to 15 characters, no '/', ':' or spaces)",
 		     "local.conf:6: WireGuardInterface '..' is not a valid interface name (1 to 15 characters, no '/', ':' or spaces)",
 		     "local.conf:7: Backend 'bpf' is not one of auto, kernel, userspace",
-		     "local.conf:8: Metrics 'localhost:9586' is not ADDRESS:PORT (e.g. 127.0.0.1:9586 or [::1]:9586)",
+		     "local.conf:8: Metrics 'localhost:10586' is not ADDRESS:PORT (e.g. 127.0.0.1:10586 or [::1]:10586)",
 		     "local.conf:9: PinPath 'relative/dir' must be an absolute path",
 		     "local.conf:10: FwMark '0x123456789' is not 'off', a decimal or a 0x hex 32-bit number",
 		     "local.conf:11: unknown key 'Colour' in [Local]",
@@ -850,6 +850,33 @@ static void test_large(void)
 	free(t);
 }
 
+/* ---- a repeated problem is one line with a count ---------------------------------------- */
+
+static void test_repeats(void)
+{
+	struct result r = { 0 };
+	size_t outlen;
+	FILE *f = open_memstream(&r.out, &outlen);
+	struct mg_errors e = { .out = f };
+
+	for (int i = 0; i < 64512; i++)
+		mg_error(&e, "mesh.conf", 1025 + i, "site %s has more than %d Egress ranges", "b", 1024);
+	mg_error(&e, "mesh.conf", 70000, "other");
+	mg_error(&e, "mesh.conf", 70001, "other");
+	mg_error(&e, "local.conf", 3, "other");
+	mg_error(&e, "mesh.conf", 70002, "another");
+	mg_errors_flush(&e);
+	mg_errors_flush(&e);	/* nothing held: prints nothing */
+	fclose(f);
+	is_int(e.count, 64516, "every repeat is counted");
+	is_str(r.out, "mesh.conf:1025: site b has more than 1024 Egress ranges (and 64,511 more like it)\n"
+		      "mesh.conf:70000: other (and 1 more like it)\n"
+		      "local.conf:3: other\n"
+		      "mesh.conf:70002: another\n",
+	       "64,512 identical problems: one line with the count; another file or message starts anew");
+	free(r.out);
+}
+
 int main(void)
 {
 	const char *src = getenv("MESHGW_SRCDIR") ? getenv("MESHGW_SRCDIR") : ".";
@@ -862,5 +889,6 @@ int main(void)
 	test_local();
 	test_load(src);
 	test_large();
+	test_repeats();
 	return tap_done();
 }

@@ -73,47 +73,86 @@ static const char golden_wgquick_alpha[] =
 	"PersistentKeepalive = 25\n";
 
 static const char golden_openwrt_alpha[] =
-	"# OpenWrt network configuration of site alpha, from the meshgw mesh file mesh.conf.\n"
-	"# Append to /etc/config/network (package wireguard-tools and kmod-wireguard),\n"
-	"# then: /etc/init.d/network reload\n"
-	"# Firewall: put interface 'meshgw' in a zone that forwards to and from 'lan',\n"
-	"# and accept UDP port 51820 from the WAN.\n"
+	"#!/bin/sh\n"
+	"# OpenWrt configuration of site alpha, from the meshgw mesh file mesh.conf.\n"
+	"# Run on the router (packages wireguard-tools and kmod-wireguard): sh THIS-FILE\n"
+	"# It sets interface 'meshgw' and its peers in /etc/config/network, zone 'meshgw' and\n"
+	"# the rule for UDP port 51820 in /etc/config/firewall, and reloads both; running it\n"
+	"# again replaces them.\n"
 	"# FILL IN private_key below (meshgw export -k KEYFILE does it).\n"
 	"# No preshared_key options: if the meshgw sites use a MeshSecretFile, export with -s FILE.\n"
+	"set -e\n"
 	"\n"
-	"config interface 'meshgw'\n"
-	"\toption proto 'wireguard'\n"
-	"\toption private_key '<contents of the private key file of alpha>'\n"
-	"\toption listen_port '51820'\n"
-	"\toption mtu '1380'\n"
-	"\tlist addresses '10.99.0.1/24'\n"
+	"uci -q delete network.meshgw || true\n"
+	"while uci -q delete network.@wireguard_meshgw[0]; do :; done\n"
+	"uci set network.meshgw=interface\n"
+	"uci set network.meshgw.proto='wireguard'\n"
+	"uci set network.meshgw.private_key='<contents of the private key file of alpha>'\n"
+	"uci set network.meshgw.listen_port='51820'\n"
+	"uci set network.meshgw.mtu='1380'\n"
+	"uci add_list network.meshgw.addresses='10.99.0.1/24'\n"
 	"\n"
-	"config wireguard_meshgw\n"
-	"\toption description 'beta'\n"
-	"\toption public_key 'T/ch48Tb4geCwDLDWA+0W7OTn6U4xrTjm32HhZc6gHM='\n"
-	"\toption endpoint_host '2001:db8::2'\n"
-	"\toption endpoint_port '51820'\n"
-	"\toption persistent_keepalive '25'\n"
-	"\toption route_allowed_ips '1'\n"
-	"\tlist allowed_ips '10.99.0.2/32'\n"
-	"\tlist allowed_ips '10.2.0.0/24'\n"
+	"# peer beta\n"
+	"uci add network wireguard_meshgw >/dev/null\n"
+	"uci set network.@wireguard_meshgw[-1].description='beta'\n"
+	"uci set network.@wireguard_meshgw[-1].public_key='T/ch48Tb4geCwDLDWA+0W7OTn6U4xrTjm32HhZc6gHM='\n"
+	"uci set network.@wireguard_meshgw[-1].endpoint_host='2001:db8::2'\n"
+	"uci set network.@wireguard_meshgw[-1].endpoint_port='51820'\n"
+	"uci set network.@wireguard_meshgw[-1].persistent_keepalive='25'\n"
+	"uci set network.@wireguard_meshgw[-1].route_allowed_ips='1'\n"
+	"uci add_list network.@wireguard_meshgw[-1].allowed_ips='10.99.0.2/32'\n"
+	"uci add_list network.@wireguard_meshgw[-1].allowed_ips='10.2.0.0/24'\n"
 	"\n"
-	"config wireguard_meshgw\n"
-	"\toption description 'gamma'\n"
-	"\toption public_key 'mK7dd3vCHOs5Rs5i6hlaAPEFgVMzx8Y7i9uYoTXz3Qg='\n"
-	"\t# gamma has no Endpoint: it connects to this site\n"
-	"\toption persistent_keepalive '25'\n"
-	"\toption route_allowed_ips '1'\n"
-	"\tlist allowed_ips '10.99.0.3/32'\n";
+	"# peer gamma\n"
+	"uci add network wireguard_meshgw >/dev/null\n"
+	"uci set network.@wireguard_meshgw[-1].description='gamma'\n"
+	"uci set network.@wireguard_meshgw[-1].public_key='mK7dd3vCHOs5Rs5i6hlaAPEFgVMzx8Y7i9uYoTXz3Qg='\n"
+	"# gamma has no Endpoint: it connects to this site\n"
+	"uci set network.@wireguard_meshgw[-1].persistent_keepalive='25'\n"
+	"uci set network.@wireguard_meshgw[-1].route_allowed_ips='1'\n"
+	"uci add_list network.@wireguard_meshgw[-1].allowed_ips='10.99.0.3/32'\n"
+	"\n"
+	"# firewall: zone meshgw, forwarding to and from lan, UDP 51820 accepted from wan\n"
+	"uci -q delete firewall.meshgw || true\n"
+	"uci set firewall.meshgw=zone\n"
+	"uci set firewall.meshgw.name='meshgw'\n"
+	"uci set firewall.meshgw.input='ACCEPT'\n"
+	"uci set firewall.meshgw.output='ACCEPT'\n"
+	"uci set firewall.meshgw.forward='REJECT'\n"
+	"uci add_list firewall.meshgw.network='meshgw'\n"
+	"uci -q delete firewall.meshgw_from_lan || true\n"
+	"uci set firewall.meshgw_from_lan=forwarding\n"
+	"uci set firewall.meshgw_from_lan.src='lan'\n"
+	"uci set firewall.meshgw_from_lan.dest='meshgw'\n"
+	"uci -q delete firewall.meshgw_to_lan || true\n"
+	"uci set firewall.meshgw_to_lan=forwarding\n"
+	"uci set firewall.meshgw_to_lan.src='meshgw'\n"
+	"uci set firewall.meshgw_to_lan.dest='lan'\n"
+	"uci -q delete firewall.meshgw_port || true\n"
+	"uci set firewall.meshgw_port=rule\n"
+	"uci set firewall.meshgw_port.name='Allow-meshgw-WireGuard'\n"
+	"uci set firewall.meshgw_port.src='wan'\n"
+	"uci set firewall.meshgw_port.proto='udp'\n"
+	"uci set firewall.meshgw_port.dest_port='51820'\n"
+	"uci set firewall.meshgw_port.target='ACCEPT'\n"
+	"\n"
+	"uci commit network\n"
+	"uci commit firewall\n"
+	"/etc/init.d/network reload\n"
+	"/etc/init.d/firewall reload\n";
 
 static const char golden_routeros_alpha[] =
 	"# RouterOS v7 configuration of site alpha, from the meshgw mesh file mesh.conf.\n"
 	"# Paste into a terminal, or upload and run: /import file-name=meshgw.rsc\n"
-	"# Firewall: accept UDP port 51820 on the WAN, forward between the LAN and meshgw.\n"
+	"# Firewall: UDP port 51820 accepted first in the input chain; meshgw joins the\n"
+	"# interface list LAN (the default configuration's), so the LAN's rules apply to it.\n"
 	"# FILL IN private-key below (meshgw export -k KEYFILE does it).\n"
 	"# No preshared-key: if the meshgw sites use a MeshSecretFile, export with -s FILE.\n"
 	"/interface wireguard add name=meshgw listen-port=51820 mtu=1380 private-key=\"<contents of the private key file of alpha>\" comment=\"meshgw site alpha\"\n"
 	"/ip address add address=10.99.0.1/24 interface=meshgw\n"
+	"/interface list member add list=LAN interface=meshgw comment=\"meshgw\"\n"
+	":if ([:len [/ip firewall filter find]] = 0) do={/ip firewall filter add chain=input action=accept protocol=udp dst-port=51820 comment=\"meshgw: WireGuard from the mesh sites\"} else={/ip firewall filter add chain=input action=accept protocol=udp dst-port=51820 comment=\"meshgw: WireGuard from the mesh sites\" place-before=[:pick [/ip firewall filter find] 0]}\n"
+	":if ([:len [/ipv6 firewall filter find]] = 0) do={/ipv6 firewall filter add chain=input action=accept protocol=udp dst-port=51820 comment=\"meshgw: WireGuard from the mesh sites\"} else={/ipv6 firewall filter add chain=input action=accept protocol=udp dst-port=51820 comment=\"meshgw: WireGuard from the mesh sites\" place-before=[:pick [/ipv6 firewall filter find] 0]}\n"
 	"/interface wireguard peers add interface=meshgw comment=\"beta\" public-key=\"T/ch48Tb4geCwDLDWA+0W7OTn6U4xrTjm32HhZc6gHM=\" endpoint-address=2001:db8::2 endpoint-port=51820 allowed-address=10.99.0.2/32,10.2.0.0/24 persistent-keepalive=25s\n"
 	"/ip route add dst-address=10.2.0.0/24 gateway=meshgw comment=\"meshgw site beta\"\n"
 	"/interface wireguard peers add interface=meshgw comment=\"gamma\" public-key=\"mK7dd3vCHOs5Rs5i6hlaAPEFgVMzx8Y7i9uYoTXz3Qg=\" allowed-address=10.99.0.3/32 persistent-keepalive=25s\n";
@@ -331,6 +370,28 @@ int main(void)
 	free(s);
 	o.ifname = "meshgw";
 
+	/* --- a peer's other endpoints: listed, with the command that moves to one ----- */
+	o.format = EXPORT_OPENWRT;
+	s = export_str(&m, "beta", &o);
+	ok(s && strstr(s, "\n# other endpoints of alpha, in preference order: alpha-isp2.example.net:51821\n"
+			 "# (OpenWrt takes one endpoint per peer; to move: uci set network.@wireguard_meshgw[0]"
+			 ".endpoint_host=HOST; uci commit network; ifup meshgw)\n"),
+	   "openwrt: alpha's second endpoint in a comment, with the uci command (peer index 0)");
+	free(s);
+	s = export_str(&m, "gamma", &o);
+	ok(s && strstr(s, "\n# (OpenWrt takes one endpoint per peer; to move: uci set network.@wireguard_meshgw[0]"),
+	   "openwrt: the index is the peer's place among the peers (alpha first for gamma)");
+	free(s);
+	o.format = EXPORT_ROUTEROS;
+	s = export_str(&m, "beta", &o);
+	ok(s && strstr(s, "\n# other endpoints of alpha, in preference order: alpha-isp2.example.net:51821\n"
+			 "# (RouterOS takes one endpoint per peer; to move: /interface wireguard peers set "
+			 "[find comment=\"alpha\"] endpoint-address=HOST endpoint-port=PORT)\n"),
+	   "routeros: alpha's second endpoint in a comment, with the command");
+	free(s);
+	ok(!export_ifname_valid(EXPORT_OPENWRT, "meshgw_site2") && export_ifname_valid(EXPORT_OPENWRT, "meshgw_sit2"),
+	   "OpenWrt interface names at most 11 characters (the firewall zone's limit)");
+
 	/* --- private key: placeholder vs -k ------------------------------------------ */
 	o.format = EXPORT_WG_QUICK;
 	key_from_base64(priv, ALPHA_PRIV);
@@ -342,7 +403,7 @@ int main(void)
 	free(s);
 	o.format = EXPORT_OPENWRT;
 	s = export_str(&m, "alpha", &o);
-	ok(s && strstr(s, "\toption private_key '" ALPHA_PRIV "'\n"), "with the key: openwrt private_key");
+	ok(s && strstr(s, "\nuci set network.meshgw.private_key='" ALPHA_PRIV "'\n"), "with the key: openwrt private_key");
 	free(s);
 	o.format = EXPORT_ROUTEROS;
 	s = export_str(&m, "alpha", &o);
@@ -378,7 +439,7 @@ int main(void)
 	s = export_str(&m, "gamma", &o);
 	psk_derive(psk, secret, g->public_key, b->public_key);
 	key_to_base64(want, psk);
-	snprintf(path, sizeof(path), "\toption preshared_key '%s'\n", want);
+	snprintf(path, sizeof(path), "\nuci set network.@wireguard_meshgw[-1].preshared_key='%s'\n", want);
 	ok(s && strstr(s, path), "openwrt: gamma's preshared_key for beta");
 	free(s);
 	o.format = EXPORT_ROUTEROS;
@@ -420,8 +481,9 @@ int main(void)
 		free(s);
 		o6.format = EXPORT_OPENWRT;
 		s = export_str(&m, "beta", &o6);
-		ok(s && strstr(s, "\toption endpoint_host '2001:db8::1'\n") &&
-		   strstr(s, "\tlist addresses 'fd00:99::2/64'\n"), "IPv6: OpenWrt endpoint_host without brackets");
+		ok(s && strstr(s, "\nuci set network.@wireguard_meshgw[-1].endpoint_host='2001:db8::1'\n") &&
+		   strstr(s, "\nuci add_list network.meshgw.addresses='fd00:99::2/64'\n"),
+		   "IPv6: OpenWrt endpoint_host without brackets");
 		free(s);
 		mesh_free(&m);
 	}

@@ -72,6 +72,7 @@ static void fill(struct status *s, struct status_peer *peers)
 		ep->fo.probe_replies = e ? 64 : 48;
 		ep->rx.packets = 7;
 		ep->rx.bytes = 700;
+		strcpy(ep->name, e ? "b-isp2.example.net:51820" : "[2001:db8::2]:51820");
 	}
 	/* The second peer: nothing known but its name (not in the maps, not on
 	 * WireGuard, no daemon record). */
@@ -200,13 +201,62 @@ static void test_render(void)
 	is_int(metrics_render(&s, &b), 0, "render with nothing up");
 	ok(has_line(b.s, "meshgw_dataplane_up 0") && has_line(b.s, "meshgw_wireguard_up 0") &&
 	   has_line(b.s, "meshgw_failover_daemon_up 0"), "  gauges 0");
-	ok(!strstr(b.s, "{site="), "  no per-site samples");
+	ok(has_line(b.s, "meshgw_endpoint_info{site=\"b\",endpoint=\"1\",address=\"b-isp2.example.net:51820\"} 1"),
+	   "  the configured endpoints still (meshgw_endpoint_info)");
+	{
+		char *rest = strdup(b.s), *l = rest, *nl;
+		bool other = false;
+
+		for (; l && *l; l = nl ? nl + 1 : NULL) {
+			nl = strchr(l, '\n');
+			if (nl)
+				*nl = '\0';
+			other |= strstr(l, "{site=") && strncmp(l, "meshgw_endpoint_info{", 21);
+		}
+		ok(!other, "  no other per-site samples");
+		free(rest);
+	}
 	if (!access("/usr/bin/promtool", X_OK)) {
 		FILE *p = popen("promtool check metrics >/dev/null 2>&1", "w");
 
 		fwrite(b.s, 1, b.len, p);
 		is_int(pclose(p), 0, "  promtool accepts it");
 	}
+	mbuf_free(&b);
+}
+
+static void test_endpoint_info_and_reload(void)
+{
+	struct status_peer peers[2];
+	struct status s;
+	struct mbuf b = { 0 };
+	struct metrics_daemon d = { .reload_ok = false, .reload_success_ns = 1700000123456789012LL };
+
+	fill(&s, peers);
+	metrics_render(&s, &b);
+	ok(has_line(b.s, "# TYPE meshgw_endpoint_info gauge"), "meshgw_endpoint_info is a gauge");
+	ok(has_line(b.s, "meshgw_endpoint_info{site=\"b\",endpoint=\"0\",address=\"[2001:db8::2]:51820\"} 1"),
+	   "  endpoint 0 with its configured address");
+	ok(has_line(b.s, "meshgw_endpoint_info{site=\"b\",endpoint=\"1\",address=\"b-isp2.example.net:51820\"} 1"),
+	   "  endpoint 1, a host name as written");
+	is_int(count(b.s, "meshgw_endpoint_info{"), 2, "  one sample per configured endpoint");
+	ok(!strstr(b.s, "meshgw_config_last_reload"), "`meshgw metrics` has no reload families (daemon only)");
+	is_int(metrics_render_reload(&d, &b), 0, "the daemon's reload families render");
+	ok(has_line(b.s, "# TYPE meshgw_config_last_reload_successful gauge") &&
+	   has_line(b.s, "meshgw_config_last_reload_successful 0"), "  last reload failed: 0");
+	ok(has_line(b.s, "# TYPE meshgw_config_last_reload_success_timestamp_seconds gauge") &&
+	   has_line(b.s, "meshgw_config_last_reload_success_timestamp_seconds 1700000123.456"),
+	   "  last success: unix time, ms");
+	if (!access("/usr/bin/promtool", X_OK)) {
+		FILE *p = popen("promtool check metrics >/dev/null 2>&1", "w");
+
+		fwrite(b.s, 1, b.len, p);
+		is_int(pclose(p), 0, "  promtool accepts the daemon's whole scrape");
+	}
+	mbuf_free(&b);
+	d.reload_ok = true;
+	metrics_render_reload(&d, &b);
+	ok(has_line(b.s, "meshgw_config_last_reload_successful 1"), "last reload applied: 1");
 	mbuf_free(&b);
 }
 
@@ -289,6 +339,7 @@ int main(void)
 	test_render();
 	test_large();
 	test_escaping();
+	test_endpoint_info_and_reload();
 	test_mbuf();
 	test_helpers();
 	return tap_done();

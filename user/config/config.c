@@ -11,6 +11,36 @@
 #include "config/config.h"
 #include "config/config_ini.h"
 
+/* n with a comma every three digits: "64,511". */
+static void thousands(char *buf, size_t len, unsigned long n)
+{
+	char digits[32];
+	size_t nd = (size_t)snprintf(digits, sizeof(digits), "%lu", n), o = 0;
+
+	for (size_t i = 0; i < nd && o + 2 < len; i++) {
+		if (i && (nd - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+}
+
+void mg_errors_flush(struct mg_errors *e)
+{
+	char more[32];
+
+	if (!e || !e->out || !e->run_len)
+		return;
+	if (e->run_len == 1) {
+		fprintf(e->out, "%s\n", e->run_line);
+	} else {
+		thousands(more, sizeof(more), (unsigned long)(e->run_len - 1));
+		fprintf(e->out, "%s (and %s more like it)\n", e->run_line, more);
+	}
+	e->run_len = 0;
+	e->run_file = NULL;
+}
+
 void mg_error(struct mg_errors *e, const char *file, int line, const char *fmt, ...)
 {
 	char msg[1024];
@@ -29,10 +59,18 @@ void mg_error(struct mg_errors *e, const char *file, int line, const char *fmt, 
 	for (char *p = msg; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
+	if (e->run_len && !strcmp(file, e->run_file) && !strcmp(msg, e->run_msg)) {
+		e->run_len++;
+		return;
+	}
+	mg_errors_flush(e);
+	e->run_file = file;
+	e->run_len = 1;
+	snprintf(e->run_msg, sizeof(e->run_msg), "%s", msg);
 	if (line > 0)
-		fprintf(e->out, "%s:%d: %s\n", file, line, msg);
+		snprintf(e->run_line, sizeof(e->run_line), "%s:%d: %s", file, line, msg);
 	else
-		fprintf(e->out, "%s: %s\n", file, msg);
+		snprintf(e->run_line, sizeof(e->run_line), "%s: %s", file, msg);
 }
 
 static char *trim(char *s)
@@ -177,6 +215,7 @@ int config_read_file(const char *path, char **bufp, size_t *lenp, struct mg_erro
 	if (!f) {
 		ret = -errno;
 		mg_error(e, path, 0, "cannot open: %s", strerror(errno));
+		mg_errors_flush(e);
 		return ret;
 	}
 	for (;;) {
@@ -218,6 +257,7 @@ int config_read_file(const char *path, char **bufp, size_t *lenp, struct mg_erro
 out:
 	free(buf);
 	fclose(f);
+	mg_errors_flush(e);
 	return ret;
 }
 
@@ -687,6 +727,7 @@ int mesh_parse(struct mg_mesh *m, const char *path, const char *buf, size_t len,
 	}
 	if (!m->n_sites)
 		mg_error(e, path, 1, "no [Site NAME] section");
+	mg_errors_flush(e);
 	return e->count > before ? -EINVAL : 0;
 }
 

@@ -25,17 +25,31 @@
 #define MG_MIN_MTU            1280	/* IPv6 minimum: the mesh may carry IPv6 */
 #define MG_MAX_SITES          16384
 #define MG_MAX_SITE_ENDPOINTS 8	/* per site (= FO_MAX_ENDPOINTS) */
-#define MG_MAX_SITE_EGRESS 1024	/* per site */
+/* Per site: as many as one of the data plane's route tries holds (the mesh-wide
+ * sum per family is checked against MG_MAX_ROUTES in config_validate.c). */
+#define MG_MAX_SITE_EGRESS    262144
 #define MG_LINE_MAX           4096	/* longer lines are an error */
 #define MG_FILE_MAX           (16u << 20)	/* bytes per configuration file */
 
-/* Where problems go. out may be NULL (count only, e.g. the fuzzer). */
+#define MG_ERROR_LEN          (PATH_MAX + 1100)
+
+/* Where problems go. out may be NULL (count only, e.g. the fuzzer). count is
+ * every problem, repeats included. The same message on several lines in a row
+ * (a site's 65,536th, 65,537th... Egress over the cap) is printed once, at its
+ * first line, with a count: "(and 64,511 more like it)". */
 struct mg_errors {
 	FILE *out;
 	int count;
+	const char *run_file;		/* the message held back, and how often it came */
+	char run_msg[1024];
+	char run_line[MG_ERROR_LEN];
+	int run_len;
 };
 void mg_error(struct mg_errors *e, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Prints the run held back. Every function that reports through mg_error calls it
+ * before it returns, so callers never need to. */
+void mg_errors_flush(struct mg_errors *e);
 
 struct mg_endpoint {
 	char host[MG_HOST_MAX + 1];	/* IPv4/IPv6 literal (no brackets) or a hostname */

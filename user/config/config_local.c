@@ -203,7 +203,7 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 		if (strlen(v) >= sizeof(l->metrics) || endpoint_parse(&ep, v, &why) ||
 		    !ep.is_literal)
 			mg_error(st->e, st->path, it->line,
-				 "Metrics '%.64s' is not ADDRESS:PORT (e.g. 127.0.0.1:9586 or [::1]:9586)",
+				 "Metrics '%.64s' is not ADDRESS:PORT (e.g. 127.0.0.1:10586 or [::1]:10586)",
 				 v);
 		else
 			strcpy(l->metrics, v);
@@ -329,6 +329,7 @@ int local_parse(struct mg_local *l, const char *path, const char *buf, size_t le
 		mg_error(e, path, st.seen[K_WG] ? st.seen[K_WG] : l->line,
 			 "WireGuardInterface %s is also the %s", l->wg_if,
 			 !strcmp(l->wg_if, l->lan_if) ? "LanInterface" : "UplinkInterface");
+	mg_errors_flush(e);
 	return e->count > before ? -EINVAL : 0;
 }
 
@@ -436,6 +437,7 @@ int config_load(struct mg_config *c, const char *mesh_path, const char *local_pa
 				 c->local.probe_port, c->local.probe_port + MG_PROBE_PORTS - 1,
 				 c->mesh.listen_port, mesh_path);
 	}
+	mg_errors_flush(e);
 	if (e->count > before && !ret)
 		ret = -EINVAL;
 	if (!ret)

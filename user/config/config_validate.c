@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config/config.h"
+#include "meshgw_bpf.h"
+
+/* A site may fill a route trie alone, not more. */
+_Static_assert(MG_MAX_SITE_EGRESS <= MG_MAX_ROUTES, "one site's egress ranges fit a route trie");
 
 struct issue {
 	int line;
@@ -75,6 +79,7 @@ static void issues_flush(struct issues *is)
 		mg_error(is->e, is->path, is->v[i].line, "%s", is->v[i].msg);
 		free(is->v[i].msg);
 	}
+	mg_errors_flush(is->e);
 	free(is->v);
 	is->v = NULL;
 	is->n = is->cap = 0;
@@ -446,6 +451,38 @@ out:
 	free(stack);
 }
 
+/* ---- what the data plane holds ------------------------------------------------------ */
+
+/* Every gateway's route trie of a family (mg_routes4, mg_routes6) holds every
+ * site's egress ranges of that family and the other sites' mesh addresses
+ * (dp_sync_routes): the same number at every site, give or take its own address.
+ * Counted here so that `meshgw check` refuses a file that `up` could not load. */
+static void check_route_capacity(const struct mg_mesh *m, struct issues *is)
+{
+	static const int fam[2] = { AF_INET, AF_INET6 };
+
+	for (int f = 0; f < 2; f++) {
+		size_t routes = 0, addrs = 0;
+		int line = 0;
+
+		for (size_t i = 0; i < m->n_sites; i++) {
+			const struct mg_site *s = &m->sites[i];
+
+			addrs += s->address.family == fam[f];
+			for (size_t j = 0; j < s->n_egress; j++)
+				if (s->egress[j].family == fam[f] &&
+				    ++routes + addrs > MG_MAX_ROUTES + (addrs > 0) && !line)
+					line = s->egress_lines[j];
+		}
+		/* a gateway leaves its own address out */
+		if (routes + addrs - (addrs > 0) > MG_MAX_ROUTES)
+			issue(is, line, "%zu IPv%d Egress ranges and %zu site addresses: the data plane "
+			      "holds at most %d IPv%d routes (mesh addresses and egress ranges of all "
+			      "sites) at each gateway", routes, f ? 6 : 4, addrs, MG_MAX_ROUTES,
+			      f ? 6 : 4);
+	}
+}
+
 int mesh_validate(const struct mg_mesh *m, struct mg_errors *e)
 {
 	struct issues is = { .path = m->path, .e = e };
@@ -464,6 +501,7 @@ int mesh_validate(const struct mg_mesh *m, struct mg_errors *e)
 	check_endpoints(m, &is);
 	check_overlaps(m, &is);
 	check_endpoints_outside(m, &is);
+	check_route_capacity(m, &is);
 	ret = is.count ? -EINVAL : 0;
 	issues_flush(&is);
 	return ret;

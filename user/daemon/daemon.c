@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include "daemon/daemon.h"
 #include "daemon/internal.h"
@@ -96,7 +97,8 @@ static struct http_metrics *metrics_open(struct daemon *d, const char *addr)
 	struct http_metrics *h;
 	int err;
 
-	h = http_metrics_open(addr, NULL, metrics_http_provider, &d->cfg, &err);
+	d->minfo.cfg = &d->cfg;
+	h = http_metrics_open(addr, NULL, metrics_http_provider, &d->minfo, &err);
 	if (!h)
 		pr_err("cannot serve metrics on %s: %s", addr, strerror(-err));
 	return h;
@@ -151,6 +153,16 @@ static void reload_commit(struct daemon *d, struct reload_res *r)
 	}
 }
 
+/* The outcome of a load of the files, for meshgw_config_last_reload_*. */
+static void loaded(struct daemon *d, bool ok)
+{
+	struct timespec ts;
+
+	d->minfo.reload_ok = ok;
+	if (ok && !clock_gettime(CLOCK_REALTIME, &ts))
+		d->minfo.reload_success_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static void reload(struct daemon *d)
 {
 	struct mg_errors e = { .out = stderr };
@@ -165,6 +177,7 @@ static void reload(struct daemon *d)
 		pr_err("reload: %d problem%s; still running the previous configuration", e.count,
 		       e.count == 1 ? "" : "s");
 		config_free(&fresh);
+		loaded(d, false);
 		return;
 	}
 	if (strcmp(fresh.local.wg_if, old.local.wg_if) || strcmp(fresh.local.pin_path, old.local.pin_path) ||
@@ -172,11 +185,13 @@ static void reload(struct daemon *d)
 		pr_err("reload: WireGuardInterface, PinPath and Site cannot change while running; "
 		       "restart meshgw");
 		config_free(&fresh);
+		loaded(d, false);
 		return;
 	}
 	if (reload_prepare(d, &fresh, &res)) {
 		pr_err("reload: still running the previous configuration");
 		config_free(&fresh);
+		loaded(d, false);
 		return;
 	}
 	ret = gateway_reapply(&fresh);
@@ -190,6 +205,7 @@ static void reload(struct daemon *d)
 		pr_err("reload: applying the new configuration failed; still running the previous one");
 		reload_discard(&res);
 		config_free(&fresh);
+		loaded(d, false);
 		return;
 	}
 	d->cfg = fresh;
@@ -197,8 +213,12 @@ static void reload(struct daemon *d)
 	reload_commit(d, &res);
 	fo_default_settings(&d->fo);		/* a key taken out goes back to its default */
 	config_failover_settings(&d->cfg, &d->fo);
+	/* (Applied, but a peer list it could not rebuild is a failed reload too.) */
 	if (daemon_apply(d, old_peers, n_old)) {
 		pr_err("reload: could not rebuild the peer list");
+		loaded(d, false);
+	} else {
+		loaded(d, true);
 	}
 	peers_free(old_peers, n_old);
 	config_free(&old);
@@ -313,6 +333,7 @@ int daemon_run(const char *mesh_path, const char *local_path)
 		return 1;
 	}
 	config_failover_settings(&d.cfg, &d.fo);
+	loaded(&d, true);	/* the start's load counts as the first (as Prometheus's does) */
 	if (gateway_up(&d.cfg, true)) {
 		config_free(&d.cfg);
 		return 1;

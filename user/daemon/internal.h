@@ -9,6 +9,7 @@
 #include "dataplane/dp_maps.h"
 #include "failover/failover.h"
 #include "lib/clock.h"
+#include "observe/metrics.h"
 #include "wg/wg_backend.h"
 #include "meshgw_probe.h"
 
@@ -50,6 +51,7 @@ struct daemon {
 	struct dp_iface_watch fast_path;	/* which NICs XDP may transmit into */
 	bool wg_missing;			/* the wg device was missing at the last check */
 	struct http_metrics *http;		/* GET /metrics, NULL = Metrics not set */
+	struct metrics_daemon minfo;		/* what it serves besides the gateway's */
 	bool stop;
 };
 

@@ -37,8 +37,10 @@ bool export_ifname_valid(enum export_format f, const char *ifname)
 		return strspn(ifname, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				      "0123456789_=+.-") == strlen(ifname);
 	case EXPORT_OPENWRT:
-		/* it is also a UCI section name: letters, digits, '_' */
-		return strspn(ifname, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		/* it is also a UCI section name (letters, digits, '_') and the firewall
+		 * zone's name, which OpenWrt's firewall takes up to 11 characters long */
+		return strlen(ifname) <= 11 &&
+		       strspn(ifname, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				      "0123456789_") == strlen(ifname);
 	case EXPORT_ROUTEROS:
 		/* printed unquoted in commands */

@@ -30,7 +30,7 @@
 #define HTTP_METRICS_TIMEOUT_MS  2000
 
 /* Produces the exposition text: *body malloc'ed (the server frees it). 0 or
- * -errno (answered with 500). metrics_collect() wrapped with the daemon's config. */
+ * -errno (answered with 500). The daemon's is metrics_http_provider (observe/metrics.h). */
 typedef int (*http_metrics_provider)(void *ctx, char **body, size_t *len);
 
 struct http_metrics_opts {

@@ -195,6 +195,24 @@ static void ep_counter(struct mbuf *b, const struct status *s, const char *name,
 		}
 }
 
+/* The configured endpoints, whatever is running: joins the endpoint index of the
+ * other families to the address an admin wrote (a dashboard shows "endpoint 1"
+ * as "198.51.100.7:51820"). */
+static void endpoint_info(struct mbuf *b, const struct status *s)
+{
+	family(b, "meshgw_endpoint_info", "gauge",
+	       "The peer's endpoints as configured (address = HOST:PORT), endpoint = "
+	       "index in preference order; always 1.");
+	for (size_t p = 0; p < s->n_peers; p++)
+		for (size_t e = 0; e < s->peers[p].n_eps; e++) {
+			mbuf_printf(b, "meshgw_endpoint_info{site=\"");
+			label_value(b, s->peers[p].site);
+			mbuf_printf(b, "\",endpoint=\"%zu\",address=\"", e);
+			label_value(b, s->peers[p].eps[e].name);
+			mbuf_printf(b, "\"} 1\n");
+		}
+}
+
 /* The failover daemon's records (mg_failover). */
 static void peer_fo(struct mbuf *b, const struct status *s)
 {
@@ -361,6 +379,7 @@ int metrics_render(const struct status *s, struct mbuf *b)
 	mbuf_printf(b, "meshgw_peers %zu\n", s->n_peers);
 	peer_dp(b, s);
 	peer_wg(b, s);
+	endpoint_info(b, s);
 	peer_fo(b, s);
 	endpoint_rx(b, s);
 	datapath(b, s);
@@ -368,7 +387,23 @@ int metrics_render(const struct status *s, struct mbuf *b)
 	return b->err;
 }
 
-int metrics_collect(const struct mg_config *c, char **text, size_t *len)
+int metrics_render_reload(const struct metrics_daemon *d, struct mbuf *b)
+{
+	family(b, "meshgw_config_last_reload_successful", "gauge",
+	       "1 when the daemon's last load of its configuration files (at start or on "
+	       "SIGHUP) was applied, 0 when it kept the previous configuration.");
+	mbuf_printf(b, "meshgw_config_last_reload_successful %d\n", d->reload_ok);
+	family(b, "meshgw_config_last_reload_success_timestamp_seconds", "gauge",
+	       "Unix time of the daemon's last applied load of its configuration files.");
+	mbuf_printf(b, "meshgw_config_last_reload_success_timestamp_seconds %lld.%03lld\n",
+		    (long long)(d->reload_success_ns / 1000000000),
+		    (long long)(d->reload_success_ns % 1000000000 / 1000000));
+	return b->err;
+}
+
+/* The gateway's families, then the daemon's when d is given. */
+static int collect(const struct mg_config *c, const struct metrics_daemon *d, char **text,
+		   size_t *len)
 {
 	struct mbuf b = { 0 };
 	struct status s;
@@ -378,6 +413,8 @@ int metrics_collect(const struct mg_config *c, char **text, size_t *len)
 	if (!ret)
 		ret = metrics_render(&s, &b);
 	status_free(&s);
+	if (!ret && d)
+		ret = metrics_render_reload(d, &b);
 	if (!ret && !b.s)
 		mbuf_printf(&b, "%s", "");
 	if (!ret)
@@ -391,7 +428,14 @@ int metrics_collect(const struct mg_config *c, char **text, size_t *len)
 	return 0;
 }
 
+int metrics_collect(const struct mg_config *c, char **text, size_t *len)
+{
+	return collect(c, NULL, text, len);
+}
+
 int metrics_http_provider(void *ctx, char **body, size_t *len)
 {
-	return metrics_collect(ctx, body, len);
+	const struct metrics_daemon *d = ctx;
+
+	return collect(d->cfg, d, body, len);
 }
