@@ -217,7 +217,12 @@ measure_cut() {
 		# within two hold-downs of a move back is a flap to the daemon, which
 		# (rightly) doubles its next hold-down.
 		if wait_until $((4 * HOLDDOWN_S + 6)) at_preferred "$site"; then
-			back=$(sub "$(now)" "$el")
+			# When: the last mover's move back as its daemon logged it (what the
+			# poll of `wg show` above only confirms, 0.1-0.4 s later under load).
+			back=$(for x in $(movers "$sc"); do
+				log_after "$x" "$el" | grep -m1 -E "peer $site: (endpoint [0-9]+ \S+ -> 0 |WireGuard roamed to endpoint 0 )"
+			done | awk -v t="$el" '$1 - t > m { m = $1 - t } END { if (m) printf "%.3f\n", m }')
+			[ -n "$back" ] || back=$(sub "$(now)" "$el")
 			ct_flush
 			sleep $((2 * HOLDDOWN_S + 1))
 		fi
