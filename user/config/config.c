@@ -10,10 +10,12 @@
 #include <string.h>
 #include "config/config.h"
 #include "config/config_ini.h"
+#include "lib/log.h"
 
 void mg_error(struct mg_errors *e, const char *file, int line, const char *fmt, ...)
 {
 	char msg[1024];
+	const char *pfx;
 	va_list ap;
 
 	/* Always format, even without a sink: the fuzzer exercises the arguments. */
@@ -29,10 +31,12 @@ void mg_error(struct mg_errors *e, const char *file, int line, const char *fmt, 
 	for (char *p = msg; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
+	/* Each problem is an error line of its own in the journal (`meshgw run`). */
+	pfx = e->out == stderr ? log_prio_prefix(LOG_ERR) : "";
 	if (line > 0)
-		fprintf(e->out, "%s:%d: %s\n", file, line, msg);
+		fprintf(e->out, "%s%s:%d: %s\n", pfx, file, line, msg);
 	else
-		fprintf(e->out, "%s: %s\n", file, msg);
+		fprintf(e->out, "%s%s: %s\n", pfx, file, msg);
 }
 
 static char *trim(char *s)
