@@ -76,7 +76,7 @@ else
 fi
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$d/lib/systemd/system/meshgw.service")
 t "capabilities: exactly NET_ADMIN BPF PERFMON SYS_ADMIN" test "$caps" = "CAP_NET_ADMIN CAP_BPF CAP_PERFMON CAP_SYS_ADMIN"
-for k in 'Type=simple' 'ExecReload=/bin/kill -HUP $MAINPID' 'Restart=on-failure' 'NoNewPrivileges=yes' \
+for k in 'Type=notify' 'ExecReload=/bin/kill -HUP $MAINPID' 'Restart=on-failure' 'NoNewPrivileges=yes' \
 	'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' 'RuntimeDirectoryPreserve=yes' \
 	'LimitMEMLOCK=infinity' 'ReadWritePaths=/sys/fs/bpf /run/meshgw /run/wireguard'; do
 	t "unit has $k" grep -qxF "$k" "$d/lib/systemd/system/meshgw.service"
