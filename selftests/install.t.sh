@@ -4,7 +4,8 @@
 # points at the installed program and passes systemd-analyze verify, the man page
 # renders without groff warnings, the bash completion completes, the installed
 # program runs and checks the installed examples, /etc/meshgw is created 0700 once
-# and never overwritten.
+# and never overwritten; make uninstall removes every file install wrote and nothing
+# else, keeping /etc/meshgw.
 set -eu
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${OUT:-$SRC/build}
@@ -129,6 +130,27 @@ t "completion: export site names from -c MESH" \
 t "completion: -c completes files" \
 	test "$(complete_words meshgw check -c "$ex/two-sites/mesh.c")" = "$ex/two-sites/mesh.conf"
 t "completion: show options" test "$(complete_words meshgw show -)" = "--help -c -j -l"
+
+# --- make uninstall: exactly what install wrote; /etc/meshgw kept ------------------------
+uninstall() { # uninstall DESTDIR [make args...]: output in $tmp/uninst.log
+	local dest=$1
+	shift
+	make -C "$SRC" --no-print-directory OUT="$OUT" uninstall DESTDIR="$dest" "$@" >"$tmp/uninst.log" 2>&1 ||
+		{ cat "$tmp/uninst.log"; return 1; }
+}
+t "make uninstall DESTDIR=… PREFIX=/usr" uninstall "$d" PREFIX=/usr
+t "  says it kept /etc/meshgw" grep -q "kept $d/etc/meshgw" "$tmp/uninst.log"
+t "  no file left but the user's /etc/meshgw/mesh.conf" \
+	test "$(cd "$d" && find . ! -type d | xargs)" = "./etc/meshgw/mesh.conf"
+t "  /usr/share/doc/meshgw is gone" test ! -e "$d/usr/share/doc/meshgw"
+t "  /etc/meshgw and its file untouched" \
+	bash -c "[ \"\$(stat -c %a '$d/etc/meshgw')\" = 750 ] && [ \"\$(cat '$d/etc/meshgw/mesh.conf')\" = '# mine' ]"
+t "make uninstall again: nothing to do, no error" uninstall "$d" PREFIX=/usr
+echo "# a file of the user's in the documentation folder" >"$d2/usr/local/share/doc/meshgw/notes"
+t "make uninstall with the default PREFIX" uninstall "$d2"
+t "  no file left but one the user put in the doc folder" \
+	test "$(cd "$d2" && find . ! -type d | xargs)" = "./usr/local/share/doc/meshgw/notes"
+t "  the empty /etc/meshgw kept" test -d "$d2/etc/meshgw"
 
 echo "1..$n"
 [ "$failed" = 0 ]
