@@ -147,7 +147,9 @@ for l in open(sys.argv[1]):
 ' "$tmp/m"
 t "labels are only site, endpoint, reason, verdict, version, interface" bash -c \
 	"! grep -v '^#' $tmp/m | grep -o '[a-z_]*=\"' | sort -u | grep -vxE '(site|endpoint|reason|verdict|version|interface)=\"'"
-t "meshgw_build_info{version=...} 1" grep -qE '^meshgw_build_info\{version="[^"]+"\} 1$' "$tmp/m"
+v=$("$MESHGW" --version | sed -n 's/^meshgw //p')
+t "meshgw_build_info{version=\"$v\"} 1: the version meshgw --version prints" \
+	grep -qx "meshgw_build_info{version=\"$v\"} 1" "$tmp/m"
 t "fast-path verdicts present" grep -q 'meshgw_xdp_packets_total{verdict="forward_tx"}' "$tmp/m"
 t "lan0: XDP on, no XDP target (its peer has no NAPI)" bash -c "grep -qx 'meshgw_interface_xdp{interface=\"lan0\"} 1' $tmp/m && grep -qx 'meshgw_interface_xdp_target{interface=\"lan0\"} 0' $tmp/m"
 t "fallback counters per interface and reason" grep -q 'meshgw_xdp_fallback_total{interface="wan0",reason="redirect"}' "$tmp/m"
