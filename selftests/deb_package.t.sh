@@ -49,9 +49,14 @@ if git -C "$SRC" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 else
 	(cd "$SRC" && tar --exclude=./build --exclude=./.git -cf - .) | tar -C "$tmp/src" -xf -
 fi
+# make check runs this with OUT= exported; the package's `make clean` must not follow it.
+had_out=$([ -n "${OUT:-}" ] && [ -d "$OUT" ] && echo 1 || true)
 t "build dependencies installed (dpkg-checkbuilddeps)" bash -c "cd '$tmp/src' && dpkg-checkbuilddeps"
 t "dpkg-buildpackage -us -uc -b" \
-	bash -c "cd '$tmp/src' && nice -n 5 dpkg-buildpackage -us -uc -b >'$tmp/build.log' 2>&1 || { tail -30 '$tmp/build.log'; exit 1; }"
+	bash -c "cd '$tmp/src' && env -u OUT nice -n 5 dpkg-buildpackage -us -uc -b >'$tmp/build.log' 2>&1 || { tail -30 '$tmp/build.log'; exit 1; }"
+if [ -n "$had_out" ]; then
+	t "the checkout's build folder ($OUT) survives the package build" test -d "$OUT"
+fi
 version=$(cd "$tmp/src" && dpkg-parsechangelog -S Version)
 deb=$(ls "$tmp"/meshgw_"$version"_*.deb 2>/dev/null | head -1)
 t "meshgw_${version}_*.deb built" test -n "$deb" -a -f "$deb"
