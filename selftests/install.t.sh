@@ -129,7 +129,11 @@ t "completion: export site names from -c MESH" \
 	test "$(complete_words meshgw export -f wg-quick -c "$ex/three-sites/mesh.conf" '')" = "site1 site2 site3"
 t "completion: -c completes files" \
 	test "$(complete_words meshgw check -c "$ex/two-sites/mesh.c")" = "$ex/two-sites/mesh.conf"
-t "completion: show options" test "$(complete_words meshgw show -)" = "--help -c -j -l"
+t "completion: show options" test "$(complete_words meshgw show -)" = "--help -c -j -l -v"
+t "completion: options before the command" test "$(complete_words meshgw -)" = "--help --verbose --version -v"
+t "completion: 'meshgw -v ex' -> export" test "$(complete_words meshgw -v ex)" = export
+t "completion: export site names after -v" \
+	test "$(complete_words meshgw -v export -c "$ex/three-sites/mesh.conf" -f wg-quick '')" = "site1 site2 site3"
 
 # --- make uninstall: exactly what install wrote; /etc/meshgw kept ------------------------
 uninstall() { # uninstall DESTDIR [make args...]: output in $tmp/uninst.log
