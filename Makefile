@@ -173,11 +173,14 @@ bench: all
 	$(Q)for b in $(BENCHES); do echo "== $$b"; MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) $$b || exit 1; done
 
 # --- install: PREFIX (default /usr/local) under DESTDIR ----------------------------
-# The program, the systemd unit (ExecStart rewritten to the installed program; units
-# go to /lib/systemd/system whatever the PREFIX), the examples (their published keys
-# 0600, as meshgw demands of key files), the man page and the bash completion.
-# /etc/meshgw is created 0700 when missing; nothing in it is ever written.
-UNITDIR ?= /lib/systemd/system
+# The program, the systemd unit (ExecStart rewritten to the installed program), the
+# examples (their published keys 0600, as meshgw demands of key files), the man page
+# and the bash completion. /etc/meshgw is created 0700 when missing; nothing in it is
+# ever written. The unit goes under the PREFIX too: systemd reads
+# /usr/local/lib/systemd/system, and /lib/systemd/system (the same folder as
+# /usr/lib/systemd/system on a merged /usr) is the Debian package's, which dpkg
+# would overwrite and `make uninstall` would then delete.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DOCDIR  := $(PREFIX)/share/doc/meshgw
 install: $(OUT)/meshgw
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))

@@ -81,8 +81,8 @@ t "lintian: no error or warning (overrides justified in debian/meshgw.lintian-ov
 	bash -c "lintian --fail-on error,warning '$tmp'/meshgw_${version}_*.changes 2>&1 | grep -v 'root privileges'; exit \${PIPESTATUS[0]}"
 
 # --- install ------------------------------------------------------------------------------
-# A file of the package already on disk (a `make install` with PREFIX=/usr; its unit
-# in /lib/systemd/system is /usr/lib/... on a merged /usr) would be overwritten.
+# A file of the package already on disk (a `make install` with PREFIX=/usr, or an
+# old one that put its unit in /lib/systemd/system) would be overwritten.
 clash=$(while read -r f; do [ -f "$f" ] && echo "$f"; done <"$tmp/contents" | xargs)
 if [ -n "$clash" ]; then
 	ok "# SKIP installing: files the package ships exist already ($clash)"

@@ -25,10 +25,10 @@ d=$tmp/root
 t "make install DESTDIR=… PREFIX=/usr" \
 	bash -c "make -C '$SRC' --no-print-directory OUT='$OUT' install DESTDIR='$d' PREFIX=/usr >'$tmp/make.log' 2>&1 || { cat '$tmp/make.log'; exit 1; }"
 t "program: /usr/sbin/meshgw 0755" is_mode "$d/usr/sbin/meshgw" 755
-t "unit: /lib/systemd/system/meshgw.service 0644" is_mode "$d/lib/systemd/system/meshgw.service" 644
-t "  ExecStart is the installed program" grep -qx 'ExecStart=/usr/sbin/meshgw run' "$d/lib/systemd/system/meshgw.service"
-t "  no /usr/local path left in it" bash -c "! grep -n /usr/local '$d/lib/systemd/system/meshgw.service'"
-t "  no temporary file left" bash -c "[ \"\$(ls '$d/lib/systemd/system')\" = meshgw.service ]"
+t "unit: /usr/lib/systemd/system/meshgw.service 0644" is_mode "$d/usr/lib/systemd/system/meshgw.service" 644
+t "  ExecStart is the installed program" grep -qx 'ExecStart=/usr/sbin/meshgw run' "$d/usr/lib/systemd/system/meshgw.service"
+t "  no /usr/local path left in it" bash -c "! grep -n /usr/local '$d/usr/lib/systemd/system/meshgw.service'"
+t "  no temporary file left" bash -c "[ \"\$(ls '$d/usr/lib/systemd/system')\" = meshgw.service ]"
 t "man page: /usr/share/man/man8/meshgw.8 0644" is_mode "$d/usr/share/man/man8/meshgw.8" 644
 t "bash completion: /usr/share/bash-completion/completions/meshgw 0644" \
 	is_mode "$d/usr/share/bash-completion/completions/meshgw" 644
@@ -42,7 +42,7 @@ t "examples: every .key 0600 (meshgw refuses others)" \
 t "examples: directories 0755" bash -c "[ -z \"\$(find '$ex' -type d ! -perm 0755)\" ]"
 t "/etc/meshgw created, 0700, empty" bash -c "[ \"\$(stat -c %a '$d/etc/meshgw')\" = 700 ] && [ -z \"\$(ls -A '$d/etc/meshgw')\" ]"
 t "nothing else installed" test "$(cd "$d" && find . -type f | grep -v '^./usr/share/doc/meshgw/examples/' | sort | xargs)" = \
-	"./lib/systemd/system/meshgw.service ./usr/sbin/meshgw ./usr/share/bash-completion/completions/meshgw ./usr/share/man/man8/meshgw.8"
+	"./usr/lib/systemd/system/meshgw.service ./usr/sbin/meshgw ./usr/share/bash-completion/completions/meshgw ./usr/share/man/man8/meshgw.8"
 
 # --- the installed program runs --------------------------------------------------------
 t "installed meshgw prints its usage" bash -c "'$d/usr/sbin/meshgw' | grep -q 'Usage: meshgw'"
@@ -62,25 +62,26 @@ t "  and its files" test "$(cat "$d/etc/meshgw/mesh.conf")" = "# mine"
 d2=$tmp/root2
 t "make install with the default PREFIX" \
 	bash -c "make -C '$SRC' --no-print-directory OUT='$OUT' install DESTDIR='$d2' >'$tmp/make.log' 2>&1 || { cat '$tmp/make.log'; exit 1; }"
-t "  /usr/local/sbin/meshgw, unit runs it" bash -c "[ -x '$d2/usr/local/sbin/meshgw' ] && grep -qx 'ExecStart=/usr/local/sbin/meshgw run' '$d2/lib/systemd/system/meshgw.service'"
+t "  /usr/local/sbin/meshgw, unit in /usr/local/lib/systemd/system runs it" bash -c "[ -x '$d2/usr/local/sbin/meshgw' ] && grep -qx 'ExecStart=/usr/local/sbin/meshgw run' '$d2/usr/local/lib/systemd/system/meshgw.service'"
+t "  nothing outside /usr/local but /etc/meshgw" test "$(cd "$d2" && find . -mindepth 1 -maxdepth 2 | sort | xargs)" = "./etc ./etc/meshgw ./usr ./usr/local"
 t "  man page and completion under /usr/local/share" \
 	test -f "$d2/usr/local/share/man/man8/meshgw.8" -a -f "$d2/usr/local/share/bash-completion/completions/meshgw"
 
 # --- the unit ------------------------------------------------------------------------------
 if command -v systemd-analyze >/dev/null; then
 	# verify wants the programs and the man page where the unit says: point it at DESTDIR.
-	sed "s|/usr/sbin/meshgw|$d/usr/sbin/meshgw|g" "$d/lib/systemd/system/meshgw.service" >"$tmp/meshgw.service"
+	sed "s|/usr/sbin/meshgw|$d/usr/sbin/meshgw|g" "$d/usr/lib/systemd/system/meshgw.service" >"$tmp/meshgw.service"
 	t "systemd-analyze verify meshgw.service: no complaint" \
 		bash -c "MANPATH='$d/usr/share/man' systemd-analyze verify '$tmp/meshgw.service' >'$tmp/v' 2>&1; rc=\$?; cat '$tmp/v'; [ \$rc = 0 ] && [ ! -s '$tmp/v' ]"
 else
 	ok "# SKIP systemd-analyze not installed"
 fi
-caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$d/lib/systemd/system/meshgw.service")
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$d/usr/lib/systemd/system/meshgw.service")
 t "capabilities: exactly NET_ADMIN BPF PERFMON SYS_ADMIN" test "$caps" = "CAP_NET_ADMIN CAP_BPF CAP_PERFMON CAP_SYS_ADMIN"
 for k in 'Type=notify' 'ExecReload=/bin/kill -HUP $MAINPID' 'Restart=on-failure' 'NoNewPrivileges=yes' \
 	'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' 'RuntimeDirectoryPreserve=yes' \
 	'LimitMEMLOCK=infinity' 'ReadWritePaths=/sys/fs/bpf /run/meshgw /run/wireguard'; do
-	t "unit has $k" grep -qxF "$k" "$d/lib/systemd/system/meshgw.service"
+	t "unit has $k" grep -qxF "$k" "$d/usr/lib/systemd/system/meshgw.service"
 done
 
 # --- the man page ----------------------------------------------------------------------------
