@@ -10,8 +10,10 @@
 #     STOPPING=1 on SIGTERM; the reload line the unit runs first (`meshgw check`)
 #     fails on a bad file, so no SIGHUP is sent; a SIGHUP anyway keeps the daemon;
 #   - log lines carry journald priorities (<6> info, <3> errors);
-#   - every system call made by meshgw and its wireguard-go child is in the unit's
-#     SystemCallFilter (its lines replayed over `systemd-analyze syscall-filter`);
+#   - every system call made by meshgw run and its wireguard-go child, and by the
+#     `meshgw check` of ExecStartPre/ExecReload and the `meshgw down` of README's
+#     ExecStopPost drop-in, is in the unit's SystemCallFilter (its lines replayed
+#     over `systemd-analyze syscall-filter`);
 #   - every socket is of a family in RestrictAddressFamilies, every device opened is
 #     one DevicePolicy=closed + DeviceAllow grants, no mapping is writable and
 #     executable (MemoryDenyWriteExecute).
@@ -87,8 +89,15 @@ t "the metrics server answers" poll 10 N $gA python3 -c '
 import urllib.request; urllib.request.urlopen("http://127.0.0.1:9586/metrics", timeout=2).read()'
 
 # `systemctl reload`: the unit's first ExecReload line, then its second.
+# The other commands the unit runs (ExecStartPre, ExecReload, the ExecStopPost the
+# README offers) are traced too, with the unit's capabilities, after the program's
+# own execve (strace -f: one file per run, the tracee's first execve is setpriv's).
+unit_cmd() { # unit_cmd NAME COMMAND...: COMMAND traced into $tmp/strace.NAME
+	strace -f -q -o "$tmp/strace.$1" setpriv --bounding-set=-all,$caps --inh-caps=-all \
+		--ambient-caps=-all "${@:2}"
+}
 reload() { # reload LOCAL: the check (as ExecReload runs it), and SIGHUP only if it passed
-	JOURNAL_STREAM=$(stat -c '%d:%i' "$tmp/check.err") \
+	JOURNAL_STREAM=$(stat -c '%d:%i' "$tmp/check.err") unit_cmd check.$(date +%s%N) \
 		"$MESHGW" check -c "$tmp/mesh.conf" -l "$1" >/dev/null 2>>"$tmp/check.err" || return 1
 	kill -HUP "$daemon"
 }
@@ -115,13 +124,18 @@ t "  meshgw run exits 0" poll 10 grep -qE "^$daemon +[+]{3} exited with 0 [+]{3}
 t "  log: '<6>meshgw: Terminated: exiting'" grep -q '^<6>meshgw: Terminated: exiting' "$tmp/run.log"
 t "  no line without a priority" bash -c "! grep -v '^<[3467]>' '$tmp/run.log'"
 # wireguard-go stays (the data path); strace follows it until `down` stops it.
-t "meshgw down on gateway a" N $gA "$MESHGW" down -c "$tmp/mesh.conf" -l "$tmp/a.local"
+t "meshgw down on gateway a (traced, the unit's capabilities)" \
+	N $gA bash -c "$(declare -f unit_cmd); tmp=$tmp caps=$caps; unit_cmd down '$MESHGW' down -c '$tmp/mesh.conf' -l '$tmp/a.local'"
 t "  the tracer ends with wireguard-go" poll 10 bash -c "! kill -0 $tracer"
 
 # --- the trace against the unit -----------------------------------------------------------
 # Everything from the daemon's execve on (setpriv's execve names meshgw too, among
 # its arguments): meshgw, its threads and wireguard-go.
 sed -n "/^$daemon \+execve(\"[^\"]*\/meshgw\", .* = 0\$/,\$p" "$tmp/strace" >"$tmp/trace"
+for f in "$tmp"/strace.*; do	# check (twice) and down: from their meshgw's execve on
+	sed -n '/execve("[^"]*\/meshgw", .* = 0$/,$p' "$f" >>"$tmp/trace"
+done
+t "  with the check's and down's ($(ls "$tmp"/strace.* | wc -l) traces)" test "$(ls "$tmp"/strace.* | wc -l)" = 3
 t "the trace has the daemon's calls ($(wc -l <"$tmp/trace") lines)" test "$(wc -l <"$tmp/trace")" -gt 100
 python3 - "$UNIT" "$tmp/trace" >"$tmp/verdict" 2>&1 <<'PY' && ok=1 || ok=0
 import re, subprocess, sys
