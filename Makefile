@@ -19,6 +19,10 @@ Q := @
 msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
+# CFLAGS, CPPFLAGS and LDFLAGS from the environment are the host program's (the
+# Debian package build passes its hardening flags here); the BPF objects get only
+# BPF_CFLAGS: host flags (-fstack-protector, -D_FORTIFY_SOURCE...) mean nothing to
+# the BPF target or break its build.
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUT)/bpf -MMD -MP
 LDLIBS   := -lbpf -lelf -lz -lmnl -lsodium
@@ -45,7 +49,7 @@ HELPER_SRCS := $(wildcard selftests/helpers/*.c)
 HELPERS    := $(patsubst selftests/helpers/%.c,$(OUT)/selftests/helpers/%,$(HELPER_SRCS))
 SCRIPT_TESTS := $(sort $(wildcard selftests/*.t.sh))
 
-.PHONY: all help check deps test demo bench fuzz install clean
+.PHONY: all help check deps test demo bench fuzz install uninstall clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -60,6 +64,7 @@ help:
 	@echo '  bench          benchmarks, printed as ratios measured side by side'
 	@echo '  fuzz           run the config parser fuzzer on selftests/fuzz/corpus (FUZZ_SECONDS=60)'
 	@echo '  install        install to $$(DESTDIR)$$(PREFIX)'
+	@echo '  uninstall      remove what install installed (keeps /etc/meshgw)'
 	@echo '  clean          remove $(OUT)'
 	@echo 'variables: OUT=$(OUT) V=1 (verbose) VMLINUX_BTF=$(VMLINUX_BTF) TESTS="t1 t2" (subset for check) CHECK_JOBS=$(CHECK_JOBS)'
 
@@ -95,7 +100,7 @@ $(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
 $(OUT)/user/%.o: user/%.c $(BPF_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(OUT)/libmeshgw.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -103,7 +108,7 @@ $(OUT)/libmeshgw.a: $(LIB_OBJS)
 
 $(OUT)/meshgw: $(OUT)/user/cmd/main.o $(OUT)/libmeshgw.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # --- tests ------------------------------------------------------------------------
 $(OUT)/selftests/%.t: selftests/unit/%.c selftests/tap.h $(OUT)/libmeshgw.a $(BPF_SKELS) | $(OUT)/selftests
@@ -168,11 +173,14 @@ bench: all
 	$(Q)for b in $(BENCHES); do echo "== $$b"; MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) $$b || exit 1; done
 
 # --- install: PREFIX (default /usr/local) under DESTDIR ----------------------------
-# The program, the systemd unit (ExecStart rewritten to the installed program; units
-# go to /lib/systemd/system whatever the PREFIX), the examples (their published keys
-# 0600, as meshgw demands of key files), the man page and the bash completion.
-# /etc/meshgw is created 0700 when missing; nothing in it is ever written.
-UNITDIR ?= /lib/systemd/system
+# The program, the systemd unit (ExecStart rewritten to the installed program), the
+# examples (their published keys 0600, as meshgw demands of key files), the man page
+# and the bash completion. /etc/meshgw is created 0700 when missing; nothing in it is
+# ever written. The unit goes under the PREFIX too: systemd reads
+# /usr/local/lib/systemd/system, and /lib/systemd/system (the same folder as
+# /usr/lib/systemd/system on a merged /usr) is the Debian package's, which dpkg
+# would overwrite and `make uninstall` would then delete.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DOCDIR  := $(PREFIX)/share/doc/meshgw
 install: $(OUT)/meshgw
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
@@ -190,6 +198,21 @@ install: $(OUT)/meshgw
 		install -D -m $$m "$$f" "$(DESTDIR)$(DOCDIR)/examples/$$f" || exit 1; \
 	done
 	$(Q)[ -d $(DESTDIR)/etc/meshgw ] || install -d -m 0700 $(DESTDIR)/etc/meshgw
+
+# Exactly the files install wrote (the examples by the list in examples/), then the
+# documentation folder if that left it empty. /etc/meshgw holds the keys and the
+# configuration: never removed, only named.
+uninstall:
+	$(call msg,UNINST,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(PREFIX)/sbin/meshgw $(DESTDIR)$(UNITDIR)/meshgw.service \
+		$(DESTDIR)$(PREFIX)/share/man/man8/meshgw.8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/meshgw
+	$(Q)cd examples && find . -type f | while read -r f; do \
+		rm -f "$(DESTDIR)$(DOCDIR)/examples/$$f" || exit 1; \
+	done
+	$(Q)[ ! -d $(DESTDIR)$(DOCDIR) ] || find $(DESTDIR)$(DOCDIR) -depth -type d -empty -delete
+	$(Q)[ ! -d $(DESTDIR)/etc/meshgw ] || \
+		echo "meshgw: kept $(DESTDIR)/etc/meshgw (configuration and keys); remove it yourself if unwanted"
 
 # --- the demo: README's first command ---------------------------------------------
 demo:

@@ -151,7 +151,9 @@ t "labels are only site, endpoint, address, reason, verdict, version, interface"
 t "meshgw_endpoint_info: b's two endpoints as configured" bash -c \
 	"grep -qx 'meshgw_endpoint_info{site=\"b\",endpoint=\"0\",address=\"203.0.113.2:51820\"} 1' $tmp/m &&
 	 grep -qx 'meshgw_endpoint_info{site=\"b\",endpoint=\"1\",address=\"203.0.113.2:51830\"} 1' $tmp/m"
-t "meshgw_build_info{version=...} 1" grep -qE '^meshgw_build_info\{version="[^"]+"\} 1$' "$tmp/m"
+v=$("$MESHGW" --version | sed -n 's/^meshgw //p')
+t "meshgw_build_info{version=\"$v\"} 1: the version meshgw --version prints" \
+	grep -qx "meshgw_build_info{version=\"$v\"} 1" "$tmp/m"
 t "fast-path verdicts present" grep -q 'meshgw_xdp_packets_total{verdict="forward_tx"}' "$tmp/m"
 t "lan0: XDP on, no XDP target (its peer has no NAPI)" bash -c "grep -qx 'meshgw_interface_xdp{interface=\"lan0\"} 1' $tmp/m && grep -qx 'meshgw_interface_xdp_target{interface=\"lan0\"} 0' $tmp/m"
 t "fallback counters per interface and reason" grep -q 'meshgw_xdp_fallback_total{interface="wan0",reason="redirect"}' "$tmp/m"

@@ -4,11 +4,13 @@
 #include <string.h>
 #include "cmd/commands.h"
 #include "config/config.h"
+#include "lib/log.h"
 
 int cli_parse(int argc, char **argv, struct cli_opts *o, bool allow_json, const char *usage)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -17,7 +19,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, bool allow_json, const 
 	o->local_path = MG_DEFAULT_LOCAL_PATH;
 	o->json = false;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, allow_json ? "+c:l:jh" : "+c:l:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, allow_json ? "+c:l:jvh" : "+c:l:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->mesh_path = optarg;
@@ -27,6 +29,9 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, bool allow_json, const 
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 'v':
+			log_verbosity = LOG_DEBUG;
 			break;
 		case 'h':
 			printf("Usage: meshgw %s %s\n", argv[0], usage);

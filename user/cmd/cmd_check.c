@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include "cmd/commands.h"
 #include "config/config.h"
+#include "lib/log.h"
 
 int cmd_check(int argc, char **argv)
 {
@@ -12,6 +13,14 @@ int cmd_check(int argc, char **argv)
 
 	if (!cli_load(argc, argv, false, &o, &c, &ret))
 		return ret;
+	/* -v: what was read, site by site (the lines `meshgw show` will have). */
+	for (size_t i = 0; i < c.mesh.n_sites; i++) {
+		const struct mg_site *s = &c.mesh.sites[i];
+
+		pr_debug("site %s%s: %zu endpoint%s, %zu egress range%s", s->name,
+			 s == c.self ? " (this gateway)" : "", s->n_endpoints,
+			 s->n_endpoints == 1 ? "" : "s", s->n_egress, s->n_egress == 1 ? "" : "s");
+	}
 	printf("%s, %s: OK: site %s, %zu sites in the mesh\n", o.mesh_path, o.local_path,
 	       c.self->name, c.mesh.n_sites);
 	config_free(&c);

@@ -8,10 +8,18 @@
 #include "cmd/commands.h"
 #include "wg/keys.h"
 
-static int no_args(int argc, char **argv)
+/* 0 to go on; else the command ends with *status: 0 after --help/-h (usage on
+ * stdout, like every other command's), 1 after anything else. */
+static int no_args(int argc, char **argv, int *status)
 {
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("Usage: meshgw %s\n", argv[0]);
+		*status = 0;
+		return -1;
+	}
 	if (argc > 1) {
 		fprintf(stderr, "Usage: meshgw %s\n", argv[0]);
+		*status = 1;
 		return -1;
 	}
 	return 0;
@@ -46,8 +54,8 @@ static int gen(int argc, char **argv, bool private)
 	uint8_t key[WG_KEY_LEN];
 	int ret;
 
-	if (no_args(argc, argv))
-		return 1;
+	if (no_args(argc, argv, &ret))
+		return ret;
 	warn_world_accessible();
 	if (private)
 		key_generate_private(key);
@@ -75,8 +83,8 @@ int cmd_pubkey(int argc, char **argv)
 	size_t n;
 	int ret = 1, c;
 
-	if (no_args(argc, argv))
-		return 1;
+	if (no_args(argc, argv, &ret))
+		return ret;
 	/* wg reads exactly one key, then allows only trailing whitespace. */
 	n = fread(line, 1, WG_KEY_B64_LEN - 1, stdin);
 	line[n] = '\0';

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include "cmd/commands.h"
 #include "lib/log.h"
+#include "observe/metrics.h"	/* MESHGW_VERSION, also meshgw_build_info's */
 
 static const struct {
 	const char *name;
@@ -18,7 +19,7 @@ static const struct {
 	{ "check", cmd_check, "[-c MESH] [-l LOCAL]", "Validates the configuration, listing every problem" },
 	{ "up", cmd_up, "[-c MESH] [-l LOCAL]", "Brings the gateway to the configured state (idempotent)" },
 	{ "down", cmd_down, "[-c MESH] [-l LOCAL]", "Removes exactly what up created" },
-	{ "export", cmd_export, "-f FORMAT [-c MESH] SITE", "Writes SITE's configuration for plain WireGuard (wg-quick, openwrt, routeros)" },
+	{ "export", cmd_export, "-f FORMAT [-c MESH] [-k KEY] [-s SECRET] [-i IFNAME] SITE", "Writes SITE's configuration for plain WireGuard (wg-quick, openwrt, routeros)" },
 	{ "run", cmd_run, "[-c MESH] [-l LOCAL]", "Runs the gateway: up, then endpoint failover; SIGHUP reloads" },
 	{ "show", cmd_show, "[-j] [-c MESH] [-l LOCAL]", "Shows peers, endpoints, health, counters and failovers" },
 	{ "metrics", cmd_metrics, "[-c MESH] [-l LOCAL]", "Prints the Prometheus metrics (text exposition format)" },
@@ -26,18 +27,32 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: meshgw <command> [<args>]\n\nAvailable commands:\n");
+	fprintf(f, "Usage: meshgw [-v] <command> [<args>]\n       meshgw --version\n\n"
+		   "Available commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %-28s %s\n", commands[i].name, commands[i].args, commands[i].help);
 	fprintf(f, "\n-c and -l default to /etc/meshgw/mesh.conf and /etc/meshgw/local.conf.\n"
+		   "-v (before the command, or among its options) logs debug messages too.\n"
 		   "You may pass `--help' to any command for its usage.\n");
 }
 
 int main(int argc, char **argv)
 {
+	log_setup();
 	if (sodium_init() < 0) {
 		pr_err("libsodium failed to initialise");
 		return 1;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "--version")) {
+		printf("meshgw %s\n", MESHGW_VERSION);
+		return 0;
+	}
+	/* -v (or --verbose) before the command; the commands accept it among their
+	 * options too (cli.c), so `meshgw run -v` in a unit's ExecStart works. */
+	while (argc >= 2 && (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose"))) {
+		log_verbosity = LOG_DEBUG;
+		argc--;
+		argv++;
 	}
 	if (argc < 2) {
 		usage(stdout);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "config/config.h"
 #include "config/config_ini.h"
+#include "lib/log.h"
 
 /* n with a comma every three digits: "64,511". */
 static void thousands(char *buf, size_t len, unsigned long n)
@@ -27,15 +28,18 @@ static void thousands(char *buf, size_t len, unsigned long n)
 
 void mg_errors_flush(struct mg_errors *e)
 {
+	const char *pfx;
 	char more[32];
 
 	if (!e || !e->out || !e->run_len)
 		return;
+	/* Each problem is an error line of its own in the journal (`meshgw run`). */
+	pfx = e->out == stderr ? log_prio_prefix(LOG_ERR) : "";
 	if (e->run_len == 1) {
-		fprintf(e->out, "%s\n", e->run_line);
+		fprintf(e->out, "%s%s\n", pfx, e->run_line);
 	} else {
 		thousands(more, sizeof(more), (unsigned long)(e->run_len - 1));
-		fprintf(e->out, "%s (and %s more like it)\n", e->run_line, more);
+		fprintf(e->out, "%s%s (and %s more like it)\n", pfx, e->run_line, more);
 	}
 	e->run_len = 0;
 	e->run_file = NULL;

@@ -4,6 +4,7 @@
  * actions.c and watch.c, and SIGHUP's reload. */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "failover/probe.h"
 #include "gateway/gateway.h"
 #include "lib/log.h"
+#include "lib/notify.h"
 #include "observe/http_metrics.h"
 #include "observe/metrics.h"
 
@@ -262,13 +264,42 @@ static int setup_fds(struct daemon *d)
 	return 0;
 }
 
+/* Type=notify: systemd counts the service started (and a reload finished) when it
+ * reads READY=1; STATUS= is the line `systemctl status` shows. Without
+ * $NOTIFY_SOCKET nothing is sent; a failure only costs systemd's view of us. */
+static void notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void notify(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	err = notify_send("%s", msg);
+	if (err)
+		pr_warn("cannot notify the service manager ($NOTIFY_SOCKET): %s", strerror(-err));
+}
+
+static void notify_ready(const struct daemon *d)
+{
+	notify("READY=1\nSTATUS=site %s, %zu peer%s", d->cfg.self->name, d->n_peers,
+	       d->n_peers == 1 ? "" : "s");
+}
+
 static void on_signal(struct daemon *d)
 {
 	struct signalfd_siginfo si;
 
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
+			/* MONOTONIC_USEC ties the reload to this signal (systemd >= 253). */
+			notify("RELOADING=1\nMONOTONIC_USEC=%llu",
+			       (unsigned long long)(mono_ns() / 1000));
 			reload(d);
+			if (!d->stop)
+				notify_ready(d);
 		} else {
 			pr_info("%s: exiting; the data path stays up (pinned under %s)",
 				strsignal((int)si.ssi_signo), d->cfg.local.pin_path);
@@ -327,8 +358,7 @@ int daemon_run(const char *mesh_path, const char *local_path)
 
 	fo_default_settings(&d.fo);
 	if (config_load(&d.cfg, mesh_path, local_path, &e)) {
-		fprintf(stderr, "meshgw: %d problem%s found; nothing was changed\n", e.count,
-			e.count == 1 ? "" : "s");
+		pr_err("%d problem%s found; nothing was changed", e.count, e.count == 1 ? "" : "s");
 		config_free(&d.cfg);
 		return 1;
 	}
@@ -355,6 +385,7 @@ int daemon_run(const char *mesh_path, const char *local_path)
 		"hold-down %u ms", d.cfg.self->name, d.n_peers, d.n_peers == 1 ? "" : "s",
 		probe_port_of(&d.cfg), probe_port_of(&d.cfg) + MG_PROBE_PORTS - 1, d.fo.fail_ms,
 		d.fo.holddown_ms);
+	notify_ready(&d);
 	while (!d.stop) {
 		struct epoll_event evs[4 + MG_PROBE_PORTS];
 		int n = epoll_wait(d.epfd, evs, 4 + MG_PROBE_PORTS, -1);
@@ -389,6 +420,7 @@ int daemon_run(const char *mesh_path, const char *local_path)
 			}
 		}
 	}
+	notify("STOPPING=1");
 out:
 	http_metrics_close(d.http);
 	peers_free(d.peers, d.n_peers);

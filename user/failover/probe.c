@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include "failover/probe.h"
 #include "lib/clock.h"
+#include "lib/log.h"
 
 static int cmp_key(const void *a, const void *b)
 {
@@ -49,7 +50,7 @@ int probe_tag_for_config(const struct mg_config *c, uint8_t tag[MG_PROBE_TAG_LEN
 	}
 	ret = key_read_file(secret, c->local.mesh_secret_file, true, err, sizeof(err));
 	if (ret) {
-		fprintf(stderr, "meshgw: error: %s\n", err);
+		pr_err("%s", err);
 		return ret;
 	}
 	probe_tag_derive(tag, &c->mesh, secret);

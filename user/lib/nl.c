@@ -140,7 +140,7 @@ int nl_talk(struct nl_sock *s, struct nlmsghdr *nlh, nl_cb_t cb, void *data,
 				msg = extack_msg(m);
 				pr_err("%s: %s", what, strerror(-e->error));
 				if (msg)
-					fprintf(stderr, "Error: %s.\n", msg);
+					fprintf(stderr, "%sError: %s.\n", log_prio_prefix(LOG_ERR), msg);	/* iproute2 style */
 				return e->error;
 			}
 			if (m->nlmsg_type < NLMSG_MIN_TYPE)
