@@ -36,11 +36,11 @@
 #   HOLDDOWN_S=2 CUT_MIN_S=1 selftests/bench/failover.sh
 #   FO_LOGS=DIR keeps the daemons' logs (A.log, B.log, C.log) in DIR.
 #   CT_FLUSH=1 flushes router B's UDP NAT state between cuts (see ct_flush; needs conntrack).
-#   LAB_DNAT=per-isp (default here) or one: how the routers forward the WireGuard port
+#   LAB_DNAT=one (default) or per-isp: how the routers forward the WireGuard port
 #   (selftests/lab/lab.sh). With one address for both ISPs and no flush, a move back
 #   cannot last (see ct_flush): the daemon says so once and stays (FO_NAT_HOLD_MS).
 set -u
-export LAB_DNAT=${LAB_DNAT:-per-isp}
+export LAB_DNAT=${LAB_DNAT:-one}
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MESHGW=${MESHGW:-$SRC/build/meshgw}
 CUTS=${CUTS:-10}

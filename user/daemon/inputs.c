@@ -201,7 +201,7 @@ void follow_wireguard(struct daemon *d, bool at_start)
 			case FO_ROAM_FAR_NAT:
 				pr_warn("peer %s: moved back to endpoint %u %s, which answers probes, but "
 					"the peer's packets still come from %s: a router in front of "
-					"the peer keeps a NAT entry for its other ISP (flush its "
+					"the peer probably keeps a NAT entry for its other ISP (flush its "
 					"connection tracking when an ISP comes back, e.g. mwan3's "
 					"flush_conntrack, or forward each ISP to its own address of "
 					"the gateway). No move back for %u s; WireGuard follows the "
