@@ -52,6 +52,17 @@ static void peer(const struct export_ctx *x, const struct mg_site *s, size_t ind
 			prefix_str(&s->egress[e], p, sizeof(p)));
 }
 
+/* Forwarding section <if>_<name> from zone src to zone dest (replaced if present). */
+static void forwarding(const struct export_ctx *x, const char *name, const char *src, const char *dest)
+{
+	const char *i = x->o->ifname;
+
+	fprintf(x->out, "uci -q delete firewall.%s_%s || true\n", i, name);
+	fprintf(x->out, "uci set firewall.%s_%s=forwarding\n", i, name);
+	fprintf(x->out, "uci set firewall.%s_%s.src='%s'\n", i, name, src);
+	fprintf(x->out, "uci set firewall.%s_%s.dest='%s'\n", i, name, dest);
+}
+
 /* Zone <if> (input from the other sites accepted, as from the LAN: they are the
  * mesh's LANs), forwardings lan <-> <if>, and the WireGuard port open on wan. */
 static void firewall(const struct export_ctx *x)
@@ -67,14 +78,8 @@ static void firewall(const struct export_ctx *x)
 	fprintf(x->out, "uci set firewall.%s.output='ACCEPT'\n", i);
 	fprintf(x->out, "uci set firewall.%s.forward='REJECT'\n", i);
 	fprintf(x->out, "uci add_list firewall.%s.network='%s'\n", i, i);
-	fprintf(x->out, "uci -q delete firewall.%s_from_lan || true\n", i);
-	fprintf(x->out, "uci set firewall.%s_from_lan=forwarding\n", i);
-	fprintf(x->out, "uci set firewall.%s_from_lan.src='lan'\n", i);
-	fprintf(x->out, "uci set firewall.%s_from_lan.dest='%s'\n", i, i);
-	fprintf(x->out, "uci -q delete firewall.%s_to_lan || true\n", i);
-	fprintf(x->out, "uci set firewall.%s_to_lan=forwarding\n", i);
-	fprintf(x->out, "uci set firewall.%s_to_lan.src='%s'\n", i, i);
-	fprintf(x->out, "uci set firewall.%s_to_lan.dest='lan'\n", i);
+	forwarding(x, "from_lan", "lan", i);
+	forwarding(x, "to_lan", i, "lan");
 	fprintf(x->out, "uci -q delete firewall.%s_port || true\n", i);
 	fprintf(x->out, "uci set firewall.%s_port=rule\n", i);
 	fprintf(x->out, "uci set firewall.%s_port.name='Allow-%s-WireGuard'\n", i, i);
