@@ -10,7 +10,7 @@
 #include "lib/log.h"
 #include "lib/sockaddr.h"
 
-/* One peer entry of a change: endpoint i (when set_ep) and a keepalive interval. */
+/* One peer entry of a change: an endpoint (unless ep is NULL) and a keepalive interval. */
 static int add_entry(struct wg_device *change, const struct daemon_peer *p, const union wg_sockaddr *ep,
 		     uint16_t keepalive)
 {

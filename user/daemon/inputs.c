@@ -196,7 +196,8 @@ void follow_wireguard(struct daemon *d, bool at_start)
 				pr_info("peer %s: WireGuard roamed to endpoint %u %s right after the move "
 					"back (packets the peer sent before ours reached it): pointing it at "
 					"endpoint %u %s again", p->site->name, i, a, from, b);
-				daemon_set_endpoint(d, p, from);
+				if (daemon_set_endpoint(d, p, from))
+					pr_err("peer %s: cannot set endpoint %s", p->site->name, b);
 				break;
 			case FO_ROAM_FAR_NAT:
 				pr_warn("peer %s: moved back to endpoint %u %s, which answers probes, but "
