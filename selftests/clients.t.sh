@@ -5,7 +5,8 @@
 # on the file `meshgw export -f wg-quick` printed for it (wireguard-go too). The
 # laptop pings both sites' LAN hosts directly; each gateway's per-client counters
 # (BPF, through `meshgw metrics`) move by exactly its pings; the daemon leaves the
-# client alone; a mesh file without the client takes its peer off at `up`, `down`
+# client alone; a second `up` keeps its learnt endpoint and session; a mesh file
+# without the client takes its peer off at `up`, `down`
 # takes the rest; a bad client is refused with file:line; the QR code of
 # `meshgw export -f qr` decodes (zbarimg) to the configuration.
 #
@@ -116,6 +117,12 @@ assert [q for q in j['peers'] if q['site'] == 'b'][0]['client'] is False
 " nsenter --net=/run/netns/"$gA" "$MESHGW" show -j -c "$tmp/mesh.conf" -l "$tmp/a.local"
 t "show on a: 'client laptop', roaming from the laptop's address" bash -c \
 	"nsenter --net=/run/netns/$gA '$MESHGW' show -c '$tmp/mesh.conf' -l '$tmp/a.local' | grep -A1 '^client laptop' | grep -q 'roaming: 203.0.113.3:'"
+
+# --- a second up: the client's learnt endpoint and session stay -----------------------------
+ep=$(wgpeer "$gA" "$wgA" | cut -f3)
+t "up again on a: WireGuard already as wanted" bash -c "nsenter --net=/run/netns/$gA '$MESHGW' -v up -c '$tmp/mesh.conf' -l '$tmp/a.local' 2>&1 | grep -q 'WireGuard configuration already as wanted'"
+is "  the laptop's endpoint as WireGuard learnt it ($ep)" "$(wgpeer "$gA" "$wgA" | cut -f3)" "$ep"
+t "  the laptop reaches host A at once (same session)" L ping -c1 -W1 10.1.0.2
 
 # --- the failover daemon: sites only ------------------------------------------------------
 nsenter --net=/run/netns/"$gA" "$MESHGW" run -c "$tmp/mesh.conf" -l "$tmp/a.local" >"$tmp/run.log" 2>&1 &
