@@ -172,6 +172,11 @@ static void test_errors(void)
 	       BASE "[Client x]\nAddress = 10.0.0.50\nPublicKey = " K3 "\nEndpoint = 1.2.3.4:5\nEgress = 1.0.0.0/8\n", 2,
 	       "mesh.conf:18: a client has no Endpoint (it roams; the gateways learn where it is when it connects)",
 	       "mesh.conf:19: unknown key 'Egress' in [Client x]");
+	EXPECT("empty items in Address",
+	       BASE "[Client x]\nAddress = 10.0.0.50,,\nPublicKey = " K3 "\n"
+	       "[Client y]\nAddress = 10.0.0.51, \nPublicKey = " K4 "\n", 2,
+	       "mesh.conf:16: Address: empty item in '10.0.0.50,,'",
+	       "mesh.conf:19: Address: empty item in '10.0.0.51,'");
 	EXPECT("duplicate Address",
 	       BASE "[Client x]\nAddress = 10.0.0.50\nAddress = 10.0.0.51\nPublicKey = " K3 "\n", 1,
 	       "mesh.conf:17: duplicate Address (first at mesh.conf:16)");

@@ -53,6 +53,11 @@ static void client_address(struct mg_mesh *m, struct mg_client *c, const struct 
 	char tmp[MG_LINE_MAX + 1], *save = NULL, *tok;
 
 	snprintf(tmp, sizeof(tmp), "%s", it->value);
+	/* strtok_r would skip empty items silently: "10.0.0.5,," is a typo. */
+	if (tmp[0] == ',' || tmp[strlen(tmp) - 1] == ',' || strstr(tmp, ",,")) {
+		mg_error(e, m->path, it->line, "Address: empty item in '%.64s'", it->value);
+		return;
+	}
 	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		struct prefix p;
 		char *w = tok, *end;
@@ -62,7 +67,11 @@ static void client_address(struct mg_mesh *m, struct mg_client *c, const struct 
 		end = w + strlen(w);
 		while (end > w && isspace((unsigned char)end[-1]))
 			*--end = '\0';
-		if (!*w || !ini_single_word(e, m->path, it->line, "Address", w))
+		if (!*w) {
+			mg_error(e, m->path, it->line, "Address: empty item in '%.64s'", it->value);
+			continue;
+		}
+		if (!ini_single_word(e, m->path, it->line, "Address", w))
 			continue;
 		if (strchr(w, '/')) {
 			mg_error(e, m->path, it->line,
