@@ -25,7 +25,7 @@ endif
 # the BPF target or break its build.
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUT)/bpf -MMD -MP
-LDLIBS   := -lbpf -lelf -lz -lmnl -lsodium
+LDLIBS   := -lbpf -lelf -lz -lmnl -lsodium -lqrencode
 BPF_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -target bpf -D__TARGET_ARCH_x86 \
               -Iinclude -Ibpf -I$(OUT)/bpf
 
@@ -151,6 +151,7 @@ test: check
 # --- fuzzing (clang libFuzzer + ASan) ---------------------------------------------
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := user/config/config.c user/config/config_local.c user/config/config_validate.c \
+	     user/config/config_client.c \
 	     user/lib/prefix.c user/wg/keys.c user/lib/log.c
 $(OUT)/fuzz/fuzz_config: selftests/fuzz/fuzz_config.c $(wildcard $(FUZZ_SRCS)) $(wildcard user/*/*.h) | $(OUT)/fuzz
 	$(call msg,FUZZ,$@)

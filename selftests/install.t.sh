@@ -125,9 +125,12 @@ complete_words() { # complete_words WORD...: prints COMPREPLY for the last word
 }
 t "completion: subcommands" test "$(complete_words meshgw '')" = "check down export genkey genpsk help metrics pubkey run show up"
 t "completion: 'ex' -> export" test "$(complete_words meshgw ex)" = export
-t "completion: export -f formats" test "$(complete_words meshgw export -f '')" = "openwrt routeros wg-quick"
+t "completion: export -f formats" test "$(complete_words meshgw export -f '')" = "openwrt qr routeros wg-quick"
 t "completion: export site names from -c MESH" \
 	test "$(complete_words meshgw export -f wg-quick -c "$ex/three-sites/mesh.conf" '')" = "site1 site2 site3"
+printf '[Client laptop]\nAddress = 192.168.254.50\n' | cat "$ex/three-sites/mesh.conf" - >"$tmp/clients.conf"
+t "completion: export client names too" \
+	test "$(complete_words meshgw export -f qr -c "$tmp/clients.conf" '')" = "laptop site1 site2 site3"
 t "completion: -c completes files" \
 	test "$(complete_words meshgw check -c "$ex/two-sites/mesh.c")" = "$ex/two-sites/mesh.conf"
 t "completion: show options" test "$(complete_words meshgw show -)" = "--help -c -j -l -v"

@@ -522,7 +522,7 @@ int main(void)
 		  NULL, NULL);
 	cmd_fails(dir, "two SITEs: usage", "Usage: meshgw export", "-f", "openwrt", "-c", mesh_path,
 		  "alpha", "beta", NULL);
-	snprintf(path, sizeof(path), "%s: no site 'delta'; the sites are: alpha, beta, gamma", mesh_path);
+	snprintf(path, sizeof(path), "%s: no site or client 'delta'; the sites are: alpha, beta, gamma", mesh_path);
 	cmd_fails(dir, "unknown site: names the file and lists the sites", path, "-f", "wg-quick", "-c",
 		  mesh_path, "delta", NULL, NULL);
 	snprintf(path, sizeof(path), "%s/nope.conf", dir);

@@ -21,8 +21,14 @@ int cmd_check(int argc, char **argv)
 			 s == c.self ? " (this gateway)" : "", s->n_endpoints,
 			 s->n_endpoints == 1 ? "" : "s", s->n_egress, s->n_egress == 1 ? "" : "s");
 	}
-	printf("%s, %s: OK: site %s, %zu sites in the mesh\n", o.mesh_path, o.local_path,
+	for (size_t i = 0; i < c.mesh.n_clients; i++)
+		pr_debug("client %s: %zu address%s", c.mesh.clients[i].name,
+			 c.mesh.clients[i].n_address, c.mesh.clients[i].n_address == 1 ? "" : "es");
+	printf("%s, %s: OK: site %s, %zu sites in the mesh", o.mesh_path, o.local_path,
 	       c.self->name, c.mesh.n_sites);
+	if (c.mesh.n_clients)
+		printf(", %zu client%s", c.mesh.n_clients, c.mesh.n_clients == 1 ? "" : "s");
+	putchar('\n');
 	config_free(&c);
 	return 0;
 }

@@ -139,11 +139,20 @@ static void text_peer(const struct status *s, const struct status_peer *p, const
 	char b1[32], b2[32], age[48];
 	int64_t hs;
 
-	printf("\n%speer%s %s%s%s\n", c->yellow, c->off, c->bold, p->site, c->off);
-	printf("  endpoints (preference order):\n");
+	printf("\n%s%s%s %s%s%s\n", c->yellow, p->client ? "client" : "peer", c->off, c->bold,
+	       p->site, c->off);
+	if (p->client) {
+		char a[80];
+
+		/* No endpoint configured: WireGuard learnt it from the client. */
+		printf("  roaming: %s\n", p->wg_have_endpoint ?
+		       sockaddr_str(&p->wg_endpoint, a, sizeof(a)) : "not connected yet");
+	} else {
+		printf("  endpoints (preference order):\n");
+	}
 	for (size_t i = 0; i < p->n_eps; i++)
 		text_endpoint(s, p, i, c);
-	if (p->wg_have_endpoint && p->active < 0) {
+	if (!p->client && p->wg_have_endpoint && p->active < 0) {
 		bool unresolved = false;
 		char a[80];
 
@@ -180,7 +189,7 @@ static void text_peer(const struct status *s, const struct status_peer *p, const
 		printf("\n");
 	} else {
 		printf("  transfer (BPF): %smissing%s (%s)\n", c->red, c->off,
-		       s->have_maps ? "no slot for this site in mg_peer_info" : "data plane not up");
+		       s->have_maps ? "no slot for this peer in mg_peer_info" : "data plane not up");
 	}
 	if (p->have_wg) {
 		human_bytes(b1, sizeof(b1), p->wg_rx_bytes);
@@ -281,6 +290,7 @@ static void json_peer(struct jw *w, const struct status *s, const struct status_
 
 	jw_object(w, NULL);
 	jw_string(w, "site", p->site);
+	jw_bool(w, "client", p->client);
 	if (p->active >= 0)
 		jw_u64(w, "active_endpoint", (uint64_t)p->active);
 	else

@@ -19,7 +19,7 @@ static const struct {
 	{ "check", cmd_check, "[-c MESH] [-l LOCAL]", "Validates the configuration, listing every problem" },
 	{ "up", cmd_up, "[-c MESH] [-l LOCAL]", "Brings the gateway to the configured state (idempotent)" },
 	{ "down", cmd_down, "[-c MESH] [-l LOCAL]", "Removes exactly what up created" },
-	{ "export", cmd_export, "-f FORMAT [-c MESH] [-k KEY] [-s SECRET] [-i IFNAME] SITE", "Writes SITE's configuration for plain WireGuard (wg-quick, openwrt, routeros)" },
+	{ "export", cmd_export, "-f FORMAT [-c MESH] [-k KEY] [-s SECRET] [-i IFNAME] [-o PNG] NAME", "Writes site NAME's configuration for plain WireGuard (wg-quick, openwrt, routeros), or client NAME's (wg-quick, qr)" },
 	{ "run", cmd_run, "[-c MESH] [-l LOCAL]", "Runs the gateway: up, then endpoint failover; SIGHUP reloads" },
 	{ "show", cmd_show, "[-j] [-c MESH] [-l LOCAL]", "Shows peers, endpoints, health, counters and failovers" },
 	{ "metrics", cmd_metrics, "[-c MESH] [-l LOCAL]", "Prints the Prometheus metrics (text exposition format)" },

@@ -371,7 +371,7 @@ int endpoint_parse(struct mg_endpoint *ep, const char *s, const char **why)
 
 /* ---- the mesh file -------------------------------------------------------------- */
 
-enum mesh_sec { SEC_NONE, SEC_MESH, SEC_SITE, SEC_IGNORE };
+enum mesh_sec { SEC_NONE, SEC_MESH, SEC_SITE, SEC_CLIENT, SEC_IGNORE };
 
 struct mesh_state {
 	struct mg_mesh *m;
@@ -380,6 +380,7 @@ struct mesh_state {
 	int mesh_line;			/* first [Mesh] header */
 	int port_line, keepalive_line, mtu_line;
 	size_t site;			/* index of the current [Site] */
+	size_t client;			/* index of the current [Client] */
 	int err;
 };
 
@@ -393,6 +394,8 @@ static void finish_section(struct mesh_state *st)
 {
 	struct mg_site *s;
 
+	if (st->sec == SEC_CLIENT)
+		client_finish(st->m, st->client, st->e);
 	if (st->sec != SEC_SITE)
 		return;
 	s = &st->m->sites[st->site];
@@ -463,6 +466,11 @@ static void on_section(struct mesh_state *st, const struct ini_item *it)
 		st->sec = SEC_MESH;
 	} else if (!strcasecmp(it->section, "Site")) {
 		open_site(st, it);
+	} else if (!strcasecmp(it->section, "Client")) {
+		ssize_t c = client_open(st->m, it, st->e);
+
+		st->sec = c < 0 ? SEC_IGNORE : SEC_CLIENT;
+		st->client = c < 0 ? 0 : (size_t)c;
 	} else if (!strcasecmp(it->section, "Local")) {
 		mg_error(st->e, P(st), it->line,
 			 "[Local] belongs in the local file (-l), not in the mesh file");
@@ -701,6 +709,9 @@ static void mesh_cb(void *ctx, const struct ini_item *it)
 	case SEC_SITE:
 		site_key(st, it);
 		break;
+	case SEC_CLIENT:
+		client_key(st->m, st->client, it, st->e);
+		break;
 	case SEC_IGNORE:
 		break;	/* the header was already reported */
 	}
@@ -745,6 +756,9 @@ void mesh_free(struct mg_mesh *m)
 	free(m->sites);
 	m->sites = NULL;
 	m->n_sites = 0;
+	free(m->clients);
+	m->clients = NULL;
+	m->n_clients = 0;
 }
 
 /* Case-insensitive, like the duplicate check: "London" and "london" are one site. */

@@ -72,6 +72,20 @@ struct mg_site {
 	size_t n_egress;
 };
 
+/* A roaming client (a laptop, a phone): a peer of every gateway with no endpoint
+ * (it connects; WireGuard follows it as it roams). Its name shares the sites'
+ * namespace: peer slots and metrics labels are by name. */
+#define MG_MAX_CLIENT_ADDRS 2	/* one per family */
+struct mg_client {
+	char name[MG_NAME_MAX];
+	int line;			/* of its [Client NAME] header */
+	struct prefix address[MG_MAX_CLIENT_ADDRS];	/* host prefixes, /32 or /128 */
+	size_t n_address;
+	int address_line;
+	uint8_t public_key[WG_KEY_LEN];
+	int public_key_line;
+};
+
 struct mg_mesh {
 	char path[PATH_MAX];
 	struct prefix network;
@@ -81,6 +95,8 @@ struct mg_mesh {
 	uint16_t mtu;
 	struct mg_site *sites;
 	size_t n_sites;
+	struct mg_client *clients;	/* file order */
+	size_t n_clients;
 };
 
 /* Where the XDP fast path runs: auto (chosen per NIC kind, see user/dataplane/dp_iface.c),
@@ -140,6 +156,8 @@ void mesh_free(struct mg_mesh *m);
 void config_free(struct mg_config *c);
 
 const struct mg_site *mesh_find_site(const struct mg_mesh *m, const char *name);
+/* Case-insensitive like mesh_find_site; NULL when no [Client NAME] has that name. */
+const struct mg_client *mesh_find_client(const struct mg_mesh *m, const char *name);
 
 /* "a.b.c.d:port", "[v6]:port" or "host.name:port". 0, or -EINVAL with *why set
  * to a static explanation. */

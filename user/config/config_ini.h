@@ -4,6 +4,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "config/config.h"
 
 struct ini_item {
@@ -36,3 +37,10 @@ int ini_parse_uint(const char *s, unsigned long max, unsigned long *out);
 /* Reads a whole file (at most MG_FILE_MAX bytes) into a malloc'd buffer. Problems
  * are reported as "path: reason". 0 or -errno. */
 int config_read_file(const char *path, char **buf, size_t *len, struct mg_errors *e);
+
+/* config_client.c: a [Client NAME] section of the mesh file. client_open returns
+ * the new client's index, or -1 (reported: ignore the section's keys). */
+ssize_t client_open(struct mg_mesh *m, const struct ini_item *it, struct mg_errors *e);
+void client_key(struct mg_mesh *m, size_t idx, const struct ini_item *it, struct mg_errors *e);
+/* Required keys are reported missing at the header line. */
+void client_finish(struct mg_mesh *m, size_t idx, struct mg_errors *e);

@@ -10,29 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config/config.h"
+#include "config/config_issues.h"
 #include "meshgw_bpf.h"
 
 /* A site may fill a route trie alone, not more. */
 _Static_assert(MG_MAX_SITE_EGRESS <= MG_MAX_ROUTES, "one site's egress ranges fit a route trie");
 
-struct issue {
-	int line;
-	size_t seq;
-	char *msg;
-};
-
-struct issues {
-	const char *path;
-	struct mg_errors *e;
-	struct issue *v;
-	size_t n, cap;
-	int count;	/* problems found, queued or not */
-};
-
-static void issue(struct issues *is, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void issue(struct issues *is, int line, const char *fmt, ...)
+void issue(struct issues *is, int line, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -474,11 +458,15 @@ static void check_route_capacity(const struct mg_mesh *m, struct issues *is)
 				    ++routes + addrs > MG_MAX_ROUTES + (addrs > 0) && !line)
 					line = s->egress_lines[j];
 		}
+		/* every gateway routes every client's address to its peer */
+		for (size_t i = 0; i < m->n_clients; i++)
+			for (size_t j = 0; j < m->clients[i].n_address; j++)
+				addrs += m->clients[i].address[j].family == fam[f];
 		/* a gateway leaves its own address out */
 		if (routes + addrs - (addrs > 0) > MG_MAX_ROUTES)
-			issue(is, line, "%zu IPv%d Egress ranges and %zu site addresses: the data plane "
+			issue(is, line, "%zu IPv%d Egress ranges and %zu mesh addresses: the data plane "
 			      "holds at most %d IPv%d routes (mesh addresses and egress ranges of all "
-			      "sites) at each gateway", routes, f ? 6 : 4, addrs, MG_MAX_ROUTES,
+			      "sites, client addresses) at each gateway", routes, f ? 6 : 4, addrs, MG_MAX_ROUTES,
 			      f ? 6 : 4);
 	}
 }
@@ -501,6 +489,7 @@ int mesh_validate(const struct mg_mesh *m, struct mg_errors *e)
 	check_endpoints(m, &is);
 	check_overlaps(m, &is);
 	check_endpoints_outside(m, &is);
+	check_clients(m, &is);
 	check_route_capacity(m, &is);
 	ret = is.count ? -EINVAL : 0;
 	issues_flush(&is);

@@ -44,6 +44,8 @@ static int peers_build(struct daemon *d, const struct daemon_peer *old, size_t n
 	if (!d->peers)
 		return -ENOMEM;
 	d->n_peers = 0;
+	/* Sites only: a roaming client (m->clients) has no endpoint to probe or move;
+	 * WireGuard follows it by itself. */
 	for (size_t s = 0; s < m->n_sites; s++) {
 		const struct mg_site *site = &m->sites[s];
 		struct daemon_peer *p = &d->peers[d->n_peers];

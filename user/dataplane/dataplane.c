@@ -599,7 +599,8 @@ _Static_assert(sizeof(((struct mg_tag *)0)->tag) == MG_PROBE_TAG_LEN, "mg_mesh_t
 
 static int fill(struct dp *d, const struct mg_config *c, const struct dp_settings *s)
 {
-	uint32_t *idx = calloc(c->mesh.n_sites ? c->mesh.n_sites : 1, sizeof(*idx));
+	/* sites, then clients (dp_assign_peers) */
+	uint32_t *idx = calloc(c->mesh.n_sites + c->mesh.n_clients + 1, sizeof(*idx));
 	struct dp_known_ep *eps = NULL;
 	struct mg_tag tag = { 0 };
 	__u32 zero = 0;

@@ -155,8 +155,15 @@ static int slot_cmp(const void *a, const void *b)
 		       MG_PEER_NAME_LEN);
 }
 
-/* Gives every site a stable index: a site keeps the slot it had (its counters
- * with it), new sites take free slots, removed sites' slots are cleared. */
+/* Peer i of the mesh as the data plane names it: the sites, then the roaming
+ * clients (names are unique across both: config_client.c). */
+static const char *peer_name(const struct mg_mesh *mesh, size_t i)
+{
+	return i < mesh->n_sites ? mesh->sites[i].name : mesh->clients[i - mesh->n_sites].name;
+}
+
+/* Gives every site and client a stable index: a peer keeps the slot it had (its
+ * counters with it), new ones take free slots, removed ones' slots are cleared. */
 int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t *idx)
 {
 	struct mg_peer_info *info = calloc(MG_MAX_PEERS, sizeof(*info));
@@ -165,13 +172,14 @@ int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t
 	size_t nhave = 0, next_free = 0;
 	int ncpu = libbpf_num_possible_cpus(), err = 0;
 	struct mg_peer_stats *zero = ncpu > 0 ? calloc(ncpu, sizeof(*zero)) : NULL;
+	size_t npeers = mesh->n_sites + mesh->n_clients;
 
 	if (!info || !have || !keep || !zero) {
 		err = -ENOMEM;
 		goto out;
 	}
-	if (mesh->n_sites > MG_MAX_PEERS) {
-		pr_err("%zu sites: the data plane holds at most %d", mesh->n_sites, MG_MAX_PEERS);
+	if (npeers > MG_MAX_PEERS) {
+		pr_err("%zu sites and clients: the data plane holds at most %d", npeers, MG_MAX_PEERS);
 		err = -E2BIG;
 		goto out;
 	}
@@ -186,10 +194,10 @@ int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t
 		}
 	}
 	qsort(have, nhave, sizeof(*have), slot_cmp);
-	for (size_t s = 0; s < mesh->n_sites; s++) {
+	for (size_t s = 0; s < npeers; s++) {
 		struct slot k = { 0 }, *f;
 
-		snprintf(k.name, sizeof(k.name), "%s", mesh->sites[s].name);
+		snprintf(k.name, sizeof(k.name), "%s", peer_name(mesh, s));
 		f = bsearch(&k, have, nhave, sizeof(*have), slot_cmp);
 		idx[s] = f ? f->index : UINT32_MAX;
 		if (f)
@@ -207,7 +215,7 @@ int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t
 			goto out;
 		}
 	}
-	for (size_t s = 0; s < mesh->n_sites; s++) {
+	for (size_t s = 0; s < npeers; s++) {
 		struct mg_peer_info pi = { 0 };
 
 		if (idx[s] != UINT32_MAX)
@@ -221,7 +229,7 @@ int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t
 		}
 		idx[s] = next_free;
 		keep[next_free] = true;
-		snprintf(pi.name, sizeof(pi.name), "%s", mesh->sites[s].name);
+		snprintf(pi.name, sizeof(pi.name), "%s", peer_name(mesh, s));
 		/* A fresh slot starts from zero whatever an older run left. */
 		if (bpf_map_update_elem(m->peer_stats, &idx[s], zero, BPF_ANY) ||
 		    bpf_map_update_elem(m->peer_info, &idx[s], &pi, BPF_ANY)) {
@@ -258,9 +266,9 @@ static void route_want(struct route_set *v4, struct route_set *v6, uint32_t *fil
 	dp_route_filter_add(filter, p);
 }
 
-/* Remote sites' mesh addresses and egress ranges (REMOTE), our own egress
- * ranges (SELF). Our own mesh address is not in the trie: it is the wg device's,
- * delivered locally. */
+/* Remote sites' mesh addresses and egress ranges and the clients' addresses
+ * (REMOTE), our own egress ranges (SELF). Our own mesh address is not in the
+ * trie: it is the wg device's, delivered locally. */
 int dp_sync_routes(const struct dp_fds *m, const struct mg_config *c, const uint32_t *idx)
 {
 	const struct mg_mesh *mesh = &c->mesh;
@@ -271,6 +279,7 @@ int dp_sync_routes(const struct dp_fds *m, const struct mg_config *c, const uint
 
 	for (size_t s = 0; s < mesh->n_sites; s++)
 		cap += 1 + mesh->sites[s].n_egress;
+	cap += MG_MAX_CLIENT_ADDRS * mesh->n_clients;
 	v4.kv = calloc(cap, sizeof(*v4.kv));
 	v6.kv = calloc(cap, sizeof(*v6.kv));
 	if (!v4.kv || !v6.kv)
@@ -284,6 +293,13 @@ int dp_sync_routes(const struct dp_fds *m, const struct mg_config *c, const uint
 			route_want(&v4, &v6, filter, &site->address, &r);
 		for (size_t e = 0; e < site->n_egress; e++)
 			route_want(&v4, &v6, filter, &site->egress[e], &r);
+	}
+	for (size_t k = 0; k < mesh->n_clients; k++) {
+		const struct mg_client *cl = &mesh->clients[k];
+		struct mg_route r = { .peer = idx[mesh->n_sites + k], .kind = MG_ROUTE_REMOTE };
+
+		for (size_t a = 0; a < cl->n_address; a++)
+			route_want(&v4, &v6, filter, &cl->address[a], &r);
 	}
 	/* Filter first: a route being added is never skipped (a stale one may be,
 	 * a moment before it goes). */

@@ -14,7 +14,7 @@ struct dp_known_ep {
 };
 
 int dp_route_filter_write(int fd, const uint32_t f[MG_ROUTE_FILTER_LEN]);
-/* idx[s] = peer slot of mesh->sites[s]. */
+/* idx[s] = peer slot of mesh->sites[s], idx[n_sites + k] that of mesh->clients[k]. */
 int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t *idx);
 int dp_sync_routes(const struct dp_fds *m, const struct mg_config *c, const uint32_t *idx);
 int dp_merge_known_eps(int fd, const struct dp_known_ep *eps, size_t n, const uint32_t *idx,

@@ -10,6 +10,7 @@ static const char *const format_names[] = {
 	[EXPORT_WG_QUICK] = "wg-quick",
 	[EXPORT_OPENWRT] = "openwrt",
 	[EXPORT_ROUTEROS] = "routeros",
+	[EXPORT_QR] = "qr",
 };
 
 int export_format_parse(const char *name, enum export_format *f)
@@ -32,6 +33,7 @@ bool export_ifname_valid(enum export_format f, const char *ifname)
 	if (!ifname_valid(ifname))
 		return false;
 	switch (f) {
+	case EXPORT_QR:		/* the file is a wg-quick one, shown as a picture */
 	case EXPORT_WG_QUICK:
 		/* wg-quick's own rule for the name it takes from the file name */
 		return strspn(ifname, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -55,7 +57,8 @@ void export_private_key(const struct export_ctx *x, char *buf, size_t len)
 	char b64[WG_KEY_B64_LEN];
 
 	if (!x->o->private_key) {
-		snprintf(buf, len, "<contents of the private key file of %s>", x->site->name);
+		snprintf(buf, len, "<contents of the private key file of %s>",
+			 x->site ? x->site->name : x->client->name);
 		return;
 	}
 	key_to_base64(b64, x->o->private_key);
@@ -69,7 +72,8 @@ bool export_psk(const struct export_ctx *x, const struct mg_site *peer, char out
 
 	if (!x->o->mesh_secret)
 		return false;
-	psk_derive(psk, x->o->mesh_secret, x->site->public_key, peer->public_key);
+	psk_derive(psk, x->o->mesh_secret, x->site ? x->site->public_key : x->client->public_key,
+		   peer->public_key);
 	key_to_base64(out, psk);
 	key_wipe(psk, sizeof(psk));
 	return true;
@@ -122,6 +126,8 @@ int export_site(FILE *out, const struct mg_mesh *m, const struct mg_site *site,
 	case EXPORT_ROUTEROS:
 		ret = export_routeros(&x);
 		break;
+	case EXPORT_QR:
+		break;	/* cmd_export renders the wg-quick file */
 	}
 	if (ret)
 		return ret;

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* The desired state: one WireGuard peer per other site (its endpoint, mesh address
+ * and egress ranges) and per roaming client, the mesh address and routes. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,36 @@ static void peer_endpoint(const struct mg_site *s, struct wg_peer *p)
 	}
 	if (s->n_endpoints)
 		pr_warn("site %s: no endpoint resolves; waiting for it to connect to us", s->name);
+}
+
+/* Roaming clients: peers with no endpoint (WireGuard learns it from the client's
+ * first handshake and follows it) and no keepalive (the client behind its NAT
+ * keeps the path open; a gateway would only send into a left-behind address).
+ * Their addresses are inside the mesh Network, whose route already leads into
+ * the device. */
+static int add_clients(const struct mg_config *c, struct desired *d, const uint8_t *secret)
+{
+	for (size_t i = 0; i < c->mesh.n_clients; i++) {
+		const struct mg_client *cl = &c->mesh.clients[i];
+		struct wg_peer *p = wg_device_add_peer(&d->wg);
+		int ret = 0;
+
+		if (!p)
+			return -ENOMEM;
+		memcpy(p->public_key, cl->public_key, WG_KEY_LEN);
+		p->flags = WG_PEER_SET_PSK | WG_PEER_SET_KEEPALIVE;
+		if (secret)
+			psk_derive(p->preshared_key, secret, c->self->public_key, cl->public_key);
+		p->keepalive = 0;
+		for (size_t j = 0; !ret && j < cl->n_address; j++) {
+			struct prefix host = host_prefix(&cl->address[j]);
+
+			ret = wg_peer_add_allowed(p, &host);
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 int desired_build(const struct mg_config *c, struct desired *d)
@@ -114,6 +146,9 @@ int desired_build(const struct mg_config *c, struct desired *d)
 		if (ret)
 			goto fail;
 	}
+	ret = add_clients(c, d, have_secret ? secret : NULL);
+	if (ret)
+		goto fail;
 	key_wipe(secret, sizeof(secret));
 	return 0;
 fail:

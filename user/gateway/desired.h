@@ -6,7 +6,8 @@
 #include "wg/wg_device.h"
 
 struct desired {
-	struct wg_device wg;		/* private key, port, fwmark, one peer per remote site */
+	struct wg_device wg;		/* private key, port, fwmark, one peer per remote site
+				 * and per roaming client */
 	struct prefix address;		/* our mesh address, prefix length of the mesh network */
 	struct prefix *routes;		/* mesh network + every remote site's egress, via wg */
 	size_t n_routes;

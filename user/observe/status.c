@@ -167,8 +167,10 @@ static void gather_wg(const struct mg_config *c, struct status *s)
 	s->wg_backend = backend_name(be->kind);
 	for (size_t p = 0; p < s->n_peers; p++) {
 		struct status_peer *sp = &s->peers[p];
-		const struct mg_site *site = mesh_find_site(&c->mesh, sp->site);
-		struct wg_peer *wp = site ? wg_device_find_peer(&d, site->public_key) : NULL;
+		const struct mg_site *site = sp->client ? NULL : mesh_find_site(&c->mesh, sp->site);
+		const struct mg_client *cl = sp->client ? mesh_find_client(&c->mesh, sp->site) : NULL;
+		const uint8_t *key = site ? site->public_key : cl ? cl->public_key : NULL;
+		struct wg_peer *wp = key ? wg_device_find_peer(&d, key) : NULL;
 
 		if (!wp)
 			continue;
@@ -204,7 +206,7 @@ int status_gather(const struct mg_config *c, struct status *s)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s->real_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 
-	s->peers = calloc(c->mesh.n_sites ? c->mesh.n_sites : 1, sizeof(*s->peers));
+	s->peers = calloc(c->mesh.n_sites + c->mesh.n_clients + 1, sizeof(*s->peers));
 	if (!s->peers)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->mesh.n_sites; i++) {
@@ -228,6 +230,14 @@ int status_gather(const struct mg_config *c, struct status *s)
 			    !resolve_now(&site->endpoints[e], &ep->addr))
 				ep->have_addr = true;
 		}
+	}
+	for (size_t i = 0; i < c->mesh.n_clients; i++) {
+		struct status_peer *sp = &s->peers[n++];
+
+		snprintf(sp->site, sizeof(sp->site), "%s", c->mesh.clients[i].name);
+		sp->client = true;
+		sp->dp_index = -1;
+		sp->active = -1;
 	}
 	s->n_peers = n;
 

@@ -25,7 +25,8 @@ struct status_endpoint {
 };
 
 struct status_peer {
-	char site[MG_NAME_MAX];
+	char site[MG_NAME_MAX];			/* the site's name, or the client's */
+	bool client;				/* a roaming client: no endpoints, no failover */
 	int dp_index;				/* slot in mg_peer_info, -1 = none */
 	bool have_dp;
 	struct mg_peer_stats dp;		/* summed over CPUs */
@@ -60,7 +61,8 @@ struct status {
 	uint64_t mono_ns;			/* CLOCK_MONOTONIC when gathered */
 	int64_t real_ns;			/* CLOCK_REALTIME when gathered */
 	size_t n_peers;
-	struct status_peer *peers;		/* the mesh's other sites, file order */
+	struct status_peer *peers;		/* the mesh's other sites, then its clients,
+						 * file order */
 };
 
 /* Gathers; 0 (see the flags for what was found) or -ENOMEM. Quiet: errors of

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* meshgw export -f wg-quick CLIENT: the wg-quick(8) file of a roaming client (a
+ * laptop; the phone app takes the same file, or its QR code). The client is a
+ * member of the mesh: one [Peer] per site gateway with that site's mesh address and
+ * egress ranges, so it reaches every site directly, not through a hub. It has no
+ * ListenPort (any port: the gateways learn it from its handshakes) and keeps the
+ * path open through its own NAT with a keepalive. */
+#include <errno.h>
+#include <stdio.h>
+#include "export/export.h"
+
+static void peer(const struct export_ctx *x, const struct mg_site *s, uint16_t keepalive)
+{
+	char key[WG_KEY_B64_LEN], ep[MG_HOST_MAX + 16], p[PREFIX_STR_MAX], more[1024];
+
+	fprintf(x->out, "\n[Peer]\n# %s\n", s->name);
+	key_to_base64(key, s->public_key);
+	fprintf(x->out, "PublicKey = %s\n", key);
+	if (export_psk(x, s, key)) {
+		fprintf(x->out, "PresharedKey = %s\n", key);
+		key_wipe(key, sizeof(key));
+	}
+	if (s->n_endpoints) {
+		export_endpoint_str(&s->endpoints[0], ep, sizeof(ep));
+		fprintf(x->out, "Endpoint = %s\n", ep);
+		export_other_endpoints(s, more, sizeof(more));
+		if (more[0])
+			fprintf(x->out, "# %s\n# (plain WireGuard uses one: switch with `wg set %s peer KEY endpoint HOST:PORT`)\n",
+				more, x->o->ifname);
+	} else {
+		/* Kept as a peer all the same: its ranges stay in the tunnel (dropped
+		 * there) rather than leak to the client's default route. */
+		fprintf(x->out, "# %s has no Endpoint: a roaming client cannot reach it\n", s->name);
+	}
+	fprintf(x->out, "AllowedIPs = %s", prefix_str(&s->address, p, sizeof(p)));
+	for (size_t i = 0; i < s->n_egress; i++)
+		fprintf(x->out, ", %s", prefix_str(&s->egress[i], p, sizeof(p)));
+	fputc('\n', x->out);
+	fprintf(x->out, "PersistentKeepalive = %u\n", keepalive);
+}
+
+int export_client(FILE *out, const struct mg_mesh *m, const struct mg_client *client,
+		  const struct export_opts *o)
+{
+	struct export_ctx x = { .out = out, .m = m, .client = client, .o = o };
+	/* A roaming client is behind a NAT nearly always: it keeps the mapping open
+	 * even when the mesh turned its own keepalive off (sites with public
+	 * addresses need none). */
+	uint16_t keepalive = m->keepalive ? m->keepalive : MG_DEFAULT_KEEPALIVE;
+	char buf[256], a[PREFIX_STR_MAX];
+
+	fprintf(out, "# WireGuard configuration of client %s, from the meshgw mesh file %s.\n",
+		client->name, m->path);
+	fprintf(out, "# Save as /etc/wireguard/%s.conf (mode 0600), then: wg-quick up %s\n",
+		o->ifname, o->ifname);
+	if (!o->private_key)
+		fprintf(out, "# FILL IN the PrivateKey line below (meshgw export -k KEYFILE does it).\n");
+	if (!o->mesh_secret)
+		fprintf(out, "# No PresharedKey lines: if the meshgw sites use a MeshSecretFile, export with -s FILE.\n");
+	fprintf(out, "\n[Interface]\n");
+	/* Host prefixes: the client routes only what its peers' AllowedIPs name. */
+	fprintf(out, "Address = ");
+	for (size_t i = 0; i < client->n_address; i++)
+		fprintf(out, "%s%s", i ? ", " : "", prefix_str(&client->address[i], a, sizeof(a)));
+	fputc('\n', out);
+	fprintf(out, "MTU = %u\n", m->mtu);
+	export_private_key(&x, buf, sizeof(buf));
+	fprintf(out, "PrivateKey = %s\n", buf);
+	key_wipe(buf, sizeof(buf));
+	for (size_t i = 0; i < m->n_sites; i++)
+		peer(&x, &m->sites[i], keepalive);
+	return fflush(out) || ferror(out) ? -EIO : 0;
+}
