@@ -6,11 +6,11 @@
 # (addresses and interfaces substituted) and examples/ha/meshgw-ha-notify (its -p mode:
 # it runs `meshgw run` itself). Site a has one gateway (meshgw run).
 #
-#   hA ── lan0 ── gA ── wan0 ─┐          ┌─ up0 ── gB1 ── lan0 ─┐
-#  10.1.0.2     10.1.0.1   203.0.113.1   │ uplink bridge   198.18.0.11   10.2.0.11   │
-#                                 └─ bru ─┤     (in sw)  │             LAN bridge brl ─── eth0 hB
-#                                         └─ up0 ── gB2 ── lan0 ─┘                 10.2.0.2
-#                                            198.18.0.12   10.2.0.12
+#                                      ┌─ up0 ─ gB1 ─ lan0 ─┐
+#   hA ─ lan0 ─ gA ─ wan0 ── bridge bru ─┤                    ├─ bridge brl ─ eth0 ─ hB
+#                            (in ns sw)  └─ up0 ─ gB2 ─ lan0 ─┘  (in ns sw)
+#   hA 10.1.0.2, gA 10.1.0.1 and 203.0.113.1 (wan0), gBk 198.18.0.1k (up0) and
+#   10.2.0.1k (lan0), hB 10.2.0.2
 #   VRRP addresses (on the master only): 10.2.0.1/24 on lan0 (hB's default gateway)
 #   and 203.0.113.2/24 on up0 (site b's Endpoint in the mesh file). The boxes' own
 #   uplink addresses are in another range, so the master's WireGuard packets to gA
@@ -24,7 +24,8 @@
 #   3. b1's links come back: b1 stays standby (nopreempt), no gap over GAP_S (1 s)
 #   4. b2's keepalived is stopped (SIGTERM, by its PID): STOP takes b2's tunnel
 #      down, b1 takes over within RESTORE_S
-#   throughout: never both boxes with the WireGuard device (sampled every ~50 ms)
+#   throughout: never both boxes with the WireGuard device (sampled every ~50 ms), and
+#   site a's WireGuard sees site b only at its VRRP address (no roaming to a box)
 #   at the end: the notify's `meshgw down` left nothing (pins, state files)
 # Times are printed as TAP comments. Setup waits are generous (make check runs two
 # tests at a time on two cores); only the restorations are held to RESTORE_S.
@@ -57,6 +58,9 @@ before_cleanup() {
 	[ -n "$sampler" ] && kill "$sampler" 2>/dev/null && wait "$sampler" 2>/dev/null
 	for p in "${ping_pids[@]}"; do kill -INT "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	for k in 1 2; do ka_stop $k; done
+	# The notify scripts keepalived ran last (STOP) run detached: the lock is free
+	# once they are done.
+	for k in 1 2; do [ -e "$tmp/b$k.pid.lock" ] && flock -w 15 "$tmp/b$k.pid.lock" true; done
 	# Site a's daemon before the fixture's `meshgw down` there.
 	[ -n "$daemon_a" ] && kill "$daemon_a" 2>/dev/null && wait "$daemon_a" 2>/dev/null
 	# The daemons the notify script started (when its STOP did not come).
@@ -221,6 +225,8 @@ cut=$(now)
 ip -n "$gB1" link set lan0 down
 ip -n "$gB1" link set up0 down
 restored "b1's links down" "$cut"
+# Where the time went (a slow machine): when b2's WireGuard device appeared.
+echo "# b2's WireGuard device there $(awk -v t="$cut" '$1 > t && $2 ~ /2/ { printf "%.2f", $1 - t; exit }' "$tmp/sampler") s after the cut"
 t "  b2 is master with the tunnel, b1 took its down (FAULT)" poll 10 only 2
 t "  b1's notify said FAULT" grep -q "FAULT: taking the tunnel down" "$tmp/b1.pid.log" "$tmp/ka1.log"
 t "  b2's meshgw show works and lists site a" bash -c \
@@ -243,6 +249,9 @@ restored "b2's keepalived stopped" "$cut"
 t "  b1 is master with the tunnel, b2 took its down (STOP)" poll 10 only 1
 t "  b1's meshgw show works" N "$gB1" "$MESHGW" show -c "$tmp/mesh.conf" -l "$tmp/b1.local"
 
+# From the other site: its WireGuard never roamed to a box's own address.
+b_at_vip() { N "$gA" wg show "$wgA" endpoints | grep -q $'\t203\\.0\\.113\\.2:51820$'; }
+t "site a's WireGuard has b at the VRRP address 203.0.113.2:51820, as before" b_at_vip
 kill "$sampler" && wait "$sampler" 2>/dev/null
 sampler=''
 both=$(grep -c ' 1,2$' "$tmp/sampler")
