@@ -6,7 +6,7 @@
 # (addresses and interfaces substituted) and examples/ha/meshgw-ha-notify (its -p mode:
 # it runs `meshgw run` itself). Site a has one gateway (meshgw run).
 #
-#                                      ┌─ up0 ─ gB1 ─ lan0 ─┐
+#                                        ┌─ up0 ─ gB1 ─ lan0 ─┐
 #   hA ─ lan0 ─ gA ─ wan0 ── bridge bru ─┤                    ├─ bridge brl ─ eth0 ─ hB
 #                            (in ns sw)  └─ up0 ─ gB2 ─ lan0 ─┘  (in ns sw)
 #   hA 10.1.0.2, gA 10.1.0.1 and 203.0.113.1 (wan0), gBk 198.18.0.1k (up0) and
@@ -225,8 +225,9 @@ cut=$(now)
 ip -n "$gB1" link set lan0 down
 ip -n "$gB1" link set up0 down
 restored "b1's links down" "$cut"
-# Where the time went (a slow machine): when b2's WireGuard device appeared.
-echo "# b2's WireGuard device there $(awk -v t="$cut" '$1 > t && $2 ~ /2/ { printf "%.2f", $1 - t; exit }' "$tmp/sampler") s after the cut"
+# Where the time went (a slow machine): when the sampler (~0.1 s steps, late under
+# load) first saw b2's WireGuard device.
+echo "# b2's WireGuard device first seen $(awk -v t="$cut" '$1 > t && $2 ~ /2/ { printf "%.2f", $1 - t; exit }' "$tmp/sampler") s after the cut"
 t "  b2 is master with the tunnel, b1 took its down (FAULT)" poll 10 only 2
 t "  b1's notify said FAULT" grep -q "FAULT: taking the tunnel down" "$tmp/b1.pid.log" "$tmp/ka1.log"
 t "  b2's meshgw show works and lists site a" bash -c \
