@@ -10,4 +10,4 @@ if ! ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 || ! command -v qemu-system-x86_64
 	echo "1..0 # SKIP no Debian kernel or QEMU for the VM"; exit 0
 fi
 # 900 s: it took 482 s on this 2-core host with three VMs and other suites running.
-exec "$here/vm/run.sh" --timeout 900 "$here/show_metrics.t.sh" kernel
+exec "$here/vm/run.sh" --timeout 900 "$here/show_metrics.t.sh" kernel backend
