@@ -64,6 +64,19 @@ trap "exit 1" INT TERM
 
 # poll SECONDS COMMAND...: 0 as soon as COMMAND succeeds within SECONDS.
 test_active() { [ "$(mlab_active "$1" "$2")" = "$3" ]; }
+# settle SITE: after SITE's ISP comes back, until every other daemon is on SITE's
+# preferred endpoint again (the hold-down, then a move), at most HOLDDOWN_S + 2 s,
+# what the next scenario used to wait for a fixed time.
+settle() {
+	local end=$((SECONDS + HOLDDOWN_S + 2)) y
+	for y in $LAB_SITES; do
+		[ "$y" = "$1" ] && continue
+		until test_active "$y" "$1" 0; do
+			[ "$SECONDS" -lt "$end" ] || return 0
+			sleep 0.2
+		done
+	done
+}
 
 # recover FROM TO CUT_TIME: 0 when FROM's pings to TO answer again within RECOVER_S.
 recover() {
@@ -151,7 +164,7 @@ if want 2; then
 	cut_and_measure "2: A's ISP1 cut" A 1 AB BA AC CA
 	t "2: all pairs answer" poll 5 mlab_all_pairs 1
 	lab_isp_up A 1
-	sleep $((HOLDDOWN_S + 2))
+	settle A
 fi
 if want 4; then
 	pre=$(grep -c " -> " "$MLAB_DIR/A.log")
@@ -170,6 +183,8 @@ if want 4; then
 	# flapping allow at most one move away and one back per hold-down, plus one.
 	t "4: endpoint changes at A during 20 s of flapping: $((post - pre)) (bound $((2 * 20 / HOLDDOWN_S + 1)))" \
 		test $((post - pre)) -le $((2 * 20 / HOLDDOWN_S + 1))
+	# Not settle: the last flaps may still have moves in flight when C's daemons
+	# look settled; a fixed wait lets them land and turn back.
 	sleep $((HOLDDOWN_S + 2))
 fi
 if want 5; then
@@ -192,7 +207,7 @@ if want 5; then
 	t "5: ISP2 back: A -> C recovered${el:+ after ${el} s}" test -n "$el"
 	mlab_ping_stop A C
 	lab_isp_up C 1
-	sleep $((HOLDDOWN_S + 2))
+	settle C
 fi
 if want 6; then
 	old_ip=${LAB_ISP_IP[C,1]} new_ip=${LAB_ISP_ALT_IP[C,1]}
