@@ -119,36 +119,40 @@ HOST_TESTS := $(filter-out $(VM_TESTS),$(SCRIPT_TESTS))
 # prove -j2 (CHECK_JOBS) as a pool: every test names its namespaces, pins and files
 # with its PID, so any two may run side by side, and a free core takes the next test
 # in TESTS' order, longest first, so both cores stay busy to the end. Except TIMED,
-# a chain that runs one at a time, in that order, ahead of the others whenever the
-# last one is done: the failover timings (host, then VM) and kinds' topologies (four
-# at once, both cores), so no two of them share the machine. A VM test keeps a core
-# busy with QEMU's TCG, and runs only what needs kernel WireGuard or a module this
-# kernel lacks (8021q, bonding): each vm_*.t.sh says what of its script the host runs
-# instead. Seconds alone here (2026-12-02, other work running): vm_kinds 100,
-# lab_failover 70, vm_dp 65, kinds 63, show_metrics 55, vm_show_metrics 50,
-# vm_lab_failover 48, vm_kernel_wg 46, vm_lab_plain_wg 30, up_userspace 30, the rest
-# under 20. prove takes a job from its rules in order: the chain's first, then one
-# rule per test. CHECK_JOBS=1 runs everything in sequence; --timer prints each
+# a chain that runs one at a time, ahead of the others whenever the last one is
+# done: the failover timings and kinds' topologies (four at once, both cores), so
+# no two of them share the machine. A VM test keeps a core busy with QEMU's TCG, and
+# runs only what needs kernel WireGuard or a module this kernel lacks (8021q,
+# bonding): each vm_*.t.sh says what of its script the host runs instead. The two
+# lab tests mostly wait on timers: their VM twins (vm_lab_failover, vm_lab_plain_wg)
+# run beside them, inside the same test (LAB_VM_BESIDE=1, selftests/lib/beside.sh).
+# Seconds alone here (2026-12-02, other work running): vm_kinds 100, lab_failover 70
+# (+ its VM twin beside: 47), vm_dp 63, kinds 51, vm_show_metrics 50, vm_kernel_wg
+# 46, lab_plain_wg 17 (+ its VM twin: 31), show_metrics 25-55, up_userspace 30, the
+# rest under 20. prove takes a job from its rules in order: the chain's first, then
+# one rule per test. CHECK_JOBS=1 runs everything in sequence; --timer prints each
 # file's time.
-TIMED      := lab_failover vm_lab_failover kinds
-LONG_FIRST := vm_kinds vm_dp show_metrics vm_show_metrics vm_kernel_wg up_userspace \
-	      vm_lab_plain_wg daemon_events vm_smoke lab_plain_wg dp_netns gateway_engine
+TIMED      := lab_failover kinds
+LONG_FIRST := vm_kinds vm_dp vm_show_metrics vm_kernel_wg lab_plain_wg up_userspace show_metrics \
+	      daemon_events vm_smoke dp_netns gateway_engine
+BESIDE     := vm_lab_failover vm_lab_plain_wg
 script_tests = $(foreach t,$(1),$(filter selftests/$(t).t.sh,$(SCRIPT_TESTS)))
 TIMED_TESTS := $(call script_tests,$(TIMED))
 LONG_TESTS  := $(call script_tests,$(LONG_FIRST))
-TESTS ?= $(TIMED_TESTS) $(LONG_TESTS) $(filter-out $(TIMED_TESTS) $(LONG_TESTS),$(SCRIPT_TESTS)) \
+TESTS ?= $(TIMED_TESTS) $(LONG_TESTS) \
+	 $(filter-out $(TIMED_TESTS) $(LONG_TESTS) $(call script_tests,$(BESIDE)),$(SCRIPT_TESTS)) \
 	 $(UNIT_TESTS)
 CHECK_JOBS ?= 2
 comma := ,
 empty :=
 CHECK_RULES := --rules='seq={$(subst $(empty) $(empty),$(comma),$(strip $(TIMED_TESTS)))}' \
 	       $(foreach t,$(filter-out $(TIMED_TESTS),$(TESTS)),--rules='seq=$(t)')
-# lab_plain_wg's own VM run is vm_lab_plain_wg here (LAB_NO_VM=1), a test of its own.
+# LAB_NO_VM=1: lab_plain_wg's VM run after its own is replaced by the one beside it.
 # deps first (a fresh machine has no compiler libraries), then build, then prove.
 check:
 	$(Q)./selftests/deps.sh test
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) LAB_NO_VM=1 $(PROVE) -v --timer -e '' \
+	$(Q)MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) LAB_NO_VM=1 LAB_VM_BESIDE=1 $(PROVE) -v --timer -e '' \
 		-j$(CHECK_JOBS) $(CHECK_RULES) $(TESTS)
 
 test: check

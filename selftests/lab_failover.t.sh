@@ -19,6 +19,9 @@
 #      this machine; the bench keeps the p95)
 # SCENARIOS="1 2 3" runs a subset. Recovery times are printed as TAP comments;
 # the pass bound is generous (RECOVER_S) so a slow machine does not fail the test.
+# LAB_VM_BESIDE=1 (make check) runs vm_lab_failover.t.sh, the same scenarios 1-3 on
+# kernel WireGuard in the VM, beside this one (lib/beside.sh): this run mostly waits
+# on timers, the VM's keeps a core busy; its results are counted here as "vm: ...".
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MESHGW=${MESHGW:-$here/../build/meshgw}
@@ -36,10 +39,12 @@ LAB_SFX=${LAB_SFX:-$$}
 MLAB_DIR=$(mktemp -d /tmp/meshgw-failover.$$.XXXX)
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/beside.sh"
 want() { case " $SCENARIOS " in *" $1 "*) return 0 ;; esac; return 1; }
 le() { [ "$(echo "$1 <= $2" | bc)" = 1 ]; }
 
 cleanup() {
+	beside_stop
 	mlab_cleanup
 	for x in $LAB_SITES; do
 		lab_exec "g$x" "$MESHGW" down -c "$MLAB_DIR/mesh.conf" -l "$MLAB_DIR/$x.local.conf" \
@@ -104,6 +109,7 @@ cut_and_measure() {
 	for pair; do mlab_ping_stop "${pair:0:1}" "${pair:1:1}"; done
 }
 
+[ -n "${LAB_VM_BESIDE:-}" ] && [ -z "${MLAB_BACKEND:-}" ] && beside_start "$here/vm_lab_failover.t.sh"
 t "lab created" lab_create
 mlab_configure "HoldDown = ${HOLDDOWN_S}s"
 # C's preferred endpoint by name (scenario 6 renumbers it), via the daemons' hosts file.
@@ -269,5 +275,6 @@ for x in $LAB_SITES; do left+=("$(mlab_pin "$x")" "/run/meshgw/$(mlab_wg "$x").s
 t "nothing left of any site: pins (mg_failover too), state files" nothing_left "${left[@]}"
 # The parent of the lab's PinPaths is the test's own to remove.
 t "  and /sys/fs/bpf/meshgw-lab-$LAB_SFX is empty" rmdir "/sys/fs/bpf/meshgw-lab-$LAB_SFX"
+beside_report vm
 echo "1..$n"
 [ "$failed" = 0 ]

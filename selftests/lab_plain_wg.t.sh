@@ -6,6 +6,9 @@
 # entry keeps B's replies leaving with the dead address, see ../shared/NOTES.md), until
 # A's peer B is pointed at B's ISP2 address by hand. This is the problem meshgw solves:
 # the test proves the lab reproduces it. Times are printed as TAP comments.
+# LAB_VM_BESIDE=1 (make check) runs vm_lab_plain_wg.t.sh, the same with kernel
+# WireGuard in the VM, beside this one (lib/beside.sh): this run mostly waits, the
+# VM's keeps a core busy; its results are counted here as "vm: ...".
 set -eu
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -24,9 +27,11 @@ LAB_WG=${LAB_WG:-${VM_ENV_LAB_WG:-go}}
 lab_checks() { [ "$LAB_WG" = go ]; }
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/beside.sh"
 
 tmp=$(mktemp -d /tmp/meshgw-labwg.$$.XXXX)
 cleanup() {
+	beside_stop
 	lab_destroy
 	rm -rf "$tmp"
 }
@@ -45,6 +50,7 @@ wait_for() { # wait_for SECONDS COMMAND...
 }
 
 # --- the lab ---------------------------------------------------------------------------
+if lab_checks && [ -n "${LAB_VM_BESIDE:-}" ]; then beside_start "$here/vm_lab_plain_wg.t.sh"; fi
 start=$(now)
 t "lab created" lab_create
 echo "# lab build time: $(since "$start") s"
@@ -146,8 +152,9 @@ t "no wireguard-go socket left" bash -c "! ls /run/wireguard/wg[ABC]$$.sock 2>/d
 t "the lab's scratch directory is gone" test -z "$(ls -d /tmp/meshgw-lab.$$.* 2>/dev/null)"
 
 # --- the same with kernel WireGuard, in the VM on Debian's kernel ----------------------
-# (skipped inside the VM itself, and with LAB_NO_VM=1)
-if [ "$LAB_WG" = go ] && [ -z "${LAB_NO_VM:-}" ]; then
+# (skipped inside the VM itself, with LAB_NO_VM=1, and when it ran beside this one)
+beside_report vm
+if [ "$LAB_WG" = go ] && [ -z "${LAB_NO_VM:-}" ] && [ -z "${LAB_VM_BESIDE:-}" ]; then
 	start=$(now)
 	VM_ENV_LAB_WG=kernel VM_ENV_DOWN_FOR=5 "$here/vm/run.sh" --timeout 200 "$0" > "$tmp/vm.out" 2>&1 && rc=0 || rc=$?
 	sed 's/^/# vm: /' "$tmp/vm.out"
