@@ -126,10 +126,10 @@ HOST_TESTS := $(filter-out $(VM_TESTS),$(SCRIPT_TESTS))
 # bonding): each vm_*.t.sh says what of its script the host runs instead. The two
 # lab tests mostly wait on timers: their VM twins (vm_lab_failover, vm_lab_plain_wg)
 # run beside them, inside the same test (LAB_VM_BESIDE=1, selftests/lib/beside.sh).
-# Seconds alone here (2026-12-02, other work running): vm_kinds 100, lab_failover 70
-# (+ its VM twin beside: 47), vm_dp 63, kinds 51, vm_show_metrics 50, vm_kernel_wg
-# 46, lab_plain_wg 17 (+ its VM twin: 31), show_metrics 25-55, up_userspace 30, the
-# rest under 20. prove takes a job from its rules in order: the chain's first, then
+# Seconds alone here (2026-12-02, other work running): vm_kinds 100, lab_failover 78
+# (with its VM twin), vm_dp 63, kinds 51, vm_show_metrics 50, vm_kernel_wg 46,
+# up_userspace 30, lab_plain_wg 28 (with its twin), show_metrics 25-55, the rest
+# under 20. prove takes a job from its rules in order: the chain's first, then
 # one rule per test. CHECK_JOBS=1 runs everything in sequence; --timer prints each
 # file's time.
 TIMED      := lab_failover kinds
