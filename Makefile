@@ -114,14 +114,12 @@ $(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iselftests -o $@ $< $(OUT)/libmeshgw.a $(LDLIBS) -lpthread
 
-VM_TESTS   := $(filter selftests/vm_%,$(SCRIPT_TESTS))
-HOST_TESTS := $(filter-out $(VM_TESTS),$(SCRIPT_TESTS))
 # prove -j2 (CHECK_JOBS) as a pool: every test names its namespaces, pins and files
 # with its PID, so any two may run side by side, and a free core takes the next test
 # in TESTS' order, longest first, so both cores stay busy to the end. Except TIMED,
 # a chain that runs one at a time, ahead of the others whenever the last one is
-# done: the failover timings and kinds' topologies (four at once, both cores), so
-# no two of them share the machine. A VM test keeps a core busy with QEMU's TCG, and
+# done: the failover lab (its timings; with its VM twin, below) and kinds'
+# topologies (four at once, both cores), so the two never share the machine. A VM test keeps a core busy with QEMU's TCG, and
 # runs only what needs kernel WireGuard or a module this kernel lacks (8021q,
 # bonding): each vm_*.t.sh says what of its script the host runs instead. The two
 # lab tests mostly wait on timers: their VM twins (vm_lab_failover, vm_lab_plain_wg)
