@@ -116,30 +116,34 @@ $(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS
 
 # prove -j2 (CHECK_JOBS) as a pool: every test names its namespaces, pins and files
 # with its PID, so any two may run side by side, and a free core takes the next test
-# in TESTS' order, longest first, so both cores stay busy to the end. Except TIMED,
-# a chain that runs one at a time, ahead of the others whenever the last one is
-# done: the failover lab (its timings; with its VM twin, below) and kinds'
-# topologies (four at once, both cores), so the two never share the machine. A VM test keeps a core busy with QEMU's TCG, and
-# runs only what needs kernel WireGuard or a module this kernel lacks (8021q,
+# in TESTS' order. Except TIMED, a chain that runs one at a time, ahead of the others
+# whenever the last one is done: kinds' topologies (four at once, both cores) and the
+# failover lab (its timings; with its VM twin, below), so the two never share the
+# machine. The order: beside kinds, the light tests (kinds beside a VM lost a ping
+# once); then the heavy ones, longest first, then the shorter ones, in pairs to the
+# end, so both cores stay busy without a tail of light tests. A VM test keeps a core busy with QEMU's TCG,
+# and runs only what needs kernel WireGuard or a module this kernel lacks (8021q,
 # bonding): each vm_*.t.sh says what of its script the host runs instead. The two
 # lab tests mostly wait on timers: their VM twins (vm_lab_failover, vm_lab_plain_wg)
 # run beside them, inside the same test (LAB_VM_BESIDE=1, selftests/lib/beside.sh).
 # Seconds alone here (2026-12-02, other work running): vm_kinds 100, lab_failover 78
-# (with its VM twin), vm_dp 63, kinds 51, vm_show_metrics 50, vm_kernel_wg 46,
-# up_userspace 30, lab_plain_wg 28 (with its twin), show_metrics 25-55, the rest
-# under 20. prove takes a job from its rules in order: the chain's first, then
-# one rule per test. CHECK_JOBS=1 runs everything in sequence; --timer prints each
+# (with its VM twin), vm_dp 63, kinds 51, vm_kernel_wg 46, vm_show_metrics 45,
+# up_userspace 15-30, lab_plain_wg 28 (with its twin), show_metrics 25, the rest
+# under 20. prove takes a job from its rules in order: the chain's first, then one
+# rule per test. CHECK_JOBS=1 runs everything in sequence; --timer prints each
 # file's time.
-TIMED      := lab_failover kinds
-LONG_FIRST := vm_kinds vm_dp vm_show_metrics vm_kernel_wg lab_plain_wg up_userspace show_metrics \
-	      daemon_events vm_smoke dp_netns gateway_engine
-BESIDE     := vm_lab_failover vm_lab_plain_wg
+TIMED := kinds lab_failover
+HEAVY := vm_kinds vm_dp vm_kernel_wg vm_show_metrics lab_plain_wg show_metrics up_userspace \
+	 daemon_events dp_netns gateway_engine vm_smoke
+LIGHT := spdx cli_keys config_check install export down_daemon dhcp_routes service_caps
+BESIDE := vm_lab_failover vm_lab_plain_wg
 script_tests = $(foreach t,$(1),$(filter selftests/$(t).t.sh,$(SCRIPT_TESTS)))
 TIMED_TESTS := $(call script_tests,$(TIMED))
-LONG_TESTS  := $(call script_tests,$(LONG_FIRST))
-TESTS ?= $(TIMED_TESTS) $(LONG_TESTS) \
-	 $(filter-out $(TIMED_TESTS) $(LONG_TESTS) $(call script_tests,$(BESIDE)),$(SCRIPT_TESTS)) \
-	 $(UNIT_TESTS)
+HEAVY_TESTS := $(call script_tests,$(HEAVY))
+LIGHT_TESTS := $(call script_tests,$(LIGHT))
+OTHER_TESTS := $(filter-out $(TIMED_TESTS) $(HEAVY_TESTS) $(LIGHT_TESTS) $(call script_tests,$(BESIDE)), \
+		 $(SCRIPT_TESTS))
+TESTS ?= $(TIMED_TESTS) $(LIGHT_TESTS) $(UNIT_TESTS) $(HEAVY_TESTS) $(OTHER_TESTS)
 CHECK_JOBS ?= 2
 comma := ,
 empty :=
