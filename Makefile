@@ -119,31 +119,49 @@ $(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iselftests -o $@ $< $(OUT)/libmeshgw.a $(LDLIBS) -lpthread
 
-VM_TESTS   := $(filter selftests/vm_%,$(SCRIPT_TESTS))
-HOST_TESTS := $(filter-out $(VM_TESTS),$(SCRIPT_TESTS))
-# Two lanes side by side (prove -j2; every test names its namespaces, pins and files
-# with its PID). Lane 1: VM tests one at a time, the timed ones (failover, plain-WG
-# lab) first, beside the unit tests and light scripts of lane 2. Lane 2: the host
-# tests one at a time, so no two of them (failover timings, kinds' four topologies)
-# share the other core; its heaviest (kinds, show_metrics) last; then the VM tests
-# that time nothing, beside lane 1's last ones (each VM keeps one core busy with
-# QEMU's TCG). The lanes are about even in run time (measured here, 2026-12-02).
-# CHECK_JOBS=1 runs everything in sequence; prove --timer prints each file's time.
-LANE1      := lab_failover lab_plain_wg kinds kernel_wg smoke
-VM_LANE1   := $(foreach t,$(LANE1),$(filter %/vm_$(t).t.sh,$(VM_TESTS)))
-HOST_HEAVY := $(filter %/kinds.t.sh %/show_metrics.t.sh,$(HOST_TESTS))
-TESTS ?= $(VM_LANE1) $(UNIT_TESTS) $(filter-out $(HOST_HEAVY),$(HOST_TESTS)) $(HOST_HEAVY) \
-	 $(filter-out $(VM_LANE1),$(VM_TESTS))
+# prove -j2 (CHECK_JOBS) as a pool: every test names its namespaces, pins and files
+# with its PID, so any two may run side by side, and a free core takes the next test
+# in TESTS' order. Except TIMED, a chain that runs one at a time, ahead of the others
+# whenever the last one is done: kinds' topologies (four at once, both cores) and the
+# failover lab (its timings; with its VM twin, below) and the two-gateway switch
+# (its restoration bound), so no two of them share the machine. The order: beside kinds, the light tests (kinds beside a VM lost a ping
+# once); then the heavy ones, longest first, then the shorter ones, in pairs to the
+# end, so both cores stay busy without a tail of light tests. A VM test keeps a core busy with QEMU's TCG,
+# and runs only what needs kernel WireGuard or a module this kernel lacks (8021q,
+# bonding): each vm_*.t.sh says what of its script the host runs instead. The two
+# lab tests mostly wait on timers: their VM twins (vm_lab_failover, vm_lab_plain_wg)
+# run beside them, inside the same test (LAB_VM_BESIDE=1, selftests/lib/beside.sh).
+# Seconds alone here (2026-12-02, other work running): vm_kinds 100, lab_failover 78
+# (with its VM twin), vm_dp 63, kinds 51, vm_kernel_wg 46, vm_show_metrics 45,
+# deb_package 50 (it builds the package), clients 37, up_userspace 15-30,
+# lab_plain_wg 28 (with its twin), show_metrics 25, service_unit 25, ha 17,
+# egress_scale 15, the rest under 15. prove takes a job from its rules in order: the chain's first, then one
+# rule per test. CHECK_JOBS=1 runs everything in sequence; --timer prints each
+# file's time.
+TIMED := kinds lab_failover ha
+HEAVY := vm_kinds vm_dp deb_package vm_kernel_wg vm_show_metrics clients lab_plain_wg \
+	 show_metrics service_unit up_userspace daemon_events egress_scale dp_netns \
+	 gateway_engine vm_smoke
+LIGHT := spdx cli_keys config_check install export down_daemon dhcp_routes service_caps
+BESIDE := vm_lab_failover vm_lab_plain_wg
+script_tests = $(foreach t,$(1),$(filter selftests/$(t).t.sh,$(SCRIPT_TESTS)))
+TIMED_TESTS := $(call script_tests,$(TIMED))
+HEAVY_TESTS := $(call script_tests,$(HEAVY))
+LIGHT_TESTS := $(call script_tests,$(LIGHT))
+OTHER_TESTS := $(filter-out $(TIMED_TESTS) $(HEAVY_TESTS) $(LIGHT_TESTS) $(call script_tests,$(BESIDE)), \
+		 $(SCRIPT_TESTS))
+TESTS ?= $(TIMED_TESTS) $(LIGHT_TESTS) $(UNIT_TESTS) $(HEAVY_TESTS) $(OTHER_TESTS)
 CHECK_JOBS ?= 2
 comma := ,
 empty :=
-CHECK_RULES := --rules='seq=**/vm_{$(subst $(empty) $(empty),$(comma),$(LANE1))}.t.sh' --rules='seq=**'
-# lab_plain_wg's own VM run is vm_lab_plain_wg here (LAB_NO_VM=1), in lane 1.
+CHECK_RULES := --rules='seq={$(subst $(empty) $(empty),$(comma),$(strip $(TIMED_TESTS)))}' \
+	       $(foreach t,$(filter-out $(TIMED_TESTS),$(TESTS)),--rules='seq=$(t)')
+# LAB_NO_VM=1: lab_plain_wg's VM run after its own is replaced by the one beside it.
 # deps first (a fresh machine has no compiler libraries), then build, then prove.
 check:
 	$(Q)./selftests/deps.sh test
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) LAB_NO_VM=1 $(PROVE) -v --timer -e '' \
+	$(Q)MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) LAB_NO_VM=1 LAB_VM_BESIDE=1 $(PROVE) -v --timer -e '' \
 		-j$(CHECK_JOBS) $(CHECK_RULES) $(TESTS)
 
 test: check

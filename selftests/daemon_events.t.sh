@@ -172,9 +172,9 @@ probes_again() { # probes still sent, and answered (XDP records replies on the n
 	local m a b
 	m='$1 == "meshgw_probes_sent_total{site=\"b\",endpoint=\"0\"}" || $1 == "meshgw_probe_replies_total{site=\"b\",endpoint=\"0\"}" { printf "%s ", $2 }'
 	a=($(A metrics | awk "$m"))
-	sleep 2.5
-	b=($(A metrics | awk "$m"))
-	[ "${b[0]}" -gt "${a[0]}" ] && [ "${b[1]}" -gt "${a[1]}" ]
+	# Polled: a probe goes out every 2 s when all is well.
+	both_moved() { b=($(A metrics | awk "$m")); [ "${b[0]}" -gt "${a[0]}" ] && [ "${b[1]}" -gt "${a[1]}" ]; }
+	poll 10 both_moved
 }
 t "  probes still go out and are answered" probes_again
 # --- `meshgw down` while `meshgw run` runs: the daemon stops, nothing comes back ------

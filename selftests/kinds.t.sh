@@ -28,7 +28,11 @@
 # end. KINDS="veth bridge-lan" runs a subset (KINDS="vlan bond": the kinds that need
 # modules; skipped where the kernel cannot build them); KINDS_HOLD=SECONDS pauses each
 # kind once the tunnel is up, to look around. KINDS_TIME_SCALE=N (default 1)
-# stretches every wait and poll N times (the VM runs ~5-10x slower). Gateways are
+# stretches every wait and poll N times (the VM runs ~5-10x slower).
+# KINDS_LAN_ONLY=1 (vm_kinds.t.sh, for vlan and bond, which change only site a's
+# LAN) leaves out the checks that never cross that LAN: the probes both ways (the
+# uplinks and site b are veth-napi's, which the host runs) and the hA -> gB uplink
+# TODO (not a matter of the kind, see ASYM). Gateways are
 # entered with nsenter --net so the pins live on the host's bpffs. Pings: iputils'
 # ping where there is one, else busybox's.
 set -u
@@ -500,14 +504,17 @@ run_kind() {
 	x=$failed
 	t "$k: show -j: per NIC, XDP or TC only and why, as expected for this kind" ifaces_ok
 	[ "$failed" = "$x" ] && sed 's/^/#   /' "$tmp/ifaces.got"	# (t showed it on failure)
-	probe_window
-	t "$k: a's probes to b answered" eval "echo '$probe_msg_a'; [ $probe_a = 1 ]"
-	t "$k: b's probes to a answered" eval "echo '$probe_msg_b'; [ $probe_b = 1 ]"
+	if [ -z "${KINDS_LAN_ONLY:-}" ]; then
+		probe_window
+		t "$k: a's probes to b answered" eval "echo '$probe_msg_a'; [ $probe_a = 1 ]"
+		t "$k: b's probes to a answered" eval "echo '$probe_msg_b'; [ $probe_b = 1 ]"
+	fi
 	matrix "$tmp/running"
 	t "$k: matrix with meshgw running = before + the mesh pairs, nothing lost" \
 		compare_matrix "$tmp/before" "$tmp/running" mesh
 	# TODO (TAP): known and not fixed; see the comment at ASYM.
-	t "$k: hA -> gB's uplink address, as before meshgw # TODO gB replies into the tunnel from an address outside its allowed IPs" asym_ok
+	[ -n "${KINDS_LAN_ONLY:-}" ] ||
+		t "$k: hA -> gB's uplink address, as before meshgw # TODO gB replies into the tunnel from an address outside its allowed IPs" asym_ok
 	t "$k: daemons still running" both_running
 
 	t "$k: meshgw down on both gateways" down_both

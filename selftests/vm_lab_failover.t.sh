@@ -5,7 +5,9 @@
 # since the host kernel has no WireGuard. The VM is slow (TCG, 1 vCPU): recovery is
 # allowed VM_RECOVER_S (default 15 s) per pair, and the measured times are repeated as
 # TAP comments at the end. The inner test's TAP passes through unchanged; a VM that
-# dies or times out before the inner plan adds one failing line.
+# dies or times out before the inner plan adds one failing line. make check runs it
+# beside lab_failover.t.sh, inside that test (LAB_VM_BESIDE=1: the host's run mostly
+# waits on timers).
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, QEMU's 9p export)"; exit 0; fi

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # lab_plain_wg.t.sh with kernel WireGuard: the lab reproduces the stale-endpoint
 # problem with wireguard.ko too, inside a VM on Debian's 6.1 kernel
-# (selftests/vm/run.sh). make check runs the host script with LAB_NO_VM=1 and this
-# one in the VM lane, so the VM's share is counted where it runs.
+# (selftests/vm/run.sh). make check runs it beside the host script, inside that test
+# (LAB_VM_BESIDE=1: the host's run mostly waits). The lab's own checks, which do not
+# involve WireGuard, run only in the host's run.
 set -eu
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, QEMU's 9p export)"; exit 0; fi
