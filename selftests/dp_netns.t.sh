@@ -84,6 +84,7 @@ for g in $gA $gB; do N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf
 t "dataplane_up on gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 t "dataplane_up on gateway b" N $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
 t "maps pinned under PinPath" test -e $pin/a/mg_peer_stats -a -e $pin/a/mg_ifaces
+t "the neighbours (hosts, switch, internet) run no XDP program" twosite_plain $hA $hB $sw $rI
 # lan0 is a veth (FastPath = auto): TC only, no XDP to take GSO from its peer.
 t "tc_lan on gateway a's LAN NIC, no XDP program" bash -c "tc -n $gA filter show dev lan0 ingress | grep -q mg_tc_lan && ! ip -n $gA link show lan0 | grep -q prog/xdp && ! test -e $pin/a/xdp_lan0"
 t "mg_ifaces says why: a veth" bash -c "bpftool map dump pinned $pin/a/mg_ifaces | grep -q '\"why\": 4'"

@@ -109,6 +109,7 @@ t "meshgw up on site a ($BACKEND)" upA; record_wg_pid "$wgA"
 t "meshgw up on site b ($BACKEND)" upB; record_wg_pid "$wgB"
 t "host A pings host B through the tunnel" poll 20 ip netns exec "$hA" ping -c1 -W1 10.2.0.2
 t "host B pings host A" ip netns exec "$hB" ping -c1 -W1 10.1.0.2
+t "the hosts, the gateways' neighbours, run no XDP program" twosite_plain "$hA" "$hB"
 t "host A pings host B over IPv6 (IPv6 egress in an IPv4 mesh)" poll 10 ip netns exec "$hA" ping -6 -c1 -W1 fd02::2
 
 # The device agrees with the mesh file.

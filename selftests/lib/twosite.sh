@@ -22,6 +22,8 @@
 #   twosite_mesh [...]      the mesh file on stdout; twosite_local SITE [LINE...]
 #   wg_start NS IF, twosite_wg   plain WireGuard, kernel or wireguard-go ($BACKEND)
 #   record_wg_pid IF        a wireguard-go that `meshgw up` started, for the cleanup
+#   twosite_plain NS...     the namespaces' links carry no XDP program (the
+#                           gateways' neighbours, as on a user's network); 1 if any
 #
 # Gateways are entered with nsenter --net (N NS CMD...), so that pins live on the
 # host's bpffs (ip netns exec would give each command a private /sys).
@@ -57,6 +59,18 @@ twosite_init() {
 	tmp=$(mktemp -d "/tmp/meshgw-$p.$s.XXXX")
 	nss=() pids=() wggo_pids=()
 	trap twosite_cleanup EXIT
+}
+
+# twosite_plain NS...: no link in the namespaces runs an XDP program; names any.
+twosite_plain() {
+	local ns bad=0
+	for ns; do
+		if ip -n "$ns" -o link show | grep -q 'prog/xdp'; then
+			echo "$ns: $(ip -n "$ns" -o link show | grep 'prog/xdp' | cut -d: -f2 | xargs)"
+			bad=1
+		fi
+	done
+	return $bad
 }
 
 # twosite_ns NAME...: network namespaces with lo up, deleted by the cleanup.
