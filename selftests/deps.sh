@@ -5,7 +5,9 @@
 # demo lab: WireGuard, iproute2, nftables...), `deps.sh test` (all of that, then what
 # `make check` and `make bench` use: QEMU and a Debian kernel for the VM tests,
 # promtool, iperf3, dnsmasq, debhelper and lintian to build and check the .deb, zbarimg
-# to read the exported QR codes, keepalived for the two-gateway test...).
+# to read the exported QR codes, keepalived for the two-gateway test, systemd-analyze
+# and groff for the unit and man page checks, conntrack for the failover bench's
+# CT_FLUSH...).
 # A gateway that only builds or only runs the demo gets no kernel image, QEMU or
 # Prometheus. Only Debian packages are ever fetched.
 # Safe to run repeatedly: a no-op when all are present.
@@ -16,7 +18,7 @@ DEMO="iproute2 wireguard-tools wireguard-go nftables ethtool busybox-static iput
 procps kmod"
 TEST="qemu-system-x86 linux-image-amd64 xz-utils python3 iperf3
 prometheus libclang-rt-14-dev perl strace dnsmasq-base
-debhelper dpkg-dev lintian zbar-tools keepalived"
+debhelper dpkg-dev lintian zbar-tools keepalived systemd groff-base conntrack"
 case ${1:-test} in
 build) set_name=build PKGS=$BUILD ;;
 demo) set_name=demo PKGS="$BUILD $DEMO" ;;

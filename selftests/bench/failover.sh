@@ -51,7 +51,7 @@ IDLE_S=${IDLE_S:-30}
 HOLDDOWN_S=${HOLDDOWN_S:-2}
 CUT_MIN_S=${CUT_MIN_S:-1}
 CT_FLUSH=${CT_FLUSH:-0}
-command -v conntrack > /dev/null || CT_FLUSH=0
+command -v conntrack > /dev/null || { [ "$CT_FLUSH" = 1 ] && echo "failover: CT_FLUSH=1 needs conntrack (make deps): not flushing" >&2; CT_FLUSH=0; }
 
 if [ "$(id -u)" != 0 ]; then echo "failover: needs root (network namespaces); skipped"; exit 0; fi
 for v in CUTS PLAIN_CUTS CAP_S IDLE_S HOLDDOWN_S CUT_MIN_S CT_FLUSH; do
