@@ -191,6 +191,34 @@ bool ini_single_word(struct mg_errors *e, const char *path, int line, const char
 	return false;
 }
 
+void ini_each_item(struct mg_errors *e, const char *path, const struct ini_item *it,
+		   const char *key, void (*fn)(void *ctx, const struct ini_item *it, const char *item),
+		   void *ctx)
+{
+	char tmp[MG_LINE_MAX + 1], *save = NULL, *tok;
+
+	snprintf(tmp, sizeof(tmp), "%s", it->value);
+	if (tmp[0] == ',' || tmp[strlen(tmp) - 1] == ',' || strstr(tmp, ",,")) {
+		mg_error(e, path, it->line, "%s: empty item in '%.64s'", key, it->value);
+		return;
+	}
+	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *w = tok, *end;
+
+		while (isspace((unsigned char)*w))
+			w++;
+		end = w + strlen(w);
+		while (end > w && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		if (!*w) {
+			mg_error(e, path, it->line, "%s: empty item in '%.64s'", key, it->value);
+			continue;
+		}
+		if (ini_single_word(e, path, it->line, key, w))
+			fn(ctx, it, w);
+	}
+}
+
 int ini_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	unsigned long v = 0;
@@ -622,34 +650,28 @@ oom:
 	mg_error(st->e, P(st), it->line, "out of memory");
 }
 
-/* Applies fn to each comma-separated item of a repeatable key's value. */
-static void each_item(struct mesh_state *st, struct mg_site *s, const struct ini_item *it,
-		      const char *key,
-		      void (*fn)(struct mesh_state *, struct mg_site *, const struct ini_item *,
-				 const char *))
+/* Applies fn to each comma-separated item of a repeatable key of site s. */
+typedef void (*site_item_fn)(struct mesh_state *, struct mg_site *, const struct ini_item *,
+			     const char *);
+struct site_items {
+	struct mesh_state *st;
+	struct mg_site *s;
+	site_item_fn fn;
+};
+
+static void site_item(void *ctx, const struct ini_item *it, const char *item)
 {
-	char tmp[MG_LINE_MAX + 1], *save = NULL, *tok;
+	struct site_items *x = ctx;
 
-	snprintf(tmp, sizeof(tmp), "%s", it->value);
-	if (tmp[0] == ',' || tmp[strlen(tmp) - 1] == ',' || strstr(tmp, ",,")) {
-		mg_error(st->e, P(st), it->line, "%s: empty item in '%.64s'", key, it->value);
-		return;
-	}
-	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *w = tok, *end;
+	x->fn(x->st, x->s, it, item);
+}
 
-		while (isspace((unsigned char)*w))
-			w++;
-		end = w + strlen(w);
-		while (end > w && isspace((unsigned char)end[-1]))
-			*--end = '\0';
-		if (!*w) {
-			mg_error(st->e, P(st), it->line, "%s: empty item in '%.64s'", key, it->value);
-			continue;
-		}
-		if (ini_single_word(st->e, P(st), it->line, key, w))
-			fn(st, s, it, w);
-	}
+static void each_item(struct mesh_state *st, struct mg_site *s, const struct ini_item *it,
+		      const char *key, site_item_fn fn)
+{
+	struct site_items x = { st, s, fn };
+
+	ini_each_item(st->e, P(st), it, key, site_item, &x);
 }
 
 static void site_key(struct mesh_state *st, const struct ini_item *it)

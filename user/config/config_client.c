@@ -5,7 +5,6 @@
  * has, and a name and key no site or other client has (peer slots, metrics labels
  * and WireGuard peers are found by them). */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,53 +46,38 @@ ssize_t client_open(struct mg_mesh *m, const struct ini_item *it, struct mg_erro
 	return (ssize_t)m->n_clients++;
 }
 
-static void client_address(struct mg_mesh *m, struct mg_client *c, const struct ini_item *it,
-			   struct mg_errors *e)
-{
-	char tmp[MG_LINE_MAX + 1], *save = NULL, *tok;
+struct client_items {
+	struct mg_mesh *m;
+	struct mg_client *c;
+	struct mg_errors *e;
+};
 
-	snprintf(tmp, sizeof(tmp), "%s", it->value);
-	/* strtok_r would skip empty items silently: "10.0.0.5,," is a typo. */
-	if (tmp[0] == ',' || tmp[strlen(tmp) - 1] == ',' || strstr(tmp, ",,")) {
-		mg_error(e, m->path, it->line, "Address: empty item in '%.64s'", it->value);
+/* One item of a client's Address: a bare address, at most one per family. */
+static void client_address(void *ctx, const struct ini_item *it, const char *w)
+{
+	struct client_items *x = ctx;
+	struct mg_client *c = x->c;
+	struct prefix p;
+
+	if (strchr(w, '/')) {
+		mg_error(x->e, x->m->path, it->line,
+			 "Address '%.64s' of client %s must be a bare address: the prefix length comes from the mesh Network",
+			 w, c->name);
 		return;
 	}
-	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		struct prefix p;
-		char *w = tok, *end;
-
-		while (isspace((unsigned char)*w))
-			w++;
-		end = w + strlen(w);
-		while (end > w && isspace((unsigned char)end[-1]))
-			*--end = '\0';
-		if (!*w) {
-			mg_error(e, m->path, it->line, "Address: empty item in '%.64s'", it->value);
-			continue;
-		}
-		if (!ini_single_word(e, m->path, it->line, "Address", w))
-			continue;
-		if (strchr(w, '/')) {
-			mg_error(e, m->path, it->line,
-				 "Address '%.64s' of client %s must be a bare address: the prefix length comes from the mesh Network",
-				 w, c->name);
-			continue;
-		}
-		if (prefix_parse(&p, w, true)) {
-			mg_error(e, m->path, it->line,
-				 "Address '%.64s' of client %s is not an IPv4 or IPv6 address", w, c->name);
-			continue;
-		}
-		for (size_t i = 0; i < c->n_address; i++)
-			if (c->address[i].family == p.family) {
-				mg_error(e, m->path, it->line,
-					 "client %s has two IPv%d addresses: one of each family at most",
-					 c->name, p.family == AF_INET ? 4 : 6);
-				goto next;
-			}
-		c->address[c->n_address++] = p;
-next:;
+	if (prefix_parse(&p, w, true)) {
+		mg_error(x->e, x->m->path, it->line,
+			 "Address '%.64s' of client %s is not an IPv4 or IPv6 address", w, c->name);
+		return;
 	}
+	for (size_t i = 0; i < c->n_address; i++)
+		if (c->address[i].family == p.family) {
+			mg_error(x->e, x->m->path, it->line,
+				 "client %s has two IPv%d addresses: one of each family at most",
+				 c->name, p.family == AF_INET ? 4 : 6);
+			return;
+		}
+	c->address[c->n_address++] = p;
 }
 
 void client_key(struct mg_mesh *m, size_t idx, const struct ini_item *it, struct mg_errors *e)
@@ -108,7 +92,8 @@ void client_key(struct mg_mesh *m, size_t idx, const struct ini_item *it, struct
 			return;
 		}
 		c->address_line = it->line;
-		client_address(m, c, it, e);
+		ini_each_item(e, m->path, it, "Address", client_address,
+			      &(struct client_items){ m, c, e });
 	} else if (!strcasecmp(k, "PublicKey")) {
 		if (c->public_key_line) {
 			mg_error(e, m->path, it->line, "duplicate PublicKey (first at %s:%d)", m->path,

@@ -31,6 +31,12 @@ void ini_parse(const char *path, const char *buf, size_t len, struct mg_errors *
 /* Reports "Key: unexpected 'junk' after 'value'" when value has inner whitespace. */
 bool ini_single_word(struct mg_errors *e, const char *path, int line, const char *key,
 		     const char *value);
+/* fn(ctx, it, item) for each comma-separated item of a repeatable key's value,
+ * trimmed and a single word. An empty item ("a,,b", a trailing comma) is an
+ * error: strtok_r alone would skip it silently, and it is a typo. */
+void ini_each_item(struct mg_errors *e, const char *path, const struct ini_item *it,
+		   const char *key, void (*fn)(void *ctx, const struct ini_item *it, const char *item),
+		   void *ctx);
 /* Decimal digits only, <= max. 0 or -EINVAL. */
 int ini_parse_uint(const char *s, unsigned long max, unsigned long *out);
 

@@ -64,6 +64,11 @@ void export_interface_address(const struct export_ctx *x, char *buf, size_t len)
 /* Comment text: "the other endpoints of PEER are A, B" (buf "" when none). */
 void export_other_endpoints(const struct mg_site *peer, char *buf, size_t len);
 
+/* A wg-quick [Peer] section for site s: key, PSK, first endpoint (the others in a
+ * comment, or no_endpoint's text when it has none), mesh address and egress
+ * ranges, and PersistentKeepalive unless keepalive is 0. */
+void export_wg_peer(const struct export_ctx *x, const struct mg_site *s, uint16_t keepalive,
+		    const char *no_endpoint);
 int export_wg_quick(const struct export_ctx *x);
 int export_openwrt(const struct export_ctx *x);
 int export_routeros(const struct export_ctx *x);

@@ -9,36 +9,6 @@
 #include <stdio.h>
 #include "export/export.h"
 
-static void peer(const struct export_ctx *x, const struct mg_site *s, uint16_t keepalive)
-{
-	char key[WG_KEY_B64_LEN], ep[MG_HOST_MAX + 16], p[PREFIX_STR_MAX], more[1024];
-
-	fprintf(x->out, "\n[Peer]\n# %s\n", s->name);
-	key_to_base64(key, s->public_key);
-	fprintf(x->out, "PublicKey = %s\n", key);
-	if (export_psk(x, s, key)) {
-		fprintf(x->out, "PresharedKey = %s\n", key);
-		key_wipe(key, sizeof(key));
-	}
-	if (s->n_endpoints) {
-		export_endpoint_str(&s->endpoints[0], ep, sizeof(ep));
-		fprintf(x->out, "Endpoint = %s\n", ep);
-		export_other_endpoints(s, more, sizeof(more));
-		if (more[0])
-			fprintf(x->out, "# %s\n# (plain WireGuard uses one: switch with `wg set %s peer KEY endpoint HOST:PORT`)\n",
-				more, x->o->ifname);
-	} else {
-		/* Kept as a peer all the same: its ranges stay in the tunnel (dropped
-		 * there) rather than leak to the client's default route. */
-		fprintf(x->out, "# %s has no Endpoint: a roaming client cannot reach it\n", s->name);
-	}
-	fprintf(x->out, "AllowedIPs = %s", prefix_str(&s->address, p, sizeof(p)));
-	for (size_t i = 0; i < s->n_egress; i++)
-		fprintf(x->out, ", %s", prefix_str(&s->egress[i], p, sizeof(p)));
-	fputc('\n', x->out);
-	fprintf(x->out, "PersistentKeepalive = %u\n", keepalive);
-}
-
 int export_client(FILE *out, const struct mg_mesh *m, const struct mg_client *client,
 		  const struct export_opts *o)
 {
@@ -68,6 +38,9 @@ int export_client(FILE *out, const struct mg_mesh *m, const struct mg_client *cl
 	fprintf(out, "PrivateKey = %s\n", buf);
 	key_wipe(buf, sizeof(buf));
 	for (size_t i = 0; i < m->n_sites; i++)
-		peer(&x, &m->sites[i], keepalive);
+		/* A site without an Endpoint stays a peer all the same: its ranges
+		 * stay in the tunnel (dropped there) rather than leak to the client's
+		 * default route. */
+		export_wg_peer(&x, &m->sites[i], keepalive, "a roaming client cannot reach it");
 	return fflush(out) || ferror(out) ? -EIO : 0;
 }

@@ -17,7 +17,8 @@ static void egress_comment(const struct export_ctx *x)
 	fprintf(x->out, "\n# so this box must forward (sysctl net.ipv4.ip_forward=1) and be the LAN's route to the mesh.\n");
 }
 
-static void peer(const struct export_ctx *x, const struct mg_site *s)
+void export_wg_peer(const struct export_ctx *x, const struct mg_site *s, uint16_t keepalive,
+		    const char *no_endpoint)
 {
 	char key[WG_KEY_B64_LEN], ep[MG_HOST_MAX + 16], p[PREFIX_STR_MAX], more[1024];
 
@@ -36,14 +37,14 @@ static void peer(const struct export_ctx *x, const struct mg_site *s)
 			fprintf(x->out, "# %s\n# (plain WireGuard uses one: switch with `wg set %s peer KEY endpoint HOST:PORT`)\n",
 				more, x->o->ifname);
 	} else {
-		fprintf(x->out, "# %s has no Endpoint: it connects to this site\n", s->name);
+		fprintf(x->out, "# %s has no Endpoint: %s\n", s->name, no_endpoint);
 	}
 	fprintf(x->out, "AllowedIPs = %s", prefix_str(&s->address, p, sizeof(p)));
 	for (size_t i = 0; i < s->n_egress; i++)
 		fprintf(x->out, ", %s", prefix_str(&s->egress[i], p, sizeof(p)));
 	fputc('\n', x->out);
-	if (x->m->keepalive)
-		fprintf(x->out, "PersistentKeepalive = %u\n", x->m->keepalive);
+	if (keepalive)
+		fprintf(x->out, "PersistentKeepalive = %u\n", keepalive);
 }
 
 int export_wg_quick(const struct export_ctx *x)
@@ -69,6 +70,6 @@ int export_wg_quick(const struct export_ctx *x)
 	key_wipe(buf, sizeof(buf));
 	for (size_t i = 0; i < x->m->n_sites; i++)
 		if (&x->m->sites[i] != x->site)
-			peer(x, &x->m->sites[i]);
+			export_wg_peer(x, &x->m->sites[i], x->m->keepalive, "it connects to this site");
 	return ferror(x->out) ? -EIO : 0;
 }
