@@ -827,15 +827,16 @@ static void test_large(void)
 			      i, i / 250, i % 250 + 1, b64, i / 250, i % 250 + 1, i, i / 250, i % 250,
 			      i / 250 + 100, i % 250, 16 + i / 250, i % 250, i % 256, i);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &a);
+	/* CPU time: the bound is for the algorithm, not for make check's other tests. */
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
 	ret = mesh_parse(&m, "big.conf", t, n, &e);
 	if (!ret)
 		ret = mesh_validate(&m, &e);
-	clock_gettime(CLOCK_MONOTONIC, &b);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
 	ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
 	ok(ret == 0 && e.count == 0 && m.n_sites == nsites, "1000 sites x 4 egress: valid");
 	tap_diag("parse + validate of 1000 sites, 4000 egress ranges, %zu bytes: %.2f ms", n, ms);
-	ok(ms < 200, "1000-site mesh checked in under 200 ms (%.1f ms)", ms);
+	ok(ms < 200, "1000-site mesh checked in under 200 ms of CPU (%.1f ms)", ms);
 	mesh_free(&m);
 
 	/* one overlap hidden among them is still found, exactly once */
