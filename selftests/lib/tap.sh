@@ -16,8 +16,10 @@ not_ok() {
 
 # t DESCRIPTION COMMAND...: ok when COMMAND succeeds. COMMAND runs in this shell
 # (it may set variables); its output is shown, as TAP comments, only on failure.
+# TAP_TIMES=1 follows each with a comment saying how long it took (finding where a
+# slow test spends its time).
 t() {
-	local d=$1 out
+	local d=$1 out t0=$EPOCHREALTIME
 	shift
 	out=$(mktemp /tmp/meshgw-tap.XXXXXX)
 	if "$@" > "$out" 2>&1; then
@@ -27,6 +29,7 @@ t() {
 		sed 's/^/#   /' "$out" | tail -20
 	fi
 	rm -f "$out"
+	[ -z "${TAP_TIMES:-}" ] || awk -v a="$t0" -v b="$EPOCHREALTIME" -v z="${TAP_T0:-$t0}" 'BEGIN { printf "#   took %.2f s (at %.1f s)\n", b - a, b - z }'
 }
 
 # is DESCRIPTION GOT WANT
