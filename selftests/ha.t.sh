@@ -16,8 +16,10 @@
 #   3. b1's links come back: b1 stays standby (nopreempt), no gap over GAP_S (1 s)
 #   4. b2's keepalived is stopped (SIGTERM, by its PID): STOP takes b2's tunnel
 #      down, b1 takes over within RESTORE_S
-#   throughout: never both boxes running WireGuard (sampled every ~20 ms), and site
-#   a's WireGuard sees site b only at its VRRP address (no roaming to a box; ~0.1 s)
+#   throughout: site a's WireGuard sees site b only at its VRRP address (no roaming
+#   to a box; sampled every ~0.1 s), and both boxes run WireGuard at once (sampled
+#   every ~20 ms) only briefly, under OVERLAP_S (3 s; ~0.1 s here): the old master's
+#   notify taking its tunnel down after it gave up the VRRP addresses
 #   at the end: the notify's `meshgw down` left nothing (pins, state files)
 # Times are printed as TAP comments. Setup waits are generous (make check runs two
 # tests at a time on two cores); only the restorations are held to RESTORE_S.
@@ -26,9 +28,10 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$SRC/selftests/lib/tap.sh"
 . "$SRC/selftests/lib/twosite.sh"
 . "$SRC/selftests/lib/ha.sh"
-twosite_require userspace keepalived flock nsenter ping bc python3
+twosite_require userspace keepalived flock nsenter ping bc
 RESTORE_S=${RESTORE_S:-3}
 GAP_S=${GAP_S:-1}
+OVERLAP_S=${OVERLAP_S:-3}
 ha_init ha
 exec 3>&1	# TAP comments from inside checks (t keeps their output for failures)
 
@@ -45,12 +48,15 @@ show_ha() { N "${gb[$1]}" "$MESHGW" show -c "$tmp/mesh.conf" -l "$tmp/b$1.local"
 # says_master K / says_standby K: box K's `show` tells its role.
 says_master() { show_ha "$1" | grep -q '^  ha: master (holds VRRP addresses 10\.2\.0\.1 on lan0, 203\.0\.113\.2 on up0)$'; }
 says_standby() { show_ha "$1" | grep -q '^  ha: standby (VRRP addresses 10\.2\.0\.1, 203\.0\.113\.2 not held)$'; }
-# peer_rx K: the packets box K's data plane received from site a through the tunnel
-# (meshgw show -j; counted on the WireGuard device's ingress, which every packet from
-# a passes: its tx, on the device's egress, misses what the LAN's fast path steers).
+# peer_rx K: the packets box K's data plane received from site a (its one peer)
+# through the tunnel: `meshgw show -j`'s peers[0].bpf.rx_packets, counted on the
+# WireGuard device's ingress, which every packet from a passes (tx, on its egress,
+# misses what the LAN's fast path steers). awk, not python: a python start costs
+# 0.7 s under pyenv's shims.
 peer_rx() {
 	N "${gb[$1]}" "$MESHGW" show -j -c "$tmp/mesh.conf" -l "$tmp/b$1.local" |
-		python3 -c 'import json, sys; b = [p for p in json.load(sys.stdin)["peers"] if p["site"] == "a"][0]["bpf"]; print(b["rx_packets"]); print(b, file=sys.stderr)'
+		awk '/"site": "a"/ { p = 1 } p && /"bpf": \{/ { b = 1 } b && /"rx_packets":/ { gsub(/[^0-9]/, "", $2); print $2; f = 1; exit }
+			END { exit !f }'
 }
 # first_count K T: polls box K's counters (rx from site a) from T until its `show -j`
 # has them, the new master's first reading: sets fc_rx, and fc_hi, what site a's
@@ -152,7 +158,12 @@ t "  b1's meshgw show says master" says_master 1
 # From the other site: its WireGuard never roamed to a box's own address.
 t "site a's WireGuard has b at the VRRP address 203.0.113.2:51820, as before" b_at_vip
 ha_stop_sampler
-t "never both boxes running WireGuard ($(sampled_both) of $(samples) samples)" test "$(sampled_both)" = 0
+# Both boxes may run WireGuard at once only while the old master takes its tunnel
+# down, after it gave up the VRRP addresses (a graceful handover: the new master
+# starts at once); the other site never sees the old one (above and below).
+overlaps | sed 's/^\([^ ]*\) \(.*\)/# both boxes ran WireGuard for up to \2 s at \1 s/'
+t "both boxes running WireGuard at once: $(sampled_both) of $(samples) samples, never over $OVERLAP_S s (the old master's notify taking its tunnel down)" \
+	le "$(longest_overlap)" "$OVERLAP_S"
 t "site a never sent b's packets elsewhere than 203.0.113.2:51820 ($(sampled_roamed) of $(samples_ep) samples)" \
 	test "$(sampled_roamed)" = 0
 

@@ -211,12 +211,23 @@ ha_sampler() {
 	) >"$tmp/sampler-ep" 2>/dev/null &
 	sampler_ep=$!
 }
-# sampled_both: samples in which both boxes had the device; sampled_roamed: samples
+# sampled_both: samples in which both boxes ran WireGuard; sampled_roamed: samples
 # in which site a sent b's packets elsewhere than the VRRP address (none: no
-# endpoint yet, not counted).
+# endpoint yet, not counted). overlaps: one line per stretch of samples in which
+# both ran it, "START DURATION" (seconds since the first sample; from the first such
+# sample to the next one without: an upper bound). A stretch is the old master
+# still taking its tunnel down (its notify stops `meshgw run`, then `meshgw down`)
+# while the new one has started its own: the old one holds no VRRP address then.
+# longest_overlap: the longest DURATION, 0 when none.
 sampled_both() { grep -c ' 1,2$' "$tmp/sampler"; }
 sampled_roamed() { awk '$3 != "none" && $3 != "203.0.113.2:51820"' "$tmp/sampler-ep" | wc -l; }
 samples() { wc -l <"$tmp/sampler"; }
+overlaps() {
+	awk 'NR == 1 { t0 = $1 } $2 == "1,2" { if (!o) { o = 1; s = $1 } next }
+		o { printf "%.2f %.3f\n", s - t0, $1 - s; o = 0 }
+		END { if (o) printf "%.2f %.3f\n", s - t0, $1 - s }' "$tmp/sampler"
+}
+longest_overlap() { overlaps | awk '$2 > m { m = $2 } END { printf "%.3f\n", m + 0 }'; }
 samples_ep() { wc -l <"$tmp/sampler-ep"; }
 
 # max_gap FILE T: the longest gap between replies that ends after T (the one that

@@ -2,6 +2,7 @@
 /* meshgw check: validate both files and list every problem. --ha OTHER_MESH: the
  * mistakes of two gateways at one site (README "Two gateways at one site"). */
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +37,9 @@ static void check_endpoints(const struct mg_config *c, const struct ha_if_addr *
 		for (size_t k = 0; k < n; k++)
 			if (prefix_equal(&a, &have[k].addr)) {
 				mg_error(e, c->mesh.path, ep->line,
-					 "Endpoint %s of site %s is this box's own address (on %s), not a VRRP address (HaAddress, %s:%d): the other sites would reach this box alone; give them the VRRP address, or forward the port to it",
-					 ep->host, c->self->name, have[k].ifname, l->path, l->ha_addr_line);
+					 "Endpoint %s%s%s:%u of site %s is this box's own address (on %s), not a VRRP address (HaAddress, %s:%d): the other sites would reach this box alone; give them the VRRP address, or forward the port to it",
+					 a.family == AF_INET6 ? "[" : "", ep->host,
+					 a.family == AF_INET6 ? "]" : "", ep->port, c->self->name, have[k].ifname, l->path, l->ha_addr_line);
 				break;
 			}
 	}
@@ -138,6 +140,7 @@ int cmd_check(int argc, char **argv)
 	if (c.mesh.n_clients)
 		printf(", %zu client%s", c.mesh.n_clients, c.mesh.n_clients == 1 ? "" : "s");
 	putchar('\n');
+	fflush(stdout);	/* before --ha's problems on stderr */
 	ret = other ? check_ha(&c, other) : 0;
 	config_free(&c);
 	return ret;
