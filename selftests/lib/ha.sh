@@ -27,7 +27,7 @@
 #   ha_site_a            site a's `meshgw run`; ka_start K, ka_stop K: box K's keepalived
 #   has_wg K, is_master K, only K, none_has_wg, hosts_talk, master
 #   ha_pings             hA <-> hB every 20 ms ($tmp/ping-ab, $tmp/ping-ba)
-#   ha_sampler           every ~20 ms: who runs WireGuard ($tmp/sampler); every ~0.1 s:
+#   ha_sampler           every ~50 ms: who runs WireGuard ($tmp/sampler); every ~0.25 s:
 #                        where site a's WireGuard sends b's packets ($tmp/sampler-ep)
 #   max_gap, settled, outage: the measurements
 # The cleanup (twosite's EXIT trap) calls ha_cleanup through before_cleanup.
@@ -186,11 +186,12 @@ ha_pings() {
 	nsenter --net=/run/netns/"$hB" ping -D -n -i 0.02 -W 1 10.1.0.2 >"$tmp/ping-ba" 2>&1 &
 	ping_pids+=($!)
 }
-# ha_sampler: a line "TIME WHO" every ~20 ms, WHO the boxes running WireGuard (1, 2,
-# 1,2 or none): wireguard-go's socket, tested without a fork (an `ip link` per box
-# made the samples 0.25 s apart under load); and a line "TIME ep EP" every ~0.1 s,
-# EP where site a's WireGuard sends site b's packets (what the other site sees of
-# site b: a box's own address there would mean it roamed to a box).
+# ha_sampler: a line "TIME WHO" every 20 ms plus a fork (~50 ms here), WHO the boxes
+# running WireGuard (1, 2, 1,2 or none): wireguard-go's socket, tested without a
+# fork (an `ip link` per box made the samples 0.25 s apart under load); and a line
+# "TIME ep EP" every 0.1 s plus an nsenter and a wg (~0.25 s), EP where site a's
+# WireGuard sends site b's packets (what the other site sees of site b: a box's own
+# address there would mean it roamed to a box).
 ha_sampler() {
 	(
 		while :; do
@@ -227,6 +228,8 @@ overlaps() {
 		o { printf "%.2f %.3f\n", s - t0, $1 - s; o = 0 }
 		END { if (o) printf "%.2f %.3f\n", s - t0, $1 - s }' "$tmp/sampler"
 }
+# step FILE: the mean time between FILE's samples (s), as they came (later under load).
+step() { awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%.3f\n", (NR > 1 ? (b - a) / (NR - 1) : 0) }' "$1"; }
 longest_overlap() { overlaps | awk '$2 > m { m = $2 } END { printf "%.3f\n", m + 0 }'; }
 samples_ep() { wc -l <"$tmp/sampler-ep"; }
 
