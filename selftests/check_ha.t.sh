@@ -35,7 +35,7 @@ t "  --ha=FILE works too" check --ha="$tmp/other.conf"
 
 sed 's/^Egress = 10.2.0.0\/24$/Egress = 10.2.0.0\/23/' "$tmp/mesh.conf" >"$tmp/other.conf"
 line=$(grep -n '^Egress = 10.2.0.0/24$' "$tmp/mesh.conf" | cut -d: -f1)
-t "mesh files that differ: exit 1" fails check --ha $tmp/other.conf
+t "mesh files that differ: exit 1" fails check --ha "$tmp/other.conf"
 t "  the first difference at both lines" \
 	said "$tmp/mesh.conf:$line: 'egress = 10.2.0.0/24' here, 'egress = 10.2.0.0/23' in $tmp/other.conf:$line: the two boxes of a pair need the same mesh file"
 
@@ -43,7 +43,7 @@ t "  the first difference at both lines" \
 twosite_mesh | sed 's/^Endpoint = 203.0.113.2:51820$/Endpoint = 198.18.0.11:51820/' >"$tmp/mesh.conf"
 cp "$tmp/mesh.conf" "$tmp/other.conf"
 line=$(grep -n '^Endpoint = 198.18.0.11:51820$' "$tmp/mesh.conf" | cut -d: -f1)
-t "an Endpoint on the box's own address: exit 1" fails check --ha $tmp/other.conf
+t "an Endpoint on the box's own address: exit 1" fails check --ha "$tmp/other.conf"
 t "  said at the Endpoint's line, with the HaAddress line" \
 	said "$tmp/mesh.conf:$line: Endpoint 198.18.0.11:51820 of site b is this box's own address (on up0), not a VRRP address (HaAddress, $tmp/b.local:7)"
 t "  without --ha, the same files pass (one gateway may have its own address)" check
@@ -51,11 +51,11 @@ t "  without --ha, the same files pass (one gateway may have its own address)" c
 twosite_mesh >"$tmp/mesh.conf"
 cp "$tmp/mesh.conf" "$tmp/other.conf"
 twosite_local b "UplinkInterface = up0"
-t "no HaAddress with --ha: exit 1" fails check --ha $tmp/other.conf
+t "no HaAddress with --ha: exit 1" fails check --ha "$tmp/other.conf"
 t "  said at [Local]" said "$tmp/b.local:1: --ha: [Local] has no HaAddress"
 t "--ha without a file: usage, exit 1" bash -c "! $MESHGW check -c $tmp/mesh.conf -l $tmp/b.local --ha 2>$tmp/out"
 t "  the usage names --ha" said "Usage: meshgw check [-c MESH] [-l LOCAL] [--ha OTHER_MESH]"
 t "check --help names --ha" bash -c "$MESHGW check --help | grep -qF -- '--ha OTHER_MESH'"
-t "an unreadable other file: exit 1, said" fails check --ha $tmp/nope.conf
+t "an unreadable other file: exit 1, said" fails check --ha "$tmp/nope.conf"
 t "  with its path" said "$tmp/nope.conf: cannot open"
 tap_done

@@ -27,7 +27,10 @@ KINDS=${KINDS:-links stop}
 RETURN_S=${RETURN_S:-3}
 if [ "$(id -u)" != 0 ]; then echo "ha: needs root (network namespaces); skipped"; exit 0; fi
 for v in KILLS RETURN_S; do
-	[[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] || { echo "ha: $v must be a whole number above 0, not '${!v}'" >&2; exit 2; }
+	if ! [[ ${!v} =~ ^[0-9]+$ ]] || [ "${!v}" = 0 ]; then
+		echo "ha: $v must be a whole number above 0, not '${!v}'" >&2
+		exit 2
+	fi
 done
 for k in $KINDS; do
 	case $k in links | stop) ;; *) echo "ha: unknown kind '$k' (links stop)" >&2; exit 2 ;; esac
@@ -74,8 +77,9 @@ bring_back() {
 	fi
 }
 
-kinds=($KINDS)
-: >"$tmp/all" >"$tmp/returns"
+read -r -a kinds <<<"$KINDS"
+: >"$tmp/all"
+: >"$tmp/returns"
 printf '%4s %-6s %4s %10s %10s %10s %14s\n' kill kind box "hA->hB s" "hB->hA s" "outage s" "on return s"
 for i in $(seq "$KILLS"); do
 	# Two kills of a kind in a row: each kind kills both boxes.
