@@ -20,7 +20,8 @@
 #   to a box; sampled every ~0.25 s), and both boxes run WireGuard at once (sampled
 #   every ~50 ms) only briefly, under OVERLAP_S (3 s; ~0.1 s here): the old master's
 #   notify taking its tunnel down after it gave up the VRRP addresses
-#   at the end: the notify's `meshgw down` left nothing (pins, state files)
+#   at the end: b2 brought up by hand, without the VRRP addresses: its `show` warns;
+#   the `meshgw down`s left nothing (pins, state files)
 # Times are printed as TAP comments. Setup waits are generous (make check runs two
 # tests at a time on two cores); only the restorations are held to RESTORE_S.
 set -u
@@ -174,6 +175,14 @@ t "site a never sent b's packets elsewhere than 203.0.113.2:51820 ($(sampled_roa
 ka_stop 1
 t "b1's keepalived stopped: no box has the tunnel" poll 15 none_has_wg
 poll 10 test ! -e "/run/meshgw/${wb[1]}.state"
+# A box that is not the master with the tunnel up (by hand here; a notify that did
+# not run, in life): show says so.
+t "b2 brought up by hand without the VRRP addresses: meshgw up" \
+	N "${gb[2]}" "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/b2.local"
+t "  its show says standby and warns that the tunnel is up" bash -c \
+	"nsenter --net=/run/netns/${gb[2]} $MESHGW show -c $tmp/mesh.conf -l $tmp/b2.local |
+	grep -c -e '^  ha: standby (' -e '^  ha: the tunnel is up on a box that is not the master' | grep -qx 2"
+t "  meshgw down" N "${gb[2]}" "$MESHGW" down -c "$tmp/mesh.conf" -l "$tmp/b2.local"
 t "  nothing left by the notify's meshgw down (pins, state)" \
 	nothing_left "$pin/b1" "$pin/b2" "/run/meshgw/${wb[1]}.state" "/run/meshgw/${wb[2]}.state"
 tap_done
