@@ -14,6 +14,7 @@
 #include "dataplane/dp_iface.h"
 #include "failover/failover.h"
 #include "lib/sockaddr.h"
+#include "observe/ha_role.h"
 #include "observe/json_writer.h"
 #include "observe/status.h"
 
@@ -216,7 +217,23 @@ static void text_peer(const struct status *s, const struct status_peer *p, const
 	}
 }
 
-static void show_text(const struct status *s, bool colour)
+/* "  ha: master (...)" on a box of a pair (HaAddress); a standby with the tunnel
+ * up is the one thing a pair must never have: said in red. */
+static void text_ha(const struct status *s, const struct ha_role *ha, const struct colours *c)
+{
+	char t[1024];
+
+	if (ha->kind == HA_NONE)
+		return;
+	ha_role_text(ha, t, sizeof(t));
+	printf("  ha: %s%s%s\n", ha->kind == HA_PARTIAL ? c->red : "", t,
+	       ha->kind == HA_PARTIAL ? c->off : "");
+	if (ha->kind != HA_MASTER && (s->have_wg || s->have_maps))
+		printf("  ha: %sthe tunnel is up on a box that is not the master%s (keepalived's "
+		       "notify did not take it down?)\n", c->red, c->off);
+}
+
+static void show_text(const struct status *s, const struct ha_role *ha, bool colour)
 {
 	static const struct colours on = { "\033[1m", "\033[32m", "\033[31m", "\033[33m", "\033[2m", "\033[0m" };
 	static const struct colours off = { "", "", "", "", "", "" };
@@ -224,6 +241,9 @@ static void show_text(const struct status *s, bool colour)
 	char age[48];
 
 	printf("%ssite%s %s%s%s  interface %s\n", c->yellow, c->off, c->bold, s->self, c->off, s->wg_if);
+	text_ha(s, ha, c);
+	if (ha->kind == HA_STANDBY && !s->have_wg && !s->have_maps && !s->have_fo_map)
+		return;	/* a standby runs nothing: nothing more to say */
 	if (s->have_wg)
 		printf("  WireGuard: %s backend\n", s->wg_backend);
 	else
@@ -387,7 +407,30 @@ static void json_peer(struct jw *w, const struct status *s, const struct status_
 	jw_end(w);
 }
 
-static int show_json(const struct status *s)
+/* "ha": null off a pair; else the role and each VRRP address, held where. */
+static void json_ha(struct jw *w, const struct ha_role *ha)
+{
+	char a[PREFIX_STR_MAX];
+
+	if (ha->kind == HA_NONE) {
+		jw_null(w, "ha");
+		return;
+	}
+	jw_object(w, "ha");
+	jw_string(w, "role", ha_role_name(ha->kind));
+	jw_array(w, "addresses");
+	for (size_t i = 0; i < ha->n; i++) {
+		jw_object(w, NULL);
+		jw_string(w, "address", prefix_addr_str(&ha->addr[i], a, sizeof(a)));
+		jw_bool(w, "held", ha->ifname[i][0]);
+		jw_string(w, "interface", ha->ifname[i][0] ? ha->ifname[i] : NULL);
+		jw_end(w);
+	}
+	jw_end(w);
+	jw_end(w);
+}
+
+static int show_json(const struct status *s, const struct ha_role *ha)
 {
 	struct jw w;
 
@@ -396,6 +439,7 @@ static int show_json(const struct status *s)
 	jw_string(&w, "site", s->self);
 	jw_string(&w, "interface", s->wg_if);
 	jw_string(&w, "pin_path", s->pin_path);
+	json_ha(&w, ha);
 	jw_object(&w, "wireguard");
 	jw_bool(&w, "up", s->have_wg);
 	jw_string(&w, "backend", s->have_wg ? s->wg_backend : NULL);
@@ -436,18 +480,28 @@ int cmd_show(int argc, char **argv)
 {
 	struct mg_config c;
 	struct cli_opts o;
+	struct ha_role ha;
 	struct status s;
 	int ret;
 
 	if (!cli_load(argc, argv, true, &o, &c, &ret))
 		return ret;
 	ret = status_gather(&c, &s);
+	if (!ret && (ret = ha_role_get(&c.local, &ha)))
+		status_free(&s);
 	config_free(&c);
 	if (ret) {
 		fprintf(stderr, "meshgw: %s\n", strerror(-ret));
 		return 1;
 	}
-	if (!s.have_maps && !s.have_wg && !s.have_fo_map) {
+	/* A standby of a pair runs nothing: that is its place, not a problem. */
+	if (!s.have_maps && !s.have_wg && !s.have_fo_map && ha.kind != HA_STANDBY) {
+		if (ha.kind != HA_NONE) {
+			char t[1024];
+
+			ha_role_text(&ha, t, sizeof(t));
+			fprintf(stderr, "meshgw: ha: %s\n", t);
+		}
 		fprintf(stderr, "meshgw: site %s is not up: no data-plane maps pinned in %s and no "
 			"WireGuard device (%s); run `meshgw up` or `meshgw run`\n",
 			s.self, s.pin_path, s.wg_error);
@@ -455,9 +509,9 @@ int cmd_show(int argc, char **argv)
 		return 1;
 	}
 	if (o.json)
-		ret = show_json(&s);
+		ret = show_json(&s, &ha);
 	else
-		show_text(&s, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+		show_text(&s, &ha, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
 	status_free(&s);
 	if (fflush(stdout) || ferror(stdout))
 		return 1;

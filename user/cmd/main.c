@@ -16,7 +16,7 @@ static const struct {
 	{ "genkey", cmd_genkey, "", "Generates a new private key and writes it to stdout" },
 	{ "pubkey", cmd_pubkey, "", "Reads a private key from stdin and writes its public key" },
 	{ "genpsk", cmd_genpsk, "", "Generates a new preshared key (or mesh secret)" },
-	{ "check", cmd_check, "[-c MESH] [-l LOCAL]", "Validates the configuration, listing every problem" },
+	{ "check", cmd_check, "[-c MESH] [-l LOCAL] [--ha OTHER_MESH]", "Validates the configuration, listing every problem" },
 	{ "up", cmd_up, "[-c MESH] [-l LOCAL]", "Brings the gateway to the configured state (idempotent)" },
 	{ "down", cmd_down, "[-c MESH] [-l LOCAL]", "Removes exactly what up created" },
 	{ "export", cmd_export, "-f FORMAT [-c MESH] [-k KEY] [-s SECRET] [-i IFNAME] [-o PNG] NAME", "Writes site NAME's configuration for plain WireGuard (wg-quick, openwrt, routeros), or client NAME's (wg-quick, qr)" },

@@ -24,6 +24,7 @@
 #define MG_DEFAULT_KEEPALIVE  25	/* seconds; 0 ("off") disables */
 #define MG_MIN_MTU            1280	/* IPv6 minimum: the mesh may carry IPv6 */
 #define MG_MAX_SITES          16384
+#define MG_MAX_HA_ADDRS       8	/* HaAddress: VRRP addresses of a pair's master */
 #define MG_MAX_SITE_ENDPOINTS 8	/* per site (= FO_MAX_ENDPOINTS) */
 /* Per site: as many as one of the data plane's route tries holds (the mesh-wide
  * sum per family is checked against MG_MAX_ROUTES in config_validate.c). */
@@ -123,6 +124,11 @@ struct mg_local {
 	uint32_t failure_window_ms;		/* probes unanswered this long: endpoint down */
 	uint32_t probe_interval_ms;		/* probe interval while a peer is in trouble */
 	uint32_t holddown_ms;			/* preferred endpoint healthy this long: move back */
+	/* Two gateways at one site: the VRRP addresses keepalived puts on the master
+	 * (README "Two gateways at one site"); 0 = not part of a pair. */
+	struct prefix ha_addr[MG_MAX_HA_ADDRS];
+	size_t n_ha_addr;
+	int ha_addr_line;
 	/* where keys were set, for messages (0 = not set) */
 	int private_key_file_line;
 	int mesh_secret_file_line;
@@ -154,6 +160,11 @@ int mesh_load(struct mg_mesh *m, const char *path, struct mg_errors *e);
 int local_load(struct mg_local *l, const char *path, struct mg_errors *e);
 void mesh_free(struct mg_mesh *m);
 void config_free(struct mg_config *c);
+
+/* config_ha.c: the mesh files at path and other read the same (comments, spacing and
+ * the case of keys aside). 0, -EINVAL with the first difference reported at its
+ * line, or -errno (a file could not be read; reported). */
+int mesh_same(const char *path, const char *other, struct mg_errors *e);
 
 const struct mg_site *mesh_find_site(const struct mg_mesh *m, const char *name);
 /* Case-insensitive like mesh_find_site; NULL when no [Client NAME] has that name. */

@@ -25,7 +25,7 @@ bool ifname_valid(const char *name)
 
 enum local_key {
 	K_SITE, K_PRIVKEY, K_LAN, K_UPLINK, K_WG, K_SECRET, K_BACKEND, K_METRICS, K_PIN,
-	K_FWMARK, K_PROBE_PORT, K_FAIL_WINDOW, K_PROBE_INTERVAL, K_HOLDDOWN, K_FAST_PATH, K_COUNT
+	K_FWMARK, K_PROBE_PORT, K_FAIL_WINDOW, K_PROBE_INTERVAL, K_HOLDDOWN, K_FAST_PATH, K_HA, K_COUNT
 };
 
 static const char *const local_keys[K_COUNT] = {
@@ -35,7 +35,7 @@ static const char *const local_keys[K_COUNT] = {
 	[K_PIN] = "PinPath", [K_FWMARK] = "FwMark", [K_PROBE_PORT] = "ProbePort",
 	[K_FAST_PATH] = "FastPath",
 	[K_FAIL_WINDOW] = "FailureWindow", [K_PROBE_INTERVAL] = "ProbeInterval",
-	[K_HOLDDOWN] = "HoldDown",
+	[K_HOLDDOWN] = "HoldDown", [K_HA] = "HaAddress",
 };
 
 /* "300ms", "2s" or a bare number of milliseconds, within [min, max] ms. */
@@ -133,6 +133,37 @@ static void duration_key(struct local_state *st, int line, const char *key, cons
 			 key, v, min, max);
 }
 
+/* One address of HaAddress: a VRRP address keepalived puts on the master (bare:
+ * the prefix length is keepalived's business, and holding is by address). */
+static void ha_item(void *ctx, const struct ini_item *it, const char *v)
+{
+	struct local_state *st = ctx;
+	struct mg_local *l = st->l;
+	struct prefix a;
+
+	if (strchr(v, '/')) {
+		mg_error(st->e, st->path, it->line,
+			 "HaAddress '%.64s' must be a bare address, without /length", v);
+		return;
+	}
+	if (prefix_parse(&a, v, true)) {
+		mg_error(st->e, st->path, it->line,
+			 "HaAddress '%.64s' is not an IPv4 or IPv6 address", v);
+		return;
+	}
+	for (size_t i = 0; i < l->n_ha_addr; i++)
+		if (prefix_equal(&l->ha_addr[i], &a)) {
+			mg_error(st->e, st->path, it->line, "HaAddress %.64s is named twice", v);
+			return;
+		}
+	if (l->n_ha_addr == MG_MAX_HA_ADDRS) {
+		mg_error(st->e, st->path, it->line, "HaAddress: more than %d addresses",
+			 MG_MAX_HA_ADDRS);
+		return;
+	}
+	l->ha_addr[l->n_ha_addr++] = a;
+}
+
 static void local_key(struct local_state *st, const struct ini_item *it)
 {
 	struct mg_local *l = st->l;
@@ -154,8 +185,8 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 		return;
 	}
 	st->seen[k] = it->line;
-	/* Paths may contain spaces; every other value is one word. */
-	if (k != K_PRIVKEY && k != K_SECRET && k != K_PIN &&
+	/* Paths may contain spaces; HaAddress is a list; every other value is one word. */
+	if (k != K_PRIVKEY && k != K_SECRET && k != K_PIN && k != K_HA &&
 	    !ini_single_word(st->e, st->path, it->line, local_keys[k], v))
 		return;
 	switch (k) {
@@ -239,6 +270,10 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 		break;
 	case K_HOLDDOWN:
 		duration_key(st, it->line, "HoldDown", v, 100, 3600000, &l->holddown_ms);
+		break;
+	case K_HA:
+		l->ha_addr_line = it->line;
+		ini_each_item(st->e, st->path, it, "HaAddress", ha_item, st);
 		break;
 	case K_FAST_PATH:
 		if (!strcasecmp(v, "auto"))
