@@ -176,7 +176,7 @@ test: check
 # --- fuzzing (clang libFuzzer + ASan) ---------------------------------------------
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := user/config/config.c user/config/config_local.c user/config/config_validate.c \
-	     user/config/config_client.c \
+	     user/config/config_client.c user/config/config_exit.c \
 	     user/lib/prefix.c user/wg/keys.c user/lib/log.c
 $(OUT)/fuzz/fuzz_config: selftests/fuzz/fuzz_config.c $(wildcard $(FUZZ_SRCS)) $(wildcard user/*/*.h) | $(OUT)/fuzz
 	$(call msg,FUZZ,$@)

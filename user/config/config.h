@@ -70,6 +70,8 @@ struct mg_site {
 	struct prefix *egress;		/* LAN ranges reached through this site */
 	int *egress_lines;
 	size_t n_egress;
+	bool exit;			/* Exit = yes: offers its internet to the mesh */
+	int exit_line;
 };
 
 /* A roaming client (a laptop, a phone): a peer of every gateway with no endpoint
@@ -84,6 +86,8 @@ struct mg_client {
 	int address_line;
 	uint8_t public_key[WG_KEY_LEN];
 	int public_key_line;
+	char exit[MG_NAME_MAX];		/* Exit = SITE: its export sends the internet there */
+	int exit_line;
 };
 
 struct mg_mesh {
@@ -102,6 +106,18 @@ struct mg_mesh {
 /* Where the XDP fast path runs: auto (chosen per NIC kind, see user/dataplane/dp_iface.c),
  * xdp (native XDP on every NIC whose driver has it), tc (no XDP anywhere). */
 enum mg_fast_path { MG_FAST_AUTO, MG_FAST_XDP, MG_FAST_TC };
+
+/* Internet exit through another site (DESIGN.md "Internet exit through another
+ * site"): the local file's ExitVia sites in preference order, and which sources and
+ * destinations take the exit (none given: all of this site's egress ranges, and
+ * everything that is not mesh). */
+#define MG_MAX_EXIT_VIA      8
+#define MG_MAX_EXIT_PREFIXES 64	/* per key: a few LAN slices or destination ranges */
+struct mg_exit_prefixes {
+	struct prefix p[MG_MAX_EXIT_PREFIXES];
+	int line[MG_MAX_EXIT_PREFIXES];
+	size_t n;
+};
 
 struct mg_local {
 	char path[PATH_MAX];
@@ -123,6 +139,11 @@ struct mg_local {
 	uint32_t failure_window_ms;		/* probes unanswered this long: endpoint down */
 	uint32_t probe_interval_ms;		/* probe interval while a peer is in trouble */
 	uint32_t holddown_ms;			/* preferred endpoint healthy this long: move back */
+	/* internet exit: ExitVia sites (preference order), ExitSources, ExitDestinations */
+	char exit_via[MG_MAX_EXIT_VIA][MG_NAME_MAX];
+	int exit_via_line[MG_MAX_EXIT_VIA];
+	size_t n_exit_via;
+	struct mg_exit_prefixes exit_sources, exit_destinations;
 	/* where keys were set, for messages (0 = not set) */
 	int private_key_file_line;
 	int mesh_secret_file_line;
@@ -158,6 +179,11 @@ void config_free(struct mg_config *c);
 const struct mg_site *mesh_find_site(const struct mg_mesh *m, const char *name);
 /* Case-insensitive like mesh_find_site; NULL when no [Client NAME] has that name. */
 const struct mg_client *mesh_find_client(const struct mg_mesh *m, const char *name);
+
+/* config_exit.c: the cross-file checks of the local file's exit keys (ExitVia names
+ * an exit site that is not this one, sources inside this site's egress ranges,
+ * destinations outside the mesh), reported through e with file:line. */
+void check_exit(const struct mg_config *c, const struct mg_site *self, struct mg_errors *e);
 
 /* "a.b.c.d:port", "[v6]:port" or "host.name:port". 0, or -EINVAL with *why set
  * to a static explanation. */
