@@ -342,6 +342,7 @@ static void tick(struct daemon *d)
 	}
 	read_probe_replies(d, now);
 	act_on_peers(d, now);
+	exit_tick(d, now);
 	if (now >= d->next_publish_ns && d->state_fd >= 0) {
 		peers_publish(d, now);
 		d->next_publish_ns = now + PUBLISH_NS;
