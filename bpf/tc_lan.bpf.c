@@ -170,10 +170,11 @@ static __always_inline int exit_steer(struct __sk_buff *skb, __u8 family, __u32 
 	x = exit_for(family, l3);
 	if (!x)
 		return ok(len);
+	/* IP bytes (no link header), as the replies are counted on the wg device. */
 	es = exit_stats(x->peer);
 	if (es) {
 		es->tx_packets++;
-		es->tx_bytes += len;
+		es->tx_bytes += len - off;
 	}
 	ttl_dec(family, l3);
 	stat_add(MG_STAT_TC_EXIT, len);

@@ -162,7 +162,8 @@ struct mg_exit6_key {
 };
 _Static_assert(sizeof(struct mg_exit6_key) == 24, "mg_exit6_key");
 
-/* Per peer (mg_exit_stats, per CPU): traffic that took the exit through it. */
+/* Per peer (mg_exit_stats, per CPU): traffic that took the exit through it; bytes
+ * of IP packets (no link-layer header) both ways. */
 struct mg_exit_stats {
 	__u64 tx_packets;	/* from the LAN, steered into the tunnel (tc_lan) */
 	__u64 tx_bytes;

@@ -1,0 +1,195 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Internet exit through another site (DESIGN.md): London (a) sends its LAN's internet
+# traffic through Madrid (b, Exit = yes), Paris (c, Exit = yes) second. An "internet
+# host" answers every datagram with the source address it saw:
+#
+#   hA ── lan0 ── gA ── wan0 .1 ─┐
+#  10.1.0.2, .3   (ExitVia b, c)  │
+#   hB ── lan0 ── gB ── wan0 .2 ─┼─ inet: br0 203.0.113.0/24 ── eth0 .9 ── ih
+#  10.2.0.2      (Exit = yes)     │                              (UDP 7777: "who am I")
+#   hC ── lan0 ── gC ── wan0 .3 ─┘
+#  10.3.0.2      (Exit = yes)
+# mesh 192.168.254.0/24: gA .1, gB .2, gC .3. gA masquerades its own LAN on wan0, as
+# a site's router does: the local internet shows 203.0.113.1. Neighbours run no XDP.
+#
+# Checked: hA reaches ih as Madrid (203.0.113.2); mesh traffic (hA -> hB) and Madrid's
+# own LAN are not translated; a source outside ExitSources goes out locally; the
+# per-exit counters move by exactly the traffic; with the daemon, Madrid cut off ->
+# Paris, Paris cut off too -> the local internet, both back -> Madrid after the
+# hold-down (times printed); `down` leaves no nftables table, state or pin.
+set -eu
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$SRC/selftests/lib/tap.sh"
+. "$SRC/selftests/lib/twosite.sh"
+twosite_require "${1:-userspace}" wg nft ip python3
+twosite_init ex
+gC=exgc$s hC=exhc$s ih=exih$s wgC=exwc$s wgc=$wgC daemon=
+WHO="python3 $SRC/selftests/lib/udp_whoami.py"
+HOLDDOWN_MS=2000
+before_cleanup() {
+	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+	[ -e "/run/netns/$gC" ] && N "$gC" "$MESHGW" down -l "$tmp/c.local" >/dev/null 2>&1
+	remove_left "/run/meshgw/$wgC.state" "/run/wireguard/$wgC.sock"
+	rm -f "/run/meshgw/$wgC.lock"
+}
+A() { N "$gA" "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/a.local"; }
+B() { N "$gB" "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/b.local"; }
+C() { N "$gC" "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/c.local"; }
+# ask NS [SRC]: the address ih saw for a question from NS (from SRC)
+ask() { ip netns exec "$1" $WHO ask 203.0.113.9 7777 ${2:-}; }
+
+# --- topology ---------------------------------------------------------------------------
+inet=exin$s
+twosite_ns "$gA" "$gB" "$gC" "$hA" "$hB" "$hC" "$ih" "$inet"
+# No IPv6 anywhere: its autoconfiguration would move counters the test checks exactly.
+for ns in "$gA" "$gB" "$gC" "$hA" "$hB" "$hC" "$ih" "$inet"; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+twosite_internet "$inet"
+twosite_plug "$gA" wan0 1
+twosite_plug "$gB" wan0 2
+twosite_plug "$gC" wan0 3
+twosite_plug "$ih" eth0 9
+twosite_lan A
+twosite_lan B
+ip link add lan0 netns "$gC" type veth peer name eth0 netns "$hC"
+ip -n "$gC" addr add 10.3.0.1/24 dev lan0 && ip -n "$gC" link set lan0 up
+ip -n "$hC" addr add 10.3.0.2/24 dev eth0 && ip -n "$hC" link set eth0 up
+ip -n "$hC" route add default via 10.3.0.1
+ip -n "$hA" addr add 10.1.0.3/24 dev eth0	# a LAN host outside ExitSources
+# London's router NAT (its own internet); Madrid's LAN is routed as it is.
+N "$gA" nft -f - <<'EOF'
+table ip sitenat {
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "wan0" ip saddr 10.1.0.0/24 masquerade
+	}
+}
+EOF
+ip -n "$ih" route add 10.2.0.0/24 via 203.0.113.2
+for ns in "$gA" "$gB" "$gC"; do ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1; done
+nsenter --net=/run/netns/"$ih" $WHO serve 0.0.0.0 7777 &
+pids+=($!)
+nsenter --net=/run/netns/"$hB" $WHO serve 10.2.0.2 7777 &
+pids+=($!)
+
+twosite_keys c
+{
+	twosite_mesh -b "Exit = yes"
+	mesh_site c 192.168.254.3 "$pubC" "Endpoint = 203.0.113.3:51820" "Egress = 10.3.0.0/24" "Exit = yes"
+} >"$tmp/mesh.conf"
+# wan0 is each gateway's uplink: probes arrive there and are answered there.
+twosite_local a "MeshSecretFile = $tmp/secret" "Backend = $BACKEND" "PinPath = $pin/a" "UplinkInterface = wan0" \
+	"ExitVia = b" "ExitVia = c" "ExitSources = 10.1.0.2/32" \
+	"FailureWindow = 300ms" "HoldDown = ${HOLDDOWN_MS}ms"
+for x in b c; do
+	twosite_local $x "MeshSecretFile = $tmp/secret" "Backend = $BACKEND" "PinPath = $pin/$x" "UplinkInterface = wan0"
+done
+
+t "meshgw check: London exits via Madrid, then Paris" A check
+t "meshgw up on Madrid (exit site)" B up; record_wg_pid "$wgB"
+t "meshgw up on Paris (exit site)" C up; record_wg_pid "$wgC"
+t "meshgw up on London" A up; record_wg_pid "$wgA"
+t "twosite_plain: the neighbours run no XDP program" twosite_plain "$hA" "$hB" "$hC" "$ih" "$inet"
+
+# --- what up configured ---------------------------------------------------------------------
+tbl() { echo "meshgw_exit_$(eval echo "\$wg$1")"; }
+t "Madrid: nftables table inet $(tbl B)" N "$gB" nft list table inet "$(tbl B)"
+t "  it masquerades sources of the other sites only, never to mesh ranges" bash -c \
+	"nsenter --net=/run/netns/$gB nft list table inet $(tbl B) | tr -s ' \t\n' ' ' | grep -q 'ip saddr @exit_src4 ip daddr != @mesh4 masquerade' &&
+	 nsenter --net=/run/netns/$gB nft list set inet $(tbl B) exit_src4 | grep -q '10.1.0.0/24' &&
+	 ! nsenter --net=/run/netns/$gB nft list set inet $(tbl B) exit_src4 | grep -q '10.2.0.0/24'"
+t "London: no exit table (not an exit site)" bash -c "! nsenter --net=/run/netns/$gA nft list tables | grep -q meshgw_exit"
+allowed() { N "$gA" wg show "$wgA" allowed-ips | awk -v k="$1" '$1 == k' | cut -f2; }
+t "London's WireGuard: Madrid's peer takes 0.0.0.0/0" bash -c "echo '$(allowed "$pubB")' | grep -qw '0.0.0.0/0'"
+t "  Paris's does not" bash -c "! echo '$(allowed "$pubC")' | grep -qw '0.0.0.0/0'"
+t "  and no default route into the tunnel (the gateway's own traffic stays local)" bash -c \
+	"! nsenter --net=/run/netns/$gA ip route show default | grep -q $wgA"
+
+# --- the data path ----------------------------------------------------------------------------
+t "hA reaches the internet host through Madrid (a handshake first)" \
+	poll 20 bash -c "[ \"\$(ip netns exec $hA $WHO ask 203.0.113.9 7777)\" = 203.0.113.2 ]"
+is "  the internet host sees Madrid's uplink address" "$(ask "$hA")" 203.0.113.2
+is "mesh traffic is not translated: hB sees hA's own address" \
+	"$(ip netns exec "$hA" $WHO ask 10.2.0.2 7777)" 10.1.0.2
+is "Madrid's own LAN is not translated by the exit table" "$(ask "$hB")" 10.2.0.2
+is "a London host outside ExitSources goes out locally (London's address)" "$(ask "$hA" 10.1.0.3)" 203.0.113.1
+is "the gateway's own traffic is not steered" \
+	"$(ip netns exec "$gA" $WHO ask 203.0.113.9 7777)" 203.0.113.1
+
+metric() { A metrics | awk -v m="$1{site=\"$2\"}" '$1 == m { print $2 }'; }
+is "meshgw_exit_active{site=\"b\"} 1" "$(metric meshgw_exit_active b)" 1
+is "meshgw_exit_active{site=\"c\"} 0" "$(metric meshgw_exit_active c)" 0
+names="meshgw_exit_transmit_packets_total meshgw_exit_transmit_bytes_total meshgw_exit_receive_packets_total meshgw_exit_receive_bytes_total meshgw_peer_transmit_packets_total"
+counters() { local m; for m in $names; do echo "$m $(metric $m b)"; done; }
+before=$(counters)
+COUNT=10
+for _ in $(seq $COUNT); do r=$(ask "$hA"); [ "$r" = 203.0.113.2 ] || echo "# lost: $r"; done
+after=$(counters)
+delta() { echo $(( $(echo "$after" | awk -v k="$1" '$1 == k { print $2 }') - $(echo "$before" | awk -v k="$1" '$1 == k { print $2 }') )); }
+# A question is 1 byte of UDP (29 bytes of IPv4), an answer "203.0.113.2" 11 (39).
+is "exit counters (b): $COUNT questions steered" "$(delta meshgw_exit_transmit_packets_total)" $COUNT
+is "  $COUNT x 29 bytes" "$(delta meshgw_exit_transmit_bytes_total)" $((COUNT * 29))
+is "  $COUNT answers back" "$(delta meshgw_exit_receive_packets_total)" $COUNT
+is "  $COUNT x 39 bytes" "$(delta meshgw_exit_receive_bytes_total)" $((COUNT * 39))
+is "  Madrid's peer transmit counter took them too" "$(delta meshgw_peer_transmit_packets_total)" $COUNT
+t "show: 'internet exit: through b'" bash -c "nsenter --net=/run/netns/$gA '$MESHGW' show -c '$tmp/mesh.conf' -l '$tmp/a.local' | grep -q 'internet exit: through b (ExitVia b, c)'"
+
+# --- failover: Madrid cut off, then Paris, then both back -------------------------------------
+nsenter --net=/run/netns/"$gA" "$MESHGW" run -c "$tmp/mesh.conf" -l "$tmp/a.local" >"$tmp/run.log" 2>&1 &
+daemon=$!
+t "meshgw run on London" poll 20 grep -q "running: site a" "$tmp/run.log"
+# The daemon has probed every candidate once before it judges: wait for both up.
+t "  both exits answer probes" poll 20 bash -c "nsenter --net=/run/netns/$gA '$MESHGW' metrics -c '$tmp/mesh.conf' -l '$tmp/a.local' | grep -q 'meshgw_endpoint_up{site=\"c\",endpoint=\"0\"} 1'"
+# wait_for ADDR SECONDS SINCE: until ih sees hA as ADDR; prints the seconds since SINCE
+wait_for() { ip netns exec "$hA" $WHO wait 203.0.113.9 7777 "$1" "$2" "$3"; }
+t0=$EPOCHREALTIME
+ip -n "$inet" link set p2 down
+if dt=$(wait_for 203.0.113.3 15 "$t0"); then
+	ok "Madrid cut off: hA's internet goes through Paris after $dt s"
+else
+	not_ok "Madrid cut off: hA's internet goes through Paris ($dt)"
+fi
+t "  logged with the reason" grep -q "exit: site b unreachable (no endpoint answers probes): internet traffic now exits through site c" "$tmp/run.log"
+is "  meshgw_exit_active{site=\"c\"} 1" "$(metric meshgw_exit_active c)" 1
+t0=$EPOCHREALTIME
+ip -n "$inet" link set p3 down
+if dt=$(wait_for 203.0.113.1 15 "$t0"); then
+	ok "Paris cut off too: hA's internet leaves by London's own uplink after $dt s"
+else
+	not_ok "Paris cut off too: hA's internet leaves by London's own uplink ($dt)"
+fi
+t "  logged" grep -q "exit: site c unreachable (no endpoint answers probes) and no other ExitVia site answers" "$tmp/run.log"
+t "  show: 'internet exit: local internet'" bash -c "nsenter --net=/run/netns/$gA '$MESHGW' show -c '$tmp/mesh.conf' -l '$tmp/a.local' | grep -q 'internet exit: local internet'"
+t "  no peer takes 0.0.0.0/0 any more" bash -c "! nsenter --net=/run/netns/$gA wg show $wgA allowed-ips | grep -qw '0.0.0.0/0'"
+t0=$EPOCHREALTIME
+ip -n "$inet" link set p2 up
+ip -n "$inet" link set p3 up
+if dt=$(wait_for 203.0.113.2 20 "$t0"); then
+	ok "Madrid and Paris back: hA's internet goes through Madrid again after $dt s"
+	t "  not before the hold-down (${HOLDDOWN_MS} ms)" test "$(echo "$dt * 1000 >= $HOLDDOWN_MS" | bc)" = 1
+else
+	not_ok "Madrid and Paris back: hA's internet goes through Madrid again ($dt)"
+fi
+t "  logged" grep -q "exit: site b reachable again for the hold-down" "$tmp/run.log"
+is "  meshgw_exit_active{site=\"b\"} 1" "$(metric meshgw_exit_active b)" 1
+grep "exit:" "$tmp/run.log" | sed "s/^/#   /"
+kill "$daemon" && wait "$daemon" 2>/dev/null || true
+daemon=
+
+# --- down ----------------------------------------------------------------------------------------
+t "down on London" A down
+t "down on Madrid" B down
+t "  its exit table is gone" bash -c "! nsenter --net=/run/netns/$gB nft list tables | grep -q meshgw_exit"
+t "  and nothing else was in nftables" test -z "$(N "$gB" nft list ruleset)"
+t "down on Paris" C down
+t "  its exit table is gone" bash -c "! nsenter --net=/run/netns/$gC nft list tables | grep -q meshgw_exit"
+t "  London's own NAT table is untouched" N "$gA" nft list table ip sitenat
+t "  no route left into a WireGuard device" bash -c \
+	"! nsenter --net=/run/netns/$gA ip route | grep -q $wgA && ! nsenter --net=/run/netns/$gB ip route | grep -q $wgB"
+poll 5 nothing_left "/run/wireguard/$wgA.sock" "/run/wireguard/$wgB.sock" "/run/wireguard/$wgC.sock" || true
+t "  nothing left: state, pins, wireguard-go sockets" \
+	nothing_left "/run/meshgw/$wgA.state" "/run/meshgw/$wgB.state" "/run/meshgw/$wgC.state" \
+	"$pin/a" "$pin/b" "$pin/c" "/run/wireguard/$wgA.sock" "/run/wireguard/$wgB.sock" "/run/wireguard/$wgC.sock"
+tap_done
