@@ -134,6 +134,19 @@ is "  $COUNT x 29 bytes" "$(delta meshgw_exit_transmit_bytes_total)" $((COUNT * 
 is "  $COUNT answers back" "$(delta meshgw_exit_receive_packets_total)" $COUNT
 is "  $COUNT x 39 bytes" "$(delta meshgw_exit_receive_bytes_total)" $((COUNT * 39))
 is "  Madrid's peer transmit counter took them too" "$(delta meshgw_peer_transmit_packets_total)" $COUNT
+if command -v promtool >/dev/null; then
+	t "promtool check metrics passes, the exit families included" bash -c \
+		"nsenter --net=/run/netns/$gA '$MESHGW' metrics -c '$tmp/mesh.conf' -l '$tmp/a.local' | promtool check metrics"
+else
+	ok "# SKIP promtool missing"
+fi
+t "show -j: exit through b, its counters" python3 -c "
+import json, subprocess, sys
+j = json.loads(subprocess.run(sys.argv[1:], check=True, capture_output=True).stdout)
+v = {x['site']: x for x in j['exit']['via']}
+assert v['b']['active'] and not v['c']['active'], v
+assert v['b']['transmit_packets'] >= $COUNT and v['b']['receive_packets'] >= $COUNT, v
+" nsenter --net=/run/netns/"$gA" "$MESHGW" show -j -c "$tmp/mesh.conf" -l "$tmp/a.local"
 t "show: 'internet exit: through b'" bash -c "nsenter --net=/run/netns/$gA '$MESHGW' show -c '$tmp/mesh.conf' -l '$tmp/a.local' | grep -q 'internet exit: through b (ExitVia b, c)'"
 
 # --- failover: Madrid cut off, then Paris, then both back -------------------------------------
