@@ -119,7 +119,7 @@ int mg_tc_wg_ingress(struct __sk_buff *skb)
 
 			if (es) {
 				es->rx_packets++;
-				es->rx_bytes += len;
+				es->rx_bytes += len - (l3_off & 0xff);	/* IP bytes */
 			}
 			/* Received from the exit peer: its rx too (the daemon's
 			 * passive signal sees exit traffic answered). */
