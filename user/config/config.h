@@ -78,6 +78,7 @@ struct mg_site {
  * (it connects; WireGuard follows it as it roams). Its name shares the sites'
  * namespace: peer slots and metrics labels are by name. */
 #define MG_MAX_CLIENT_ADDRS 2	/* one per family */
+#define MG_MAX_CLIENT_DNS   4
 struct mg_client {
 	char name[MG_NAME_MAX];
 	int line;			/* of its [Client NAME] header */
@@ -88,6 +89,9 @@ struct mg_client {
 	int public_key_line;
 	char exit[MG_NAME_MAX];		/* Exit = SITE: its export sends the internet there */
 	int exit_line;
+	struct prefix dns[MG_MAX_CLIENT_DNS];	/* DNS = ADDR, ...: its export's resolvers */
+	size_t n_dns;
+	int dns_line;
 };
 
 struct mg_mesh {

@@ -80,6 +80,26 @@ static void client_address(void *ctx, const struct ini_item *it, const char *w)
 	c->address[c->n_address++] = p;
 }
 
+/* One item of a client's DNS: a resolver's address (wg-quick's DNS line). */
+static void client_dns(void *ctx, const struct ini_item *it, const char *w)
+{
+	struct client_items *x = ctx;
+	struct mg_client *c = x->c;
+	struct prefix p;
+
+	if (strchr(w, '/') || prefix_parse(&p, w, true)) {
+		mg_error(x->e, x->m->path, it->line,
+			 "DNS '%.64s' of client %s is not an IPv4 or IPv6 address", w, c->name);
+		return;
+	}
+	if (c->n_dns >= MG_MAX_CLIENT_DNS) {
+		mg_error(x->e, x->m->path, it->line, "client %s has more than %d DNS servers",
+			 c->name, MG_MAX_CLIENT_DNS);
+		return;
+	}
+	c->dns[c->n_dns++] = p;
+}
+
 void client_key(struct mg_mesh *m, size_t idx, const struct ini_item *it, struct mg_errors *e)
 {
 	struct mg_client *c = &m->clients[idx];
@@ -126,6 +146,14 @@ void client_key(struct mg_mesh *m, size_t idx, const struct ini_item *it, struct
 				 "Exit '%.64s' of client %s is not a site name", v, c->name);
 		else
 			strcpy(c->exit, v);
+	} else if (!strcasecmp(k, "DNS")) {
+		if (c->dns_line) {
+			mg_error(e, m->path, it->line, "duplicate DNS (first at %s:%d)", m->path,
+				 c->dns_line);
+			return;
+		}
+		c->dns_line = it->line;
+		ini_each_item(e, m->path, it, "DNS", client_dns, &(struct client_items){ m, c, e });
 	} else if (!strcasecmp(k, "Endpoint")) {
 		mg_error(e, m->path, it->line,
 			 "a client has no Endpoint (it roams; the gateways learn where it is when it connects)");
