@@ -6,16 +6,21 @@
 #
 #   hA ── lan0 ── gA ── wan0 .1 ─┐
 #  10.1.0.2, .3   (ExitVia b, c)  │
-#   hB ── lan0 ── gB ── wan0 .2 ─┼─ inet: br0 203.0.113.0/24 ── eth0 .9 ── ih
-#  10.2.0.2      (Exit = yes)     │                              (UDP 7777: "who am I")
-#   hC ── lan0 ── gC ── wan0 .3 ─┘
-#  10.3.0.2      (Exit = yes)
+#   hB ── lan0 ── gB ── wan0 .2 ─┤  inet: br0 203.0.113.254/24   198.51.100.1
+#  10.2.0.2      (Exit = yes)     ├──── (a router: the internet) ── up0 ── eth0 ── ih .9
+#   hC ── lan0 ── gC ── wan0 .3 ─┤                                 (UDP 7777: "who am I")
+#  10.3.0.2      (Exit = yes)     │
+#            laptop ── eth0 .4 ──┘  (wg-quick, 192.168.254.50, Exit = b)
 # mesh 192.168.254.0/24: gA .1, gB .2, gC .3. gA masquerades its own LAN on wan0, as
-# a site's router does: the local internet shows 203.0.113.1. Neighbours run no XDP.
+# a site's router does: the local internet shows 203.0.113.1. The internet host is
+# beyond a router, as on the internet (wg-quick's routing leaves on-link addresses
+# out of the tunnel). Neighbours run no XDP.
 #
 # Checked: hA reaches ih as Madrid (203.0.113.2); mesh traffic (hA -> hB) and Madrid's
-# own LAN are not translated; a source outside ExitSources goes out locally; the
-# per-exit counters move by exactly the traffic; with the daemon, Madrid cut off ->
+# own LAN are not translated; a source outside ExitSources and the gateway itself go
+# out locally; a laptop (a client with Exit = b) brought up with wg-quick on its
+# exported file reaches ih as Madrid; the per-exit counters move by exactly the
+# traffic; with the daemon, Madrid cut off ->
 # Paris, Paris cut off too -> the local internet, both back -> Madrid after the
 # hold-down (times printed); `down` leaves no nftables table, state or pin.
 set -eu
@@ -24,11 +29,13 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$SRC/selftests/lib/twosite.sh"
 twosite_require "${1:-userspace}" wg nft ip python3
 twosite_init ex
-gC=exgc$s hC=exhc$s ih=exih$s wgC=exwc$s wgc=$wgC daemon=
+gC=exgc$s hC=exhc$s ih=exih$s wgC=exwc$s wgc=$wgC laptop=exlp$s wgL=exwl$s daemon=
 WHO="python3 $SRC/selftests/lib/udp_whoami.py"
 HOLDDOWN_MS=2000
 before_cleanup() {
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+	[ -e "/run/netns/$laptop" ] && ip netns exec "$laptop" wg-quick down "$tmp/$wgL.conf" >/dev/null 2>&1
+	remove_left "/run/wireguard/$wgL.sock"
 	[ -e "/run/netns/$gC" ] && N "$gC" "$MESHGW" down -l "$tmp/c.local" >/dev/null 2>&1
 	remove_left "/run/meshgw/$wgC.state" "/run/wireguard/$wgC.sock"
 	rm -f "/run/meshgw/$wgC.lock"
@@ -36,13 +43,15 @@ before_cleanup() {
 A() { N "$gA" "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/a.local"; }
 B() { N "$gB" "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/b.local"; }
 C() { N "$gC" "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/c.local"; }
+IH=198.51.100.9
 # ask NS [SRC]: the address ih saw for a question from NS (from SRC)
-ask() { ip netns exec "$1" $WHO ask 203.0.113.9 7777 ${2:-}; }
+ask() { ip netns exec "$1" $WHO ask $IH 7777 ${2:-}; }
 
 # --- topology ---------------------------------------------------------------------------
 inet=exin$s
-twosite_ns "$gA" "$gB" "$gC" "$hA" "$hB" "$hC" "$ih" "$inet"
-# No IPv6 anywhere: its autoconfiguration would move counters the test checks exactly.
+twosite_ns "$gA" "$gB" "$gC" "$hA" "$hB" "$hC" "$ih" "$inet" "$laptop"
+# No IPv6 but on the laptop (wg-quick routes ::/0 into its tunnel): autoconfiguration
+# would move counters the test checks exactly.
 for ns in "$gA" "$gB" "$gC" "$hA" "$hB" "$hC" "$ih" "$inet"; do
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 done
@@ -50,7 +59,14 @@ twosite_internet "$inet"
 twosite_plug "$gA" wan0 1
 twosite_plug "$gB" wan0 2
 twosite_plug "$gC" wan0 3
-twosite_plug "$ih" eth0 9
+twosite_plug "$laptop" eth0 4
+ip -n "$inet" addr add 203.0.113.254/24 dev br0
+ip link add up0 netns "$inet" type veth peer name eth0 netns "$ih"
+ip -n "$inet" addr add 198.51.100.1/24 dev up0 && ip -n "$inet" link set up0 up
+ip -n "$ih" addr add $IH/24 dev eth0 && ip -n "$ih" link set eth0 up
+ip -n "$ih" route add default via 198.51.100.1
+ip netns exec "$inet" sysctl -qw net.ipv4.ip_forward=1
+for ns in "$gA" "$gB" "$gC" "$laptop"; do ip -n "$ns" route add default via 203.0.113.254; done
 twosite_lan A
 twosite_lan B
 ip link add lan0 netns "$gC" type veth peer name eth0 netns "$hC"
@@ -67,17 +83,18 @@ table ip sitenat {
 	}
 }
 EOF
-ip -n "$ih" route add 10.2.0.0/24 via 203.0.113.2
+ip -n "$inet" route add 10.2.0.0/24 via 203.0.113.2	# Madrid's LAN is routed, not NATed
 for ns in "$gA" "$gB" "$gC"; do ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1; done
 nsenter --net=/run/netns/"$ih" $WHO serve 0.0.0.0 7777 &
 pids+=($!)
 nsenter --net=/run/netns/"$hB" $WHO serve 10.2.0.2 7777 &
 pids+=($!)
 
-twosite_keys c
+twosite_keys c laptop
 {
 	twosite_mesh -b "Exit = yes"
 	mesh_site c 192.168.254.3 "$pubC" "Endpoint = 203.0.113.3:51820" "Egress = 10.3.0.0/24" "Exit = yes"
+	printf '\n[Client laptop]\nAddress = 192.168.254.50\nPublicKey = %s\nExit = b\n' "$pubLAPTOP"
 } >"$tmp/mesh.conf"
 # wan0 is each gateway's uplink: probes arrive there and are answered there.
 twosite_local a "MeshSecretFile = $tmp/secret" "Backend = $BACKEND" "PinPath = $pin/a" "UplinkInterface = wan0" \
@@ -109,14 +126,29 @@ t "  and no default route into the tunnel (the gateway's own traffic stays local
 
 # --- the data path ----------------------------------------------------------------------------
 t "hA reaches the internet host through Madrid (a handshake first)" \
-	poll 20 bash -c "[ \"\$(ip netns exec $hA $WHO ask 203.0.113.9 7777)\" = 203.0.113.2 ]"
+	poll 20 bash -c "[ \"\$(ip netns exec $hA $WHO ask $IH 7777)\" = 203.0.113.2 ]"
 is "  the internet host sees Madrid's uplink address" "$(ask "$hA")" 203.0.113.2
 is "mesh traffic is not translated: hB sees hA's own address" \
 	"$(ip netns exec "$hA" $WHO ask 10.2.0.2 7777)" 10.1.0.2
 is "Madrid's own LAN is not translated by the exit table" "$(ask "$hB")" 10.2.0.2
 is "a London host outside ExitSources goes out locally (London's address)" "$(ask "$hA" 10.1.0.3)" 203.0.113.1
 is "the gateway's own traffic is not steered" \
-	"$(ip netns exec "$gA" $WHO ask 203.0.113.9 7777)" 203.0.113.1
+	"$(ip netns exec "$gA" $WHO ask $IH 7777)" 203.0.113.1
+
+# --- a roaming client with Exit = b: its exported file, brought up with wg-quick ------------
+t "export -f wg-quick laptop: Madrid's peer takes 0.0.0.0/0, ::/0" bash -c \
+	"umask 077; '$MESHGW' export -f wg-quick -i $wgL -c '$tmp/mesh.conf' -k '$tmp/laptop.key' -s '$tmp/secret' laptop >'$tmp/$wgL.conf' &&
+	 grep -qx 'AllowedIPs = 192.168.254.2/32, 10.2.0.0/24, 0.0.0.0/0, ::/0' '$tmp/$wgL.conf'"
+t "wg-quick up on the laptop (wireguard-go)" \
+	ip netns exec "$laptop" env WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go \
+	WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 wg-quick up "$tmp/$wgL.conf"
+p=$(ip netns exec "$laptop" ss -xlpn 2>/dev/null | awk -v s="/wireguard/$wgL.sock" '$5 ~ s"$"' | grep -o 'pid=[0-9]*' | cut -d= -f2 | head -1)
+[ -n "$p" ] && wggo_pids+=("$p")
+t "the laptop reaches the internet host as Madrid" \
+	poll 20 bash -c "[ \"\$(ip netns exec $laptop $WHO ask $IH 7777)\" = 203.0.113.2 ]"
+is "  and Madrid's LAN host sees its mesh address (mesh traffic, not translated)" \
+	"$(ip netns exec "$laptop" $WHO ask 10.2.0.2 7777)" 192.168.254.50
+t "wg-quick down on the laptop" ip netns exec "$laptop" wg-quick down "$tmp/$wgL.conf"
 
 metric() { A metrics | awk -v m="$1{site=\"$2\"}" '$1 == m { print $2 }'; }
 is "meshgw_exit_active{site=\"b\"} 1" "$(metric meshgw_exit_active b)" 1
@@ -156,7 +188,7 @@ t "meshgw run on London" poll 20 grep -q "running: site a" "$tmp/run.log"
 # The daemon has probed every candidate once before it judges: wait for both up.
 t "  both exits answer probes" poll 20 bash -c "nsenter --net=/run/netns/$gA '$MESHGW' metrics -c '$tmp/mesh.conf' -l '$tmp/a.local' | grep -q 'meshgw_endpoint_up{site=\"c\",endpoint=\"0\"} 1'"
 # wait_for ADDR SECONDS SINCE: until ih sees hA as ADDR; prints the seconds since SINCE
-wait_for() { ip netns exec "$hA" $WHO wait 203.0.113.9 7777 "$1" "$2" "$3"; }
+wait_for() { ip netns exec "$hA" $WHO wait $IH 7777 "$1" "$2" "$3"; }
 t0=$EPOCHREALTIME
 ip -n "$inet" link set p2 down
 if dt=$(wait_for 203.0.113.3 15 "$t0"); then
