@@ -212,6 +212,7 @@ static void reload(struct daemon *d)
 	}
 	d->cfg = fresh;
 	remember_ifaces(d);
+	d->next_exit_check_ns = 0;	/* `up` put the first ExitVia back: check now */
 	reload_commit(d, &res);
 	fo_default_settings(&d->fo);		/* a key taken out goes back to its default */
 	config_failover_settings(&d->cfg, &d->fo);
