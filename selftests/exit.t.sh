@@ -198,6 +198,17 @@ else
 fi
 t "  logged with the reason" grep -q "exit: site b unreachable (no endpoint answers probes): internet traffic now exits through site c" "$tmp/run.log"
 is "  meshgw_exit_active{site=\"c\"} 1" "$(metric meshgw_exit_active c)" 1
+# A reload runs up, which configures the first ExitVia (Madrid) again: the daemon
+# puts Paris back at once.
+t0=$EPOCHREALTIME
+kill -HUP "$daemon"
+t "SIGHUP while on Paris: reloaded" poll 10 grep -q "reload: done" "$tmp/run.log"
+if dt=$(wait_for 203.0.113.3 10 "$t0"); then
+	ok "  still through Paris ($dt s after the signal)"
+else
+	not_ok "  still through Paris ($dt)"
+fi
+t "  logged" grep -q "exit: the data plane was reset (by \`meshgw up\`?): exit through c again" "$tmp/run.log"
 t0=$EPOCHREALTIME
 ip -n "$inet" link set p3 down
 if dt=$(wait_for 203.0.113.1 15 "$t0"); then
