@@ -133,11 +133,19 @@ _Static_assert(sizeof(struct mg_tag) == 16, "mg_tag");
  * WireGuard device, where the active exit peer's AllowedIPs (0.0.0.0/0, ::/0) pick
  * it. mg_exit's one entry says which peer that is, and whether any is (the daemon
  * turns it off when every ExitVia site is unreachable: the local internet). */
+enum mg_exit_move {
+	MG_EXIT_MOVE_UNREACHABLE = 0,	/* the exit in use stopped answering */
+	MG_EXIT_MOVE_BACK,		/* a more preferred one answered for the hold-down */
+	MG_EXIT_MOVE__MAX = 4,
+};
+
 struct mg_exit {
 	__u32 peer;		/* the active exit's slot in mg_peer_info */
 	__u32 on;		/* 0 = no exit: traffic takes the local internet */
+	__u64 moves[MG_EXIT_MOVE__MAX];	/* the daemon's moves by reason (BPF does not
+					 * read them); kept across `up` */
 };
-_Static_assert(sizeof(struct mg_exit) == 8, "mg_exit");
+_Static_assert(sizeof(struct mg_exit) == 40, "mg_exit");
 
 /* mg_exit4 / mg_exit6 hold both lists, the side first in the key: a packet takes
  * the exit when its source matches a MG_EXIT_SRC entry and its destination a

@@ -229,6 +229,11 @@ else
 	not_ok "Madrid and Paris back: hA's internet goes through Madrid again ($dt)"
 fi
 t "  logged" grep -q "exit: site b reachable again for the hold-down" "$tmp/run.log"
+moves() { A metrics | awk -v m="meshgw_exit_moves_total{reason=\"$1\"}" '$1 == m { print $2 }'; }
+is "  meshgw_exit_moves_total{reason=\"unreachable\"}: Madrid, then Paris (kept across the reload)" "$(moves unreachable)" 2
+back=$(moves preferred_back)
+t "  meshgw_exit_moves_total{reason=\"preferred_back\"}: 1 or 2 (straight to Madrid, or by Paris) ($back)" \
+	test "$back" = 1 -o "$back" = 2
 is "  meshgw_exit_active{site=\"b\"} 1" "$(metric meshgw_exit_active b)" 1
 grep "exit:" "$tmp/run.log" | sed "s/^/#   /"
 kill "$daemon" && wait "$daemon" 2>/dev/null || true

@@ -237,7 +237,14 @@ static void text_exit(const struct status *s, const struct colours *c)
 	printf(" (ExitVia");
 	for (size_t i = 0; i < s->n_exits; i++)
 		printf("%s %s", i ? "," : "", s->exits[i].site);
-	printf(")\n");
+	printf(")");
+	if (s->have_exit_map)
+		printf(", moved %llu times (%llu unreachable, %llu back)",
+		       (unsigned long long)(s->exit_moves[MG_EXIT_MOVE_UNREACHABLE] +
+					    s->exit_moves[MG_EXIT_MOVE_BACK]),
+		       (unsigned long long)s->exit_moves[MG_EXIT_MOVE_UNREACHABLE],
+		       (unsigned long long)s->exit_moves[MG_EXIT_MOVE_BACK]);
+	printf("\n");
 	for (size_t i = 0; i < s->n_exits; i++)
 		if (s->exits[i].have_dp)
 			printf("    via %s: %" PRIu64 " packets out, %" PRIu64 " back\n", s->exits[i].site,
@@ -459,6 +466,8 @@ static int show_json(const struct status *s)
 	jw_end(&w);
 	jw_object(&w, "exit");
 	jw_bool(&w, "exit_site", s->self_exit);
+	jw_u64(&w, "moves_unreachable", s->exit_moves[MG_EXIT_MOVE_UNREACHABLE]);
+	jw_u64(&w, "moves_preferred_back", s->exit_moves[MG_EXIT_MOVE_BACK]);
 	jw_array(&w, "via");
 	for (size_t i = 0; i < s->n_exits; i++) {
 		jw_object(&w, NULL);

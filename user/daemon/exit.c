@@ -45,8 +45,9 @@ static const char *name_of(const struct daemon *d, int i)
 	return i == FO_EXIT_LOCAL ? "(local internet)" : d->exit_via[i];
 }
 
-/* Exit through ExitVia site `to`, or none (FO_EXIT_LOCAL). 0 or -errno. */
-static int apply(struct daemon *d, int to)
+/* Exit through ExitVia site `to`, or none (FO_EXIT_LOCAL), counting a move for
+ * `move` (enum mg_exit_move, -1 none) in mg_exit. 0 or -errno. */
+static int apply(struct daemon *d, int to, int move)
 {
 	struct wg_device change = { 0 };
 	int ret = 0, idx = -ENOENT;
@@ -57,7 +58,7 @@ static int apply(struct daemon *d, int to)
 			return idx;
 	}
 	if (to == FO_EXIT_LOCAL && d->maps.fd.exit >= 0)
-		ret = dp_exit_set(&d->maps, 0, false);
+		ret = dp_exit_set(&d->maps, 0, false, move);
 	snprintf(change.name, sizeof(change.name), "%s", d->cfg.local.wg_if);
 	for (size_t i = 0; !ret && i < d->n_exit_via; i++) {
 		const struct mg_site *s = mesh_find_site(&d->cfg.mesh, d->exit_via[i]);
@@ -78,7 +79,7 @@ static int apply(struct daemon *d, int to)
 		ret = d->be->set(d->cfg.local.wg_if, &change);
 	wg_device_free(&change);
 	if (!ret && to != FO_EXIT_LOCAL && idx >= 0)
-		ret = dp_exit_set(&d->maps, (__u32)idx, true);
+		ret = dp_exit_set(&d->maps, (__u32)idx, true, move);
 	return ret;
 }
 
@@ -147,11 +148,11 @@ void exit_tick(struct daemon *d, uint64_t now)
 			return;
 		pr_info("exit: the data plane was reset (by `meshgw up`?): exit through %s again",
 			name_of(d, from));
-		if ((ret = apply(d, from)))
+		if ((ret = apply(d, from, -1)))
 			pr_err("exit: applying %s again failed: %s", name_of(d, from), strerror(-ret));
 		return;
 	}
-	ret = apply(d, to);
+	ret = apply(d, to, why == FO_EXIT_UNREACHABLE ? MG_EXIT_MOVE_UNREACHABLE : MG_EXIT_MOVE_BACK);
 	if (ret) {
 		pr_err("exit: moving from %s to %s failed: %s (trying again)", name_of(d, from),
 		       name_of(d, to), strerror(-ret));

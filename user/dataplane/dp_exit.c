@@ -79,12 +79,15 @@ int dp_sync_exit(const struct dp_fds *m, const struct mg_config *c, const uint32
 {
 	const struct mg_local *l = &c->local;
 	struct exit_want *w = calloc(1, sizeof(*w));
-	struct mg_exit x = { 0 };
+	struct mg_exit x = { 0 }, old;
 	__u32 zero = 0;
 	int err;
 
 	if (!w)
 		return -ENOMEM;
+	/* The daemon's move counts survive an `up` (a reload runs one). */
+	if (!bpf_map_lookup_elem(m->exit, &zero, &old))
+		memcpy(x.moves, old.moves, sizeof(x.moves));
 	if (l->n_exit_via) {
 		static const struct prefix any4 = { .family = AF_INET }, any6 = { .family = AF_INET6 };
 		const struct mg_site *via = mesh_find_site(&c->mesh, l->exit_via[0]);
@@ -119,13 +122,18 @@ int dp_sync_exit(const struct dp_fds *m, const struct mg_config *c, const uint32
 	return err;
 }
 
-int dp_exit_set(const struct dp_maps *m, __u32 peer, bool on)
+int dp_exit_set(const struct dp_maps *m, __u32 peer, bool on, int move)
 {
-	struct mg_exit x = { .peer = peer, .on = on };
+	struct mg_exit x = { 0 };
 	__u32 zero = 0;
 
 	if (m->fd.exit < 0)
 		return -ENOENT;
+	bpf_map_lookup_elem(m->fd.exit, &zero, &x);	/* the counts, kept */
+	x.peer = peer;
+	x.on = on;
+	if (move >= 0 && move < MG_EXIT_MOVE__MAX)
+		x.moves[move]++;
 	return bpf_map_update_elem(m->fd.exit, &zero, &x, BPF_ANY) ? -errno : 0;
 }
 

@@ -14,8 +14,10 @@
  * made it. 0 or -errno. */
 int dp_sync_exit(const struct dp_fds *m, const struct mg_config *c, const uint32_t *idx);
 
-/* The daemon's switch: exit through peer slot `peer`, or none (on false). 0 or -errno. */
-int dp_exit_set(const struct dp_maps *m, __u32 peer, bool on);
+/* The daemon's switch: exit through peer slot `peer`, or none (on false), counting
+ * a move for reason `move` (enum mg_exit_move; -1: none, putting its choice back).
+ * 0 or -errno. */
+int dp_exit_set(const struct dp_maps *m, __u32 peer, bool on, int move);
 /* 0 with *x filled, -ENOENT when the map is not there (an older data plane). */
 int dp_exit_get(const struct dp_maps *m, struct mg_exit *x);
 /* Summed over CPUs. 0 or -errno (-ENOENT: no such map). */

@@ -390,6 +390,12 @@ static void exits(struct mbuf *b, const struct status *s)
 	       "1 for the ExitVia site internet traffic exits through now, 0 for the others (all 0: the local internet).");
 	for (size_t i = 0; i < s->n_exits; i++)
 		site_sample(b, "meshgw_exit_active", s->exits[i].site, "%d", s->exits[i].active);
+	family(b, "meshgw_exit_moves_total", "counter",
+	       "Internet exit moves by the failover daemon, by reason: unreachable (the exit in use stopped answering), preferred_back (a more preferred one answered for the hold-down).");
+	mbuf_printf(b, "meshgw_exit_moves_total{reason=\"unreachable\"} %llu\n",
+		    (unsigned long long)s->exit_moves[MG_EXIT_MOVE_UNREACHABLE]);
+	mbuf_printf(b, "meshgw_exit_moves_total{reason=\"preferred_back\"} %llu\n",
+		    (unsigned long long)s->exit_moves[MG_EXIT_MOVE_BACK]);
 	for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
 		family(b, f[k].name, "counter", f[k].help);
 		for (size_t i = 0; i < s->n_exits; i++)

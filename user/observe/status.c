@@ -84,6 +84,8 @@ static void gather_exits(struct status *s, struct dp_maps *m)
 	struct mg_exit x;
 
 	s->have_exit_map = !dp_exit_get(m, &x);
+	if (s->have_exit_map)
+		memcpy(s->exit_moves, x.moves, sizeof(s->exit_moves));
 	for (size_t i = 0; i < s->n_exits; i++) {
 		struct status_exit *e = &s->exits[i];
 		int idx = dp_peer_index(m, e->site);

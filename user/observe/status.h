@@ -55,6 +55,7 @@ struct status {
 	char self[MG_NAME_MAX];
 	bool self_exit;				/* this site has Exit = yes */
 	bool have_exit_map;			/* mg_exit pinned: active flags are known */
+	__u64 exit_moves[MG_EXIT_MOVE__MAX];	/* the daemon's exit moves by reason */
 	size_t n_exits;
 	struct status_exit exits[MG_MAX_EXIT_VIA];
 	char wg_if[IF_NAMESIZE];
