@@ -128,6 +128,11 @@ t "  and no default route into the tunnel (the gateway's own traffic stays local
 t "hA reaches the internet host through Madrid (a handshake first)" \
 	poll 20 bash -c "[ \"\$(ip netns exec $hA $WHO ask $IH 7777)\" = 203.0.113.2 ]"
 is "  the internet host sees Madrid's uplink address" "$(ask "$hA")" 203.0.113.2
+# 1460 bytes of UDP: a 1488-byte packet, over the tunnel's MTU (1420). Steered all the
+# same (the kernel's route would be the local internet); the outer datagram (1548
+# bytes) is fragmented on the way to Madrid.
+is "a packet larger than the tunnel's MTU takes the exit too" \
+	"$(ip netns exec "$hA" $WHO ask $IH 7777 - 1460)" 203.0.113.2
 is "mesh traffic is not translated: hB sees hA's own address" \
 	"$(ip netns exec "$hA" $WHO ask 10.2.0.2 7777)" 10.1.0.2
 is "Madrid's own LAN is not translated by the exit table" "$(ask "$hB")" 10.2.0.2

@@ -3,9 +3,11 @@
 """An "internet host" that says which source address it sees, and its client.
 
   udp_whoami.py serve ADDR PORT        answer every datagram with its source address
-  udp_whoami.py ask DST PORT [SRC]     one question from a fresh socket (a new flow, so
-                                       no NAT entry of an earlier one decides the path);
-                                       prints the answer, or "none" after 0.5 s
+  udp_whoami.py ask DST PORT [SRC|-] [SIZE]
+                                       one question (SIZE bytes, default 1) from a fresh
+                                       socket (a new flow, so no NAT entry of an earlier
+                                       one decides the path); prints the answer, or
+                                       "none" after 0.5 s
   udp_whoami.py wait DST PORT WANT T [SINCE]
                                        asks every 50 ms until the answer is WANT; prints
                                        the seconds since SINCE (unix time, e.g. bash's
@@ -25,13 +27,13 @@ def serve(addr, port):
         s.sendto(peer[0].encode(), peer)
 
 
-def ask(dst, port, src=None, timeout=0.5):
+def ask(dst, port, src=None, timeout=0.5, size=1):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    if src:
+    if src and src != "-":
         s.bind((src, 0))
     s.settimeout(timeout)
     try:
-        s.sendto(b"x", (dst, port))
+        s.sendto(b"x" * size, (dst, port))
         return s.recv(2048).decode()
     except OSError:
         return "none"
@@ -44,7 +46,8 @@ def main():
     if mode == "serve":
         serve(dst, port)
     elif mode == "ask":
-        print(ask(dst, port, sys.argv[4] if len(sys.argv) > 4 else None))
+        print(ask(dst, port, sys.argv[4] if len(sys.argv) > 4 else None,
+                  size=int(sys.argv[5]) if len(sys.argv) > 5 else 1))
     elif mode == "wait":
         # Timed from the caller's event, not from this interpreter's start (which
         # can take most of a second on a busy machine).
