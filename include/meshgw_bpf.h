@@ -152,7 +152,9 @@ _Static_assert(sizeof(struct mg_exit) == 40, "mg_exit");
  * MG_EXIT_DST entry whose value is 1 (0: never, e.g. the mesh Network under a
  * default destination). prefixlen counts the side byte: 8 + the prefix length. */
 enum mg_exit_side { MG_EXIT_SRC = 1, MG_EXIT_DST = 2 };
-#define MG_MAX_EXIT_ENTRIES 256	/* per family: sources + destinations + exclusions */
+/* Per family: sources (by default all of this site's egress ranges, as many as a
+ * route trie holds) + destinations + exclusions. No memory until used (no prealloc). */
+#define MG_MAX_EXIT_ENTRIES (MG_MAX_ROUTES + 256)
 
 struct mg_exit4_key {
 	__u32 prefixlen;
