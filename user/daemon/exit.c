@@ -19,6 +19,8 @@
 
 #define EXIT_CHECK_NS (1000 * MS)
 
+_Static_assert(MG_MAX_EXIT_VIA == FO_MAX_EXITS, "every ExitVia site has a place in struct fo_exit");
+
 static const struct daemon_peer *peer_of(const struct daemon *d, const char *site)
 {
 	for (size_t n = 0; n < d->n_peers; n++)
