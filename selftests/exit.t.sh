@@ -117,6 +117,7 @@ t "  it masquerades sources of the other sites only, never to mesh ranges" bash 
 	"nsenter --net=/run/netns/$gB nft list table inet $(tbl B) | tr -s ' \t\n' ' ' | grep -q 'ip saddr @exit_src4 ip daddr != @mesh4 masquerade' &&
 	 nsenter --net=/run/netns/$gB nft list set inet $(tbl B) exit_src4 | grep -q '10.1.0.0/24' &&
 	 ! nsenter --net=/run/netns/$gB nft list set inet $(tbl B) exit_src4 | grep -q '10.2.0.0/24'"
+t "  show on Madrid: 'exit site'" bash -c "nsenter --net=/run/netns/$gB '$MESHGW' show -c '$tmp/mesh.conf' -l '$tmp/b.local' | grep -q '^  exit site: '"
 t "London: no exit table (not an exit site)" bash -c "! nsenter --net=/run/netns/$gA nft list tables | grep -q meshgw_exit"
 allowed() { N "$gA" wg show "$wgA" allowed-ips | awk -v k="$1" '$1 == k' | cut -f2; }
 t "London's WireGuard: Madrid's peer takes 0.0.0.0/0" bash -c "echo '$(allowed "$pubB")' | grep -qw '0.0.0.0/0'"
