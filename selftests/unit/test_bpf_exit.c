@@ -257,6 +257,25 @@ int main(void)
 
 	tc_lan_rows(lan);
 
+	/* ExitDestinations: only those take the exit, once dp_sync_exit resyncs the
+	 * tries (the default 0.0.0.0/0, ::/0 and the Network exclusion go). */
+	{
+		struct pkt_spec in = { V4("10.0.0.5", "198.51.100.1") }, out = { V4("10.0.0.5", "192.0.2.1") },
+				v6 = { V6("fd00::5", "2001:db8::1") };
+		int prog = bpf_program__fd(lan->progs.mg_tc_lan);
+
+		prefix_parse(&c.local.exit_destinations.p[0], "198.51.100.0/24", false);
+		c.local.exit_destinations.n = 1;
+		exit_on(lan->obj, true);
+		ok(fill(lan->obj, &c), "ExitDestinations = 198.51.100.0/24: tries resynced");
+		is_int(run(prog, &in, ifi_lan, false, &ttl, &len), TC_ACT_REDIRECT, "  198.51.100.1 takes the exit");
+		is_int(run(prog, &out, ifi_lan, false, &ttl, &len), TC_ACT_OK, "  192.0.2.1 does not");
+		is_int(run(prog, &v6, ifi_lan, false, &ttl, &len), TC_ACT_OK, "  nor IPv6 (no IPv6 destination listed)");
+		c.local.exit_destinations.n = 0;
+		ok(fill(lan->obj, &c), "  back to the defaults");
+		is_int(run(prog, &out, ifi_lan, false, &ttl, &len), TC_ACT_REDIRECT, "  192.0.2.1 takes it again");
+	}
+
 	/* xdp_lan: exit traffic goes up to TC (XDP cannot redirect into WireGuard). */
 	read_stats(bpf_map__fd(xdp->maps.mg_stats), s0);
 	verdict = run(bpf_program__fd(xdp->progs.mg_xdp_lan),
