@@ -25,7 +25,7 @@ endif
 # the BPF target or break its build.
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUT)/bpf -MMD -MP
-LDLIBS   := -lbpf -lelf -lz -lmnl -lsodium -lqrencode
+LDLIBS   := -lbpf -lelf -lz -lmnl -lsodium -lqrencode -lnftables
 BPF_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -target bpf -D__TARGET_ARCH_x86 \
               -Iinclude -Ibpf -I$(OUT)/bpf
 
@@ -135,12 +135,12 @@ $(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS
 # (with its VM twin), vm_dp 63, kinds 51, vm_kernel_wg 46, vm_show_metrics 45,
 # deb_package 50 (it builds the package), clients 37, up_userspace 15-30,
 # lab_plain_wg 28 (with its twin), show_metrics 25, service_unit 25, ha 22-28 (2026-12-03),
-# egress_scale 15, the rest under 15. prove takes a job from its rules in order: the chain's first, then one
+# exit 17, egress_scale 15, the rest under 15. prove takes a job from its rules in order: the chain's first, then one
 # rule per test. CHECK_JOBS=1 runs everything in sequence; --timer prints each
 # file's time.
 TIMED := kinds lab_failover ha
 HEAVY := vm_kinds vm_dp deb_package vm_kernel_wg vm_show_metrics clients lab_plain_wg \
-	 show_metrics service_unit up_userspace daemon_events egress_scale dp_netns \
+	 show_metrics service_unit exit up_userspace daemon_events egress_scale dp_netns \
 	 gateway_engine vm_smoke
 LIGHT := spdx cli_keys config_check check_ha install export down_daemon dhcp_routes service_caps
 BESIDE := vm_lab_failover vm_lab_plain_wg
@@ -176,7 +176,7 @@ test: check
 # --- fuzzing (clang libFuzzer + ASan) ---------------------------------------------
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := user/config/config.c user/config/config_local.c user/config/config_validate.c \
-	     user/config/config_client.c \
+	     user/config/config_client.c user/config/config_exit.c \
 	     user/lib/prefix.c user/wg/keys.c user/lib/log.c
 $(OUT)/fuzz/fuzz_config: selftests/fuzz/fuzz_config.c $(wildcard $(FUZZ_SRCS)) $(wildcard user/*/*.h) | $(OUT)/fuzz
 	$(call msg,FUZZ,$@)

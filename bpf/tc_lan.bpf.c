@@ -8,6 +8,8 @@
  *   UDP to our WireGuard port           -> counted per source unless XDP did;
  *                                          probe requests answered (redirect to egress)
  *   probe reply to the probe ports      -> recorded in mg_probes, dropped
+ *   bound for the internet exit         -> into the WireGuard device (bpf_redirect),
+ *                                          counted per exit peer (mg_exit_stats)
  *   other forwarded traffic             -> fast path: bpf_fib_lookup + bpf_redirect to
  *                                          a NIC of ours (Ethernet, or layer 3 from an
  *                                          Ethernet NIC), while netfilter has no say in
@@ -23,6 +25,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "lib/net.h"
+#include "lib/exit.h"
 #include "lib/fib.h"
 #include "lib/maps.h"
 #include "lib/parse.h"
@@ -133,6 +136,49 @@ static __always_inline int to_l3(struct __sk_buff *skb, __u8 family, __u32 ifind
 		return ok(skb->len);
 	stat_add(MG_STAT_TC_FWD, skb->len);
 	return bpf_redirect(ifindex, 0);
+}
+
+/* Exit traffic (exit_for said so) into the WireGuard device, where the active exit
+ * peer's AllowedIPs 0.0.0.0/0 and ::/0 pick it (cryptokey routing). Not for the
+ * gateway itself (a LAN host talking to one of its addresses: the routing table
+ * says local) and not with TTL <= 1 (the kernel answers "time exceeded"). Unlike
+ * mesh traffic, a packet larger than the tunnel's MTU is steered all the same:
+ * the kernel's route for it is the local internet, and the exit must not leak;
+ * WireGuard encrypts it whole and the outer UDP datagram is fragmented. */
+static __always_inline int exit_steer(struct __sk_buff *skb, __u8 family, __u32 off)
+{
+	struct bpf_fib_lookup fib = { .ifindex = skb->ifindex };
+	void *data = skb_data(skb), *end = skb_end(skb), *l3 = data + off;
+	struct mg_exit_stats *es;
+	struct mg_exit *x;
+	__u32 len = skb->len;
+	long rc;
+
+	if (!wg_ifindex || !ip_hdr_in(family, l3, end) || ttl_expiring(family, l3))
+		return ok(len);
+	fib_set_ip(&fib, family, l3, 0);
+	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)
+		return ok(len);
+	/* Packet pointers do not survive the helper call: found again, and the
+	 * exit asked again (the daemon may have turned it off meanwhile). */
+	data = skb_data(skb);
+	end = skb_end(skb);
+	l3 = data + off;
+	if (!ip_hdr_in(family, l3, end))
+		return ok(len);
+	x = exit_for(family, l3);
+	if (!x)
+		return ok(len);
+	/* IP bytes (no link header), as the replies are counted on the wg device. */
+	es = exit_stats(x->peer);
+	if (es) {
+		es->tx_packets++;
+		es->tx_bytes += len - off;
+	}
+	ttl_dec(family, l3);
+	stat_add(MG_STAT_TC_EXIT, len);
+	return bpf_redirect(wg_ifindex, 0);
 }
 
 /* The fast path for traffic that is neither mesh-bound nor ours: a route lookup
@@ -256,6 +302,14 @@ int mg_tc_lan(struct __sk_buff *skb)
 			stat_add(MG_STAT_TC_PROBE_REPLY, len);
 			return TC_ACT_SHOT;
 		}
+	}
+	/* udp_classify may have called a helper: the header is read again there. */
+	if (!r) {
+		data = skb_data(skb);
+		end = skb_end(skb);
+		l3 = data + off;
+		if (ip_hdr_in(family, l3, end) && exit_for(family, l3))
+			return exit_steer(skb, family, off);
 	}
 	return tc_forward(skb, family, off);
 }

@@ -2,8 +2,11 @@
 /* TC on the WireGuard device. The device is layer 3: packets start at the IP
  * header (l3_off = 0; the unit tests, whose test runs always carry an Ethernet
  * header, set 14). Family comes from the version nibble, not skb->protocol.
- *   egress:  count cleartext tx per peer (LPM on destination)
- *   ingress: count decrypted rx per peer (LPM on source) and deliver packets for
+ *   egress:  count cleartext tx per peer (LPM on destination; no mesh route:
+ *            internet exit traffic, counted for the active exit peer)
+ *   ingress: count decrypted rx per peer (LPM on source; a source no mesh route
+ *            has, to one of our exit sources, is a reply through the active exit:
+ *            counted in mg_exit_stats) and deliver packets for
  *            this site's own ranges to the LAN with bpf_redirect_neigh, when the
  *            routing table agrees they leave by the LAN NIC (not for the gateway
  *            itself, not elsewhere), one TTL / hop limit less. */
@@ -11,6 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "lib/net.h"
+#include "lib/exit.h"
 #include "lib/fib.h"
 #include "lib/maps.h"
 #include "lib/parse.h"
@@ -45,9 +49,22 @@ int mg_tc_wg_egress(struct __sk_buff *skb)
 	if (!l3)
 		goto ok;
 	r = route_lookup_ip(family, l3, false);
-	if (!r || r->kind != MG_ROUTE_REMOTE)
+	if (!r) {
+		/* Without a mesh route: what tc_lan steered to the internet exit
+		 * (the kernel routes only the mesh into the device; an address of
+		 * the Network that no peer has also lands here). WireGuard sends
+		 * it to the exit peer, whose counters the failover daemon watches. */
+		__u32 zero = 0;
+		struct mg_exit *x = bpf_map_lookup_elem(&mg_exit, &zero);
+
+		if (!x || !x->on)
+			goto ok;
+		ps = peer_stats(x->peer);
+	} else if (r->kind != MG_ROUTE_REMOTE) {
 		goto ok;
-	ps = peer_stats(r->peer);
+	} else {
+		ps = peer_stats(r->peer);
+	}
 	if (ps) {
 		ps->tx_packets++;
 		ps->tx_bytes += skb->len;
@@ -91,6 +108,28 @@ int mg_tc_wg_ingress(struct __sk_buff *skb)
 			ps->rx_bytes += len;
 		}
 		stat_add(MG_STAT_TC_WG_RX, len);
+	} else if (!r) {
+		/* The reply's source is the exit's destination, its destination
+		 * the exit's source: the same lists, crossed. */
+		__u32 zero = 0;
+		struct mg_exit *x = bpf_map_lookup_elem(&mg_exit, &zero);
+
+		if (x && x->on && exit_reply(family, l3)) {
+			struct mg_exit_stats *es = exit_stats(x->peer);
+
+			if (es) {
+				es->rx_packets++;
+				es->rx_bytes += len - (l3_off & 0xff);	/* IP bytes */
+			}
+			/* Received from the exit peer: its rx too (the daemon's
+			 * passive signal sees exit traffic answered). */
+			ps = peer_stats(x->peer);
+			if (ps) {
+				ps->rx_packets++;
+				ps->rx_bytes += len;
+			}
+			stat_add(MG_STAT_TC_WG_RX, len);
+		}
 	}
 	r = route_lookup_ip(family, l3, false);
 	if (r && r->kind == MG_ROUTE_SELF && lan_ifindex) {

@@ -5,6 +5,7 @@
  *   UDP to our WireGuard port           -> count per source address, XDP_PASS;
  *                                          meshgw probe requests answered (XDP_TX) or dropped
  *   UDP probe reply to the probe port   -> recorded in mg_probes, XDP_DROP
+ *   bound for the internet exit         -> XDP_PASS (tc_lan steers and counts it)
  *   anything else forwarded             -> bpf_fib_lookup fast path (XDP_TX / XDP_REDIRECT),
  *                                          whatever it cannot finish goes to TC / the kernel
  * Only NICs whose mg_ifaces entry has MG_IF_XMIT are transmitted into (XDP_REDIRECT;
@@ -16,6 +17,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "lib/net.h"
+#include "lib/exit.h"
 #include "lib/fib.h"
 #include "lib/maps.h"
 #include "lib/parse.h"
@@ -189,6 +191,11 @@ static __always_inline int handle_ip(struct xdp_md *ctx, __u32 off, bool vlan, _
 
 	if (family == MG_AF_INET6 && ip6_multicast(&((struct ipv6hdr *)l3)->daddr))
 		return verdict(XDP_PASS, MG_STAT_XDP_PASS, len);	/* not routed */
+	/* Exit traffic must reach the WireGuard device, which XDP cannot redirect
+	 * into: TC does it (and counts it there, once). Our own ranges (SELF) are
+	 * never exit destinations. */
+	if (!r && exit_for(family, l3))
+		return verdict(XDP_PASS, MG_STAT_XDP_EXIT, len);
 	/* The fast path handles the plain case only; VLAN sub-interfaces route via
 	 * another ifindex that XDP cannot redirect to, and a multi-buffer frame
 	 * would be dropped by a target device that cannot send one. */

@@ -128,6 +128,60 @@ struct mg_tag {
 };
 _Static_assert(sizeof(struct mg_tag) == 16, "mg_tag");
 
+/* Internet exit through another site (DESIGN.md): LAN traffic from the exit
+ * sources to exit destinations that no mesh route matches is redirected into the
+ * WireGuard device, where the active exit peer's AllowedIPs (0.0.0.0/0, ::/0) pick
+ * it. mg_exit's one entry says which peer that is, and whether any is (the daemon
+ * turns it off when every ExitVia site is unreachable: the local internet). */
+enum mg_exit_move {
+	MG_EXIT_MOVE_UNREACHABLE = 0,	/* the exit in use stopped answering */
+	MG_EXIT_MOVE_BACK,		/* a more preferred one answered for the hold-down */
+	MG_EXIT_MOVE__MAX = 4,
+};
+
+struct mg_exit {
+	__u32 peer;		/* the active exit's slot in mg_peer_info */
+	__u32 on;		/* 0 = no exit: traffic takes the local internet */
+	__u64 moves[MG_EXIT_MOVE__MAX];	/* the daemon's moves by reason (BPF does not
+					 * read them); kept across `up` */
+};
+_Static_assert(sizeof(struct mg_exit) == 40, "mg_exit");
+
+/* mg_exit4 / mg_exit6 hold both lists, the side first in the key: a packet takes
+ * the exit when its source matches a MG_EXIT_SRC entry and its destination a
+ * MG_EXIT_DST entry whose value is 1 (0: never, e.g. the mesh Network under a
+ * default destination). prefixlen counts the side byte: 8 + the prefix length. */
+enum mg_exit_side { MG_EXIT_SRC = 1, MG_EXIT_DST = 2 };
+/* Per family: sources (by default all of this site's egress ranges, as many as a
+ * route trie holds) + destinations + exclusions. No memory until used (no prealloc). */
+#define MG_MAX_EXIT_ENTRIES (MG_MAX_ROUTES + 256)
+
+struct mg_exit4_key {
+	__u32 prefixlen;
+	__u8 side;
+	__u8 addr[4];
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct mg_exit4_key) == 12, "mg_exit4_key");
+
+struct mg_exit6_key {
+	__u32 prefixlen;
+	__u8 side;
+	__u8 addr[16];
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct mg_exit6_key) == 24, "mg_exit6_key");
+
+/* Per peer (mg_exit_stats, per CPU): traffic that took the exit through it; bytes
+ * of IP packets (no link-layer header) both ways. */
+struct mg_exit_stats {
+	__u64 tx_packets;	/* from the LAN, steered into the tunnel (tc_lan) */
+	__u64 tx_bytes;
+	__u64 rx_packets;	/* replies from the internet back through the tunnel (tc_wg) */
+	__u64 rx_bytes;
+};
+_Static_assert(sizeof(struct mg_exit_stats) == 32, "mg_exit_stats");
+
 /* What the loader attached with bpf_tc_* (not links: nothing pins them), so
  * `down` removes exactly that and destroys only the clsact qdiscs it created. */
 enum mg_attach_slot {

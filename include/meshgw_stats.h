@@ -36,7 +36,9 @@
 	X(TC_PROBE_ANSWERED, tc, probe_answered, "probe request answered (redirect to egress)") \
 	X(TC_PROBE_BAD, tc, probe_refused, "probe request refused and dropped") \
 	X(TC_PROBE_REPLY, tc, probe_reply, "probe reply recorded and dropped") \
-	X(TC_FWD, tc, forward, "fast path, fib_lookup and redirect")
+	X(TC_FWD, tc, forward, "fast path, fib_lookup and redirect") \
+	X(XDP_EXIT, xdp, exit, "bound for the internet exit through another site, passed on to tc_lan") \
+	X(TC_EXIT, tc, exit, "internet exit through another site, redirected into the WireGuard device")
 
 /* Why a packet of a given peer was dropped or not delivered (mg_peer_stats.drops[],
  * the reason label of meshgw_peer_drops_total). X(ENUM, label, help). */

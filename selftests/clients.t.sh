@@ -37,15 +37,10 @@ twosite_ns "$gA" "$gB" "$hA" "$hB" "$inet" "$laptop"
 for ns in "$gA" "$gB" "$hA" "$hB" "$inet" "$laptop"; do
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 done
-ip -n "$inet" link add br0 type bridge && ip -n "$inet" link set br0 up
-plug() { # plug NS IF ADDR: NS's IF on the internet bridge
-	ip link add "$2" netns "$1" type veth peer name "p$3" netns "$inet"
-	ip -n "$inet" link set "p$3" master br0 up
-	ip -n "$1" addr add "203.0.113.$3/24" dev "$2" && ip -n "$1" link set "$2" up
-}
-plug "$gA" wan0 1
-plug "$gB" wan0 2
-plug "$laptop" eth0 3
+twosite_internet "$inet"
+twosite_plug "$gA" wan0 1
+twosite_plug "$gB" wan0 2
+twosite_plug "$laptop" eth0 3
 twosite_lan A
 twosite_lan B
 

@@ -67,7 +67,7 @@ check "bad clients: exit 1, every problem with file:line" 1 \
 	"$M:$(grep -n '^Address = 10.0.0.1$' "$M" | tail -1 | cut -d: -f1): Address 10.0.0.1 of client madrid is also the Address of site london ($M:$(line_of '^Address = 10.0.0.1$'))" \
 	"of client madrid is also the PublicKey of site london ($M:$(line_of '^PublicKey = 2Kq'))" \
 	"$M:$(line_of '^Address = 10.0.1.7'): Address 10.0.1.7 of client phone is outside the mesh Network 10.0.0.0/24 ($M:$(line_of '^Network'))" \
-	"$M:$(line_of '^Exit = madrid'): Exit of client phone: internet exit through a site is not implemented yet; remove this line" \
+	"$M:$(line_of '^Exit = madrid'): Exit madrid of client phone: site madrid does not offer its internet (no 'Exit = yes' in [Site madrid], $M:$(line_of '^\[Site madrid'))" \
 	"meshgw: 5 problems found"
 
 # Three edits, five problems (the /16 covers two sites' ranges and the mesh): all listed, each with file:line, conflicts naming both.

@@ -13,7 +13,7 @@
 # Safe to run repeatedly: a no-op when all are present.
 set -e
 BUILD="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libmnl-dev libsodium-dev
-libqrencode-dev pkg-config bpftool"
+libqrencode-dev libnftables-dev pkg-config bpftool"
 DEMO="iproute2 wireguard-tools wireguard-go nftables ethtool busybox-static iputils-ping bc
 procps kmod"
 TEST="qemu-system-x86 linux-image-amd64 xz-utils python3 iperf3

@@ -121,6 +121,43 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mg_ifaces SEC(".maps");
 
+/* The active internet exit (one entry, struct mg_exit; see meshgw_bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mg_exit);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_exit SEC(".maps");
+
+/* Exit sources and destinations per family (side-first keys), value 1 = take. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, MG_MAX_EXIT_ENTRIES);
+	__type(key, struct mg_exit4_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_exit4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, MG_MAX_EXIT_ENTRIES);
+	__type(key, struct mg_exit6_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_exit6 SEC(".maps");
+
+/* Exit traffic per peer, per CPU (struct mg_exit_stats). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MG_MAX_PEERS);
+	__type(key, __u32);
+	__type(value, struct mg_exit_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_exit_stats SEC(".maps");
+
 /* MG_IF_* of ifindex; 0 for a device meshgw does not know. */
 static __always_inline __u32 iface_flags(__u32 ifindex)
 {

@@ -37,8 +37,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mesh_validate(&m, &e);
 	if (m.n_sites)
 		mesh_find_site(&m, m.sites[m.n_sites - 1].name);
-	mesh_free(&m);
 	local_parse(&l, "fuzz/local.conf", s, size, &e);
+	/* The exit keys against the mesh (config_load's cross-file check): one input
+	 * holding [Site]s and a [Local] exercises both. */
+	{
+		struct mg_config c = { .mesh = m, .local = l };
+		const struct mg_site *self = l.site[0] ? mesh_find_site(&m, l.site) : NULL;
+
+		if (self)
+			check_exit(&c, self, &e);
+	}
+	mesh_free(&m);
 	free(s);
 
 	/* the endpoint and name checks on their own, on a terminated copy */

@@ -18,6 +18,7 @@
 #                           and the EXIT trap that runs twosite_cleanup
 #   twosite_topology [ipv6|no-ipv6]   the picture above (or its pieces: twosite_ns,
 #                           twosite_wan, twosite_lan)
+#   twosite_internet NS, twosite_plug NS IF N   an "internet" bridge instead of wan0
 #   twosite_keys [SITE...]  a.key, b.key (and SITE.key), secret; $pubA, $pubB, ...
 #   twosite_mesh [...]      the mesh file on stdout; twosite_local SITE [LINE...]
 #   wg_start NS IF, twosite_wg   plain WireGuard, kernel or wireguard-go ($BACKEND)
@@ -88,6 +89,19 @@ twosite_wan() {
 	ip link add wan0 netns "$gA" type veth peer name wan0 netns "$gB"
 	ip -n "$gA" addr add 203.0.113.1/24 dev wan0 && ip -n "$gA" link set wan0 up
 	ip -n "$gB" addr add 203.0.113.2/24 dev wan0 && ip -n "$gB" link set wan0 up
+}
+
+# twosite_internet NS: NS is "the internet", a bridge br0 the gateways' uplinks plug
+# into (203.0.113.0/24) with twosite_plug NS IF N: NS's IF on the bridge as
+# 203.0.113.N, its bridge port pN (down it to cut that site off).
+twosite_internet() {
+	inet=$1
+	ip -n "$inet" link add br0 type bridge && ip -n "$inet" link set br0 up
+}
+twosite_plug() {
+	ip link add "$2" netns "$1" type veth peer name "p$3" netns "$inet"
+	ip -n "$inet" link set "p$3" master br0 up
+	ip -n "$1" addr add "203.0.113.$3/24" dev "$2" && ip -n "$1" link set "$2" up
 }
 
 # twosite_lan A|B [ipv6]: the gateway's lan0 and the host's eth0, 10.N.0.1 and .2

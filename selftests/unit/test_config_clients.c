@@ -165,9 +165,18 @@ static void test_errors(void)
 	       BASE "[Client]\nAddress = 10.0.0.50\n[Client a/b]\n", 2,
 	       "mesh.conf:15: [Client] needs a name: [Client NAME]",
 	       "mesh.conf:17: invalid client name 'a/b': 1 to 31 letters, digits, '_', '.' or '-'");
-	EXPECT("Exit refused until the exit sites exist",
-	       BASE "[Client x]\nAddress = 10.0.0.50\nPublicKey = " K3 "\nExit = a\n", 1,
-	       "mesh.conf:18: Exit of client x: internet exit through a site is not implemented yet; remove this line");
+	EXPECT("Exit: a site that is no exit, an unknown site, twice",
+	       BASE "[Client x]\nAddress = 10.0.0.50\nPublicKey = " K3 "\nExit = a\n"
+	       "[Client y]\nAddress = 10.0.0.51\nPublicKey = " K4 "\nExit = paris\nExit = a\n", 3,
+	       "mesh.conf:18: Exit a of client x: site a does not offer its internet (no 'Exit = yes' in [Site a], mesh.conf:5)",
+	       "mesh.conf:22: Exit paris of client y is not a [Site]",
+	       "mesh.conf:23: duplicate Exit (first at mesh.conf:22)");
+	EXPECT("DNS: not an address, too many, twice",
+	       BASE "[Client x]\nAddress = 10.0.0.50\nPublicKey = " K3 "\nDNS = dns.example\n"
+	       "[Client y]\nAddress = 10.0.0.51\nPublicKey = " K4 "\nDNS = 1.1.1.1, 1.0.0.1, 9.9.9.9, 8.8.8.8, ::1\nDNS = 1.1.1.1\n", 3,
+	       "mesh.conf:18: DNS 'dns.example' of client x is not an IPv4 or IPv6 address",
+	       "mesh.conf:22: client y has more than 4 DNS servers",
+	       "mesh.conf:23: duplicate DNS (first at mesh.conf:22)");
 	EXPECT("Endpoint and unknown keys",
 	       BASE "[Client x]\nAddress = 10.0.0.50\nPublicKey = " K3 "\nEndpoint = 1.2.3.4:5\nEgress = 1.0.0.0/8\n", 2,
 	       "mesh.conf:18: a client has no Endpoint (it roams; the gateways learn where it is when it connects)",

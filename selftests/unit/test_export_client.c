@@ -40,6 +40,7 @@ static const char mesh_text[] =
 	"PublicKey = T/ch48Tb4geCwDLDWA+0W7OTn6U4xrTjm32HhZc6gHM=\n"
 	"Endpoint = [2001:db8::2]:51820\n"
 	"Egress = 10.2.0.0/24\n"
+	"Exit = yes\n"
 	"\n"
 	"[Site gamma]\n"
 	"Address = 10.99.0.3\n"
@@ -48,7 +49,13 @@ static const char mesh_text[] =
 	"\n"
 	"[Client laptop]\n"
 	"Address = 10.99.0.50\n"
-	"PublicKey = " LAPTOP_PUB "\n";
+	"PublicKey = " LAPTOP_PUB "\n"
+	"\n"
+	"[Client phone]\n"
+	"Address = 10.99.0.51\n"
+	"PublicKey = 7+YR4kk9jihac/kQY0xIFf/IosqaHtDR7yAT27ljrSw=\n"
+	"Exit = beta\n"
+	"DNS = 10.2.0.53, 2001:db8::53\n";
 
 static const char golden[] =
 	"# WireGuard configuration of client laptop, from the meshgw mesh file mesh.conf.\n"
@@ -199,6 +206,18 @@ int main(void)
 	s = export_str(&m, c, &o);
 	ok(s && !strcmp(s, golden), "wg-quick file of client laptop: golden");
 	if (s && strcmp(s, golden))
+		tap_diag("got:\n%s", s);
+	free(s);
+
+	/* A client with an Exit site and resolvers. */
+	s = export_str(&m, mesh_find_client(&m, "phone"), &o);
+	ok(s && strstr(s, "\nMTU = 1420\nDNS = 10.2.0.53, 2001:db8::53\n"),
+	   "phone: DNS line of its resolvers in [Interface]");
+	ok(s && strstr(s, "\nAllowedIPs = 10.99.0.2/32, 10.2.0.0/24, 0.0.0.0/0, ::/0\n"),
+	   "phone: its Exit site beta's peer takes 0.0.0.0/0 and ::/0 too");
+	ok(s && strstr(s, "\nAllowedIPs = 10.99.0.1/32, 10.1.0.0/24, 10.11.0.0/16\n") &&
+	   strstr(s, "\nAllowedIPs = 10.99.0.3/32\n"), "  the other sites' peers do not");
+	if (s && !strstr(s, "0.0.0.0/0"))
 		tap_diag("got:\n%s", s);
 	free(s);
 

@@ -233,6 +233,41 @@ static void text_ha(const struct status *s, const struct ha_role *ha, const stru
 		       "notify did not take it down?)\n", c->red, c->off);
 }
 
+/* "exit: through madrid (ExitVia madrid, paris)", or the local internet. */
+static void text_exit(const struct status *s, const struct colours *c)
+{
+	const struct status_exit *active = NULL;
+
+	if (s->self_exit)
+		printf("  exit site: the other sites' and clients' internet traffic leaves here, masqueraded\n");
+	if (!s->n_exits)
+		return;
+	for (size_t i = 0; i < s->n_exits; i++)
+		if (s->exits[i].active)
+			active = &s->exits[i];
+	if (!s->have_exit_map)
+		printf("  internet exit: unknown (data plane not up)");
+	else if (active)
+		printf("  internet exit: %sthrough %s%s", c->green, active->site, c->off);
+	else
+		printf("  internet exit: %slocal internet%s (no ExitVia site reachable)", c->red, c->off);
+	printf(" (ExitVia");
+	for (size_t i = 0; i < s->n_exits; i++)
+		printf("%s %s", i ? "," : "", s->exits[i].site);
+	printf(")");
+	if (s->have_exit_map)
+		printf(", moved %llu times (%llu unreachable, %llu back)",
+		       (unsigned long long)(s->exit_moves[MG_EXIT_MOVE_UNREACHABLE] +
+					    s->exit_moves[MG_EXIT_MOVE_BACK]),
+		       (unsigned long long)s->exit_moves[MG_EXIT_MOVE_UNREACHABLE],
+		       (unsigned long long)s->exit_moves[MG_EXIT_MOVE_BACK]);
+	printf("\n");
+	for (size_t i = 0; i < s->n_exits; i++)
+		if (s->exits[i].have_dp)
+			printf("    via %s: %" PRIu64 " packets out, %" PRIu64 " back\n", s->exits[i].site,
+			       (uint64_t)s->exits[i].dp.tx_packets, (uint64_t)s->exits[i].dp.rx_packets);
+}
+
 static void show_text(const struct status *s, const struct ha_role *ha, bool colour)
 {
 	static const struct colours on = { "\033[1m", "\033[32m", "\033[31m", "\033[33m", "\033[2m", "\033[0m" };
@@ -273,6 +308,7 @@ static void show_text(const struct status *s, const struct ha_role *ha, bool col
 		printf("  failover daemon: %snot running%s (no records in %s/mg_failover)\n", c->red,
 		       c->off, s->pin_path);
 	}
+	text_exit(s, c);
 	for (size_t i = 0; i < s->n_peers; i++)
 		text_peer(s, &s->peers[i], c);
 }
@@ -471,6 +507,23 @@ static int show_json(const struct status *s, const struct ha_role *ha)
 	jw_array(&w, "peers");
 	for (size_t i = 0; i < s->n_peers; i++)
 		json_peer(&w, s, &s->peers[i]);
+	jw_end(&w);
+	jw_object(&w, "exit");
+	jw_bool(&w, "exit_site", s->self_exit);
+	jw_u64(&w, "moves_unreachable", s->exit_moves[MG_EXIT_MOVE_UNREACHABLE]);
+	jw_u64(&w, "moves_preferred_back", s->exit_moves[MG_EXIT_MOVE_BACK]);
+	jw_array(&w, "via");
+	for (size_t i = 0; i < s->n_exits; i++) {
+		jw_object(&w, NULL);
+		jw_string(&w, "site", s->exits[i].site);
+		jw_bool(&w, "active", s->exits[i].active);
+		jw_u64(&w, "transmit_packets", s->exits[i].dp.tx_packets);
+		jw_u64(&w, "transmit_bytes", s->exits[i].dp.tx_bytes);
+		jw_u64(&w, "receive_packets", s->exits[i].dp.rx_packets);
+		jw_u64(&w, "receive_bytes", s->exits[i].dp.rx_bytes);
+		jw_end(&w);
+	}
+	jw_end(&w);
 	jw_end(&w);
 	jw_end(&w);
 	return jw_finish(&w);

@@ -219,6 +219,19 @@ void ini_each_item(struct mg_errors *e, const char *path, const struct ini_item 
 	}
 }
 
+int ini_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(s, yes[i]))
+			return *out = true, 0;
+		if (!strcasecmp(s, no[i]))
+			return *out = false, 0;
+	}
+	return -EINVAL;
+}
+
 int ini_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	unsigned long v = 0;
@@ -708,6 +721,13 @@ static void site_key(struct mesh_state *st, const struct ini_item *it)
 		each_item(st, s, it, "Endpoint", site_endpoint);
 	} else if (!strcasecmp(k, "Egress")) {
 		each_item(st, s, it, "Egress", site_egress);
+	} else if (!strcasecmp(k, "Exit")) {
+		if (!once(st, &s->exit_line, it, "Exit") ||
+		    !ini_single_word(st->e, P(st), it->line, "Exit", v))
+			return;
+		if (ini_parse_bool(v, &s->exit))
+			mg_error(st->e, P(st), it->line, "Exit '%.64s' of site %s is not yes or no",
+				 v, s->name);
 	} else {
 		mg_error(st->e, P(st), it->line, "unknown key '%.64s' in [Site %s]", k, s->name);
 	}

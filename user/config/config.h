@@ -71,12 +71,15 @@ struct mg_site {
 	struct prefix *egress;		/* LAN ranges reached through this site */
 	int *egress_lines;
 	size_t n_egress;
+	bool exit;			/* Exit = yes: offers its internet to the mesh */
+	int exit_line;
 };
 
 /* A roaming client (a laptop, a phone): a peer of every gateway with no endpoint
  * (it connects; WireGuard follows it as it roams). Its name shares the sites'
  * namespace: peer slots and metrics labels are by name. */
 #define MG_MAX_CLIENT_ADDRS 2	/* one per family */
+#define MG_MAX_CLIENT_DNS   4
 struct mg_client {
 	char name[MG_NAME_MAX];
 	int line;			/* of its [Client NAME] header */
@@ -85,6 +88,11 @@ struct mg_client {
 	int address_line;
 	uint8_t public_key[WG_KEY_LEN];
 	int public_key_line;
+	char exit[MG_NAME_MAX];		/* Exit = SITE: its export sends the internet there */
+	int exit_line;
+	struct prefix dns[MG_MAX_CLIENT_DNS];	/* DNS = ADDR, ...: its export's resolvers */
+	size_t n_dns;
+	int dns_line;
 };
 
 struct mg_mesh {
@@ -103,6 +111,18 @@ struct mg_mesh {
 /* Where the XDP fast path runs: auto (chosen per NIC kind, see user/dataplane/dp_iface.c),
  * xdp (native XDP on every NIC whose driver has it), tc (no XDP anywhere). */
 enum mg_fast_path { MG_FAST_AUTO, MG_FAST_XDP, MG_FAST_TC };
+
+/* Internet exit through another site (DESIGN.md "Internet exit through another
+ * site"): the local file's ExitVia sites in preference order, and which sources and
+ * destinations take the exit (none given: all of this site's egress ranges, and
+ * everything that is not mesh). */
+#define MG_MAX_EXIT_VIA      8
+#define MG_MAX_EXIT_PREFIXES 64	/* per key: a few LAN slices or destination ranges */
+struct mg_exit_prefixes {
+	struct prefix p[MG_MAX_EXIT_PREFIXES];
+	int line[MG_MAX_EXIT_PREFIXES];
+	size_t n;
+};
 
 struct mg_local {
 	char path[PATH_MAX];
@@ -129,6 +149,11 @@ struct mg_local {
 	struct prefix ha_addr[MG_MAX_HA_ADDRS];
 	size_t n_ha_addr;
 	int ha_addr_line;
+	/* internet exit: ExitVia sites (preference order), ExitSources, ExitDestinations */
+	char exit_via[MG_MAX_EXIT_VIA][MG_NAME_MAX];
+	int exit_via_line[MG_MAX_EXIT_VIA];
+	size_t n_exit_via;
+	struct mg_exit_prefixes exit_sources, exit_destinations;
 	/* where keys were set, for messages (0 = not set) */
 	int private_key_file_line;
 	int mesh_secret_file_line;
@@ -169,6 +194,11 @@ int mesh_same(const char *path, const char *other, struct mg_errors *e);
 const struct mg_site *mesh_find_site(const struct mg_mesh *m, const char *name);
 /* Case-insensitive like mesh_find_site; NULL when no [Client NAME] has that name. */
 const struct mg_client *mesh_find_client(const struct mg_mesh *m, const char *name);
+
+/* config_exit.c: the cross-file checks of the local file's exit keys (ExitVia names
+ * an exit site that is not this one, sources inside this site's egress ranges,
+ * destinations outside the mesh), reported through e with file:line. */
+void check_exit(const struct mg_config *c, const struct mg_site *self, struct mg_errors *e);
 
 /* "a.b.c.d:port", "[v6]:port" or "host.name:port". 0, or -EINVAL with *why set
  * to a static explanation. */

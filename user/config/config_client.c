@@ -80,6 +80,26 @@ static void client_address(void *ctx, const struct ini_item *it, const char *w)
 	c->address[c->n_address++] = p;
 }
 
+/* One item of a client's DNS: a resolver's address (wg-quick's DNS line). */
+static void client_dns(void *ctx, const struct ini_item *it, const char *w)
+{
+	struct client_items *x = ctx;
+	struct mg_client *c = x->c;
+	struct prefix p;
+
+	if (strchr(w, '/') || prefix_parse(&p, w, true)) {
+		mg_error(x->e, x->m->path, it->line,
+			 "DNS '%.64s' of client %s is not an IPv4 or IPv6 address", w, c->name);
+		return;
+	}
+	if (c->n_dns >= MG_MAX_CLIENT_DNS) {
+		mg_error(x->e, x->m->path, it->line, "client %s has more than %d DNS servers",
+			 c->name, MG_MAX_CLIENT_DNS);
+		return;
+	}
+	c->dns[c->n_dns++] = p;
+}
+
 void client_key(struct mg_mesh *m, size_t idx, const struct ini_item *it, struct mg_errors *e)
 {
 	struct mg_client *c = &m->clients[idx];
@@ -112,12 +132,28 @@ void client_key(struct mg_mesh *m, size_t idx, const struct ini_item *it, struct
 			mg_error(e, m->path, it->line, "PublicKey of client %s is all zeros", c->name);
 		}
 	} else if (!strcasecmp(k, "Exit")) {
-		/* The exit sites (issue 13, "Exit") are not built: a client sending the
-		 * internet to a gateway that does not forward and masquerade it would
-		 * lose its internet. Refused rather than half done. */
-		mg_error(e, m->path, it->line,
-			 "Exit of client %s: internet exit through a site is not implemented yet; remove this line",
-			 c->name);
+		/* Checked against the sites once the whole file is read (check_clients). */
+		if (c->exit_line) {
+			mg_error(e, m->path, it->line, "duplicate Exit (first at %s:%d)", m->path,
+				 c->exit_line);
+			return;
+		}
+		c->exit_line = it->line;
+		if (!ini_single_word(e, m->path, it->line, "Exit", v))
+			return;
+		if (!site_name_valid(v))
+			mg_error(e, m->path, it->line,
+				 "Exit '%.64s' of client %s is not a site name", v, c->name);
+		else
+			strcpy(c->exit, v);
+	} else if (!strcasecmp(k, "DNS")) {
+		if (c->dns_line) {
+			mg_error(e, m->path, it->line, "duplicate DNS (first at %s:%d)", m->path,
+				 c->dns_line);
+			return;
+		}
+		c->dns_line = it->line;
+		ini_each_item(e, m->path, it, "DNS", client_dns, &(struct client_items){ m, c, e });
 	} else if (!strcasecmp(k, "Endpoint")) {
 		mg_error(e, m->path, it->line,
 			 "a client has no Endpoint (it roams; the gateways learn where it is when it connects)");
@@ -197,6 +233,17 @@ void check_clients(const struct mg_mesh *m, struct issues *is)
 		if (s)
 			issue(is, c->line, "duplicate name %s: [Client %s] and [Site %s] (%s:%d)",
 			      c->name, c->name, s->name, m->path, s->line);
+		if (c->exit[0]) {
+			const struct mg_site *x = mesh_find_site(m, c->exit);
+
+			if (!x)
+				issue(is, c->exit_line, "Exit %s of client %s is not a [Site]", c->exit,
+				      c->name);
+			else if (!x->exit)
+				issue(is, c->exit_line,
+				      "Exit %s of client %s: site %s does not offer its internet (no 'Exit = yes' in [Site %s], %s:%d)",
+				      c->exit, c->name, x->name, x->name, m->path, x->line);
+		}
 		for (size_t j = 0; j < i; j++)
 			if (!strcasecmp(m->clients[j].name, c->name)) {
 				issue(is, c->line, "duplicate client name %s (also [Client %s] at %s:%d)",

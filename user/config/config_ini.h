@@ -37,6 +37,12 @@ bool ini_single_word(struct mg_errors *e, const char *path, int line, const char
 void ini_each_item(struct mg_errors *e, const char *path, const struct ini_item *it,
 		   const char *key, void (*fn)(void *ctx, const struct ini_item *it, const char *item),
 		   void *ctx);
+/* yes/no, true/false, on/off, 1/0 (any case). 0 or -EINVAL. */
+int ini_parse_bool(const char *s, bool *out);
+/* config_exit.c: ExitVia, ExitSources, ExitDestinations, the repeatable exit keys of
+ * [Local]. false when it is not one of them; true when handled (problems reported). */
+bool local_exit_key(struct mg_local *l, const char *path, const struct ini_item *it,
+		    struct mg_errors *e);
 /* Decimal digits only, <= max. 0 or -EINVAL. */
 int ini_parse_uint(const char *s, unsigned long max, unsigned long *out);
 

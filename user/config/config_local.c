@@ -172,6 +172,8 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 	struct mg_endpoint ep;
 	int k;
 
+	if (local_exit_key(l, st->path, it, st->e))
+		return;		/* repeatable: no duplicate check */
 	for (k = 0; k < K_COUNT; k++)
 		if (!strcasecmp(it->key, local_keys[k]))
 			break;
@@ -471,6 +473,8 @@ int config_load(struct mg_config *c, const char *mesh_path, const char *local_pa
 				 "include the mesh's ListenPort %u (in %s)", c->local.probe_port,
 				 c->local.probe_port, c->local.probe_port + MG_PROBE_PORTS - 1,
 				 c->mesh.listen_port, mesh_path);
+		if (self)
+			check_exit(c, self, e);
 	}
 	mg_errors_flush(e);
 	if (e->count > before && !ret)

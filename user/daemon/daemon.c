@@ -212,6 +212,7 @@ static void reload(struct daemon *d)
 	}
 	d->cfg = fresh;
 	remember_ifaces(d);
+	d->next_exit_check_ns = 0;	/* `up` put the first ExitVia back: check now */
 	reload_commit(d, &res);
 	fo_default_settings(&d->fo);		/* a key taken out goes back to its default */
 	config_failover_settings(&d->cfg, &d->fo);
@@ -342,6 +343,7 @@ static void tick(struct daemon *d)
 	}
 	read_probe_replies(d, now);
 	act_on_peers(d, now);
+	exit_tick(d, now);
 	if (now >= d->next_publish_ns && d->state_fd >= 0) {
 		peers_publish(d, now);
 		d->next_publish_ns = now + PUBLISH_NS;

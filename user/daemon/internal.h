@@ -8,6 +8,7 @@
 #include "dataplane/dp_iface.h"
 #include "dataplane/dp_maps.h"
 #include "failover/failover.h"
+#include "failover/fo_exit.h"
 #include "lib/clock.h"
 #include "observe/metrics.h"
 #include "wg/wg_backend.h"
@@ -52,6 +53,10 @@ struct daemon {
 	bool wg_missing;			/* the wg device was missing at the last check */
 	struct http_metrics *http;		/* GET /metrics, NULL = Metrics not set */
 	struct metrics_daemon minfo;		/* what it serves besides the gateway's */
+	struct fo_exit exit;			/* the internet exit (exit.c)... */
+	char exit_via[FO_MAX_EXITS][MG_NAME_MAX];	/* ...for this ExitVia list */
+	size_t n_exit_via;
+	uint64_t next_exit_check_ns;
 	bool stop;
 };
 
@@ -73,6 +78,9 @@ void follow_wireguard(struct daemon *d, bool at_start);
 /* actions.c: what it does for each peer */
 void act_on_peers(struct daemon *d, uint64_t now);
 int daemon_set_endpoint(struct daemon *d, struct daemon_peer *p, unsigned int i);
+
+/* exit.c: the internet exit through another site, moved like an endpoint */
+void exit_tick(struct daemon *d, uint64_t now);
 
 /* watch.c: the watchers */
 void remember_ifaces(struct daemon *d);

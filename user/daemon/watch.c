@@ -133,8 +133,10 @@ int restore_wireguard(struct daemon *d)
 		       (unsigned long long)(IFACES_RETRY_NS / (1000 * MS)));
 		return -1;
 	}
-	if (ret > 0)
+	if (ret > 0) {
 		remember_ifaces(d);
+		d->next_exit_check_ns = 0;	/* `up` put the first ExitVia back: check now */
+	}
 	return 0;
 }
 

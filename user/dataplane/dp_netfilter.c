@@ -17,6 +17,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include "dataplane/dp_netfilter.h"
+#include "gateway/exit_nat.h"
 #include "lib/nl.h"
 
 #define NF_SCAN_MAX 64	/* base chains on the forwarding hooks considered */
@@ -83,6 +84,10 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (c.hook != NF_INET_PRE_ROUTING && c.hook != NF_INET_FORWARD &&
 	    c.hook != NF_INET_POST_ROUTING)
+		return MNL_CB_OK;
+	/* An exit site's own masquerade (user/gateway/exit_nat.c) matches only
+	 * traffic from other sites to the internet, which no fast path forwards. */
+	if (c.family == NFPROTO_INET && !strncmp(c.table, MG_EXIT_NAT_PREFIX, strlen(MG_EXIT_NAT_PREFIX)))
 		return MNL_CB_OK;
 	if (sc->n == NF_SCAN_MAX)
 		sc->overflow = true;

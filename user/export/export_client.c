@@ -34,6 +34,11 @@ int export_client(FILE *out, const struct mg_mesh *m, const struct mg_client *cl
 		fprintf(out, "%s%s", i ? ", " : "", prefix_str(&client->address[i], a, sizeof(a)));
 	fputc('\n', out);
 	fprintf(out, "MTU = %u\n", m->mtu);
+	/* Its resolvers: with an Exit site, one there (or a public one, whose queries
+	 * take the exit too) keeps the client's lookups off the local network's. */
+	for (size_t i = 0; i < client->n_dns; i++)
+		fprintf(out, "%s%s%s", i ? ", " : "DNS = ", prefix_addr_str(&client->dns[i], a, sizeof(a)),
+			i + 1 == client->n_dns ? "\n" : "");
 	export_private_key(&x, buf, sizeof(buf));
 	fprintf(out, "PrivateKey = %s\n", buf);
 	key_wipe(buf, sizeof(buf));

@@ -3,6 +3,8 @@
  * peer's AllowedIPs itself, so the egress ranges only need to be listed there. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 #include "export/export.h"
 
 static void egress_comment(const struct export_ctx *x)
@@ -42,6 +44,10 @@ void export_wg_peer(const struct export_ctx *x, const struct mg_site *s, uint16_
 	fprintf(x->out, "AllowedIPs = %s", prefix_str(&s->address, p, sizeof(p)));
 	for (size_t i = 0; i < s->n_egress; i++)
 		fprintf(x->out, ", %s", prefix_str(&s->egress[i], p, sizeof(p)));
+	/* A client's Exit site (an exit site: checked) takes its internet traffic too;
+	 * the site masquerades it behind its own address. */
+	if (x->client && x->client->exit[0] && !strcasecmp(x->client->exit, s->name))
+		fprintf(x->out, ", 0.0.0.0/0, ::/0");
 	fputc('\n', x->out);
 	if (keepalive)
 		fprintf(x->out, "PersistentKeepalive = %u\n", keepalive);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "config/resolve.h"
 #include "gateway/desired.h"
 #include "lib/log.h"
@@ -79,6 +80,23 @@ static int add_clients(const struct mg_config *c, struct desired *d, const uint8
 	return 0;
 }
 
+int desired_site_allowed(const struct mg_site *s, bool exit, struct wg_peer *p)
+{
+	/* No kernel route goes with these two: the gateway's own traffic keeps the
+	 * main table's default route; only what tc_lan redirects takes the exit. */
+	static const struct prefix any4 = { .family = AF_INET }, any6 = { .family = AF_INET6 };
+	struct prefix host = host_prefix(&s->address);
+	int ret = wg_peer_add_allowed(p, &host);
+
+	for (size_t j = 0; !ret && j < s->n_egress; j++)
+		ret = wg_peer_add_allowed(p, &s->egress[j]);
+	if (!ret && exit)
+		ret = wg_peer_add_allowed(p, &any4);
+	if (!ret && exit)
+		ret = wg_peer_add_allowed(p, &any6);
+	return ret;
+}
+
 int desired_build(const struct mg_config *c, struct desired *d)
 {
 	const struct mg_site *self = c->self;
@@ -121,7 +139,6 @@ int desired_build(const struct mg_config *c, struct desired *d)
 
 	for (size_t i = 0; i < c->mesh.n_sites; i++) {
 		const struct mg_site *s = &c->mesh.sites[i];
-		struct prefix host = host_prefix(&s->address);
 		struct wg_peer *p;
 
 		if (s == self)
@@ -137,12 +154,12 @@ int desired_build(const struct mg_config *c, struct desired *d)
 			psk_derive(p->preshared_key, secret, self->public_key, s->public_key);
 		p->keepalive = c->mesh.keepalive;
 		peer_endpoint(s, p);
-		ret = wg_peer_add_allowed(p, &host);
-		for (size_t j = 0; !ret && j < s->n_egress; j++) {
-			ret = wg_peer_add_allowed(p, &s->egress[j]);
-			if (!ret)
-				ret = add_route(d, &s->egress[j]);
-		}
+		/* `up` sends the internet through the first ExitVia site; the daemon
+		 * moves it (daemon/exit.c) with the same list. */
+		ret = desired_site_allowed(s, c->local.n_exit_via &&
+					   !strcasecmp(c->local.exit_via[0], s->name), p);
+		for (size_t j = 0; !ret && j < s->n_egress; j++)
+			ret = add_route(d, &s->egress[j]);
 		if (ret)
 			goto fail;
 	}

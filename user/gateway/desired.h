@@ -18,3 +18,6 @@ struct desired {
  * does not match the site's PublicKey, ...). */
 int desired_build(const struct mg_config *c, struct desired *d);
 void desired_free(struct desired *d);
+/* The AllowedIPs of site s's peer: its mesh address and egress ranges, and with
+ * exit 0.0.0.0/0 and ::/0 (the active internet exit). 0 or -ENOMEM. */
+int desired_site_allowed(const struct mg_site *s, bool exit, struct wg_peer *p);

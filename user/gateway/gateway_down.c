@@ -6,6 +6,7 @@
 #include <string.h>
 #include "dataplane/dataplane.h"
 #include "gateway/gateway.h"
+#include "gateway/exit_nat.h"
 #include "gateway/state.h"
 #include "lib/log.h"
 #include "lib/rtnl.h"
@@ -90,6 +91,8 @@ static int gateway_down_locked(const struct mg_local *l)
 		pr_info("%s: no state recorded in " MG_STATE_DIR "; nothing else to undo", wg);
 	} else {
 		err = first_err(err, restore_sysctls(&st));
+		if (st.exit_nat)
+			err = first_err(err, exit_nat_remove(wg));
 		/* Last: from then on a running daemon brings nothing back, and stops. */
 		if (!err)
 			state_remove(wg);

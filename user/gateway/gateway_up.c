@@ -13,6 +13,7 @@
 #include "dataplane/dataplane.h"
 #include "failover/probe.h"
 #include "gateway/desired.h"
+#include "gateway/exit_nat.h"
 #include "gateway/gateway.h"
 #include "gateway/state.h"
 #include "lib/log.h"
@@ -325,6 +326,8 @@ static int up_apply(struct up_ctx *u)
 	/* The BPF data plane last: it needs the link, and steers into it. */
 	if (!ret)
 		ret = apply_dataplane(u);
+	if (!ret && (u->c->self->exit || u->st.exit_nat))
+		ret = exit_nat_apply(u->c, &u->st.exit_nat);
 	if (!ret)
 		ret = state_save(u->ifname, &u->st);
 	return ret;

@@ -39,6 +39,8 @@ int state_load(const char *wg_if, struct mg_state *st)
 			st->created_link = v;
 		} else if (sscanf(line, "wg_pid %d", &v) == 1) {
 			st->wg_pid = v;
+		} else if (!strcmp(line, "exit_nat")) {
+			st->exit_nat = true;
 		} else if (sscanf(line, "address %63s", b) == 1) {
 			if (prefix_parse(&st->address, b, false))
 				goto bad;
@@ -84,6 +86,8 @@ int state_save(const char *wg_if, const struct mg_state *st)
 		(int)st->wg_pid);
 	if (st->added_address)
 		fprintf(f, "address %s\n", prefix_str(&st->address, ps, sizeof(ps)));
+	if (st->exit_nat)
+		fprintf(f, "exit_nat\n");
 	for (int i = 0; i < st->n_sysctl; i++)
 		fprintf(f, "sysctl %s %s %s\n", st->sysctl[i].path, st->sysctl[i].old,
 			st->sysctl[i].set);

@@ -15,6 +15,7 @@ struct mg_state {
 	pid_t wg_pid;			/* wireguard-go started by `up`, 0 = none */
 	bool added_address;
 	struct prefix address;		/* the address `up` added */
+	bool exit_nat;			/* `up` added the exit site's nftables table */
 	struct {
 		char path[128];
 		char old[64];		/* value before `up` changed it */

@@ -3,6 +3,7 @@
  * numbers (per-CPU sums), not rates: Prometheus computes rates. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,6 +363,48 @@ static void interfaces(struct mbuf *b, const struct status *s)
 		}
 }
 
+/* The ExitVia sites: which one internet traffic exits through, and its traffic. */
+static void exits(struct mbuf *b, const struct status *s)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} f[] = {
+		{ "meshgw_exit_transmit_packets_total",
+		  "Packets from the LAN steered to the internet through this exit site (BPF, LAN interface).",
+		  offsetof(struct mg_exit_stats, tx_packets) },
+		{ "meshgw_exit_transmit_bytes_total",
+		  "Bytes from the LAN steered to the internet through this exit site (BPF, LAN interface).",
+		  offsetof(struct mg_exit_stats, tx_bytes) },
+		{ "meshgw_exit_receive_packets_total",
+		  "Replies from the internet received through this exit site (BPF, WireGuard device ingress).",
+		  offsetof(struct mg_exit_stats, rx_packets) },
+		{ "meshgw_exit_receive_bytes_total",
+		  "Bytes of replies from the internet received through this exit site (BPF, WireGuard device ingress).",
+		  offsetof(struct mg_exit_stats, rx_bytes) },
+	};
+
+	if (!s->n_exits || !s->have_exit_map)
+		return;
+	family(b, "meshgw_exit_active", "gauge",
+	       "1 for the ExitVia site internet traffic exits through now, 0 for the others (all 0: the local internet).");
+	for (size_t i = 0; i < s->n_exits; i++)
+		site_sample(b, "meshgw_exit_active", s->exits[i].site, "%d", s->exits[i].active);
+	family(b, "meshgw_exit_moves_total", "counter",
+	       "Internet exit moves by the failover daemon, by reason: unreachable (the exit in use stopped answering), preferred_back (a more preferred one answered for the hold-down).");
+	mbuf_printf(b, "meshgw_exit_moves_total{reason=\"unreachable\"} %llu\n",
+		    (unsigned long long)s->exit_moves[MG_EXIT_MOVE_UNREACHABLE]);
+	mbuf_printf(b, "meshgw_exit_moves_total{reason=\"preferred_back\"} %llu\n",
+		    (unsigned long long)s->exit_moves[MG_EXIT_MOVE_BACK]);
+	for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+		family(b, f[k].name, "counter", f[k].help);
+		for (size_t i = 0; i < s->n_exits; i++)
+			if (s->exits[i].have_dp)
+				site_sample(b, f[k].name, s->exits[i].site, "%llu",
+					    (unsigned long long)*(const __u64 *)((const char *)&s->exits[i].dp + f[k].off));
+	}
+}
+
 int metrics_render(const struct status *s, struct mbuf *b)
 {
 	family(b, "meshgw_build_info", "gauge", "meshgw version; always 1.");
@@ -384,6 +427,7 @@ int metrics_render(const struct status *s, struct mbuf *b)
 	endpoint_rx(b, s);
 	datapath(b, s);
 	interfaces(b, s);
+	exits(b, s);
 	return b->err;
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include "config/resolve.h"
+#include "dataplane/dp_exit.h"
 #include "dataplane/dp_maps.h"
 #include "failover/fo_state.h"
 #include "lib/log.h"
@@ -77,6 +78,25 @@ static bool state_addr_set(const struct mg_endpoint_state *e)
 	return memcmp(e->addr, zero, sizeof(zero)) != 0;
 }
 
+/* Which ExitVia site the data plane exits through, and what went through each. */
+static void gather_exits(struct status *s, struct dp_maps *m)
+{
+	struct mg_exit x;
+
+	s->have_exit_map = !dp_exit_get(m, &x);
+	if (s->have_exit_map)
+		memcpy(s->exit_moves, x.moves, sizeof(s->exit_moves));
+	for (size_t i = 0; i < s->n_exits; i++) {
+		struct status_exit *e = &s->exits[i];
+		int idx = dp_peer_index(m, e->site);
+
+		if (idx < 0)
+			continue;
+		e->active = s->have_exit_map && x.on && x.peer == (__u32)idx;
+		e->have_dp = !dp_exit_stats(m, (__u32)idx, &e->dp);
+	}
+}
+
 static void gather_maps(struct status *s)
 {
 	struct dp_maps m;
@@ -98,6 +118,7 @@ static void gather_maps(struct status *s)
 				e->have_rx = true;
 		}
 	}
+	gather_exits(s, &m);
 	s->n_ifaces = dp_ifaces(&m, s->ifaces, MG_MAX_IFACES);
 	if (s->n_ifaces < 0)
 		s->n_ifaces = 0;
@@ -197,6 +218,10 @@ int status_gather(const struct mg_config *c, struct status *s)
 	memset(s, 0, sizeof(*s));
 	snprintf(s->self, sizeof(s->self), "%s", c->self ? c->self->name : c->local.site);
 	snprintf(s->wg_if, sizeof(s->wg_if), "%s", c->local.wg_if);
+	s->self_exit = c->self && c->self->exit;
+	s->n_exits = c->local.n_exit_via;
+	for (size_t i = 0; i < s->n_exits; i++)
+		snprintf(s->exits[i].site, sizeof(s->exits[i].site), "%s", c->local.exit_via[i]);
 	if (c->local.pin_path[0])
 		snprintf(s->pin_path, sizeof(s->pin_path), "%s", c->local.pin_path);
 	else

@@ -43,8 +43,21 @@ struct status_peer {
 	struct status_endpoint eps[MG_STATE_MAX_ENDPOINTS];
 };
 
+/* An ExitVia site of the local file (internet exit through another site). */
+struct status_exit {
+	char site[MG_NAME_MAX];
+	bool active;				/* internet traffic exits through it now */
+	bool have_dp;
+	struct mg_exit_stats dp;		/* what took the exit through it, summed */
+};
+
 struct status {
 	char self[MG_NAME_MAX];
+	bool self_exit;				/* this site has Exit = yes */
+	bool have_exit_map;			/* mg_exit pinned: active flags are known */
+	__u64 exit_moves[MG_EXIT_MOVE__MAX];	/* the daemon's exit moves by reason */
+	size_t n_exits;
+	struct status_exit exits[MG_MAX_EXIT_VIA];
 	char wg_if[IF_NAMESIZE];
 	char pin_path[PATH_MAX];
 	bool have_maps;				/* mg_peer_stats + mg_peer_info pinned */
