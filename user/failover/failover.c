@@ -330,6 +330,14 @@ unsigned int fo_decide(struct fo_peer *p, const struct fo_settings *s, uint64_t 
 	return p->active;
 }
 
+void fo_path_down(struct fo_peer *p, unsigned int i)
+{
+	if (i >= p->n_ep || p->ep[i].state == FO_EP_DOWN)
+		return;
+	p->ep[i].state = FO_EP_DOWN;
+	p->ep[i].up_since_ns = 0;
+}
+
 /* A move away soon after a move back means the move back did not hold. */
 static void note_move_away(struct fo_peer *p, const struct fo_settings *s, unsigned int to,
 			   uint64_t now)

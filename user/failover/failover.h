@@ -149,5 +149,9 @@ void fo_switched(struct fo_peer *p, const struct fo_settings *s, unsigned int to
 enum fo_roam { FO_ROAM_NONE, FO_ROAM_FOLLOW, FO_ROAM_REASSERT, FO_ROAM_FAR_NAT };
 enum fo_roam fo_follow(struct fo_peer *p, const struct fo_settings *s, unsigned int to, uint64_t now);
 
+/* Candidate i is down now, on evidence from elsewhere (the daemon found the
+ * local uplink of path i dead): up again only with its next reply. */
+void fo_path_down(struct fo_peer *p, unsigned int i);
+
 /* Loss over the last (up to 64) probes, in per mille. */
 unsigned int fo_loss_permille(const struct fo_endpoint *e);

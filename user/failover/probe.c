@@ -87,6 +87,30 @@ int probe_socket_open(uint16_t port)
 	return fd;
 }
 
+int probe_socket_open_uplink(uint16_t port, const char *ifname, const struct in_addr *src,
+			     uint32_t mark)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	int fd, off = 0, err = 0;
+
+	sin6.sin6_addr.s6_addr[10] = 0xff;
+	sin6.sin6_addr.s6_addr[11] = 0xff;
+	memcpy(&sin6.sin6_addr.s6_addr[12], src, 4);
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) ||
+	    (mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) ||
+	    bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)))
+		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 /* IPv4 destinations go out of the dual-stack socket as ::ffff:a.b.c.d. */
 static socklen_t to_v6(const struct sockaddr_storage *in, struct sockaddr_in6 *out)
 {

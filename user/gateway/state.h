@@ -21,6 +21,11 @@ struct mg_state {
 		char set[64];		/* value `up` wrote */
 	} sysctl[MG_STATE_SYSCTLS];
 	int n_sysctl;
+	/* several uplinks (gateway/steer.h): meshgw's table and WireGuard's mark,
+	 * and whether `up` added the rule (else it was there before) */
+	uint32_t steer_table;		/* 0 = no steering */
+	uint32_t steer_mark;
+	bool steer_rule;
 };
 
 /* 0, -ENOENT when nothing is recorded, -EBADMSG for a file that does not parse. */
