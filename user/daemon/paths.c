@@ -311,8 +311,8 @@ static void uplink_down(struct daemon *d, unsigned int u, uint64_t now)
 		moved++;
 	}
 	pr_info("uplink %s down: no path through it answers for %u ms while other uplinks reach "
-		"the same endpoints: %u peer%s moved off it in one decision%s", d->cfg.local.uplinks[u].name,
-		d->fo.fail_ms, moved, moved == 1 ? "" : "s", stuck ? " (some have no other path up)" : "");
+		"the same endpoints: every peer off it, %u more moved now%s", d->cfg.local.uplinks[u].name,
+		d->fo.fail_ms, moved, stuck ? " (some have no other path up)" : "");
 }
 
 void paths_uplink_failure(struct daemon *d, uint64_t now)
