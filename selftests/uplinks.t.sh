@@ -36,7 +36,7 @@ MARK=0x6d670000
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/twosite.sh"
-twosite_require "${1:-}" wg nft nsenter python3
+twosite_require "${1:-}" wg nft nsenter python3 promtool
 twosite_init ul
 i1=uli1$s i2=uli2$s net=ulnt$s gC=ulgc$s wgC=ulwc$s
 pinger= dA= dB= dC=
@@ -46,7 +46,7 @@ before_cleanup() {
 	[ -e "$tmp/c.local" ] && N "$gC" "$MESHGW" down -l "$tmp/c.local" >/dev/null 2>&1
 	remove_left "/run/meshgw/$wgC.state" "/run/wireguard/$wgC.sock"
 	rm -f "/run/meshgw/$wgC.lock"
-	if [ "$failed" != 0 ]; then
+	if [ "$failed" != 0 ] || [ -n "${UL_LOGS:-}" ]; then
 		for p in a b c; do echo "# --- $p.log"; tail -30 "$tmp/$p.log" 2>/dev/null | sed 's/^/#   /'; done
 	fi
 }
@@ -111,7 +111,7 @@ twosite_local b "UplinkInterface = wan0" "Backend = $BACKEND" "PinPath = $pin/b"
 	"HoldDown = ${HOLDDOWN_S}s"
 printf '[Local]\nSite = c\nPrivateKeyFile = %s\nLanInterface = lan0\nWireGuardInterface = %s\nUplinkInterface = wan0\nBackend = %s\nPinPath = %s\n' \
 	"$tmp/c.key" "$wgC" "$BACKEND" "$pin/c" >"$tmp/c.local"
-A() { N "$gA" "$MESHGW" "$1" -c "$tmp/mesh.conf" -l "$tmp/a.local"; }
+A() { N "$gA" "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/a.local"; }
 
 t "check: two uplinks, the next hop on-link" A check
 cp "$tmp/a.local" "$tmp/a.bad"
@@ -199,6 +199,23 @@ c_on() { [ "$(chosen 192.0.2.3)" = "$1" ]; }
 t "1: the idle peer C moved to up2 too (one decision for the uplink)" poll 2 c_on up2
 t "1: the log says so" grep -q "uplink up1 down: .* 1 more moved now" "$tmp/a.log"
 t "1: A reaches C through up2" ip netns exec "$gA" ping -c1 -W1 192.168.254.3
+A show -j >"$tmp/show.json" 2>"$tmp/err"
+active_path() {
+	python3 - "$tmp/show.json" <<-'PY'
+	import json, sys
+	peers = {p["site"]: p for p in json.load(open(sys.argv[1]))["peers"]}
+	b = peers["b"]
+	e = b["endpoints"][b["active_endpoint"]]
+	print(e["uplink"], e["endpoint"], e["endpoint_index"], len(b["endpoints"]))
+	PY
+}
+is "1: show -j: B's active path is endpoint 0 via up2, of 2 paths" "$(active_path)" "up2 203.0.113.2:51820 0 2"
+A show >"$tmp/show.txt" 2>&1
+t "1: show names the paths" grep -q "\* 1: 203.0.113.2:51820 via up2  active" "$tmp/show.txt"
+A metrics >"$tmp/metrics" 2>&1
+t "1: metrics per path (uplink label)" grep -qx 'meshgw_endpoint_up{site="b",endpoint="0",uplink="up2"} 1' "$tmp/metrics"
+t "  and the active path's uplink" grep -qx 'meshgw_peer_active_uplink_info{site="b",uplink="up2"} 1' "$tmp/metrics"
+t "  promtool check metrics passes" promtool check metrics <"$tmp/metrics"
 t "1: the log names the path" grep -q "peer b: path 0 up1 -> 203.0.113.2:51820 -> 1 up2 -> 203.0.113.2:51820" "$tmp/a.log"
 scenario "2: ISP1 back: fail-back after the hold-down" unblackhole
 back_on_up1() { [ "$(chosen)" = up1 ]; }

@@ -203,3 +203,20 @@ static inline bool local_multi_uplink(const struct mg_local *l)
 {
 	return l->n_uplinks > 1;
 }
+
+/* How many of a site's n_endpoints endpoints get failover candidates, at most
+ * max_paths candidates a peer: with several uplinks a candidate is a path, and
+ * path i is endpoint i % E through uplink i / E (preference: our uplink first,
+ * then theirs); with one uplink, candidate i is endpoint i. The daemon and
+ * show/metrics lay the paths out with this one rule. */
+static inline unsigned int mg_path_endpoints(const struct mg_local *l, size_t n_endpoints,
+					     unsigned int max_paths)
+{
+	unsigned int u = local_multi_uplink(l) ? (unsigned int)l->n_uplinks : 1, cap = max_paths / u;
+
+	return n_endpoints > cap ? cap : (unsigned int)n_endpoints;
+}
+static inline unsigned int mg_path_uplinks(const struct mg_local *l)
+{
+	return local_multi_uplink(l) ? (unsigned int)l->n_uplinks : 1;
+}

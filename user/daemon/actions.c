@@ -200,7 +200,10 @@ static void log_health_changes(struct daemon *d, struct daemon_peer *p, uint64_t
 
 		if (e->state == p->logged_state[i])
 			continue;
-		if (e->state == FO_EP_DOWN)
+		if (e->state == FO_EP_DOWN && d->steer_on && d->uplink_dead[p->path_uplink[i]])
+			pr_info("peer %s: path %u %s down (its uplink is down)", p->site->name, i,
+				path_str(d, p, i, a, sizeof(a)));
+		else if (e->state == FO_EP_DOWN)
 			pr_info("peer %s: %s %u %s down (%u probes unanswered over %llu ms)",
 				p->site->name, what, i, path_str(d, p, i, a, sizeof(a)),
 				e->unanswered, e->unanswered_since_ns ?

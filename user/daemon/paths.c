@@ -21,21 +21,14 @@
 #include "lib/rtnl_steer.h"
 #include "lib/sockaddr.h"
 
-static unsigned int n_uplinks(const struct daemon *d)
-{
-	return local_multi_uplink(&d->cfg.local) ? (unsigned int)d->cfg.local.n_uplinks : 1;
-}
-
 unsigned int paths_layout(const struct daemon *d, struct daemon_peer *p)
 {
-	unsigned int U = n_uplinks(d), E = (unsigned int)p->site->n_endpoints;
-	unsigned int cap = FO_MAX_ENDPOINTS / U;
+	unsigned int U = mg_path_uplinks(&d->cfg.local);
+	unsigned int E = mg_path_endpoints(&d->cfg.local, p->site->n_endpoints, FO_MAX_ENDPOINTS);
 
-	if (E > cap) {
+	if (E < p->site->n_endpoints)
 		pr_warn("peer %s: only the first %u endpoints are used (%u paths at most%s)",
-			p->site->name, cap, FO_MAX_ENDPOINTS, U > 1 ? ", through every uplink" : "");
-		E = cap;
-	}
+			p->site->name, E, FO_MAX_ENDPOINTS, U > 1 ? ", through every uplink" : "");
 	p->n_site_ep = E;
 	for (unsigned int u = 0; u < U; u++)
 		for (unsigned int e = 0; e < E; e++) {
