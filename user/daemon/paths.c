@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include "daemon/internal.h"
 #include "failover/probe.h"
+#include "gateway/state.h"
 #include "lib/log.h"
 #include "lib/rtnl_steer.h"
 #include "lib/sockaddr.h"
@@ -187,6 +188,8 @@ static void adopt_paths(struct daemon *d)
 void paths_refresh(struct daemon *d, uint64_t now)
 {
 	struct steer fresh;
+	struct mg_state st;
+	int lock;
 
 	if (!d->steer_on || now < d->next_steer_ns)
 		return;
@@ -216,8 +219,15 @@ void paths_refresh(struct daemon *d, uint64_t now)
 	d->steer = fresh;
 	/* Sockets of the ready uplinks are opened here, the first time too. Routes
 	 * once a second whether or not an uplink changed: a route someone deleted,
-	 * or the kernel with an uplink set down, comes back. */
-	sync_routes(d);
+	 * or the kernel with an uplink set down, comes back. Under the interface's
+	 * lock and only while `meshgw up`'s state is recorded, so a `meshgw down`
+	 * running now never has routes put back behind it. */
+	lock = state_trylock(d->cfg.local.wg_if);
+	if (lock < 0)
+		return;
+	if (!state_load(d->cfg.local.wg_if, &st) && st.steer_table == d->steer.table)
+		sync_routes(d);
+	state_unlock(lock);
 }
 
 int paths_start(struct daemon *d)

@@ -143,6 +143,22 @@ int state_lock(const char *wg_if)
 	return ret;
 }
 
+int state_trylock(const char *wg_if)
+{
+	char path[PATH_MAX];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), MG_STATE_DIR "/%s.lock", wg_if);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		return fd;
+	ret = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
+	close(fd);
+	return ret;
+}
+
 void state_unlock(int fd)
 {
 	if (fd >= 0)

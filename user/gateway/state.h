@@ -36,4 +36,7 @@ int state_remove(const char *wg_if);
  * /run/meshgw/<wg_if>.lock, waited for up to 10 s. Returns the fd to pass to
  * state_unlock, or -errno (-EWOULDBLOCK: another meshgw holds it). */
 int state_lock(const char *wg_if);
+/* The same lock, tried once: fd, or -EWOULDBLOCK while up/down/run holds it
+ * (the daemon then skips what it wanted to do this round), or -errno. */
+int state_trylock(const char *wg_if);
 void state_unlock(int fd);

@@ -146,7 +146,7 @@ static int set_if_differs(struct nl_sock *s, const struct steer *st, const struc
 
 	if (cur && route_eq(cur, want))
 		return 0;
-	return steer_route_set(s, st->table, want);
+	return steer_route_set(s, st->table, want, false);
 }
 
 int steer_sync(struct nl_sock *s, const struct steer *st, const struct steer_want *w, size_t n)
@@ -193,8 +193,10 @@ int steer_choose(struct nl_sock *s, const struct steer *st, struct in_addr dst, 
 
 	if (u >= st->n || !st->up[u].ready)
 		return -ENETUNREACH;
+	/* Replaced, never added: the routes are up's (and the daemon's sync, under
+	 * the lock); a switch racing with `meshgw down` must not put one back. */
 	r = route_of(&st->up[u], dst, 0);
-	return steer_route_set(s, st->table, &r);
+	return steer_route_set(s, st->table, &r, true);
 }
 
 /* Every remote site's IPv4 endpoint addresses, for up (the daemon has its own

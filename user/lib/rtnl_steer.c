@@ -149,9 +149,10 @@ static int route_req(struct nl_sock *s, uint16_t type, uint16_t flags, uint32_t 
 	return nl_talk(s, nlh, NULL, NULL, what, type == RTM_DELROUTE ? ESRCH : 0, NULL);
 }
 
-int steer_route_set(struct nl_sock *s, uint32_t table, const struct steer_route *r)
+int steer_route_set(struct nl_sock *s, uint32_t table, const struct steer_route *r,
+		    bool replace_only)
 {
-	return route_req(s, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, table, r);
+	return route_req(s, RTM_NEWROUTE, NLM_F_REPLACE | (replace_only ? 0 : NLM_F_CREATE), table, r);
 }
 
 int steer_route_del(struct nl_sock *s, uint32_t table, const struct steer_route *r)

@@ -24,8 +24,10 @@ struct steer_route {
 /* meshgw's /32 routes (protocol RTPROT_MESHGW) in table. *out is malloc'd. 0 or -errno. */
 int steer_route_list(struct nl_sock *s, uint32_t table, struct steer_route **out, size_t *n);
 /* Adds, or replaces the route with the same destination and metric (IPv4 replaces
- * by destination, TOS and priority: one message, no moment without a route). */
-int steer_route_set(struct nl_sock *s, uint32_t table, const struct steer_route *r);
+ * by destination, TOS and priority: one message, no moment without a route). With
+ * replace_only, a missing route is not added: -ENOENT. */
+int steer_route_set(struct nl_sock *s, uint32_t table, const struct steer_route *r,
+		    bool replace_only);
 int steer_route_del(struct nl_sock *s, uint32_t table, const struct steer_route *r);
 
 /* The rule `priority PRIO fwmark MARK lookup TABLE` (IPv4). add: 0, or -EEXIST
