@@ -155,8 +155,18 @@ dB=$!
 nsenter --net=/run/netns/"$gC" "$MESHGW" run -c "$tmp/mesh.conf" -l "$tmp/c.local" > >(stamp >"$tmp/c.log") 2>&1 &
 dC=$!
 t "meshgw run on A, B and C" poll 20 grep -q "running: site a" "$tmp/a.log"
-t "  A's paths through both uplinks answer probes" \
+t "  A's probe sockets on both uplinks" \
 	poll 10 grep -q "uplink 1 up2: source 198.18.12.2, via 198.18.12.1" "$tmp/a.log"
+# B's view of A's endpoints: health of endpoint I in `meshgw show -j` at B.
+b_sees() {
+	N "$gB" "$MESHGW" show -j -c "$tmp/mesh.conf" -l "$tmp/b.local" 2>/dev/null | python3 -c '
+import json, sys
+p = {p["site"]: p for p in json.load(sys.stdin)["peers"]}["a"]
+print(p["endpoints"][int(sys.argv[1])]["health"])' "$1"
+}
+b_sees_up() { [ "$(b_sees "$1")" = up ]; }
+t "  B's probes to A's second uplink's address are answered (tc_lan on up2)" poll 10 b_sees_up 1
+t "  and to the first's" poll 5 b_sees_up 0
 
 [ -n "${DEBUG_PAUSE:-}" ] && { echo "# paused: s=$s tmp=$tmp"; sleep "$DEBUG_PAUSE"; }
 ip netns exec "$hA" ping -D -n -i 0.02 -W 1 10.2.0.2 >"$tmp/ping" 2>&1 &
@@ -249,5 +259,6 @@ t "meshgw down on A" A down
 is "down: no meshgw rule left" "$(ip -n "$gA" rule show | grep -c "lookup $TABLE")" 0
 is "down: meshgw's table is empty" "$(routes)" ""
 is "down: the mwan3-style rules stay" "$(ip -n "$gA" rule show | grep -c 'fwmark 0x[12]00/0x3f00')" 2
+is "down: no TC filter left on up2" "$(tc -n "$gA" filter show dev up2 ingress)" ""
 t "down: nothing left" nothing_left "/run/meshgw/$wgA.state" "$pin/a"
 tap_done

@@ -220,3 +220,13 @@ static inline unsigned int mg_path_uplinks(const struct mg_local *l)
 {
 	return local_multi_uplink(l) ? (unsigned int)l->n_uplinks : 1;
 }
+/* How many probe ports, from ProbePort on, the daemon uses: MG_PROBE_PORTS (8, to
+ * a site's endpoint i from ProbePort + i % 8), and with several uplinks 8 more per
+ * uplink after the first (uplink u's from ProbePort + 8u): the data plane, which
+ * runs on every uplink, takes only the replies to the first 8 (the first uplink's);
+ * the others reach the sockets of the uplink they came in by. */
+#define MG_PROBE_PORTS_PER_UPLINK 8
+static inline unsigned int probe_ports_of(const struct mg_local *l)
+{
+	return MG_PROBE_PORTS_PER_UPLINK * mg_path_uplinks(l);
+}

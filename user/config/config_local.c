@@ -10,6 +10,8 @@
 #include "config/config_ini.h"
 #include "meshgw_probe.h"
 
+_Static_assert(MG_PROBE_PORTS_PER_UPLINK == MG_PROBE_PORTS, "one probe port range per uplink");
+
 bool ifname_valid(const char *name)
 {
 	size_t n = strlen(name);
@@ -512,16 +514,19 @@ int config_load(struct mg_config *c, const char *mesh_path, const char *local_pa
 			check_private_key(&c->local, &c->mesh, self, e);
 		if (c->local.mesh_secret_file[0])
 			check_mesh_secret(&c->local, e);
-		/* Probes leave from their own sockets, ProbePort to ProbePort + 7:
-		 * none may be WireGuard's port, and all must be ports. */
+		/* Probes leave from their own sockets, ProbePort to ProbePort + 7 (8
+		 * more per further uplink): none may be WireGuard's port, and all must
+		 * be ports. */
+		unsigned int np = probe_ports_of(&c->local);
+
 		if (c->local.probe_port &&
-		    ((unsigned int)c->local.probe_port + MG_PROBE_PORTS - 1 > 65535 ||
+		    ((unsigned int)c->local.probe_port + np - 1 > 65535 ||
 		     (c->mesh.listen_port >= c->local.probe_port &&
-		      c->mesh.listen_port < c->local.probe_port + MG_PROBE_PORTS)))
+		      c->mesh.listen_port < c->local.probe_port + np)))
 			mg_error(e, local_path, c->local.probe_port_line,
 				 "ProbePort %u: probes use ports %u-%u, which must be ports and must not "
 				 "include the mesh's ListenPort %u (in %s)", c->local.probe_port,
-				 c->local.probe_port, c->local.probe_port + MG_PROBE_PORTS - 1,
+				 c->local.probe_port, c->local.probe_port + np - 1,
 				 c->mesh.listen_port, mesh_path);
 	}
 	mg_errors_flush(e);

@@ -104,9 +104,11 @@ static void close_uplink(struct daemon *d, unsigned int u)
 	}
 }
 
+/* Uplink u's probes leave from its own 8 ports (config.h, probe_ports_of): the
+ * first uplink's replies the data plane records, the others' reach these sockets. */
 static void open_uplink(struct daemon *d, unsigned int u, const struct steer_uplink *su)
 {
-	uint16_t port = probe_port_of(&d->cfg);
+	uint16_t port = (uint16_t)(probe_port_of(&d->cfg) + MG_PROBE_PORTS_PER_UPLINK * u);
 
 	for (int k = 0; k < MG_PROBE_PORTS; k++) {
 		struct epoll_event ev = { .events = EPOLLIN };

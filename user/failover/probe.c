@@ -60,12 +60,14 @@ int probe_tag_for_config(const struct mg_config *c, uint8_t tag[MG_PROBE_TAG_LEN
 
 uint16_t probe_port_of(const struct mg_config *c)
 {
+	unsigned int n = probe_ports_of(&c->local);
+
 	if (c->local.probe_port)
 		return c->local.probe_port;
-	/* The MG_PROBE_PORTS ports above ListenPort, or below it near the top. */
-	if (c->mesh.listen_port <= 65535 - MG_PROBE_PORTS)
+	/* The ports above ListenPort, or below it near the top. */
+	if (c->mesh.listen_port <= 65535 - n)
 		return (uint16_t)(c->mesh.listen_port + 1);
-	return (uint16_t)(c->mesh.listen_port - MG_PROBE_PORTS);
+	return (uint16_t)(c->mesh.listen_port - n);
 }
 
 int probe_socket_open(uint16_t port)

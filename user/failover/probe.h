@@ -17,7 +17,7 @@ void probe_tag_derive(uint8_t tag[MG_PROBE_TAG_LEN], const struct mg_mesh *m,
 
 /* The tag of this mesh (reads MeshSecretFile when set). 0 or -errno. */
 int probe_tag_for_config(const struct mg_config *c, uint8_t tag[MG_PROBE_TAG_LEN]);
-/* The first of the MG_PROBE_PORTS probe ports: ProbePort, or ListenPort + 1. */
+/* The first of the probe ports: ProbePort, or ListenPort + 1. */
 uint16_t probe_port_of(const struct mg_config *c);
 
 /* A dual-stack UDP socket bound to port (IPv4 as mapped addresses). fd or -errno. */
