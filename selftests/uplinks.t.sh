@@ -4,11 +4,12 @@
 # own, to two ISPs, and holds their public addresses itself. Each ISP drops what
 # A sends it from an address that is not that ISP's (BCP 38, counted).
 #
-#                     up1 198.18.11.2 ── 198.18.11.1 isp1 ─┐
-#  hA ── lan0 ── gA <                                        net ── 203.0.113.2 gB ── lan0 ── hB
-#  10.1.0.2  10.1.0.1 up2 198.18.12.2 ── 198.18.12.1 isp2 ─┘  │(203.0.113.1)  10.2.0.1  10.2.0.2
-#                                                             └── 192.0.2.3 gC (idle: no traffic)
+#                     up1 198.18.11.2 ── 198.18.11.1 isp1 ─┐   wan0 203.0.113.2
+#  hA ── lan0 ── gA <                                        net ═════════════════ gB ── lan0 ── hB
+#  10.1.0.2  10.1.0.1 up2 198.18.12.2 ── 198.18.12.1 isp2 ─┘ │ wan1 192.0.3.2  10.2.0.1  10.2.0.2
+#                                                            └── 192.0.2.3 gC (idle: no traffic)
 #
+# B has two uplinks too (wan0 preferred, wan1), straight to the internet.
 # gA: `UplinkInterface = up1` (next hop from its default route, metric 10) and
 # `UplinkInterface = up2 via 198.18.12.1`; both gateways run `meshgw run`
 # (wireguard-go on this host, kernel WireGuard with `kernel` in the VM). The
@@ -22,6 +23,8 @@
 #          peer C moves off up1 in the same decision (its own probes are slow)
 #       2. ISP1 comes back: fail-back after the hold-down, without an outage
 #       3. ISP1's link goes down; 4. back up: fail-back again
+#       5. both sites lose their first uplink at once (A's ISP1 upstream, B's wan0
+#          link): A -> B through up2 to B's second endpoint; 6. both back
 #   - the daemon's log names the paths and the uplink decision
 #   - no packet left an uplink with the other uplink's address (BCP 38 counters 0)
 #   - `meshgw down` leaves no rule, no route in the table, no state
@@ -71,6 +74,7 @@ link "$gA" up2 198.18.12.2 "$i2" toa 198.18.12.1
 link "$i1" tonet 100.64.1.1 "$net" toi1 100.64.1.2
 link "$i2" tonet 100.64.2.1 "$net" toi2 100.64.2.2
 link "$gB" wan0 203.0.113.2 "$net" tob 203.0.113.1
+link "$gB" wan1 192.0.3.2 "$net" tob1 192.0.3.1
 link "$gC" wan0 192.0.2.3 "$net" toc 192.0.2.1
 ip -n "$gC" link add lan0 type veth peer name lan0p
 ip -n "$gC" link set dev lan0 up
@@ -79,7 +83,8 @@ ip -n "$i1" route add default via 100.64.1.2
 ip -n "$i2" route add default via 100.64.2.2
 ip -n "$net" route add 198.18.11.0/24 via 100.64.1.1
 ip -n "$net" route add 198.18.12.0/24 via 100.64.2.1
-ip -n "$gB" route add default via 203.0.113.1
+ip -n "$gB" route add default via 203.0.113.1 metric 10
+ip -n "$gB" route add default via 192.0.3.1 metric 20
 # A's router-style main table: ISP1 preferred, ISP2 behind it.
 ip -n "$gA" route add default via 198.18.11.1 dev up1 metric 10
 ip -n "$gA" route add default via 198.18.12.1 dev up2 metric 20
@@ -102,12 +107,13 @@ twosite_keys c
 	printf '[Mesh]\nNetwork = 192.168.254.0/24\nListenPort = 51820\nPersistentKeepalive = 25\n'
 	mesh_site a 192.168.254.1 "$pubA" "Endpoint = 198.18.11.2:51820" \
 		"Endpoint = 198.18.12.2:51820" "Egress = 10.1.0.0/24"
-	mesh_site b 192.168.254.2 "$pubB" "Endpoint = 203.0.113.2:51820" "Egress = 10.2.0.0/24"
+	mesh_site b 192.168.254.2 "$pubB" "Endpoint = 203.0.113.2:51820" \
+		"Endpoint = 192.0.3.2:51820" "Egress = 10.2.0.0/24"
 	mesh_site c 192.168.254.3 "$pubC" "Endpoint = 192.0.2.3:51820"
 } >"$tmp/mesh.conf"
 twosite_local a "UplinkInterface = up1" "UplinkInterface = up2 via 198.18.12.1" \
 	"Backend = $BACKEND" "PinPath = $pin/a" "HoldDown = ${HOLDDOWN_S}s"
-twosite_local b "UplinkInterface = wan0" "Backend = $BACKEND" "PinPath = $pin/b" \
+twosite_local b "UplinkInterface = wan0" "UplinkInterface = wan1" "Backend = $BACKEND" "PinPath = $pin/b" \
 	"HoldDown = ${HOLDDOWN_S}s"
 printf '[Local]\nSite = c\nPrivateKeyFile = %s\nLanInterface = lan0\nWireGuardInterface = %s\nUplinkInterface = wan0\nBackend = %s\nPinPath = %s\n' \
 	"$tmp/c.key" "$wgC" "$BACKEND" "$pin/c" >"$tmp/c.local"
@@ -132,7 +138,7 @@ t "meshgw up on C" N "$gC" "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/c.local"; r
 rule_of_meshgw() { ip -n "$gA" rule show | grep -E "^1000:.*fwmark $MARK lookup $TABLE"; }
 t "up: the fwmark rule to meshgw's table" rule_of_meshgw
 routes() { ip -n "$gA" route show table "$TABLE" | sort; }
-want_routes=$(for x in 203.0.113.2 192.0.2.3; do printf '%s\n' \
+want_routes=$(for x in 203.0.113.2 192.0.3.2 192.0.2.3; do printf '%s\n' \
 	"$x via 198.18.11.1 dev up1 proto 109 src 198.18.11.2 " \
 	"$x via 198.18.11.1 dev up1 proto 109 src 198.18.11.2 metric 1 " \
 	"$x via 198.18.12.1 dev up2 proto 109 src 198.18.12.2 metric 2 "; done | sort)
@@ -201,7 +207,8 @@ scenario() {
 	shift 2
 	"$@"
 	t0=$EPOCHREALTIME
-	t "$label: A's path to B moves to $want" poll $((HOLDDOWN_S + 5)) on "$want"
+	# (a fail-back soon after a failover waits a doubled hold-down: flap damping)
+	t "$label: A's path to B moves to $want" poll $((HOLDDOWN_S * 8 + 5)) on "$want"
 	sleep 0.5
 	poll 8 gap "$t0" || true
 	g=$(gap "$t0") || g=
@@ -221,7 +228,7 @@ unblackhole() {
 scenario "1: ISP1 upstream dies, link up" up2 blackhole
 c_on() { [ "$(chosen 192.0.2.3)" = "$1" ]; }
 t "1: the idle peer C moved to up2 too (one decision for the uplink)" poll 2 c_on up2
-t "1: the log says so" grep -q "uplink up1 down: .* 1 more moved now" "$tmp/a.log"
+t "1: the log says so" grep -q "uplink up1 down: .* 2 peers moved off it in one decision" "$tmp/a.log"
 t "1: A reaches C through up2" ip netns exec "$gA" ping -c1 -W1 192.168.254.3
 A show -j >"$tmp/show.json" 2>"$tmp/err"
 active_path() {
@@ -233,17 +240,24 @@ active_path() {
 	print(e["uplink"], e["endpoint"], e["endpoint_index"], len(b["endpoints"]))
 	PY
 }
-is "1: show -j: B's active path is endpoint 0 via up2, of 2 paths" "$(active_path)" "up2 203.0.113.2:51820 0 2"
+is "1: show -j: B's active path is endpoint 0 via up2, of 4 paths" "$(active_path)" "up2 203.0.113.2:51820 0 4"
 A show >"$tmp/show.txt" 2>&1
-t "1: show names the paths" grep -q "\* 1: 203.0.113.2:51820 via up2  active" "$tmp/show.txt"
+t "1: show names the paths" grep -q "\* 2: 203.0.113.2:51820 via up2  active" "$tmp/show.txt"
 A metrics >"$tmp/metrics" 2>&1
 t "1: metrics per path (uplink label)" grep -qx 'meshgw_endpoint_up{site="b",endpoint="0",uplink="up2"} 1' "$tmp/metrics"
 t "  and the active path's uplink" grep -qx 'meshgw_peer_active_uplink_info{site="b",uplink="up2"} 1' "$tmp/metrics"
 t "  promtool check metrics passes" promtool check metrics <"$tmp/metrics"
-t "1: the log names the path" grep -q "peer b: path 0 up1 -> 203.0.113.2:51820 -> 1 up2 -> 203.0.113.2:51820" "$tmp/a.log"
+t "1: the log names the path (B moved once, straight to up2)" \
+	grep -q "peer b: path 0 up1 -> 203.0.113.2:51820 -> 2 up2 -> 203.0.113.2:51820" "$tmp/a.log"
 scenario "2: ISP1 back: fail-back after the hold-down" up1 unblackhole
 scenario "3: ISP1 link down" up2 ip -n "$i1" link set dev toa down
 scenario "4: ISP1 link up again: fail-back" up1 ip -n "$i1" link set dev toa up
+both_down() { blackhole && ip -n "$net" link set dev tob down; }
+both_up() { unblackhole && ip -n "$net" link set dev tob up; }
+on_b1() { [ "$(chosen 192.0.3.2)" = up2 ] && N "$gA" wg show "$wgA" endpoints | grep -q 192.0.3.2:51820; }
+scenario "5: both sites lose their first uplink" up2 both_down
+t "5: A's WireGuard sends to B's second endpoint, through up2" poll 3 on_b1
+scenario "6: both back: fail-back" up1 both_up
 is "no packet left up1 with up2's address (ISP1's BCP 38 counter)" "$(foreign "$i1")" 0
 is "no packet left up2 with up1's address (ISP2's BCP 38 counter)" "$(foreign "$i2")" 0
 # The filters do count: one packet sent out of up2 with up1's address on purpose.

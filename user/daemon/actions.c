@@ -221,16 +221,20 @@ void act_on_peers(struct daemon *d, uint64_t now)
 {
 	for (size_t n = 0; n < d->n_peers; n++) {
 		struct daemon_peer *p = &d->peers[n];
-		enum fo_reason why;
-		unsigned int to;
 
 		resolve_names(d, p, now);
 		send_probes(d, p, now);
-		to = fo_decide(&p->fo, &d->fo, now, &why);
+		p->decided = fo_decide(&p->fo, &d->fo, now, &p->decided_why);
 		log_health_changes(d, p, now);
-		if (to != p->fo.active)
-			switch_to(d, p, to, why, now);
 	}
-	/* A local uplink dead for every peer at once: all moved in one decision. */
+	/* Several uplinks: one dead for every peer at once moves them all off it, in
+	 * one decision (paths.c), before any peer moves to another of its paths
+	 * through it (whose probes have not told yet). */
 	paths_uplink_failure(d, now);
+	for (size_t n = 0; n < d->n_peers; n++) {
+		struct daemon_peer *p = &d->peers[n];
+
+		if (p->decided != p->fo.active && !path_uplink_dead(d, p, p->decided))
+			switch_to(d, p, p->decided, p->decided_why, now);
+	}
 }

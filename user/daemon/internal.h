@@ -39,6 +39,8 @@ struct daemon_peer {
 	uint8_t path_ep[FO_MAX_ENDPOINTS];
 	uint8_t path_uplink[FO_MAX_ENDPOINTS];
 	unsigned int n_site_ep;				/* the site's endpoints used */
+	unsigned int decided;				/* this tick's decision (actions.c) */
+	enum fo_reason decided_why;
 };
 
 struct daemon {
@@ -101,6 +103,7 @@ int path_choose(struct daemon *d, const struct daemon_peer *p, unsigned int i);
 char *path_str(const struct daemon *d, const struct daemon_peer *p, unsigned int i, char *buf,
 	       size_t len);
 void paths_uplink_failure(struct daemon *d, uint64_t now);
+bool path_uplink_dead(const struct daemon *d, const struct daemon_peer *p, unsigned int i);
 void switch_to(struct daemon *d, struct daemon_peer *p, unsigned int to, enum fo_reason why,
 	       uint64_t now);
 

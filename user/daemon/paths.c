@@ -86,13 +86,25 @@ char *path_str(const struct daemon *d, const struct daemon_peer *p, unsigned int
 	return buf;
 }
 
+/* Every endpoint of the peer is routed through the chosen path's uplink, not
+ * only the one WireGuard is pointed at: when WireGuard roams to another of the
+ * peer's addresses (its packets come from there), its own packets follow on the
+ * same uplink, and the daemon follows it to that path (follow_wireguard). */
 int path_choose(struct daemon *d, const struct daemon_peer *p, unsigned int i)
 {
 	const struct in_addr *a = addr4(p, i);
+	int ret;
 
 	if (!d->steer_on || !a)
 		return 0;
-	return steer_choose(&d->steer_nl, &d->steer, *a, p->path_uplink[i]);
+	ret = steer_choose(&d->steer_nl, &d->steer, *a, p->path_uplink[i]);
+	for (unsigned int e = 0; !ret && e < p->n_site_ep; e++) {
+		const struct in_addr *o = addr4(p, e);	/* path e: endpoint e */
+
+		if (o && o->s_addr != a->s_addr)
+			steer_choose(&d->steer_nl, &d->steer, *o, p->path_uplink[i]);
+	}
+	return ret;
 }
 
 static void close_uplink(struct daemon *d, unsigned int u)
@@ -128,8 +140,8 @@ static void open_uplink(struct daemon *d, unsigned int u, const struct steer_upl
 	}
 }
 
-/* The routes to every peer's IPv4 endpoints: the active path's uplink for the
- * endpoint in use, the others stay where they are. */
+/* The routes to every peer's IPv4 endpoints: through the active path's uplink
+ * (all of the peer's endpoints: see path_choose). */
 static void sync_routes(struct daemon *d)
 {
 	struct steer_want *w = calloc(d->n_peers * FO_MAX_ENDPOINTS + 1, sizeof(*w));
@@ -147,8 +159,7 @@ static void sync_routes(struct daemon *d)
 			if (!a)
 				continue;
 			w[n].dst = *a;
-			w[n++].chosen = p->fo.n_ep && p->path_ep[p->fo.active] == e ?
-					p->path_uplink[p->fo.active] : -1;
+			w[n++].chosen = p->fo.n_ep ? p->path_uplink[p->fo.active] : -1;
 		}
 	}
 	ret = steer_sync(&d->steer_nl, &d->steer, w, n);
@@ -265,13 +276,30 @@ void paths_stop(struct daemon *d)
 	d->steer_on = false;
 }
 
-/* A path through another live uplink to the same endpoint as path i answers. */
-static bool endpoint_alive_elsewhere(const struct daemon *d, const struct daemon_peer *p,
-				     unsigned int i)
+bool path_uplink_dead(const struct daemon *d, const struct daemon_peer *p, unsigned int i)
 {
+	return d->steer_on && i < p->fo.n_ep && d->uplink_dead[p->path_uplink[i]];
+}
+
+/* Path i is down by its own probes, lost just now, while the same endpoint was
+ * up through another live uplink when they started to go unanswered, and has
+ * answered there since: the endpoint is alive, our uplink is not. A path that
+ * went down with the endpoint (and was not asked since: standby probes are rare,
+ * or its probes went out while the endpoint was away) is no evidence about the
+ * uplink. */
+static bool down_while_alive_elsewhere(const struct daemon *d, const struct daemon_peer *p,
+				       unsigned int i, uint64_t now)
+{
+	const struct fo_endpoint *e = &p->fo.ep[i];
+	uint64_t w = 2ULL * d->fo.fail_ms * MS;
+
+	if (e->state != FO_EP_DOWN || !e->unanswered || now - e->last_probe_ns > w)
+		return false;
 	for (unsigned int j = 0; j < p->fo.n_ep; j++)
 		if (p->path_ep[j] == p->path_ep[i] && p->path_uplink[j] != p->path_uplink[i] &&
-		    !d->uplink_dead[p->path_uplink[j]] && p->fo.ep[j].state == FO_EP_UP)
+		    !d->uplink_dead[p->path_uplink[j]] && p->fo.ep[j].state == FO_EP_UP &&
+		    p->fo.ep[j].up_since_ns <= e->unanswered_since_ns &&
+		    p->fo.ep[j].last_reply_ns > e->unanswered_since_ns)
 			return true;
 	return false;
 }
@@ -316,8 +344,9 @@ static void uplink_down(struct daemon *d, unsigned int u, uint64_t now)
 		moved++;
 	}
 	pr_info("uplink %s down: no path through it answers for %u ms while other uplinks reach "
-		"the same endpoints: every peer off it, %u more moved now%s", d->cfg.local.uplinks[u].name,
-		d->fo.fail_ms, moved, stuck ? " (some have no other path up)" : "");
+		"the same endpoints: %u peer%s moved off it in one decision%s",
+		d->cfg.local.uplinks[u].name, d->fo.fail_ms, moved, moved == 1 ? "" : "s",
+		stuck ? " (some have no other path up)" : "");
 }
 
 void paths_uplink_failure(struct daemon *d, uint64_t now)
@@ -337,7 +366,7 @@ void paths_uplink_failure(struct daemon *d, uint64_t now)
 					continue;
 				if (e->last_reply_ns && now - e->last_reply_ns < w)
 					answered = true;
-				if (e->state == FO_EP_DOWN && endpoint_alive_elsewhere(d, p, i))
+				if (down_while_alive_elsewhere(d, p, i, now))
 					down_here = true;
 			}
 		}
