@@ -42,7 +42,7 @@ MARK=0x6d670000
 twosite_require "${1:-}" wg nft nsenter python3 promtool
 twosite_init ul
 i1=uli1$s i2=uli2$s net=ulnt$s gC=ulgc$s wgC=ulwc$s
-pinger= dA= dB= dC=
+pinger='' dA='' dB='' dC=''
 before_cleanup() {
 	local p
 	for p in $pinger $dA $dB $dC; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
@@ -268,7 +268,7 @@ ip -n "$gA" route del 192.0.2.99/32
 t "the daemons are still running" kill -0 "$dA" "$dB" "$dC"
 t "the neighbours run no XDP program" twosite_plain "$i1" "$i2" "$net" "$hA" "$hB"
 
-kill "$pinger" "$dA" "$dB" "$dC"; wait "$pinger" "$dA" "$dB" "$dC" 2>/dev/null; pinger= dA= dB= dC=
+kill "$pinger" "$dA" "$dB" "$dC"; wait "$pinger" "$dA" "$dB" "$dC" 2>/dev/null; pinger='' dA='' dB='' dC=''
 t "meshgw down on A" A down
 is "down: no meshgw rule left" "$(ip -n "$gA" rule show | grep -c "lookup $TABLE")" 0
 is "down: meshgw's table is empty" "$(routes)" ""

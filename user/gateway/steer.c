@@ -98,13 +98,33 @@ static bool route_eq(const struct steer_route *a, const struct steer_route *b)
 	       a->src.s_addr == b->src.s_addr;
 }
 
+/* The table's routes sorted by (destination, metric), and the wanted
+ * destinations sorted: a sync of thousands of endpoints is O(n log n), not the
+ * n^2 of scanning every route for every endpoint once a second. */
+static int cmp_route(const void *a, const void *b)
+{
+	const struct steer_route *x = a, *y = b;
+	uint32_t dx = ntohl(x->dst.s_addr), dy = ntohl(y->dst.s_addr);
+
+	if (dx != dy)
+		return dx < dy ? -1 : 1;
+	return x->metric < y->metric ? -1 : x->metric > y->metric;
+}
+
+static int cmp_want(const void *a, const void *b)
+{
+	uint32_t x = ntohl(((const struct steer_want *)a)->dst.s_addr);
+	uint32_t y = ntohl(((const struct steer_want *)b)->dst.s_addr);
+
+	return x < y ? -1 : x > y;
+}
+
 static const struct steer_route *find(const struct steer_route *v, size_t n,
 				      struct in_addr dst, uint32_t metric)
 {
-	for (size_t i = 0; i < n; i++)
-		if (v[i].dst.s_addr == dst.s_addr && v[i].metric == metric)
-			return &v[i];
-	return NULL;
+	struct steer_route key = { .dst = dst, .metric = metric };
+
+	return n ? bsearch(&key, v, n, sizeof(*v), cmp_route) : NULL;
 }
 
 /* The uplink of the path to w: chosen if ready, else the one its route is on
@@ -125,18 +145,16 @@ static int uplink_for(const struct steer *st, const struct steer_want *w,
 	return -1;
 }
 
+/* w sorted by cmp_want. */
 static bool wanted(const struct steer *st, const struct steer_want *w, size_t n,
 		   const struct steer_route *r)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (w[i].dst.s_addr != r->dst.s_addr)
-			continue;
-		if (r->metric == 0)
-			return true;	/* replaced, not deleted, when it changes */
-		if (r->metric <= st->n && st->up[r->metric - 1].ready)
-			return true;
-	}
-	return false;
+	struct steer_want key = { .dst = r->dst };
+
+	if (!n || !bsearch(&key, w, n, sizeof(*w), cmp_want))
+		return false;
+	/* metric 0 is replaced, not deleted, when it changes */
+	return r->metric == 0 || (r->metric <= st->n && st->up[r->metric - 1].ready);
 }
 
 static int set_if_differs(struct nl_sock *s, const struct steer *st, const struct steer_route *want,
@@ -149,7 +167,7 @@ static int set_if_differs(struct nl_sock *s, const struct steer *st, const struc
 	return steer_route_set(s, st->table, want, false);
 }
 
-int steer_sync(struct nl_sock *s, const struct steer *st, const struct steer_want *w, size_t n)
+int steer_sync(struct nl_sock *s, const struct steer *st, struct steer_want *w, size_t n)
 {
 	struct steer_route *have = NULL;
 	size_t n_have = 0;
@@ -158,6 +176,8 @@ int steer_sync(struct nl_sock *s, const struct steer *st, const struct steer_wan
 
 	if (ret)
 		return ret;
+	if (n_have)
+		qsort(have, n_have, sizeof(*have), cmp_route);
 	for (size_t i = 0; i < n; i++) {
 		int c = uplink_for(st, &w[i], have, n_have);
 		struct steer_route r;
@@ -177,6 +197,8 @@ int steer_sync(struct nl_sock *s, const struct steer *st, const struct steer_wan
 	}
 	for (size_t u = 0; u < st->n; u++)
 		any_ready |= st->up[u].ready;
+	if (n)
+		qsort(w, n, sizeof(*w), cmp_want);
 	for (size_t i = 0; i < n_have; i++)
 		if (!wanted(st, w, n, &have[i]) || !any_ready) {
 			ret = steer_route_del(s, st->table, &have[i]);

@@ -44,8 +44,8 @@ struct steer_want {
 	int chosen;
 };
 /* Brings meshgw's table to the routes of w: adds or replaces what differs,
- * deletes meshgw's routes nobody wants. 0 or the first -errno. */
-int steer_sync(struct nl_sock *s, const struct steer *st, const struct steer_want *w, size_t n);
+ * deletes meshgw's routes nobody wants. Sorts w. 0 or the first -errno. */
+int steer_sync(struct nl_sock *s, const struct steer *st, struct steer_want *w, size_t n);
 /* The path to dst is now through uplink u: its metric-0 route replaced (never
  * added: -ENOENT when it is missing, until the next steer_sync). */
 int steer_choose(struct nl_sock *s, const struct steer *st, struct in_addr dst, unsigned int u);
