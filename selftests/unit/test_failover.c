@@ -376,6 +376,24 @@ static void test_path_down(void)
 	   (unsigned long long)t, m.s.holddown_ms);
 }
 
+/* Two candidates go dark at once (behind one dead link: both sites lost an
+ * uplink): the move goes straight to the one that answers, not first to the
+ * other dark one, still up on its older replies. */
+static void test_dark_together(void)
+{
+	struct sim m;
+	uint64_t t;
+
+	sim_init(&m, 3, true);
+	m.traffic = true;
+	sim_run(&m, 3000);
+	m.reachable[0] = m.reachable[1] = false;
+	t = sim_until_active(&m, 2, 3000);
+	is_int(m.p.active, 2, "two candidates dark at once: on the third");
+	is_int(m.switches, 1, "  in one move, not through the other dark one");
+	ok(t <= 450, "  within 450 ms (took %llu ms)", (unsigned long long)t);
+}
+
 int main(void)
 {
 	struct sim m;
@@ -644,5 +662,6 @@ int main(void)
 
 	test_reply_reads();
 	test_path_down();
+	test_dark_together();
 	return tap_done();
 }

@@ -304,11 +304,19 @@ static bool down_while_alive_elsewhere(const struct daemon *d, const struct daem
 	return false;
 }
 
-/* The peer's best path off the dead uplinks: the first one up; for a peer that
+/* The peer's best path off the dead uplinks: the first one up (answering now,
+ * if one is); for a peer that
  * never answered a probe (plain WireGuard), its endpoint through the first live
  * ready uplink. -1 when there is none. */
 static int best_live_path(const struct daemon *d, const struct daemon_peer *p)
 {
+	/* First the paths that answer now (nothing unanswered but the probe in
+	 * flight): one that is up on old replies may be dying too (both sites lost
+	 * an uplink at once), and trying it would cost another failure window. */
+	for (unsigned int i = 0; i < p->fo.n_ep; i++)
+		if (!d->uplink_dead[p->path_uplink[i]] && p->fo.ep[i].state == FO_EP_UP &&
+		    p->fo.ep[i].unanswered <= 1)
+			return (int)i;
 	for (unsigned int i = 0; i < p->fo.n_ep; i++)
 		if (!d->uplink_dead[p->path_uplink[i]] && p->fo.ep[i].state == FO_EP_UP)
 			return (int)i;

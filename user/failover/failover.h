@@ -10,8 +10,9 @@
  *   unanswered for fail_ms (and at least two were sent), up on any reply; the
  *   active one under traffic already when fail_ms have passed since the first
  *   unanswered packet and its probes went unanswered for half of that.
- * - the active endpoint moves to the most preferred up candidate when it is down,
- *   unless the peer's packets still arrive (probe loss alone moves nothing);
+ * - the active endpoint moves to the most preferred up candidate when it is down
+ *   (one answering now before one up on older replies), unless the peer's
+ *   packets still arrive (probe loss alone moves nothing);
  *   back to a more preferred one only after that stayed up for holddown_ms.
  * - a peer that never answered a probe (plain WireGuard, no meshgw) fails over on
  *   the passive signal alone: rx still for plain_fail_ms while tx moves. */
