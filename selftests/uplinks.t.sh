@@ -33,7 +33,7 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && cd .. && pwd)
 OUT=${OUT:-$SRC/build}
 MESHGW=${MESHGW:-$OUT/meshgw}
 RECOVER_S=${RECOVER_S:-1}
-HOLDDOWN_S=1
+HOLDDOWN=500ms
 TABLE=28007
 MARK=0x6d670000
 
@@ -112,9 +112,9 @@ twosite_keys c
 	mesh_site c 192.168.254.3 "$pubC" "Endpoint = 192.0.2.3:51820"
 } >"$tmp/mesh.conf"
 twosite_local a "UplinkInterface = up1" "UplinkInterface = up2 via 198.18.12.1" \
-	"Backend = $BACKEND" "PinPath = $pin/a" "HoldDown = ${HOLDDOWN_S}s"
+	"Backend = $BACKEND" "PinPath = $pin/a" "HoldDown = $HOLDDOWN"
 twosite_local b "UplinkInterface = wan0" "UplinkInterface = wan1" "Backend = $BACKEND" "PinPath = $pin/b" \
-	"HoldDown = ${HOLDDOWN_S}s"
+	"HoldDown = $HOLDDOWN"
 printf '[Local]\nSite = c\nPrivateKeyFile = %s\nLanInterface = lan0\nWireGuardInterface = %s\nUplinkInterface = wan0\nBackend = %s\nPinPath = %s\n' \
 	"$tmp/c.key" "$wgC" "$BACKEND" "$pin/c" >"$tmp/c.local"
 A() { N "$gA" "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/a.local"; }
@@ -208,7 +208,7 @@ scenario() {
 	"$@"
 	t0=$EPOCHREALTIME
 	# (a fail-back soon after a failover waits a doubled hold-down: flap damping)
-	t "$label: A's path to B moves to $want" poll $((HOLDDOWN_S * 8 + 5)) on "$want"
+	t "$label: A's path to B moves to $want" poll 12 on "$want"
 	sleep 0.5
 	poll 8 gap "$t0" || true
 	g=$(gap "$t0") || g=
@@ -249,6 +249,11 @@ t "  and the active path's uplink" grep -qx 'meshgw_peer_active_uplink_info{site
 t "  promtool check metrics passes" promtool check metrics <"$tmp/metrics"
 t "1: the log names the path (B moved once, straight to up2)" \
 	grep -q "peer b: path 0 up1 -> 203.0.113.2:51820 -> 2 up2 -> 203.0.113.2:51820" "$tmp/a.log"
+# SIGHUP while on up2: `up` under the daemon keeps its choice (the table's route
+# and WireGuard's endpoint), as it keeps endpoints with one uplink.
+kill -HUP "$dA"
+t "SIGHUP: the daemon reloads" poll 5 grep -q "reload: done" "$tmp/a.log"
+t "  A's path to B stays on up2" on up2
 scenario "2: ISP1 back: fail-back after the hold-down" up1 unblackhole
 scenario "3: ISP1 link down" up2 ip -n "$i1" link set dev toa down
 scenario "4: ISP1 link up again: fail-back" up1 ip -n "$i1" link set dev toa up
@@ -268,8 +273,12 @@ ip -n "$gA" route del 192.0.2.99/32
 t "the daemons are still running" kill -0 "$dA" "$dB" "$dC"
 t "the neighbours run no XDP program" twosite_plain "$i1" "$i2" "$net" "$hA" "$hB"
 
-kill "$pinger" "$dA" "$dB" "$dC"; wait "$pinger" "$dA" "$dB" "$dC" 2>/dev/null; pinger='' dA='' dB='' dC=''
-t "meshgw down on A" A down
+kill "$pinger" "$dB" "$dC"; wait "$pinger" "$dB" "$dC" 2>/dev/null; pinger='' dB='' dC=''
+# down under the running daemon: it stops, and puts no route back behind down.
+t "meshgw down on A (its daemon running)" A down
+a_stopped() { ! kill -0 "$dA" 2>/dev/null; }
+t "  A's daemon stops" poll 5 a_stopped
+wait "$dA" 2>/dev/null; dA=
 is "down: no meshgw rule left" "$(ip -n "$gA" rule show | grep -c "lookup $TABLE")" 0
 is "down: meshgw's table is empty" "$(routes)" ""
 is "down: the mwan3-style rules stay" "$(ip -n "$gA" rule show | grep -c 'fwmark 0x[12]00/0x3f00')" 2
