@@ -189,6 +189,10 @@ enum mg_attach_slot {
 	MG_SLOT_TC_WG_INGRESS,		/* tc_wg on the wg device, ingress */
 	MG_SLOT_TC_WG_EGRESS,		/* tc_wg on the wg device, egress */
 	MG_SLOT_TC_UPLINK,		/* tc_lan on the uplink NIC, ingress */
+	MG_SLOT_TC_UPLINK_MORE,		/* several uplinks: tc_lan on the second, third...
+					 * (Ethernet) uplink, ingress, one slot each up to
+					 * MG_SLOT__MAX: probes to their addresses answered,
+					 * WireGuard's packets counted per endpoint */
 	MG_SLOT__MAX = 8,
 };
 

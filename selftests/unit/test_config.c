@@ -3,6 +3,7 @@
  * case per validation error, each asserting the exact "file:line: message" and that
  * conflicts name both offenders. Then config_load against real files (key file
  * modes, key mismatch, local site missing) and a 1000-site mesh for speed. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -693,6 +694,75 @@ static void test_local(void)
 		     "local.conf:8: duplicate [Local] section (first at local.conf:1)");
 }
 
+/* Several uplinks on the gateway itself: UplinkInterface repeated, with next hops. */
+static void test_local_uplinks(void)
+{
+	struct mg_local l;
+	struct result r;
+	char via[INET_ADDRSTRLEN];
+
+	r = run_local("[Local]\nSite = a\nPrivateKeyFile = k\nLanInterface = lan0\n"
+		      "UplinkInterface = wan0\n", &l);
+	is_int(r.count, 0, "one uplink parses");
+	free(r.out);
+	is_int((int)l.n_uplinks, 1, "one uplink: one entry");
+	is_str(l.uplink_if, "wan0", "one uplink: UplinkInterface as before");
+	ok(!local_multi_uplink(&l) && l.fwmark == 0 && l.steer_table == 0,
+	   "one uplink: no fwmark, no table (nothing changes)");
+
+	r = run_local("[Local]\nSite = a\nPrivateKeyFile = k\nLanInterface = lan0\n"
+		      "UplinkInterface = wan1 via 198.18.11.1\n"
+		      "UplinkInterface = wwan0\n", &l);
+	is_int(r.count, 0, "two uplinks parse");
+	if (r.count)
+		show(&r);
+	free(r.out);
+	is_int((int)l.n_uplinks, 2, "two uplinks");
+	is_str(l.uplink_if, "wan1", "UplinkInterface (the data plane's) is the first one");
+	is_str(l.uplinks[1].name, "wwan0", "preference order kept");
+	ok(l.uplinks[0].has_via && !l.uplinks[1].has_via, "next hop only where given");
+	is_str(inet_ntop(AF_INET, &l.uplinks[0].via, via, sizeof(via)), "198.18.11.1", "next hop");
+	is_int(l.uplinks[1].line, 6, "line of each uplink recorded");
+	ok(l.fwmark == MG_DEFAULT_STEER_MARK, "several uplinks: FwMark defaults to 0x6d670000");
+	ok(l.steer_table == MG_DEFAULT_STEER_TABLE, "several uplinks: RoutingTable defaults to 28007");
+
+	r = run_local("[Local]\nSite = a\nPrivateKeyFile = k\nLanInterface = lan0\n"
+		      "UplinkInterface = wan1\nUplinkInterface = wan2\n"
+		      "FwMark = 0x4000\nRoutingTable = 100\n", &l);
+	is_int(r.count, 0, "FwMark and RoutingTable set");
+	free(r.out);
+	ok(l.fwmark == 0x4000 && l.steer_table == 100, "FwMark and RoutingTable as given");
+
+	EXPECT_LOCAL("local: bad uplinks",
+		     "[Local]\nSite = a\nPrivateKeyFile = k\nLanInterface = lan0\n"
+		     "UplinkInterface = wan1\n"			/* 5 */
+		     "UplinkInterface = wan1 via 10.0.0.1\n"		/* 6 */
+		     "UplinkInterface = wan2 via fe80::1\n"		/* 7 */
+		     "UplinkInterface = wan3 by 10.0.0.1\n"		/* 8 */
+		     "UplinkInterface = wan4 via 10.0.0.1 x\n"	/* 9 */
+		     "UplinkInterface = lan0\n"			/* 10 */
+		     "FwMark = off\n"					/* 11 */
+		     "RoutingTable = 254\n",				/* 12 */
+		     7,
+		     "local.conf:6: UplinkInterface wan1 is named twice (first at local.conf:5)",
+		     "local.conf:7: UplinkInterface wan2: next hop 'fe80::1' is not an IPv4 address",
+		     "local.conf:8: UplinkInterface 'wan3 by 10.0.0.1' is not 'NAME' or 'NAME via ADDRESS' (e.g. eth1 via 198.18.11.1)",
+		     "local.conf:9: UplinkInterface 'wan4 via 10.0.0.1 x' is not 'NAME' or 'NAME via ADDRESS' (e.g. eth1 via 198.18.11.1)",
+		     "local.conf:12: RoutingTable '254' is not a table number (1-4294967295, not 253-255: the kernel's default, main and local)",
+		     "local.conf:10: UplinkInterface is the same as LanInterface (local.conf:4): leave it out for a one-armed gateway",
+		     "local.conf:11: FwMark off: with several UplinkInterface (local.conf:5), WireGuard's packets need a mark to be steered onto their path");
+	EXPECT_LOCAL("local: at most 8 uplinks",
+		     "[Local]\nSite = a\nPrivateKeyFile = k\nLanInterface = lan0\n"
+		     "UplinkInterface = u1\nUplinkInterface = u2\nUplinkInterface = u3\n"
+		     "UplinkInterface = u4\nUplinkInterface = u5\nUplinkInterface = u6\n"
+		     "UplinkInterface = u7\nUplinkInterface = u8\nUplinkInterface = u9\n", 1,
+		     "local.conf:13: UplinkInterface u9: at most 8 uplinks");
+	EXPECT_LOCAL("local: WireGuardInterface is a second uplink",
+		     "[Local]\nSite = a\nPrivateKeyFile = k\nLanInterface = lan0\n"
+		     "UplinkInterface = wan1\nUplinkInterface = wg0\n", 1,
+		     "local.conf:1: WireGuardInterface wg0 is also the UplinkInterface");
+}
+
 /* ---- config_load on real files ---------------------------------------------------------- */
 
 static int load(const char *dir, const char *mesh, const char *local, struct result *r,
@@ -888,6 +958,7 @@ int main(void)
 	test_syntax_variants();
 	test_errors();
 	test_local();
+	test_local_uplinks();
 	test_load(src);
 	test_large();
 	test_repeats();

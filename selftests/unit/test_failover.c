@@ -347,6 +347,53 @@ static void test_reply_reads(void)
 	ok(a.overtaken >= 10, "  (%llu replies were overtaken)", (unsigned long long)a.overtaken);
 }
 
+/* Several uplinks: candidates are paths; path 0 (uplink 1) and path 1 (uplink 2)
+ * reach the same endpoint. The daemon found uplink 1 dead from another peer's
+ * paths and takes this idle peer's path 0 down at once (fo_path_down), then moves
+ * it: it stays on path 1 while path 0 is dead, and moves back only after path 0
+ * answered for the hold-down. */
+static void test_path_down(void)
+{
+	struct sim m;
+	uint64_t t;
+
+	sim_init(&m, 2, true);
+	sim_run(&m, 50);
+	m.reachable[0] = false;
+	fo_path_down(&m.p, 0);
+	is_int(m.p.ep[0].state, FO_EP_DOWN, "path down: at once, without waiting for its probes");
+	fo_path_down(&m.p, 0);
+	fo_path_down(&m.p, 7);
+	is_int(m.p.ep[1].state, FO_EP_UP, "path down: again, or out of range, changes nothing else");
+	fo_switched(&m.p, &m.s, 1, FO_REASON_PROBE_LOSS, m.now);
+	sim_run(&m, 3000);
+	is_int(m.p.active, 1, "path down: stays on the other uplink's path while the uplink is dead");
+	is_int(m.p.ep[0].state, FO_EP_DOWN, "  and the dead path stays down (its probes unanswered)");
+	m.reachable[0] = true;
+	t = sim_until_active(&m, 0, 15000);
+	ok(m.p.active == 0 && t >= m.s.holddown_ms,
+	   "path down: back %llu ms after the uplink answers again (hold-down %u ms)",
+	   (unsigned long long)t, m.s.holddown_ms);
+}
+
+/* Two candidates go dark at once (behind one dead link: both sites lost an
+ * uplink): the move goes straight to the one that answers, not first to the
+ * other dark one, still up on its older replies. */
+static void test_dark_together(void)
+{
+	struct sim m;
+	uint64_t t;
+
+	sim_init(&m, 3, true);
+	m.traffic = true;
+	sim_run(&m, 3000);
+	m.reachable[0] = m.reachable[1] = false;
+	t = sim_until_active(&m, 2, 3000);
+	is_int(m.p.active, 2, "two candidates dark at once: on the third");
+	is_int(m.switches, 1, "  in one move, not through the other dark one");
+	ok(t <= 450, "  within 450 ms (took %llu ms)", (unsigned long long)t);
+}
+
 int main(void)
 {
 	struct sim m;
@@ -614,5 +661,7 @@ int main(void)
 	   !strcmp(fo_reason_name((enum fo_reason)99), "unknown"), "reason names");
 
 	test_reply_reads();
+	test_path_down();
+	test_dark_together();
 	return tap_done();
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <getopt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "cmd/commands.h"
@@ -64,10 +65,14 @@ bool cli_load(int argc, char **argv, bool allow_json, struct cli_opts *o, struct
 	      int *status)
 {
 	struct mg_errors e = { .out = stderr };
+	int ret;
 
 	if (!cli_args(argc, argv, allow_json, o, status))
 		return false;
-	if (config_load(c, o->mesh_path, o->local_path, &e)) {
+	ret = config_load(c, o->mesh_path, o->local_path, &e);
+	if ((!ret || ret == -EINVAL) && config_check_uplinks(&c->local, &e))
+		ret = -EINVAL;
+	if (ret) {
 		fprintf(stderr, "meshgw: %d problem%s found in %s and %s; nothing was changed\n", e.count,
 			e.count == 1 ? "" : "s", o->mesh_path, o->local_path);
 		config_free(c);

@@ -92,8 +92,8 @@ static void text_endpoint(const struct status *s, const struct status_peer *p, s
 		if (strcmp(a, e->name))
 			snprintf(addr, sizeof(addr), " (%s)", a);
 	}
-	printf("    %s %zu: %s%s%s", (int)i == p->active ? "*" : " ", i, e->name, addr,
-	       (int)i == p->active ? "  active" : "");
+	printf("    %s %zu: %s%s%s%s%s", (int)i == p->active ? "*" : " ", i, e->name, addr,
+	       e->uplink[0] ? " via " : "", e->uplink, (int)i == p->active ? "  active" : "");
 	if (e->have_fo) {
 		hc = e->fo.health == MG_EP_UP ? c->green : e->fo.health == MG_EP_DOWN ? c->red : c->dim;
 		printf("  %s%s%s", hc, status_health_name(e->fo.health), c->off);
@@ -149,7 +149,8 @@ static void text_peer(const struct status *s, const struct status_peer *p, const
 		printf("  roaming: %s\n", p->wg_have_endpoint ?
 		       sockaddr_str(&p->wg_endpoint, a, sizeof(a)) : "not connected yet");
 	} else {
-		printf("  endpoints (preference order):\n");
+		printf("  %s (preference order):\n",
+		       p->n_eps && p->eps[0].uplink[0] ? "paths: endpoint via our uplink" : "endpoints");
 	}
 	for (size_t i = 0; i < p->n_eps; i++)
 		text_endpoint(s, p, i, c);
@@ -358,6 +359,10 @@ static void json_peer(struct jw *w, const struct status *s, const struct status_
 		jw_object(w, NULL);
 		jw_u64(w, "index", i);
 		jw_string(w, "endpoint", e->name);
+		if (e->uplink[0]) {	/* several uplinks: a path */
+			jw_u64(w, "endpoint_index", e->ep_index);
+			jw_string(w, "uplink", e->uplink);
+		}
 		jw_string(w, "address", e->have_addr ? sockaddr_str(&e->addr, a, sizeof(a)) : NULL);
 		jw_bool(w, "active", (int)i == p->active);
 		jw_bool(w, "wireguard_endpoint", e->is_wg_endpoint);

@@ -5,6 +5,7 @@
  * struct mg_errors, so `meshgw check` can list them all at once. */
 #pragma once
 #include <limits.h>
+#include <netinet/in.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -124,6 +125,28 @@ struct mg_exit_prefixes {
 	size_t n;
 };
 
+/* Several uplinks on the gateway itself (DESIGN.md "Several uplinks on the gateway
+ * itself"): `UplinkInterface` repeated, in preference order, each optionally with
+ * its next hop (`UplinkInterface = eth1 via 198.18.11.1`; else the default route
+ * on that interface). With more than one, WireGuard's packets carry FwMark, a rule
+ * `fwmark FwMark lookup RoutingTable` (priority MG_STEER_RULE_PRIORITY) sends them
+ * to meshgw's table, and there a host route per remote endpoint leads out of the
+ * uplink of the path the daemon chose. With one uplink none of this exists. */
+#define MG_MAX_UPLINKS 8
+/* Outside mwan3's mask (0x3f00) and wg-quick's 51820 (0xca6c), so the rules of
+ * either never match WireGuard's packets, nor ours theirs. */
+#define MG_DEFAULT_STEER_MARK  0x6d670000u
+#define MG_DEFAULT_STEER_TABLE 28007u		/* 0x6d67, "mg" */
+/* Before mwan3's rules (1001 and up) and the main table (32766). */
+#define MG_STEER_RULE_PRIORITY 1000u
+
+struct mg_uplink {
+	char name[IF_NAMESIZE];
+	bool has_via;
+	struct in_addr via;			/* next hop (IPv4), when has_via */
+	int line;
+};
+
 struct mg_local {
 	char path[PATH_MAX];
 	char site[MG_NAME_MAX];
@@ -131,12 +154,16 @@ struct mg_local {
 	char private_key_file[PATH_MAX];
 	char mesh_secret_file[PATH_MAX];	/* "" = no preshared keys */
 	char lan_if[IF_NAMESIZE];
-	char uplink_if[IF_NAMESIZE];		/* "" = one-armed gateway */
+	char uplink_if[IF_NAMESIZE];		/* "" = one-armed gateway; else = uplinks[0].name */
+	struct mg_uplink uplinks[MG_MAX_UPLINKS];	/* preference order */
+	size_t n_uplinks;
 	char wg_if[IF_NAMESIZE];		/* default wg0 */
 	enum mg_backend backend;
 	char metrics[64];			/* ADDR:PORT for GET /metrics, "" = off */
 	char pin_path[PATH_MAX];		/* default /sys/fs/bpf/meshgw/<wg_if> */
-	uint32_t fwmark;			/* 0 = none */
+	uint32_t fwmark;			/* 0 = none; with several uplinks, default
+						 * MG_DEFAULT_STEER_MARK */
+	uint32_t steer_table;			/* several uplinks: meshgw's routing table */
 	enum mg_fast_path fast_path;
 	/* failover (meshgw run); 0 = the default */
 	uint16_t probe_port;			/* default ListenPort + 1 */
@@ -183,6 +210,10 @@ int mesh_load(struct mg_mesh *m, const char *path, struct mg_errors *e);
 /* Read + parse the local file alone, for `down`: a broken mesh file must not keep
  * the gateway from being taken down. 0 or -EINVAL/-errno. */
 int local_load(struct mg_local *l, const char *path, struct mg_errors *e);
+/* What only this machine can say about the uplinks (config_uplinks.c): each
+ * UplinkInterface's next hop on-link, when the interface exists here with an IPv4
+ * address. 0 or -EINVAL (problems reported through e). */
+int config_check_uplinks(const struct mg_local *l, struct mg_errors *e);
 void mesh_free(struct mg_mesh *m);
 void config_free(struct mg_config *c);
 
@@ -207,3 +238,36 @@ int endpoint_parse(struct mg_endpoint *ep, const char *s, const char **why);
 bool ifname_valid(const char *name);
 /* Site names: 1..MG_NAME_MAX-1 of [A-Za-z0-9_.-]. */
 bool site_name_valid(const char *name);
+
+/* Several uplinks: WireGuard's packets are steered by meshgw's table. */
+static inline bool local_multi_uplink(const struct mg_local *l)
+{
+	return l->n_uplinks > 1;
+}
+
+/* How many of a site's n_endpoints endpoints get failover candidates, at most
+ * max_paths candidates a peer: with several uplinks a candidate is a path, and
+ * path i is endpoint i % E through uplink i / E (preference: our uplink first,
+ * then theirs); with one uplink, candidate i is endpoint i. The daemon and
+ * show/metrics lay the paths out with this one rule. */
+static inline unsigned int mg_path_endpoints(const struct mg_local *l, size_t n_endpoints,
+					     unsigned int max_paths)
+{
+	unsigned int u = local_multi_uplink(l) ? (unsigned int)l->n_uplinks : 1, cap = max_paths / u;
+
+	return n_endpoints > cap ? cap : (unsigned int)n_endpoints;
+}
+static inline unsigned int mg_path_uplinks(const struct mg_local *l)
+{
+	return local_multi_uplink(l) ? (unsigned int)l->n_uplinks : 1;
+}
+/* How many probe ports, from ProbePort on, the daemon uses: MG_PROBE_PORTS (8, to
+ * a site's endpoint i from ProbePort + i % 8), and with several uplinks 8 more per
+ * uplink after the first (uplink u's from ProbePort + 8u): the data plane, which
+ * runs on every uplink, takes only the replies to the first 8 (the first uplink's);
+ * the others reach the sockets of the uplink they came in by. */
+#define MG_PROBE_PORTS_PER_UPLINK 8
+static inline unsigned int probe_ports_of(const struct mg_local *l)
+{
+	return MG_PROBE_PORTS_PER_UPLINK * mg_path_uplinks(l);
+}

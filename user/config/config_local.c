@@ -10,6 +10,8 @@
 #include "config/config_ini.h"
 #include "meshgw_probe.h"
 
+_Static_assert(MG_PROBE_PORTS_PER_UPLINK == MG_PROBE_PORTS, "one probe port range per uplink");
+
 bool ifname_valid(const char *name)
 {
 	size_t n = strlen(name);
@@ -25,7 +27,8 @@ bool ifname_valid(const char *name)
 
 enum local_key {
 	K_SITE, K_PRIVKEY, K_LAN, K_UPLINK, K_WG, K_SECRET, K_BACKEND, K_METRICS, K_PIN,
-	K_FWMARK, K_PROBE_PORT, K_FAIL_WINDOW, K_PROBE_INTERVAL, K_HOLDDOWN, K_FAST_PATH, K_HA, K_COUNT
+	K_FWMARK, K_PROBE_PORT, K_FAIL_WINDOW, K_PROBE_INTERVAL, K_HOLDDOWN, K_FAST_PATH, K_HA,
+	K_TABLE, K_COUNT
 };
 
 static const char *const local_keys[K_COUNT] = {
@@ -35,7 +38,7 @@ static const char *const local_keys[K_COUNT] = {
 	[K_PIN] = "PinPath", [K_FWMARK] = "FwMark", [K_PROBE_PORT] = "ProbePort",
 	[K_FAST_PATH] = "FastPath",
 	[K_FAIL_WINDOW] = "FailureWindow", [K_PROBE_INTERVAL] = "ProbeInterval",
-	[K_HOLDDOWN] = "HoldDown", [K_HA] = "HaAddress",
+	[K_HOLDDOWN] = "HoldDown", [K_HA] = "HaAddress", [K_TABLE] = "RoutingTable",
 };
 
 /* "300ms", "2s" or a bare number of milliseconds, within [min, max] ms. */
@@ -164,6 +167,66 @@ static void ha_item(void *ctx, const struct ini_item *it, const char *v)
 	l->ha_addr[l->n_ha_addr++] = a;
 }
 
+/* "NAME" or "NAME via ADDRESS" (IPv4): one uplink, in preference order. */
+static void uplink_key(struct local_state *st, const struct ini_item *it)
+{
+	struct mg_local *l = st->l;
+	char name[64] = "", via_kw[8] = "", via[64] = "", junk[2] = "";
+	struct mg_uplink *u;
+	int n = sscanf(it->value, "%63s %7s %63s %1s", name, via_kw, via, junk);
+
+	if ((n != 1 && n != 3) || (n == 3 && strcmp(via_kw, "via"))) {
+		mg_error(st->e, st->path, it->line,
+			 "UplinkInterface '%.64s' is not 'NAME' or 'NAME via ADDRESS' "
+			 "(e.g. eth1 via 198.18.11.1)", it->value);
+		return;
+	}
+	if (!ifname_valid(name)) {
+		mg_error(st->e, st->path, it->line,
+			 "UplinkInterface '%.64s' is not a valid interface name (1 to %d characters, no '/', ':' or spaces)",
+			 name, IF_NAMESIZE - 1);
+		return;
+	}
+	for (size_t i = 0; i < l->n_uplinks; i++)
+		if (!strcmp(l->uplinks[i].name, name)) {
+			mg_error(st->e, st->path, it->line,
+				 "UplinkInterface %s is named twice (first at %s:%d)", name, st->path,
+				 l->uplinks[i].line);
+			return;
+		}
+	if (l->n_uplinks == MG_MAX_UPLINKS) {
+		mg_error(st->e, st->path, it->line,
+			 "UplinkInterface %s: at most %d uplinks", name, MG_MAX_UPLINKS);
+		return;
+	}
+	u = &l->uplinks[l->n_uplinks];
+	memset(u, 0, sizeof(*u));
+	if (n == 3) {
+		if (inet_pton(AF_INET, via, &u->via) != 1) {
+			mg_error(st->e, st->path, it->line,
+				 "UplinkInterface %s: next hop '%.64s' is not an IPv4 address", name, via);
+			return;
+		}
+		u->has_via = true;
+	}
+	snprintf(u->name, sizeof(u->name), "%s", name);
+	u->line = it->line;
+	if (!l->n_uplinks++)
+		strcpy(l->uplink_if, name);
+}
+
+/* A routing table number that is not one of the kernel's own (0 unspec,
+ * 253 default, 254 main, 255 local). */
+static int parse_table(const char *v, uint32_t *out)
+{
+	unsigned long x;
+
+	if (ini_parse_uint(v, UINT32_MAX, &x) || !x || (x >= 253 && x <= 255))
+		return -EINVAL;
+	*out = (uint32_t)x;
+	return 0;
+}
+
 static void local_key(struct local_state *st, const struct ini_item *it)
 {
 	struct mg_local *l = st->l;
@@ -179,6 +242,12 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 			break;
 	if (k == K_COUNT) {
 		mg_error(st->e, st->path, it->line, "unknown key '%.64s' in [Local]", it->key);
+		return;
+	}
+	if (k == K_UPLINK) {	/* repeatable: one line per uplink */
+		if (!st->seen[k])
+			st->seen[k] = it->line;
+		uplink_key(st, it);
 		return;
 	}
 	if (st->seen[k]) {
@@ -213,9 +282,6 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 		break;
 	case K_LAN:
 		set_ifname(st, it->line, "LanInterface", v, l->lan_if);
-		break;
-	case K_UPLINK:
-		set_ifname(st, it->line, "UplinkInterface", v, l->uplink_if);
 		break;
 	case K_WG:
 		set_ifname(st, it->line, "WireGuardInterface", v, l->wg_if);
@@ -276,6 +342,12 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 	case K_HA:
 		l->ha_addr_line = it->line;
 		ini_each_item(st->e, st->path, it, "HaAddress", ha_item, st);
+		break;
+	case K_TABLE:
+		if (parse_table(v, &l->steer_table))
+			mg_error(st->e, st->path, it->line,
+				 "RoutingTable '%.64s' is not a table number (1-4294967295, not 253-255: "
+				 "the kernel's default, main and local)", v);
 		break;
 	case K_FAST_PATH:
 		if (!strcasecmp(v, "auto"))
@@ -358,14 +430,31 @@ int local_parse(struct mg_local *l, const char *path, const char *buf, size_t le
 		strcpy(l->wg_if, MG_DEFAULT_WG_IF);
 	if (!l->pin_path[0])
 		snprintf(l->pin_path, sizeof(l->pin_path), "%s/%s", MG_DEFAULT_PIN_ROOT, l->wg_if);
-	if (l->lan_if[0] && !strcmp(l->lan_if, l->uplink_if))
-		mg_error(e, path, st.seen[K_UPLINK],
-			 "UplinkInterface is the same as LanInterface (%s:%d): leave it out for a one-armed gateway",
-			 path, st.seen[K_LAN]);
-	if (!strcmp(l->wg_if, l->lan_if) || !strcmp(l->wg_if, l->uplink_if))
+	for (size_t i = 0; i < l->n_uplinks; i++)
+		if (l->lan_if[0] && !strcmp(l->lan_if, l->uplinks[i].name))
+			mg_error(e, path, l->uplinks[i].line,
+				 "UplinkInterface is the same as LanInterface (%s:%d): leave it out for a one-armed gateway",
+				 path, st.seen[K_LAN]);
+	if (!strcmp(l->wg_if, l->lan_if)) {
 		mg_error(e, path, st.seen[K_WG] ? st.seen[K_WG] : l->line,
-			 "WireGuardInterface %s is also the %s", l->wg_if,
-			 !strcmp(l->wg_if, l->lan_if) ? "LanInterface" : "UplinkInterface");
+			 "WireGuardInterface %s is also the LanInterface", l->wg_if);
+	} else {
+		for (size_t i = 0; i < l->n_uplinks; i++)
+			if (!strcmp(l->wg_if, l->uplinks[i].name))
+				mg_error(e, path, st.seen[K_WG] ? st.seen[K_WG] : l->line,
+					 "WireGuardInterface %s is also the UplinkInterface", l->wg_if);
+	}
+	if (local_multi_uplink(l)) {
+		/* WireGuard's packets are found by their mark: "off" cannot work. */
+		if (st.seen[K_FWMARK] && !l->fwmark)
+			mg_error(e, path, st.seen[K_FWMARK],
+				 "FwMark off: with several UplinkInterface (%s:%d), WireGuard's packets "
+				 "need a mark to be steered onto their path", path, st.seen[K_UPLINK]);
+		else if (!st.seen[K_FWMARK])
+			l->fwmark = MG_DEFAULT_STEER_MARK;
+		if (!l->steer_table)
+			l->steer_table = MG_DEFAULT_STEER_TABLE;
+	}
 	mg_errors_flush(e);
 	return e->count > before ? -EINVAL : 0;
 }
@@ -462,16 +551,19 @@ int config_load(struct mg_config *c, const char *mesh_path, const char *local_pa
 			check_private_key(&c->local, &c->mesh, self, e);
 		if (c->local.mesh_secret_file[0])
 			check_mesh_secret(&c->local, e);
-		/* Probes leave from their own sockets, ProbePort to ProbePort + 7:
-		 * none may be WireGuard's port, and all must be ports. */
+		/* Probes leave from their own sockets, ProbePort to ProbePort + 7 (8
+		 * more per further uplink): none may be WireGuard's port, and all must
+		 * be ports. */
+		unsigned int np = probe_ports_of(&c->local);
+
 		if (c->local.probe_port &&
-		    ((unsigned int)c->local.probe_port + MG_PROBE_PORTS - 1 > 65535 ||
+		    ((unsigned int)c->local.probe_port + np - 1 > 65535 ||
 		     (c->mesh.listen_port >= c->local.probe_port &&
-		      c->mesh.listen_port < c->local.probe_port + MG_PROBE_PORTS)))
+		      c->mesh.listen_port < c->local.probe_port + np)))
 			mg_error(e, local_path, c->local.probe_port_line,
 				 "ProbePort %u: probes use ports %u-%u, which must be ports and must not "
 				 "include the mesh's ListenPort %u (in %s)", c->local.probe_port,
-				 c->local.probe_port, c->local.probe_port + MG_PROBE_PORTS - 1,
+				 c->local.probe_port, c->local.probe_port + np - 1,
 				 c->mesh.listen_port, mesh_path);
 		if (self)
 			check_exit(c, self, e);

@@ -79,15 +79,26 @@ static const char *reason_text(enum fo_reason r, const struct fo_settings *s,
 	return buf;
 }
 
-static void switch_to(struct daemon *d, struct daemon_peer *p, unsigned int to,
-		      enum fo_reason why, uint64_t now)
+void switch_to(struct daemon *d, struct daemon_peer *p, unsigned int to, enum fo_reason why,
+	       uint64_t now)
 {
-	char a[80], b[80], txt[96];
+	char a[160], b[160], txt[96];
 	unsigned int from = p->fo.active;
 	int ret;
 
 	if (!p->addr[to].ss_family)
 		return;
+	/* Several uplinks: the path's uplink first, so the keepalive that
+	 * daemon_set_endpoint has WireGuard send already leaves by it. Setting the
+	 * endpoint again also drops the source address WireGuard cached for the
+	 * peer (kernel WireGuard and wireguard-go alike): the new path's uplink
+	 * gives its own. */
+	ret = path_choose(d, p, to);
+	if (ret) {
+		pr_err("peer %s: cannot route path %s: %s", p->site->name,
+		       path_str(d, p, to, a, sizeof(a)), strerror(-ret));
+		return;
+	}
 	ret = daemon_set_endpoint(d, p, to);
 	if (ret) {
 		pr_err("peer %s: cannot set endpoint %s: %s", p->site->name,
@@ -98,9 +109,9 @@ static void switch_to(struct daemon *d, struct daemon_peer *p, unsigned int to,
 	/* show and metrics see the change now, not at the next periodic write */
 	if (d->state_fd >= 0)
 		fo_state_write(d->state_fd, p->site->name, &p->fo, p->addr, now);
-	pr_info("peer %s: endpoint %u %s -> %u %s (%s: %s)", p->site->name, from,
-		sockaddr_str(&p->addr[from], a, sizeof(a)), to,
-		sockaddr_str(&p->addr[to], b, sizeof(b)), fo_reason_name(why),
+	pr_info("peer %s: %s %u %s -> %u %s (%s: %s)", p->site->name,
+		d->steer_on ? "path" : "endpoint", from, path_str(d, p, from, a, sizeof(a)), to,
+		path_str(d, p, to, b, sizeof(b)), fo_reason_name(why),
 		reason_text(why, &d->fo, p->fo.failbacks_undone, txt, sizeof(txt)));
 }
 
@@ -110,10 +121,15 @@ static void send_probes(struct daemon *d, struct daemon_peer *p, uint64_t now)
 		uint64_t tx_ns;
 		int ret;
 
+		int fd;
+
 		if (!p->addr[i].ss_family || !fo_probe_due(&p->fo, &d->fo, i, now))
 			continue;
-		ret = probe_send(d->probe_fd[i % MG_PROBE_PORTS], &p->addr[i], p->fo.ep[i].next_seq,
-				 d->tag, &tx_ns);
+		/* No socket: the path's uplink has no address (or an IPv6 endpoint with
+		 * several uplinks): unanswered, so the path goes down. */
+		fd = path_probe_fd(d, p, i);
+		ret = fd < 0 ? -ENETUNREACH : probe_send(fd, &p->addr[i], p->fo.ep[i].next_seq,
+							    d->tag, &tx_ns);
 		/* A probe the kernel could not even route counts as lost. */
 		if (!ret || ret == -ENETUNREACH || ret == -EHOSTUNREACH || ret == -EPERM)
 			fo_probe_sent(&p->fo, i, now);
@@ -124,33 +140,42 @@ static void resolve_names(struct daemon *d, struct daemon_peer *p, uint64_t now)
 {
 	bool trouble = p->fo.suspect || p->fo.ep[p->fo.active].state == FO_EP_DOWN;
 
-	for (unsigned int i = 0; i < p->fo.n_ep; i++) {
+	for (unsigned int e = 0; e < p->n_site_ep; e++) {
 		struct sockaddr_storage got;
 		char a[80], b[80];
+		bool active_moved = false;
+		unsigned int first = 0;
 		int ret;
 
-		if (p->site->endpoints[i].is_literal)
+		if (p->site->endpoints[e].is_literal)
 			continue;
-		ret = resolve_poll(&p->res[i], &got);
+		ret = resolve_poll(&p->res[e], &got);
 		if (ret < 0)
 			pr_warn("peer %s: %s does not resolve: %s", p->site->name,
-				p->site->endpoints[i].host, gai_strerror(-ret));
-		if (ret != 1 || sockaddr_equal(&got, &p->addr[i]))
+				p->site->endpoints[e].host, gai_strerror(-ret));
+		while (first < p->fo.n_ep && p->path_ep[first] != e)
+			first++;
+		if (ret != 1 || first == p->fo.n_ep || sockaddr_equal(&got, &p->addr[first]))
 			continue;
 		pr_info("peer %s: %s now resolves to %s (was %s)", p->site->name,
-			p->site->endpoints[i].host, sockaddr_str(&got, a, sizeof(a)),
-			sockaddr_str(&p->addr[i], b, sizeof(b)));
-		p->addr[i] = got;
+			p->site->endpoints[e].host, sockaddr_str(&got, a, sizeof(a)),
+			sockaddr_str(&p->addr[first], b, sizeof(b)));
 		if (p->dp_index >= 0)
 			dp_known_ep_add(&d->maps, &got, (__u32)p->dp_index);
+		/* Every path to endpoint e: old health says nothing about the new address. */
+		for (unsigned int i = 0; i < p->fo.n_ep; i++) {
+			if (p->path_ep[i] != e)
+				continue;
+			p->addr[i] = got;
+			p->fo.ep[i].state = FO_EP_UNKNOWN;
+			p->fo.ep[i].last_probe_ns = 0;
+			p->fo.ep[i].unanswered = 0;
+			p->fo.ep[i].unanswered_since_ns = 0;
+			active_moved |= i == p->fo.active;
+		}
 		peers_watch_endpoints(d);
-		/* Old health says nothing about the new address. */
-		p->fo.ep[i].state = FO_EP_UNKNOWN;
-		p->fo.ep[i].last_probe_ns = 0;
-		p->fo.ep[i].unanswered = 0;
-		p->fo.ep[i].unanswered_since_ns = 0;
-		if (i == p->fo.active)
-			switch_to(d, p, i, FO_REASON_ADDRESS_CHANGED, now);
+		if (active_moved)
+			switch_to(d, p, p->fo.active, FO_REASON_ADDRESS_CHANGED, now);
 	}
 	/* Due 30 s after the last lookup, or 2 s after it once the peer is in
 	 * trouble (its address may have changed); forced by next_resolve_ns = 0. */
@@ -159,28 +184,33 @@ static void resolve_names(struct daemon *d, struct daemon_peer *p, uint64_t now)
 		return;
 	p->last_resolve_ns = now;
 	p->next_resolve_ns = 1;
-	for (unsigned int i = 0; i < p->fo.n_ep; i++)
-		if (!p->site->endpoints[i].is_literal)
-			resolve_start(&p->res[i], &p->site->endpoints[i]);
+	for (unsigned int e = 0; e < p->n_site_ep; e++)
+		if (!p->site->endpoints[e].is_literal)
+			resolve_start(&p->res[e], &p->site->endpoints[e]);
 }
 
 /* One line per endpoint that went up or down, with what the probes saw. */
-static void log_health_changes(struct daemon_peer *p, uint64_t now)
+static void log_health_changes(struct daemon *d, struct daemon_peer *p, uint64_t now)
 {
+	const char *what = d->steer_on ? "path" : "endpoint";
+
 	for (unsigned int i = 0; i < p->fo.n_ep; i++) {
 		const struct fo_endpoint *e = &p->fo.ep[i];
-		char a[80];
+		char a[160];
 
 		if (e->state == p->logged_state[i])
 			continue;
-		if (e->state == FO_EP_DOWN)
-			pr_info("peer %s: endpoint %u %s down (%u probes unanswered over %llu ms)",
-				p->site->name, i, sockaddr_str(&p->addr[i], a, sizeof(a)),
-				e->unanswered,
-				(unsigned long long)((now - e->unanswered_since_ns) / MS));
+		if (e->state == FO_EP_DOWN && d->steer_on && d->uplink_dead[p->path_uplink[i]])
+			pr_info("peer %s: path %u %s down (its uplink is down)", p->site->name, i,
+				path_str(d, p, i, a, sizeof(a)));
+		else if (e->state == FO_EP_DOWN)
+			pr_info("peer %s: %s %u %s down (%u probes unanswered over %llu ms)",
+				p->site->name, what, i, path_str(d, p, i, a, sizeof(a)),
+				e->unanswered, e->unanswered_since_ns ?
+				(unsigned long long)((now - e->unanswered_since_ns) / MS) : 0ULL);
 		else if (e->state == FO_EP_UP && p->logged_state[i] == FO_EP_DOWN)
-			pr_info("peer %s: endpoint %u %s up (rtt %.2f ms)", p->site->name, i,
-				sockaddr_str(&p->addr[i], a, sizeof(a)), (double)e->rtt_ns / 1e6);
+			pr_info("peer %s: %s %u %s up (rtt %.2f ms)", p->site->name, what, i,
+				path_str(d, p, i, a, sizeof(a)), (double)e->rtt_ns / 1e6);
 		p->logged_state[i] = e->state;
 	}
 }
@@ -191,14 +221,20 @@ void act_on_peers(struct daemon *d, uint64_t now)
 {
 	for (size_t n = 0; n < d->n_peers; n++) {
 		struct daemon_peer *p = &d->peers[n];
-		enum fo_reason why;
-		unsigned int to;
 
 		resolve_names(d, p, now);
 		send_probes(d, p, now);
-		to = fo_decide(&p->fo, &d->fo, now, &why);
-		log_health_changes(p, now);
-		if (to != p->fo.active)
-			switch_to(d, p, to, why, now);
+		p->decided = fo_decide(&p->fo, &d->fo, now, &p->decided_why);
+		log_health_changes(d, p, now);
+	}
+	/* Several uplinks: one dead for every peer at once moves them all off it, in
+	 * one decision (paths.c), before any peer moves to another of its paths
+	 * through it (whose probes have not told yet). */
+	paths_uplink_failure(d, now);
+	for (size_t n = 0; n < d->n_peers; n++) {
+		struct daemon_peer *p = &d->peers[n];
+
+		if (p->decided != p->fo.active && !path_uplink_dead(d, p, p->decided))
+			switch_to(d, p, p->decided, p->decided_why, now);
 	}
 }

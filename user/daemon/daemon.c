@@ -117,7 +117,8 @@ struct reload_res {
 
 static int reload_prepare(struct daemon *d, const struct mg_config *fresh, struct reload_res *r)
 {
-	r->new_probes = probe_port_of(fresh) != probe_port_of(&d->cfg);
+	r->new_probes = probe_port_of(fresh) != probe_port_of(&d->cfg) &&
+			!local_multi_uplink(&fresh->local);
 	r->new_http = strcmp(fresh->local.metrics, d->cfg.local.metrics);
 	r->http = NULL;
 	if (r->new_probes && probe_sockets_open(r->probe_fd, probe_port_of(fresh)))
@@ -165,6 +166,22 @@ static void loaded(struct daemon *d, bool ok)
 		d->minfo.reload_success_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* The paths, their sockets and meshgw's table are laid out for the uplinks the
+ * daemon started with. */
+static bool same_uplinks(const struct mg_local *a, const struct mg_local *b)
+{
+	if (!local_multi_uplink(a) && !local_multi_uplink(b))
+		return true;
+	if (a->n_uplinks != b->n_uplinks || a->fwmark != b->fwmark || a->steer_table != b->steer_table)
+		return false;
+	for (size_t i = 0; i < a->n_uplinks; i++)
+		if (strcmp(a->uplinks[i].name, b->uplinks[i].name) ||
+		    a->uplinks[i].has_via != b->uplinks[i].has_via ||
+		    a->uplinks[i].via.s_addr != b->uplinks[i].via.s_addr)
+			return false;
+	return true;
+}
+
 static void reload(struct daemon *d)
 {
 	struct mg_errors e = { .out = stderr };
@@ -183,9 +200,11 @@ static void reload(struct daemon *d)
 		return;
 	}
 	if (strcmp(fresh.local.wg_if, old.local.wg_if) || strcmp(fresh.local.pin_path, old.local.pin_path) ||
-	    strcmp(fresh.self->name, old.self->name)) {
-		pr_err("reload: WireGuardInterface, PinPath and Site cannot change while running; "
-		       "restart meshgw");
+	    strcmp(fresh.self->name, old.self->name) || !same_uplinks(&fresh.local, &old.local) ||
+	    (local_multi_uplink(&fresh.local) && probe_port_of(&fresh) != probe_port_of(&old))) {
+		pr_err("reload: WireGuardInterface, PinPath, Site and (with several uplinks) the "
+		       "uplinks, FwMark, RoutingTable and the probe port cannot change while "
+		       "running; restart meshgw");
 		config_free(&fresh);
 		loaded(d, false);
 		return;
@@ -251,7 +270,7 @@ static int setup_fds(struct daemon *d)
 	if ((err = epoll_add(d->epfd, d->sigfd)) || (err = epoll_add(d->epfd, d->timerfd)))
 		return err;
 	for (int k = 0; k < MG_PROBE_PORTS; k++)
-		if ((err = epoll_add(d->epfd, d->probe_fd[k])))
+		if (d->probe_fd[k] >= 0 && (err = epoll_add(d->epfd, d->probe_fd[k])))
 			return err;
 	if (d->cfg.local.metrics[0]) {
 		/* The server's own epoll fd: readable while a client needs service. */
@@ -337,6 +356,7 @@ static void tick(struct daemon *d)
 	if (d->stop)
 		return;		/* `meshgw down` took the gateway away */
 
+	paths_refresh(d, now);
 	if (now >= d->next_counters_ns) {
 		read_counters(d, now);
 		d->next_counters_ns = now + COUNTERS_NS;
@@ -371,13 +391,22 @@ int daemon_run(const char *mesh_path, const char *local_path)
 		return 1;
 	}
 	remember_ifaces(&d);
-	if (probe_sockets_open(d.probe_fd, probe_port_of(&d.cfg))) {
+	for (int k = 0; k < MG_PROBE_PORTS; k++) {
+		d.probe_fd[k] = -1;
+		for (int u = 0; u < MG_MAX_UPLINKS; u++)
+			d.uplink_fd[u][k] = -1;
+	}
+	/* Several uplinks: each has its own probe sockets, bound to its address
+	 * and port (paths.c); a socket on the wildcard address would take the port. */
+	if (!local_multi_uplink(&d.cfg.local) && probe_sockets_open(d.probe_fd, probe_port_of(&d.cfg))) {
 		ret = 1;
 		goto out;
 	}
 	ret = daemon_apply(&d, NULL, 0);
 	if (!ret)
 		ret = setup_fds(&d);
+	if (!ret)
+		ret = paths_start(&d);
 	if (ret) {
 		pr_err("cannot start the daemon: %s", strerror(-ret));
 		ret = 1;
@@ -389,8 +418,8 @@ int daemon_run(const char *mesh_path, const char *local_path)
 		d.fo.holddown_ms);
 	notify_ready(&d);
 	while (!d.stop) {
-		struct epoll_event evs[4 + MG_PROBE_PORTS];
-		int n = epoll_wait(d.epfd, evs, 4 + MG_PROBE_PORTS, -1);
+		struct epoll_event evs[4 + MG_PROBE_PORTS * MG_MAX_UPLINKS];
+		int n = epoll_wait(d.epfd, evs, 4 + MG_PROBE_PORTS * MG_MAX_UPLINKS, -1);
 
 		if (n < 0 && errno != EINTR) {
 			pr_err("epoll: %s", strerror(errno));
@@ -433,6 +462,7 @@ out:
 		if (fds[i] >= 0)
 			close(fds[i]);
 	probe_sockets_close(d.probe_fd);
+	paths_stop(&d);
 	config_free(&d.cfg);
 	return ret;
 }

@@ -117,7 +117,7 @@ void read_probe_replies(struct daemon *d, uint64_t now)
 			struct mg_probe_stats ps;
 
 			if (!p->addr[i].ss_family || r == FO_READ_NONE ||
-			    (r == FO_READ_IF_NEW && !recorded))
+			    (r == FO_READ_IF_NEW && !recorded) || !path_reply_in_map(d, p, i))
 				continue;
 			/* The reply's time and RTT are the XDP program's, so reading
 			 * it later than it arrived changes neither. */
@@ -127,14 +127,15 @@ void read_probe_replies(struct daemon *d, uint64_t now)
 	}
 }
 
-/* Replies reach the sockets only when no XDP program took them (data plane down);
- * epoll says when. */
+/* Replies reach the sockets only when no XDP program took them (data plane down,
+ * or an uplink other than the first with several); epoll says when. A reply to
+ * an uplink's socket is for the paths through that uplink. */
 void drain_probe_socket(struct daemon *d, int fd)
 {
 	struct sockaddr_storage from;
 	uint64_t rtt, rx_ns;
 	uint32_t seq;
-	int ret;
+	int ret, uplink = path_uplink_of_fd(d, fd);
 
 	while ((ret = probe_recv(fd, d->tag, &from, &seq, &rtt, &rx_ns)) >= 0) {
 		struct sockaddr_storage v4 = { 0 };
@@ -153,7 +154,8 @@ void drain_probe_socket(struct daemon *d, int fd)
 		}
 		for (size_t n = 0; n < d->n_peers; n++)
 			for (unsigned int i = 0; i < d->peers[n].fo.n_ep; i++)
-				if (sockaddr_equal(&from, &d->peers[n].addr[i]))
+				if (sockaddr_equal(&from, &d->peers[n].addr[i]) &&
+				    (uplink < 0 || d->peers[n].path_uplink[i] == uplink))
 					fo_note_reply(&d->peers[n].fo, i, seq, rx_ns, rtt);
 	}
 }
@@ -180,8 +182,11 @@ void follow_wireguard(struct daemon *d, bool at_start)
 		memcpy(&cur, &wp->endpoint, sizeof(wp->endpoint));
 		if (sockaddr_equal(&cur, &p->addr[p->fo.active]))
 			continue;
+		/* Roaming moves the far end, not our uplink: the path to the new
+		 * address through the active path's uplink. */
 		for (i = 0; i < p->fo.n_ep; i++)
-			if (sockaddr_equal(&cur, &p->addr[i]))
+			if (sockaddr_equal(&cur, &p->addr[i]) &&
+			    p->path_uplink[i] == p->path_uplink[p->fo.active])
 				break;
 		if (i < p->fo.n_ep && at_start) {
 			p->fo.active = i;

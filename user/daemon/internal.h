@@ -9,6 +9,7 @@
 #include "dataplane/dp_maps.h"
 #include "failover/failover.h"
 #include "failover/fo_exit.h"
+#include "gateway/steer.h"
 #include "lib/clock.h"
 #include "observe/metrics.h"
 #include "wg/wg_backend.h"
@@ -33,6 +34,14 @@ struct daemon_peer {
 	enum fo_ep_state logged_state[FO_MAX_ENDPOINTS];	/* last state logged */
 	bool roam_seen;					/* WireGuard is on a non-candidate */
 	int dp_index;					/* slot in mg_peer_info, -1 = none */
+	/* Candidate i of fo is a path: the site's endpoint path_ep[i] through our
+	 * uplink path_uplink[i], in (uplink, endpoint) preference order. With one
+	 * uplink, path i is endpoint i through it (paths.c). */
+	uint8_t path_ep[FO_MAX_ENDPOINTS];
+	uint8_t path_uplink[FO_MAX_ENDPOINTS];
+	unsigned int n_site_ep;				/* the site's endpoints used */
+	unsigned int decided;				/* this tick's decision (actions.c) */
+	enum fo_reason decided_why;
 };
 
 struct daemon {
@@ -57,6 +66,14 @@ struct daemon {
 	char exit_via[FO_MAX_EXITS][MG_NAME_MAX];	/* ...for this ExitVia list */
 	size_t n_exit_via;
 	uint64_t next_exit_check_ns;
+	/* several uplinks (paths.c): the uplinks as last looked up, meshgw's table,
+	 * and each uplink's probe sockets (path (u, e) probes from uplink_fd[u][e % 8]) */
+	struct steer steer;
+	struct nl_sock steer_nl;
+	bool steer_on;
+	int uplink_fd[MG_MAX_UPLINKS][MG_PROBE_PORTS];
+	bool uplink_dead[MG_MAX_UPLINKS];
+	uint64_t next_steer_ns;
 	bool stop;
 };
 
@@ -81,6 +98,21 @@ int daemon_set_endpoint(struct daemon *d, struct daemon_peer *p, unsigned int i)
 
 /* exit.c: the internet exit through another site, moved like an endpoint */
 void exit_tick(struct daemon *d, uint64_t now);
+/* paths.c: several uplinks (one uplink: every function is the identity or a no-op) */
+unsigned int paths_layout(const struct daemon *d, struct daemon_peer *p);
+int paths_start(struct daemon *d);
+void paths_stop(struct daemon *d);
+void paths_refresh(struct daemon *d, uint64_t now);
+int path_probe_fd(const struct daemon *d, const struct daemon_peer *p, unsigned int i);
+int path_uplink_of_fd(const struct daemon *d, int fd);
+bool path_reply_in_map(const struct daemon *d, const struct daemon_peer *p, unsigned int i);
+int path_choose(struct daemon *d, const struct daemon_peer *p, unsigned int i);
+char *path_str(const struct daemon *d, const struct daemon_peer *p, unsigned int i, char *buf,
+	       size_t len);
+void paths_uplink_failure(struct daemon *d, uint64_t now);
+bool path_uplink_dead(const struct daemon *d, const struct daemon_peer *p, unsigned int i);
+void switch_to(struct daemon *d, struct daemon_peer *p, unsigned int to, enum fo_reason why,
+	       uint64_t now);
 
 /* watch.c: the watchers */
 void remember_ifaces(struct daemon *d);

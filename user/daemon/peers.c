@@ -12,15 +12,20 @@
 
 static void resolve_all_now(struct daemon_peer *p)
 {
-	for (size_t i = 0; i < p->fo.n_ep; i++) {
+	for (unsigned int e = 0; e < p->n_site_ep; e++) {
+		struct sockaddr_storage got = { 0 };
 		char buf[80];
 
-		if (resolve_now(&p->site->endpoints[i], &p->addr[i]))
+		if (resolve_now(&p->site->endpoints[e], &got))
 			pr_warn("peer %s: endpoint %s:%u does not resolve (will retry)",
-				p->site->name, p->site->endpoints[i].host, p->site->endpoints[i].port);
+				p->site->name, p->site->endpoints[e].host, p->site->endpoints[e].port);
 		else
-			pr_debug("peer %s: endpoint %zu = %s", p->site->name, i,
-				 sockaddr_str(&p->addr[i], buf, sizeof(buf)));
+			pr_debug("peer %s: endpoint %u = %s", p->site->name, e,
+				 sockaddr_str(&got, buf, sizeof(buf)));
+		/* every path to endpoint e */
+		for (unsigned int i = 0; i < p->fo.n_ep; i++)
+			if (p->path_ep[i] == e)
+				p->addr[i] = got;
 	}
 }
 
@@ -51,26 +56,25 @@ static int peers_build(struct daemon *d, const struct daemon_peer *old, size_t n
 		struct daemon_peer *p = &d->peers[d->n_peers];
 		struct mg_peer_state st;
 		bool carried = false;
+		unsigned int n_paths;
 
 		if (site == d->cfg.self)
 			continue;
 		d->n_peers++;
 		p->site = site;
+		n_paths = paths_layout(d, p);
 		p->dp_index = d->maps.fd.peer_info >= 0 ? dp_peer_index(&d->maps, site->name) : -1;
 		/* A reload keeps the health of a peer whose endpoints did not change. */
 		for (size_t o = 0; o < n_old; o++)
 			if (!strcmp(old[o].site->name, site->name) &&
-			    same_endpoints(old[o].site, site)) {
+			    same_endpoints(old[o].site, site) && old[o].fo.n_ep == n_paths) {
 				p->fo = old[o].fo;
 				memcpy(p->addr, old[o].addr, sizeof(p->addr));
 				carried = true;
 			}
 		if (carried)
 			continue;
-		if (site->n_endpoints > FO_MAX_ENDPOINTS)
-			pr_warn("peer %s: only the first %d endpoints are used", site->name,
-				FO_MAX_ENDPOINTS);
-		fo_peer_init(&p->fo, (unsigned int)site->n_endpoints, now);
+		fo_peer_init(&p->fo, n_paths, now);
 		resolve_all_now(p);
 		/* Failover counts survive a restart: they live in the pinned map. */
 		if (d->state_fd >= 0 && !fo_state_read(d->state_fd, site->name, &st))

@@ -795,11 +795,52 @@ static int resolve_ifaces(struct dp *d, const struct mg_config *c, bool wg_requi
 			n->xdp_why = MG_WHY_FOREIGN;
 		}
 	}
+	for (size_t u = 1; local_multi_uplink(&c->local) && u < c->local.n_uplinks; u++) {
+		const char *name = c->local.uplinks[u].name;
+		int idx = (int)if_nametoindex(name);
+
+		/* A missing uplink is not an error: it gets no responder until it exists
+		 * and the configuration is applied again. */
+		if (idx && (err = tc_check_free(name, idx, BPF_TC_INGRESS)))
+			return err;
+	}
 	if ((err = tc_check_free(c->local.lan_if, d->lan, BPF_TC_INGRESS)) ||
 	    (d->uplink && (err = tc_check_free(c->local.uplink_if, d->uplink, BPF_TC_INGRESS))) ||
 	    (d->wg && (err = tc_check_free(wg, d->wg, BPF_TC_INGRESS))) ||
 	    (d->wg && (err = tc_check_free(wg, d->wg, BPF_TC_EGRESS))))
 		return err;
+	return 0;
+}
+
+/* Several uplinks: tc_lan on the ingress of the second and later uplinks, so the
+ * probes other sites send to their addresses are answered there and WireGuard's
+ * packets arriving there are counted per endpoint. Their probe replies are not
+ * taken: the daemon's probes through those uplinks leave from ports above
+ * MG_PROBE_PORTS (probe_port_of), which the programs pass to its sockets. Ethernet
+ * uplinks only (tc_lan learns the layer-3 ones from mg_ifaces, which holds the
+ * LAN and the first uplink), one slot each; the slots of uplinks the configuration
+ * no longer has, or that are not there, are cleared. */
+static int tc_more_uplinks(struct dp *d, const struct mg_config *c)
+{
+	for (__u32 slot = MG_SLOT_TC_UPLINK_MORE; slot < MG_SLOT__MAX; slot++) {
+		size_t u = 1 + slot - MG_SLOT_TC_UPLINK_MORE;
+		const char *name = u < c->local.n_uplinks ? c->local.uplinks[u].name : NULL;
+		int idx = name ? (int)if_nametoindex(name) : 0;
+		uint8_t mac[6];
+		int err;
+
+		if (!idx || dataplane_if_mac(name, mac)) {
+			if (idx)
+				pr_info("%s: not Ethernet: probes to its address are not answered", name);
+			tc_forget(d, slot);
+			continue;
+		}
+		if ((err = tc_up(d, slot, name, idx, BPF_TC_INGRESS, d->tcl->progs.mg_tc_lan)))
+			return err;
+	}
+	for (size_t u = 1 + MG_SLOT__MAX - MG_SLOT_TC_UPLINK_MORE; u < c->local.n_uplinks; u++)
+		pr_info("%s: only the first %d uplinks answer probes", c->local.uplinks[u].name,
+			1 + MG_SLOT__MAX - MG_SLOT_TC_UPLINK_MORE);
 	return 0;
 }
 
@@ -860,6 +901,8 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	} else {
 		tc_forget(&d, MG_SLOT_TC_UPLINK);	/* an uplink the configuration dropped */
 	}
+	if ((err = tc_more_uplinks(&d, c)))
+		goto out;
 	for (int i = 0; i < d.n_nic; i++) {
 		struct dp_nic *n = &d.nic[i];
 

@@ -312,11 +312,18 @@ unsigned int fo_decide(struct fo_peer *p, const struct fo_settings *s, uint64_t 
 		 * works (probes filtered, or meshgw stopped there). Stay. */
 		if (now - p->rx_change_ns < (uint64_t)s->fail_ms * MS)
 			return p->active;
-		for (unsigned int i = 0; i < p->n_ep; i++)
-			if (i != p->active && p->ep[i].state == FO_EP_UP) {
-				*reason = FO_REASON_PROBE_LOSS;
-				return i;
-			}
+		/* The most preferred candidate that answers now (nothing unanswered but
+		 * the probe in flight), else the most preferred up on older replies:
+		 * a candidate that went dark with the active one (behind the same dead
+		 * link: both sites lost an uplink at once) is still "up" until its own
+		 * window passes, and moving there would cost another window. */
+		for (int pass = 0; pass < 2; pass++)
+			for (unsigned int i = 0; i < p->n_ep; i++)
+				if (i != p->active && p->ep[i].state == FO_EP_UP &&
+				    (pass || p->ep[i].unanswered <= 1)) {
+					*reason = FO_REASON_PROBE_LOSS;
+					return i;
+				}
 		/* No candidate answers probes: the peer may have stopped running
 		 * meshgw, or probes are filtered. Fall back to the passive signal. */
 	}
@@ -328,6 +335,14 @@ unsigned int fo_decide(struct fo_peer *p, const struct fo_settings *s, uint64_t 
 		return (p->active + 1) % p->n_ep;
 	}
 	return p->active;
+}
+
+void fo_path_down(struct fo_peer *p, unsigned int i)
+{
+	if (i >= p->n_ep || p->ep[i].state == FO_EP_DOWN)
+		return;
+	p->ep[i].state = FO_EP_DOWN;
+	p->ep[i].up_since_ns = 0;
 }
 
 /* A move away soon after a move back means the move back did not hold. */

@@ -10,8 +10,9 @@
  *   unanswered for fail_ms (and at least two were sent), up on any reply; the
  *   active one under traffic already when fail_ms have passed since the first
  *   unanswered packet and its probes went unanswered for half of that.
- * - the active endpoint moves to the most preferred up candidate when it is down,
- *   unless the peer's packets still arrive (probe loss alone moves nothing);
+ * - the active endpoint moves to the most preferred up candidate when it is down
+ *   (one answering now before one up on older replies), unless the peer's
+ *   packets still arrive (probe loss alone moves nothing);
  *   back to a more preferred one only after that stayed up for holddown_ms.
  * - a peer that never answered a probe (plain WireGuard, no meshgw) fails over on
  *   the passive signal alone: rx still for plain_fail_ms while tx moves. */
@@ -148,6 +149,10 @@ void fo_switched(struct fo_peer *p, const struct fo_settings *s, unsigned int to
 #define FO_REASSERT_MAX 2
 enum fo_roam { FO_ROAM_NONE, FO_ROAM_FOLLOW, FO_ROAM_REASSERT, FO_ROAM_FAR_NAT };
 enum fo_roam fo_follow(struct fo_peer *p, const struct fo_settings *s, unsigned int to, uint64_t now);
+
+/* Candidate i is down now, on evidence from elsewhere (the daemon found the
+ * local uplink of path i dead): up again only with its next reply. */
+void fo_path_down(struct fo_peer *p, unsigned int i);
 
 /* Loss over the last (up to 64) probes, in per mille. */
 unsigned int fo_loss_permille(const struct fo_endpoint *e);

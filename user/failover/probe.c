@@ -60,12 +60,14 @@ int probe_tag_for_config(const struct mg_config *c, uint8_t tag[MG_PROBE_TAG_LEN
 
 uint16_t probe_port_of(const struct mg_config *c)
 {
+	unsigned int n = probe_ports_of(&c->local);
+
 	if (c->local.probe_port)
 		return c->local.probe_port;
-	/* The MG_PROBE_PORTS ports above ListenPort, or below it near the top. */
-	if (c->mesh.listen_port <= 65535 - MG_PROBE_PORTS)
+	/* The ports above ListenPort, or below it near the top. */
+	if (c->mesh.listen_port <= 65535 - n)
 		return (uint16_t)(c->mesh.listen_port + 1);
-	return (uint16_t)(c->mesh.listen_port - MG_PROBE_PORTS);
+	return (uint16_t)(c->mesh.listen_port - n);
 }
 
 int probe_socket_open(uint16_t port)
@@ -81,6 +83,30 @@ int probe_socket_open(uint16_t port)
 	    bind(fd, (struct sockaddr *)&sin6, sizeof(sin6))) {
 		int err = -errno;
 
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int probe_socket_open_uplink(uint16_t port, const char *ifname, const struct in_addr *src,
+			     uint32_t mark)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	int fd, off = 0, err = 0;
+
+	sin6.sin6_addr.s6_addr[10] = 0xff;
+	sin6.sin6_addr.s6_addr[11] = 0xff;
+	memcpy(&sin6.sin6_addr.s6_addr[12], src, 4);
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) ||
+	    (mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) ||
+	    bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)))
+		err = -errno;
+	if (err) {
 		close(fd);
 		return err;
 	}

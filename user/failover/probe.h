@@ -4,6 +4,7 @@
  * format is include/meshgw_probe.h; the remote XDP program answers. */
 #pragma once
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include "config/config.h"
 #include "meshgw_probe.h"
@@ -16,11 +17,18 @@ void probe_tag_derive(uint8_t tag[MG_PROBE_TAG_LEN], const struct mg_mesh *m,
 
 /* The tag of this mesh (reads MeshSecretFile when set). 0 or -errno. */
 int probe_tag_for_config(const struct mg_config *c, uint8_t tag[MG_PROBE_TAG_LEN]);
-/* The first of the MG_PROBE_PORTS probe ports: ProbePort, or ListenPort + 1. */
+/* The first of the probe ports: ProbePort, or ListenPort + 1. */
 uint16_t probe_port_of(const struct mg_config *c);
 
 /* A dual-stack UDP socket bound to port (IPv4 as mapped addresses). fd or -errno. */
 int probe_socket_open(uint16_t port);
+/* For a gateway with several uplinks: a socket whose probes leave by ifname with
+ * its IPv4 address src and the mark (SO_BINDTODEVICE, bound to ::ffff:src:port,
+ * SO_MARK), so they test that uplink's path whatever the main table says.
+ * Replies that no XDP program takes arrive here. IPv4 destinations only. fd or
+ * -errno. */
+int probe_socket_open_uplink(uint16_t port, const char *ifname, const struct in_addr *src,
+			     uint32_t mark);
 /* Sends one request. 0 or -errno. *tx_ns gets the timestamp put in it. */
 int probe_send(int fd, const struct sockaddr_storage *dst, uint32_t seq,
 	       const uint8_t tag[MG_PROBE_TAG_LEN], uint64_t *tx_ns);

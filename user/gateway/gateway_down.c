@@ -8,6 +8,7 @@
 #include "gateway/gateway.h"
 #include "gateway/exit_nat.h"
 #include "gateway/state.h"
+#include "gateway/steer.h"
 #include "lib/log.h"
 #include "lib/rtnl.h"
 #include "lib/sysctl.h"
@@ -86,6 +87,13 @@ static int gateway_down_locked(const struct mg_local *l)
 			pr_info("%s: removed", wg);
 	} else if (have_link) {
 		err = first_err(err, strip_link(&rt, wg, &link, have_state ? &st : NULL));
+	}
+	/* Several uplinks: meshgw's table and the rule that leads to it. */
+	if (have_state && st.steer_table) {
+		err = first_err(err, steer_down(&rt, st.steer_mark, st.steer_table, st.steer_rule));
+		if (!err)
+			pr_info("%s: meshgw's routes in table %u%s removed", wg, st.steer_table,
+				st.steer_rule ? " and its fwmark rule" : "");
 	}
 	if (!have_state) {
 		pr_info("%s: no state recorded in " MG_STATE_DIR "; nothing else to undo", wg);

@@ -16,6 +16,7 @@
 #include "gateway/exit_nat.h"
 #include "gateway/gateway.h"
 #include "gateway/state.h"
+#include "gateway/steer.h"
 #include "lib/log.h"
 #include "lib/rtnl.h"
 #include "lib/sockaddr.h"
@@ -36,6 +37,7 @@ struct up_ctx {
 	bool had_state;		/* a state file existed before this run: prev */
 	struct mg_state prev;
 	pid_t started_pid;
+	bool keep;		/* keep_endpoints: the daemon's choices stay */
 };
 
 /* --- links ----------------------------------------------------------------------- */
@@ -200,6 +202,40 @@ out:
 	return ret;
 }
 
+/* --- several uplinks: WireGuard's packets steered by meshgw's table ------------------ */
+
+static int apply_steering(struct up_ctx *u)
+{
+	const struct mg_local *l = &u->c->local;
+	bool multi = local_multi_uplink(l), added = false, started;
+	int ret;
+
+	/* What an earlier `up` steered with other settings, or with several uplinks
+	 * when there is one now, comes off first. */
+	if (u->st.steer_table && (!multi || u->st.steer_table != l->steer_table ||
+				  u->st.steer_mark != l->fwmark)) {
+		ret = steer_down(&u->rt, u->st.steer_mark, u->st.steer_table, u->st.steer_rule);
+		if (ret)
+			return ret;
+		u->st.steer_table = u->st.steer_mark = 0;
+		u->st.steer_rule = false;
+	}
+	if (!multi)
+		return 0;
+	started = !u->st.steer_table;
+	u->st.steer_table = l->steer_table;
+	u->st.steer_mark = l->fwmark;
+	ret = steer_up(&u->rt, u->c, u->keep, &added);
+	u->st.steer_rule |= added;
+	if (ret && started) {
+		/* Nothing of this run's steering stays behind a failed `up`. */
+		steer_down(&u->rt, l->fwmark, l->steer_table, added);
+		u->st.steer_table = u->st.steer_mark = 0;
+		u->st.steer_rule = false;
+	}
+	return ret;
+}
+
 /* --- sysctls ----------------------------------------------------------------------- */
 
 static int set_sysctl(struct mg_state *st, const char *path, const char *value, bool optional)
@@ -322,6 +358,8 @@ static int up_apply(struct up_ctx *u)
 	if (!ret)
 		ret = apply_routes(u);
 	if (!ret)
+		ret = apply_steering(u);
+	if (!ret)
 		ret = apply_sysctls(u);
 	/* The BPF data plane last: it needs the link, and steers into it. */
 	if (!ret)
@@ -373,6 +411,7 @@ static int gateway_up_locked(const struct mg_config *c, bool keep_endpoints)
 
 	u.c = c;
 	u.ifname = c->local.wg_if;
+	u.keep = keep_endpoints;
 	ret = up_prepare(&u);
 	if (ret) {
 		pr_err("nothing was changed");

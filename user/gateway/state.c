@@ -45,6 +45,8 @@ int state_load(const char *wg_if, struct mg_state *st)
 			if (prefix_parse(&st->address, b, false))
 				goto bad;
 			st->added_address = true;
+		} else if (sscanf(line, "steer %u %u %d", &st->steer_mark, &st->steer_table, &v) == 3) {
+			st->steer_rule = v;
 		} else if (sscanf(line, "sysctl %127s %63s %63s", a, b, c) == 3 &&
 			   st->n_sysctl < MG_STATE_SYSCTLS) {
 			snprintf(st->sysctl[st->n_sysctl].path, sizeof(st->sysctl[0].path), "%s", a);
@@ -88,6 +90,8 @@ int state_save(const char *wg_if, const struct mg_state *st)
 		fprintf(f, "address %s\n", prefix_str(&st->address, ps, sizeof(ps)));
 	if (st->exit_nat)
 		fprintf(f, "exit_nat\n");
+	if (st->steer_table)
+		fprintf(f, "steer %u %u %d\n", st->steer_mark, st->steer_table, st->steer_rule);
 	for (int i = 0; i < st->n_sysctl; i++)
 		fprintf(f, "sysctl %s %s %s\n", st->sysctl[i].path, st->sysctl[i].old,
 			st->sysctl[i].set);
@@ -139,6 +143,22 @@ int state_lock(const char *wg_if)
 		pr_err("%s: another meshgw up/down/run is working on it (%s held for 10 s)", wg_if, path);
 	else
 		pr_err("cannot lock %s: %s", path, strerror(-ret));
+	close(fd);
+	return ret;
+}
+
+int state_trylock(const char *wg_if)
+{
+	char path[PATH_MAX];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), MG_STATE_DIR "/%s.lock", wg_if);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		return fd;
+	ret = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
 	close(fd);
 	return ret;
 }

@@ -22,6 +22,11 @@ struct mg_state {
 		char set[64];		/* value `up` wrote */
 	} sysctl[MG_STATE_SYSCTLS];
 	int n_sysctl;
+	/* several uplinks (gateway/steer.h): meshgw's table and WireGuard's mark,
+	 * and whether `up` added the rule (else it was there before) */
+	uint32_t steer_table;		/* 0 = no steering */
+	uint32_t steer_mark;
+	bool steer_rule;
 };
 
 /* 0, -ENOENT when nothing is recorded, -EBADMSG for a file that does not parse. */
@@ -32,4 +37,7 @@ int state_remove(const char *wg_if);
  * /run/meshgw/<wg_if>.lock, waited for up to 10 s. Returns the fd to pass to
  * state_unlock, or -errno (-EWOULDBLOCK: another meshgw holds it). */
 int state_lock(const char *wg_if);
+/* The same lock, tried once: fd, or -EWOULDBLOCK while up/down/run holds it
+ * (the daemon then skips what it wanted to do this round), or -errno. */
+int state_trylock(const char *wg_if);
 void state_unlock(int fd);

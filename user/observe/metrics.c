@@ -49,9 +49,10 @@ static void label_value(struct mbuf *b, const char *v)
 	}
 }
 
-/* name{site="..."} value, or name{site="...",endpoint="ep"} when ep >= 0. */
-static void sample(struct mbuf *b, const char *name, const char *site, long ep, const char *fmt,
-		   va_list ap)
+/* name{site="..."} value, or name{site="...",endpoint="ep"} when ep >= 0, with
+ * uplink="..." after it when uplink is set (several uplinks: a path). */
+static void sample(struct mbuf *b, const char *name, const char *site, long ep,
+		   const char *uplink, const char *fmt, va_list ap)
 {
 	char v[64];
 
@@ -60,6 +61,10 @@ static void sample(struct mbuf *b, const char *name, const char *site, long ep, 
 	label_value(b, site);
 	if (ep >= 0)
 		mbuf_printf(b, "\",endpoint=\"%ld", ep);
+	if (uplink && uplink[0]) {
+		mbuf_printf(b, "\",uplink=\"");
+		label_value(b, uplink);
+	}
 	mbuf_printf(b, "\"} %s\n", v);
 }
 
@@ -70,19 +75,27 @@ static void site_sample(struct mbuf *b, const char *name, const char *site, cons
 	va_list ap;
 
 	va_start(ap, fmt);
-	sample(b, name, site, -1, fmt, ap);
+	sample(b, name, site, -1, NULL, fmt, ap);
 	va_end(ap);
 }
 
-static void ep_sample(struct mbuf *b, const char *name, const char *site, size_t ep,
+/* The index of the endpoint of the peer's candidate i: i itself with one uplink. */
+static size_t ep_index(const struct status_peer *sp, size_t i)
+{
+	return sp->eps[i].uplink[0] ? sp->eps[i].ep_index : i;
+}
+
+/* A sample of the peer's candidate i: its endpoint's index, and its uplink when
+ * the gateway has several. */
+static void ep_sample(struct mbuf *b, const char *name, const struct status_peer *sp, size_t i,
 		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void ep_sample(struct mbuf *b, const char *name, const char *site, size_t ep,
+static void ep_sample(struct mbuf *b, const char *name, const struct status_peer *sp, size_t i,
 		      const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	sample(b, name, site, (long)ep, fmt, ap);
+	sample(b, name, sp->site, (long)ep_index(sp, i), sp->eps[i].uplink, fmt, ap);
 	va_end(ap);
 }
 
@@ -192,7 +205,7 @@ static void ep_counter(struct mbuf *b, const struct status *s, const char *name,
 			if (!(rx ? ep->have_rx : ep->have_fo))
 				continue;
 			memcpy(&v, (const char *)ep + off, sizeof(v));
-			ep_sample(b, name, s->peers[p].site, e, "%llu", (unsigned long long)v);
+			ep_sample(b, name, &s->peers[p], e, "%llu", (unsigned long long)v);
 		}
 }
 
@@ -206,10 +219,33 @@ static void endpoint_info(struct mbuf *b, const struct status *s)
 	       "index in preference order; always 1.");
 	for (size_t p = 0; p < s->n_peers; p++)
 		for (size_t e = 0; e < s->peers[p].n_eps; e++) {
+			if (s->peers[p].eps[e].uplink[0] && s->peers[p].eps[e].uplink_index)
+				continue;	/* the same endpoint through another uplink */
 			mbuf_printf(b, "meshgw_endpoint_info{site=\"");
 			label_value(b, s->peers[p].site);
 			mbuf_printf(b, "\",endpoint=\"%zu\",address=\"", e);
 			label_value(b, s->peers[p].eps[e].name);
+			mbuf_printf(b, "\"} 1\n");
+		}
+}
+
+/* Several uplinks: the uplink of each peer's active path (absent with one). */
+static void active_uplink(struct mbuf *b, const struct status *s)
+{
+	bool any = false;
+
+	for (size_t p = 0; p < s->n_peers; p++)
+		any |= s->peers[p].n_eps && s->peers[p].eps[0].uplink[0];
+	if (!any)
+		return;
+	family(b, "meshgw_peer_active_uplink_info", "gauge",
+	       "The uplink of the path WireGuard uses for the peer (several uplinks); always 1.");
+	for (size_t p = 0; p < s->n_peers; p++)
+		if (s->peers[p].active >= 0) {
+			mbuf_printf(b, "meshgw_peer_active_uplink_info{site=\"");
+			label_value(b, s->peers[p].site);
+			mbuf_printf(b, "\",uplink=\"");
+			label_value(b, s->peers[p].eps[s->peers[p].active].uplink);
 			mbuf_printf(b, "\"} 1\n");
 		}
 }
@@ -221,8 +257,9 @@ static void peer_fo(struct mbuf *b, const struct status *s)
 	       "Index (preference order, from 0) of the endpoint WireGuard uses for the peer.");
 	for (size_t p = 0; p < s->n_peers; p++)
 		if (s->peers[p].active >= 0)
-			site_sample(b, "meshgw_peer_active_endpoint", s->peers[p].site, "%d",
-				    s->peers[p].active);
+			site_sample(b, "meshgw_peer_active_endpoint", s->peers[p].site, "%zu",
+				    ep_index(&s->peers[p], (size_t)s->peers[p].active));
+	active_uplink(b, s);
 	family(b, "meshgw_failovers_total", "counter",
 	       "Active endpoint changes made by the failover daemon, by reason.");
 	for (size_t p = 0; p < s->n_peers; p++) {
@@ -252,7 +289,7 @@ static void peer_fo(struct mbuf *b, const struct status *s)
 	for (size_t p = 0; p < s->n_peers; p++)
 		for (size_t e = 0; e < s->peers[p].n_eps; e++)
 			if (s->peers[p].eps[e].have_fo)
-				ep_sample(b, "meshgw_endpoint_up", s->peers[p].site, e, "%d",
+				ep_sample(b, "meshgw_endpoint_up", &s->peers[p], e, "%d",
 					  s->peers[p].eps[e].fo.health == MG_EP_UP);
 	family(b, "meshgw_endpoint_rtt_seconds", "gauge",
 	       "Round trip time of the endpoint's last answered probe.");
@@ -261,7 +298,7 @@ static void peer_fo(struct mbuf *b, const struct status *s)
 			const struct status_endpoint *ep = &s->peers[p].eps[e];
 
 			if (ep->have_fo && ep->fo.probe_replies)
-				ep_sample(b, "meshgw_endpoint_rtt_seconds", s->peers[p].site, e,
+				ep_sample(b, "meshgw_endpoint_rtt_seconds", &s->peers[p], e,
 					  "%llu.%09llu",
 					  (unsigned long long)(ep->fo.rtt_ns / 1000000000),
 					  (unsigned long long)(ep->fo.rtt_ns % 1000000000));
@@ -273,7 +310,7 @@ static void peer_fo(struct mbuf *b, const struct status *s)
 			const struct status_endpoint *ep = &s->peers[p].eps[e];
 
 			if (ep->have_fo)
-				ep_sample(b, "meshgw_endpoint_loss_ratio", s->peers[p].site, e,
+				ep_sample(b, "meshgw_endpoint_loss_ratio", &s->peers[p], e,
 					  "%u.%03u", ep->fo.loss_permille / 1000,
 					  ep->fo.loss_permille % 1000);
 		}

@@ -114,7 +114,8 @@ static void gather_maps(struct status *s)
 		for (size_t i = 0; i < sp->n_eps; i++) {
 			struct status_endpoint *e = &sp->eps[i];
 
-			if (e->have_addr && !dp_ep_stats(&m, &e->addr, &e->rx))
+			/* The data plane counts on the first uplink only (it runs there). */
+			if (e->have_addr && !(e->uplink[0] && e->uplink_index) && !dp_ep_stats(&m, &e->addr, &e->rx))
 				e->have_rx = true;
 		}
 	}
@@ -244,11 +245,19 @@ int status_gather(const struct mg_config *c, struct status *s)
 		snprintf(sp->site, sizeof(sp->site), "%s", site->name);
 		sp->dp_index = -1;
 		sp->active = -1;
-		sp->n_eps = site->n_endpoints < MG_STATE_MAX_ENDPOINTS ? site->n_endpoints
-								       : MG_STATE_MAX_ENDPOINTS;
-		for (size_t e = 0; e < sp->n_eps; e++) {
-			struct status_endpoint *ep = &sp->eps[e];
+		/* The daemon's candidates: endpoints, or with several uplinks paths. */
+		unsigned int E = mg_path_endpoints(&c->local, site->n_endpoints, MG_STATE_MAX_ENDPOINTS);
 
+		sp->n_eps = (size_t)E * mg_path_uplinks(&c->local);
+		for (size_t i = 0; i < sp->n_eps; i++) {
+			struct status_endpoint *ep = &sp->eps[i];
+			unsigned int e = (unsigned int)(i % E);
+
+			ep->ep_index = e;
+			ep->uplink_index = (unsigned int)(i / E);
+			if (local_multi_uplink(&c->local))
+				snprintf(ep->uplink, sizeof(ep->uplink), "%s",
+					 c->local.uplinks[ep->uplink_index].name);
 			endpoint_name(ep->name, sizeof(ep->name), &site->endpoints[e]);
 			/* Literals only: show and metrics never wait for DNS. */
 			if (site->endpoints[e].is_literal &&

@@ -22,6 +22,11 @@ struct status_endpoint {
 	bool have_rx;				/* mg_ep_stats entry for this address */
 	struct mg_ep_stats rx;			/* WireGuard UDP received from the address */
 	bool is_wg_endpoint;			/* WireGuard currently sends to this one */
+	/* Several uplinks: this entry is a path (config.h, mg_path_endpoints): the
+	 * site's endpoint ep_index through our uplink uplink_index, named uplink.
+	 * One uplink: ep_index is the entry's index, uplink is "". */
+	unsigned int ep_index, uplink_index;
+	char uplink[IF_NAMESIZE];
 };
 
 struct status_peer {
