@@ -120,6 +120,9 @@ plain_wg_diag() {
 	done
 	echo "# --- A's daemon log, peer C (last 20 lines)"
 	grep "peer C" "$MLAB_DIR/A.log" | tail -n 20 | sed 's/^/#   /'
+	echo "# --- programs and links at C (nothing of meshgw may be left)"
+	lab_exec gC bpftool net show 2>&1 | sed 's/^/#   /'
+	lab_exec gC ip -br link 2>&1 | sed 's/^/#   /'
 	echo "# --- C's router: conntrack of UDP"
 	lab_exec "rC" conntrack -L -p udp 2>&1 | head -n 20 | sed 's/^/#   /'
 }
@@ -259,7 +262,8 @@ fi
 if want 7; then
 	# C stops running meshgw and runs plain WireGuard from `meshgw export`.
 	mlab_stop C
-	lab_exec gC "$MESHGW" down -c "$MLAB_DIR/mesh.conf" -l "$MLAB_DIR/C.local.conf" > /dev/null 2>&1
+	t "7: meshgw down at C once its daemon stopped" \
+		lab_exec gC "$MESHGW" down -c "$MLAB_DIR/mesh.conf" -l "$MLAB_DIR/C.local.conf"
 	wgc=$(mlab_wg C)
 	t "7: meshgw export -f wg-quick for C" \
 		sh -c '"$1" export -f wg-quick -c "$2" -k "$3" C > "$4"' sh "$MESHGW" "$MLAB_DIR/mesh.conf" \
