@@ -18,7 +18,7 @@ DEMO="iproute2 wireguard-tools wireguard-go nftables ethtool busybox-static iput
 procps kmod"
 TEST="qemu-system-x86 linux-image-amd64 xz-utils python3 iperf3
 prometheus libclang-rt-14-dev perl strace dnsmasq-base
-debhelper dpkg-dev lintian zbar-tools keepalived systemd groff-base conntrack"
+debhelper dpkg-dev lintian zbar-tools keepalived systemd groff-base conntrack fping"
 case ${1:-test} in
 build) set_name=build PKGS=$BUILD ;;
 demo) set_name=demo PKGS="$BUILD $DEMO" ;;
