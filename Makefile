@@ -129,21 +129,23 @@ $(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS
 # end, so both cores stay busy without a tail of light tests. A VM test keeps a core busy with QEMU's TCG,
 # and runs only what needs kernel WireGuard or a module this kernel lacks (8021q,
 # bonding): each vm_*.t.sh says what of its script the host runs instead. The two
-# lab tests mostly wait on timers: their VM twins (vm_lab_failover, vm_lab_plain_wg)
-# run beside them, inside the same test (LAB_VM_BESIDE=1, selftests/lib/beside.sh).
+# lab tests and uplinks mostly wait on timers: their VM twins (vm_lab_failover,
+# vm_lab_plain_wg, vm_uplinks) run beside them, inside the same test
+# (LAB_VM_BESIDE=1, selftests/lib/beside.sh).
 # Seconds alone here (2026-12-02, other work running): vm_kinds 100, lab_failover 78
 # (with its VM twin), vm_dp 63, kinds 51, vm_kernel_wg 46, vm_show_metrics 45,
-# deb_package 50 (it builds the package), clients 37, uplinks 31, up_userspace 15-30,
+# deb_package 50 (it builds the package), clients 37, uplinks 31 (185-230 with its VM
+# twin beside it, 2026-12-03, vm_uplinks alone 183), up_userspace 15-30,
 # lab_plain_wg 28 (with its twin), show_metrics 25, service_unit 25, ha 22-28 (2026-12-03),
 # exit 17, egress_scale 15, the rest under 15. prove takes a job from its rules in order: the chain's first, then one
 # rule per test. CHECK_JOBS=1 runs everything in sequence; --timer prints each
 # file's time.
 TIMED := kinds lab_failover ha
-HEAVY := vm_kinds vm_dp deb_package vm_kernel_wg vm_show_metrics clients uplinks lab_plain_wg \
+HEAVY := uplinks vm_kinds vm_dp deb_package vm_kernel_wg vm_show_metrics clients lab_plain_wg \
 	 show_metrics service_unit exit up_userspace daemon_events egress_scale dp_netns \
 	 gateway_engine vm_smoke
 LIGHT := spdx cli_keys config_check check_ha install export down_daemon dhcp_routes service_caps
-BESIDE := vm_lab_failover vm_lab_plain_wg
+BESIDE := vm_lab_failover vm_lab_plain_wg vm_uplinks
 script_tests = $(foreach t,$(1),$(filter selftests/$(t).t.sh,$(SCRIPT_TESTS)))
 TIMED_TESTS := $(call script_tests,$(TIMED))
 HEAVY_TESTS := $(call script_tests,$(HEAVY))

@@ -86,13 +86,37 @@ char *path_str(const struct daemon *d, const struct daemon_peer *p, unsigned int
 	return buf;
 }
 
+/* Leaving uplink u: what waits there for its next hop to resolve is let go.
+ * An uplink whose link went down has its neighbour entries flushed by the
+ * kernel; what is sent that way next (WireGuard's packets until the route moves)
+ * waits in a new, unresolved entry for the 3 s the kernel tries, and kernel
+ * WireGuard encrypts a forwarded packet in place, so it is still charged to the
+ * socket that sent it: measured in the VM, a sender on the gateway or on a veth
+ * behind it (ping's small send buffer) got ENOBUFS for those 3 s after the path
+ * had moved (wireguard-go copies packets, and was not held). */
+static void release_uplink(struct daemon *d, unsigned int u)
+{
+	const struct steer_uplink *su = &d->steer.up[u];
+	char gw[INET_ADDRSTRLEN];
+	int ret;
+
+	if (!su->ready || !su->has_gw)
+		return;
+	ret = steer_neigh_release(&d->steer_nl, su->ifindex, su->gw);
+	if (ret > 0)
+		pr_debug("uplink %s: next hop %s unresolved: the packets waiting for it let go",
+			 su->cfg->name, inet_ntop(AF_INET, &su->gw, gw, sizeof(gw)));
+}
+
 /* Every endpoint of the peer is routed through the chosen path's uplink, not
  * only the one WireGuard is pointed at: when WireGuard roams to another of the
  * peer's addresses (its packets come from there), its own packets follow on the
- * same uplink, and the daemon follows it to that path (follow_wireguard). */
+ * same uplink, and the daemon follows it to that path (follow_wireguard). The
+ * peer's active path is still the one it leaves. */
 int path_choose(struct daemon *d, const struct daemon_peer *p, unsigned int i)
 {
 	const struct in_addr *a = addr4(p, i);
+	unsigned int from = p->fo.n_ep ? p->path_uplink[p->fo.active] : p->path_uplink[i];
 	int ret;
 
 	if (!d->steer_on || !a)
@@ -104,6 +128,8 @@ int path_choose(struct daemon *d, const struct daemon_peer *p, unsigned int i)
 		if (o && o->s_addr != a->s_addr)
 			steer_choose(&d->steer_nl, &d->steer, *o, p->path_uplink[i]);
 	}
+	if (!ret && from != p->path_uplink[i] && from < d->steer.n)
+		release_uplink(d, from);
 	return ret;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/fib_rules.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include "lib/prefix.h"
 #include "lib/rtnl.h"
@@ -189,6 +190,44 @@ int steer_rule_add(struct nl_sock *s, uint32_t mark, uint32_t table, uint32_t pr
 int steer_rule_del(struct nl_sock *s, uint32_t mark, uint32_t table, uint32_t prio)
 {
 	return rule_req(s, RTM_DELRULE, 0, mark, table, prio);
+}
+
+static int neigh_req(struct nl_sock *s, uint16_t type, uint32_t ifindex, struct in_addr gw,
+		     nl_cb_t cb, void *data)
+{
+	char buf[256] = { 0 }, what[96], a[INET_ADDRSTRLEN];
+	struct nlmsghdr *nlh = start(buf, type, 0);
+	struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+
+	ndm->ndm_family = AF_INET;
+	ndm->ndm_ifindex = (int)ifindex;
+	mnl_attr_put(nlh, NDA_DST, 4, &gw);
+	snprintf(what, sizeof(what), "%s neighbour %s dev #%u",
+		 type == RTM_GETNEIGH ? "get" : "delete", inet_ntop(AF_INET, &gw, a, sizeof(a)),
+		 ifindex);
+	return nl_talk(s, nlh, cb, data, what, ENOENT, NULL);
+}
+
+static int neigh_state_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type == RTM_NEWNEIGH)
+		*(uint16_t *)data = ndm->ndm_state;
+	return MNL_CB_OK;
+}
+
+int steer_neigh_release(struct nl_sock *s, uint32_t ifindex, struct in_addr gw)
+{
+	uint16_t state = 0;
+	int ret = neigh_req(s, RTM_GETNEIGH, ifindex, gw, neigh_state_cb, &state);
+
+	if (ret == -ENOENT)
+		return 0;
+	if (ret || state != NUD_INCOMPLETE)
+		return ret;
+	ret = neigh_req(s, RTM_DELNEIGH, ifindex, gw, NULL, NULL);
+	return ret == -ENOENT ? 0 : ret ? ret : 1;
 }
 
 struct defroute {

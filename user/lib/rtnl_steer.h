@@ -35,6 +35,13 @@ int steer_route_del(struct nl_sock *s, uint32_t table, const struct steer_route 
 int steer_rule_add(struct nl_sock *s, uint32_t mark, uint32_t table, uint32_t prio);
 int steer_rule_del(struct nl_sock *s, uint32_t mark, uint32_t table, uint32_t prio);
 
+/* The neighbour entry of the next hop gw on ifindex, when it is INCOMPLETE
+ * (being resolved: the packets sent that way wait in its queue), deleted, which
+ * frees what waits there. Other states (a reachable, stale or permanent entry:
+ * nothing waits, or the user's own) are left alone. 1 (deleted), 0 (nothing to
+ * delete) or -errno. */
+int steer_neigh_release(struct nl_sock *s, uint32_t ifindex, struct in_addr gw);
+
 /* The next hop of the main table's IPv4 default route out of ifindex (the one
  * with the lowest metric): 0 with *gw set, 0 with *has_gw false for a route with
  * no gateway (point-to-point), -ENOENT when there is none, or -errno. */
