@@ -250,6 +250,10 @@ t "1: up1's resolved next hop is left alone" not_let_go
 t "1: the idle peer C moved to up2 too (one decision for the uplink)" poll 2 c_on up2
 t "1: the log says so" grep -q "uplink up1 down: .* 2 peers moved off it in one decision" "$tmp/a.log"
 t "1: A reaches C through up2" ip netns exec "$gA" ping -c1 -W1 192.168.254.3
+# What only reads the daemon's records (show, metrics, promtool) and the reload are
+# the same code whatever the WireGuard: UPLINKS_LEAN=1 (the VM twin) leaves them to
+# the host's run.
+if [ -z "${UPLINKS_LEAN:-}" ]; then
 A show -j >"$tmp/show.json" 2>"$tmp/err"
 active_path() {
 	python3 - "$tmp/show.json" <<-'PY'
@@ -274,6 +278,7 @@ t "1: the log names the path (B moved once, straight to up2)" \
 kill -HUP "$dA"
 t "SIGHUP: the daemon reloads" poll 20 grep -q "reload: done" "$tmp/a.log"
 t "  A's path to B stays on up2" on up2
+fi
 scenario "2: ISP1 back: fail-back after the hold-down" up1 unblackhole
 scenario "3: ISP1 link down" up2 ip -n "$i1" link set dev toa down
 # The kernel flushed up1's neighbours with its carrier; what went that way before
@@ -296,7 +301,8 @@ ip netns exec "$gA" ping -c1 -W0.2 192.0.2.99 >/dev/null 2>&1
 is "  (ISP2's BCP 38 counter counts a packet from up1's address sent out of up2)" "$(foreign "$i2")" 1
 ip -n "$gA" route del 192.0.2.99/32
 t "the daemons are still running" kill -0 "$dA" "$dB" "$dC"
-t "the neighbours run no XDP program" twosite_plain "$i1" "$i2" "$net" "$hA" "$hB"
+[ -n "${UPLINKS_LEAN:-}" ] ||
+	t "the neighbours run no XDP program" twosite_plain "$i1" "$i2" "$net" "$hA" "$hB"
 
 kill "$pinger" "$dB" "$dC"; wait "$pinger" "$dB" "$dC" 2>/dev/null; pinger='' dB='' dC=''
 # down under the running daemon: it stops, and puts no route back behind down.

@@ -10,6 +10,8 @@
 # VM is slow (TCG, 1 vCPU, beside make check's other lane): recovery is allowed
 # VM_RECOVER_S (default 2 s: a failover measured up to 0.83 s in here, against the
 # host's 1 s bound, and the 3.1 s still fails); the gaps are repeated at the end.
+# UPLINKS_LEAN=1: what reads only the daemon's records (show, metrics, promtool),
+# the reload and the neighbours' XDP check run on the host alone.
 # The inner test's TAP passes through unchanged; a VM that dies or times out
 # before the inner plan adds one failing line. make check runs it beside
 # uplinks.t.sh, inside that test (LAB_VM_BESIDE=1: the host's run mostly waits on
@@ -27,8 +29,8 @@ start=$(date +%s)
 # One modprobe -a for what the lab, kernel WireGuard, the BCP 38 counters and the
 # TC programs need (autoloading them one by one costs seconds under TCG).
 VM_MODULES="wireguard veth nf_tables sch_ingress cls_bpf" \
-RECOVER_S=${VM_RECOVER_S:-2} \
-	"$here/vm/run.sh" --timeout "${VM_UPLINKS_TIMEOUT:-900}" --env RECOVER_S \
+RECOVER_S=${VM_RECOVER_S:-2} UPLINKS_LEAN=1 \
+	"$here/vm/run.sh" --timeout "${VM_UPLINKS_TIMEOUT:-900}" --env RECOVER_S --env UPLINKS_LEAN \
 	"$here/uplinks.t.sh" kernel > "$out" 2>&1
 rc=$?
 # TAP lines as they are; anything else (kernel messages, stderr) as comments.
