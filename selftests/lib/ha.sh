@@ -289,9 +289,10 @@ ha_sampler() {
 # in which site a sent b's packets elsewhere than the VRRP address (none: no
 # endpoint yet, not counted). overlaps: one line per stretch of samples in which
 # both ran it, "START DURATION" (seconds since the first sample; from the first such
-# sample to the next one without: an upper bound). A stretch is the old master
-# still taking its tunnel down (its notify stops `meshgw run`, then `meshgw down`)
-# while the new one has started its own: the old one holds no VRRP address then.
+# sample to the next one without: an upper bound). A stretch is the old master's
+# wireguard-go still there (its notify's `meshgw down` removes it) while the new one
+# has started its own; the old one's link went down when its VRRP addresses left
+# (link_overlaps, guard_delays: what can send).
 # longest_overlap: the longest DURATION, 0 when none.
 sampled_both() { grep -c ' 1,2$' "$tmp/sampler"; }
 sampled_roamed() { awk '$3 != "none" && $3 != "203.0.113.2:51820"' "$tmp/sampler-ep" | wc -l; }

@@ -97,8 +97,8 @@ void ha_guard_check(struct daemon *d)
 	}
 	/* Off the master the link is down because of the role (here, or `up` left
 	 * it down): up once the box is the master. On the master, a link down is
-	 * someone's choice. */
-	d->ha_held_down = r.kind != HA_MASTER;
+	 * someone's choice. (No HaAddress since a reload: nothing is held.) */
+	d->ha_held_down = r.kind != HA_MASTER && r.kind != HA_NONE;
 }
 
 void ha_guard_event(struct daemon *d)
