@@ -208,7 +208,7 @@ held_down_shown() { wg_down && [ "$(show_ha_extra)" = "$held_line" ]; }
 h0=$(from_box 2)
 nsenter --net=/run/netns/"${gb[2]}" "$MESHGW" run -c "$tmp/mesh.conf" -l "$tmp/b2.local" >"$tmp/b2.run.log" 2>&1 &
 run_b2=$!
-pids+=($run_b2)
+pids+=("$run_b2")
 t "meshgw run on b2 without the VRRP addresses: it runs" poll 30 grep -q "running: site b" "$tmp/b2.run.log"
 t "  with its WireGuard link down; show says so" poll 10 held_down_shown
 ip -n "${gb[2]}" addr add 10.2.0.1/24 dev lan0
@@ -225,7 +225,7 @@ t "the uplink's VRRP address taken off b2 (hB still sends to b2): its link goes 
 more_delays() { [ "$(guard_delays 2 | wc -l)" -gt "$n0" ]; }
 poll 5 more_delays
 d=$(guard_delays 2 | tail -1)
-t "  within $GUARD_MS ms (${d:-none} ms after the address left)" within_guard $d
+t "  within $GUARD_MS ms (${d:-none} ms after the address left)" within_guard "$d"
 ip -n "${gb[2]}" addr del 10.2.0.1/24 dev lan0
 kill -TERM "$run_b2" && wait "$run_b2" 2>/dev/null
 t "  meshgw down" N "${gb[2]}" "$MESHGW" down -c "$tmp/mesh.conf" -l "$tmp/b2.local"

@@ -227,6 +227,7 @@ ha_monitor() {
 # The awk below: mon_sec, seconds of the day from ip -ts's "[YYYY-MM-DDTHH:MM:SS.ffffff]";
 # a line of box K's link (WG = wb[K]) sets lup (up: the flags hold UP; a Deleted
 # link is down).
+# shellcheck disable=SC2016 # awk's own $1, $0
 HA_MON_AWK='
 function mon_sec(s) { return substr(s, 13, 2) * 3600 + substr(s, 16, 2) * 60 + substr(s, 19, 9) }
 function is_link(   n) { n = del ? $4 : $3; return n == wg ":" || index(n, wg "@") == 1 }
