@@ -3,8 +3,9 @@
 # The options every command shares: `--version` (the version meshgw_build_info
 # reports and the Debian package carries), `--help` and `-h` of every command exit 0
 # with the usage on stdout (and a bad option exits 1 with it on stderr), `-v` logs
-# debug lines before the command or among its options, and export's usage lists
-# -k, -s and -i in the command list, its --help and the README.
+# debug lines before the command or among its options, export's usage lists
+# -k, -s and -i in the command list, its --help and the README, and the help texts
+# keep their columns.
 set -eu
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MESHGW=${MESHGW:-$SRC/build/meshgw}
@@ -54,6 +55,32 @@ for o in -k -s -i; do
 	t "export $o in meshgw's command list" bash -c "'$MESHGW' --help | grep '^  export ' | grep -q -- '\\[$o '"
 	t "export $o in meshgw export --help" bash -c "'$MESHGW' export --help | grep -q -- '^  $o '"
 	t "export $o in the README's command list" grep -qE -- "^meshgw export .*\\[$o " "$SRC/README.md"
+done
+
+# --- the layout of the help texts -----------------------------------------------------------
+# The command list: every command's help starts in one column (genkey's), on its
+# line or, after arguments too long for theirs, on the next; no line over 100.
+# A help starts with a capitalised verb; arguments have no such word.
+t "meshgw --help: every command's help in one column, lines of at most 100" bash -c \
+	"'$MESHGW' --help | awk '
+		/^Available commands:/ { on = 1; next }
+		on && /^\$/ { on = 0 }
+		!on { next }
+		length(\$0) > 100 { bad = 1 }
+		NR == 5 { match(\$0, /^  [a-z]+ +/); col = RLENGTH + 1 }
+		want { if (match(\$0, /^ +/) && RLENGTH == col - 1 && substr(\$0, col, 1) ~ /[A-Z]/) want = 0; else bad = 1; next }
+		/^  [a-z]/ { n++; p = match(\$0, / [A-Z][a-z]/); if (!p) want = 1; else if (p + 1 != col) bad = 1; next }
+		{ if (!match(\$0, /^ +/) || RLENGTH != col - 1) bad = 1 }
+		END { exit bad || want || n < 10 || col < 10 }'"
+# The option lists of check and export: every description in the column of the
+# first one, continuation lines too.
+for c in check export; do
+	t "meshgw $c --help: the option descriptions in one column" bash -c \
+		"'$MESHGW' $c --help | awk '
+			NR == 1 { next }
+			/^  -/ { n++; match(\$0, /^  -[-a-z]*( [A-Z_.]+)? +/); if (!col) col = RLENGTH + 1; else if (RLENGTH + 1 != col) bad = 1; next }
+			{ if (!match(\$0, /^ +/) || RLENGTH != col - 1) bad = 1 }
+			END { exit bad || n < 3 }'"
 done
 
 echo "1..$n"

@@ -16,12 +16,18 @@
 #   3. b1's links come back: b1 stays standby (nopreempt), no gap over GAP_S (1 s)
 #   4. b2's keepalived is stopped (SIGTERM, by its PID): STOP takes b2's tunnel
 #      down, b1 takes over within RESTORE_S
-#   throughout: site a's WireGuard sees site b only at its VRRP address (no roaming
-#   to a box; sampled every ~0.25 s), and both boxes run WireGuard at once (sampled
-#   every ~50 ms) only briefly, under OVERLAP_S (3 s; ~0.1 s here): the old master's
-#   notify taking its tunnel down after it gave up the VRRP addresses
-#   at the end: b2 brought up by hand, without the VRRP addresses: its `show` warns;
-#   the `meshgw down`s left nothing (pins, state files)
+#   throughout: site a's WireGuard sees site b only at its VRRP address (sampled
+#   every ~0.25 s), and gets not one WireGuard message from a box's own address
+#   (counted per packet by nftables in gA; the boxes reach gA from their own
+#   addresses too, as behind a real router, so an old master that still sent
+#   would be seen); each old master's WireGuard link is down within GUARD_MS
+#   (300 ms; 0-10 ms here, ~0.6 s by the notify alone) of its VRRP addresses leaving (ip monitor in each box:
+#   meshgw run's guard); the stretches with both links up are printed
+#   at the end: meshgw run on b2 without keepalived keeps its link down until the
+#   VRRP addresses are put on by hand, and takes it down when one is taken off
+#   (again within GUARD_MS, and site a gets nothing from b2's own address);
+#   b2 brought up by hand (meshgw up): its link left down, show says so; the link
+#   set up by hand: show warns; the `meshgw down`s left nothing (pins, state files)
 # Times are printed as TAP comments. Setup waits are generous (make check runs two
 # tests at a time on two cores); only the restorations are held to RESTORE_S.
 set -u
@@ -29,10 +35,10 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$SRC/selftests/lib/tap.sh"
 . "$SRC/selftests/lib/twosite.sh"
 . "$SRC/selftests/lib/ha.sh"
-twosite_require userspace keepalived flock nsenter ping bc
+twosite_require userspace keepalived flock nsenter ping bc nft
 RESTORE_S=${RESTORE_S:-3}
 GAP_S=${GAP_S:-1}
-OVERLAP_S=${OVERLAP_S:-3}
+GUARD_MS=${GUARD_MS:-300}
 ha_init ha
 exec 3>&1	# TAP comments from inside checks (t keeps their output for failures)
 
@@ -86,7 +92,9 @@ replies_since() { awk -v t="$2" '/bytes from/ { gsub(/[\[\]]/, "", $1); if ($1 +
 
 # --- The topology and the files.
 ha_topology
+ha_guard
 ha_files
+ha_monitor
 for k in 1 2; do
 	t "b$k's local file passes meshgw check" "$MESHGW" check -c "$tmp/mesh.conf" -l "$tmp/b$k.local"
 	t "keepalived --config-test accepts box $k's file" N "${gb[$k]}" keepalived --config-test -f "$tmp/ka$k.conf"
@@ -161,13 +169,22 @@ t "  b1's meshgw show says master" says_master 1
 
 # From the other site: its WireGuard never roamed to a box's own address.
 t "site a's WireGuard has b at the VRRP address 203.0.113.2:51820, as before" b_at_vip
+# The old master's link went down the moment its VRRP addresses left (meshgw run's
+# guard; keepalived runs the notify only after): b1 at its FAULT, b2 at its STOP.
+# within_guard MS...: every one of MS is a number of ms, at most GUARD_MS, and
+# there is one at least.
+within_guard() {
+	[ $# -gt 0 ] || return 1
+	for m; do le "$m" "$GUARD_MS" || return 1; done
+}
+for k in 1 2; do
+	d=$(guard_delays $k | paste -sd' ')
+	# shellcheck disable=SC2086 # $d: one word per time
+	t "box $k's WireGuard link down within $GUARD_MS ms of its VRRP addresses leaving (${d:-none} ms)" \
+		within_guard $d
+done
+echo "# both boxes with their WireGuard link up at once: $(link_overlaps | paste -sd' ' | sed 's/^$/never/') (ms, each stretch)"
 ha_stop_sampler
-# Both boxes may run WireGuard at once only while the old master takes its tunnel
-# down, after it gave up the VRRP addresses (a graceful handover: the new master
-# starts at once); the other site never sees the old one (above and below).
-overlaps | sed 's/^\([^ ]*\) \(.*\)/# both boxes ran WireGuard for up to \2 s at \1 s/'
-t "both boxes running WireGuard at once: $(sampled_both) of $(samples) samples (one every $(step "$tmp/sampler") s), never over $OVERLAP_S s (the old master's notify taking its tunnel down)" \
-	le "$(longest_overlap)" "$OVERLAP_S"
 t "site a never sent b's packets elsewhere than 203.0.113.2:51820 ($(sampled_roamed) of $(samples_ep) samples)" \
 	test "$(sampled_roamed)" = 0
 
@@ -175,14 +192,58 @@ t "site a never sent b's packets elsewhere than 203.0.113.2:51820 ($(sampled_roa
 ka_stop 1
 t "b1's keepalived stopped: no box has the tunnel" poll 15 none_has_wg
 poll 10 test ! -e "/run/meshgw/${wb[1]}.state"
-# A box that is not the master with the tunnel up (by hand here; a notify that did
-# not run, in life): show says so.
+# What the other site saw of the switches, counted per packet: not one WireGuard
+# message from a box's own address (the old masters at their FAULT and STOP); and
+# the match works: it counts what came from the VRRP address.
+t "site a got no WireGuard message from a box's own address (b1 $(from_box 1), b2 $(from_box 2)), $(from_box vip) from the VRRP address" \
+	bash -c "[ '$(from_box 1)' = 0 ] && [ '$(from_box 2)' = 0 ] && [ '$(from_box vip)' -gt 0 ]"
+# --- meshgw run's own guard, without keepalived (it died, or its notify never ran):
+# the link is up only while the box holds every VRRP address.
+wg_up() { ip -n "${gb[2]}" -o link show "${wb[2]}" 2>/dev/null | grep -q '[<,]UP[,>]'; }
+wg_down() { ip -n "${gb[2]}" -o link show "${wb[2]}" 2>/dev/null | grep -qv '[<,]UP[,>]'; }
+# show_ha_extra: box 2's "ha:" lines after its role line.
+show_ha_extra() { show_ha 2 | grep -v '^  ha: standby ('; }
+held_line="  ha: WireGuard link ${wb[2]} down: this box sends nothing (meshgw keeps it down off the master)"
+held_down_shown() { wg_down && [ "$(show_ha_extra)" = "$held_line" ]; }
+h0=$(from_box 2)
+nsenter --net=/run/netns/"${gb[2]}" "$MESHGW" run -c "$tmp/mesh.conf" -l "$tmp/b2.local" >"$tmp/b2.run.log" 2>&1 &
+run_b2=$!
+pids+=("$run_b2")
+t "meshgw run on b2 without the VRRP addresses: it runs" poll 30 grep -q "running: site b" "$tmp/b2.run.log"
+t "  with its WireGuard link down; show says so" poll 10 held_down_shown
+ip -n "${gb[2]}" addr add 10.2.0.1/24 dev lan0
+ip -n "${gb[2]}" addr add 203.0.113.2/24 dev up0
+# keepalived would send gratuitous ARPs: without them gA and hB still have b1's MAC
+# for these addresses, for as long as their neighbour entries stay fresh.
+ip -n "$gA" neigh flush to 203.0.113.2
+ip -n "$hB" neigh flush to 10.2.0.1
+t "the VRRP addresses put on b2 by hand: its link comes up" poll 10 wg_up
+t "  hA <-> hB through b2" poll 30 hosts_talk
+n0=$(guard_delays 2 | wc -l)
+ip -n "${gb[2]}" addr del 203.0.113.2/24 dev up0
+t "the uplink's VRRP address taken off b2 (hB still sends to b2): its link goes down" poll 10 wg_down
+more_delays() { [ "$(guard_delays 2 | wc -l)" -gt "$n0" ]; }
+poll 5 more_delays
+d=$(guard_delays 2 | tail -1)
+t "  within $GUARD_MS ms (${d:-none} ms after the address left)" within_guard "$d"
+ip -n "${gb[2]}" addr del 10.2.0.1/24 dev lan0
+kill -TERM "$run_b2" && wait "$run_b2" 2>/dev/null
+t "  meshgw down" N "${gb[2]}" "$MESHGW" down -c "$tmp/mesh.conf" -l "$tmp/b2.local"
+t "  site a got no WireGuard message from b2's own address meanwhile ($h0 before, $(from_box 2) after)" \
+	test "$(from_box 2)" = "$h0"
+
+# --- meshgw up on a box that is not the master (by hand here; a notify gone wrong,
+# in life): everything but the WireGuard link, left down; show says so. Set up by
+# hand after that (last: site a roams to b2's own address): show warns in red.
 t "b2 brought up by hand without the VRRP addresses: meshgw up" \
 	N "${gb[2]}" "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/b2.local"
-t "  its show says standby and warns that the tunnel is up" bash -c \
-	"nsenter --net=/run/netns/${gb[2]} $MESHGW show -c $tmp/mesh.conf -l $tmp/b2.local |
-	grep -c -e '^  ha: standby (' -e '^  ha: the tunnel is up on a box that is not the master' | grep -qx 2"
+t "  its WireGuard link is left down" wg_down
+t "  its show says standby, and that the link is down" held_down_shown
+ip -n "${gb[2]}" link set "${wb[2]}" up
+warned() { [ "$(show_ha 2 | grep -c -e '^  ha: standby (' -e '^  ha: the tunnel is up on a box that is not the master')" = 2 ]; }
+t "  the link set up by hand: show warns that the tunnel is up on a box that is not the master" warned
 t "  meshgw down" N "${gb[2]}" "$MESHGW" down -c "$tmp/mesh.conf" -l "$tmp/b2.local"
-t "  nothing left by the notify's meshgw down (pins, state)" \
+
+t "nothing left by the notify's meshgw down (pins, state)" \
 	nothing_left "$pin/b1" "$pin/b2" "/run/meshgw/${wb[1]}.state" "/run/meshgw/${wb[2]}.state"
 tap_done

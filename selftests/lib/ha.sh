@@ -15,9 +15,11 @@
 #   hA 10.1.0.2, gA 10.1.0.1 and 203.0.113.1 (wan0), box k 198.18.0.1k (up0) and
 #   10.2.0.1k (lan0), hB 10.2.0.2
 #   VRRP addresses (on the master only): 10.2.0.1/24 on lan0 (hB's default gateway)
-#   and 203.0.113.2/24 on up0 (site b's Endpoint in the mesh file). The boxes' own
-#   uplink addresses are in another range, so the master's WireGuard packets to gA
-#   leave from the VRRP address and a standby has no route to gA at all.
+#   and 203.0.113.2/24 on up0 (site b's Endpoint in the mesh file). Like boxes behind
+#   a real router, each box reaches gA from its own address too (a route of metric
+#   100, below the VRRP address's own): the master's WireGuard packets leave from the
+#   VRRP address, but a box that lost it and still ran WireGuard would reach gA from
+#   198.18.0.1k, and site a would roam to it: the harm ha_guard counts.
 #
 # Source after tap.sh (poll, now) and twosite.sh, then:
 #   ha_init PREFIX       names (gb[k], wb[k] for k 1 2, $sw), $tmp, the EXIT trap
@@ -29,6 +31,8 @@
 #   ha_pings             hA <-> hB every 20 ms ($tmp/ping-ab, $tmp/ping-ba)
 #   ha_sampler           every ~50 ms: who runs WireGuard ($tmp/sampler); every ~0.25 s:
 #                        where site a's WireGuard sends b's packets ($tmp/sampler-ep)
+#   ha_guard, from_box   site a counts the WireGuard messages from each box's own address
+#   ha_monitor, guard_delays, link_overlaps: each box's link and address events
 #   max_gap, settled, outage: the measurements
 # The cleanup (twosite's EXIT trap) calls ha_cleanup through before_cleanup.
 
@@ -116,7 +120,9 @@ ha_topology() {
 		ha_plug "$g" lan0 pl$k brl
 		ip -n "$g" addr add 198.18.0.1$k/24 dev up0
 		ip -n "$g" addr add 10.2.0.1$k/24 dev lan0
+		ip -n "$g" route add 203.0.113.0/24 dev up0 src 198.18.0.1$k metric 100
 	done
+	ip -n "$gA" route add 198.18.0.0/24 dev wan0
 	ha_plug "$hB" eth0 ph brl
 	ip -n "$hB" addr add 10.2.0.2/24 dev eth0
 	ip -n "$hB" route add default via 10.2.0.1
@@ -179,6 +185,74 @@ hosts_talk() {
 # b_at_vip: site a's WireGuard sends site b's packets to the VRRP address.
 b_at_vip() { N "$gA" wg show "$wgA" endpoints | grep -q $'\t203\\.0\\.113\\.2:51820$'; }
 
+# ha_guard: in gA, nftables counts the WireGuard messages (first payload word: type
+# 1-4, three zero bytes; meshgw's probes to the same port have other first bytes)
+# that reach site a's WireGuard port from each box's own address, before anything
+# else sees them (raw priority): a box that went on running WireGuard after it lost
+# the VRRP address; site a roams to it on any one of them. from_box K: box K's count
+# (from_box vip: from the VRRP address, what the master sends: proof that the match
+# counts WireGuard's messages).
+# Exact where the samplers are not: a sampler misses a roam that the new master's
+# next handshake undoes within 0.1 s.
+ha_guard() {
+	N "$gA" nft -f - <<-EOF
+	table ip ha_guard {
+		counter from_b1 { }
+		counter from_b2 { }
+		counter from_vip { }
+		chain pre {
+			type filter hook prerouting priority raw - 10;
+			ip saddr 198.18.0.11 udp dport 51820 @th,64,32 { 0x01000000, 0x02000000, 0x03000000, 0x04000000 } counter name from_b1
+			ip saddr 198.18.0.12 udp dport 51820 @th,64,32 { 0x01000000, 0x02000000, 0x03000000, 0x04000000 } counter name from_b2
+			ip saddr 203.0.113.2 udp dport 51820 @th,64,32 { 0x01000000, 0x02000000, 0x03000000, 0x04000000 } counter name from_vip
+		}
+	}
+	EOF
+}
+from_box() {
+	N "$gA" nft list counter ip ha_guard "from_${1/#[12]/b$1}" | awk '/packets/ { print $2; f = 1 } END { exit !f }'
+}
+
+# ha_monitor: each box's link and address events as the kernel sends them (ip
+# monitor, stamped when read): $tmp/mon-bK. Both events of one box are read by one
+# process in order: a slow machine delays both, and the time between them is not
+# made longer (only, if anything, shorter).
+ha_monitor() {
+	local k
+	for k in 1 2; do
+		nsenter --net=/run/netns/"${gb[$k]}" ip -ts -o monitor link address >"$tmp/mon-b$k" 2>&1 &
+		pids+=($!)
+	done
+}
+# The awk below: mon_sec, seconds of the day from ip -ts's "[YYYY-MM-DDTHH:MM:SS.ffffff]";
+# a line of box K's link (WG = wb[K]) sets lup (up: the flags hold UP; a Deleted
+# link is down).
+# shellcheck disable=SC2016 # awk's own $1, $0
+HA_MON_AWK='
+function mon_sec(s) { return substr(s, 13, 2) * 3600 + substr(s, 16, 2) * 60 + substr(s, 19, 9) }
+function is_link(   n) { n = del ? $4 : $3; return n == wg ":" || index(n, wg "@") == 1 }
+function link_up() { return !del && $0 ~ /[<,]UP[,>]/ }
+{ ts = mon_sec($1); del = $2 == "Deleted" }
+'
+# guard_delays K: one line per VRRP address that left box K while its WireGuard
+# link was up: the ms until the link was down or gone ("never": still up at the end).
+guard_delays() {
+	awk -v wg="${wb[$1]}" "$HA_MON_AWK"'
+	is_link() { up = link_up(); if (pend != "" && !up) { d = ts - pend; printf "%.0f\n", (d < 0 ? d + 86400 : d) * 1000; pend = "" } lup = up; next }
+	del && lup && pend == "" && / inet (10\.2\.0\.1|203\.0\.113\.2)\/24 / { pend = ts }
+	END { if (pend != "") print "never" }' "$tmp/mon-b$1"
+}
+# link_overlaps: "DURATION_MS" per stretch in which both boxes had their WireGuard
+# link up (the two monitors' stamps merged: an upper bound on a slow machine).
+link_overlaps() {
+	{
+		awk -v wg="${wb[1]}" -v k=1 "$HA_MON_AWK"'is_link() { print ts, k, link_up() }' "$tmp/mon-b1"
+		awk -v wg="${wb[2]}" -v k=2 "$HA_MON_AWK"'is_link() { print ts, k, link_up() }' "$tmp/mon-b2"
+	} | sort -n -k1,1 | awk '{ u[$2] = $3; both = u[1] && u[2]
+		if (both && s == "") s = $1; else if (!both && s != "") { printf "%.0f\n", ($1 - s) * 1000; s = "" } }
+		END { if (s != "") print "open" }'
+}
+
 # ha_pings: hA and hB ping each other every 20 ms, replies timestamped (-D).
 ha_pings() {
 	nsenter --net=/run/netns/"$hA" ping -D -n -i 0.02 -W 1 10.2.0.2 >"$tmp/ping-ab" 2>&1 &
@@ -216,9 +290,10 @@ ha_sampler() {
 # in which site a sent b's packets elsewhere than the VRRP address (none: no
 # endpoint yet, not counted). overlaps: one line per stretch of samples in which
 # both ran it, "START DURATION" (seconds since the first sample; from the first such
-# sample to the next one without: an upper bound). A stretch is the old master
-# still taking its tunnel down (its notify stops `meshgw run`, then `meshgw down`)
-# while the new one has started its own: the old one holds no VRRP address then.
+# sample to the next one without: an upper bound). A stretch is the old master's
+# wireguard-go still there (its notify's `meshgw down` removes it) while the new one
+# has started its own; the old one's link went down when its VRRP addresses left
+# (link_overlaps, guard_delays: what can send).
 # longest_overlap: the longest DURATION, 0 when none.
 sampled_both() { grep -c ' 1,2$' "$tmp/sampler"; }
 sampled_roamed() { awk '$3 != "none" && $3 != "203.0.113.2:51820"' "$tmp/sampler-ep" | wc -l; }

@@ -2,7 +2,8 @@
 /* Two gateways at one site: HaAddress in the local file (values and errors with
  * file:line), the role `meshgw show` derives from the box's addresses (master,
  * standby, partial, and its text), and mesh_same, `check --ha`'s comparison of the
- * two boxes' mesh files (what may differ, what may not, the first difference). */
+ * two boxes' mesh files (what may differ, what may not, the first difference), and
+ * what meshgw run's guard does with the WireGuard link for each role. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,10 +201,28 @@ static void test_same(void)
 	rmdir(dir);
 }
 
+/* meshgw run's guard: the link follows the role; a master leaves alone a link
+ * someone else took down. */
+static void test_link_action(void)
+{
+	is_int(ha_link_action(HA_NONE, true, false), HA_LINK_KEEP, "not a pair, link up: kept");
+	is_int(ha_link_action(HA_NONE, false, true), HA_LINK_KEEP, "not a pair, link down: kept");
+	is_int(ha_link_action(HA_STANDBY, true, false), HA_LINK_DOWN, "standby, link up: down");
+	is_int(ha_link_action(HA_PARTIAL, true, false), HA_LINK_DOWN,
+	       "partial (an address left), link up: down");
+	is_int(ha_link_action(HA_STANDBY, false, true), HA_LINK_KEEP, "standby, link down: kept");
+	is_int(ha_link_action(HA_MASTER, false, true), HA_LINK_UP,
+	       "master again, link held down by the guard: up");
+	is_int(ha_link_action(HA_MASTER, false, false), HA_LINK_KEEP,
+	       "master, link down by someone else: kept");
+	is_int(ha_link_action(HA_MASTER, true, false), HA_LINK_KEEP, "master, link up: kept");
+}
+
 int main(void)
 {
 	test_ha_address();
 	test_role();
 	test_same();
+	test_link_action();
 	return tap_done();
 }

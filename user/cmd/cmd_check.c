@@ -115,6 +115,12 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, "Usage: meshgw check %s\n", CHECK_USAGE);
 		ret = -1;
 	}
+	if (ret == -2)		/* --help: cli_parse printed the usage line */
+		printf("  -c MESH          the mesh file (default " MG_DEFAULT_MESH_PATH ")\n"
+		       "  -l LOCAL         this gateway's local file (default " MG_DEFAULT_LOCAL_PATH ")\n"
+		       "  --ha OTHER_MESH  two gateways at one site: the other box's mesh file, which\n"
+		       "                   must be the same; needs HaAddress in LOCAL, and checks that\n"
+		       "                   this site's Endpoint is a VRRP address, not the box's own\n");
 	if (ret < 0) {
 		free(args);
 		return ret == -2 ? 0 : 1;

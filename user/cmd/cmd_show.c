@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
 #include "cmd/commands.h"
 #include "config/config.h"
 #include "config/resolve.h"
 #include "dataplane/dp_iface.h"
 #include "failover/failover.h"
+#include "lib/rtnl.h"
 #include "lib/sockaddr.h"
 #include "observe/ha_role.h"
 #include "observe/json_writer.h"
@@ -219,8 +221,11 @@ static void text_peer(const struct status *s, const struct status_peer *p, const
 }
 
 /* "  ha: master (...)" on a box of a pair (HaAddress); a standby with the tunnel
- * up is the one thing a pair must never have: said in red. */
-static void text_ha(const struct status *s, const struct ha_role *ha, const struct colours *c)
+ * up is the one thing a pair must never have: said in red. A standby whose
+ * WireGuard link is down sends nothing: meshgw keeps it down there (`up` leaves
+ * it down, `run` takes it down). */
+static void text_ha(const struct status *s, const struct ha_role *ha, bool link_down,
+		    const struct colours *c)
 {
 	char t[1024];
 
@@ -229,9 +234,27 @@ static void text_ha(const struct status *s, const struct ha_role *ha, const stru
 	ha_role_text(ha, t, sizeof(t));
 	printf("  ha: %s%s%s\n", ha->kind == HA_PARTIAL ? c->red : "", t,
 	       ha->kind == HA_PARTIAL ? c->off : "");
-	if (ha->kind != HA_MASTER && (s->have_wg || s->have_maps))
+	if (ha->kind != HA_MASTER && link_down)
+		printf("  ha: WireGuard link %s down: this box sends nothing (meshgw keeps it down "
+		       "off the master)\n", s->wg_if);
+	else if (ha->kind != HA_MASTER && (s->have_wg || s->have_maps))
 		printf("  ha: %sthe tunnel is up on a box that is not the master%s (keepalived's "
 		       "notify did not take it down?)\n", c->red, c->off);
+}
+
+/* The WireGuard link exists and is administratively down. */
+static bool wg_link_down(const char *wg)
+{
+	struct rtnl_link l;
+	struct nl_sock rt;
+	bool down = false;
+
+	if (nl_open(&rt, NETLINK_ROUTE))
+		return false;
+	if (!rtnl_link_get(&rt, wg, &l))
+		down = !(l.flags & IFF_UP);
+	nl_close(&rt);
+	return down;
 }
 
 /* "exit: through madrid (ExitVia madrid, paris)", or the local internet. */
@@ -269,7 +292,8 @@ static void text_exit(const struct status *s, const struct colours *c)
 			       (uint64_t)s->exits[i].dp.tx_packets, (uint64_t)s->exits[i].dp.rx_packets);
 }
 
-static void show_text(const struct status *s, const struct ha_role *ha, bool colour)
+static void show_text(const struct status *s, const struct ha_role *ha, bool link_down,
+		      bool colour)
 {
 	static const struct colours on = { "\033[1m", "\033[32m", "\033[31m", "\033[33m", "\033[2m", "\033[0m" };
 	static const struct colours off = { "", "", "", "", "", "" };
@@ -277,7 +301,7 @@ static void show_text(const struct status *s, const struct ha_role *ha, bool col
 	char age[48];
 
 	printf("%ssite%s %s%s%s  interface %s\n", c->yellow, c->off, c->bold, s->self, c->off, s->wg_if);
-	text_ha(s, ha, c);
+	text_ha(s, ha, link_down, c);
 	if (ha->kind == HA_STANDBY && !s->have_wg && !s->have_maps && !s->have_fo_map)
 		return;	/* a standby runs nothing: nothing more to say */
 	if (s->have_wg)
@@ -569,7 +593,8 @@ int cmd_show(int argc, char **argv)
 	if (o.json)
 		ret = show_json(&s, &ha);
 	else
-		show_text(&s, &ha, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+		show_text(&s, &ha, ha.kind != HA_NONE && wg_link_down(s.wg_if),
+			  isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
 	status_free(&s);
 	if (fflush(stdout) || ferror(stdout))
 		return 1;

@@ -25,12 +25,46 @@ static const struct {
 	{ "metrics", cmd_metrics, "[-c MESH] [-l LOCAL]", "Prints the Prometheus metrics (text exposition format)" },
 };
 
+/* The command list's columns: name, arguments, and the help from HELP_COL on (a
+ * command whose arguments reach it has its help on the next line), wrapped at
+ * word boundaries to end by LINE_MAX_COL. cli_options.t.sh checks the layout. */
+#define ARGS_WIDTH 28
+#define HELP_COL (2 + 8 + 1 + ARGS_WIDTH + 1)
+#define LINE_MAX_COL 100	/* wg(8)'s lines are as long */
+
+static void usage_line(FILE *f, const char *name, const char *args, const char *help)
+{
+	int col;
+
+	if (strlen(args) > ARGS_WIDTH) {
+		fprintf(f, "  %-8s %s\n", name, args);
+		col = 0;
+	} else {
+		col = fprintf(f, "  %-8s %-*s ", name, ARGS_WIDTH, args);
+	}
+	while (*help) {
+		size_t n = strlen(help), room = LINE_MAX_COL - HELP_COL;
+
+		if (n > room) {	/* the last space that fits; a longer word goes whole */
+			n = room;
+			while (n && help[n] != ' ')
+				n--;
+			if (!n)
+				n = strcspn(help, " ");
+		}
+		fprintf(f, "%*s%.*s\n", HELP_COL - col, "", (int)n, help);
+		col = 0;
+		help += n;
+		help += strspn(help, " ");
+	}
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: meshgw [-v] <command> [<args>]\n       meshgw --version\n\n"
 		   "Available commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %-28s %s\n", commands[i].name, commands[i].args, commands[i].help);
+		usage_line(f, commands[i].name, commands[i].args, commands[i].help);
 	fprintf(f, "\n-c and -l default to /etc/meshgw/mesh.conf and /etc/meshgw/local.conf.\n"
 		   "-v (before the command, or among its options) logs debug messages too.\n"
 		   "You may pass `--help' to any command for its usage.\n");

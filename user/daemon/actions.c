@@ -42,6 +42,10 @@ int daemon_set_endpoint(struct daemon *d, struct daemon_peer *p, unsigned int i)
 	union wg_sockaddr ep;
 	int ret;
 
+	/* A pair's box off the master (ha_guard.c): WireGuard gets no endpoint, so
+	 * that it sends nothing; `up` gives them when the box becomes the master. */
+	if (d->ha_held_down)
+		return 0;
 	memcpy(&ep, &p->addr[i], sizeof(ep));
 	snprintf(change.name, sizeof(change.name), "%s", d->cfg.local.wg_if);
 	ret = add_entry(&change, p, &ep, 0);

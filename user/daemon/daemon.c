@@ -233,6 +233,11 @@ static void reload(struct daemon *d)
 	remember_ifaces(d);
 	d->next_exit_check_ns = 0;	/* `up` put the first ExitVia back: check now */
 	reload_commit(d, &res);
+	/* gateway_reapply set the link up: down again at once if not the master */
+	if (d->ha_ev)
+		ha_guard_check(d);
+	else if (ha_guard_start(d) || (ha_guard_fd(d) >= 0 && epoll_add(d->epfd, ha_guard_fd(d))))
+		pr_err("reload: cannot watch the VRRP addresses (HaAddress)");
 	fo_default_settings(&d->fo);		/* a key taken out goes back to its default */
 	config_failover_settings(&d->cfg, &d->fo);
 	/* (Applied, but a peer list it could not rebuild is a failed reload too.) */
@@ -268,6 +273,8 @@ static int setup_fds(struct daemon *d)
 	if (d->sigfd < 0 || d->timerfd < 0 || d->epfd < 0 || timerfd_settime(d->timerfd, 0, &its, NULL))
 		return -errno;
 	if ((err = epoll_add(d->epfd, d->sigfd)) || (err = epoll_add(d->epfd, d->timerfd)))
+		return err;
+	if (ha_guard_fd(d) >= 0 && (err = epoll_add(d->epfd, ha_guard_fd(d))))
 		return err;
 	for (int k = 0; k < MG_PROBE_PORTS; k++)
 		if (d->probe_fd[k] >= 0 && (err = epoll_add(d->epfd, d->probe_fd[k])))
@@ -350,8 +357,10 @@ static void tick(struct daemon *d)
 	if (now >= d->next_ifaces_ns) {
 		d->next_ifaces_ns = now + (check_wireguard(d) || (!d->stop && check_ifaces(d)) ?
 					   IFACES_RETRY_NS : IFACES_NS);
-		if (!d->stop)
+		if (!d->stop) {
 			watch_fast_path(d);
+			ha_guard_check(d);	/* a restore set the link up */
+		}
 	}
 	if (d->stop)
 		return;		/* `meshgw down` took the gateway away */
@@ -395,6 +404,14 @@ int daemon_run(const char *mesh_path, const char *local_path)
 		d.probe_fd[k] = -1;
 		for (int u = 0; u < MG_MAX_UPLINKS; u++)
 			d.uplink_fd[u][k] = -1;
+	}
+	/* Right after up: on a box that is not the VRRP master the link goes down
+	 * before the daemon does anything else. */
+	ret = ha_guard_start(&d);
+	if (ret) {
+		pr_err("cannot watch the VRRP addresses (HaAddress): %s", strerror(-ret));
+		ret = 1;
+		goto out;
 	}
 	/* Several uplinks: each has its own probe sockets, bound to its address
 	 * and port (paths.c); a socket on the wildcard address would take the port. */
@@ -444,6 +461,8 @@ int daemon_run(const char *mesh_path, const char *local_path)
 				}
 				if (d.http)
 					http_metrics_tick(d.http, mono_ns());
+			} else if (evs[i].data.fd == ha_guard_fd(&d)) {
+				ha_guard_event(&d);
 			} else if (d.http && evs[i].data.fd == http_metrics_fd(d.http)) {
 				http_metrics_on_ready(d.http, mono_ns());
 			} else {
@@ -463,6 +482,7 @@ out:
 			close(fds[i]);
 	probe_sockets_close(d.probe_fd);
 	paths_stop(&d);
+	ha_guard_stop(&d);
 	config_free(&d.cfg);
 	return ret;
 }

@@ -74,6 +74,11 @@ struct daemon {
 	int uplink_fd[MG_MAX_UPLINKS][MG_PROBE_PORTS];
 	bool uplink_dead[MG_MAX_UPLINKS];
 	uint64_t next_steer_ns;
+	/* two gateways at one site (ha_guard.c): the address events, a socket to set
+	 * the link, and whether the guard took the link down */
+	struct mnl_socket *ha_ev;
+	struct nl_sock ha_nl;
+	bool ha_held_down;
 	bool stop;
 };
 
@@ -113,6 +118,13 @@ void paths_uplink_failure(struct daemon *d, uint64_t now);
 bool path_uplink_dead(const struct daemon *d, const struct daemon_peer *p, unsigned int i);
 void switch_to(struct daemon *d, struct daemon_peer *p, unsigned int to, enum fo_reason why,
 	       uint64_t now);
+
+/* ha_guard.c: with HaAddress, the WireGuard link is up only on the VRRP master */
+int ha_guard_start(struct daemon *d);
+int ha_guard_fd(const struct daemon *d);
+void ha_guard_event(struct daemon *d);
+void ha_guard_check(struct daemon *d);
+void ha_guard_stop(struct daemon *d);
 
 /* watch.c: the watchers */
 void remember_ifaces(struct daemon *d);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include "dataplane/dataplane.h"
 #include "gateway/gateway.h"
 #include "gateway/exit_nat.h"
@@ -76,7 +77,13 @@ static int gateway_down_locked(const struct mg_local *l)
 		return ret;
 	}
 	have_link = !ret;
-	/* The BPF data plane comes off first: it steers into the link. dataplane_down
+	/* The tunnel stops first: a link down sends nothing (kernel WireGuard and
+	 * wireguard-go close their sockets). What follows takes longer, and on the
+	 * old master of a pair (keepalived's notify) every packet sent meanwhile
+	 * would pull the other sites to this box. Only a link meshgw created. */
+	if (have_link && have_state && st.created_link && (link.flags & IFF_UP))
+		rtnl_link_updown(&rt, wg, link.ifindex, false);
+	/* The BPF data plane comes off next: it steers into the link. dataplane_down
 	 * unpins every map of PinPath, the daemon's mg_failover too. */
 	err = dataplane_down(l);
 	if (have_link && have_state && st.created_link) {

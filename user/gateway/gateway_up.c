@@ -21,6 +21,7 @@
 #include "lib/rtnl.h"
 #include "lib/sockaddr.h"
 #include "lib/sysctl.h"
+#include "observe/ha_role.h"
 #include "wg/wg_backend.h"
 #include "wg/wg_reconcile.h"
 #include "wg/wg_uapi.h"
@@ -38,6 +39,7 @@ struct up_ctx {
 	struct mg_state prev;
 	pid_t started_pid;
 	bool keep;		/* keep_endpoints: the daemon's choices stay */
+	bool hold;		/* a pair's box off the master: the link stays down */
 };
 
 /* --- links ----------------------------------------------------------------------- */
@@ -343,19 +345,47 @@ static int up_prepare(struct up_ctx *u)
 	return 0;
 }
 
+/* A box of a pair (HaAddress) has its WireGuard link up only while it is the VRRP
+ * master: a standby that sent would be roamed to by the other sites, and WireGuard
+ * would go on sending from the address it first used. Everything else is set up,
+ * but the routes through the link (the kernel takes no route through a link that
+ * is down, and removes them when it goes down): `meshgw run` (daemon/ha_guard.c)
+ * applies the configuration again when the box becomes the master. */
+static bool ha_hold(const struct up_ctx *u)
+{
+	struct ha_role r;
+	char t[512];
+
+	if (!u->c->local.n_ha_addr)
+		return false;
+	if (ha_role_get(&u->c->local, &r) || r.kind == HA_MASTER)
+		return false;	/* (addresses unreadable: getifaddrs failed; `up` goes on) */
+	ha_role_text(&r, t, sizeof(t));
+	pr_warn("%s: link left down, no routes through it: %s; only the VRRP master runs the "
+		"tunnel", u->ifname, t);
+	return true;
+}
+
 static int up_apply(struct up_ctx *u)
 {
 	int ret;
 
+	u->hold = ha_hold(u);
+	/* Held: no endpoint either. wireguard-go sends (a keepalive's handshake) on a
+	 * link that was never up, and the peer would roam to this box's own address. */
+	for (size_t i = 0; u->hold && i < u->want.wg.n_peers; i++)
+		memset(&u->want.wg.peers[i].endpoint, 0, sizeof(u->want.wg.peers[i].endpoint));
 	ret = ensure_link(u);
 	if (!ret)
 		ret = apply_wg(u);
 	if (!ret)
 		ret = apply_address(u);
-	if (!ret && (u->link.mtu != u->want.mtu || !(u->link.flags & IFF_UP)))
+	if (!ret && u->hold && (u->link.flags & IFF_UP))
+		ret = rtnl_link_updown(&u->rt, u->ifname, u->link.ifindex, false);
+	if (!ret && (u->link.mtu != u->want.mtu || (!u->hold && !(u->link.flags & IFF_UP))))
 		ret = rtnl_link_set(&u->rt, u->ifname, u->link.ifindex,
-				    u->link.mtu != u->want.mtu ? u->want.mtu : 0, true);
-	if (!ret)
+				    u->link.mtu != u->want.mtu ? u->want.mtu : 0, !u->hold);
+	if (!ret && !u->hold)
 		ret = apply_routes(u);
 	if (!ret)
 		ret = apply_steering(u);

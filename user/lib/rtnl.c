@@ -99,6 +99,20 @@ int rtnl_link_set(struct nl_sock *s, const char *name, uint32_t ifindex, uint32_
 	return nl_talk(s, nlh, NULL, NULL, what, 0, NULL);
 }
 
+int rtnl_link_updown(struct nl_sock *s, const char *name, uint32_t ifindex, bool up)
+{
+	char buf[512] = { 0 }, what[IF_NAMESIZE + 24];
+	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)ifindex;
+	ifi->ifi_flags = up ? IFF_UP : 0;
+	ifi->ifi_change = IFF_UP;
+	snprintf(what, sizeof(what), "set link %s %s", name, up ? "up" : "down");
+	return nl_talk(s, nlh, NULL, NULL, what, 0, NULL);
+}
+
 struct plist {
 	uint32_t ifindex;
 	uint8_t proto;

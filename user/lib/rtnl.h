@@ -28,6 +28,8 @@ int rtnl_link_add_wireguard(struct nl_sock *s, const char *name);
 int rtnl_link_del(struct nl_sock *s, const char *name);
 /* Sets the MTU (if mtu) and brings the link up. */
 int rtnl_link_set(struct nl_sock *s, const char *name, uint32_t ifindex, uint32_t mtu, bool up);
+/* Sets the link administratively up or down (IFF_UP), nothing else. */
+int rtnl_link_updown(struct nl_sock *s, const char *name, uint32_t ifindex, bool up);
 
 /* An address: p holds the address (host bits set) and the prefix length. */
 int rtnl_addr_list(struct nl_sock *s, uint32_t ifindex, struct prefix **out, size_t *n);

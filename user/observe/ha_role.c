@@ -75,6 +75,15 @@ int ha_role_get(const struct mg_local *l, struct ha_role *r)
 	return 0;
 }
 
+enum ha_link_act ha_link_action(enum ha_role_kind role, bool link_up, bool held_down)
+{
+	if (role == HA_NONE)
+		return HA_LINK_KEEP;
+	if (role != HA_MASTER)
+		return link_up ? HA_LINK_DOWN : HA_LINK_KEEP;
+	return !link_up && held_down ? HA_LINK_UP : HA_LINK_KEEP;
+}
+
 const char *ha_role_name(enum ha_role_kind k)
 {
 	switch (k) {

@@ -38,6 +38,14 @@ void ha_role_from(const struct mg_local *l, const struct ha_if_addr *have, size_
 int ha_box_addrs(struct ha_if_addr *out, size_t max, size_t *n);
 /* The role from this network namespace's addresses. 0 or -errno. */
 int ha_role_get(const struct mg_local *l, struct ha_role *r);
+/* What `meshgw run` does with its WireGuard link, given the role (the daemon's HA
+ * guard, daemon/ha_guard.c): only the master may send, so any other role takes the
+ * link down (a box that lost a VRRP address and still sent would reach the other
+ * sites from its own address, and they would roam to it); the master brings it
+ * back up, but only when the daemon took it down (an admin's `ip link set down`
+ * is left alone). */
+enum ha_link_act { HA_LINK_KEEP, HA_LINK_DOWN, HA_LINK_UP };
+enum ha_link_act ha_link_action(enum ha_role_kind role, bool link_up, bool held_down);
 /* "master", "standby", "partial" (NULL for HA_NONE): the JSON role. */
 const char *ha_role_name(enum ha_role_kind k);
 /* The text line's content after "ha: ", e.g. "master (holds VRRP address 10.2.0.1
