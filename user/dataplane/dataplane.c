@@ -186,6 +186,9 @@ struct dp_nic {
 
 /* The objects, and the programs of theirs that meshgw attaches. */
 enum dp_obj_no { OBJ_XDP, OBJ_TC_LAN, OBJ_TC_WG, OBJ_FB, OBJ__N };
+static const char *const obj_name[OBJ__N] = {	/* as in bpf/: NAME.bpf.c */
+	[OBJ_XDP] = "xdp_lan", [OBJ_TC_LAN] = "tc_lan", [OBJ_TC_WG] = "tc_wg", [OBJ_FB] = "xdp_fallback",
+};
 enum dp_prog_no {
 	PROG_XDP,			/* OBJ_XDP */
 	PROG_TC_LAN,			/* OBJ_TC_LAN */
@@ -383,7 +386,7 @@ static int obj_ready(struct dp *d, enum dp_obj_no o)
 			all &= d->prog[i].fd >= 0;
 	if (all) {
 		pr_debug("%s: the loaded programs are this build's, with these settings: kept",
-			 bpf_object__name(d->obj[o]));
+			 obj_name[o]);
 		return 0;
 	}
 	for (int i = 0; i < PROG__N; i++)
@@ -397,7 +400,7 @@ static int obj_ready(struct dp *d, enum dp_obj_no o)
 		       "incompatible meshgw? `meshgw down` removes them): %s", d->pin, strerror(-err));
 		return err;
 	}
-	pr_debug("%s: loaded", bpf_object__name(d->obj[o]));
+	pr_debug("%s: loaded", obj_name[o]);
 	for (int i = 0; i < PROG__N; i++)
 		if (prog_obj[i] == o) {
 			d->prog[i].fd = bpf_program__fd(d->prog[i].p);
@@ -1040,8 +1043,11 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	if ((err = obj_ready(&d, OBJ_TC_WG)) || (err = obj_ready(&d, OBJ_TC_LAN)))
 		goto out;
 	for (int i = 0; i < d.n_nic; i++)
-		if (d.nic[i].xdp && (err = obj_ready(&d, OBJ_XDP)))
-			goto out;
+		if (d.nic[i].xdp) {
+			if ((err = obj_ready(&d, OBJ_XDP)))
+				goto out;
+			break;
+		}
 	/* Maps first, so the programs see a complete table when they start. */
 	if ((err = fill(&d, c, s)))
 		goto out;
