@@ -323,48 +323,56 @@ static void prog_set(struct dp *d, enum dp_prog_no i, struct bpf_program *p, str
 	d->prog[i] = (struct dp_prog){ .p = p, .rodata = rodata, .fd = -1 };
 }
 
-/* Opens the objects and sets their load-time constants; loads nothing. */
-static int open_objs(struct dp *d, const struct mg_config *c, const struct dp_settings *s)
+/* Opens the objects and sets their load-time constants; loads nothing. The XDP
+ * ones only when a NIC gets XDP (xdp_fallback carries the kernel's BTF types
+ * of its tracepoints: 0.7 MB to parse and hash for nothing on a TC-only gateway). */
+static int open_objs(struct dp *d, const struct mg_config *c, const struct dp_settings *s, bool xdp)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, o, .pin_root_path = d->pin);
 	int err;
 
-	d->xdp = xdp_lan_bpf__open_opts(&o);
+	for (int i = 0; i < PROG__N; i++)
+		prog_set(d, i, NULL, NULL);	/* those of objects not opened stay so */
 	d->tcl = tc_lan_bpf__open_opts(&o);
 	d->tcw = tc_wg_bpf__open_opts(&o);
-	d->fb = xdp_fallback_bpf__open_opts(&o);
-	if (!d->xdp || !d->tcl || !d->tcw || !d->fb) {
+	if (xdp) {
+		d->xdp = xdp_lan_bpf__open_opts(&o);
+		d->fb = xdp_fallback_bpf__open_opts(&o);
+	}
+	if (!d->tcl || !d->tcw || (xdp && (!d->xdp || !d->fb))) {
 		err = -errno;
 		pr_err("Failed to open the BPF objects: %s", strerror(errno));
 		return err;
 	}
+	d->tcl->rodata->wg_ifindex = d->wg;
+	d->tcl->rodata->wg_port = c->mesh.listen_port;
+	d->tcl->rodata->probe_port = s ? s->probe_port : 0;
+	d->tcw->rodata->lan_ifindex = d->lan;
+	d->tcw->rodata->l3_off = 0;
+	OBJ_STAMP(d->tcl, tc_lan);
+	OBJ_STAMP(d->tcw, tc_wg);
+	d->obj[OBJ_TC_LAN] = d->tcl->obj;
+	d->obj[OBJ_TC_WG] = d->tcw->obj;
+	prog_set(d, PROG_TC_LAN, d->tcl->progs.mg_tc_lan, d->tcl->maps.rodata);
+	prog_set(d, PROG_WG_EGRESS, d->tcw->progs.mg_tc_wg_egress, d->tcw->maps.rodata);
+	prog_set(d, PROG_WG_INGRESS, d->tcw->progs.mg_tc_wg_ingress, d->tcw->maps.rodata);
+	if (!xdp)
+		return 0;
 	d->xdp->rodata->wg_port = c->mesh.listen_port;
 	d->xdp->rodata->probe_port = s ? s->probe_port : 0;
 	xdp_own_mac(d->xdp, 0, c->local.lan_if, d->lan);
 	if (d->uplink)
 		xdp_own_mac(d->xdp, 1, c->local.uplink_if, d->uplink);
-	d->tcl->rodata->wg_ifindex = d->wg;
-	d->tcl->rodata->wg_port = c->mesh.listen_port;
-	d->tcl->rodata->probe_port = s ? s->probe_port : 0;
 	{
 		struct stat ns;
 
 		d->fb->rodata->own_netns = stat("/proc/self/ns/net", &ns) ? 0 : (__u32)ns.st_ino;
 	}
-	d->tcw->rodata->lan_ifindex = d->lan;
-	d->tcw->rodata->l3_off = 0;
 	OBJ_STAMP(d->xdp, xdp_lan);
-	OBJ_STAMP(d->tcl, tc_lan);
-	OBJ_STAMP(d->tcw, tc_wg);
 	OBJ_STAMP(d->fb, xdp_fallback);
 	d->obj[OBJ_XDP] = d->xdp->obj;
-	d->obj[OBJ_TC_LAN] = d->tcl->obj;
-	d->obj[OBJ_TC_WG] = d->tcw->obj;
 	d->obj[OBJ_FB] = d->fb->obj;
 	prog_set(d, PROG_XDP, d->xdp->progs.mg_xdp_lan, d->xdp->maps.rodata);
-	prog_set(d, PROG_TC_LAN, d->tcl->progs.mg_tc_lan, d->tcl->maps.rodata);
-	prog_set(d, PROG_WG_EGRESS, d->tcw->progs.mg_tc_wg_egress, d->tcw->maps.rodata);
-	prog_set(d, PROG_WG_INGRESS, d->tcw->progs.mg_tc_wg_ingress, d->tcw->maps.rodata);
 	prog_set(d, PROG_FB_EXCEPTION, d->fb->progs.mg_fb_exception, d->fb->maps.rodata);
 	prog_set(d, PROG_FB_BULK_TX, d->fb->progs.mg_fb_bulk_tx, d->fb->maps.rodata);
 	prog_set(d, PROG_FB_REDIRECT_ERR, d->fb->progs.mg_fb_redirect_err, d->fb->maps.rodata);
@@ -972,8 +980,8 @@ static void prog_try(struct dp *d, enum dp_prog_no pr, __u32 id)
 	struct dp_prog *p = &d->prog[pr];
 	int fd;
 
-	if (p->fd >= 0 || !id)
-		return;
+	if (!p->p || p->fd >= 0 || !id)
+		return;		/* not opened (XDP on no NIC), or found already */
 	fd = dp_prog_reuse(id, p->p, p->rodata, &d->pinned);
 	if (fd < 0)
 		return;
@@ -1025,7 +1033,7 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	const char *wg = wg_name(c);
 	char path[DP_PATH];
 	struct dp d = { 0 };
-	bool fresh;
+	bool fresh, xdp = false;
 	int err;
 
 	if ((err = resolve_ifaces(&d, c, true)))
@@ -1035,19 +1043,16 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	fresh = access(path, F_OK) != 0;
 	if ((err = dataplane_pin_dir_make(d.pin)))
 		return err;
-	if ((err = open_objs(&d, c, s)))
+	for (int i = 0; i < d.n_nic; i++)
+		xdp |= d.nic[i].xdp;
+	if ((err = open_objs(&d, c, s, xdp)))
 		goto out;
 	progs_find(&d);
 	/* Only what this run attaches is loaded, and only what it cannot keep:
 	 * TC always, XDP when a NIC gets it (the tracepoint programs with it, below). */
-	if ((err = obj_ready(&d, OBJ_TC_WG)) || (err = obj_ready(&d, OBJ_TC_LAN)))
+	if ((err = obj_ready(&d, OBJ_TC_WG)) || (err = obj_ready(&d, OBJ_TC_LAN)) ||
+	    (xdp && (err = obj_ready(&d, OBJ_XDP))))
 		goto out;
-	for (int i = 0; i < d.n_nic; i++)
-		if (d.nic[i].xdp) {
-			if ((err = obj_ready(&d, OBJ_XDP)))
-				goto out;
-			break;
-		}
 	/* Maps first, so the programs see a complete table when they start. */
 	if ((err = fill(&d, c, s)))
 		goto out;
