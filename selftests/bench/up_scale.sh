@@ -62,7 +62,7 @@ timed() {
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 inner() {
-	local backend=$1 s=$$ ns tmp wgif bins=("$MESHGW") b bi size r k out wall cpu
+	local backend=$1 s=$$ ns tmp wgif bins=("$MESHGW") b bi size out wall cpu
 	declare -A full noop full_cpu noop_cpu
 	[ -n "$BASELINE" ] && bins+=("$BASELINE")
 	ns=mgbench$s wgif=mgb$s
@@ -78,7 +78,7 @@ inner() {
 		"$tmp" "$s" "$wgif" "$backend" >"$tmp/local.conf"
 	for size in $SIZES; do mesh_file "$size" "$tmp/self.key" >"$tmp/mesh$size.conf"; done
 	run() { nsenter --net=/run/netns/"$ns" "$@"; }
-	for r in $(seq "$RUNS"); do
+	for _ in $(seq "$RUNS"); do
 		for size in $SIZES; do
 			for bi in "${!bins[@]}"; do
 				b=${bins[$bi]}
@@ -86,7 +86,7 @@ inner() {
 				timed run "$b" up -c "$tmp/mesh$size.conf" -l "$tmp/local.conf" 2>"$tmp/up" ||
 					{ echo "up_scale: FAIL: up ($b, $size sites):"; cat "$tmp/up"; exit 1; }
 				full[$size,$bi]+=" $wall" full_cpu[$size,$bi]+=" $cpu"
-				for k in $(seq "$NOOPS"); do
+				for _ in $(seq "$NOOPS"); do
 					timed run "$b" up -c "$tmp/mesh$size.conf" -l "$tmp/local.conf" 2>"$tmp/up" ||
 						{ echo "up_scale: FAIL: second up ($b):"; cat "$tmp/up"; exit 1; }
 					noop[$size,$bi]+=" $wall" noop_cpu[$size,$bi]+=" $cpu"
