@@ -3,9 +3,11 @@
  *
  * Maps are declared LIBBPF_PIN_BY_NAME in bpf/lib/maps.h; opening every object
  * with pin_root_path = PinPath makes libbpf reuse what is pinned there (counters
- * survive re-runs and reloads) and pin what is new, and the three objects share
- * one copy of each map. XDP attachments are links pinned as PinPath/xdp_<ifname>:
- * a re-run swaps the program inside the link. TC filters (bpf_tc_*, which works
+ * survive re-runs and reloads) and pin what is new, and the objects share
+ * one copy of each map. A re-run keeps the programs already attached that are
+ * this build's with these settings (dp_progs.h) and loads only the objects that
+ * changed. XDP attachments are links pinned as PinPath/xdp_<ifname>: a re-run
+ * swaps the program inside the link when it has a new one. TC filters (bpf_tc_*, which works
  * on 6.1 and 6.18; links there need tcx, 6.6+) carry a fixed handle/priority and
  * are recorded in the pinned mg_attach map with whether meshgw created the clsact
  * qdisc, so `down` removes exactly what `up` made. */
