@@ -28,6 +28,7 @@
 #include "lib/exit.h"
 #include "lib/fib.h"
 #include "lib/maps.h"
+#include "lib/obj_id.h"
 #include "lib/parse.h"
 #include "lib/probe.h"
 #include "lib/ttl.h"

@@ -17,6 +17,7 @@
 #include "lib/exit.h"
 #include "lib/fib.h"
 #include "lib/maps.h"
+#include "lib/obj_id.h"
 #include "lib/parse.h"
 #include "lib/ttl.h"
 

@@ -18,6 +18,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "lib/maps.h"
+#include "lib/obj_id.h"
 
 volatile const __u32 own_netns = 0;	/* inode of the loader's network namespace */
 

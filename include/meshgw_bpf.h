@@ -196,6 +196,10 @@ enum mg_attach_slot {
 	MG_SLOT__MAX = 8,
 };
 
+/* Bytes of the hash of an object's ELF that the loader puts in its .rodata
+ * (mg_obj_hash, bpf/lib/obj_id.h). */
+#define MG_OBJ_HASH_LEN 16
+
 #define MG_ATTACH_QDISC_CREATED 1u	/* meshgw created the clsact qdisc of ifindex */
 #define MG_TC_HANDLE   0x4d47		/* "MG": handle and priority of our filters */
 #define MG_TC_PRIORITY 0x4d47

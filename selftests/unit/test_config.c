@@ -275,6 +275,28 @@ static void test_errors(void)
 	       "Egress = 192.168.0.0/16\n",	/* 15 */
 	       1, "mesh.conf:15: Egress 192.168.0.0/16 of site b overlaps Egress 192.168.0.0/16 of site a (mesh.conf:9)");
 
+	/* Looked up per prefix length (config_validate.c): each range that holds
+	 * the endpoint is named, by site and range, whatever the lengths' order. */
+	EXPECT("endpoint inside three ranges of two sites, one IPv4-mapped",
+	       MESH_HDR SITE_A
+	       "[Site b]\n"			/* 11 */
+	       "Address = 10.0.0.2\n"
+	       "PublicKey = " K2 "\n"
+	       "Endpoint = 198.51.100.1:51820\n"
+	       "Egress = 172.16.5.4/30\n"	/* 15 */
+	       "Egress = 172.16.0.0/12\n"	/* 16 */
+	       "[Site c]\n"			/* 17 */
+	       "Address = 10.0.0.3\n"
+	       "PublicKey = " K3 "\n"
+	       "Endpoint = [::ffff:172.16.5.6]:51820\n"	/* 20 */
+	       "Egress = 172.16.5.0/24\n",	/* 21 */
+	       5,
+	       "mesh.conf:20: Endpoint [::ffff:172.16.5.6]:51820 of site c is inside Egress 172.16.5.4/30 of site b (mesh.conf:15): the other sites route that range into the tunnel, WireGuard's own packets with it; publish an address outside the mesh (the router's, port-forwarded)",
+	       "mesh.conf:20: Endpoint [::ffff:172.16.5.6]:51820 of site c is inside Egress 172.16.0.0/12 of site b (mesh.conf:16): the other sites route that range into the tunnel, WireGuard's own packets with it; publish an address outside the mesh (the router's, port-forwarded)",
+	       "mesh.conf:20: Endpoint [::ffff:172.16.5.6]:51820 of site c is inside Egress 172.16.5.0/24 of site c (mesh.conf:21): the other sites route that range into the tunnel, WireGuard's own packets with it; publish an address outside the mesh (the router's, port-forwarded)",
+	       "mesh.conf:21: Egress 172.16.5.0/24 of site c overlaps Egress 172.16.0.0/12 of site b (mesh.conf:16)",
+	       "mesh.conf:21: Egress 172.16.5.0/24 of site c overlaps Egress 172.16.5.4/30 of site b (mesh.conf:15)");
+
 	EXPECT("egress inside the mesh network (partial) and containing it (whole)",
 	       MESH_HDR SITE_A
 	       "Egress = 10.0.0.128/25\n"	/* 11 */

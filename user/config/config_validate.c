@@ -293,47 +293,134 @@ static void check_endpoints(const struct mg_mesh *m, struct issues *is)
  * the tunnel by every site but Y, and X never sends to its own endpoint: an
  * endpoint of X inside Y's range is harmful when X is Y (and there is another
  * site) or a third site exists. An IPv4-mapped IPv6 endpoint is IPv4 on the wire.
- * O(endpoints x ranges): literals only, and few of either. */
+ * Every range is sorted by (family, length, network) once; an endpoint is then
+ * looked up at each length that occurs, not compared with every range (a mesh of
+ * 4,096 sites has 12,288 ranges). */
+struct range_ref {
+	struct prefix p;	/* host bits cleared */
+	size_t site, r;
+};
+
+static void mask_to(struct prefix *p, unsigned int len)
+{
+	for (unsigned int i = 0; i < sizeof(p->addr); i++) {
+		unsigned int keep = len >= 8 * (i + 1) ? 8 : len > 8 * i ? len - 8 * i : 0;
+
+		p->addr[i] &= (uint8_t)(0xff00 >> keep);
+	}
+	p->len = (uint8_t)len;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct prefix *x = &((const struct range_ref *)a)->p, *y = &((const struct range_ref *)b)->p;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+/* In the order the check used to name them: by site, then by range. */
+static int cmp_site_range(const void *a, const void *b)
+{
+	const struct range_ref *x = a, *y = b;
+
+	if (x->site != y->site)
+		return x->site < y->site ? -1 : 1;
+	return x->r < y->r ? -1 : x->r > y->r;
+}
+
+static void endpoint_inside(const struct mg_mesh *m, struct issues *is, size_t i,
+			    const struct mg_endpoint *ep, const struct range_ref *v, size_t n,
+			    const bool *lens, struct range_ref *hits)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	bool v6 = strchr(ep->host, ':');
+	struct prefix a;
+	char net[PREFIX_STR_MAX];
+	size_t nhits = 0;
+
+	if (!ep->is_literal || prefix_parse(&a, ep->host, true) || m->n_sites < 2)
+		return;
+	if (a.family == AF_INET6 && !memcmp(a.addr, mapped, 12)) {
+		memmove(a.addr, a.addr + 12, 4);
+		memset(a.addr + 4, 0, 12);
+		a.family = AF_INET;
+		a.len = 32;
+	}
+	if (prefix_contains_addr(&m->network, &a)) {
+		issue(is, ep->line, "Endpoint %s%s%s:%u of site %s is inside the mesh Network %s "
+		      "(%s:%d): WireGuard's own packets would be routed into the tunnel",
+		      v6 ? "[" : "", ep->host, v6 ? "]" : "", ep->port, m->sites[i].name,
+		      prefix_str(&m->network, net, sizeof(net)), m->path, m->network_line);
+		return;
+	}
+	for (unsigned int len = 0; len <= (a.family == AF_INET ? 32u : 128u); len++) {
+		struct range_ref key = { .p = a };
+		const struct range_ref *f;
+
+		if (!lens[(a.family == AF_INET ? 0 : 129) + len])
+			continue;
+		mask_to(&key.p, len);
+		f = bsearch(&key, v, n, sizeof(*v), cmp_range);
+		if (!f)
+			continue;
+		while (f > v && !cmp_range(f - 1, &key))
+			f--;
+		for (; f < v + n && !cmp_range(f, &key); f++)
+			/* only i would route it, and i never sends to itself */
+			if (f->site == i || m->n_sites >= 3)
+				hits[nhits++] = *f;
+	}
+	qsort(hits, nhits, sizeof(*hits), cmp_site_range);
+	for (size_t h = 0; h < nhits; h++) {
+		const struct mg_site *k = &m->sites[hits[h].site];
+
+		issue(is, ep->line, "Endpoint %s%s%s:%u of site %s is inside Egress %s of "
+		      "site %s (%s:%d): the other sites route that range into the "
+		      "tunnel, WireGuard's own packets with it; publish an address "
+		      "outside the mesh (the router's, port-forwarded)",
+		      v6 ? "[" : "", ep->host, v6 ? "]" : "", ep->port, m->sites[i].name,
+		      prefix_str(&k->egress[hits[h].r], net, sizeof(net)), k->name, m->path,
+		      k->egress_lines[hits[h].r]);
+	}
+}
+
 static void check_endpoints_outside(const struct mg_mesh *m, struct issues *is)
 {
-	for (size_t i = 0; i < m->n_sites; i++) {
-		for (size_t j = 0; j < m->sites[i].n_endpoints; j++) {
-			const struct mg_endpoint *ep = &m->sites[i].endpoints[j];
-			static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-			bool v6 = strchr(ep->host, ':');
-			struct prefix a;
-			char net[PREFIX_STR_MAX];
+	bool lens[129 + 129] = { false };	/* IPv4 lengths 0..32, then IPv6 0..128 */
+	struct range_ref *v, *hits;
+	size_t n = 0;
 
-			if (!ep->is_literal || prefix_parse(&a, ep->host, true) || m->n_sites < 2)
-				continue;
-			if (a.family == AF_INET6 && !memcmp(a.addr, mapped, 12)) {
-				memmove(a.addr, a.addr + 12, 4);
-				a.family = AF_INET;
-				a.len = 32;
-			}
-			if (prefix_contains_addr(&m->network, &a)) {
-				issue(is, ep->line, "Endpoint %s%s%s:%u of site %s is inside the mesh Network %s "
-				      "(%s:%d): WireGuard's own packets would be routed into the tunnel",
-				      v6 ? "[" : "", ep->host, v6 ? "]" : "", ep->port, m->sites[i].name,
-				      prefix_str(&m->network, net, sizeof(net)), m->path, m->network_line);
-				continue;
-			}
-			for (size_t k = 0; k < m->n_sites; k++) {
-				if (k != i && m->n_sites < 3)
-					continue;	/* only i would route it, and i never sends to itself */
-				for (size_t r = 0; r < m->sites[k].n_egress; r++)
-					if (prefix_contains_addr(&m->sites[k].egress[r], &a))
-						issue(is, ep->line, "Endpoint %s%s%s:%u of site %s is inside Egress %s of "
-						      "site %s (%s:%d): the other sites route that range into the "
-						      "tunnel, WireGuard's own packets with it; publish an address "
-						      "outside the mesh (the router's, port-forwarded)",
-						      v6 ? "[" : "", ep->host, v6 ? "]" : "", ep->port,
-						      m->sites[i].name,
-						      prefix_str(&m->sites[k].egress[r], net, sizeof(net)),
-						      m->sites[k].name, m->path, m->sites[k].egress_lines[r]);
-			}
-		}
+	for (size_t k = 0; k < m->n_sites; k++)
+		n += m->sites[k].n_egress;
+	v = calloc(n + 1, sizeof(*v));
+	hits = calloc(n + 1, sizeof(*hits));
+	if (!v || !hits) {
+		issue(is, 0, "out of memory checking endpoints against egress ranges");
+		goto out;
 	}
+	n = 0;
+	for (size_t k = 0; k < m->n_sites; k++)
+		for (size_t r = 0; r < m->sites[k].n_egress; r++) {
+			const struct prefix *p = &m->sites[k].egress[r];
+
+			if (p->family != AF_INET && p->family != AF_INET6)
+				continue;
+			v[n] = (struct range_ref){ .p = *p, .site = k, .r = r };
+			mask_to(&v[n].p, p->len);
+			lens[(p->family == AF_INET ? 0 : 129) + p->len] = true;
+			n++;
+		}
+	qsort(v, n, sizeof(*v), cmp_range);
+	for (size_t i = 0; i < m->n_sites; i++)
+		for (size_t j = 0; j < m->sites[i].n_endpoints; j++)
+			endpoint_inside(m, is, i, &m->sites[i].endpoints[j], v, n, lens, hits);
+out:
+	free(v);
+	free(hits);
 }
 
 /* ---- overlapping networks ---------------------------------------------------------- */

@@ -3,9 +3,11 @@
  *
  * Maps are declared LIBBPF_PIN_BY_NAME in bpf/lib/maps.h; opening every object
  * with pin_root_path = PinPath makes libbpf reuse what is pinned there (counters
- * survive re-runs and reloads) and pin what is new, and the three objects share
- * one copy of each map. XDP attachments are links pinned as PinPath/xdp_<ifname>:
- * a re-run swaps the program inside the link. TC filters (bpf_tc_*, which works
+ * survive re-runs and reloads) and pin what is new, and the objects share
+ * one copy of each map. A re-run keeps the programs already attached that are
+ * this build's with these settings (dp_progs.h) and loads only the objects that
+ * changed. XDP attachments are links pinned as PinPath/xdp_<ifname>: a re-run
+ * swaps the program inside the link when it has a new one. TC filters (bpf_tc_*, which works
  * on 6.1 and 6.18; links there need tcx, 6.6+) carry a fixed handle/priority and
  * are recorded in the pinned mg_attach map with whether meshgw created the clsact
  * qdisc, so `down` removes exactly what `up` made. */
@@ -32,6 +34,7 @@
 #include "dataplane/dp_fill.h"
 #include "dataplane/dp_iface.h"
 #include "dataplane/dp_netfilter.h"
+#include "dataplane/dp_progs.h"
 #include "lib/log.h"
 #include "tc_lan.skel.h"
 #include "tc_wg.skel.h"
@@ -183,13 +186,47 @@ struct dp_nic {
 	enum mg_if_why xmit_why;	/* why not */
 };
 
+/* The objects, and the programs of theirs that meshgw attaches. */
+enum dp_obj_no { OBJ_XDP, OBJ_TC_LAN, OBJ_TC_WG, OBJ_FB, OBJ__N };
+static const char *const obj_name[OBJ__N] = {	/* as in bpf/: NAME.bpf.c */
+	[OBJ_XDP] = "xdp_lan", [OBJ_TC_LAN] = "tc_lan", [OBJ_TC_WG] = "tc_wg", [OBJ_FB] = "xdp_fallback",
+};
+enum dp_prog_no {
+	PROG_XDP,			/* OBJ_XDP */
+	PROG_TC_LAN,			/* OBJ_TC_LAN */
+	PROG_WG_EGRESS, PROG_WG_INGRESS,	/* OBJ_TC_WG */
+	PROG_FB_EXCEPTION, PROG_FB_BULK_TX, PROG_FB_REDIRECT_ERR, PROG_FB_DEVMAP_XMIT,	/* OBJ_FB */
+	PROG__N
+};
+static const enum dp_obj_no prog_obj[PROG__N] = {
+	[PROG_XDP] = OBJ_XDP, [PROG_TC_LAN] = OBJ_TC_LAN,
+	[PROG_WG_EGRESS] = OBJ_TC_WG, [PROG_WG_INGRESS] = OBJ_TC_WG,
+	[PROG_FB_EXCEPTION] = OBJ_FB, [PROG_FB_BULK_TX] = OBJ_FB,
+	[PROG_FB_REDIRECT_ERR] = OBJ_FB, [PROG_FB_DEVMAP_XMIT] = OBJ_FB,
+};
+
+/* A program to attach and the loaded copy this run attaches: one an earlier run
+ * loaded and this run keeps (dp_progs.h; fd ours to close), or the one its
+ * object loaded now (fd the skeleton's). */
+struct dp_prog {
+	struct bpf_program *p;		/* in its opened object */
+	struct bpf_map *rodata;		/* that object's .rodata, as this run sets it */
+	int fd;				/* -1: none yet */
+	__u32 id;
+	bool kept;
+};
+
 struct dp {
 	char pin[PATH_MAX];
 	struct xdp_lan_bpf *xdp;
 	struct tc_lan_bpf *tcl;
 	struct tc_wg_bpf *tcw;
 	struct xdp_fallback_bpf *fb;
-	struct dp_fds fds;
+	struct bpf_object *obj[OBJ__N];
+	struct dp_prog prog[PROG__N];
+	struct dp_fds fds;		/* the pinned maps (dp_pins_open) */
+	struct dp_pinned pinned;
+	bool pins_open;
 	int lan, uplink, wg;		/* ifindexes; 0 = none */
 	struct dp_nic nic[MG_XDP_IFACES];	/* [0] the LAN NIC, [1] the uplink (if any) */
 	int n_nic;
@@ -198,6 +235,11 @@ struct dp {
 
 static void dp_close(struct dp *d)
 {
+	for (int i = 0; i < PROG__N; i++)
+		if (d->prog[i].kept)
+			close(d->prog[i].fd);
+	if (d->pins_open)
+		dp_fds_close(&d->fds);
 	xdp_lan_bpf__destroy(d->xdp);
 	tc_lan_bpf__destroy(d->tcl);
 	tc_wg_bpf__destroy(d->tcw);
@@ -271,54 +313,116 @@ static void xdp_own_mac(struct xdp_lan_bpf *x, int slot, const char *ifname, int
 	memcpy((void *)x->rodata->own_mac[slot], mac, 6);
 }
 
-static int load(struct dp *d, const struct mg_config *c, const struct dp_settings *s)
+/* Stamps the object's identity into its .rodata (bpf/lib/obj_id.h). */
+#define OBJ_STAMP(skel, name) do { \
+		size_t sz_; \
+		const void *elf_ = name##_bpf__elf_bytes(&sz_); \
+		dp_obj_hash(elf_, sz_, (uint8_t *)(skel)->rodata->mg_obj_hash); \
+	} while (0)
+
+static void prog_set(struct dp *d, enum dp_prog_no i, struct bpf_program *p, struct bpf_map *rodata)
+{
+	d->prog[i] = (struct dp_prog){ .p = p, .rodata = rodata, .fd = -1 };
+}
+
+/* Opens the objects and sets their load-time constants; loads nothing. The XDP
+ * ones only when a NIC gets XDP (xdp_fallback carries the kernel's BTF types
+ * of its tracepoints: 0.7 MB to parse and hash for nothing on a TC-only gateway). */
+static int open_objs(struct dp *d, const struct mg_config *c, const struct dp_settings *s, bool xdp)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, o, .pin_root_path = d->pin);
 	int err;
 
-	d->xdp = xdp_lan_bpf__open_opts(&o);
+	for (int i = 0; i < PROG__N; i++)
+		prog_set(d, i, NULL, NULL);	/* those of objects not opened stay so */
 	d->tcl = tc_lan_bpf__open_opts(&o);
 	d->tcw = tc_wg_bpf__open_opts(&o);
-	d->fb = xdp_fallback_bpf__open_opts(&o);
-	if (!d->xdp || !d->tcl || !d->tcw || !d->fb) {
+	if (xdp) {
+		d->xdp = xdp_lan_bpf__open_opts(&o);
+		d->fb = xdp_fallback_bpf__open_opts(&o);
+	}
+	if (!d->tcl || !d->tcw || (xdp && (!d->xdp || !d->fb))) {
 		err = -errno;
 		pr_err("Failed to open the BPF objects: %s", strerror(errno));
 		return err;
 	}
+	d->tcl->rodata->wg_ifindex = d->wg;
+	d->tcl->rodata->wg_port = c->mesh.listen_port;
+	d->tcl->rodata->probe_port = s ? s->probe_port : 0;
+	d->tcw->rodata->lan_ifindex = d->lan;
+	d->tcw->rodata->l3_off = 0;
+	OBJ_STAMP(d->tcl, tc_lan);
+	OBJ_STAMP(d->tcw, tc_wg);
+	d->obj[OBJ_TC_LAN] = d->tcl->obj;
+	d->obj[OBJ_TC_WG] = d->tcw->obj;
+	prog_set(d, PROG_TC_LAN, d->tcl->progs.mg_tc_lan, d->tcl->maps.rodata);
+	prog_set(d, PROG_WG_EGRESS, d->tcw->progs.mg_tc_wg_egress, d->tcw->maps.rodata);
+	prog_set(d, PROG_WG_INGRESS, d->tcw->progs.mg_tc_wg_ingress, d->tcw->maps.rodata);
+	if (!xdp)
+		return 0;
 	d->xdp->rodata->wg_port = c->mesh.listen_port;
 	d->xdp->rodata->probe_port = s ? s->probe_port : 0;
 	xdp_own_mac(d->xdp, 0, c->local.lan_if, d->lan);
 	if (d->uplink)
 		xdp_own_mac(d->xdp, 1, c->local.uplink_if, d->uplink);
-	d->tcl->rodata->wg_ifindex = d->wg;
-	d->tcl->rodata->wg_port = c->mesh.listen_port;
-	d->tcl->rodata->probe_port = s ? s->probe_port : 0;
 	{
 		struct stat ns;
 
 		d->fb->rodata->own_netns = stat("/proc/self/ns/net", &ns) ? 0 : (__u32)ns.st_ino;
 	}
-	d->tcw->rodata->lan_ifindex = d->lan;
-	d->tcw->rodata->l3_off = 0;
+	OBJ_STAMP(d->xdp, xdp_lan);
+	OBJ_STAMP(d->fb, xdp_fallback);
+	d->obj[OBJ_XDP] = d->xdp->obj;
+	d->obj[OBJ_FB] = d->fb->obj;
+	prog_set(d, PROG_XDP, d->xdp->progs.mg_xdp_lan, d->xdp->maps.rodata);
+	prog_set(d, PROG_FB_EXCEPTION, d->fb->progs.mg_fb_exception, d->fb->maps.rodata);
+	prog_set(d, PROG_FB_BULK_TX, d->fb->progs.mg_fb_bulk_tx, d->fb->maps.rodata);
+	prog_set(d, PROG_FB_REDIRECT_ERR, d->fb->progs.mg_fb_redirect_err, d->fb->maps.rodata);
+	prog_set(d, PROG_FB_DEVMAP_XMIT, d->fb->progs.mg_fb_devmap_xmit, d->fb->maps.rodata);
 	return 0;
 }
 
-static int load_all(struct dp *d, const struct mg_config *c, const struct dp_settings *s)
+/* Object o ready to attach: every program of it kept, or else the object
+ * loaded (one build: kept copies of its other programs are let go). Loading
+ * pins the maps the objects share (LIBBPF_PIN_BY_NAME) or reuses the pinned
+ * ones; d->fds are opened from the pins then. 0 or -errno (message printed). */
+static int obj_ready(struct dp *d, enum dp_obj_no o)
 {
-	int err = load(d, c, s);
+	bool all = true;
+	int err;
 
-	if (err)
-		return err;
-	if ((err = xdp_lan_bpf__load(d->xdp)) || (err = tc_lan_bpf__load(d->tcl)) ||
-	    (err = tc_wg_bpf__load(d->tcw)) || (err = xdp_fallback_bpf__load(d->fb))) {
+	for (int i = 0; i < PROG__N; i++)
+		if (prog_obj[i] == o)
+			all &= d->prog[i].fd >= 0;
+	if (all) {
+		pr_debug("%s: the loaded programs are this build's, with these settings: kept",
+			 obj_name[o]);
+		return 0;
+	}
+	for (int i = 0; i < PROG__N; i++)
+		if (prog_obj[i] == o && d->prog[i].kept) {
+			close(d->prog[i].fd);
+			d->prog[i].fd = -1;
+			d->prog[i].kept = false;
+		}
+	if ((err = bpf_object__load(d->obj[o]))) {
 		pr_err("Failed to load the BPF programs (pinned maps under %s from an "
 		       "incompatible meshgw? `meshgw down` removes them): %s", d->pin, strerror(-err));
 		return err;
 	}
-	/* The objects share every map (pinned by name): xdp_lan's fds are the ones. */
-#define SKEL_FD(name) d->fds.name = bpf_map__fd(d->xdp->maps.mg_##name);
-	MG_DP_MAPS(SKEL_FD)
-#undef SKEL_FD
+	pr_debug("%s: loaded", obj_name[o]);
+	for (int i = 0; i < PROG__N; i++)
+		if (prog_obj[i] == o) {
+			d->prog[i].fd = bpf_program__fd(d->prog[i].p);
+			d->prog[i].id = dp_prog_id(d->prog[i].fd);
+		}
+	if (!d->pins_open) {
+		if ((err = dp_pins_open(d->pin, &d->fds, &d->pinned))) {
+			pr_err("Failed to open the maps pinned under %s: %s", d->pin, strerror(-err));
+			return err;
+		}
+		d->pins_open = true;
+	}
 	return 0;
 }
 
@@ -381,22 +485,28 @@ static int xdp_check_free(const char *pin, const char *ifname, int ifindex, bool
  * (nothing printed: the caller falls back to TC), or -errno. */
 static int xdp_up(struct dp *d, const char *ifname, int ifindex)
 {
-	struct bpf_program *prog = d->xdp->progs.mg_xdp_lan;
+	const struct dp_prog *prog = &d->prog[PROG_XDP];
 	struct bpf_link *link = xdp_our_link(d->pin, ifname, ifindex);
 	LIBBPF_OPTS(bpf_link_create_opts, o, .flags = XDP_FLAGS_DRV_MODE);
 	char path[DP_PATH];
 	int err, fd;
 
 	if (link) {
-		/* Our link, still on this interface: swap the program inside it. */
-		err = bpf_link__update_program(link, prog);
+		struct bpf_link_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		/* Our link, still on this interface: swap the program inside it,
+		 * unless it runs this very one already. */
+		err = bpf_obj_get_info_by_fd(bpf_link__fd(link), &info, &len);
+		if (err || info.prog_id != prog->id)
+			err = bpf_link_update(bpf_link__fd(link), prog->fd, NULL) ? -errno : 0;
 		bpf_link__destroy(link);
 		if (err)
 			pr_err("Failed to update the XDP program on %s: %s", ifname, strerror(-err));
 		return err;
 	}
 	quiet_begin();
-	fd = bpf_link_create(bpf_program__fd(prog), ifindex, BPF_XDP, &o);
+	fd = bpf_link_create(prog->fd, ifindex, BPF_XDP, &o);
 	quiet_end();
 	if (fd < 0) {
 		err = -errno;
@@ -476,11 +586,29 @@ static int attach_get(const struct dp_fds *f, __u32 slot, struct mg_attach *a)
 	return bpf_map_lookup_elem(f->attach, &slot, a) ? -errno : 0;
 }
 
+/* The id of the program in the filter at meshgw's handle/priority on
+ * ifindex's hook, or 0 (none, no clsact qdisc, no such interface). */
+static __u32 tc_prog_id(int ifindex, enum bpf_tc_attach_point where)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
+	int err;
+
+	quiet_begin();
+	err = bpf_tc_query(&hook, &q);
+	quiet_end();
+	return err ? 0 : q.prog_id;
+}
+
+static enum bpf_tc_attach_point slot_hook(__u32 slot)
+{
+	return slot == MG_SLOT_TC_WG_EGRESS ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+}
+
 static int tc_down(int attach_fd, __u32 slot, bool *destroy_qdisc, __u32 *ifindex)
 {
 	struct mg_attach a = { 0 };
-	enum bpf_tc_attach_point where = slot == MG_SLOT_TC_WG_EGRESS ? BPF_TC_EGRESS : BPF_TC_INGRESS;
-	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = slot_hook(slot));
 	LIBBPF_OPTS(bpf_tc_opts, q, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
 	LIBBPF_OPTS(bpf_tc_opts, o, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
 	char name[BPF_OBJ_NAME_LEN] = "?";
@@ -551,17 +679,21 @@ static int tc_check_free(const char *ifname, int ifindex, enum bpf_tc_attach_poi
 
 /* One TC filter of ours; records in mg_attach whether we created the qdisc. */
 static int tc_up(struct dp *d, __u32 slot, const char *ifname, int ifindex,
-		 enum bpf_tc_attach_point where, struct bpf_program *prog)
+		 enum bpf_tc_attach_point where, enum dp_prog_no pr)
 {
+	const struct dp_prog *prog = &d->prog[pr];
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
 	LIBBPF_OPTS(bpf_tc_opts, o, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY,
-		    .prog_fd = bpf_program__fd(prog), .flags = BPF_TC_F_REPLACE);
+		    .prog_fd = prog->fd, .flags = BPF_TC_F_REPLACE);
 	const char *dir = where == BPF_TC_INGRESS ? "ingress" : "egress";
 	struct mg_attach a;
 	bool created = false;
 	int err;
 
 	attach_get(&d->fds, slot, &a);
+	/* Recorded here and running this very program: nothing to do. */
+	if (a.ifindex == (__u32)ifindex && prog->id && tc_prog_id(ifindex, where) == prog->id)
+		return 0;
 	if (a.ifindex && a.ifindex != (__u32)ifindex) {
 		/* The configuration moved this attachment to another interface:
 		 * take ours off the old one first. */
@@ -835,13 +967,60 @@ static int tc_more_uplinks(struct dp *d, const struct mg_config *c)
 			tc_forget(d, slot);
 			continue;
 		}
-		if ((err = tc_up(d, slot, name, idx, BPF_TC_INGRESS, d->tcl->progs.mg_tc_lan)))
+		if ((err = tc_up(d, slot, name, idx, BPF_TC_INGRESS, PROG_TC_LAN)))
 			return err;
 	}
 	for (size_t u = 1 + MG_SLOT__MAX - MG_SLOT_TC_UPLINK_MORE; u < c->local.n_uplinks; u++)
 		pr_info("%s: only the first %d uplinks answer probes", c->local.uplinks[u].name,
 			1 + MG_SLOT__MAX - MG_SLOT_TC_UPLINK_MORE);
 	return 0;
+}
+
+/* prog stands in for program pr unless it has a copy already: dp_progs.h. */
+static void prog_try(struct dp *d, enum dp_prog_no pr, __u32 id)
+{
+	struct dp_prog *p = &d->prog[pr];
+	int fd;
+
+	if (!p->p || p->fd >= 0 || !id)
+		return;		/* not opened (XDP on no NIC), or found already */
+	fd = dp_prog_reuse(id, p->p, p->rodata, &d->pinned);
+	if (fd < 0)
+		return;
+	p->fd = fd;
+	p->id = id;
+	p->kept = true;
+}
+
+/* Looks for loaded copies of the programs this run would load where earlier
+ * runs attached them: the TC slots of mg_attach, the XDP links and tracepoint
+ * links pinned under PinPath. Needs the pinned maps (none: the first `up`, or
+ * they were removed: everything is loaded). */
+static void progs_find(struct dp *d)
+{
+	char path[DP_PATH];
+
+	if (dp_pins_open(d->pin, &d->fds, &d->pinned))
+		return;
+	d->pins_open = true;
+	for (__u32 slot = 0; slot < MG_SLOT__MAX; slot++) {
+		enum dp_prog_no pr = slot == MG_SLOT_TC_WG_EGRESS ? PROG_WG_EGRESS :
+				     slot == MG_SLOT_TC_WG_INGRESS ? PROG_WG_INGRESS : PROG_TC_LAN;
+		struct mg_attach a;
+
+		if (!attach_get(&d->fds, slot, &a) && a.ifindex)
+			prog_try(d, pr, tc_prog_id((int)a.ifindex, slot_hook(slot)));
+	}
+	for (int i = 0; i < d->n_nic; i++) {
+		if (!d->nic[i].info.name[0])
+			continue;
+		xdp_pin_name(path, sizeof(path), d->pin, d->nic[i].info.name);
+		prog_try(d, PROG_XDP, dp_link_prog_id(path));
+	}
+	for (size_t i = 0; i < sizeof(fallback_pins) / sizeof(fallback_pins[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", d->pin, fallback_pins[i]);
+		prog_try(d, PROG_FB_EXCEPTION + i, dp_link_prog_id(path));
+	}
 }
 
 int dataplane_check(const struct mg_config *c)
@@ -856,7 +1035,7 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	const char *wg = wg_name(c);
 	char path[DP_PATH];
 	struct dp d = { 0 };
-	bool fresh;
+	bool fresh, xdp = false;
 	int err;
 
 	if ((err = resolve_ifaces(&d, c, true)))
@@ -866,7 +1045,15 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	fresh = access(path, F_OK) != 0;
 	if ((err = dataplane_pin_dir_make(d.pin)))
 		return err;
-	if ((err = load_all(&d, c, s)))
+	for (int i = 0; i < d.n_nic; i++)
+		xdp |= d.nic[i].xdp;
+	if ((err = open_objs(&d, c, s, xdp)))
+		goto out;
+	progs_find(&d);
+	/* Only what this run attaches is loaded, and only what it cannot keep:
+	 * TC always, XDP when a NIC gets it (the tracepoint programs with it, below). */
+	if ((err = obj_ready(&d, OBJ_TC_WG)) || (err = obj_ready(&d, OBJ_TC_LAN)) ||
+	    (xdp && (err = obj_ready(&d, OBJ_XDP))))
 		goto out;
 	/* Maps first, so the programs see a complete table when they start. */
 	if ((err = fill(&d, c, s)))
@@ -888,15 +1075,15 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 			goto out;
 	nics_prune(&d);
 	if ((err = tc_up(&d, MG_SLOT_TC_WG_EGRESS, wg, d.wg, BPF_TC_EGRESS,
-			 d.tcw->progs.mg_tc_wg_egress)) ||
+			 PROG_WG_EGRESS)) ||
 	    (err = tc_up(&d, MG_SLOT_TC_WG_INGRESS, wg, d.wg, BPF_TC_INGRESS,
-			 d.tcw->progs.mg_tc_wg_ingress)) ||
+			 PROG_WG_INGRESS)) ||
 	    (err = tc_up(&d, MG_SLOT_TC_LAN, c->local.lan_if, d.lan, BPF_TC_INGRESS,
-			 d.tcl->progs.mg_tc_lan)))
+			 PROG_TC_LAN)))
 		goto out;
 	if (d.uplink) {
 		if ((err = tc_up(&d, MG_SLOT_TC_UPLINK, c->local.uplink_if, d.uplink, BPF_TC_INGRESS,
-				 d.tcl->progs.mg_tc_lan)))
+				 PROG_TC_LAN)))
 			goto out;
 	} else {
 		tc_forget(&d, MG_SLOT_TC_UPLINK);	/* an uplink the configuration dropped */
@@ -930,9 +1117,13 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 			}
 		/* NICs the configuration no longer names, or that are TC only now */
 		xdp_sweep(d.pin, keep);
-		if (any)
-			fallback_up(&d);
-		else
+		if (any) {
+			if ((err = obj_ready(&d, OBJ_FB)))
+				goto out;
+			/* Kept: their pinned links run them already. */
+			if (!d.prog[PROG_FB_EXCEPTION].kept)
+				fallback_up(&d);
+		} else
 			fallback_down(d.pin);
 	}
 	nics_log(&d);

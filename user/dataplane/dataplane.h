@@ -26,9 +26,11 @@ int dataplane_pin_resolve(const char *raw, char *buf, size_t len);
 /* mkdir -p of a resolved pin directory, mounting bpffs first if needed. 0 or -errno. */
 int dataplane_pin_dir_make(const char *dir);
 
-/* Settings s may be NULL (no probes). Idempotent: adopts existing pins and attachments, replaces meshgw's own
- * programs in place, refuses an XDP program or TC filter meshgw did not attach.
- * The LAN and WireGuard interfaces must exist. 0 or -errno (message printed). */
+/* Settings s may be NULL (no probes). Idempotent: adopts existing pins and
+ * attachments, keeps meshgw's own programs that are this build's with these
+ * settings (nothing reloaded on a no-op up), replaces the others in place, and
+ * refuses an XDP program or TC filter meshgw did not attach. The LAN and
+ * WireGuard interfaces must exist. 0 or -errno (message printed). */
 int dataplane_up(const struct mg_config *c, const struct dp_settings *s);
 /* What dataplane_up would refuse, checked without changing anything: the LAN
  * and uplink interfaces exist, and no XDP program or TC filter that meshgw did not

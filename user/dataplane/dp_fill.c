@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_fill.h"
+#include "dataplane/dp_read.h"
 #include "lib/log.h"
 
 /* A site's peer index is its slot in mg_peer_info and mg_peer_stats, and its
@@ -67,10 +68,26 @@ void dp_route_filter_add(uint32_t f[MG_ROUTE_FILTER_LEN], const struct prefix *p
 
 int dp_route_filter_write(int fd, const uint32_t f[MG_ROUTE_FILTER_LEN])
 {
+	uint32_t have[MG_ROUTE_FILTER_LEN];
+	void *keys, *vals;
+	long n = dp_map_read_all(fd, sizeof(uint32_t), sizeof(uint32_t), &keys, &vals);
+	bool known = n == MG_ROUTE_FILTER_LEN;
+
+	/* One batch lookup instead of one per slot, where the kernel has it. */
+	for (long i = 0; known && i < n; i++) {
+		uint32_t k = ((uint32_t *)keys)[i];
+
+		if (k >= MG_ROUTE_FILTER_LEN)
+			known = false;
+		else
+			have[k] = ((uint32_t *)vals)[i];
+	}
+	free(keys);
+	free(vals);
 	for (uint32_t i = 0; i < MG_ROUTE_FILTER_LEN; i++) {
 		uint32_t cur;
 
-		if (!bpf_map_lookup_elem(fd, &i, &cur) && cur == f[i])
+		if (known ? have[i] == f[i] : !bpf_map_lookup_elem(fd, &i, &cur) && cur == f[i])
 			continue;
 		if (bpf_map_update_elem(fd, &i, &f[i], BPF_ANY)) {
 			pr_err("Failed to update map %s: %s", MG_MAP_NAME(route_filter), strerror(errno));
@@ -92,6 +109,54 @@ static int kv_cmp(const void *a, const void *b)
 	return memcmp(((const struct kv *)a)->key, ((const struct kv *)b)->key, g_ksize);
 }
 
+/* map_sync with the map read in batches: a syscall per entry that changes, not
+ * two per entry held. want sorted. -EOPNOTSUPP: no batch lookup here. */
+static int map_sync_batch(int fd, const char *name, const struct kv *want, size_t n,
+			  size_t ksize, size_t vsize)
+{
+	void *keys, *vals;
+	long nhave = dp_map_read_all(fd, ksize, vsize, &keys, &vals);
+	struct kv *have = NULL;
+	int err = 0;
+
+	if (nhave < 0) {
+		err = (int)nhave;
+		goto out;
+	}
+	have = calloc((size_t)nhave + 1, sizeof(*have));
+	if (!have) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (long i = 0; i < nhave; i++) {
+		memcpy(have[i].key, (char *)keys + i * ksize, ksize);
+		memcpy(have[i].val, (char *)vals + i * vsize, vsize);
+	}
+	qsort(have, (size_t)nhave, sizeof(*have), kv_cmp);
+	for (long i = 0; i < nhave; i++)
+		if (!bsearch(&have[i], want, n, sizeof(*want), kv_cmp) &&
+		    bpf_map_delete_elem(fd, have[i].key) && errno != ENOENT) {
+			err = -errno;
+			pr_err("Failed to delete a stale entry of map %s: %s", name, strerror(errno));
+		}
+	for (size_t i = 0; i < n; i++) {
+		const struct kv *h = bsearch(&want[i], have, (size_t)nhave, sizeof(*have), kv_cmp);
+
+		if (h && !memcmp(h->val, want[i].val, vsize))
+			continue;
+		if (bpf_map_update_elem(fd, want[i].key, want[i].val, BPF_ANY)) {
+			err = -errno;
+			pr_err("Failed to update map %s: %s", name, strerror(errno));
+			break;
+		}
+	}
+out:
+	free(have);
+	free(keys);
+	free(vals);
+	return err;
+}
+
 /* Makes the hash/LPM map fd hold exactly want[0..n) (keys ksize bytes, values
  * vsize bytes). Entries already right are not touched. 0 or -errno. */
 static int map_sync(int fd, const char *name, struct kv *want, size_t n, size_t ksize,
@@ -108,7 +173,13 @@ static int map_sync(int fd, const char *name, struct kv *want, size_t n, size_t 
 		return -ENOMEM;
 	g_ksize = ksize;
 	qsort(want, n, sizeof(*want), kv_cmp);
-	/* Deleting while walking can restart the walk: collect first. */
+	if ((err = map_sync_batch(fd, name, want, n, ksize, vsize)) != -EOPNOTSUPP) {
+		free(stale);
+		return err;
+	}
+	err = 0;
+	/* No batch lookups (kernels before 5.6, or this map type): walk it.
+	 * Deleting while walking can restart the walk: collect first. */
 	while (!(rc = bpf_map_get_next_key(fd, prev, next))) {
 		memcpy(probe.key, next, ksize);
 		if (!bsearch(&probe, want, n, sizeof(*want), kv_cmp)) {
@@ -319,44 +390,83 @@ out:
 /* `up` adds the literal endpoints and removes only entries of sites that are gone:
  * the daemon adds resolved hostnames to the same map, and a re-run of `up` must not
  * make the gateway stop answering them. */
+static int ep_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct dp_known_ep *)a)->key, &((const struct dp_known_ep *)b)->key,
+		      sizeof(struct mg_ep_key));
+}
+
 int dp_merge_known_eps(int fd, const struct dp_known_ep *eps, size_t n, const uint32_t *idx,
 		       size_t nsites)
 {
-	struct mg_ep_key key, next, *stale = NULL;
-	size_t nstale = 0, cap = 0;
-	void *prev = NULL;
+	struct dp_known_ep *have = NULL;
+	struct mg_ep_key key, next;
+	size_t nhave = 0, cap = 0;
+	bool *live = calloc(MG_MAX_PEERS, sizeof(*live));
+	void *keys = NULL, *vals = NULL, *prev = NULL;
+	long nread;
 	int err = 0;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		uint32_t peer;
-		bool live = false;
-
-		if (!bpf_map_lookup_elem(fd, &next, &peer))
-			for (size_t s = 0; s < nsites && !live; s++)
-				live = idx[s] == peer;
-		if (!live) {
-			if (nstale == cap) {
-				void *t = realloc(stale, (cap = cap ? 2 * cap : 64) * sizeof(*stale));
+	if (!live)
+		return -ENOMEM;
+	for (size_t s = 0; s < nsites; s++)
+		if (idx[s] < MG_MAX_PEERS)
+			live[idx[s]] = true;
+	/* What the map holds: in batches, or (no batch lookups here) walked. */
+	nread = dp_map_read_all(fd, sizeof(struct mg_ep_key), sizeof(uint32_t), &keys, &vals);
+	if (nread >= 0) {
+		have = calloc((size_t)nread + 1, sizeof(*have));
+		for (long i = 0; have && i < nread; i++) {
+			memcpy(&have[i].key, (char *)keys + i * sizeof(struct mg_ep_key), sizeof(have[i].key));
+			memcpy(&have[i].peer, (char *)vals + i * sizeof(uint32_t), sizeof(have[i].peer));
+		}
+		nhave = have ? (size_t)nread : 0;
+	} else if (nread == -EOPNOTSUPP) {
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			if (nhave == cap) {
+				void *t = realloc(have, (cap = cap ? 2 * cap : 64) * sizeof(*have));
 
 				if (!t) {
-					free(stale);
-					return -ENOMEM;
+					err = -ENOMEM;
+					goto out;
 				}
-				stale = t;
+				have = t;
 			}
-			stale[nstale++] = next;
+			have[nhave].key = next;
+			if (bpf_map_lookup_elem(fd, &next, &have[nhave].peer))
+				have[nhave].peer = UINT32_MAX;
+			nhave++;
+			key = next;
+			prev = &key;
 		}
-		key = next;
-		prev = &key;
+	} else {
+		err = (int)nread;
+		goto out;
 	}
-	for (size_t i = 0; i < nstale; i++)
-		bpf_map_delete_elem(fd, &stale[i]);
-	free(stale);
-	for (size_t i = 0; i < n && !err; i++)
+	if (nread >= 0 && !have) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* Entries of peers that are gone (whoever added them: up or the daemon). */
+	for (size_t i = 0; i < nhave; i++)
+		if (have[i].peer >= MG_MAX_PEERS || !live[have[i].peer])
+			bpf_map_delete_elem(fd, &have[i].key);
+	qsort(have, nhave, sizeof(*have), ep_cmp);
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct dp_known_ep *h = bsearch(&eps[i], have, nhave, sizeof(*have), ep_cmp);
+
+		if (h && h->peer == eps[i].peer)
+			continue;	/* already there */
 		if (bpf_map_update_elem(fd, &eps[i].key, &eps[i].peer, BPF_ANY)) {
 			err = -errno;
 			pr_err("Failed to update map %s: %s", MG_MAP_NAME(known_eps), strerror(errno));
 		}
+	}
+out:
+	free(have);
+	free(keys);
+	free(vals);
+	free(live);
 	return err;
 }
 

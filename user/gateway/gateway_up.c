@@ -40,6 +40,8 @@ struct up_ctx {
 	pid_t started_pid;
 	bool keep;		/* keep_endpoints: the daemon's choices stay */
 	bool hold;		/* a pair's box off the master: the link stays down */
+	struct wg_device have;	/* WireGuard as keep_current_endpoints read it ... */
+	bool have_read;		/* ... for apply_wg: one read of 1,000 peers, not two */
 };
 
 /* --- links ----------------------------------------------------------------------- */
@@ -90,9 +92,16 @@ static int ensure_link(struct up_ctx *u)
 static int apply_wg(struct up_ctx *u)
 {
 	struct wg_device have = { 0 }, now = { 0 }, change = { 0 }, undo = { 0 };
-	int n, ret;
+	int n, ret = 0;
 
-	ret = u->be->get(u->ifname, &have);
+	/* Read a moment ago, under the same lock, with nothing changed since. */
+	if (u->have_read) {
+		have = u->have;
+		memset(&u->have, 0, sizeof(u->have));
+		u->have_read = false;
+	} else {
+		ret = u->be->get(u->ifname, &have);
+	}
 	if (ret)
 		goto out;
 	n = wg_diff(&u->want.wg, &have, &change);
@@ -410,6 +419,8 @@ static void keep_current_endpoints(struct up_ctx *u)
 
 	if (u->be->get(u->ifname, &have))
 		return;
+	u->have = have;		/* apply_wg diffs against it */
+	u->have_read = true;
 	for (size_t i = 0; i < u->want.wg.n_peers; i++) {
 		struct wg_peer *w = &u->want.wg.peers[i];
 		struct wg_peer *h = wg_device_find_peer(&have, w->public_key);
@@ -430,7 +441,6 @@ static void keep_current_endpoints(struct up_ctx *u)
 			}
 		}
 	}
-	wg_device_free(&have);
 }
 
 /* gateway_up with the interface's lock already held. */
@@ -463,6 +473,8 @@ static int gateway_up_locked(const struct mg_config *c, bool keep_endpoints)
 		pr_info("%s: up (site %s, %zu peer%s)", u.ifname, c->self->name, u.want.wg.n_peers,
 			u.want.wg.n_peers == 1 ? "" : "s");
 out:
+	if (u.have_read)
+		wg_device_free(&u.have);
 	desired_free(&u.want);
 	nl_close(&u.rt);
 	return ret;
