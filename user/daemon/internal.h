@@ -135,7 +135,6 @@ void sched_free(struct sched *s);
 void sched_touch(struct daemon *d, size_t n);	/* an input changed peer n */
 void sched_tick_start(struct daemon *d, uint64_t now);
 void sched_collect(struct daemon *d, uint64_t now);
-bool sched_due(const struct daemon *d, size_t n);
 bool sched_reads(const struct daemon *d, size_t n);
 size_t sched_next(const struct daemon *d, size_t n);	/* next due peer >= n */
 void sched_done(struct daemon *d, uint64_t now, bool all_next);

@@ -56,7 +56,9 @@ void sched_touch(struct daemon *d, size_t n)
 {
 	struct sched *s = &d->sched;
 
-	if (n >= d->n_peers || !s->due)
+	/* s->q.n: the peers of the last sched_reset (a reload's new list may be
+	 * touched before its own reset, and is then all due anyway) */
+	if (n >= s->q.n || !s->due)
 		return;
 	SET(s->due, n);
 	/* Outside a tick (a probe socket's reply): at the next one. */
@@ -75,15 +77,11 @@ void sched_collect(struct daemon *d, uint64_t now)
 	}
 }
 
-bool sched_due(const struct daemon *d, size_t n)
-{
-	return d->sched.due && BIT(d->sched.due, n);
-}
-
 /* Peer n, or peer n is awaiting a reply: the peers read_probe_replies looks at. */
 bool sched_reads(const struct daemon *d, size_t n)
 {
-	return d->sched.due && (BIT(d->sched.due, n) || BIT(d->sched.awaits, n));
+	return d->sched.due && n < d->sched.q.n &&
+	       (BIT(d->sched.due, n) || BIT(d->sched.awaits, n));
 }
 
 /* The next peer at or after n with its due bit set, or d->n_peers. */
@@ -91,7 +89,7 @@ size_t sched_next(const struct daemon *d, size_t n)
 {
 	const uint64_t *b = d->sched.due;
 
-	if (!b)
+	if (!b || d->sched.q.n != d->n_peers)
 		return d->n_peers;
 	while (n < d->n_peers) {
 		uint64_t w = b[n / 64] >> (n % 64);
@@ -148,7 +146,8 @@ void sched_done(struct daemon *d, uint64_t now, bool all_next)
 		else
 			CLR(s->awaits, n);
 	}
-	memset(s->due, 0, s->words * sizeof(*s->due));
+	if (s->due)
+		memset(s->due, 0, s->words * sizeof(*s->due));
 	/* Peers changed from outside their turn (an uplink found dead or alive
 	 * again moved them, or marked their paths down): all at the next tick. */
 	for (size_t n = 0; all_next && n < d->n_peers; n++)
