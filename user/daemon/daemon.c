@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* meshgw run: the loop. Setup, the epoll loop over the timer, the signals, the
  * probe sockets and the metrics server, the tick that drives peers.c, inputs.c,
- * actions.c and watch.c, and SIGHUP's reload. */
+ * actions.c and watch.c (run only when sched.c finds something due), and
+ * SIGHUP's reload. */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
