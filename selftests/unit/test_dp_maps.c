@@ -186,6 +186,25 @@ static void test_probes_recorded(const char *pin)
 	ok(dp_probes_recorded(&m) && !dp_probes_recorded(&m), "news for one more call, then not");
 	ok(!bump(fd, MG_STAT_XDP_PROBE_REPLY, ncpus) && dp_probes_recorded(&m),
 	   "a reply recorded by XDP is news");
+	/* dp_traffic_moved: the same gate over the counts that follow every
+	 * per-peer rx/tx and per-endpoint increment (issue 17) */
+	ok(dp_traffic_moved(&m), "traffic: the first call cannot tell");
+	dp_traffic_moved(&m);
+	ok(!dp_traffic_moved(&m), "  nothing counted since: no counter moved");
+	ok(!bump(fd, MG_STAT_XDP_PROBE_REPLY, ncpus) && !dp_traffic_moved(&m),
+	   "  a probe reply is not traffic");
+	{
+		static const enum mg_stat each[] = { MG_STAT_TC_WG_TX, MG_STAT_TC_WG_RX,
+						     MG_STAT_XDP_WG, MG_STAT_TC_WG };
+		int moved = 0;
+
+		for (size_t i = 0; i < sizeof(each) / sizeof(each[0]); i++) {
+			moved += !bump(fd, each[i], ncpus) && dp_traffic_moved(&m) &&
+				 dp_traffic_moved(&m) && !dp_traffic_moved(&m);
+		}
+		is_int(moved, 4, "  tx, rx, WireGuard packets by XDP and by TC: each one a move, "
+		       "for one more call");
+	}
 	dp_maps_close(&m);
 	close(fd);
 	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_NAME(stats));

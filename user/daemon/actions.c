@@ -219,11 +219,14 @@ static void log_health_changes(struct daemon *d, struct daemon_peer *p, uint64_t
 	}
 }
 
-/* Each peer in turn: its names re-resolved when due, its probes sent, the
- * failover decision taken and carried out. */
+/* Each peer due this tick (sched.c) in turn: its names re-resolved when due, its
+ * probes sent, the failover decision taken and carried out. The others would
+ * have done nothing. */
 void act_on_peers(struct daemon *d, uint64_t now)
 {
-	for (size_t n = 0; n < d->n_peers; n++) {
+	bool dead[MG_MAX_UPLINKS];
+
+	for (size_t n = sched_next(d, 0); n < d->n_peers; n = sched_next(d, n + 1)) {
 		struct daemon_peer *p = &d->peers[n];
 
 		resolve_names(d, p, now);
@@ -234,11 +237,13 @@ void act_on_peers(struct daemon *d, uint64_t now)
 	/* Several uplinks: one dead for every peer at once moves them all off it, in
 	 * one decision (paths.c), before any peer moves to another of its paths
 	 * through it (whose probes have not told yet). */
+	memcpy(dead, d->uplink_dead, sizeof(dead));
 	paths_uplink_failure(d, now);
-	for (size_t n = 0; n < d->n_peers; n++) {
+	for (size_t n = sched_next(d, 0); n < d->n_peers; n = sched_next(d, n + 1)) {
 		struct daemon_peer *p = &d->peers[n];
 
 		if (p->decided != p->fo.active && !path_uplink_dead(d, p, p->decided))
 			switch_to(d, p, p->decided, p->decided_why, now);
 	}
+	sched_done(d, now, memcmp(dead, d->uplink_dead, sizeof(dead)) != 0);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* meshgw run: the loop. Setup, the epoll loop over the timer, the signals, the
  * probe sockets and the metrics server, the tick that drives peers.c, inputs.c,
- * actions.c and watch.c, and SIGHUP's reload. */
+ * actions.c and watch.c (run only when sched.c finds something due), and
+ * SIGHUP's reload. */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -54,6 +55,9 @@ static int daemon_apply(struct daemon *d, const struct daemon_peer *old, size_t 
 		ret = probe_tag_for_config(&d->cfg, d->tag);
 	if (!ret)
 		ret = peers_start(d, old, n_old);
+	/* the new peer list, every peer due at the next tick */
+	if (sched_reset(d) && !ret)
+		ret = -ENOMEM;
 	return ret;
 }
 
@@ -257,7 +261,6 @@ static void reload(struct daemon *d)
 
 static int setup_fds(struct daemon *d)
 {
-	struct itimerspec its = { .it_interval = { 0, TICK_NS }, .it_value = { 0, TICK_NS } };
 	sigset_t mask;
 	int err;
 
@@ -270,8 +273,13 @@ static int setup_fds(struct daemon *d)
 	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->sigfd < 0 || d->timerfd < 0 || d->epfd < 0 || timerfd_settime(d->timerfd, 0, &its, NULL))
+	if (d->sigfd < 0 || d->timerfd < 0 || d->epfd < 0)
 		return -errno;
+	/* The ticks: every TICK_NS from now, as the periodic timer was; sched.c
+	 * sets the timerfd to the next one at which something is due. */
+	d->sched.tick0 = d->sched.tick_ns = mono_ns();
+	if ((err = sched_arm(d)))
+		return err;
 	if ((err = epoll_add(d->epfd, d->sigfd)) || (err = epoll_add(d->epfd, d->timerfd)))
 		return err;
 	if (ha_guard_fd(d) >= 0 && (err = epoll_add(d->epfd, ha_guard_fd(d))))
@@ -350,6 +358,7 @@ static void tick(struct daemon *d)
 {
 	uint64_t now = mono_ns();
 
+	sched_tick_start(d, now);
 	if (now >= d->next_wgsync_ns) {
 		follow_wireguard(d, false);
 		d->next_wgsync_ns = now + WGSYNC_NS;
@@ -362,14 +371,17 @@ static void tick(struct daemon *d)
 			ha_guard_check(d);	/* a restore set the link up */
 		}
 	}
-	if (d->stop)
+	if (d->stop) {
+		sched_tick_end(d);
 		return;		/* `meshgw down` took the gateway away */
+	}
 
 	paths_refresh(d, now);
 	if (now >= d->next_counters_ns) {
 		read_counters(d, now);
 		d->next_counters_ns = now + COUNTERS_NS;
 	}
+	sched_collect(d, now);
 	read_probe_replies(d, now);
 	act_on_peers(d, now);
 	exit_tick(d, now);
@@ -377,6 +389,7 @@ static void tick(struct daemon *d)
 		peers_publish(d, now);
 		d->next_publish_ns = now + PUBLISH_NS;
 	}
+	sched_tick_end(d);
 }
 
 int daemon_run(const char *mesh_path, const char *local_path)
@@ -469,11 +482,18 @@ int daemon_run(const char *mesh_path, const char *local_path)
 				drain_probe_socket(&d, evs[i].data.fd);
 			}
 		}
+		/* The next tick: what this one left due, or what a reply touched. */
+		if (!d.stop && (ret = sched_arm(&d))) {
+			pr_err("timerfd: %s", strerror(-ret));
+			ret = 1;
+			break;
+		}
 	}
 	notify("STOPPING=1");
 out:
 	http_metrics_close(d.http);
 	peers_free(d.peers, d.n_peers);
+	sched_free(&d.sched);
 	dp_maps_close(&d.maps);
 	int fds[] = { d.epfd, d.timerfd, d.sigfd, d.state_fd };
 

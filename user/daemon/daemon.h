@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* meshgw run: the site's daemon. One thread, one epoll loop: a 10 ms timerfd
- * drives probes and failover decisions, a signalfd takes SIGHUP (reload) and
+/* meshgw run: the site's daemon. One thread, one epoll loop: a timerfd set to the
+ * next 10 ms tick at which a peer or a periodic job is due (daemon/sched.c) drives
+ * probes and failover decisions, a signalfd takes SIGHUP (reload) and
  * SIGTERM/SIGINT (exit, leaving the data path up). */
 #pragma once
 

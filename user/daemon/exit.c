@@ -171,3 +171,22 @@ void exit_tick(struct daemon *d, uint64_t now)
 		pr_info("exit: site %s reachable again for the hold-down (%u ms): internet traffic exits through it again (was: %s)",
 			name_of(d, to), d->fo.holddown_ms, name_of(d, from));
 }
+
+/* When exit_tick next has something to do without a peer changing: the check of
+ * the data plane, or a more preferred exit's hold-down ending (fo_exit_decide
+ * compares only those with the clock). Peers change only in a tick, which runs
+ * exit_tick too. */
+uint64_t exit_next_due(const struct daemon *d)
+{
+	const struct fo_exit *x = &d->exit;
+	uint64_t due = d->n_exit_via ? d->next_exit_check_ns : UINT64_MAX;
+	unsigned int better = x->active == FO_EXIT_LOCAL ? x->n : (unsigned int)x->active;
+
+	for (unsigned int i = 0; d->n_exit_via && i < better && i < x->n; i++) {
+		uint64_t t = x->reachable_since_ns[i] + (uint64_t)d->fo.holddown_ms * MS;
+
+		if (x->reachable[i] && t < due)
+			due = t;
+	}
+	return due;
+}

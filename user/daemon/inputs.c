@@ -10,6 +10,16 @@
 #include "lib/log.h"
 #include "lib/sockaddr.h"
 
+/* fo_note_counters, and peer n handled this tick when they moved. */
+static void note_counters(struct daemon *d, size_t n, uint64_t rx, uint64_t tx, uint64_t now)
+{
+	struct fo_peer *p = &d->peers[n].fo;
+
+	if (p->rx_bytes != rx || p->tx_bytes != tx)
+		sched_touch(d, n);
+	fo_note_counters(p, rx, tx, now);
+}
+
 static void add_ep_rx(__u32 id, const struct mg_ep_stats *es, void *ctx)
 {
 	uint64_t *rx = ctx;
@@ -47,7 +57,7 @@ static int read_dp_counters_batch(struct daemon *d, uint64_t now)
 		ret = dp_ep_stats_each(&d->maps, add_ep_rx, rx);
 	for (size_t n = 0; !ret && n < d->n_peers; n++)
 		if (d->peers[n].dp_index >= 0)
-			fo_note_counters(&d->peers[n].fo, rx[n], tx[n], now);
+			note_counters(d, n, rx[n], tx[n], now);
 	free(rx);
 	free(tx);
 	return ret;
@@ -58,6 +68,10 @@ void read_counters(struct daemon *d, uint64_t now)
 	struct wg_device dev = { 0 };
 	bool have_dev = false, batched;
 
+	/* Every peer counted by the data plane, and no packet it counts since the
+	 * last look: no counter moved, and feeding them would change nothing. */
+	if (!d->n_peers_no_dp && !dp_traffic_moved(&d->maps))
+		return;
 	batched = !read_dp_counters_batch(d, now);
 	for (size_t n = 0; n < d->n_peers; n++) {
 		struct daemon_peer *p = &d->peers[n];
@@ -92,7 +106,7 @@ void read_counters(struct daemon *d, uint64_t now)
 			rx = wp->rx_bytes;
 			tx = wp->tx_bytes;
 		}
-		fo_note_counters(&p->fo, rx, tx, now);
+		note_counters(d, n, rx, tx, now);
 	}
 	wg_device_free(&dev);
 }
@@ -101,7 +115,9 @@ void read_counters(struct daemon *d, uint64_t now)
  * this tick may depend on (fo_reply_read, which says why nothing is missed), and
  * those awaiting a reply only when the data plane recorded a reply at all since
  * the last tick. 1,000 peers, idle or dead, then cost about a thousand lookups a
- * second (one before each probe) instead of 200,000. */
+ * second (one before each probe) instead of 200,000. Only the peers due this
+ * tick and those awaiting a reply are looked at: a peer that is not due has no
+ * FO_READ_ALWAYS record (fo_due.h). A reply read makes its peer due. */
 void read_probe_replies(struct daemon *d, uint64_t now)
 {
 	bool recorded;
@@ -112,9 +128,12 @@ void read_probe_replies(struct daemon *d, uint64_t now)
 	for (size_t n = 0; n < d->n_peers; n++) {
 		struct daemon_peer *p = &d->peers[n];
 
+		if (!sched_reads(d, n))
+			continue;
 		for (unsigned int i = 0; i < p->fo.n_ep; i++) {
 			enum fo_read r = fo_reply_read(&p->fo, &d->fo, i, now);
 			struct mg_probe_stats ps;
+			uint64_t before = p->fo.ep[i].last_reply_ns;
 
 			if (!p->addr[i].ss_family || r == FO_READ_NONE ||
 			    (r == FO_READ_IF_NEW && !recorded) || !path_reply_in_map(d, p, i))
@@ -123,6 +142,8 @@ void read_probe_replies(struct daemon *d, uint64_t now)
 			 * it later than it arrived changes neither. */
 			if (!dp_probe_stats(&d->maps, &p->addr[i], &ps))
 				fo_note_reply(&p->fo, i, ps.last_seq, ps.last_rx_ns, ps.last_rtt_ns);
+			if (p->fo.ep[i].last_reply_ns != before)
+				sched_touch(d, n);
 		}
 	}
 }
@@ -156,7 +177,10 @@ void drain_probe_socket(struct daemon *d, int fd)
 			for (unsigned int i = 0; i < d->peers[n].fo.n_ep; i++)
 				if (sockaddr_equal(&from, &d->peers[n].addr[i]) &&
 				    (uplink < 0 || d->peers[n].path_uplink[i] == uplink))
+				{
 					fo_note_reply(&d->peers[n].fo, i, seq, rx_ns, rtt);
+					sched_touch(d, n);
+				}
 	}
 }
 
@@ -182,6 +206,7 @@ void follow_wireguard(struct daemon *d, bool at_start)
 		memcpy(&cur, &wp->endpoint, sizeof(wp->endpoint));
 		if (sockaddr_equal(&cur, &p->addr[p->fo.active]))
 			continue;
+		sched_touch(d, n);	/* whatever follows changes the peer */
 		/* Roaming moves the far end, not our uplink: the path to the new
 		 * address through the active path's uplink. */
 		for (i = 0; i < p->fo.n_ep; i++)

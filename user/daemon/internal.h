@@ -11,11 +11,13 @@
 #include "failover/fo_exit.h"
 #include "gateway/steer.h"
 #include "lib/clock.h"
+#include "lib/timerq.h"
 #include "observe/metrics.h"
 #include "wg/wg_backend.h"
 #include "meshgw_probe.h"
 
-#define TICK_NS (10 * MS)		/* decisions and probe scheduling */
+#define TICK_NS (10 * MS)		/* decisions and probe scheduling: the grid
+					 * of ticks, each run only when due (sched.c) */
 #define COUNTERS_NS (50 * MS)		/* data-plane counters */
 #define PUBLISH_NS (250 * MS)		/* mg_failover records for show/metrics */
 #define WGSYNC_NS (1000 * MS)		/* WireGuard's own endpoint (roaming) */
@@ -44,6 +46,17 @@ struct daemon_peer {
 	enum fo_reason decided_why;
 };
 
+/* sched.c: when each peer is next due, and this tick's due peers */
+struct sched {
+	struct timerq q;		/* peer n's next due time */
+	uint64_t *due;			/* bitmap: handled this tick */
+	uint64_t *awaits;		/* bitmap: an endpoint awaits a reply */
+	size_t words;			/* of each bitmap */
+	uint64_t tick0, tick_ns;	/* the grid's origin; the tick being run */
+	uint64_t armed;			/* the tick the timerfd is set to */
+	bool in_tick;
+};
+
 struct daemon {
 	struct mg_config cfg;
 	const char *mesh_path, *local_path;
@@ -55,6 +68,7 @@ struct daemon {
 	int probe_fd[MG_PROBE_PORTS];		/* endpoint i's probes leave from ProbePort + i */
 	struct daemon_peer *peers;
 	size_t n_peers;
+	size_t n_peers_no_dp;			/* of them, without a data-plane slot */
 	uint64_t next_counters_ns, next_publish_ns, next_wgsync_ns, next_ifaces_ns;
 	uint8_t if_mac[MG_XDP_IFACES][6];	/* LAN, uplink: what XDP was given */
 	unsigned int if_index[MG_XDP_IFACES];	/* their index then; 0 = gone */
@@ -79,6 +93,7 @@ struct daemon {
 	struct mnl_socket *ha_ev;
 	struct nl_sock ha_nl;
 	bool ha_held_down;
+	struct sched sched;
 	bool stop;
 };
 
@@ -125,6 +140,18 @@ int ha_guard_fd(const struct daemon *d);
 void ha_guard_event(struct daemon *d);
 void ha_guard_check(struct daemon *d);
 void ha_guard_stop(struct daemon *d);
+/* sched.c: which peers a tick handles (issue 17) */
+int sched_reset(struct daemon *d);
+void sched_free(struct sched *s);
+void sched_touch(struct daemon *d, size_t n);	/* an input changed peer n */
+void sched_tick_start(struct daemon *d, uint64_t now);
+void sched_collect(struct daemon *d, uint64_t now);
+bool sched_reads(const struct daemon *d, size_t n);
+size_t sched_next(const struct daemon *d, size_t n);	/* next due peer >= n */
+void sched_done(struct daemon *d, uint64_t now, bool all_next);
+void sched_tick_end(struct daemon *d);
+int sched_arm(struct daemon *d);		/* the timerfd to the next tick due */
+uint64_t exit_next_due(const struct daemon *d);	/* exit.c */
 
 /* watch.c: the watchers */
 void remember_ifaces(struct daemon *d);

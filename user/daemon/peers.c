@@ -49,6 +49,7 @@ static int peers_build(struct daemon *d, const struct daemon_peer *old, size_t n
 	if (!d->peers)
 		return -ENOMEM;
 	d->n_peers = 0;
+	d->n_peers_no_dp = 0;
 	/* Sites only: a roaming client (m->clients) has no endpoint to probe or move;
 	 * WireGuard follows it by itself. */
 	for (size_t s = 0; s < m->n_sites; s++) {
@@ -64,6 +65,7 @@ static int peers_build(struct daemon *d, const struct daemon_peer *old, size_t n
 		p->site = site;
 		n_paths = paths_layout(d, p);
 		p->dp_index = d->maps.fd.peer_info >= 0 ? dp_peer_index(&d->maps, site->name) : -1;
+		d->n_peers_no_dp += p->dp_index < 0;
 		/* A reload keeps the health of a peer whose endpoints did not change. */
 		for (size_t o = 0; o < n_old; o++)
 			if (!strcmp(old[o].site->name, site->name) &&

@@ -144,6 +144,7 @@ int dp_maps_open(struct dp_maps *m, const char *raw_pin_path)
 	m->rd = NULL;
 	m->replies_seen = 0;
 	m->replies_state = 0;
+	m->traffic_state = 0;
 	if (m->fd.peer_stats < 0 || m->fd.peer_info < 0 || m->ncpus <= 0) {
 		dp_maps_close(m);
 		return -ENOENT;
@@ -162,6 +163,7 @@ void dp_maps_close(struct dp_maps *m)
 	reader_free(m->rd);
 	m->rd = NULL;
 	m->replies_state = 0;
+	m->traffic_state = 0;
 }
 
 static int peer_slot_cmp(const void *a, const void *b)
@@ -513,6 +515,32 @@ int dp_ep_stats_each(struct dp_maps *m,
 				fn(r->slot[i].id, &vals[e], ctx);
 	}
 	return 0;
+}
+
+bool dp_traffic_moved(struct dp_maps *m)
+{
+	static const enum mg_stat which[] = { MG_STAT_TC_WG_TX, MG_STAT_TC_WG_RX, MG_STAT_XDP_WG,
+					      MG_STAT_TC_WG };
+	__u64 n = 0;
+	bool moved, open;
+
+	for (size_t i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
+		struct mg_counter c;
+
+		if (dp_stat(m, which[i], &c)) {
+			m->traffic_state = 0;
+			return true;
+		}
+		n += c.packets;
+	}
+	moved = m->traffic_state == 0 || n != m->traffic_seen;
+	/* One more call after a move, as in dp_probes_recorded: the total is a
+	 * plain per-CPU increment after the peer's, which a weakly ordered CPU
+	 * may show first. */
+	open = moved || m->traffic_state == 2;
+	m->traffic_seen = n;
+	m->traffic_state = moved ? 2 : 1;
+	return open;
 }
 
 bool dp_probes_recorded(struct dp_maps *m)

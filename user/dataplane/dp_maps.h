@@ -25,6 +25,8 @@ struct dp_maps {
 	struct dp_reader *rd;	/* batch buffers, watched endpoints, peer table; NULL until used */
 	__u64 replies_seen;	/* dp_probes_recorded(): the count at the last call */
 	__u8 replies_state;	/* 0 never read, 1 unchanged, 2 had moved */
+	__u64 traffic_seen;	/* dp_traffic_moved(): the same for its counts */
+	__u8 traffic_state;
 };
 
 /* The name of counter s (include/meshgw_stats.h) as `show -j` and the test
@@ -96,3 +98,11 @@ int dp_ep_stats_each(struct dp_maps *m,
  * MG_STAT_TC_PROBE_REPLY, each counted after the record is written). true when
  * it cannot tell. */
 bool dp_probes_recorded(struct dp_maps *m);
+
+/* Can a per-peer counter the daemon watches have moved since the previous call,
+ * or the one before? Every increment of mg_peer_stats' rx/tx packets and of
+ * mg_ep_stats is followed by one of MG_STAT_TC_WG_TX, MG_STAT_TC_WG_RX,
+ * MG_STAT_XDP_WG or MG_STAT_TC_WG: when their sum stands still, so do those.
+ * Four reads of per-CPU counts instead of reading every peer's. true when it
+ * cannot tell. */
+bool dp_traffic_moved(struct dp_maps *m);
