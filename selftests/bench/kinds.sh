@@ -18,9 +18,11 @@
 #    Concurrent runs would measure how the scheduler shares the CPU among four
 #    wireguard-go processes and two TCP flows, not what either path costs.
 #
-# The table gives per kind both arms' rates, their ratio (meshgw / kernel, the arms'
-# totals) and its 95 % bootstrap interval (the pairs resampled); the detail lines the
-# median and the 10th-90th percentiles of the pairs' own ratios.
+# The table gives per kind both arms' rates (the median of the slices or runs), the
+# median of the pairs' ratios (meshgw / kernel) and its 95 % bootstrap interval (the
+# pairs resampled); the detail lines the 10th-90th percentiles of the pairs' ratios and
+# the ratio of the arms' totals. Medians, because the noise of a shared machine is a
+# long tail: one stall of a second in one slice moves a total by 10 %.
 #
 #   ha 10.1.0.2 ── LAN ── gwa ── uplink 203.0.113.0/24 ──┐
 #   (generator)                                           inet .254, 198.19.0.2 (sink)
@@ -74,19 +76,23 @@
 # RcvbufErrors of gateway b (wireguard-go not reading its socket fast enough; on a
 # 2-core machine this is where the tunnel's packets are lost, in both arms).
 #
-# About a minute per kind with the defaults.
-# Environment: FWD_SECONDS (20) of alternating forwarding, SLICE_MS (100), PAIRS (10)
+# About 1.5 minutes per kind with the defaults.
+# Environment: FWD_SECONDS (20) of alternating forwarding, SLICE_MS (100), PAIRS (20)
 # of TCP runs of TCP_SECONDS (1, whole seconds: iperf3), KINDS, FASTPATH (auto|xdp|tc:
 # written as `FastPath =` into the local files; only when set), SAVE (a directory: the
-# slices of the forwarding runs and the TCP pairs are copied there).
+# slices of the forwarding runs and the TCP pairs are copied there), AA (set: the
+# "meshgw" copy runs the kernel alone too, an A/A check of the bench itself: its
+# ratios must come out 1 within their intervals), HOLD (set: wait, each kind's copies
+# up, until a file named on stderr is removed: to look at them by hand), TCP_MODE
+# (alternate, or concurrent: both arms' iperf3 at once, competing for the CPUs).
 set -eu
 OUT=${OUT:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 MESHGW=${MESHGW:-$OUT/meshgw}
 HELPER=$OUT/selftests/helpers/bench_kinds
 XDP_PASS_OBJ=$OUT/bpf/xdp_pass.bpf.o
-FWD_SECONDS=${FWD_SECONDS:-20} SLICE_MS=${SLICE_MS:-100} PAIRS=${PAIRS:-10} TCP_SECONDS=${TCP_SECONDS:-1}
+FWD_SECONDS=${FWD_SECONDS:-20} SLICE_MS=${SLICE_MS:-100} PAIRS=${PAIRS:-20} TCP_SECONDS=${TCP_SECONDS:-1}
 KINDS=${KINDS:-veth-gro veth-xdp veth-plain bridge-lan bridge-uplink l3-tun}
-FASTPATH=${FASTPATH:-} SAVE=${SAVE:-}
+FASTPATH=${FASTPATH:-} SAVE=${SAVE:-} AA=${AA:-} HOLD=${HOLD:-} TCP_MODE=${TCP_MODE:-alternate}
 if [ "$(id -u)" != 0 ]; then echo "kinds: skipped (needs root)"; exit 0; fi
 for t in wireguard-go wg iperf3 nsenter ethtool; do
 	command -v $t >/dev/null || { echo "kinds: skipped ($t missing)"; exit 0; }
@@ -104,7 +110,7 @@ tmp=$(mktemp -d /tmp/meshgw-kinds.$s.XXXX)
 pin=/sys/fs/bpf/mgk$s	# the sinks' counters
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/leftovers.sh"
 nss=() pids=() mgwgs=()
-declare -A kpid	# wireguard-go of the kernel copy, per gateway: our children until reaped
+declare -A kpid	# wireguard-go started with `wg`, per copy and gateway: our children until reaped
 
 N() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" "$@"; }
 cleanup() {
@@ -185,7 +191,10 @@ mgpin() { echo "/sys/fs/bpf/meshgw/mw$1$2$s"; }	# KIDX SITE: meshgw's default Pi
 pfx() { [ "$1" = a ] && echo 203.0.113 || echo 198.51.100; }
 lannet() { [ "$1" = a ] && echo 1 || echo 2; }
 copy() { echo "$1${2:0:1}"; }	# KIDX ARM: the copy
-wgif() { [ "$2" = kernel ] && echo "kw$1$3$s" || echo "mw$1$3$s"; }	# KIDX ARM SITE
+wgif() { # KIDX ARM SITE
+	if [ "$2" = kernel ]; then echo "kw$1$3$s"; elif [ -n "$AA" ]; then echo "aw$1$3$s"; else echo "mw$1$3$s"; fi
+}
+mg() { [ "$1" = meshgw ] && [ -z "$AA" ]; }	# ARM: the arm's copy runs meshgw
 
 build_site() { # COPY KIND SITE
 	local c=$1 K=$2 x=$3 L U h g i n p
@@ -301,9 +310,9 @@ teardown_kind() { # KIDX
 }
 
 # --- the two arms: the kernel copy runs wireguard-go, the meshgw copy `meshgw up` ----
-kernel_up() { # KIDX
-	local k=$1 c x g wg peer pp pn
-	c=$(copy "$k" kernel)
+kernel_up() { # KIDX ARM (the copy set up as the kernel arm)
+	local k=$1 arm=$2 c x g wg peer pp pn
+	c=$(copy "$k" "$arm")
 	for x in a b; do
 		# setsid and nsenter exec wireguard-go: $! is wireguard-go itself. In its own
 		# session, as `meshgw up` starts it: with the scheduler's autogroups (on by
@@ -311,11 +320,11 @@ kernel_up() { # KIDX
 		# scheduled differently; measured, that alone made the kernel arm's TCP
 		# 1.3x faster (RTT 3-6 ms against 10-14 ms) with no BPF attached anywhere.
 		WG_PROCESS_FOREGROUND=1 setsid nsenter --net=/run/netns/"$(nsname "$c" g$x)" \
-			wireguard-go -f "$(wgif "$k" kernel $x)" >"$tmp/kw$k$x.log" 2>&1 &
-		kpid[$k$x]=$!
+			wireguard-go -f "$(wgif "$k" "$arm" $x)" >"$tmp/wg$c$x.log" 2>&1 &
+		kpid[$c$x]=$!
 	done
 	for x in a b; do
-		g=$(nsname "$c" g$x) wg=$(wgif "$k" kernel $x)
+		g=$(nsname "$c" g$x) wg=$(wgif "$k" "$arm" $x)
 		if [ $x = a ]; then peer=$pubB pp=198.51.100.1 pn=2; else peer=$pubA pp=203.0.113.1 pn=1; fi
 		for _ in $(seq 200); do [ -S /run/wireguard/$wg.sock ] && break; sleep 0.05; done
 		N "$g" wg set "$wg" listen-port 51820 private-key "$tmp/$x.key" peer "$peer" \
@@ -325,13 +334,14 @@ kernel_up() { # KIDX
 		N "$g" ip route add 10.$pn.0.0/24 dev "$wg"
 	done
 }
-kernel_down() { # KIDX
-	local k=$1 x
-	for x in a b; do ip -n "$(nsname "$(copy "$k" kernel)" g$x)" link del "$(wgif "$k" kernel $x)" 2>/dev/null || true; done
+kernel_down() { # KIDX ARM
+	local k=$1 arm=$2 c x
+	c=$(copy "$k" "$arm")
+	for x in a b; do ip -n "$(nsname "$c" g$x)" link del "$(wgif "$k" "$arm" $x)" 2>/dev/null || true; done
 	for x in a b; do
-		kill "${kpid[$k$x]}" 2>/dev/null || true
-		wait "${kpid[$k$x]}" 2>/dev/null || true
-		unset "kpid[$k$x]"
+		kill "${kpid[$c$x]}" 2>/dev/null || true
+		wait "${kpid[$c$x]}" 2>/dev/null || true
+		unset "kpid[$c$x]"
 	done
 }
 meshgw_up() { # KIDX; returns non-zero when `meshgw up` fails on either gateway
@@ -402,7 +412,7 @@ fwd_snap() { # KIDX KIND ARM TAG: host a's and the gateway's ForwDatagrams, the 
 	c=$(copy "$1" "$3")
 	echo "$(fwd_datagrams "$(nsname "$c" ha)") $(fwd_datagrams "$(nsname "$c" ga)")" \
 		"$(devstat "$(nsname "$c" ga)" "$(up_if "$2")" $TX_DROP)" >"$tmp/snap.$3.$4"
-	if [ "$3" = meshgw ]; then "$HELPER" stats "$(mgpin "$1" a)" >"$tmp/st.$4"; fi
+	if mg "$3"; then "$HELPER" stats "$(mgpin "$1" a)" >"$tmp/st.$4"; fi
 }
 
 # The path one arm's frames took over the whole run: recorded, and a case that took
@@ -414,14 +424,14 @@ check_fwd() { # KIDX KIND ARM RECEIVED (warm-up included) RECEIVED (measured sli
 	read -r hf0 gf0 dr0 <"$tmp/snap.$arm.0"
 	read -r hf1 gf1 dr1 <"$tmp/snap.$arm.1"
 	hf=$((hf1 - hf0)) gf=$((gf1 - gf0)) dr=$((dr1 - dr0))
-	if [ "$arm" = meshgw ]; then
+	if mg "$arm"; then
 		st0=$(cat "$tmp/st.0") st1=$(cat "$tmp/st.1")
 		fast=$(($(mgget "$st1" xdp_forward_tx xdp_forward_redirect) - $(mgget "$st0" xdp_forward_tx xdp_forward_redirect)))
 		mesh=$(($(mgget "$st1" xdp_mesh tc_lan_redirect) - $(mgget "$st0" xdp_mesh tc_lan_redirect)))
 		tcf=$(($(mgget "$st1" tc_forward) - $(mgget "$st0" tc_forward)))
 	fi
 	[ "$hf" -gt 0 ] || broke "$K $arm copy: host a forwarded none of the generator's frames"
-	if [ "$arm" = kernel ]; then
+	if ! mg "$arm"; then
 		path=kernel
 		ge90 "$gf" "$hf" || { path="other (ForwDatagrams $(pct $gf $hf)%)"; ok=0; }
 	elif ge90 "$fast" "$hf"; then
@@ -438,7 +448,7 @@ check_fwd() { # KIDX KIND ARM RECEIVED (warm-up included) RECEIVED (measured sli
 	else
 		path="other (XDP fast $(pct $fast $hf)%, TC fast $(pct $tcf $hf)%, kernel $(pct $gf $hf)%)"; ok=0
 	fi
-	if [ "$arm" = meshgw ] && [ "$FASTPATH" = tc ] && ip -n "$g" -d link show | grep -q 'prog/xdp'; then
+	if mg "$arm" && [ "$FASTPATH" = tc ] && ip -n "$g" -d link show | grep -q 'prog/xdp'; then
 		path="$path, an XDP program attached despite FastPath = tc"; ok=0
 	fi
 	if [ "$mesh" -gt $((hf / 100)) ]; then path="$path, $(pct $mesh $hf)% to the tunnel"; ok=0; fi
@@ -481,35 +491,39 @@ measure_fwd() { # KIDX KIND
 	# Slices 2j and 2j+1 are one of each arm: a pair.
 	awk '$1 == "slice" { r[$3] = $6; t[$3] = $4; if ($2 % 2) print r[0], t[0], r[1], t[1] }' "$tmp/alt.$K" |
 		"$HELPER" ratio >"$tmp/fwdres.$K"
+	# The same per CPU second the generator's thread got (a detail line: what other
+	# processes took from CPU 0 is not in it, what ksoftirqd did for the arm neither).
+	awk '$1 == "slice" { r[$3] = $6; t[$3] = $7; if ($2 % 2) print r[0], t[0], r[1], t[1] }' "$tmp/alt.$K" |
+		"$HELPER" ratio >"$tmp/fwdcpu.$K"
 }
 
 # --- TCP through the tunnel: short runs alternating between the copies --------------
-# One iperf3 run; prints Mbit/s, records the path taken, "1" or "0" in $tmp/tcpok.
+# One iperf3 run; prints Mbit/s, records the path taken, "1" or "0" in $tmp/tcpok.ARM.
 measure_tcp() { # KIDX KIND ARM
 	local k=$1 K=$2 arm=$3 c g wg mp j mbit bytes b0 b1 p0 p1 u0 u1 r0=0 r1=0 path ok=1 st0='' st1=''
 	c=$(copy "$k" "$arm") mp=$(mgpin "$k" a) wg=$(wgif "$k" "$arm" a)
 	g=$(nsname "$c" ga)
 	b0=$(devstat "$g" "$wg" $TX_BYTES) p0=$(devstat "$g" "$wg" $TX_PACKETS) u0=$(udp_rcvbuf_errors "$(nsname "$c" gb)")
-	[ "$arm" = meshgw ] && st0=$("$HELPER" stats "$mp") && r0=$(mgbytes "$st0" tc_lan_redirect)
+	mg "$arm" && st0=$("$HELPER" stats "$mp") && r0=$(mgbytes "$st0" tc_lan_redirect)
 	j=$(N "$(nsname "$c" ha)" iperf3 -c 10.2.0.2 -t "$TCP_SECONDS" -J --connect-timeout 3000 2>&1 || true)
 	b1=$(devstat "$g" "$wg" $TX_BYTES) p1=$(devstat "$g" "$wg" $TX_PACKETS) u1=$(udp_rcvbuf_errors "$(nsname "$c" gb)")
-	[ "$arm" = meshgw ] && st1=$("$HELPER" stats "$mp") && r1=$(mgbytes "$st1" tc_lan_redirect)
+	mg "$arm" && st1=$("$HELPER" stats "$mp") && r1=$(mgbytes "$st1" tc_lan_redirect)
 	# What limits TCP here: segments lost (retransmitted), mostly where wireguard-go on
 	# gateway b does not read its UDP socket fast enough (RcvbufErrors).
 	awk -F'[:,]' -v u=$((u1 - u0)) '/"sum_sent"/ { f = 1 } f && /"retransmits"/ { r = $2 + 0; exit }
-		END { printf "retr %d, gwb rcvbuf err %d\n", r, u }' <<<"$j" >"$tmp/tcpinfo"
+		END { printf "retr %d, gwb rcvbuf err %d\n", r, u }' <<<"$j" >"$tmp/tcpinfo.$arm"
 	mbit=$(awk -F'[:,]' '/"sum_received"/ { f = 1 } f && /"bits_per_second"/ { printf "%.0f\n", $2 / 1e6; exit }' <<<"$j")
 	bytes=$(awk -F'[:,]' '/"sum_sent"/ { f = 1 } f && /"bytes"/ { printf "%.0f\n", $2; exit }' <<<"$j")
 	if [ -z "$mbit" ] || [ -z "$bytes" ]; then
 		problem "$K tcp $arm: iperf3 failed: $(grep -m1 '"error"' <<<"$j" || echo "no result")"
 		echo "iperf3 failed" >>"$tmp/path.$K.tcp.$arm"
-		echo 0 >"$tmp/tcpok"
+		echo 0 >"$tmp/tcpok.$arm"
 		echo 0
 		return
 	fi
 	path="through WireGuard"
 	ge90 $((b1 - b0)) "$bytes" || { path="not through WireGuard ($(pct $((b1 - b0)) $bytes)% of the bytes)"; ok=0; }
-	if [ "$arm" = meshgw ]; then
+	if mg "$arm"; then
 		# Bytes, not packets: a GSO skb steered by tc_lan is many packets on wg.
 		if ge90 $((r1 - r0)) $((b1 - b0)); then path="$path, steered by tc_lan"
 		else path="$path, tc_lan steered $(pct $((r1 - r0)) $((b1 - b0)))% of the bytes"; ok=0; fi
@@ -517,7 +531,7 @@ measure_tcp() { # KIDX KIND ARM
 	[ $ok = 1 ] || problem "$K tcp $arm: took another path: $path (wg tx +$((p1 - p0)) packets" \
 		"+$((b1 - b0)) bytes, iperf3 $bytes bytes${st0:+; mg_stats $(mgdelta "$st0" "$st1")})"
 	echo "$path" >>"$tmp/path.$K.tcp.$arm"
-	echo $ok >"$tmp/tcpok"
+	echo $ok >"$tmp/tcpok.$arm"
 	echo "$mbit"
 }
 
@@ -527,9 +541,14 @@ measure_tcp_pairs() { # KIDX KIND
 	: >"$tmp/tcppairs.$K"
 	for p in $(seq "$PAIRS"); do
 		if [ $((p % 2)) = 1 ]; then arms="kernel meshgw"; else arms="meshgw kernel"; fi
+		if [ "$TCP_MODE" = concurrent ]; then
+			for arm in $arms; do measure_tcp "$k" "$K" $arm >"$tmp/tcpv.$arm" & done
+			wait
+		else
+			for arm in $arms; do measure_tcp "$k" "$K" $arm >"$tmp/tcpv.$arm" || exit 1; done
+		fi
 		for arm in $arms; do
-			v[$arm]=$(measure_tcp "$k" "$K" $arm) || exit 1
-			ok[$arm]=$(cat "$tmp/tcpok") info[$arm]=$(cat "$tmp/tcpinfo")
+			v[$arm]=$(cat "$tmp/tcpv.$arm") ok[$arm]=$(cat "$tmp/tcpok.$arm") info[$arm]=$(cat "$tmp/tcpinfo.$arm")
 		done
 		printf '  %-14s tcp pair %2d: kernel %4s Mbit/s (%s), meshgw %4s Mbit/s (%s)%s\n' "$K" "$p" \
 			"${v[kernel]}" "${info[kernel]}" "${v[meshgw]}" "${info[meshgw]}" \
@@ -567,8 +586,10 @@ run_kind() { # KIDX KIND
 		cat "$tmp/check.log" >&2
 		broke "meshgw check rejects the local file${FASTPATH:+ (FastPath = $FASTPATH: a key this build does not know?)}"
 	fi
-	kernel_up "$k"
-	if ! meshgw_up "$k"; then
+	kernel_up "$k" kernel
+	if [ -n "$AA" ]; then
+		kernel_up "$k" meshgw
+	elif ! meshgw_up "$k"; then
 		problem "$K: meshgw up failed: $(cat "$tmp"/up.k${cm}?.log | grep -v '^$' | tail -1)"
 		echo "up failed" >"$tmp/upfailed.$K"
 	else
@@ -576,11 +597,17 @@ run_kind() { # KIDX KIND
 		N "$(nsname "$ck" ha)" ping -c1 -W1 -q 198.19.0.2 >/dev/null 2>&1 ||
 			broke "$K kernel copy: host a cannot reach the internet host"
 		reach "$cm" || problem "$K meshgw copy: host a cannot reach host b through the tunnel"
+		if [ -n "$HOLD" ]; then	# to look at both copies by hand (perf, bpftool)
+			touch "$tmp/hold"
+			echo "  holding, both copies up (namespaces $(nsname "$ck" '') and $(nsname "$cm" '')" \
+				"+ role); go on: rm $tmp/hold" >&2
+			while [ -e "$tmp/hold" ]; do sleep 1; done
+		fi
 		measure_fwd "$k" "$K"
 		measure_tcp_pairs "$k" "$K"
 	fi
-	kernel_down "$k"
-	meshgw_down "$k" "$K"
+	kernel_down "$k" kernel
+	if [ -n "$AA" ]; then kernel_down "$k" meshgw; else meshgw_down "$k" "$K"; fi
 	teardown_kind "$k"
 }
 
@@ -607,14 +634,15 @@ cell() { # RESULT SCALE: "kernel meshgw ratio [95% CI]" from a `bench_kinds rati
 		{ f = d > 1 ? "%7.2f %7.2f" : "%7.0f %7.0f"
 		  printf f " %4.2f [%4.2f-%4.2f]  ", $2 / d, $4 / d, $6, $8, $9 }' "$1"
 }
-spread() { # RESULT: the pairs' median and 10th-90th percentiles
+spread() { # RESULT: the pairs' 10th-90th percentiles, the ratio of the totals
 	awk '$NF + 0 == 0 { printf "no pairs"; exit }
-		{ printf "%d pairs, median %.2f, p10-p90 %.2f-%.2f", $NF, $11, $13, $15 }' "$1"
+		{ printf "%d pairs, p10-p90 %.2f-%.2f, ratio of the totals %.2f", $NF, $13, $15, $11 }' "$1"
 }
 echo
 echo "meshgw / kernel, both copies fed in turn (fwd: 60-byte frames LAN host -> internet host, Mpps at"
-echo "the sink per second fed; TCP: iperf3 LAN a -> LAN b through WireGuard, Mbit/s). ratio: the arms'"
-echo "totals, [95 % bootstrap interval over the pairs]"
+echo "the sink per second fed, median of the slices; TCP: iperf3 LAN a -> LAN b through WireGuard,"
+echo "Mbit/s, median of the runs). ratio: median of the pairs' ratios [its 95 % bootstrap interval]"
+[ -z "$AA" ] || echo "AA set: the \"meshgw\" copy runs the kernel alone too (an A/A check: the ratios should be 1)"
 printf '%-14s %7s %7s %-18s %7s %7s %-18s\n' kind "kernel" "meshgw" "fwd ratio" "kernel" "meshgw" "TCP ratio"
 printf '%-14s %7s %7s %-18s %7s %7s %-18s\n' "" Mpps Mpps "" Mbit/s Mbit/s ""
 for K in $KINDS; do
@@ -627,7 +655,8 @@ echo
 echo "spread of the pairs' own ratios (fwd: pairs of $SLICE_MS ms slices; TCP: pairs of $TCP_SECONDS s runs):"
 for K in $KINDS; do
 	[ -e "$tmp/upfailed.$K" ] && continue
-	printf '  %-14s fwd %s; TCP %s%s\n' "$K" "$(spread "$tmp/fwdres.$K")" "$(spread "$tmp/tcpres.$K")" \
+	printf '  %-14s fwd %s\n  %-14s fwd per CPU second of the generator: %s\n  %-14s TCP %s%s\n' \
+		"$K" "$(spread "$tmp/fwdres.$K")" "" "$(cell "$tmp/fwdcpu.$K" 1e6)" "" "$(spread "$tmp/tcpres.$K")" \
 		"$([ "$(cat "$tmp/tcpbad.$K")" = 0 ] || echo "; $(cat "$tmp/tcpbad.$K") TCP pair(s) left out: another path")"
 done
 echo

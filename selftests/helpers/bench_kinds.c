@@ -11,17 +11,23 @@
  *       The same frames, fed in turn to two copies of a topology (arm 0: NS0,
  *       arm 1: NS1) from one thread pinned to CPU 0, in slices of SLICE_MS in the
  *       order 0 1 1 0 0 1 1 0 ... for SECONDS in all, so that both arms see the
- *       same machine. One line per slice: "slice I ARM SECS SENT RECEIVED", where
- *       RECEIVED is what the arm's sink counted from the start of this slice to
- *       the start of the arm's next one (its frames in flight land there), then
+ *       same machine. One line per slice: "slice I ARM SECS SENT RECEIVED CPU",
+ *       where RECEIVED is what the arm's sink counted from the start of this slice
+ *       to the start of the arm's next one (its frames in flight land there) and
+ *       CPU the CPU time the generator's thread got in the slice (the kernel has
+ *       no IRQ time accounting: the softirqs that ran in its context, the
+ *       forwarding included, are in it; what ksoftirqd did is not), then
  *       "arm A sent N seconds S received R with_warmup_sent N2 received R2" per
  *       arm (N2, R2: also the unrecorded warm-up slice each arm gets first).
  *   bench_kinds ratio
  *       Reads pairs "NUM0 DEN0 NUM1 DEN1" (one measurement of each arm side by
- *       side) from stdin; prints "arm0 X arm1 Y ratio R ci95 LO HI median M p10 A
- *       p90 B pairs N": X and Y the arms' rates (sum NUM / sum DEN), R = Y / X,
- *       LO..HI its 95 % bootstrap interval (pairs resampled), M, A, B the median
- *       and the 10th and 90th percentiles of the pairs' own ratios.
+ *       side) from stdin; prints "arm0 X arm1 Y ratio R ci95 LO HI totals T p10 A
+ *       p90 B pairs N": X and Y the median of each arm's rates (NUM / DEN), R the
+ *       median of the pairs' ratios (arm 1 / arm 0), LO..HI its 95 % bootstrap
+ *       interval (pairs resampled), T the ratio of the arms' totals (sum NUM / sum
+ *       DEN), A and B the 10th and 90th percentiles of the pairs' ratios. Medians,
+ *       because a shared machine's noise is a long tail: one stall of a second
+ *       in one slice moves a total by 10 %, a median not at all.
  *   bench_kinds count SINKPIN
  *       The pinned sink counter.
  *   bench_kinds stats PINPATH
@@ -129,12 +135,21 @@ struct arm {
 	unsigned long long sent, received;
 };
 
-#define ALT_CALL (1 << 12)	/* frames per test run: a few ms, many per slice */
+#define ALT_CALL (1 << 10)	/* frames per test run: about a ms, many per slice */
 #define ALT_MAX_SLICES 100000
 
-/* Feeds one arm for a slice; returns the seconds it took, adds the frames to *sent. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Feeds one arm for a slice; returns the seconds it took, adds the frames to *sent
+ * and the CPU time this thread got meanwhile to *cpu. */
 static double feed(struct bench_kinds_bpf *k, const struct arm *r, double slice_ms,
-		   unsigned long long *sent)
+		   unsigned long long *sent, double *cpu)
 {
 	struct xdp_md ctx = { .ingress_ifindex = r->ifi, .data_end = 60 };
 	double t0, t1;
@@ -144,6 +159,7 @@ static double feed(struct bench_kinds_bpf *k, const struct arm *r, double slice_
 		die("setns");
 	memcpy(k->bss->tmpl, r->frame, 42);
 	*sent = 0;
+	*cpu = -cpu_s();
 	t0 = now_s();
 	do {
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = r->frame, .data_size_in = 60,
@@ -155,6 +171,7 @@ static double feed(struct bench_kinds_bpf *k, const struct arm *r, double slice_
 		*sent += ALT_CALL;
 		t1 = now_s();
 	} while ((t1 - t0) * 1000 < slice_ms);
+	*cpu += cpu_s();
 	return t1 - t0;
 }
 
@@ -164,7 +181,8 @@ static int alt(double total, double slice_ms, const char *src, const char *dst, 
 	static const uint8_t smac[6] = { 0x02, 0x6b, 0x69, 0x6e, 0x64, 0x73 };
 	int n = (int)(total * 1000 / slice_ms + 0.5) / 4 * 4, arm_of[ALT_MAX_SLICES];
 	static unsigned long long start[ALT_MAX_SLICES][2], sent[ALT_MAX_SLICES];
-	static double secs[ALT_MAX_SLICES];
+	static double secs[ALT_MAX_SLICES], cpu[ALT_MAX_SLICES];
+	double warm_cpu;
 	unsigned long long fin[2], c0[2], warm[2];
 	struct arm arm[2];
 	cpu_set_t cpus;
@@ -211,7 +229,7 @@ static int alt(double total, double slice_ms, const char *src, const char *dst, 
 			start[i][0] = percpu_sum(arm[0].sinkfd, 0, 1, 0);
 			start[i][1] = percpu_sum(arm[1].sinkfd, 0, 1, 0);
 		}
-		t = feed(k, &arm[a_], slice_ms, i >= 0 ? &sent[i] : &warm[a_]);
+		t = feed(k, &arm[a_], slice_ms, i >= 0 ? &sent[i] : &warm[a_], i >= 0 ? &cpu[i] : &warm_cpu);
 		if (i >= 0)
 			secs[i] = t;
 	}
@@ -225,7 +243,7 @@ static int alt(double total, double slice_ms, const char *src, const char *dst, 
 		while (j < n && arm_of[j] != a_)
 			j++;
 		end = j < n ? start[j][a_] : fin[a_];
-		printf("slice %d %d %.6f %llu %llu\n", i, a_, secs[i], sent[i], end - start[i][a_]);
+		printf("slice %d %d %.6f %llu %llu %.6f\n", i, a_, secs[i], sent[i], end - start[i][a_], cpu[i]);
 		arm[a_].secs += secs[i];
 		arm[a_].sent += sent[i];
 		arm[a_].received += end - start[i][a_];
@@ -256,7 +274,8 @@ static double pctl(const double *v, int n, double p)
 
 static int ratio(void)
 {
-	static double p[ALT_MAX_SLICES][4], pr[ALT_MAX_SLICES], boot[BOOT];
+	static double p[ALT_MAX_SLICES][4], pr[ALT_MAX_SLICES], r0[ALT_MAX_SLICES],
+		r1[ALT_MAX_SLICES], boot[BOOT], re[ALT_MAX_SLICES];
 	double s[4] = { 0 };
 	unsigned int seed = 1;	/* the same resamples every run: the interval is reproducible */
 	int n = 0;
@@ -265,7 +284,9 @@ static int ratio(void)
 	       scanf("%lf %lf %lf %lf", &p[n][0], &p[n][1], &p[n][2], &p[n][3]) == 4) {
 		if (p[n][0] <= 0 || p[n][1] <= 0 || p[n][3] <= 0)
 			continue;	/* an arm that got nothing has no ratio */
-		pr[n] = (p[n][2] / p[n][3]) / (p[n][0] / p[n][1]);
+		r0[n] = p[n][0] / p[n][1];
+		r1[n] = p[n][2] / p[n][3];
+		pr[n] = r1[n] / r0[n];
 		for (int j = 0; j < 4; j++)
 			s[j] += p[n][j];
 		n++;
@@ -275,21 +296,19 @@ static int ratio(void)
 		return 0;
 	}
 	for (int b = 0; b < BOOT; b++) {
-		double t[4] = { 0 };
-
-		for (int i = 0; i < n; i++) {
-			int r = rand_r(&seed) % n;
-
-			for (int j = 0; j < 4; j++)
-				t[j] += p[r][j];
-		}
-		boot[b] = t[0] > 0 ? (t[2] / t[3]) / (t[0] / t[1]) : 0;
+		for (int i = 0; i < n; i++)
+			re[i] = pr[rand_r(&seed) % n];
+		qsort(re, n, sizeof(double), cmp_double);
+		boot[b] = pctl(re, n, 50);
 	}
 	qsort(boot, BOOT, sizeof(double), cmp_double);
 	qsort(pr, n, sizeof(double), cmp_double);
-	printf("arm0 %.6g arm1 %.6g ratio %.4f ci95 %.4f %.4f median %.4f p10 %.4f p90 %.4f pairs %d\n",
-	       s[0] / s[1], s[2] / s[3], (s[2] / s[3]) / (s[0] / s[1]), pctl(boot, BOOT, 2.5),
-	       pctl(boot, BOOT, 97.5), pctl(pr, n, 50), pctl(pr, n, 10), pctl(pr, n, 90), n);
+	qsort(r0, n, sizeof(double), cmp_double);
+	qsort(r1, n, sizeof(double), cmp_double);
+	printf("arm0 %.6g arm1 %.6g ratio %.4f ci95 %.4f %.4f totals %.4f p10 %.4f p90 %.4f pairs %d\n",
+	       pctl(r0, n, 50), pctl(r1, n, 50), pctl(pr, n, 50), pctl(boot, BOOT, 2.5),
+	       pctl(boot, BOOT, 97.5), (s[2] / s[3]) / (s[0] / s[1]), pctl(pr, n, 10),
+	       pctl(pr, n, 90), n);
 	return 0;
 }
 
