@@ -11,7 +11,10 @@
 #    An arm's rate: the frames its sink received / the time spent feeding it (the
 #    frames of a slice still in flight when it ends land during the next ones and
 #    count for their own arm: each copy has its own sink). Each pair of consecutive
-#    slices (one per arm) gives a ratio meshgw / kernel;
+#    slices (one per arm) gives a ratio meshgw / kernel. The same per CPU second
+#    that the generator's thread and ksoftirqd/0 got in the slices (the kernel has
+#    no IRQ time accounting: the softirqs, the forwarding, are in these two) leaves
+#    out what other processes took from CPU 0, and resolves finer on a busy machine;
 #  - TCP throughput through the tunnel: iperf3 LAN host a -> LAN host b through
 #    WireGuard (wireguard-go: the host kernel has none), runs of TCP_SECONDS
 #    alternating between the copies in the order k m m k k m ..., PAIRS pairs.
@@ -491,8 +494,8 @@ measure_fwd() { # KIDX KIND
 	# Slices 2j and 2j+1 are one of each arm: a pair.
 	awk '$1 == "slice" { r[$3] = $6; t[$3] = $4; if ($2 % 2) print r[0], t[0], r[1], t[1] }' "$tmp/alt.$K" |
 		"$HELPER" ratio >"$tmp/fwdres.$K"
-	# The same per CPU second the generator's thread got (a detail line: what other
-	# processes took from CPU 0 is not in it, what ksoftirqd did for the arm neither).
+	# The same per CPU second the generator's thread and ksoftirqd/0 got: what other
+	# processes took from CPU 0 is not in it, so it resolves finer on a busy machine.
 	awk '$1 == "slice" { r[$3] = $6; t[$3] = $7; if ($2 % 2) print r[0], t[0], r[1], t[1] }' "$tmp/alt.$K" |
 		"$HELPER" ratio >"$tmp/fwdcpu.$K"
 }
@@ -599,8 +602,8 @@ run_kind() { # KIDX KIND
 		reach "$cm" || problem "$K meshgw copy: host a cannot reach host b through the tunnel"
 		if [ -n "$HOLD" ]; then	# to look at both copies by hand (perf, bpftool)
 			touch "$tmp/hold"
-			echo "  holding, both copies up (namespaces $(nsname "$ck" '') and $(nsname "$cm" '')" \
-				"+ role); go on: rm $tmp/hold" >&2
+			echo "  holding, both copies up (namespaces k${ck}ROLE$s and k${cm}ROLE$s, ROLE ha ga i gb hb);" \
+				"go on: rm $tmp/hold" >&2
 			while [ -e "$tmp/hold" ]; do sleep 1; done
 		fi
 		measure_fwd "$k" "$K"
@@ -634,6 +637,9 @@ cell() { # RESULT SCALE: "kernel meshgw ratio [95% CI]" from a `bench_kinds rati
 		{ f = d > 1 ? "%7.2f %7.2f" : "%7.0f %7.0f"
 		  printf f " %4.2f [%4.2f-%4.2f]  ", $2 / d, $4 / d, $6, $8, $9 }' "$1"
 }
+rcell() { # RESULT: "ratio [95% CI]" alone
+	awk '$NF + 0 == 0 { printf "%-18s", "-"; exit } { printf "%4.2f [%4.2f-%4.2f]  ", $6, $8, $9 }' "$1"
+}
 spread() { # RESULT: the pairs' 10th-90th percentiles, the ratio of the totals
 	awk '$NF + 0 == 0 { printf "no pairs"; exit }
 		{ printf "%d pairs, p10-p90 %.2f-%.2f, ratio of the totals %.2f", $NF, $13, $15, $11 }' "$1"
@@ -641,15 +647,18 @@ spread() { # RESULT: the pairs' 10th-90th percentiles, the ratio of the totals
 echo
 echo "meshgw / kernel, both copies fed in turn (fwd: 60-byte frames LAN host -> internet host, Mpps at"
 echo "the sink per second fed, median of the slices; TCP: iperf3 LAN a -> LAN b through WireGuard,"
-echo "Mbit/s, median of the runs). ratio: median of the pairs' ratios [its 95 % bootstrap interval]"
+echo "Mbit/s, median of the runs). ratio: median of the pairs' ratios [its 95 % bootstrap interval];"
+echo "per CPU second: frames per second of CPU the generator's thread and ksoftirqd/0 got (what other"
+echo "processes took from CPU 0 left out)"
 [ -z "$AA" ] || echo "AA set: the \"meshgw\" copy runs the kernel alone too (an A/A check: the ratios should be 1)"
-printf '%-14s %7s %7s %-18s %7s %7s %-18s\n' kind "kernel" "meshgw" "fwd ratio" "kernel" "meshgw" "TCP ratio"
-printf '%-14s %7s %7s %-18s %7s %7s %-18s\n' "" Mpps Mpps "" Mbit/s Mbit/s ""
+printf '%-14s %7s %7s %-18s %-18s %7s %7s %-18s\n' kind "kernel" "meshgw" "fwd ratio" "fwd ratio" "kernel" "meshgw" "TCP ratio"
+printf '%-14s %7s %7s %-18s %-18s %7s %7s %-18s\n' "" Mpps Mpps "" "per CPU second" Mbit/s Mbit/s ""
 for K in $KINDS; do
 	if [ -e "$tmp/upfailed.$K" ]; then printf '%-14s meshgw up failed\n' "$K"; continue; fi
 	mark=
 	[ "$(cat "$tmp/fwdok.$K.kernel")$(cat "$tmp/fwdok.$K.meshgw")" = 11 ] || mark=" (fwd: another path, below)"
-	printf '%-14s %s %s%s\n' "$K" "$(cell "$tmp/fwdres.$K" 1e6)" "$(cell "$tmp/tcpres.$K" 1)" "$mark"
+	printf '%-14s %s %s %s%s\n' "$K" "$(cell "$tmp/fwdres.$K" 1e6)" "$(rcell "$tmp/fwdcpu.$K")" \
+		"$(cell "$tmp/tcpres.$K" 1)" "$mark"
 done
 echo
 echo "spread of the pairs' own ratios (fwd: pairs of $SLICE_MS ms slices; TCP: pairs of $TCP_SECONDS s runs):"
