@@ -547,8 +547,11 @@ measure_tcp_pairs() { # KIDX KIND
 	for p in $(seq "$PAIRS"); do
 		if [ $((p % 2)) = 1 ]; then arms="kernel meshgw"; else arms="meshgw kernel"; fi
 		if [ "$TCP_MODE" = concurrent ]; then
-			for arm in $arms; do measure_tcp "$k" "$K" $arm >"$tmp/tcpv.$arm" & done
-			wait
+			# Wait for these two only: the iperf3 servers and wireguard-go are
+			# this script's children too.
+			local -a tp=()
+			for arm in $arms; do measure_tcp "$k" "$K" $arm >"$tmp/tcpv.$arm" & tp+=($!); done
+			wait "${tp[@]}"
 		else
 			for arm in $arms; do measure_tcp "$k" "$K" $arm >"$tmp/tcpv.$arm" || exit 1; done
 		fi
