@@ -1,23 +1,41 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Per interface kind the gateway may sit on: the gateway with the kernel alone vs with
-# meshgw attached (`meshgw up`, default settings), side by side in one run:
+# meshgw attached (`meshgw up`, default settings), measured side by side on two copies
+# of the same topology built at once (the kernel arm's and the meshgw arm's), fed in
+# turn in short slices so that both arms see the same machine:
 #
 #  - forwarding rate: 60-byte frames LAN host a -> internet host (the path that does
-#    not enter the tunnel), Mpps received at the sink (the round lines also give
-#    what the gateway handed its uplink device, delivered or dropped there for lack
-#    of room: counted as forwarded it would credit an arm for overrunning a veth
-#    peer's backlog);
+#    not enter the tunnel). One generator thread pinned to CPU 0 feeds the two copies
+#    in turn, SLICE_MS each, in the order k m m k k m m k ... for FWD_SECONDS in all.
+#    An arm's rate: the frames its sink received / the time spent feeding it (the
+#    frames of a slice still in flight when it ends land during the next ones and
+#    count for their own arm: each copy has its own sink). Each pair of consecutive
+#    slices (one per arm) gives a ratio meshgw / kernel. The same per CPU second
+#    that the generator's thread and ksoftirqd/0 got in the slices (the kernel has
+#    no IRQ time accounting: the softirqs, the forwarding, are in these two) leaves
+#    out what other processes took from CPU 0, and resolves finer on a busy machine;
 #  - TCP throughput through the tunnel: iperf3 LAN host a -> LAN host b through
-#    WireGuard (wireguard-go: the host kernel has none).
+#    WireGuard (wireguard-go: the host kernel has none), runs of TCP_SECONDS
+#    alternating between the copies in the order k m m k k m ..., PAIRS pairs.
+#    Concurrent runs would measure how the scheduler shares the CPU among four
+#    wireguard-go processes and two TCP flows, not what either path costs.
+#
+# The table gives per kind both arms' rates (the median of the slices or runs), the
+# median of the pairs' ratios (meshgw / kernel) and its 95 % bootstrap interval (the
+# pairs resampled); the detail lines the 10th-90th percentiles of the pairs' ratios and
+# the ratio of the arms' totals. Medians, because the noise of a shared machine is a
+# long tail: one stall of a second in one slice moves a total by 10 %.
 #
 #   ha 10.1.0.2 ── LAN ── gwa ── uplink 203.0.113.0/24 ──┐
 #   (generator)                                           inet .254, 198.19.0.2 (sink)
 #   hb 10.2.0.2 ── LAN ── gwb ── uplink 198.51.100.0/24 ─┘   routes between the uplinks
+#   built twice per kind: the kernel arm's copy and the meshgw arm's copy
 #
-# Both sites are built alike; in the meshgw arm both gateways run `meshgw up`, in the
-# kernel arm both run wireguard-go configured with `wg` (same keys, port, keepalive,
-# MTU, routes). Kinds (KINDS, default all):
+# Both sites are built alike; in the meshgw copy both gateways run `meshgw up`, in the
+# kernel copy both run wireguard-go configured with `wg` (same keys, port, keepalive,
+# MTU, routes). Kinds (KINDS, default all), one after another (each kind's copies
+# are torn down before the next is built):
 #
 #   veth-gro       veth LAN and uplink; the neighbours' veths have GRO (so NAPI)
 #   veth-xdp       the same with XDP programs on the neighbours (XDP_PASS on the
@@ -32,46 +50,52 @@
 #                  to inet's tun by a relay process (bench_kinds relay); the LAN a
 #                  veth whose peer has GRO. (This kernel has no ipip/gre/ppp/netkit.)
 #
-# The generator (bench_kinds gen, one thread pinned to CPU 0): live frames
-# (BPF_F_TEST_XDP_LIVE_FRAMES) returned XDP_PASS on a private veth of host a, so they
-# enter host a's own stack, which routes them to the gateway like any host sends
-# (dev_queue_xmit on its LAN interface). Nothing on the gateway's side needs NAPI for
-# them, and the setup is the same in both arms. Two consequences: the host's routing
-# is a fixed cost per frame in both arms (everything runs on CPU 0), and the gateway's
-# veth receives skbs from a stack, as from any container, so meshgw's XDP there pays
-# the veth's skb-to-XDP conversion that a NIC driver does not: not comparable with
-# bpf_forward.sh (XDP frames fed straight in, XDP_PASS grafted on the gateway's veth in
-# its kernel arm). The sink on inet counts the benchmark's frames and drops them (TC,
-# or XDP for veth-xdp; everything else passes). On l3-tun the relay, a userspace
-# process, caps the sink's rate in both arms (it reads ~15 % of what the gateway
-# writes into the tun; the rest is dropped at the tun's queue).
+# The generator (bench_kinds alt): live frames (BPF_F_TEST_XDP_LIVE_FRAMES) returned
+# XDP_PASS on a private veth of host a, so they enter host a's own stack, which routes
+# them to the gateway like any host sends (dev_queue_xmit on its LAN interface).
+# Nothing on the gateway's side needs NAPI for them, and the setup is the same in both
+# arms. Two consequences: the host's routing is a fixed cost per frame in both arms
+# (everything runs on CPU 0), and the gateway's veth receives skbs from a stack, as
+# from any container, so meshgw's XDP there pays the veth's skb-to-XDP conversion that
+# a NIC driver does not: not comparable with bpf_forward.sh. The sink on inet counts
+# the benchmark's frames and drops them (TC, or XDP for veth-xdp; everything else
+# passes). On l3-tun the relay, a userspace process, caps the sink's rate in both arms
+# (it reads a fraction of what the gateway writes into the tun; the rest is dropped at
+# the tun's queue).
 #
-# Checks per measured case (reported apart, exit 1; slowness never fails):
+# Checks per arm (a case that fails one is reported apart and makes the exit status
+# 1; slowness never fails):
 #  - fwd, kernel arm: the gateway's ForwDatagrams (/proc/net/snmp) account for the
-#    frames host a handed it; meshgw arm: mg_stats' fast path counters (xdp_forward_*) or
-#    the kernel's ForwDatagrams do, none went to the tunnel (xdp_mesh, tc_lan_redirect),
-#    and with FASTPATH=tc no XDP fast path at all;
+#    frames host a handed it; meshgw arm: mg_stats' fast path counters (xdp_forward_*,
+#    tc_forward) or the kernel's ForwDatagrams do, none went to the tunnel (xdp_mesh,
+#    tc_lan_redirect), and with FASTPATH=tc no XDP fast path at all;
 #  - fwd, both: what the gateway took arrived at the sink (less what the uplink device
 #    itself counted as dropped for lack of room: a tun ring, a receiver's backlog);
-#  - tcp: iperf3 ran, the bytes went through the WireGuard device, and in the meshgw arm
-#    tc_lan redirected the packets into it (mg_stats tc_lan_redirect).
+#  - tcp, every run: iperf3 ran, the bytes went through the WireGuard device, and in
+#    the meshgw arm tc_lan redirected them into it (mg_stats tc_lan_redirect). A pair
+#    with a run that failed a check is left out of the ratio and counted apart.
 #
-# Each round line also says what limits TCP: retransmitted segments, and the UDP
+# Each TCP run line also says what limits TCP: retransmitted segments, and the UDP
 # RcvbufErrors of gateway b (wireguard-go not reading its socket fast enough; on a
 # 2-core machine this is where the tunnel's packets are lost, in both arms).
 #
-# About 5 minutes with the defaults on a busy 2-core machine.
-# Environment: ROUNDS (3) interleaved rounds, SECONDS_PER (2) seconds per measurement,
-# KINDS, FASTPATH (auto|xdp|tc: written as `FastPath =` into the local files; only when
-# set, today's meshgw does not know the key).
+# About 1.5 minutes per kind with the defaults.
+# Environment: FWD_SECONDS (20) of alternating forwarding, SLICE_MS (100), PAIRS (20)
+# of TCP runs of TCP_SECONDS (1, whole seconds: iperf3), KINDS, FASTPATH (auto|xdp|tc:
+# written as `FastPath =` into the local files; only when set), SAVE (a directory: the
+# slices of the forwarding runs and the TCP pairs are copied there), AA (set: the
+# "meshgw" copy runs the kernel alone too, an A/A check of the bench itself: its
+# ratios must come out 1 within their intervals), HOLD (set: wait, each kind's copies
+# up, until a file named on stderr is removed: to look at them by hand), TCP_MODE
+# (alternate, or concurrent: both arms' iperf3 at once, competing for the CPUs).
 set -eu
 OUT=${OUT:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 MESHGW=${MESHGW:-$OUT/meshgw}
 HELPER=$OUT/selftests/helpers/bench_kinds
 XDP_PASS_OBJ=$OUT/bpf/xdp_pass.bpf.o
-ROUNDS=${ROUNDS:-3} SECONDS_PER=${SECONDS_PER:-2}
+FWD_SECONDS=${FWD_SECONDS:-20} SLICE_MS=${SLICE_MS:-100} PAIRS=${PAIRS:-20} TCP_SECONDS=${TCP_SECONDS:-1}
 KINDS=${KINDS:-veth-gro veth-xdp veth-plain bridge-lan bridge-uplink l3-tun}
-FASTPATH=${FASTPATH:-}
+FASTPATH=${FASTPATH:-} SAVE=${SAVE:-} AA=${AA:-} HOLD=${HOLD:-} TCP_MODE=${TCP_MODE:-alternate}
 if [ "$(id -u)" != 0 ]; then echo "kinds: skipped (needs root)"; exit 0; fi
 for t in wireguard-go wg iperf3 nsenter ethtool; do
 	command -v $t >/dev/null || { echo "kinds: skipped ($t missing)"; exit 0; }
@@ -89,7 +113,7 @@ tmp=$(mktemp -d /tmp/meshgw-kinds.$s.XXXX)
 pin=/sys/fs/bpf/mgk$s	# the sinks' counters
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/leftovers.sh"
 nss=() pids=() mgwgs=()
-declare -A kpid	# wireguard-go of the kernel arm, per gateway: our children until reaped
+declare -A kpid	# wireguard-go started with `wg`, per copy and gateway: our children until reaped
 
 N() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" "$@"; }
 cleanup() {
@@ -139,7 +163,7 @@ kind_text() { case $1 in veth-gro) echo "veth; neighbours' veths: GRO" ;;
 	bridge-uplink) echo "uplink bridge (veth port); LAN veth+GRO" ;;
 	l3-tun) echo "uplink L3 tun (relay); LAN veth+GRO" ;; esac; }
 
-# --- keys and the mesh file (the same for every kind: each kind has its own namespaces) -
+# --- keys and the mesh file (the same for every copy: each has its own namespaces) -----
 (umask 077; "$MESHGW" genkey >"$tmp/a.key"; "$MESHGW" genkey >"$tmp/b.key")
 pubA=$("$MESHGW" pubkey <"$tmp/a.key") pubB=$("$MESHGW" pubkey <"$tmp/b.key")
 cat >"$tmp/mesh.conf" <<EOF
@@ -160,18 +184,25 @@ Endpoint = 198.51.100.1:51820
 Egress = 10.2.0.0/24
 EOF
 
-# Names: namespaces k<kind#><role><site>$$; WireGuard interfaces must be unique on the
-# host (wireguard-go's socket /run/wireguard/IF.sock is per mount namespace).
-nsname() { echo "k$1$2$s"; }	# KIDX ROLE(h g i)[SITE]
+# A copy of a kind's topology is C = KIDX + arm letter: 1k (kernel), 1m (meshgw), ...
+# Names: namespaces k<C><role><site>$$; WireGuard interfaces must be unique on the host
+# (wireguard-go's socket /run/wireguard/IF.sock is per mount namespace): kw<KIDX><site>$$
+# in the kernel copy, mw<KIDX><site>$$ (meshgw's) in the meshgw copy.
+nsname() { echo "k$1$2$s"; }	# COPY ROLE(h g i)[SITE]
 newns() { ip netns add "$1"; nss+=("$1"); ip -n "$1" link set lo up; }
 mgpin() { echo "/sys/fs/bpf/meshgw/mw$1$2$s"; }	# KIDX SITE: meshgw's default PinPath
 pfx() { [ "$1" = a ] && echo 203.0.113 || echo 198.51.100; }
 lannet() { [ "$1" = a ] && echo 1 || echo 2; }
+copy() { echo "$1${2:0:1}"; }	# KIDX ARM: the copy
+wgif() { # KIDX ARM SITE
+	if [ "$2" = kernel ]; then echo "kw$1$3$s"; elif [ -n "$AA" ]; then echo "aw$1$3$s"; else echo "mw$1$3$s"; fi
+}
+mg() { [ "$1" = meshgw ] && [ -z "$AA" ]; }	# ARM: the arm's copy runs meshgw
 
-build_site() { # KIDX KIND SITE
-	local k=$1 K=$2 x=$3 L U h g i n p
-	L=$(lan_kind "$K") U=$(up_kind "$K") h=$(nsname "$k" h$x) g=$(nsname "$k" g$x)
-	i=$(nsname "$k" i) n=$(lannet $x) p=$(pfx $x)
+build_site() { # COPY KIND SITE
+	local c=$1 K=$2 x=$3 L U h g i n p
+	L=$(lan_kind "$K") U=$(up_kind "$K") h=$(nsname "$c" h$x) g=$(nsname "$c" g$x)
+	i=$(nsname "$c" i) n=$(lannet $x) p=$(pfx $x)
 	newns "$h"; newns "$g"
 	N "$g" sysctl -qw net.ipv4.ip_forward=1
 	if [ "$L" = bridge ]; then
@@ -219,27 +250,29 @@ build_site() { # KIDX KIND SITE
 		ip -n "$h" link set ginp up
 		N "$h" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.gin.rp_filter=0
 	fi
-	# The local file: what a user writes, default settings (FastPath only when asked).
+	# The local file of the meshgw copy: what a user writes, default settings
+	# (FastPath only when asked).
+	[ "${c: -1}" = m ] || return 0
 	{
 		printf '[Local]\nSite = %s\nPrivateKeyFile = %s\nLanInterface = %s\nUplinkInterface = %s\n' \
 			$x "$tmp/$x.key" "$(lan_if "$K")" "$(up_if "$K")"
-		printf 'WireGuardInterface = mw%s%s%s\n' "$k" $x $s	# PinPath: the default
+		printf 'WireGuardInterface = %s\n' "$(wgif "${c%m}" meshgw $x)"	# PinPath: the default
 		[ -n "$FASTPATH" ] && printf 'FastPath = %s\n' "$FASTPATH"
-	} >"$tmp/k$k$x.conf"
+	} >"$tmp/k$c$x.conf"
 	return 0
 }
 
-build_kind() { # KIDX KIND
-	local k=$1 K=$2 i x n p
-	i=$(nsname "$k" i)
+build_copy() { # COPY KIND
+	local c=$1 K=$2 i x n p
+	i=$(nsname "$c" i)
 	newns "$i"
 	N "$i" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
 	ip -n "$i" addr add 198.19.0.2/32 dev lo	# the internet host
-	build_site "$k" "$K" a
-	build_site "$k" "$K" b
+	build_site "$c" "$K" a
+	build_site "$c" "$K" b
 	if [ "$(up_kind "$K")" = tun ]; then
-		"$HELPER" relay "$(nsname "$k" ga)" wan0 "$i" ia "$(nsname "$k" gb)" wan0 "$i" ib \
-			2>"$tmp/relay$k.log" &
+		"$HELPER" relay "$(nsname "$c" ga)" wan0 "$i" ia "$(nsname "$c" gb)" wan0 "$i" ib \
+			2>"$tmp/relay$c.log" &
 		pids+=($!)
 		for _ in $(seq 100); do
 			ip -n "$i" link show ib >/dev/null 2>&1 && break
@@ -247,37 +280,54 @@ build_kind() { # KIDX KIND
 		done
 		for x in a b; do
 			n=$(lannet $x) p=$(pfx $x)
-			ip -n "$(nsname "$k" g$x)" addr add $p.1 peer $p.254 dev wan0
-			ip -n "$(nsname "$k" g$x)" link set wan0 up
+			ip -n "$(nsname "$c" g$x)" addr add $p.1 peer $p.254 dev wan0
+			ip -n "$(nsname "$c" g$x)" link set wan0 up
 			ip -n "$i" addr add $p.254 peer $p.1 dev i$x
 			ip -n "$i" link set i$x up
-			ip -n "$(nsname "$k" g$x)" route add default via $p.254
+			ip -n "$(nsname "$c" g$x)" route add default via $p.254
 			ip -n "$i" route add 10.$n.0.0/24 via $p.1
 		done
 	fi
-	mkdir -p "$pin/sink$k"
-	"$HELPER" sink "$i" ia "$([ "$(up_kind "$K")" = xdp ] && echo xdp || echo tc)" "$pin/sink$k"
+	mkdir -p "$pin/sink$c"
+	"$HELPER" sink "$i" ia "$([ "$(up_kind "$K")" = xdp ] && echo xdp || echo tc)" "$pin/sink$c"
 	# Not through N: a function run with & is a subshell, and killing $! would leave
 	# iperf3 running. nsenter execs it.
-	nsenter --net=/run/netns/"$(nsname "$k" hb)" iperf3 -s -B 10.2.0.2 >"$tmp/iperf$k.log" 2>&1 &
+	nsenter --net=/run/netns/"$(nsname "$c" hb)" iperf3 -s -B 10.2.0.2 >"$tmp/iperf$c.log" 2>&1 &
 	pids+=($!)
 }
 
-# --- the two arms (both gateways at once: they are independent) ----------------------
-kernel_up() { # KIDX
-	local k=$1 x g wg peer pp pn
+# Tears a kind's two copies down once it is measured: its processes, namespaces, pins.
+# meshgw's own leftovers were checked by meshgw_down.
+teardown_kind() { # KIDX
+	local k=$1 p ns keep=() c
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
+	pids=()
+	for ns in "${nss[@]}"; do
+		case $ns in "k${k}k"* | "k${k}m"*) ip netns del "$ns" ;; *) keep+=("$ns") ;; esac
+	done
+	nss=("${keep[@]}")
+	for c in "${k}k" "${k}m"; do
+		rm -f "$pin/sink$c/sink_count" "$pin/sink$c/sink_link"
+		rmdir "$pin/sink$c"
+	done
+}
+
+# --- the two arms: the kernel copy runs wireguard-go, the meshgw copy `meshgw up` ----
+kernel_up() { # KIDX ARM (the copy set up as the kernel arm)
+	local k=$1 arm=$2 c x g wg peer pp pn
+	c=$(copy "$k" "$arm")
 	for x in a b; do
 		# setsid and nsenter exec wireguard-go: $! is wireguard-go itself. In its own
 		# session, as `meshgw up` starts it: with the scheduler's autogroups (on by
 		# default) a process sharing the session of this script and iperf3 is
 		# scheduled differently; measured, that alone made the kernel arm's TCP
 		# 1.3x faster (RTT 3-6 ms against 10-14 ms) with no BPF attached anywhere.
-		WG_PROCESS_FOREGROUND=1 setsid nsenter --net=/run/netns/"$(nsname "$k" g$x)" wireguard-go -f kw$k$x$s \
-			>"$tmp/kw$k$x.log" 2>&1 &
-		kpid[$k$x]=$!
+		WG_PROCESS_FOREGROUND=1 setsid nsenter --net=/run/netns/"$(nsname "$c" g$x)" \
+			wireguard-go -f "$(wgif "$k" "$arm" $x)" >"$tmp/wg$c$x.log" 2>&1 &
+		kpid[$c$x]=$!
 	done
 	for x in a b; do
-		g=$(nsname "$k" g$x) wg=kw$k$x$s
+		g=$(nsname "$c" g$x) wg=$(wgif "$k" "$arm" $x)
 		if [ $x = a ]; then peer=$pubB pp=198.51.100.1 pn=2; else peer=$pubA pp=203.0.113.1 pn=1; fi
 		for _ in $(seq 200); do [ -S /run/wireguard/$wg.sock ] && break; sleep 0.05; done
 		N "$g" wg set "$wg" listen-port 51820 private-key "$tmp/$x.key" peer "$peer" \
@@ -287,47 +337,51 @@ kernel_up() { # KIDX
 		N "$g" ip route add 10.$pn.0.0/24 dev "$wg"
 	done
 }
-kernel_down() { # KIDX
-	local k=$1 x
-	for x in a b; do ip -n "$(nsname "$k" g$x)" link del kw$k$x$s 2>/dev/null || true; done
+kernel_down() { # KIDX ARM
+	local k=$1 arm=$2 c x
+	c=$(copy "$k" "$arm")
+	for x in a b; do ip -n "$(nsname "$c" g$x)" link del "$(wgif "$k" "$arm" $x)" 2>/dev/null || true; done
 	for x in a b; do
-		kill "${kpid[$k$x]}" 2>/dev/null || true
-		wait "${kpid[$k$x]}" 2>/dev/null || true
-		unset "kpid[$k$x]"
+		kill "${kpid[$c$x]}" 2>/dev/null || true
+		wait "${kpid[$c$x]}" 2>/dev/null || true
+		unset "kpid[$c$x]"
 	done
 }
 meshgw_up() { # KIDX; returns non-zero when `meshgw up` fails on either gateway
-	local k=$1 x wg p fail=0
+	local k=$1 c x wg p fail=0
 	local -A up
+	c=$(copy "$k" meshgw)
 	for x in a b; do
-		echo "$(nsname "$k" g$x)" >"$tmp/k$k$x.ns"
-		cp "$tmp/k$k$x.conf" "$tmp/k$k$x.local"	# from here cleanup runs `down` with it
-		mgwgs+=("mw$k$x$s")
-		nsenter --net=/run/netns/"$(nsname "$k" g$x)" "$MESHGW" up -c "$tmp/mesh.conf" \
-			-l "$tmp/k$k$x.local" >"$tmp/up.k$k$x.log" 2>&1 &
+		echo "$(nsname "$c" g$x)" >"$tmp/k$c$x.ns"
+		cp "$tmp/k$c$x.conf" "$tmp/k$c$x.local"	# from here cleanup runs `down` with it
+		mgwgs+=("$(wgif "$k" meshgw $x)")
+		nsenter --net=/run/netns/"$(nsname "$c" g$x)" "$MESHGW" up -c "$tmp/mesh.conf" \
+			-l "$tmp/k$c$x.local" >"$tmp/up.k$c$x.log" 2>&1 &
 		up[$x]=$!
 	done
 	for x in a b; do
 		wait "${up[$x]}" || fail=1
-		wg=mw$k$x$s
+		wg=$(wgif "$k" meshgw $x)
 		p=$(awk '$1 == "wg_pid" { print $2 }' /run/meshgw/$wg.state 2>/dev/null || true)
 		[ -n "$p" ] && echo "$p" >"$tmp/$wg.mgpid"
 	done
 	return $fail
 }
-meshgw_down() { # KIDX
-	local k=$1 x
+meshgw_down() { # KIDX KIND
+	local k=$1 K=$2 c x
 	local -A down
+	c=$(copy "$k" meshgw)
 	for x in a b; do
-		nsenter --net=/run/netns/"$(nsname "$k" g$x)" "$MESHGW" down -c "$tmp/mesh.conf" \
-			-l "$tmp/k$k$x.local" >"$tmp/down.k$k$x.log" 2>&1 &
+		[ -e "$tmp/k$c$x.local" ] || continue
+		nsenter --net=/run/netns/"$(nsname "$c" g$x)" "$MESHGW" down -c "$tmp/mesh.conf" \
+			-l "$tmp/k$c$x.local" >"$tmp/down.k$c$x.log" 2>&1 &
 		down[$x]=$!
 	done
-	for x in a b; do
+	for x in "${!down[@]}"; do
 		if ! wait "${down[$x]}"; then
-			problem "$(kname "$k"): meshgw down failed on site $x: $(tail -1 "$tmp/down.k$k$x.log")"
+			problem "$K: meshgw down failed on site $x: $(tail -1 "$tmp/down.k$c$x.log")"
 		fi
-		rm -f "$tmp/k$k$x.local"
+		rm -f "$tmp/k$c$x.local"
 		if [ -e "$(mgpin "$k" $x)" ]; then
 			echo "note: meshgw down left $(mgpin "$k" $x) ($(ls -A "$(mgpin "$k" $x)" | tr '\n' ' ')) on site $x" >&2
 		fi
@@ -355,36 +409,38 @@ mgdelta() { # BEFORE AFTER (two `bench_kinds stats` outputs): the verdicts that 
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }'; }
 ge90() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= 0.9 * b) }'; }
 
-# One forwarding measurement; prints Mpps and records the path taken.
-measure_fwd() { # KIDX KIND ARM
-	local k=$1 K=$2 arm=$3 h g mp out fr secs rx hf0 hf1 gf0 gf1 dr0 dr1 hf gf dr
-	local fast0=0 fast1=0 mesh0=0 mesh1=0 tcf0=0 tcf1=0 fast mesh path ok=1 st0='' st1='' other
-	h=$(nsname "$k" ha) g=$(nsname "$k" ga) mp=$(mgpin "$k" a)
-	hf0=$(fwd_datagrams "$h") gf0=$(fwd_datagrams "$g") dr0=$(devstat "$g" "$(up_if "$K")" $TX_DROP)
-	if [ "$arm" = meshgw ]; then
-		st0=$("$HELPER" stats "$mp")
-		fast0=$(mgget "$st0" xdp_forward_tx xdp_forward_redirect) mesh0=$(mgget "$st0" xdp_mesh tc_lan_redirect)
-		tcf0=$(mgget "$st0" tc_forward)
+# --- forwarding: both copies fed in turn by one generator ------------------------------
+fwd_snap() { # KIDX KIND ARM TAG: host a's and the gateway's ForwDatagrams, the uplink's drops, mg_stats
+	local c
+	c=$(copy "$1" "$3")
+	echo "$(fwd_datagrams "$(nsname "$c" ha)") $(fwd_datagrams "$(nsname "$c" ga)")" \
+		"$(devstat "$(nsname "$c" ga)" "$(up_if "$2")" $TX_DROP)" >"$tmp/snap.$3.$4"
+	if mg "$3"; then "$HELPER" stats "$(mgpin "$1" a)" >"$tmp/st.$4"; fi
+}
+
+# The path one arm's frames took over the whole run: recorded, and a case that took
+# another one reported apart (its ratio is marked in the table).
+check_fwd() { # KIDX KIND ARM RECEIVED (warm-up included) RECEIVED (measured slices) SECONDS
+	local k=$1 K=$2 arm=$3 rx=$4 rxm=$5 secs=$6 g hf0 gf0 dr0 hf1 gf1 dr1 hf gf dr st0='' st1=''
+	local fast=0 mesh=0 tcf=0 path ok=1 other
+	g=$(nsname "$(copy "$k" "$arm")" ga)
+	read -r hf0 gf0 dr0 <"$tmp/snap.$arm.0"
+	read -r hf1 gf1 dr1 <"$tmp/snap.$arm.1"
+	hf=$((hf1 - hf0)) gf=$((gf1 - gf0)) dr=$((dr1 - dr0))
+	if mg "$arm"; then
+		st0=$(cat "$tmp/st.0") st1=$(cat "$tmp/st.1")
+		fast=$(($(mgget "$st1" xdp_forward_tx xdp_forward_redirect) - $(mgget "$st0" xdp_forward_tx xdp_forward_redirect)))
+		mesh=$(($(mgget "$st1" xdp_mesh tc_lan_redirect) - $(mgget "$st0" xdp_mesh tc_lan_redirect)))
+		tcf=$(($(mgget "$st1" tc_forward) - $(mgget "$st0" tc_forward)))
 	fi
-	out=$("$HELPER" gen "$h" gin 10.1.0.77 198.19.0.2 "$SECONDS_PER" "$pin/sink$k/sink_count") ||
-		broke "generator failed"
-	hf1=$(fwd_datagrams "$h") gf1=$(fwd_datagrams "$g") dr1=$(devstat "$g" "$(up_if "$K")" $TX_DROP)
-	if [ "$arm" = meshgw ]; then
-		st1=$("$HELPER" stats "$mp")
-		fast1=$(mgget "$st1" xdp_forward_tx xdp_forward_redirect) mesh1=$(mgget "$st1" xdp_mesh tc_lan_redirect)
-		tcf1=$(mgget "$st1" tc_forward)
-	fi
-	set -- $out
-	fr=$2 secs=$4 rx=$6
-	hf=$((hf1 - hf0)) gf=$((gf1 - gf0)) dr=$((dr1 - dr0)) fast=$((fast1 - fast0)) mesh=$((mesh1 - mesh0))
-	[ "$hf" -gt 0 ] || broke "$K: host a forwarded none of the generator's $fr frames"
-	if [ "$arm" = kernel ]; then
+	[ "$hf" -gt 0 ] || broke "$K $arm copy: host a forwarded none of the generator's frames"
+	if ! mg "$arm"; then
 		path=kernel
 		ge90 "$gf" "$hf" || { path="other (ForwDatagrams $(pct $gf $hf)%)"; ok=0; }
 	elif ge90 "$fast" "$hf"; then
 		path="XDP fast path"
 		[ "$FASTPATH" = tc ] && { path="XDP fast path despite FastPath = tc"; ok=0; }
-	elif ge90 $((tcf1 - tcf0)) "$hf"; then
+	elif ge90 "$tcf" "$hf"; then
 		path="TC fast path"
 	elif ge90 "$gf" "$hf"; then
 		path="kernel (meshgw passed)"
@@ -393,9 +449,9 @@ measure_fwd() { # KIDX KIND ARM
 			$3 - $2 >= 0.9 * hf { print $1; exit }') && [ -n "$other" ]; then
 		path="meshgw $other"	# a forwarding verdict this script does not know yet
 	else
-		path="other (XDP fast $(pct $fast $hf)%, kernel $(pct $gf $hf)%)"; ok=0
+		path="other (XDP fast $(pct $fast $hf)%, TC fast $(pct $tcf $hf)%, kernel $(pct $gf $hf)%)"; ok=0
 	fi
-	if [ "$arm" = meshgw ] && [ "$FASTPATH" = tc ] && ip -n "$g" -d link show | grep -q 'prog/xdp'; then
+	if mg "$arm" && [ "$FASTPATH" = tc ] && ip -n "$g" -d link show | grep -q 'prog/xdp'; then
 		path="$path, an XDP program attached despite FastPath = tc"; ok=0
 	fi
 	if [ "$mesh" -gt $((hf / 100)) ]; then path="$path, $(pct $mesh $hf)% to the tunnel"; ok=0; fi
@@ -404,91 +460,170 @@ measure_fwd() { # KIDX KIND ARM
 	elif [ "$dr" -gt 0 ]; then
 		path="$path, partly dropped by the uplink device"
 	fi
-	awk -v r=$((rx + dr)) -v t="$secs" -v d="$(pct $dr $hf)" \
-		'BEGIN { printf "uplink device dropped %s%%, handed to it %.2f Mpps\n", d, r / t / 1e6 }' >"$tmp/fwdinfo"
+	# The uplink's drops are counted over the warm-up too: scaled to the measured slices.
+	awk -v r="$rxm" -v d="$dr" -v all="$rx" -v t="$secs" -v p="$(pct $dr $hf)" \
+		'BEGIN { printf "handed to the uplink device %.2f Mpps, %s%% dropped there\n", (r + (all > 0 ? d * r / all : 0)) / t / 1e6, p }' \
+		>"$tmp/fwdinfo.$arm"
 	[ $ok = 1 ] || problem "$K fwd $arm: took another path: $path (gateway took $hf frames," \
 		"ForwDatagrams +$gf, uplink drops +$dr, sink got $rx${st0:+; mg_stats $(mgdelta "$st0" "$st1")})"
-	echo "$path" >>"$tmp/path.$K.fwd.$arm"
-	awk -v r="$rx" -v t="$secs" 'BEGIN { printf "%.2f\n", r / t / 1e6 }' | tee -a "$tmp/fwd.$K.$arm"
+	echo "$path" >"$tmp/path.$K.fwd.$arm"
+	echo $ok >"$tmp/fwdok.$K.$arm"
 }
 
-# One iperf3 run; prints Mbit/s and records the path taken.
+measure_fwd() { # KIDX KIND
+	local k=$1 K=$2 arm i sent secs rx rxall
+	for arm in kernel meshgw; do fwd_snap "$k" "$K" $arm 0; done
+	"$HELPER" alt "$FWD_SECONDS" "$SLICE_MS" 10.1.0.77 198.19.0.2 \
+		"$(nsname "$(copy "$k" kernel)" ha)" gin "$pin/sink$(copy "$k" kernel)/sink_count" \
+		"$(nsname "$(copy "$k" meshgw)" ha)" gin "$pin/sink$(copy "$k" meshgw)/sink_count" \
+		>"$tmp/alt.$K" || broke "generator failed"
+	for arm in kernel meshgw; do fwd_snap "$k" "$K" $arm 1; done
+	i=0
+	for arm in kernel meshgw; do
+		# The checks count the warm-up slice too: host a's counters do.
+		read -r sent secs rx rxall < <(awk -v a=$i '$1 == "arm" && $2 == a { print $4, $6, $8, $12 }' "$tmp/alt.$K")
+		check_fwd "$k" "$K" $arm "$rxall" "$rx" "$secs"
+		awk -v r="$rx" -v t="$secs" -v s="$sent" -v arm=$arm -v K="$K" -v info="$(cat "$tmp/fwdinfo.$arm")" \
+			-v path="$(cat "$tmp/path.$K.fwd.$arm")" 'BEGIN {
+			printf "  %-14s fwd %-7s %5.2f Mpps at the sink (%.1f s fed, %.2f Mpps sent; %s)\n", K, arm,
+				r / t / 1e6, t, s / t / 1e6, info
+			printf "  %-14s     path: %s\n", "", path }'
+		i=$((i + 1))
+	done
+	[ -z "$SAVE" ] || cp "$tmp/alt.$K" "$SAVE/fwd-slices.$K"
+	# Slices 2j and 2j+1 are one of each arm: a pair.
+	awk '$1 == "slice" { r[$3] = $6; t[$3] = $4; if ($2 % 2) print r[0], t[0], r[1], t[1] }' "$tmp/alt.$K" |
+		"$HELPER" ratio >"$tmp/fwdres.$K"
+	# The same per CPU second the generator's thread and ksoftirqd/0 got: what other
+	# processes took from CPU 0 is not in it, so it resolves finer on a busy machine.
+	awk '$1 == "slice" { r[$3] = $6; t[$3] = $7; if ($2 % 2) print r[0], t[0], r[1], t[1] }' "$tmp/alt.$K" |
+		"$HELPER" ratio >"$tmp/fwdcpu.$K"
+}
+
+# --- TCP through the tunnel: short runs alternating between the copies --------------
+# One iperf3 run; prints Mbit/s, records the path taken, "1" or "0" in $tmp/tcpok.ARM.
 measure_tcp() { # KIDX KIND ARM
-	local k=$1 K=$2 arm=$3 g wg mp j mbit bytes b0 b1 p0 p1 u0 u1 r0=0 r1=0 path ok=1 st0='' st1=''
-	g=$(nsname "$k" ga) mp=$(mgpin "$k" a)
-	if [ "$arm" = kernel ]; then wg=kw${k}a$s; else wg=mw${k}a$s; fi
-	b0=$(devstat "$g" "$wg" $TX_BYTES) p0=$(devstat "$g" "$wg" $TX_PACKETS) u0=$(udp_rcvbuf_errors "$(nsname "$k" gb)")
-	[ "$arm" = meshgw ] && st0=$("$HELPER" stats "$mp") && r0=$(mgbytes "$st0" tc_lan_redirect)
-	j=$(N "$(nsname "$k" ha)" iperf3 -c 10.2.0.2 -t "$SECONDS_PER" -J --connect-timeout 3000 2>&1 || true)
-	b1=$(devstat "$g" "$wg" $TX_BYTES) p1=$(devstat "$g" "$wg" $TX_PACKETS) u1=$(udp_rcvbuf_errors "$(nsname "$k" gb)")
-	[ "$arm" = meshgw ] && st1=$("$HELPER" stats "$mp") && r1=$(mgbytes "$st1" tc_lan_redirect)
+	local k=$1 K=$2 arm=$3 c g wg mp j mbit bytes b0 b1 p0 p1 u0 u1 r0=0 r1=0 path ok=1 st0='' st1=''
+	c=$(copy "$k" "$arm") mp=$(mgpin "$k" a) wg=$(wgif "$k" "$arm" a)
+	g=$(nsname "$c" ga)
+	b0=$(devstat "$g" "$wg" $TX_BYTES) p0=$(devstat "$g" "$wg" $TX_PACKETS) u0=$(udp_rcvbuf_errors "$(nsname "$c" gb)")
+	mg "$arm" && st0=$("$HELPER" stats "$mp") && r0=$(mgbytes "$st0" tc_lan_redirect)
+	j=$(N "$(nsname "$c" ha)" iperf3 -c 10.2.0.2 -t "$TCP_SECONDS" -J --connect-timeout 3000 2>&1 || true)
+	b1=$(devstat "$g" "$wg" $TX_BYTES) p1=$(devstat "$g" "$wg" $TX_PACKETS) u1=$(udp_rcvbuf_errors "$(nsname "$c" gb)")
+	mg "$arm" && st1=$("$HELPER" stats "$mp") && r1=$(mgbytes "$st1" tc_lan_redirect)
 	# What limits TCP here: segments lost (retransmitted), mostly where wireguard-go on
 	# gateway b does not read its UDP socket fast enough (RcvbufErrors).
 	awk -F'[:,]' -v u=$((u1 - u0)) '/"sum_sent"/ { f = 1 } f && /"retransmits"/ { r = $2 + 0; exit }
-		END { printf "retr %d, gwb UDP RcvbufErrors %d\n", r, u }' <<<"$j" >"$tmp/tcpinfo"
+		END { printf "retr %d, gwb rcvbuf err %d\n", r, u }' <<<"$j" >"$tmp/tcpinfo.$arm"
 	mbit=$(awk -F'[:,]' '/"sum_received"/ { f = 1 } f && /"bits_per_second"/ { printf "%.0f\n", $2 / 1e6; exit }' <<<"$j")
-	bytes=$(awk -F'[:,]' '/"sum_sent"/ { f = 1 } f && /"bytes"/ { printf "%.0f\n", $2; exit }' <<<"$j")
+	# What host b received (what was sent includes what was still in host a's socket
+	# buffer when a 1 s run ended: 10 % of it at times).
+	bytes=$(awk -F'[:,]' '/"sum_received"/ { f = 1 } f && /"bytes"/ { printf "%.0f\n", $2; exit }' <<<"$j")
 	if [ -z "$mbit" ] || [ -z "$bytes" ]; then
 		problem "$K tcp $arm: iperf3 failed: $(grep -m1 '"error"' <<<"$j" || echo "no result")"
 		echo "iperf3 failed" >>"$tmp/path.$K.tcp.$arm"
-		echo 0 | tee -a "$tmp/tcp.$K.$arm"
+		echo 0 >"$tmp/tcpok.$arm"
+		echo 0
 		return
 	fi
 	path="through WireGuard"
 	ge90 $((b1 - b0)) "$bytes" || { path="not through WireGuard ($(pct $((b1 - b0)) $bytes)% of the bytes)"; ok=0; }
-	if [ "$arm" = meshgw ]; then
+	if mg "$arm"; then
 		# Bytes, not packets: a GSO skb steered by tc_lan is many packets on wg.
 		if ge90 $((r1 - r0)) $((b1 - b0)); then path="$path, steered by tc_lan"
 		else path="$path, tc_lan steered $(pct $((r1 - r0)) $((b1 - b0)))% of the bytes"; ok=0; fi
 	fi
 	[ $ok = 1 ] || problem "$K tcp $arm: took another path: $path (wg tx +$((p1 - p0)) packets" \
-		"+$((b1 - b0)) bytes, iperf3 $bytes bytes${st0:+; mg_stats $(mgdelta "$st0" "$st1")})"
+		"+$((b1 - b0)) bytes, iperf3 received $bytes bytes${st0:+; mg_stats $(mgdelta "$st0" "$st1")})"
 	echo "$path" >>"$tmp/path.$K.tcp.$arm"
-	echo "$mbit" | tee -a "$tmp/tcp.$K.$arm"
+	echo $ok >"$tmp/tcpok.$arm"
+	echo "$mbit"
 }
 
-reach() { # KIDX: host a -> host b through the tunnel, and -> the internet host (warms ARP)
-	local k=$1 t
-	for t in $(seq 40); do
-		N "$(nsname "$k" ha)" ping -c1 -W1 -q 10.2.0.2 >/dev/null 2>&1 && break
+measure_tcp_pairs() { # KIDX KIND
+	local k=$1 K=$2 p arm arms bad=0
+	local -A v ok info
+	: >"$tmp/tcppairs.$K"
+	for p in $(seq "$PAIRS"); do
+		if [ $((p % 2)) = 1 ]; then arms="kernel meshgw"; else arms="meshgw kernel"; fi
+		if [ "$TCP_MODE" = concurrent ]; then
+			# Wait for these two only: the iperf3 servers and wireguard-go are
+			# this script's children too.
+			local -a tp=()
+			for arm in $arms; do measure_tcp "$k" "$K" $arm >"$tmp/tcpv.$arm" & tp+=($!); done
+			wait "${tp[@]}"
+		else
+			for arm in $arms; do measure_tcp "$k" "$K" $arm >"$tmp/tcpv.$arm" || exit 1; done
+		fi
+		for arm in $arms; do
+			v[$arm]=$(cat "$tmp/tcpv.$arm") ok[$arm]=$(cat "$tmp/tcpok.$arm") info[$arm]=$(cat "$tmp/tcpinfo.$arm")
+		done
+		printf '  %-14s tcp pair %2d: kernel %4s Mbit/s (%s), meshgw %4s Mbit/s (%s)%s\n' "$K" "$p" \
+			"${v[kernel]}" "${info[kernel]}" "${v[meshgw]}" "${info[meshgw]}" \
+			"$([ "${ok[kernel]}${ok[meshgw]}" = 11 ] || echo ', left out: another path')"
+		if [ "${ok[kernel]}${ok[meshgw]}" = 11 ]; then
+			echo "${v[kernel]} 1 ${v[meshgw]} 1" >>"$tmp/tcppairs.$K"
+		else
+			bad=$((bad + 1))
+		fi
 	done
-	N "$(nsname "$k" ha)" ping -c1 -W1 -q 10.2.0.2 >/dev/null 2>&1 || return 1
-	N "$(nsname "$k" ha)" ping -c1 -W1 -q 198.19.0.2 >/dev/null 2>&1 || true
+	echo $bad >"$tmp/tcpbad.$K"
+	[ -z "$SAVE" ] || cp "$tmp/tcppairs.$K" "$SAVE/tcp-pairs.$K"
+	"$HELPER" ratio <"$tmp/tcppairs.$K" >"$tmp/tcpres.$K"
+}
+
+reach() { # COPY: host a -> host b through the tunnel, and -> the internet host (warms ARP)
+	local c=$1 t
+	for t in $(seq 40); do
+		N "$(nsname "$c" ha)" ping -c1 -W1 -q 10.2.0.2 >/dev/null 2>&1 && break
+	done
+	N "$(nsname "$c" ha)" ping -c1 -W1 -q 10.2.0.2 >/dev/null 2>&1 || return 1
+	N "$(nsname "$c" ha)" ping -c1 -W1 -q 198.19.0.2 >/dev/null 2>&1 || true
 	return 0
 }
 
-run_arm() { # KIDX KIND ARM ROUND
-	local k=$1 K=$2 arm=$3 r=$4 f t
-	if [ "$arm" = kernel ]; then
-		kernel_up "$k"
-		reach "$k" || broke "$K kernel arm: host a cannot reach host b through wireguard-go"
-		N "$(nsname "$k" ha)" ping -c1 -W1 -q 198.19.0.2 >/dev/null 2>&1 ||
-			broke "$K kernel arm: host a cannot reach the internet host"
-	else
-		if ! meshgw_up "$k"; then
-			problem "$K: meshgw up failed: $(cat "$tmp"/up.k$k?.log | grep -v '^$' | tail -1)"
-			meshgw_down "$k"
-			echo "up failed" >>"$tmp/path.$K.fwd.$arm"
-			echo "up failed" >>"$tmp/path.$K.tcp.$arm"
-			printf 'round %d  %-14s %-7s meshgw up failed\n' "$r" "$K" "$arm"
-			return
-		fi
-		reach "$k" || problem "$K meshgw arm: host a cannot reach host b through the tunnel"
+run_kind() { # KIDX KIND
+	local k=$1 K=$2 ck cm
+	ck=$(copy "$k" kernel) cm=$(copy "$k" meshgw)
+	build_copy "$ck" "$K"
+	build_copy "$cm" "$K"
+	# A local file this build of meshgw refuses (FASTPATH on a build without the key)
+	# breaks every meshgw arm: say so once, up front.
+	if [ "$k" = 1 ] && ! N "$(nsname "$cm" ga)" "$MESHGW" check -c "$tmp/mesh.conf" -l "$tmp/k${cm}a.conf" \
+		>"$tmp/check.log" 2>&1; then
+		cat "$tmp/check.log" >&2
+		broke "meshgw check rejects the local file${FASTPATH:+ (FastPath = $FASTPATH: a key this build does not know?)}"
 	fi
-	f=$(measure_fwd "$k" "$K" "$arm") || exit 1
-	t=$(measure_tcp "$k" "$K" "$arm") || exit 1
-	printf 'round %d  %-14s %-7s %5s Mpps (%s)  %4s Mbit/s (%s)\n       paths: %s; %s\n' \
-		"$r" "$K" "$arm" "$f" "$(cat "$tmp/fwdinfo" 2>/dev/null)" "$t" "$(cat "$tmp/tcpinfo" 2>/dev/null)" \
-		"$(tail -1 "$tmp/path.$K.fwd.$arm")" "$(tail -1 "$tmp/path.$K.tcp.$arm")"
-	rm -f "$tmp/fwdinfo" "$tmp/tcpinfo"
-	if [ "$arm" = kernel ]; then kernel_down "$k"; else meshgw_down "$k"; fi
+	kernel_up "$k" kernel
+	if [ -n "$AA" ]; then
+		kernel_up "$k" meshgw
+	elif ! meshgw_up "$k"; then
+		problem "$K: meshgw up failed: $(cat "$tmp"/up.k${cm}?.log | grep -v '^$' | tail -1)"
+		echo "up failed" >"$tmp/upfailed.$K"
+	fi
+	if [ ! -e "$tmp/upfailed.$K" ]; then
+		reach "$ck" || broke "$K kernel copy: host a cannot reach host b through wireguard-go"
+		N "$(nsname "$ck" ha)" ping -c1 -W1 -q 198.19.0.2 >/dev/null 2>&1 ||
+			broke "$K kernel copy: host a cannot reach the internet host"
+		reach "$cm" || problem "$K meshgw copy: host a cannot reach host b through the tunnel"
+		if [ -n "$HOLD" ]; then	# to look at both copies by hand (perf, bpftool)
+			touch "$tmp/hold"
+			echo "  holding, both copies up (namespaces k${ck}ROLE$s and k${cm}ROLE$s, ROLE ha ga i gb hb);" \
+				"go on: rm $tmp/hold" >&2
+			while [ -e "$tmp/hold" ]; do sleep 1; done
+		fi
+		measure_fwd "$k" "$K"
+		measure_tcp_pairs "$k" "$K"
+	fi
+	kernel_down "$k" kernel
+	if [ -n "$AA" ]; then kernel_down "$k" meshgw; else meshgw_down "$k" "$K"; fi
+	teardown_kind "$k"
 }
-
-kname() { local k=0 K; for K in $KINDS; do k=$((k + 1)); [ $k = "$1" ] && echo "$K"; done; }
 
 # --- run ------------------------------------------------------------------------------
 echo "kinds: $KINDS"
-echo "rounds: $ROUNDS interleaved, $SECONDS_PER s per measurement; generator pinned to CPU 0;" \
+echo "forwarding: $FWD_SECONDS s per kind in slices of $SLICE_MS ms alternating between the two copies" \
+	"(k m m k ...), one generator thread pinned to CPU 0; TCP: $PAIRS pairs of $TCP_SECONDS s iperf3 runs (k m m k ...);" \
 	"meshgw $MESHGW (source $(git -C "$(dirname "$0")" describe --always --dirty 2>/dev/null || echo '?'))${FASTPATH:+, FastPath = $FASTPATH}"
 echo "generator: live frames handed to host a's own stack (XDP_PASS on a private veth), which"
 echo "  routes them to the gateway: nothing on the gateway's path needs NAPI for them, same in both arms"
@@ -497,37 +632,50 @@ case " $KINDS " in *" veth-xdp "*)
 		"on a network no user has" ;;
 esac
 k=0
-for K in $KINDS; do k=$((k + 1)); build_kind $k "$K"; done
-# A local file this build of meshgw refuses (FASTPATH on a build without the key)
-# breaks the setup of every meshgw arm: say so once, up front.
-if ! N "$(nsname 1 ga)" "$MESHGW" check -c "$tmp/mesh.conf" -l "$tmp/k1a.conf" >"$tmp/check.log" 2>&1; then
-	cat "$tmp/check.log" >&2
-	broke "meshgw check rejects the local file${FASTPATH:+ (FastPath = $FASTPATH: a key this build does not know?)}"
-fi
-for r in $(seq "$ROUNDS"); do
-	k=0
-	for K in $KINDS; do
-		k=$((k + 1))
-		# Alternate which arm goes first, so a drift of the machine favours neither.
-		if [ $((r % 2)) = 1 ]; then arms="kernel meshgw"; else arms="meshgw kernel"; fi
-		for arm in $arms; do run_arm $k "$K" $arm "$r"; done
-	done
+for K in $KINDS; do
+	k=$((k + 1))
+	echo "$K ($(kind_text "$K")):"
+	run_kind $k "$K"
 done
 
-median() { [ -s "$1" ] && sort -g "$1" | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m }' || echo -; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'; }
+cell() { # RESULT SCALE: "kernel meshgw ratio [95% CI]" from a `bench_kinds ratio` line
+	awk -v d="$2" '$NF + 0 == 0 { printf "%7s %7s %-18s", "-", "-", "-"; exit }
+		{ f = d > 1 ? "%7.2f %7.2f" : "%7.0f %7.0f"
+		  printf f " %4.2f [%4.2f-%4.2f]  ", $2 / d, $4 / d, $6, $8, $9 }' "$1"
+}
+rcell() { # RESULT: "ratio [95% CI]" alone
+	awk '$NF + 0 == 0 { printf "%-18s", "-"; exit } { printf "%4.2f [%4.2f-%4.2f]  ", $6, $8, $9 }' "$1"
+}
+spread() { # RESULT: the pairs' 10th-90th percentiles, the ratio of the totals
+	awk '$NF + 0 == 0 { printf "no pairs"; exit }
+		{ printf "%d pairs, p10-p90 %.2f-%.2f, ratio of the totals %.2f", $NF, $13, $15, $11 }' "$1"
+}
 echo
-echo "medians of $ROUNDS rounds (Mpps: 60-byte frames LAN host -> internet host, at the sink; Mbit/s: iperf3 TCP LAN a -> LAN b through WireGuard)"
-printf '%-14s %-40s %7s %7s %6s %8s %8s %6s\n' kind "" "kernel" "meshgw" "ratio" "kernel" "meshgw" "ratio"
-printf '%-14s %-40s %7s %7s %6s %8s %8s %6s\n' "" "" Mpps Mpps "" Mbit/s Mbit/s ""
+echo "meshgw / kernel, both copies fed in turn (fwd: 60-byte frames LAN host -> internet host, Mpps at"
+echo "the sink per second fed, median of the slices; TCP: iperf3 LAN a -> LAN b through WireGuard,"
+echo "Mbit/s, median of the runs). ratio: median of the pairs' ratios [its 95 % bootstrap interval];"
+echo "per CPU second: frames per second of CPU the generator's thread and ksoftirqd/0 got (what other"
+echo "processes took from CPU 0 left out)"
+[ -z "$AA" ] || echo "AA set: the \"meshgw\" copy runs the kernel alone too (an A/A check: the ratios should be 1)"
+printf '%-14s %7s %7s %-18s %-18s %7s %7s %-18s\n' kind "kernel" "meshgw" "fwd ratio" "fwd ratio" "kernel" "meshgw" "TCP ratio"
+printf '%-14s %7s %7s %-18s %-18s %7s %7s %-18s\n' "" Mpps Mpps "" "per CPU second" Mbit/s Mbit/s ""
 for K in $KINDS; do
-	fk=$(median "$tmp/fwd.$K.kernel") fm=$(median "$tmp/fwd.$K.meshgw")
-	tk=$(median "$tmp/tcp.$K.kernel") tm=$(median "$tmp/tcp.$K.meshgw")
-	printf '%-14s %-40s %7s %7s %6s %8s %8s %6s\n' "$K" "$(kind_text "$K")" "$fk" "$fm" "$(ratio "$fm" "$fk")" \
-		"$tk" "$tm" "$(ratio "$tm" "$tk")"
+	if [ -e "$tmp/upfailed.$K" ]; then printf '%-14s meshgw up failed\n' "$K"; continue; fi
+	mark=
+	[ "$(cat "$tmp/fwdok.$K.kernel")$(cat "$tmp/fwdok.$K.meshgw")" = 11 ] || mark=" (fwd: another path, below)"
+	printf '%-14s %s %s %s%s\n' "$K" "$(cell "$tmp/fwdres.$K" 1e6)" "$(rcell "$tmp/fwdcpu.$K")" \
+		"$(cell "$tmp/tcpres.$K" 1)" "$mark"
 done
 echo
-echo "paths taken (rounds per path):"
+echo "spread of the pairs' own ratios (fwd: pairs of $SLICE_MS ms slices; TCP: pairs of $TCP_SECONDS s runs):"
+for K in $KINDS; do
+	[ -e "$tmp/upfailed.$K" ] && continue
+	printf '  %-14s fwd %s\n  %-14s fwd per CPU second of the generator: %s\n  %-14s TCP %s%s\n' \
+		"$K" "$(spread "$tmp/fwdres.$K")" "" "$(cell "$tmp/fwdcpu.$K" 1e6)" "" "$(spread "$tmp/tcpres.$K")" \
+		"$([ "$(cat "$tmp/tcpbad.$K")" = 0 ] || echo "; $(cat "$tmp/tcpbad.$K") TCP pair(s) left out: another path")"
+done
+echo
+echo "paths taken (runs per path):"
 for K in $KINDS; do
 	for c in fwd tcp; do
 		for arm in kernel meshgw; do
@@ -541,7 +689,7 @@ echo "run time: $(($(date +%s) - t_start)) s"
 problems=$(wc -l <"$tmp/problems")
 if [ "$problems" -gt 0 ]; then
 	echo
-	echo "$problems case(s) took another path than the one they name (or broke):"
+	echo "$problems case(s) took another path than the one they name (or broke), reported apart:"
 	sort "$tmp/problems" | uniq -c | sed 's/^/ /'
 	exit 1
 fi
