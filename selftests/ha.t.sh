@@ -114,7 +114,7 @@ t "b1's meshgw show says master, with the VRRP addresses it holds" says_master 1
 t "b2's meshgw show says standby" says_standby 2
 t "  and show -j: role standby, neither address held, exit 0" bash -c \
 	"set -o pipefail; nsenter --net=/run/netns/${gb[2]} $MESHGW show -j -c $tmp/mesh.conf -l $tmp/b2.local | tr -d ' \n' |
-	grep -q '\"ha\":{\"role\":\"standby\",\"addresses\":\[{\"address\":\"10.2.0.1\",\"held\":false,\"interface\":null},{\"address\":\"203.0.113.2\",\"held\":false,\"interface\":null}\]}'"
+	grep -q '\"ha\":{\"role\":\"standby\",\"addresses\":\[{\"address\":\"10.2.0.1\",\"held\":false,\"interface\":null},{\"address\":\"203.0.113.2\",\"held\":false,\"interface\":null}\],\"wireguard_link_up\":null}'"
 
 # --- Pings both ways every 20 ms, and the sampler of who has the tunnel.
 ha_pings
@@ -211,6 +211,9 @@ run_b2=$!
 pids+=("$run_b2")
 t "meshgw run on b2 without the VRRP addresses: it runs" poll 30 grep -q "running: site b" "$tmp/b2.run.log"
 t "  with its WireGuard link down; show says so" poll 10 held_down_shown
+t "  and show -j: wireguard_link_up false" bash -c \
+	"nsenter --net=/run/netns/${gb[2]} $MESHGW show -j -c $tmp/mesh.conf -l $tmp/b2.local | tr -d ' \n' |
+	grep -q '\"wireguard_link_up\":false}'"
 ip -n "${gb[2]}" addr add 10.2.0.1/24 dev lan0
 ip -n "${gb[2]}" addr add 203.0.113.2/24 dev up0
 # keepalived would send gratuitous ARPs: without them gA and hB still have b1's MAC

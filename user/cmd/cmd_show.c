@@ -242,19 +242,22 @@ static void text_ha(const struct status *s, const struct ha_role *ha, bool link_
 		       "notify did not take it down?)\n", c->red, c->off);
 }
 
-/* The WireGuard link exists and is administratively down. */
-static bool wg_link_down(const char *wg)
+enum wg_link_state { WG_LINK_NONE, WG_LINK_DOWN, WG_LINK_UP };
+
+/* Whether the WireGuard link exists, and is administratively up: a pair's box off
+ * the master keeps it down (daemon/ha_guard.c), and then sends nothing. */
+static enum wg_link_state wg_link_state(const char *wg)
 {
+	enum wg_link_state st = WG_LINK_NONE;
 	struct rtnl_link l;
 	struct nl_sock rt;
-	bool down = false;
 
 	if (nl_open(&rt, NETLINK_ROUTE))
-		return false;
+		return WG_LINK_NONE;
 	if (!rtnl_link_get(&rt, wg, &l))
-		down = !(l.flags & IFF_UP);
+		st = l.flags & IFF_UP ? WG_LINK_UP : WG_LINK_DOWN;
 	nl_close(&rt);
-	return down;
+	return st;
 }
 
 /* "exit: through madrid (ExitVia madrid, paris)", or the local internet. */
@@ -473,7 +476,7 @@ static void json_peer(struct jw *w, const struct status *s, const struct status_
 }
 
 /* "ha": null off a pair; else the role and each VRRP address, held where. */
-static void json_ha(struct jw *w, const struct ha_role *ha)
+static void json_ha(struct jw *w, const struct ha_role *ha, enum wg_link_state link)
 {
 	char a[PREFIX_STR_MAX];
 
@@ -492,10 +495,15 @@ static void json_ha(struct jw *w, const struct ha_role *ha)
 		jw_end(w);
 	}
 	jw_end(w);
+	/* false: the link is held down (this box sends nothing); null: no link */
+	if (link == WG_LINK_NONE)
+		jw_null(w, "wireguard_link_up");
+	else
+		jw_bool(w, "wireguard_link_up", link == WG_LINK_UP);
 	jw_end(w);
 }
 
-static int show_json(const struct status *s, const struct ha_role *ha)
+static int show_json(const struct status *s, const struct ha_role *ha, enum wg_link_state link)
 {
 	struct jw w;
 
@@ -504,7 +512,7 @@ static int show_json(const struct status *s, const struct ha_role *ha)
 	jw_string(&w, "site", s->self);
 	jw_string(&w, "interface", s->wg_if);
 	jw_string(&w, "pin_path", s->pin_path);
-	json_ha(&w, ha);
+	json_ha(&w, ha, link);
 	jw_object(&w, "wireguard");
 	jw_bool(&w, "up", s->have_wg);
 	jw_string(&w, "backend", s->have_wg ? s->wg_backend : NULL);
@@ -563,6 +571,7 @@ int cmd_show(int argc, char **argv)
 	struct mg_config c;
 	struct cli_opts o;
 	struct ha_role ha;
+	enum wg_link_state link;
 	struct status s;
 	int ret;
 
@@ -590,10 +599,11 @@ int cmd_show(int argc, char **argv)
 		status_free(&s);
 		return 1;
 	}
+	link = ha.kind != HA_NONE ? wg_link_state(s.wg_if) : WG_LINK_NONE;
 	if (o.json)
-		ret = show_json(&s, &ha);
+		ret = show_json(&s, &ha, link);
 	else
-		show_text(&s, &ha, ha.kind != HA_NONE && wg_link_down(s.wg_if),
+		show_text(&s, &ha, link == WG_LINK_DOWN,
 			  isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
 	status_free(&s);
 	if (fflush(stdout) || ferror(stdout))
