@@ -95,7 +95,7 @@ void fo_note_reply(struct fo_peer *p, unsigned int i, uint32_t seq, uint64_t rep
 
 /* A loss window never shorter than three round trips, so a long path is not
  * declared dead while its replies are still in flight. */
-static uint64_t fail_window_ns(const struct fo_settings *s, const struct fo_endpoint *e)
+uint64_t fo_fail_window_ns(const struct fo_settings *s, const struct fo_endpoint *e)
 {
 	uint64_t w = (uint64_t)s->fail_ms * MS;
 
@@ -113,28 +113,28 @@ static bool active_in_trouble(const struct fo_peer *p)
  * intervals later, when traffic may already be waiting. Costs nothing while
  * probes are answered; never for a peer that has not answered one (plain
  * WireGuard). */
+uint64_t fo_probe_late_ns(const struct fo_settings *s, const struct fo_endpoint *e)
+{
+	uint64_t late = (uint64_t)s->suspect_ms * MS;
+
+	return 2 * e->rtt_ns > late ? 2 * e->rtt_ns : late;
+}
+
 static bool active_probe_late(const struct fo_peer *p, const struct fo_settings *s, unsigned int i,
 			      uint64_t now)
 {
 	const struct fo_endpoint *e = &p->ep[i];
-	uint64_t late = (uint64_t)s->suspect_ms * MS;
 
-	if (2 * e->rtt_ns > late)
-		late = 2 * e->rtt_ns;
 	return i == p->active && p->meshgw_peer && e->unanswered &&
-	       now - e->unanswered_since_ns >= late;
+	       now - e->unanswered_since_ns >= fo_probe_late_ns(s, e);
 }
 
-bool fo_probe_due(const struct fo_peer *p, const struct fo_settings *s, unsigned int i,
-		  uint64_t now)
+uint64_t fo_probe_interval_ms(const struct fo_peer *p, const struct fo_settings *s, unsigned int i,
+			      uint64_t now)
 {
 	const struct fo_endpoint *e = &p->ep[i];
 	uint64_t interval;
 
-	if (i >= p->n_ep)
-		return false;
-	if (!e->last_probe_ns)
-		return true;
 	if (active_in_trouble(p) || now < p->fast_probe_until_ns || active_probe_late(p, s, i, now))
 		interval = s->probe_fast_ms;
 	else if (i < p->active && e->state == FO_EP_DOWN &&
@@ -149,7 +149,19 @@ bool fo_probe_due(const struct fo_peer *p, const struct fo_settings *s, unsigned
 	if (p->ep[p->active].state == FO_EP_DOWN && p->all_down_since_ns &&
 	    now - p->all_down_since_ns > 10000 * MS && interval < s->probe_idle_ms)
 		interval = s->probe_idle_ms;
-	return now - e->last_probe_ns >= interval * MS;
+	return interval;
+}
+
+bool fo_probe_due(const struct fo_peer *p, const struct fo_settings *s, unsigned int i,
+		  uint64_t now)
+{
+	const struct fo_endpoint *e = &p->ep[i];
+
+	if (i >= p->n_ep)
+		return false;
+	if (!e->last_probe_ns)
+		return true;
+	return now - e->last_probe_ns >= fo_probe_interval_ms(p, s, i, now) * MS;
 }
 
 uint32_t fo_probe_sent(struct fo_peer *p, unsigned int i, uint64_t now)
@@ -223,7 +235,7 @@ static bool failing_under_traffic(const struct fo_peer *p, const struct fo_setti
 				  unsigned int i, uint64_t now)
 {
 	const struct fo_endpoint *e = &p->ep[i];
-	uint64_t w = fail_window_ns(s, e), t = p->tx_unanswered_since_ns;
+	uint64_t w = fo_fail_window_ns(s, e), t = p->tx_unanswered_since_ns;
 	uint64_t probes_min = w / 2 > 2 * e->rtt_ns ? w / 2 : 2 * e->rtt_ns;
 
 	return i == p->active && t && t < e->unanswered_since_ns && e->last_reply_ns < t &&
@@ -238,7 +250,7 @@ static void update_health(struct fo_peer *p, const struct fo_settings *s, uint64
 		struct fo_endpoint *e = &p->ep[i];
 
 		if (e->state != FO_EP_DOWN && e->unanswered >= 2 &&
-		    (now - e->unanswered_since_ns >= fail_window_ns(s, e) ||
+		    (now - e->unanswered_since_ns >= fo_fail_window_ns(s, e) ||
 		     failing_under_traffic(p, s, i, now))) {
 			e->state = FO_EP_DOWN;
 			e->up_since_ns = 0;

@@ -101,6 +101,15 @@ bool fo_probe_due(const struct fo_peer *p, const struct fo_settings *s, unsigned
 		  uint64_t now);
 uint32_t fo_probe_sent(struct fo_peer *p, unsigned int i, uint64_t now);
 
+/* The parts of those decisions fo_next_due (fo_due.c) needs as well, one copy:
+ * endpoint i's probe interval now (ms), the loss window (never shorter than three
+ * round trips), and how long the active endpoint's newest probe may go unanswered
+ * before it is late (suspect_ms, never shorter than two round trips). */
+uint64_t fo_probe_interval_ms(const struct fo_peer *p, const struct fo_settings *s, unsigned int i,
+			      uint64_t now);
+uint64_t fo_fail_window_ns(const struct fo_settings *s, const struct fo_endpoint *e);
+uint64_t fo_probe_late_ns(const struct fo_settings *s, const struct fo_endpoint *e);
+
 /* The data plane keeps only the latest reply per endpoint (mg_probes), and
  * reading one costs a syscall: reading every endpoint every tick was 200,000 a
  * second for 1,000 peers. This says when endpoint i's record must be read so

@@ -18,48 +18,19 @@ static void at(uint64_t *due, uint64_t now, uint64_t t)
 		*due = t;
 }
 
-/* failover.c's fail_window_ns */
-static uint64_t fail_window(const struct fo_settings *s, const struct fo_endpoint *e)
-{
-	uint64_t w = (uint64_t)s->fail_ms * MS;
-
-	return 3 * e->rtt_ns > w ? 3 * e->rtt_ns : w;
-}
-
-/* failover.c's active_probe_late: how late (after unanswered_since_ns) */
-static uint64_t late_after(const struct fo_settings *s, const struct fo_endpoint *e)
-{
-	uint64_t late = (uint64_t)s->suspect_ms * MS;
-
-	return 2 * e->rtt_ns > late ? 2 * e->rtt_ns : late;
-}
-
 /* Endpoint i's next probe: the interval fo_probe_due uses now, and every time at
  * which the choice of interval can change. */
 static void probe_times(const struct fo_peer *p, const struct fo_settings *s, unsigned int i,
 			uint64_t now, uint64_t *due)
 {
 	const struct fo_endpoint *e = &p->ep[i];
-	bool trouble = p->suspect || p->ep[p->active].state == FO_EP_DOWN;
-	bool late = i == p->active && p->meshgw_peer && e->unanswered &&
-		    now - e->unanswered_since_ns >= late_after(s, e);
 	uint64_t interval;
 
 	if (!e->last_probe_ns) {
 		*due = now;
 		return;
 	}
-	if (trouble || now < p->fast_probe_until_ns || late)
-		interval = s->probe_fast_ms;
-	else if (i < p->active && e->state == FO_EP_DOWN && now - p->last_switch_ns < 60000 * MS)
-		interval = s->probe_recover_ms;
-	else if (i <= p->active)
-		interval = s->probe_idle_ms;
-	else
-		interval = s->probe_standby_ms;
-	if (p->ep[p->active].state == FO_EP_DOWN && p->all_down_since_ns &&
-	    now - p->all_down_since_ns > 10000 * MS && interval < s->probe_idle_ms)
-		interval = s->probe_idle_ms;
+	interval = fo_probe_interval_ms(p, s, i, now);
 	if (now - e->last_probe_ns >= interval * MS) {
 		*due = now;
 		return;
@@ -68,7 +39,7 @@ static void probe_times(const struct fo_peer *p, const struct fo_settings *s, un
 	/* the interval changes */
 	at(due, now, p->fast_probe_until_ns);
 	if (i == p->active && p->meshgw_peer && e->unanswered)
-		at(due, now, e->unanswered_since_ns + late_after(s, e));
+		at(due, now, e->unanswered_since_ns + fo_probe_late_ns(s, e));
 	if (i < p->active && e->state == FO_EP_DOWN)
 		at(due, now, p->last_switch_ns + 60000 * MS);
 	if (p->ep[p->active].state == FO_EP_DOWN && p->all_down_since_ns)
@@ -81,7 +52,7 @@ static void health_times(const struct fo_peer *p, const struct fo_settings *s, u
 {
 	for (unsigned int i = 0; i < p->n_ep; i++) {
 		const struct fo_endpoint *e = &p->ep[i];
-		uint64_t w = fail_window(s, e);
+		uint64_t w = fo_fail_window_ns(s, e);
 
 		if (e->state == FO_EP_DOWN || e->unanswered < 2)
 			continue;
