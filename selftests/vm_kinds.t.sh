@@ -14,6 +14,7 @@
 # through; a VM that dies or times out before the inner plan adds one failing line.
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib/vm_tap.sh"
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, QEMU's 9p export)"; exit 0; fi
 if ! ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 || ! command -v qemu-system-x86_64 >/dev/null; then
 	echo "1..0 # SKIP no Debian kernel or QEMU for the VM"; exit 0
@@ -31,16 +32,5 @@ KINDS=${KINDS:-vlan bond} KINDS_JOBS=${VM_KINDS_JOBS:-2} KINDS_TIME_SCALE=${KIND
 	--env KINDS --env KINDS_JOBS --env KINDS_TIME_SCALE --env KINDS_LAN_ONLY \
 	"$here/kinds.t.sh" kernel >"$out" 2>&1
 rc=$?
-# TAP lines as they are; anything else (kernel messages, stderr) as comments.
-sed -E '/^(ok|not ok|1\.\.|#)/!s/^/# /' "$out" | grep -v '^1\.\.'
-n=$(grep -cE '^(ok|not ok) ' "$out")
-echo "# VM run: run.sh exit $rc after $(($(date +%s) - start)) s (Debian kernel $(cd /boot && ls vmlinuz-*-amd64 | sed 's/^vmlinuz-//' | sort -V | tail -n 1), kernel WireGuard)"
-if ! grep -qE '^1\.\.[0-9]+' "$out"; then
-	n=$((n + 1))
-	echo "not ok $n - the VM run finished its plan (run.sh exit $rc: 124 = timeout, 125 = VM failure)"
-elif [ "$rc" != 0 ] && ! grep -q '^not ok' "$out"; then
-	n=$((n + 1))
-	echo "not ok $n - the VM run exited $rc with no failing test"
-fi
-echo "1..$n"
+vm_tap_report "$out" "$rc" "$start"
 [ "$rc" = 0 ]

@@ -10,6 +10,7 @@
 # waits on timers).
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib/vm_tap.sh"
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, QEMU's 9p export)"; exit 0; fi
 if ! ls /boot/vmlinuz-*-amd64 > /dev/null 2>&1 || ! command -v qemu-system-x86_64 > /dev/null; then
 	echo "1..0 # SKIP no Debian kernel or QEMU for the VM"; exit 0
@@ -28,18 +29,6 @@ MLAB_BACKEND=kernel SCENARIOS="1 2 3" RECOVER_S=${VM_RECOVER_S:-15} GAP_S=${VM_G
 	--env MLAB_BACKEND --env SCENARIOS --env RECOVER_S --env GAP_S \
 	"$here/lab_failover.t.sh" > "$out" 2>&1
 rc=$?
-# TAP lines as they are; anything else (kernel messages, stderr) as comments.
-sed -E '/^(ok|not ok|1\.\.|#)/!s/^/# /' "$out" | grep -v '^1\.\.'
-n=$(grep -cE '^(ok|not ok) ' "$out")
-echo "# VM run: run.sh exit $rc after $(($(date +%s) - start)) s (Debian kernel $(cd /boot && ls vmlinuz-*-amd64 | sed 's/^vmlinuz-//' | sort -V | tail -n 1), kernel WireGuard)"
-echo "# recovery times inside the VM:"
-grep -E '^ok .*(recovers after|after [0-9.]+ s|longest gap)' "$out" | sed -E 's/^ok [0-9]+ - /#   /'
-if ! grep -qE '^1\.\.[0-9]+' "$out"; then
-	n=$((n + 1))
-	echo "not ok $n - the VM run finished its plan (run.sh exit $rc: 124 = timeout, 125 = VM failure)"
-elif [ "$rc" != 0 ] && ! grep -q '^not ok' "$out"; then
-	n=$((n + 1))
-	echo "not ok $n - the VM run exited $rc with no failing test"
-fi
-echo "1..$n"
+vm_tap_report "$out" "$rc" "$start" "recovery times inside the VM:" \
+	'^ok .*(recovers after|after [0-9.]+ s|longest gap)'
 [ "$rc" = 0 ]
