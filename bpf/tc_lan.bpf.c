@@ -139,19 +139,19 @@ static __always_inline int to_l3(struct __sk_buff *skb, __u8 family, __u32 ifind
 	return bpf_redirect(ifindex, 0);
 }
 
-/* Exit traffic (exit_for said so) into the WireGuard device, where the active exit
+/* Exit traffic (exit_for returned x) into the WireGuard device, where the active exit
  * peer's AllowedIPs 0.0.0.0/0 and ::/0 pick it (cryptokey routing). Not for the
  * gateway itself (a LAN host talking to one of its addresses: the routing table
  * says local) and not with TTL <= 1 (the kernel answers "time exceeded"). Unlike
  * mesh traffic, a packet larger than the tunnel's MTU is steered all the same:
  * the kernel's route for it is the local internet, and the exit must not leak;
  * WireGuard encrypts it whole and the outer UDP datagram is fragmented. */
-static __always_inline int exit_steer(struct __sk_buff *skb, __u8 family, __u32 off)
+static __always_inline int exit_steer(struct __sk_buff *skb, __u8 family, __u32 off,
+				      struct mg_exit *x)
 {
 	struct bpf_fib_lookup fib = { .ifindex = skb->ifindex };
 	void *data = skb_data(skb), *end = skb_end(skb), *l3 = data + off;
 	struct mg_exit_stats *es;
-	struct mg_exit *x;
 	__u32 len = skb->len;
 	long rc;
 
@@ -161,15 +161,14 @@ static __always_inline int exit_steer(struct __sk_buff *skb, __u8 family, __u32 
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
 	if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)
 		return ok(len);
-	/* Packet pointers do not survive the helper call: found again, and the
-	 * exit asked again (the daemon may have turned it off meanwhile). */
+	/* Packet pointers do not survive the helper call: found again. x points
+	 * into the map: on and peer are read as they are now (the daemon may have
+	 * turned the exit off or moved it meanwhile), without matching the prefixes
+	 * again. */
 	data = skb_data(skb);
 	end = skb_end(skb);
 	l3 = data + off;
-	if (!ip_hdr_in(family, l3, end))
-		return ok(len);
-	x = exit_for(family, l3);
-	if (!x)
+	if (!ip_hdr_in(family, l3, end) || !x->on)
 		return ok(len);
 	/* IP bytes (no link header), as the replies are counted on the wg device. */
 	es = exit_stats(x->peer);
@@ -306,11 +305,13 @@ int mg_tc_lan(struct __sk_buff *skb)
 	}
 	/* udp_classify may have called a helper: the header is read again there. */
 	if (!r) {
+		struct mg_exit *x;
+
 		data = skb_data(skb);
 		end = skb_end(skb);
 		l3 = data + off;
-		if (ip_hdr_in(family, l3, end) && exit_for(family, l3))
-			return exit_steer(skb, family, off);
+		if (ip_hdr_in(family, l3, end) && (x = exit_for(family, l3)))
+			return exit_steer(skb, family, off, x);
 	}
 	return tc_forward(skb, family, off);
 }
