@@ -7,7 +7,7 @@
 # promtool, iperf3, dnsmasq, debhelper and lintian to build and check the .deb, zbarimg
 # to read the exported QR codes, keepalived for the two-gateway test, systemd-analyze
 # and groff for the unit and man page checks, conntrack for the failover bench's
-# CT_FLUSH...).
+# CT_FLUSH and the lab routers' renumbering, fping for the kinds test's matrix...).
 # A gateway that only builds or only runs the demo gets no kernel image, QEMU or
 # Prometheus. Only Debian packages are ever fetched.
 # Safe to run repeatedly: a no-op when all are present.
