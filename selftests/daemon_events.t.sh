@@ -187,10 +187,10 @@ t "  and says why" grep -q "$wgA was taken down by .meshgw down.: stopping" "$tm
 t "  nothing brought back" bash -c "! ip -n $gA link show $wgA 2>/dev/null"
 
 # --- what down leaves behind, checked before the cleanup removes anything ----------------
-t "  nothing left: pins in $pin/a (mg_failover too), /run/meshgw/$wgA.state" \
-	nothing_left $pin/a /run/meshgw/$wgA.state
+t "  nothing left: pins in $pin/a (mg_failover too), /run/meshgw/$wgA.state and .lock" \
+	nothing_left $pin/a /run/meshgw/$wgA.state /run/meshgw/$wgA.lock
 t "meshgw down on gateway b" N $gB "$MESHGW" down -l "$tmp/b.local"
-t "  nothing left: pins in $pin/b, /run/meshgw/$wgB.state" nothing_left $pin/b /run/meshgw/$wgB.state
+t "  nothing left: pins in $pin/b, /run/meshgw/$wgB.state and .lock" nothing_left $pin/b /run/meshgw/$wgB.state /run/meshgw/$wgB.lock
 # $pin itself is the parent of the test's PinPaths: the test's own to remove.
 t "  and $pin is empty" rmdir $pin
 tap_done

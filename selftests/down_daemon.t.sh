@@ -48,8 +48,8 @@ daemon=
 t "  and says why" grep -q "$wg was taken down by .meshgw down.: stopping" "$tmp/run.log"
 t "  $wg, not meshgw's, is still there" ip -n $ns link show $wg
 # Before the cleanup removes anything.
-t "  nothing left: pins in $pin/a (mg_failover too), /run/meshgw/$wg.state" \
-	nothing_left $pin/a /run/meshgw/$wg.state
+t "  nothing left: pins in $pin/a (mg_failover too), /run/meshgw/$wg.state and .lock" \
+	nothing_left $pin/a /run/meshgw/$wg.state /run/meshgw/$wg.lock
 # $pin itself is the parent of the test's PinPath: the test's own to remove.
 t "  and $pin is empty" rmdir $pin
 tap_done

@@ -37,8 +37,7 @@ before_cleanup() {
 	[ -e "/run/netns/$laptop" ] && ip netns exec "$laptop" wg-quick down "$tmp/$wgL.conf" >/dev/null 2>&1
 	remove_left "/run/wireguard/$wgL.sock"
 	[ -e "/run/netns/$gC" ] && N "$gC" "$MESHGW" down -l "$tmp/c.local" >/dev/null 2>&1
-	remove_left "/run/meshgw/$wgC.state" "/run/wireguard/$wgC.sock"
-	rm -f "/run/meshgw/$wgC.lock"
+	remove_left "/run/meshgw/$wgC.state" "/run/meshgw/$wgC.lock" "/run/wireguard/$wgC.sock"
 }
 A() { N "$gA" "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/a.local"; }
 B() { N "$gB" "$MESHGW" "$@" -c "$tmp/mesh.conf" -l "$tmp/b.local"; }
@@ -256,7 +255,8 @@ t "  London's own NAT table is untouched" N "$gA" nft list table ip sitenat
 t "  no route left into a WireGuard device" bash -c \
 	"! nsenter --net=/run/netns/$gA ip route | grep -q $wgA && ! nsenter --net=/run/netns/$gB ip route | grep -q $wgB"
 poll 5 nothing_left "/run/wireguard/$wgA.sock" "/run/wireguard/$wgB.sock" "/run/wireguard/$wgC.sock" || true
-t "  nothing left: state, pins, wireguard-go sockets" \
+t "  nothing left: state, locks, pins, wireguard-go sockets" \
 	nothing_left "/run/meshgw/$wgA.state" "/run/meshgw/$wgB.state" "/run/meshgw/$wgC.state" \
+	"/run/meshgw/$wgA.lock" "/run/meshgw/$wgB.lock" "/run/meshgw/$wgC.lock" \
 	"$pin/a" "$pin/b" "$pin/c" "/run/wireguard/$wgA.sock" "/run/wireguard/$wgB.sock" "/run/wireguard/$wgC.sock"
 tap_done

@@ -167,7 +167,7 @@ t "  the namespace holds what the first up made (programs may be new)" same "$(e
 # --- down ------------------------------------------------------------------------------------
 t "meshgw down" down
 t "  the namespace is exactly as before up (links, routes, addresses, TC, sysctls)" same "$S0" "$(IDS=1 held)"
-t "  nothing left: pins, state" nothing_left "$pin/a" "/run/meshgw/$wgA.state"
+t "  nothing left: pins, state, lock" nothing_left "$pin/a" "/run/meshgw/$wgA.state" "/run/meshgw/$wgA.lock"
 if [ "$BACKEND" = userspace ]; then
 	t "  wireguard-go of $wgA exited" poll 5 bash -c "! [ -S /run/wireguard/$wgA.sock ]"
 fi
@@ -189,7 +189,7 @@ t "  $wgA, not meshgw's, is still there" A ip link show "$wgA"
 link_own() { grep -v "^link\|^wg\|^route6 .* dev $wgA\|^qdisc $wgA .* root"; }
 t "  routes, addresses, TC, sysctls as before up; no pins, no state" \
 	same "$(echo "$T0" | link_own)" "$(IDS=1 held addrs routes tc sysctls pins state | link_own)"
-t "  nothing left: pins, state" nothing_left "$pin/a" "/run/meshgw/$wgA.state"
+t "  nothing left: pins, state, lock" nothing_left "$pin/a" "/run/meshgw/$wgA.state" "/run/meshgw/$wgA.lock"
 # $pin itself is the parent of the test's PinPath: the test's own to remove.
 t "  and $pin is empty" rmdir "$pin"
 tap_done

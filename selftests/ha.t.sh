@@ -247,6 +247,7 @@ warned() { [ "$(show_ha 2 | grep -c -e '^  ha: standby (' -e '^  ha: the tunnel 
 t "  the link set up by hand: show warns that the tunnel is up on a box that is not the master" warned
 t "  meshgw down" N "${gb[2]}" "$MESHGW" down -c "$tmp/mesh.conf" -l "$tmp/b2.local"
 
-t "nothing left by the notify's meshgw down (pins, state)" \
-	nothing_left "$pin/b1" "$pin/b2" "/run/meshgw/${wb[1]}.state" "/run/meshgw/${wb[2]}.state"
+t "nothing left by the notify's meshgw down (pins, state, locks)" \
+	nothing_left "$pin/b1" "$pin/b2" "/run/meshgw/${wb[1]}.state" "/run/meshgw/${wb[2]}.state" \
+	"/run/meshgw/${wb[1]}.lock" "/run/meshgw/${wb[2]}.lock"
 tap_done

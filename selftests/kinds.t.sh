@@ -89,7 +89,7 @@ cleanup_kind() {
 		[ -n "$p" ] && tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q "^wireguard-go -f ${K_WG_IF[$x]} " &&
 			kill "$p"
 		wgpid[$x]=
-		[ -n "${K_WG_IF[$x]:-}" ] && rm -f "/run/meshgw/${K_WG_IF[$x]}.state" "/run/meshgw/${K_WG_IF[$x]}.lock"
+		[ -n "${K_WG_IF[$x]:-}" ] && remove_left "/run/meshgw/${K_WG_IF[$x]}.state" "/run/meshgw/${K_WG_IF[$x]}.lock"
 	done
 	[ -n "$iperf_srv" ] && kill "$iperf_srv" 2>/dev/null && wait "$iperf_srv" 2>/dev/null
 	iperf_srv=
@@ -410,8 +410,6 @@ wg_gone() {
 }
 
 # leftovers X: what gateway X still has of meshgw after `meshgw down`; 1 if anything.
-# Not counted: the flock file /run/meshgw/WG.lock (left on purpose: removing it
-# would race with an `up` waiting for it); the loop below mentions it.
 leftovers() {
 	local x=$1 ns=${K_NS[g${1^^}]} wg=${K_WG_IF[$1]} dev dir f=0
 	if ip -n "$ns" -d -o link show 2>/dev/null | grep -E 'prog/xdp|xdpgeneric|xdpdrv'; then f=1; fi
@@ -425,6 +423,7 @@ leftovers() {
 	done
 	if [ -e "$pin/$K_SFX/$x" ]; then echo "PinPath $pin/$K_SFX/$x still there:"; find "$pin/$K_SFX/$x"; f=1; fi
 	[ -e "/run/meshgw/$wg.state" ] && { echo "/run/meshgw/$wg.state"; f=1; }
+	[ -e "/run/meshgw/$wg.lock" ] && { echo "/run/meshgw/$wg.lock"; f=1; }
 	if ip -n "$ns" link show "$wg" >/dev/null 2>&1; then echo "$wg still there"; f=1; fi
 	if [ -n "$(ip -n "$ns" route show proto 109; ip -n "$ns" -6 route show proto 109)" ]; then
 		echo "routes of proto 109:"; ip -n "$ns" route show proto 109; ip -n "$ns" -6 route show proto 109; f=1
@@ -524,11 +523,8 @@ run_kind() {
 	for x in a b; do	# reaped: their PIDs are not ours any more
 		if ! kill -0 "${daemon[$x]}" 2>/dev/null; then wait "${daemon[$x]}" 2>/dev/null; daemon[$x]=; fi
 	done
-	t "$k: nothing left in gateway a (XDP, TC, pins, state, device, routes)" leftovers a
+	t "$k: nothing left in gateway a (XDP, TC, pins, state and lock, device, routes)" leftovers a
 	t "$k: nothing left in gateway b" leftovers b
-	for x in a b; do
-		[ -e "/run/meshgw/${K_WG_IF[$x]}.lock" ] && echo "# left, not counted: /run/meshgw/${K_WG_IF[$x]}.lock"
-	done
 	matrix "$tmp/after"
 	t "$k: matrix after down = before" compare_matrix "$tmp/before" "$tmp/after"
 	if [ "$failed" != 0 ]; then

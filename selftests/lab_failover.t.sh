@@ -52,11 +52,10 @@ cleanup() {
 	done
 	lab_destroy
 	# Checked gone at the end of a full run: only a failed or cut-short run has
-	# anything here (the lock files meshgw keeps by design go too).
+	# anything here.
 	for x in $LAB_SITES; do
 		[ -n "${LAB_WG_IF[$x]:-}" ] || continue
-		remove_left "/run/meshgw/${LAB_WG_IF[$x]}.state"
-		rm -f "/run/meshgw/${LAB_WG_IF[$x]}.lock"
+		remove_left "/run/meshgw/${LAB_WG_IF[$x]}.state" "/run/meshgw/${LAB_WG_IF[$x]}.lock"
 	done
 	remove_left "/sys/fs/bpf/meshgw-lab-$LAB_SFX"
 	if [ "$failed" != 0 ]; then
@@ -294,8 +293,8 @@ for x in $LAB_SITES; do
 	mlab_stop "$x"		# reaps it (and stops it when it did not stop)
 done
 left=()
-for x in $LAB_SITES; do left+=("$(mlab_pin "$x")" "/run/meshgw/$(mlab_wg "$x").state"); done
-t "nothing left of any site: pins (mg_failover too), state files" nothing_left "${left[@]}"
+for x in $LAB_SITES; do left+=("$(mlab_pin "$x")" "/run/meshgw/$(mlab_wg "$x")."{state,lock}); done
+t "nothing left of any site: pins (mg_failover too), state and lock files" nothing_left "${left[@]}"
 # The parent of the lab's PinPaths is the test's own to remove.
 t "  and /sys/fs/bpf/meshgw-lab-$LAB_SFX is empty" rmdir "/sys/fs/bpf/meshgw-lab-$LAB_SFX"
 beside_report vm

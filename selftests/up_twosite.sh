@@ -151,6 +151,14 @@ if all_part; then
 	t "up while another holds the interface lock waits, then succeeds" upA
 	t "  (it waited)" test $(( ($(date +%s%N) - t0) / 1000000 )) -ge 500
 	wait $lockpid
+	# A successful `down` removes the lock file while it holds it; an `up` that was
+	# waiting on that file must not work under a lock nobody else can see.
+	flock /run/meshgw/$wgA.lock sh -c "sleep 1; rm /run/meshgw/$wgA.lock" & lockpid=$!
+	poll 5 bash -c "! flock -n /run/meshgw/$wgA.lock true"
+	upA >"$tmp/up_rm" 2>&1 & uppid=$!
+	wait $lockpid
+	t "up waiting on a lock file that a down removed succeeds" wait $uppid
+	t "  under a new lock file, there while the gateway is up" test -e /run/meshgw/$wgA.lock
 fi
 
 # --- diff ------------------------------------------------------------------------------

@@ -55,8 +55,7 @@ before_cleanup() {
 	beside_stop
 	for p in $pinger $dA $dB $dC; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	[ -e "$tmp/c.local" ] && N "$gC" "$MESHGW" down -l "$tmp/c.local" >/dev/null 2>&1
-	remove_left "/run/meshgw/$wgC.state" "/run/wireguard/$wgC.sock"
-	rm -f "/run/meshgw/$wgC.lock"
+	remove_left "/run/meshgw/$wgC.state" "/run/meshgw/$wgC.lock" "/run/wireguard/$wgC.sock"
 	if [ "$failed" != 0 ] || [ -n "${UL_LOGS:-}" ]; then
 		for p in a b c; do echo "# --- $p.log"; tail -30 "$tmp/$p.log" 2>/dev/null | sed 's/^/#   /'; done
 	fi
@@ -314,6 +313,6 @@ is "down: no meshgw rule left" "$(ip -n "$gA" rule show | grep -c "lookup $TABLE
 is "down: meshgw's table is empty" "$(routes)" ""
 is "down: the mwan3-style rules stay" "$(ip -n "$gA" rule show | grep -c 'fwmark 0x[12]00/0x3f00')" 2
 is "down: no TC filter left on up2" "$(tc -n "$gA" filter show dev up2 ingress)" ""
-t "down: nothing left" nothing_left "/run/meshgw/$wgA.state" "$pin/a"
+t "down: nothing left" nothing_left "/run/meshgw/$wgA.state" "/run/meshgw/$wgA.lock" "$pin/a"
 beside_report vm
 tap_done

@@ -90,8 +90,7 @@ ha_cleanup() {
 			-l "$tmp/b$k.local" >/dev/null 2>&1
 	done
 	for p in "${wb[1]}" "${wb[2]}"; do
-		remove_left "/run/meshgw/$p.state" "/run/wireguard/$p.sock"
-		rm -f "/run/meshgw/$p.lock"
+		remove_left "/run/meshgw/$p.state" "/run/meshgw/$p.lock" "/run/wireguard/$p.sock"
 	done
 	if [ "${failed:-0}" != 0 ] || [ -n "${HA_LOGS:-}" ]; then
 		for p in ka1.log ka2.log b1.pid.log b2.pid.log a.log; do

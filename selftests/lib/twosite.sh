@@ -279,7 +279,7 @@ record_wg_pid() {
 # twosite_cleanup (the EXIT trap): the script's before_cleanup first if it defines one
 # (a daemon to stop), then `meshgw down` on each site that has a local file, the
 # processes the test started, the namespaces. What meshgw should have removed and
-# did not (state, pins, wireguard-go and its socket) is named as it goes: a full run
+# did not (state and lock, pins, wireguard-go and its socket) is named as it goes: a full run
 # checked it gone already (nothing_left), so only a failed or cut-short run has any.
 twosite_cleanup() {
 	set +e
@@ -299,8 +299,8 @@ twosite_cleanup() {
 	done
 	for x in "${nss[@]}"; do ip netns del "$x" 2>/dev/null; done
 	for wg in "$wgA" "$wgB"; do
-		remove_left "/run/meshgw/$wg.state" "/sys/fs/bpf/meshgw/$wg" "/run/wireguard/$wg.sock"
-		rm -f "/run/meshgw/$wg.lock"	# kept by meshgw by design
+		remove_left "/run/meshgw/$wg.state" "/run/meshgw/$wg.lock" "/sys/fs/bpf/meshgw/$wg" \
+			"/run/wireguard/$wg.sock"
 	done
 	remove_pin_root "$pin"
 	rm -rf "$tmp"

@@ -15,8 +15,8 @@ int gateway_up(const struct mg_config *c, bool keep_endpoints);
 /* For `meshgw run`, when the WireGuard interface is missing: under the interface's
  * lock, brings the gateway up again if `meshgw up`'s state is still recorded
  * (wireguard-go exited, or someone deleted the link). 1 restored, 0 the interface
- * is there (nothing done), -ENOENT no state (`meshgw down` took it down), or
- * -errno. */
+ * is there (nothing done), -ENOENT no state (`meshgw down` took it down, whether
+ * or not the interface is still there), or -errno. */
 int gateway_restore(const struct mg_config *c);
 
 /* For `meshgw run` applying the configuration again while it runs (SIGHUP, a NIC

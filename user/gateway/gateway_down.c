@@ -123,6 +123,9 @@ int gateway_down(const struct mg_local *l)
 	if (lock < 0)
 		return lock;
 	ret = gateway_down_locked(l);
-	state_unlock(lock);
+	if (ret)
+		state_unlock(lock);
+	else
+		state_unlock_remove(lock, l->wg_if);
 	return ret;
 }

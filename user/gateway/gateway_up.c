@@ -497,14 +497,15 @@ int gateway_restore(const struct mg_config *c)
 {
 	const char *wg = c->local.wg_if;
 	struct mg_state st;
-	int ret, lock = state_lock(wg);
+	int ret, lock = state_lock_if_up(wg);
 
 	if (lock < 0)
-		return lock;
+		return lock;	/* -ENOENT: nothing recorded, as from state_load */
 	/* Decided under the lock: a `meshgw down` or `up` running now finishes first. */
-	if (if_nametoindex(wg)) {
+	ret = state_load(wg, &st);
+	if (ret != -ENOENT && if_nametoindex(wg)) {
 		ret = 0;
-	} else if ((ret = state_load(wg, &st)) == 0) {
+	} else if (!ret) {
 		pr_warn("%s is gone, but `meshgw up` recorded it (wireguard-go exited, or the link "
 			"was deleted): bringing the gateway up again", wg);
 		ret = gateway_up_locked(c, true);
@@ -518,8 +519,10 @@ int gateway_restore(const struct mg_config *c)
 int gateway_reapply(const struct mg_config *c)
 {
 	struct mg_state st;
-	int ret, lock = state_lock(c->local.wg_if);
+	int ret, lock = state_lock_if_up(c->local.wg_if);
 
+	if (lock == -ENOENT)
+		return 1;
 	if (lock < 0)
 		return lock;
 	/* Decided under the lock: a `meshgw down` running now finishes first. */

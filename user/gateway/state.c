@@ -113,11 +113,41 @@ int state_remove(const char *wg_if)
 	return 0;
 }
 
-int state_lock(const char *wg_if)
+/* The lock file is removed by a successful `down` (gateway_down), while held. A
+ * process that opened it before and waited on its flock then holds a lock on a
+ * file no longer in /run/meshgw, which a third process would not see: the lock
+ * counts only when the path still names the file that fd has open. */
+static bool lock_is_current(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !stat(path, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* The lock file, created unless only_if_up: then -ENOENT when there is neither a
+ * lock file nor a recorded state (nothing is up; a `down` removes the state before
+ * the lock file, both under the lock). A state without its lock file (removed by
+ * hand) still gets one. */
+static int lock_open(const char *path, const char *wg_if, bool only_if_up)
+{
+	char st[PATH_MAX];
+	int fd;
+
+	fd = open(path, O_RDWR | O_CLOEXEC | (only_if_up ? 0 : O_CREAT), 0600);
+	if (fd >= 0 || errno != ENOENT || !only_if_up)
+		return fd < 0 ? -errno : fd;
+	state_path(st, sizeof(st), wg_if, "");
+	if (access(st, F_OK))
+		return -ENOENT;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+static int lock_wait(const char *wg_if, bool only_if_up)
 {
 	struct timespec ts = { 0, 50 * 1000 * 1000 };
 	char path[PATH_MAX];
-	int fd, ret;
+	int fd = -1, ret;
 
 	if (mkdir(MG_STATE_DIR, 0700) < 0 && errno != EEXIST) {
 		ret = -errno;
@@ -125,15 +155,23 @@ int state_lock(const char *wg_if)
 		return ret;
 	}
 	snprintf(path, sizeof(path), MG_STATE_DIR "/%s.lock", wg_if);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		ret = -errno;
-		pr_err("cannot open %s: %s", path, strerror(errno));
-		return ret;
-	}
 	for (int i = 0; i < 200; i++) {
-		if (!flock(fd, LOCK_EX | LOCK_NB))
-			return fd;
+		if (fd < 0) {
+			fd = lock_open(path, wg_if, only_if_up);
+			if (fd == -ENOENT && only_if_up)
+				return fd;
+			if (fd < 0) {
+				pr_err("cannot open %s: %s", path, strerror(-fd));
+				return fd;
+			}
+		}
+		if (!flock(fd, LOCK_EX | LOCK_NB)) {
+			if (lock_is_current(fd, path))
+				return fd;
+			close(fd);	/* a `down` removed it meanwhile: take the new one */
+			fd = -1;
+			continue;
+		}
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			break;
 		nanosleep(&ts, NULL);
@@ -143,24 +181,52 @@ int state_lock(const char *wg_if)
 		pr_err("%s: another meshgw up/down/run is working on it (%s held for 10 s)", wg_if, path);
 	else
 		pr_err("cannot lock %s: %s", path, strerror(-ret));
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }
 
+int state_lock(const char *wg_if)
+{
+	return lock_wait(wg_if, false);
+}
+
+int state_lock_if_up(const char *wg_if)
+{
+	return lock_wait(wg_if, true);
+}
+
+/* Without O_CREAT: no lock file means no `up` since the last `down`, so nothing
+ * for the caller (the daemon's rounds) to keep, and a daemon that outlives a
+ * `down` must not put the file back. */
 int state_trylock(const char *wg_if)
 {
 	char path[PATH_MAX];
 	int fd, ret;
 
 	snprintf(path, sizeof(path), MG_STATE_DIR "/%s.lock", wg_if);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (!flock(fd, LOCK_EX | LOCK_NB))
-		return fd;
-	ret = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
+	if (!flock(fd, LOCK_EX | LOCK_NB)) {
+		if (lock_is_current(fd, path))
+			return fd;
+		ret = -ENOENT;
+	} else {
+		ret = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
+	}
 	close(fd);
 	return ret;
+}
+
+void state_unlock_remove(int fd, const char *wg_if)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), MG_STATE_DIR "/%s.lock", wg_if);
+	if (unlink(path) < 0 && errno != ENOENT)
+		pr_warn("cannot remove %s: %s", path, strerror(errno));
+	state_unlock(fd);
 }
 
 void state_unlock(int fd)

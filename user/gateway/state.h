@@ -37,7 +37,15 @@ int state_remove(const char *wg_if);
  * /run/meshgw/<wg_if>.lock, waited for up to 10 s. Returns the fd to pass to
  * state_unlock, or -errno (-EWOULDBLOCK: another meshgw holds it). */
 int state_lock(const char *wg_if);
+/* The same for the daemon's re-applying, which only acts on what `up` recorded:
+ * -ENOENT when nothing is up, and then no lock file is created (a daemon that
+ * outlives a `down` leaves nothing behind). */
+int state_lock_if_up(const char *wg_if);
 /* The same lock, tried once: fd, or -EWOULDBLOCK while up/down/run holds it
- * (the daemon then skips what it wanted to do this round), or -errno. */
+ * (the daemon then skips what it wanted to do this round), -ENOENT when
+ * there is no lock file (nothing is up), or -errno. */
 int state_trylock(const char *wg_if);
 void state_unlock(int fd);
+/* Unlock after a `down` that left nothing: the lock file goes too (removed while
+ * held; state_lock's waiters see it gone and take a new one). */
+void state_unlock_remove(int fd, const char *wg_if);
