@@ -25,7 +25,7 @@ endif
 # the BPF target or break its build.
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUT)/bpf -MMD -MP
-LDLIBS   := -lbpf -lelf -lz -lmnl -lsodium -lqrencode -lnftables
+LDLIBS   := -lbpf -lelf -lz -lmnl -lsodium -lqrencode
 BPF_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -target bpf -D__TARGET_ARCH_x86 \
               -Iinclude -Ibpf -I$(OUT)/bpf
 

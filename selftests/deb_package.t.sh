@@ -66,8 +66,8 @@ t "  the program got the hardening flags" \
 	bash -c "grep -E -- '-c user/cmd/main.c' '$tmp/build.log' | grep -q -- '-fstack-protector-strong' && grep -E -- '-o build/meshgw ' '$tmp/build.log' | grep -q -- '-z,now'"
 t "  no test was run (no prove, no selftests/)" bash -c "! grep -qE 'prove|selftests/' '$tmp/build.log'"
 field() { dpkg-deb -f "$deb" "$1"; }
-t "Depends: libbpf, libsodium, libmnl, libc (from the linked libraries)" \
-	bash -c "d='$(field Depends)'; for l in libbpf1 libsodium23 libmnl0 libc6; do [[ \$d == *\$l* ]] || { echo \"no \$l in: \$d\"; exit 1; }; done"
+t "Depends: libbpf, libsodium, libmnl, libc (the linked libraries), libnftables1 (opened when needed)" \
+	bash -c "d='$(field Depends)'; for l in libbpf1 libsodium23 libmnl0 libc6 libnftables1; do [[ \$d == *\$l* ]] || { echo \"no \$l in: \$d\"; exit 1; }; done"
 is "Recommends: wireguard-tools" "$(field Recommends)" wireguard-tools
 is "Suggests: wireguard-go" "$(field Suggests)" wireguard-go
 dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$tmp/contents"

@@ -23,8 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <nftables/libnftables.h>
 #include "gateway/exit_nat.h"
+#include "gateway/nft_lib.h"
 #include "lib/log.h"
 
 void exit_nat_table(const char *wg_if, char *buf, size_t len)
@@ -80,23 +80,34 @@ static int ranges(const struct mg_config *c, struct prefix **mesh, size_t *n_mes
 	return 0;
 }
 
+/* A context whose output and errors are buffered (not printed), or NULL. */
+static struct nft_ctx *context(const struct nft_lib *nl)
+{
+	struct nft_ctx *nft = nl ? nl->ctx_new(NFT_CTX_DEFAULT) : NULL;
+
+	if (nft) {
+		nl->ctx_buffer_output(nft);
+		nl->ctx_buffer_error(nft);
+	}
+	return nft;
+}
+
 static int run(const char *cmd)
 {
-	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	const struct nft_lib *nl = nft_lib();
+	struct nft_ctx *nft = context(nl);
 	int ret;
 
 	if (!nft)
-		return -ENOMEM;
-	nft_ctx_buffer_output(nft);
-	nft_ctx_buffer_error(nft);
-	ret = nft_run_cmd_from_buffer(nft, cmd);
+		return nl ? -ENOMEM : -ENOENT;
+	ret = nl->run_cmd_from_buffer(nft, cmd);
 	if (ret) {
-		const char *err = nft_ctx_get_error_buffer(nft);
+		const char *err = nl->ctx_get_error_buffer(nft);
 
 		pr_err("nftables refused meshgw's exit table: %s", err && *err ? err : "(no reason given)");
 		ret = -EINVAL;
 	}
-	nft_ctx_free(nft);
+	nl->ctx_free(nft);
 	return ret;
 }
 
@@ -154,22 +165,21 @@ int exit_nat_apply(const struct mg_config *c, bool *added)
 
 int exit_nat_remove(const char *wg_if)
 {
+	const struct nft_lib *nl = nft_lib();
+	struct nft_ctx *nft = context(nl);
 	char table[64], cmd[256];
-	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	int ret;
 
 	if (!nft)
-		return -ENOMEM;
+		return nl ? -ENOMEM : -ENOENT;
 	exit_nat_table(wg_if, table, sizeof(table));
-	nft_ctx_buffer_output(nft);
-	nft_ctx_buffer_error(nft);
 	/* Listing first: deleting a table that is not there would be an error. */
 	snprintf(cmd, sizeof(cmd), "list table inet %s", table);
-	if (nft_run_cmd_from_buffer(nft, cmd)) {
-		nft_ctx_free(nft);
+	if (nl->run_cmd_from_buffer(nft, cmd)) {
+		nl->ctx_free(nft);
 		return 0;
 	}
-	nft_ctx_free(nft);
+	nl->ctx_free(nft);
 	snprintf(cmd, sizeof(cmd), "delete table inet %s", table);
 	ret = run(cmd);
 	if (!ret)
