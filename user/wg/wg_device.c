@@ -35,11 +35,51 @@ int wg_peer_add_allowed(struct wg_peer *p, const struct prefix *pfx)
 	return 0;
 }
 
-struct wg_peer *wg_device_find_peer(const struct wg_device *d, const uint8_t key[WG_KEY_LEN])
+/* qsort_r / the lookup: positions compared by their peers' keys */
+static int by_key_cmp(const void *a, const void *b, void *peers)
 {
+	const struct wg_peer *p = peers;
+
+	return memcmp(p[*(const uint32_t *)a].public_key, p[*(const uint32_t *)b].public_key,
+		      WG_KEY_LEN);
+}
+
+static int index_build(struct wg_device *d)
+{
+	uint32_t *v = realloc(d->by_key, (d->n_peers + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
 	for (size_t i = 0; i < d->n_peers; i++)
-		if (!memcmp(d->peers[i].public_key, key, WG_KEY_LEN))
-			return &d->peers[i];
+		v[i] = (uint32_t)i;
+	qsort_r(v, d->n_peers, sizeof(*v), by_key_cmp, d->peers);
+	d->by_key = v;
+	d->n_by_key = d->n_peers;
+	return 0;
+}
+
+struct wg_peer *wg_device_find_peer(struct wg_device *d, const uint8_t key[WG_KEY_LEN])
+{
+	size_t lo = 0, hi;
+
+	if (d->n_by_key != d->n_peers && index_build(d)) {
+		for (size_t i = 0; i < d->n_peers; i++)	/* no memory: the slow way */
+			if (!memcmp(d->peers[i].public_key, key, WG_KEY_LEN))
+				return &d->peers[i];
+		return NULL;
+	}
+	hi = d->n_by_key;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(d->peers[d->by_key[mid]].public_key, key, WG_KEY_LEN);
+
+		if (!c)
+			return &d->peers[d->by_key[mid]];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
@@ -50,7 +90,9 @@ void wg_device_free(struct wg_device *d)
 		free(d->peers[i].allowed);
 	}
 	free(d->peers);
+	free(d->by_key);
 	key_wipe(d->private_key, WG_KEY_LEN);
 	d->peers = NULL;
-	d->n_peers = d->cap_peers = 0;
+	d->by_key = NULL;
+	d->n_peers = d->cap_peers = d->n_by_key = 0;
 }
