@@ -191,6 +191,21 @@ t "changed by hand: a route, a rule, the port, the peer, two filters and the add
 t "up puts them back" up
 t "  the namespace holds what the first up made (programs may be new)" same "$(echo "$S1" | ids_out)" "$(held)"
 
+# --- an address of the gateway's in b's range (an uplink behind an ISP box numbered like b) --
+# Its subnet's own route wins, as the longest match let it while both were in the main
+# table; the address itself is outside a's allowed IPs: it skips MeshTable too.
+A ip addr add 10.2.0.77/28 dev wan0
+t "up with 10.2.0.77/28 on wan0 (inside b's 10.2.0.0/24)" up
+t "  rules: from 10.2.0.77 and to 10.2.0.64/28 skip MeshTable" bash -c \
+	"$(declare -f held held_in N); IDS= wgA=$wgA pin=$pin gA=$gA; held rules | grep -qx 'rule4 990:	from 10.2.0.77 goto 992 proto 109' &&
+	 held rules | grep -qx 'rule4 990:	from all to 10.2.0.64/28 goto 992 proto 109'"
+is "  10.2.0.66 (in that subnet): out of wan0, not the tunnel" \
+	"$(A ip -o route get 10.2.0.66 | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") print $(i + 1) }')" wan0
+is "  10.2.0.2 (the rest of b's range): into $wgA" "$(route_dev)" "$wgA 192.168.254.1"
+A ip addr del 10.2.0.77/28 dev wan0
+t "up with it gone" up
+t "  the rules as the first up made them" same "$(echo "$S1" | grep '^rule')" "$(held rules)"
+
 # --- down ------------------------------------------------------------------------------------
 t "meshgw down" down
 t "  the namespace is exactly as before up (links, routes, addresses, TC, sysctls)" same "$S0" "$(IDS=1 held)"

@@ -53,6 +53,33 @@ static bool allowed(const struct mg_config *c, const struct prefix *a)
 	return false;
 }
 
+/* A mesh route's prefix (the mesh network, another site's egress range) that
+ * holds all of subnet r: the route the kernel's longest match preferred r's
+ * own to while both were in the main table. */
+static const struct prefix *mesh_holding(const struct mg_config *c, const struct prefix *r)
+{
+	if (r->len >= c->mesh.network.len && prefix_contains_addr(&c->mesh.network, r))
+		return &c->mesh.network;
+	for (size_t i = 0; i < c->mesh.n_sites; i++) {
+		const struct mg_site *s = &c->mesh.sites[i];
+
+		if (s == c->self)
+			continue;
+		for (size_t e = 0; e < s->n_egress; e++)
+			if (r->len >= s->egress[e].len && prefix_contains_addr(&s->egress[e], r))
+				return &s->egress[e];
+	}
+	return NULL;
+}
+
+static void clear_host_bits(struct prefix *p)
+{
+	unsigned int bits = p->family == AF_INET ? 32 : 128;
+
+	for (unsigned int i = p->len; i < bits; i++)
+		p->addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+}
+
 struct rules {
 	struct rtnl_rule *v;
 	size_t n, cap;
@@ -118,6 +145,25 @@ static int wanted(struct nl_sock *s, const struct mg_config *c, uint32_t table,
 		skip.src_len = addrs[i].family == AF_INET ? 32 : 128;
 		memcpy(skip.src, addrs[i].addr, 16);
 		ret = push(w, &skip);
+	}
+	/* The subnet of an address of the gateway's inside a mesh range (an uplink
+	 * behind an ISP box whose LAN is numbered like another site's): its own
+	 * route stays first, as the longest match kept it in the main table. Not
+	 * the WireGuard link's (the mesh address, whose subnet is the mesh). */
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct rtnl_rule to = { .family = addrs[i].family, .action = FR_ACT_GOTO,
+					.proto = RTPROT_MESHGW, .prio = MG_MESH_SKIP_PRIORITY,
+					.target = MG_MESH_END_PRIORITY };
+		struct prefix r = addrs[i];
+
+		clear_host_bits(&r);
+		if (!(families & fam_bit(r.family)) || never_routed(&addrs[i]) ||
+		    r.len == (r.family == AF_INET ? 32 : 128) ||
+		    prefix_contains_addr(&c->mesh.network, &addrs[i]) || !mesh_holding(c, &r))
+			continue;
+		to.dst_len = r.len;
+		memcpy(to.dst, r.addr, 16);
+		ret = push(w, &to);
 	}
 	free(addrs);
 	return ret;

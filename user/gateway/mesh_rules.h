@@ -8,6 +8,10 @@
  * remote LAN host that reached it over the internet. Per family with mesh routes:
  *
  *   990: from A goto 992    for each such address A of the gateway (uplinks, ...)
+ *   990: to R goto 992      for each subnet R of the gateway's addresses that lies
+ *                           inside a mesh range (an uplink behind an ISP box
+ *                           numbered like another site's LAN): R's own route wins,
+ *                           as the longest match let it in the main table
  *   991: lookup MeshTable   everything else: forwarded packets, the gateway's own
  *                           from the mesh address or a LAN address, and its
  *                           unbound sockets (source 0 until the route picks one:
@@ -16,7 +20,7 @@
  *                           the main table) apply as before
  *
  * Every rule has protocol RTPROT_MESHGW: `down` takes off exactly these. The A
- * rules follow the addresses: `up` sets them, `meshgw run` checks every second
+ * and R rules follow the addresses: `up` sets them, `meshgw run` checks every second
  * (a DHCP lease renumbering an uplink, a VRRP address coming and going). */
 #pragma once
 #include <stdint.h>

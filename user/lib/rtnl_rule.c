@@ -31,7 +31,8 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *a;
 	struct rtnl_rule r = { .family = frh->family, .action = frh->action,
-			       .src_len = frh->src_len, .table = frh->table };
+			       .src_len = frh->src_len, .dst_len = frh->dst_len,
+			       .table = frh->table };
 
 	if (r.family != AF_INET && r.family != AF_INET6)
 		return MNL_CB_OK;
@@ -60,6 +61,10 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 		case FRA_SRC:
 			if (mnl_attr_get_payload_len(a) == alen(r.family))
 				memcpy(r.src, mnl_attr_get_payload(a), alen(r.family));
+			break;
+		case FRA_DST:
+			if (mnl_attr_get_payload_len(a) == alen(r.family))
+				memcpy(r.dst, mnl_attr_get_payload(a), alen(r.family));
 			break;
 		}
 	}
@@ -108,22 +113,36 @@ bool rtnl_rule_equal(const struct rtnl_rule *a, const struct rtnl_rule *b)
 {
 	return a->family == b->family && a->action == b->action && a->proto == b->proto &&
 	       a->src_len == b->src_len && !memcmp(a->src, b->src, alen(a->family)) &&
+	       a->dst_len == b->dst_len && !memcmp(a->dst, b->dst, alen(a->family)) &&
 	       a->prio == b->prio && a->mark == b->mark &&
 	       (a->action != FR_ACT_TO_TBL || a->table == b->table) &&
 	       (a->action != FR_ACT_GOTO || a->target == b->target);
 }
 
-char *rtnl_rule_str(const struct rtnl_rule *r, char *buf, size_t len)
+/* "all", "ADDR" (a host) or "ADDR/LEN" */
+static void addr_str(uint8_t family, const uint8_t *a, uint8_t len, char *buf, size_t n)
 {
-	char src[INET6_ADDRSTRLEN + 8] = "all", what[48];
 	int k;
 
-	if (r->src_len) {
-		inet_ntop(r->family, r->src, src, sizeof(src));
-		if (r->src_len != 8 * alen(r->family)) {
-			k = (int)strlen(src);
-			snprintf(src + k, sizeof(src) - (size_t)k, "/%u", r->src_len);
-		}
+	if (!len) {
+		snprintf(buf, n, "all");
+		return;
+	}
+	inet_ntop(family, a, buf, (socklen_t)n);
+	k = (int)strlen(buf);
+	if (len != 8 * alen(family))
+		snprintf(buf + k, n - (size_t)k, "/%u", len);
+}
+
+char *rtnl_rule_str(const struct rtnl_rule *r, char *buf, size_t len)
+{
+	char src[INET6_ADDRSTRLEN + 8], dst[INET6_ADDRSTRLEN + 12] = "", what[48];
+	int k;
+
+	addr_str(r->family, r->src, r->src_len, src, sizeof(src));
+	if (r->dst_len) {
+		memcpy(dst, " to ", 5);
+		addr_str(r->family, r->dst, r->dst_len, dst + 4, sizeof(dst) - 4);
 	}
 	if (r->action == FR_ACT_TO_TBL)
 		snprintf(what, sizeof(what), "lookup %u", r->table);
@@ -133,8 +152,8 @@ char *rtnl_rule_str(const struct rtnl_rule *r, char *buf, size_t len)
 		snprintf(what, sizeof(what), "nop");
 	else
 		snprintf(what, sizeof(what), "action %u", r->action);
-	k = snprintf(buf, len, "%spriority %u from %s", r->family == AF_INET6 ? "-6 " : "",
-		     r->prio, src);
+	k = snprintf(buf, len, "%spriority %u from %s%s", r->family == AF_INET6 ? "-6 " : "",
+		     r->prio, src, dst);
 	if (r->mark && k > 0 && (size_t)k < len)
 		k += snprintf(buf + k, len - (size_t)k, " fwmark 0x%x", r->mark);
 	if (k > 0 && (size_t)k < len)
@@ -154,6 +173,7 @@ static int rule_req(struct nl_sock *s, uint16_t type, uint16_t flags, const stru
 	frh->family = r->family;
 	frh->action = r->action;
 	frh->src_len = r->src_len;
+	frh->dst_len = r->dst_len;
 	mnl_attr_put_u32(nlh, FRA_PRIORITY, r->prio);
 	if (r->action == FR_ACT_TO_TBL) {
 		/* Tables above 255 exist only as FRA_TABLE. */
@@ -164,6 +184,8 @@ static int rule_req(struct nl_sock *s, uint16_t type, uint16_t flags, const stru
 	}
 	if (r->src_len)
 		mnl_attr_put(nlh, FRA_SRC, alen(r->family), r->src);
+	if (r->dst_len)
+		mnl_attr_put(nlh, FRA_DST, alen(r->family), r->dst);
 	if (r->mark) {
 		mnl_attr_put_u32(nlh, FRA_FWMARK, r->mark);
 		mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffffu);

@@ -13,6 +13,8 @@ struct rtnl_rule {
 	uint8_t proto;		/* FRA_PROTOCOL: who added it (0 = not said) */
 	uint8_t src_len;	/* `from src/src_len`; 0 = from all */
 	uint8_t src[16];
+	uint8_t dst_len;	/* `to dst/dst_len`; 0 = to all */
+	uint8_t dst[16];
 	uint32_t prio;
 	uint32_t table;		/* FR_ACT_TO_TBL */
 	uint32_t target;	/* FR_ACT_GOTO: the priority it jumps to */
