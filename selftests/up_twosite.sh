@@ -93,10 +93,20 @@ fi
 ip -n "$gA" link del mgchk$s 2>/dev/null || true
 
 # --- a failure midway leaves nothing behind --------------------------------------------
-# A foreign route for b's LAN in MeshTable (28008, the default) makes meshgw's route
-# add fail after the link exists.
-A ip route add 10.2.0.0/24 dev fl$s table 28008
-t "up fails on a conflicting foreign route" \
+# Someone else's route in MeshTable (28008, the default): up refuses before it changes
+# anything (rule 991 would apply that route to every packet).
+A ip route add 10.77.1.0/24 dev fl$s table 28008
+t "up refuses a MeshTable that holds someone else's route" \
+	bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local 2>$tmp/err"
+t "  naming the table and the route" \
+	grep -q "MeshTable 28008 already holds routes that are not meshgw's (10.77.1.0/24)" "$tmp/err"
+t "  nothing changed: no link, no rule, no state" bash -c \
+	"! ip -n $gA link show $wgA 2>/dev/null && ! ip -n $gA rule show | grep -q ' proto 109' && [ ! -e /run/meshgw/$wgA.state ]"
+A ip route del 10.77.1.0/24 dev fl$s table 28008
+# A route for b's LAN that looks like meshgw's (protocol 109) but leads elsewhere
+# makes meshgw's route add fail after the link exists.
+A ip route add 10.2.0.0/24 dev fl$s table 28008 proto 109
+t "up fails on a conflicting route" \
 	bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local 2>$tmp/err"
 t "  naming the route, the device and the table" \
 	grep -q "add route 10.2.0.0/24 dev $wgA table 28008: File exists" "$tmp/err"
@@ -107,7 +117,7 @@ if [ "$BACKEND" = userspace ]; then
 	t "  and the wireguard-go it started is gone" poll 5 bash -c "! [ -S /run/wireguard/$wgA.sock ]"
 fi
 t "  no rule of meshgw's left" bash -c "! ip -n $gA rule show | grep ' proto 109'"
-A ip route del 10.2.0.0/24 dev fl$s table 28008
+A ip route del 10.2.0.0/24 dev fl$s table 28008 proto 109
 
 # --- up --------------------------------------------------------------------------------
 # A global IPv6 address on a's uplink, outside a's allowed IPs (its egress fd01::/64).

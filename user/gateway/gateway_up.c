@@ -361,6 +361,28 @@ static int apply_dataplane(struct up_ctx *u)
 
 /* --- up ------------------------------------------------------------------------------- */
 
+/* MeshTable is looked up by every packet (rule 991): a table that someone else's
+ * routes are in would apply them to all traffic. Checked when this `up` is the
+ * first with that table (later ones find only meshgw's routes there). */
+static int check_mesh_table(struct up_ctx *u)
+{
+	uint32_t table = u->c->local.mesh_table;
+	struct prefix *v = NULL;
+	size_t n = 0;
+	char ps[PREFIX_STR_MAX];
+	int ret = rtnl_route_list_others(&u->rt, table, RTPROT_MESHGW, &v, &n);
+
+	if (!ret && n) {
+		pr_err("%s: MeshTable %u already holds routes that are not meshgw's (%s%s): its rule "
+		       "would apply them to every packet; set MeshTable to a table nobody uses",
+		       u->c->local.path, table, prefix_str(&v[0], ps, sizeof(ps)),
+		       n > 1 ? " and more" : "");
+		ret = -EEXIST;
+	}
+	free(v);
+	return ret;
+}
+
 /* Everything that can be checked without changing anything. */
 static int up_prepare(struct up_ctx *u)
 {
@@ -392,6 +414,11 @@ static int up_prepare(struct up_ctx *u)
 	if (ret)
 		return ret;
 	u->prev = u->st;
+	if (u->st.mesh_table != u->c->local.mesh_table) {
+		ret = check_mesh_table(u);
+		if (ret)
+			return ret;
+	}
 	if (u->st.created_link && u->st.backend != u->be->kind &&
 	    rtnl_link_get(&u->rt, u->ifname, &u->link) == 0) {
 		pr_err("%s was created by `meshgw up` with the %s backend; run `meshgw down` before "

@@ -117,6 +117,7 @@ struct plist {
 	uint32_t ifindex;
 	uint32_t table;
 	uint8_t proto;
+	bool not_proto;		/* the routes of every other protocol instead */
 	struct prefix *v;
 	size_t n, cap;
 	size_t n0;		/* entries kept when a dump starts over */
@@ -234,7 +235,8 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	struct prefix p = { .family = rtm->rtm_family, .len = rtm->rtm_dst_len };
 	uint32_t table = rtm->rtm_table, oif = 0;
 
-	if (rtm->rtm_protocol != l->proto || (p.family != AF_INET && p.family != AF_INET6))
+	if ((rtm->rtm_protocol == l->proto) == l->not_proto ||
+	    (p.family != AF_INET && p.family != AF_INET6))
 		return MNL_CB_OK;
 	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
 		size_t alen = p.family == AF_INET ? 4 : 16;
@@ -260,10 +262,9 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int rtnl_route_list(struct nl_sock *s, uint32_t table, uint32_t ifindex, uint8_t proto,
-		    struct prefix **out, size_t *n)
+static int route_list(struct nl_sock *s, struct plist *lp, struct prefix **out, size_t *n)
 {
-	struct plist l = { .ifindex = ifindex, .table = table, .proto = proto };
+	struct plist l = *lp;
 	static const uint8_t families[] = { AF_INET, AF_INET6 };
 
 	for (size_t i = 0; i < sizeof(families); i++) {
@@ -287,6 +288,22 @@ int rtnl_route_list(struct nl_sock *s, uint32_t table, uint32_t ifindex, uint8_t
 	*out = l.v;
 	*n = l.n;
 	return 0;
+}
+
+int rtnl_route_list(struct nl_sock *s, uint32_t table, uint32_t ifindex, uint8_t proto,
+		    struct prefix **out, size_t *n)
+{
+	struct plist l = { .ifindex = ifindex, .table = table, .proto = proto };
+
+	return route_list(s, &l, out, n);
+}
+
+int rtnl_route_list_others(struct nl_sock *s, uint32_t table, uint8_t proto,
+			   struct prefix **out, size_t *n)
+{
+	struct plist l = { .table = table, .proto = proto, .not_proto = true };
+
+	return route_list(s, &l, out, n);
 }
 
 static int route_req(struct nl_sock *s, uint16_t type, uint16_t flags, uint32_t table,

@@ -45,6 +45,9 @@ int rtnl_addr_del(struct nl_sock *s, const char *ifname, uint32_t ifindex,
  * (0 = any link). */
 int rtnl_route_list(struct nl_sock *s, uint32_t table, uint32_t ifindex, uint8_t proto,
 		    struct prefix **out, size_t *n);
+/* The routes in table of every protocol but proto (someone else's). */
+int rtnl_route_list_others(struct nl_sock *s, uint32_t table, uint8_t proto,
+			   struct prefix **out, size_t *n);
 int rtnl_route_add(struct nl_sock *s, uint32_t table, const char *ifname, uint32_t ifindex,
 		   const struct prefix *dst, uint8_t proto);
 int rtnl_route_del(struct nl_sock *s, uint32_t table, const char *ifname, uint32_t ifindex,
