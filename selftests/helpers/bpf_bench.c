@@ -75,8 +75,8 @@ static void fill_trie(const struct xdp_lan_bpf *x, int n)
 				   MG_ROUTE_REMOTE))
 			die(cidr);
 	}
-	if (dp_route_filter_write(bpf_map__fd(x->maps.mg_route_filter), t.filter))
-		die("route filter");
+	if (test_routes_commit(&t, x->obj))
+		die("route filter and tables");
 }
 
 /* The gateway's NICs as the loader describes them in mg_ifaces: without an entry
