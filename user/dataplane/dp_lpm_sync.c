@@ -108,11 +108,44 @@ static long read_have(int fd, size_t ksize, size_t vsize, struct dp_kv **out)
 	return n;
 }
 
+static uint32_t max_entries(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? UINT32_MAX : info.max_entries;
+}
+
+/* Deletes what have[0..nhave) holds and want does not, shortest prefix first
+ * (none left to delete when called again). stale: scratch for nhave indices. */
+static int delete_stale(int fd, const char *name, const struct dp_kv *want, size_t n,
+			const struct dp_kv *have, size_t nhave, size_t *stale,
+			const struct dp_sync_hook *hook)
+{
+	size_t nstale = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < nhave; i++)
+		if (!bsearch(&have[i], want, n, sizeof(*want), kv_cmp))
+			stale[nstale++] = i;
+	if ((err = by_len(have, stale, nstale, false)))
+		return err;
+	for (size_t j = 0; !err && j < nstale; j++) {
+		if (bpf_map_delete_elem(fd, have[stale[j]].key) && errno != ENOENT) {
+			err = -errno;
+			pr_err("Failed to delete a stale entry of map %s: %s", name, strerror(errno));
+		}
+		step(hook);
+	}
+	return err;
+}
+
 int dp_lpm_sync(int fd, const char *name, struct dp_kv *want, size_t n, size_t ksize,
 		size_t vsize, int (*between)(void *ctx), void *ctx, const struct dp_sync_hook *hook)
 {
 	struct dp_kv *have = NULL;
-	size_t *put = NULL, *stale = NULL, nput = 0, nstale = 0;
+	size_t *put = NULL, *stale = NULL, nput = 0;
+	bool stale_gone = false;
 	long nhave;
 	int err;
 
@@ -135,6 +168,21 @@ int dp_lpm_sync(int fd, const char *name, struct dp_kv *want, size_t n, size_t k
 	}
 	if (!err)
 		err = by_len(want, put, nput, true);
+	/* The safe order holds old and new entries at once for a moment: when the
+	 * trie has no room for that, stale entries go first (the order before it),
+	 * and a packet may meanwhile miss a route that is moving. */
+	if (!err && (size_t)nhave + nput > max_entries(fd)) {
+		size_t nnew = 0;
+
+		for (size_t j = 0; j < nput; j++)
+			nnew += !bsearch(&want[put[j]], have, (size_t)nhave, sizeof(*have), kv_cmp);
+		if ((size_t)nhave + nnew > max_entries(fd)) {
+			pr_warn("Map %s: %ld entries held and %zu new exceed its %u: stale entries are "
+				"removed first, a moment without them", name, nhave, nnew, max_entries(fd));
+			err = delete_stale(fd, name, want, n, have, (size_t)nhave, stale, hook);
+			stale_gone = true;
+		}
+	}
 	for (size_t j = 0; !err && j < nput; j++) {
 		if (bpf_map_update_elem(fd, want[put[j]].key, want[put[j]].val, BPF_ANY)) {
 			err = -errno;
@@ -144,19 +192,8 @@ int dp_lpm_sync(int fd, const char *name, struct dp_kv *want, size_t n, size_t k
 	}
 	if (!err && between)
 		err = between(ctx);
-	/* Deletes: what the trie holds and is not wanted, shortest prefix first. */
-	for (long i = 0; !err && i < nhave; i++)
-		if (!bsearch(&have[i], want, n, sizeof(*want), kv_cmp))
-			stale[nstale++] = (size_t)i;
-	if (!err)
-		err = by_len(have, stale, nstale, false);
-	for (size_t j = 0; !err && j < nstale; j++) {
-		if (bpf_map_delete_elem(fd, have[stale[j]].key) && errno != ENOENT) {
-			err = -errno;
-			pr_err("Failed to delete a stale entry of map %s: %s", name, strerror(errno));
-		}
-		step(hook);
-	}
+	if (!err && !stale_gone)
+		err = delete_stale(fd, name, want, n, have, (size_t)nhave, stale, hook);
 	free(put);
 	free(stale);
 	free(have);

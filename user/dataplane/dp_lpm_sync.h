@@ -22,6 +22,9 @@ struct dp_kv {
  * an address whose new longest match is already written finds it (nothing
  * longer that is new can be missing: those went first) or finds its old match;
  * while the deletes run, a stale entry is still there only if every stale one
- * longer than it is. hook (tests) sees every single write. 0 or -errno. */
+ * longer than it is. The order needs room for the old and the new entries at
+ * once: when the trie's max_entries has none, stale entries go first (with a
+ * warning: a moving route is missed for a moment). hook (tests) sees every
+ * single write. 0 or -errno. */
 int dp_lpm_sync(int fd, const char *name, struct dp_kv *want, size_t n, size_t ksize,
 		size_t vsize, int (*between)(void *ctx), void *ctx, const struct dp_sync_hook *hook);
