@@ -4,7 +4,8 @@
  *   bpf_bench testrun
  *       BPF_PROG_TEST_RUN ns per packet (kernel-reported, repeat 1e6, best of 3
  *       interleaved rounds) of each program and path vs an XDP_PASS program,
- *       IPv4 and IPv6, with 10 and 100,000 prefixes in the trie. Runs in a
+ *       IPv4 and IPv6, with 10 and 100,000 prefixes in the trie, then the ways
+ *       of classifying an IPv4 destination side by side (classify()). Runs in a
  *       private network namespace (root).
  *   bpf_bench fwd GEN_NS GW_NS SINK_NS ROUNDS FRAMES
  *       Forwarding rate through GW_NS (veth gi -> go, set up by the script):
@@ -370,6 +371,10 @@ static int testrun(void)
 		for (size_t c = 0; c < nc; c++)
 			printf("%-8s %-34s %9d %8.0f %7.1fx\n", cases[c].prog, cases[c].path, sizes[si],
 			       best[c], best[c] / (best[0] > 0 ? best[0] : 1));
+		/* cases[1]: IPv4 mesh-bound, [6]: the fast path, [7]: the bare program. */
+		printf("goals (issue 17), %d prefixes: IPv4 mesh-bound %.0f ns (<= 25), fast path "
+		       "%.0f%% of bare (<= 110%%)\n", sizes[si], best[1],
+		       100 * best[6] / (best[7] > 0 ? best[7] : 1));
 		classify(x, &rt, sizes[si], best[0]);
 		free(rt.v4);
 		xdp_lan_bpf__destroy(x);
@@ -521,9 +526,10 @@ static int fwd(const char *gen, const char *gw, const char *sink, int rounds, in
 	}
 	/* Medians: one round disturbed by the machine (a 2-core VM) moves a mean
 	 * by 10 %, a median not at all. */
-	printf("meshgw / kernel = %.2fx (goal >= 2.3x)\n", med[1] / (med[0] > 0 ? med[0] : 1));
-	printf("meshgw / bare   = %.0f%% (goal >= 85%%)\n", 100 * med[1] / (med[2] > 0 ? med[2] : 1));
-	printf("meshgw (dst in 10/8, trie walked) / kernel = %.2fx, / bare = %.0f%%\n",
+	printf("meshgw / kernel = %.2fx (goal >= 2.5x where bare reaches 2.6x; bare: %.2fx)\n",
+	       med[1] / (med[0] > 0 ? med[0] : 1), med[2] / (med[0] > 0 ? med[0] : 1));
+	printf("meshgw / bare   = %.0f%% (goal >= 95%%)\n", 100 * med[1] / (med[2] > 0 ? med[2] : 1));
+	printf("meshgw (dst in 10/8, classified by table) / kernel = %.2fx, / bare = %.0f%% (goal >= 95%%)\n",
 	       med[3] / (med[0] > 0 ? med[0] : 1), 100 * med[3] / (med[2] > 0 ? med[2] : 1));
 	bpf_link__destroy(sink_link);
 	bench_gen_bpf__destroy(g);
