@@ -55,14 +55,17 @@ static void fill_trie(const struct xdp_lan_bpf *x, int n, struct test_routes *ou
 	unsigned int seed = 42;
 	char cidr[64];
 
-	/* The classification cases: a /24 and a /25 among the random prefixes. */
+	/* The classification cases: /24s and a /25 among the random prefixes. 20.0
+	 * is among the first /16s to get a chunk, 100.64 among those left to the
+	 * trie when 50,000 random IPv4 prefixes want more chunks than there are. */
 	if (test_route_add(&t, "10.1.0.0/16", 1, MG_ROUTE_REMOTE) ||
 	    test_route_add(&t, "10.0.0.0/24", 0, MG_ROUTE_SELF) ||
 	    test_route_add(&t, "fd01::/32", 1, MG_ROUTE_REMOTE) ||
 	    test_route_add(&t, "100.64.1.0/24", 3, MG_ROUTE_REMOTE) ||
-	    test_route_add(&t, "100.64.2.128/25", 4, MG_ROUTE_REMOTE))
+	    test_route_add(&t, "100.64.2.128/25", 4, MG_ROUTE_REMOTE) ||
+	    test_route_add(&t, "20.0.1.0/24", 5, MG_ROUTE_REMOTE))
 		die("route");
-	for (int i = 5; i < n; i++) {
+	for (int i = 6; i < n; i++) {
 		struct prefix p = { .family = i & 1 ? AF_INET : AF_INET6 };
 
 		if (i & 1) {
@@ -178,17 +181,18 @@ static double run_once(const struct tcase *c, int ifindex)
 static void classify(const struct xdp_lan_bpf *x, const struct test_routes *t, int size,
 		     double pass_ns)
 {
-	static const char *const dsts[] = { "10.1.2.3", "10.99.0.7", "100.64.1.9", "100.64.2.200",
-					    "223.1.2.3" };
-	static const char *const what[] = { "hit /16, sparse", "miss, shares 10/8",
-					    "hit /24 among 50k", "hit /25 (trie)", "miss, lone octet" };
+	static const char *const dsts[] = { "10.1.2.3", "10.99.0.7", "20.0.1.9", "100.64.1.9",
+					    "100.64.2.200", "223.1.2.3" };
+	static const char *const what[] = { "hit /16, sparse", "miss, shares 10/8", "hit /24, chunk",
+					    "hit /24, no chunk", "hit /25 (trie)", "miss, lone octet" };
+	enum { NA = sizeof(dsts) / sizeof(dsts[0]) };
 	struct bench_classify_bpf *b = bench_classify_bpf__open();
 	struct bpf_map *m;
 	struct f16 { uint64_t bits[1024]; } *f = calloc(1, sizeof(*f));
 	uint32_t zero = 0;
 	int progs[5];
 	const char *names[5] = { "trie", "tables", "f16+trie", "cache hit", "cache miss" };
-	double best[5][5];
+	double best[NA][5];
 
 	if (!b || !f)
 		die("open bench_classify");
@@ -216,11 +220,11 @@ static void classify(const struct xdp_lan_bpf *x, const struct test_routes *t, i
 	progs[2] = bpf_program__fd(b->progs.cls_f16);
 	progs[3] = bpf_program__fd(b->progs.cls_cache);
 	progs[4] = bpf_program__fd(b->progs.cls_miss);
-	for (int a = 0; a < 5; a++)
+	for (int a = 0; a < NA; a++)
 		for (int v = 0; v < 5; v++)
 			best[a][v] = 1e18;
 	for (int round = 0; round < 3; round++)
-		for (int a = 0; a < 5; a++)
+		for (int a = 0; a < NA; a++)
 			for (int v = 0; v < 5; v++) {
 				struct in_addr ia;
 				struct mg_route want;
@@ -256,7 +260,7 @@ static void classify(const struct xdp_lan_bpf *x, const struct test_routes *t, i
 	for (int v = 0; v < 5; v++)
 		printf(" %11s", names[v]);
 	printf("\n");
-	for (int a = 0; a < 5; a++) {
+	for (int a = 0; a < NA; a++) {
 		printf("%-20s", what[a]);
 		for (int v = 0; v < 5; v++)
 			printf(" %5.0f %4.1fx", best[a][v], best[a][v] / (pass_ns > 0 ? pass_ns : 1));
