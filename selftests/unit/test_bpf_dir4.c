@@ -317,6 +317,19 @@ int main(void)
 	m.leaf = bpf_map__fd(wg->maps.mg_route_leaf);
 	update_order(&m);
 	exactness(wg, &m);
+	{
+		struct dp_route4 bad[2] = {
+			{ .addr = 0x0b000000, .len = 8, .route = { .peer = 1, .kind = MG_ROUTE_REMOTE } },
+			{ .addr = 0x0c000000, .len = 8, .route = { .peer = MG_MAX_PEERS, .kind = MG_ROUTE_REMOTE } },
+		};
+		struct mg_lpm4_key k = { .prefixlen = 8, .addr = { 11 } };
+		struct mg_route v;
+
+		ok(dp_routes4_sync(m.trie, m.l1, m.l2, m.leaf, bad, 2, NULL) == -EINVAL &&
+		   bpf_map_lookup_elem(m.trie, &k, &v) && errno == ENOENT,
+		   "a route with no leaf (peer %d): -EINVAL, and not even its good neighbour written",
+		   MG_MAX_PEERS);
+	}
 	ok(!dp_routes4_sync(m.trie, m.l1, m.l2, m.leaf, NULL, 0, NULL), "all routes removed");
 	{
 		struct dp_dir4_maps t;

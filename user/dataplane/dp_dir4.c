@@ -189,15 +189,8 @@ static int tables_write(void *ctx)
 		err = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < j->n; i++) {
-		if (j->r[i].len > 32 || !dp_dir4_leaf_cell(&j->r[i].route)) {
-			pr_err("IPv4 route %u: length %u, peer %u, kind %u: not a route the tables hold",
-			       j->r[i].addr, j->r[i].len, j->r[i].route.peer, j->r[i].route.kind);
-			err = -EINVAL;
-			goto out;
-		}
+	for (size_t i = 0; i < j->n; i++)	/* lengths checked by dp_routes4_sync */
 		count[j->r[i].len + 1]++;
-	}
 	for (int l = 1; l <= 33; l++)
 		count[l] += count[l - 1];
 	for (size_t i = 0; i < j->n; i++)
@@ -246,13 +239,22 @@ int dp_routes4_sync(int trie_fd, int l1_fd, int l2_fd, int leaf_fd, const struct
 
 	if (!want)
 		return -ENOMEM;
+	/* Checked before anything is written: no half-applied routes. */
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].len > 32 || !dp_dir4_leaf_cell(&r[i].route)) {
+			pr_err("IPv4 route 0x%08x/%u (peer %u, kind %u): not a route the tables hold",
+			       r[i].addr, r[i].len, r[i].route.peer, r[i].route.kind);
+			free(want);
+			return -EINVAL;
+		}
+	}
 	if ((err = dp_dir4_map(&t, l1_fd, l2_fd, leaf_fd))) {
 		free(want);
 		return err;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct mg_lpm4_key k = { .prefixlen = r[i].len };
-		uint32_t a = htonl(r[i].addr & mask(r[i].len > 32 ? 32 : r[i].len));
+		uint32_t a = htonl(r[i].addr & mask(r[i].len));
 
 		memcpy(k.addr, &a, 4);
 		memcpy(want[i].key, &k, sizeof(k));
