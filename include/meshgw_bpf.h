@@ -44,8 +44,35 @@ _Static_assert(sizeof(struct mg_route) == 8, "mg_route");
 
 /* mg_route_filter: 512 counters, one per first IPv4 octet (0..255) and per first
  * IPv6 byte (256..511), of the routes that can match an address starting with it.
- * A zero lets the programs skip the trie walk (most internet traffic). */
+ * A zero lets the programs skip the IPv6 trie walk (most internet traffic). IPv4
+ * is classified by table (mg_dir4, below), which is faster than any filter: its
+ * half is still written, for readers of the map, but no program reads it. */
 #define MG_ROUTE_FILTER_LEN 512
+
+/* IPv4 classification by table (DIR-16-8-8), in place of a trie walk: mg_dir4_l1
+ * holds a cell per /16 (256 entries of 256 cells: first octet, then the second),
+ * mg_dir4_l2 a chunk of 256 cells per /24 for the /16s that hold a prefix longer
+ * than /16 (third octet). A cell is one __u32, read once by the programs and
+ * written whole by the loader (through mmap, an aligned store): a packet sees the
+ * old cell or the new one, never half of each. mg_routes4 still holds every IPv4
+ * route; the programs walk it only where a cell says MG_DIR4_TRIE (a /24 holding a
+ * longer prefix, or a /16 left without a chunk when all are taken: exact, slower).
+ * Fixed memory: l1 256 KiB + l2 MG_DIR4_CHUNKS KiB + the leaves 256 KiB. */
+#define MG_DIR4_CHUNKS 4096		/* /16s with a prefix longer than /16 served by table */
+#define MG_DIR4_CELLS  256
+#define MG_DIR4_NONE   0u		/* no route */
+#define MG_DIR4_TRIE   0xffffffffu	/* ask mg_routes4 */
+#define MG_DIR4_CHUNK  0x80000000u	/* (l1 only) | chunk index in mg_dir4_l2 */
+/* Any other cell is 1 + a leaf index: mg_route_leaf holds, at 2 * peer + (kind ==
+ * MG_ROUTE_SELF), the struct mg_route the lookup returns. Its contents never
+ * change, so a program holding a pointer into it reads one route, whole. */
+#define MG_ROUTE_LEAVES (2 * MG_MAX_PEERS)
+_Static_assert(MG_ROUTE_LEAVES < MG_DIR4_CHUNK, "a leaf cell never looks like a chunk cell");
+
+struct mg_dir4_cells {
+	__u32 cell[MG_DIR4_CELLS];
+};
+_Static_assert(sizeof(struct mg_dir4_cells) == 1024, "mg_dir4_cells");
 
 /* Why a packet of a given peer was dropped or not delivered (MG_DROPS). */
 enum mg_drop_reason {

@@ -46,7 +46,8 @@ kept() { grep -q "debug: $1: .*: kept$" "$tmp/up.log"; }
 # maps: the contents of the maps up fills (not the counters)
 maps() {
 	local m
-	for m in mg_peer_info mg_routes4 mg_routes6 mg_route_filter mg_known_eps mg_mesh_tag mg_attach mg_ifaces; do
+	for m in mg_peer_info mg_routes4 mg_routes6 mg_route_filter mg_dir4_l1 mg_dir4_l2 mg_route_leaf \
+		 mg_known_eps mg_mesh_tag mg_attach mg_ifaces; do
 		echo "$m"; bpftool map dump pinned "$pin/a/$m"
 	done
 }

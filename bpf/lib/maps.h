@@ -38,6 +38,36 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mg_route_filter SEC(".maps");
 
+/* IPv4 routes by table (see MG_DIR4_CHUNKS): a cell per /16, then per /24 in
+ * the chunks, and the routes the cells name. Mappable: the loader writes each
+ * cell with one aligned store. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct mg_dir4_cells);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_dir4_l1 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, MG_DIR4_CHUNKS);
+	__type(key, __u32);
+	__type(value, struct mg_dir4_cells);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_dir4_l2 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, MG_ROUTE_LEAVES);
+	__type(key, __u32);
+	__type(value, struct mg_route);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_route_leaf SEC(".maps");
+
 /* Per-peer packet/byte/drop counters, per CPU; userspace sums. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -181,9 +211,9 @@ static __always_inline struct mg_peer_stats *peer_stats(__u32 peer)
 	return bpf_map_lookup_elem(&mg_peer_stats, &peer);
 }
 
-/* The routes of an address, NULL when none. A route filter entry of zero (no
- * route starts with the address's first octet/byte: most internet traffic)
- * skips the trie walk: an array lookup, inlined by the verifier. */
+/* The routes of an address, NULL when none. IPv6: a route filter entry of zero
+ * (no route starts with the address's first byte: most internet traffic) skips
+ * the trie walk: an array lookup, inlined by the verifier. */
 static __always_inline bool route_filter_pass(__u32 idx)
 {
 	__u32 *f = bpf_map_lookup_elem(&mg_route_filter, &idx);
@@ -191,14 +221,49 @@ static __always_inline bool route_filter_pass(__u32 idx)
 	return f && *f;
 }
 
-static __always_inline struct mg_route *route_lookup4(__be32 addr)
+/* The trie walk alone (IPv4): where a table cell sends the lookup. */
+static __always_inline struct mg_route *route_trie4(__be32 addr)
 {
 	struct mg_lpm4_key k = { .prefixlen = 32 };
 
-	if (!route_filter_pass(bpf_ntohl(addr) >> 24))
-		return NULL;
 	__builtin_memcpy(k.addr, &addr, 4);
 	return bpf_map_lookup_elem(&mg_routes4, &k);
+}
+
+/* One cell of a table, read once: the loader may be rewriting it. */
+static __always_inline __u32 dir4_cell(const struct mg_dir4_cells *t, __u32 i)
+{
+	return *(volatile const __u32 *)&t->cell[i & (MG_DIR4_CELLS - 1)];
+}
+
+/* IPv4: the /16 cell, the /24 cell of its chunk when it has one, the trie only
+ * where a prefix longer than /24 (or a /16 without a chunk) asks for it. Two
+ * array lookups, inlined, for almost every address. */
+static __always_inline struct mg_route *route_lookup4(__be32 addr)
+{
+	__u32 a = bpf_ntohl(addr), k = a >> 24, cell;
+	struct mg_dir4_cells *t = bpf_map_lookup_elem(&mg_dir4_l1, &k);
+	struct mg_route *r;
+
+	if (!t)
+		return NULL;
+	cell = dir4_cell(t, a >> 16);
+	if ((cell & MG_DIR4_CHUNK) && cell != MG_DIR4_TRIE) {
+		k = cell & ~MG_DIR4_CHUNK;
+		t = bpf_map_lookup_elem(&mg_dir4_l2, &k);
+		if (!t)
+			return NULL;
+		cell = dir4_cell(t, a >> 8);
+	}
+	if (cell == MG_DIR4_TRIE)
+		return route_trie4(addr);
+	k = cell - 1;		/* MG_DIR4_NONE: 0xffffffff, no such leaf */
+	r = bpf_map_lookup_elem(&mg_route_leaf, &k);
+	/* Keeps clang from merging this call with the trie's into one call site of
+	 * two maps, which the verifier cannot inline: a helper call (~15 ns) for
+	 * every packet instead of an array index. */
+	asm volatile("" : "+r"(r));
+	return r;
 }
 
 static __always_inline struct mg_route *route_lookup6(const __u8 *addr)

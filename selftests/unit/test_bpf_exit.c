@@ -96,8 +96,7 @@ static bool fill(struct bpf_object *obj, const struct mg_config *c)
 	       !test_route_add(&r, "fd00::/64", 0, MG_ROUTE_SELF) &&
 	       !test_route_add(&r, "10.1.0.0/24", EXIT_PEER, MG_ROUTE_REMOTE) &&
 	       !test_route_add(&r, "192.168.254.2/32", EXIT_PEER, MG_ROUTE_REMOTE) &&
-	       !dp_route_filter_write(bpf_object__find_map_fd_by_name(obj, "mg_route_filter"),
-				      r.filter);
+	       !test_routes_commit(&r, obj);
 }
 
 static void exit_read(struct bpf_object *obj, struct mg_exit_stats *out)

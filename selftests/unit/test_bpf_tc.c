@@ -943,9 +943,8 @@ int main(void)
 		struct mg_ep_key k;
 
 		ok(fill(&rl) && fill(&rw), "routes added");
-		ok(!dp_route_filter_write(bpf_map__fd(lan->maps.mg_route_filter), rl.filter) &&
-		   !dp_route_filter_write(bpf_map__fd(wg->maps.mg_route_filter), rw.filter),
-		   "route filters written");
+		ok(!test_routes_commit(&rl, lan->obj) && !test_routes_commit(&rw, wg->obj),
+		   "route filters and tables written");
 		ep_key(&k, "192.0.2.1");
 		bpf_map_update_elem(kfd, &k, &one, BPF_ANY);
 		ep_key(&k, "2001:db8::1");

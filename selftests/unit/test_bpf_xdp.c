@@ -584,8 +584,7 @@ int main(void)
 		ep_key(&k, "2001:db8::1");
 		bpf_map_update_elem(kfd, &k, &one, BPF_ANY);
 		bpf_map_update_elem(bpf_map__fd(skel->maps.mg_mesh_tag), &zero, TAG, BPF_ANY);
-		ok(!dp_route_filter_write(bpf_map__fd(skel->maps.mg_route_filter), rt.filter),
-		   "route filter written");
+		ok(!test_routes_commit(&rt, skel->obj), "route filter and tables written");
 	}
 	stats_fd = bpf_map__fd(skel->maps.mg_stats);
 	peer_fd = bpf_map__fd(skel->maps.mg_peer_stats);
@@ -786,25 +785,40 @@ int main(void)
 		   "an interface without a MAC from the loader: XDP_PASS, nothing counted");
 	}
 
-	/* With the filter cleared, a mesh-bound packet is not recognised: proof the
-	 * programs consult it (and that the rows above ran with it). */
-	{
+	/* With the IPv6 filter cleared, or the IPv4 /16 cells (the trie left as it
+	 * is), a mesh-bound packet is not recognised: proof the programs consult them
+	 * (and that the rows above ran with them). */
+	for (int fam = 6; fam >= 4; fam -= 2) {
 		uint32_t zf[MG_ROUTE_FILTER_LEN] = { 0 };
 		uint8_t in[512], out[512];
-		struct pkt_spec s = { V4("10.0.0.5", "10.1.2.3"), .proto = UDP, .sport = 1, .dport = 2,
-				      .pl = PL_RAW, .pl_len = 18 };
-		size_t len = pkt_build(in, &s);
+		struct pkt_spec s4 = { V4("10.0.0.5", "10.1.2.3"), .proto = UDP, .sport = 1, .dport = 2,
+				       .pl = PL_RAW, .pl_len = 18 };
+		struct pkt_spec s6 = { V6("fd00::5", "fd01::7"), .proto = UDP, .sport = 1, .dport = 2,
+				       .pl = PL_RAW, .pl_len = 18 };
+		size_t len = pkt_build(in, fam == 4 ? &s4 : &s6);
 		struct xdp_md ctx = { .ingress_ifindex = ifi_vin, .data_end = len };
-		uint64_t s0[MG_STAT__MAX], s1[MG_STAT__MAX];
+		uint64_t s0[MG_STAT__MAX], s1[MG_STAT__MAX], s2[MG_STAT__MAX];
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .data_out = out,
 			    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
 			    .repeat = 1);
+		struct dp_dir4_maps t;
 
-		dp_route_filter_write(bpf_map__fd(skel->maps.mg_route_filter), zf);
 		read_stats(stats_fd, s0);
 		bpf_prog_test_run_opts(bpf_program__fd(skel->progs.mg_xdp_lan), &o);
 		read_stats(stats_fd, s1);
-		ok(s1[MG_STAT_XDP_MESH] == s0[MG_STAT_XDP_MESH], "cleared filter: the trie is skipped");
+		if (fam == 6) {
+			dp_route_filter_write(bpf_map__fd(skel->maps.mg_route_filter), zf);
+		} else if (!dp_dir4_map(&t, bpf_map__fd(skel->maps.mg_dir4_l1),
+					bpf_map__fd(skel->maps.mg_dir4_l2),
+					bpf_map__fd(skel->maps.mg_route_leaf))) {
+			memset(t.l1, 0, 256 * sizeof(struct mg_dir4_cells));
+			dp_dir4_unmap(&t);
+		}
+		bpf_prog_test_run_opts(bpf_program__fd(skel->progs.mg_xdp_lan), &o);
+		read_stats(stats_fd, s2);
+		ok(s1[MG_STAT_XDP_MESH] == s0[MG_STAT_XDP_MESH] + 1 && s2[MG_STAT_XDP_MESH] == s1[MG_STAT_XDP_MESH],
+		   fam == 6 ? "IPv6: mesh-bound, and with the filter cleared the trie is skipped"
+			    : "IPv4: mesh-bound, and with the /16 cells cleared the trie is not asked");
 	}
 
 	xdp_lan_bpf__destroy(skel);

@@ -9,7 +9,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "dataplane/dataplane.h"
+#include "dataplane/dp_dir4.h"
 #include "dataplane/dp_fill.h"
+#include "dataplane/dp_lpm_sync.h"
 #include "dataplane/dp_read.h"
 #include "lib/log.h"
 
@@ -95,124 +97,6 @@ int dp_route_filter_write(int fd, const uint32_t f[MG_ROUTE_FILTER_LEN])
 		}
 	}
 	return 0;
-}
-
-struct kv {
-	uint8_t key[32];
-	uint8_t val[32];
-};
-
-static size_t g_ksize;
-
-static int kv_cmp(const void *a, const void *b)
-{
-	return memcmp(((const struct kv *)a)->key, ((const struct kv *)b)->key, g_ksize);
-}
-
-/* map_sync with the map read in batches: a syscall per entry that changes, not
- * two per entry held. want sorted. -EOPNOTSUPP: no batch lookup here. */
-static int map_sync_batch(int fd, const char *name, const struct kv *want, size_t n,
-			  size_t ksize, size_t vsize)
-{
-	void *keys, *vals;
-	long nhave = dp_map_read_all(fd, ksize, vsize, &keys, &vals);
-	struct kv *have = NULL;
-	int err = 0;
-
-	if (nhave < 0) {
-		err = (int)nhave;
-		goto out;
-	}
-	have = calloc((size_t)nhave + 1, sizeof(*have));
-	if (!have) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (long i = 0; i < nhave; i++) {
-		memcpy(have[i].key, (char *)keys + i * ksize, ksize);
-		memcpy(have[i].val, (char *)vals + i * vsize, vsize);
-	}
-	qsort(have, (size_t)nhave, sizeof(*have), kv_cmp);
-	for (long i = 0; i < nhave; i++)
-		if (!bsearch(&have[i], want, n, sizeof(*want), kv_cmp) &&
-		    bpf_map_delete_elem(fd, have[i].key) && errno != ENOENT) {
-			err = -errno;
-			pr_err("Failed to delete a stale entry of map %s: %s", name, strerror(errno));
-		}
-	for (size_t i = 0; i < n; i++) {
-		const struct kv *h = bsearch(&want[i], have, (size_t)nhave, sizeof(*have), kv_cmp);
-
-		if (h && !memcmp(h->val, want[i].val, vsize))
-			continue;
-		if (bpf_map_update_elem(fd, want[i].key, want[i].val, BPF_ANY)) {
-			err = -errno;
-			pr_err("Failed to update map %s: %s", name, strerror(errno));
-			break;
-		}
-	}
-out:
-	free(have);
-	free(keys);
-	free(vals);
-	return err;
-}
-
-/* Makes the hash/LPM map fd hold exactly want[0..n) (keys ksize bytes, values
- * vsize bytes). Entries already right are not touched. 0 or -errno. */
-static int map_sync(int fd, const char *name, struct kv *want, size_t n, size_t ksize,
-		    size_t vsize)
-{
-	uint8_t key[32], next[32], val[32];
-	struct kv probe;
-	size_t nstale = 0, cap = 64;
-	uint8_t (*stale)[32] = malloc(cap * 32);
-	int err = 0, rc;
-	void *prev = NULL;
-
-	if (!stale)
-		return -ENOMEM;
-	g_ksize = ksize;
-	qsort(want, n, sizeof(*want), kv_cmp);
-	if ((err = map_sync_batch(fd, name, want, n, ksize, vsize)) != -EOPNOTSUPP) {
-		free(stale);
-		return err;
-	}
-	err = 0;
-	/* No batch lookups (kernels before 5.6, or this map type): walk it.
-	 * Deleting while walking can restart the walk: collect first. */
-	while (!(rc = bpf_map_get_next_key(fd, prev, next))) {
-		memcpy(probe.key, next, ksize);
-		if (!bsearch(&probe, want, n, sizeof(*want), kv_cmp)) {
-			if (nstale == cap) {
-				void *t = realloc(stale, (cap *= 2) * 32);
-
-				if (!t) {
-					free(stale);
-					return -ENOMEM;
-				}
-				stale = t;
-			}
-			memcpy(stale[nstale++], next, ksize);
-		}
-		memcpy(key, next, ksize);
-		prev = key;
-	}
-	for (size_t i = 0; i < nstale; i++)
-		if (bpf_map_delete_elem(fd, stale[i]) && errno != ENOENT) {
-			err = -errno;
-			pr_err("Failed to delete a stale entry of map %s: %s", name, strerror(errno));
-		}
-	free(stale);
-	for (size_t i = 0; i < n; i++) {
-		if (!bpf_map_lookup_elem(fd, want[i].key, val) && !memcmp(val, want[i].val, vsize))
-			continue;
-		if (bpf_map_update_elem(fd, want[i].key, want[i].val, BPF_ANY)) {
-			err = -errno;
-			pr_err("Failed to update map %s: %s", name, strerror(errno));
-			break;
-		}
-	}
-	return err;
 }
 
 struct slot {
@@ -317,23 +201,28 @@ out:
 	return err;
 }
 
-/* One trie's wanted contents. */
+/* What the route maps should hold. */
 struct route_set {
-	struct kv *kv;
-	size_t n;
+	struct dp_route4 *v4;
+	struct dp_kv *v6;
+	size_t n4, n6;
 };
 
-static void route_want(struct route_set *v4, struct route_set *v6, uint32_t *filter,
-		       const struct prefix *p, const struct mg_route *r)
+static void route_want(struct route_set *w, uint32_t *filter, const struct prefix *p,
+		       const struct mg_route *r)
 {
-	struct route_set *set = p->family == AF_INET ? v4 : v6;
-	struct kv *e = &set->kv[set->n++];
+	if (p->family == AF_INET) {
+		struct dp_route4 *e = &w->v4[w->n4++];
 
-	if (p->family == AF_INET)
-		dp_lpm4_key((struct mg_lpm4_key *)e->key, p);
-	else
+		e->addr = (uint32_t)p->addr[0] << 24 | p->addr[1] << 16 | p->addr[2] << 8 | p->addr[3];
+		e->len = p->len;
+		e->route = *r;
+	} else {
+		struct dp_kv *e = &w->v6[w->n6++];
+
 		dp_lpm6_key((struct mg_lpm6_key *)e->key, p);
-	memcpy(e->val, r, sizeof(*r));
+		memcpy(e->val, r, sizeof(*r));
+	}
 	dp_route_filter_add(filter, p);
 }
 
@@ -344,16 +233,16 @@ int dp_sync_routes(const struct dp_fds *m, const struct mg_config *c, const uint
 {
 	const struct mg_mesh *mesh = &c->mesh;
 	uint32_t filter[MG_ROUTE_FILTER_LEN] = { 0 };
-	struct route_set v4 = { 0 }, v6 = { 0 };
+	struct route_set w = { 0 };
 	size_t cap = 1;
 	int err = -ENOMEM;
 
 	for (size_t s = 0; s < mesh->n_sites; s++)
 		cap += 1 + mesh->sites[s].n_egress;
 	cap += MG_MAX_CLIENT_ADDRS * mesh->n_clients;
-	v4.kv = calloc(cap, sizeof(*v4.kv));
-	v6.kv = calloc(cap, sizeof(*v6.kv));
-	if (!v4.kv || !v6.kv)
+	w.v4 = calloc(cap, sizeof(*w.v4));
+	w.v6 = calloc(cap, sizeof(*w.v6));
+	if (!w.v4 || !w.v6)
 		goto out;
 	for (size_t s = 0; s < mesh->n_sites; s++) {
 		const struct mg_site *site = &mesh->sites[s];
@@ -361,29 +250,30 @@ int dp_sync_routes(const struct dp_fds *m, const struct mg_config *c, const uint
 		struct mg_route r = { .peer = idx[s], .kind = self ? MG_ROUTE_SELF : MG_ROUTE_REMOTE };
 
 		if (!self && site->address.family)
-			route_want(&v4, &v6, filter, &site->address, &r);
+			route_want(&w, filter, &site->address, &r);
 		for (size_t e = 0; e < site->n_egress; e++)
-			route_want(&v4, &v6, filter, &site->egress[e], &r);
+			route_want(&w, filter, &site->egress[e], &r);
 	}
 	for (size_t k = 0; k < mesh->n_clients; k++) {
 		const struct mg_client *cl = &mesh->clients[k];
 		struct mg_route r = { .peer = idx[mesh->n_sites + k], .kind = MG_ROUTE_REMOTE };
 
 		for (size_t a = 0; a < cl->n_address; a++)
-			route_want(&v4, &v6, filter, &cl->address[a], &r);
+			route_want(&w, filter, &cl->address[a], &r);
 	}
-	/* Filter first: a route being added is never skipped (a stale one may be,
-	 * a moment before it goes). */
+	/* Filter first (IPv6 consults it): a route being added is never skipped (a
+	 * stale one may be, a moment before it goes). Each family then in the order
+	 * of dp_routes4_sync / dp_lpm_sync. */
 	err = dp_route_filter_write(m->route_filter, filter);
 	if (!err)
-		err = map_sync(m->routes4, MG_MAP_NAME(routes4), v4.kv, v4.n,
-			       sizeof(struct mg_lpm4_key), sizeof(struct mg_route));
+		err = dp_routes4_sync(m->routes4, m->dir4_l1, m->dir4_l2, m->route_leaf, w.v4, w.n4,
+				      NULL);
 	if (!err)
-		err = map_sync(m->routes6, MG_MAP_NAME(routes6), v6.kv, v6.n,
-			       sizeof(struct mg_lpm6_key), sizeof(struct mg_route));
+		err = dp_lpm_sync(m->routes6, MG_MAP_NAME(routes6), w.v6, w.n6,
+				  sizeof(struct mg_lpm6_key), sizeof(struct mg_route), NULL, NULL, NULL);
 out:
-	free(v4.kv);
-	free(v6.kv);
+	free(w.v4);
+	free(w.v6);
 	return err;
 }
 
