@@ -51,6 +51,8 @@ struct sched {
 	struct timerq q;		/* peer n's next due time */
 	uint64_t *due;			/* bitmap: handled this tick */
 	uint64_t *awaits;		/* bitmap: an endpoint awaits a reply */
+	uint64_t *dirty;		/* bitmap: handled since the last publish */
+	size_t publish_next;		/* publish.c's refresh cursor */
 	size_t words;			/* of each bitmap */
 	uint64_t tick0, tick_ns;	/* the grid's origin; the tick being run */
 	uint64_t armed;			/* the tick the timerfd is set to */
@@ -104,6 +106,7 @@ struct daemon {
 int peers_start(struct daemon *d, const struct daemon_peer *old, size_t n_old);
 void peers_free(struct daemon_peer *peers, size_t n);
 void peers_watch_endpoints(struct daemon *d);
+/* publish.c: the peers' records into mg_failover for show and metrics */
 void peers_publish(struct daemon *d, uint64_t now);
 
 /* inputs.c: what the daemon reads */
@@ -111,6 +114,9 @@ void read_counters(struct daemon *d, uint64_t now);
 void read_probe_replies(struct daemon *d, uint64_t now);
 void drain_probe_socket(struct daemon *d, int fd);
 void follow_wireguard(struct daemon *d, bool at_start);
+/* wg_sorted.c: a device's peers sorted by public key, then found by it */
+void wg_peers_sort(struct wg_device *dev);
+struct wg_peer *wg_peers_find_sorted(const struct wg_device *dev, const uint8_t key[WG_KEY_LEN]);
 
 /* actions.c: what it does for each peer */
 void act_on_peers(struct daemon *d, uint64_t now);
@@ -146,8 +152,11 @@ void sched_free(struct sched *s);
 void sched_touch(struct daemon *d, size_t n);	/* an input changed peer n */
 void sched_tick_start(struct daemon *d, uint64_t now);
 void sched_collect(struct daemon *d, uint64_t now);
-bool sched_reads(const struct daemon *d, size_t n);
 size_t sched_next(const struct daemon *d, size_t n);	/* next due peer >= n */
+/* next peer >= n that is due, or awaits a reply when `awaiting` */
+size_t sched_next_read(const struct daemon *d, size_t n, bool awaiting);
+size_t sched_next_dirty(const struct daemon *d, size_t n);	/* next dirty peer >= n */
+void sched_clean(struct daemon *d);			/* no peer dirty */
 void sched_done(struct daemon *d, uint64_t now, bool all_next);
 void sched_tick_end(struct daemon *d);
 int sched_arm(struct daemon *d);		/* the timerfd to the next tick due */
