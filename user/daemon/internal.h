@@ -9,6 +9,7 @@
 #include "dataplane/dp_maps.h"
 #include "failover/failover.h"
 #include "failover/fo_exit.h"
+#include "failover/probe_batch.h"
 #include "gateway/steer.h"
 #include "lib/clock.h"
 #include "lib/timerq.h"
@@ -44,6 +45,9 @@ struct daemon_peer {
 	unsigned int n_site_ep;				/* the site's endpoints used */
 	unsigned int decided;				/* this tick's decision (actions.c) */
 	enum fo_reason decided_why;
+	/* uplink_fail.c: until when a path through uplink u is down while its
+	 * endpoint answers through another uplink (0: none) */
+	uint64_t down_until[MG_MAX_UPLINKS];
 };
 
 /* sched.c: when each peer is next due, and this tick's due peers */
@@ -68,6 +72,7 @@ struct daemon {
 	uint8_t tag[MG_PROBE_TAG_LEN];
 	int epfd, timerfd, sigfd, state_fd;
 	int probe_fd[MG_PROBE_PORTS];		/* endpoint i's probes leave from ProbePort + i */
+	struct probe_batch probes;		/* this tick's, sent together (actions.c) */
 	struct daemon_peer *peers;
 	size_t n_peers;
 	size_t n_peers_no_dp;			/* of them, without a data-plane slot */
@@ -89,6 +94,9 @@ struct daemon {
 	bool steer_on;
 	int uplink_fd[MG_MAX_UPLINKS][MG_PROBE_PORTS];
 	bool uplink_dead[MG_MAX_UPLINKS];
+	uint64_t uplink_reply_ns[MG_MAX_UPLINKS];	/* newest reply through each... */
+	size_t uplink_n_down[MG_MAX_UPLINKS];		/* ...peers with a down_until there */
+	bool uplinks_stale;				/* those from every peer again */
 	uint64_t next_steer_ns;
 	/* two gateways at one site (ha_guard.c): the address events, a socket to set
 	 * the link, and whether the guard took the link down */
@@ -135,10 +143,14 @@ bool path_reply_in_map(const struct daemon *d, const struct daemon_peer *p, unsi
 int path_choose(struct daemon *d, const struct daemon_peer *p, unsigned int i);
 char *path_str(const struct daemon *d, const struct daemon_peer *p, unsigned int i, char *buf,
 	       size_t len);
-void paths_uplink_failure(struct daemon *d, uint64_t now);
-bool path_uplink_dead(const struct daemon *d, const struct daemon_peer *p, unsigned int i);
 void switch_to(struct daemon *d, struct daemon_peer *p, unsigned int to, enum fo_reason why,
 	       uint64_t now);
+
+/* uplink_fail.c: several uplinks, one of ours dead (one uplink: no-ops) */
+void paths_forget(struct daemon *d);	/* a new peer list: everything again */
+void paths_uplink_failure(struct daemon *d, uint64_t now);
+uint64_t paths_next_due(const struct daemon *d);
+bool path_uplink_dead(const struct daemon *d, const struct daemon_peer *p, unsigned int i);
 
 /* ha_guard.c: with HaAddress, the WireGuard link is up only on the VRRP master */
 int ha_guard_start(struct daemon *d);

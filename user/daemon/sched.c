@@ -225,10 +225,14 @@ static uint64_t next_wake(const struct daemon *d)
 	if (d->state_fd >= 0)
 		EARLIER(d->next_publish_ns);
 	EARLIER(exit_next_due(d));
+	/* Several uplinks: the routes and sockets every second (paths_refresh), and
+	 * an uplink found dead when its answers age (uplink_fail.c). */
+	if (d->steer_on)
+		EARLIER(d->next_steer_ns);
+	EARLIER(paths_next_due(d));
 	/* Every tick: a reply the data plane may record for an awaiting endpoint
-	 * counts within a tick; with several uplinks, paths_uplink_failure judges
-	 * every tick whether an uplink died (its answers age with the clock). */
-	if ((d->maps.fd.probes >= 0 && s->awaits && any(s->awaits, s->words)) || d->steer_on)
+	 * counts within a tick. */
+	if (d->maps.fd.probes >= 0 && s->awaits && any(s->awaits, s->words))
 		EARLIER(0);
 #undef EARLIER
 	return t;
