@@ -9,6 +9,66 @@
 #include <sodium.h>
 #include "tap.h"
 #include "failover/probe.h"
+#include "failover/probe_batch.h"
+
+/* The next request waiting on fd: its sequence, or -1 when none comes. */
+static int next_seq(int fd, struct mg_probe *p)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+
+	if (poll(&pf, 1, 2000) != 1 || recv(fd, p, sizeof(*p), 0) != sizeof(*p))
+		return -1;
+	return (int)le32toh(p->seq);
+}
+
+/* One tick's probes through two sockets, one unsendable in the middle of a
+ * socket's run and one on a closed socket: every other probe still goes, in
+ * order per socket, and each one says what became of it. */
+static void test_batch(const struct sockaddr_storage *dst, const uint8_t tag[MG_PROBE_TAG_LEN],
+		       int rx)
+{
+	struct sockaddr_storage bcast = { 0 };
+	struct sockaddr_in *bc = (struct sockaddr_in *)&bcast;
+	struct probe_batch b = { 0 };
+	struct mg_probe p;
+	int a = probe_socket_open(0), c = probe_socket_open(0), gone = probe_socket_open(0);
+	int got = 0, in_order = 1;
+
+	bc->sin_family = AF_INET;
+	bc->sin_port = htons(9);
+	bc->sin_addr.s_addr = htonl(INADDR_BROADCAST);	/* no SO_BROADCAST: EACCES */
+	close(gone);
+	ok(!probe_batch_add(&b, a, dst, 1, 100) && !probe_batch_add(&b, c, dst, 10, 101) &&
+	   !probe_batch_add(&b, a, &bcast, 2, 102) && !probe_batch_add(&b, a, dst, 3, 103) &&
+	   !probe_batch_add(&b, gone, dst, 99, 104), "batch: five probes queued");
+	probe_batch_send(&b, tag);
+	is_int(b.n, 5, "batch: all five reported");
+	ok(!b.out[0].err && !b.out[1].err && !b.out[3].err, "batch: the sendable ones sent");
+	is_int(b.out[2].err, -EACCES, "batch: the broadcast one failed with its own error");
+	is_int(b.out[4].err, -EBADF, "batch: the closed socket's failed");
+	ok(b.out[0].owner == 100 && b.out[4].owner == 104, "batch: owners kept");
+	is_int(next_seq(rx, &p), 1, "batch: socket a's first probe first");
+	ok(le32toh(p.magic) == MG_PROBE_REQUEST && !memcmp(p.tag, tag, MG_PROBE_TAG_LEN) && p.tx_ns,
+	   "batch: a request with the tag and a send time");
+	is_int(next_seq(rx, &p), 3, "batch: then the one after the failed one");
+	is_int(next_seq(rx, &p), 10, "batch: then socket c's");
+	probe_batch_clear(&b);
+	/* More than one sendmmsg's worth on one socket. */
+	for (uint32_t i = 0; i < 150; i++)
+		probe_batch_add(&b, a, dst, 1000 + i, i);
+	probe_batch_send(&b, tag);
+	for (uint32_t i = 0; i < 150; i++) {
+		int seq = next_seq(rx, &p);
+
+		got += seq >= 0;
+		in_order &= seq == (int)(1000 + i) && !b.out[i].err;
+	}
+	is_int(got, 150, "batch: 150 probes on one socket all sent");
+	ok(in_order, "batch: in the order queued");
+	probe_batch_free(&b);
+	close(a);
+	close(c);
+}
 
 static int wait_readable(int fd)
 {
@@ -86,6 +146,7 @@ int main(void)
 	is_int(seq, 42, "reply sequence");
 	ok(rtt > 0 && rtt < 2000000000ULL, "rtt measured (%llu ns)", (unsigned long long)rtt);
 	is_int(probe_recv(a, t1, &from, &seq, &rtt, &rx_ns), -EAGAIN, "nothing more waiting");
+	test_batch(&dst, t1, b);
 	close(a);
 	close(b);
 	return tap_done();

@@ -7,6 +7,7 @@
 #include "daemon/internal.h"
 #include "failover/fo_state.h"
 #include "failover/probe.h"
+#include "failover/probe_batch.h"
 #include "lib/log.h"
 #include "lib/sockaddr.h"
 
@@ -119,25 +120,50 @@ void switch_to(struct daemon *d, struct daemon_peer *p, unsigned int to, enum fo
 		reason_text(why, &d->fo, p->fo.failbacks_undone, txt, sizeof(txt)));
 }
 
-static void send_probes(struct daemon *d, struct daemon_peer *p, uint64_t now)
+/* A probe the kernel could not even route counts as lost; one it could not take
+ * now (a full buffer) is tried again at the next tick. */
+static bool counts_as_sent(int err)
 {
+	return !err || err == -ENETUNREACH || err == -EHOSTUNREACH || err == -EPERM;
+}
+
+/* The peer's probes that are due, into the tick's batch (sent by send_batch
+ * before any decision is taken). A probe the batch has no room for is sent alone. */
+static void queue_probes(struct daemon *d, size_t n, uint64_t now)
+{
+	struct daemon_peer *p = &d->peers[n];
+
 	for (unsigned int i = 0; i < p->fo.n_ep; i++) {
 		uint64_t tx_ns;
-		int ret;
-
-		int fd;
+		int fd, ret;
 
 		if (!p->addr[i].ss_family || !fo_probe_due(&p->fo, &d->fo, i, now))
 			continue;
 		/* No socket: the path's uplink has no address (or an IPv6 endpoint with
 		 * several uplinks): unanswered, so the path goes down. */
 		fd = path_probe_fd(d, p, i);
+		if (fd >= 0 && !probe_batch_add(&d->probes, fd, &p->addr[i], p->fo.ep[i].next_seq,
+						(uint32_t)(n * FO_MAX_ENDPOINTS + i)))
+			continue;
 		ret = fd < 0 ? -ENETUNREACH : probe_send(fd, &p->addr[i], p->fo.ep[i].next_seq,
 							    d->tag, &tx_ns);
-		/* A probe the kernel could not even route counts as lost. */
-		if (!ret || ret == -ENETUNREACH || ret == -EHOSTUNREACH || ret == -EPERM)
+		if (counts_as_sent(ret))
 			fo_probe_sent(&p->fo, i, now);
 	}
+}
+
+/* The tick's probes, one sendmmsg per socket, and each one sent counted. */
+static void send_batch(struct daemon *d, uint64_t now)
+{
+	probe_batch_send(&d->probes, d->tag);
+	for (size_t k = 0; k < d->probes.n; k++) {
+		const struct probe_out *o = &d->probes.out[k];
+
+		if (counts_as_sent(o->err))
+			fo_probe_sent(&d->peers[o->owner / FO_MAX_ENDPOINTS].fo,
+				      o->owner % FO_MAX_ENDPOINTS, now);
+	}
+	probe_batch_clear(&d->probes);
 }
 
 static void resolve_names(struct daemon *d, struct daemon_peer *p, uint64_t now)
@@ -219,18 +245,23 @@ static void log_health_changes(struct daemon *d, struct daemon_peer *p, uint64_t
 	}
 }
 
-/* Each peer due this tick (sched.c) in turn: its names re-resolved when due, its
- * probes sent, the failover decision taken and carried out. The others would
- * have done nothing. */
+/* Each peer due this tick (sched.c): its names re-resolved when due, its probes
+ * sent, the failover decision taken and carried out. The others would have done
+ * nothing. Peers are independent: every peer's probes are sent together (one
+ * sendmmsg per socket) before the decisions, each of which sees its own peer's
+ * probes counted as when they were sent one peer at a time. */
 void act_on_peers(struct daemon *d, uint64_t now)
 {
 	bool dead[MG_MAX_UPLINKS];
 
 	for (size_t n = sched_next(d, 0); n < d->n_peers; n = sched_next(d, n + 1)) {
+		resolve_names(d, &d->peers[n], now);
+		queue_probes(d, n, now);
+	}
+	send_batch(d, now);
+	for (size_t n = sched_next(d, 0); n < d->n_peers; n = sched_next(d, n + 1)) {
 		struct daemon_peer *p = &d->peers[n];
 
-		resolve_names(d, p, now);
-		send_probes(d, p, now);
 		p->decided = fo_decide(&p->fo, &d->fo, now, &p->decided_why);
 		log_health_changes(d, p, now);
 	}

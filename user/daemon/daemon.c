@@ -58,6 +58,7 @@ static int daemon_apply(struct daemon *d, const struct daemon_peer *old, size_t 
 	/* the new peer list, every peer due at the next tick */
 	if (sched_reset(d) && !ret)
 		ret = -ENOMEM;
+	paths_forget(d);
 	return ret;
 }
 
@@ -495,6 +496,7 @@ out:
 	http_metrics_close(d.http);
 	peers_free(d.peers, d.n_peers);
 	sched_free(&d.sched);
+	probe_batch_free(&d.probes);
 	dp_maps_close(&d.maps);
 	int fds[] = { d.epfd, d.timerfd, d.sigfd, d.state_fd };
 

@@ -98,9 +98,10 @@ void read_counters(struct daemon *d, uint64_t now)
 			if (!have_dev) {
 				if (d->be->get(d->cfg.local.wg_if, &dev))
 					return;
+				wg_peers_sort(&dev);
 				have_dev = true;
 			}
-			wp = wg_device_find_peer(&dev, p->site->public_key);
+			wp = wg_peers_find_sorted(&dev, p->site->public_key);
 			if (!wp)
 				continue;
 			rx = wp->rx_bytes;
@@ -116,8 +117,9 @@ void read_counters(struct daemon *d, uint64_t now)
  * those awaiting a reply only when the data plane recorded a reply at all since
  * the last tick. 1,000 peers, idle or dead, then cost about a thousand lookups a
  * second (one before each probe) instead of 200,000. Only the peers due this
- * tick and those awaiting a reply are looked at: a peer that is not due has no
- * FO_READ_ALWAYS record (fo_due.h). A reply read makes its peer due. */
+ * tick, and those awaiting a reply when one was recorded, are looked at
+ * (sched_next_read), without a walk of the others. A reply read makes its peer
+ * due. */
 void read_probe_replies(struct daemon *d, uint64_t now)
 {
 	bool recorded;
@@ -125,11 +127,10 @@ void read_probe_replies(struct daemon *d, uint64_t now)
 	if (d->maps.fd.probes < 0)
 		return;
 	recorded = dp_probes_recorded(&d->maps);
-	for (size_t n = 0; n < d->n_peers; n++) {
+	for (size_t n = sched_next_read(d, 0, recorded); n < d->n_peers;
+	     n = sched_next_read(d, n + 1, recorded)) {
 		struct daemon_peer *p = &d->peers[n];
 
-		if (!sched_reads(d, n))
-			continue;
 		for (unsigned int i = 0; i < p->fo.n_ep; i++) {
 			enum fo_read r = fo_reply_read(&p->fo, &d->fo, i, now);
 			struct mg_probe_stats ps;
@@ -194,9 +195,10 @@ void follow_wireguard(struct daemon *d, bool at_start)
 
 	if (d->be->get(d->cfg.local.wg_if, &dev))
 		return;
+	wg_peers_sort(&dev);
 	for (size_t n = 0; n < d->n_peers; n++) {
 		struct daemon_peer *p = &d->peers[n];
-		struct wg_peer *wp = wg_device_find_peer(&dev, p->site->public_key);
+		struct wg_peer *wp = wg_peers_find_sorted(&dev, p->site->public_key);
 		struct sockaddr_storage cur = { 0 };
 		unsigned int i;
 		char a[80];

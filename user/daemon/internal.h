@@ -9,6 +9,7 @@
 #include "dataplane/dp_maps.h"
 #include "failover/failover.h"
 #include "failover/fo_exit.h"
+#include "failover/probe_batch.h"
 #include "gateway/steer.h"
 #include "lib/clock.h"
 #include "lib/timerq.h"
@@ -44,6 +45,9 @@ struct daemon_peer {
 	unsigned int n_site_ep;				/* the site's endpoints used */
 	unsigned int decided;				/* this tick's decision (actions.c) */
 	enum fo_reason decided_why;
+	/* uplink_fail.c: until when a path through uplink u is down while its
+	 * endpoint answers through another uplink (0: none) */
+	uint64_t down_until[MG_MAX_UPLINKS];
 };
 
 /* sched.c: when each peer is next due, and this tick's due peers */
@@ -51,6 +55,8 @@ struct sched {
 	struct timerq q;		/* peer n's next due time */
 	uint64_t *due;			/* bitmap: handled this tick */
 	uint64_t *awaits;		/* bitmap: an endpoint awaits a reply */
+	uint64_t *dirty;		/* bitmap: handled since the last publish */
+	size_t publish_next;		/* publish.c's refresh cursor */
 	size_t words;			/* of each bitmap */
 	uint64_t tick0, tick_ns;	/* the grid's origin; the tick being run */
 	uint64_t armed;			/* the tick the timerfd is set to */
@@ -66,6 +72,7 @@ struct daemon {
 	uint8_t tag[MG_PROBE_TAG_LEN];
 	int epfd, timerfd, sigfd, state_fd;
 	int probe_fd[MG_PROBE_PORTS];		/* endpoint i's probes leave from ProbePort + i */
+	struct probe_batch probes;		/* this tick's, sent together (actions.c) */
 	struct daemon_peer *peers;
 	size_t n_peers;
 	size_t n_peers_no_dp;			/* of them, without a data-plane slot */
@@ -87,6 +94,9 @@ struct daemon {
 	bool steer_on;
 	int uplink_fd[MG_MAX_UPLINKS][MG_PROBE_PORTS];
 	bool uplink_dead[MG_MAX_UPLINKS];
+	uint64_t uplink_reply_ns[MG_MAX_UPLINKS];	/* newest reply through each... */
+	size_t uplink_n_down[MG_MAX_UPLINKS];		/* ...peers with a down_until there */
+	bool uplinks_stale;				/* those from every peer again */
 	uint64_t next_steer_ns;
 	/* two gateways at one site (ha_guard.c): the address events, a socket to set
 	 * the link, and whether the guard took the link down */
@@ -104,6 +114,7 @@ struct daemon {
 int peers_start(struct daemon *d, const struct daemon_peer *old, size_t n_old);
 void peers_free(struct daemon_peer *peers, size_t n);
 void peers_watch_endpoints(struct daemon *d);
+/* publish.c: the peers' records into mg_failover for show and metrics */
 void peers_publish(struct daemon *d, uint64_t now);
 
 /* inputs.c: what the daemon reads */
@@ -111,6 +122,9 @@ void read_counters(struct daemon *d, uint64_t now);
 void read_probe_replies(struct daemon *d, uint64_t now);
 void drain_probe_socket(struct daemon *d, int fd);
 void follow_wireguard(struct daemon *d, bool at_start);
+/* wg_sorted.c: a device's peers sorted by public key, then found by it */
+void wg_peers_sort(struct wg_device *dev);
+struct wg_peer *wg_peers_find_sorted(const struct wg_device *dev, const uint8_t key[WG_KEY_LEN]);
 
 /* actions.c: what it does for each peer */
 void act_on_peers(struct daemon *d, uint64_t now);
@@ -129,10 +143,14 @@ bool path_reply_in_map(const struct daemon *d, const struct daemon_peer *p, unsi
 int path_choose(struct daemon *d, const struct daemon_peer *p, unsigned int i);
 char *path_str(const struct daemon *d, const struct daemon_peer *p, unsigned int i, char *buf,
 	       size_t len);
-void paths_uplink_failure(struct daemon *d, uint64_t now);
-bool path_uplink_dead(const struct daemon *d, const struct daemon_peer *p, unsigned int i);
 void switch_to(struct daemon *d, struct daemon_peer *p, unsigned int to, enum fo_reason why,
 	       uint64_t now);
+
+/* uplink_fail.c: several uplinks, one of ours dead (one uplink: no-ops) */
+void paths_forget(struct daemon *d);	/* a new peer list: everything again */
+void paths_uplink_failure(struct daemon *d, uint64_t now);
+uint64_t paths_next_due(const struct daemon *d);
+bool path_uplink_dead(const struct daemon *d, const struct daemon_peer *p, unsigned int i);
 
 /* ha_guard.c: with HaAddress, the WireGuard link is up only on the VRRP master */
 int ha_guard_start(struct daemon *d);
@@ -146,8 +164,11 @@ void sched_free(struct sched *s);
 void sched_touch(struct daemon *d, size_t n);	/* an input changed peer n */
 void sched_tick_start(struct daemon *d, uint64_t now);
 void sched_collect(struct daemon *d, uint64_t now);
-bool sched_reads(const struct daemon *d, size_t n);
 size_t sched_next(const struct daemon *d, size_t n);	/* next due peer >= n */
+/* next peer >= n that is due, or awaits a reply when `awaiting` */
+size_t sched_next_read(const struct daemon *d, size_t n, bool awaiting);
+size_t sched_next_dirty(const struct daemon *d, size_t n);	/* next dirty peer >= n */
+void sched_clean(struct daemon *d);			/* no peer dirty */
 void sched_done(struct daemon *d, uint64_t now, bool all_next);
 void sched_tick_end(struct daemon *d);
 int sched_arm(struct daemon *d);		/* the timerfd to the next tick due */

@@ -6,7 +6,8 @@
  * (u, e) leave uplink u from its address (a socket bound to both); the chosen
  * path's uplink carries WireGuard's packets to the endpoint (meshgw's routing
  * table, gateway/steer.h). A local uplink that stops answering while the others
- * still reach the same endpoints moves every peer off it in one decision.
+ * still reach the same endpoints moves every peer off it in one decision
+ * (uplink_fail.c).
  * With one uplink a path is an endpoint: nothing here changes anything. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -300,116 +301,4 @@ void paths_stop(struct daemon *d)
 	if (d->steer_on)
 		nl_close(&d->steer_nl);
 	d->steer_on = false;
-}
-
-bool path_uplink_dead(const struct daemon *d, const struct daemon_peer *p, unsigned int i)
-{
-	return d->steer_on && i < p->fo.n_ep && d->uplink_dead[p->path_uplink[i]];
-}
-
-/* Path i is down by its own probes, lost just now, while the same endpoint was
- * up through another live uplink when they started to go unanswered, and has
- * answered there since: the endpoint is alive, our uplink is not. A path that
- * went down with the endpoint (and was not asked since: standby probes are rare,
- * or its probes went out while the endpoint was away) is no evidence about the
- * uplink. */
-static bool down_while_alive_elsewhere(const struct daemon *d, const struct daemon_peer *p,
-				       unsigned int i, uint64_t now)
-{
-	const struct fo_endpoint *e = &p->fo.ep[i];
-	uint64_t w = 2ULL * d->fo.fail_ms * MS;
-
-	if (e->state != FO_EP_DOWN || !e->unanswered || now - e->last_probe_ns > w)
-		return false;
-	for (unsigned int j = 0; j < p->fo.n_ep; j++)
-		if (p->path_ep[j] == p->path_ep[i] && p->path_uplink[j] != p->path_uplink[i] &&
-		    !d->uplink_dead[p->path_uplink[j]] && p->fo.ep[j].state == FO_EP_UP &&
-		    p->fo.ep[j].up_since_ns <= e->unanswered_since_ns &&
-		    p->fo.ep[j].last_reply_ns > e->unanswered_since_ns)
-			return true;
-	return false;
-}
-
-/* The peer's best path off the dead uplinks: the first one up (answering now,
- * if one is); for a peer that
- * never answered a probe (plain WireGuard), its endpoint through the first live
- * ready uplink. -1 when there is none. */
-static int best_live_path(const struct daemon *d, const struct daemon_peer *p)
-{
-	/* First the paths that answer now (nothing unanswered but the probe in
-	 * flight): one that is up on old replies may be dying too (both sites lost
-	 * an uplink at once), and trying it would cost another failure window. */
-	for (unsigned int i = 0; i < p->fo.n_ep; i++)
-		if (!d->uplink_dead[p->path_uplink[i]] && p->fo.ep[i].state == FO_EP_UP &&
-		    p->fo.ep[i].unanswered <= 1)
-			return (int)i;
-	for (unsigned int i = 0; i < p->fo.n_ep; i++)
-		if (!d->uplink_dead[p->path_uplink[i]] && p->fo.ep[i].state == FO_EP_UP)
-			return (int)i;
-	if (p->fo.meshgw_peer)
-		return -1;
-	for (unsigned int i = 0; i < p->fo.n_ep; i++)
-		if (p->path_ep[i] == p->path_ep[p->fo.active] && !d->uplink_dead[p->path_uplink[i]] &&
-		    d->steer.up[p->path_uplink[i]].ready)
-			return (int)i;
-	return -1;
-}
-
-static void uplink_down(struct daemon *d, unsigned int u, uint64_t now)
-{
-	unsigned int moved = 0, stuck = 0;
-
-	d->uplink_dead[u] = true;
-	for (size_t k = 0; k < d->n_peers; k++) {
-		struct daemon_peer *p = &d->peers[k];
-		int to;
-
-		for (unsigned int i = 0; i < p->fo.n_ep; i++)
-			if (p->path_uplink[i] == u)
-				fo_path_down(&p->fo, i);
-		if (!p->fo.n_ep || p->path_uplink[p->fo.active] != u)
-			continue;
-		to = best_live_path(d, p);
-		if (to < 0) {
-			stuck++;
-			continue;
-		}
-		switch_to(d, p, (unsigned int)to, FO_REASON_PROBE_LOSS, now);
-		moved++;
-	}
-	pr_info("uplink %s down: no path through it answers for %u ms while other uplinks reach "
-		"the same endpoints: %u peer%s moved off it in one decision%s",
-		d->cfg.local.uplinks[u].name, d->fo.fail_ms, moved, moved == 1 ? "" : "s",
-		stuck ? " (some have no other path up)" : "");
-}
-
-void paths_uplink_failure(struct daemon *d, uint64_t now)
-{
-	uint64_t w = (uint64_t)d->fo.fail_ms * MS;
-
-	for (unsigned int u = 0; d->steer_on && u < d->steer.n; u++) {
-		bool down_here = false, answered = false;
-
-		for (size_t k = 0; k < d->n_peers && !answered; k++) {
-			const struct daemon_peer *p = &d->peers[k];
-
-			for (unsigned int i = 0; i < p->fo.n_ep; i++) {
-				const struct fo_endpoint *e = &p->fo.ep[i];
-
-				if (p->path_uplink[i] != u)
-					continue;
-				if (e->last_reply_ns && now - e->last_reply_ns < w)
-					answered = true;
-				if (down_while_alive_elsewhere(d, p, i, now))
-					down_here = true;
-			}
-		}
-		if (d->uplink_dead[u] && answered) {
-			d->uplink_dead[u] = false;
-			pr_info("uplink %s answers again: its paths are candidates again (each peer "
-				"moves back after the hold-down)", d->cfg.local.uplinks[u].name);
-		} else if (!d->uplink_dead[u] && down_here && !answered) {
-			uplink_down(d, u, now);
-		}
-	}
 }

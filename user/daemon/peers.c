@@ -130,15 +130,3 @@ void peers_watch_endpoints(struct daemon *d)
 		for (unsigned int i = 0; d->peers[n].dp_index >= 0 && i < d->peers[n].fo.n_ep; i++)
 			dp_watch_add(&d->maps, &d->peers[n].addr[i], EP_ID(n, i));
 }
-
-/* Every peer's record into mg_failover, for show and metrics: all in one batch
- * update; the buffers stay for the next round. */
-void peers_publish(struct daemon *d, uint64_t now)
-{
-	static struct fo_state_batch publish;
-
-	for (size_t n = 0; n < d->n_peers; n++)
-		fo_state_batch_add(&publish, d->peers[n].site->name, &d->peers[n].fo,
-				   d->peers[n].addr, now);
-	fo_state_batch_flush(&publish, d->state_fd);
-}

@@ -27,7 +27,8 @@ void sched_free(struct sched *s)
 	timerq_free(&s->q);
 	free(s->due);
 	free(s->awaits);
-	s->due = s->awaits = NULL;
+	free(s->dirty);
+	s->due = s->awaits = s->dirty = NULL;
 	s->words = 0;
 }
 
@@ -37,13 +38,13 @@ int sched_reset(struct daemon *d)
 {
 	struct sched *s = &d->sched;
 
-	timerq_free(&s->q);
-	free(s->due);
-	free(s->awaits);
+	sched_free(s);
 	s->words = (d->n_peers + 63) / 64 + 1;
 	s->due = calloc(s->words, sizeof(*s->due));
 	s->awaits = calloc(s->words, sizeof(*s->awaits));
-	if (!s->due || !s->awaits || timerq_init(&s->q, d->n_peers)) {
+	s->dirty = calloc(s->words, sizeof(*s->dirty));
+	s->publish_next = 0;
+	if (!s->due || !s->awaits || !s->dirty || timerq_init(&s->q, d->n_peers)) {
 		sched_free(s);
 		return -ENOMEM;
 	}
@@ -77,28 +78,46 @@ void sched_collect(struct daemon *d, uint64_t now)
 	}
 }
 
-/* Peer n, or peer n is awaiting a reply: the peers read_probe_replies looks at. */
-bool sched_reads(const struct daemon *d, size_t n)
+/* The next peer at or after n with a bit set in a, or in b (NULL: none), or
+ * d->n_peers: a word at a time, so a tick that handles a few peers of thousands
+ * does not look at the others one by one. */
+static size_t next_bit(const struct daemon *d, const uint64_t *a, const uint64_t *b, size_t n)
 {
-	return d->sched.due && n < d->sched.q.n &&
-	       (BIT(d->sched.due, n) || BIT(d->sched.awaits, n));
-}
-
-/* The next peer at or after n with its due bit set, or d->n_peers. */
-size_t sched_next(const struct daemon *d, size_t n)
-{
-	const uint64_t *b = d->sched.due;
-
-	if (!b || d->sched.q.n != d->n_peers)
+	if (!a || d->sched.q.n != d->n_peers)
 		return d->n_peers;
 	while (n < d->n_peers) {
-		uint64_t w = b[n / 64] >> (n % 64);
+		uint64_t w = (a[n / 64] | (b ? b[n / 64] : 0)) >> (n % 64);
 
 		if (w)
 			return n + (size_t)__builtin_ctzll(w);
 		n = (n / 64 + 1) * 64;
 	}
 	return d->n_peers;
+}
+
+size_t sched_next(const struct daemon *d, size_t n)
+{
+	return next_bit(d, d->sched.due, NULL, n);
+}
+
+/* The peers read_probe_replies looks at: the due ones, and while the data plane
+ * has recorded a reply since the last tick, those awaiting one. A peer that is
+ * not due has no FO_READ_ALWAYS record (fo_due.h), and FO_READ_IF_NEW ones wait
+ * for a recorded reply: the others would read nothing. */
+size_t sched_next_read(const struct daemon *d, size_t n, bool awaiting)
+{
+	return next_bit(d, d->sched.due, awaiting ? d->sched.awaits : NULL, n);
+}
+
+size_t sched_next_dirty(const struct daemon *d, size_t n)
+{
+	return next_bit(d, d->sched.dirty, NULL, n);
+}
+
+void sched_clean(struct daemon *d)
+{
+	if (d->sched.dirty)
+		memset(d->sched.dirty, 0, d->sched.words * sizeof(*d->sched.dirty));
 }
 
 /* The name lookups of actions.c's resolve_names: polled every tick while one runs,
@@ -146,8 +165,12 @@ void sched_done(struct daemon *d, uint64_t now, bool all_next)
 		else
 			CLR(s->awaits, n);
 	}
-	if (s->due)
-		memset(s->due, 0, s->words * sizeof(*s->due));
+	/* Only a handled peer's record can have changed (every input makes its
+	 * peer due): those are the ones publish.c writes. */
+	for (size_t w = 0; s->due && w < s->words; w++) {
+		s->dirty[w] |= s->due[w];
+		s->due[w] = 0;
+	}
 	/* Peers changed from outside their turn (an uplink found dead or alive
 	 * again moved them, or marked their paths down): all at the next tick. */
 	for (size_t n = 0; all_next && n < d->n_peers; n++)
@@ -202,10 +225,14 @@ static uint64_t next_wake(const struct daemon *d)
 	if (d->state_fd >= 0)
 		EARLIER(d->next_publish_ns);
 	EARLIER(exit_next_due(d));
+	/* Several uplinks: the routes and sockets every second (paths_refresh), and
+	 * an uplink found dead when its answers age (uplink_fail.c). */
+	if (d->steer_on)
+		EARLIER(d->next_steer_ns);
+	EARLIER(paths_next_due(d));
 	/* Every tick: a reply the data plane may record for an awaiting endpoint
-	 * counts within a tick; with several uplinks, paths_uplink_failure judges
-	 * every tick whether an uplink died (its answers age with the clock). */
-	if ((d->maps.fd.probes >= 0 && s->awaits && any(s->awaits, s->words)) || d->steer_on)
+	 * counts within a tick. */
+	if (d->maps.fd.probes >= 0 && s->awaits && any(s->awaits, s->words))
 		EARLIER(0);
 #undef EARLIER
 	return t;

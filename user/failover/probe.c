@@ -113,8 +113,7 @@ int probe_socket_open_uplink(uint16_t port, const char *ifname, const struct in_
 	return fd;
 }
 
-/* IPv4 destinations go out of the dual-stack socket as ::ffff:a.b.c.d. */
-static socklen_t to_v6(const struct sockaddr_storage *in, struct sockaddr_in6 *out)
+socklen_t probe_dst_v6(const struct sockaddr_storage *in, struct sockaddr_in6 *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->sin6_family = AF_INET6;
@@ -131,16 +130,25 @@ static socklen_t to_v6(const struct sockaddr_storage *in, struct sockaddr_in6 *o
 	return sizeof(*out);
 }
 
+void probe_request(struct mg_probe *p, uint32_t seq, const uint8_t tag[MG_PROBE_TAG_LEN],
+		   uint64_t tx_ns)
+{
+	memset(p, 0, sizeof(*p));
+	p->magic = htole32(MG_PROBE_REQUEST);
+	p->seq = htole32(seq);
+	p->tx_ns = htole64(tx_ns);
+	memcpy(p->tag, tag, MG_PROBE_TAG_LEN);
+}
+
 int probe_send(int fd, const struct sockaddr_storage *dst, uint32_t seq,
 	       const uint8_t tag[MG_PROBE_TAG_LEN], uint64_t *tx_ns)
 {
-	struct mg_probe p = { .magic = htole32(MG_PROBE_REQUEST), .seq = htole32(seq) };
+	struct mg_probe p;
 	struct sockaddr_in6 to;
-	socklen_t len = to_v6(dst, &to);
+	socklen_t len = probe_dst_v6(dst, &to);
 
 	*tx_ns = mono_ns();
-	p.tx_ns = htole64(*tx_ns);
-	memcpy(p.tag, tag, MG_PROBE_TAG_LEN);
+	probe_request(&p, seq, tag, *tx_ns);
 	if (sendto(fd, &p, sizeof(p), 0, (struct sockaddr *)&to, len) != sizeof(p))
 		return -errno;
 	return 0;

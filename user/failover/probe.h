@@ -29,6 +29,12 @@ int probe_socket_open(uint16_t port);
  * -errno. */
 int probe_socket_open_uplink(uint16_t port, const char *ifname, const struct in_addr *src,
 			     uint32_t mark);
+/* IPv4 destinations go out of the dual-stack socket as ::ffff:a.b.c.d: dst as
+ * the socket takes it. Its length. */
+socklen_t probe_dst_v6(const struct sockaddr_storage *dst, struct sockaddr_in6 *out);
+/* The request with seq, the tag and the send time tx_ns (CLOCK_MONOTONIC). */
+void probe_request(struct mg_probe *p, uint32_t seq, const uint8_t tag[MG_PROBE_TAG_LEN],
+		   uint64_t tx_ns);
 /* Sends one request. 0 or -errno. *tx_ns gets the timestamp put in it. */
 int probe_send(int fd, const struct sockaddr_storage *dst, uint32_t seq,
 	       const uint8_t tag[MG_PROBE_TAG_LEN], uint64_t *tx_ns);
