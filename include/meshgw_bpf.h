@@ -12,7 +12,13 @@
 
 #define MG_MAX_PEERS     16384		/* >= MG_MAX_SITES: peer index = slot in mg_peer_info */
 #define MG_MAX_ROUTES    262144		/* LPM entries per family (addresses + egress ranges) */
-#define MG_MAX_ENDPOINTS 4096		/* distinct source addresses tracked (LRU) */
+/* Distinct source addresses tracked (LRU): every endpoint of every site the
+ * daemon probes (MG_STATE_MAX_PEERS x MG_MAX_SITE_ENDPOINTS, asserted in
+ * fo_state.c; a mesh of 4,096 sites with two endpoints each fills a quarter).
+ * At 4,096 it held half of such a mesh's 8,190 endpoints: replies were evicted
+ * before the daemon read them, and peers failed over back and forth. ~3.9 MB of
+ * kernel memory for each of mg_probes and mg_ep_stats. */
+#define MG_MAX_ENDPOINTS 32768
 #define MG_MAX_KNOWN_EPS 65536		/* addresses allowed to get probe replies */
 #define MG_PEER_NAME_LEN 32		/* = MG_NAME_MAX (both asserted in dp_fill.c) */
 #define MG_XDP_IFACES    2		/* XDP runs on the LAN NIC and the uplink NIC */

@@ -98,10 +98,9 @@ void read_counters(struct daemon *d, uint64_t now)
 			if (!have_dev) {
 				if (d->be->get(d->cfg.local.wg_if, &dev))
 					return;
-				wg_peers_sort(&dev);
 				have_dev = true;
 			}
-			wp = wg_peers_find_sorted(&dev, p->site->public_key);
+			wp = wg_device_find_peer(&dev, p->site->public_key);
 			if (!wp)
 				continue;
 			rx = wp->rx_bytes;
@@ -195,10 +194,9 @@ void follow_wireguard(struct daemon *d, bool at_start)
 
 	if (d->be->get(d->cfg.local.wg_if, &dev))
 		return;
-	wg_peers_sort(&dev);
 	for (size_t n = 0; n < d->n_peers; n++) {
 		struct daemon_peer *p = &d->peers[n];
-		struct wg_peer *wp = wg_peers_find_sorted(&dev, p->site->public_key);
+		struct wg_peer *wp = wg_device_find_peer(&dev, p->site->public_key);
 		struct sockaddr_storage cur = { 0 };
 		unsigned int i;
 		char a[80];

@@ -122,9 +122,6 @@ void read_counters(struct daemon *d, uint64_t now);
 void read_probe_replies(struct daemon *d, uint64_t now);
 void drain_probe_socket(struct daemon *d, int fd);
 void follow_wireguard(struct daemon *d, bool at_start);
-/* wg_sorted.c: a device's peers sorted by public key, then found by it */
-void wg_peers_sort(struct wg_device *dev);
-struct wg_peer *wg_peers_find_sorted(const struct wg_device *dev, const uint8_t key[WG_KEY_LEN]);
 
 /* actions.c: what it does for each peer */
 void act_on_peers(struct daemon *d, uint64_t now);

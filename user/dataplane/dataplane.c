@@ -34,6 +34,7 @@
 #include "dataplane/dp_fill.h"
 #include "dataplane/dp_iface.h"
 #include "dataplane/dp_netfilter.h"
+#include "dataplane/dp_pin_compat.h"
 #include "dataplane/dp_progs.h"
 #include "lib/log.h"
 #include "tc_lan.skel.h"
@@ -405,9 +406,10 @@ static int obj_ready(struct dp *d, enum dp_obj_no o)
 			d->prog[i].fd = -1;
 			d->prog[i].kept = false;
 		}
+	if ((err = dp_pins_replace_incompatible(d->obj[o])))
+		return err;
 	if ((err = bpf_object__load(d->obj[o]))) {
-		pr_err("Failed to load the BPF programs (pinned maps under %s from an "
-		       "incompatible meshgw? `meshgw down` removes them): %s", d->pin, strerror(-err));
+		pr_err("Failed to load the BPF programs (pins under %s): %s", d->pin, strerror(-err));
 		return err;
 	}
 	pr_debug("%s: loaded", obj_name[o]);

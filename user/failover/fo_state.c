@@ -23,6 +23,8 @@ _Static_assert(FO_MAX_ENDPOINTS <= MG_STATE_MAX_ENDPOINTS, "endpoints fit the ma
  * fails over every peer; the records it cannot publish are skipped
  * (fo_state_batch_flush), so show and metrics lack those peers' failover state. */
 _Static_assert(MG_STATE_MAX_PEERS <= MG_MAX_PEERS, "a record per data-plane peer at most");
+_Static_assert(MG_STATE_MAX_PEERS * MG_MAX_SITE_ENDPOINTS <= MG_MAX_ENDPOINTS,
+	       "mg_probes and mg_ep_stats hold every endpoint the daemon probes");
 _Static_assert(MG_SITE_NAME_LEN == MG_PEER_NAME_LEN, "one site name length in both maps");
 
 /* The same directory dataplane_up pins under (the host's bpffs under
