@@ -207,6 +207,17 @@ A ip addr del 10.2.0.77/28 dev wan0
 t "up with it gone" up
 t "  the rules as the first up made them" same "$(echo "$S1" | grep '^rule')" "$(held rules)"
 
+# Maps pinned by a meshgw whose maps had another shape (an upgrade under a gateway
+# that was up, or one that crashed): up replaces them instead of failing.
+max_entries() { bpftool map show pinned "$pin/a/$1" | awk '{ for (i = 1; i < NF; i++) if ($i == "max_entries") print $(i + 1) }'; }
+want_entries=$(max_entries mg_probes)
+t "down, then mg_probes pinned as an older meshgw made it (4,096 entries)" bash -c \
+	"$(declare -f down A N); MESHGW=$MESHGW tmp=$tmp gA=$gA; down >/dev/null 2>&1 && mkdir -p $pin/a &&
+	 bpftool map create $pin/a/mg_probes type lru_hash key 20 value 32 entries 4096 name mg_probes"
+t "up over it" eval 'up 2>"$tmp/up_compat"'
+t "  says it replaced that map, and why" grep -q "mg_probes: pinned by another meshgw (max_entries 4096, this build's $want_entries)" "$tmp/up_compat"
+is "  mg_probes pinned with this build's size" "$(max_entries mg_probes)" "$want_entries"
+
 # --- down ------------------------------------------------------------------------------------
 t "meshgw down" down
 t "  the namespace is exactly as before up (links, routes, addresses, TC, sysctls)" same "$S0" "$(IDS=1 held)"
