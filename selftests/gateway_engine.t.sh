@@ -11,7 +11,8 @@
 # pins, the state record) is taken before `meshgw up`, after it, after a second
 # `up`, after `up` on a gateway someone changed by hand, and after `down`. Checks:
 # up holds exactly meshgw's objects (two routes, one peer as the mesh file says, the
-# map pins, TC on lan0, wan0 and the WireGuard link, no XDP on these veths, the four
+# map pins, TC on wan0 and the WireGuard link, none on the veth LAN (dp_iface_lan_kernel:
+# the kernel forwards there), no XDP on these veths, the four
 # sysctls); a second up changes nothing, not even a program id; up puts back what
 # was changed by hand; down gives back exactly the namespace it found. The same on a
 # WireGuard link the test made (adopted): down takes off meshgw's part and leaves the
@@ -113,7 +114,7 @@ S0=$(IDS=1 held)
 t "meshgw up on gateway a ($BACKEND)" up
 record_wg_pid "$wgA"
 S1=$(IDS=1 held)
-t "  $wgA: up, MTU 1420; no XDP anywhere (veths: TC only)" wg_link_up
+t "  $wgA: up, MTU 1420; no XDP anywhere (veths: TC only, or nothing)" wg_link_up
 t "  WireGuard as the mesh file says: a's key, port 51820, one peer b" has wg \
 	"wg $wgA $(cat "$tmp/a.key") $pubA 51820 off" \
 	"wg $wgA $pubB (none) 203.0.113.2:51820 192.168.254.2/32,10.2.0.0/24 - - - 25"
@@ -122,11 +123,11 @@ t "  address 192.168.254.1/24 on $wgA, the others untouched" has addrs \
 	"addr lan0 inet 10.1.0.1/24" "addr $wgA inet 192.168.254.1/24"
 t "  exactly two routes of meshgw's (proto 109): b's LAN and the mesh" two_routes
 t "  no other route added but the kernel's for the address" no_other_route
-is "  TC: mg_tc_lan on lan0 and wan0 ingress, mg_tc_wg_* on $wgA, nothing else" "$(tc_filters)" \
+is "  TC: mg_tc_lan on wan0 ingress, mg_tc_wg_* on $wgA, nothing on the veth LAN" "$(tc_filters)" \
 	"$(printf '%s\n' "egress $wgA mg_tc_wg_egress:[N]" "ingress $wgA mg_tc_wg_ingres:[N]" \
-		"ingress lan0 mg_tc_lan:[N]" "ingress wan0 mg_tc_lan:[N]" | sort | xargs)"
-t "  clsact qdiscs on exactly those three" \
-	test "$(held tc | awk '/^qdisc .* clsact/ { print $2 }' | sort | xargs)" = "$(printf '%s\n' lan0 wan0 "$wgA" | sort | xargs)"
+		"ingress wan0 mg_tc_lan:[N]" | sort | xargs)"
+t "  clsact qdiscs on exactly those two" \
+	test "$(held tc | awk '/^qdisc .* clsact/ { print $2 }' | sort | xargs)" = "$(printf '%s\n' wan0 "$wgA" | sort | xargs)"
 t "  sysctls: forwarding on, redirects off on all and lan0 (wan0 untouched)" has sysctls \
 	"sysctl net.ipv4.ip_forward = 1" "sysctl net.ipv6.conf.all.forwarding = 1" \
 	"sysctl net.ipv4.conf.all.send_redirects = 0" "sysctl net.ipv4.conf.lan0.send_redirects = 0" \
@@ -158,7 +159,7 @@ t "  not even a program reloaded" same "$S1" "$(IDS=1 held)"
 A ip route del 10.2.0.0/24 dev "$wgA"
 A wg set "$wgA" listen-port 51999 peer "$pubB" remove
 A tc filter del dev "$wgA" egress
-A tc filter del dev lan0 ingress
+A tc filter del dev wan0 ingress
 A ip addr del 192.168.254.1/24 dev "$wgA"
 t "changed by hand: a route, the port, the peer, two filters and the address gone" changed
 t "up puts them back" up
