@@ -362,7 +362,8 @@ static void json_ifaces(struct jw *w, const struct status *s)
 		jw_bool(w, "layer3", v->flags & MG_IF_L3);
 		jw_bool(w, "fast_forward", v->flags & MG_IF_FWD);
 		jw_string(w, "reason", dp_why_name((enum mg_if_why)v->why));
-		jw_string(w, "reason_text", dp_why_text((enum mg_if_why)v->why));
+		jw_string(w, "reason_text", v->flags & MG_IF_KERNEL ? DP_KERNEL_TEXT :
+					    dp_why_text((enum mg_if_why)v->why));
 		jw_object(w, "fallbacks");
 		jw_u64(w, dp_fallback_name(MG_FB_TX), v->fallbacks[MG_FB_TX]);
 		jw_u64(w, dp_fallback_name(MG_FB_REDIRECT), v->fallbacks[MG_FB_REDIRECT]);
