@@ -3,7 +3,9 @@
  * header (l3_off = 0; the unit tests, whose test runs always carry an Ethernet
  * header, set 14). Family comes from the version nibble, not skb->protocol.
  *   egress:  count cleartext tx per peer (LPM on destination; no mesh route:
- *            internet exit traffic, counted for the active exit peer)
+ *            internet exit traffic, counted for the active exit peer); what the
+ *            kernel routed in from a LAN NIC that has no tc_lan (MG_IF_KERNEL),
+ *            counted as that peer's LAN traffic too, as tc_lan would have
  *   ingress: count decrypted rx per peer (LPM on source; a source no mesh route
  *            has, to one of our exit sources, is a reply through the active exit:
  *            counted in mg_exit_stats) and deliver packets for
@@ -23,6 +25,7 @@
 
 volatile const __u32 lan_ifindex = 0;	/* LAN NIC for redirect_neigh; 0 = off */
 volatile const __u32 l3_off = 0;	/* bytes before the IP header */
+volatile const __u32 lan_count_ifindex = 0;	/* the LAN NIC when it has no tc_lan; 0 = none */
 
 /* The IP header at l3_off, pulled into the linear area; NULL when not IPv4 or
  * IPv6 (family from the version nibble). */
@@ -37,6 +40,38 @@ static __always_inline void *ip_header(struct __sk_buff *skb, __u8 *family)
 	l3 = (void *)(long)skb->data + off;
 	*family = ip_family_at(l3, (void *)(long)skb->data_end);
 	return *family ? l3 : NULL;
+}
+
+/* A packet the kernel routed here from the LAN NIC that has no tc_lan, counted as
+ * tc_lan would have on that NIC: one packet, its bytes with the Ethernet header.
+ * skb_iif says where it came in (0 for the gateway's own packets), except in the
+ * fragments the kernel cut an IPv4 packet into for the tunnel's MTU: new skbs
+ * without skb_iif, so a fragment without one and without a socket (the gateway's
+ * own fragments have theirs) is taken as forwarded from the LAN. A fragmented
+ * packet counts once (its first fragment) with all its bytes (the others add
+ * their payload). */
+static __always_inline void lan_count(struct __sk_buff *skb, struct mg_peer_stats *ps,
+				      __u8 family, void *l3)
+{
+	__u32 len = skb->len - (l3_off & 0xff);	/* the IP packet */
+	bool frag = false, first = true;
+	const struct iphdr *ip = l3;
+
+	if (family == MG_AF_INET) {
+		frag = ip4_frag(ip);
+		first = !(ip->frag_off & bpf_htons(IP_OFFSET));
+	}
+	if (skb->ingress_ifindex != lan_count_ifindex &&
+	    !(frag && !skb->ingress_ifindex && !skb->sk))
+		return;
+	if (first) {
+		len += ETH_HLEN;
+		ps->lan_packets++;
+	} else {
+		len -= ip->ihl * 4;
+	}
+	ps->lan_bytes += len;
+	stat_add(MG_STAT_TC_MESH, len);
 }
 
 SEC("tc")
@@ -65,6 +100,8 @@ int mg_tc_wg_egress(struct __sk_buff *skb)
 		goto ok;
 	} else {
 		ps = peer_stats(r->peer);
+		if (ps && lan_count_ifindex)
+			lan_count(skb, ps, family, l3);
 	}
 	if (ps) {
 		ps->tx_packets++;

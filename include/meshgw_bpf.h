@@ -261,6 +261,10 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
 				 * peer with only GRO (also NDO_XMIT) does not */
 #define MG_IF_FWD  (1u << 3)	/* the fast paths (XDP and TC) may forward to it: netfilter
 				 * does not act on forwarded traffic (user/dataplane/dp_netfilter.c) */
+#define MG_IF_KERNEL (1u << 5)	/* no program of meshgw on its ingress (the LAN NIC where the
+				 * kernel forwards faster than TC: dp_iface_lan_kernel); the
+				 * kernel routes mesh traffic into WireGuard, where tc_wg
+				 * egress counts it as the peer's LAN traffic */
 
 /* Why a NIC has no XDP program, or is no XDP target (mg_iface.why). */
 enum mg_if_why {

@@ -49,7 +49,9 @@
 /* The __u64 fields of struct mg_peer_stats in order (the pinned map's value
  * layout: append only), exported as meshgw_peer_<metric>_total{site}.
  * X(field, metric, help). rx/tx are measured on the WireGuard device (decrypted
- * in, cleartext out); lan_* is what XDP saw leave the LAN toward that peer. */
+ * in, cleartext out); lan_* is what left the LAN toward that peer, counted by XDP
+ * or tc_lan on the LAN NIC, or by tc_wg egress where the LAN NIC has no program
+ * (MG_IF_KERNEL: the same packets and bytes). */
 #define MG_PEER_COUNTERS(X) \
 	X(rx_packets, receive_packets, "Packets received from the peer through the tunnel (BPF, WireGuard device ingress).") \
 	X(rx_bytes, receive_bytes, "Bytes of decrypted packets received from the peer (BPF, WireGuard device ingress).") \

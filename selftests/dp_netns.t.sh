@@ -15,7 +15,9 @@
 # (MTU 9000, multi-buffer XDP) included; hA reaches the
 # internet namespace through gwA's fast path (the neighbours run no XDP program,
 # as on a user's network, so on these veths it is TC's: tc_forward moves by exactly
-# the packets sent, the kernel's ForwDatagrams does not); a second up keeps the
+# the packets sent, the kernel's ForwDatagrams does not: gateway a has FastPath = tc);
+# gateway b, default settings, leaves its veth LAN to the kernel (no program there)
+# and still counts its LAN's mesh traffic exactly, fragments included; a second up keeps the
 # counters; an nftables chain on the forward hook sends forwarding back to the
 # kernel; an XDP program meshgw did not attach is left alone (TC only there); down
 # removes the pins, the links, the filters and the clsact qdiscs it created.
@@ -77,7 +79,10 @@ done
 # --- WireGuard (by hand, BACKEND) and the configuration ----------------------------------
 twosite_keys
 twosite_mesh >"$tmp/mesh.conf"
-for x in a b; do twosite_local $x "UplinkInterface = wan0" "PinPath = $pin/$x"; done
+# a: FastPath = tc, meshgw's TC fast path on its veth LAN (tc_lan); b: the default,
+# which leaves a veth LAN to the kernel (dp_iface_lan_kernel).
+twosite_local a "UplinkInterface = wan0" "PinPath = $pin/a" "FastPath = tc"
+twosite_local b "UplinkInterface = wan0" "PinPath = $pin/b"
 twosite_wg
 for g in $gA $gB; do N $g sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0; done
 
@@ -85,9 +90,19 @@ t "dataplane_up on gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 
 t "dataplane_up on gateway b" N $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
 t "maps pinned under PinPath" test -e $pin/a/mg_peer_stats -a -e $pin/a/mg_ifaces
 t "the neighbours (hosts, switch, internet) run no XDP program" twosite_plain $hA $hB $sw $rI
-# lan0 is a veth (FastPath = auto): TC only, no XDP to take GSO from its peer.
+# lan0 is a veth: a (FastPath = tc) gets TC only, b (auto) no program at all there.
 t "tc_lan on gateway a's LAN NIC, no XDP program" bash -c "tc -n $gA filter show dev lan0 ingress | grep -q mg_tc_lan && ! ip -n $gA link show lan0 | grep -q prog/xdp && ! test -e $pin/a/xdp_lan0"
-t "mg_ifaces says why: a veth" bash -c "bpftool map dump pinned $pin/a/mg_ifaces | grep -q '\"why\": 4'"
+t "mg_ifaces says why: FastPath = tc" bash -c "bpftool map dump pinned $pin/a/mg_ifaces | grep -q '\"why\": 1'"
+t "gateway b's LAN NIC: no filter, no clsact, no XDP (the kernel forwards)" bash -c \
+	"! tc -n $gB qdisc show dev lan0 | grep -q clsact && ! ip -n $gB link show lan0 | grep -q prog/xdp"
+# flags: MG_IF_KERNEL (32) on b's lan0, not on a's
+lanflags() { bpftool -j map dump pinned $pin/$1/mg_ifaces | python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    v = e.get("formatted", e)["value"]
+    if v["name"] == "lan0": print(v["flags"] & 32)'; }
+is "  mg_ifaces: b's lan0 has MG_IF_KERNEL" "$(lanflags b)" 32
+is "  a's lan0 does not" "$(lanflags a)" 0
 t "TC programs on the wg device" bash -c "tc -n $gA filter show dev $wgA ingress | grep -q mg_tc_wg_ingres && tc -n $gA filter show dev $wgA egress | grep -q mg_tc_wg_egress"
 t "bpftool shows peer names in the pinned peer map" bash -c "bpftool map dump pinned $pin/a/mg_peer_info | grep -q '\"name\": \"b\"'"
 
@@ -101,13 +116,17 @@ statb() { "$DPCTL" stats "$pin/$1" | awk -v s="$2" '$1 == s { print $3 }'; }
 # --- LAN to LAN through the tunnel --------------------------------------------------------
 t "hA pings hB through the tunnel (handshake)" ip netns exec $hA ping -c 1 -W 5 10.2.0.2
 rxA0=$(peer a b 2) txA0=$(peer a b 3) lanA0=$(peer a b 4)
-rxB0=$(peer b a 2) txB0=$(peer b a 3)
+rxB0=$(peer b a 2) txB0=$(peer b a 3) lanB0=$(peer b a 4) lanbB0=$(peer b a 7)
 t "10 pings hA -> hB" ip netns exec $hA ping -q -c 10 -i 0.05 -W 2 10.2.0.2
 is "gw a: XDP counted 10 LAN packets for peer b" $(($(peer a b 4) - lanA0)) 10
 is "gw a: tc_wg egress counted 10 tx for peer b" $(($(peer a b 3) - txA0)) 10
 is "gw a: tc_wg ingress counted 10 rx (replies) from peer b" $(($(peer a b 2) - rxA0)) 10
 is "gw b: 10 rx from peer a" $(($(peer b a 2) - rxB0)) 10
 is "gw b: 10 tx to peer a" $(($(peer b a 3) - txB0)) 10
+# b's lan0 has no program: the kernel routed hB's replies into WireGuard, tc_wg
+# counted them as LAN traffic, with the bytes tc_lan would have seen (98 per reply).
+is "gw b: 10 LAN packets for peer a (the replies, counted by tc_wg)" $(($(peer b a 4) - lanB0)) 10
+is "  10 x 98 bytes" $(($(peer b a 7) - lanbB0)) 980
 # The programs forward in the kernel's place, so they owe it the TTL: a reply
 # leaves hB with 64 and crosses two gateways; TTL 1 and 2 die at gateway a and b
 # (left to the kernel, which answers "time exceeded").
@@ -139,8 +158,9 @@ t "  a second up keeps it (the new program takes multi-buffer frames too)" \
 lanp0=$(peer b a 4) lanb0=$(peer b a 7)
 t "5 pings of 8,000 bytes hB -> hA (fragmented for the tunnel)" \
 	ip netns exec $hB ping -q -c 5 -i 0.1 -W 2 -s 8000 -M dont 10.1.0.2
-is "  gw b: TC counted 5 LAN packets for peer a" $(($(peer b a 4) - lanp0)) 5
-is "  with all their bytes (5 x 8,042)" $(($(peer b a 7) - lanb0)) 40210
+# b's lan0 has no program: tc_wg counts them on the way out, fragments and all.
+is "  gw b: tc_wg counted 5 LAN packets for peer a" $(($(peer b a 4) - lanp0)) 5
+is "  with all their bytes, as on the LAN (5 x 8,042)" $(($(peer b a 7) - lanb0)) 40210
 ip -n $gB link set lan0 mtu 1500
 ip -n $hB link set eth0 mtu 1500
 
@@ -189,7 +209,7 @@ t "  mg_probes holds seq 4242 from 203.0.113.2:51820" bash -c \
 if all_part; then
 	rxb=$(peer b a 2)
 	t "up on gateway b through ip netns exec" ip netns exec $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
-	t "  tc_lan still attached after it exited" bash -c "tc -n $gB filter show dev lan0 ingress | grep -q mg_tc_lan"
+	t "  tc_wg still attached after it exited" bash -c "tc -n $gB filter show dev $wgB egress | grep -q mg_tc_wg_egress"
 	is "  the host's pinned counters were adopted" "$(peer b a 2)" "$rxb"
 fi
 
@@ -234,7 +254,7 @@ t "  pins, XDP and clsact gone" bash -c "! test -e $pin/a && ! ip -n $gA link sh
 # neighbour (they run none in this test), is never replaced: that NIC
 # runs TC only (FastPath = xdp asks for XDP there, to make the point).
 ip -n $gA link set lan0 xdp obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp
-sed 's/^\[Local\]/[Local]\nFastPath = xdp/' "$tmp/a.local" >"$tmp/a-xdp.local"
+sed 's/^FastPath = tc/FastPath = xdp/' "$tmp/a.local" >"$tmp/a-xdp.local"
 t "up with a foreign XDP program on lan0 succeeds" bash -c "nsenter --net=/run/netns/$gA $DPCTL up $tmp/mesh.conf $tmp/a-xdp.local 51821 2>$tmp/err"
 t "  says it leaves it alone, naming the interface and the program id" \
 	grep -q "lan0 already has XDP program id [0-9]* (xdp_pass) that this meshgw did not attach: leaving it alone" "$tmp/err"

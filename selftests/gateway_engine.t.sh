@@ -12,7 +12,8 @@
 # `up`, after `up` on a gateway someone changed by hand, and after `down`. Checks:
 # up holds exactly meshgw's objects (two routes in MeshTable and the three rules in
 # front of it, the uplink's address skipping them; one peer as the mesh file says, the
-# map pins, TC on lan0, wan0 and the WireGuard link, no XDP on these veths, the four
+# map pins, TC on wan0 and the WireGuard link, none on the veth LAN (dp_iface_lan_kernel:
+# the kernel forwards there), no XDP on these veths, the four
 # sysctls); a second up changes nothing, not even a program id; up puts back what
 # was changed by hand; down gives back exactly the namespace it found. The same on a
 # WireGuard link the test made (adopted): down takes off meshgw's part and leaves the
@@ -124,7 +125,7 @@ S0=$(IDS=1 held)
 t "meshgw up on gateway a ($BACKEND)" up
 record_wg_pid "$wgA"
 S1=$(IDS=1 held)
-t "  $wgA: up, MTU 1420; no XDP anywhere (veths: TC only)" wg_link_up
+t "  $wgA: up, MTU 1420; no XDP anywhere (veths: TC only, or nothing)" wg_link_up
 t "  WireGuard as the mesh file says: a's key, port 51820, one peer b" has wg \
 	"wg $wgA $(cat "$tmp/a.key") $pubA 51820 off" \
 	"wg $wgA $pubB (none) 203.0.113.2:51820 192.168.254.2/32,10.2.0.0/24 - - - 25"
@@ -148,11 +149,11 @@ is "  forwarded from a LAN host: into $wgA" "$(route_dev from 10.1.0.2 iif lan0)
 # As before up: gateway a has no route to 10.2.0.0/24 but meshgw's (no default route).
 is "  from wan0's address (a reply to the internet side): not into $wgA, as before up" \
 	"$(route_dev from 203.0.113.1)" "none -"
-is "  TC: mg_tc_lan on lan0 and wan0 ingress, mg_tc_wg_* on $wgA, nothing else" "$(tc_filters)" \
+is "  TC: mg_tc_lan on wan0 ingress, mg_tc_wg_* on $wgA, nothing on the veth LAN" "$(tc_filters)" \
 	"$(printf '%s\n' "egress $wgA mg_tc_wg_egress:[N]" "ingress $wgA mg_tc_wg_ingres:[N]" \
-		"ingress lan0 mg_tc_lan:[N]" "ingress wan0 mg_tc_lan:[N]" | sort | xargs)"
-t "  clsact qdiscs on exactly those three" \
-	test "$(held tc | awk '/^qdisc .* clsact/ { print $2 }' | sort | xargs)" = "$(printf '%s\n' lan0 wan0 "$wgA" | sort | xargs)"
+		"ingress wan0 mg_tc_lan:[N]" | sort | xargs)"
+t "  clsact qdiscs on exactly those two" \
+	test "$(held tc | awk '/^qdisc .* clsact/ { print $2 }' | sort | xargs)" = "$(printf '%s\n' wan0 "$wgA" | sort | xargs)"
 t "  sysctls: forwarding on, redirects off on all and lan0 (wan0 untouched)" has sysctls \
 	"sysctl net.ipv4.ip_forward = 1" "sysctl net.ipv6.conf.all.forwarding = 1" \
 	"sysctl net.ipv4.conf.all.send_redirects = 0" "sysctl net.ipv4.conf.lan0.send_redirects = 0" \
@@ -186,7 +187,7 @@ A ip route del 10.2.0.0/24 dev "$wgA" table $MT
 A ip rule del priority 990 from 203.0.113.1
 A wg set "$wgA" listen-port 51999 peer "$pubB" remove
 A tc filter del dev "$wgA" egress
-A tc filter del dev lan0 ingress
+A tc filter del dev wan0 ingress
 A ip addr del 192.168.254.1/24 dev "$wgA"
 t "changed by hand: a route, a rule, the port, the peer, two filters and the address gone" changed
 t "up puts them back" up

@@ -321,7 +321,7 @@ counters_exact() { # a stray packet may move a counter: up to 3 rounds
 }
 
 # ifaces_expected: per NIC that meshgw runs its programs on, "SITE NAME XDP TARGET
-# REASON" as `show -j` should say it (dataplane.interfaces; "-": not checked). Site b
+# REASON TC" as `show -j` should say it (dataplane.interfaces; "-": not checked). Site b
 # is always veth-napi. The rules (user/dataplane/dp_iface.c): no XDP on a veth (it would take
 # GSO from its peer), none on a layer-3 device, none where the driver has no native
 # XDP (bridge, VLAN); an XDP target only where the kernel says so (xdp-features,
@@ -329,21 +329,24 @@ counters_exact() { # a stray packet may move a counter: up to 3 rounds
 # that cannot say (6.1). No XDP on a bond either, though one with veth slaves takes
 # native XDP: the program would run on the slaves and count nothing. (Whether a bond
 # is a target where xdp-features exist follows its slaves: not checked there.)
+# TC false: no program at all, the kernel forwards (dp_iface_lan_kernel): a veth LAN
+# with an uplink of its own; a one-armed gateway's LAN keeps tc_lan.
 ifaces_expected() {
 	local napi=1 tf=(false true)
 	[ "$K_KIND" = veth ] && napi=0
-	echo "b ${K_LAN_IF[b]} false ${tf[FEAT]} veth"
-	echo "b ${K_UP_IF[b]} false ${tf[FEAT]} veth"
+	echo "b ${K_LAN_IF[b]} false ${tf[FEAT]} veth false"
+	echo "b ${K_UP_IF[b]} false ${tf[FEAT]} veth true"
 	case $K_KIND in
-	bridge-lan | vlan) echo "a ${K_LAN_IF[a]} false false no_native_xdp" ;;
-	bond) echo "a ${K_LAN_IF[a]} false $([ "$FEAT" = 1 ] && echo - || echo false) bond" ;;
-	*) echo "a ${K_LAN_IF[a]} false ${tf[FEAT && napi]} veth" ;;
+	bridge-lan | vlan) echo "a ${K_LAN_IF[a]} false false no_native_xdp true" ;;
+	bond) echo "a ${K_LAN_IF[a]} false $([ "$FEAT" = 1 ] && echo - || echo false) bond true" ;;
+	one-armed) echo "a ${K_LAN_IF[a]} false ${tf[FEAT && napi]} veth true" ;;
+	*) echo "a ${K_LAN_IF[a]} false ${tf[FEAT && napi]} veth false" ;;
 	esac
 	case $K_KIND in
 	one-armed) ;;
-	bridge-uplink) echo "a ${K_UP_IF[a]} false false no_native_xdp" ;;
-	l3-uplink) echo "a ${K_UP_IF[a]} false false layer3" ;;
-	*) echo "a ${K_UP_IF[a]} false ${tf[FEAT && napi]} veth" ;;
+	bridge-uplink) echo "a ${K_UP_IF[a]} false false no_native_xdp true" ;;
+	l3-uplink) echo "a ${K_UP_IF[a]} false false layer3 true" ;;
+	*) echo "a ${K_UP_IF[a]} false ${tf[FEAT && napi]} veth true" ;;
 	esac
 }
 # ifaces_ok: show -j on both gateways against ifaces_expected; prints what they say.
@@ -356,14 +359,15 @@ for x in "ab":
         print("%s: meshgw show -j failed" % x); bad = 1; continue
     for i in (show[x].get("dataplane") or {}).get("interfaces") or []:
         got[(x, i["name"])] = i
-        print("%s %s: %s, xdp_target %s, reason %s (%s)" % (x, i["name"], "XDP + TC" if i["xdp"] else "TC only",
+        print("%s %s: %s, xdp_target %s, reason %s (%s)" % (x, i["name"],
+              "XDP + TC" if i["xdp"] else "TC only" if i.get("tc", True) else "no program",
               str(i["xdp_target"]).lower(), i["reason"], i["reason_text"]))
 for line in open(sys.argv[5]):
-    x, name, xdp, target, reason = line.split()
+    x, name, xdp, target, reason, tc = line.split()
     i = got.get((x, name))
     if i is None:
         print("%s %s: not in dataplane.interfaces of show -j" % (x, name)); bad = 1; continue
-    for k, want in (("xdp", xdp), ("xdp_target", target), ("reason", reason)):
+    for k, want in (("xdp", xdp), ("xdp_target", target), ("reason", reason), ("tc", tc)):
         have = str(i[k]).lower() if isinstance(i[k], bool) else i[k]
         if want != "-" and have != want:
             print("%s %s: %s is %s, want %s" % (x, name, k, have, want)); bad = 1

@@ -7,14 +7,15 @@
 #   hA ── lan0 ── gA ══ wan0 203.0.113.1/.2 ══ gB ── lan0 ── hB
 #  10.1.0.2   10.1.0.1     (mesh 192.168.254.0/24)      10.2.0.1   10.2.0.2
 #
-# Only gA runs meshgw (veths: TC only; tc_lan on lan0 and wan0, tc_wg on the
-# WireGuard link). Programs are told apart by the ids tc shows: same id, not
+# Only gA runs meshgw (veths, FastPath = tc: tc_lan on lan0 and wan0, tc_wg on the
+# WireGuard link; the default, which leaves a veth LAN to the kernel, is the last case). Programs are told apart by the ids tc shows: same id, not
 # reloaded. Cases: a no-op up (nothing reloaded, counters and map contents as
 # they were), a filter detached by hand (re-attached; a kept program if another
 # copy runs elsewhere), a changed constant (ListenPort: tc_lan only), FastPath
 # (XDP and its tracepoint programs loaded, then gone, TC kept), a NIC re-created
 # (new ifindex: tc_wg, which redirects to it, reloaded with it), and a meshgw
-# binary whose tc_wg object differs by one byte (tc_wg only).
+# binary whose tc_wg object differs by one byte (tc_wg only), FastPath = auto (tc_lan
+# off lan0, tc_wg reloaded: it counts the LAN's mesh traffic now).
 set -eu
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && cd .. && pwd)
 OUT=${OUT:-$SRC/build}
@@ -27,7 +28,7 @@ twosite_init uk
 twosite_topology no-ipv6
 twosite_keys
 twosite_mesh >"$tmp/mesh.conf"
-local_file() { twosite_local a "UplinkInterface = wan0" "Backend = $BACKEND" "PinPath = $pin/a" "$@"; }
+local_file() { twosite_local a "UplinkInterface = wan0" "Backend = $BACKEND" "PinPath = $pin/a" "FastPath = ${1:-tc}"; }
 local_file
 A() { N "$gA" "$@"; }
 # up [MESHGW]: `meshgw -v up`, its messages in $tmp/up.log
@@ -120,7 +121,7 @@ t "  a second up keeps it" up
 is "  (ids)" "$(ids)" "$I3"
 
 # --- FastPath: XDP on lan0 and wan0, then back to TC only ---------------------------------------
-local_file "FastPath = xdp"
+local_file xdp
 t "FastPath = xdp: up" up
 t "  xdp_lan and the tracepoint programs loaded, TC kept" \
 	eval 'loaded xdp_lan && loaded xdp_fallback && kept tc_lan && kept tc_wg'
@@ -131,7 +132,7 @@ t "  a second up keeps XDP too" up
 t "  (all four objects kept)" eval 'kept xdp_lan && kept xdp_fallback && kept tc_lan && kept tc_wg'
 is "  (the same XDP program)" "$(A ip -o link show dev lan0 | grep -o 'prog/xdp id [0-9]*')" "$X1"
 local_file
-t "FastPath back to the default: up" up
+t "FastPath back to tc: up" up
 t "  no XDP left on lan0 or wan0, TC ids as before" \
 	eval '! A ip -o link show | grep -q prog/xdp && [ "$(ids)" = "$I3" ]'
 
@@ -164,6 +165,21 @@ t "  tc_wg loaded again, tc_lan kept" eval 'loaded tc_wg && kept tc_lan'
 I5=$(ids)
 t "  back to the installed meshgw: tc_wg loaded again, tc_lan kept" eval 'up && loaded tc_wg && kept tc_lan'
 t "  (the new ids differ)" test "$(ids)" != "$I5"
+
+# --- FastPath = auto: a veth LAN is left to the kernel (dp_iface_lan_kernel) -----------------------
+local_file auto
+t "FastPath = auto: up" up
+I6=$(ids)
+t "  tc_wg loaded again (lan_count_ifindex), tc_lan kept" eval 'loaded tc_wg && kept tc_lan'
+t "  no filter on lan0, tc_lan still on wan0 ($I6)" eval \
+	'[ -z "$(field lan0 "$I6")" ] && [ "$(field wan0 "$I6")" = "$(field wan0 "$I5")" ]'
+is "  tc_wg's lan_count_ifindex is lan0's" "$(rodata_of "$wgA" egress lan_count_ifindex)" "$(ifindex lan0)"
+C3=$(counters)
+N "$hA" ping -c 2 -i 0.2 -W 1 10.2.0.2 >/dev/null 2>&1 || true
+C4=$(counters)
+is "  hA's 2 pings: tc_wg_tx +2, tc_lan_redirect +0, b's tx +2" \
+	"$(python3 -c 'import sys; print(*(int(y) - int(x) for x, y in zip(sys.argv[1].split(), sys.argv[2].split())))' "$C3" "$C4")" "2 0 2"
+t "  a second up keeps everything" eval 'up && kept tc_wg && kept tc_lan && [ "$(ids)" = "$I6" ]'
 
 t "meshgw down" down
 t "  nothing left: pins, state" nothing_left "$pin/a" "/run/meshgw/$wgA.state"

@@ -68,11 +68,12 @@
 #  - fwd, kernel arm: the gateway's ForwDatagrams (/proc/net/snmp) account for the
 #    frames host a handed it; meshgw arm: mg_stats' fast path counters (xdp_forward_*,
 #    tc_forward) or the kernel's ForwDatagrams do, none went to the tunnel (xdp_mesh,
-#    tc_lan_redirect), and with FASTPATH=tc no XDP fast path at all;
+#    tc_lan_redirect, tc_mesh), and with FASTPATH=tc no XDP fast path at all;
 #  - fwd, both: what the gateway took arrived at the sink (less what the uplink device
 #    itself counted as dropped for lack of room: a tun ring, a receiver's backlog);
 #  - tcp, every run: iperf3 ran, the bytes went through the WireGuard device, and in
-#    the meshgw arm tc_lan redirected them into it (mg_stats tc_lan_redirect). A pair
+#    the meshgw arm tc_lan redirected them into it (mg_stats tc_lan_redirect) or, on a
+#    LAN NIC meshgw leaves to the kernel (a veth), tc_wg counted them (tc_mesh). A pair
 #    with a run that failed a check is left out of the ratio and counted apart.
 #
 # Each TCP run line also says what limits TCP: retransmitted segments, and the UDP
@@ -422,7 +423,7 @@ fwd_snap() { # KIDX KIND ARM TAG: host a's and the gateway's ForwDatagrams, the 
 # another one reported apart (its ratio is marked in the table).
 check_fwd() { # KIDX KIND ARM RECEIVED (warm-up included) RECEIVED (measured slices) SECONDS
 	local k=$1 K=$2 arm=$3 rx=$4 rxm=$5 secs=$6 g hf0 gf0 dr0 hf1 gf1 dr1 hf gf dr st0='' st1=''
-	local fast=0 mesh=0 tcf=0 path ok=1 other
+	local fast=0 mesh=0 tcf=0 lanok=0 path ok=1 other
 	g=$(nsname "$(copy "$k" "$arm")" ga)
 	read -r hf0 gf0 dr0 <"$tmp/snap.$arm.0"
 	read -r hf1 gf1 dr1 <"$tmp/snap.$arm.1"
@@ -430,7 +431,8 @@ check_fwd() { # KIDX KIND ARM RECEIVED (warm-up included) RECEIVED (measured sli
 	if mg "$arm"; then
 		st0=$(cat "$tmp/st.0") st1=$(cat "$tmp/st.1")
 		fast=$(($(mgget "$st1" xdp_forward_tx xdp_forward_redirect) - $(mgget "$st0" xdp_forward_tx xdp_forward_redirect)))
-		mesh=$(($(mgget "$st1" xdp_mesh tc_lan_redirect) - $(mgget "$st0" xdp_mesh tc_lan_redirect)))
+		mesh=$(($(mgget "$st1" xdp_mesh tc_lan_redirect tc_mesh) - $(mgget "$st0" xdp_mesh tc_lan_redirect tc_mesh)))
+		lanok=$(($(mgget "$st1" tc_lan_pass) - $(mgget "$st0" tc_lan_pass)))
 		tcf=$(($(mgget "$st1" tc_forward) - $(mgget "$st0" tc_forward)))
 	fi
 	[ "$hf" -gt 0 ] || broke "$K $arm copy: host a forwarded none of the generator's frames"
@@ -442,8 +444,10 @@ check_fwd() { # KIDX KIND ARM RECEIVED (warm-up included) RECEIVED (measured sli
 		[ "$FASTPATH" = tc ] && { path="XDP fast path despite FastPath = tc"; ok=0; }
 	elif ge90 "$tcf" "$hf"; then
 		path="TC fast path"
+	elif ge90 "$gf" "$hf" && ge90 "$lanok" "$hf"; then
+		path="kernel (tc_lan passed)"
 	elif ge90 "$gf" "$hf"; then
-		path="kernel (meshgw passed)"
+		path="kernel (no program on the LAN NIC)"
 	elif other=$(join <(sort <<<"$st0") <(sort <<<"$st1") |
 		awk -v hf="$hf" '$1 !~ /^(xdp_pass|xdp_slow_path|xdp_malformed|tc_lan_pass|tc_wg_pass)$/ &&
 			$3 - $2 >= 0.9 * hf { print $1; exit }') && [ -n "$other" ]; then
@@ -503,14 +507,14 @@ measure_fwd() { # KIDX KIND
 # --- TCP through the tunnel: short runs alternating between the copies --------------
 # One iperf3 run; prints Mbit/s, records the path taken, "1" or "0" in $tmp/tcpok.ARM.
 measure_tcp() { # KIDX KIND ARM
-	local k=$1 K=$2 arm=$3 c g wg mp j mbit bytes b0 b1 p0 p1 u0 u1 r0=0 r1=0 path ok=1 st0='' st1=''
+	local k=$1 K=$2 arm=$3 c g wg mp j mbit bytes b0 b1 p0 p1 u0 u1 r0=0 r1=0 m0=0 m1=0 path ok=1 st0='' st1=''
 	c=$(copy "$k" "$arm") mp=$(mgpin "$k" a) wg=$(wgif "$k" "$arm" a)
 	g=$(nsname "$c" ga)
 	b0=$(devstat "$g" "$wg" $TX_BYTES) p0=$(devstat "$g" "$wg" $TX_PACKETS) u0=$(udp_rcvbuf_errors "$(nsname "$c" gb)")
-	mg "$arm" && st0=$("$HELPER" stats "$mp") && r0=$(mgbytes "$st0" tc_lan_redirect)
+	mg "$arm" && st0=$("$HELPER" stats "$mp") && r0=$(mgbytes "$st0" tc_lan_redirect) && m0=$(mgbytes "$st0" tc_mesh)
 	j=$(N "$(nsname "$c" ha)" iperf3 -c 10.2.0.2 -t "$TCP_SECONDS" -J --connect-timeout 3000 2>&1 || true)
 	b1=$(devstat "$g" "$wg" $TX_BYTES) p1=$(devstat "$g" "$wg" $TX_PACKETS) u1=$(udp_rcvbuf_errors "$(nsname "$c" gb)")
-	mg "$arm" && st1=$("$HELPER" stats "$mp") && r1=$(mgbytes "$st1" tc_lan_redirect)
+	mg "$arm" && st1=$("$HELPER" stats "$mp") && r1=$(mgbytes "$st1" tc_lan_redirect) && m1=$(mgbytes "$st1" tc_mesh)
 	# What limits TCP here: segments lost (retransmitted), mostly where wireguard-go on
 	# gateway b does not read its UDP socket fast enough (RcvbufErrors).
 	awk -F'[:,]' -v u=$((u1 - u0)) '/"sum_sent"/ { f = 1 } f && /"retransmits"/ { r = $2 + 0; exit }
@@ -530,8 +534,11 @@ measure_tcp() { # KIDX KIND ARM
 	ge90 $((b1 - b0)) "$bytes" || { path="not through WireGuard ($(pct $((b1 - b0)) $bytes)% of the bytes)"; ok=0; }
 	if mg "$arm"; then
 		# Bytes, not packets: a GSO skb steered by tc_lan is many packets on wg.
+		# A LAN NIC without tc_lan (a veth: the kernel routes): tc_wg counts
+		# what came from it as tc_mesh.
 		if ge90 $((r1 - r0)) $((b1 - b0)); then path="$path, steered by tc_lan"
-		else path="$path, tc_lan steered $(pct $((r1 - r0)) $((b1 - b0)))% of the bytes"; ok=0; fi
+		elif ge90 $((m1 - m0)) $((b1 - b0)); then path="$path, routed by the kernel, counted by tc_wg"
+		else path="$path, tc_lan steered $(pct $((r1 - r0)) $((b1 - b0)))%, tc_wg counted $(pct $((m1 - m0)) $((b1 - b0)))% of the bytes"; ok=0; fi
 	fi
 	[ $ok = 1 ] || problem "$K tcp $arm: took another path: $path (wg tx +$((p1 - p0)) packets" \
 		"+$((b1 - b0)) bytes, iperf3 received $bytes bytes${st0:+; mg_stats $(mgdelta "$st0" "$st1")})"

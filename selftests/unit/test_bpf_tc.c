@@ -904,6 +904,83 @@ fail:
 	return NULL;
 }
 
+/* tc_wg egress on a gateway whose LAN NIC has no tc_lan (MG_IF_KERNEL): a second
+ * tc_wg, lan_count_ifindex set, sharing the first one's maps. What the kernel routed
+ * in from that NIC (skb_iif) is counted as the peer's LAN traffic, with the bytes
+ * tc_lan would have seen (the test's frames carry the Ethernet header: skb->len);
+ * a fragmented one as one packet with all its bytes; the gateway's own packets and
+ * another NIC's not at all. A test run's skb always has a socket (the kernel's
+ * dummy one), so fragments without skb_iif are the gateway's own here; those
+ * without a socket, as the kernel cuts a forwarded packet, are dp_netns.t.sh's. */
+#define LAN_K_IFINDEX 77
+static void wg_lan_count(struct tc_wg_bpf *wg)
+{
+	static const struct {
+		const char *desc;
+		struct pkt_spec in;
+		uint32_t iif;
+		int packets;		/* lan_packets of peer 1 moves by this */
+		int bytes;		/* lan_bytes: 1 the frame, 2 its IP payload, 0 none */
+	} cases[] = {
+		{ "v4 from the LAN NIC: one LAN packet, its bytes", { V4("10.0.0.5", "10.1.2.3"), PL }, LAN_K_IFINDEX, 1, 1 },
+		{ "v6 from the LAN NIC: the same", { V6("fd00::5", "fd01::9"), PL6 }, LAN_K_IFINDEX, 1, 1 },
+		{ "from another NIC: not counted", { V4("10.0.0.5", "10.1.2.3"), PL }, 5, 0, 0 },
+		{ "the gateway's own packet (no skb_iif): not counted", { V4("10.0.0.1", "10.1.2.3"), PL }, 0, 0, 0 },
+		{ "first fragment from the LAN NIC: one packet, its bytes",
+		  { V4("10.0.0.5", "10.1.2.3"), PL, .frag = 0x2000 }, LAN_K_IFINDEX, 1, 1 },
+		{ "a later fragment: no packet, its payload only",
+		  { V4("10.0.0.5", "10.1.2.3"), PL, .frag = 0x2000 | 185 }, LAN_K_IFINDEX, 0, 2 },
+		{ "the last fragment: the same", { V4("10.0.0.5", "10.1.2.3"), PL, .frag = 370 }, LAN_K_IFINDEX, 0, 2 },
+		{ "a fragment without skb_iif, with a socket (the gateway's own): not counted",
+		  { V4("10.0.0.1", "10.1.2.3"), PL, .frag = 0x2000 }, 0, 0, 0 },
+	};
+	struct tc_wg_bpf *k = tc_wg_bpf__open();
+	struct bpf_map *m;
+	int fd, stats, peers;
+
+	if (!ok(k, "open a second tc_wg (LAN NIC without tc_lan)"))
+		return;
+	bpf_object__for_each_map(m, k->obj) {
+		struct bpf_map *orig = bpf_object__find_map_by_name(wg->obj, bpf_map__name(m));
+
+		bpf_map__set_pin_path(m, NULL);
+		if (!strncmp(bpf_map__name(m), "mg_", 3) && orig)
+			bpf_map__reuse_fd(m, bpf_map__fd(orig));
+	}
+	k->rodata->lan_ifindex = ifi_lan;
+	k->rodata->l3_off = 14;
+	k->rodata->lan_count_ifindex = LAN_K_IFINDEX;
+	if (!ok(!tc_wg_bpf__load(k), "  load it (verifier)"))
+		goto out;
+	fd = bpf_program__fd(k->progs.mg_tc_wg_egress);
+	stats = bpf_map__fd(wg->maps.mg_stats);
+	peers = bpf_map__fd(wg->maps.mg_peer_stats);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t in[512], out[512];
+		size_t len = pkt_build(in, &cases[i].in);
+		uint64_t s0[MG_STAT__MAX], s1[MG_STAT__MAX], p0[6], p1[6];
+		uint64_t want_b = cases[i].bytes == 1 ? len : cases[i].bytes == 2 ? len - 14 - 20 : 0;
+		struct __sk_buff ctx = { .ifindex = ifi_wg, .ingress_ifindex = cases[i].iif };
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .data_out = out,
+			    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			    .repeat = 1);
+
+		read_stats(stats, s0);
+		peer_read(peers, 1, p0);
+		if (!is_int(bpf_prog_test_run_opts(fd, &o), 0, cases[i].desc))
+			continue;
+		read_stats(stats, s1);
+		peer_read(peers, 1, p1);
+		ok(o.retval == TC_ACT_OK && p1[1] - p0[1] == 1 && p1[2] - p0[2] == (uint64_t)cases[i].packets &&
+		   p1[5] - p0[5] == want_b && s1[MG_STAT_TC_MESH] - s0[MG_STAT_TC_MESH] == (want_b ? 1 : 0),
+		   "  tx +1, lan_packets +%d, lan_bytes +%llu (got +%llu, +%llu)", cases[i].packets,
+		   (unsigned long long)want_b, (unsigned long long)(p1[2] - p0[2]),
+		   (unsigned long long)(p1[5] - p0[5]));
+	}
+out:
+	tc_wg_bpf__destroy(k);
+}
+
 int main(void)
 {
 	struct tc_lan_bpf *lan, *l3;
@@ -1096,6 +1173,7 @@ int main(void)
 				       .probe = probe_fd });
 
 	local_prober(lan);
+	wg_lan_count(wg);
 
 	/* No tag configured (all zeros): nobody is answered, not even a zero tag. */
 	{

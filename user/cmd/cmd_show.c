@@ -127,9 +127,12 @@ static void text_iface(const struct dp_iface_entry *e, const struct colours *c)
 	uint64_t fb = v->fallbacks[MG_FB_TX] + v->fallbacks[MG_FB_REDIRECT];
 	bool off = (v->flags & MG_IF_XDP) && !(v->flags & MG_IF_XMIT);
 
-	printf("    %s: %s, %s%s%s", v->name, v->flags & MG_IF_XDP ? "XDP + TC" : "TC only",
-	       off ? c->yellow : "", (v->flags & MG_IF_XDP) && (v->flags & MG_IF_XMIT) ?
-	       "XDP fast path on" : dp_why_text((enum mg_if_why)v->why), off ? c->off : "");
+	if (v->flags & MG_IF_KERNEL)
+		printf("    %s: kernel only, %s", v->name, DP_KERNEL_TEXT);
+	else
+		printf("    %s: %s, %s%s%s", v->name, v->flags & MG_IF_XDP ? "XDP + TC" : "TC only",
+		       off ? c->yellow : "", (v->flags & MG_IF_XDP) && (v->flags & MG_IF_XMIT) ?
+		       "XDP fast path on" : dp_why_text((enum mg_if_why)v->why), off ? c->off : "");
 	if (fb)
 		printf(" (%" PRIu64 " frames the kernel could not transmit)", fb);
 	if (!(v->flags & MG_IF_FWD))
@@ -353,11 +356,14 @@ static void json_ifaces(struct jw *w, const struct status *s)
 		jw_string(w, "name", v->name);
 		jw_u64(w, "ifindex", s->ifaces[i].ifindex);
 		jw_bool(w, "xdp", v->flags & MG_IF_XDP);
+		/* false: no program of meshgw on it, the kernel forwards (MG_IF_KERNEL) */
+		jw_bool(w, "tc", !(v->flags & MG_IF_KERNEL));
 		jw_bool(w, "xdp_target", v->flags & MG_IF_XMIT);
 		jw_bool(w, "layer3", v->flags & MG_IF_L3);
 		jw_bool(w, "fast_forward", v->flags & MG_IF_FWD);
 		jw_string(w, "reason", dp_why_name((enum mg_if_why)v->why));
-		jw_string(w, "reason_text", dp_why_text((enum mg_if_why)v->why));
+		jw_string(w, "reason_text", v->flags & MG_IF_KERNEL ? DP_KERNEL_TEXT :
+					    dp_why_text((enum mg_if_why)v->why));
 		jw_object(w, "fallbacks");
 		jw_u64(w, dp_fallback_name(MG_FB_TX), v->fallbacks[MG_FB_TX]);
 		jw_u64(w, dp_fallback_name(MG_FB_REDIRECT), v->fallbacks[MG_FB_REDIRECT]);

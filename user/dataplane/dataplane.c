@@ -232,6 +232,7 @@ struct dp {
 	struct dp_nic nic[MG_XDP_IFACES];	/* [0] the LAN NIC, [1] the uplink (if any) */
 	int n_nic;
 	bool fwd_ok;			/* netfilter does not act on forwarded traffic */
+	bool lan_kernel;		/* no program on the LAN NIC (dp_iface_lan_kernel) */
 };
 
 static void dp_close(struct dp *d)
@@ -351,6 +352,7 @@ static int open_objs(struct dp *d, const struct mg_config *c, const struct dp_se
 	d->tcl->rodata->wg_port = c->mesh.listen_port;
 	d->tcl->rodata->probe_port = s ? s->probe_port : 0;
 	d->tcw->rodata->lan_ifindex = d->lan;
+	d->tcw->rodata->lan_count_ifindex = d->lan_kernel ? d->lan : 0;
 	d->tcw->rodata->l3_off = 0;
 	OBJ_STAMP(d->tcl, tc_lan);
 	OBJ_STAMP(d->tcw, tc_wg);
@@ -807,7 +809,8 @@ static int nic_publish(struct dp *d, const struct dp_nic *n)
 	}
 	snprintf(v.name, sizeof(v.name), "%s", n->info.name);
 	v.flags = (n->xdp ? MG_IF_XDP : 0) | (xmit ? MG_IF_XMIT : 0) | (n->info.ether ? 0 : MG_IF_L3) |
-		  (d->fwd_ok ? MG_IF_FWD : 0) | (xmit && dp_iface_tx(&n->info) ? MG_IF_TX : 0);
+		  (d->fwd_ok ? MG_IF_FWD : 0) | (xmit && dp_iface_tx(&n->info) ? MG_IF_TX : 0) |
+		  (n == &d->nic[0] && d->lan_kernel ? MG_IF_KERNEL : 0);
 	v.why = !n->xdp ? n->xdp_why : !xmit ? why : MG_WHY_NONE;
 	if (bpf_map_update_elem(d->fds.ifaces, &key, &v, BPF_ANY)) {
 		pr_err("Failed to update %s for %s: %s", MG_MAP_NAME(ifaces), n->info.name, strerror(errno));
@@ -846,6 +849,8 @@ static void nics_log(const struct dp *d)
 			pr_info("%s (%s): XDP%s%s", n->info.name, kind,
 				n->xmit ? "" : "; not an XDP target: ",
 				n->xmit ? "" : dp_why_text(n->xmit_why));
+		else if (n == &d->nic[0] && d->lan_kernel)
+			pr_info("%s (%s): %s", n->info.name, kind, DP_KERNEL_TEXT);
 		else
 			pr_info("%s (%s): TC only (%s)", n->info.name, kind, dp_why_text(n->xdp_why));
 	}
@@ -920,6 +925,8 @@ static int resolve_ifaces(struct dp *d, const struct mg_config *c, bool wg_requi
 		d->wg = if_nametoindex(wg);
 	if ((err = plan_nics(d, c)))
 		return err;
+	d->lan_kernel = dp_iface_lan_kernel(&d->nic[0].info, c->local.fast_path,
+					    d->uplink && d->uplink != d->lan, c->local.n_exit_via > 0);
 	for (int i = 0; i < d->n_nic; i++) {
 		struct dp_nic *n = &d->nic[i];
 
@@ -938,7 +945,7 @@ static int resolve_ifaces(struct dp *d, const struct mg_config *c, bool wg_requi
 		if (idx && (err = tc_check_free(name, idx, BPF_TC_INGRESS)))
 			return err;
 	}
-	if ((err = tc_check_free(c->local.lan_if, d->lan, BPF_TC_INGRESS)) ||
+	if ((!d->lan_kernel && (err = tc_check_free(c->local.lan_if, d->lan, BPF_TC_INGRESS))) ||
 	    (d->uplink && (err = tc_check_free(c->local.uplink_if, d->uplink, BPF_TC_INGRESS))) ||
 	    (d->wg && (err = tc_check_free(wg, d->wg, BPF_TC_INGRESS))) ||
 	    (d->wg && (err = tc_check_free(wg, d->wg, BPF_TC_EGRESS))))
@@ -1079,9 +1086,13 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	if ((err = tc_up(&d, MG_SLOT_TC_WG_EGRESS, wg, d.wg, BPF_TC_EGRESS,
 			 PROG_WG_EGRESS)) ||
 	    (err = tc_up(&d, MG_SLOT_TC_WG_INGRESS, wg, d.wg, BPF_TC_INGRESS,
-			 PROG_WG_INGRESS)) ||
-	    (err = tc_up(&d, MG_SLOT_TC_LAN, c->local.lan_if, d.lan, BPF_TC_INGRESS,
-			 PROG_TC_LAN)))
+			 PROG_WG_INGRESS)))
+		goto out;
+	/* After tc_wg, which counts the LAN's mesh traffic when tc_lan does not. */
+	if (d.lan_kernel)
+		tc_forget(&d, MG_SLOT_TC_LAN);
+	else if ((err = tc_up(&d, MG_SLOT_TC_LAN, c->local.lan_if, d.lan, BPF_TC_INGRESS,
+			      PROG_TC_LAN)))
 		goto out;
 	if (d.uplink) {
 		if ((err = tc_up(&d, MG_SLOT_TC_UPLINK, c->local.uplink_if, d.uplink, BPF_TC_INGRESS,

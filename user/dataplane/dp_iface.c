@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Per-NIC decisions of the data plane: XDP or TC only, and XDP transmit targets.
+/* Per-NIC decisions of the data plane: XDP, TC only, or nothing (a veth LAN: the
+ * kernel forwards), and XDP transmit targets.
  *
  * What the kernel says is taken first: netdev generic netlink's xdp-features
  * (6.3+) has NETDEV_XDP_ACT_NDO_XMIT exactly when a device can take XDP frames
@@ -120,6 +121,29 @@ bool dp_iface_want_xdp(const struct dp_iface *i, enum mg_fast_path fp, enum mg_i
 	else if (fp == MG_FAST_AUTO && !strcmp(i->kind, "veth"))
 		*why = MG_WHY_VETH;
 	return *why == MG_WHY_NONE;
+}
+
+/* The rule, per kind, for the LAN NIC's TC program, measured with
+ * selftests/bench/kinds.sh (README, "Does ratio >= 1.0 hold?"):
+ *  - a veth: the kernel alone. On a veth tc_lan's fast path (classification,
+ *    bpf_fib_lookup, redirect) forwarded 3-5 % fewer frames than the kernel's
+ *    own routing; with no program the ratio is 1.0. Passing non-mesh traffic to
+ *    the kernel after classifying it was not built: perf put the classification
+ *    alone (cls_bpf, the program, its map lookups) at about 70 % of the kernel's
+ *    routing, which it would then pay on top. The mesh traffic is routed into the
+ *    WireGuard device by meshgw's routes, and tc_wg counts it there per peer as
+ *    tc_lan would have (skb_iif is the LAN NIC; bytes with the Ethernet header;
+ *    a packet the kernel fragments for the tunnel once, with all its bytes);
+ *  - a bridge, a VLAN, a driver's NIC (with or without XDP): tc_lan, whose fast
+ *    path beat the kernel there (bridge as LAN 1.04-1.06).
+ * The program stays on a veth where it has work the kernel cannot do: steering
+ * LAN traffic to the internet exit, and the WireGuard and probe packets of a
+ * one-armed gateway (its LAN is its uplink). FastPath = tc or xdp asks for
+ * meshgw's fast path there, and gets it. */
+bool dp_iface_lan_kernel(const struct dp_iface *lan, enum mg_fast_path fp, bool own_uplink,
+			 bool exit)
+{
+	return fp == MG_FAST_AUTO && lan->ether && !strcmp(lan->kind, "veth") && own_uplink && !exit;
 }
 
 bool dp_iface_xmit(const struct dp_iface *i, enum mg_if_why *why)

@@ -28,6 +28,15 @@ int dp_iface_probe(const char *ifname, struct dp_iface *i);
 /* Whether to put meshgw's XDP program on i; when not, *why says why. */
 bool dp_iface_want_xdp(const struct dp_iface *i, enum mg_fast_path fp, enum mg_if_why *why);
 
+/* Whether the LAN NIC lan gets no program at all, the kernel forwarding
+ * everything that comes in by it (MG_IF_KERNEL): a veth with FastPath = auto, on
+ * a gateway with an uplink of its own and no internet exit to steer (ExitVia).
+ * own_uplink: the uplink is another NIC (the WireGuard and probe packets the
+ * program must see arrive there); exit: ExitVia is set (only tc_lan steers LAN
+ * traffic to the exit). */
+bool dp_iface_lan_kernel(const struct dp_iface *lan, enum mg_fast_path fp, bool own_uplink,
+			 bool exit);
+
 /* Whether the XDP fast path may transmit into i (XDP_TX, XDP_REDIRECT); when
  * not, *why says why. Kernels without xdp-features: only a driver's own NIC
  * (no link kind: not a bridge, VLAN, bond, veth, tun ...) with Ethernet. */
@@ -39,6 +48,9 @@ bool dp_iface_tx(const struct dp_iface *i);
 
 /* A sentence for `meshgw show` and the log: "a bridge cannot transmit XDP frames". */
 const char *dp_why_text(enum mg_if_why why);
+/* What `meshgw show` and the log say of a NIC with MG_IF_KERNEL. */
+#define DP_KERNEL_TEXT "no program: the kernel forwards (a veth, where it is faster than meshgw's " \
+		       "TC fast path); its mesh traffic is counted on the WireGuard device"
 /* A word for the metrics' reason label: "config", "veth", "runtime", ... */
 const char *dp_why_name(enum mg_if_why why);
 /* A word for the fallback reason label (enum mg_fallback): "xdp_tx", "redirect". */
