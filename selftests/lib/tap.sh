@@ -51,6 +51,34 @@ poll() {
 	done
 }
 
+# tap_import LABEL FILE RC: another test's TAP (FILE, its output; RC, its exit status)
+# as this test's: its results become ok/not_ok lines prefixed "LABEL: " (a TODO
+# stays a TODO), its comments stay comments, anything else becomes a comment; a run
+# that ended without its plan, or failed with no failing line, is one failure more.
+tap_import() {
+	local label=$1 file=$2 rc=$3 line plan=0 bad=0
+	while IFS= read -r line; do
+		if [[ $line =~ ^ok\ [0-9]+\ -\ (.*) ]]; then
+			ok "$label: ${BASH_REMATCH[1]}"
+		elif [[ $line =~ ^not\ ok\ [0-9]+\ -\ (.*) ]]; then
+			not_ok "$label: ${BASH_REMATCH[1]}"
+			bad=1
+		elif [[ $line =~ ^1\.\.[0-9]+ ]]; then
+			plan=1
+			[[ $line =~ ^1\.\.0 ]] && echo "# $label: $line"
+		elif [[ $line =~ ^# ]]; then
+			echo "$line"
+		else
+			echo "# $label: $line"
+		fi
+	done <"$file"
+	if [ "$plan" = 0 ]; then
+		not_ok "$label: finished its plan (exit $rc)"
+	elif [ "$rc" != 0 ] && [ "$bad" = 0 ]; then
+		not_ok "$label: exited $rc with no failing test"
+	fi
+}
+
 tap_done() {
 	echo "1..$n"
 	[ "$failed" = 0 ]
