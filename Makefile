@@ -137,11 +137,14 @@ $(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS
 # (vm_lab_failover, vm_lab_plain_wg, vm_uplinks) run beside them, inside the same
 # test (LAB_VM_BESIDE=1, selftests/lib/beside.sh).
 # Seconds here (prove --timer, two at a time, 2026-12-03 06:15, machine otherwise
-# quiet): vm_kinds 93, lab_failover 80 (with its VM twin), uplinks 103 (with its
-# twin), kinds 52, deb_package 50 (it builds the package), vm_kernel_wg 46, vm_dp 43,
-# ha 40, clients 32, lab_plain_wg 32 (with its twin), vm_show_metrics 28,
-# show_metrics 22, exit 21, up_keep 18, daemon_events 16, up_userspace 16,
-# vm_smoke 15, gateway_engine 14, dp_netns 13, the rest under 11.
+# quiet, before vm_suite): vm_kinds 93, lab_failover 80 (with its VM twin), uplinks
+# 103 (with its twin), kinds 52, deb_package 50 (it builds the package),
+# vm_kernel_wg 46, vm_dp 43, ha 40, clients 32, lab_plain_wg 32 (with its twin),
+# vm_show_metrics 28, show_metrics 22, exit 21, up_keep 18, daemon_events 16,
+# up_userspace 16, vm_smoke 15, gateway_engine 14, dp_netns 13, the rest under 11.
+# vm_suite is about the sum of its four less three boots; under load 10-20 (other
+# work) its VM took 658 s: vm_dp 159, vm_kernel_wg 204, vm_show_metrics 92,
+# vm_kinds 172.
 # prove takes a job from its rules in order: the chain's first, then one rule per
 # test. CHECK_JOBS=1 runs everything in sequence; --timer prints each file's time.
 TIMED := kinds lab_failover ha
