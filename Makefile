@@ -142,9 +142,9 @@ $(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS
 # vm_kernel_wg 46, vm_dp 43, ha 40, clients 32, lab_plain_wg 32 (with its twin),
 # vm_show_metrics 28, show_metrics 22, exit 21, up_keep 18, daemon_events 16,
 # up_userspace 16, vm_smoke 15, gateway_engine 14, dp_netns 13, the rest under 11.
-# vm_suite is about the sum of its four less three boots; under load 10-20 (other
-# work) its VM took 658 s: vm_dp 159, vm_kernel_wg 204, vm_show_metrics 92,
-# vm_kinds 172.
+# vm_suite is about the sum of its four less three boots; with other work running
+# its VM took 658 s at load 10-20 (vm_dp 159, vm_kernel_wg 204, vm_show_metrics 92,
+# vm_kinds 172) and 435 s at load 8-12 (141, 51, 47, 177): no quiet number yet.
 # prove takes a job from its rules in order: the chain's first, then one rule per
 # test. CHECK_JOBS=1 runs everything in sequence; --timer prints each file's time.
 TIMED := kinds lab_failover ha
