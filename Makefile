@@ -124,34 +124,42 @@ $(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS
 # in TESTS' order. Except TIMED, a chain that runs one at a time, ahead of the others
 # whenever the last one is done: kinds' topologies (four at once, both cores) and the
 # failover lab (its timings; with its VM twin, below) and the two-gateway switch
-# (its restoration bound), so no two of them share the machine. The order: beside kinds, the light tests (kinds beside a VM lost a ping
-# once); then the heavy ones, longest first, then the shorter ones, in pairs to the
-# end, so both cores stay busy without a tail of light tests. A VM test keeps a core busy with QEMU's TCG,
-# and runs only what needs kernel WireGuard or a module this kernel lacks (8021q,
-# bonding): each vm_*.t.sh says what of its script the host runs instead. The two
-# lab tests and uplinks mostly wait on timers: their VM twins (vm_lab_failover,
-# vm_lab_plain_wg, vm_uplinks) run beside them, inside the same test
-# (LAB_VM_BESIDE=1, selftests/lib/beside.sh).
-# Seconds alone here (2026-12-02, other work running): vm_kinds 100, lab_failover 78
-# (with its VM twin), vm_dp 63, kinds 51, vm_kernel_wg 46, vm_show_metrics 45,
-# deb_package 50 (it builds the package), clients 37, uplinks 31 (185-230 with its VM
-# twin beside it, 2026-12-03, vm_uplinks alone 183), up_userspace 15-30,
-# lab_plain_wg 28 (with its twin), show_metrics 25, service_unit 25, ha 22-28 (2026-12-03),
-# exit 17, egress_scale 15, the rest under 15. prove takes a job from its rules in order: the chain's first, then one
-# rule per test. CHECK_JOBS=1 runs everything in sequence; --timer prints each
-# file's time.
+# (its restoration bound), so no two of them share the machine. The order: beside
+# kinds, the light tests (kinds beside a VM lost a ping once); then the heavy ones,
+# longest first, then the shorter ones, in pairs to the end, so both cores stay busy
+# without a tail of light tests. A VM test keeps a core busy with QEMU's TCG, and
+# runs only what needs kernel WireGuard or a module this kernel lacks (8021q,
+# bonding): each vm_*.t.sh says what of its script the host runs instead. Those that
+# run on their own (INSUITE) run in one boot, as jobs of vm_suite.t.sh
+# (selftests/lib/vm_jobs.sh: a boot and the guest's cold page cache cost seconds
+# each under TCG); it is the longest test, so it starts first after the light ones.
+# The two lab tests and uplinks mostly wait on timers: their VM twins
+# (vm_lab_failover, vm_lab_plain_wg, vm_uplinks) run beside them, inside the same
+# test (LAB_VM_BESIDE=1, selftests/lib/beside.sh).
+# Seconds here (prove --timer, two at a time, 2026-12-03 06:15, machine otherwise
+# quiet, before vm_suite): vm_kinds 93, lab_failover 80 (with its VM twin), uplinks
+# 103 (with its twin), kinds 52, deb_package 50 (it builds the package),
+# vm_kernel_wg 46, vm_dp 43, ha 40, clients 32, lab_plain_wg 32 (with its twin),
+# vm_show_metrics 28, show_metrics 22, exit 21, up_keep 18, daemon_events 16,
+# up_userspace 16, vm_smoke 15, gateway_engine 14, dp_netns 13, the rest under 11.
+# vm_suite is about the sum of its four less three boots; with other work running
+# its VM took 658 s at load 10-20 (vm_dp 159, vm_kernel_wg 204, vm_show_metrics 92,
+# vm_kinds 172) and 435 s at load 8-12 (141, 51, 47, 177): no quiet number yet.
+# prove takes a job from its rules in order: the chain's first, then one rule per
+# test. CHECK_JOBS=1 runs everything in sequence; --timer prints each file's time.
 TIMED := kinds lab_failover ha
-HEAVY := uplinks vm_kinds vm_dp deb_package vm_kernel_wg vm_show_metrics clients lab_plain_wg \
+HEAVY := vm_suite uplinks deb_package clients lab_plain_wg \
 	 show_metrics service_unit exit up_userspace daemon_events egress_scale dp_netns \
 	 gateway_engine vm_smoke
 LIGHT := spdx cli_keys config_check check_ha install export down_daemon dhcp_routes service_caps
 BESIDE := vm_lab_failover vm_lab_plain_wg vm_uplinks
+INSUITE := vm_dp vm_kernel_wg vm_show_metrics vm_kinds
 script_tests = $(foreach t,$(1),$(filter selftests/$(t).t.sh,$(SCRIPT_TESTS)))
 TIMED_TESTS := $(call script_tests,$(TIMED))
 HEAVY_TESTS := $(call script_tests,$(HEAVY))
 LIGHT_TESTS := $(call script_tests,$(LIGHT))
-OTHER_TESTS := $(filter-out $(TIMED_TESTS) $(HEAVY_TESTS) $(LIGHT_TESTS) $(call script_tests,$(BESIDE)), \
-		 $(SCRIPT_TESTS))
+OTHER_TESTS := $(filter-out $(TIMED_TESTS) $(HEAVY_TESTS) $(LIGHT_TESTS) \
+		 $(call script_tests,$(BESIDE) $(INSUITE)), $(SCRIPT_TESTS))
 TESTS ?= $(TIMED_TESTS) $(LIGHT_TESTS) $(UNIT_TESTS) $(HEAVY_TESTS) $(OTHER_TESTS)
 CHECK_JOBS ?= 2
 comma := ,

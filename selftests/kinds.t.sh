@@ -44,7 +44,7 @@ MESHGW=${MESHGW:-$OUT/meshgw}
 BACKEND=${1:-userspace}
 [ "$BACKEND" = kernel ] || [ "$BACKEND" = userspace ] || { echo "usage: $0 [userspace|kernel]" >&2; exit 2; }
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, bpffs)"; exit 0; fi
-for c in iperf3 nsenter ethtool python3 tc nft unshare genl fping $([ "$BACKEND" = userspace ] && echo wireguard-go); do
+for c in iperf3 nsenter ethtool python3 jq tc nft unshare genl fping $([ "$BACKEND" = userspace ] && echo wireguard-go); do
 	command -v $c >/dev/null || { echo "1..0 # SKIP $c missing"; exit 0; }
 done
 if [ "$BACKEND" = kernel ] && ! unshare -n ip link add w type wireguard 2>/dev/null; then
@@ -257,7 +257,7 @@ tcp_from_sibling() { # the same with checksum offload on hA's NIC
 }
 
 # SHOWS: python that runs `meshgw show -j` on both gateways at once (a slow VM
-# pays for one) and leaves show["a"], show["b"] (None if it failed).
+# pays for one) and leaves show["a"], show["b"] (None if it failed): ifaces_ok's.
 SHOWS='
 import json, subprocess, sys
 meshgw, tmp, nsa, nsb = sys.argv[1:5]
@@ -272,22 +272,28 @@ for x, p in procs.items():
     except ValueError:
         show[x] = None
 '
-# nums: gateway a's numbers for peer b, then b's for a, from `meshgw show -j` (one
-# python for both): lan_packets tx_packets rx_packets tx_bytes probe_replies
-# probes_sent (the last two summed over the peer's endpoints); zeros if unreadable.
+# nums: gateway a's numbers for peer b, then b's for a, from `meshgw show -j` on both
+# gateways at once (a slow VM pays for one): lan_packets tx_packets rx_packets
+# tx_bytes probe_replies probes_sent (the last two summed over the peer's
+# endpoints); zeros if unreadable. jq, not python3: probe_window polls it, and
+# python3 takes 1-2.5 s to start in the VM.
 nums() {
-	"$PY" -c "$SHOWS"'
-out = []
-for x, peer in (("a", "b"), ("b", "a")):
-    try:
-        p = [p for p in show[x]["peers"] if p["site"] == peer][0]
-        b, eps = p["bpf"] or {}, p["endpoints"]
-        out += [b.get("lan_packets", 0), b.get("tx_packets", 0), b.get("rx_packets", 0), b.get("tx_bytes", 0),
-                sum(e.get("probe_replies") or 0 for e in eps), sum(e.get("probes_sent") or 0 for e in eps)]
-    except Exception:
-        out += [0] * 6
-print(*out)
-' "$MESHGW" "$tmp" "${K_NS[gA]}" "${K_NS[gB]}"
+	local x out all=() pids=()
+	for x in a b; do
+		{ G $x show -j >"$tmp/nums.$x" 2>/dev/null || : >"$tmp/nums.$x"; } &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for x in a b; do
+		out=$(jq -r --arg p "$([ $x = a ] && echo b || echo a)" '
+			[.peers[] | select(.site == $p)][0] | (.bpf // {}) as $b |
+			[$b.lan_packets // 0, $b.tx_packets // 0, $b.rx_packets // 0, $b.tx_bytes // 0,
+			 ([.endpoints[] | .probe_replies // 0] | add // 0),
+			 ([.endpoints[] | .probes_sent // 0] | add // 0)] | @sh' "$tmp/nums.$x" 2>/dev/null)
+		[ -n "$out" ] || out="0 0 0 0 0 0"
+		all+=($out)
+	done
+	echo "${all[*]}"
 }
 
 # 10 pings hA -> hB: gateway a counts them as LAN packets and tunnel tx for peer b,

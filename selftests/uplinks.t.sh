@@ -46,7 +46,7 @@ MARK=0x6d670000
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/twosite.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/beside.sh"
-twosite_require "${1:-}" wg nft nsenter python3 promtool
+twosite_require "${1:-}" wg nft nsenter python3 jq promtool
 twosite_init ul
 i1=uli1$s i2=uli2$s net=ulnt$s gC=ulgc$s wgC=ulwc$s
 pinger='' dA='' dB='' dC=''
@@ -172,12 +172,11 @@ dC=$!
 t "meshgw run on A, B and C" poll 20 grep -q "running: site a" "$tmp/a.log"
 t "  A's probe sockets on both uplinks" \
 	poll 10 grep -q "uplink 1 up2: source 198.18.12.2, via 198.18.12.1" "$tmp/a.log"
-# B's view of A's endpoints: health of endpoint I in `meshgw show -j` at B.
+# B's view of A's endpoints: health of endpoint I in `meshgw show -j` at B. jq, not
+# python3: it is polled, and python3 takes 1-2.5 s to start in the VM.
 b_sees() {
-	N "$gB" "$MESHGW" show -j -c "$tmp/mesh.conf" -l "$tmp/b.local" 2>/dev/null | python3 -c '
-import json, sys
-p = {p["site"]: p for p in json.load(sys.stdin)["peers"]}["a"]
-print(p["endpoints"][int(sys.argv[1])]["health"])' "$1"
+	N "$gB" "$MESHGW" show -j -c "$tmp/mesh.conf" -l "$tmp/b.local" 2>/dev/null |
+		jq -r --argjson i "$1" '.peers[] | select(.site == "a") | .endpoints[$i].health'
 }
 b_sees_up() { [ "$(b_sees "$1")" = up ]; }
 t "  B's probes to A's second uplink's address are answered (tc_lan on up2)" poll 10 b_sees_up 1
@@ -193,25 +192,26 @@ chosen() { ip -n "$gA" route show table "$TABLE" "${1:-203.0.113.2}" | awk '!/me
 # since the last reply (or since T0, with none) counts as a gap too, so replies that
 # never came back fail the bound, and replies that come in bursts (TCG under load:
 # never 0.2 s apart at the moment of looking) do not read as no recovery.
+# awk, not python3: it is polled, and python3 takes 1-2.5 s to start in the VM.
 gap() {
-	python3 - "$tmp/ping" "$@" <<-'PY'
-	import re, sys, time
-	t0 = float(sys.argv[2])
-	mode = sys.argv[3] if len(sys.argv) > 3 else ""
-	ts = [float(m.group(1)) for m in re.finditer(r'^\[(\d+\.\d+)\] \d+ bytes from', open(sys.argv[1]).read(), re.M)]
-	ts = [t for t in ts if t >= t0 - 0.1]
-	now = time.time()
-	if mode == "final":
-	    print("%.3f" % max([now - (ts[-1] if ts else t0)] + [b - a for a, b in zip(ts, ts[1:])]))
-	    sys.exit(0)
-	if now < t0 + 1.5 or not ts or now - ts[-1] > 0.2:
-	    sys.exit(1)
-	g, a = max((b - a, a) for a, b in zip(ts, ts[1:]))
-	if mode == "where":
-	    print("# the longest gap starts %.3f s after the change" % (a - t0))
-	else:
-	    print("%.3f" % g)
-	PY
+	awk -v t0="$1" -v mode="${2:-}" -v now="$EPOCHREALTIME" '
+		/^\[[0-9]+\.[0-9]+\] [0-9]+ bytes from/ {
+			t = substr($1, 2, length($1) - 2) + 0
+			if (t >= t0 - 0.1) ts[n++] = t
+		}
+		END {
+			if (mode == "final") {
+				g = now - (n ? ts[n - 1] : t0)
+				for (i = 1; i < n; i++) if (ts[i] - ts[i - 1] > g) g = ts[i] - ts[i - 1]
+				printf "%.3f\n", g
+				exit 0
+			}
+			if (now < t0 + 1.5 || n < 2 || now - ts[n - 1] > 0.2) exit 1
+			g = -1
+			for (i = 1; i < n; i++) if (ts[i] - ts[i - 1] > g) { g = ts[i] - ts[i - 1]; a = ts[i - 1] }
+			if (mode == "where") printf "# the longest gap starts %.3f s after the change\n", a - t0
+			else printf "%.3f\n", g
+		}' "$tmp/ping"
 }
 # on UPLINK: A's path to B goes through UPLINK (meshgw's table says so).
 on() { [ "$(chosen)" = "$1" ]; }

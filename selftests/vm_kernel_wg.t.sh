@@ -6,14 +6,14 @@
 # down) run inside a VM on Debian's kernel, which has wireguard.ko (this host's has
 # not). Only its backend part: refused mesh files, the lock and foreign XDP/TC
 # programs do not touch WireGuard and run on the host (up_userspace.t.sh).
+# make check runs it in vm_suite.t.sh's boot (selftests/lib/vm_jobs.sh).
 set -eu
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (QEMU exports / over 9p)"; exit 0; fi
+. "$here/lib/tap.sh"
+. "$here/lib/vm_jobs.sh"
+vm_need_vm
 for c in wg ip; do
-	command -v $c >/dev/null || { echo "1..0 # SKIP $c not installed"; exit 0; }
+	command -v $c >/dev/null || vm_skip "$c not installed"
 done
-start=$(date +%s)
-rc=0
-"$here/vm/run.sh" --timeout 500 "$here/up_twosite.sh" kernel backend || rc=$?
-echo "# VM boot + two-site kernel WireGuard test: $(($(date +%s) - start)) s, exit $rc"
-exit $rc
+vm_job vm_kernel_wg 500 -- "$here/up_twosite.sh" kernel backend
+vm_jobs_main

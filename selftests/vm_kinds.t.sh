@@ -10,27 +10,19 @@
 # stretched (KINDS_TIME_SCALE, default 4 here); both kinds run at once
 # (VM_KINDS_JOBS, default 2), so one's waits are the other's CPU time. Only the checks
 # that cross site a's LAN run here (KINDS_LAN_ONLY): the probes are the same code on
-# the same veths in the host's kinds. The inner TAP passes
-# through; a VM that dies or times out before the inner plan adds one failing line.
+# the same veths in the host's kinds. The inner TAP passes through, each line prefixed
+# "vm_kinds: "; a VM that dies or times out before the inner plan adds one failing line.
+# make check runs it in vm_suite.t.sh's boot (selftests/lib/vm_jobs.sh).
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/lib/vm_tap.sh"
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (network namespaces, QEMU's 9p export)"; exit 0; fi
-if ! ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 || ! command -v qemu-system-x86_64 >/dev/null; then
-	echo "1..0 # SKIP no Debian kernel or QEMU for the VM"; exit 0
-fi
-
-out=$(mktemp /tmp/meshgw-vmkinds.$$.XXXX)
-trap 'rm -f "$out"' EXIT
-start=$(date +%s)
+. "$here/lib/tap.sh"
+. "$here/lib/vm_jobs.sh"
+vm_need_vm
 # One modprobe -a for all the kinds need (autoloading one at a time costs seconds
 # under TCG): the devices, kernel WireGuard, the TC hooks, and nf_tables, which
 # meshgw asks whether anything filters forwarded traffic.
-VM_MODULES="wireguard veth bridge 8021q bonding sch_ingress cls_bpf nf_tables" \
-KINDS=${KINDS:-vlan bond} KINDS_JOBS=${VM_KINDS_JOBS:-2} KINDS_TIME_SCALE=${KINDS_TIME_SCALE:-4} KINDS_LAN_ONLY=1 \
-	"$here/vm/run.sh" --timeout "${VM_KINDS_TIMEOUT:-720}" \
-	--env KINDS --env KINDS_JOBS --env KINDS_TIME_SCALE --env KINDS_LAN_ONLY \
-	"$here/kinds.t.sh" kernel >"$out" 2>&1
-rc=$?
-vm_tap_report "$out" "$rc" "$start"
-[ "$rc" = 0 ]
+vm_job vm_kinds "${VM_KINDS_TIMEOUT:-720}" \
+	VM_MODULES="wireguard veth bridge 8021q bonding sch_ingress cls_bpf nf_tables" \
+	KINDS="${KINDS:-vlan bond}" KINDS_JOBS="${VM_KINDS_JOBS:-2}" KINDS_TIME_SCALE="${KINDS_TIME_SCALE:-4}" \
+	KINDS_LAN_ONLY=1 -- "$here/kinds.t.sh" kernel
+vm_jobs_main

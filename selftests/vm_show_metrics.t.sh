@@ -5,12 +5,13 @@
 # netlink as well as through wireguard-go's UAPI. Only the script's backend part:
 # what reads only meshgw's own maps, metrics text and HTTP server runs on the host
 # (show_metrics.t.sh says which check runs where).
+# make check runs it in vm_suite.t.sh's boot (selftests/lib/vm_jobs.sh).
 set -eu
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
-if ! ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 || ! command -v qemu-system-x86_64 >/dev/null; then
-	echo "1..0 # SKIP no Debian kernel or QEMU for the VM"; exit 0
-fi
+. "$here/lib/tap.sh"
+. "$here/lib/vm_jobs.sh"
+vm_need_vm
 # 900 s: the whole script once took 482 s on this 2-core host with three VMs and
 # other suites running; its backend part takes 45 s alone.
-exec "$here/vm/run.sh" --timeout 900 "$here/show_metrics.t.sh" kernel backend
+vm_job vm_show_metrics 900 -- "$here/show_metrics.t.sh" kernel backend
+vm_jobs_main

@@ -32,28 +32,10 @@ beside_stop() {
 }
 
 beside_report() {
-	local label=$1 rc=0 line plan=0 bad=0
+	local rc=0
 	[ -n "$beside_pid" ] || return 0
 	wait "$beside_pid" || rc=$?
 	beside_pid=
-	while IFS= read -r line; do
-		if [[ $line =~ ^ok\ [0-9]+\ -\ (.*) ]]; then
-			ok "$label: ${BASH_REMATCH[1]}"
-		elif [[ $line =~ ^not\ ok\ [0-9]+\ -\ (.*) ]]; then
-			not_ok "$label: ${BASH_REMATCH[1]}"
-			bad=1
-		elif [[ $line =~ ^1\.\.[0-9]+ ]]; then
-			plan=1
-		elif [[ $line =~ ^# ]]; then
-			echo "$line"
-		else
-			echo "# $label: $line"
-		fi
-	done <"$beside_out"
+	tap_import "$1" "$beside_out" "$rc"
 	rm -f "$beside_out"
-	if [ "$plan" = 0 ]; then
-		not_ok "$label: finished its plan (exit $rc)"
-	elif [ "$rc" != 0 ] && [ "$bad" = 0 ]; then
-		not_ok "$label: exited $rc with no failing test"
-	fi
 }
