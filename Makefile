@@ -142,9 +142,11 @@ $(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS
 # vm_kernel_wg 46, vm_dp 43, ha 40, clients 32, lab_plain_wg 32 (with its twin),
 # vm_show_metrics 28, show_metrics 22, exit 21, up_keep 18, daemon_events 16,
 # up_userspace 16, vm_smoke 15, gateway_engine 14, dp_netns 13, the rest under 11.
-# vm_suite is about the sum of its four less three boots; with other work running
-# its VM took 658 s at load 10-20 (vm_dp 159, vm_kernel_wg 204, vm_show_metrics 92,
-# vm_kinds 172) and 435 s at load 8-12 (141, 51, 47, 177): no quiet number yet.
+# Quiet, 2026-12-03 08:15 (422 s in all, the files' times adding up to 806 s):
+# vm_suite 210 (the four above in one boot: no shorter than their sum, but one test
+# fewer to place), lab_failover 74, uplinks 61, deb_package 54, kinds 45, up_keep 41,
+# ha 36, clients 33, lab_plain_wg 27, show_metrics 21, gateway_engine 21, daemon_events
+# 18, exit 18, vm_smoke 17, the rest under 14.
 # prove takes a job from its rules in order: the chain's first, then one rule per
 # test. CHECK_JOBS=1 runs everything in sequence; --timer prints each file's time.
 TIMED := kinds lab_failover ha
