@@ -12,8 +12,7 @@
 # vanishes (wireguard-go killed, or the link deleted); SIGHUP reloads by diff (a bad
 # file and a taken port change nothing; changed ports and timings are applied, and
 # probes go on; meshgw_config_last_reload_successful says 0, then 1 with a newer
-# timestamp); the rules in front of MeshTable follow wan0's addresses; `meshgw
-# down` under it stops it, nothing comes back, nothing is left.
+# timestamp); `meshgw down` under it stops it, nothing comes back, nothing is left.
 # (down_daemon.t.sh: the same `down` on a link meshgw did not create.)
 # Argument: the WireGuard backend, userspace (default, wireguard-go on this host)
 # or kernel (kernel WireGuard, for a run inside the Debian VM).
@@ -120,20 +119,6 @@ t "  $wgA is back, with meshgw's TC programs on it" poll 20 wg_back
 record_wg_pid $wgA
 t "  hA reaches hB through it again" poll 20 ip netns exec $hA ping -c1 -W1 10.2.0.2
 
-# --- wan0 renumbered (a new DHCP lease): the rules that keep the gateway's replies ----
-# from its uplink address out of the tunnel follow (user/gateway/mesh_rules.h).
-rules_a() { ip -n $gA rule show | grep ' proto 109'; }
-skips() { rules_a | grep -c "^990:	from $1 goto 992 proto 109"; }
-skips_is() { [ "$(skips "$1")" = "$2" ]; }	# skips_is ADDR N (polled)
-t "the uplink address 203.0.113.1 skips MeshTable" test "$(skips 203.0.113.1)" = 1
-ip -n $gA addr add 203.0.113.9/24 dev wan0
-t "a second uplink address (203.0.113.9): the daemon adds its rule" poll 10 skips_is 203.0.113.9 1
-t "  and says so" poll 5 logged "the gateway's addresses changed: 1 rule in front of MeshTable"
-ip -n $gA addr del 203.0.113.9/24 dev wan0
-t "  gone again: so is its rule" poll 10 skips_is 203.0.113.9 0
-t "  the uplink's own rule and MeshTable's stay" bash -c \
-	"[ \"\$(ip -n $gA rule show | grep -c ' proto 109')\" = 3 ] && [ \"\$(ip -n $gA rule show | grep -c '^990:	from 203.0.113.1 goto 992 proto 109')\" = 1 ]"
-
 # --- SIGHUP: reload by diff; a bad file or a port that cannot be had changes nothing --
 get_on() { # get_on PORT: GET /metrics answers 200 there
 	N $gA python3 -c 'import sys, urllib.request
@@ -204,8 +189,6 @@ t "  nothing brought back" bash -c "! ip -n $gA link show $wgA 2>/dev/null"
 # --- what down leaves behind, checked before the cleanup removes anything ----------------
 t "  nothing left: pins in $pin/a (mg_failover too), /run/meshgw/$wgA.state and .lock" \
 	nothing_left $pin/a /run/meshgw/$wgA.state /run/meshgw/$wgA.lock
-t "  no rule of meshgw's left, nor a route in any table" bash -c \
-	"! ip -n $gA rule show | grep ' proto 109' && [ -z \"\$(ip -n $gA route show table all proto 109)\" ]"
 t "meshgw down on gateway b" N $gB "$MESHGW" down -l "$tmp/b.local"
 t "  nothing left: pins in $pin/b, /run/meshgw/$wgB.state and .lock" nothing_left $pin/b /run/meshgw/$wgB.state /run/meshgw/$wgB.lock
 # $pin itself is the parent of the test's PinPaths: the test's own to remove.

@@ -122,7 +122,7 @@ allowed() { N "$gA" wg show "$wgA" allowed-ips | awk -v k="$1" '$1 == k' | cut -
 t "London's WireGuard: Madrid's peer takes 0.0.0.0/0" bash -c "echo '$(allowed "$pubB")' | grep -qw '0.0.0.0/0'"
 t "  Paris's does not" bash -c "! echo '$(allowed "$pubC")' | grep -qw '0.0.0.0/0'"
 t "  and no default route into the tunnel (the gateway's own traffic stays local)" bash -c \
-	"! nsenter --net=/run/netns/$gA ip route show table all default | grep -q $wgA"
+	"! nsenter --net=/run/netns/$gA ip route show default | grep -q $wgA"
 
 # --- the data path ----------------------------------------------------------------------------
 t "hA reaches the internet host through Madrid (a handshake first)" \
@@ -253,7 +253,7 @@ t "down on Paris" C down
 t "  its exit table is gone" bash -c "! nsenter --net=/run/netns/$gC nft list tables | grep -q meshgw_exit"
 t "  London's own NAT table is untouched" N "$gA" nft list table ip sitenat
 t "  no route left into a WireGuard device" bash -c \
-	"! nsenter --net=/run/netns/$gA ip route show table all | grep -q $wgA && ! nsenter --net=/run/netns/$gB ip route show table all | grep -q $wgB"
+	"! nsenter --net=/run/netns/$gA ip route | grep -q $wgA && ! nsenter --net=/run/netns/$gB ip route | grep -q $wgB"
 poll 5 nothing_left "/run/wireguard/$wgA.sock" "/run/wireguard/$wgB.sock" "/run/wireguard/$wgC.sock" || true
 t "  nothing left: state, locks, pins, wireguard-go sockets" \
 	nothing_left "/run/meshgw/$wgA.state" "/run/meshgw/$wgB.state" "/run/meshgw/$wgC.state" \

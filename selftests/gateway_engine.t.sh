@@ -8,10 +8,9 @@
 #
 # Only gA runs meshgw. A snapshot of gA's namespace (links, XDP, addresses, every
 # route of every table, WireGuard's configuration, qdiscs and TC filters, sysctls,
-# policy rules, pins, the state record) is taken before `meshgw up`, after it, after a second
+# pins, the state record) is taken before `meshgw up`, after it, after a second
 # `up`, after `up` on a gateway someone changed by hand, and after `down`. Checks:
-# up holds exactly meshgw's objects (two routes in MeshTable and the three rules in
-# front of it, the uplink's address skipping them; one peer as the mesh file says, the
+# up holds exactly meshgw's objects (two routes, one peer as the mesh file says, the
 # map pins, TC on wan0 and the WireGuard link, none on the veth LAN (dp_iface_lan_kernel:
 # the kernel forwards there), no XDP on these veths, the four
 # sysctls); a second up changes nothing, not even a program id; up puts back what
@@ -36,11 +35,11 @@ up() { A "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/a.local"; }
 down() { A "$MESHGW" down -l "$tmp/a.local"; }
 
 # held [SECTION...]: what gateway a's namespace holds, one normalised line per
-# object, by section (links wg addrs routes rules tc sysctls pins state; all by default).
+# object, by section (links wg addrs routes tc sysctls pins state; all by default).
 # Counters, handshake times and program ids (tc's [id], "id N", tags) are left out
 # unless IDS=1. One bash in the namespace for all of it: a process costs.
 held_in() {
-	local sections=${*:-links wg addrs routes rules tc sysctls pins state} sec d
+	local sections=${*:-links wg addrs routes tc sysctls pins state} sec d
 	local ids='s/(:\[|id |tag )[0-9a-f]+/\1N/g'
 	[ "${IDS:-}" = 1 ] && ids=''
 	for sec in $sections; do
@@ -61,8 +60,6 @@ held_in() {
 		addrs)	ip -o addr show | awk '$4 !~ /^fe80/ { print "addr", $2, $3, $4 }' ;;
 		routes)	ip -4 route show table all | sed 's/^/route4 /'
 			ip -6 route show table all | grep -v 'fe80\|^multicast\|^local fe80' | sed 's/^/route6 /' ;;
-		rules)	ip -4 rule show | sed 's/^/rule4 /'
-			ip -6 rule show | sed 's/^/rule6 /' ;;
 		tc)	for d in $(ip -o link show 2>/dev/null | sed -E 's/^[0-9]+: ([^:@]+).*/\1/'); do
 				tc qdisc show dev "$d" | sed "s/^/qdisc $d /"
 				tc filter show dev "$d" ingress | sed -E "s/^/ingress $d /; $ids"
@@ -95,18 +92,10 @@ ids_out() { sed -E 's/(:\[|id |tag )[0-9a-f]+/\1N/g'; }	# program ids left out
 wg_link_up() { # the WireGuard link up with MTU 1420, and no XDP program on any link
 	held links | grep -q "^link $wgA <[^>]*,UP[,>].* mtu 1420 xdp none$" && ! held links | grep -qv 'xdp none$'
 }
-two_routes() { # proto 109 (meshgw's): b's LAN and the mesh in MeshTable, nothing else
+two_routes() { # proto 109 (meshgw's): b's LAN and the mesh, nothing else
 	[ "$(held routes | grep -c 'proto 109')" = 2 ] &&
-		held routes | grep -qx "route4 10.2.0.0/24 dev $wgA table $MT proto 109 scope link " &&
-		held routes | grep -qx "route4 192.168.254.0/24 dev $wgA table $MT proto 109 scope link "
-}
-MT=28008	# MeshTable's default
-# route_dev [from SRC]: the device gateway a routes b's host 10.2.0.2 out of ("none":
-# no route), and the source it picks
-route_dev() {
-	A ip -o route get 10.2.0.2 "$@" 2>/dev/null |
-		awk '{ d = "none"; s = "-"; for (i = 1; i < NF; i++) { if ($i == "dev") d = $(i + 1); if ($i == "src") s = $(i + 1) } print d, s }' |
-		grep . || echo "none -"
+		held routes | grep -qx "route4 10.2.0.0/24 dev $wgA proto 109 scope link " &&
+		held routes | grep -qx "route4 192.168.254.0/24 dev $wgA proto 109 scope link "
 }
 no_other_route() { # besides meshgw's, only what the kernel adds for the link's address
 	local new
@@ -134,21 +123,6 @@ t "  address 192.168.254.1/24 on $wgA, the others untouched" has addrs \
 	"addr lan0 inet 10.1.0.1/24" "addr $wgA inet 192.168.254.1/24"
 t "  exactly two routes of meshgw's (proto 109): b's LAN and the mesh" two_routes
 t "  no other route added but the kernel's for the address" no_other_route
-# The rules (user/gateway/mesh_rules.h): MeshTable for all but the gateway's own
-# addresses outside the mesh's view of site a (wan0's 203.0.113.1; lan0's 10.1.0.1 is
-# in a's egress, the mesh address is a's), which skip it; IPv4 only (no IPv6 route).
-t "  rules: wan0's address skips MeshTable, everything else looks it up" has rules \
-	"rule4 0:	from all lookup local" "rule4 990:	from 203.0.113.1 goto 992 proto 109" \
-	"rule4 991:	from all lookup $MT proto 109" "rule4 992:	from all nop proto 109" \
-	"rule4 32766:	from all lookup main" "rule4 32767:	from all lookup default" \
-	"rule6 0:	from all lookup local" "rule6 32766:	from all lookup main"
-is "  to b's LAN, the gateway's own (no source yet): into $wgA from the mesh address" \
-	"$(route_dev)" "$wgA 192.168.254.1"
-is "  from its LAN address (in a's egress): into $wgA" "$(route_dev from 10.1.0.1)" "$wgA -"
-is "  forwarded from a LAN host: into $wgA" "$(route_dev from 10.1.0.2 iif lan0)" "$wgA -"
-# As before up: gateway a has no route to 10.2.0.0/24 but meshgw's (no default route).
-is "  from wan0's address (a reply to the internet side): not into $wgA, as before up" \
-	"$(route_dev from 203.0.113.1)" "none -"
 is "  TC: mg_tc_lan on wan0 ingress, mg_tc_wg_* on $wgA, nothing on the veth LAN" "$(tc_filters)" \
 	"$(printf '%s\n' "egress $wgA mg_tc_wg_egress:[N]" "ingress $wgA mg_tc_wg_ingres:[N]" \
 		"ingress wan0 mg_tc_lan:[N]" | sort | xargs)"
@@ -168,7 +142,7 @@ t "  pins: the data plane's nineteen maps, nothing else" has pins \
 	"pin mg_route_leaf" "pin mg_routes4" "pin mg_routes6" "pin mg_stats"
 t "  state: meshgw created the link; the address and each sysctl's old value recorded" has state \
 	"state backend $([ "$BACKEND" = kernel ] && echo 1 || echo 2)" "state created_link 1" \
-	"state address 192.168.254.1/24" "state mesh_table $MT" \
+	"state address 192.168.254.1/24" \
 	"state sysctl /proc/sys/net/ipv4/ip_forward 0 1" \
 	"state sysctl /proc/sys/net/ipv6/conf/all/forwarding 0 1" \
 	"state sysctl /proc/sys/net/ipv4/conf/all/send_redirects 1 0" \
@@ -183,30 +157,14 @@ t "  the namespace holds exactly what it held (program ids aside)" same "$(echo 
 t "  not even a program reloaded" same "$S1" "$(IDS=1 held)"
 
 # --- up on a gateway changed by hand: up puts back what it owns ------------------------------
-A ip route del 10.2.0.0/24 dev "$wgA" table $MT
-A ip rule del priority 990 from 203.0.113.1
+A ip route del 10.2.0.0/24 dev "$wgA"
 A wg set "$wgA" listen-port 51999 peer "$pubB" remove
 A tc filter del dev "$wgA" egress
 A tc filter del dev wan0 ingress
 A ip addr del 192.168.254.1/24 dev "$wgA"
-t "changed by hand: a route, a rule, the port, the peer, two filters and the address gone" changed
+t "changed by hand: a route, the port, the peer, two filters and the address gone" changed
 t "up puts them back" up
 t "  the namespace holds what the first up made (programs may be new)" same "$(echo "$S1" | ids_out)" "$(held)"
-
-# --- an address of the gateway's in b's range (an uplink behind an ISP box numbered like b) --
-# Its subnet's own route wins, as the longest match let it while both were in the main
-# table; the address itself is outside a's allowed IPs: it skips MeshTable too.
-A ip addr add 10.2.0.77/28 dev wan0
-t "up with 10.2.0.77/28 on wan0 (inside b's 10.2.0.0/24)" up
-t "  rules: from 10.2.0.77 and to 10.2.0.64/28 skip MeshTable" bash -c \
-	"$(declare -f held held_in N); IDS= wgA=$wgA pin=$pin gA=$gA; held rules | grep -qx 'rule4 990:	from 10.2.0.77 goto 992 proto 109' &&
-	 held rules | grep -qx 'rule4 990:	from all to 10.2.0.64/28 goto 992 proto 109'"
-is "  10.2.0.66 (in that subnet): out of wan0, not the tunnel" \
-	"$(A ip -o route get 10.2.0.66 | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") print $(i + 1) }')" wan0
-is "  10.2.0.2 (the rest of b's range): into $wgA" "$(route_dev)" "$wgA 192.168.254.1"
-A ip addr del 10.2.0.77/28 dev wan0
-t "up with it gone" up
-t "  the rules as the first up made them" same "$(echo "$S1" | grep '^rule')" "$(held rules)"
 
 # Maps pinned by a meshgw whose maps had another shape (an upgrade under a gateway
 # that was up, or one that crashed): up replaces them instead of failing.
@@ -234,16 +192,16 @@ wg_start "$gA" "$wgA"
 T0=$(IDS=1 held)
 t "up on $wgA made by the test (adopted)" up
 t "  state: created_link 0" grep -qx "created_link 0" "/run/meshgw/$wgA.state"
-t "  the same routes, rules, address, TC, sysctls and pins as on its own link" \
+t "  the same routes, address, TC, sysctls and pins as on its own link" \
 	same "$(echo "$S1" | grep -v '^link\|^wg\|^state\|^route6 .* dev '"$wgA" | ids_out)" \
-	"$(held addrs routes rules tc sysctls pins | grep -v '^route6 .* dev '"$wgA")"
+	"$(held addrs routes tc sysctls pins | grep -v '^route6 .* dev '"$wgA")"
 t "down" down
 t "  $wgA, not meshgw's, is still there" A ip link show "$wgA"
 # Up set the link's WireGuard keys and peers and set it up (a root qdisc comes with
 # that); down leaves the link as it is.
 link_own() { grep -v "^link\|^wg\|^route6 .* dev $wgA\|^qdisc $wgA .* root"; }
-t "  routes, rules, addresses, TC, sysctls as before up; no pins, no state" \
-	same "$(echo "$T0" | link_own)" "$(IDS=1 held addrs routes rules tc sysctls pins state | link_own)"
+t "  routes, addresses, TC, sysctls as before up; no pins, no state" \
+	same "$(echo "$T0" | link_own)" "$(IDS=1 held addrs routes tc sysctls pins state | link_own)"
 t "  nothing left: pins, state, lock" nothing_left "$pin/a" "/run/meshgw/$wgA.state" "/run/meshgw/$wgA.lock"
 # $pin itself is the parent of the test's PinPath: the test's own to remove.
 t "  and $pin is empty" rmdir "$pin"

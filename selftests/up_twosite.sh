@@ -60,10 +60,8 @@ upB() { B "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/b.local"; }
 snapshot() { # everything `up` manages on gateway A, minus the live counters
 	A wg show "$wgA" dump | cut -f1-4,8 | sed 's/\t/ /g' | sort
 	A ip -o addr show dev "$wgA" | awk '{print $3, $4}'
-	A ip route show table all proto 109 | sort
-	A ip -6 route show table all proto 109 | sort
-	A ip rule show | grep ' proto 109'
-	A ip -6 rule show | grep ' proto 109'
+	A ip route show proto 109 | sort
+	A ip -6 route show proto 109 | sort
 	A sysctl -n net.ipv4.ip_forward net.ipv4.conf.all.send_redirects
 }
 peer_field() { # peer_field NS IF PUBKEY FIELD: from `wg show dump`
@@ -93,35 +91,20 @@ fi
 ip -n "$gA" link del mgchk$s 2>/dev/null || true
 
 # --- a failure midway leaves nothing behind --------------------------------------------
-# Someone else's route in MeshTable (28008, the default): up refuses before it changes
-# anything (rule 991 would apply that route to every packet).
-A ip route add 10.77.1.0/24 dev fl$s table 28008
-t "up refuses a MeshTable that holds someone else's route" \
+# A foreign route for b's LAN makes meshgw's route add fail after the link exists.
+A ip route add 10.2.0.0/24 dev fl$s
+t "up fails on a conflicting foreign route" \
 	bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local 2>$tmp/err"
-t "  naming the table and the route" \
-	grep -q "MeshTable 28008 already holds routes that are not meshgw's (10.77.1.0/24)" "$tmp/err"
-t "  nothing changed: no link, no rule, no state" bash -c \
-	"! ip -n $gA link show $wgA 2>/dev/null && ! ip -n $gA rule show | grep -q ' proto 109' && [ ! -e /run/meshgw/$wgA.state ]"
-A ip route del 10.77.1.0/24 dev fl$s table 28008
-# A route for b's LAN that looks like meshgw's (protocol 109) but leads elsewhere
-# makes meshgw's route add fail after the link exists.
-A ip route add 10.2.0.0/24 dev fl$s table 28008 proto 109
-t "up fails on a conflicting route" \
-	bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local 2>$tmp/err"
-t "  naming the route, the device and the table" \
-	grep -q "add route 10.2.0.0/24 dev $wgA table 28008: File exists" "$tmp/err"
+t "  naming the route and the device" grep -q "add route 10.2.0.0/24 dev $wgA: File exists" "$tmp/err"
 t "  the link it created is removed again" bash -c "! ip -n $gA link show $wgA 2>/dev/null"
 t "  no state recorded, forwarding untouched" \
 	bash -c "[ ! -e /run/meshgw/$wgA.state ] && [ \$(nsenter --net=/run/netns/$gA sysctl -n net.ipv4.ip_forward) = 0 ]"
 if [ "$BACKEND" = userspace ]; then
 	t "  and the wireguard-go it started is gone" poll 5 bash -c "! [ -S /run/wireguard/$wgA.sock ]"
 fi
-t "  no rule of meshgw's left" bash -c "! ip -n $gA rule show | grep ' proto 109'"
-A ip route del 10.2.0.0/24 dev fl$s table 28008 proto 109
+A ip route del 10.2.0.0/24 dev fl$s
 
 # --- up --------------------------------------------------------------------------------
-# A global IPv6 address on a's uplink, outside a's allowed IPs (its egress fd01::/64).
-A ip -6 addr add 2001:db8::1/64 dev wan0 nodad
 t "meshgw up on site a ($BACKEND)" upA; record_wg_pid "$wgA"
 t "meshgw up on site b ($BACKEND)" upB; record_wg_pid "$wgB"
 t "host A pings host B through the tunnel" poll 20 ip netns exec "$hA" ping -c1 -W1 10.2.0.2
@@ -142,17 +125,9 @@ t "derived preshared key set, same at both ends" \
 t "wg showconf shows the private key of a" \
 	bash -c "nsenter --net=/run/netns/$gA wg showconf $wgA | grep -qxF 'PrivateKey = $(cat "$tmp/a.key")'"
 t "mesh address 192.168.254.1/24 on $wgA" bash -c "ip -n $gA -o addr show dev $wgA | grep -q 'inet 192.168.254.1/24'"
-t "routes: mesh network and b's egress via $wgA, proto 109 (meshgw), in MeshTable 28008" \
-	test "$(A ip route show table 28008 proto 109 | awk '{print $1, $3}' | sort | xargs)" = "10.2.0.0/24 $wgA 192.168.254.0/24 $wgA"
-t "  and b's IPv6 egress" test "$(A ip -6 route show table 28008 proto 109 | awk '{print $1, $3}')" = "fd02::/64 $wgA"
-t "  none in the main table" test -z "$(A ip route show proto 109; A ip -6 route show proto 109)"
-# IPv6 too (b's IPv6 egress): wan0's address there skips MeshTable as its IPv4 one.
-t "  IPv6 rules: wan0's address skips MeshTable, the rest looks it up" bash -c \
-	"ip -n $gA -6 rule show | grep -q '^990:	from 2001:db8::1 goto 992 proto 109' &&
-	 ip -n $gA -6 rule show | grep -q '^991:	from all lookup 28008 proto 109'"
-t "  IPv6: the gateway's own packets to hB's fd02::2 go into $wgA" bash -c \
-	"ip -n $gA -6 route get fd02::2 | grep -q 'dev $wgA'"
-t "  from wan0's address not" bash -c "! ip -n $gA -6 route get fd02::2 from 2001:db8::1 2>/dev/null | grep -q 'dev $wgA'"
+t "routes: mesh network and b's egress via $wgA, proto 109 (meshgw)" \
+	test "$(A ip route show proto 109 | awk '{print $1, $3}' | sort | xargs)" = "10.2.0.0/24 $wgA 192.168.254.0/24 $wgA"
+t "  and b's IPv6 egress" test "$(A ip -6 route show proto 109 | awk '{print $1, $3}')" = "fd02::/64 $wgA"
 t "IPv6 forwarding on" test "$(A sysctl -n net.ipv6.conf.all.forwarding)" = 1
 t "MTU 1420" bash -c "ip -n $gA link show $wgA | grep -q 'mtu 1420'"
 t "forwarding on" test "$(A sysctl -n net.ipv4.ip_forward)" = 1
@@ -198,7 +173,7 @@ t "  c's first endpoint, a hostname, resolved at up (localhost, from /etc/hosts)
 t "  b's allowed IPs gained 10.9.0.0/24" \
 	bash -c "nsenter --net=/run/netns/$gA wg show $wgA allowed-ips | grep -F '$pubB' | grep -q 10.9.0.0/24"
 t "  routes to 10.9.0.0/24 and 10.3.0.0/24 added" \
-	test "$(A ip route show table 28008 proto 109 | awk '{print $1}' | sort | xargs)" = "10.2.0.0/24 10.3.0.0/24 10.9.0.0/24 192.168.254.0/24"
+	test "$(A ip route show proto 109 | awk '{print $1}' | sort | xargs)" = "10.2.0.0/24 10.3.0.0/24 10.9.0.0/24 192.168.254.0/24"
 t "  b's handshake time unchanged (session kept)" test "$hs" = "$(peer_field "$gA" "$wgA" "$pubB" 5)"
 t "  tunnel still up" ip netns exec "$hA" ping -c1 -W1 10.2.0.2
 mesh >"$tmp/mesh.conf"
@@ -267,8 +242,7 @@ t "  b's handshake time unchanged" test "$hs" = "$(peer_field "$gA" "$wgA" "$pub
 # --- down --------------------------------------------------------------------------------
 t "meshgw down on site a" A "$MESHGW" down -l "$tmp/a.local"
 t "  $wgA is gone" bash -c "! ip -n $gA link show $wgA 2>/dev/null"
-t "  no meshgw route left, in any table" test -z "$(A ip route show table all proto 109; A ip -6 route show table all proto 109)"
-t "  no meshgw rule left" bash -c "! ip -n $gA rule show | grep ' proto 109' && ! ip -n $gA -6 rule show | grep ' proto 109'"
+t "  no meshgw route left" test -z "$(A ip route show proto 109; A ip -6 route show proto 109)"
 t "  the foreign link survives" ip -n "$gA" link show fl$s
 t "  the foreign route survives" bash -c "ip -n $gA route show | grep -q '10.77.0.0/24 dev fl$s'"
 t "  forwarding restored to 0" test "$(A sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding | xargs)" = "0 0"

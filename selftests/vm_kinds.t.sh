@@ -9,9 +9,10 @@
 # runs it). KINDS overrides the list. The VM is slow (TCG, 1 vCPU): every wait is
 # stretched (KINDS_TIME_SCALE, default 4 here); both kinds run at once
 # (VM_KINDS_JOBS, default 2), so one's waits are the other's CPU time. Only the checks
-# that cross site a's LAN run here (KINDS_LAN_ONLY): the probes are the same code on
-# the same veths in the host's kinds. The inner TAP passes through, each line prefixed
-# "vm_kinds: "; a VM that dies or times out before the inner plan adds one failing line.
+# that cross site a's LAN run here (KINDS_LAN_ONLY): the probes and the uplink TODO
+# are the same code on the same veths in the host's kinds. The inner TAP passes
+# through, each line prefixed "vm_kinds: "; a VM that dies or times out before the inner
+# plan adds one failing line.
 # make check runs it in vm_suite.t.sh's boot (selftests/lib/vm_jobs.sh).
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -754,21 +754,6 @@ static void test_local_uplinks(void)
 	is_int(r.count, 0, "FwMark and RoutingTable set");
 	free(r.out);
 	ok(l.fwmark == 0x4000 && l.steer_table == 100, "FwMark and RoutingTable as given");
-	ok(l.mesh_table == MG_DEFAULT_MESH_TABLE, "MeshTable defaults to 28008");
-
-	r = run_local("[Local]\nSite = a\nPrivateKeyFile = k\nLanInterface = lan0\nMeshTable = 200\n", &l);
-	is_int(r.count, 0, "MeshTable set (one uplink)");
-	free(r.out);
-	ok(l.mesh_table == 200, "MeshTable as given");
-	EXPECT_LOCAL("local: MeshTable",
-		     "[Local]\nSite = a\nPrivateKeyFile = k\nLanInterface = lan0\n"
-		     "MeshTable = 255\n", 1,
-		     "local.conf:5: MeshTable '255' is not a table number (1-4294967295, not 253-255: the kernel's default, main and local)");
-	EXPECT_LOCAL("local: MeshTable the same as RoutingTable",
-		     "[Local]\nSite = a\nPrivateKeyFile = k\nLanInterface = lan0\n"
-		     "UplinkInterface = wan1\nUplinkInterface = wan2\n"
-		     "RoutingTable = 300\nMeshTable = 300\n", 1,
-		     "local.conf:8: MeshTable and RoutingTable are both 300: meshgw's mesh routes and its routes to the endpoints need a table each");
 
 	EXPECT_LOCAL("local: bad uplinks",
 		     "[Local]\nSite = a\nPrivateKeyFile = k\nLanInterface = lan0\n"

@@ -139,10 +139,6 @@ struct mg_exit_prefixes {
 #define MG_DEFAULT_STEER_TABLE 28007u		/* 0x6d67, "mg" */
 /* Before mwan3's rules (1001 and up) and the main table (32766). */
 #define MG_STEER_RULE_PRIORITY 1000u
-/* The routes into the WireGuard link (mesh network, the other sites' egress
- * ranges) live in meshgw's own table, MeshTable, so that packets from the
- * gateway's own addresses outside the mesh skip them (gateway/mesh_rules.h). */
-#define MG_DEFAULT_MESH_TABLE 28008u		/* 0x6d68, after RoutingTable's */
 
 struct mg_uplink {
 	char name[IF_NAMESIZE];
@@ -168,7 +164,6 @@ struct mg_local {
 	uint32_t fwmark;			/* 0 = none; with several uplinks, default
 						 * MG_DEFAULT_STEER_MARK */
 	uint32_t steer_table;			/* several uplinks: meshgw's routing table */
-	uint32_t mesh_table;			/* the mesh routes' table (MeshTable) */
 	enum mg_fast_path fast_path;
 	/* failover (meshgw run); 0 = the default */
 	uint16_t probe_port;			/* default ListenPort + 1 */

@@ -28,7 +28,7 @@ bool ifname_valid(const char *name)
 enum local_key {
 	K_SITE, K_PRIVKEY, K_LAN, K_UPLINK, K_WG, K_SECRET, K_BACKEND, K_METRICS, K_PIN,
 	K_FWMARK, K_PROBE_PORT, K_FAIL_WINDOW, K_PROBE_INTERVAL, K_HOLDDOWN, K_FAST_PATH, K_HA,
-	K_TABLE, K_MESH_TABLE, K_COUNT
+	K_TABLE, K_COUNT
 };
 
 static const char *const local_keys[K_COUNT] = {
@@ -39,7 +39,6 @@ static const char *const local_keys[K_COUNT] = {
 	[K_FAST_PATH] = "FastPath",
 	[K_FAIL_WINDOW] = "FailureWindow", [K_PROBE_INTERVAL] = "ProbeInterval",
 	[K_HOLDDOWN] = "HoldDown", [K_HA] = "HaAddress", [K_TABLE] = "RoutingTable",
-	[K_MESH_TABLE] = "MeshTable",
 };
 
 /* "300ms", "2s" or a bare number of milliseconds, within [min, max] ms. */
@@ -350,12 +349,6 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 				 "RoutingTable '%.64s' is not a table number (1-4294967295, not 253-255: "
 				 "the kernel's default, main and local)", v);
 		break;
-	case K_MESH_TABLE:
-		if (parse_table(v, &l->mesh_table))
-			mg_error(st->e, st->path, it->line,
-				 "MeshTable '%.64s' is not a table number (1-4294967295, not 253-255: "
-				 "the kernel's default, main and local)", v);
-		break;
 	case K_FAST_PATH:
 		if (!strcasecmp(v, "auto"))
 			l->fast_path = MG_FAST_AUTO;
@@ -462,14 +455,6 @@ int local_parse(struct mg_local *l, const char *path, const char *buf, size_t le
 		if (!l->steer_table)
 			l->steer_table = MG_DEFAULT_STEER_TABLE;
 	}
-	if (!l->mesh_table)
-		l->mesh_table = MG_DEFAULT_MESH_TABLE;
-	/* One table, two jobs: the mesh routes would take every packet to a remote
-	 * endpoint, and the endpoint routes every packet to the mesh. */
-	if (local_multi_uplink(l) && l->steer_table == l->mesh_table)
-		mg_error(e, path, st.seen[K_MESH_TABLE] ? st.seen[K_MESH_TABLE] : st.seen[K_TABLE],
-			 "MeshTable and RoutingTable are both %u: meshgw's mesh routes and its "
-			 "routes to the endpoints need a table each", l->mesh_table);
 	mg_errors_flush(e);
 	return e->count > before ? -EINVAL : 0;
 }

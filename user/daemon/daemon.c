@@ -369,7 +369,6 @@ static void tick(struct daemon *d)
 					   IFACES_RETRY_NS : IFACES_NS);
 		if (!d->stop) {
 			watch_fast_path(d);
-			watch_addresses(d);
 			ha_guard_check(d);	/* a restore set the link up */
 		}
 	}

@@ -178,4 +178,3 @@ int check_ifaces(struct daemon *d);
 int wireguard_gone(struct daemon *d);
 int restore_wireguard(struct daemon *d);
 void watch_fast_path(struct daemon *d);
-void watch_addresses(struct daemon *d);

@@ -2,7 +2,7 @@
 /* The daemon's watchers, once a second: the NICs XDP runs on (gone, back, a new
  * MAC), the WireGuard interface (gone: brought back while `meshgw up`'s state is
  * recorded; the state gone: `meshgw down` took the gateway, the daemon stops),
- * the NICs the fast path may transmit into, and the gateway's addresses. */
+ * and the NICs the fast path may transmit into. */
 #include <errno.h>
 #include <string.h>
 #include <net/if.h>
@@ -145,11 +145,4 @@ void watch_fast_path(struct daemon *d)
 {
 	if (d->maps.fd.ifaces >= 0)
 		dp_iface_watch(d->maps.fd.ifaces, &d->fast_path);
-}
-
-/* The rules that keep replies from the gateway's own non-mesh addresses out of
- * the tunnel follow those addresses (gateway/mesh_rules.h). */
-void watch_addresses(struct daemon *d)
-{
-	gateway_follow_addresses(&d->cfg);
 }

@@ -25,13 +25,6 @@ int gateway_restore(const struct mg_config *c);
  * down` took the gateway down: nothing is brought back), else as gateway_up. */
 int gateway_reapply(const struct mg_config *c);
 
-/* For `meshgw run`, once a second: meshgw's rules in front of MeshTable follow
- * the gateway's addresses (gateway/mesh_rules.h: a DHCP lease renumbering an
- * uplink, a VRRP address coming and going), under the interface's lock (skipped
- * while another meshgw holds it) and only while `meshgw up`'s state is recorded.
- * How many rules changed, or -errno. */
-int gateway_follow_addresses(const struct mg_config *c);
-
 /* Removes what `meshgw up` recorded it created (the data plane and the daemon's
  * mg_failover, the link or else only meshgw's routes and address on it, the
  * sysctls nobody changed since), under the interface's lock; the state record

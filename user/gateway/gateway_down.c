@@ -5,11 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
-#include <linux/rtnetlink.h>
 #include "dataplane/dataplane.h"
 #include "gateway/gateway.h"
 #include "gateway/exit_nat.h"
-#include "gateway/mesh_rules.h"
 #include "gateway/state.h"
 #include "gateway/steer.h"
 #include "lib/log.h"
@@ -22,29 +20,19 @@ static int first_err(int err, int ret)
 	return err ? err : ret;
 }
 
-static int del_routes_in(struct nl_sock *rt, uint32_t table, const char *ifname,
-			 const struct rtnl_link *link)
+/* The link is not meshgw's: take off only our routes and our address. */
+static int strip_link(struct nl_sock *rt, const char *ifname, const struct rtnl_link *link,
+		      const struct mg_state *st)
 {
 	struct prefix *routes = NULL;
 	size_t n = 0;
 	int err = 0;
 
-	if (!rtnl_route_list(rt, table, link->ifindex, RTPROT_MESHGW, &routes, &n))
+	if (!rtnl_route_list(rt, link->ifindex, RTPROT_MESHGW, &routes, &n))
 		for (size_t i = 0; i < n; i++)
-			err = first_err(err, rtnl_route_del(rt, table, ifname, link->ifindex,
-							    &routes[i], RTPROT_MESHGW));
+			err = first_err(err, rtnl_route_del(rt, ifname, link->ifindex, &routes[i],
+							    RTPROT_MESHGW));
 	free(routes);
-	return err;
-}
-
-/* The link is not meshgw's: take off only our routes and our address. Routes in
- * the main table too: an older meshgw put them there. */
-static int strip_link(struct nl_sock *rt, const char *ifname, const struct rtnl_link *link,
-		      const struct mg_state *st, uint32_t mesh_table)
-{
-	int err = del_routes_in(rt, RT_TABLE_MAIN, ifname, link);
-
-	err = first_err(err, del_routes_in(rt, mesh_table, ifname, link));
 	if (st && st->added_address)
 		rtnl_addr_del(rt, ifname, link->ifindex, &st->address);
 	pr_info("%s: meshgw's routes%s removed; the link itself was not created by meshgw",
@@ -105,15 +93,7 @@ static int gateway_down_locked(const struct mg_local *l)
 		if (!err)
 			pr_info("%s: removed", wg);
 	} else if (have_link) {
-		err = first_err(err, strip_link(&rt, wg, &link, have_state ? &st : NULL,
-						have_state && st.mesh_table ? st.mesh_table : l->mesh_table));
-	}
-	/* The rules in front of MeshTable (gateway/mesh_rules.h). */
-	if (have_state && st.mesh_table) {
-		ret = mesh_rules_down(&rt);
-		err = first_err(err, ret);
-		if (!ret)
-			pr_info("%s: meshgw's rules in front of table %u removed", wg, st.mesh_table);
+		err = first_err(err, strip_link(&rt, wg, &link, have_state ? &st : NULL));
 	}
 	/* Several uplinks: meshgw's table and the rule that leads to it. */
 	if (have_state && st.steer_table) {

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
-#include <linux/rtnetlink.h>
 #include "config/config.h"
 #include "config/resolve.h"
 #include "dataplane/dataplane.h"
@@ -16,7 +15,6 @@
 #include "gateway/desired.h"
 #include "gateway/exit_nat.h"
 #include "gateway/gateway.h"
-#include "gateway/mesh_rules.h"
 #include "gateway/state.h"
 #include "gateway/steer.h"
 #include "lib/log.h"
@@ -44,7 +42,6 @@ struct up_ctx {
 	bool hold;		/* a pair's box off the master: the link stays down */
 	struct wg_device have;	/* WireGuard as keep_current_endpoints read it ... */
 	bool have_read;		/* ... for apply_wg: one read of 1,000 peers, not two */
-	bool rules_touched;	/* apply_mesh_rules ran: a failed first `up` takes them off */
 };
 
 /* --- links ----------------------------------------------------------------------- */
@@ -175,31 +172,13 @@ static bool prefix_in(const struct prefix *p, const struct prefix *v, size_t n)
 	return wg_prefix_in_sorted(p, v, n);
 }
 
-/* Routes of ours in a table this run no longer uses: the main table (where `up`
- * put them before MeshTable), or the previous MeshTable. */
-static void drop_routes_in(struct up_ctx *u, uint32_t table)
-{
-	struct prefix *old = NULL;
-	size_t n = 0;
-
-	if (rtnl_route_list(&u->rt, table, u->link.ifindex, RTPROT_MESHGW, &old, &n))
-		return;
-	for (size_t i = 0; i < n; i++)
-		rtnl_route_del(&u->rt, table, u->ifname, u->link.ifindex, &old[i], RTPROT_MESHGW);
-	if (n)
-		pr_info("%s: %zu route%s moved from table %u to MeshTable %u", u->ifname, n,
-			n == 1 ? "" : "s", table, u->c->local.mesh_table);
-	free(old);
-}
-
 static int apply_routes(struct up_ctx *u)
 {
-	uint32_t table = u->c->local.mesh_table;
 	struct prefix *have = NULL, *added;
 	size_t n = 0, n_added = 0;
 	int ret;
 
-	ret = rtnl_route_list(&u->rt, table, u->link.ifindex, RTPROT_MESHGW, &have, &n);
+	ret = rtnl_route_list(&u->rt, u->link.ifindex, RTPROT_MESHGW, &have, &n);
 	if (ret)
 		return ret;
 	wg_prefixes_sort(have, n);
@@ -212,7 +191,7 @@ static int apply_routes(struct up_ctx *u)
 	for (size_t i = 0; i < u->want.n_routes && !ret; i++) {
 		if (prefix_in(&u->want.routes[i], have, n))
 			continue;
-		ret = rtnl_route_add(&u->rt, table, u->ifname, u->link.ifindex, &u->want.routes[i],
+		ret = rtnl_route_add(&u->rt, u->ifname, u->link.ifindex, &u->want.routes[i],
 				     RTPROT_MESHGW);
 		if (!ret)
 			added[n_added++] = u->want.routes[i];
@@ -220,46 +199,18 @@ static int apply_routes(struct up_ctx *u)
 	if (ret) {
 		/* Leave the routes as they were before this run. */
 		for (size_t i = 0; i < n_added; i++)
-			rtnl_route_del(&u->rt, table, u->ifname, u->link.ifindex, &added[i],
-				       RTPROT_MESHGW);
+			rtnl_route_del(&u->rt, u->ifname, u->link.ifindex, &added[i], RTPROT_MESHGW);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!prefix_in(&have[i], u->want.routes, u->want.n_routes))
-			rtnl_route_del(&u->rt, table, u->ifname, u->link.ifindex, &have[i],
-				       RTPROT_MESHGW);
+			rtnl_route_del(&u->rt, u->ifname, u->link.ifindex, &have[i], RTPROT_MESHGW);
 	if (n_added)
-		pr_info("%s: %zu route%s added (table %u)", u->ifname, n_added,
-			n_added == 1 ? "" : "s", table);
-	/* Only now, with the new ones in place: no moment without a route. A state
-	 * without mesh_table is an older meshgw's, whose routes are in the main
-	 * table (a dump of every route, so only then). */
-	if (u->had_state && !u->prev.mesh_table)
-		drop_routes_in(u, RT_TABLE_MAIN);
-	else if (u->prev.mesh_table && u->prev.mesh_table != table)
-		drop_routes_in(u, u->prev.mesh_table);
-	u->st.mesh_table = table;
+		pr_info("%s: %zu route%s added", u->ifname, n_added, n_added == 1 ? "" : "s");
 out:
 	free(added);
 	free(have);
 	return ret;
-}
-
-/* The rules in front of MeshTable (gateway/mesh_rules.h), also while the link
- * is held down (they lead to an empty table then). */
-static int apply_mesh_rules(struct up_ctx *u)
-{
-	int ret = mesh_rules_sync(&u->rt, u->c, u->c->local.mesh_table, mesh_families(u->c));
-
-	if (ret < 0)
-		return ret;
-	u->rules_touched = true;
-	u->st.mesh_table = u->c->local.mesh_table;
-	if (ret)
-		pr_info("%s: %d rule%s of meshgw's changed (`ip rule show` priorities %u-%u, "
-			"MeshTable %u)", u->ifname, ret, ret == 1 ? "" : "s", MG_MESH_SKIP_PRIORITY,
-			MG_MESH_END_PRIORITY, u->c->local.mesh_table);
-	return 0;
 }
 
 /* --- several uplinks: WireGuard's packets steered by meshgw's table ------------------ */
@@ -361,28 +312,6 @@ static int apply_dataplane(struct up_ctx *u)
 
 /* --- up ------------------------------------------------------------------------------- */
 
-/* MeshTable is looked up by every packet (rule 991): a table that someone else's
- * routes are in would apply them to all traffic. Checked when this `up` is the
- * first with that table (later ones find only meshgw's routes there). */
-static int check_mesh_table(struct up_ctx *u)
-{
-	uint32_t table = u->c->local.mesh_table;
-	struct prefix *v = NULL;
-	size_t n = 0;
-	char ps[PREFIX_STR_MAX];
-	int ret = rtnl_route_list_others(&u->rt, table, RTPROT_MESHGW, &v, &n);
-
-	if (!ret && n) {
-		pr_err("%s: MeshTable %u already holds routes that are not meshgw's (%s%s): its rule "
-		       "would apply them to every packet; set MeshTable to a table nobody uses",
-		       u->c->local.path, table, prefix_str(&v[0], ps, sizeof(ps)),
-		       n > 1 ? " and more" : "");
-		ret = -EEXIST;
-	}
-	free(v);
-	return ret;
-}
-
 /* Everything that can be checked without changing anything. */
 static int up_prepare(struct up_ctx *u)
 {
@@ -414,11 +343,6 @@ static int up_prepare(struct up_ctx *u)
 	if (ret)
 		return ret;
 	u->prev = u->st;
-	if (u->st.mesh_table != u->c->local.mesh_table) {
-		ret = check_mesh_table(u);
-		if (ret)
-			return ret;
-	}
 	if (u->st.created_link && u->st.backend != u->be->kind &&
 	    rtnl_link_get(&u->rt, u->ifname, &u->link) == 0) {
 		pr_err("%s was created by `meshgw up` with the %s backend; run `meshgw down` before "
@@ -472,8 +396,6 @@ static int up_apply(struct up_ctx *u)
 				    u->link.mtu != u->want.mtu ? u->want.mtu : 0, !u->hold);
 	if (!ret && !u->hold)
 		ret = apply_routes(u);
-	if (!ret)
-		ret = apply_mesh_rules(u);
 	if (!ret)
 		ret = apply_steering(u);
 	if (!ret)
@@ -538,10 +460,6 @@ static int gateway_up_locked(const struct mg_config *c, bool keep_endpoints)
 	if (keep_endpoints && rtnl_link_get(&u.rt, u.ifname, &u.link) == 0)
 		keep_current_endpoints(&u);
 	ret = up_apply(&u);
-	/* A first `up` that failed leaves no rule behind (a later one keeps what the
-	 * gateway ran with). */
-	if (ret && u.rules_touched && !u.prev.mesh_table)
-		mesh_rules_down(&u.rt);
 	if (ret && u.created_now) {
 		pr_err("%s: removing the link this run created", u.ifname);
 		rtnl_link_del(&u.rt, u.ifname);
@@ -613,34 +531,6 @@ int gateway_reapply(const struct mg_config *c)
 		ret = 1;
 	else if (!ret)
 		ret = gateway_up_locked(c, true);
-	state_unlock(lock);
-	return ret;
-}
-
-int gateway_follow_addresses(const struct mg_config *c)
-{
-	struct mg_state st;
-	struct nl_sock rt;
-	int ret, lock = state_trylock(c->local.wg_if);
-
-	if (lock < 0)
-		return lock == -EWOULDBLOCK ? 0 : lock;
-	/* Decided under the lock: after `meshgw down` no rule comes back. */
-	ret = state_load(c->local.wg_if, &st);
-	if (ret == -ENOENT || (!ret && st.mesh_table != c->local.mesh_table)) {
-		ret = 0;	/* down, or an `up` of another MeshTable is to come */
-		goto out;
-	}
-	if (!ret)
-		ret = nl_open(&rt, NETLINK_ROUTE);
-	if (ret)
-		goto out;
-	ret = mesh_rules_sync(&rt, c, st.mesh_table, mesh_families(c));
-	if (ret > 0)
-		pr_info("%s: the gateway's addresses changed: %d rule%s in front of MeshTable %u "
-			"changed", c->local.wg_if, ret, ret == 1 ? "" : "s", st.mesh_table);
-	nl_close(&rt);
-out:
 	state_unlock(lock);
 	return ret;
 }

@@ -47,8 +47,6 @@ int state_load(const char *wg_if, struct mg_state *st)
 			st->added_address = true;
 		} else if (sscanf(line, "steer %u %u %d", &st->steer_mark, &st->steer_table, &v) == 3) {
 			st->steer_rule = v;
-		} else if (sscanf(line, "mesh_table %u", &st->mesh_table) == 1) {
-			;
 		} else if (sscanf(line, "sysctl %127s %63s %63s", a, b, c) == 3 &&
 			   st->n_sysctl < MG_STATE_SYSCTLS) {
 			snprintf(st->sysctl[st->n_sysctl].path, sizeof(st->sysctl[0].path), "%s", a);
@@ -94,8 +92,6 @@ int state_save(const char *wg_if, const struct mg_state *st)
 		fprintf(f, "exit_nat\n");
 	if (st->steer_table)
 		fprintf(f, "steer %u %u %d\n", st->steer_mark, st->steer_table, st->steer_rule);
-	if (st->mesh_table)
-		fprintf(f, "mesh_table %u\n", st->mesh_table);
 	for (int i = 0; i < st->n_sysctl; i++)
 		fprintf(f, "sysctl %s %s %s\n", st->sysctl[i].path, st->sysctl[i].old,
 			st->sysctl[i].set);

@@ -27,9 +27,6 @@ struct mg_state {
 	uint32_t steer_table;		/* 0 = no steering */
 	uint32_t steer_mark;
 	bool steer_rule;
-	/* the table `up` put the mesh routes in (0: the main table, as before
-	 * there was MeshTable); its rules are found by protocol (mesh_rules.h) */
-	uint32_t mesh_table;
 };
 
 /* 0, -ENOENT when nothing is recorded, -EBADMSG for a file that does not parse. */

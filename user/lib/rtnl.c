@@ -115,9 +115,7 @@ int rtnl_link_updown(struct nl_sock *s, const char *name, uint32_t ifindex, bool
 
 struct plist {
 	uint32_t ifindex;
-	uint32_t table;
 	uint8_t proto;
-	bool not_proto;		/* the routes of every other protocol instead */
 	struct prefix *v;
 	size_t n, cap;
 	size_t n0;		/* entries kept when a dump starts over */
@@ -156,7 +154,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	struct prefix p = { .family = ifa->ifa_family, .len = ifa->ifa_prefixlen };
 	bool have = false;
 
-	if ((l->ifindex && ifa->ifa_index != l->ifindex) || (p.family != AF_INET && p.family != AF_INET6))
+	if (ifa->ifa_index != l->ifindex || (p.family != AF_INET && p.family != AF_INET6))
 		return MNL_CB_OK;
 	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
 		size_t alen = p.family == AF_INET ? 4 : 16;
@@ -235,8 +233,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	struct prefix p = { .family = rtm->rtm_family, .len = rtm->rtm_dst_len };
 	uint32_t table = rtm->rtm_table, oif = 0;
 
-	if ((rtm->rtm_protocol == l->proto) == l->not_proto ||
-	    (p.family != AF_INET && p.family != AF_INET6))
+	if (rtm->rtm_protocol != l->proto || (p.family != AF_INET && p.family != AF_INET6))
 		return MNL_CB_OK;
 	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
 		size_t alen = p.family == AF_INET ? 4 : 16;
@@ -256,15 +253,16 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 			break;
 		}
 	}
-	if (table != l->table || (l->ifindex && oif != l->ifindex))
+	if (table != RT_TABLE_MAIN || (l->ifindex && oif != l->ifindex))
 		return MNL_CB_OK;
 	plist_add(l, &p);
 	return MNL_CB_OK;
 }
 
-static int route_list(struct nl_sock *s, struct plist *lp, struct prefix **out, size_t *n)
+int rtnl_route_list(struct nl_sock *s, uint32_t ifindex, uint8_t proto,
+		    struct prefix **out, size_t *n)
 {
-	struct plist l = *lp;
+	struct plist l = { .ifindex = ifindex, .proto = proto };
 	static const uint8_t families[] = { AF_INET, AF_INET6 };
 
 	for (size_t i = 0; i < sizeof(families); i++) {
@@ -290,55 +288,34 @@ static int route_list(struct nl_sock *s, struct plist *lp, struct prefix **out, 
 	return 0;
 }
 
-int rtnl_route_list(struct nl_sock *s, uint32_t table, uint32_t ifindex, uint8_t proto,
-		    struct prefix **out, size_t *n)
+static int route_req(struct nl_sock *s, uint16_t type, uint16_t flags, const char *ifname,
+		     uint32_t ifindex, const struct prefix *dst, uint8_t proto)
 {
-	struct plist l = { .ifindex = ifindex, .table = table, .proto = proto };
-
-	return route_list(s, &l, out, n);
-}
-
-int rtnl_route_list_others(struct nl_sock *s, uint32_t table, uint8_t proto,
-			   struct prefix **out, size_t *n)
-{
-	struct plist l = { .table = table, .proto = proto, .not_proto = true };
-
-	return route_list(s, &l, out, n);
-}
-
-static int route_req(struct nl_sock *s, uint16_t type, uint16_t flags, uint32_t table,
-		     const char *ifname, uint32_t ifindex, const struct prefix *dst, uint8_t proto)
-{
-	char buf[512] = { 0 }, what[IF_NAMESIZE + 100], ps[PREFIX_STR_MAX], tbl[24] = "";
+	char buf[512] = { 0 }, what[IF_NAMESIZE + 80], ps[PREFIX_STR_MAX];
 	struct nlmsghdr *nlh = start(buf, type, flags);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 	rtm->rtm_family = dst->family;
 	rtm->rtm_dst_len = dst->len;
-	/* Tables above 255 exist only as RTA_TABLE. */
-	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	rtm->rtm_table = RT_TABLE_MAIN;
 	rtm->rtm_protocol = proto;
 	rtm->rtm_scope = RT_SCOPE_LINK;
 	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put_u32(nlh, RTA_TABLE, table);
 	mnl_attr_put(nlh, RTA_DST, dst->family == AF_INET ? 4 : 16, dst->addr);
 	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
-	if (table != RT_TABLE_MAIN)
-		snprintf(tbl, sizeof(tbl), " table %u", table);
-	snprintf(what, sizeof(what), "%s route %s dev %s%s", type == RTM_NEWROUTE ? "add" : "delete",
-		 prefix_str(dst, ps, sizeof(ps)), ifname, tbl);
+	snprintf(what, sizeof(what), "%s route %s dev %s", type == RTM_NEWROUTE ? "add" : "delete",
+		 prefix_str(dst, ps, sizeof(ps)), ifname);
 	return nl_talk(s, nlh, NULL, NULL, what, 0, NULL);
 }
 
-int rtnl_route_add(struct nl_sock *s, uint32_t table, const char *ifname, uint32_t ifindex,
+int rtnl_route_add(struct nl_sock *s, const char *ifname, uint32_t ifindex,
 		   const struct prefix *dst, uint8_t proto)
 {
-	return route_req(s, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, table, ifname, ifindex, dst,
-			 proto);
+	return route_req(s, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, ifname, ifindex, dst, proto);
 }
 
-int rtnl_route_del(struct nl_sock *s, uint32_t table, const char *ifname, uint32_t ifindex,
+int rtnl_route_del(struct nl_sock *s, const char *ifname, uint32_t ifindex,
 		   const struct prefix *dst, uint8_t proto)
 {
-	return route_req(s, RTM_DELROUTE, 0, table, ifname, ifindex, dst, proto);
+	return route_req(s, RTM_DELROUTE, 0, ifname, ifindex, dst, proto);
 }

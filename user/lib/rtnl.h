@@ -31,8 +31,7 @@ int rtnl_link_set(struct nl_sock *s, const char *name, uint32_t ifindex, uint32_
 /* Sets the link administratively up or down (IFF_UP), nothing else. */
 int rtnl_link_updown(struct nl_sock *s, const char *name, uint32_t ifindex, bool up);
 
-/* An address: p holds the address (host bits set) and the prefix length.
- * ifindex 0: the addresses of every interface. */
+/* An address: p holds the address (host bits set) and the prefix length. */
 int rtnl_addr_list(struct nl_sock *s, uint32_t ifindex, struct prefix **out, size_t *n);
 /* With noprefixroute the kernel adds no route for the prefix (meshgw adds its own,
  * tagged). quiet_exist: -EEXIST returned without a message. */
@@ -41,14 +40,10 @@ int rtnl_addr_add(struct nl_sock *s, const char *ifname, uint32_t ifindex,
 int rtnl_addr_del(struct nl_sock *s, const char *ifname, uint32_t ifindex,
 		  const struct prefix *p);
 
-/* Routes in table (RT_TABLE_MAIN, or any number) with protocol proto via ifindex
- * (0 = any link). */
-int rtnl_route_list(struct nl_sock *s, uint32_t table, uint32_t ifindex, uint8_t proto,
+/* Routes in the main table with protocol proto via ifindex (0 = any link). */
+int rtnl_route_list(struct nl_sock *s, uint32_t ifindex, uint8_t proto,
 		    struct prefix **out, size_t *n);
-/* The routes in table of every protocol but proto (someone else's). */
-int rtnl_route_list_others(struct nl_sock *s, uint32_t table, uint8_t proto,
-			   struct prefix **out, size_t *n);
-int rtnl_route_add(struct nl_sock *s, uint32_t table, const char *ifname, uint32_t ifindex,
+int rtnl_route_add(struct nl_sock *s, const char *ifname, uint32_t ifindex,
 		   const struct prefix *dst, uint8_t proto);
-int rtnl_route_del(struct nl_sock *s, uint32_t table, const char *ifname, uint32_t ifindex,
+int rtnl_route_del(struct nl_sock *s, const char *ifname, uint32_t ifindex,
 		   const struct prefix *dst, uint8_t proto);

@@ -9,7 +9,6 @@
 #include <linux/rtnetlink.h>
 #include "lib/prefix.h"
 #include "lib/rtnl.h"
-#include "lib/rtnl_rule.h"
 #include "lib/rtnl_steer.h"
 
 static struct nlmsghdr *start(char *buf, uint16_t type, uint16_t flags)
@@ -162,28 +161,35 @@ int steer_route_del(struct nl_sock *s, uint32_t table, const struct steer_route 
 	return route_req(s, RTM_DELROUTE, 0, table, r);
 }
 
-/* The fwmark rule, as it always was: no protocol (rules added before meshgw
- * tagged its own are deleted by the same request). */
-static struct rtnl_rule fwmark_rule(uint32_t mark, uint32_t table, uint32_t prio)
+static int rule_req(struct nl_sock *s, uint16_t type, uint16_t flags, uint32_t mark,
+		    uint32_t table, uint32_t prio)
 {
-	struct rtnl_rule r = { .family = AF_INET, .action = FR_ACT_TO_TBL, .prio = prio,
-			       .table = table, .mark = mark };
+	char buf[512] = { 0 }, what[128];
+	struct nlmsghdr *nlh = start(buf, type, flags);
+	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
 
-	return r;
+	frh->family = AF_INET;
+	frh->action = FR_ACT_TO_TBL;
+	frh->table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	mnl_attr_put_u32(nlh, FRA_TABLE, table);
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
+	mnl_attr_put_u32(nlh, FRA_FWMARK, mark);
+	mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffffu);
+	snprintf(what, sizeof(what), "%s rule priority %u fwmark 0x%x lookup %u",
+		 type == RTM_NEWRULE ? "add" : "delete", prio, mark, table);
+	return nl_talk(s, nlh, NULL, NULL, what, type == RTM_NEWRULE ? EEXIST : ENOENT, NULL);
 }
 
 int steer_rule_add(struct nl_sock *s, uint32_t mark, uint32_t table, uint32_t prio)
 {
-	struct rtnl_rule r = fwmark_rule(mark, table, prio);
-
-	return rtnl_rule_add(s, &r);
+	/* NLM_F_EXCL: the kernel answers -EEXIST for an identical rule, so a rule
+	 * that was there before `up` is told apart from the one `up` adds. */
+	return rule_req(s, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, mark, table, prio);
 }
 
 int steer_rule_del(struct nl_sock *s, uint32_t mark, uint32_t table, uint32_t prio)
 {
-	struct rtnl_rule r = fwmark_rule(mark, table, prio);
-
-	return rtnl_rule_del(s, &r);
+	return rule_req(s, RTM_DELRULE, 0, mark, table, prio);
 }
 
 static int neigh_req(struct nl_sock *s, uint16_t type, uint32_t ifindex, struct in_addr gw,
