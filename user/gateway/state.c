@@ -16,6 +16,11 @@ static void state_path(char *buf, size_t len, const char *wg_if, const char *suf
 	snprintf(buf, len, MG_STATE_DIR "/%s.state%s", wg_if, suffix);
 }
 
+static void lock_path(char *buf, size_t len, const char *wg_if)
+{
+	snprintf(buf, len, MG_STATE_DIR "/%s.lock", wg_if);
+}
+
 int state_load(const char *wg_if, struct mg_state *st)
 {
 	char path[PATH_MAX], line[256];
@@ -154,7 +159,7 @@ static int lock_wait(const char *wg_if, bool only_if_up)
 		pr_err("cannot create %s: %s", MG_STATE_DIR, strerror(errno));
 		return ret;
 	}
-	snprintf(path, sizeof(path), MG_STATE_DIR "/%s.lock", wg_if);
+	lock_path(path, sizeof(path), wg_if);
 	for (int i = 0; i < 200; i++) {
 		if (fd < 0) {
 			fd = lock_open(path, wg_if, only_if_up);
@@ -204,7 +209,7 @@ int state_trylock(const char *wg_if)
 	char path[PATH_MAX];
 	int fd, ret;
 
-	snprintf(path, sizeof(path), MG_STATE_DIR "/%s.lock", wg_if);
+	lock_path(path, sizeof(path), wg_if);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -223,7 +228,7 @@ void state_unlock_remove(int fd, const char *wg_if)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), MG_STATE_DIR "/%s.lock", wg_if);
+	lock_path(path, sizeof(path), wg_if);
 	if (unlink(path) < 0 && errno != ENOENT)
 		pr_warn("cannot remove %s: %s", path, strerror(errno));
 	state_unlock(fd);
