@@ -21,9 +21,11 @@ trap 'rm -f "$out"' EXIT
 start=$(date +%s)
 # One modprobe -a for everything the lab, kernel WireGuard and the TC programs need
 # (autoloading them one by one costs seconds under TCG).
-VM_MODULES="wireguard veth bridge nf_tables nft_ct nft_nat nft_masq nft_chain_nat sch_ingress cls_bpf" \
 # Under TCG beside make check's other lane, a move back's longest gap was 0.54 s once:
-# the VM allows 1 s, the host keeps 0.5 s.
+# the VM allows 1 s, the host keeps 0.5 s. (These comment lines once sat after the
+# line continuation of VM_MODULES, which ended the command there: the modules were
+# autoloaded one by one.)
+VM_MODULES="wireguard veth bridge nf_tables nft_ct nft_nat nft_masq nft_chain_nat sch_ingress cls_bpf" \
 MLAB_BACKEND=kernel SCENARIOS="1 2 3" RECOVER_S=${VM_RECOVER_S:-15} GAP_S=${VM_GAP_S:-1} \
 	"$here/vm/run.sh" --timeout "${VM_LAB_TIMEOUT:-900}" \
 	--env MLAB_BACKEND --env SCENARIOS --env RECOVER_S --env GAP_S \
