@@ -2,7 +2,8 @@
 /* TC on the WireGuard device. The device is layer 3: packets start at the IP
  * header (l3_off = 0; the unit tests, whose test runs always carry an Ethernet
  * header, set 14). Family comes from the version nibble, not skb->protocol.
- *   egress:  count cleartext tx per peer (LPM on destination; no mesh route:
+ *   egress:  the gateway's own packets from a non-mesh address out of that
+ *            address's device (own_reply_out); count cleartext tx per peer (LPM on destination; no mesh route:
  *            internet exit traffic, counted for the active exit peer); what the
  *            kernel routed in from a LAN NIC that has no tc_lan (MG_IF_KERNEL),
  *            counted as that peer's LAN traffic too, as tc_lan would have
@@ -74,6 +75,37 @@ static __always_inline void lan_count(struct __sk_buff *skb, struct mg_peer_stat
 	stat_add(MG_STAT_TC_MESH, len);
 }
 
+/* The gateway's own packet from one of its non-mesh addresses (mg_own_addr): the
+ * far peer would drop it (no allowed IP holds its source), so it leaves as it
+ * would without meshgw, by the default route of the device holding the address.
+ * TC_ACT_REDIRECT, or -1 for the tunnel (not such a packet). */
+static __always_inline long own_reply_out(struct __sk_buff *skb, __u8 family, void *l3)
+{
+	struct bpf_redir_neigh nh = {};
+	struct mg_own_key k = { .family = family };
+	struct mg_own_route *o;
+	__u32 len = skb->len;
+
+	if (family == MG_AF_INET)
+		__builtin_memcpy(k.addr, &((struct iphdr *)l3)->saddr, 4);
+	else
+		__builtin_memcpy(k.addr, &((struct ipv6hdr *)l3)->saddr, 16);
+	o = bpf_map_lookup_elem(&mg_own_addr, &k);
+	if (!o)
+		return -1;
+	stat_add(MG_STAT_TC_WG_OWN, len);
+	if (!o->nh_family)	/* a layer-3 device: the packet as it is */
+		return bpf_redirect(o->ifindex, 0);
+	/* The gateway is given, not looked up: with the packet's source set, the
+	 * kernel's IPv6 lookup would prefer meshgw's route over the device's. */
+	nh.nh_family = o->nh_family;
+	__builtin_memcpy(nh.ipv6_nh, o->nh, 16);
+	/* redirect_neigh wants an Ethernet header to replace (see the ingress). */
+	if (!l3_off && bpf_skb_change_head(skb, ETH_HLEN, 0))
+		return -1;
+	return bpf_redirect_neigh(o->ifindex, &nh, sizeof(nh), 0);
+}
+
 SEC("tc")
 int mg_tc_wg_egress(struct __sk_buff *skb)
 {
@@ -84,6 +116,17 @@ int mg_tc_wg_egress(struct __sk_buff *skb)
 
 	if (!l3)
 		goto ok;
+	/* Only the gateway's own packets have no input device: forwarded ones pay
+	 * for nothing here. */
+	if (!skb->ingress_ifindex) {
+		long rc = own_reply_out(skb, family, l3);
+
+		if (rc >= 0)
+			return rc;
+		l3 = ip_header(skb, &family);	/* (pointers do not survive a helper) */
+		if (!l3)
+			goto ok;
+	}
 	r = route_lookup_ip(family, l3, false);
 	if (!r) {
 		/* Without a mesh route: what tc_lan steered to the internet exit

@@ -266,6 +266,31 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
 				 * kernel routes mesh traffic into WireGuard, where tc_wg
 				 * egress counts it as the peer's LAN traffic */
 
+/* mg_own_addr: the gateway's own addresses that no peer accepts as a source (an
+ * uplink's, not the mesh address or an egress range), each with the way out it
+ * has without meshgw: the device holding it and that device's default route.
+ * A reply from such an address to a mesh host (a host of another site reached
+ * the uplink address over the internet: IPv6, or a LAN that is not NATed) would
+ * take meshgw's route into the tunnel, and the far peer would drop it; tc_wg's
+ * egress sends it out that way instead. Filled by the loader and the daemon (as
+ * addresses and default routes change); empty on an exit site, whose peers may
+ * take any source from it (their exit peer has 0.0.0.0/0). */
+#define MG_MAX_OWN_ADDRS 64
+struct mg_own_key {
+	__u8 family;		/* AF_INET or AF_INET6 */
+	__u8 pad[3];
+	__u8 addr[16];		/* IPv4 in the first 4 bytes, the rest zero */
+};
+_Static_assert(sizeof(struct mg_own_key) == 20, "mg_own_key");
+
+struct mg_own_route {
+	__u32 ifindex;		/* the device holding the address */
+	__u32 nh_family;	/* the default route's gateway: AF_INET or AF_INET6, or 0
+				 * for a layer-3 device (no gateway, no neighbour) */
+	__u8 nh[16];
+};
+_Static_assert(sizeof(struct mg_own_route) == 24, "mg_own_route");
+
 /* Why a NIC has no XDP program, or is no XDP target (mg_iface.why). */
 enum mg_if_why {
 	MG_WHY_NONE = 0,	/* XDP runs and transmits here */

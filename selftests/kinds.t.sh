@@ -17,8 +17,8 @@
 #     what this kind should get on this kernel (see ifaces_expected);
 #   - probes answered both ways (`show -j`: probe_replies of the peer's endpoints);
 #   - the matrix with meshgw running = the one before + the pairs the mesh joins,
-#     and apart from it hA -> gB's uplink address (b must not answer a reply to a
-#     connection from the internet side into the tunnel); no neighbour runs XDP;
+#     hA -> gB's uplink address among them (b must not answer a connection from the
+#     internet side into the tunnel: own_reply_ok); no neighbour runs XDP;
 #   - `meshgw down`: the daemons stop and nothing is left (XDP, TC filters, clsact,
 #     pins under PinPath, /run/meshgw state, the WireGuard device, proto 109 routes),
 #     checked before the cleanup removes anything;
@@ -31,14 +31,15 @@
 # stretches every wait and poll N times (the VM runs ~5-10x slower).
 # KINDS_LAN_ONLY=1 (vm_kinds.t.sh, for vlan and bond, which change only site a's
 # LAN) leaves out the checks that never cross that LAN: the probes both ways (the
-# uplinks and site b are veth-napi's, which the host runs) and the hA -> gB uplink
-# TODO (not a matter of the kind, see ASYM). Gateways are
+# uplinks and site b are veth-napi's, which the host runs) and hA -> gB's uplink
+# address (own_reply_ok). Gateways are
 # entered with nsenter --net so the pins live on the host's bpffs. Pings: iputils'
 # ping where there is one, else busybox's.
 set -u
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${OUT:-$SRC/build}
 MESHGW=${MESHGW:-$OUT/meshgw}
+DPCTL=$OUT/selftests/helpers/dp_ctl
 
 BACKEND=${1:-userspace}
 [ "$BACKEND" = kernel ] || [ "$BACKEND" = userspace ] || { echo "usage: $0 [userspace|kernel]" >&2; exit 2; }
@@ -169,18 +170,27 @@ mesh_pair() {
 	esac
 	return 1
 }
-# hA -> gB's uplink address: with the mesh up, gB answers into the tunnel from an
-# address outside its allowed IPs, and a's WireGuard drops it. Not a matter of the
-# interface kind: checked on its own line, left out of the matrix comparison, and
-# marked TODO (a routed VPN does this: wg-quick too). It matters where a site's
-# LAN is not NATed (IPv6). Replies from the gateway's non-mesh addresses must not
-# take the mesh routes. Policy rules in front of a table of meshgw's own did that
-# (tried 2026-12-03) and cost every forwarded packet: any IPv4 rule unmerges the
-# kernel's local and main tables, and kinds.sh measured forwarding on a veth LAN at
-# 0.71 of the kernel's. A fix must stay off the forwarding path, e.g. tc_wg's egress
-# sending a packet whose source is the gateway's own non-mesh address out of the
-# device that holds that address (bpf_redirect_neigh looks the route up on it).
-ASYM="hA gBu"
+# hA -> gB's uplink address (no NAT on the way, as with IPv6): gB's reply goes
+# from an address outside its allowed IPs to a mesh host, so meshgw's route would
+# take it into the tunnel and a's WireGuard would drop it (a routed VPN does that:
+# wg-quick too). tc_wg's egress sends it out of the uplink instead (mg_own_addr):
+# the pair is in the matrix like any other, and checked on its own line with gB's
+# counter of such replies. (Policy rules in front of a table of meshgw's own did
+# it too, and cost every forwarded packet: any IPv4 rule unmerges the kernel's
+# local and main tables; kinds.sh measured forwarding on a veth LAN at 0.71 of the
+# kernel's.)
+own_replies() { "$DPCTL" stats "$pin/$K_SFX/b" | awk '$1 == "tc_wg_own_reply" { print $2 }'; }
+# (one-armed: a's router masquerades the LAN, so gB answers a public address and
+# its counter stays.)
+own_reply_ok() {
+	local n0 n1 d
+	n0=$(own_replies)
+	pings hA gBu 3 || return 1
+	n1=$(own_replies)
+	d=$((${n1:-0} - ${n0:-0}))
+	echo "gB's tc_wg_own_reply: ${n0:-none} -> ${n1:-none}"
+	if [ -n "${K_UP_IF[a]}" ]; then [ "$d" -ge 3 ]; else [ "$d" = 0 ]; fi
+}
 # recheck SRC:DST...: a second, slower look at pairs (a loaded machine may have
 # been late), all at once; prints "SRC DST 0|1"
 recheck() {
@@ -202,7 +212,6 @@ compare_matrix() {
 	declare -A want
 	while read -r src dst r0 && read -r _ _ r1 <&3; do
 		if [ "${3:-}" = mesh ]; then
-			[ "$src $dst" = "$ASYM" ] && continue
 			if mesh_pair "$src" "$dst"; then want[$src:$dst]=1
 			elif [ "$r0" = 1 ]; then want[$src:$dst]=1
 			else [ "$r1" = 0 ] || echo "# $src -> $dst (${K_ADDR[$dst]}): gained"; continue
@@ -225,7 +234,6 @@ compare_matrix() {
 	done < <(recheck "${sus[@]}")
 	return $bad
 }
-asym_ok() { grep -qx "$ASYM 1" "$tmp/running" || [ "$(recheck "${ASYM/ /:}")" = "$ASYM 1" ]; }
 
 # --- checks ------------------------------------------------------------------------------
 # pings FROM TO N [ping options]: N pings, every one answered
@@ -527,9 +535,8 @@ run_kind() {
 	matrix "$tmp/running"
 	t "$k: matrix with meshgw running = before + the mesh pairs, nothing lost" \
 		compare_matrix "$tmp/before" "$tmp/running" mesh
-	# TODO (TAP): known and not fixed; see the comment at ASYM.
 	[ -n "${KINDS_LAN_ONLY:-}" ] ||
-		t "$k: hA -> gB's uplink address, as before meshgw # TODO gB replies into the tunnel from an address outside its allowed IPs" asym_ok
+		t "$k: hA -> gB's uplink address: gB's replies leave by its uplink, not the tunnel" own_reply_ok
 	t "$k: daemons still running" both_running
 
 	t "$k: meshgw down on both gateways" down_both

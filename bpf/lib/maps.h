@@ -188,6 +188,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mg_exit_stats SEC(".maps");
 
+/* The gateway's own non-mesh addresses and their way out (see meshgw_bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MG_MAX_OWN_ADDRS);
+	__type(key, struct mg_own_key);
+	__type(value, struct mg_own_route);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_own_addr SEC(".maps");
+
 /* MG_IF_* of ifindex; 0 for a device meshgw does not know. */
 static __always_inline __u32 iface_flags(__u32 ifindex)
 {

@@ -981,6 +981,70 @@ out:
 	tc_wg_bpf__destroy(k);
 }
 
+/* tc_wg egress and the gateway's own non-mesh addresses (mg_own_addr): its own
+ * packet (no skb_iif) from one of them leaves by that address's device
+ * (TC_ACT_REDIRECT; test runs do not perform it), counted as tc_wg_own_reply and
+ * not as the peer's; a forwarded packet with that source, or the gateway's own
+ * from another address, goes into the tunnel as before. */
+static void wg_own_reply(struct tc_wg_bpf *wg)
+{
+	static const struct {
+		const char *desc;
+		struct pkt_spec in;
+		uint32_t iif;
+		int verdict;
+	} cases[] = {
+		{ "own v4 reply from the uplink address: out of the uplink",
+		  { V4("198.51.100.7", "10.1.2.3"), PL }, 0, TC_ACT_REDIRECT },
+		{ "own v6 reply from the uplink address: the same", { V6("2001:db8:b::7", "fd01::9"), PL6 }, 0,
+		  TC_ACT_REDIRECT },
+		{ "own reply from a layer-3 uplink's address (no gateway): the same",
+		  { V4("100.64.0.2", "10.1.2.3"), PL }, 0, TC_ACT_REDIRECT },
+		{ "a forwarded packet with that source: into the tunnel", { V4("198.51.100.7", "10.1.2.3"), PL }, 5,
+		  TC_ACT_OK },
+		{ "own packet from another address: into the tunnel", { V4("10.0.0.1", "10.1.2.3"), PL }, 0,
+		  TC_ACT_OK },
+	};
+	struct mg_own_key k4 = { .family = AF_INET }, k6 = { .family = AF_INET6 }, kl3 = { .family = AF_INET };
+	struct mg_own_route r4 = { .ifindex = ifi_up0, .nh_family = AF_INET },
+			    r6 = { .ifindex = ifi_up0, .nh_family = AF_INET6 }, rl3 = { .ifindex = ifi_up2 };
+	int own = bpf_map__fd(wg->maps.mg_own_addr), fd = bpf_program__fd(wg->progs.mg_tc_wg_egress);
+	int stats = bpf_map__fd(wg->maps.mg_stats), peers = bpf_map__fd(wg->maps.mg_peer_stats);
+
+	inet_pton(AF_INET, "198.51.100.7", k4.addr);
+	inet_pton(AF_INET, "198.51.100.1", r4.nh);
+	inet_pton(AF_INET6, "2001:db8:b::7", k6.addr);
+	inet_pton(AF_INET6, "fe80::1", r6.nh);
+	inet_pton(AF_INET, "100.64.0.2", kl3.addr);
+	if (!ok(!bpf_map_update_elem(own, &k4, &r4, BPF_ANY) && !bpf_map_update_elem(own, &k6, &r6, BPF_ANY) &&
+		!bpf_map_update_elem(own, &kl3, &rl3, BPF_ANY), "mg_own_addr: three of the gateway's addresses"))
+		return;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t in[512], out[512];
+		size_t len = pkt_build(in, &cases[i].in);
+		uint64_t s0[MG_STAT__MAX], s1[MG_STAT__MAX], p0[6], p1[6];
+		bool redirect = cases[i].verdict == TC_ACT_REDIRECT;
+		struct __sk_buff ctx = { .ifindex = ifi_wg, .ingress_ifindex = cases[i].iif };
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .data_out = out,
+			    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			    .repeat = 1);
+
+		read_stats(stats, s0);
+		peer_read(peers, 1, p0);
+		if (!is_int(bpf_prog_test_run_opts(fd, &o), 0, cases[i].desc))
+			continue;
+		read_stats(stats, s1);
+		peer_read(peers, 1, p1);
+		is_int(o.retval, cases[i].verdict, "  verdict");
+		ok(s1[MG_STAT_TC_WG_OWN] - s0[MG_STAT_TC_WG_OWN] == (redirect ? 1 : 0) &&
+		   p1[1] - p0[1] == (redirect ? 0 : 1),
+		   "  tc_wg_own_reply +%d, peer 1's tx +%d", redirect, !redirect);
+	}
+	bpf_map_delete_elem(own, &k4);
+	bpf_map_delete_elem(own, &k6);
+	bpf_map_delete_elem(own, &kl3);
+}
+
 int main(void)
 {
 	struct tc_lan_bpf *lan, *l3;
@@ -1174,6 +1238,7 @@ int main(void)
 
 	local_prober(lan);
 	wg_lan_count(wg);
+	wg_own_reply(wg);
 
 	/* No tag configured (all zeros): nobody is answered, not even a zero tag. */
 	{
