@@ -23,7 +23,7 @@ MESHGW=${MESHGW:-$OUT/meshgw}
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/twosite.sh"
-twosite_require "${1:-}" wg bpftool nsenter python3
+twosite_require "${1:-}" wg bpftool nsenter python3 jq
 twosite_init de
 daemon=
 before_cleanup() { [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null; }
@@ -177,6 +177,32 @@ probes_again() { # probes still sent, and answered (XDP records replies on the n
 	poll 10 both_moved
 }
 t "  probes still go out and are answered" probes_again
+# --- the gateway's own addresses: mg_own_addr follows them and the default route ------
+# (dp_own_addr.h: an address outside the mesh, with a default route on its device,
+# whose replies to mesh hosts leave by that route.) The fixture has no default
+# route, so nothing is listed until one comes; then a second address, a new
+# gateway, and the route taken away again, each followed without a reload.
+own_list() { # "ADDR NEXTHOP" per entry, sorted
+	bpftool -j map dump pinned "$pin/a/mg_own_addr" | jq -r '.[] | .formatted // . |
+		(.key.family) as $f | ($f == 2 | if . then 4 else 16 end) as $n |
+		def ip(b; n): if n == 4 then (b[0:4] | map(tostring) | join("."))
+			      else ([range(0; 16; 2) as $i | (b[$i] * 256 + b[$i + 1]) | tostring] | join(":")) end;
+		"\(ip(.key.addr; $n)) \(ip(.value.nh; (if .value.nh_family == 2 then 4 else 16 end)))"' | sort
+}
+own_is() { local got; got=$(own_list | paste -sd' '); echo "mg_own_addr: ${got:-(empty)}"; [ "$got" = "$1" ]; }
+own_wait() { poll 10 own_is "$1" || own_is "$1"; }	# (the second look says what it is)
+t "mg_own_addr on gateway a: empty (no default route)" own_is ""
+t "a default route via 203.0.113.254 on wan0" N $gA ip route add default via 203.0.113.254 dev wan0
+t "  wan0's address listed, with that gateway" own_wait "203.0.113.1 203.0.113.254"
+t "a second address on wan0 (203.0.113.77)" N $gA ip addr add 203.0.113.77/24 dev wan0
+t "  listed too" own_wait "203.0.113.1 203.0.113.254 203.0.113.77 203.0.113.254"
+t "the default route moves to 203.0.113.253" N $gA ip route replace default via 203.0.113.253 dev wan0
+t "  both follow" own_wait "203.0.113.1 203.0.113.253 203.0.113.77 203.0.113.253"
+t "the second address and the default route taken away" \
+	N $gA sh -c "ip addr del 203.0.113.77/24 dev wan0 && ip route del default"
+t "  mg_own_addr empty again" own_wait ""
+t "  hA still reaches hB through the tunnel" ip netns exec $hA ping -c1 -W2 10.2.0.2
+
 # --- `meshgw down` while `meshgw run` runs: the daemon stops, nothing comes back ------
 t "meshgw down while it runs" A down
 t "  the daemon stops by itself" poll 10 bash -c "! kill -0 $daemon 2>/dev/null"

@@ -27,7 +27,7 @@ set -eu
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$SRC/selftests/lib/tap.sh"
 . "$SRC/selftests/lib/twosite.sh"
-twosite_require "${1:-userspace}" wg nft ip python3
+twosite_require "${1:-userspace}" wg nft ip python3 bpftool jq
 twosite_init ex
 gC=exgc$s hC=exhc$s ih=exih$s wgC=exwc$s wgc=$wgC laptop=exlp$s wgL=exwl$s daemon=
 WHO="python3 $SRC/selftests/lib/udp_whoami.py"
@@ -117,6 +117,13 @@ t "  it masquerades sources of the other sites only, never to mesh ranges" bash 
 	 nsenter --net=/run/netns/$gB nft list set inet $(tbl B) exit_src4 | grep -q '10.1.0.0/24' &&
 	 ! nsenter --net=/run/netns/$gB nft list set inet $(tbl B) exit_src4 | grep -q '10.2.0.0/24'"
 t "  show on Madrid: 'exit site'" bash -c "nsenter --net=/run/netns/$gB '$MESHGW' show -c '$tmp/mesh.conf' -l '$tmp/b.local' | grep -q '^  exit site: '"
+# mg_own_addr (dp_own_addr.h): a site's own addresses whose replies leave by their
+# uplink rather than the tunnel; none on an exit site, whose peers may accept any
+# source from it (Madrid answering a London host that reached its public address
+# through the exit must answer through the tunnel).
+own_n() { bpftool -j map dump pinned "$pin/$1/mg_own_addr" | jq length; }
+is "Madrid (exit): mg_own_addr empty" "$(own_n b)" 0
+t "London: its uplink address in mg_own_addr" test "$(own_n a)" -ge 1
 t "London: no exit table (not an exit site)" bash -c "! nsenter --net=/run/netns/$gA nft list tables | grep -q meshgw_exit"
 allowed() { N "$gA" wg show "$wgA" allowed-ips | awk -v k="$1" '$1 == k' | cut -f2; }
 t "London's WireGuard: Madrid's peer takes 0.0.0.0/0" bash -c "echo '$(allowed "$pubB")' | grep -qw '0.0.0.0/0'"

@@ -285,6 +285,8 @@ static int setup_fds(struct daemon *d)
 		return err;
 	if (ha_guard_fd(d) >= 0 && (err = epoll_add(d->epfd, ha_guard_fd(d))))
 		return err;
+	if ((err = own_addr_watch_start(d)) || (err = epoll_add(d->epfd, own_addr_watch_fd(d))))
+		return err;
 	for (int k = 0; k < MG_PROBE_PORTS; k++)
 		if (d->probe_fd[k] >= 0 && (err = epoll_add(d->epfd, d->probe_fd[k])))
 			return err;
@@ -449,8 +451,8 @@ int daemon_run(const char *mesh_path, const char *local_path)
 		d.fo.holddown_ms);
 	notify_ready(&d);
 	while (!d.stop) {
-		struct epoll_event evs[4 + MG_PROBE_PORTS * MG_MAX_UPLINKS];
-		int n = epoll_wait(d.epfd, evs, 4 + MG_PROBE_PORTS * MG_MAX_UPLINKS, -1);
+		struct epoll_event evs[5 + MG_PROBE_PORTS * MG_MAX_UPLINKS];
+		int n = epoll_wait(d.epfd, evs, 5 + MG_PROBE_PORTS * MG_MAX_UPLINKS, -1);
 
 		if (n < 0 && errno != EINTR) {
 			pr_err("epoll: %s", strerror(errno));
@@ -477,6 +479,8 @@ int daemon_run(const char *mesh_path, const char *local_path)
 					http_metrics_tick(d.http, mono_ns());
 			} else if (evs[i].data.fd == ha_guard_fd(&d)) {
 				ha_guard_event(&d);
+			} else if (evs[i].data.fd == own_addr_watch_fd(&d)) {
+				own_addr_watch_event(&d);
 			} else if (d.http && evs[i].data.fd == http_metrics_fd(d.http)) {
 				http_metrics_on_ready(d.http, mono_ns());
 			} else {
@@ -505,6 +509,7 @@ out:
 	probe_sockets_close(d.probe_fd);
 	paths_stop(&d);
 	ha_guard_stop(&d);
+	own_addr_watch_stop(&d);
 	config_free(&d.cfg);
 	return ret;
 }

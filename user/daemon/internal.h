@@ -103,6 +103,8 @@ struct daemon {
 	struct mnl_socket *ha_ev;
 	struct nl_sock ha_nl;
 	bool ha_held_down;
+	/* the gateway's own non-mesh addresses (own_addr.c): address and route events */
+	struct mnl_socket *own_ev;
 	struct sched sched;
 	bool stop;
 };
@@ -155,6 +157,12 @@ int ha_guard_fd(const struct daemon *d);
 void ha_guard_event(struct daemon *d);
 void ha_guard_check(struct daemon *d);
 void ha_guard_stop(struct daemon *d);
+/* own_addr.c: mg_own_addr follows the box's addresses and default routes */
+int own_addr_watch_start(struct daemon *d);
+int own_addr_watch_fd(const struct daemon *d);
+void own_addr_watch_event(struct daemon *d);
+void own_addr_watch_stop(struct daemon *d);
+void own_addr_sync(struct daemon *d);
 /* sched.c: which peers a tick handles (issue 17) */
 int sched_reset(struct daemon *d);
 void sched_free(struct sched *s);
