@@ -3,8 +3,9 @@
  * header (l3_off = 0; the unit tests, whose test runs always carry an Ethernet
  * header, set 14). Family comes from the version nibble, not skb->protocol.
  *   egress:  the gateway's own packets from a non-mesh address out of that
- *            address's device (own_reply_out); count cleartext tx per peer (LPM on destination; no mesh route:
- *            internet exit traffic, counted for the active exit peer); what the
+ *            address's device (own_reply_out); count cleartext tx per peer
+ *            (LPM on destination; no mesh route: internet exit traffic,
+ *            counted for the active exit peer); what the
  *            kernel routed in from a LAN NIC that has no tc_lan (MG_IF_KERNEL),
  *            counted as that peer's LAN traffic too, as tc_lan would have
  *   ingress: count decrypted rx per peer (LPM on source; a source no mesh route
