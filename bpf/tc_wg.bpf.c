@@ -28,6 +28,7 @@
 volatile const __u32 lan_ifindex = 0;	/* LAN NIC for redirect_neigh; 0 = off */
 volatile const __u32 l3_off = 0;	/* bytes before the IP header */
 volatile const __u32 lan_count_ifindex = 0;	/* the LAN NIC when it has no tc_lan; 0 = none */
+volatile const __u32 lan_ether = 1;	/* the LAN NIC takes Ethernet frames (0: layer 3) */
 
 /* The IP header at l3_off, pulled into the linear area; NULL when not IPv4 or
  * IPv6 (family from the version nibble). */
@@ -158,17 +159,50 @@ ok:
 	return TC_ACT_OK;
 }
 
-/* Does the packet leave by the LAN NIC? (No neighbour yet is fine:
- * redirect_neigh resolves it.) Only the route is asked: tot_len 0, no MTU check. */
-static __always_inline bool routed_to_lan(struct __sk_buff *skb, __u8 family, void *l3)
+/* Does the packet leave by the LAN NIC? fib holds the answer: the next hop, and
+ * its MAC when the neighbour is known (BPF_FIB_LKUP_RET_SUCCESS). Only the route
+ * is asked: tot_len 0, no MTU check. */
+static __always_inline long routed_to_lan(struct __sk_buff *skb, __u8 family, void *l3,
+					  struct bpf_fib_lookup *fib)
 {
-	struct bpf_fib_lookup fib = { .ifindex = skb->ifindex };
 	long rc;
 
-	fib_set_ip(&fib, family, l3, 0);
-	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
-	return (rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH) &&
-	       fib.ifindex == lan_ifindex;
+	fib->ifindex = skb->ifindex;
+	fib_set_ip(fib, family, l3, 0);
+	rc = bpf_fib_lookup(skb, fib, sizeof(*fib), 0);
+	if ((rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH) &&
+	    fib->ifindex == lan_ifindex)
+		return rc;
+	return -1;
+}
+
+/* Out of the LAN NIC, as the kernel would forward it: the neighbour known, its
+ * MAC goes in at once and the packet straight to the NIC; else redirect_neigh
+ * resolves the next hop the lookup gave (no second route lookup either way).
+ * A layer-3 LAN NIC takes the packet without an Ethernet header. */
+static __always_inline long lan_out(struct __sk_buff *skb, __u8 family, long rc,
+				    const struct bpf_fib_lookup *fib)
+{
+	struct bpf_redir_neigh nh = { .nh_family = fib->family };
+	struct ethhdr *eth;
+
+	if (!lan_ether)
+		return bpf_redirect(lan_ifindex, 0);
+	/* An empty Ethernet header in front of the layer-3 packet, filled here or
+	 * replaced by redirect_neigh (which drops skbs without one). */
+	if (!l3_off && bpf_skb_change_head(skb, ETH_HLEN, 0))
+		return -1;
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		eth = (void *)(long)skb->data;
+		if ((void *)(eth + 1) > (void *)(long)skb->data_end)
+			return -1;
+		__builtin_memcpy(eth->h_dest, fib->dmac, 6);
+		__builtin_memcpy(eth->h_source, fib->smac, 6);
+		eth->h_proto = bpf_htons(family == MG_AF_INET ? ETH_P_IP : ETH_P_IPV6);
+		return bpf_redirect(lan_ifindex, 0);
+	}
+	__builtin_memcpy(nh.ipv6_nh, fib->ipv6_dst, 16);	/* ipv4_nh shares its start */
+	return bpf_redirect_neigh(lan_ifindex, &nh, sizeof(nh), 0);
 }
 
 SEC("tc")
@@ -215,20 +249,18 @@ int mg_tc_wg_ingress(struct __sk_buff *skb)
 	}
 	r = route_lookup_ip(family, l3, false);
 	if (r && r->kind == MG_ROUTE_SELF && lan_ifindex) {
+		struct bpf_fib_lookup fib = {};
 		long rc;
 
 		/* TTL <= 1: the kernel sends ICMP "time exceeded". Packet pointers
 		 * do not survive the fib lookup: the header is found again. */
-		if (ttl_expiring(family, l3) || !routed_to_lan(skb, family, l3) ||
-		    !ttl_dec_at((void *)(long)skb->data, (void *)(long)skb->data_end,
-				l3_off & 0xff, family))
+		if (ttl_expiring(family, l3))
 			goto out;
-		/* redirect_neigh pulls an Ethernet header (it drops skbs without
-		 * one): give the layer-3 packet an empty one to be replaced. */
-		if (!l3_off && bpf_skb_change_head(skb, ETH_HLEN, 0))
+		rc = routed_to_lan(skb, family, l3, &fib);
+		if (rc < 0 || !ttl_dec_at((void *)(long)skb->data, (void *)(long)skb->data_end,
+					  l3_off & 0xff, family))
 			goto out;
-		rc = bpf_redirect_neigh(lan_ifindex, NULL, 0, 0);
-
+		rc = lan_out(skb, family, rc, &fib);
 		if (rc == TC_ACT_REDIRECT) {
 			stat_add(MG_STAT_TC_WG_RX_REDIRECT, len);
 			return rc;

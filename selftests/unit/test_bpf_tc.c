@@ -60,6 +60,8 @@
 static const uint8_t MAC_UP0[6] = { 0x02, 0, 0, 0, 0x60, 0x01 };	/* up0, a TC-only uplink */
 static const uint8_t MAC_NH0[6] = { 0x02, 0, 0, 0, 0x60, 0x02 };	/* next hop on up0 */
 static const uint8_t MAC_NHW[6] = { 0x02, 0, 0, 0, 0xfe, 0x09 };	/* next hop on wgx */
+static const uint8_t MAC_LAN[6] = { 0x02, 0, 0, 0, 0, 0x0a };	/* lan, where tc_wg ingress delivers */
+static const uint8_t MAC_H5[6] = { 0x02, 0, 0, 0, 0, 0x05 };	/* 10.0.0.5 / fd00::5 on lan */
 
 enum prog { P_LAN, P_WG_EGRESS, P_WG_INGRESS };
 
@@ -350,19 +352,21 @@ static const struct row rows[] = {
 	  { V4("10.0.0.5", "198.51.100.1"), PL }, 0, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1 },
 	{ "tc_wg egress: truncated IP header: not counted", P_WG_EGRESS,
 	  { V4("10.0.0.5", "10.1.2.3"), PL }, 20, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1 },
-	{ "tc_wg ingress: v4 from peer 1 to our range: counted rx, redirect_neigh to the LAN", P_WG_INGRESS,
-	  { V4("10.1.2.3", "10.0.0.5"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0, .out_ttl = 63 },
+	{ "tc_wg ingress: v4 from peer 1 to our range: counted rx, to the LAN with the neighbour's MAC", P_WG_INGRESS,
+	  { V4("10.1.2.3", "10.0.0.5"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0,
+	  .expect = { V4("10.1.2.3", "10.0.0.5"), PL, .ttl = 63, .smac = MAC_LAN, .dmac = MAC_H5 } },
 	{ "tc_wg ingress: v4 from peer 1 to our range with TTL 1: counted, left to the kernel", P_WG_INGRESS,
 	  { V4("10.1.2.3", "10.0.0.5"), PL, .ttl = 1 }, 0, TC_ACT_OK, MG_STAT_TC_WG_RX, -1, 1, 0 },
 	{ "tc_wg ingress: v6 from peer 1 to our range with hop limit 1: counted, left to the kernel", P_WG_INGRESS,
 	  { V6("fd01::9", "fd00::5"), PL6, .ttl = 1 }, 0, TC_ACT_OK, MG_STAT_TC_WG_RX, -1, 1, 0 },
 	{ "tc_wg ingress: v6 from peer 1 to our range: counted, redirected", P_WG_INGRESS,
-	  { V6("fd01::9", "fd00::5"), PL6 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0, .out_ttl = 63 },
+	  { V6("fd01::9", "fd00::5"), PL6 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0,
+	  .expect = { V6("fd01::9", "fd00::5"), PL6, .ttl = 63, .smac = MAC_LAN, .dmac = MAC_H5 } },
 	{ "tc_wg ingress: from peer 2 to the gateway's mesh address (not a LAN range): counted, OK", P_WG_INGRESS,
 	  { V4("192.168.254.3", "192.168.254.1"), PL }, 0, TC_ACT_OK, MG_STAT_TC_WG_RX, -1, 2, 0 },
 	{ "tc_wg ingress: from peer 1 to the gateway's own LAN address: counted, local (OK)", P_WG_INGRESS,
 	  { V4("10.1.2.3", "10.0.0.1"), PL }, 0, TC_ACT_OK, MG_STAT_TC_WG_RX, -1, 1, 0 },
-	{ "tc_wg ingress: from peer 1 to our range without a neighbour yet: redirected", P_WG_INGRESS,
+	{ "tc_wg ingress: from peer 1 to our range without a neighbour yet: redirect_neigh (MACs left to it)", P_WG_INGRESS,
 	  { V4("10.1.2.3", "10.0.0.77"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0, .out_ttl = 63 },
 	{ "tc_wg ingress: version nibble 6 on a 20-byte IPv4 header: OK, nothing counted", P_WG_INGRESS,
 	  { V4("10.1.2.3", "10.0.0.5"), .proto = 1, .pl = PL_RAW, .pl_len = 0 }, 0, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1, 0, 0x60 },
@@ -371,7 +375,8 @@ static const struct row rows[] = {
 	{ "tc_wg ingress: unknown source: not counted, OK", P_WG_INGRESS,
 	  { V4("198.51.100.1", "198.51.100.2"), PL }, 0, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1 },
 	{ "tc_wg ingress: unknown source to our range: delivered, no peer counted", P_WG_INGRESS,
-	  { V4("198.51.100.1", "10.0.0.5"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX_REDIRECT, -1, -1, .out_ttl = 63 },
+	  { V4("198.51.100.1", "10.0.0.5"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX_REDIRECT, -1, -1,
+	  .expect = { V4("198.51.100.1", "10.0.0.5"), PL, .ttl = 63, .smac = MAC_LAN, .dmac = MAC_H5 } },
 	{ "tc_wg ingress: truncated v6 header: OK, nothing counted", P_WG_INGRESS,
 	  { V6("fd01::9", "fd00::5"), PL6 }, 40, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1 },
 };
@@ -424,6 +429,7 @@ static int netns_setup(void)
 	if (sh("ip link set lo up && ip link add lan type veth peer name lanp && "
 	       "ip link add wgx type veth peer name wgxp && "
 	       "ip link set wgx address 02:00:00:00:00:02 && "	/* MAC_GW: frames are for us */
+	       "ip link set lan address 02:00:00:00:00:0a && "	/* MAC_LAN */
 	       "for i in lan lanp wgx wgxp; do ip link set $i up; done && "
 	       "ip addr add 10.0.0.1/24 dev lan && ip -6 addr add fd00::1/64 dev lan nodad && "
 	       "ip addr add 192.168.254.1/24 dev wgx && "
