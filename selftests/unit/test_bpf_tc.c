@@ -910,6 +910,34 @@ fail:
 	return NULL;
 }
 
+/* One test run of a tc_wg egress program on spec, with skb_iif iif: mg_stats and
+ * peer 1's counters before (s0, p0) and after (s1, p1), the run's length in *len.
+ * The run's return value, or -1 (reported) when the test run failed. */
+struct egress_run {
+	size_t len;
+	uint64_t s0[MG_STAT__MAX], s1[MG_STAT__MAX], p0[6], p1[6];
+};
+
+static long wg_egress_run(int fd, int stats, int peers, const struct pkt_spec *spec, uint32_t iif,
+			  const char *desc, struct egress_run *r)
+{
+	uint8_t in[512], out[512];
+	struct __sk_buff ctx = { .ifindex = ifi_wg, .ingress_ifindex = iif };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_out = out,
+		    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		    .repeat = 1);
+
+	r->len = pkt_build(in, spec);
+	o.data_size_in = r->len;
+	read_stats(stats, r->s0);
+	peer_read(peers, 1, r->p0);
+	if (!is_int(bpf_prog_test_run_opts(fd, &o), 0, desc))
+		return -1;
+	read_stats(stats, r->s1);
+	peer_read(peers, 1, r->p1);
+	return o.retval;
+}
+
 /* tc_wg egress on a gateway whose LAN NIC has no tc_lan (MG_IF_KERNEL): a second
  * tc_wg, lan_count_ifindex set, sharing the first one's maps. What the kernel routed
  * in from that NIC (skb_iif) is counted as the peer's LAN traffic, with the bytes
@@ -962,26 +990,18 @@ static void wg_lan_count(struct tc_wg_bpf *wg)
 	stats = bpf_map__fd(wg->maps.mg_stats);
 	peers = bpf_map__fd(wg->maps.mg_peer_stats);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		uint8_t in[512], out[512];
-		size_t len = pkt_build(in, &cases[i].in);
-		uint64_t s0[MG_STAT__MAX], s1[MG_STAT__MAX], p0[6], p1[6];
-		uint64_t want_b = cases[i].bytes == 1 ? len : cases[i].bytes == 2 ? len - 14 - 20 : 0;
-		struct __sk_buff ctx = { .ifindex = ifi_wg, .ingress_ifindex = cases[i].iif };
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .data_out = out,
-			    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-			    .repeat = 1);
+		struct egress_run r;
+		long rc = wg_egress_run(fd, stats, peers, &cases[i].in, cases[i].iif, cases[i].desc, &r);
+		uint64_t want_b = cases[i].bytes == 1 ? r.len : cases[i].bytes == 2 ? r.len - 14 - 20 : 0;
 
-		read_stats(stats, s0);
-		peer_read(peers, 1, p0);
-		if (!is_int(bpf_prog_test_run_opts(fd, &o), 0, cases[i].desc))
+		if (rc < 0)
 			continue;
-		read_stats(stats, s1);
-		peer_read(peers, 1, p1);
-		ok(o.retval == TC_ACT_OK && p1[1] - p0[1] == 1 && p1[2] - p0[2] == (uint64_t)cases[i].packets &&
-		   p1[5] - p0[5] == want_b && s1[MG_STAT_TC_MESH] - s0[MG_STAT_TC_MESH] == (want_b ? 1 : 0),
+		ok(rc == TC_ACT_OK && r.p1[1] - r.p0[1] == 1 &&
+		   r.p1[2] - r.p0[2] == (uint64_t)cases[i].packets && r.p1[5] - r.p0[5] == want_b &&
+		   r.s1[MG_STAT_TC_MESH] - r.s0[MG_STAT_TC_MESH] == (want_b ? 1 : 0),
 		   "  tx +1, lan_packets +%d, lan_bytes +%llu (got +%llu, +%llu)", cases[i].packets,
-		   (unsigned long long)want_b, (unsigned long long)(p1[2] - p0[2]),
-		   (unsigned long long)(p1[5] - p0[5]));
+		   (unsigned long long)want_b, (unsigned long long)(r.p1[2] - r.p0[2]),
+		   (unsigned long long)(r.p1[5] - r.p0[5]));
 	}
 out:
 	tc_wg_bpf__destroy(k);
@@ -1026,24 +1046,15 @@ static void wg_own_reply(struct tc_wg_bpf *wg)
 		!bpf_map_update_elem(own, &kl3, &rl3, BPF_ANY), "mg_own_addr: three of the gateway's addresses"))
 		return;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		uint8_t in[512], out[512];
-		size_t len = pkt_build(in, &cases[i].in);
-		uint64_t s0[MG_STAT__MAX], s1[MG_STAT__MAX], p0[6], p1[6];
 		bool redirect = cases[i].verdict == TC_ACT_REDIRECT;
-		struct __sk_buff ctx = { .ifindex = ifi_wg, .ingress_ifindex = cases[i].iif };
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .data_out = out,
-			    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-			    .repeat = 1);
+		struct egress_run r;
+		long rc = wg_egress_run(fd, stats, peers, &cases[i].in, cases[i].iif, cases[i].desc, &r);
 
-		read_stats(stats, s0);
-		peer_read(peers, 1, p0);
-		if (!is_int(bpf_prog_test_run_opts(fd, &o), 0, cases[i].desc))
+		if (rc < 0)
 			continue;
-		read_stats(stats, s1);
-		peer_read(peers, 1, p1);
-		is_int(o.retval, cases[i].verdict, "  verdict");
-		ok(s1[MG_STAT_TC_WG_OWN] - s0[MG_STAT_TC_WG_OWN] == (redirect ? 1 : 0) &&
-		   p1[1] - p0[1] == (redirect ? 0 : 1),
+		is_int(rc, cases[i].verdict, "  verdict");
+		ok(r.s1[MG_STAT_TC_WG_OWN] - r.s0[MG_STAT_TC_WG_OWN] == (redirect ? 1 : 0) &&
+		   r.p1[1] - r.p0[1] == (redirect ? 0 : 1),
 		   "  tc_wg_own_reply +%d, peer 1's tx +%d", redirect, !redirect);
 	}
 	bpf_map_delete_elem(own, &k4);

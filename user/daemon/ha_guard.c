@@ -25,14 +25,9 @@ int ha_guard_start(struct daemon *d)
 
 	if (!d->cfg.local.n_ha_addr || d->ha_ev)
 		return 0;
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	nl = nl_events_open(RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR);
 	if (!nl)
 		return -errno;
-	if (mnl_socket_bind(nl, RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, MNL_SOCKET_AUTOPID)) {
-		ret = -errno;
-		mnl_socket_close(nl);
-		return ret;
-	}
 	ret = nl_open(&d->ha_nl, NETLINK_ROUTE);
 	if (ret) {
 		mnl_socket_close(nl);

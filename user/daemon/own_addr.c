@@ -13,6 +13,7 @@
 #include "daemon/internal.h"
 #include "dataplane/dp_own_addr.h"
 #include "lib/log.h"
+#include "lib/nl.h"
 
 int own_addr_watch_start(struct daemon *d)
 {
@@ -20,16 +21,10 @@ int own_addr_watch_start(struct daemon *d)
 
 	if (d->own_ev)
 		return 0;
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	nl = nl_events_open(RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |
+			    RTMGRP_IPV6_ROUTE);
 	if (!nl)
 		return -errno;
-	if (mnl_socket_bind(nl, RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |
-				RTMGRP_IPV6_ROUTE, MNL_SOCKET_AUTOPID)) {
-		int ret = -errno;
-
-		mnl_socket_close(nl);
-		return ret;
-	}
 	d->own_ev = nl;
 	/* Subscribed before the look: a change from now on is seen. (`up` filled
 	 * the map; what changed in between is caught here.) */

@@ -212,3 +212,17 @@ int nl_dump(struct nl_sock *s, struct nlmsghdr *nlh, nl_cb_t cb, void *data, con
 	pr_err("%s: the kernel's state kept changing during %d dumps", what, NL_DUMP_RETRIES);
 	return -EAGAIN;
 }
+
+struct mnl_socket *nl_events_open(unsigned int groups)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (nl && mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID)) {
+		int err = errno;
+
+		mnl_socket_close(nl);
+		errno = err;
+		return NULL;
+	}
+	return nl;
+}

@@ -48,3 +48,7 @@ int nl_dump(struct nl_sock *s, struct nlmsghdr *nlh, nl_cb_t cb, void *data, con
 /* Resolves a generic netlink family name to its id: 0, -ENOENT if the kernel
  * does not know the family, or -errno. */
 int genl_family_id(struct nl_sock *s, const char *name, uint16_t *id);
+
+/* A non-blocking rtnetlink socket subscribed to groups (RTMGRP_*), for a watcher
+ * that reads events from its fd. NULL with errno set on failure. */
+struct mnl_socket *nl_events_open(unsigned int groups);
