@@ -131,7 +131,8 @@ _Static_assert(sizeof(struct mg_ep_key) == 20, "mg_ep_key");
 struct mg_ep_stats {
 	__u64 packets;
 	__u64 bytes;
-	__u64 last_seen_ns;	/* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u64 last_seen_ns;	/* CLOCK_MONOTONIC, coarse (a tick old at most): for
+				 * bpftool readers; the daemon counts packets */
 	__u16 last_sport;	/* host order */
 	__u8 pad[6];
 };
