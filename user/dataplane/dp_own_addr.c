@@ -164,7 +164,12 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int dump(struct nl_sock *nl, uint16_t type, uint8_t family, struct scan *s)
+/* One dump into s: the addresses of both families, or the main table's routes of
+ * family through oif. The kernel filters the routes by table and device when the
+ * socket asks for strict checking (own_addr_want does): meshgw's thousands of
+ * routes through the WireGuard device are not sent. route_cb filters again (a
+ * kernel that ignores the request sends them all). */
+static int dump(struct nl_sock *nl, uint16_t type, uint8_t family, uint32_t oif, struct scan *s)
 {
 	char buf[256] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -180,6 +185,8 @@ static int dump(struct nl_sock *nl, uint16_t type, uint8_t family, struct scan *
 		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 		rtm->rtm_family = family;
+		rtm->rtm_table = RT_TABLE_MAIN;
+		mnl_attr_put_u32(nlh, RTA_OIF, oif);
 	}
 	s->mark_addrs = s->n_addrs;
 	s->mark_routes = s->n_routes;
@@ -235,24 +242,36 @@ int own_addr_want(struct nl_sock *nl, const struct mg_config *c, unsigned int wg
 		  struct own_addr **out, size_t *n)
 {
 	struct scan s = { 0 };
-	size_t keep = 0;
-	int ret = 0;
+	size_t keep = 0, n_cand;
+	int one = 1, ret;
 
 	*out = NULL;
 	*n = 0;
 	if (c->self->exit)
 		return 0;
-	for (int f = 0; f < 2 && !ret; f++) {
-		uint8_t family = f ? AF_INET6 : AF_INET;
-
-		ret = dump(nl, RTM_GETADDR, family, &s);
-		if (!ret)
-			ret = dump(nl, RTM_GETROUTE, family, &s);
-	}
+	mnl_socket_setsockopt(nl->nl, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+	ret = dump(nl, RTM_GETADDR, AF_UNSPEC, 0, &s);
+	/* The candidates, then the default routes of their devices (each device
+	 * and family once). */
 	for (size_t i = 0; !ret && i < s.n_addrs; i++) {
+		struct own_addr *o = &s.addrs[i];
+		bool seen = false;
+
+		if (o->route.ifindex == wg_ifindex || mesh_source(c, o))
+			continue;
+		for (size_t j = 0; j < keep && !seen; j++)
+			seen = s.addrs[j].route.ifindex == o->route.ifindex &&
+			       s.addrs[j].key.family == o->key.family;
+		if (!seen)
+			ret = dump(nl, RTM_GETROUTE, o->key.family, o->route.ifindex, &s);
+		s.addrs[keep++] = *o;
+	}
+	n_cand = keep;
+	keep = 0;
+	for (size_t i = 0; !ret && i < n_cand; i++) {
 		struct own_addr o = s.addrs[i];
 
-		if (o.route.ifindex == wg_ifindex || mesh_source(c, &o) || !way_out(nl, &s, &o))
+		if (!way_out(nl, &s, &o))
 			continue;
 		if (keep == MG_MAX_OWN_ADDRS)
 			break;		/* (a gateway with more addresses keeps the first) */
