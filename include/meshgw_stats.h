@@ -38,7 +38,9 @@
 	X(TC_PROBE_REPLY, tc, probe_reply, "probe reply recorded and dropped") \
 	X(TC_FWD, tc, forward, "fast path, fib_lookup and redirect") \
 	X(XDP_EXIT, xdp, exit, "bound for the internet exit through another site, passed on to tc_lan") \
-	X(TC_EXIT, tc, exit, "internet exit through another site, redirected into the WireGuard device")
+	X(TC_EXIT, tc, exit, "internet exit through another site, redirected into the WireGuard device") \
+	X(XDP_PROBE_UNQUEUED, xdp, probe_unqueued, "probe reply recorded but not queued for the daemon (mg_probe_ring full): it reads mg_probes whole") \
+	X(TC_PROBE_UNQUEUED, tc, probe_unqueued, "probe reply recorded but not queued for the daemon (mg_probe_ring full): it reads mg_probes whole")
 
 /* Why a packet of a given peer was dropped or not delivered (mg_peer_stats.drops[],
  * the reason label of meshgw_peer_drops_total). X(ENUM, label, help). */

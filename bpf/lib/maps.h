@@ -123,6 +123,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mg_probes SEC(".maps");
 
+/* Every probe reply recorded in mg_probes, in arrival order, for the daemon
+ * (struct mg_probe_event). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, MG_PROBE_RING_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_probe_ring SEC(".maps");
+
 /* The mesh tag probes must carry (one entry, written by userspace). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -104,6 +104,10 @@ struct daemon {
 	struct nl_sock ha_nl;
 	bool ha_held_down;
 	struct sched sched;
+	/* mg_probe_ring (inputs.c): its records predate this map opening (dropped
+	 * unread, mg_probes read whole instead); the watched endpoints that map its
+	 * records to peers could not be set up (mg_probes read as before) */
+	bool probe_ring_stale, watch_failed;
 	bool stop;
 };
 

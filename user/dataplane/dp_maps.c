@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_maps.h"
+#include "dataplane/dp_probe_ring.h"
 
 #ifndef ENOTSUPP
 #define ENOTSUPP 524	/* the kernel's "no such operation for this map type" */
@@ -142,6 +143,9 @@ int dp_maps_open(struct dp_maps *m, const char *raw_pin_path)
 #undef DP_OPEN
 	m->ncpus = libbpf_num_possible_cpus();
 	m->rd = NULL;
+	m->probe_rb = NULL;
+	m->probe_sink = NULL;
+	m->unqueued_state = 0;
 	m->replies_seen = 0;
 	m->replies_state = 0;
 	m->traffic_state = 0;
@@ -162,6 +166,7 @@ void dp_maps_close(struct dp_maps *m)
 #undef DP_CLOSE
 	reader_free(m->rd);
 	m->rd = NULL;
+	dp_probe_ring_close(m);
 	m->replies_state = 0;
 	m->traffic_state = 0;
 }
@@ -486,6 +491,19 @@ void dp_watch_add(struct dp_maps *m, const struct sockaddr_storage *sa, __u32 id
 	r->slot[i].key = k;
 	r->slot[i].id = id;
 	r->slot[i].used = 1;
+}
+
+void dp_watch_find(const struct dp_maps *m, const struct mg_ep_key *k,
+		   void (*fn)(__u32 id, void *ctx), void *ctx)
+{
+	const struct dp_ep_slot *slot = m->rd ? m->rd->slot : NULL;
+
+	if (!slot)
+		return;
+	/* as in dp_ep_stats_each: the chain ends at the first free slot */
+	for (size_t i = ep_hash(k) & m->rd->mask; slot[i].used; i = (i + 1) & m->rd->mask)
+		if (!memcmp(&slot[i].key, k, sizeof(*k)))
+			fn(slot[i].id, ctx);
 }
 
 int dp_ep_stats_each(struct dp_maps *m,
