@@ -56,10 +56,17 @@ void dp_maps_close(struct dp_maps *m);
  * read into a sorted table at the first call after dp_maps_open; later calls
  * check their hit with one lookup and read the map again on a miss. */
 int dp_peer_index(struct dp_maps *m, const char *site);
-/* Every slot of mg_peer_info into out[MG_MAX_PEERS] (out[i] = slot i): one batch
- * lookup, or a lookup per slot on a kernel without batch lookups of arrays (before
- * 5.6). The one reader of that map: dp_peer_index and the loader use it. 0 or -errno. */
-int dp_peer_info_read(int fd, struct mg_peer_info *out);
+/* A used slot of mg_peer_info. */
+struct dp_peer_slot {
+	char name[MG_PEER_NAME_LEN];	/* as in the map: NUL-padded */
+	__u32 index;
+};
+/* The used slots of mg_peer_info, in slot order, into *out (malloc'd, the
+ * caller frees it): read in place from the mapped array, or else by one batch
+ * lookup of every slot, or a lookup per slot on a kernel without batch lookups
+ * of arrays (before 5.6). The one reader of that map: dp_peer_index and the
+ * loader use it. Their number, or -errno. */
+long dp_peer_slots(int fd, struct dp_peer_slot **out);
 /* Sum over CPUs. 0 or -errno. */
 int dp_peer_stats(const struct dp_maps *m, __u32 peer, struct mg_peer_stats *out);
 int dp_stat(const struct dp_maps *m, enum mg_stat s, struct mg_counter *out);
