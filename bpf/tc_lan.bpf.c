@@ -7,7 +7,7 @@
  *                                          counted per peer unless XDP counted it
  *   UDP to our WireGuard port           -> counted per source unless XDP did;
  *                                          probe requests answered (redirect to egress)
- *   probe reply to the probe ports      -> recorded in mg_probes, dropped
+ *   probe reply to the probe ports      -> recorded in mg_probes and mg_probe_ring, dropped
  *   bound for the internet exit         -> into the WireGuard device (bpf_redirect),
  *                                          counted per exit peer (mg_exit_stats)
  *   other forwarded traffic             -> fast path: bpf_fib_lookup + bpf_redirect to
@@ -298,7 +298,8 @@ int mg_tc_lan(struct __sk_buff *skb)
 		case MG_UDP_PROBE_REPLY:
 			if ((void *)(udp + 1) + sizeof(struct mg_probe) > end)
 				return ok(len);
-			probe_record(src16, family, bpf_ntohs(udp->source), (void *)(udp + 1));
+			if (!probe_record(src16, family, bpf_ntohs(udp->source), (void *)(udp + 1)))
+				stat_add(MG_STAT_TC_PROBE_UNQUEUED, len);
 			stat_add(MG_STAT_TC_PROBE_REPLY, len);
 			return TC_ACT_SHOT;
 		}

@@ -4,7 +4,7 @@
  *   mesh-bound (dst in a remote range)  -> count per peer, XDP_PASS (tc_lan steers it)
  *   UDP to our WireGuard port           -> count per source address, XDP_PASS;
  *                                          meshgw probe requests answered (XDP_TX) or dropped
- *   UDP probe reply to the probe port   -> recorded in mg_probes, XDP_DROP
+ *   UDP probe reply to the probe port   -> recorded in mg_probes and queued in mg_probe_ring, XDP_DROP
  *   bound for the internet exit         -> XDP_PASS (tc_lan steers and counts it)
  *   anything else forwarded             -> bpf_fib_lookup fast path (XDP_TX / XDP_REDIRECT),
  *                                          whatever it cannot finish goes to TC / the kernel
@@ -90,7 +90,8 @@ static __always_inline int udp_local(struct xdp_md *ctx, struct ethhdr *eth, str
 	case MG_UDP_PROBE_REPLY:
 		if ((void *)(udp + 1) + sizeof(struct mg_probe) > end)
 			return -1;
-		probe_record(src16, family, bpf_ntohs(udp->source), (void *)(udp + 1));
+		if (!probe_record(src16, family, bpf_ntohs(udp->source), (void *)(udp + 1)))
+			stat_add(MG_STAT_XDP_PROBE_UNQUEUED, len);
 		return verdict(XDP_DROP, MG_STAT_XDP_PROBE_REPLY, len);
 	}
 	return -1;

@@ -39,6 +39,8 @@
 	X(TC_FWD, tc, forward, "fast path, fib_lookup and redirect") \
 	X(XDP_EXIT, xdp, exit, "bound for the internet exit through another site, passed on to tc_lan") \
 	X(TC_EXIT, tc, exit, "internet exit through another site, redirected into the WireGuard device") \
+	X(XDP_PROBE_UNQUEUED, xdp, probe_unqueued, "probe reply recorded but not queued for the daemon (mg_probe_ring full): it reads mg_probes whole") \
+	X(TC_PROBE_UNQUEUED, tc, probe_unqueued, "probe reply recorded but not queued for the daemon (mg_probe_ring full): it reads mg_probes whole") \
 	X(TC_WG_OWN, tc, wg_own_reply, "the gateway's own packet from a non-mesh address (mg_own_addr), sent out of that address's device instead of the tunnel")
 
 /* Why a packet of a given peer was dropped or not delivered (mg_peer_stats.drops[],

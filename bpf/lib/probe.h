@@ -98,11 +98,16 @@ static __always_inline void ep_count(const __u8 *src16, __u8 family, __u16 sport
 	s->last_sport = sport;
 }
 
-static __always_inline void probe_record(const __u8 *src16, __u8 family, __u16 sport,
+/* Records a reply in mg_probes and queues it for the daemon (mg_probe_ring):
+ * false when the queue was full, which the caller counts (*_PROBE_UNQUEUED) so
+ * the daemon knows to read mg_probes whole. The map is written first: whatever
+ * the daemon learns from the count, the record is already there. */
+static __always_inline bool probe_record(const __u8 *src16, __u8 family, __u16 sport,
 					 const struct mg_probe *p)
 {
 	struct mg_probe_key k = { .family = family, .port = sport };
 	struct mg_probe_stats *s;
+	struct mg_probe_event *ev;
 	__u64 now = bpf_ktime_get_ns();
 	__u64 tx = p->tx_ns;
 	__u64 rtt = tx && tx <= now ? now - tx : 0;
@@ -116,12 +121,24 @@ static __always_inline void probe_record(const __u8 *src16, __u8 family, __u16 s
 		};
 
 		bpf_map_update_elem(&mg_probes, &k, &init, BPF_ANY);
-		return;
+	} else {
+		__sync_fetch_and_add(&s->replies, 1);
+		s->last_seq = seq;
+		s->last_rx_ns = now;
+		s->last_rtt_ns = rtt;
 	}
-	__sync_fetch_and_add(&s->replies, 1);
-	s->last_seq = seq;
-	s->last_rx_ns = now;
-	s->last_rtt_ns = rtt;
+	ev = bpf_ringbuf_reserve(&mg_probe_ring, sizeof(*ev), 0);
+	if (!ev)
+		return false;
+	__builtin_memcpy(ev->addr, src16, 16);
+	ev->family = family;
+	ev->pad = 0;
+	ev->port = sport;
+	ev->seq = seq;
+	ev->rx_ns = now;
+	ev->rtt_ns = rtt;
+	bpf_ringbuf_submit(ev, 0);
+	return true;
 }
 
 /* Is the destination one of the gateway's own addresses? UDP to our ports that

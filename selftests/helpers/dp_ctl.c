@@ -93,18 +93,19 @@ int main(int argc, char **argv)
 					       (unsigned long long)v.bytes);
 			}
 		} else {
-			struct mg_peer_info *info = calloc(MG_MAX_PEERS, sizeof(*info));
+			struct dp_peer_slot *slot = NULL;
+			long n = dp_peer_slots(m.fd.peer_info, &slot);
 
-			if (!info || dp_peer_info_read(m.fd.peer_info, info)) {
+			if (n < 0) {
 				fprintf(stderr, "cannot read mg_peer_info under %s\n", argv[2]);
 				return 1;
 			}
-			for (__u32 i = 0; i < MG_MAX_PEERS; i++) {
+			for (long i = 0; i < n; i++) {
 				struct mg_peer_stats ps;
 
-				if (!info[i].name[0] || dp_peer_stats(&m, i, &ps))
+				if (dp_peer_stats(&m, slot[i].index, &ps))
 					continue;
-				printf("%.*s %llu %llu %llu %llu %llu %llu\n", MG_PEER_NAME_LEN, info[i].name,
+				printf("%.*s %llu %llu %llu %llu %llu %llu\n", MG_PEER_NAME_LEN, slot[i].name,
 				       (unsigned long long)ps.rx_packets,
 				       (unsigned long long)ps.tx_packets,
 				       (unsigned long long)ps.lan_packets,
@@ -112,7 +113,7 @@ int main(int argc, char **argv)
 				       (unsigned long long)ps.tx_bytes,
 				       (unsigned long long)ps.lan_bytes);
 			}
-			free(info);
+			free(slot);
 		}
 		dp_maps_close(&m);
 		return 0;

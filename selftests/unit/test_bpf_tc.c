@@ -1131,6 +1131,7 @@ int main(void)
 	peer_fd[P_WG_EGRESS] = peer_fd[P_WG_INGRESS] = bpf_map__fd(wg->maps.mg_peer_stats);
 	ep_fd = bpf_map__fd(lan->maps.mg_ep_stats);
 	probe_fd = bpf_map__fd(lan->maps.mg_probes);
+	ok(!ring_open(bpf_map__fd(lan->maps.mg_probe_ring)), "mg_probe_ring mapped");
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct row *r = &rows[i];
@@ -1231,6 +1232,15 @@ int main(void)
 				good = false;
 				tap_diag("  probe record moved wrongly");
 			}
+		}
+		/* Every reply recorded is queued for the daemon, once, under the same
+		 * key; nothing else is (tc_wg's objects share no ring with tc_lan's
+		 * here: only tc_lan records replies). */
+		if (r->prog == P_LAN &&
+		    (ring_drain() != r->probe ||
+		     (r->probe && (!ring_last_is(r->in.src, r->in.sport) || ring_last.seq != r->in.seq)))) {
+			good = false;
+			tap_diag("  mg_probe_ring: %d records (want %d)", ring_n, r->probe);
 		}
 		ok(good, "  counters: exactly the expected deltas");
 	}

@@ -591,6 +591,7 @@ int main(void)
 	ep_fd = bpf_map__fd(skel->maps.mg_ep_stats);
 	probe_fd = bpf_map__fd(skel->maps.mg_probes);
 	if_fd = bpf_map__fd(skel->maps.mg_ifaces);
+	ok(!ring_open(bpf_map__fd(skel->maps.mg_probe_ring)), "mg_probe_ring mapped");
 	/* What the loader writes for two native-XDP NICs that can transmit. */
 	iface_apply(if_fd, ifi_vin, "vin", 0);
 	iface_apply(if_fd, ifi_vout, "vout", 0);
@@ -682,6 +683,15 @@ int main(void)
 			good = false;
 			tap_diag("  probe record moved wrongly");
 		}
+		/* Every reply recorded is queued for the daemon, once, under the
+		 * same key; nothing else is. */
+		if (ring_drain() != r->probe ||
+		    (r->probe && (!ring_last_is(r->in.src, r->in.sport) || ring_last.seq != r->in.seq ||
+				  ring_last.rtt_ns != ring_last.rx_ns - r->in.tx_ns))) {
+			good = false;
+			tap_diag("  mg_probe_ring: %d records (want %d), last for the source: %d",
+				 ring_n, r->probe, ring_n ? ring_last_is(r->in.src, r->in.sport) : -1);
+		}
 		ok(good, "  counters: exactly the expected deltas");
 	}
 
@@ -703,6 +713,45 @@ int main(void)
 		is_int(es.last_sport, 3333, "endpoint record: last source port");
 		is_int(es.bytes, 14 + 20 + 8 + 148, "endpoint record: bytes");
 		ok(es.last_seen_ns > 0, "endpoint record: last seen set");
+	}
+
+	/* A reply that finds mg_probe_ring full is still recorded in mg_probes, and
+	 * counted as unqueued: the daemon then reads mg_probes whole. The ring
+	 * holds MG_PROBE_RING_BYTES / 48 records (40 and the kernel's 8-byte header). */
+	{
+		struct pkt_spec s = { V4("192.0.2.1", "10.0.0.1"), .proto = UDP, .sport = WG_PORT,
+				      .dport = PROBE_PORT, .pl = PL_PROBE_REPLY, .seq = 78,
+				      .tx_ns = 1, .tag = TAG };
+		uint8_t in[512], out[512];
+		size_t len = pkt_build(in, &s);
+		struct xdp_md ctx = { .ingress_ifindex = ifi_vin, .data_end = len };
+		uint32_t runs = MG_PROBE_RING_BYTES / 48 + 1000, cap = MG_PROBE_RING_BYTES / 48;
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .data_out = out,
+			    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			    .repeat = runs);
+		uint64_t s0[MG_STAT__MAX], s1[MG_STAT__MAX], pr0 = probe_replies(probe_fd, &s, NULL);
+		int queued;
+
+		ring_drain();
+		read_stats(stats_fd, s0);
+		ok(!bpf_prog_test_run_opts(bpf_program__fd(skel->progs.mg_xdp_lan), &o) &&
+		   o.retval == XDP_DROP, "%u probe replies in one run, dropped", runs);
+		read_stats(stats_fd, s1);
+		queued = ring_drain();
+		is_int(probe_replies(probe_fd, &s, NULL) - pr0, runs, "  mg_probes counted every one");
+		is_int(s1[MG_STAT_XDP_PROBE_REPLY] - s0[MG_STAT_XDP_PROBE_REPLY], runs,
+		       "  xdp_probe_reply counted every one");
+		is_int(queued, cap, "  mg_probe_ring took what it holds");
+		is_int(s1[MG_STAT_XDP_PROBE_UNQUEUED] - s0[MG_STAT_XDP_PROBE_UNQUEUED], runs - cap,
+		       "  xdp_probe_unqueued counted the rest");
+		ok(ring_last_is("192.0.2.1", WG_PORT) && ring_last.seq == 78,
+		   "  the records are the reply's");
+		o.repeat = 1;
+		read_stats(stats_fd, s0);
+		bpf_prog_test_run_opts(bpf_program__fd(skel->progs.mg_xdp_lan), &o);
+		read_stats(stats_fd, s1);
+		ok(ring_drain() == 1 && s1[MG_STAT_XDP_PROBE_UNQUEUED] == s0[MG_STAT_XDP_PROBE_UNQUEUED],
+		   "  drained, the ring queues again");
 	}
 
 	/* No tag configured (all zeros): nobody is answered. */

@@ -77,15 +77,22 @@ static int scan(const char *site)
 	return -ENOENT;
 }
 
-static int make_pin(const char *dir, const char *name, enum bpf_map_type type, __u32 value_size)
+static int make_pin_flags(const char *dir, const char *name, enum bpf_map_type type,
+			  __u32 value_size, __u32 flags)
 {
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = flags);
 	char path[256];
-	int fd = bpf_map_create(type, name, sizeof(__u32), value_size, MG_MAX_PEERS, NULL);
+	int fd = bpf_map_create(type, name, sizeof(__u32), value_size, MG_MAX_PEERS, &o);
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (fd < 0 || bpf_obj_pin(fd, path))
 		return -1;
 	return fd;
+}
+
+static int make_pin(const char *dir, const char *name, enum bpf_map_type type, __u32 value_size)
+{
+	return make_pin_flags(dir, name, type, value_size, 0);
 }
 
 /* Every site at its slot; how many dp_peer_index got right. */
@@ -101,7 +108,9 @@ static int all_right(struct dp_maps *m)
 	return right;
 }
 
-static void test_table(const char *pin)
+/* mapped: mg_peer_info is BPF_F_MMAPABLE, as this build's data plane makes it,
+ * and is read in place; else as an older meshgw pinned it, by batch lookups. */
+static void test_table(const char *pin, bool mapped)
 {
 	char site[32], long_name[32];
 	struct dp_maps m;
@@ -117,6 +126,8 @@ static void test_table(const char *pin)
 		scanned += slot_of[s] + 1;
 	ok(batches <= 16 && lookups <= N_SITES, "one read of the map, then a lookup per site "
 	   "(a scan per site: %ld lookups)", scanned);
+	if (mapped)
+		is_int(batches, 0, "  mapped: read in place, no batch lookup");
 	for (unsigned int s = 0; s < N_SITES; s += 97) {
 		snprintf(site, sizeof(site), "s%u", s);
 		same += dp_peer_index(&m, site) == scan(site);
@@ -138,6 +149,7 @@ static void test_table(const char *pin)
 	late = free_slot();
 	set_slot(late, "late");
 	is_int(dp_peer_index(&m, "late"), (int)late, "a site added while open: found");
+	set_slot(late, "");	/* gone again: the next run of this adds it afresh */
 	set_slot(slot_of[7], "");
 	is_int(dp_peer_index(&m, "s7"), -ENOENT, "a site removed while open: ENOENT");
 	set_slot(slot_of[7], "s7");
@@ -240,8 +252,26 @@ int main(void)
 		err |= set_slot(MG_MAX_PEERS - 1, site);
 		err |= set_slot(free_slot(), "dup") | set_slot(free_slot(), "dup");
 		if (ok(!err, "1000 sites written"))
-			test_table(pin);
+			test_table(pin, false);
 		test_probes_recorded(pin);
+	}
+	/* The same slots in a mappable mg_peer_info, as this build pins it. */
+	if (info_fd >= 0) {
+		int old = info_fd, copied = 0;
+
+		snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_NAME(peer_info));
+		unlink(path);
+		info_fd = make_pin_flags(pin, MG_MAP_NAME(peer_info), BPF_MAP_TYPE_ARRAY,
+					 sizeof(struct mg_peer_info), BPF_F_MMAPABLE);
+		for (__u32 i = 0; info_fd >= 0 && i < MG_MAX_PEERS; i++) {
+			struct mg_peer_info pi;
+
+			copied += !bpf_map_lookup_elem(old, &i, &pi) &&
+				  !bpf_map_update_elem(info_fd, &i, &pi, BPF_ANY);
+		}
+		close(old);
+		if (ok(copied == MG_MAX_PEERS, "the slots copied into a mappable mg_peer_info"))
+			test_table(pin, true);
 	}
 	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_NAME(peer_info));
 	unlink(path);

@@ -44,6 +44,7 @@ static int daemon_apply(struct daemon *d, const struct daemon_peer *old, size_t 
 	if (dp_maps_open(&d->maps, d->cfg.local.pin_path))
 		pr_warn("no data plane under %s: using WireGuard's counters and the probe socket",
 			d->cfg.local.pin_path);
+	d->probe_ring_stale = true;
 	if (d->state_fd < 0) {
 		d->state_fd = fo_state_create(d->cfg.local.pin_path);
 		if (d->state_fd < 0)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "daemon/internal.h"
+#include "dataplane/dp_probe_ring.h"
 #include "failover/probe.h"
 #include "lib/log.h"
 #include "lib/sockaddr.h"
@@ -111,19 +112,107 @@ void read_counters(struct daemon *d, uint64_t now)
 	wg_device_free(&dev);
 }
 
-/* Replies the XDP program recorded in mg_probes: only the records a decision of
- * this tick may depend on (fo_reply_read, which says why nothing is missed), and
- * those awaiting a reply only when the data plane recorded a reply at all since
- * the last tick. 1,000 peers, idle or dead, then cost about a thousand lookups a
- * second (one before each probe) instead of 200,000. Only the peers due this
- * tick, and those awaiting a reply when one was recorded, are looked at
- * (sched_next_read), without a walk of the others. A reply read makes its peer
- * due. */
+/* One queued reply (mg_probe_ring) for every path to its address and port. */
+struct ring_reply {
+	struct daemon *d;
+	const struct mg_probe_event *ev;
+};
+
+static void note_ring_reply(__u32 id, void *ctx)
+{
+	const struct ring_reply *r = ctx;
+	struct daemon *d = r->d;
+	size_t n = id / FO_MAX_ENDPOINTS;
+	unsigned int i = id % FO_MAX_ENDPOINTS;
+	struct daemon_peer *p;
+	uint64_t before;
+
+	if (n >= d->n_peers)
+		return;
+	p = &d->peers[n];
+	/* The address matched; the port and the uplink must too, as for a lookup
+	 * of (address, port) in mg_probes. */
+	if (i >= p->fo.n_ep || dp_sa_port(&p->addr[i]) != r->ev->port || !path_reply_in_map(d, p, i))
+		return;
+	before = p->fo.ep[i].last_reply_ns;
+	fo_note_reply(&p->fo, i, r->ev->seq, r->ev->rx_ns, r->ev->rtt_ns);
+	if (p->fo.ep[i].last_reply_ns != before)
+		sched_touch(d, n);
+}
+
+static void ring_event(const struct mg_probe_event *ev, void *ctx)
+{
+	struct ring_reply r = { .d = ctx, .ev = ev };
+	struct mg_ep_key k = { .family = ev->family };
+
+	memcpy(k.addr, ev->addr, sizeof(k.addr));
+	dp_watch_find(&((struct daemon *)ctx)->maps, &k, note_ring_reply, &r);
+}
+
+/* Endpoint i of peer n's record in mg_probes, fed; its peer due when it is news. */
+static void read_record(struct daemon *d, size_t n, unsigned int i)
+{
+	struct daemon_peer *p = &d->peers[n];
+	struct mg_probe_stats ps;
+	uint64_t before = p->fo.ep[i].last_reply_ns;
+
+	/* The reply's time and RTT are the XDP program's, so reading it later
+	 * than it arrived changes neither. */
+	if (!dp_probe_stats(&d->maps, &p->addr[i], &ps))
+		fo_note_reply(&p->fo, i, ps.last_seq, ps.last_rx_ns, ps.last_rtt_ns);
+	if (p->fo.ep[i].last_reply_ns != before)
+		sched_touch(d, n);
+}
+
+/* The replies the data plane queued in mg_probe_ring since the last tick, each
+ * fed (not only the latest per endpoint, as mg_probes holds: fo_note_reply
+ * keeps the newest, so the end state is the same). No syscall for the replies,
+ * none for an endpoint that got none: 0, or -errno when the ring cannot be
+ * trusted this tick and mg_probes must be read as before. After a reply found
+ * the ring full, and when the ring's records predate this daemon's state (the
+ * first tick after the maps were opened), every record of mg_probes is read
+ * once: what reading them all every tick would have given. */
+static int read_probe_ring(struct daemon *d)
+{
+	int ret, over;
+
+	if (d->maps.fd.probe_ring < 0 || d->watch_failed)
+		return -ENOENT;
+	if (d->probe_ring_stale) {
+		ret = dp_probe_ring_drain(&d->maps, NULL, NULL);
+		if (ret < 0)
+			return ret;
+		d->probe_ring_stale = false;
+	}
+	ret = dp_probe_ring_drain(&d->maps, ring_event, d);
+	if (ret < 0)
+		return ret;
+	/* After the drain: a reply left out before it is counted by now (or at
+	 * the next tick, see dp_probe_ring_overflowed), and is in mg_probes. */
+	over = dp_probe_ring_overflowed(&d->maps);
+	if (over < 0)
+		return over;
+	for (size_t n = 0; over && n < d->n_peers; n++)
+		for (unsigned int i = 0; i < d->peers[n].fo.n_ep; i++)
+			if (d->peers[n].addr[i].ss_family && path_reply_in_map(d, &d->peers[n], i))
+				read_record(d, n, i);
+	return 0;
+}
+
+/* Replies the data plane recorded: from mg_probe_ring (read_probe_ring), or,
+ * where it is missing (a data plane loaded by an older meshgw), from mg_probes:
+ * only the records a decision of this tick may depend on (fo_reply_read, which
+ * says why nothing is missed), and those awaiting a reply only when the data
+ * plane recorded a reply at all since the last tick. 1,000 peers, idle or dead,
+ * then cost about a thousand lookups a second (one before each probe) instead
+ * of 200,000. Only the peers due this tick, and those awaiting a reply when one
+ * was recorded, are looked at (sched_next_read), without a walk of the others.
+ * A reply read makes its peer due. */
 void read_probe_replies(struct daemon *d, uint64_t now)
 {
 	bool recorded;
 
-	if (d->maps.fd.probes < 0)
+	if (d->maps.fd.probes < 0 || !read_probe_ring(d))
 		return;
 	recorded = dp_probes_recorded(&d->maps);
 	for (size_t n = sched_next_read(d, 0, recorded); n < d->n_peers;
@@ -132,18 +221,11 @@ void read_probe_replies(struct daemon *d, uint64_t now)
 
 		for (unsigned int i = 0; i < p->fo.n_ep; i++) {
 			enum fo_read r = fo_reply_read(&p->fo, &d->fo, i, now);
-			struct mg_probe_stats ps;
-			uint64_t before = p->fo.ep[i].last_reply_ns;
 
 			if (!p->addr[i].ss_family || r == FO_READ_NONE ||
 			    (r == FO_READ_IF_NEW && !recorded) || !path_reply_in_map(d, p, i))
 				continue;
-			/* The reply's time and RTT are the XDP program's, so reading
-			 * it later than it arrived changes neither. */
-			if (!dp_probe_stats(&d->maps, &p->addr[i], &ps))
-				fo_note_reply(&p->fo, i, ps.last_seq, ps.last_rx_ns, ps.last_rtt_ns);
-			if (p->fo.ep[i].last_reply_ns != before)
-				sched_touch(d, n);
+			read_record(d, n, i);
 		}
 	}
 }

@@ -106,6 +106,10 @@ struct daemon {
 	/* the gateway's own non-mesh addresses (own_addr.c): address and route events */
 	struct mnl_socket *own_ev;
 	struct sched sched;
+	/* mg_probe_ring (inputs.c): its records predate this map opening (dropped
+	 * unread, mg_probes read whole instead); the watched endpoints that map its
+	 * records to peers could not be set up (mg_probes read as before) */
+	bool probe_ring_stale, watch_failed;
 	bool stop;
 };
 

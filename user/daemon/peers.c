@@ -121,12 +121,19 @@ void peers_free(struct daemon_peer *peers, size_t n)
 }
 
 /* Tells dp_maps which address is which peer's endpoint, so a batch read of
- * mg_ep_stats can be summed per peer. Again whenever an address changes. */
+ * mg_ep_stats can be summed per peer and a queued probe reply finds its peers.
+ * Again whenever an address changes. Peers without a data-plane slot too: the
+ * data plane records replies from any address (read_counters skips them). */
 void peers_watch_endpoints(struct daemon *d)
 {
-	if (dp_watch_reset(&d->maps, d->n_peers * FO_MAX_ENDPOINTS))
-		return;		/* read_counters falls back to a lookup per endpoint */
+	if (dp_watch_reset(&d->maps, d->n_peers * FO_MAX_ENDPOINTS)) {
+		/* read_counters falls back to a lookup per endpoint,
+		 * read_probe_replies to mg_probes */
+		d->watch_failed = true;
+		return;
+	}
+	d->watch_failed = false;
 	for (size_t n = 0; n < d->n_peers; n++)
-		for (unsigned int i = 0; d->peers[n].dp_index >= 0 && i < d->peers[n].fo.n_ep; i++)
+		for (unsigned int i = 0; i < d->peers[n].fo.n_ep; i++)
 			dp_watch_add(&d->maps, &d->peers[n].addr[i], EP_ID(n, i));
 }

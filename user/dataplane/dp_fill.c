@@ -12,6 +12,7 @@
 #include "dataplane/dp_dir4.h"
 #include "dataplane/dp_fill.h"
 #include "dataplane/dp_lpm_sync.h"
+#include "dataplane/dp_maps.h"
 #include "dataplane/dp_read.h"
 #include "lib/log.h"
 
@@ -99,14 +100,9 @@ int dp_route_filter_write(int fd, const uint32_t f[MG_ROUTE_FILTER_LEN])
 	return 0;
 }
 
-struct slot {
-	char name[MG_PEER_NAME_LEN];
-	uint32_t index;
-};
-
 static int slot_cmp(const void *a, const void *b)
 {
-	return strncmp(((const struct slot *)a)->name, ((const struct slot *)b)->name,
+	return strncmp(((const struct dp_peer_slot *)a)->name, ((const struct dp_peer_slot *)b)->name,
 		       MG_PEER_NAME_LEN);
 }
 
@@ -117,19 +113,27 @@ static const char *peer_name(const struct mg_mesh *mesh, size_t i)
 	return i < mesh->n_sites ? mesh->sites[i].name : mesh->clients[i - mesh->n_sites].name;
 }
 
+#define BIT(b, n) ((b)[(n) / 64] & (1ULL << ((n) % 64)))
+#define SET(b, n) ((b)[(n) / 64] |= 1ULL << ((n) % 64))
+#define CLR(b, n) ((b)[(n) / 64] &= ~(1ULL << ((n) % 64)))
+
 /* Gives every site and client a stable index: a peer keeps the slot it had (its
- * counters with it), new ones take free slots, removed ones' slots are cleared. */
+ * counters with it), new ones take free slots, removed ones' slots are cleared.
+ * Only the used slots are read, and which slots are used or kept is a bitmap:
+ * arrays of all 16,384 slots were most of this function's time in a no-op `up`
+ * (memory to clear and fault in). */
 int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t *idx)
 {
-	struct mg_peer_info *info = calloc(MG_MAX_PEERS, sizeof(*info));
-	struct slot *have = calloc(MG_MAX_PEERS, sizeof(*have));
-	bool *keep = calloc(MG_MAX_PEERS, sizeof(*keep));
-	size_t nhave = 0, next_free = 0;
+	static const struct mg_peer_info none;
+	uint64_t used[MG_MAX_PEERS / 64] = { 0 }, keep[MG_MAX_PEERS / 64] = { 0 };
+	struct dp_peer_slot *have = NULL;
+	size_t next_free = 0;
+	long nhave = 0;
 	int ncpu = libbpf_num_possible_cpus(), err = 0;
 	struct mg_peer_stats *zero = ncpu > 0 ? calloc(ncpu, sizeof(*zero)) : NULL;
 	size_t npeers = mesh->n_sites + mesh->n_clients;
 
-	if (!info || !have || !keep || !zero) {
+	if (!zero) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -138,32 +142,30 @@ int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t
 		err = -E2BIG;
 		goto out;
 	}
-	if ((err = dp_peer_info_read(m->peer_info, info))) {
+	nhave = dp_peer_slots(m->peer_info, &have);
+	if (nhave < 0) {
+		err = (int)nhave;
 		pr_err("Failed to read map %s: %s", MG_MAP_NAME(peer_info), strerror(-err));
 		goto out;
 	}
-	for (uint32_t i = 0; i < MG_MAX_PEERS; i++) {
-		if (info[i].name[0]) {
-			memcpy(have[nhave].name, info[i].name, MG_PEER_NAME_LEN);
-			have[nhave++].index = i;
-		}
-	}
-	qsort(have, nhave, sizeof(*have), slot_cmp);
+	for (long h = 0; h < nhave; h++)
+		SET(used, have[h].index);
+	qsort(have, (size_t)nhave, sizeof(*have), slot_cmp);
 	for (size_t s = 0; s < npeers; s++) {
-		struct slot k = { 0 }, *f;
+		struct dp_peer_slot k = { 0 }, *f;
 
 		snprintf(k.name, sizeof(k.name), "%s", peer_name(mesh, s));
-		f = bsearch(&k, have, nhave, sizeof(*have), slot_cmp);
+		f = bsearch(&k, have, (size_t)nhave, sizeof(*have), slot_cmp);
 		idx[s] = f ? f->index : UINT32_MAX;
 		if (f)
-			keep[f->index] = true;
+			SET(keep, f->index);
 	}
 	/* Clear removed sites first so their slots can be reused. */
 	for (uint32_t i = 0; i < MG_MAX_PEERS; i++) {
-		if (!info[i].name[0] || keep[i])
+		if (!BIT(used, i) || BIT(keep, i))
 			continue;
-		memset(&info[i], 0, sizeof(info[i]));
-		if (bpf_map_update_elem(m->peer_info, &i, &info[i], BPF_ANY) ||
+		CLR(used, i);
+		if (bpf_map_update_elem(m->peer_info, &i, &none, BPF_ANY) ||
 		    bpf_map_update_elem(m->peer_stats, &i, zero, BPF_ANY)) {
 			err = -errno;
 			pr_err("Failed to clear peer slot %u: %s", i, strerror(errno));
@@ -175,7 +177,7 @@ int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t
 
 		if (idx[s] != UINT32_MAX)
 			continue;
-		while (next_free < MG_MAX_PEERS && (info[next_free].name[0] || keep[next_free]))
+		while (next_free < MG_MAX_PEERS && (BIT(used, next_free) || BIT(keep, next_free)))
 			next_free++;
 		if (next_free == MG_MAX_PEERS) {
 			err = -ENOSPC;
@@ -183,7 +185,7 @@ int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t
 			goto out;
 		}
 		idx[s] = next_free;
-		keep[next_free] = true;
+		SET(keep, next_free);
 		snprintf(pi.name, sizeof(pi.name), "%s", peer_name(mesh, s));
 		/* A fresh slot starts from zero whatever an older run left. */
 		if (bpf_map_update_elem(m->peer_stats, &idx[s], zero, BPF_ANY) ||
@@ -194,9 +196,7 @@ int dp_assign_peers(const struct dp_fds *m, const struct mg_mesh *mesh, uint32_t
 		}
 	}
 out:
-	free(info);
 	free(have);
-	free(keep);
 	free(zero);
 	return err;
 }

@@ -18,6 +18,7 @@ struct dp_fds {
 };
 
 struct dp_reader;
+struct ring_buffer;
 
 struct dp_maps {
 	struct dp_fds fd;	/* -1 = absent */
@@ -27,6 +28,10 @@ struct dp_maps {
 	__u8 replies_state;	/* 0 never read, 1 unchanged, 2 had moved */
 	__u64 traffic_seen;	/* dp_traffic_moved(): the same for its counts */
 	__u8 traffic_state;
+	struct ring_buffer *probe_rb;	/* dp_probe_ring.c's; NULL until drained */
+	void *probe_sink;
+	__u64 unqueued_seen;	/* dp_probe_ring_overflowed(): as replies_seen */
+	__u8 unqueued_state;
 };
 
 /* The name of counter s (include/meshgw_stats.h) as `show -j` and the test
@@ -51,10 +56,17 @@ void dp_maps_close(struct dp_maps *m);
  * read into a sorted table at the first call after dp_maps_open; later calls
  * check their hit with one lookup and read the map again on a miss. */
 int dp_peer_index(struct dp_maps *m, const char *site);
-/* Every slot of mg_peer_info into out[MG_MAX_PEERS] (out[i] = slot i): one batch
- * lookup, or a lookup per slot on a kernel without batch lookups of arrays (before
- * 5.6). The one reader of that map: dp_peer_index and the loader use it. 0 or -errno. */
-int dp_peer_info_read(int fd, struct mg_peer_info *out);
+/* A used slot of mg_peer_info. */
+struct dp_peer_slot {
+	char name[MG_PEER_NAME_LEN];	/* as in the map: NUL-padded */
+	__u32 index;
+};
+/* The used slots of mg_peer_info, in slot order, into *out (malloc'd, the
+ * caller frees it): read in place from the mapped array, or else by one batch
+ * lookup of every slot, or a lookup per slot on a kernel without batch lookups
+ * of arrays (before 5.6). The one reader of that map: dp_peer_index and the
+ * loader use it. Their number, or -errno. */
+long dp_peer_slots(int fd, struct dp_peer_slot **out);
 /* Sum over CPUs. 0 or -errno. */
 int dp_peer_stats(const struct dp_maps *m, __u32 peer, struct mg_peer_stats *out);
 int dp_stat(const struct dp_maps *m, enum mg_stat s, struct mg_counter *out);
@@ -86,6 +98,10 @@ int dp_peer_stats_range(struct dp_maps *m, __u32 n, const struct mg_peer_stats *
  * room for n (0 or -ENOMEM), then add each (AF_UNSPEC ones are skipped). */
 int dp_watch_reset(struct dp_maps *m, size_t n);
 void dp_watch_add(struct dp_maps *m, const struct sockaddr_storage *sa, __u32 id);
+
+/* Calls fn for every watched endpoint at address k (of any port). */
+void dp_watch_find(const struct dp_maps *m, const struct mg_ep_key *k,
+		   void (*fn)(__u32 id, void *ctx), void *ctx);
 
 /* Reads all of mg_ep_stats and calls fn for every watched endpoint whose address
  * has an entry (once per endpoint: two endpoints on one address both get it).
