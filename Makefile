@@ -119,55 +119,61 @@ $(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iselftests -o $@ $< $(OUT)/libmeshgw.a $(LDLIBS) -lpthread
 
-# prove -j2 (CHECK_JOBS) as a pool: every test names its namespaces, pins and files
-# with its PID, so any two may run side by side, and a free core takes the next test
-# in TESTS' order. Except TIMED, a chain that runs one at a time, ahead of the others
-# whenever the last one is done: kinds' topologies (four at once, both cores) and the
-# failover lab (its timings; with its VM twin, below) and the two-gateway switch
-# (its restoration bound), so no two of them share the machine. The order: beside
-# kinds, the light tests (kinds beside a VM lost a ping once); then the heavy ones,
-# longest first, then the shorter ones, in pairs to the end, so both cores stay busy
-# without a tail of light tests. A VM test keeps a core busy with QEMU's TCG, and
-# runs only what needs kernel WireGuard or a module this kernel lacks (8021q,
-# bonding): each vm_*.t.sh says what of its script the host runs instead. Those that
-# run on their own (INSUITE) run in one boot, as jobs of vm_suite.t.sh
-# (selftests/lib/vm_jobs.sh: a boot and the guest's cold page cache cost seconds
-# each under TCG); it is the longest test, so it starts first after the light ones.
-# The two lab tests and uplinks mostly wait on timers: their VM twins
-# (vm_lab_failover, vm_lab_plain_wg, vm_uplinks) run beside them, inside the same
-# test (LAB_VM_BESIDE=1, selftests/lib/beside.sh).
-# Seconds here (prove --timer, two at a time, 2026-12-03 06:15, machine otherwise
-# quiet, before vm_suite): vm_kinds 93, lab_failover 80 (with its VM twin), uplinks
-# 103 (with its twin), kinds 52, deb_package 50 (it builds the package),
-# vm_kernel_wg 46, vm_dp 43, ha 40, clients 32, lab_plain_wg 32 (with its twin),
-# vm_show_metrics 28, show_metrics 22, exit 21, up_keep 18, daemon_events 16,
-# up_userspace 16, vm_smoke 15, gateway_engine 14, dp_netns 13, the rest under 11.
-# Quiet, 2026-12-03 08:15 (422 s in all, the files' times adding up to 806 s):
-# vm_suite 210 (the four above in one boot: no shorter than their sum, but one test
-# fewer to place), lab_failover 74, uplinks 61, deb_package 54, kinds 45, up_keep 41,
-# ha 36, clients 33, lab_plain_wg 27, show_metrics 21, gateway_engine 21, daemon_events
-# 18, exit 18, vm_smoke 17, the rest under 14.
-# prove takes a job from its rules in order: the chain's first, then one rule per
-# test. CHECK_JOBS=1 runs everything in sequence; --timer prints each file's time.
-TIMED := kinds lab_failover ha
-HEAVY := vm_suite uplinks deb_package clients lab_plain_wg \
-	 show_metrics service_unit exit up_userspace daemon_events egress_scale dp_netns \
-	 gateway_engine vm_smoke
+# prove -j3 (CHECK_JOBS): every test names its namespaces, pins and files with its
+# PID, so any may run side by side. The tests cost ~715 CPU seconds on two cores,
+# but many mostly wait (timers, timeouts), so two at a time left the CPU a third
+# idle (715 CPU s in 450 s) and the time was the sum of the walls over two (806 s).
+# Three lanes start at once, each a chain (seq: one after the other):
+#   VMLANE  vm_suite alone, the longest test (the VM tests that run on their own,
+#           in one boot: selftests/lib/vm_jobs.sh), first, so it never starts late
+#           (and nothing waits behind it: it took 497 s once, vm_dp 282 s of it,
+#           under other work).
+#   TIMED   kinds' topologies (four at once, both cores), the failover lab (its
+#           timings; with its VM twin), the two-gateway switch (its restoration
+#           bound) and uplinks (its failover bounds; with its twin): never two of
+#           them at once. Beside a VM (kinds lost a ping there once) kinds runs with
+#           its waits doubled (KINDS_TIME_SCALE=2; bounds only: a check that passes
+#           takes no longer).
+#   LIGHT   the light tests and the unit tests: little CPU, and they fill the
+#           third slot while the other two lanes use the cores.
+# Then every other test is its own rule, longest first: a lane that is done takes
+# the next, so the end has no tail of one long test.
+# A VM test keeps a core busy with QEMU's TCG, and runs only what needs kernel
+# WireGuard or a module this kernel lacks (8021q, bonding): each vm_*.t.sh says
+# what of its script the host runs instead. The two lab tests and uplinks mostly
+# wait on timers: their VM twins (vm_lab_failover, vm_lab_plain_wg, vm_uplinks) run
+# beside them, inside the same test (LAB_VM_BESIDE=1, selftests/lib/beside.sh).
+# Seconds (prove --timer, two at a time, quiet, 2026-12-03 08:15, 422 s in all, the
+# files' times adding up to 806 s): vm_suite 210, lab_failover 74, uplinks 61,
+# deb_package 54, kinds 45, up_keep 41, ha 36, clients 33, lab_plain_wg 27,
+# show_metrics 21, gateway_engine 21, daemon_events 18, exit 18, vm_smoke 17, the
+# rest under 14. CPU seconds of each (the test and what it started; two at a time,
+# load 5-10 from other work, 2026-12-03 10:00): vm_suite 249, lab_failover 95 and
+# uplinks 91 (each with its VM twin), deb_package 65, kinds 63, up_keep 42,
+# lab_plain_wg 34, ha 21, show_metrics 19, gateway_engine 13, vm_smoke 13, exit 12,
+# export_formats 11, clients 10, the rest under 10. The VMs are ~480 of the 772.
+# CHECK_JOBS=1 runs everything in sequence; --timer prints each file's time.
+VMLANE := vm_suite
+TIMED := kinds lab_failover ha uplinks
 LIGHT := spdx cli_keys config_check check_ha install export down_daemon dhcp_routes service_caps
+HEAVY := deb_package up_keep clients lab_plain_wg show_metrics gateway_engine export_formats \
+	 exit daemon_events vm_smoke service_unit up_userspace dp_netns egress_scale
 BESIDE := vm_lab_failover vm_lab_plain_wg vm_uplinks
 INSUITE := vm_dp vm_kernel_wg vm_show_metrics vm_kinds
 script_tests = $(foreach t,$(1),$(filter selftests/$(t).t.sh,$(SCRIPT_TESTS)))
+VMLANE_TESTS := $(call script_tests,$(VMLANE))
 TIMED_TESTS := $(call script_tests,$(TIMED))
 HEAVY_TESTS := $(call script_tests,$(HEAVY))
-LIGHT_TESTS := $(call script_tests,$(LIGHT))
-OTHER_TESTS := $(filter-out $(TIMED_TESTS) $(HEAVY_TESTS) $(LIGHT_TESTS) \
+LIGHT_TESTS := $(call script_tests,$(LIGHT)) $(UNIT_TESTS)
+OTHER_TESTS := $(filter-out $(VMLANE_TESTS) $(TIMED_TESTS) $(HEAVY_TESTS) $(LIGHT_TESTS) \
 		 $(call script_tests,$(BESIDE) $(INSUITE)), $(SCRIPT_TESTS))
-TESTS ?= $(TIMED_TESTS) $(LIGHT_TESTS) $(UNIT_TESTS) $(HEAVY_TESTS) $(OTHER_TESTS)
-CHECK_JOBS ?= 2
+TESTS ?= $(VMLANE_TESTS) $(TIMED_TESTS) $(LIGHT_TESTS) $(HEAVY_TESTS) $(OTHER_TESTS)
+CHECK_JOBS ?= 3
 comma := ,
 empty :=
-CHECK_RULES := --rules='seq={$(subst $(empty) $(empty),$(comma),$(strip $(TIMED_TESTS)))}' \
-	       $(foreach t,$(filter-out $(TIMED_TESTS),$(TESTS)),--rules='seq=$(t)')
+lane = --rules='seq={$(subst $(empty) $(empty),$(comma),$(strip $(1)))}'
+CHECK_RULES := $(call lane,$(VMLANE_TESTS)) $(call lane,$(TIMED_TESTS)) $(call lane,$(LIGHT_TESTS)) \
+	       $(foreach t,$(filter-out $(VMLANE_TESTS) $(TIMED_TESTS) $(LIGHT_TESTS),$(TESTS)),--rules='seq=$(t)')
 # LAB_NO_VM=1: lab_plain_wg's VM run after its own is replaced by the one beside it.
 # The tests run with version managers' shim folders (pyenv, rbenv, asdf: */shims)
 # left out of PATH, as selftests/vm/run.sh does for the guest: a shim is a script
@@ -180,7 +186,7 @@ check:
 	$(Q)./selftests/deps.sh test
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)PATH="$$(printf '%s' "$$PATH" | tr ':' '\n' | grep -v '/shims/*$$' | paste -sd: -)" \
-		MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) LAB_NO_VM=1 LAB_VM_BESIDE=1 $(PROVE) -v --timer -e '' \
+		MESHGW=$(abspath $(OUT)/meshgw) OUT=$(abspath $(OUT)) LAB_NO_VM=1 LAB_VM_BESIDE=1 KINDS_TIME_SCALE=2 $(PROVE) -v --timer -e '' \
 		-j$(CHECK_JOBS) $(CHECK_RULES) $(TESTS)
 
 test: check

@@ -134,11 +134,14 @@ egress32() { awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
 M=$TMP/big.conf
 { cat "$TMP/two-sites/mesh.conf"; egress32 65536; } >"$M"
 ARGS="-c $M -l $TMP/two-sites/london.local.conf"
-t0=$(now)
-check "65,536 /32 Egress lines on one site: OK" 0
-secs=$(since "$t0")
-echo "# meshgw check of $(wc -l <"$M") lines ($(wc -c <"$M") bytes): $secs s"
-t "  checked in under 3 s ($secs s)" test "$(echo "$secs < 3" | bc)" = 1
+# Bounded in CPU seconds (bash's time: meshgw's user + system), not wall time: make
+# check runs three tests at once beside a VM, and a slow machine must not fail this.
+TIMEFORMAT='%R %U %S'
+{ time check "65,536 /32 Egress lines on one site: OK" 0; } 2>"$TMP/time"
+read -r secs usr sys <"$TMP/time"
+cpu=$(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+echo "# meshgw check of $(wc -l <"$M") lines ($(wc -c <"$M") bytes): $secs s, $cpu s CPU"
+t "  checked in under 3 s of CPU ($cpu s)" test "$(echo "$cpu < 3" | bc)" = 1
 
 # Over what a route trie holds (MG_MAX_ROUTES, 262,144): the lines past the cap are
 # one problem line with a count, not one line each; the mesh-wide count is named too.

@@ -287,25 +287,29 @@ for x, p in procs.items():
 # nums: gateway a's numbers for peer b, then b's for a, from `meshgw show -j` on both
 # gateways at once (a slow VM pays for one): lan_packets tx_packets rx_packets
 # tx_bytes probe_replies probes_sent (the last two summed over the peer's
-# endpoints); zeros if unreadable. jq, not python3: probe_window polls it, and
-# python3 takes 1-2.5 s to start in the VM.
+# endpoints); zeros for a gateway whose output is unreadable. One jq for both, not
+# python3: probe_window polls it, and each start costs the VM 0.2 s (jq) to 1-2.5 s
+# (python3).
+NUMS='
+def row($text; $p):
+	($text | try fromjson catch null) as $j
+	| if ($j | type) != "object" then "0 0 0 0 0 0" else
+		[$j.peers[]? | select(.site == $p)][0] | (.bpf // {}) as $b
+		| [$b.lan_packets // 0, $b.tx_packets // 0, $b.rx_packets // 0, $b.tx_bytes // 0,
+		   ([.endpoints[]? | .probe_replies // 0] | add // 0),
+		   ([.endpoints[]? | .probes_sent // 0] | add // 0)] | @sh
+	  end;
+row($a; "b"), row($b; "a")'
 nums() {
-	local x out all=() pids=()
+	local x out pids=()
 	for x in a b; do
 		{ G $x show -j >"$tmp/nums.$x" 2>/dev/null || : >"$tmp/nums.$x"; } &
 		pids+=($!)
 	done
 	wait "${pids[@]}"
-	for x in a b; do
-		out=$(jq -r --arg p "$([ $x = a ] && echo b || echo a)" '
-			[.peers[] | select(.site == $p)][0] | (.bpf // {}) as $b |
-			[$b.lan_packets // 0, $b.tx_packets // 0, $b.rx_packets // 0, $b.tx_bytes // 0,
-			 ([.endpoints[] | .probe_replies // 0] | add // 0),
-			 ([.endpoints[] | .probes_sent // 0] | add // 0)] | @sh' "$tmp/nums.$x" 2>/dev/null)
-		[ -n "$out" ] || out="0 0 0 0 0 0"
-		all+=($out)
-	done
-	echo "${all[*]}"
+	out=$(jq -rn --rawfile a "$tmp/nums.a" --rawfile b "$tmp/nums.b" "$NUMS" 2>/dev/null)
+	[ "$(wc -w <<<"$out")" = 12 ] || out="0 0 0 0 0 0 0 0 0 0 0 0"
+	echo $out
 }
 
 # 10 pings hA -> hB: gateway a counts them as LAN packets and tunnel tx for peer b,
@@ -370,7 +374,7 @@ ifaces_expected() {
 # ifaces_ok: show -j on both gateways against ifaces_expected; prints what they say.
 ifaces_ok() {
 	ifaces_expected >"$tmp/ifaces.want"
-	"$PY" -c "$SHOWS"'
+	"$PY" -S -c "$SHOWS"'
 got, bad = {}, 0
 for x in "ab":
     if show[x] is None:
@@ -432,23 +436,35 @@ wg_gone() {
 }
 
 # leftovers X: what gateway X still has of meshgw after `meshgw down`; 1 if anything.
+# Few processes (each costs 0.1-0.3 s in the VM): one `ip` for the links, one
+# `tc -b` for the qdiscs and every device's filters (a device is named only when
+# there is something to show), one `ip` for the routes of both families.
 leftovers() {
-	local x=$1 ns=${K_NS[g${1^^}]} wg=${K_WG_IF[$1]} dev dir f=0
-	if ip -n "$ns" -d -o link show 2>/dev/null | grep -E 'prog/xdp|xdpgeneric|xdpdrv'; then f=1; fi
-	if tc -n "$ns" qdisc show | grep clsact; then f=1; fi
-	for dev in $(ip -n "$ns" -o link show 2>/dev/null | awk -F': ' '{ sub("@.*", "", $2); print $2 }'); do
-		for dir in ingress egress; do
-			if [ -n "$(tc -n "$ns" filter show dev "$dev" $dir 2>/dev/null)" ]; then
-				echo "$dev: a TC filter on $dir:"; tc -n "$ns" filter show dev "$dev" $dir; f=1
-			fi
+	local x=$1 ns=${K_NS[g${1^^}]} wg=${K_WG_IF[$1]} dev dir f=0 links devs=() tcout
+	links=$(ip -n "$ns" -d -o link show 2>/dev/null)
+	if grep -E 'prog/xdp|xdpgeneric|xdpdrv' <<<"$links"; then f=1; fi
+	while read -r dev; do devs+=("$dev"); done < <(awk -F': ' '{ sub("@.*", "", $2); print $2 }' <<<"$links")
+	tcout=$({ echo "qdisc show"; for dev in "${devs[@]}"; do
+		echo "filter show dev $dev ingress"; echo "filter show dev $dev egress"; done; } |
+		tc -n "$ns" -force -b - 2>/dev/null)
+	if grep clsact <<<"$tcout"; then f=1; fi
+	if grep -q '^filter' <<<"$tcout"; then
+		for dev in "${devs[@]}"; do
+			for dir in ingress egress; do
+				if [ -n "$(tc -n "$ns" filter show dev "$dev" $dir 2>/dev/null)" ]; then
+					echo "$dev: a TC filter on $dir:"; tc -n "$ns" filter show dev "$dev" $dir
+				fi
+			done
 		done
-	done
+		f=1
+	fi
 	if [ -e "$pin/$K_SFX/$x" ]; then echo "PinPath $pin/$K_SFX/$x still there:"; find "$pin/$K_SFX/$x"; f=1; fi
 	[ -e "/run/meshgw/$wg.state" ] && { echo "/run/meshgw/$wg.state"; f=1; }
 	[ -e "/run/meshgw/$wg.lock" ] && { echo "/run/meshgw/$wg.lock"; f=1; }
-	if ip -n "$ns" link show "$wg" >/dev/null 2>&1; then echo "$wg still there"; f=1; fi
-	if [ -n "$(ip -n "$ns" route show proto 109; ip -n "$ns" -6 route show proto 109)" ]; then
-		echo "routes of proto 109:"; ip -n "$ns" route show proto 109; ip -n "$ns" -6 route show proto 109; f=1
+	if printf '%s\n' "${devs[@]}" | grep -qxF "$wg"; then echo "$wg still there"; f=1; fi
+	# "table all" without a family: both IPv4 and IPv6, every table.
+	if [ -n "$(ip -n "$ns" route show table all proto 109)" ]; then
+		echo "routes of proto 109:"; ip -n "$ns" route show table all proto 109; f=1
 	fi
 	if ! poll 3 wg_gone "${wgpid[$x]:-}"; then echo "wireguard-go ${wgpid[$x]} still running"; f=1; fi
 	return $f

@@ -7,7 +7,7 @@
 # site b's veths and a's uplink have NAPI peers (targets on the host's kernel) and
 # must say xdp_target false here, so the veth kind needs no run of its own (the host
 # runs it). KINDS overrides the list. The VM is slow (TCG, 1 vCPU): every wait is
-# stretched (KINDS_TIME_SCALE, default 4 here); both kinds run at once
+# stretched (VM_KINDS_TIME_SCALE, default 4: the kinds.t.sh it runs gets it as KINDS_TIME_SCALE); both kinds run at once
 # (VM_KINDS_JOBS, default 2), so one's waits are the other's CPU time. Only the checks
 # that cross site a's LAN run here (KINDS_LAN_ONLY): the probes and the uplink TODO
 # are the same code on the same veths in the host's kinds. The inner TAP passes
@@ -24,6 +24,6 @@ vm_need_vm
 # meshgw asks whether anything filters forwarded traffic.
 vm_job vm_kinds "${VM_KINDS_TIMEOUT:-720}" \
 	VM_MODULES="wireguard veth bridge 8021q bonding sch_ingress cls_bpf nf_tables" \
-	KINDS="${KINDS:-vlan bond}" KINDS_JOBS="${VM_KINDS_JOBS:-2}" KINDS_TIME_SCALE="${KINDS_TIME_SCALE:-4}" \
+	KINDS="${KINDS:-vlan bond}" KINDS_JOBS="${VM_KINDS_JOBS:-2}" KINDS_TIME_SCALE="${VM_KINDS_TIME_SCALE:-4}" \
 	KINDS_LAN_ONLY=1 -- "$here/kinds.t.sh" kernel
 vm_jobs_main

@@ -111,20 +111,45 @@ kind_offload() {
 	if [ "$1" = hA ] && [ "$K_KIND" = vlan ]; then kx hA ethtool -K "ea$K_SFX.100" tx "$2" >/dev/null; fi
 }
 
+# The topology is built with few processes (each costs 0.1-0.3 s in the VM, and a
+# kind is ~80 commands): between _kbatch and _kflush, _kipr ARGS (the root
+# namespace) and _kip ROLE ARGS queue their `ip` lines, run by _kflush as one
+# `ip -b` for the root and one per namespace, in the order first named; outside,
+# they run at once. _kflush: 1 (ip names the line) at the first command that fails.
+declare -gA _kq
+_kqns=() _kb=0
+_kbatch() { _kb=1 _kq=() _kqns=(); }
+_kipr() { if [ "$_kb" = 1 ]; then _kq[.]+="$*"$'\n'; else ip "$@"; fi; }
+_kip() {
+	local ns=${K_NS[$1]:?kinds: unknown role $1}
+	shift
+	if [ "$_kb" = 0 ]; then ip -n "$ns" "$@"; return; fi
+	[ -n "${_kq[$ns]+x}" ] || _kqns+=("$ns")
+	_kq[$ns]+="$*"$'\n'
+}
+_kflush() {
+	local ns
+	_kb=0
+	if [ -n "${_kq[.]:-}" ]; then ip -b - <<<"${_kq[.]}" || return 1; fi
+	for ns in "${_kqns[@]}"; do ip -n "$ns" -b - <<<"${_kq[$ns]}" || return 1; done
+	_kq=() _kqns=()
+}
+
 # veth ROLE1 IF1 ROLE2 IF2: a veth pair between two namespaces, both ends up
 _kveth() {
-	ip link add "$2" netns "${K_NS[$1]}" type veth peer name "$4" netns "${K_NS[$3]}" &&
-		ip -n "${K_NS[$1]}" link set "$2" up && ip -n "${K_NS[$3]}" link set "$4" up
+	_kipr link add "$2" netns "${K_NS[$1]}" type veth peer name "$4" netns "${K_NS[$3]}"
+	_kip "$1" link set "$2" up
+	_kip "$3" link set "$4" up
 }
 
 # _kaddr ROLE IF V4/LEN V6/LEN: the address of the kind's family
 _kaddr() {
-	if [ "$K_FAM" = 6 ]; then ip -n "${K_NS[$1]}" addr add "$4" dev "$2" nodad
-	else ip -n "${K_NS[$1]}" addr add "$3" dev "$2"; fi
+	if [ "$K_FAM" = 6 ]; then _kip "$1" addr add "$4" dev "$2" nodad
+	else _kip "$1" addr add "$3" dev "$2"; fi
 }
-_kroute() { # _kroute ROLE DST4 VIA4 DST6 VIA6
-	if [ "$K_FAM" = 6 ]; then ip -n "${K_NS[$1]}" -6 route add "$4" via "$5"
-	else ip -n "${K_NS[$1]}" route add "$2" via "$3"; fi
+_kroute() { # _kroute ROLE DST4 VIA4 DST6 VIA6 (the family from the gateway's address)
+	if [ "$K_FAM" = 6 ]; then _kip "$1" route add "$4" via "$5"
+	else _kip "$1" route add "$2" via "$3"; fi
 }
 _ka() { [ "$K_FAM" = 6 ] && echo "$2" || echo "$1"; }	# _ka V4 V6: the kind's one
 
@@ -147,7 +172,7 @@ while True:
 '
 
 kind_create() {
-	local s=${K_SFX:=$$} r i napi=1 lanmode=veth upmode=veth
+	local s=${K_SFX:=$$} r i napi=1 lanmode=veth upmode=veth sys nap=()
 	K_KIND=$1 K_FAM=4 K_MTU=1500 K_ONE_ARMED=0 K_PIDS=()
 	case $1 in
 	veth-napi) ;;
@@ -165,83 +190,89 @@ kind_create() {
 	K_NS=()
 	for r in hA gA in ih gB hB $([ "$upmode" = none ] || [ "$lanmode" = bond ] && echo sw); do
 		K_NS[$r]=mk-$r-$s
-		ip netns add "${K_NS[$r]}" || return 1
-		ip -n "${K_NS[$r]}" link set lo up
+	done
+	printf 'netns add %s\n' "${K_NS[@]}" | ip -b - || return 1
+	for r in "${!K_NS[@]}"; do	# one process per namespace, before any link is up
+		sys=()
 		# One family per kind: no stray IPv6 autoconfiguration in an IPv4 kind
 		# (it would move the counters the test checks exactly).
-		if [ "$K_FAM" = 4 ]; then
-			kx "$r" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-		fi
+		[ "$K_FAM" = 4 ] && sys+=(net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1)
+		case $r in gA | gB | in) sys+=(net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1) ;; esac	# routers before meshgw comes
+		[ ${#sys[@]} = 0 ] || kx "$r" sysctl -qw "${sys[@]}" || return 1
 	done
-	for r in gA gB in; do	# routers before meshgw comes
-		kx "$r" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
-	done
+	_kbatch
+	for r in "${!K_NS[@]}"; do _kip "$r" link set lo up; done
 	K_WG_IF=([a]=wa$s [b]=wb$s)
 	K_EGRESS=([a]=$(_ka 10.1.0.0/24 fd01::/64) [b]=$(_ka 10.2.0.0/24 fd02::/64))
 
 	# --- the internet host behind the router
-	_kveth in ri$s ih ei$s || return 1
+	_kveth in ri$s ih ei$s
 	_kaddr in ri$s 198.51.100.254/24 2001:db8:100::fe/64
 	_kaddr ih ei$s 198.51.100.1/24 2001:db8:100::1/64
 	_kroute ih default 198.51.100.254 default 2001:db8:100::fe
 
 	# --- site b: always veth, peers with NAPI
-	_kveth gB ub$s in rb$s && _kveth gB lb$s hB eb$s || return 1
+	_kveth gB ub$s in rb$s
+	_kveth gB lb$s hB eb$s
 	_kaddr gB ub$s 192.0.2.1/24 2001:db8:b::1/64
 	_kaddr in rb$s 192.0.2.254/24 2001:db8:b::fe/64
 	_kaddr gB lb$s 10.2.0.1/24 fd02::1/64
 	_kaddr hB eb$s 10.2.0.2/24 fd02::2/64
 	_kroute gB default 192.0.2.254 default 2001:db8:b::fe
 	_kroute hB default 10.2.0.1 default fd02::1
-	kind_napi_on in rb$s && kind_napi_on hB eb$s || return 1
+	nap+=("in rb$s" "hB eb$s")	# NAPI (ethtool) once the links exist: after _kflush
 	K_LAN_IF[b]=lb$s K_UP_IF[b]=ub$s K_EP[b]=$(_ka 192.0.2.1:51820 '[2001:db8:b::1]:51820')
 
 	# --- site a's LAN
 	K_LAN_IF[a]=la$s
 	if [ "$upmode" = none ]; then
 		# One segment: a bridge in the switch namespace, a port per machine.
-		ip -n "${K_NS[sw]}" link add bs$s type bridge forward_delay 0 stp_state 0 &&
-			ip -n "${K_NS[sw]}" link set bs$s up || return 1
+		_kip sw link add bs$s type bridge forward_delay 0 stp_state 0
+		_kip sw link set bs$s up
 		for i in "gA la$s sa$s" "hA ea$s sh$s" "in ra$s si$s"; do
 			set -- $i
-			_kveth "$1" "$2" sw "$3" && ip -n "${K_NS[sw]}" link set "$3" master bs$s || return 1
+			_kveth "$1" "$2" sw "$3"
+			_kip sw link set "$3" master bs$s
 		done
-		[ "$napi" = 1 ] && { kind_napi_on sw sa$s || return 1; }
+		[ "$napi" = 1 ] && nap+=("sw sa$s")
 		_kaddr in ra$s 10.1.0.254/24 fd01::fe/64
 	elif [ "$lanmode" = bridge ]; then
 		K_LAN_IF[a]=ba$s
-		ip -n "${K_NS[gA]}" link add ba$s type bridge forward_delay 0 stp_state 0 &&
-			_kveth gA pa$s hA ea$s && ip -n "${K_NS[gA]}" link set pa$s master ba$s &&
-			ip -n "${K_NS[gA]}" link set ba$s up || return 1
-		[ "$napi" = 1 ] && { kind_napi_on hA ea$s || return 1; }
+		_kip gA link add ba$s type bridge forward_delay 0 stp_state 0
+		_kveth gA pa$s hA ea$s
+		_kip gA link set pa$s master ba$s
+		_kip gA link set ba$s up
+		[ "$napi" = 1 ] && nap+=("hA ea$s")
 	elif [ "$lanmode" = vlan ]; then
 		# Tagged on both sides: VLAN 100 over the veth pair, addresses on the
 		# sub-interfaces, the parents carry no address.
 		K_LAN_IF[a]=la$s.100
-		_kveth gA la$s hA ea$s &&
-			ip -n "${K_NS[gA]}" link add link la$s name la$s.100 type vlan id 100 &&
-			ip -n "${K_NS[hA]}" link add link ea$s name ea$s.100 type vlan id 100 &&
-			ip -n "${K_NS[gA]}" link set la$s.100 up && ip -n "${K_NS[hA]}" link set ea$s.100 up ||
-			return 1
-		[ "$napi" = 1 ] && { kind_napi_on hA ea$s || return 1; }
+		_kveth gA la$s hA ea$s
+		_kip gA link add link la$s name la$s.100 type vlan id 100
+		_kip hA link add link ea$s name ea$s.100 type vlan id 100
+		_kip gA link set la$s.100 up
+		_kip hA link set ea$s.100 up
+		[ "$napi" = 1 ] && nap+=("hA ea$s")
 	elif [ "$lanmode" = bond ]; then
 		# Two slaves (la, lc) into a switch (bridge bs in sw), hA on a third port.
 		K_LAN_IF[a]=bd$s
-		ip -n "${K_NS[gA]}" link add name bd$s type bond mode active-backup miimon 100 &&
-			ip -n "${K_NS[sw]}" link add bs$s type bridge forward_delay 0 stp_state 0 &&
-			ip -n "${K_NS[sw]}" link set bs$s up || return 1
+		_kip gA link add name bd$s type bond mode active-backup miimon 100
+		_kip sw link add bs$s type bridge forward_delay 0 stp_state 0
+		_kip sw link set bs$s up
 		for i in "gA la$s sa$s" "gA lc$s sc$s" "hA ea$s sh$s"; do
 			set -- $i
-			_kveth "$1" "$2" sw "$3" && ip -n "${K_NS[sw]}" link set "$3" master bs$s || return 1
+			_kveth "$1" "$2" sw "$3"
+			_kip sw link set "$3" master bs$s
 			[ "$1" = gA ] || continue
 			# A slave must be down to be enslaved; the bond brings it up.
-			ip -n "${K_NS[gA]}" link set "$2" down && ip -n "${K_NS[gA]}" link set "$2" master bd$s || return 1
-			[ "$napi" = 1 ] && { kind_napi_on sw "$3" || return 1; }
+			_kip gA link set "$2" down
+			_kip gA link set "$2" master bd$s
+			[ "$napi" = 1 ] && nap+=("sw $3")
 		done
-		ip -n "${K_NS[gA]}" link set bd$s up || return 1
+		_kip gA link set bd$s up
 	else
-		_kveth gA la$s hA ea$s || return 1
-		[ "$napi" = 1 ] && { kind_napi_on hA ea$s || return 1; }
+		_kveth gA la$s hA ea$s
+		[ "$napi" = 1 ] && nap+=("hA ea$s")
 	fi
 	_kaddr gA "${K_LAN_IF[a]}" 10.1.0.1/24 fd01::1/64
 	_kaddr hA "ea$s$([ "$lanmode" = vlan ] && echo .100)" 10.1.0.2/24 fd01::2/64
@@ -257,7 +288,7 @@ kind_create() {
 		# would route its WireGuard packets to it into the tunnel itself.)
 		K_UP_IF[a]= K_EP[a]=203.0.113.1:51820
 		_kroute gA default 10.1.0.254 default fd01::fe
-		ip -n "${K_NS[in]}" addr add 203.0.113.1/32 dev lo
+		_kip in addr add 203.0.113.1/32 dev lo
 		kx in nft -f - <<-EOF || return 1
 		table ip mk$s {
 			chain pre {
@@ -274,19 +305,21 @@ kind_create() {
 	veth | bridge)
 		if [ "$upmode" = bridge ]; then
 			K_UP_IF[a]=bu$s
-			ip -n "${K_NS[gA]}" link add bu$s type bridge forward_delay 0 stp_state 0 &&
-				_kveth gA pu$s in ra$s && ip -n "${K_NS[gA]}" link set pu$s master bu$s &&
-				ip -n "${K_NS[gA]}" link set bu$s up || return 1
+			_kip gA link add bu$s type bridge forward_delay 0 stp_state 0
+			_kveth gA pu$s in ra$s
+			_kip gA link set pu$s master bu$s
+			_kip gA link set bu$s up
 		else
-			_kveth gA ua$s in ra$s || return 1
+			_kveth gA ua$s in ra$s
 		fi
-		[ "$napi" = 1 ] && { kind_napi_on in ra$s || return 1; }
+		[ "$napi" = 1 ] && nap+=("in ra$s")
 		_kaddr gA "${K_UP_IF[a]}" 203.0.113.1/24 2001:db8:a::1/64
 		_kaddr in ra$s 203.0.113.254/24 2001:db8:a::fe/64
 		_kroute gA default 203.0.113.254 default 2001:db8:a::fe
 		_kroute in "${K_EGRESS[a]}" 203.0.113.1 "${K_EGRESS[a]}" 2001:db8:a::1
 		;;
 	tun)
+		_kflush || return 1	# the namespaces' links first; the relay's devices come later
 		# nsenter execs python: $! is the relay itself.
 		nsenter --net="/run/netns/${K_NS[gA]}" -- "$PY" -c "$_KRELAY" ua$s ra$s \
 			"/run/netns/${K_NS[in]}" >/dev/null 2>&1 &
@@ -303,17 +336,20 @@ kind_create() {
 		;;
 	esac
 
+	if [ "$K_MTU" != 1500 ]; then
+		_kip hA link set ea$s mtu "$K_MTU"
+		_kip gA link set la$s mtu "$K_MTU"
+		_kip hB link set eb$s mtu "$K_MTU"
+		_kip gB link set lb$s mtu "$K_MTU"
+	fi
+	_kflush || return 1
+	for i in "${nap[@]}"; do kind_napi_on $i || return 1; done
+
 	# The hosts stand for machines behind a wire: their packets arrive with full
 	# checksums, never CHECKSUM_PARTIAL as a veth passes on a local sender's
 	# (kind_offload hA on: the default back, for the container-sibling case).
 	kind_offload hA off && kx hB ethtool -K eb$s tx off >/dev/null &&
 		kx ih ethtool -K ei$s tx off >/dev/null || return 1
-
-	if [ "$K_MTU" != 1500 ]; then
-		ip -n "${K_NS[hA]}" link set ea$s mtu "$K_MTU" && ip -n "${K_NS[gA]}" link set la$s mtu "$K_MTU" &&
-			ip -n "${K_NS[hB]}" link set eb$s mtu "$K_MTU" && ip -n "${K_NS[gB]}" link set lb$s mtu "$K_MTU" ||
-			return 1
-	fi
 	# A one-armed gateway sends its hosts ICMP redirects to the router: off, as an
 	# admin does (meshgw turns them off too; the matrix must not depend on it).
 	# (Slashes: a VLAN device's name has a dot.)

@@ -4,6 +4,7 @@
 # `not_ok` or `is`, and end with `tap_done`, which prints the plan and gives the
 # exit status. Counters: $n (tests) and $failed.
 n=0 failed=0
+[ -z "${TAP_TIMES:-}" ] || TAP_T0=${TAP_T0:-$EPOCHREALTIME}
 
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 # A description ending in "# TODO reason" is a known failure (TAP's TODO directive):
@@ -16,8 +17,9 @@ not_ok() {
 
 # t DESCRIPTION COMMAND...: ok when COMMAND succeeds. COMMAND runs in this shell
 # (it may set variables); its output is shown, as TAP comments, only on failure.
-# TAP_TIMES=1 follows each with a comment saying how long it took (finding where a
-# slow test spends its time).
+# TAP_TIMES=1 follows each with a comment saying how long it took and when it ended,
+# counted from TAP_T0 (an $EPOCHREALTIME; default: when this file was sourced), to
+# find where a slow test spends its time, between its checks too.
 # COMMAND's output goes to one file per shell, opened once and unlinked at once (so
 # nothing is left behind whatever the test's EXIT trap does): a mktemp and an rm per
 # check were two execs, ~70 ms each check in the VM (TCG). A t inside another t's
