@@ -117,8 +117,10 @@ plain_wg_diag() {
 		echo "# --- wg show at $x"
 		lab_exec "g$x" wg show "$(mlab_wg "$x")" 2>&1 | sed 's/^/#   /'
 	done
-	echo "# --- A's daemon log, peer C (last 20 lines)"
-	grep "peer C" "$MLAB_DIR/A.log" | tail -n 20 | sed 's/^/#   /'
+	for x in A B; do
+		echo "# --- $x's daemon log, peer C (last 30 lines)"
+		grep "peer C" "$MLAB_DIR/$x.log" | tail -n 30 | sed 's/^/#   /'
+	done
 	echo "# --- programs and links at C (nothing of meshgw may be left)"
 	lab_exec gC bpftool net show 2>&1 | sed 's/^/#   /'
 	lab_exec gC ip -br link 2>&1 | sed 's/^/#   /'
