@@ -140,10 +140,7 @@ int dp_maps_open(struct dp_maps *m, const char *raw_pin_path)
 	m->rd = NULL;
 	m->probe_rb = NULL;
 	m->probe_sink = NULL;
-	m->unqueued_state = 0;
-	m->replies_seen = 0;
-	m->replies_state = 0;
-	m->traffic_state = 0;
+	m->replies = m->traffic = m->unqueued = (struct dp_stats_watch){ 0 };
 	if (m->fd.peer_stats < 0 || m->fd.peer_info < 0 || m->ncpus <= 0) {
 		dp_maps_close(m);
 		return -ENOENT;
@@ -162,8 +159,7 @@ void dp_maps_close(struct dp_maps *m)
 	reader_free(m->rd);
 	m->rd = NULL;
 	dp_probe_ring_close(m);
-	m->replies_state = 0;
-	m->traffic_state = 0;
+	m->replies = m->traffic = (struct dp_stats_watch){ 0 };
 }
 
 static int peer_slot_cmp(const void *a, const void *b)
@@ -570,53 +566,43 @@ int dp_ep_stats_each(struct dp_maps *m,
 	return 0;
 }
 
+int dp_stats_moved(struct dp_maps *m, struct dp_stats_watch *w, const enum mg_stat *which, size_t n)
+{
+	__u64 sum = 0;
+	bool moved, open;
+
+	for (size_t i = 0; i < n; i++) {
+		struct mg_counter c;
+		int ret = dp_stat(m, which[i], &c);
+
+		if (ret) {
+			w->state = 0;
+			return ret;
+		}
+		sum += c.packets;
+	}
+	moved = w->state == 0 || sum != w->seen;
+	open = moved || w->state == 2;
+	w->seen = sum;
+	w->state = moved ? 2 : 1;
+	return open;
+}
+
 bool dp_traffic_moved(struct dp_maps *m)
 {
 	static const enum mg_stat which[] = { MG_STAT_TC_WG_TX, MG_STAT_TC_WG_RX, MG_STAT_XDP_WG,
 					      MG_STAT_TC_WG };
-	__u64 n = 0;
-	bool moved, open;
 
-	for (size_t i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
-		struct mg_counter c;
-
-		if (dp_stat(m, which[i], &c)) {
-			m->traffic_state = 0;
-			return true;
-		}
-		n += c.packets;
-	}
-	moved = m->traffic_state == 0 || n != m->traffic_seen;
-	/* One more call after a move, as in dp_probes_recorded: the total is a
-	 * plain per-CPU increment after the peer's, which a weakly ordered CPU
-	 * may show first. */
-	open = moved || m->traffic_state == 2;
-	m->traffic_seen = n;
-	m->traffic_state = moved ? 2 : 1;
-	return open;
+	return dp_stats_moved(m, &m->traffic, which, sizeof(which) / sizeof(which[0])) != 0;
 }
 
 bool dp_probes_recorded(struct dp_maps *m)
 {
-	struct mg_counter x, t;
-	bool moved, open;
-	__u64 n;
-
 	/* Replies are recorded by XDP where it runs and by TC everywhere else
 	 * (a veth, a bridge, a layer-3 uplink): either count moving is news. */
-	if (dp_stat(m, MG_STAT_XDP_PROBE_REPLY, &x) || dp_stat(m, MG_STAT_TC_PROBE_REPLY, &t)) {
-		m->replies_state = 0;
-		return true;
-	}
-	n = x.packets + t.packets;
-	moved = m->replies_state == 0 || n != m->replies_seen;
-	/* Open one more call after a move: the count is a plain per-CPU increment
-	 * after the record is written, and on a weakly ordered CPU the record could
-	 * still be on its way when the count is read. A tick later it is not. */
-	open = moved || m->replies_state == 2;
-	m->replies_seen = n;
-	m->replies_state = moved ? 2 : 1;
-	return open;
+	static const enum mg_stat which[] = { MG_STAT_XDP_PROBE_REPLY, MG_STAT_TC_PROBE_REPLY };
+
+	return dp_stats_moved(m, &m->replies, which, sizeof(which) / sizeof(which[0])) != 0;
 }
 
 static int iface_cmp(const void *a, const void *b)

@@ -20,19 +20,30 @@ struct dp_fds {
 struct dp_reader;
 struct ring_buffer;
 
+/* A sum of mg_stats counters as dp_stats_moved last read it. */
+struct dp_stats_watch {
+	__u64 seen;		/* the sum at the last call */
+	__u8 state;		/* 0 never read, 1 unchanged, 2 had moved */
+};
+
 struct dp_maps {
 	struct dp_fds fd;	/* -1 = absent */
 	int ncpus;
 	struct dp_reader *rd;	/* batch buffers, watched endpoints, peer table; NULL until used */
-	__u64 replies_seen;	/* dp_probes_recorded(): the count at the last call */
-	__u8 replies_state;	/* 0 never read, 1 unchanged, 2 had moved */
-	__u64 traffic_seen;	/* dp_traffic_moved(): the same for its counts */
-	__u8 traffic_state;
+	struct dp_stats_watch replies;	/* dp_probes_recorded() */
+	struct dp_stats_watch traffic;	/* dp_traffic_moved() */
 	struct ring_buffer *probe_rb;	/* dp_probe_ring.c's; NULL until drained */
 	void *probe_sink;
-	__u64 unqueued_seen;	/* dp_probe_ring_overflowed(): as replies_seen */
-	__u8 unqueued_state;
+	struct dp_stats_watch unqueued;	/* dp_probe_ring_overflowed() */
 };
+
+/* Did the packets of the counters which[0..n) (summed over CPUs) move since the
+ * last call with w? 1 also for one more call after a move: each is a plain
+ * per-CPU increment after what it counts was written (a record, a peer's
+ * counters), which a weakly ordered CPU may show first; a call later it is not.
+ * 1 on the first call, 0 when unchanged, -errno when a counter cannot be read
+ * (and the next call counts as a first). */
+int dp_stats_moved(struct dp_maps *m, struct dp_stats_watch *w, const enum mg_stat *which, size_t n);
 
 /* The name of counter s (include/meshgw_stats.h) as `show -j` and the test
  * helpers print it ("xdp_wireguard"), its metric family and label (xdp,

@@ -49,22 +49,9 @@ int dp_probe_ring_drain(struct dp_maps *m, void (*fn)(const struct mg_probe_even
 
 int dp_probe_ring_overflowed(struct dp_maps *m)
 {
-	struct mg_counter x, t;
-	bool moved, open;
-	__u64 n;
-	int ret;
+	static const enum mg_stat which[] = { MG_STAT_XDP_PROBE_UNQUEUED, MG_STAT_TC_PROBE_UNQUEUED };
 
-	if ((ret = dp_stat(m, MG_STAT_XDP_PROBE_UNQUEUED, &x)) ||
-	    (ret = dp_stat(m, MG_STAT_TC_PROBE_UNQUEUED, &t))) {
-		m->unqueued_state = 0;
-		return ret;
-	}
-	n = x.packets + t.packets;
-	moved = m->unqueued_state == 0 || n != m->unqueued_seen;
-	open = moved || m->unqueued_state == 2;
-	m->unqueued_seen = n;
-	m->unqueued_state = moved ? 2 : 1;
-	return open;
+	return dp_stats_moved(m, &m->unqueued, which, sizeof(which) / sizeof(which[0]));
 }
 
 void dp_probe_ring_close(struct dp_maps *m)
@@ -73,5 +60,5 @@ void dp_probe_ring_close(struct dp_maps *m)
 	m->probe_rb = NULL;
 	free(m->probe_sink);
 	m->probe_sink = NULL;
-	m->unqueued_state = 0;
+	m->unqueued = (struct dp_stats_watch){ 0 };
 }
