@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include "dataplane/dp_exit.h"
 #include "dataplane/dp_fill.h"
+#include "lib/grow.h"
 #include "lib/log.h"
 
 /* The default sources are this site's egress ranges: all of them fit, with the
@@ -39,15 +40,8 @@ static int want(struct exit_set *v4, struct exit_set *v6, __u8 side, const struc
 	struct exit_kv *e;
 	__u8 *addr;
 
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 16;
-		struct exit_kv *nv = realloc(set->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		set->v = nv;
-		set->cap = cap;
-	}
+	if (grow_for_one((void **)&set->v, set->n, &set->cap, sizeof(*set->v), 16))
+		return -ENOMEM;
 	e = &set->v[set->n++];
 	memset(e, 0, sizeof(*e));
 	e->take = take;

@@ -8,6 +8,7 @@
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include "dataplane/dp_own_addr.h"
+#include "lib/grow.h"
 #include "lib/prefix.h"
 #include "lib/rtnl.h"
 
@@ -37,21 +38,6 @@ static void scan_reset(void *data)
 	s->n_routes = s->mark_routes;
 }
 
-/* Room for one more in *v (n used of *cap). */
-static int grow(void **v, size_t n, size_t *cap, size_t size)
-{
-	void *nv;
-
-	if (n < *cap)
-		return 0;
-	nv = realloc(*v, (*cap ? *cap * 2 : 8) * size);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = *cap ? *cap * 2 : 8;
-	return 0;
-}
-
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct scan *s = data;
@@ -64,7 +50,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	if ((ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) ||
 	    ifa->ifa_scope != RT_SCOPE_UNIVERSE)
 		return MNL_CB_OK;
-	if (grow((void **)&s->addrs, s->n_addrs, &s->cap_addrs, sizeof(*s->addrs))) {
+	if (grow_for_one((void **)&s->addrs, s->n_addrs, &s->cap_addrs, sizeof(*s->addrs), 8)) {
 		s->err = -ENOMEM;
 		return MNL_CB_ERROR;
 	}
@@ -108,7 +94,7 @@ static void gw_attr(const struct nlattr *a, uint8_t family, struct defroute *r)
 
 static int add_route(struct scan *s, const struct defroute *r)
 {
-	if (grow((void **)&s->routes, s->n_routes, &s->cap_routes, sizeof(*s->routes))) {
+	if (grow_for_one((void **)&s->routes, s->n_routes, &s->cap_routes, sizeof(*s->routes), 8)) {
 		s->err = -ENOMEM;
 		return MNL_CB_ERROR;
 	}

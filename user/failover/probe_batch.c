@@ -6,6 +6,7 @@
 #include "failover/probe.h"
 #include "failover/probe_batch.h"
 #include "lib/clock.h"
+#include "lib/grow.h"
 
 #define CHUNK 64	/* messages per sendmmsg: a tick's probes per socket, usually */
 
@@ -14,15 +15,8 @@ int probe_batch_add(struct probe_batch *b, int fd, const struct sockaddr_storage
 {
 	struct probe_out *o;
 
-	if (b->n == b->room) {
-		size_t room = b->room ? 2 * b->room : 64;
-
-		o = reallocarray(b->out, room, sizeof(*o));
-		if (!o)
-			return -ENOMEM;
-		b->out = o;
-		b->room = room;
-	}
+	if (grow_for_one((void **)&b->out, b->n, &b->room, sizeof(*b->out), 64))
+		return -ENOMEM;
 	o = &b->out[b->n++];
 	memset(o, 0, sizeof(*o));
 	o->fd = fd;
