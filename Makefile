@@ -143,15 +143,12 @@ $(OUT)/selftests/helpers/%: selftests/helpers/%.c $(OUT)/libmeshgw.a $(BPF_SKELS
 # what of its script the host runs instead. The two lab tests and uplinks mostly
 # wait on timers: their VM twins (vm_lab_failover, vm_lab_plain_wg, vm_uplinks) run
 # beside them, inside the same test (LAB_VM_BESIDE=1, selftests/lib/beside.sh).
-# Seconds (prove --timer, two at a time, quiet, 2026-12-03 08:15, 422 s in all, the
-# files' times adding up to 806 s): vm_suite 210, lab_failover 74, uplinks 61,
-# deb_package 54, kinds 45, up_keep 41, ha 36, clients 33, lab_plain_wg 27,
-# show_metrics 21, gateway_engine 21, daemon_events 18, exit 18, vm_smoke 17, the
-# rest under 14. CPU seconds of each (the test and what it started; two at a time,
-# load 5-10 from other work, 2026-12-03 10:00): vm_suite 249, lab_failover 95 and
-# uplinks 91 (each with its VM twin), deb_package 65, kinds 63, up_keep 42,
-# lab_plain_wg 34, ha 21, show_metrics 19, gateway_engine 13, vm_smoke 13, exit 12,
-# export_formats 11, clients 10, the rest under 10. The VMs are ~480 of the 772.
+# Seconds (prove --timer, three lanes, quiet, 2026-12-03 12:10 and 12:54: 274 and
+# 248 s in all, 479 and 437 CPU s, the files' times adding up to 810 and 739 s):
+# vm_suite 206 / 188, lab_failover 73 / 73, deb_package 73 / 60, up_keep 59 / 52,
+# uplinks 58 / 56, kinds 41 / 36, ha 37 / 35, clients 33 / 32, lab_plain_wg 25 / 23,
+# show_metrics 21 / 20, exit 20 / 19, the rest under 17. The VM (TCG) is most of
+# the CPU: a run the day before, busier, took 329-375 s and 681 CPU s.
 # CHECK_JOBS=1 runs everything in sequence; --timer prints each file's time.
 VMLANE := vm_suite
 TIMED := kinds lab_failover ha uplinks
