@@ -188,6 +188,17 @@ fi
 t "second down changes nothing" down
 t "  still as before up" same "$S0" "$(IDS=1 held)"
 
+# --- a fresh up that fails late gives back what it changed -----------------------------------
+# PinPath under a pinned map (not a directory): up gets as far as the data plane,
+# after the link, routes and sysctls, and fails there.
+bpftool map create "$pin/notadir" type array key 4 value 4 entries 1 name notadir
+sed "s|^PinPath = .*|PinPath = $pin/notadir/a|" "$tmp/a.local" >"$tmp/a-bad.local"
+t "up with PinPath under a pinned map fails" bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/a-bad.local 2>$tmp/up_bad"
+sed 's/^/#   /' "$tmp/up_bad" | tail -5
+t "  the namespace is exactly as before (link, routes, sysctls back)" same "$S0" "$(IDS=1 held)"
+t "  nothing left: state, lock" nothing_left "/run/meshgw/$wgA.state" "/run/meshgw/$wgA.lock"
+rm -f "$pin/notadir"
+
 # --- a WireGuard link meshgw did not create ----------------------------------------------------
 wg_start "$gA" "$wgA"
 T0=$(IDS=1 held)

@@ -12,7 +12,6 @@
 #include "gateway/steer.h"
 #include "lib/log.h"
 #include "lib/rtnl.h"
-#include "lib/sysctl.h"
 #include "wg/wg_uapi.h"
 
 static int first_err(int err, int ret)
@@ -40,20 +39,6 @@ static int strip_link(struct nl_sock *rt, const char *ifname, const struct rtnl_
 	return err;
 }
 
-/* Each sysctl back to its value before `up`, but only if nobody changed it since. */
-static int restore_sysctls(const struct mg_state *st)
-{
-	int err = 0;
-
-	for (int i = 0; i < st->n_sysctl; i++) {
-		char cur[64];
-
-		if (!sysctl_read(st->sysctl[i].path, cur, sizeof(cur)) &&
-		    !strcmp(cur, st->sysctl[i].set))
-			err = first_err(err, sysctl_write(st->sysctl[i].path, st->sysctl[i].old));
-	}
-	return err;
-}
 
 static int gateway_down_locked(const struct mg_local *l)
 {
@@ -105,7 +90,7 @@ static int gateway_down_locked(const struct mg_local *l)
 	if (!have_state) {
 		pr_info("%s: no state recorded in " MG_STATE_DIR "; nothing else to undo", wg);
 	} else {
-		err = first_err(err, restore_sysctls(&st));
+		err = first_err(err, state_sysctls_restore(&st, NULL));
 		if (st.exit_nat)
 			err = first_err(err, exit_nat_remove(wg));
 		/* Last: from then on a running daemon brings nothing back, and stops. */

@@ -460,6 +460,10 @@ static int gateway_up_locked(const struct mg_config *c, bool keep_endpoints)
 	if (keep_endpoints && rtnl_link_get(&u.rt, u.ifname, &u.link) == 0)
 		keep_current_endpoints(&u);
 	ret = up_apply(&u);
+	/* What this run changed and no earlier `up` recorded goes back (the state
+	 * saved below, or none, no longer says it: `down` could not). */
+	if (ret)
+		state_sysctls_restore(&u.st, u.had_state ? &u.prev : NULL);
 	if (ret && u.created_now) {
 		pr_err("%s: removing the link this run created", u.ifname);
 		rtnl_link_del(&u.rt, u.ifname);
@@ -489,7 +493,11 @@ int gateway_up(const struct mg_config *c, bool keep_endpoints)
 		return lock;
 	}
 	ret = gateway_up_locked(c, keep_endpoints);
-	state_unlock(lock);
+	/* A failed first `up` leaves no state: nor its lock file, as after `down`. */
+	if (ret && state_load(c->local.wg_if, &(struct mg_state){ 0 }) == -ENOENT)
+		state_unlock_remove(lock, c->local.wg_if);
+	else
+		state_unlock(lock);
 	return ret;
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "gateway/state.h"
 #include "lib/log.h"
+#include "lib/sysctl.h"
 
 static void state_path(char *buf, size_t len, const char *wg_if, const char *suffix)
 {
@@ -238,4 +239,24 @@ void state_unlock(int fd)
 {
 	if (fd >= 0)
 		close(fd);
+}
+
+int state_sysctls_restore(const struct mg_state *st, const struct mg_state *keep)
+{
+	int err = 0, ret;
+
+	for (int i = 0; i < st->n_sysctl; i++) {
+		char cur[64];
+		bool kept = false;
+
+		for (int k = 0; keep && k < keep->n_sysctl; k++)
+			kept |= !strcmp(keep->sysctl[k].path, st->sysctl[i].path);
+		if (kept || sysctl_read(st->sysctl[i].path, cur, sizeof(cur)) ||
+		    strcmp(cur, st->sysctl[i].set))
+			continue;
+		ret = sysctl_write(st->sysctl[i].path, st->sysctl[i].old);
+		if (ret && !err)
+			err = ret;
+	}
+	return err;
 }

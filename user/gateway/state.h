@@ -33,6 +33,10 @@ struct mg_state {
 int state_load(const char *wg_if, struct mg_state *st);
 int state_save(const char *wg_if, const struct mg_state *st);
 int state_remove(const char *wg_if);
+/* Each sysctl of st back to its value before `up`, but only if nobody changed it
+ * since, and not those keep (a record saved earlier, still in force) holds: what
+ * `down` undoes, and what a failed `up` changed itself. 0 or the first -errno. */
+int state_sysctls_restore(const struct mg_state *st, const struct mg_state *keep);
 /* Serialises up/down/run on one interface: an exclusive flock on
  * /run/meshgw/<wg_if>.lock, waited for up to 10 s. Returns the fd to pass to
  * state_unlock, or -errno (-EWOULDBLOCK: another meshgw holds it). */
