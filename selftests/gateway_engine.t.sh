@@ -198,6 +198,14 @@ sed 's/^/#   /' "$tmp/up_bad" | tail -5
 t "  the namespace is exactly as before (link, routes, sysctls back)" same "$S0" "$(IDS=1 held)"
 t "  nothing left: state, lock" nothing_left "/run/meshgw/$wgA.state" "/run/meshgw/$wgA.lock"
 rm -f "$pin/notadir"
+# A mesh file with a mistake: refused before anything changes. (`up` takes the
+# interface's lock before it reads the mesh file, to have wireguard-go build its
+# reply meanwhile: the lock file must not outlive a refused first `up` either.)
+sed 's/^ListenPort = .*/ListenPort = seventy/' "$tmp/mesh.conf" >"$tmp/mesh-bad.conf"
+t "up with a mesh file that does not parse: refused" bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh-bad.conf -l $tmp/a.local 2>$tmp/up_bad2"
+t "  says where" grep -q "mesh-bad.conf:[0-9]*: .*ListenPort" "$tmp/up_bad2"
+t "  the namespace is exactly as before" same "$S0" "$(IDS=1 held)"
+t "  nothing left: state, lock" nothing_left "/run/meshgw/$wgA.state" "/run/meshgw/$wgA.lock"
 
 # --- a WireGuard link meshgw did not create ----------------------------------------------------
 wg_start "$gA" "$wgA"

@@ -61,15 +61,11 @@ bool cli_args(int argc, char **argv, bool allow_json, struct cli_opts *o, int *s
 	return true;
 }
 
-bool cli_load(int argc, char **argv, bool allow_json, struct cli_opts *o, struct mg_config *c,
-	      int *status)
+bool cli_config(const struct cli_opts *o, struct mg_config *c, int *status)
 {
 	struct mg_errors e = { .out = stderr };
-	int ret;
+	int ret = config_load(c, o->mesh_path, o->local_path, &e);
 
-	if (!cli_args(argc, argv, allow_json, o, status))
-		return false;
-	ret = config_load(c, o->mesh_path, o->local_path, &e);
 	if ((!ret || ret == -EINVAL) && config_check_uplinks(&c->local, &e))
 		ret = -EINVAL;
 	if (ret) {
@@ -80,4 +76,10 @@ bool cli_load(int argc, char **argv, bool allow_json, struct cli_opts *o, struct
 		return false;
 	}
 	return true;
+}
+
+bool cli_load(int argc, char **argv, bool allow_json, struct cli_opts *o, struct mg_config *c,
+	      int *status)
+{
+	return cli_args(argc, argv, allow_json, o, status) && cli_config(o, c, status);
 }

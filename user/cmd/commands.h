@@ -35,3 +35,5 @@ struct mg_config;
  * --help, 1 on a usage or configuration error; c is then already freed). */
 bool cli_load(int argc, char **argv, bool allow_json, struct cli_opts *o, struct mg_config *c,
 	      int *status);
+/* cli_load's second half: the files o names. */
+bool cli_config(const struct cli_opts *o, struct mg_config *c, int *status);

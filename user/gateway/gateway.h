@@ -3,6 +3,7 @@
  * back. `meshgw up`, `down` and `run` (the daemon) all go through these. */
 #pragma once
 #include <stdbool.h>
+#include <net/if.h>
 #include "config/config.h"
 
 /* Converges WireGuard, link, address, routes, sysctls and the BPF data plane to c.
@@ -11,6 +12,20 @@
  * unknown endpoint get the first candidate. 0 or -errno, previous state kept on
  * failure. */
 int gateway_up(const struct mg_config *c, bool keep_endpoints);
+
+/* gateway_up in two halves, for `meshgw up`: gateway_up_early takes the interface's
+ * lock and, when wireguard-go runs it, asks it for its configuration, whose reply it
+ * builds (at thousands of peers, tens of ms) while the caller reads the mesh file;
+ * gateway_up_finish is gateway_up with that lock and that reply. A caller that
+ * stops in between calls gateway_early_cancel. */
+struct gateway_early {
+	char wg_if[IF_NAMESIZE];
+	int lock;			/* state_lock's fd, or -errno */
+	int wg;				/* wg_uapi_get_begin's socket, or -1 */
+};
+void gateway_up_early(const char *wg_if, struct gateway_early *e);
+int gateway_up_finish(const struct mg_config *c, bool keep_endpoints, struct gateway_early *e);
+void gateway_early_cancel(struct gateway_early *e);
 
 /* For `meshgw run`, when the WireGuard interface is missing: under the interface's
  * lock, brings the gateway up again if `meshgw up`'s state is still recorded

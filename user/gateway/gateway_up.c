@@ -42,7 +42,22 @@ struct up_ctx {
 	bool hold;		/* a pair's box off the master: the link stays down */
 	struct wg_device have;	/* WireGuard as keep_current_endpoints read it ... */
 	bool have_read;		/* ... for apply_wg: one read of 1,000 peers, not two */
+	int wg_early;		/* wireguard-go's answer to a get sent early, or -1 */
 };
+
+/* WireGuard as it is: the early get's answer when there is one (wireguard-go),
+ * else asked now. */
+static int wg_read(struct up_ctx *u, struct wg_device *d)
+{
+	int fd = u->wg_early;
+
+	u->wg_early = -1;
+	if (fd >= 0 && u->be->kind == MG_BACKEND_USERSPACE)
+		return wg_uapi_get_finish(fd, u->ifname, d);
+	if (fd >= 0)
+		close(fd);
+	return u->be->get(u->ifname, d);
+}
 
 /* --- links ----------------------------------------------------------------------- */
 
@@ -100,7 +115,7 @@ static int apply_wg(struct up_ctx *u)
 		memset(&u->have, 0, sizeof(u->have));
 		u->have_read = false;
 	} else {
-		ret = u->be->get(u->ifname, &have);
+		ret = wg_read(u, &have);
 	}
 	if (ret)
 		goto out;
@@ -417,7 +432,7 @@ static void keep_current_endpoints(struct up_ctx *u)
 {
 	struct wg_device have = { 0 };
 
-	if (u->be->get(u->ifname, &have))
+	if (wg_read(u, &have))
 		return;
 	u->have = have;		/* apply_wg diffs against it */
 	u->have_read = true;
@@ -443,10 +458,11 @@ static void keep_current_endpoints(struct up_ctx *u)
 	}
 }
 
-/* gateway_up with the interface's lock already held. */
-static int gateway_up_locked(const struct mg_config *c, bool keep_endpoints)
+/* gateway_up with the interface's lock already held; wg_early: a get sent early
+ * (wg_uapi_get_begin) whose answer this reads, or -1. */
+static int gateway_up_locked(const struct mg_config *c, bool keep_endpoints, int wg_early)
 {
-	struct up_ctx u = { 0 };
+	struct up_ctx u = { .wg_early = wg_early };
 	int ret;
 
 	u.c = c;
@@ -477,6 +493,8 @@ static int gateway_up_locked(const struct mg_config *c, bool keep_endpoints)
 		pr_info("%s: up (site %s, %zu peer%s)", u.ifname, c->self->name, u.want.wg.n_peers,
 			u.want.wg.n_peers == 1 ? "" : "s");
 out:
+	if (u.wg_early >= 0)
+		close(u.wg_early);	/* not read: nothing needed WireGuard as it was */
 	if (u.have_read)
 		wg_device_free(&u.have);
 	desired_free(&u.want);
@@ -484,21 +502,64 @@ out:
 	return ret;
 }
 
-int gateway_up(const struct mg_config *c, bool keep_endpoints)
+/* Ends what gateway_up_early began (or, with no lock, gateway_up itself). */
+static int up_end(const struct mg_config *c, bool keep_endpoints, int lock, int wg_early)
 {
-	int ret, lock = state_lock(c->local.wg_if);
+	int ret;
 
 	if (lock < 0) {
+		if (wg_early >= 0)
+			close(wg_early);
 		pr_err("nothing was changed");
 		return lock;
 	}
-	ret = gateway_up_locked(c, keep_endpoints);
+	ret = gateway_up_locked(c, keep_endpoints, wg_early);
 	/* A failed first `up` leaves no state: nor its lock file, as after `down`. */
 	if (ret && state_load(c->local.wg_if, &(struct mg_state){ 0 }) == -ENOENT)
 		state_unlock_remove(lock, c->local.wg_if);
 	else
 		state_unlock(lock);
 	return ret;
+}
+
+int gateway_up(const struct mg_config *c, bool keep_endpoints)
+{
+	return up_end(c, keep_endpoints, state_lock(c->local.wg_if), -1);
+}
+
+void gateway_up_early(const char *wg_if, struct gateway_early *e)
+{
+	snprintf(e->wg_if, sizeof(e->wg_if), "%s", wg_if);
+	e->lock = state_lock(wg_if);
+	/* Under the lock, so that no other `up` or `down` changes it after the read. */
+	e->wg = e->lock >= 0 ? wg_uapi_get_begin(wg_if) : -1;
+}
+
+int gateway_up_finish(const struct mg_config *c, bool keep_endpoints, struct gateway_early *e)
+{
+	int lock = e->lock, wg = e->wg;
+
+	e->lock = e->wg = -1;
+	if (strcmp(e->wg_if, c->local.wg_if)) {
+		/* The local file changed between the two reads: start over. */
+		if (wg >= 0)
+			close(wg);
+		state_unlock(lock);
+		return gateway_up(c, keep_endpoints);
+	}
+	return up_end(c, keep_endpoints, lock, wg);
+}
+
+void gateway_early_cancel(struct gateway_early *e)
+{
+	if (e->wg >= 0)
+		close(e->wg);
+	/* Nothing up (a first `up` with a bad file): no lock file left either. */
+	if (e->lock >= 0 && state_load(e->wg_if, &(struct mg_state){ 0 }) == -ENOENT)
+		state_unlock_remove(e->lock, e->wg_if);
+	else
+		state_unlock(e->lock);
+	e->lock = e->wg = -1;
 }
 
 int gateway_restore(const struct mg_config *c)
@@ -516,7 +577,7 @@ int gateway_restore(const struct mg_config *c)
 	} else if (!ret) {
 		pr_warn("%s is gone, but `meshgw up` recorded it (wireguard-go exited, or the link "
 			"was deleted): bringing the gateway up again", wg);
-		ret = gateway_up_locked(c, true);
+		ret = gateway_up_locked(c, true, -1);
 		if (!ret)
 			ret = 1;
 	}
@@ -538,7 +599,7 @@ int gateway_reapply(const struct mg_config *c)
 	if (ret == -ENOENT)
 		ret = 1;
 	else if (!ret)
-		ret = gateway_up_locked(c, true);
+		ret = gateway_up_locked(c, true, -1);
 	state_unlock(lock);
 	return ret;
 }

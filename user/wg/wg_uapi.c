@@ -122,33 +122,32 @@ void wg_uapi_stop(pid_t pid)
 	}
 }
 
-/* Sends req and reads the reply up to the blank line that ends it. */
-static int uapi_talk(const char *ifname, const char *req, size_t len, char **reply)
+/* Sends req on fd. */
+static int uapi_send(int fd, const char *ifname, const char *req, size_t len)
 {
-	size_t cap = 65536, n = 0;
-	char *buf;
-	int fd = uapi_connect(ifname, false), ret = 0;
-
-	if (fd < 0)
-		return fd;
 	while (len) {
 		ssize_t w = send(fd, req, len, MSG_NOSIGNAL);
 
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			ret = -errno;
 			pr_err("%s: write to UAPI socket: %s", ifname, strerror(errno));
-			goto out;
+			return -errno;
 		}
 		req += w;
 		len -= (size_t)w;
 	}
-	buf = malloc(cap);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	return 0;
+}
+
+/* Reads the reply on fd up to the blank line that ends it. */
+static int uapi_read(int fd, char **reply)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -ENOMEM;
 	for (;;) {
 		ssize_t r;
 
@@ -157,8 +156,7 @@ static int uapi_talk(const char *ifname, const char *req, size_t len, char **rep
 
 			if (!b) {
 				free(buf);
-				ret = -ENOMEM;
-				goto out;
+				return -ENOMEM;
 			}
 			buf = b;
 			cap *= 2;
@@ -167,9 +165,10 @@ static int uapi_talk(const char *ifname, const char *req, size_t len, char **rep
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			ret = -errno;
+			int ret = -errno;
+
 			free(buf);
-			goto out;
+			return ret;
 		}
 		n += (size_t)r;
 		buf[n] = 0;
@@ -177,7 +176,19 @@ static int uapi_talk(const char *ifname, const char *req, size_t len, char **rep
 			break;
 	}
 	*reply = buf;
-out:
+	return 0;
+}
+
+/* Sends req and reads the reply. */
+static int uapi_talk(const char *ifname, const char *req, size_t len, char **reply)
+{
+	int fd = uapi_connect(ifname, false), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = uapi_send(fd, ifname, req, len);
+	if (!ret)
+		ret = uapi_read(fd, reply);
 	close(fd);
 	return ret;
 }
@@ -387,13 +398,11 @@ int wg_uapi_format(const struct wg_device *d, char **text, size_t *len)
 	return 0;
 }
 
-int wg_uapi_get(const char *ifname, struct wg_device *d)
+/* A get's reply (freed here) into d. */
+static int get_reply(const char *ifname, char *reply, struct wg_device *d)
 {
-	char *reply = NULL;
-	int ret = uapi_talk(ifname, "get=1\n\n", 7, &reply);
+	int ret;
 
-	if (ret)
-		return ret;
 	memset(d, 0, sizeof(*d));
 	snprintf(d->name, sizeof(d->name), "%s", ifname);
 	ret = wg_uapi_parse(reply, d);
@@ -402,6 +411,41 @@ int wg_uapi_get(const char *ifname, struct wg_device *d)
 	if (ret)
 		pr_err("%s: wireguard-go get failed: %s", ifname, strerror(-ret));
 	return ret;
+}
+
+int wg_uapi_get_begin(const char *ifname)
+{
+	int fd = uapi_connect(ifname, true), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = uapi_send(fd, ifname, "get=1\n\n", 7);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int wg_uapi_get_finish(int fd, const char *ifname, struct wg_device *d)
+{
+	char *reply = NULL;
+	int ret = uapi_read(fd, &reply);
+
+	close(fd);
+	if (ret)
+		return ret;
+	return get_reply(ifname, reply, d);
+}
+
+int wg_uapi_get(const char *ifname, struct wg_device *d)
+{
+	char *reply = NULL;
+	int ret = uapi_talk(ifname, "get=1\n\n", 7, &reply);
+
+	if (ret)
+		return ret;
+	return get_reply(ifname, reply, d);
 }
 
 int wg_uapi_set(const char *ifname, const struct wg_device *change)

@@ -17,6 +17,12 @@ int wg_uapi_start(const char *ifname, pid_t *pid);
  * (`up` records it): nothing else is ever signalled. */
 void wg_uapi_stop(pid_t pid);
 int wg_uapi_get(const char *ifname, struct wg_device *d);
+/* wg_uapi_get in two halves: the request now, the reply later. wireguard-go builds
+ * its whole reply before writing any of it (tens of ms at thousands of peers), so
+ * the caller can read its configuration meanwhile. begin: the socket, or -errno
+ * (quietly: nothing answers); finish reads the reply and closes the socket. */
+int wg_uapi_get_begin(const char *ifname);
+int wg_uapi_get_finish(int fd, const char *ifname, struct wg_device *d);
 /* set is not atomic in wireguard-go (it applies lines until the first bad one):
  * the change must be fully valid before it is sent, which wg_uapi_format checks. */
 int wg_uapi_set(const char *ifname, const struct wg_device *change);
