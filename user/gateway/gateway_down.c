@@ -39,7 +39,6 @@ static int strip_link(struct nl_sock *rt, const char *ifname, const struct rtnl_
 	return err;
 }
 
-
 static int gateway_down_locked(const struct mg_local *l)
 {
 	const char *wg = l->wg_if;

@@ -129,10 +129,12 @@ static int uapi_send(int fd, const char *ifname, const char *req, size_t len)
 		ssize_t w = send(fd, req, len, MSG_NOSIGNAL);
 
 		if (w < 0) {
-			if (errno == EINTR)
+			int err = errno;
+
+			if (err == EINTR)
 				continue;
-			pr_err("%s: write to UAPI socket: %s", ifname, strerror(errno));
-			return -errno;
+			pr_err("%s: write to UAPI socket: %s", ifname, strerror(err));
+			return -err;
 		}
 		req += w;
 		len -= (size_t)w;
