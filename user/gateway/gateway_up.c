@@ -502,6 +502,16 @@ out:
 	return ret;
 }
 
+/* The interface's lock released; when no state is recorded (a first `up` that
+ * failed or never began), its lock file goes too, as after `down`. */
+static void up_unlock(int lock, const char *wg_if)
+{
+	if (state_load(wg_if, &(struct mg_state){ 0 }) == -ENOENT)
+		state_unlock_remove(lock, wg_if);
+	else
+		state_unlock(lock);
+}
+
 /* Ends what gateway_up_early began (or, with no lock, gateway_up itself). */
 static int up_end(const struct mg_config *c, bool keep_endpoints, int lock, int wg_early)
 {
@@ -514,11 +524,10 @@ static int up_end(const struct mg_config *c, bool keep_endpoints, int lock, int 
 		return lock;
 	}
 	ret = gateway_up_locked(c, keep_endpoints, wg_early);
-	/* A failed first `up` leaves no state: nor its lock file, as after `down`. */
-	if (ret && state_load(c->local.wg_if, &(struct mg_state){ 0 }) == -ENOENT)
-		state_unlock_remove(lock, c->local.wg_if);
+	if (ret)
+		up_unlock(lock, c->local.wg_if);
 	else
-		state_unlock(lock);
+		state_unlock(lock);	/* (state saved) */
 	return ret;
 }
 
@@ -554,11 +563,8 @@ void gateway_early_cancel(struct gateway_early *e)
 {
 	if (e->wg >= 0)
 		close(e->wg);
-	/* Nothing up (a first `up` with a bad file): no lock file left either. */
-	if (e->lock >= 0 && state_load(e->wg_if, &(struct mg_state){ 0 }) == -ENOENT)
-		state_unlock_remove(e->lock, e->wg_if);
-	else
-		state_unlock(e->lock);
+	if (e->lock >= 0)
+		up_unlock(e->lock, e->wg_if);	/* (a first `up` with a bad file) */
 	e->lock = e->wg = -1;
 }
 
