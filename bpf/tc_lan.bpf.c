@@ -14,7 +14,8 @@
  *                                          a NIC of ours (Ethernet, or layer 3 from an
  *                                          Ethernet NIC), while netfilter has no say in
  *                                          forwarding (MG_IF_FWD)
- *   anything else                       -> TC_ACT_OK (the kernel)
+ *   anything else                       -> TC_ACT_UNSPEC (the filters after ours,
+ *                                          then the kernel)
  *
  * Packets the kernel must answer take its path: too big for the next device
  * (ICMP "fragmentation needed" / "packet too big", so path MTU discovery works)
@@ -60,7 +61,7 @@ static __always_inline void *skb_end(struct __sk_buff *skb)
 static __always_inline int ok(__u32 len)
 {
 	stat_add(MG_STAT_TC_LAN_OK, len);
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 /* Into the WireGuard device, when it fits (the wg device has no link header:

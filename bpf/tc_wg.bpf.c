@@ -153,10 +153,10 @@ int mg_tc_wg_egress(struct __sk_buff *skb)
 		ps->tx_bytes += skb->len;
 	}
 	stat_add(MG_STAT_TC_WG_TX, skb->len);
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 ok:
 	stat_add(MG_STAT_TC_WG_OK, skb->len);
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 /* Does the packet leave by the LAN NIC? fib holds the answer: the next hop, and
@@ -270,10 +270,10 @@ int mg_tc_wg_ingress(struct __sk_buff *skb)
 	}
 out:
 	if (ps)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 ok:
 	stat_add(MG_STAT_TC_WG_OK, len);
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -240,8 +240,10 @@ struct mg_exit_stats {
 };
 _Static_assert(sizeof(struct mg_exit_stats) == 32, "mg_exit_stats");
 
-/* What the loader attached with bpf_tc_* (not links: nothing pins them), so
- * `down` removes exactly that and destroys only the clsact qdiscs it created. */
+/* mg_attach: what the loader put on each TC hook (user/dataplane/dp_tc.c): a tcx
+ * link pinned as PinPath/tcx_<slot> (MG_ATTACH_TCX), or a cls_bpf filter at
+ * MG_TC_HANDLE/MG_TC_PRIORITY (nothing pins a filter: this record is how `down`
+ * removes exactly that and destroys only the clsact qdiscs it created). */
 enum mg_attach_slot {
 	MG_SLOT_TC_LAN = 0,		/* tc_lan on the LAN NIC, ingress */
 	MG_SLOT_TC_WG_INGRESS,		/* tc_wg on the wg device, ingress */
@@ -259,6 +261,7 @@ enum mg_attach_slot {
 #define MG_OBJ_HASH_LEN 16
 
 #define MG_ATTACH_QDISC_CREATED 1u	/* meshgw created the clsact qdisc of ifindex */
+#define MG_ATTACH_TCX 2u		/* a tcx link, not a cls_bpf filter */
 #define MG_TC_HANDLE   0x4d47		/* "MG": handle and priority of our filters */
 #define MG_TC_PRIORITY 0x4d47
 

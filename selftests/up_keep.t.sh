@@ -8,14 +8,18 @@
 #  10.1.0.2   10.1.0.1     (mesh 192.168.254.0/24)      10.2.0.1   10.2.0.2
 #
 # Only gA runs meshgw (veths, FastPath = tc: tc_lan on lan0 and wan0, tc_wg on the
-# WireGuard link; the default, which leaves a veth LAN to the kernel, is the last case). Programs are told apart by the ids tc shows: same id, not
+# WireGuard link; the default, which leaves a veth LAN to the kernel, is the last case).
+# Programs are told apart by the ids the kernel gives for each hook (tc_hooks: tcx
+# links where the kernel has tcx, cls_bpf filters where not): same id, not
 # reloaded. Cases: a no-op up (nothing reloaded, counters and map contents as
-# they were), a filter detached by hand (re-attached; a kept program if another
+# they were), a program detached by hand (re-attached; a kept program if another
 # copy runs elsewhere), a changed constant (ListenPort: tc_lan only), FastPath
 # (XDP and its tracepoint programs loaded, then gone, TC kept), a NIC re-created
 # (new ifindex: tc_wg, which redirects to it, reloaded with it), and a meshgw
 # binary whose tc_wg object differs by one byte (tc_wg only), FastPath = auto (tc_lan
-# off lan0, tc_wg reloaded: it counts the LAN's mesh traffic now).
+# off lan0, tc_wg reloaded: it counts the LAN's mesh traffic now), and, where the
+# kernel has tcx, TcHook = cls_bpf and back (each kind replaces the other: never
+# both, nothing of the old kind left, the same programs, counters kept).
 set -eu
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && cd .. && pwd)
 OUT=${OUT:-$SRC/build}
@@ -24,11 +28,15 @@ MESHGW=${MESHGW:-$OUT/meshgw}
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/twosite.sh"
 twosite_require "${1:-}" wg tc nsenter bpftool python3
+TCHOOKS=$OUT/selftests/helpers/tc_hooks
+[ -x "$TCHOOKS" ] || { echo "Bail out! $TCHOOKS missing: make $TCHOOKS"; exit 1; }
+if "$TCHOOKS" --tcx; then KIND=tcx; else KIND=cls_bpf; fi
 twosite_init uk
 twosite_topology no-ipv6
 twosite_keys
 twosite_mesh >"$tmp/mesh.conf"
-local_file() { twosite_local a "UplinkInterface = wan0" "Backend = $BACKEND" "PinPath = $pin/a" "FastPath = ${1:-tc}"; }
+local_file() { twosite_local a "UplinkInterface = wan0" "Backend = $BACKEND" "PinPath = $pin/a" "FastPath = ${1:-tc}" \
+	"TcHook = ${2:-auto}"; }
 local_file
 A() { N "$gA" "$@"; }
 # up [MESHGW]: `meshgw -v up`, its messages in $tmp/up.log
@@ -36,8 +44,16 @@ up() { A "${1:-$MESHGW}" -v up -c "$tmp/mesh.conf" -l "$tmp/a.local" >"$tmp/up.l
 	{ cat "$tmp/up.log"; return 1; }; }
 down() { A "$MESHGW" down -l "$tmp/a.local"; }
 
-# id DEV DIR: the id of the program in meshgw's TC filter there (none: empty)
-id() { A tc filter show dev "$1" "$2" | sed -nE 's/.* handle 0x4d47 .* id ([0-9]+) .*/\1/p'; }
+# id DEV DIR: the id of meshgw's program on that hook (none: empty; two if both
+# kinds ran at once, which must never be)
+id() { A "$TCHOOKS" "$1" | awk -v d="$2" '$2 == d && $5 ~ /^mg_/ { print $4 }' | xargs; }
+# kinds: the kinds of meshgw's programs on every hook of lan0, wan0 and the WireGuard link
+kinds() { A "$TCHOOKS" lan0 wan0 "$wgA" | awk '$5 ~ /^mg_/ { print $3 }' | sort -u | xargs; }
+# detach DEV DIR PIN: take meshgw's program off that hook by hand, as a user could
+detach() {
+	if [ "$KIND" = tcx ]; then bpftool link detach pinned "$pin/a/$3"
+	else A tc filter del dev "$1" "$2" pref $((0x4d47)); fi
+}
 ids() { echo "lan0=$(id lan0 ingress) wan0=$(id wan0 ingress) wg_in=$(id "$wgA" ingress) wg_eg=$(id "$wgA" egress)"; }
 # field NAME IDS: one id of an ids line
 field() { echo "$2" | sed -nE "s/.*\b$1=([0-9]*).*/\1/p"; }
@@ -81,6 +97,7 @@ t "meshgw up on gateway a ($BACKEND)" up
 record_wg_pid "$wgA"
 t "  every object loaded that TC needs, nothing of XDP (veths)" \
 	eval 'loaded tc_lan && loaded tc_wg && ! grep -q "debug: xdp_" "$tmp/up.log"'
+is "  attached as $KIND (this kernel's kind)" "$(kinds)" "$KIND"
 # hA -> hB goes into the tunnel (gB runs no WireGuard: nothing comes back; the
 # counters of a's side move all the same).
 N "$hA" ping -c 3 -i 0.2 -W 1 10.2.0.2 >/dev/null 2>&1 || true
@@ -95,12 +112,12 @@ C2=$(counters)
 t "  counters not reset ($C1 -> $C2)" not_less "$C1" "$C2"
 
 # --- detached by hand ---------------------------------------------------------------------------
-A tc filter del dev lan0 ingress pref $((0x4d47))
-t "lan0's filter deleted by hand: up" up
+detach lan0 ingress tcx_lan
+t "lan0's program detached by hand: up" up
 is "  back, with the program still running on wan0 (nothing loaded)" "$(ids)" "$I1"
 t "  nothing loaded" eval '! grep -q ": loaded$" "$tmp/up.log"'
-A tc filter del dev "$wgA" egress pref $((0x4d47))
-t "$wgA's egress filter deleted by hand: up" up
+detach "$wgA" egress tcx_wg_egress
+t "$wgA's egress program detached by hand: up" up
 I2=$(ids)
 t "  tc_wg loaded again (no copy of its egress program left), tc_lan kept" eval 'loaded tc_wg && kept tc_lan'
 t "  both of $wgA's filters run the new load, lan0 and wan0 as before ($I2)" eval \
@@ -180,6 +197,26 @@ C4=$(counters)
 is "  hA's 2 pings: tc_wg_tx +2, tc_lan_redirect +0, b's tx +2" \
 	"$(python3 -c 'import sys; print(*(int(y) - int(x) for x, y in zip(sys.argv[1].split(), sys.argv[2].split())))' "$C3" "$C4")" "2 0 2"
 t "  a second up keeps everything" eval 'up && kept tc_wg && kept tc_lan && [ "$(ids)" = "$I6" ]'
+
+# --- TcHook: cls_bpf filters, then tcx links again -------------------------------------------------
+if [ "$KIND" = tcx ]; then
+	C5=$(counters)
+	local_file auto cls_bpf
+	t "TcHook = cls_bpf: up" up
+	is "  every program a cls_bpf filter now" "$(kinds)" cls_bpf
+	is "  the same programs (nothing loaded)" "$(ids)" "$I6"
+	t "  no tcx link pinned" eval '! ls "$pin/a" | grep -q "^tcx_"'
+	t "  clsact qdiscs on wan0 and $wgA" eval 'A tc qdisc show dev wan0 | grep -q clsact && A tc qdisc show dev "$wgA" | grep -q clsact'
+	local_file auto
+	t "TcHook = auto: up" up
+	is "  every program a tcx link again" "$(kinds)" tcx
+	is "  the same programs (nothing loaded)" "$(ids)" "$I6"
+	t "  no filter, no clsact qdisc left (meshgw made them)" eval \
+		'! A tc qdisc show | grep -q clsact && [ -z "$(A tc filter show dev wan0 ingress)" ]'
+	t "  traffic counted, counters kept" eval 'N "$hA" ping -c 2 -i 0.2 -W 1 10.2.0.2 >/dev/null 2>&1; C=$(counters); [ "${C%% *}" -ge "$(( ${C5%% *} + 2 ))" ]'
+else
+	ok "# SKIP TcHook = cls_bpf against tcx: this kernel has no tcx"
+fi
 
 t "meshgw down" down
 t "  nothing left: pins, state" nothing_left "$pin/a" "/run/meshgw/$wgA.state"

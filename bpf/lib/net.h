@@ -14,6 +14,11 @@
 #define IP_MF		0x2000
 #define IP_OFFSET	0x1FFF
 #define TC_ACT_OK	0
+/* What meshgw's TC programs return where they hand a packet on: the next
+ * program on the hook, then the kernel. On a tcx hook TC_ACT_OK would also skip
+ * every cls_bpf filter (a user's own), which run after the tcx programs; as a
+ * cls_bpf filter it lets the filters after ours run, as they did before. */
+#define TC_ACT_UNSPEC	(-1)
 #define TC_ACT_SHOT	2
 #define TC_ACT_REDIRECT	7
 #define MG_PROBE_TTL	64

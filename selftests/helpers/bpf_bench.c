@@ -43,7 +43,7 @@
 #include "bench_fwd.skel.h"
 #include "bench_classify.skel.h"
 
-#define TC_ACT_OK 0
+#define TC_ACT_UNSPEC (-1)	/* how meshgw's programs hand a packet on (bpf/lib/net.h) */
 #define TC_ACT_REDIRECT 7
 
 /* The routes every case relies on, then random filler up to n prefixes (half
@@ -354,9 +354,9 @@ static int testrun(void)
 			  { .family = 4, .src = "10.0.0.5", .dst = "10.1.2.3", .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 18 } },
 			{ "tc_lan", "v6 mesh-bound -> redirect", TL, false, TC_ACT_REDIRECT, true,
 			  { .family = 6, .src = "fd00::5", .dst = "fd01::7", .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 18 } },
-			{ "tc_wg", "egress v4 tx count", TE, false, TC_ACT_OK, false,
+			{ "tc_wg", "egress v4 tx count", TE, false, TC_ACT_UNSPEC, false,
 			  { .family = 4, .src = "10.0.0.5", .dst = "10.1.2.3", .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 18 } },
-			{ "tc_wg", "egress v6 tx count", TE, false, TC_ACT_OK, false,
+			{ "tc_wg", "egress v6 tx count", TE, false, TC_ACT_UNSPEC, false,
 			  { .family = 6, .src = "fd00::5", .dst = "fd01::7", .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 18 } },
 			{ "tc_wg", "ingress v4 rx count + fib + redirect", TI, false, TC_ACT_REDIRECT, true,
 			  { .family = 4, .src = "10.1.2.3", .dst = "10.0.0.5", .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 18 } },

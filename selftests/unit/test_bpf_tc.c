@@ -31,6 +31,7 @@
  * end of the veth. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"	/* table rows omit unused fields */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -53,7 +54,7 @@
 #include "tc_lan.skel.h"
 #include "tc_wg.skel.h"
 
-#define TC_ACT_OK 0
+#define TC_ACT_UNSPEC (-1)	/* how meshgw's programs hand a packet on (bpf/lib/net.h) */
 #define TC_ACT_SHOT 2
 #define TC_ACT_REDIRECT 7
 
@@ -99,29 +100,29 @@ static const struct row rows[] = {
 	{ "tc_lan: v6 to a remote range is redirected", P_LAN,
 	  { V6("fd00::5", "fd01::9"), PL6 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_LAN_REDIRECT, -1, -1, .out_ttl = 63 },
 	{ "tc_lan: v4 to a remote range, 88 bytes, wg MTU 68: left to the kernel (ICMP)", P_LAN,
-	  { V4("10.0.0.5", "10.1.2.3"), .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 60 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
+	  { V4("10.0.0.5", "10.1.2.3"), .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 60 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1 },
 	{ "tc_lan: v4 to a remote range, exactly the wg MTU: redirected", P_LAN,
 	  { V4("10.0.0.5", "10.1.2.3"), .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 40 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_LAN_REDIRECT, -1, -1, .out_ttl = 63 },
 	{ "tc_lan: v6 to a remote range, 108 bytes: left to the kernel", P_LAN,
-	  { V6("fd00::5", "fd01::9"), .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 60 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
+	  { V6("fd00::5", "fd01::9"), .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 60 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1 },
 	{ "tc_lan: v4 to a remote range with TTL 1: left to the kernel (ICMP time exceeded)", P_LAN,
-	  { V4("10.0.0.5", "10.1.2.3"), PL, .ttl = 1 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
+	  { V4("10.0.0.5", "10.1.2.3"), PL, .ttl = 1 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1 },
 	{ "tc_lan: v4 to a remote range with TTL 2: redirected with TTL 1", P_LAN,
 	  { V4("10.0.0.5", "10.1.2.3"), PL, .ttl = 2 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_LAN_REDIRECT, -1, -1, .out_ttl = 1 },
 	{ "tc_lan: v6 to a remote range with hop limit 1: left to the kernel", P_LAN,
-	  { V6("fd00::5", "fd01::9"), PL6, .ttl = 1 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
-	{ "tc_lan: v4 to a remote range in a frame for another host's MAC: TC_ACT_OK (kernel drops it)", P_LAN,
-	  { V4("10.0.0.5", "10.1.2.3"), PL, .dmac = (const uint8_t[6]){ 0x02, 0, 0, 0, 0, 0x77 } }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
-	{ "tc_lan: v4 to the internet: TC_ACT_OK", P_LAN,
-	  { V4("10.0.0.5", "198.51.100.1"), PL }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
-	{ "tc_lan: v4 to our own range: TC_ACT_OK", P_LAN,
-	  { V4("10.0.0.5", "10.0.0.7"), PL }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
-	{ "tc_lan: v6 to the internet: TC_ACT_OK", P_LAN,
-	  { V6("fd00::5", "2001:db8::1"), PL6 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
-	{ "tc_lan: v4 header cut short: TC_ACT_OK", P_LAN,
-	  { V4("10.0.0.5", "10.1.2.3"), PL }, 30, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
-	{ "tc_lan: v6 header cut short: TC_ACT_OK", P_LAN,
-	  { V6("fd00::5", "fd01::9"), PL6 }, 50, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
+	  { V6("fd00::5", "fd01::9"), PL6, .ttl = 1 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1 },
+	{ "tc_lan: v4 to a remote range in a frame for another host's MAC: TC_ACT_UNSPEC (kernel drops it)", P_LAN,
+	  { V4("10.0.0.5", "10.1.2.3"), PL, .dmac = (const uint8_t[6]){ 0x02, 0, 0, 0, 0, 0x77 } }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1 },
+	{ "tc_lan: v4 to the internet: TC_ACT_UNSPEC", P_LAN,
+	  { V4("10.0.0.5", "198.51.100.1"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1 },
+	{ "tc_lan: v4 to our own range: TC_ACT_UNSPEC", P_LAN,
+	  { V4("10.0.0.5", "10.0.0.7"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1 },
+	{ "tc_lan: v6 to the internet: TC_ACT_UNSPEC", P_LAN,
+	  { V6("fd00::5", "2001:db8::1"), PL6 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1 },
+	{ "tc_lan: v4 header cut short: TC_ACT_UNSPEC", P_LAN,
+	  { V4("10.0.0.5", "10.1.2.3"), PL }, 30, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1 },
+	{ "tc_lan: v6 header cut short: TC_ACT_UNSPEC", P_LAN,
+	  { V6("fd00::5", "fd01::9"), PL6 }, 50, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1 },
 	/* tc_lan on a NIC without meshgw's XDP: counts what XDP would have */
 	{ "tc_lan, NIC without XDP: v4 to a remote range counted for peer 1, steered", P_LAN,
 	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_MESH, MG_STAT_TC_LAN_REDIRECT, 1, 2,
@@ -136,29 +137,29 @@ static const struct row rows[] = {
 	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_MESH, MG_STAT_TC_LAN_REDIRECT, 1, 2,
 	  .out_ttl = 63, .dev = D_BARE },
 	{ "tc_lan, NIC without XDP: v4 to a remote range with TTL 1: counted, left to the kernel", P_LAN,
-	  { V4("10.0.0.5", "10.1.2.3"), PL, .ttl = 1 }, 0, TC_ACT_OK, MG_STAT_TC_MESH, MG_STAT_TC_LAN_OK, 1, 2,
+	  { V4("10.0.0.5", "10.1.2.3"), PL, .ttl = 1 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_MESH, MG_STAT_TC_LAN_OK, 1, 2,
 	  .dev = D_TC },
 	{ "tc_lan, NIC without XDP: v4 to a remote range, 88 bytes, wg MTU 68: counted, left to the kernel", P_LAN,
 	  { V4("10.0.0.5", "10.1.2.3"), .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 60 }, 0,
-	  TC_ACT_OK, MG_STAT_TC_MESH, MG_STAT_TC_LAN_OK, 1, 2, .dev = D_TC },
+	  TC_ACT_UNSPEC, MG_STAT_TC_MESH, MG_STAT_TC_LAN_OK, 1, 2, .dev = D_TC },
 	{ "tc_lan, NIC without XDP: v4 to a remote range for another host's MAC: not counted, OK", P_LAN,
-	  { V4("10.0.0.5", "10.1.2.3"), PL, .dmac = (const uint8_t[6]){ 0x02, 0, 0, 0, 0, 0x77 } }, 0, TC_ACT_OK,
+	  { V4("10.0.0.5", "10.1.2.3"), PL, .dmac = (const uint8_t[6]){ 0x02, 0, 0, 0, 0, 0x77 } }, 0, TC_ACT_UNSPEC,
 	  MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan, NIC with XDP: v6 to a remote range: steered, not counted again", P_LAN,
 	  { V6("fd00::5", "fd01::9"), PL6 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_LAN_REDIRECT, -1, -1, .out_ttl = 63 },
 	/* UDP to the WireGuard port */
 	{ "tc_lan, NIC without XDP: v4 UDP to the WireGuard port: counted per source, OK", P_LAN,
 	  { V4("192.0.2.11", "10.0.0.1"), .proto = 17, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 148 }, 0,
-	  TC_ACT_OK, MG_STAT_TC_WG, MG_STAT_TC_LAN_OK, -1, .dev = D_TC, .ep = 1 },
+	  TC_ACT_UNSPEC, MG_STAT_TC_WG, MG_STAT_TC_LAN_OK, -1, .dev = D_TC, .ep = 1 },
 	{ "tc_lan, NIC without XDP: v6 UDP to the WireGuard port: counted per source, OK", P_LAN,
 	  { V6("2001:db8::11", "fd00::1"), .proto = 17, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 92 }, 0,
-	  TC_ACT_OK, MG_STAT_TC_WG, MG_STAT_TC_LAN_OK, -1, .dev = D_TC, .ep = 1 },
+	  TC_ACT_UNSPEC, MG_STAT_TC_WG, MG_STAT_TC_LAN_OK, -1, .dev = D_TC, .ep = 1 },
 	{ "tc_lan, NIC without an mg_ifaces entry: v4 UDP to the WireGuard port: counted", P_LAN,
 	  { V4("192.0.2.12", "10.0.0.1"), .proto = 17, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 148 }, 0,
-	  TC_ACT_OK, MG_STAT_TC_WG, MG_STAT_TC_LAN_OK, -1, .dev = D_BARE, .ep = 1 },
+	  TC_ACT_UNSPEC, MG_STAT_TC_WG, MG_STAT_TC_LAN_OK, -1, .dev = D_BARE, .ep = 1 },
 	{ "tc_lan, NIC with XDP: v4 UDP to the WireGuard port: not counted again, OK", P_LAN,
 	  { V4("192.0.2.13", "10.0.0.1"), .proto = 17, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 148 }, 0,
-	  TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1 },
+	  TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1 },
 	{ "tc_lan, NIC without XDP: v4 UDP to the WireGuard port of a routed address: forwarded, not counted", P_LAN,
 	  { V4("192.0.2.14", "198.18.1.9"), .proto = 17, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 20 }, 0,
 	  TC_ACT_REDIRECT, MG_STAT_TC_FWD, -1, -1, .dev = D_TC,
@@ -222,7 +223,7 @@ static const struct row rows[] = {
 	{ "tc_lan: VLAN-tagged v4 probe request: left to the kernel (the VLAN device's TC sees it)", P_LAN,
 	  { V4("192.0.2.1", "10.0.0.1"), .vlan = true, .proto = 17, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ,
 	    .seq = 10, .tag = TAG }, 0,
-	  TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	/* bad probe requests: dropped on every NIC */
 	{ "tc_lan, NIC without XDP: probe request with a wrong tag: dropped", P_LAN,
 	  { V4("192.0.2.1", "10.0.0.1"), .proto = 17, .sport = 40001, .dport = WG_PORT, .pl = PL_PROBE_REQ, .tag = BADTAG }, 0,
@@ -264,14 +265,14 @@ static const struct row rows[] = {
 	{ "tc_lan: probe reply one port past the probe ports: not ours, OK", P_LAN,
 	  { V4("192.0.2.21", "10.0.0.1"), .proto = 17, .sport = WG_PORT, .dport = PROBE_PORT + 8, .pl = PL_PROBE_REPLY,
 	    .seq = 81, .tx_ns = 1, .tag = TAG }, 0,
-	  TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan: probe reply with a wrong tag: left to the socket, OK", P_LAN,
 	  { V4("192.0.2.21", "10.0.0.1"), .proto = 17, .sport = WG_PORT, .dport = PROBE_PORT, .pl = PL_PROBE_REPLY,
 	    .tag = BADTAG }, 0,
-	  TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan: probe request sent to the probe port: not a reply, OK", P_LAN,
 	  { V4("192.0.2.21", "10.0.0.1"), .proto = 17, .sport = WG_PORT, .dport = PROBE_PORT, .pl = PL_PROBE_REQ, .tag = TAG }, 0,
-	  TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	/* the fast path: fib lookup + redirect to a NIC of ours with an Ethernet header */
 	{ "tc_lan fast path: v4 via up0 (mg_ifaces entry): TTL-1, fib MACs, redirected", P_LAN,
 	  { V4("10.0.0.5", "198.18.1.9"), .proto = 17, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18 }, 0,
@@ -296,21 +297,21 @@ static const struct row rows[] = {
 	  TC_ACT_REDIRECT, MG_STAT_TC_FWD, -1, -1, .dev = D_TC,
 	  .expect = { V4("10.0.0.5", "198.18.4.9"), PL, .ttl = 63, .smac = MAC_GW, .dmac = MAC_NHW } },
 	{ "tc_lan fast path: v4 via up1, no mg_ifaces entry: OK", P_LAN,
-	  { V4("10.0.0.5", "198.18.2.9"), PL }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  { V4("10.0.0.5", "198.18.2.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan fast path: v4 via up2, MG_IF_L3 (and MG_IF_FWD): redirected, TTL down, MACs untouched "
 	  "(bpf_redirect strips the Ethernet header for a layer-3 device)", P_LAN,
 	  { V4("10.0.0.5", "198.18.3.9"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_FWD, -1, -1, .dev = D_TC,
 	  .expect = { V4("10.0.0.5", "198.18.3.9"), PL, .ttl = 63 } },
 	{ "tc_lan fast path: v4 via up3, entry without MG_IF_FWD (netfilter acts on forwarding): OK", P_LAN,
-	  { V4("10.0.0.5", "198.18.7.9"), PL }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  { V4("10.0.0.5", "198.18.7.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan, NIC without MG_IF_FWD: v4 to a routed destination via another such NIC: OK", P_LAN,
-	  { V4("10.0.0.5", "198.18.7.9"), PL }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_NOFWD },
+	  { V4("10.0.0.5", "198.18.7.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_NOFWD },
 	{ "tc_lan, NIC without MG_IF_FWD: v4 to a remote range still counted and steered (mesh traffic)", P_LAN,
 	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_MESH, MG_STAT_TC_LAN_REDIRECT, 1, 2,
 	  .out_ttl = 63, .dev = D_NOFWD },
 	{ "tc_lan, NIC without MG_IF_FWD: v4 UDP to the WireGuard port still counted", P_LAN,
 	  { V4("192.0.2.15", "10.0.0.1"), .proto = 17, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 148 }, 0,
-	  TC_ACT_OK, MG_STAT_TC_WG, MG_STAT_TC_LAN_OK, -1, .dev = D_NOFWD, .ep = 1 },
+	  TC_ACT_UNSPEC, MG_STAT_TC_WG, MG_STAT_TC_LAN_OK, -1, .dev = D_NOFWD, .ep = 1 },
 	{ "tc_lan, NIC without MG_IF_FWD: v6 probe request still answered (not forwarding)", P_LAN,
 	  { V6("2001:db8::1", "fd00::1"), .proto = 17, .sport = 40004, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 17,
 	    .tx_ns = 8, .tag = TAG, .ttl = 20 }, 0,
@@ -318,67 +319,67 @@ static const struct row rows[] = {
 	  .expect = { V6("2001:db8::1", "fd00::1"), .proto = 17, .sport = 40004, .dport = WG_PORT, .pl = PL_PROBE_REQ, .seq = 17,
 		      .tx_ns = 8, .tag = TAG, .swap = true } },
 	{ "tc_lan fast path: v4 TTL 1: OK (ICMP time exceeded)", P_LAN,
-	  { V4("10.0.0.5", "198.18.1.9"), PL, .ttl = 1 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  { V4("10.0.0.5", "198.18.1.9"), PL, .ttl = 1 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan fast path: v6 hop limit 1: OK", P_LAN,
-	  { V6("fd00::5", "2001:db8:60::9"), PL6, .ttl = 1 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  { V6("fd00::5", "2001:db8:60::9"), PL6, .ttl = 1 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan fast path: v4 with IP options: OK", P_LAN,
-	  { V4("10.0.0.5", "198.18.1.9"), PL, .ihl = 6 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  { V4("10.0.0.5", "198.18.1.9"), PL, .ihl = 6 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan fast path: v4 fragment: OK", P_LAN,
 	  { V4("10.0.0.5", "198.18.1.9"), .proto = 17, .sport = 1, .dport = 2, .frag = 0x2000, .pl = PL_RAW, .pl_len = 16 }, 0,
-	  TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan fast path: v6 fragment header: OK", P_LAN,
 	  { V6("fd00::5", "2001:db8:60::9"), .proto = 17, .sport = 1, .dport = 2, .v6_ext = 44, .pl = PL_RAW, .pl_len = 8 }, 0,
-	  TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan fast path: v6 hop-by-hop header: OK", P_LAN,
 	  { V6("fd00::5", "2001:db8:60::9"), .proto = 17, .sport = 1, .dport = 2, .v6_hbh = true, .pl = PL_RAW, .pl_len = 8 }, 0,
-	  TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan fast path: v6 from a link-local source: OK", P_LAN,
-	  { V6("fe80::5", "2001:db8:60::9"), PL6 }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  { V6("fe80::5", "2001:db8:60::9"), PL6 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan fast path: v4 larger than the route MTU: OK (ICMP fragmentation needed)", P_LAN,
 	  { V4("10.0.0.5", "198.18.5.9"), .proto = 17, .sport = 1, .dport = 2, .pl = PL_RAW, .pl_len = 200 }, 0,
-	  TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan fast path: v4 next hop without a neighbour entry: OK", P_LAN,
-	  { V4("10.0.0.5", "198.18.6.9"), PL }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  { V4("10.0.0.5", "198.18.6.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan fast path: v4 to the gateway itself: OK", P_LAN,
-	  { V4("10.0.0.5", "10.0.0.1"), PL }, 0, TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  { V4("10.0.0.5", "10.0.0.1"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan fast path: v4 for another host's MAC: OK (the kernel drops it)", P_LAN,
 	  { V4("10.0.0.5", "198.18.1.9"), PL, .dmac = (const uint8_t[6]){ 0x02, 0, 0, 0, 0, 0x77 } }, 0,
-	  TC_ACT_OK, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	  TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_wg egress: v4 to peer 1 counted as tx", P_WG_EGRESS,
-	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_OK, MG_STAT_TC_WG_TX, -1, 1, 1 },
+	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_TX, -1, 1, 1 },
 	{ "tc_wg egress: v6 to peer 2's address counted as tx", P_WG_EGRESS,
-	  { V6("fd00::5", "fd99::2"), PL6 }, 0, TC_ACT_OK, MG_STAT_TC_WG_TX, -1, 2, 1 },
+	  { V6("fd00::5", "fd99::2"), PL6 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_TX, -1, 2, 1 },
 	{ "tc_wg egress: destination in no range: not counted", P_WG_EGRESS,
-	  { V4("10.0.0.5", "198.51.100.1"), PL }, 0, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1 },
+	  { V4("10.0.0.5", "198.51.100.1"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_OK, -1, -1 },
 	{ "tc_wg egress: truncated IP header: not counted", P_WG_EGRESS,
-	  { V4("10.0.0.5", "10.1.2.3"), PL }, 20, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1 },
+	  { V4("10.0.0.5", "10.1.2.3"), PL }, 20, TC_ACT_UNSPEC, MG_STAT_TC_WG_OK, -1, -1 },
 	{ "tc_wg ingress: v4 from peer 1 to our range: counted rx, to the LAN with the neighbour's MAC", P_WG_INGRESS,
 	  { V4("10.1.2.3", "10.0.0.5"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0,
 	  .expect = { V4("10.1.2.3", "10.0.0.5"), PL, .ttl = 63, .smac = MAC_LAN, .dmac = MAC_H5 } },
 	{ "tc_wg ingress: v4 from peer 1 to our range with TTL 1: counted, left to the kernel", P_WG_INGRESS,
-	  { V4("10.1.2.3", "10.0.0.5"), PL, .ttl = 1 }, 0, TC_ACT_OK, MG_STAT_TC_WG_RX, -1, 1, 0 },
+	  { V4("10.1.2.3", "10.0.0.5"), PL, .ttl = 1 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_RX, -1, 1, 0 },
 	{ "tc_wg ingress: v6 from peer 1 to our range with hop limit 1: counted, left to the kernel", P_WG_INGRESS,
-	  { V6("fd01::9", "fd00::5"), PL6, .ttl = 1 }, 0, TC_ACT_OK, MG_STAT_TC_WG_RX, -1, 1, 0 },
+	  { V6("fd01::9", "fd00::5"), PL6, .ttl = 1 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_RX, -1, 1, 0 },
 	{ "tc_wg ingress: v6 from peer 1 to our range: counted, redirected", P_WG_INGRESS,
 	  { V6("fd01::9", "fd00::5"), PL6 }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0,
 	  .expect = { V6("fd01::9", "fd00::5"), PL6, .ttl = 63, .smac = MAC_LAN, .dmac = MAC_H5 } },
 	{ "tc_wg ingress: from peer 2 to the gateway's mesh address (not a LAN range): counted, OK", P_WG_INGRESS,
-	  { V4("192.168.254.3", "192.168.254.1"), PL }, 0, TC_ACT_OK, MG_STAT_TC_WG_RX, -1, 2, 0 },
+	  { V4("192.168.254.3", "192.168.254.1"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_RX, -1, 2, 0 },
 	{ "tc_wg ingress: from peer 1 to the gateway's own LAN address: counted, local (OK)", P_WG_INGRESS,
-	  { V4("10.1.2.3", "10.0.0.1"), PL }, 0, TC_ACT_OK, MG_STAT_TC_WG_RX, -1, 1, 0 },
+	  { V4("10.1.2.3", "10.0.0.1"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_RX, -1, 1, 0 },
 	{ "tc_wg ingress: from peer 1 to our range without a neighbour yet: redirect_neigh (MACs left to it)", P_WG_INGRESS,
 	  { V4("10.1.2.3", "10.0.0.77"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0, .out_ttl = 63 },
 	{ "tc_wg ingress: version nibble 6 on a 20-byte IPv4 header: OK, nothing counted", P_WG_INGRESS,
-	  { V4("10.1.2.3", "10.0.0.5"), .proto = 1, .pl = PL_RAW, .pl_len = 0 }, 0, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1, 0, 0x60 },
+	  { V4("10.1.2.3", "10.0.0.5"), .proto = 1, .pl = PL_RAW, .pl_len = 0 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_OK, -1, -1, 0, 0x60 },
 	{ "tc_wg egress: version nibble 5: OK, nothing counted", P_WG_EGRESS,
-	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1, 0, 0x55 },
+	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_OK, -1, -1, 0, 0x55 },
 	{ "tc_wg ingress: unknown source: not counted, OK", P_WG_INGRESS,
-	  { V4("198.51.100.1", "198.51.100.2"), PL }, 0, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1 },
+	  { V4("198.51.100.1", "198.51.100.2"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_OK, -1, -1 },
 	{ "tc_wg ingress: unknown source to our range: delivered, no peer counted", P_WG_INGRESS,
 	  { V4("198.51.100.1", "10.0.0.5"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX_REDIRECT, -1, -1,
 	  .expect = { V4("198.51.100.1", "10.0.0.5"), PL, .ttl = 63, .smac = MAC_LAN, .dmac = MAC_H5 } },
 	{ "tc_wg ingress: truncated v6 header: OK, nothing counted", P_WG_INGRESS,
-	  { V6("fd01::9", "fd00::5"), PL6 }, 40, TC_ACT_OK, MG_STAT_TC_WG_OK, -1, -1 },
+	  { V6("fd01::9", "fd00::5"), PL6 }, 40, TC_ACT_UNSPEC, MG_STAT_TC_WG_OK, -1, -1 },
 };
 
 static int ifi_wg, ifi_lan, ifi_wgm;	/* wgm: the wg device for tc_lan, MTU 68 */
@@ -601,7 +602,7 @@ static int tun_collect(int fd, uint8_t *buf, size_t size, size_t *len, int ms)
  * l3t, where tc_lan runs on ingress with l3t's mg_ifaces entry MG_IF_L3. The
  * verdict shows in what comes out: a probe reply in l3t's own queue (redirected
  * to its egress), a steered packet in wgt's (the WireGuard device of this
- * instance), nothing for a drop or what the kernel takes (TC_ACT_OK). */
+ * instance), nothing for a drop or what the kernel takes (TC_ACT_UNSPEC). */
 enum l3_out { L3_NONE, L3_REPLY, L3_STEER };
 
 struct l3row {
@@ -932,10 +933,10 @@ static long wg_egress_run(int fd, int stats, int peers, const struct pkt_spec *s
 	read_stats(stats, r->s0);
 	peer_read(peers, 1, r->p0);
 	if (!is_int(bpf_prog_test_run_opts(fd, &o), 0, desc))
-		return -1;
+		return LONG_MIN;	/* not run (a verdict may be -1) */
 	read_stats(stats, r->s1);
 	peer_read(peers, 1, r->p1);
-	return o.retval;
+	return (int)o.retval;
 }
 
 /* tc_wg egress on a gateway whose LAN NIC has no tc_lan (MG_IF_KERNEL): a second
@@ -994,9 +995,9 @@ static void wg_lan_count(struct tc_wg_bpf *wg)
 		long rc = wg_egress_run(fd, stats, peers, &cases[i].in, cases[i].iif, cases[i].desc, &r);
 		uint64_t want_b = cases[i].bytes == 1 ? r.len : cases[i].bytes == 2 ? r.len - 14 - 20 : 0;
 
-		if (rc < 0)
+		if (rc == LONG_MIN)
 			continue;
-		ok(rc == TC_ACT_OK && r.p1[1] - r.p0[1] == 1 &&
+		ok(rc == TC_ACT_UNSPEC && r.p1[1] - r.p0[1] == 1 &&
 		   r.p1[2] - r.p0[2] == (uint64_t)cases[i].packets && r.p1[5] - r.p0[5] == want_b &&
 		   r.s1[MG_STAT_TC_MESH] - r.s0[MG_STAT_TC_MESH] == (want_b ? 1 : 0),
 		   "  tx +1, lan_packets +%d, lan_bytes +%llu (got +%llu, +%llu)", cases[i].packets,
@@ -1027,9 +1028,9 @@ static void wg_own_reply(struct tc_wg_bpf *wg)
 		{ "own reply from a layer-3 uplink's address (no gateway): the same",
 		  { V4("100.64.0.2", "10.1.2.3"), PL }, 0, TC_ACT_REDIRECT },
 		{ "a forwarded packet with that source: into the tunnel", { V4("198.51.100.7", "10.1.2.3"), PL }, 5,
-		  TC_ACT_OK },
+		  TC_ACT_UNSPEC },
 		{ "own packet from another address: into the tunnel", { V4("10.0.0.1", "10.1.2.3"), PL }, 0,
-		  TC_ACT_OK },
+		  TC_ACT_UNSPEC },
 	};
 	struct mg_own_key k4 = { .family = AF_INET }, k6 = { .family = AF_INET6 }, kl3 = { .family = AF_INET };
 	struct mg_own_route r4 = { .ifindex = ifi_up0, .nh_family = AF_INET },
@@ -1050,7 +1051,7 @@ static void wg_own_reply(struct tc_wg_bpf *wg)
 		struct egress_run r;
 		long rc = wg_egress_run(fd, stats, peers, &cases[i].in, cases[i].iif, cases[i].desc, &r);
 
-		if (rc < 0)
+		if (rc == LONG_MIN)
 			continue;
 		is_int(rc, cases[i].verdict, "  verdict");
 		ok(r.s1[MG_STAT_TC_WG_OWN] - r.s0[MG_STAT_TC_WG_OWN] == (redirect ? 1 : 0) &&
@@ -1167,7 +1168,7 @@ int main(void)
 		}
 		if (!is_int(err, 0, r->desc))
 			continue;
-		good &= is_int(o.retval, r->verdict, "  verdict");
+		good &= is_int((int)o.retval, r->verdict, "  verdict");
 		if (r->expect.family) {
 			uint8_t exp[512];
 			size_t elen = pkt_build(exp, &r->expect);

@@ -112,6 +112,9 @@ struct mg_mesh {
 /* Where the XDP fast path runs: auto (chosen per NIC kind, see user/dataplane/dp_iface.c),
  * xdp (native XDP on every NIC whose driver has it), tc (no XDP anywhere). */
 enum mg_fast_path { MG_FAST_AUTO, MG_FAST_XDP, MG_FAST_TC };
+/* How the TC programs go on their hooks (user/dataplane/dp_tc.h): tcx links
+ * where the kernel has them, or cls_bpf filters always. */
+enum mg_tc_hook { MG_TC_AUTO, MG_TC_TCX, MG_TC_CLS_BPF };
 
 /* Internet exit through another site (DESIGN.md "Internet exit through another
  * site"): the local file's ExitVia sites in preference order, and which sources and
@@ -165,6 +168,7 @@ struct mg_local {
 						 * MG_DEFAULT_STEER_MARK */
 	uint32_t steer_table;			/* several uplinks: meshgw's routing table */
 	enum mg_fast_path fast_path;
+	enum mg_tc_hook tc_hook;
 	/* failover (meshgw run); 0 = the default */
 	uint16_t probe_port;			/* default ListenPort + 1 */
 	int probe_port_line;

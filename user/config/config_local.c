@@ -28,7 +28,7 @@ bool ifname_valid(const char *name)
 enum local_key {
 	K_SITE, K_PRIVKEY, K_LAN, K_UPLINK, K_WG, K_SECRET, K_BACKEND, K_METRICS, K_PIN,
 	K_FWMARK, K_PROBE_PORT, K_FAIL_WINDOW, K_PROBE_INTERVAL, K_HOLDDOWN, K_FAST_PATH, K_HA,
-	K_TABLE, K_COUNT
+	K_TABLE, K_TC_HOOK, K_COUNT
 };
 
 static const char *const local_keys[K_COUNT] = {
@@ -36,7 +36,7 @@ static const char *const local_keys[K_COUNT] = {
 	[K_UPLINK] = "UplinkInterface", [K_WG] = "WireGuardInterface",
 	[K_SECRET] = "MeshSecretFile", [K_BACKEND] = "Backend", [K_METRICS] = "Metrics",
 	[K_PIN] = "PinPath", [K_FWMARK] = "FwMark", [K_PROBE_PORT] = "ProbePort",
-	[K_FAST_PATH] = "FastPath",
+	[K_FAST_PATH] = "FastPath", [K_TC_HOOK] = "TcHook",
 	[K_FAIL_WINDOW] = "FailureWindow", [K_PROBE_INTERVAL] = "ProbeInterval",
 	[K_HOLDDOWN] = "HoldDown", [K_HA] = "HaAddress", [K_TABLE] = "RoutingTable",
 };
@@ -359,6 +359,17 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 		else
 			mg_error(st->e, st->path, it->line,
 				 "FastPath '%.64s' is not one of auto, xdp, tc", v);
+		break;
+	case K_TC_HOOK:
+		if (!strcasecmp(v, "auto"))
+			l->tc_hook = MG_TC_AUTO;
+		else if (!strcasecmp(v, "tcx"))
+			l->tc_hook = MG_TC_TCX;
+		else if (!strcasecmp(v, "cls_bpf"))
+			l->tc_hook = MG_TC_CLS_BPF;
+		else
+			mg_error(st->e, st->path, it->line,
+				 "TcHook '%.64s' is not one of auto, tcx, cls_bpf", v);
 		break;
 	}
 }

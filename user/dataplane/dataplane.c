@@ -37,6 +37,7 @@
 #include "dataplane/dp_netfilter.h"
 #include "dataplane/dp_pin_compat.h"
 #include "dataplane/dp_progs.h"
+#include "dataplane/dp_tc.h"
 #include "lib/log.h"
 #include "tc_lan.skel.h"
 #include "tc_wg.skel.h"
@@ -53,12 +54,6 @@ static const char *const map_names[] = {
 	MG_PINNED_MAPS(PIN_NAME)
 #undef PIN_NAME
 };
-
-/* libbpf prints kernel messages for the probes below whose failure is an
- * expected answer (qdisc exists, no such filter, no pin yet): silence it there. */
-static libbpf_print_fn_t quiet_saved;
-static void quiet_begin(void) { quiet_saved = libbpf_set_print(NULL); }
-static void quiet_end(void) { libbpf_set_print(quiet_saved); }
 
 static bool is_bpffs(const char *path)
 {
@@ -234,6 +229,7 @@ struct dp {
 	int n_nic;
 	bool fwd_ok;			/* netfilter does not act on forwarded traffic */
 	bool lan_kernel;		/* no program on the LAN NIC (dp_iface_lan_kernel) */
+	bool tcx;			/* TC programs as tcx links (dp_tc.h) */
 };
 
 static void dp_close(struct dp *d)
@@ -247,22 +243,6 @@ static void dp_close(struct dp *d)
 	tc_lan_bpf__destroy(d->tcl);
 	tc_wg_bpf__destroy(d->tcw);
 	xdp_fallback_bpf__destroy(d->fb);
-}
-
-static int prog_name(__u32 id, char *name, size_t len)
-{
-	struct bpf_prog_info info = { 0 };
-	__u32 ilen = sizeof(info);
-	int fd = bpf_prog_get_fd_by_id(id), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (bpf_obj_get_info_by_fd(fd, &info, &ilen))
-		err = -errno;
-	else
-		snprintf(name, len, "%s", info.name);
-	close(fd);
-	return err;
 }
 
 static int ifindex_of(const char *name, const char *what, bool required)
@@ -448,9 +428,9 @@ static struct bpf_link *xdp_our_link(const char *pin, const char *ifname, int if
 	struct bpf_link *link;
 
 	xdp_pin_name(path, sizeof(path), pin, ifname);
-	quiet_begin();
+	log_libbpf_mute();
 	link = bpf_link__open(path);
-	quiet_end();
+	log_libbpf_unmute();
 	if (!link)
 		return NULL;
 	if (!bpf_obj_get_info_by_fd(bpf_link__fd(link), &info, &len) &&
@@ -476,7 +456,7 @@ static int xdp_check_free(const char *pin, const char *ifname, int ifindex, bool
 		return 0;
 	}
 	if (bpf_xdp_query_id(ifindex, 0, &id) == 0 && id) {
-		prog_name(id, name, sizeof(name));
+		dp_prog_name(id, name, sizeof(name));
 		if (warn)
 			pr_warn("Interface %s already has XDP program id %u (%s) that this meshgw did not "
 			"attach: leaving it alone, TC only there", ifname, id, name);
@@ -511,9 +491,9 @@ static int xdp_up(struct dp *d, const char *ifname, int ifindex)
 			pr_err("Failed to update the XDP program on %s: %s", ifname, strerror(-err));
 		return err;
 	}
-	quiet_begin();
+	log_libbpf_mute();
 	fd = bpf_link_create(prog->fd, ifindex, BPF_XDP, &o);
-	quiet_end();
+	log_libbpf_unmute();
 	if (fd < 0) {
 		err = -errno;
 		if (err == -EOPNOTSUPP || err == -EINVAL)
@@ -551,9 +531,9 @@ static void xdp_sweep(const char *pin, const char *const *keep)
 		if (kept)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", pin, e->d_name);
-		quiet_begin();
+		log_libbpf_mute();
 		link = bpf_link__open(path);
-		quiet_end();
+		log_libbpf_unmute();
 		if (link) {
 			bpf_link__detach(link);
 			bpf_link__destroy(link);
@@ -572,9 +552,9 @@ static int xdp_down(const char *pin, const char *ifname)
 	if (!ifname[0])
 		return 0;
 	xdp_pin_name(path, sizeof(path), pin, ifname);
-	quiet_begin();
+	log_libbpf_mute();
 	link = bpf_link__open(path);
-	quiet_end();
+	log_libbpf_unmute();
 	if (!link)
 		return errno == ENOENT ? 0 : -errno;
 	bpf_link__detach(link);
@@ -586,151 +566,24 @@ static int xdp_down(const char *pin, const char *ifname)
 	return 0;
 }
 
-static int attach_get(const struct dp_fds *f, __u32 slot, struct mg_attach *a)
+/* d's TC slots (dp_tc.h); the attach map is open once the pins are. */
+static struct dp_tc tc_of(const struct dp *d)
 {
-	memset(a, 0, sizeof(*a));
-	return bpf_map_lookup_elem(f->attach, &slot, a) ? -errno : 0;
+	return (struct dp_tc){ .attach_fd = d->fds.attach, .pin = d->pin, .tcx = d->tcx };
 }
 
-/* The id of the program in the filter at meshgw's handle/priority on
- * ifindex's hook, or 0 (none, no clsact qdisc, no such interface). */
-static __u32 tc_prog_id(int ifindex, enum bpf_tc_attach_point where)
+static int tc_up(struct dp *d, __u32 slot, const char *ifname, int ifindex, enum dp_prog_no pr)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
-	LIBBPF_OPTS(bpf_tc_opts, q, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
-	int err;
+	struct dp_tc t = tc_of(d);
 
-	quiet_begin();
-	err = bpf_tc_query(&hook, &q);
-	quiet_end();
-	return err ? 0 : q.prog_id;
+	return dp_tc_up(&t, slot, ifname, ifindex, d->prog[pr].fd, d->prog[pr].id);
 }
 
-static enum bpf_tc_attach_point slot_hook(__u32 slot)
-{
-	return slot == MG_SLOT_TC_WG_EGRESS ? BPF_TC_EGRESS : BPF_TC_INGRESS;
-}
-
-static int tc_down(int attach_fd, __u32 slot, bool *destroy_qdisc, __u32 *ifindex)
-{
-	struct mg_attach a = { 0 };
-	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = slot_hook(slot));
-	LIBBPF_OPTS(bpf_tc_opts, q, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
-	LIBBPF_OPTS(bpf_tc_opts, o, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
-	char name[BPF_OBJ_NAME_LEN] = "?";
-
-	*destroy_qdisc = false;
-	*ifindex = 0;
-	if (bpf_map_lookup_elem(attach_fd, &slot, &a) || !a.ifindex)
-		return 0;
-	hook.ifindex = a.ifindex;
-	*ifindex = a.ifindex;
-	*destroy_qdisc = a.flags & MG_ATTACH_QDISC_CREATED;
-	/* Only our own program: the slot may be stale if the interface was recreated. */
-	quiet_begin();
-	if (!bpf_tc_query(&hook, &q) && !prog_name(q.prog_id, name, sizeof(name)) &&
-	    !strncmp(name, "mg_", 3))
-		bpf_tc_detach(&hook, &o);
-	quiet_end();
-	memset(&a, 0, sizeof(a));
-	bpf_map_update_elem(attach_fd, &slot, &a, BPF_ANY);
-	return 0;
-}
-
-/* Takes our filter of slot off its interface, and the clsact qdisc with it when
- * meshgw created that qdisc and no other slot of ours still uses it. */
 static void tc_forget(struct dp *d, __u32 slot)
 {
-	bool destroy;
-	__u32 ifi;
+	struct dp_tc t = tc_of(d);
 
-	tc_down(d->fds.attach, slot, &destroy, &ifi);
-	for (__u32 other = 0; destroy && other < MG_SLOT__MAX; other++) {
-		struct mg_attach a;
-
-		if (other != slot && !attach_get(&d->fds, other, &a) && a.ifindex == ifi)
-			destroy = false;
-	}
-	if (destroy) {
-		LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifi, .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-
-		quiet_begin();
-		bpf_tc_hook_destroy(&h);
-		quiet_end();
-	}
-}
-
-/* 0 when meshgw may put its filter on ifname's hook: nothing at meshgw's
- * handle/priority there (or no clsact qdisc at all), or a program of ours. */
-static int tc_check_free(const char *ifname, int ifindex, enum bpf_tc_attach_point where)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
-	LIBBPF_OPTS(bpf_tc_opts, q, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
-	char name[BPF_OBJ_NAME_LEN] = "?";
-	int err;
-
-	quiet_begin();
-	err = bpf_tc_query(&hook, &q);
-	quiet_end();
-	if (err)
-		return 0;
-	prog_name(q.prog_id, name, sizeof(name));
-	if (!strncmp(name, "mg_", 3))
-		return 0;
-	pr_err("Interface %s has a TC %s filter with meshgw's handle/priority (program id %u, %s); "
-	       "refusing to replace it", ifname, where == BPF_TC_INGRESS ? "ingress" : "egress",
-	       q.prog_id, name);
-	return -EBUSY;
-}
-
-/* One TC filter of ours; records in mg_attach whether we created the qdisc. */
-static int tc_up(struct dp *d, __u32 slot, const char *ifname, int ifindex,
-		 enum bpf_tc_attach_point where, enum dp_prog_no pr)
-{
-	const struct dp_prog *prog = &d->prog[pr];
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
-	LIBBPF_OPTS(bpf_tc_opts, o, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY,
-		    .prog_fd = prog->fd, .flags = BPF_TC_F_REPLACE);
-	const char *dir = where == BPF_TC_INGRESS ? "ingress" : "egress";
-	struct mg_attach a;
-	bool created = false;
-	int err;
-
-	attach_get(&d->fds, slot, &a);
-	/* Recorded here and running this very program: nothing to do. */
-	if (a.ifindex == (__u32)ifindex && prog->id && tc_prog_id(ifindex, where) == prog->id)
-		return 0;
-	if (a.ifindex && a.ifindex != (__u32)ifindex) {
-		/* The configuration moved this attachment to another interface:
-		 * take ours off the old one first. */
-		tc_forget(d, slot);
-		memset(&a, 0, sizeof(a));
-	}
-	quiet_begin();
-	err = bpf_tc_hook_create(&hook);
-	quiet_end();
-	if (!err)
-		created = true;
-	else if (err != -EEXIST) {
-		pr_err("Failed to create the clsact qdisc on %s: %s", ifname, strerror(-err));
-		return err;
-	}
-	/* Same ifindex as recorded: keep the "created" flag of the earlier run. */
-	if (a.ifindex == (__u32)ifindex && (a.flags & MG_ATTACH_QDISC_CREATED))
-		created = true;
-	if ((err = tc_check_free(ifname, ifindex, where)))
-		return err;
-	err = bpf_tc_attach(&hook, &o);
-	if (err) {
-		pr_err("Failed to attach TC %s program to iface %s: %s", dir, ifname,
-		       strerror(-err));
-		return err;
-	}
-	a.ifindex = ifindex;
-	a.flags = created ? MG_ATTACH_QDISC_CREATED : 0;
-	if (bpf_map_update_elem(d->fds.attach, &slot, &a, BPF_ANY))
-		return -errno;
-	return 0;
+	dp_tc_forget(&t, slot);
 }
 
 /* The tag probes carry is what mg_mesh_tag holds, whole. */
@@ -929,6 +782,8 @@ static int resolve_ifaces(struct dp *d, const struct mg_config *c, bool wg_requi
 		d->wg = if_nametoindex(wg);
 	if ((err = plan_nics(d, c)))
 		return err;
+	if ((err = dp_tc_mode(c->local.tc_hook, d->lan, &d->tcx)))
+		return err;
 	d->lan_kernel = dp_iface_lan_kernel(&d->nic[0].info, c->local.fast_path,
 					    d->uplink && d->uplink != d->lan, c->local.n_exit_via > 0);
 	for (int i = 0; i < d->n_nic; i++) {
@@ -946,13 +801,13 @@ static int resolve_ifaces(struct dp *d, const struct mg_config *c, bool wg_requi
 
 		/* A missing uplink is not an error: it gets no responder until it exists
 		 * and the configuration is applied again. */
-		if (idx && (err = tc_check_free(name, idx, BPF_TC_INGRESS)))
+		if (idx && (err = dp_tc_check_free(d->tcx, name, idx, false)))
 			return err;
 	}
-	if ((!d->lan_kernel && (err = tc_check_free(c->local.lan_if, d->lan, BPF_TC_INGRESS))) ||
-	    (d->uplink && (err = tc_check_free(c->local.uplink_if, d->uplink, BPF_TC_INGRESS))) ||
-	    (d->wg && (err = tc_check_free(wg, d->wg, BPF_TC_INGRESS))) ||
-	    (d->wg && (err = tc_check_free(wg, d->wg, BPF_TC_EGRESS))))
+	if ((!d->lan_kernel && (err = dp_tc_check_free(d->tcx, c->local.lan_if, d->lan, false))) ||
+	    (d->uplink && (err = dp_tc_check_free(d->tcx, c->local.uplink_if, d->uplink, false))) ||
+	    (d->wg && (err = dp_tc_check_free(d->tcx, wg, d->wg, false))) ||
+	    (d->wg && (err = dp_tc_check_free(d->tcx, wg, d->wg, true))))
 		return err;
 	return 0;
 }
@@ -980,7 +835,7 @@ static int tc_more_uplinks(struct dp *d, const struct mg_config *c)
 			tc_forget(d, slot);
 			continue;
 		}
-		if ((err = tc_up(d, slot, name, idx, BPF_TC_INGRESS, PROG_TC_LAN)))
+		if ((err = tc_up(d, slot, name, idx, PROG_TC_LAN)))
 			return err;
 	}
 	for (size_t u = 1 + MG_SLOT__MAX - MG_SLOT_TC_UPLINK_MORE; u < c->local.n_uplinks; u++)
@@ -1019,10 +874,9 @@ static void progs_find(struct dp *d)
 	for (__u32 slot = 0; slot < MG_SLOT__MAX; slot++) {
 		enum dp_prog_no pr = slot == MG_SLOT_TC_WG_EGRESS ? PROG_WG_EGRESS :
 				     slot == MG_SLOT_TC_WG_INGRESS ? PROG_WG_INGRESS : PROG_TC_LAN;
-		struct mg_attach a;
+		struct dp_tc t = tc_of(d);
 
-		if (!attach_get(&d->fds, slot, &a) && a.ifindex)
-			prog_try(d, pr, tc_prog_id((int)a.ifindex, slot_hook(slot)));
+		prog_try(d, pr, dp_tc_prog_id(&t, slot));
 	}
 	for (int i = 0; i < d->n_nic; i++) {
 		if (!d->nic[i].info.name[0])
@@ -1087,20 +941,16 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 		if (d.nic[i].info.ifindex && (err = nic_publish(&d, &d.nic[i])))
 			goto out;
 	nics_prune(&d);
-	if ((err = tc_up(&d, MG_SLOT_TC_WG_EGRESS, wg, d.wg, BPF_TC_EGRESS,
-			 PROG_WG_EGRESS)) ||
-	    (err = tc_up(&d, MG_SLOT_TC_WG_INGRESS, wg, d.wg, BPF_TC_INGRESS,
-			 PROG_WG_INGRESS)))
+	if ((err = tc_up(&d, MG_SLOT_TC_WG_EGRESS, wg, d.wg, PROG_WG_EGRESS)) ||
+	    (err = tc_up(&d, MG_SLOT_TC_WG_INGRESS, wg, d.wg, PROG_WG_INGRESS)))
 		goto out;
 	/* After tc_wg, which counts the LAN's mesh traffic when tc_lan does not. */
 	if (d.lan_kernel)
 		tc_forget(&d, MG_SLOT_TC_LAN);
-	else if ((err = tc_up(&d, MG_SLOT_TC_LAN, c->local.lan_if, d.lan, BPF_TC_INGRESS,
-			      PROG_TC_LAN)))
+	else if ((err = tc_up(&d, MG_SLOT_TC_LAN, c->local.lan_if, d.lan, PROG_TC_LAN)))
 		goto out;
 	if (d.uplink) {
-		if ((err = tc_up(&d, MG_SLOT_TC_UPLINK, c->local.uplink_if, d.uplink, BPF_TC_INGRESS,
-				 PROG_TC_LAN)))
+		if ((err = tc_up(&d, MG_SLOT_TC_UPLINK, c->local.uplink_if, d.uplink, PROG_TC_LAN)))
 			goto out;
 	} else {
 		tc_forget(&d, MG_SLOT_TC_UPLINK);	/* an uplink the configuration dropped */
@@ -1163,8 +1013,7 @@ static bool in_default_root(const char *raw)
 int dataplane_down(const struct mg_local *l)
 {
 	char pin[PATH_MAX], path[DP_PATH];
-	__u32 qdisc_if[MG_SLOT__MAX] = { 0 };
-	int err, afd;
+	int err;
 
 	if ((err = dataplane_pin_path(l, pin, sizeof(pin))))
 		return err;
@@ -1175,31 +1024,12 @@ int dataplane_down(const struct mg_local *l)
 	xdp_sweep(pin, NULL);		/* interfaces the configuration no longer names */
 	fallback_down(pin);
 	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_NAME(attach));
-	afd = bpf_obj_get(path);
-	if (afd >= 0) {
-		for (__u32 slot = 0; slot < MG_SLOT__MAX; slot++) {
-			bool destroy;
-			__u32 ifi;
+	{
+		struct dp_tc t = { .attach_fd = bpf_obj_get(path), .pin = pin };
 
-			tc_down(afd, slot, &destroy, &ifi);
-			if (destroy)
-				qdisc_if[slot] = ifi;
-		}
-		close(afd);
-	}
-	/* The qdiscs we created, once each, after all our filters are gone. */
-	for (int i = 0; i < MG_SLOT__MAX; i++) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-		bool dup = false;
-
-		for (int j = 0; j < i; j++)
-			dup |= qdisc_if[j] == qdisc_if[i];
-		if (!qdisc_if[i] || dup)
-			continue;
-		hook.ifindex = qdisc_if[i];
-		quiet_begin();		/* the interface may be gone already */
-		bpf_tc_hook_destroy(&hook);
-		quiet_end();
+		dp_tc_down(&t);
+		if (t.attach_fd >= 0)
+			close(t.attach_fd);
 	}
 	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin, map_names[i]);

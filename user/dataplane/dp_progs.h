@@ -41,6 +41,8 @@ void dp_fds_close(struct dp_fds *f);
 int dp_prog_reuse(uint32_t id, const struct bpf_program *prog, const struct bpf_map *rodata,
 		  const struct dp_pinned *pins);
 
+/* The name of loaded program id into name. 0 or -errno. */
+int dp_prog_name(uint32_t id, char *name, size_t len);
 /* The id of a loaded program, or 0. */
 uint32_t dp_prog_id(int fd);
 /* The id of the program a pinned link runs, or 0 (no such pin, not a link). */

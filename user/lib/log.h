@@ -22,6 +22,8 @@ const char *log_prio_prefix(enum log_level lvl);
 
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_route_libbpf(void);	/* send libbpf's messages through log_msg */
+void log_libbpf_mute(void);	/* no libbpf message until log_libbpf_unmute */
+void log_libbpf_unmute(void);
 
 #define pr_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
 #define pr_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)

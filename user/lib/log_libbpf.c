@@ -22,3 +22,17 @@ void log_route_libbpf(void)
 {
 	libbpf_set_print(libbpf_print);
 }
+
+/* Probes whose failure is an expected answer (a qdisc exists, no such filter,
+ * no pin yet) would have libbpf print the kernel's message: silenced there. */
+static libbpf_print_fn_t muted_saved;
+
+void log_libbpf_mute(void)
+{
+	muted_saved = libbpf_set_print(NULL);
+}
+
+void log_libbpf_unmute(void)
+{
+	libbpf_set_print(muted_saved);
+}

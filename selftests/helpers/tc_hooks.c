@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Test helper: what runs on the TC hooks of each device named, asked of the
+ * kernel itself (Debian 12's tc and bpftool 7.1 do not show tcx programs):
+ *
+ *   tc_hooks DEV...    one line per program, tcx first (the order the kernel
+ *                      runs them), then the cls_bpf filter at meshgw's
+ *                      handle/priority (other filters: `tc filter show`):
+ *                        DEV ingress|egress tcx|cls_bpf PROG_ID PROG_NAME
+ *
+ *   tc_hooks --tcx     exit 0 when this kernel has tcx (6.6+), 1 when not
+ *
+ * A kernel without tcx has no tcx lines. Exit 1 when a device is missing or
+ * the kernel cannot be asked. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "meshgw_bpf.h"
+
+#define TCX_INGRESS 46	/* BPF_TCX_INGRESS, BPF_TCX_EGRESS: 6.6+, newer than */
+#define TCX_EGRESS  47	/* Debian 12's headers */
+
+static const char *name_of(__u32 id, char *buf, size_t len)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 ilen = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	snprintf(buf, len, "?");
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &ilen))
+		snprintf(buf, len, "%s", info.name);
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+static int hooks(const char *dev)
+{
+	int ifindex = (int)if_nametoindex(dev);
+	char name[BPF_OBJ_NAME_LEN];
+
+	if (!ifindex) {
+		fprintf(stderr, "tc_hooks: %s: no such device\n", dev);
+		return 1;
+	}
+	for (int egress = 0; egress < 2; egress++) {
+		const char *dir = egress ? "egress" : "ingress";
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, q, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
+		__u32 ids[64], count = 64;
+
+		if (!bpf_prog_query(ifindex, egress ? TCX_EGRESS : TCX_INGRESS, 0, NULL, ids, &count)) {
+			for (__u32 i = 0; i < count; i++)
+				printf("%s %s tcx %u %s\n", dev, dir, ids[i],
+				       name_of(ids[i], name, sizeof(name)));
+		} else if (errno != EINVAL) {	/* EINVAL: a kernel without tcx */
+			fprintf(stderr, "tc_hooks: %s: tcx %s: %s\n", dev, dir, strerror(errno));
+			return 1;
+		}
+		if (!bpf_tc_query(&hook, &q))
+			printf("%s %s cls_bpf %u %s\n", dev, dir, q.prog_id,
+			       name_of(q.prog_id, name, sizeof(name)));
+	}
+	return 0;
+}
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level, (void)fmt, (void)ap;
+	return 0;	/* "no such filter" is an answer here */
+}
+
+int main(int argc, char **argv)
+{
+	int rc = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: tc_hooks DEV...\n");
+		return 2;
+	}
+	libbpf_set_print(quiet);
+	if (!strcmp(argv[1], "--tcx")) {
+		__u32 count = 0;
+
+		return bpf_prog_query(1, TCX_INGRESS, 0, NULL, NULL, &count) ? 1 : 0;	/* on lo */
+	}
+	for (int i = 1; i < argc; i++)
+		rc |= hooks(argv[i]);
+	return rc;
+}
