@@ -293,6 +293,8 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
 				 * kernel forwards faster than TC: dp_iface_lan_kernel); the
 				 * kernel routes mesh traffic into WireGuard, where tc_wg
 				 * egress counts it as the peer's LAN traffic */
+#define MG_IF_TCX (1u << 6)	/* meshgw's TC program on it is a tcx link, not a cls_bpf
+				 * filter (user/dataplane/dp_tc.h); for show only */
 
 /* mg_own_addr: the gateway's own addresses that no peer accepts as a source (an
  * uplink's, not the mesh address or an egress range), each with the way out it

@@ -91,10 +91,10 @@ t "dataplane_up on gateway b" N $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 
 t "maps pinned under PinPath" test -e $pin/a/mg_peer_stats -a -e $pin/a/mg_ifaces
 t "the neighbours (hosts, switch, internet) run no XDP program" twosite_plain $hA $hB $sw $rI
 # lan0 is a veth: a (FastPath = tc) gets TC only, b (auto) no program at all there.
-t "tc_lan on gateway a's LAN NIC, no XDP program" bash -c "tc -n $gA filter show dev lan0 ingress | grep -q mg_tc_lan && ! ip -n $gA link show lan0 | grep -q prog/xdp && ! test -e $pin/a/xdp_lan0"
+t "tc_lan on gateway a's LAN NIC, no XDP program" bash -c "tc_progs $gA lan0 ingress | grep -q mg_tc_lan && ! ip -n $gA link show lan0 | grep -q prog/xdp && ! test -e $pin/a/xdp_lan0"
 t "mg_ifaces says why: FastPath = tc" bash -c "bpftool map dump pinned $pin/a/mg_ifaces | grep -q '\"why\": 1'"
 t "gateway b's LAN NIC: no filter, no clsact, no XDP (the kernel forwards)" bash -c \
-	"! tc -n $gB qdisc show dev lan0 | grep -q clsact && ! ip -n $gB link show lan0 | grep -q prog/xdp"
+	"tc_clean $gB lan0 && ! ip -n $gB link show lan0 | grep -q prog/xdp"
 # flags: MG_IF_KERNEL (32) on b's lan0, not on a's
 lanflags() { bpftool -j map dump pinned $pin/$1/mg_ifaces | python3 -S -c '
 import json, sys
@@ -103,7 +103,7 @@ for e in json.load(sys.stdin):
     if v["name"] == "lan0": print(v["flags"] & 32)'; }
 is "  mg_ifaces: b's lan0 has MG_IF_KERNEL" "$(lanflags b)" 32
 is "  a's lan0 does not" "$(lanflags a)" 0
-t "TC programs on the wg device" bash -c "tc -n $gA filter show dev $wgA ingress | grep -q mg_tc_wg_ingres && tc -n $gA filter show dev $wgA egress | grep -q mg_tc_wg_egress"
+t "TC programs on the wg device" bash -c "tc_progs $gA $wgA ingress | grep -q mg_tc_wg_ingres && tc_progs $gA $wgA egress | grep -q mg_tc_wg_egress"
 t "bpftool shows peer names in the pinned peer map" bash -c "bpftool map dump pinned $pin/a/mg_peer_info | grep -q '\"name\": \"b\"'"
 
 [ -n "${DP_HOLD:-}" ] && { echo "# holding: s=$s"; sleep "$DP_HOLD"; }
@@ -223,7 +223,7 @@ t "  mg_probes holds seq 4242 from 203.0.113.2:51820" bash -c \
 if all_part; then
 	rxb=$(peer b a 2)
 	t "up on gateway b through ip netns exec" ip netns exec $gB "$DPCTL" up "$tmp/mesh.conf" "$tmp/b.local" 51821
-	t "  tc_wg still attached after it exited" bash -c "tc -n $gB filter show dev $wgB egress | grep -q mg_tc_wg_egress"
+	t "  tc_wg still attached after it exited" bash -c "tc_progs $gB $wgB egress | grep -q mg_tc_wg_egress"
 	is "  the host's pinned counters were adopted" "$(peer b a 2)" "$rxb"
 fi
 
@@ -256,14 +256,14 @@ ip -n $gA link add lan1 type veth peer name lan1p
 ip -n $gA link set lan1 up
 sed 's/^LanInterface = lan0/LanInterface = lan1/' "$tmp/a.local" >"$tmp/a1.local"
 t "up with LanInterface moved to lan1" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a1.local" 51821
-t "  tc_lan on lan1" bash -c "tc -n $gA filter show dev lan1 ingress | grep -q mg_tc_lan"
+t "  tc_lan on lan1" bash -c "tc_progs $gA lan1 ingress | grep -q mg_tc_lan"
 t "  nothing of ours left on lan0 (XDP, filter, clsact)" bash -c "! ip -n $gA link show lan0 | grep -q prog/xdp && \
-	! tc -n $gA qdisc show dev lan0 | grep -q clsact && ! test -e $pin/a/xdp_lan0"
+	tc_clean $gA lan0 && ! test -e $pin/a/xdp_lan0"
 t "up back on lan0" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
-t "  lan1 clean again" bash -c "! ip -n $gA link show lan1 | grep -q prog/xdp && ! tc -n $gA qdisc show dev lan1 | grep -q clsact"
+t "  lan1 clean again" bash -c "! ip -n $gA link show lan1 | grep -q prog/xdp && tc_clean $gA lan1"
 t "down on gateway a" N $gA "$DPCTL" down "$tmp/mesh.conf" "$tmp/a.local"
 t "  pins, XDP and clsact gone" bash -c "! test -e $pin/a && ! ip -n $gA link show lan0 | grep -q prog/xdp && \
-	! tc -n $gA qdisc show dev lan0 | grep -q clsact && ! tc -n $gA qdisc show dev $wgA | grep -q clsact"
+	tc_clean $gA lan0 && tc_clean $gA $wgA"
 # A foreign XDP program (loaded by ip, not meshgw) on the gateway's own NIC, not on a
 # neighbour (they run none in this test), is never replaced: that NIC
 # runs TC only (FastPath = xdp asks for XDP there, to make the point).
@@ -273,12 +273,12 @@ t "up with a foreign XDP program on lan0 succeeds" bash -c "nsenter --net=/run/n
 t "  says it leaves it alone, naming the interface and the program id" \
 	grep -q "lan0 already has XDP program id [0-9]* (xdp_pass) that this meshgw did not attach: leaving it alone" "$tmp/err"
 t "  the foreign program is still attached" bash -c "ip -n $gA link show lan0 | grep -q 'prog/xdp.*xdp_pass'"
-t "  tc_lan on lan0, mg_ifaces says why (foreign)" bash -c "tc -n $gA filter show dev lan0 ingress | grep -q mg_tc_lan && \
+t "  tc_lan on lan0, mg_ifaces says why (foreign)" bash -c "tc_progs $gA lan0 ingress | grep -q mg_tc_lan && \
 	bpftool map dump pinned $pin/a/mg_ifaces | grep -q '\"why\": 8'"
 t "  hA still reaches the internet namespace" ip netns exec $hA ping -q -c 3 -i 0.05 -W 2 198.51.100.1
 t "down" N $gA "$DPCTL" down "$tmp/mesh.conf" "$tmp/a-xdp.local"
 t "  the foreign program is still attached, nothing of ours left" bash -c "ip -n $gA link show lan0 | grep -q 'prog/xdp.*xdp_pass' && \
-	! test -e $pin/a && ! tc -n $gA qdisc show dev lan0 | grep -q clsact && ! tc -n $gA qdisc show dev $wgA | grep -q clsact"
+	! test -e $pin/a && tc_clean $gA lan0 && tc_clean $gA $wgA"
 
 # --- what down leaves behind, checked before the cleanup removes anything ----------------
 t "down on gateway b" N $gB "$DPCTL" down "$tmp/mesh.conf" "$tmp/b.local"

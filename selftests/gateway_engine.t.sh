@@ -64,6 +64,7 @@ held_in() {
 				tc qdisc show dev "$d" | sed "s/^/qdisc $d /"
 				tc filter show dev "$d" ingress | sed -E "s/^/ingress $d /; $ids"
 				tc filter show dev "$d" egress | sed -E "s/^/egress $d /; $ids"
+				"$TCHOOKS" "$d" | awk '$3 == "tcx" { print "tcx", $2, $1, "id", $4, $5 }' | sed -E "$ids"
 			done ;;
 		sysctls) sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding \
 				net.ipv4.conf.all.send_redirects net.ipv4.conf.lan0.send_redirects \
@@ -74,7 +75,7 @@ held_in() {
 	done
 	return 0
 }
-held() { IDS=${IDS:-} wgA=$wgA pin=$pin N "$gA" bash -c "$(declare -f held_in); held_in \"\$@\"" held "$@"; }
+held() { IDS=${IDS:-} wgA=$wgA pin=$pin TCHOOKS=$TCHOOKS N "$gA" bash -c "$(declare -f held_in); held_in \"\$@\"" held "$@"; }
 # has SECTION LINE...: the section holds exactly these lines (in any order)
 has() {
 	local sec=$1 got want
@@ -103,9 +104,14 @@ no_other_route() { # besides meshgw's, only what the kernel adds for the link's 
 		grep -v "proto 109\|local 192.168.254.1 dev $wgA\|broadcast 192.168.254.255 dev $wgA")
 	[ -z "$new" ] || { echo "$new"; return 1; }
 }
-tc_filters() { # DIRECTION DEV PROGRAM, one per meshgw filter, sorted
-	held tc | awk '/^(ingress|egress) .* handle / { print $1, $2, $13 }' | sort | xargs
+tc_programs() { # DIRECTION DEV PROGRAM, one per tcx link or meshgw's filter, sorted
+	held tc | awk '/^tcx / { print $2, $3, $6 }
+		/^(ingress|egress) .* handle / { n = $13; sub(/:.*/, "", n); print $1, $2, n }' | sort | xargs
 }
+KIND=$(tc_kind)
+# the pins of the tcx links on wan0 and the WireGuard link, where the kernel has tcx
+tcx_pins=()
+[ "$KIND" = tcx ] && tcx_pins=("pin tcx_uplink" "pin tcx_wg_egress" "pin tcx_wg_ingress")
 changed() { ! [ "$S1" = "$(IDS=1 held)" ]; }
 
 S0=$(IDS=1 held)
@@ -123,18 +129,23 @@ t "  address 192.168.254.1/24 on $wgA, the others untouched" has addrs \
 	"addr lan0 inet 10.1.0.1/24" "addr $wgA inet 192.168.254.1/24"
 t "  exactly two routes of meshgw's (proto 109): b's LAN and the mesh" two_routes
 t "  no other route added but the kernel's for the address" no_other_route
-is "  TC: mg_tc_lan on wan0 ingress, mg_tc_wg_* on $wgA, nothing on the veth LAN" "$(tc_filters)" \
-	"$(printf '%s\n' "egress $wgA mg_tc_wg_egress:[N]" "ingress $wgA mg_tc_wg_ingres:[N]" \
-		"ingress wan0 mg_tc_lan:[N]" | sort | xargs)"
-t "  clsact qdiscs on exactly those two" \
-	test "$(held tc | awk '/^qdisc .* clsact/ { print $2 }' | sort | xargs)" = "$(printf '%s\n' wan0 "$wgA" | sort | xargs)"
+is "  TC ($KIND): mg_tc_lan on wan0 ingress, mg_tc_wg_* on $wgA, nothing on the veth LAN" "$(tc_programs)" \
+	"$(printf '%s\n' "egress $wgA mg_tc_wg_egress" "ingress $wgA mg_tc_wg_ingres" \
+		"ingress wan0 mg_tc_lan" | sort | xargs)"
+if [ "$KIND" = tcx ]; then
+	is "  no clsact qdisc anywhere (tcx links need none)" "$(held tc | awk '/^qdisc .* clsact/ { print $2 }')" ""
+else
+	t "  clsact qdiscs on exactly those two" \
+		test "$(held tc | awk '/^qdisc .* clsact/ { print $2 }' | sort | xargs)" = "$(printf '%s\n' wan0 "$wgA" | sort | xargs)"
+fi
 t "  sysctls: forwarding on, redirects off on all and lan0 (wan0 untouched)" has sysctls \
 	"sysctl net.ipv4.ip_forward = 1" "sysctl net.ipv6.conf.all.forwarding = 1" \
 	"sysctl net.ipv4.conf.all.send_redirects = 0" "sysctl net.ipv4.conf.lan0.send_redirects = 0" \
 	"sysctl net.ipv4.conf.wan0.send_redirects = 1"
 # The maps pinned by the data plane: the list in include/meshgw_bpf.h without the
-# daemon's mg_failover (`meshgw run` adds it), and no pinned links (TC only).
-t "  pins: the data plane's twenty-one maps, nothing else" has pins \
+# daemon's mg_failover (`meshgw run` adds it), and the tcx links where the kernel has
+# tcx (no XDP link: TC only).
+t "  pins: the data plane's twenty-one maps, the tcx links ($KIND), nothing else" has pins "${tcx_pins[@]}" \
 	"pin mg_attach" "pin mg_dir4_l1" "pin mg_dir4_l2" "pin mg_ep_stats" "pin mg_exit" \
 	"pin mg_exit4" "pin mg_exit6" \
 	"pin mg_exit_stats" "pin mg_ifaces" "pin mg_known_eps" "pin mg_mesh_tag" "pin mg_own_addr" \
@@ -160,10 +171,15 @@ t "  not even a program reloaded" same "$S1" "$(IDS=1 held)"
 # --- up on a gateway changed by hand: up puts back what it owns ------------------------------
 A ip route del 10.2.0.0/24 dev "$wgA"
 A wg set "$wgA" listen-port 51999 peer "$pubB" remove
-A tc filter del dev "$wgA" egress
-A tc filter del dev wan0 ingress
+if [ "$KIND" = tcx ]; then
+	bpftool link detach pinned "$pin/a/tcx_wg_egress"
+	bpftool link detach pinned "$pin/a/tcx_uplink"
+else
+	A tc filter del dev "$wgA" egress
+	A tc filter del dev wan0 ingress
+fi
 A ip addr del 192.168.254.1/24 dev "$wgA"
-t "changed by hand: a route, the port, the peer, two filters and the address gone" changed
+t "changed by hand: a route, the port, the peer, two TC programs and the address gone" changed
 t "up puts them back" up
 t "  the namespace holds what the first up made (programs may be new)" same "$(echo "$S1" | ids_out)" "$(held)"
 

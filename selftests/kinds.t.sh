@@ -19,7 +19,7 @@
 #   - the matrix with meshgw running = the one before + the pairs the mesh joins,
 #     hA -> gB's uplink address among them (b must not answer a connection from the
 #     internet side into the tunnel: own_reply_ok); no neighbour runs XDP;
-#   - `meshgw down`: the daemons stop and nothing is left (XDP, TC filters, clsact,
+#   - `meshgw down`: the daemons stop and nothing is left (XDP, TC filters, tcx links, clsact,
 #     pins under PinPath, /run/meshgw state, the WireGuard device, proto 109 routes),
 #     checked before the cleanup removes anything;
 #   - the matrix after down = the one before.
@@ -40,6 +40,9 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${OUT:-$SRC/build}
 MESHGW=${MESHGW:-$OUT/meshgw}
 DPCTL=$OUT/selftests/helpers/dp_ctl
+TCHOOKS=$OUT/selftests/helpers/tc_hooks	# tcx links too (Debian 12's tc does not show them)
+# How meshgw attaches its TC programs on this kernel: tcx links (6.6+), else cls_bpf
+if "$TCHOOKS" --tcx; then TC_KIND=tcx; else TC_KIND=cls_bpf; fi
 
 BACKEND=${1:-userspace}
 [ "$BACKEND" = kernel ] || [ "$BACKEND" = userspace ] || { echo "usage: $0 [userspace|kernel]" >&2; exit 2; }
@@ -343,7 +346,7 @@ counters_exact() { # a stray packet may move a counter: up to 3 rounds
 }
 
 # ifaces_expected: per NIC that meshgw runs its programs on, "SITE NAME XDP TARGET
-# REASON TC" as `show -j` should say it (dataplane.interfaces; "-": not checked). Site b
+# REASON TC TC_HOOK" as `show -j` should say it (dataplane.interfaces; "-": not checked). Site b
 # is always veth-napi. The rules (user/dataplane/dp_iface.c): no XDP on a veth (it would take
 # GSO from its peer), none on a layer-3 device, none where the driver has no native
 # XDP (bridge, VLAN); an XDP target only where the kernel says so (xdp-features,
@@ -352,8 +355,10 @@ counters_exact() { # a stray packet may move a counter: up to 3 rounds
 # native XDP: the program would run on the slaves and count nothing. (Whether a bond
 # is a target where xdp-features exist follows its slaves: not checked there.)
 # TC false: no program at all, the kernel forwards (dp_iface_lan_kernel): a veth LAN
-# with an uplink of its own; a one-armed gateway's LAN keeps tc_lan.
-ifaces_expected() {
+# with an uplink of its own; a one-armed gateway's LAN keeps tc_lan. Where TC is
+# true, its program is attached as this kernel's kind ($TC_KIND: tc_hook), else null.
+ifaces_expected() { ifaces_rules | awk -v k="$TC_KIND" '{ print $0, ($6 == "true" ? k : "null") }'; }
+ifaces_rules() {
 	local napi=1 tf=(false true)
 	[ "$K_KIND" = veth ] && napi=0
 	echo "b ${K_LAN_IF[b]} false ${tf[FEAT]} veth false"
@@ -381,15 +386,17 @@ for x in "ab":
         print("%s: meshgw show -j failed" % x); bad = 1; continue
     for i in (show[x].get("dataplane") or {}).get("interfaces") or []:
         got[(x, i["name"])] = i
-        print("%s %s: %s, xdp_target %s, reason %s (%s)" % (x, i["name"],
+        i["tc_hook"] = i.get("tc_hook") or "null"
+        print("%s %s: %s (%s), xdp_target %s, reason %s (%s)" % (x, i["name"],
               "XDP + TC" if i["xdp"] else "TC only" if i.get("tc", True) else "no program",
-              str(i["xdp_target"]).lower(), i["reason"], i["reason_text"]))
+              i["tc_hook"], str(i["xdp_target"]).lower(), i["reason"], i["reason_text"]))
 for line in open(sys.argv[5]):
-    x, name, xdp, target, reason, tc = line.split()
+    x, name, xdp, target, reason, tc, tc_hook = line.split()
     i = got.get((x, name))
     if i is None:
         print("%s %s: not in dataplane.interfaces of show -j" % (x, name)); bad = 1; continue
-    for k, want in (("xdp", xdp), ("xdp_target", target), ("reason", reason), ("tc", tc)):
+    for k, want in (("xdp", xdp), ("xdp_target", target), ("reason", reason), ("tc", tc),
+                    ("tc_hook", tc_hook)):
         have = str(i[k]).lower() if isinstance(i[k], bool) else i[k]
         if want != "-" and have != want:
             print("%s %s: %s is %s, want %s" % (x, name, k, have, want)); bad = 1
@@ -440,7 +447,7 @@ wg_gone() {
 # `tc -b` for the qdiscs and every device's filters (a device is named only when
 # there is something to show), one `ip` for the routes of both families.
 leftovers() {
-	local x=$1 ns=${K_NS[g${1^^}]} wg=${K_WG_IF[$1]} dev dir f=0 links devs=() tcout
+	local x=$1 ns=${K_NS[g${1^^}]} wg=${K_WG_IF[$1]} dev dir f=0 links devs=() tcout hooks
 	links=$(ip -n "$ns" -d -o link show 2>/dev/null)
 	if grep -E 'prog/xdp|xdpgeneric|xdpdrv' <<<"$links"; then f=1; fi
 	while read -r dev; do devs+=("$dev"); done < <(awk -F': ' '{ sub("@.*", "", $2); print $2 }' <<<"$links")
@@ -448,6 +455,8 @@ leftovers() {
 		echo "filter show dev $dev ingress"; echo "filter show dev $dev egress"; done; } |
 		tc -n "$ns" -force -b - 2>/dev/null)
 	if grep clsact <<<"$tcout"; then f=1; fi
+	hooks=$(ip netns exec "$ns" "$TCHOOKS" "${devs[@]}" 2>&1)
+	if [ -n "$hooks" ]; then echo "on the TC hooks:"; echo "$hooks"; f=1; fi
 	if grep -q '^filter' <<<"$tcout"; then
 		for dev in "${devs[@]}"; do
 			for dir in ingress egress; do

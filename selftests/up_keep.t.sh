@@ -28,9 +28,7 @@ MESHGW=${MESHGW:-$OUT/meshgw}
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tap.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/twosite.sh"
 twosite_require "${1:-}" wg tc nsenter bpftool python3
-TCHOOKS=$OUT/selftests/helpers/tc_hooks
-[ -x "$TCHOOKS" ] || { echo "Bail out! $TCHOOKS missing: make $TCHOOKS"; exit 1; }
-if "$TCHOOKS" --tcx; then KIND=tcx; else KIND=cls_bpf; fi
+KIND=$(tc_kind)
 twosite_init uk
 twosite_topology no-ipv6
 twosite_keys

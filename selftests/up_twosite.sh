@@ -12,7 +12,7 @@
 # a second `up` changes nothing (handshake time kept, counters not reset, nothing
 # sent); an edited mesh file changes exactly the difference; a bad mesh file is
 # rejected with nothing changed, and so is a data plane that must be refused (a
-# foreign TC filter in meshgw's place), while a foreign XDP program on the uplink is
+# foreign TC filter in meshgw's place, with TcHook = cls_bpf), while a foreign XDP program on the uplink is
 # left alone with TC only on that NIC; 65,536
 # allowed IPs on one peer and 1,000 peers read back by meshgw and by `wg show`;
 # `down` removes only meshgw's objects.
@@ -205,21 +205,33 @@ if all_part; then
 	t "  names the interface and the program id, leaves it alone" \
 		grep -q "Interface fl$s already has XDP program id [0-9]* (xdp_pass) that this meshgw did not attach: leaving it alone" "$tmp/err"
 	t "  the foreign program is still attached, tc_lan next to it" bash -c "ip -n $gA link show fl$s | grep -q 'prog/xdp.*xdp_pass' && \
-		tc -n $gA filter show dev fl$s ingress | grep -q mg_tc_lan"
+		tc_progs $gA fl$s ingress | grep -q mg_tc_lan"
 	t "  up without the uplink and site c again" nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local
 	t "  back as before (site c gone)" test "$before" = "$(snapshot)"
 	t "  the foreign program still there, nothing of ours on fl$s" bash -c "ip -n $gA link show fl$s | grep -q 'prog/xdp.*xdp_pass' && \
-		! tc -n $gA qdisc show dev fl$s | grep -q clsact"
+		tc_clean $gA fl$s"
 	A ip link set fl$s xdp off
-	# The same with another program's TC filter at meshgw's handle and priority on the
-	# LAN NIC (0x4d47, "MG"; any BPF object does as the stranger: up must not run it).
+	# Another program's cls_bpf filter at meshgw's handle and priority on the LAN NIC
+	# (0x4d47, "MG"; any BPF object does as the stranger). Where meshgw attaches
+	# cls_bpf filters (TcHook = cls_bpf, or a kernel without tcx) that place is the
+	# stranger's: up must not run it. A tcx link takes no filter's place: there up
+	# goes on, ours runs before the stranger's, which stays as it was.
+	stranger_qdisc=0	# tcx links made none: the stranger brings its own, and takes it away
+	A tc qdisc show dev lan0 | grep -q clsact || { A tc qdisc add dev lan0 clsact; stranger_qdisc=1; }
 	A tc filter replace dev lan0 ingress prio 0x4d47 handle 0x4d47 bpf da obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp
-	t "LAN NIC with a foreign TC filter in meshgw's place: up refused" \
-		bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh_c.conf -l $tmp/a.local 2>$tmp/err"
+	{ cat "$tmp/a.local"; echo "TcHook = cls_bpf"; } >"$tmp/cls.conf"
+	t "LAN NIC with a foreign TC filter in meshgw's place, TcHook = cls_bpf: up refused" \
+		bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh_c.conf -l $tmp/cls.conf 2>$tmp/err"
 	t "  names the interface and the program" grep -q "Interface lan0 has a TC ingress filter with meshgw's handle/priority (program id [0-9]" "$tmp/err"
 	t "  nothing changed (site c not added)" test "$before" = "$(snapshot)"
+	if "$TCHOOKS" --tcx; then
+		t "  TcHook = auto (tcx): up goes on" nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local
+		is "  tc_lan's tcx link, then the stranger's filter, untouched" \
+			"$(N "$gA" "$TCHOOKS" lan0 | awk '$2 == "ingress" { print $3, $5 }' | xargs)" "tcx mg_tc_lan cls_bpf xdp_pass"
+	fi
 	A tc filter del dev lan0 ingress prio 0x4d47 handle 0x4d47 bpf
-	t "up puts meshgw's filter back" bash -c "nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local && tc -n $gA filter show dev lan0 ingress | grep -q mg_tc_lan"
+	[ "$stranger_qdisc" = 0 ] || A tc qdisc del dev lan0 clsact
+	t "up puts meshgw's program back" bash -c "nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local && tc_progs $gA lan0 ingress | grep -q mg_tc_lan"
 	t "  tunnel still up" ip netns exec "$hA" ping -c1 -W1 10.2.0.2
 fi
 

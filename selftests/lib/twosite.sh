@@ -25,6 +25,13 @@
 #   record_wg_pid IF        a wireguard-go that `meshgw up` started, for the cleanup
 #   twosite_plain NS...     the namespaces' links carry no XDP program (the
 #                           gateways' neighbours, as on a user's network); 1 if any
+#   tc_progs NS DEV DIR     the names of the BPF programs on DEV's ingress or egress
+#                           hook, tcx links and meshgw's cls_bpf filter alike
+#                           (helpers/tc_hooks: Debian 12's tc does not show tcx)
+#   tc_kind                 how meshgw attaches TC programs on this kernel (TcHook =
+#                           auto): tcx (6.6+) or cls_bpf
+#   tc_clean NS DEV         nothing on DEV's TC hooks: no clsact qdisc, no tcx link,
+#                           no filter at meshgw's handle/priority
 #
 # Gateways are entered with nsenter --net (N NS CMD...), so that pins live on the
 # host's bpffs (ip netns exec would give each command a private /sys).
@@ -35,6 +42,16 @@ MESHGW=${MESHGW:-$OUT/meshgw}
 BACKEND=${BACKEND:-userspace}
 
 N() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" "$@"; }
+
+TCHOOKS=${TCHOOKS:-$OUT/selftests/helpers/tc_hooks}
+tc_progs() { N "$1" "$TCHOOKS" "$2" | awk -v d="$3" '$2 == d { print $5 }'; }
+export TCHOOKS
+tc_kind() {
+	[ -x "$TCHOOKS" ] || { echo "Bail out! $TCHOOKS missing (make $TCHOOKS)" >&2; exit 1; }
+	if "$TCHOOKS" --tcx; then echo tcx; else echo cls_bpf; fi
+}
+tc_clean() { ! N "$1" tc qdisc show dev "$2" | grep -q clsact && [ -z "$(N "$1" "$TCHOOKS" "$2")" ]; }
+export -f N tc_progs tc_clean
 
 # ipr ARGS (the root namespace) and ipn NS ARGS: `ip`, or, between twosite_batch and
 # twosite_flush, a line queued for one `ip -b` per namespace (the root's first, then

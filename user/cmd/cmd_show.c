@@ -130,8 +130,8 @@ static void text_iface(const struct dp_iface_entry *e, const struct colours *c)
 	if (v->flags & MG_IF_KERNEL)
 		printf("    %s: kernel only, %s", v->name, DP_KERNEL_TEXT);
 	else
-		printf("    %s: %s, %s%s%s", v->name, v->flags & MG_IF_XDP ? "XDP + TC" : "TC only",
-		       off ? c->yellow : "", (v->flags & MG_IF_XDP) && (v->flags & MG_IF_XMIT) ?
+		printf("    %s: %s (%s), %s%s%s", v->name, v->flags & MG_IF_XDP ? "XDP + TC" : "TC only",
+		       v->flags & MG_IF_TCX ? "tcx" : "cls_bpf", off ? c->yellow : "", (v->flags & MG_IF_XDP) && (v->flags & MG_IF_XMIT) ?
 		       "XDP fast path on" : dp_why_text((enum mg_if_why)v->why), off ? c->off : "");
 	if (fb)
 		printf(" (%" PRIu64 " frames the kernel could not transmit)", fb);
@@ -358,6 +358,11 @@ static void json_ifaces(struct jw *w, const struct status *s)
 		jw_bool(w, "xdp", v->flags & MG_IF_XDP);
 		/* false: no program of meshgw on it, the kernel forwards (MG_IF_KERNEL) */
 		jw_bool(w, "tc", !(v->flags & MG_IF_KERNEL));
+		/* how the TC program is attached: null where there is none */
+		if (v->flags & MG_IF_KERNEL)
+			jw_null(w, "tc_hook");
+		else
+			jw_string(w, "tc_hook", v->flags & MG_IF_TCX ? "tcx" : "cls_bpf");
 		jw_bool(w, "xdp_target", v->flags & MG_IF_XMIT);
 		jw_bool(w, "layer3", v->flags & MG_IF_L3);
 		jw_bool(w, "fast_forward", v->flags & MG_IF_FWD);

@@ -667,7 +667,7 @@ static int nic_publish(struct dp *d, const struct dp_nic *n)
 	snprintf(v.name, sizeof(v.name), "%s", n->info.name);
 	v.flags = (n->xdp ? MG_IF_XDP : 0) | (xmit ? MG_IF_XMIT : 0) | (n->info.ether ? 0 : MG_IF_L3) |
 		  (d->fwd_ok ? MG_IF_FWD : 0) | (xmit && dp_iface_tx(&n->info) ? MG_IF_TX : 0) |
-		  (n == &d->nic[0] && d->lan_kernel ? MG_IF_KERNEL : 0);
+		  (n == &d->nic[0] && d->lan_kernel ? MG_IF_KERNEL : 0) | (d->tcx ? MG_IF_TCX : 0);
 	v.why = !n->xdp ? n->xdp_why : !xmit ? why : MG_WHY_NONE;
 	if (bpf_map_update_elem(d->fds.ifaces, &key, &v, BPF_ANY)) {
 		pr_err("Failed to update %s for %s: %s", MG_MAP_NAME(ifaces), n->info.name, strerror(errno));
@@ -694,8 +694,11 @@ static void nics_prune(struct dp *d)
 	}
 }
 
-static void nics_log(const struct dp *d)
+static void nics_log(const struct dp *d, enum mg_tc_hook want)
 {
+	pr_info("TC programs: %s", d->tcx ? "tcx links" : want == MG_TC_CLS_BPF ?
+		"cls_bpf filters (TcHook = cls_bpf)" :
+		"cls_bpf filters (this kernel has no tcx: Linux 6.6 and later)");
 	for (int i = 0; i < d->n_nic; i++) {
 		const struct dp_nic *n = &d->nic[i];
 		const char *kind = !n->info.ether ? "layer 3" : n->info.kind[0] ? n->info.kind : "NIC";
@@ -993,7 +996,7 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 		} else
 			fallback_down(d.pin);
 	}
-	nics_log(&d);
+	nics_log(&d, c->local.tc_hook);
 out:
 	dp_close(&d);
 	if (err && fresh) {
