@@ -644,6 +644,8 @@ static void test_local(void)
 		      "LanInterface = eth0\n"
 		      "MeshSecretFile = /etc/meshgw/mesh secret.key   # spaces allowed in paths\n"
 		      "Backend = Userspace\n"
+		      "FastPath = TC\n"
+		      "TcHook = cls_bpf\n"
 		      "FwMark = 0x1F\n", &l);
 	is_int(r.count, 0, "minimal local file parses");
 	if (r.count)
@@ -657,6 +659,8 @@ static void test_local(void)
 	is_str(l.pin_path, "/sys/fs/bpf/meshgw/wg0", "PinPath defaults to /sys/fs/bpf/meshgw/<wg>");
 	is_int(l.backend, MG_BACKEND_USERSPACE, "Backend case-insensitive");
 	is_int(l.fwmark, 0x1f, "FwMark hex");
+	is_int(l.fast_path, MG_FAST_TC, "FastPath");
+	is_int(l.tc_hook, MG_TC_CLS_BPF, "TcHook");
 	is_str(backend_name(l.backend), "userspace", "backend_name");
 	is_int(l.private_key_file_line, 3, "PrivateKeyFile line recorded");
 
@@ -690,9 +694,11 @@ static void test_local(void)
 		     "PinPath = relative/dir\n"			/* 9 */
 		     "FwMark = 0x123456789\n"			/* 10 */
 		     "Colour = red\n"				/* 11 */
-		     "[Site a]\n"				/* 12 */
+		     "FastPath = generic\n"			/* 12 */
+		     "TcHook = clsact\n"			/* 13 */
+		     "[Site a]\n"				/* 14 */
 		     "PrivateKeyFile = other\n",		/* ignored */
-		     10,
+		     12,
 		     "local.conf:2: Site: unexpected 'b' after 'a'",
 		     "local.conf:4: LanInterface 'averyveryverylongname' is not a valid interface name (1 to 15 characters, no '/', ':' or spaces)",
 		     "local.conf:5: UplinkInterface 'eth/1' is not a valid interface name (1 to 15 characters, no '/', ':' or spaces)",
@@ -702,7 +708,9 @@ static void test_local(void)
 		     "local.conf:9: PinPath 'relative/dir' must be an absolute path",
 		     "local.conf:10: FwMark '0x123456789' is not 'off', a decimal or a 0x hex 32-bit number",
 		     "local.conf:11: unknown key 'Colour' in [Local]",
-		     "local.conf:12: [Site] belongs in the mesh file (-c), not in the local file");
+		     "local.conf:12: FastPath 'generic' is not one of auto, xdp, tc",
+		     "local.conf:13: TcHook 'clsact' is not one of auto, tcx, cls_bpf",
+		     "local.conf:14: [Site] belongs in the mesh file (-c), not in the local file");
 	EXPECT_LOCAL("local: duplicates and clashing interfaces",
 		     "[Local]\nSite = a\nPrivateKeyFile = k\nLanInterface = eth0\n"
 		     "UplinkInterface = eth0\n"			/* 5 */

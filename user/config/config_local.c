@@ -106,6 +106,19 @@ static void set_ifname(struct local_state *st, int line, const char *key, const 
 	strcpy(out, v);
 }
 
+/* Which of three names (the values of an enum, in order) v is, case aside: its
+ * index, or -1 with an error naming the key and the choices. */
+static int choice(struct local_state *st, int line, const char *key, const char *v,
+		  const char *const names[3])
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcasecmp(v, names[i]))
+			return i;
+	mg_error(st->e, st->path, line, "%s '%.64s' is not one of %s, %s, %s", key, v, names[0],
+		 names[1], names[2]);
+	return -1;
+}
+
 static int parse_fwmark(const char *v, uint32_t *out)
 {
 	unsigned long x = 0;
@@ -286,17 +299,17 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 	case K_WG:
 		set_ifname(st, it->line, "WireGuardInterface", v, l->wg_if);
 		break;
-	case K_BACKEND:
-		if (!strcasecmp(v, "auto"))
-			l->backend = MG_BACKEND_AUTO;
-		else if (!strcasecmp(v, "kernel"))
-			l->backend = MG_BACKEND_KERNEL;
-		else if (!strcasecmp(v, "userspace"))
-			l->backend = MG_BACKEND_USERSPACE;
-		else
-			mg_error(st->e, st->path, it->line,
-				 "Backend '%.64s' is not one of auto, kernel, userspace", v);
+	case K_BACKEND: {
+		static const char *const names[3] = {
+			[MG_BACKEND_AUTO] = "auto", [MG_BACKEND_KERNEL] = "kernel",
+			[MG_BACKEND_USERSPACE] = "userspace",
+		};
+		int i = choice(st, it->line, "Backend", v, names);
+
+		if (i >= 0)
+			l->backend = (enum mg_backend)i;
 		break;
+	}
 	case K_METRICS:
 		/* An address to listen on: literals only, no DNS at bind time. */
 		if (strlen(v) >= sizeof(l->metrics) || endpoint_parse(&ep, v, &why) ||
@@ -349,28 +362,26 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 				 "RoutingTable '%.64s' is not a table number (1-4294967295, not 253-255: "
 				 "the kernel's default, main and local)", v);
 		break;
-	case K_FAST_PATH:
-		if (!strcasecmp(v, "auto"))
-			l->fast_path = MG_FAST_AUTO;
-		else if (!strcasecmp(v, "xdp"))
-			l->fast_path = MG_FAST_XDP;
-		else if (!strcasecmp(v, "tc"))
-			l->fast_path = MG_FAST_TC;
-		else
-			mg_error(st->e, st->path, it->line,
-				 "FastPath '%.64s' is not one of auto, xdp, tc", v);
+	case K_FAST_PATH: {
+		static const char *const names[3] = {
+			[MG_FAST_AUTO] = "auto", [MG_FAST_XDP] = "xdp", [MG_FAST_TC] = "tc",
+		};
+		int i = choice(st, it->line, "FastPath", v, names);
+
+		if (i >= 0)
+			l->fast_path = (enum mg_fast_path)i;
 		break;
-	case K_TC_HOOK:
-		if (!strcasecmp(v, "auto"))
-			l->tc_hook = MG_TC_AUTO;
-		else if (!strcasecmp(v, "tcx"))
-			l->tc_hook = MG_TC_TCX;
-		else if (!strcasecmp(v, "cls_bpf"))
-			l->tc_hook = MG_TC_CLS_BPF;
-		else
-			mg_error(st->e, st->path, it->line,
-				 "TcHook '%.64s' is not one of auto, tcx, cls_bpf", v);
+	}
+	case K_TC_HOOK: {
+		static const char *const names[3] = {
+			[MG_TC_AUTO] = "auto", [MG_TC_TCX] = "tcx", [MG_TC_CLS_BPF] = "cls_bpf",
+		};
+		int i = choice(st, it->line, "TcHook", v, names);
+
+		if (i >= 0)
+			l->tc_hook = (enum mg_tc_hook)i;
 		break;
+	}
 	}
 }
 
