@@ -7,10 +7,10 @@
  * one copy of each map. A re-run keeps the programs already attached that are
  * this build's with these settings (dp_progs.h) and loads only the objects that
  * changed. XDP attachments are links pinned as PinPath/xdp_<ifname>: a re-run
- * swaps the program inside the link when it has a new one. TC filters (bpf_tc_*, which works
- * on 6.1 and 6.18; links there need tcx, 6.6+) carry a fixed handle/priority and
- * are recorded in the pinned mg_attach map with whether meshgw created the clsact
- * qdisc, so `down` removes exactly what `up` made. */
+ * swaps the program inside the link when it has a new one. TC programs are tcx
+ * links pinned as PinPath/tcx_<slot> where the kernel has tcx, else cls_bpf
+ * filters at a fixed handle/priority (dp_tc.h), each recorded in the pinned
+ * mg_attach map, so `down` removes exactly what `up` made. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The BPF data plane's loader: loads bpf/xdp_lan, tc_lan and tc_wg, pins their
  * maps by name under PinPath (reusing pins, so counters survive re-runs), attaches
- * them (XDP by pinned link, TC with bpf_tc_*), fills the maps from the
- * configuration by diff, and reads the counters back. */
+ * them (XDP by pinned link, TC by pinned tcx link or cls_bpf filter: dp_tc.h),
+ * fills the maps from the configuration by diff, and reads the counters back. */
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -29,14 +29,15 @@ int dataplane_pin_dir_make(const char *dir);
 /* Settings s may be NULL (no probes). Idempotent: adopts existing pins and
  * attachments, keeps meshgw's own programs that are this build's with these
  * settings (nothing reloaded on a no-op up), replaces the others in place, and
- * refuses an XDP program or TC filter meshgw did not attach. The LAN and
+ * refuses a cls_bpf filter in meshgw's place that it did not attach (an XDP
+ * program it did not attach it leaves alone: TC only there). The LAN and
  * WireGuard interfaces must exist. 0 or -errno (message printed). */
 int dataplane_up(const struct mg_config *c, const struct dp_settings *s);
 /* What dataplane_up would refuse, checked without changing anything: the LAN
- * and uplink interfaces exist, and no XDP program or TC filter that meshgw did not
- * attach sits where meshgw's go. `meshgw up` asks before it changes WireGuard,
- * so a refused data plane leaves the whole gateway as it was. 0 or -errno
- * (message printed). */
+ * and uplink interfaces exist, TcHook = tcx has a kernel with tcx, and no
+ * cls_bpf filter that meshgw did not attach sits where meshgw's go. `meshgw up`
+ * asks before it changes WireGuard, so a refused data plane leaves the whole
+ * gateway as it was. 0 or -errno (message printed). */
 int dataplane_check(const struct mg_config *c);
 /* Detaches and unpins exactly what dataplane_up made. Missing pieces (an
  * interface already gone) are not errors. 0 or -errno. */
