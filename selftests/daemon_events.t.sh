@@ -94,7 +94,7 @@ ip link add lan0 address "$mac0" netns $gA type veth peer name eth0 netns $hA
 ip -n $gA addr add 10.1.0.1/24 dev lan0 && ip -n $gA link set lan0 up
 ip -n $hA addr add 10.1.0.2/24 dev eth0 && ip -n $hA link set eth0 up
 ip -n $hA route add default via 10.1.0.1
-attached_again() { ip -n $gA link show lan0 | grep -q 'prog/xdp' && tc -n $gA filter show dev lan0 ingress | grep -q mg_tc_lan; }
+attached_again() { ip -n $gA link show lan0 | grep -q 'prog/xdp' && tc_progs $gA lan0 ingress | grep -q mg_tc_lan; }
 t "lan0 created again: the daemon attaches XDP and tc_lan to it" poll 15 attached_again
 t "  and says so" logged "lan0 is back (index [0-9]*): attaching the data plane again"
 t "  XDP matches lan0's MAC" mac_followed "$mac0"
@@ -114,7 +114,7 @@ else
 fi
 t "$wgA gone under the daemon: it brings the gateway up again" \
 	poll 20 logged "$wgA is gone, but .meshgw up. recorded it"
-wg_back() { tc -n $gA filter show dev $wgA egress 2>/dev/null | grep -q mg_tc_wg_egress; }
+wg_back() { tc_progs $gA $wgA egress 2>/dev/null | grep -q mg_tc_wg_egress; }
 t "  $wgA is back, with meshgw's TC programs on it" poll 20 wg_back
 record_wg_pid $wgA
 t "  hA reaches hB through it again" poll 20 ip netns exec $hA ping -c1 -W1 10.2.0.2

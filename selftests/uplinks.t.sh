@@ -312,7 +312,7 @@ wait "$dA" 2>/dev/null; dA=
 is "down: no meshgw rule left" "$(ip -n "$gA" rule show | grep -c "lookup $TABLE")" 0
 is "down: meshgw's table is empty" "$(routes)" ""
 is "down: the mwan3-style rules stay" "$(ip -n "$gA" rule show | grep -c 'fwmark 0x[12]00/0x3f00')" 2
-is "down: no TC filter left on up2" "$(tc -n "$gA" filter show dev up2 ingress)" ""
+t "down: nothing left on up2's TC hooks (tcx link, filter, clsact)" tc_clean "$gA" up2
 t "down: nothing left" nothing_left "/run/meshgw/$wgA.state" "/run/meshgw/$wgA.lock" "$pin/a"
 beside_report vm
 tap_done
