@@ -30,14 +30,17 @@ volatile const __u32 l3_off = 0;	/* bytes before the IP header */
 volatile const __u32 lan_count_ifindex = 0;	/* the LAN NIC when it has no tc_lan; 0 = none */
 volatile const __u32 lan_ether = 1;	/* the LAN NIC takes Ethernet frames (0: layer 3) */
 
-/* The IP header at l3_off, pulled into the linear area; NULL when not IPv4 or
- * IPv6 (family from the version nibble). */
+/* The IP header at l3_off, pulled into the linear area only when it is not
+ * there already (a helper call per packet otherwise, and on a cloned skb a
+ * copy of its head); NULL when not IPv4 or IPv6 (family from the version
+ * nibble). */
 static __always_inline void *ip_header(struct __sk_buff *skb, __u8 *family)
 {
 	__u32 off = l3_off & 0xff;
 	void *l3;
 
-	if (bpf_skb_pull_data(skb, off + sizeof(struct ipv6hdr)) &&
+	if ((void *)(long)skb->data + off + sizeof(struct ipv6hdr) > (void *)(long)skb->data_end &&
+	    bpf_skb_pull_data(skb, off + sizeof(struct ipv6hdr)) &&
 	    bpf_skb_pull_data(skb, off + sizeof(struct iphdr)))
 		return NULL;
 	l3 = (void *)(long)skb->data + off;
