@@ -27,6 +27,8 @@ volatile const __u32 own_netns = 0;	/* inode of the loader's network namespace *
 static __always_inline void xmit_failed(const struct net_device *dev, __u32 ifindex, enum mg_fallback why,
 				 __u64 frames)
 {
+	__u32 k = ifindex & (MG_IF_SLOTS - 1);
+	struct mg_if_slot *s;
 	struct mg_iface *i;
 
 	if (BPF_CORE_READ(dev, nd_net.net, ns.inum) != own_netns)
@@ -39,6 +41,11 @@ static __always_inline void xmit_failed(const struct net_device *dev, __u32 ifin
 		i->flags &= ~(MG_IF_XMIT | MG_IF_TX);	/* a lost race only repeats it */
 		i->why = MG_WHY_RUNTIME;
 	}
+	/* The programs read the slot: cleared whatever mg_ifaces said (a rebuild
+	 * from userspace that raced with the line above may have set it again). */
+	s = bpf_map_lookup_elem(&mg_if_slots, &k);
+	if (s && s->ifindex == ifindex && (s->flags & MG_IF_XMIT))
+		s->flags &= ~(MG_IF_XMIT | MG_IF_TX);
 }
 
 SEC("tp_btf/xdp_exception")

@@ -162,6 +162,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mg_ifaces SEC(".maps");
 
+/* mg_ifaces' flags by ifindex % MG_IF_SLOTS (struct mg_if_slot, meshgw_bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MG_IF_SLOTS);
+	__type(key, __u32);
+	__type(value, struct mg_if_slot);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_if_slots SEC(".maps");
+
 /* The active internet exit (one entry, struct mg_exit; see meshgw_bpf.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -208,11 +217,22 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mg_own_addr SEC(".maps");
 
-/* MG_IF_* of ifindex; 0 for a device meshgw does not know. */
+/* MG_IF_* of ifindex; 0 for a device meshgw does not know. From its slot of
+ * mg_if_slots (an inlined array lookup); mg_ifaces only when the slot is
+ * shared with another NIC of ours. */
 static __always_inline __u32 iface_flags(__u32 ifindex)
 {
-	struct mg_iface *i = bpf_map_lookup_elem(&mg_ifaces, &ifindex);
+	__u32 k = ifindex & (MG_IF_SLOTS - 1);
+	struct mg_if_slot *s = bpf_map_lookup_elem(&mg_if_slots, &k);
+	struct mg_iface *i;
 
+	if (!s)
+		return 0;
+	if (s->ifindex == ifindex)
+		return s->flags;
+	if (!(s->flags & MG_IF_SLOT_SHARED))
+		return 0;
+	i = bpf_map_lookup_elem(&mg_ifaces, &ifindex);
 	return i ? i->flags : 0;
 }
 

@@ -33,6 +33,7 @@
 #include "meshgw_bpf.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_fill.h"
+#include "dataplane/dp_iface.h"
 #include "unit/test_bpf_routes.h"
 #include "xdp_lan.skel.h"
 #include "tc_lan.skel.h"
@@ -118,7 +119,8 @@ static void iface_set(const struct xdp_lan_bpf *x, int ifindex, uint32_t flags)
 	struct mg_iface i = { .flags = flags };
 	uint32_t k = ifindex;
 
-	if (bpf_map_update_elem(bpf_map__fd(x->maps.mg_ifaces), &k, &i, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(x->maps.mg_ifaces), &k, &i, BPF_ANY) ||
+	    dp_iface_slots_sync(bpf_map__fd(x->maps.mg_ifaces), bpf_map__fd(x->maps.mg_if_slots)))
 		die("mg_ifaces");
 }
 

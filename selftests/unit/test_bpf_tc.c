@@ -49,6 +49,7 @@
 #include "meshgw_bpf.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_fill.h"
+#include "dataplane/dp_iface.h"
 #include "test_bpf_maps.h"
 #include "test_bpf_routes.h"
 #include "tc_lan.skel.h"
@@ -496,13 +497,18 @@ static bool fill(struct test_routes *t)
 	       !test_route_add(t, "fd00::/64", 0, MG_ROUTE_SELF);
 }
 
+static int slots_fd = -1;	/* tc_lan's mg_if_slots, what it reads of mg_ifaces */
+
+/* An mg_ifaces entry, and mg_if_slots from it, as the loader writes them. */
 static int iface_set(int fd, int ifindex, const char *name, uint32_t flags, uint32_t why)
 {
 	struct mg_iface v = { .flags = flags, .why = why };
 	uint32_t k = ifindex;
 
 	snprintf(v.name, sizeof(v.name), "%s", name);
-	return bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+		return -errno;
+	return dp_iface_slots_sync(fd, slots_fd);
 }
 
 /* rx, tx, lan packets and rx, tx, lan bytes of a peer, summed over CPUs. */
@@ -1092,6 +1098,7 @@ int main(void)
 	if (!ok(!tc_lan_bpf__load(lan), "load tc_lan (verifier)") ||
 	    !ok(!tc_wg_bpf__load(wg), "load tc_wg (verifier)"))
 		return tap_done();
+	slots_fd = bpf_map__fd(lan->maps.mg_if_slots);
 	{
 		struct test_routes rl = { .fd4 = bpf_map__fd(lan->maps.mg_routes4),
 					  .fd6 = bpf_map__fd(lan->maps.mg_routes6) };

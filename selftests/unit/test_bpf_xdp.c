@@ -20,6 +20,7 @@
 #include "meshgw_bpf.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_fill.h"
+#include "dataplane/dp_iface.h"
 #include "test_bpf_maps.h"
 #include "test_bpf_routes.h"
 #include "xdp_lan.skel.h"
@@ -432,7 +433,10 @@ static uint64_t probe_replies(int fd, const struct pkt_spec *s, struct mg_probe_
 	return v.replies;
 }
 
-/* Writes vin's or vout's mg_ifaces entry as a row wants it (see struct row). */
+static int slots_fd = -1;	/* mg_if_slots, what the program reads of mg_ifaces */
+
+/* Writes vin's or vout's mg_ifaces entry as a row wants it (see struct row),
+ * and mg_if_slots from it, as the loader does. */
 static void iface_apply(int fd, int ifindex, const char *name, int spec)
 {
 	struct mg_iface v = { 0 };
@@ -440,6 +444,8 @@ static void iface_apply(int fd, int ifindex, const char *name, int spec)
 
 	if (spec == IF_ABSENT) {
 		bpf_map_delete_elem(fd, &k);
+		if (dp_iface_slots_sync(fd, slots_fd))
+			tap_diag("mg_if_slots update failed");
 		return;
 	}
 	snprintf(v.name, sizeof(v.name), "%s", name);
@@ -450,6 +456,8 @@ static void iface_apply(int fd, int ifindex, const char *name, int spec)
 		v.why = MG_WHY_RUNTIME;
 	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
 		tap_diag("mg_ifaces update for %s failed", name);
+	if (dp_iface_slots_sync(fd, slots_fd))
+		tap_diag("mg_if_slots update for %s failed", name);
 }
 
 /* Sums a per-CPU counter's packets and bytes. */
@@ -591,23 +599,36 @@ int main(void)
 	ep_fd = bpf_map__fd(skel->maps.mg_ep_stats);
 	probe_fd = bpf_map__fd(skel->maps.mg_probes);
 	if_fd = bpf_map__fd(skel->maps.mg_ifaces);
+	slots_fd = bpf_map__fd(skel->maps.mg_if_slots);
 	ok(!ring_open(bpf_map__fd(skel->maps.mg_probe_ring)), "mg_probe_ring mapped");
 	/* What the loader writes for two native-XDP NICs that can transmit. */
 	iface_apply(if_fd, ifi_vin, "vin", 0);
 	iface_apply(if_fd, ifi_vout, "vout", 0);
 
+	/* Every row twice: then with vin's and vout's slots of mg_if_slots shared
+	 * with another NIC each (an index MG_IF_SLOTS further), where the program
+	 * must ask mg_ifaces. */
+	for (int pass = 0; pass < 2; pass++)
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct row *r = &rows[i];
 		uint8_t in[512], out[512], want[512];
 		size_t len = pkt_build(in, &r->in), wlen = len;
 		uint64_t s0[MG_STAT__MAX], s1[MG_STAT__MAX], lan0[4], ep0, pr0;
 		struct xdp_md ctx = { .ingress_ifindex = ifi_vin };
+		struct mg_if_slot slot = { 0 };
+		uint32_t k = ifi_vout % MG_IF_SLOTS;
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_out = out,
 			    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
 			    .repeat = 1);
 		bool good = true;
 		int err;
 
+		if (pass && !i) {
+			iface_apply(if_fd, ifi_vin + MG_IF_SLOTS, "vin2", MG_IF_FWD);
+			iface_apply(if_fd, ifi_vout + MG_IF_SLOTS, "vout2", MG_IF_FWD);
+			bpf_map_lookup_elem(slots_fd, &k, &slot);
+			is_int(slot.flags, MG_IF_SLOT_SHARED, "again, vout's slot shared with another NIC");
+		}
 		if (r->truncate > 0)
 			len = r->truncate;
 		else if (r->truncate < 0)
@@ -711,7 +732,7 @@ int main(void)
 		ep_key(&k, "192.0.2.1");
 		bpf_map_lookup_elem(ep_fd, &k, &es);
 		is_int(es.last_sport, 3333, "endpoint record: last source port");
-		is_int(es.bytes, 14 + 20 + 8 + 148, "endpoint record: bytes");
+		is_int(es.bytes, 2 * (14 + 20 + 8 + 148), "endpoint record: bytes (the row ran in both passes)");
 		ok(es.last_seen_ns > 0, "endpoint record: last seen set");
 	}
 

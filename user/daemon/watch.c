@@ -144,5 +144,5 @@ int restore_wireguard(struct daemon *d)
 void watch_fast_path(struct daemon *d)
 {
 	if (d->maps.fd.ifaces >= 0)
-		dp_iface_watch(d->maps.fd.ifaces, &d->fast_path);
+		dp_iface_watch(d->maps.fd.ifaces, d->maps.fd.if_slots, &d->fast_path);
 }

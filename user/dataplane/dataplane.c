@@ -694,6 +694,16 @@ static void nics_prune(struct dp *d)
 	}
 }
 
+/* What the programs read of mg_ifaces, after every write of it (dp_iface.h). */
+static int slots_sync(struct dp *d)
+{
+	int err = dp_iface_slots_sync(d->fds.ifaces, d->fds.if_slots);
+
+	if (err)
+		pr_err("Failed to update %s: %s", MG_MAP_NAME(if_slots), strerror(-err));
+	return err;
+}
+
 static void nics_log(const struct dp *d, enum mg_tc_hook want)
 {
 	pr_info("TC programs: %s", d->tcx ? "tcx links" : want == MG_TC_CLS_BPF ?
@@ -944,6 +954,8 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 		if (d.nic[i].info.ifindex && (err = nic_publish(&d, &d.nic[i])))
 			goto out;
 	nics_prune(&d);
+	if ((err = slots_sync(&d)))
+		goto out;
 	if ((err = tc_up(&d, MG_SLOT_TC_WG_EGRESS, wg, d.wg, PROG_WG_EGRESS)) ||
 	    (err = tc_up(&d, MG_SLOT_TC_WG_INGRESS, wg, d.wg, PROG_WG_INGRESS)))
 		goto out;
@@ -971,6 +983,8 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 			n->xdp = false;
 			n->xdp_why = MG_WHY_NO_NATIVE;
 			err = nic_publish(&d, n);
+			if (!err)
+				err = slots_sync(&d);
 		}
 		if (err)
 			goto out;

@@ -225,9 +225,34 @@ static int watch_slot(struct dp_iface_watch *w, uint32_t ifindex, const struct m
 	return w->n++;
 }
 
-int dp_iface_watch(int fd, struct dp_iface_watch *w)
+int dp_iface_slots_sync(int ifaces_fd, int slots_fd)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	struct mg_if_slot s[MG_IF_SLOTS] = { 0 };
+	uint32_t keys[MG_IF_SLOTS], key, next, *prev = NULL, count = MG_IF_SLOTS;
+	struct mg_iface v;
+
+	while (!bpf_map_get_next_key(ifaces_fd, prev, &next)) {
+		struct mg_if_slot *x = &s[next % MG_IF_SLOTS];
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(ifaces_fd, &key, &v))
+			continue;
+		if (!x->ifindex && !x->flags)
+			*x = (struct mg_if_slot){ .ifindex = key, .flags = v.flags };
+		else	/* two NICs of ours here: the programs ask mg_ifaces */
+			*x = (struct mg_if_slot){ .ifindex = 0, .flags = MG_IF_SLOT_SHARED };
+	}
+	for (uint32_t i = 0; i < MG_IF_SLOTS; i++)
+		keys[i] = i;
+	return bpf_map_update_batch(slots_fd, keys, s, &count, &o) ? -errno : 0;
+}
+
+int dp_iface_watch(int fd, int slots_fd, struct dp_iface_watch *w)
 {
 	uint32_t key, next, *prev = NULL;
+	bool wrote = false;
 	char what[160];
 	int nf = dp_netfilter_forwarding(what, sizeof(what));
 	bool fwd_ok = nf == 0;
@@ -299,9 +324,10 @@ int dp_iface_watch(int fd, struct dp_iface_watch *w)
 		}
 		if (bpf_map_update_elem(fd, &key, &v, BPF_EXIST))
 			continue;
+		wrote = true;
 keep:
 		w->ifs[k].flags = v.flags;
 		w->ifs[k].why = v.why;
 	}
-	return 0;
+	return wrote ? dp_iface_slots_sync(fd, slots_fd) : 0;
 }

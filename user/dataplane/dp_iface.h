@@ -74,5 +74,9 @@ struct dp_iface_watch {
 	int n;
 	bool fwd_ok;			/* netfilter did not act on forwarding at the last look */
 };
-/* ifaces_fd: the pinned mg_ifaces. 0 or -errno. */
-int dp_iface_watch(int ifaces_fd, struct dp_iface_watch *w);
+/* ifaces_fd, slots_fd: the pinned mg_ifaces and mg_if_slots. 0 or -errno. */
+int dp_iface_watch(int ifaces_fd, int slots_fd, struct dp_iface_watch *w);
+
+/* Rebuilds mg_if_slots (slots_fd), what the programs read, from mg_ifaces
+ * (ifaces_fd): after every write of mg_ifaces. 0 or -errno. */
+int dp_iface_slots_sync(int ifaces_fd, int slots_fd);
