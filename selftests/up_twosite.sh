@@ -193,6 +193,19 @@ if all_part; then
 	t "  says so" grep -q "but site a has PublicKey" "$tmp/err"
 	t "  nothing changed" test "$before" = "$(snapshot)"
 
+	# Refused late: a new site whose Egress the main table already routes (the
+	# user's own route, same metric): the kernel refuses meshgw's route after
+	# WireGuard took the new peer and b's new range. Nothing of the run stays.
+	A ip route add 10.3.0.0/24 dev lan0
+	mesh 10.9.0.0/24 c >"$tmp/mesh_c9.conf"
+	t "a new site whose Egress the main table routes already: up refused" \
+		bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh_c9.conf -l $tmp/a.local 2>$tmp/err"
+	t "  names the route" grep -q "route 10.3.0.0/24 dev $wgA" "$tmp/err"
+	t "  and puts back what it had changed" grep -q "what this run had changed is put back" "$tmp/err"
+	t "  nothing changed (no peer c, b without 10.9.0.0/24, no route to it)" test "$before" = "$(snapshot)"
+	t "  the user's route kept" bash -c "ip -n $gA route show 10.3.0.0/24 dev lan0 | grep -q ."
+	A ip route del 10.3.0.0/24 dev lan0
+
 	# The gateway's own uplink (not a neighbour: they run none) carries an XDP program
 	# meshgw did not attach: meshgw leaves it
 	# alone and runs TC only there (FastPath = xdp asks for XDP, to make the point);

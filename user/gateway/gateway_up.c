@@ -26,6 +26,19 @@
 #include "wg/wg_reconcile.h"
 #include "wg/wg_uapi.h"
 
+/* What a run changed on a link it did not create, put back when a later step
+ * fails (up_undo): a refused route must not leave the new peer in WireGuard. */
+struct up_undo {
+	struct wg_device wg;		/* WireGuard before this run changed it */
+	bool wg_changed;
+	struct prefix addr_added, addr_removed;
+	bool has_addr_added, has_addr_removed;
+	uint32_t mtu;			/* the MTU before, when this run changed it; else 0 */
+	bool brought_up;		/* this run set the link up */
+	struct prefix *routes_added, *routes_removed;
+	size_t n_routes_added, n_routes_removed;
+};
+
 struct up_ctx {
 	const struct mg_config *c;
 	const char *ifname;
@@ -43,6 +56,7 @@ struct up_ctx {
 	struct wg_device have;	/* WireGuard as keep_current_endpoints read it ... */
 	bool have_read;		/* ... for apply_wg: one read of 1,000 peers, not two */
 	int wg_early;		/* wireguard-go's answer to a get sent early, or -1 */
+	struct up_undo undo;	/* what this run changed on a link it did not create */
 };
 
 /* WireGuard as it is: the early get's answer when there is one (wireguard-go),
@@ -104,9 +118,24 @@ static int ensure_link(struct up_ctx *u)
 
 /* --- WireGuard ------------------------------------------------------------------- */
 
+/* WireGuard as before, from what it is now. */
+static void wg_put_back(struct up_ctx *u, struct wg_device *before)
+{
+	struct wg_device now = { 0 }, undo = { 0 };
+
+	if (!u->be->get(u->ifname, &now) && wg_diff(before, &now, &undo) > 0) {
+		if (u->be->set(u->ifname, &undo))
+			pr_err("%s: could not restore the previous WireGuard configuration", u->ifname);
+		else
+			pr_info("%s: previous WireGuard configuration restored", u->ifname);
+	}
+	wg_device_free(&now);
+	wg_device_free(&undo);
+}
+
 static int apply_wg(struct up_ctx *u)
 {
-	struct wg_device have = { 0 }, now = { 0 }, change = { 0 }, undo = { 0 };
+	struct wg_device have = { 0 }, change = { 0 };
 	int n, ret = 0;
 
 	/* Read a moment ago, under the same lock, with nothing changed since. */
@@ -132,20 +161,19 @@ static int apply_wg(struct up_ctx *u)
 	if (!ret) {
 		pr_info("%s: WireGuard configuration updated (%d change%s)", u->ifname, n,
 			n == 1 ? "" : "s");
+		if (!u->created_now) {	/* kept for up_undo */
+			u->undo.wg = have;
+			u->undo.wg_changed = true;
+			memset(&have, 0, sizeof(have));
+		}
 		goto out;
 	}
 	/* A split request may have been applied in part: put back what was there. */
-	if (!u->created_now && !u->be->get(u->ifname, &now) && wg_diff(&have, &now, &undo) > 0) {
-		if (u->be->set(u->ifname, &undo))
-			pr_err("%s: could not restore the previous WireGuard configuration", u->ifname);
-		else
-			pr_info("%s: previous WireGuard configuration restored", u->ifname);
-	}
+	if (!u->created_now)
+		wg_put_back(u, &have);
 out:
 	wg_device_free(&have);
-	wg_device_free(&now);
 	wg_device_free(&change);
-	wg_device_free(&undo);
 	return ret;
 }
 
@@ -166,8 +194,11 @@ static int apply_address(struct up_ctx *u)
 	/* An address an earlier `up` added and the mesh file no longer wants. */
 	if (u->st.added_address && !prefix_equal(&u->st.address, &u->want.address)) {
 		for (size_t i = 0; i < n; i++)
-			if (prefix_equal(&addrs[i], &u->st.address))
-				rtnl_addr_del(&u->rt, u->ifname, u->link.ifindex, &u->st.address);
+			if (prefix_equal(&addrs[i], &u->st.address) &&
+			    !rtnl_addr_del(&u->rt, u->ifname, u->link.ifindex, &u->st.address)) {
+				u->undo.addr_removed = u->st.address;
+				u->undo.has_addr_removed = true;
+			}
 		u->st.added_address = false;
 	}
 	free(addrs);
@@ -177,6 +208,8 @@ static int apply_address(struct up_ctx *u)
 	if (!ret) {
 		u->st.added_address = true;
 		u->st.address = u->want.address;
+		u->undo.addr_added = u->want.address;
+		u->undo.has_addr_added = true;
 	}
 	return ret;
 }
@@ -218,10 +251,16 @@ static int apply_routes(struct up_ctx *u)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (!prefix_in(&have[i], u->want.routes, u->want.n_routes))
-			rtnl_route_del(&u->rt, u->ifname, u->link.ifindex, &have[i], RTPROT_MESHGW);
+		if (!prefix_in(&have[i], u->want.routes, u->want.n_routes) &&
+		    !rtnl_route_del(&u->rt, u->ifname, u->link.ifindex, &have[i], RTPROT_MESHGW))
+			have[u->undo.n_routes_removed++] = have[i];	/* (in place: i >= that count) */
 	if (n_added)
 		pr_info("%s: %zu route%s added", u->ifname, n_added, n_added == 1 ? "" : "s");
+	/* For up_undo; the link's own routes go with it when this run created it. */
+	u->undo.routes_added = added;
+	u->undo.n_routes_added = n_added;
+	u->undo.routes_removed = have;
+	return 0;
 out:
 	free(added);
 	free(have);
@@ -406,9 +445,14 @@ static int up_apply(struct up_ctx *u)
 		ret = apply_address(u);
 	if (!ret && u->hold && (u->link.flags & IFF_UP))
 		ret = rtnl_link_updown(&u->rt, u->ifname, u->link.ifindex, false);
-	if (!ret && (u->link.mtu != u->want.mtu || (!u->hold && !(u->link.flags & IFF_UP))))
+	if (!ret && (u->link.mtu != u->want.mtu || (!u->hold && !(u->link.flags & IFF_UP)))) {
 		ret = rtnl_link_set(&u->rt, u->ifname, u->link.ifindex,
 				    u->link.mtu != u->want.mtu ? u->want.mtu : 0, !u->hold);
+		if (!ret) {
+			u->undo.mtu = u->link.mtu != u->want.mtu ? u->link.mtu : 0;
+			u->undo.brought_up = !u->hold && !(u->link.flags & IFF_UP);
+		}
+	}
 	if (!ret && !u->hold)
 		ret = apply_routes(u);
 	if (!ret)
@@ -458,6 +502,41 @@ static void keep_current_endpoints(struct up_ctx *u)
 	}
 }
 
+/* A failed `up` on a link it did not create: what it changed there goes back,
+ * the newest first. Its steering and sysctls put themselves back; the data plane
+ * keeps what it wrote, by diff, which the next `up` reconciles. */
+static void up_undo(struct up_ctx *u)
+{
+	struct up_undo *x = &u->undo;
+	uint32_t ifi = u->link.ifindex;
+
+	if (!x->wg_changed && !x->has_addr_added && !x->has_addr_removed && !x->mtu &&
+	    !x->brought_up && !x->n_routes_added && !x->n_routes_removed)
+		return;
+	for (size_t i = 0; i < x->n_routes_added; i++)
+		rtnl_route_del(&u->rt, u->ifname, ifi, &x->routes_added[i], RTPROT_MESHGW);
+	for (size_t i = 0; i < x->n_routes_removed; i++)
+		rtnl_route_add(&u->rt, u->ifname, ifi, &x->routes_removed[i], RTPROT_MESHGW);
+	if (x->brought_up)
+		rtnl_link_updown(&u->rt, u->ifname, ifi, false);
+	if (x->mtu)
+		rtnl_link_set(&u->rt, u->ifname, ifi, x->mtu, false);
+	if (x->has_addr_added)
+		rtnl_addr_del(&u->rt, u->ifname, ifi, &x->addr_added);
+	if (x->has_addr_removed)
+		rtnl_addr_add(&u->rt, u->ifname, ifi, &x->addr_removed, true);
+	if (x->wg_changed)
+		wg_put_back(u, &x->wg);
+	pr_err("%s: what this run had changed is put back", u->ifname);
+}
+
+static void up_undo_free(struct up_undo *x)
+{
+	wg_device_free(&x->wg);
+	free(x->routes_added);
+	free(x->routes_removed);
+}
+
 /* gateway_up with the interface's lock already held; wg_early: a get sent early
  * (wg_uapi_get_begin) whose answer this reads, or -1. */
 static int gateway_up_locked(const struct mg_config *c, bool keep_endpoints, int wg_early)
@@ -480,6 +559,8 @@ static int gateway_up_locked(const struct mg_config *c, bool keep_endpoints, int
 	 * saved below, or none, no longer says it: `down` could not). */
 	if (ret)
 		state_sysctls_restore(&u.st, u.had_state ? &u.prev : NULL);
+	if (ret && !u.created_now)
+		up_undo(&u);
 	if (ret && u.created_now) {
 		pr_err("%s: removing the link this run created", u.ifname);
 		rtnl_link_del(&u.rt, u.ifname);
@@ -497,6 +578,7 @@ out:
 		close(u.wg_early);	/* not read: nothing needed WireGuard as it was */
 	if (u.have_read)
 		wg_device_free(&u.have);
+	up_undo_free(&u.undo);
 	desired_free(&u.want);
 	nl_close(&u.rt);
 	return ret;
