@@ -12,7 +12,10 @@
  *
  * The programs end with TC_ACT_UNSPEC where they hand a packet on, so a user's
  * own filters on the same hook still run after them (tcx runs before every
- * cls_bpf filter, and TC_ACT_OK there would skip those). A slot moves from one
+ * cls_bpf filter, and TC_ACT_OK there would skip those). A link is appended
+ * after the tcx programs already on the hook: those see every packet first, as
+ * they did before meshgw (one that ends a packet's run leaves it to the
+ * kernel's routes, which still lead mesh traffic into WireGuard). A slot moves from one
  * kind to the other (an upgrade from a build without tcx, TcHook changed) by
  * attaching the new kind first and then taking the old one off: no moment
  * without the program, at most a packet or two that both count. */
