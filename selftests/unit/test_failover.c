@@ -352,6 +352,34 @@ static void test_reply_reads(void)
  * paths and takes this idle peer's path 0 down at once (fo_path_down), then moves
  * it: it stays on path 1 while path 0 is dead, and moves back only after path 0
  * answered for the hold-down. */
+/* The round trip that sizes the loss window is smoothed: a late reply (neighbour
+ * resolution after a link comes up) leaves a fast path's window at FailureWindow;
+ * a path that is long in every reply gets three of its round trips. */
+static void test_rtt_smoothed(void)
+{
+	struct fo_settings s;
+	struct fo_peer p;
+	uint64_t now = 1000 * MS;
+	uint32_t seq = 0;
+
+	fo_default_settings(&s);
+	fo_peer_init(&p, 1, now);
+	for (int i = 0; i < 20; i++, now += 50 * MS)
+		fo_note_reply(&p, 0, seq++, now, MS / 10);
+	fo_note_reply(&p, 0, seq++, now, 148 * MS);
+	now += 50 * MS;
+	fo_note_reply(&p, 0, seq++, now, 127 * MS);
+	ok(fo_fail_window_ns(&s, &p.ep[0]) == (uint64_t)s.fail_ms * MS,
+	   "two late replies on a 0.1 ms path: the loss window stays %u ms (rtt now %.1f ms)",
+	   s.fail_ms, p.ep[0].rtt_ns / 1e6);
+	fo_peer_init(&p, 1, now);
+	for (int i = 0; i < 40; i++, now += 50 * MS)
+		fo_note_reply(&p, 0, seq++, now, 200 * MS);
+	ok(fo_fail_window_ns(&s, &p.ep[0]) == 600 * MS,
+	   "a 200 ms path: the loss window is three round trips (%.0f ms)",
+	   fo_fail_window_ns(&s, &p.ep[0]) / 1e6);
+}
+
 static void test_path_down(void)
 {
 	struct sim m;
@@ -662,6 +690,7 @@ int main(void)
 
 	test_reply_reads();
 	test_path_down();
+	test_rtt_smoothed();
 	test_dark_together();
 	return tap_done();
 }

@@ -75,7 +75,12 @@ void fo_note_reply(struct fo_peer *p, unsigned int i, uint32_t seq, uint64_t rep
 		return;
 	e->last_reply_ns = reply_ns;
 	e->last_reply_seq = seq;
-	e->rtt_ns = rtt_ns;
+	/* Smoothed as TCP's SRTT (7/8 the old, 1/8 the new): one late reply must
+	 * not stretch the loss window (three round trips) of the next failure. The
+	 * first reply after a link comes back up waits on neighbour resolution at
+	 * both ends (127-148 ms measured on a 0.1 ms path), which made a later
+	 * failover take 0.50 s instead of 0.45. */
+	e->rtt_ns = e->rtt_ns ? (7 * e->rtt_ns + rtt_ns) / 8 : rtt_ns;
 	e->replies++;
 	/* Probes went unanswered before this reply: the endpoint was losing
 	 * packets until now, so a failback waits a full hold-down from here. */

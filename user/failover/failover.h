@@ -54,7 +54,7 @@ struct fo_endpoint {
 	uint32_t unanswered;		/* probes sent since the last reply */
 	uint64_t last_reply_ns;
 	uint32_t last_reply_seq;
-	uint64_t rtt_ns;
+	uint64_t rtt_ns;			/* smoothed (fo_note_reply) */
 	uint64_t probes_sent, replies;
 	uint64_t history;		/* bit i = probe seq-i answered (loss over 64) */
 	uint64_t last_loss_ns;		/* a probe went unanswered (blocks failback) */
