@@ -292,7 +292,7 @@ static void peer_fo(struct mbuf *b, const struct status *s)
 				ep_sample(b, "meshgw_endpoint_up", &s->peers[p], e, "%d",
 					  s->peers[p].eps[e].fo.health == MG_EP_UP);
 	family(b, "meshgw_endpoint_rtt_seconds", "gauge",
-	       "Round trip time of the endpoint's answered probes, smoothed as TCP's SRTT (7/8 the previous value, 1/8 the newest).");
+	       "Round trip time of the endpoint's last answered probe.");
 	for (size_t p = 0; p < s->n_peers; p++)
 		for (size_t e = 0; e < s->peers[p].n_eps; e++) {
 			const struct status_endpoint *ep = &s->peers[p].eps[e];
