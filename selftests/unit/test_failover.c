@@ -352,10 +352,12 @@ static void test_reply_reads(void)
  * paths and takes this idle peer's path 0 down at once (fo_path_down), then moves
  * it: it stays on path 1 while path 0 is dead, and moves back only after path 0
  * answered for the hold-down. */
-/* The round trip that sizes the loss window is smoothed: a late reply (neighbour
- * resolution after a link comes up) leaves a fast path's window at FailureWindow;
- * a path that is long in every reply gets three of its round trips. */
-static void test_rtt_smoothed(void)
+/* The loss window follows the path's own round trip, the least of the last
+ * 10 s: the probes that waited on neighbour resolution while a link came back
+ * (late together) leave a fast path's window at FailureWindow; a path that is
+ * long in every reply gets three of its round trips, and a path that got longer
+ * for good gets them once the shorter replies are 10 s old. */
+static void test_rtt_base(void)
 {
 	struct fo_settings s;
 	struct fo_peer p;
@@ -366,17 +368,24 @@ static void test_rtt_smoothed(void)
 	fo_peer_init(&p, 1, now);
 	for (int i = 0; i < 20; i++, now += 50 * MS)
 		fo_note_reply(&p, 0, seq++, now, MS / 10);
-	fo_note_reply(&p, 0, seq++, now, 148 * MS);
-	now += 50 * MS;
-	fo_note_reply(&p, 0, seq++, now, 127 * MS);
+	now += 1500 * MS;	/* the link down, then up: ten probes come back at once */
+	for (int i = 0; i < 10; i++)
+		fo_note_reply(&p, 0, seq++, now + i, (330 - 20 * i) * MS);
 	ok(fo_fail_window_ns(&s, &p.ep[0]) == (uint64_t)s.fail_ms * MS,
-	   "two late replies on a 0.1 ms path: the loss window stays %u ms (rtt now %.1f ms)",
-	   s.fail_ms, p.ep[0].rtt_ns / 1e6);
+	   "ten replies 150-330 ms late on a 0.1 ms path: the loss window stays %u ms", s.fail_ms);
+	is_int((int)(p.ep[0].rtt_ns / MS), 150, "  (the last reply's round trip is still what show says)");
 	fo_peer_init(&p, 1, now);
 	for (int i = 0; i < 40; i++, now += 50 * MS)
 		fo_note_reply(&p, 0, seq++, now, 200 * MS);
 	ok(fo_fail_window_ns(&s, &p.ep[0]) == 600 * MS,
 	   "a 200 ms path: the loss window is three round trips (%.0f ms)",
+	   fo_fail_window_ns(&s, &p.ep[0]) / 1e6);
+	fo_peer_init(&p, 1, now);
+	fo_note_reply(&p, 0, seq++, now, 20 * MS);
+	for (int i = 0; i < 220; i++, now += 50 * MS)
+		fo_note_reply(&p, 0, seq++, now + 50 * MS, 250 * MS);
+	ok(fo_fail_window_ns(&s, &p.ep[0]) == 750 * MS,
+	   "a 20 ms path that turned 250 ms: three of the new round trips after 10 s (%.0f ms)",
 	   fo_fail_window_ns(&s, &p.ep[0]) / 1e6);
 }
 
@@ -690,7 +699,7 @@ int main(void)
 
 	test_reply_reads();
 	test_path_down();
-	test_rtt_smoothed();
+	test_rtt_base();
 	test_dark_together();
 	return tap_done();
 }

@@ -75,12 +75,17 @@ void fo_note_reply(struct fo_peer *p, unsigned int i, uint32_t seq, uint64_t rep
 		return;
 	e->last_reply_ns = reply_ns;
 	e->last_reply_seq = seq;
-	/* Smoothed as TCP's SRTT (7/8 the old, 1/8 the new): one late reply must
-	 * not stretch the loss window (three round trips) of the next failure. The
-	 * first reply after a link comes back up waits on neighbour resolution at
-	 * both ends (127-148 ms measured on a 0.1 ms path), which made a later
-	 * failover take 0.50 s instead of 0.45. */
-	e->rtt_ns = e->rtt_ns ? (7 * e->rtt_ns + rtt_ns) / 8 : rtt_ns;
+	e->rtt_ns = rtt_ns;
+	/* The path's own delay, which sizes the loss window: the least round trip
+	 * of the last FO_RTT_BASE_NS. Not the last one: the probes sent while a
+	 * link came back up wait on neighbour resolution and return together,
+	 * 130-330 ms late on a 0.1 ms path (measured), and three of those made the
+	 * next failure's window 380-630 ms (a failover of 0.54-0.93 s). */
+	if (!e->rtt_base_ns || rtt_ns < e->rtt_base_ns ||
+	    reply_ns - e->rtt_base_at_ns > FO_RTT_BASE_NS) {
+		e->rtt_base_ns = rtt_ns;
+		e->rtt_base_at_ns = reply_ns;
+	}
 	e->replies++;
 	/* Probes went unanswered before this reply: the endpoint was losing
 	 * packets until now, so a failback waits a full hold-down from here. */
@@ -98,13 +103,13 @@ void fo_note_reply(struct fo_peer *p, unsigned int i, uint32_t seq, uint64_t rep
 	p->meshgw_peer = true;
 }
 
-/* A loss window never shorter than three round trips, so a long path is not
- * declared dead while its replies are still in flight. */
+/* A loss window never shorter than three of the path's round trips, so a long
+ * path is not declared dead while its replies are still in flight. */
 uint64_t fo_fail_window_ns(const struct fo_settings *s, const struct fo_endpoint *e)
 {
 	uint64_t w = (uint64_t)s->fail_ms * MS;
 
-	return 3 * e->rtt_ns > w ? 3 * e->rtt_ns : w;
+	return 3 * e->rtt_base_ns > w ? 3 * e->rtt_base_ns : w;
 }
 
 static bool active_in_trouble(const struct fo_peer *p)
@@ -122,7 +127,7 @@ uint64_t fo_probe_late_ns(const struct fo_settings *s, const struct fo_endpoint 
 {
 	uint64_t late = (uint64_t)s->suspect_ms * MS;
 
-	return 2 * e->rtt_ns > late ? 2 * e->rtt_ns : late;
+	return 2 * e->rtt_base_ns > late ? 2 * e->rtt_base_ns : late;
 }
 
 static bool active_probe_late(const struct fo_peer *p, const struct fo_settings *s, unsigned int i,
@@ -241,7 +246,7 @@ static bool failing_under_traffic(const struct fo_peer *p, const struct fo_setti
 {
 	const struct fo_endpoint *e = &p->ep[i];
 	uint64_t w = fo_fail_window_ns(s, e), t = p->tx_unanswered_since_ns;
-	uint64_t probes_min = w / 2 > 2 * e->rtt_ns ? w / 2 : 2 * e->rtt_ns;
+	uint64_t probes_min = w / 2 > 2 * e->rtt_base_ns ? w / 2 : 2 * e->rtt_base_ns;
 
 	return i == p->active && t && t < e->unanswered_since_ns && e->last_reply_ns < t &&
 	       now - t >= w && now - e->unanswered_since_ns >= probes_min;

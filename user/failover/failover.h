@@ -21,6 +21,10 @@
 #include <stdint.h>
 
 #define FO_MAX_ENDPOINTS 8
+/* How long the least round trip stands for the path's own (rtt_base_ns): long
+ * enough to outlast a link that went down and came back (whose probes return
+ * late together), short enough to follow a path that really got longer. */
+#define FO_RTT_BASE_NS (10ULL * 1000000000ULL)
 
 struct fo_settings {
 	uint32_t probe_fast_ms;		/* probe interval while a peer is suspect */
@@ -54,7 +58,9 @@ struct fo_endpoint {
 	uint32_t unanswered;		/* probes sent since the last reply */
 	uint64_t last_reply_ns;
 	uint32_t last_reply_seq;
-	uint64_t rtt_ns;			/* smoothed (fo_note_reply) */
+	uint64_t rtt_ns;		/* of the last reply */
+	uint64_t rtt_base_ns;		/* the least of the last FO_RTT_BASE_NS: the path's own */
+	uint64_t rtt_base_at_ns;	/* when that one came */
 	uint64_t probes_sent, replies;
 	uint64_t history;		/* bit i = probe seq-i answered (loss over 64) */
 	uint64_t last_loss_ns;		/* a probe went unanswered (blocks failback) */
