@@ -98,16 +98,19 @@ static __always_inline long own_reply_out(struct __sk_buff *skb, __u8 family, vo
 	o = bpf_map_lookup_elem(&mg_own_addr, &k);
 	if (!o)
 		return -1;
-	stat_add(MG_STAT_TC_WG_OWN, len);
-	if (!o->nh_family)	/* a layer-3 device: the packet as it is */
+	if (!o->nh_family) {	/* a layer-3 device: the packet as it is */
+		stat_add(MG_STAT_TC_WG_OWN, len);
 		return bpf_redirect(o->ifindex, 0);
+	}
 	/* The gateway is given, not looked up: with the packet's source set, the
 	 * kernel's IPv6 lookup would prefer meshgw's route over the device's. */
 	nh.nh_family = o->nh_family;
 	__builtin_memcpy(nh.ipv6_nh, o->nh, 16);
-	/* redirect_neigh wants an Ethernet header to replace (see the ingress). */
+	/* redirect_neigh wants an Ethernet header to replace (see the ingress);
+	 * without room for one the packet takes the tunnel, counted there. */
 	if (!l3_off && bpf_skb_change_head(skb, ETH_HLEN, 0))
 		return -1;
+	stat_add(MG_STAT_TC_WG_OWN, len);
 	return bpf_redirect_neigh(o->ifindex, &nh, sizeof(nh), 0);
 }
 
