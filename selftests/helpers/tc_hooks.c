@@ -15,25 +15,16 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "meshgw_bpf.h"
-
-#define TCX_INGRESS 46	/* BPF_TCX_INGRESS, BPF_TCX_EGRESS: 6.6+, newer than */
-#define TCX_EGRESS  47	/* Debian 12's headers */
+#include "dataplane/dp_progs.h"
+#include "dataplane/dp_tc.h"
 
 static const char *name_of(__u32 id, char *buf, size_t len)
 {
-	struct bpf_prog_info info = { 0 };
-	__u32 ilen = sizeof(info);
-	int fd = bpf_prog_get_fd_by_id(id);
-
-	snprintf(buf, len, "?");
-	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &ilen))
-		snprintf(buf, len, "%s", info.name);
-	if (fd >= 0)
-		close(fd);
+	if (dp_prog_name(id, buf, len))
+		snprintf(buf, len, "?");
 	return buf;
 }
 
@@ -53,7 +44,7 @@ static int hooks(const char *dev)
 		LIBBPF_OPTS(bpf_tc_opts, q, .handle = MG_TC_HANDLE, .priority = MG_TC_PRIORITY);
 		__u32 ids[64], count = 64;
 
-		if (!bpf_prog_query(ifindex, egress ? TCX_EGRESS : TCX_INGRESS, 0, NULL, ids, &count)) {
+		if (!bpf_prog_query(ifindex, egress ? DP_TCX_EGRESS : DP_TCX_INGRESS, 0, NULL, ids, &count)) {
 			for (__u32 i = 0; i < count; i++)
 				printf("%s %s tcx %u %s\n", dev, dir, ids[i],
 				       name_of(ids[i], name, sizeof(name)));
@@ -84,9 +75,9 @@ int main(int argc, char **argv)
 	}
 	libbpf_set_print(quiet);
 	if (!strcmp(argv[1], "--tcx")) {
-		__u32 count = 0;
+		bool tcx = false;
 
-		return bpf_prog_query(1, TCX_INGRESS, 0, NULL, NULL, &count) ? 1 : 0;	/* on lo */
+		return !dp_tc_mode(MG_TC_AUTO, 1, &tcx) && tcx ? 0 : 1;	/* asked on lo */
 	}
 	for (int i = 1; i < argc; i++)
 		rc |= hooks(argv[i]);

@@ -131,7 +131,8 @@ static void text_iface(const struct dp_iface_entry *e, const struct colours *c)
 		printf("    %s: kernel only, %s", v->name, DP_KERNEL_TEXT);
 	else
 		printf("    %s: %s (%s), %s%s%s", v->name, v->flags & MG_IF_XDP ? "XDP + TC" : "TC only",
-		       v->flags & MG_IF_TCX ? "tcx" : "cls_bpf", off ? c->yellow : "", (v->flags & MG_IF_XDP) && (v->flags & MG_IF_XMIT) ?
+		       v->flags & MG_IF_TCX ? "tcx" : "cls_bpf", off ? c->yellow : "",
+		       (v->flags & MG_IF_XDP) && (v->flags & MG_IF_XMIT) ?
 		       "XDP fast path on" : dp_why_text((enum mg_if_why)v->why), off ? c->off : "");
 	if (fb)
 		printf(" (%" PRIu64 " frames the kernel could not transmit)", fb);

@@ -11,7 +11,6 @@
  * links pinned as PinPath/tcx_<slot> where the kernel has tcx, else cls_bpf
  * filters at a fixed handle/priority (dp_tc.h), each recorded in the pinned
  * mg_attach map, so `down` removes exactly what `up` made. */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <linux/if_link.h>
@@ -509,63 +508,6 @@ static int xdp_up(struct dp *d, const char *ifname, int ifindex)
 	return err;
 }
 
-/* Detaches and unpins every XDP link pinned under pin except those of the
- * interfaces in keep (NULL-terminated), so a changed LanInterface/UplinkInterface
- * or `down` leaves nothing of ours behind. */
-static void xdp_sweep(const char *pin, const char *const *keep)
-{
-	DIR *dir = opendir(pin);
-	struct dirent *e;
-
-	if (!dir)
-		return;
-	while ((e = readdir(dir))) {
-		char path[DP_PATH];
-		struct bpf_link *link;
-		bool kept = false;
-
-		if (strncmp(e->d_name, "xdp_", 4))
-			continue;
-		for (const char *const *k = keep; k && *k; k++)
-			kept |= **k && !strcmp(e->d_name + 4, *k);
-		if (kept)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", pin, e->d_name);
-		log_libbpf_mute();
-		link = bpf_link__open(path);
-		log_libbpf_unmute();
-		if (link) {
-			bpf_link__detach(link);
-			bpf_link__destroy(link);
-		}
-		if (unlink(path) && errno != ENOENT)
-			pr_warn("Failed to unpin %s: %s", path, strerror(errno));
-	}
-	closedir(dir);
-}
-
-static int xdp_down(const char *pin, const char *ifname)
-{
-	char path[DP_PATH];
-	struct bpf_link *link;
-
-	if (!ifname[0])
-		return 0;
-	xdp_pin_name(path, sizeof(path), pin, ifname);
-	log_libbpf_mute();
-	link = bpf_link__open(path);
-	log_libbpf_unmute();
-	if (!link)
-		return errno == ENOENT ? 0 : -errno;
-	bpf_link__detach(link);
-	bpf_link__destroy(link);
-	if (unlink(path) && errno != ENOENT) {
-		pr_err("Failed to unpin %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
 /* d's TC slots (dp_tc.h); the attach map is open once the pins are. */
 static struct dp_tc tc_of(const struct dp *d)
 {
@@ -1000,7 +942,7 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 				any = true;
 			}
 		/* NICs the configuration no longer names, or that are TC only now */
-		xdp_sweep(d.pin, keep);
+		dp_links_sweep(d.pin, "xdp_", keep);
 		if (any) {
 			if ((err = obj_ready(&d, OBJ_FB)))
 				goto out;
@@ -1036,9 +978,7 @@ int dataplane_down(const struct mg_local *l)
 		return err;
 	if (!is_bpffs(pin))
 		return 0;	/* nothing pinned: nothing of ours */
-	xdp_down(pin, l->lan_if);
-	xdp_down(pin, l->uplink_if);
-	xdp_sweep(pin, NULL);		/* interfaces the configuration no longer names */
+	dp_links_sweep(pin, "xdp_", NULL);	/* also interfaces the configuration no longer names */
 	fallback_down(pin);
 	snprintf(path, sizeof(path), "%s/%s", pin, MG_MAP_NAME(attach));
 	{

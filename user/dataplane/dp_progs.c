@@ -5,6 +5,7 @@
  * constants the loader set) and the ids of the maps it uses. Nothing extra is
  * pinned, and nothing can go stale: a program detached by hand is simply not
  * found, one loaded by another build has another hash. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <bpf/libbpf_version.h>
 #include <sodium.h>
 #include "dataplane/dp_progs.h"
+#include "lib/log.h"
 
 _Static_assert(MG_OBJ_HASH_LEN >= crypto_generichash_BYTES_MIN &&
 	       MG_OBJ_HASH_LEN <= crypto_generichash_BYTES_MAX, "a BLAKE2b output length");
@@ -108,6 +110,42 @@ int dp_prog_name(uint32_t id, char *name, size_t len)
 		snprintf(name, len, "%s", info.name);
 	close(fd);
 	return err;
+}
+
+void dp_link_unpin(const char *path)
+{
+	int fd = bpf_obj_get(path);
+
+	if (fd >= 0) {
+		bpf_link_detach(fd);
+		close(fd);
+	}
+	if (unlink(path) && errno != ENOENT)
+		pr_warn("Failed to unpin %s: %s", path, strerror(errno));
+}
+
+void dp_links_sweep(const char *pin, const char *prefix, const char *const *keep)
+{
+	size_t n = strlen(prefix);
+	DIR *dir = opendir(pin);
+	struct dirent *e;
+
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		char path[PATH_MAX + 64];
+		bool kept = false;
+
+		if (strncmp(e->d_name, prefix, n))
+			continue;
+		for (const char *const *k = keep; k && *k; k++)
+			kept |= **k && !strcmp(e->d_name + n, *k);
+		if (kept)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin, e->d_name);
+		dp_link_unpin(path);
+	}
+	closedir(dir);
 }
 
 uint32_t dp_link_prog_id(const char *path)

@@ -45,5 +45,11 @@ int dp_prog_reuse(uint32_t id, const struct bpf_program *prog, const struct bpf_
 int dp_prog_name(uint32_t id, char *name, size_t len);
 /* The id of a loaded program, or 0. */
 uint32_t dp_prog_id(int fd);
+/* Detaches the link pinned at path (at once, even while some process holds it
+ * open) and removes the pin; none there is not an error. */
+void dp_link_unpin(const char *path);
+/* dp_link_unpin of every link pinned under pin whose name starts with prefix,
+ * but those whose name goes on with one of keep (NULL-terminated; may be NULL). */
+void dp_links_sweep(const char *pin, const char *prefix, const char *const *keep);
 /* The id of the program a pinned link runs, or 0 (no such pin, not a link). */
 uint32_t dp_link_prog_id(const char *path);

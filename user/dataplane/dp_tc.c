@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* meshgw's programs on the TC hooks: tcx links where the kernel has them,
  * cls_bpf filters elsewhere (dp_tc.h). */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -13,10 +12,6 @@
 #include "dataplane/dp_progs.h"
 #include "dataplane/dp_tc.h"
 #include "lib/log.h"
-
-/* Debian 12's headers (6.1) predate tcx: the kernel's numbers (6.6+). */
-#define DP_TCX_INGRESS 46	/* BPF_TCX_INGRESS */
-#define DP_TCX_EGRESS  47	/* BPF_TCX_EGRESS */
 
 /* bpf_link_info as 6.6+ fills it for a tcx link: the device (0 once the link
  * is detached: its device deleted, or `bpftool link detach`) and the hook,
@@ -109,21 +104,13 @@ static int tcx_open(const struct dp_tc *t, __u32 slot, union dp_link_info *li)
 	return fd;
 }
 
-/* Detaches the link pinned at pin/name (at once, even while some process
- * holds it open) and removes the pin. */
-static void tcx_remove(const char *pin, const char *name)
+/* Detaches and unpins slot's link. */
+static void tcx_remove(const struct dp_tc *t, __u32 slot)
 {
 	char path[TC_PATH];
-	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", pin, name);
-	fd = bpf_obj_get(path);
-	if (fd >= 0) {
-		bpf_link_detach(fd);
-		close(fd);
-	}
-	if (unlink(path) && errno != ENOENT)
-		pr_warn("Failed to unpin %s: %s", path, strerror(errno));
+	pin_name(path, sizeof(path), t->pin, slot);
+	dp_link_unpin(path);
 }
 
 /* --- cls_bpf filters ------------------------------------------------------ */
@@ -222,7 +209,7 @@ static int tcx_up(const struct dp_tc *t, __u32 slot, const char *ifname, int ifi
 	if (fd >= 0)
 		close(fd);
 	/* No link, or one the kernel detached (its device deleted, or by hand). */
-	tcx_remove(t->pin, slot_pin[slot]);
+	tcx_remove(t, slot);
 	fd = bpf_link_create(prog_fd, ifindex, type, NULL);
 	if (fd < 0) {
 		err = -errno;
@@ -284,7 +271,7 @@ static int cls_up(const struct dp_tc *t, __u32 slot, const char *ifname, int ifi
 		return err;
 	}
 	if (was_tcx)
-		tcx_remove(t->pin, slot_pin[slot]);
+		tcx_remove(t, slot);
 	a->ifindex = (__u32)ifindex;
 	a->flags = created ? MG_ATTACH_QDISC_CREATED : 0;
 	return attach_set(t->attach_fd, slot, a);
@@ -313,7 +300,7 @@ void dp_tc_forget(const struct dp_tc *t, __u32 slot)
 	if (attach_get(t->attach_fd, slot, &a) || !a.ifindex)
 		return;
 	if (a.flags & MG_ATTACH_TCX)
-		tcx_remove(t->pin, slot_pin[slot]);
+		tcx_remove(t, slot);
 	else
 		cls_remove(t, slot, &a);
 	memset(&a, 0, sizeof(a));
@@ -339,15 +326,7 @@ __u32 dp_tc_prog_id(const struct dp_tc *t, __u32 slot)
 
 void dp_tc_down(const struct dp_tc *t)
 {
-	DIR *dir;
-	struct dirent *e;
-
 	for (__u32 slot = 0; t->attach_fd >= 0 && slot < MG_SLOT__MAX; slot++)
 		dp_tc_forget(t, slot);
-	if (!(dir = opendir(t->pin)))
-		return;
-	while ((e = readdir(dir)))
-		if (!strncmp(e->d_name, "tcx_", 4))
-			tcx_remove(t->pin, e->d_name);
-	closedir(dir);
+	dp_links_sweep(t->pin, "tcx_", NULL);
 }

@@ -25,6 +25,10 @@
 #include "config/config.h"
 #include "meshgw_bpf.h"
 
+/* Debian 12's headers (6.1) predate tcx: the kernel's numbers (6.6+). */
+#define DP_TCX_INGRESS 46	/* BPF_TCX_INGRESS */
+#define DP_TCX_EGRESS  47	/* BPF_TCX_EGRESS */
+
 /* Where and how this run attaches. */
 struct dp_tc {
 	int attach_fd;		/* the pinned mg_attach map */

@@ -31,8 +31,7 @@
 struct up_undo {
 	struct wg_device wg;		/* WireGuard before this run changed it */
 	bool wg_changed;
-	struct prefix addr_added, addr_removed;
-	bool has_addr_added, has_addr_removed;
+	struct prefix addr_added, addr_removed;	/* family 0: none */
 	uint32_t mtu;			/* the MTU before, when this run changed it; else 0 */
 	bool brought_up;		/* this run set the link up */
 	struct prefix *routes_added, *routes_removed;
@@ -195,10 +194,8 @@ static int apply_address(struct up_ctx *u)
 	if (u->st.added_address && !prefix_equal(&u->st.address, &u->want.address)) {
 		for (size_t i = 0; i < n; i++)
 			if (prefix_equal(&addrs[i], &u->st.address) &&
-			    !rtnl_addr_del(&u->rt, u->ifname, u->link.ifindex, &u->st.address)) {
+			    !rtnl_addr_del(&u->rt, u->ifname, u->link.ifindex, &u->st.address))
 				u->undo.addr_removed = u->st.address;
-				u->undo.has_addr_removed = true;
-			}
 		u->st.added_address = false;
 	}
 	free(addrs);
@@ -209,7 +206,6 @@ static int apply_address(struct up_ctx *u)
 		u->st.added_address = true;
 		u->st.address = u->want.address;
 		u->undo.addr_added = u->want.address;
-		u->undo.has_addr_added = true;
 	}
 	return ret;
 }
@@ -510,7 +506,7 @@ static void up_undo(struct up_ctx *u)
 	struct up_undo *x = &u->undo;
 	uint32_t ifi = u->link.ifindex;
 
-	if (!x->wg_changed && !x->has_addr_added && !x->has_addr_removed && !x->mtu &&
+	if (!x->wg_changed && !x->addr_added.family && !x->addr_removed.family && !x->mtu &&
 	    !x->brought_up && !x->n_routes_added && !x->n_routes_removed)
 		return;
 	for (size_t i = 0; i < x->n_routes_added; i++)
@@ -521,9 +517,9 @@ static void up_undo(struct up_ctx *u)
 		rtnl_link_updown(&u->rt, u->ifname, ifi, false);
 	if (x->mtu)
 		rtnl_link_set(&u->rt, u->ifname, ifi, x->mtu, false);
-	if (x->has_addr_added)
+	if (x->addr_added.family)
 		rtnl_addr_del(&u->rt, u->ifname, ifi, &x->addr_added);
-	if (x->has_addr_removed)
+	if (x->addr_removed.family)
 		rtnl_addr_add(&u->rt, u->ifname, ifi, &x->addr_removed, true);
 	if (x->wg_changed)
 		wg_put_back(u, &x->wg);
