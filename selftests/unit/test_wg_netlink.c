@@ -9,6 +9,12 @@
 #include <linux/genetlink.h>
 #include <linux/wireguard.h>
 #include <libmnl/libmnl.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "tap.h"
 #include "lib/sockaddr.h"
 #include "wg/wg_device.h"
@@ -321,6 +327,119 @@ static void test_uapi(void)
 	wg_device_free(&back);
 }
 
+/* A fake wireguard-go on WG_UAPI_DIR/<ifname>.sock: answers one get with `reply`,
+ * written in pieces of `chunk` bytes (lines split anywhere), then closes. */
+static pid_t fake_wireguard_go(const char *ifname, const char *reply, size_t chunk)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	pid_t pid;
+
+	mkdir(WG_UAPI_DIR, 0755);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), WG_UAPI_DIR "/%s.sock", ifname);
+	unlink(sun.sun_path);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) || listen(lfd, 1))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int fd = accept(lfd, NULL, NULL);
+		char req[8];
+		size_t len = strlen(reply);
+
+		if (fd < 0 || read(fd, req, sizeof(req)) != 7)
+			_exit(1);
+		for (size_t at = 0; at < len; at += chunk) {
+			size_t n = len - at < chunk ? len - at : chunk;
+
+			if (write(fd, reply + at, n) != (ssize_t)n)
+				_exit(1);
+			if (at % (chunk * 64) == 0)
+				usleep(100);	/* let the reader see a partial line */
+		}
+		_exit(0);
+	}
+	close(lfd);
+	return pid;
+}
+
+static int get_from_fake(const char *reply, size_t chunk, struct wg_device *d)
+{
+	char ifname[16], path[64];
+	pid_t pid;
+	int ret, status;
+
+	snprintf(ifname, sizeof(ifname), "mgt%d", (int)getpid());
+	pid = fake_wireguard_go(ifname, reply, chunk);
+	if (pid < 0)
+		return -1000;
+	ret = wg_uapi_get(ifname, d);
+	waitpid(pid, &status, 0);
+	snprintf(path, sizeof(path), WG_UAPI_DIR "/%s.sock", ifname);
+	unlink(path);
+	return ret;
+}
+
+/* A get reply is parsed as it arrives (in a 64 KiB buffer): 4,096 peers (~1 MB)
+ * in pieces that split lines anywhere, a reply cut short, a line too long. */
+static void test_uapi_get_stream(void)
+{
+	size_t cap = 4096 * 300 + 256, len = 0;
+	char *reply = malloc(cap), *big;
+	struct wg_device d;
+
+	if (getuid() != 0) {
+		tap_diag("skipped the UAPI socket cases: needs root for " WG_UAPI_DIR);
+		free(reply);
+		return;
+	}
+	len += (size_t)snprintf(reply + len, cap - len, "private_key=%064x\nlisten_port=51820\n", 7);
+	for (int i = 0; i < 4096; i++)
+		len += (size_t)snprintf(reply + len, cap - len,
+			"public_key=%064x\nendpoint=198.18.%d.%d:51820\n"
+			"last_handshake_time_sec=%d\nrx_bytes=%d\nallowed_ip=10.250.%d.%d/32\n"
+			"allowed_ip=100.64.%d.%d/32\n",
+			i + 1, i >> 8, i & 255, i, i * 3, i >> 8, i & 255, i >> 8, i & 255);
+	len += (size_t)snprintf(reply + len, cap - len, "errno=0\n\n");
+
+	for (size_t chunk = 1021; chunk <= 70000; chunk *= 67) {
+		memset(&d, 0, sizeof(d));
+		ok(get_from_fake(reply, chunk, &d) == 0, "get of 4,096 peers in %zu-byte pieces", chunk);
+		is_int(d.n_peers, 4096, "  every peer");
+		is_int(d.listen_port, 51820, "  listen port");
+		ok(d.n_peers == 4096 && d.peers[4095].n_allowed == 2 &&
+		   d.peers[4095].allowed[1].addr[2] == 15 && d.peers[4095].allowed[1].addr[3] == 255 &&
+		   d.peers[4095].rx_bytes == 4095 * 3 && d.peers[4095].last_handshake_sec == 4095 &&
+		   ntohs(d.peers[4095].endpoint.in.sin_port) == 51820 && d.peers[4095].public_key[31] == 0 &&
+		   d.peers[4095].public_key[30] == 0x10,
+		   "  the last peer whole (key, endpoint, handshake, counters, both allowed IPs)");
+		wg_device_free(&d);
+	}
+
+	/* wireguard-go gone mid-line, and mid-reply at a line's end */
+	reply[len / 2] = 0;
+	memset(&d, 0, sizeof(d));
+	is_int(get_from_fake(reply, 4096, &d), -EBADMSG, "reply cut mid-line: -EBADMSG");
+	wg_device_free(&d);
+	memset(&d, 0, sizeof(d));
+	is_int(get_from_fake("listen_port=51820\n", 4096, &d), -EBADMSG,
+	       "reply closed before its blank line: -EBADMSG");
+	wg_device_free(&d);
+	memset(&d, 0, sizeof(d));
+	is_int(get_from_fake("errno=-22\n\n", 4096, &d), -22, "errno=-22 reported");
+	wg_device_free(&d);
+
+	/* no line of wireguard-go's is 64 KiB long */
+	big = malloc(70000 + 32);
+	memcpy(big, "fwmark=", 7);
+	memset(big + 7, '1', 70000);
+	strcpy(big + 70007, "\nerrno=0\n\n");
+	memset(&d, 0, sizeof(d));
+	is_int(get_from_fake(big, 4096, &d), -EBADMSG, "a 70,000-byte line: -EBADMSG");
+	wg_device_free(&d);
+	free(big);
+	free(reply);
+}
+
 int main(void)
 {
 	test_big_peer();
@@ -328,5 +447,6 @@ int main(void)
 	test_bad_messages();
 	test_diff();
 	test_uapi();
+	test_uapi_get_stream();
 	return tap_done();
 }

@@ -235,65 +235,110 @@ static int parse_endpoint(const char *v, union wg_sockaddr *ep)
 	return inet_pton(AF_INET, host, &ep->in.sin_addr) == 1 ? 0 : -EINVAL;
 }
 
-int wg_uapi_parse(const char *text, struct wg_device *d)
+/* A get reply is parsed a line at a time as it arrives: at 4,096 peers it is
+ * 1.7 MB, and a copy of it whole (and another to parse) was ~1,300 pages of
+ * fresh memory, each a page fault that costs ~10 us in a VM. */
+struct reply_parse {
+	struct wg_device *d;
+	struct wg_peer *p;	/* the peer the lines are about */
+	int ret;
+	bool done;		/* its errno= line seen */
+};
+
+/* One line, without its newline (changed in place). */
+static void parse_line(struct reply_parse *rp, char *line)
 {
-	char *copy = strdup(text), *save = NULL, *line;
-	struct wg_peer *p = NULL;
+	char *v = strchr(line, '=');
+	struct wg_peer *p = rp->p;
+	struct prefix pfx;
 	int ret = 0;
 
-	if (!copy)
-		return -ENOMEM;
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *v = strchr(line, '=');
-		struct prefix pfx;
-
-		if (!v) {
-			ret = -EBADMSG;
-			break;
-		}
-		*v++ = 0;
-		if (!strcmp(line, "errno")) {
-			ret = -abs(atoi(v));
-			break;
-		} else if (!strcmp(line, "private_key")) {
-			ret = key_from_hex(d->private_key, v);
-		} else if (!strcmp(line, "listen_port")) {
-			d->listen_port = (uint16_t)atoi(v);
-		} else if (!strcmp(line, "fwmark")) {
-			d->fwmark = (uint32_t)strtoul(v, NULL, 10);
-		} else if (!strcmp(line, "public_key")) {
-			p = wg_device_add_peer(d);
-			ret = p ? key_from_hex(p->public_key, v) : -ENOMEM;
-		} else if (!p) {
-			continue;	/* a device key this version does not know */
-		} else if (!strcmp(line, "preshared_key")) {
-			ret = key_from_hex(p->preshared_key, v);
-		} else if (!strcmp(line, "endpoint")) {
-			ret = parse_endpoint(v, &p->endpoint);
-		} else if (!strcmp(line, "persistent_keepalive_interval")) {
-			p->keepalive = (uint16_t)atoi(v);
-		} else if (!strcmp(line, "allowed_ip")) {
-			ret = prefix_parse(&pfx, v, false);
-			if (!ret)
-				ret = wg_peer_add_allowed(p, &pfx);
-		} else if (!strcmp(line, "last_handshake_time_sec")) {
-			p->last_handshake_sec = strtoll(v, NULL, 10);
-		} else if (!strcmp(line, "last_handshake_time_nsec")) {
-			p->last_handshake_nsec = strtoll(v, NULL, 10);
-		} else if (!strcmp(line, "rx_bytes")) {
-			p->rx_bytes = strtoull(v, NULL, 10);
-		} else if (!strcmp(line, "tx_bytes")) {
-			p->tx_bytes = strtoull(v, NULL, 10);
-		}
-		if (ret) {
-			if (ret != -ENOMEM && strcmp(line, "errno"))
-				ret = -EBADMSG;
-			break;
-		}
+	if (!v) {
+		rp->ret = -EBADMSG;
+		rp->done = true;
+		return;
 	}
-	key_wipe(copy, strlen(text));
-	free(copy);
-	return ret;
+	*v++ = 0;
+	if (!strcmp(line, "errno")) {
+		rp->ret = -abs(atoi(v));
+		rp->done = true;
+		return;
+	} else if (!strcmp(line, "private_key")) {
+		ret = key_from_hex(rp->d->private_key, v);
+	} else if (!strcmp(line, "listen_port")) {
+		rp->d->listen_port = (uint16_t)atoi(v);
+	} else if (!strcmp(line, "fwmark")) {
+		rp->d->fwmark = (uint32_t)strtoul(v, NULL, 10);
+	} else if (!strcmp(line, "public_key")) {
+		rp->p = wg_device_add_peer(rp->d);
+		ret = rp->p ? key_from_hex(rp->p->public_key, v) : -ENOMEM;
+	} else if (!p) {
+		return;		/* a device key this version does not know */
+	} else if (!strcmp(line, "preshared_key")) {
+		ret = key_from_hex(p->preshared_key, v);
+	} else if (!strcmp(line, "endpoint")) {
+		ret = parse_endpoint(v, &p->endpoint);
+	} else if (!strcmp(line, "persistent_keepalive_interval")) {
+		p->keepalive = (uint16_t)atoi(v);
+	} else if (!strcmp(line, "allowed_ip")) {
+		ret = prefix_parse(&pfx, v, false);
+		if (!ret)
+			ret = wg_peer_add_allowed(p, &pfx);
+	} else if (!strcmp(line, "last_handshake_time_sec")) {
+		p->last_handshake_sec = strtoll(v, NULL, 10);
+	} else if (!strcmp(line, "last_handshake_time_nsec")) {
+		p->last_handshake_nsec = strtoll(v, NULL, 10);
+	} else if (!strcmp(line, "rx_bytes")) {
+		p->rx_bytes = strtoull(v, NULL, 10);
+	} else if (!strcmp(line, "tx_bytes")) {
+		p->tx_bytes = strtoull(v, NULL, 10);
+	}
+	if (ret) {
+		rp->ret = ret == -ENOMEM ? ret : -EBADMSG;
+		rp->done = true;
+	}
+}
+
+/* Parses the complete lines of buf[0, n), each changed in place; a blank line
+ * ends the reply. Returns how many bytes were used (a partial last line is not). */
+static size_t parse_lines(struct reply_parse *rp, char *buf, size_t n)
+{
+	size_t at = 0;
+
+	while (!rp->done) {
+		char *nl = memchr(buf + at, '\n', n - at);
+
+		if (!nl)
+			break;
+		*nl = 0;
+		if (nl == buf + at)
+			rp->done = true;	/* the blank line */
+		else
+			parse_line(rp, buf + at);
+		at = (size_t)(nl - buf) + 1;
+	}
+	return at;
+}
+
+int wg_uapi_parse(const char *text, struct wg_device *d)
+{
+	struct reply_parse rp = { .d = d };
+	char line[512];
+
+	while (*text && !rp.done) {
+		size_t len = strcspn(text, "\n");
+
+		if (len >= sizeof(line) - 1) {
+			rp.ret = -EBADMSG;	/* no line of a reply is this long */
+			break;
+		}
+		memcpy(line, text, len);
+		line[len] = '\n';
+		parse_lines(&rp, line, len + 1);
+		text += len + (text[len] == '\n');
+	}
+	key_wipe(line, sizeof(line));
+	return rp.ret;
 }
 
 struct sbuf {
@@ -400,16 +445,46 @@ int wg_uapi_format(const struct wg_device *d, char **text, size_t *len)
 	return 0;
 }
 
-/* A get's reply (freed here) into d. */
-static int get_reply(const char *ifname, char *reply, struct wg_device *d)
+/* Reads a get's reply on fd into d, parsing as it comes, in one buffer of 64 KiB
+ * (a line longer than that is no reply of wireguard-go's). */
+static int get_read(int fd, const char *ifname, struct wg_device *d)
 {
-	int ret;
+	struct reply_parse rp = { .d = d };
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap);
+	int ret = 0;
 
 	memset(d, 0, sizeof(*d));
 	snprintf(d->name, sizeof(d->name), "%s", ifname);
-	ret = wg_uapi_parse(reply, d);
-	key_wipe(reply, strlen(reply));
-	free(reply);
+	if (!buf)
+		return -ENOMEM;
+	while (!rp.done) {
+		ssize_t r = read(fd, buf + n, cap - n);
+		size_t used;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = -errno;
+			break;
+		}
+		if (r == 0) {
+			ret = -EBADMSG;	/* closed before the blank line that ends it */
+			break;
+		}
+		n += (size_t)r;
+		used = parse_lines(&rp, buf, n);
+		memmove(buf, buf + used, n - used);
+		n -= used;
+		if (n == cap) {
+			ret = -EBADMSG;
+			break;
+		}
+	}
+	if (!ret)
+		ret = rp.ret;
+	key_wipe(buf, cap);	/* the private key went through it */
+	free(buf);
 	if (ret)
 		pr_err("%s: wireguard-go get failed: %s", ifname, strerror(-ret));
 	return ret;
@@ -431,23 +506,23 @@ int wg_uapi_get_begin(const char *ifname)
 
 int wg_uapi_get_finish(int fd, const char *ifname, struct wg_device *d)
 {
-	char *reply = NULL;
-	int ret = uapi_read(fd, &reply);
+	int ret = get_read(fd, ifname, d);
 
 	close(fd);
-	if (ret)
-		return ret;
-	return get_reply(ifname, reply, d);
+	return ret;
 }
 
 int wg_uapi_get(const char *ifname, struct wg_device *d)
 {
-	char *reply = NULL;
-	int ret = uapi_talk(ifname, "get=1\n\n", 7, &reply);
+	int fd = uapi_connect(ifname, false), ret;
 
-	if (ret)
-		return ret;
-	return get_reply(ifname, reply, d);
+	if (fd < 0)
+		return fd;
+	ret = uapi_send(fd, ifname, "get=1\n\n", 7);
+	if (!ret)
+		ret = get_read(fd, ifname, d);
+	close(fd);
+	return ret;
 }
 
 int wg_uapi_set(const char *ifname, const struct wg_device *change)
