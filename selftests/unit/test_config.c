@@ -442,9 +442,14 @@ static void test_errors(void)
 	       "Address = 10.0.0.2\n"
 	       "PublicKey = " K2 "\n"
 	       "Endpoint = [2001:DB8:0::1]:1\n"	/* 15 */
-	       "Endpoint = [2001:db8::1]:1\n",	/* 16 */
-	       2, "mesh.conf:11: Endpoint 192.0.2.1:51820 of site a is also an Endpoint of site a (mesh.conf:8)",
-	       "mesh.conf:16: Endpoint [2001:db8::1]:1 of site b is also an Endpoint of site b (mesh.conf:15)");
+	       "Endpoint = [2001:db8::1]:1\n"	/* 16 */
+	       "Endpoint = GW.Example.org:7\n"	/* 17 */
+	       "Endpoint = gw.example.ORG:7\n"	/* 18 */
+	       "Endpoint = gw.example.org:8\n"	/* 19: another port */
+	       "Endpoint = 192.0.2.1:51821\n",	/* 20: another port */
+	       3, "mesh.conf:11: Endpoint 192.0.2.1:51820 of site a is also an Endpoint of site a (mesh.conf:8)",
+	       "mesh.conf:16: Endpoint [2001:db8::1]:1 of site b is also an Endpoint of site b (mesh.conf:15)",
+	       "mesh.conf:18: Endpoint gw.example.ORG:7 of site b is also an Endpoint of site b (mesh.conf:17)");
 
 	EXPECT("two sites without an endpoint",
 	       MESH_HDR

@@ -62,7 +62,7 @@ static long read_have(int fd, size_t ksize, size_t vsize, struct dp_kv **out)
 	struct dp_kv *have = NULL;
 
 	if (n == -EOPNOTSUPP) {
-		uint8_t key[32], next[32];
+		uint8_t key[sizeof((*out)->key)], next[sizeof((*out)->key)];
 		size_t cap = 64;
 		void *prev = NULL;
 
@@ -125,9 +125,15 @@ static int delete_stale(int fd, const char *name, const struct dp_kv *want, size
 	size_t nstale = 0;
 	int err = 0;
 
-	for (size_t i = 0; i < nhave; i++)
-		if (!bsearch(&have[i], want, n, sizeof(*want), kv_cmp))
+	/* Both sorted: one walk (a lookup each was most of a no-op sync's time). */
+	for (size_t i = 0, w = 0; i < nhave; i++) {
+		int c = 1;
+
+		while (w < n && (c = kv_cmp(&want[w], &have[i])) < 0)
+			w++;
+		if (w == n || c)
 			stale[nstale++] = i;
+	}
 	if ((err = by_len(have, stale, nstale, false)))
 		return err;
 	for (size_t j = 0; !err && j < nstale; j++) {
@@ -149,6 +155,8 @@ int dp_lpm_sync(int fd, const char *name, struct dp_kv *want, size_t n, size_t k
 	long nhave;
 	int err;
 
+	if (ksize > sizeof(want->key) || vsize > sizeof(want->val))
+		return -EINVAL;
 	g_ksize = ksize;
 	qsort(want, n, sizeof(*want), kv_cmp);
 	nhave = read_have(fd, ksize, vsize, &have);
@@ -159,11 +167,14 @@ int dp_lpm_sync(int fd, const char *name, struct dp_kv *want, size_t n, size_t k
 	put = malloc((n + 1) * sizeof(*put));
 	stale = malloc(((size_t)nhave + 1) * sizeof(*stale));
 	err = put && stale ? 0 : -ENOMEM;
-	/* Upserts: the wanted entries missing or with another value. */
-	for (size_t i = 0; !err && i < n; i++) {
-		const struct dp_kv *h = bsearch(&want[i], have, (size_t)nhave, sizeof(*have), kv_cmp);
+	/* Upserts: the wanted entries missing or with another value (both sorted:
+	 * one walk). */
+	for (size_t i = 0, h = 0; !err && i < n; i++) {
+		int c = 1;
 
-		if (!h || memcmp(h->val, want[i].val, vsize))
+		while (h < (size_t)nhave && (c = kv_cmp(&have[h], &want[i])) < 0)
+			h++;
+		if (h == (size_t)nhave || c || memcmp(have[h].val, want[i].val, vsize))
 			put[nput++] = i;
 	}
 	if (!err)

@@ -7,12 +7,16 @@
 #include <stdint.h>
 #include "dataplane/dp_dir4.h"
 
-/* One entry: an LPM key (its first 4 bytes the prefix length, host order) and a
- * value, each at most 32 bytes. */
+/* One entry: an LPM key (its first 4 bytes the prefix length, host order) of at
+ * most 20 bytes (an IPv6 key) and a value of at most 12. Small on purpose: a
+ * sync holds three arrays of every route (wanted, held, sorting), and at 16,384
+ * routes each page of them is a page fault. */
 struct dp_kv {
-	uint8_t key[32];
-	uint8_t val[32];
+	uint8_t key[20];
+	uint8_t val[12];
 };
+_Static_assert(sizeof(struct mg_lpm6_key) <= sizeof(((struct dp_kv *)0)->key), "an LPM key fits");
+_Static_assert(sizeof(struct mg_route) <= sizeof(((struct dp_kv *)0)->val), "a route fits");
 
 /* Makes the trie fd (named name in messages) hold exactly want[0..n) (keys ksize
  * bytes, values vsize bytes; want is sorted in place). Order: new and changed
