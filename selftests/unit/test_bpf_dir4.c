@@ -20,6 +20,7 @@
 #include "tap.h"
 #include "test_bpf_pkt.h"
 #include "dataplane/dp_dir4.h"
+#include "dataplane/dp_lpm_sync.h"
 #include "tc_wg.skel.h"
 
 #define TC_ACT_UNSPEC (-1)	/* how meshgw's programs hand a packet on (bpf/lib/net.h) */
@@ -291,6 +292,80 @@ static void update_order(const struct maps *m)
 	dp_dir4_unmap(&w.t);
 }
 
+static void count_step(void *ctx)
+{
+	++*(int *)ctx;
+}
+
+/* mg_routes6 (20-byte keys) through dp_lpm_sync: 3,000 random prefixes /16 to
+ * /128, then a third removed, a third with another route, new ones added: the
+ * trie holds exactly the wanted set, written with one write per difference, and
+ * the same set again writes nothing. */
+static void lpm6_sync(int fd)
+{
+	enum { N = 3000 };
+	static struct dp_kv gen[2][N], back;
+	size_t n[2] = { 0, 0 };
+	int steps = 0, want_steps = 0, wrong = 0, held = 0;
+	struct dp_sync_hook hook = { count_step, &steps };
+	struct mg_lpm6_key k, next;
+	void *prev = NULL;
+
+	for (int g = 0; g < 2; g++)
+		for (size_t i = 0; i < N; i++) {
+			/* unique: the first 16 bits say which (generation, i) */
+			struct mg_lpm6_key key = { .prefixlen = 16 + rnd() % 113,
+						   .addr = { (uint8_t)((g * N + i) >> 8), (uint8_t)(g * N + i) } };
+			struct mg_route r = { .peer = rnd() % 64, .kind = MG_ROUTE_REMOTE };
+
+			if (g == 1 && i % 3 == 0) {
+				gen[1][n[1]++] = gen[0][i];	/* kept */
+				continue;
+			}
+			if (g == 1 && i % 3 == 1) {	/* kept, another route */
+				memcpy(gen[1][n[1]].key, gen[0][i].key, sizeof(key));
+				memcpy(gen[1][n[1]++].val, &r, sizeof(r));
+				want_steps++;
+				continue;
+			}
+			for (unsigned int b = 16; b < 128; b++)	/* no host bits: as the trie keeps them */
+				if (b < key.prefixlen && rnd() & 1)
+					key.addr[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+			memcpy(gen[g][n[g]].key, &key, sizeof(key));
+			memcpy(gen[g][n[g]++].val, &r, sizeof(r));
+			want_steps += g == 1 ? 2 : 0;	/* (g 1) one removed from gen 0, one added */
+		}
+	ok(!dp_lpm_sync(fd, "mg_routes6", gen[0], n[0], sizeof(struct mg_lpm6_key),
+			sizeof(struct mg_route), NULL, NULL, NULL), "IPv6: %zu prefixes written", n[0]);
+	steps = 0;
+	ok(!dp_lpm_sync(fd, "mg_routes6", gen[1], n[1], sizeof(struct mg_lpm6_key),
+			sizeof(struct mg_route), NULL, NULL, &hook), "IPv6: a third kept, a third changed, a third replaced");
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct mg_route v;
+		bool found = false;
+
+		held++;
+		memcpy(&k, &next, sizeof(k));
+		prev = &k;
+		memcpy(back.key, &k, sizeof(k));
+		for (size_t i = 0; i < n[1] && !found; i++)
+			found = !memcmp(gen[1][i].key, back.key, sizeof(k)) &&
+				!bpf_map_lookup_elem(fd, &k, &v) && !memcmp(gen[1][i].val, &v, sizeof(v));
+		wrong += !found;
+	}
+	ok(!wrong && held == (int)n[1], "IPv6: the trie holds exactly the wanted set (%d held, %zu wanted, %d wrong)",
+	   held, n[1], wrong);
+	ok(steps > 0 && steps <= want_steps, "IPv6: one write per difference (%d writes, %d at most)",
+	   steps, want_steps);
+	steps = 0;
+	ok(!dp_lpm_sync(fd, "mg_routes6", gen[1], n[1], sizeof(struct mg_lpm6_key),
+			sizeof(struct mg_route), NULL, NULL, &hook) && steps == 0,
+	   "IPv6: the same set again writes nothing (%d)", steps);
+	ok(!dp_lpm_sync(fd, "mg_routes6", NULL, 0, sizeof(struct mg_lpm6_key),
+			sizeof(struct mg_route), NULL, NULL, NULL) &&
+	   bpf_map_get_next_key(fd, NULL, &next) == -ENOENT, "IPv6: all removed");
+}
+
 int main(void)
 {
 	struct tc_wg_bpf *wg;
@@ -317,6 +392,7 @@ int main(void)
 	m.leaf = bpf_map__fd(wg->maps.mg_route_leaf);
 	update_order(&m);
 	exactness(wg, &m);
+	lpm6_sync(bpf_map__fd(wg->maps.mg_routes6));
 	{
 		struct dp_route4 bad[2] = {
 			{ .addr = 0x0b000000, .len = 8, .route = { .peer = 1, .kind = MG_ROUTE_REMOTE } },

@@ -440,6 +440,45 @@ static void test_uapi_get_stream(void)
 	free(reply);
 }
 
+/* wg_prefixes_match: which of a are in b and of b in a, repeats on both sides. */
+static void test_prefixes_match(void)
+{
+	const char *as[] = { "10.0.0.0/24", "10.0.0.0/24", "10.0.1.0/24", "fd00::/64", "10.0.0.0/16" };
+	const char *bs[] = { "10.0.0.0/16", "10.0.0.0/24", "fd00::/64", "fd00::/64", "10.0.2.0/24" };
+	const bool a_want[] = { true, true, false, true, true }, b_want[] = { true, true, true, true, false };
+	struct prefix a[5], b[5];
+	bool a_in[5], b_in[5], same = true;
+
+	for (int i = 0; i < 5; i++) {
+		prefix_parse(&a[i], as[i], false);
+		prefix_parse(&b[i], bs[i], false);
+	}
+	wg_prefixes_sort(a, 5);
+	wg_prefixes_sort(b, 5);
+	wg_prefixes_match(a, 5, b, 5, a_in, b_in);
+	for (int i = 0; i < 5; i++) {
+		bool aw = false, bw = false;
+
+		for (int k = 0; k < 5; k++) {	/* the answer, the slow way */
+			aw |= !memcmp(&a[i], &b[k], sizeof(a[i]));
+			bw |= !memcmp(&b[i], &a[k], sizeof(b[i]));
+		}
+		same &= a_in[i] == aw && b_in[i] == bw;
+	}
+	ok(same, "prefixes in both lists found in one walk, repeats on either side");
+	{
+		int na = 0, nb = 0;
+
+		for (int i = 0; i < 5; i++) {
+			na += a_in[i] - a_want[i];
+			nb += b_in[i] - b_want[i];
+		}
+		ok(!na && !nb, "  4 of a in b, 4 of b in a");
+	}
+	wg_prefixes_match(a, 5, b, 0, a_in, b_in);
+	ok(!a_in[0] && !a_in[4], "  nothing is in an empty list");
+}
+
 int main(void)
 {
 	test_big_peer();
@@ -448,5 +487,6 @@ int main(void)
 	test_diff();
 	test_uapi();
 	test_uapi_get_stream();
+	test_prefixes_match();
 	return tap_done();
 }

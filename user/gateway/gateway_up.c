@@ -210,30 +210,29 @@ static int apply_address(struct up_ctx *u)
 	return ret;
 }
 
-/* v sorted by wg_prefixes_sort: 3,000 routes are compared in O(n log n). */
-static bool prefix_in(const struct prefix *p, const struct prefix *v, size_t n)
-{
-	return wg_prefix_in_sorted(p, v, n);
-}
-
 static int apply_routes(struct up_ctx *u)
 {
 	struct prefix *have = NULL, *added;
+	bool *want_held = NULL, *have_wanted = NULL;
 	size_t n = 0, n_added = 0;
 	int ret;
 
 	ret = rtnl_route_list(&u->rt, u->link.ifindex, RTPROT_MESHGW, &have, &n);
 	if (ret)
 		return ret;
+	/* Both sorted, compared in one walk (16,384 routes at 4,096 sites). */
 	wg_prefixes_sort(have, n);
 	wg_prefixes_sort(u->want.routes, u->want.n_routes);
 	added = calloc(u->want.n_routes + 1, sizeof(*added));
-	if (!added) {
-		free(have);
-		return -ENOMEM;
+	want_held = malloc(u->want.n_routes + 1);
+	have_wanted = malloc(n + 1);
+	if (!added || !want_held || !have_wanted) {
+		ret = -ENOMEM;
+		goto out;
 	}
+	wg_prefixes_match(u->want.routes, u->want.n_routes, have, n, want_held, have_wanted);
 	for (size_t i = 0; i < u->want.n_routes && !ret; i++) {
-		if (prefix_in(&u->want.routes[i], have, n))
+		if (want_held[i])
 			continue;
 		ret = rtnl_route_add(&u->rt, u->ifname, u->link.ifindex, &u->want.routes[i],
 				     RTPROT_MESHGW);
@@ -247,7 +246,7 @@ static int apply_routes(struct up_ctx *u)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (!prefix_in(&have[i], u->want.routes, u->want.n_routes) &&
+		if (!have_wanted[i] &&
 		    !rtnl_route_del(&u->rt, u->ifname, u->link.ifindex, &have[i], RTPROT_MESHGW))
 			have[u->undo.n_routes_removed++] = have[i];	/* (in place: i >= that count) */
 	if (n_added)
@@ -256,10 +255,14 @@ static int apply_routes(struct up_ctx *u)
 	u->undo.routes_added = added;
 	u->undo.n_routes_added = n_added;
 	u->undo.routes_removed = have;
+	free(want_held);
+	free(have_wanted);
 	return 0;
 out:
 	free(added);
 	free(have);
+	free(want_held);
+	free(have_wanted);
 	return ret;
 }
 

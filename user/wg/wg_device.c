@@ -23,7 +23,7 @@ struct wg_peer *wg_device_add_peer(struct wg_device *d)
 int wg_peer_add_allowed(struct wg_peer *p, const struct prefix *pfx)
 {
 	if (p->n_allowed == p->cap_allowed) {
-		size_t cap = p->cap_allowed ? 2 * p->cap_allowed : 8;
+		size_t cap = p->cap_allowed ? 2 * p->cap_allowed : 4;	/* a mesh address and a few ranges */
 		struct prefix *a = realloc(p->allowed, cap * sizeof(*a));
 
 		if (!a)

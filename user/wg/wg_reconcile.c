@@ -21,9 +21,27 @@ void wg_prefixes_sort(struct prefix *v, size_t n)
 	qsort(v, n, sizeof(*v), prefix_cmp);
 }
 
-bool wg_prefix_in_sorted(const struct prefix *p, const struct prefix *v, size_t n)
+void wg_prefixes_match(const struct prefix *a, size_t na, const struct prefix *b, size_t nb,
+		       bool *a_in_b, bool *b_in_a)
 {
-	return n && bsearch(p, v, n, sizeof(*v), prefix_cmp);
+	size_t i = 0, j = 0;
+
+	memset(a_in_b, 0, na * sizeof(*a_in_b));
+	memset(b_in_a, 0, nb * sizeof(*b_in_a));
+	while (i < na && j < nb) {
+		int c = prefix_cmp(&a[i], &b[j]);
+
+		if (c > 0) {
+			j++;
+			continue;
+		}
+		if (!c)
+			a_in_b[i] = b_in_a[j] = true;
+		i++;	/* (a repeat in a meets the same b[j]) */
+	}
+	/* a repeat in b, stepped over: as its first */
+	for (size_t k = 1; k < nb; k++)
+		b_in_a[k] |= b_in_a[k - 1] && !prefix_cmp(&b[k], &b[k - 1]);
 }
 
 /* Peers sorted by public key, so the diff of 1,000 peers is not 1,000,000 memcmp. */

@@ -14,5 +14,7 @@ int wg_diff(const struct wg_device *want, const struct wg_device *have,
 
 /* Sorts allowed IPs into a canonical order (used by the diff; exposed for tests). */
 void wg_prefixes_sort(struct prefix *v, size_t n);
-/* Whether p is in v, which wg_prefixes_sort has sorted (binary search). */
-bool wg_prefix_in_sorted(const struct prefix *p, const struct prefix *v, size_t n);
+/* a and b sorted by wg_prefixes_sort: a_in_b[i] says whether a[i] is in b, and
+ * b_in_a[j] whether b[j] is in a (one walk of both). */
+void wg_prefixes_match(const struct prefix *a, size_t na, const struct prefix *b, size_t nb,
+		       bool *a_in_b, bool *b_in_a);
