@@ -57,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		memcpy(s, data, size);
 		s[size] = '\0';
-		endpoint_parse(&ep, s, &why);
+		if (!endpoint_parse(&ep, s, &why))
+			endpoint_free(&ep);
 		ifname_valid(s);
 		site_name_valid(s);
 		free(s);

@@ -412,9 +412,19 @@ int endpoint_parse(struct mg_endpoint *ep, const char *s, const char **why)
 		*why = "not a valid IPv4 address or host name";
 		return -EINVAL;
 	}
-	memcpy(ep->host, host, hlen + 1);
+	ep->host = strdup(host);
+	if (!ep->host) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
 	ep->port = (uint16_t)port;
 	return 0;
+}
+
+void endpoint_free(struct mg_endpoint *ep)
+{
+	free(ep->host);
+	ep->host = NULL;
 }
 
 /* ---- the mesh file -------------------------------------------------------------- */
@@ -429,6 +439,7 @@ struct mesh_state {
 	int port_line, keepalive_line, mtu_line;
 	size_t site;			/* index of the current [Site] */
 	size_t client;			/* index of the current [Client] */
+	size_t cap_sites;		/* m->sites has room for this many */
 	int err;
 };
 
@@ -475,15 +486,18 @@ static void open_site(struct mesh_state *st, const struct ini_item *it)
 		st->sec = SEC_IGNORE;
 		return;
 	}
-	/* Grow by doubling: 1000-site meshes stay linear. */
-	if ((m->n_sites & (m->n_sites - 1)) == 0) {
-		ns = realloc(m->sites, sizeof(*ns) * (m->n_sites ? m->n_sites * 2 : 1));
+	/* Sized by mesh_parse's count of sections; doubling past it. */
+	if (m->n_sites == st->cap_sites) {
+		size_t cap = st->cap_sites ? st->cap_sites * 2 : 1;
+
+		ns = realloc(m->sites, sizeof(*ns) * cap);
 		if (!ns) {
 			mg_error(st->e, P(st), it->line, "out of memory");
 			st->sec = SEC_IGNORE;
 			return;
 		}
 		m->sites = ns;
+		st->cap_sites = cap;
 	}
 	s = &m->sites[m->n_sites];
 	memset(s, 0, sizeof(*s));
@@ -611,11 +625,13 @@ static void site_endpoint(struct mesh_state *st, struct mg_site *s, const struct
 	if (s->n_endpoints >= MG_MAX_SITE_ENDPOINTS) {
 		mg_error(st->e, P(st), it->line, "site %s has more than %d endpoints", s->name,
 			 MG_MAX_SITE_ENDPOINTS);
+		endpoint_free(&ep);
 		return;
 	}
 	ne = realloc(s->endpoints, sizeof(*ne) * (s->n_endpoints + 1));
 	if (!ne) {
 		mg_error(st->e, P(st), it->line, "out of memory");
+		endpoint_free(&ep);
 		return;
 	}
 	s->endpoints = ne;
@@ -766,6 +782,27 @@ static void mesh_cb(void *ctx, const struct ini_item *it)
 	}
 }
 
+/* Room for as many sites as the file has section headers (a line starting with
+ * '['; a few more than its sites): one array of the right size, not one doubled
+ * and copied twelve times at 4,096 sites. Without memory, open_site grows it. */
+static void reserve_sites(struct mesh_state *st, const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+	size_t n = 0;
+
+	for (; (p = memchr(p, '[', (size_t)(end - p))); p++) {
+		const char *q = p;
+
+		while (q > buf && (q[-1] == ' ' || q[-1] == '\t'))
+			q--;
+		n += q == buf || q[-1] == '\n';
+	}
+	if (n > MG_MAX_SITES)
+		n = MG_MAX_SITES;
+	if (n && (st->m->sites = malloc(n * sizeof(*st->m->sites))))
+		st->cap_sites = n;
+}
+
 int mesh_parse(struct mg_mesh *m, const char *path, const char *buf, size_t len,
 	       struct mg_errors *e)
 {
@@ -779,6 +816,7 @@ int mesh_parse(struct mg_mesh *m, const char *path, const char *buf, size_t len,
 	snprintf(m->path, sizeof(m->path), "%s", path);
 	m->keepalive = MG_DEFAULT_KEEPALIVE;
 	m->mtu = MG_DEFAULT_MTU;
+	reserve_sites(&st, buf, len);
 	ini_parse(path, buf, len, e, mesh_cb, &st);
 	finish_section(&st);
 	if (!st.mesh_line) {
@@ -798,6 +836,8 @@ int mesh_parse(struct mg_mesh *m, const char *path, const char *buf, size_t len,
 void mesh_free(struct mg_mesh *m)
 {
 	for (size_t i = 0; i < m->n_sites; i++) {
+		for (size_t e = 0; e < m->sites[i].n_endpoints; e++)
+			endpoint_free(&m->sites[i].endpoints[e]);
 		free(m->sites[i].endpoints);
 		free(m->sites[i].egress);
 		free(m->sites[i].egress_lines);

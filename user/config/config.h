@@ -54,7 +54,8 @@ void mg_error(struct mg_errors *e, const char *file, int line, const char *fmt, 
 void mg_errors_flush(struct mg_errors *e);
 
 struct mg_endpoint {
-	char host[MG_HOST_MAX + 1];	/* IPv4/IPv6 literal (no brackets) or a hostname */
+	char *host;			/* IPv4/IPv6 literal (no brackets) or a hostname;
+				 * malloc'd: a fixed 255 bytes was 1 MB at 4,096 sites */
 	uint16_t port;
 	bool is_literal;		/* host is an address: no DNS needed */
 	int line;
@@ -238,6 +239,8 @@ void check_exit(const struct mg_config *c, const struct mg_site *self, struct mg
 /* "a.b.c.d:port", "[v6]:port" or "host.name:port". 0, or -EINVAL with *why set
  * to a static explanation. */
 int endpoint_parse(struct mg_endpoint *ep, const char *s, const char **why);
+/* What endpoint_parse allocated (host); NULL-safe. */
+void endpoint_free(struct mg_endpoint *ep);
 /* Interface names as the kernel's dev_valid_name() accepts them. */
 bool ifname_valid(const char *name);
 /* Site names: 1..MG_NAME_MAX-1 of [A-Za-z0-9_.-]. */

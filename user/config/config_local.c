@@ -245,7 +245,7 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 	struct mg_local *l = st->l;
 	const char *v = it->value;
 	const char *why;
-	struct mg_endpoint ep;
+	struct mg_endpoint ep = { 0 };
 	int k;
 
 	if (local_exit_key(l, st->path, it, st->e))
@@ -319,6 +319,7 @@ static void local_key(struct local_state *st, const struct ini_item *it)
 				 v);
 		else
 			strcpy(l->metrics, v);
+		endpoint_free(&ep);
 		break;
 	case K_PIN:
 		if (v[0] != '/')
