@@ -182,25 +182,16 @@ t "  probes still go out and are answered" probes_again
 # whose replies to mesh hosts leave by that route.) The fixture has no default
 # route, so nothing is listed until one comes; then a second address, a new
 # gateway, and the route taken away again, each followed without a reload.
-own_list() { # "ADDR NEXTHOP" per entry, sorted
-	bpftool -j map dump pinned "$pin/a/mg_own_addr" | jq -r '.[] | .formatted // . |
-		(.key.family) as $f | ($f == 2 | if . then 4 else 16 end) as $n |
-		def ip(b; n): if n == 4 then (b[0:4] | map(tostring) | join("."))
-			      else ([range(0; 16; 2) as $i | (b[$i] * 256 + b[$i + 1]) | tostring] | join(":")) end;
-		"\(ip(.key.addr; $n)) \(ip(.value.nh; (if .value.nh_family == 2 then 4 else 16 end)))"' | sort
-}
-own_is() { local got; got=$(own_list | paste -sd' '); echo "mg_own_addr: ${got:-(empty)}"; [ "$got" = "$1" ]; }
-own_wait() { poll 10 own_is "$1" || own_is "$1"; }	# (the second look says what it is)
-t "mg_own_addr on gateway a: empty (no default route)" own_is ""
+t "mg_own_addr on gateway a: empty (no default route)" own_is "$pin/a" ""
 t "a default route via 203.0.113.254 on wan0" N $gA ip route add default via 203.0.113.254 dev wan0
-t "  wan0's address listed, with that gateway" own_wait "203.0.113.1 203.0.113.254"
+t "  wan0's address listed, with that gateway" own_wait "$pin/a" "203.0.113.1 203.0.113.254"
 t "a second address on wan0 (203.0.113.77)" N $gA ip addr add 203.0.113.77/24 dev wan0
-t "  listed too" own_wait "203.0.113.1 203.0.113.254 203.0.113.77 203.0.113.254"
+t "  listed too" own_wait "$pin/a" "203.0.113.1 203.0.113.254 203.0.113.77 203.0.113.254"
 t "the default route moves to 203.0.113.253" N $gA ip route replace default via 203.0.113.253 dev wan0
-t "  both follow" own_wait "203.0.113.1 203.0.113.253 203.0.113.77 203.0.113.253"
+t "  both follow" own_wait "$pin/a" "203.0.113.1 203.0.113.253 203.0.113.77 203.0.113.253"
 t "the second address and the default route taken away" \
 	N $gA sh -c "ip addr del 203.0.113.77/24 dev wan0 && ip route del default"
-t "  mg_own_addr empty again" own_wait ""
+t "  mg_own_addr empty again" own_wait "$pin/a" ""
 t "  hA still reaches hB through the tunnel" ip netns exec $hA ping -c1 -W2 10.2.0.2
 
 # --- `meshgw down` while `meshgw run` runs: the daemon stops, nothing comes back ------

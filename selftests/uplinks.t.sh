@@ -181,6 +181,27 @@ b_sees() {
 b_sees_up() { [ "$(b_sees "$1")" = up ]; }
 t "  B's probes to A's second uplink's address are answered (tc_lan on up2)" poll 10 b_sees_up 1
 t "  and to the first's" poll 5 b_sees_up 0
+# The gateway's own replies from an uplink's address to a mesh host leave by that
+# uplink (mg_own_addr, dp_own_addr.h), not into the tunnel, whose far end would drop
+# them: by the uplink's default route, or, where the main table has none for it
+# (a backup that policy routing alone uses), by the next hop the local file gives.
+if [ -z "${UPLINKS_LEAN:-}" ]; then
+	t "mg_own_addr on A: each uplink's address with its next hop" \
+		own_is "$pin/a" "198.18.11.2 198.18.11.1 198.18.12.2 198.18.12.1"
+	t "up2's default route taken out of the main table" \
+		N "$gA" ip route del default via 198.18.12.1 dev up2
+	# (own_wait: the daemon follows the route's removal; up1's default route, which
+	# its UplinkInterface line relies on, is left alone: the scenarios start on up1.)
+	t "  up2's address keeps the next hop its UplinkInterface line gives" \
+		own_wait "$pin/a" "198.18.11.2 198.18.11.1 198.18.12.2 198.18.12.1"
+	t "  and a change the daemon follows meanwhile (an address on up2) shows it kept" \
+		N "$gA" ip addr add 198.18.12.77/24 dev up2
+	t "  the new address listed with the same next hop" own_wait "$pin/a" \
+		"198.18.11.2 198.18.11.1 198.18.12.2 198.18.12.1 198.18.12.77 198.18.12.1"
+	t "up2's default route and address back as they were" N "$gA" sh -c \
+		"ip addr del 198.18.12.77/24 dev up2 && ip route add default via 198.18.12.1 dev up2 metric 20"
+	t "  listed as before" own_wait "$pin/a" "198.18.11.2 198.18.11.1 198.18.12.2 198.18.12.1"
+fi
 
 [ -n "${DEBUG_PAUSE:-}" ] && { echo "# paused: s=$s tmp=$tmp"; sleep "$DEBUG_PAUSE"; }
 ip netns exec "$hA" ping -D -n -i 0.02 -W 1 10.2.0.2 >"$tmp/ping" 2>&1 &

@@ -51,6 +51,18 @@ tc_kind() {
 	if "$TCHOOKS" --tcx; then echo tcx; else echo cls_bpf; fi
 }
 tc_clean() { ! N "$1" tc qdisc show dev "$2" | grep -q clsact && [ -z "$(N "$1" "$TCHOOKS" "$2")" ]; }
+# mg_own_addr under pin directory PIN (dp_own_addr.h): "ADDR NEXTHOP" per entry,
+# sorted; own_is PIN WANT compares them, space-joined, and says what it found;
+# own_wait PIN WANT polls for it (a daemon follows the kernel's changes).
+own_list() {
+	bpftool -j map dump pinned "$1/mg_own_addr" | jq -r '.[] | .formatted // . |
+		(.key.family) as $f | ($f == 2 | if . then 4 else 16 end) as $n |
+		def ip(b; n): if n == 4 then (b[0:4] | map(tostring) | join("."))
+			      else ([range(0; 16; 2) as $i | (b[$i] * 256 + b[$i + 1]) | tostring] | join(":")) end;
+		"\(ip(.key.addr; $n)) \(ip(.value.nh; (if .value.nh_family == 2 then 4 else 16 end)))"' | sort
+}
+own_is() { local got; got=$(own_list "$1" | paste -sd' '); echo "mg_own_addr: ${got:-(empty)}"; [ "$got" = "$2" ]; }
+own_wait() { poll 10 own_is "$1" "$2" || own_is "$1" "$2"; }	# (the second look says what it is)
 export -f N tc_progs tc_clean
 
 # ipr ARGS (the root namespace) and ipn NS ARGS: `ip`, or, between twosite_batch and

@@ -197,10 +197,29 @@ static bool mesh_source(const struct mg_config *c, const struct own_addr *o)
 	return false;
 }
 
-/* The way out of o's device: its default route with the lowest metric. A route
- * without a gateway serves only a layer-3 device (on Ethernet, the neighbour would
- * be each destination itself). */
-static bool way_out(struct nl_sock *nl, const struct scan *s, struct own_addr *o)
+/* An uplink's next hop given in the local file (`UplinkInterface = X via Y`),
+ * for an IPv4 address on it: the way out of an uplink whose default route is not
+ * in the main table (an LTE backup that policy routing alone uses). */
+static bool uplink_via(const struct mg_config *c, const char *ifname, struct own_addr *o)
+{
+	for (size_t u = 0; u < c->local.n_uplinks; u++) {
+		const struct mg_uplink *up = &c->local.uplinks[u];
+
+		if (!up->has_via || o->key.family != AF_INET || strcmp(up->name, ifname))
+			continue;
+		o->route.nh_family = AF_INET;
+		memset(o->route.nh, 0, sizeof(o->route.nh));
+		memcpy(o->route.nh, &up->via, 4);
+		return true;
+	}
+	return false;
+}
+
+/* The way out of o's device: its default route with the lowest metric, else the
+ * next hop the local file gives its uplink. A route without a gateway serves only
+ * a layer-3 device (on Ethernet, the neighbour would be each destination itself). */
+static bool way_out(struct nl_sock *nl, const struct mg_config *c, const struct scan *s,
+		    struct own_addr *o)
 {
 	const struct defroute *best = NULL;
 	char name[IF_NAMESIZE];
@@ -214,7 +233,7 @@ static bool way_out(struct nl_sock *nl, const struct scan *s, struct own_addr *o
 			best = r;
 	}
 	if (!best)
-		return false;
+		return if_indextoname(o->route.ifindex, name) && uplink_via(c, name, o);
 	if (best->gw_family) {
 		o->route.nh_family = best->gw_family;
 		memcpy(o->route.nh, best->gw, sizeof(o->route.nh));
@@ -257,7 +276,7 @@ int own_addr_want(struct nl_sock *nl, const struct mg_config *c, unsigned int wg
 	for (size_t i = 0; !ret && i < n_cand; i++) {
 		struct own_addr o = s.addrs[i];
 
-		if (!way_out(nl, &s, &o))
+		if (!way_out(nl, c, &s, &o))
 			continue;
 		if (keep == MG_MAX_OWN_ADDRS)
 			break;		/* (a gateway with more addresses keeps the first) */

@@ -17,7 +17,8 @@ struct own_addr {
  * WireGuard one (wg_ifindex) and loopback, outside this site's mesh address,
  * egress ranges and the mesh Network, whose device has a default route in the
  * main table for its family (the one with the lowest metric: its gateway; a
- * layer-3 device needs none). None on an exit site. *out is malloc'd (NULL when
+ * layer-3 device needs none), or that is an uplink the local file gives a next hop
+ * (`via`, IPv4). None on an exit site. *out is malloc'd (NULL when
  * none). 0 or -errno. */
 int own_addr_want(struct nl_sock *s, const struct mg_config *c, unsigned int wg_ifindex,
 		  struct own_addr **out, size_t *n);
