@@ -158,7 +158,7 @@ static int delete_stale(int fd, const char *name, const struct dp_kv *want, size
 	size_t nstale = 0;
 	int err = 0;
 
-	/* Both sorted: one walk (a lookup each was most of a no-op sync's time). */
+	/* Both sorted: one walk (was a binary search each). */
 	for (size_t i = 0, w = 0; i < nhave; i++) {
 		int c = 1;
 
