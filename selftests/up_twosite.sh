@@ -246,6 +246,32 @@ if all_part; then
 	[ "$stranger_qdisc" = 0 ] || A tc qdisc del dev lan0 clsact
 	t "up puts meshgw's program back" bash -c "nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/a.local && tc_progs $gA lan0 ingress | grep -q mg_tc_lan"
 	t "  tunnel still up" ip netns exec "$hA" ping -c1 -W1 10.2.0.2
+	# Another tool's tcx program on the same hook (Cilium, a firewall): meshgw's link
+	# and the stranger's keep their places in the kernel's order, whichever came
+	# first; a stranger that hands packets on leaves meshgw's counting exact.
+	if "$TCHOOKS" --tcx; then
+		spin=/sys/fs/bpf/mgstranger$s
+		before_cleanup() { rm -f "$spin"; }	# (the test's own stranger, if it stopped early)
+		order() { N "$gA" "$TCHOOKS" lan0 | awk '$2 == "ingress" && $3 == "tcx" { print $5 }' | xargs; }
+		lan_b() { A "$MESHGW" metrics -c "$tmp/mesh.conf" -l "$tmp/a.local" |
+			awk '$1 == "meshgw_peer_lan_packets_total{site=\"b\"}" { print $2 }'; }
+		t "a stranger's tcx program linked after meshgw's on lan0" \
+			N "$gA" "$TCHOOKS" --stranger lan0 ingress "$spin"
+		is "  order: meshgw's, the stranger's" "$(order)" "mg_tc_lan stranger"
+		t "  up again" upA
+		is "  both kept, in that order" "$(order)" "mg_tc_lan stranger"
+		t "  TcHook = cls_bpf: meshgw's link becomes a filter" \
+			A "$MESHGW" up -c "$tmp/mesh.conf" -l "$tmp/cls.conf"
+		is "  the stranger's link alone on the tcx hook" "$(order)" "stranger"
+		t "  TcHook = auto again" upA
+		is "  meshgw's link now after the stranger's" "$(order)" "stranger mg_tc_lan"
+		n0=$(lan_b)
+		t "  hA pings hB 5 times through the stranger and meshgw" \
+			ip netns exec "$hA" ping -q -c5 -i 0.1 -W2 10.2.0.2
+		is "  tc_lan counted each once (lan packets to b)" "$(($(lan_b) - n0))" 5
+		rm -f "$spin"
+		is "  the stranger's link gone with its pin, meshgw's kept" "$(order)" "mg_tc_lan"
+	fi
 fi
 
 # --- large requests, read back by meshgw and by wg ---------------------------------------

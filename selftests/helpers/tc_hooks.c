@@ -9,10 +9,17 @@
  *
  *   tc_hooks --tcx     exit 0 when this kernel has tcx (6.6+), 1 when not
  *
+ *   tc_hooks --stranger DEV ingress|egress PIN
+ *                      another tool's tcx program: "stranger", which hands every
+ *                      packet on (TCX_NEXT), linked at the end of DEV's hook; the
+ *                      link pinned at PIN (a bpffs path), which rm detaches
+ *
  * A kernel without tcx has no tcx lines. Exit 1 when a device is missing or
  * the kernel cannot be asked. */
 #include <errno.h>
+#include <unistd.h>
 #include <net/if.h>
+#include <linux/bpf.h>
 #include <stdio.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -59,6 +66,30 @@ static int hooks(const char *dev)
 	return 0;
 }
 
+static int stranger(const char *dev, const char *dir, const char *pin)
+{
+	const struct bpf_insn next[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = -1 },	/* TCX_NEXT */
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int ifindex = (int)if_nametoindex(dev), prog, link;
+
+	if (!ifindex || (strcmp(dir, "ingress") && strcmp(dir, "egress"))) {
+		fprintf(stderr, "tc_hooks: --stranger %s %s: no such device or direction\n", dev, dir);
+		return 1;
+	}
+	prog = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "stranger", "GPL", next, 2, NULL);
+	link = prog < 0 ? -1 : bpf_link_create(prog, ifindex, strcmp(dir, "egress") ? DP_TCX_INGRESS :
+					       DP_TCX_EGRESS, NULL);
+	if (link < 0 || bpf_obj_pin(link, pin)) {
+		fprintf(stderr, "tc_hooks: --stranger %s %s: %s\n", dev, dir, strerror(errno));
+		return 1;
+	}
+	close(link);
+	close(prog);
+	return 0;
+}
+
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	(void)level, (void)fmt, (void)ap;
@@ -79,6 +110,8 @@ int main(int argc, char **argv)
 
 		return !dp_tc_mode(MG_TC_AUTO, 1, &tcx) && tcx ? 0 : 1;	/* asked on lo */
 	}
+	if (!strcmp(argv[1], "--stranger"))
+		return argc == 5 ? stranger(argv[2], argv[3], argv[4]) : 2;
 	for (int i = 1; i < argc; i++)
 		rc |= hooks(argv[i]);
 	return rc;
