@@ -112,6 +112,13 @@ uint64_t fo_fail_window_ns(const struct fo_settings *s, const struct fo_endpoint
 	return 3 * e->rtt_base_ns > w ? 3 * e->rtt_base_ns : w;
 }
 
+uint64_t fo_probes_min_ns(const struct fo_settings *s, const struct fo_endpoint *e)
+{
+	uint64_t half = fo_fail_window_ns(s, e) / 2;
+
+	return half > 2 * e->rtt_base_ns ? half : 2 * e->rtt_base_ns;
+}
+
 static bool active_in_trouble(const struct fo_peer *p)
 {
 	return p->suspect || p->ep[p->active].state == FO_EP_DOWN;
@@ -246,10 +253,9 @@ static bool failing_under_traffic(const struct fo_peer *p, const struct fo_setti
 {
 	const struct fo_endpoint *e = &p->ep[i];
 	uint64_t w = fo_fail_window_ns(s, e), t = p->tx_unanswered_since_ns;
-	uint64_t probes_min = w / 2 > 2 * e->rtt_base_ns ? w / 2 : 2 * e->rtt_base_ns;
 
 	return i == p->active && t && t < e->unanswered_since_ns && e->last_reply_ns < t &&
-	       now - t >= w && now - e->unanswered_since_ns >= probes_min;
+	       now - t >= w && now - e->unanswered_since_ns >= fo_probes_min_ns(s, e);
 }
 
 static void update_health(struct fo_peer *p, const struct fo_settings *s, uint64_t now)

@@ -115,6 +115,9 @@ uint64_t fo_probe_interval_ms(const struct fo_peer *p, const struct fo_settings 
 			      uint64_t now);
 uint64_t fo_fail_window_ns(const struct fo_settings *s, const struct fo_endpoint *e);
 uint64_t fo_probe_late_ns(const struct fo_settings *s, const struct fo_endpoint *e);
+/* How long the probes of a path that traffic finds unanswered must have had to
+ * come back before it fails: half its loss window, and two round trips. */
+uint64_t fo_probes_min_ns(const struct fo_settings *s, const struct fo_endpoint *e);
 
 /* The data plane keeps only the latest reply per endpoint (mg_probes), and
  * reading one costs a syscall: reading every endpoint every tick was 200,000 a

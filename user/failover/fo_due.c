@@ -58,10 +58,8 @@ static void health_times(const struct fo_peer *p, const struct fo_settings *s, u
 			continue;
 		at(due, now, e->unanswered_since_ns + w);
 		if (i == p->active && p->tx_unanswered_since_ns) {
-			uint64_t half = w / 2 > 2 * e->rtt_base_ns ? w / 2 : 2 * e->rtt_base_ns;
-
 			at(due, now, p->tx_unanswered_since_ns + w);
-			at(due, now, e->unanswered_since_ns + half);
+			at(due, now, e->unanswered_since_ns + fo_probes_min_ns(s, e));
 		}
 	}
 	/* suspect: both clocks past suspect_ms, so the later of the two */

@@ -323,21 +323,16 @@ static size_t parse_lines(struct reply_parse *rp, char *buf, size_t n)
 int wg_uapi_parse(const char *text, struct wg_device *d)
 {
 	struct reply_parse rp = { .d = d };
-	char line[512];
+	size_t len = strlen(text);
+	char *copy = malloc(len + 1);
 
-	while (*text && !rp.done) {
-		size_t len = strcspn(text, "\n");
-
-		if (len >= sizeof(line) - 1) {
-			rp.ret = -EBADMSG;	/* no line of a reply is this long */
-			break;
-		}
-		memcpy(line, text, len);
-		line[len] = '\n';
-		parse_lines(&rp, line, len + 1);
-		text += len + (text[len] == '\n');
-	}
-	key_wipe(line, sizeof(line));
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, text, len);
+	copy[len] = '\n';	/* a last line without its newline is one too */
+	parse_lines(&rp, copy, len + 1);
+	key_wipe(copy, len + 1);
+	free(copy);
 	return rp.ret;
 }
 
