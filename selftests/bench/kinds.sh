@@ -5,8 +5,9 @@
 # of the same topology built at once (the kernel arm's and the meshgw arm's), fed in
 # turn in short slices so that both arms see the same machine:
 #
-#  - forwarding rate: 60-byte frames LAN host a -> internet host (the path that does
-#    not enter the tunnel). One generator thread pinned to CPU 0 feeds the two copies
+#  - forwarding rate: 60-byte frames LAN host a -> internet host ("out", the path
+#    that does not enter the tunnel) and internet -> LAN host a ("in": a download, the
+#    direction most of a site's traffic takes, entering by the uplink). One generator thread pinned to CPU 0 feeds the two copies
 #    in turn, SLICE_MS each, in the order k m m k k m m k ... for FWD_SECONDS in all.
 #    An arm's rate: the frames its sink received / the time spent feeding it (the
 #    frames of a slice still in flight when it ends land during the next ones and
@@ -54,7 +55,9 @@
 # XDP_PASS on a private veth of host a, so they enter host a's own stack, which routes
 # them to the gateway like any host sends (dev_queue_xmit on its LAN interface).
 # Nothing on the gateway's side needs NAPI for them, and the setup is the same in both
-# arms. Two consequences: the host's routing is a fixed cost per frame in both arms
+# arms. "in" feeds a private veth of the internet router the same way (frames to host
+# a, which counts them with a TC sink on its NIC). Two consequences: the host's
+# (router's) routing is a fixed cost per frame in both arms
 # (everything runs on CPU 0), and the gateway's veth receives skbs from a stack, as
 # from any container, so meshgw's XDP there pays the veth's skb-to-XDP conversion that
 # a NIC driver does not: not comparable with bpf_forward.sh. The sink on inet counts
@@ -81,7 +84,10 @@
 # 2-core machine this is where the tunnel's packets are lost, in both arms).
 #
 # About 1.5 minutes per kind with the defaults.
-# Environment: FWD_SECONDS (20) of alternating forwarding, SLICE_MS (100), PAIRS (20)
+# Environment: FWD_SECONDS (20) of alternating forwarding per direction, SLICE_MS (100),
+# DIRS (out in: the forwarding directions), NAT (set: both gateways masquerade what
+# leaves by their uplink, in both arms, as a site behind one ISP address does; netfilter
+# then acts on forwarded traffic and meshgw's fast paths leave it to the kernel), PAIRS (20)
 # of TCP runs of TCP_SECONDS (1, whole seconds: iperf3), KINDS, FASTPATH (auto|xdp|tc:
 # written as `FastPath =` into the local files; only when set), SAVE (a directory: the
 # slices of the forwarding runs and the TCP pairs are copied there), AA (set: the
@@ -97,8 +103,9 @@ XDP_PASS_OBJ=$OUT/bpf/xdp_pass.bpf.o
 FWD_SECONDS=${FWD_SECONDS:-20} SLICE_MS=${SLICE_MS:-100} PAIRS=${PAIRS:-20} TCP_SECONDS=${TCP_SECONDS:-1}
 KINDS=${KINDS:-veth-gro veth-xdp veth-plain bridge-lan bridge-uplink l3-tun}
 FASTPATH=${FASTPATH:-} SAVE=${SAVE:-} AA=${AA:-} HOLD=${HOLD:-} TCP_MODE=${TCP_MODE:-alternate}
+DIRS=${DIRS:-out in} NAT=${NAT:-}
 if [ "$(id -u)" != 0 ]; then echo "kinds: skipped (needs root)"; exit 0; fi
-for t in wireguard-go wg iperf3 nsenter ethtool; do
+for t in wireguard-go wg iperf3 nsenter ethtool ${NAT:+nft}; do
 	command -v $t >/dev/null || { echo "kinds: skipped ($t missing)"; exit 0; }
 done
 for f in "$MESHGW" "$HELPER" "$XDP_PASS_OBJ"; do
@@ -107,6 +114,9 @@ done
 for K in $KINDS; do
 	case $K in veth-gro | veth-xdp | veth-plain | bridge-lan | bridge-uplink | l3-tun) ;;
 	*) echo "kinds: unknown kind $K" >&2; exit 1 ;; esac
+done
+for D in $DIRS; do
+	case $D in out | in) ;; *) echo "kinds: unknown direction $D (out, in)" >&2; exit 1 ;; esac
 done
 t_start=$(date +%s)
 s=$$
@@ -244,6 +254,12 @@ build_site() { # COPY KIND SITE
 		ip -n "$g" route add default via $p.254
 		ip -n "$i" route add 10.$n.0.0/24 via $p.1
 	fi
+	# By name: the tun uplink is created later, by the relay.
+	[ -z "$NAT" ] || N "$g" nft -f - <<-EOF
+		table ip kinds_nat {
+			chain post { type nat hook postrouting priority srcnat; oifname "$(up_if "$K")" masquerade; }
+		}
+	EOF
 	if [ $x = a ]; then	# the generator's private veth: frames "arrive" on gin
 		ip -n "$h" link add gin type veth peer name ginp
 		ip -n "$h" addr add 198.18.0.1/24 dev gin
@@ -291,6 +307,17 @@ build_copy() { # COPY KIND
 	fi
 	mkdir -p "$pin/sink$c"
 	"$HELPER" sink "$i" ia "$([ "$(up_kind "$K")" = xdp ] && echo xdp || echo tc)" "$pin/sink$c"
+	if [[ " $DIRS " == *" in "* ]]; then
+		# "in": the generator's frames arrive on a private veth of the internet
+		# router and go to host a, whose LAN NIC counts them (TC: no NAPI change).
+		ip -n "$i" link add gin type veth peer name ginp
+		ip -n "$i" addr add 198.18.1.1/24 dev gin
+		ip -n "$i" link set gin up
+		ip -n "$i" link set ginp up
+		N "$i" sysctl -qw net.ipv4.conf.gin.rp_filter=0
+		mkdir -p "$pin/sinkin$c"
+		"$HELPER" sink "$(nsname "$c" ha)" eth0 tc "$pin/sinkin$c"
+	fi
 	# Not through N: a function run with & is a subshell, and killing $! would leave
 	# iperf3 running. nsenter execs it.
 	nsenter --net=/run/netns/"$(nsname "$c" hb)" iperf3 -s -B 10.2.0.2 >"$tmp/iperf$c.log" 2>&1 &
@@ -307,7 +334,8 @@ teardown_kind() { # KIDX
 		case $ns in "k${k}k"* | "k${k}m"*) ip netns del "$ns" ;; *) keep+=("$ns") ;; esac
 	done
 	nss=("${keep[@]}")
-	for c in "${k}k" "${k}m"; do
+	for c in "${k}k" "${k}m" "in${k}k" "in${k}m"; do
+		[ -d "$pin/sink$c" ] || continue
 		rm -f "$pin/sink$c/sink_count" "$pin/sink$c/sink_link"
 		rmdir "$pin/sink$c"
 	done
@@ -411,18 +439,25 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0
 ge90() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= 0.9 * b) }'; }
 
 # --- forwarding: both copies fed in turn by one generator ------------------------------
-fwd_snap() { # KIDX KIND ARM TAG: host a's and the gateway's ForwDatagrams, the uplink's drops, mg_stats
-	local c
-	c=$(copy "$1" "$3")
-	echo "$(fwd_datagrams "$(nsname "$c" ha)") $(fwd_datagrams "$(nsname "$c" ga)")" \
-		"$(devstat "$(nsname "$c" ga)" "$(up_if "$2")" $TX_DROP)" >"$tmp/snap.$3.$4"
+# Per direction: the node whose stack routes the generator's frames to the gateway
+# (host a out, the internet router in), its device towards the gateway, and the
+# gateway's device they leave by.
+gen_role() { [ "$1" = out ] && echo ha || echo i; }	# DIR
+gen_dev() { [ "$1" = out ] && echo eth0 || echo ia; }	# DIR
+out_dev() { [ "$1" = out ] && up_if "$2" || lan_if "$2"; }	# DIR KIND
+fwd_snap() { # KIDX KIND ARM TAG DIR: the generator host's ForwDatagrams less what its device to
+	local c h	#   the gateway dropped, the gateway's ForwDatagrams and drops on the way out, mg_stats
+	c=$(copy "$1" "$3") h=$(nsname "$(copy "$1" "$3")" "$(gen_role "$5")")
+	echo "$(($(fwd_datagrams "$h") - $(devstat "$h" "$(gen_dev "$5")" $TX_DROP)))" \
+		"$(fwd_datagrams "$(nsname "$c" ga)") $(devstat "$(nsname "$c" ga)" "$(out_dev "$5" "$2")" $TX_DROP)" \
+		>"$tmp/snap.$3.$4"
 	if mg "$3"; then "$HELPER" stats "$(mgpin "$1" a)" >"$tmp/st.$4"; fi
 }
 
 # The path one arm's frames took over the whole run: recorded, and a case that took
 # another one reported apart (its ratio is marked in the table).
-check_fwd() { # KIDX KIND ARM RECEIVED (warm-up included) RECEIVED (measured slices) SECONDS
-	local k=$1 K=$2 arm=$3 rx=$4 rxm=$5 secs=$6 g hf0 gf0 dr0 hf1 gf1 dr1 hf gf dr st0='' st1=''
+check_fwd() { # KIDX KIND ARM RECEIVED (warm-up included) RECEIVED (measured slices) SECONDS DIR
+	local k=$1 K=$2 arm=$3 rx=$4 rxm=$5 secs=$6 D=$7 g hf0 gf0 dr0 hf1 gf1 dr1 hf gf dr st0='' st1=''
 	local fast=0 mesh=0 tcf=0 lanok=0 path ok=1 other
 	g=$(nsname "$(copy "$k" "$arm")" ga)
 	read -r hf0 gf0 dr0 <"$tmp/snap.$arm.0"
@@ -435,7 +470,7 @@ check_fwd() { # KIDX KIND ARM RECEIVED (warm-up included) RECEIVED (measured sli
 		lanok=$(($(mgget "$st1" tc_lan_pass) - $(mgget "$st0" tc_lan_pass)))
 		tcf=$(($(mgget "$st1" tc_forward) - $(mgget "$st0" tc_forward)))
 	fi
-	[ "$hf" -gt 0 ] || broke "$K $arm copy: host a forwarded none of the generator's frames"
+	[ "$hf" -gt 0 ] || broke "$K $arm copy ($D): $(gen_role "$D") forwarded none of the generator's frames"
 	if ! mg "$arm"; then
 		path=kernel
 		ge90 "$gf" "$hf" || { path="other (ForwDatagrams $(pct $gf $hf)%)"; ok=0; }
@@ -462,46 +497,47 @@ check_fwd() { # KIDX KIND ARM RECEIVED (warm-up included) RECEIVED (measured sli
 	if ! ge90 $((rx + dr)) "$hf"; then
 		path="$path, $(pct $rx $hf)% delivered"; ok=0
 	elif [ "$dr" -gt 0 ]; then
-		path="$path, partly dropped by the uplink device"
+		path="$path, partly dropped by $(out_dev "$D" "$K")"
 	fi
-	# The uplink's drops are counted over the warm-up too: scaled to the measured slices.
-	awk -v r="$rxm" -v d="$dr" -v all="$rx" -v t="$secs" -v p="$(pct $dr $hf)" \
-		'BEGIN { printf "handed to the uplink device %.2f Mpps, %s%% dropped there\n", (r + (all > 0 ? d * r / all : 0)) / t / 1e6, p }' \
+	# The device's drops are counted over the warm-up too: scaled to the measured slices.
+	awk -v r="$rxm" -v d="$dr" -v all="$rx" -v t="$secs" -v p="$(pct $dr $hf)" -v dev="$(out_dev "$D" "$K")" \
+		'BEGIN { printf "handed to %s %.2f Mpps, %s%% dropped there\n", dev, (r + (all > 0 ? d * r / all : 0)) / t / 1e6, p }' \
 		>"$tmp/fwdinfo.$arm"
-	[ $ok = 1 ] || problem "$K fwd $arm: took another path: $path (gateway took $hf frames," \
-		"ForwDatagrams +$gf, uplink drops +$dr, sink got $rx${st0:+; mg_stats $(mgdelta "$st0" "$st1")})"
-	echo "$path" >"$tmp/path.$K.fwd.$arm"
-	echo $ok >"$tmp/fwdok.$K.$arm"
+	[ $ok = 1 ] || problem "$K fwd $D $arm: took another path: $path (gateway took $hf frames," \
+		"ForwDatagrams +$gf, drops on $(out_dev "$D" "$K") +$dr, sink got $rx${st0:+; mg_stats $(mgdelta "$st0" "$st1")})"
+	echo "$path" >"$tmp/path.$K.fwd-$D.$arm"
+	echo $ok >"$tmp/fwdok.$K.$D.$arm"
 }
 
-measure_fwd() { # KIDX KIND
-	local k=$1 K=$2 arm i sent secs rx rxall
-	for arm in kernel meshgw; do fwd_snap "$k" "$K" $arm 0; done
-	"$HELPER" alt "$FWD_SECONDS" "$SLICE_MS" 10.1.0.77 198.19.0.2 \
-		"$(nsname "$(copy "$k" kernel)" ha)" gin "$pin/sink$(copy "$k" kernel)/sink_count" \
-		"$(nsname "$(copy "$k" meshgw)" ha)" gin "$pin/sink$(copy "$k" meshgw)/sink_count" \
-		>"$tmp/alt.$K" || broke "generator failed"
-	for arm in kernel meshgw; do fwd_snap "$k" "$K" $arm 1; done
+measure_fwd() { # KIDX KIND DIR
+	local k=$1 K=$2 D=$3 arm i sent secs rx rxall src dst sink
+	if [ "$D" = out ]; then src=10.1.0.77 dst=198.19.0.2 sink=sink; else src=198.18.1.77 dst=10.1.0.2 sink=sinkin; fi
+	for arm in kernel meshgw; do fwd_snap "$k" "$K" $arm 0 "$D"; done
+	"$HELPER" alt "$FWD_SECONDS" "$SLICE_MS" $src $dst \
+		"$(nsname "$(copy "$k" kernel)" "$(gen_role "$D")")" gin "$pin/$sink$(copy "$k" kernel)/sink_count" \
+		"$(nsname "$(copy "$k" meshgw)" "$(gen_role "$D")")" gin "$pin/$sink$(copy "$k" meshgw)/sink_count" \
+		>"$tmp/alt.$K.$D" || broke "generator failed"
+	for arm in kernel meshgw; do fwd_snap "$k" "$K" $arm 1 "$D"; done
 	i=0
 	for arm in kernel meshgw; do
-		# The checks count the warm-up slice too: host a's counters do.
-		read -r sent secs rx rxall < <(awk -v a=$i '$1 == "arm" && $2 == a { print $4, $6, $8, $12 }' "$tmp/alt.$K")
-		check_fwd "$k" "$K" $arm "$rxall" "$rx" "$secs"
-		awk -v r="$rx" -v t="$secs" -v s="$sent" -v arm=$arm -v K="$K" -v info="$(cat "$tmp/fwdinfo.$arm")" \
-			-v path="$(cat "$tmp/path.$K.fwd.$arm")" 'BEGIN {
-			printf "  %-14s fwd %-7s %5.2f Mpps at the sink (%.1f s fed, %.2f Mpps sent; %s)\n", K, arm,
+		# The checks count the warm-up slice too: the generator host's counters do.
+		read -r sent secs rx rxall < <(awk -v a=$i '$1 == "arm" && $2 == a { print $4, $6, $8, $12 }' "$tmp/alt.$K.$D")
+		check_fwd "$k" "$K" $arm "$rxall" "$rx" "$secs" "$D"
+		awk -v r="$rx" -v t="$secs" -v s="$sent" -v arm=$arm -v K="$K" -v D="$D" -v info="$(cat "$tmp/fwdinfo.$arm")" \
+			-v path="$(cat "$tmp/path.$K.fwd-$D.$arm")" 'BEGIN {
+			printf "  %-14s fwd %-3s %-7s %5.2f Mpps at the sink (%.1f s fed, %.2f Mpps sent; %s)\n", K, D, arm,
 				r / t / 1e6, t, s / t / 1e6, info
 			printf "  %-14s     path: %s\n", "", path }'
 		i=$((i + 1))
 	done
-	[ -z "$SAVE" ] || cp "$tmp/alt.$K" "$SAVE/fwd-slices.$K"
+	[ -z "$SAVE" ] || cp "$tmp/alt.$K.$D" "$SAVE/fwd-slices.$K.$D"
 	# Slices 2j and 2j+1 are one of each arm: a pair.
-	awk '$1 == "slice" { r[$3] = $6; t[$3] = $4; if ($2 % 2) print r[0], t[0], r[1], t[1] }' "$tmp/alt.$K" |
-		"$HELPER" ratio >"$tmp/fwdres.$K"
+	awk '$1 == "slice" { r[$3] = $6; t[$3] = $4; if ($2 % 2) print r[0], t[0], r[1], t[1] }' "$tmp/alt.$K.$D" |
+		"$HELPER" ratio >"$tmp/fwdres.$K.$D"
 	# The same per CPU second the generator's thread and ksoftirqd/0 got: what other
 	# processes took from CPU 0 is not in it, so it resolves finer on a busy machine.
-	awk '$1 == "slice" { r[$3] = $6; t[$3] = $7; if ($2 % 2) print r[0], t[0], r[1], t[1] }' "$tmp/alt.$K" |
-		"$HELPER" ratio >"$tmp/fwdcpu.$K"
+	awk '$1 == "slice" { r[$3] = $6; t[$3] = $7; if ($2 % 2) print r[0], t[0], r[1], t[1] }' "$tmp/alt.$K.$D" |
+		"$HELPER" ratio >"$tmp/fwdcpu.$K.$D"
 }
 
 # --- TCP through the tunnel: short runs alternating between the copies --------------
@@ -619,7 +655,7 @@ run_kind() { # KIDX KIND
 				"go on: rm $tmp/hold" >&2
 			while [ -e "$tmp/hold" ]; do sleep 1; done
 		fi
-		measure_fwd "$k" "$K"
+		for D in $DIRS; do measure_fwd "$k" "$K" "$D"; done
 		measure_tcp_pairs "$k" "$K"
 	fi
 	kernel_down "$k" kernel
@@ -632,8 +668,9 @@ echo "kinds: $KINDS"
 echo "forwarding: $FWD_SECONDS s per kind in slices of $SLICE_MS ms alternating between the two copies" \
 	"(k m m k ...), one generator thread pinned to CPU 0; TCP: $PAIRS pairs of $TCP_SECONDS s iperf3 runs (k m m k ...);" \
 	"meshgw $MESHGW (source $(git -C "$(dirname "$0")" describe --always --dirty 2>/dev/null || echo '?'))${FASTPATH:+, FastPath = $FASTPATH}"
-echo "generator: live frames handed to host a's own stack (XDP_PASS on a private veth), which"
-echo "  routes them to the gateway: nothing on the gateway's path needs NAPI for them, same in both arms"
+echo "generator: live frames handed to host a's own stack (out) or the internet router's (in) (XDP_PASS"
+echo "  on a private veth), which routes them to the gateway: nothing on the gateway's path needs NAPI"
+echo "  for them, same in both arms${NAT:+; NAT=1: both gateways masquerade what leaves by their uplink}"
 case " $KINDS " in *" veth-xdp "*)
 	echo "veth-xdp grafts XDP programs on the gateway's neighbours: it measures the native fast path" \
 		"on a network no user has" ;;
@@ -658,33 +695,44 @@ spread() { # RESULT: the pairs' 10th-90th percentiles, the ratio of the totals
 		{ printf "%d pairs, p10-p90 %.2f-%.2f, ratio of the totals %.2f", $NF, $13, $15, $11 }' "$1"
 }
 echo
-echo "meshgw / kernel, both copies fed in turn (fwd: 60-byte frames LAN host -> internet host, Mpps at"
-echo "the sink per second fed, median of the slices; TCP: iperf3 LAN a -> LAN b through WireGuard,"
-echo "Mbit/s, median of the runs). ratio: median of the pairs' ratios [its 95 % bootstrap interval];"
-echo "per CPU second: frames per second of CPU the generator's thread and ksoftirqd/0 got (what other"
-echo "processes took from CPU 0 left out)"
+echo "meshgw / kernel, both copies fed in turn (fwd: 60-byte frames, out LAN host -> internet host,"
+echo "in internet -> LAN host; Mpps at the sink per second fed, median of the slices; TCP: iperf3 LAN a"
+echo "-> LAN b through WireGuard, Mbit/s, median of the runs). ratio: median of the pairs' ratios [its"
+echo "95 % bootstrap interval]; per CPU second: frames per second of CPU the generator's thread and"
+echo "ksoftirqd/0 got (what other processes took from CPU 0 left out)${NAT:+. NAT: both gateways masquerade}"
 [ -z "$AA" ] || echo "AA set: the \"meshgw\" copy runs the kernel alone too (an A/A check: the ratios should be 1)"
-printf '%-14s %7s %7s %-18s %-18s %7s %7s %-18s\n' kind "kernel" "meshgw" "fwd ratio" "fwd ratio" "kernel" "meshgw" "TCP ratio"
-printf '%-14s %7s %7s %-18s %-18s %7s %7s %-18s\n' "" Mpps Mpps "" "per CPU second" Mbit/s Mbit/s ""
+printf '%-14s %-3s %7s %7s %-18s %-18s\n' kind dir "kernel" "meshgw" "fwd ratio" "fwd ratio"
+printf '%-14s %-3s %7s %7s %-18s %-18s\n' "" "" Mpps Mpps "" "per CPU second"
 for K in $KINDS; do
 	if [ -e "$tmp/upfailed.$K" ]; then printf '%-14s meshgw up failed\n' "$K"; continue; fi
-	mark=
-	[ "$(cat "$tmp/fwdok.$K.kernel")$(cat "$tmp/fwdok.$K.meshgw")" = 11 ] || mark=" (fwd: another path, below)"
-	printf '%-14s %s %s %s%s\n' "$K" "$(cell "$tmp/fwdres.$K" 1e6)" "$(rcell "$tmp/fwdcpu.$K")" \
-		"$(cell "$tmp/tcpres.$K" 1)" "$mark"
+	for D in $DIRS; do
+		mark=
+		[ "$(cat "$tmp/fwdok.$K.$D.kernel")$(cat "$tmp/fwdok.$K.$D.meshgw")" = 11 ] || mark=" (another path, below)"
+		printf '%-14s %-3s %s %s%s\n' "$K" "$D" "$(cell "$tmp/fwdres.$K.$D" 1e6)" "$(rcell "$tmp/fwdcpu.$K.$D")" "$mark"
+	done
+done
+echo
+printf '%-14s %7s %7s %-18s\n' kind "kernel" "meshgw" "TCP ratio"
+printf '%-14s %7s %7s %-18s\n' "" Mbit/s Mbit/s ""
+for K in $KINDS; do
+	[ -e "$tmp/upfailed.$K" ] && continue
+	printf '%-14s %s\n' "$K" "$(cell "$tmp/tcpres.$K" 1)"
 done
 echo
 echo "spread of the pairs' own ratios (fwd: pairs of $SLICE_MS ms slices; TCP: pairs of $TCP_SECONDS s runs):"
 for K in $KINDS; do
 	[ -e "$tmp/upfailed.$K" ] && continue
-	printf '  %-14s fwd %s\n  %-14s fwd per CPU second of the generator: %s\n  %-14s TCP %s%s\n' \
-		"$K" "$(spread "$tmp/fwdres.$K")" "" "$(cell "$tmp/fwdcpu.$K" 1e6)" "" "$(spread "$tmp/tcpres.$K")" \
+	for D in $DIRS; do
+		printf '  %-14s fwd %-3s %s\n  %-14s fwd %-3s per CPU second of the generator: %s\n' \
+			"$K" "$D" "$(spread "$tmp/fwdres.$K.$D")" "" "$D" "$(cell "$tmp/fwdcpu.$K.$D" 1e6)"
+	done
+	printf '  %-14s TCP %s%s\n' "$K" "$(spread "$tmp/tcpres.$K")" \
 		"$([ "$(cat "$tmp/tcpbad.$K")" = 0 ] || echo "; $(cat "$tmp/tcpbad.$K") TCP pair(s) left out: another path")"
 done
 echo
 echo "paths taken (runs per path):"
 for K in $KINDS; do
-	for c in fwd tcp; do
+	for c in $(printf 'fwd-%s ' $DIRS) tcp; do
 		for arm in kernel meshgw; do
 			[ -e "$tmp/path.$K.$c.$arm" ] || continue
 			printf '  %-14s %s %-7s %s\n' "$K" $c $arm \
