@@ -3,8 +3,11 @@
  * kind of device (a bridge, a VLAN, a container's veth, a layer-3 uplink without
  * Ethernet header), so it does here whatever XDP cannot do on this NIC:
  *
- *   mesh-bound (dst in a remote range)  -> into the WireGuard device (bpf_redirect),
- *                                          counted per peer unless XDP counted it
+ *   mesh-bound (dst in a remote range)  -> into the WireGuard device (bpf_redirect)
+ *                                          while netfilter has no say in forwarding
+ *                                          (MG_IF_FWD), else to the kernel, which
+ *                                          routes it there; counted per peer unless
+ *                                          XDP counted it
  *   UDP to our WireGuard port           -> counted per source unless XDP did;
  *                                          probe requests answered (redirect to egress)
  *   probe reply to the probe ports      -> recorded in mg_probes and mg_probe_ring, dropped
@@ -275,6 +278,10 @@ int mg_tc_lan(struct __sk_buff *skb)
 			}
 			stat_add(MG_STAT_TC_MESH, len);
 		}
+		/* Netfilter acts on forwarded traffic: the kernel routes it into
+		 * WireGuard by meshgw's routes, through the user's rules. */
+		if (!(flags & MG_IF_FWD))
+			return ok(len);
 		return steer(skb, l3, family, off);
 	}
 
@@ -315,6 +322,11 @@ int mg_tc_lan(struct __sk_buff *skb)
 		if (ip_hdr_in(family, l3, end) && (x = exit_for(family, l3)))
 			return exit_steer(skb, family, off, x);
 	}
+	/* MG_IF_FWD is the same on every NIC of ours (netfilter's say is the
+	 * host's): without it no route lookup can end in the fast path, and the
+	 * kernel, which looks the route up again, is not made to pay for one. */
+	if (!(flags & MG_IF_FWD))
+		return ok(len);
 	return tc_forward(skb, family, off);
 }
 

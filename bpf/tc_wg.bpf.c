@@ -13,7 +13,9 @@
  *            counted in mg_exit_stats) and deliver packets for
  *            this site's own ranges to the LAN with bpf_redirect_neigh, when the
  *            routing table agrees they leave by the LAN NIC (not for the gateway
- *            itself, not elsewhere), one TTL / hop limit less. */
+ *            itself, not elsewhere), one TTL / hop limit less, and netfilter has
+ *            no say in forwarding (MG_IF_FWD on the LAN NIC: else the kernel
+ *            forwards them, through the user's rules). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -254,7 +256,7 @@ int mg_tc_wg_ingress(struct __sk_buff *skb)
 		}
 	}
 	r = route_lookup_ip(family, l3, false);
-	if (r && r->kind == MG_ROUTE_SELF && lan_ifindex) {
+	if (r && r->kind == MG_ROUTE_SELF && lan_ifindex && (iface_flags(lan_ifindex) & MG_IF_FWD)) {
 		struct bpf_fib_lookup fib = {};
 		long rc;
 

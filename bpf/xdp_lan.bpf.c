@@ -117,10 +117,15 @@ static __always_inline int fib_forward(struct xdp_md *ctx, void *l3, __u8 family
 				       __u64 len)
 {
 	struct bpf_fib_lookup fib = { .ifindex = ctx->ingress_ifindex };
+	__u32 in_flags = iface_flags(ctx->ingress_ifindex), flags, need;
 	void *data, *end;
 	struct ethhdr *eth;
 	int rc;
 
+	/* Netfilter acts on forwarded traffic (MG_IF_FWD, the same on every NIC of
+	 * ours): the kernel forwards, and a route lookup here would be paid twice. */
+	if (!(in_flags & MG_IF_FWD))
+		return verdict(XDP_PASS, MG_STAT_XDP_NO_XMIT, len);
 	fib_set_ip(&fib, family, l3, tot);	/* tot: the helper checks the egress MTU */
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 
@@ -132,14 +137,17 @@ static __always_inline int fib_forward(struct xdp_md *ctx, void *l3, __u8 family
 		return verdict(XDP_PASS, MG_STAT_XDP_SLOW, len);
 
 	/* A device that cannot transmit XDP frames would drop it: TC forwards it.
-	 * Without MG_IF_FWD netfilter must see it: the kernel forwards it. */
-	{
-		__u32 need = MG_IF_XMIT | MG_IF_FWD |
-			     (fib.ifindex == ctx->ingress_ifindex ? MG_IF_TX : 0);
-
-		if ((iface_flags(fib.ifindex) & need) != need)
-			return verdict(XDP_PASS, MG_STAT_XDP_NO_XMIT, len);
+	 * Without MG_IF_FWD netfilter must see it: the kernel forwards it. Back out
+	 * of the ingress (XDP_TX) its flags are at hand already. */
+	if (fib.ifindex == ctx->ingress_ifindex) {
+		flags = in_flags;
+		need = MG_IF_XMIT | MG_IF_FWD | MG_IF_TX;
+	} else {
+		flags = iface_flags(fib.ifindex);
+		need = MG_IF_XMIT | MG_IF_FWD;
 	}
+	if ((flags & need) != need)
+		return verdict(XDP_PASS, MG_STAT_XDP_NO_XMIT, len);
 	/* Packet pointers are not trusted across the helper call: re-derive. */
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
@@ -203,7 +211,6 @@ static __always_inline int handle_ip(struct xdp_md *ctx, __u32 off, bool vlan, _
 	 * would be dropped by a target device that cannot send one. */
 	if (vlan || multi || !ip_plain(family, l3) || ttl_expiring(family, l3))
 		return verdict(XDP_PASS, MG_STAT_XDP_SLOW, len);
-
 	return fib_forward(ctx, l3, family, tot, len);
 }
 

@@ -288,7 +288,10 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
 				 * NAPI run unless the peer runs an XDP program, which a
 				 * peer with only GRO (also NDO_XMIT) does not */
 #define MG_IF_FWD  (1u << 3)	/* the fast paths (XDP and TC) may forward to it: netfilter
-				 * does not act on forwarded traffic (user/dataplane/dp_netfilter.c) */
+				 * does not act on forwarded traffic (user/dataplane/dp_netfilter.c).
+				 * The same on every NIC of ours: without it on the ingress,
+				 * meshgw's programs forward nothing (mesh traffic neither)
+				 * and ask no route: the kernel forwards, through the rules */
 #define MG_IF_KERNEL (1u << 5)	/* no program of meshgw on its ingress (the LAN NIC where the
 				 * kernel forwards faster than TC: dp_iface_lan_kernel); the
 				 * kernel routes mesh traffic into WireGuard, where tc_wg

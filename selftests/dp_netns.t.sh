@@ -19,7 +19,7 @@
 # gateway b, default settings, leaves its veth LAN to the kernel (no program there)
 # and still counts its LAN's mesh traffic exactly, fragments included; a second up keeps the
 # counters; an nftables chain on the forward hook sends forwarding back to the
-# kernel; an XDP program meshgw did not attach is left alone (TC only there); down
+# kernel, mesh traffic included (rules that drop pings between the LANs drop them); an XDP program meshgw did not attach is left alone (TC only there); down
 # removes the pins, the links, the filters and the clsact qdiscs it created.
 # Gateways are entered with nsenter --net so the pins live on the host's bpffs
 # (ip netns exec would give each command a private /sys).
@@ -202,6 +202,25 @@ f0=$(fwd) tx0=$(stat a tc_forward)
 t "  hA still reaches the internet namespace" ip netns exec $hA ping -q -c 10 -i 0.05 -W 2 198.51.100.1
 is "  the fast path took none of them" $(($(stat a tc_forward) - tx0)) 0
 is "  the kernel forwarded all 10 (ForwDatagrams), the rule counted them" $(($(fwd) - f0)) 10
+# The user's rules apply to mesh traffic too: neither tc_lan (LAN -> tunnel) nor
+# tc_wg (tunnel -> LAN) forwards past them while netfilter acts. Rules that drop
+# hA's pings to hB and hB's to hA drop them as they do without meshgw.
+N $gA nft add chain inet mgfw$s meshchk '{ type filter hook forward priority 0; policy accept; }'
+N $gA nft add rule inet mgfw$s meshchk ip saddr 10.1.0.2 ip daddr 10.2.0.2 icmp type echo-request counter drop
+N $gA nft add rule inet mgfw$s meshchk ip saddr 10.2.0.2 ip daddr 10.1.0.2 icmp type echo-request counter drop
+dropped() { # SRC: what gateway a's rule for pings from SRC dropped
+	N $gA nft list chain inet mgfw$s meshchk | awk -v s="$1" '$0 ~ "saddr " s " " { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+mesh0=$(peer a b 4)
+t "  hA -> hB: 3 pings dropped by gateway a's forward rule" bash -c "! ip netns exec $hA ping -q -c 3 -i 0.1 -W 1 10.2.0.2"
+is "    the rule dropped all 3" "$(dropped 10.1.0.2)" 3
+is "    tc_lan still counted them for peer b" $(($(peer a b 4) - mesh0)) 3
+t "  hB -> hA: 3 pings dropped by gateway a's rule on the way out of the tunnel" \
+	bash -c "! ip netns exec $hB ping -q -c 3 -i 0.1 -W 1 10.1.0.2"
+is "    the rule dropped all 3" "$(dropped 10.2.0.2)" 3
+N $gA nft delete chain inet mgfw$s meshchk
+t "  rules removed: hA -> hB and hB -> hA again" bash -c \
+	"ip netns exec $hA ping -q -c 2 -i 0.1 -W 2 10.2.0.2 && ip netns exec $hB ping -q -c 2 -i 0.1 -W 2 10.1.0.2"
 N $gA nft delete table inet mgfw$s
 t "  chain removed, up again" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 tx0=$(stat a tc_forward)

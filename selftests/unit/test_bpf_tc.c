@@ -88,6 +88,7 @@ struct row {
 	struct pkt_spec expect;	/* .family set: the expected output packet */
 	int ep;			/* 1: mg_ep_stats of the source moves by one packet, len bytes */
 	int probe;		/* 1: mg_probes of (source, sport) moves by one */
+	int lan_nofwd;		/* 1: for this row the LAN NIC's entry has no MG_IF_FWD */
 };
 
 #define V4(s, d) .family = 4, .src = s, .dst = d
@@ -134,9 +135,10 @@ static const struct row rows[] = {
 	{ "tc_lan, NIC without XDP: v4 to a remote mesh address (/32): peer 2", P_LAN,
 	  { V4("10.0.0.5", "192.168.254.3"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_MESH, MG_STAT_TC_LAN_REDIRECT, 2, 2,
 	  .out_ttl = 63, .dev = D_TC },
-	{ "tc_lan, NIC without an mg_ifaces entry: v4 to a remote range counted, steered", P_LAN,
-	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_MESH, MG_STAT_TC_LAN_REDIRECT, 1, 2,
-	  .out_ttl = 63, .dev = D_BARE },
+	{ "tc_lan, NIC without an mg_ifaces entry (so without MG_IF_FWD): v4 to a remote range counted, "
+	  "left to the kernel", P_LAN,
+	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_MESH, MG_STAT_TC_LAN_OK, 1, 2,
+	  .dev = D_BARE },
 	{ "tc_lan, NIC without XDP: v4 to a remote range with TTL 1: counted, left to the kernel", P_LAN,
 	  { V4("10.0.0.5", "10.1.2.3"), PL, .ttl = 1 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_MESH, MG_STAT_TC_LAN_OK, 1, 2,
 	  .dev = D_TC },
@@ -307,9 +309,10 @@ static const struct row rows[] = {
 	  { V4("10.0.0.5", "198.18.7.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan, NIC without MG_IF_FWD: v4 to a routed destination via another such NIC: OK", P_LAN,
 	  { V4("10.0.0.5", "198.18.7.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_NOFWD },
-	{ "tc_lan, NIC without MG_IF_FWD: v4 to a remote range still counted and steered (mesh traffic)", P_LAN,
-	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_MESH, MG_STAT_TC_LAN_REDIRECT, 1, 2,
-	  .out_ttl = 63, .dev = D_NOFWD },
+	{ "tc_lan, NIC without MG_IF_FWD: v4 to a remote range counted, left to the kernel (through "
+	  "netfilter's rules)", P_LAN,
+	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_MESH, MG_STAT_TC_LAN_OK, 1, 2,
+	  .dev = D_NOFWD },
 	{ "tc_lan, NIC without MG_IF_FWD: v4 UDP to the WireGuard port still counted", P_LAN,
 	  { V4("192.0.2.15", "10.0.0.1"), .proto = 17, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 148 }, 0,
 	  TC_ACT_UNSPEC, MG_STAT_TC_WG, MG_STAT_TC_LAN_OK, -1, .dev = D_NOFWD, .ep = 1 },
@@ -368,6 +371,11 @@ static const struct row rows[] = {
 	  { V4("192.168.254.3", "192.168.254.1"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_RX, -1, 2, 0 },
 	{ "tc_wg ingress: from peer 1 to the gateway's own LAN address: counted, local (OK)", P_WG_INGRESS,
 	  { V4("10.1.2.3", "10.0.0.1"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_RX, -1, 1, 0 },
+	{ "tc_wg ingress: v4 from peer 1 to our range, LAN NIC without MG_IF_FWD (netfilter acts on "
+	  "forwarding): counted, left to the kernel", P_WG_INGRESS,
+	  { V4("10.1.2.3", "10.0.0.5"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_RX, -1, 1, 0, .lan_nofwd = 1 },
+	{ "tc_wg ingress: v6 from peer 1 to our range, LAN NIC without MG_IF_FWD: counted, left to the kernel",
+	  P_WG_INGRESS, { V6("fd01::9", "fd00::5"), PL6 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_RX, -1, 1, 0, .lan_nofwd = 1 },
 	{ "tc_wg ingress: from peer 1 to our range without a neighbour yet: redirect_neigh (MACs left to it)", P_WG_INGRESS,
 	  { V4("10.1.2.3", "10.0.0.77"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0, .out_ttl = 63 },
 	{ "tc_wg ingress: version nibble 6 on a 20-byte IPv4 header: OK, nothing counted", P_WG_INGRESS,
@@ -498,6 +506,7 @@ static bool fill(struct test_routes *t)
 }
 
 static int slots_fd = -1;	/* tc_lan's mg_if_slots, what it reads of mg_ifaces */
+static int ifaces_fd = -1;	/* tc_lan's (and tc_wg's) mg_ifaces */
 
 /* An mg_ifaces entry, and mg_if_slots from it, as the loader writes them. */
 static int iface_set(int fd, int ifindex, const char *name, uint32_t flags, uint32_t why)
@@ -1095,7 +1104,11 @@ int main(void)
 	lan->rodata->probe_port = PROBE_PORT;
 	wg->rodata->lan_ifindex = ifi_lan;
 	wg->rodata->l3_off = 14;
+	/* One mg_ifaces and mg_if_slots for both, as the loader's pins make them. */
 	if (!ok(!tc_lan_bpf__load(lan), "load tc_lan (verifier)") ||
+	    !ok(!bpf_map__reuse_fd(wg->maps.mg_ifaces, bpf_map__fd(lan->maps.mg_ifaces)) &&
+		!bpf_map__reuse_fd(wg->maps.mg_if_slots, bpf_map__fd(lan->maps.mg_if_slots)),
+		"tc_wg shares tc_lan's mg_ifaces and mg_if_slots") ||
 	    !ok(!tc_wg_bpf__load(wg), "load tc_wg (verifier)"))
 		return tap_done();
 	slots_fd = bpf_map__fd(lan->maps.mg_if_slots);
@@ -1120,15 +1133,18 @@ int main(void)
 		 * (MG_IF_FWD): wgx a native-XDP NIC that can transmit, tcx a veth left
 		 * to TC, up0 a TC-only uplink, up2 a layer-3 one (its route has a
 		 * neighbour here only so that the fib lookup succeeds), l3t a layer-3
-		 * LAN NIC. nfx and up3 as on a box whose netfilter acts on forwarding
-		 * (no MG_IF_FWD). bare and up1: no entry. */
+		 * LAN NIC, lan the one tc_wg ingress delivers to. nfx and up3 as on a
+		 * box whose netfilter acts on forwarding (no MG_IF_FWD). bare and up1:
+		 * no entry. */
 		ok(!iface_set(ifd, ifi_wg, "wgx", MG_IF_XDP | MG_IF_XMIT | MG_IF_FWD, MG_WHY_NONE) &&
 		   !iface_set(ifd, ifi_dev[D_TC], "tcx", MG_IF_FWD, MG_WHY_VETH) &&
 		   !iface_set(ifd, ifi_up0, "up0", MG_IF_FWD, MG_WHY_VETH) &&
 		   !iface_set(ifd, ifi_up2, "up2", MG_IF_L3 | MG_IF_FWD, MG_WHY_L3) &&
 		   !iface_set(ifd, ifi_l3t, "l3t", MG_IF_L3 | MG_IF_FWD, MG_WHY_L3) &&
 		   !iface_set(ifd, ifi_dev[D_NOFWD], "nfx", 0, MG_WHY_VETH) &&
-		   !iface_set(ifd, ifi_up3, "up3", 0, MG_WHY_VETH), "mg_ifaces written");
+		   !iface_set(ifd, ifi_up3, "up3", 0, MG_WHY_VETH) &&
+		   !iface_set(ifd, ifi_lan, "lan", MG_IF_FWD, MG_WHY_VETH), "mg_ifaces written");
+		ifaces_fd = ifd;
 	}
 	fds[P_LAN] = bpf_program__fd(lan->progs.mg_tc_lan);
 	fds[P_WG_EGRESS] = bpf_program__fd(wg->progs.mg_tc_wg_egress);
@@ -1164,7 +1180,11 @@ int main(void)
 			peer_read(peer_fd[r->prog], p, p0[p]);
 		ep_read(ep_fd, &r->in, &e0p, &e0b);
 		pr0 = probe_replies(probe_fd, &r->in);
+		if (r->lan_nofwd)
+			iface_set(ifaces_fd, ifi_lan, "lan", 0, MG_WHY_VETH);
 		err = bpf_prog_test_run_opts(fds[r->prog], &o);
+		if (r->lan_nofwd)
+			iface_set(ifaces_fd, ifi_lan, "lan", MG_IF_FWD, MG_WHY_VETH);
 		if (r->truncate) {
 			/* The kernel refuses skb test runs whose IP header is cut: the
 			 * programs' own bounds checks are covered by the XDP table and

@@ -210,6 +210,10 @@ static const struct row rows[] = {
 	{ "v4 fast path, target without MG_IF_FWD (netfilter acts on forwarding): XDP_PASS unchanged",
 	  { V4("10.0.0.5", "198.51.100.9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18 },
 	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vout_if = IFS(MG_IF_XDP | MG_IF_XMIT) },
+	{ "v4 fast path from an ingress without MG_IF_FWD (netfilter acts on forwarding: no route lookup "
+	  "at all) to a target with it: XDP_PASS unchanged",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vin_if = IFS(MG_IF_XDP | MG_IF_XMIT | MG_IF_TX) },
 	{ "v6 fast path, target without MG_IF_FWD: XDP_PASS unchanged",
 	  { V6("fd00::5", "2001:db8:99::9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 10 },
 	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vout_if = IFS(MG_IF_XDP | MG_IF_XMIT) },
