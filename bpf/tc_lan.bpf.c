@@ -3,11 +3,8 @@
  * kind of device (a bridge, a VLAN, a container's veth, a layer-3 uplink without
  * Ethernet header), so it does here whatever XDP cannot do on this NIC:
  *
- *   mesh-bound (dst in a remote range)  -> into the WireGuard device (bpf_redirect)
- *                                          while netfilter has no say in forwarding
- *                                          (MG_IF_FWD), else to the kernel, which
- *                                          routes it there; counted per peer unless
- *                                          XDP counted it
+ *   mesh-bound (dst in a remote range)  -> into the WireGuard device (bpf_redirect),
+ *                                          counted per peer unless XDP counted it
  *   UDP to our WireGuard port           -> counted per source unless XDP did;
  *                                          probe requests answered (redirect to egress)
  *   probe reply to the probe ports      -> recorded in mg_probes and mg_probe_ring, dropped
@@ -19,6 +16,10 @@
  *                                          forwarding (MG_IF_FWD)
  *   anything else                       -> TC_ACT_UNSPEC (the filters after ours,
  *                                          then the kernel)
+ *
+ * While netfilter acts on forwarded traffic (no MG_IF_FWD) only the UDP and the
+ * exit stay here: the kernel forwards the rest, mesh traffic included, through
+ * the user's rules, and tc_wg counts the mesh traffic as it enters the tunnel.
  *
  * Packets the kernel must answer take its path: too big for the next device
  * (ICMP "fragmentation needed" / "packet too big", so path MTU discovery works)
@@ -267,8 +268,21 @@ int mg_tc_lan(struct __sk_buff *skb)
 
 	if (!ip_hdr_ok(family, l3, end))
 		return ok(len);
+	/* UDP is read only behind an IPv4 header without options. */
+	if (family == MG_AF_INET6 || ((struct iphdr *)l3)->ihl == 5)
+		udp = ip_udp(family, l3, sizeof(struct iphdr));
+	if (udp && ((void *)(udp + 1) > end || !our_port(udp)))
+		udp = NULL;
+	/* Netfilter acts on forwarded traffic (MG_IF_FWD, the same on every NIC of
+	 * ours): the kernel forwards everything, mesh traffic included, through the
+	 * user's rules, and tc_wg counts what enters the tunnel. Left here: the
+	 * UDP of WireGuard and the probes, and steering to the internet exit. */
+	if (!(flags & MG_IF_FWD) && !udp && !exit_on())
+		return ok(len);
 	r = route_lookup_ip(family, l3, false);
 	if (r && r->kind == MG_ROUTE_REMOTE) {
+		if (!(flags & MG_IF_FWD))
+			return ok(len);
 		if (count) {
 			struct mg_peer_stats *ps = peer_stats(r->peer);
 
@@ -278,17 +292,10 @@ int mg_tc_lan(struct __sk_buff *skb)
 			}
 			stat_add(MG_STAT_TC_MESH, len);
 		}
-		/* Netfilter acts on forwarded traffic: the kernel routes it into
-		 * WireGuard by meshgw's routes, through the user's rules. */
-		if (!(flags & MG_IF_FWD))
-			return ok(len);
 		return steer(skb, l3, family, off);
 	}
 
-	/* UDP is read only behind an IPv4 header without options. */
-	if (family == MG_AF_INET6 || ((struct iphdr *)l3)->ihl == 5)
-		udp = ip_udp(family, l3, sizeof(struct iphdr));
-	if (udp && (void *)(udp + 1) <= end && our_port(udp)) {
+	if (udp) {
 		ip_src16(family, l3, src16);
 		switch (udp_classify(skb, skb->ifindex, udp, end, family, l3, src16)) {
 		case MG_UDP_WG:
@@ -322,11 +329,8 @@ int mg_tc_lan(struct __sk_buff *skb)
 		if (ip_hdr_in(family, l3, end) && (x = exit_for(family, l3)))
 			return exit_steer(skb, family, off, x);
 	}
-	/* MG_IF_FWD is the same on every NIC of ours (netfilter's say is the
-	 * host's): without it no route lookup can end in the fast path, and the
-	 * kernel, which looks the route up again, is not made to pay for one. */
 	if (!(flags & MG_IF_FWD))
-		return ok(len);
+		return ok(len);		/* (an exit not taken) */
 	return tc_forward(skb, family, off);
 }
 

@@ -6,8 +6,9 @@
  *            address's device (own_reply_out); count cleartext tx per peer
  *            (LPM on destination; no mesh route: internet exit traffic,
  *            counted for the active exit peer); what the
- *            kernel routed in from a LAN NIC that has no tc_lan (MG_IF_KERNEL),
- *            counted as that peer's LAN traffic too, as tc_lan would have
+ *            kernel forwarded in from a NIC where no program of meshgw counted
+ *            it (a LAN NIC without tc_lan, MG_IF_KERNEL; any NIC while netfilter
+ *            acts), counted as that peer's LAN traffic too, as tc_lan would have
  *   ingress: count decrypted rx per peer (LPM on source; a source no mesh route
  *            has, to one of our exit sources, is a reply through the active exit:
  *            counted in mg_exit_stats) and deliver packets for
@@ -29,7 +30,6 @@
 
 volatile const __u32 lan_ifindex = 0;	/* LAN NIC for redirect_neigh; 0 = off */
 volatile const __u32 l3_off = 0;	/* bytes before the IP header */
-volatile const __u32 lan_count_ifindex = 0;	/* the LAN NIC when it has no tc_lan; 0 = none */
 volatile const __u32 lan_ether = 1;	/* the LAN NIC takes Ethernet frames (0: layer 3) */
 
 /* The IP header at l3_off, pulled into the linear area only when it is not
@@ -50,8 +50,11 @@ static __always_inline void *ip_header(struct __sk_buff *skb, __u8 *family)
 	return *family ? l3 : NULL;
 }
 
-/* A packet the kernel routed here from the LAN NIC that has no tc_lan, counted as
- * tc_lan would have on that NIC: one packet, its bytes with the Ethernet header.
+/* A packet the kernel forwarded here, counted as the peer's LAN traffic when no
+ * program of meshgw counted it where it came in: XDP counts on its NIC, tc_lan
+ * where it forwards (MG_IF_FWD) and runs (not MG_IF_KERNEL, the LAN NIC left to
+ * the kernel); a NIC of no program, or one whose netfilter acts, is counted
+ * here, as tc_lan would have: one packet, its bytes with the link header.
  * skb_iif says where it came in (0 for the gateway's own packets), except in the
  * fragments the kernel cut an IPv4 packet into for the tunnel's MTU: new skbs
  * without skb_iif, so a fragment without one and without a socket (the gateway's
@@ -62,6 +65,7 @@ static __always_inline void lan_count(struct __sk_buff *skb, struct mg_peer_stat
 				      __u8 family, void *l3)
 {
 	__u32 len = skb->len - (l3_off & 0xff);	/* the IP packet */
+	__u32 in = skb->ingress_ifindex, flags;
 	bool frag = false, first = true;
 	const struct iphdr *ip = l3;
 
@@ -69,11 +73,18 @@ static __always_inline void lan_count(struct __sk_buff *skb, struct mg_peer_stat
 		frag = ip4_frag(ip);
 		first = !(ip->frag_off & bpf_htons(IP_OFFSET));
 	}
-	if (skb->ingress_ifindex != lan_count_ifindex &&
-	    !(frag && !skb->ingress_ifindex && !skb->sk))
-		return;
+	if (!in) {
+		if (!frag || skb->sk)
+			return;		/* the gateway's own */
+		in = lan_ifindex;
+	} else if (in == skb->ifindex) {
+		return;			/* from another peer (a client): not a LAN's */
+	}
+	flags = iface_flags(in);
+	if ((flags & MG_IF_XDP) || (flags & (MG_IF_FWD | MG_IF_KERNEL)) == MG_IF_FWD)
+		return;		/* counted where it came in */
 	if (first) {
-		len += ETH_HLEN;
+		len += flags & MG_IF_L3 ? 0 : ETH_HLEN;
 		ps->lan_packets++;
 	} else {
 		len -= ip->ihl * 4;
@@ -153,7 +164,7 @@ int mg_tc_wg_egress(struct __sk_buff *skb)
 		goto ok;
 	} else {
 		ps = peer_stats(r->peer);
-		if (ps && lan_count_ifindex)
+		if (ps)
 			lan_count(skb, ps, family, l3);
 	}
 	if (ps) {

@@ -291,7 +291,8 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
 				 * does not act on forwarded traffic (user/dataplane/dp_netfilter.c).
 				 * The same on every NIC of ours: without it on the ingress,
 				 * meshgw's programs forward nothing (mesh traffic neither)
-				 * and ask no route: the kernel forwards, through the rules */
+				 * and ask no route: the kernel forwards, through the rules,
+				 * and tc_wg counts the mesh traffic tc_lan left uncounted */
 #define MG_IF_KERNEL (1u << 5)	/* no program of meshgw on its ingress (the LAN NIC where the
 				 * kernel forwards faster than TC: dp_iface_lan_kernel); the
 				 * kernel routes mesh traffic into WireGuard, where tc_wg

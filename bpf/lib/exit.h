@@ -28,6 +28,15 @@ static __always_inline bool exit_match6(__u8 side, const __u8 *addr)
 	return take && *take;
 }
 
+/* Is the internet exit on? */
+static __always_inline bool exit_on(void)
+{
+	__u32 zero = 0;
+	struct mg_exit *x = bpf_map_lookup_elem(&mg_exit, &zero);
+
+	return x && x->on;
+}
+
 /* The active exit when the IP header at l3 (a source among the exit sources, a
  * destination among the exit destinations) takes it; NULL otherwise. */
 static __always_inline struct mg_exit *exit_for(__u8 family, const void *l3)

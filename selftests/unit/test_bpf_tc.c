@@ -135,10 +135,9 @@ static const struct row rows[] = {
 	{ "tc_lan, NIC without XDP: v4 to a remote mesh address (/32): peer 2", P_LAN,
 	  { V4("10.0.0.5", "192.168.254.3"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_MESH, MG_STAT_TC_LAN_REDIRECT, 2, 2,
 	  .out_ttl = 63, .dev = D_TC },
-	{ "tc_lan, NIC without an mg_ifaces entry (so without MG_IF_FWD): v4 to a remote range counted, "
-	  "left to the kernel", P_LAN,
-	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_MESH, MG_STAT_TC_LAN_OK, 1, 2,
-	  .dev = D_BARE },
+	{ "tc_lan, NIC without an mg_ifaces entry (so without MG_IF_FWD): v4 to a remote range left to "
+	  "the kernel, uncounted", P_LAN,
+	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_BARE },
 	{ "tc_lan, NIC without XDP: v4 to a remote range with TTL 1: counted, left to the kernel", P_LAN,
 	  { V4("10.0.0.5", "10.1.2.3"), PL, .ttl = 1 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_MESH, MG_STAT_TC_LAN_OK, 1, 2,
 	  .dev = D_TC },
@@ -309,10 +308,9 @@ static const struct row rows[] = {
 	  { V4("10.0.0.5", "198.18.7.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan, NIC without MG_IF_FWD: v4 to a routed destination via another such NIC: OK", P_LAN,
 	  { V4("10.0.0.5", "198.18.7.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_NOFWD },
-	{ "tc_lan, NIC without MG_IF_FWD: v4 to a remote range counted, left to the kernel (through "
-	  "netfilter's rules)", P_LAN,
-	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_MESH, MG_STAT_TC_LAN_OK, 1, 2,
-	  .dev = D_NOFWD },
+	{ "tc_lan, NIC without MG_IF_FWD: v4 to a remote range left to the kernel (through netfilter's "
+	  "rules), uncounted (tc_wg counts it in the tunnel)", P_LAN,
+	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_NOFWD },
 	{ "tc_lan, NIC without MG_IF_FWD: v4 UDP to the WireGuard port still counted", P_LAN,
 	  { V4("192.0.2.15", "10.0.0.1"), .proto = 17, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 148 }, 0,
 	  TC_ACT_UNSPEC, MG_STAT_TC_WG, MG_STAT_TC_LAN_OK, -1, .dev = D_NOFWD, .ep = 1 },
@@ -954,15 +952,24 @@ static long wg_egress_run(int fd, int stats, int peers, const struct pkt_spec *s
 	return (int)o.retval;
 }
 
-/* tc_wg egress on a gateway whose LAN NIC has no tc_lan (MG_IF_KERNEL): a second
- * tc_wg, lan_count_ifindex set, sharing the first one's maps. What the kernel routed
- * in from that NIC (skb_iif) is counted as the peer's LAN traffic, with the bytes
- * tc_lan would have seen (the test's frames carry the Ethernet header: skb->len);
- * a fragmented one as one packet with all its bytes; the gateway's own packets and
- * another NIC's not at all. A test run's skb always has a socket (the kernel's
- * dummy one), so fragments without skb_iif are the gateway's own here; those
- * without a socket, as the kernel cuts a forwarded packet, are dp_netns.t.sh's. */
+/* tc_wg egress counts as the peer's LAN traffic what was forwarded in from a NIC
+ * where no program of meshgw counted it: the LAN NIC left to the kernel
+ * (MG_IF_KERNEL), a NIC whose netfilter acts (no MG_IF_FWD: tc_lan hands mesh
+ * traffic on uncounted), a NIC with no program of meshgw; not what XDP or tc_lan
+ * counted, not what came from another peer. A second tc_wg sharing the first
+ * one's maps (mg_ifaces tc_lan's). Counted with the bytes tc_lan would have seen
+ * (the test's frames carry the Ethernet header: skb->len); a fragmented packet
+ * as one packet with all its bytes; the gateway's own packets not at all. A test
+ * run's skb always has a socket (the kernel's dummy one), so fragments without
+ * skb_iif are the gateway's own here; those without a socket, as the kernel cuts
+ * a forwarded packet, are dp_netns.t.sh's. The iif values below 1000 are fake
+ * ifindexes given mg_ifaces entries here (79: none). */
 #define LAN_K_IFINDEX 77
+#define XDP_K_IFINDEX 78
+#define NONE_K_IFINDEX 79
+#define IIF_TC 1001		/* tcx: MG_IF_FWD, tc_lan counts there */
+#define IIF_NOFWD 1002		/* nfx: no MG_IF_FWD */
+#define IIF_WG 1003		/* the WireGuard device itself */
 static void wg_lan_count(struct tc_wg_bpf *wg)
 {
 	static const struct {
@@ -972,9 +979,18 @@ static void wg_lan_count(struct tc_wg_bpf *wg)
 		int packets;		/* lan_packets of peer 1 moves by this */
 		int bytes;		/* lan_bytes: 1 the frame, 2 its IP payload, 0 none */
 	} cases[] = {
-		{ "v4 from the LAN NIC: one LAN packet, its bytes", { V4("10.0.0.5", "10.1.2.3"), PL }, LAN_K_IFINDEX, 1, 1 },
+		{ "v4 from the LAN NIC left to the kernel: one LAN packet, its bytes",
+		  { V4("10.0.0.5", "10.1.2.3"), PL }, LAN_K_IFINDEX, 1, 1 },
 		{ "v6 from the LAN NIC: the same", { V6("fd00::5", "fd01::9"), PL6 }, LAN_K_IFINDEX, 1, 1 },
-		{ "from another NIC: not counted", { V4("10.0.0.5", "10.1.2.3"), PL }, 5, 0, 0 },
+		{ "from a NIC whose netfilter acts (tc_lan handed it on): counted",
+		  { V4("10.0.0.5", "10.1.2.3"), PL }, IIF_NOFWD, 1, 1 },
+		{ "from a NIC with no program of meshgw: counted", { V4("10.0.0.5", "10.1.2.3"), PL },
+		  NONE_K_IFINDEX, 1, 1 },
+		{ "from a NIC whose tc_lan counted it: not again", { V4("10.0.0.5", "10.1.2.3"), PL }, IIF_TC, 0, 0 },
+		{ "from a NIC whose XDP counted it: not again", { V4("10.0.0.5", "10.1.2.3"), PL }, XDP_K_IFINDEX,
+		  0, 0 },
+		{ "from another peer (in by the WireGuard device): not counted", { V4("10.0.0.5", "10.1.2.3"), PL },
+		  IIF_WG, 0, 0 },
 		{ "the gateway's own packet (no skb_iif): not counted", { V4("10.0.0.1", "10.1.2.3"), PL }, 0, 0, 0 },
 		{ "first fragment from the LAN NIC: one packet, its bytes",
 		  { V4("10.0.0.5", "10.1.2.3"), PL, .frag = 0x2000 }, LAN_K_IFINDEX, 1, 1 },
@@ -988,7 +1004,10 @@ static void wg_lan_count(struct tc_wg_bpf *wg)
 	struct bpf_map *m;
 	int fd, stats, peers;
 
-	if (!ok(k, "open a second tc_wg (LAN NIC without tc_lan)"))
+	if (!ok(k, "open a second tc_wg") ||
+	    !ok(!iface_set(ifaces_fd, LAN_K_IFINDEX, "lank", MG_IF_KERNEL | MG_IF_FWD, MG_WHY_VETH) &&
+		!iface_set(ifaces_fd, XDP_K_IFINDEX, "xdpk", MG_IF_XDP | MG_IF_XMIT | MG_IF_FWD, MG_WHY_NONE),
+		"  mg_ifaces: a LAN NIC left to the kernel, a NIC with XDP"))
 		return;
 	bpf_object__for_each_map(m, k->obj) {
 		struct bpf_map *orig = bpf_object__find_map_by_name(wg->obj, bpf_map__name(m));
@@ -999,7 +1018,6 @@ static void wg_lan_count(struct tc_wg_bpf *wg)
 	}
 	k->rodata->lan_ifindex = ifi_lan;
 	k->rodata->l3_off = 14;
-	k->rodata->lan_count_ifindex = LAN_K_IFINDEX;
 	if (!ok(!tc_wg_bpf__load(k), "  load it (verifier)"))
 		goto out;
 	fd = bpf_program__fd(k->progs.mg_tc_wg_egress);
@@ -1007,7 +1025,10 @@ static void wg_lan_count(struct tc_wg_bpf *wg)
 	peers = bpf_map__fd(wg->maps.mg_peer_stats);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct egress_run r;
-		long rc = wg_egress_run(fd, stats, peers, &cases[i].in, cases[i].iif, cases[i].desc, &r);
+		uint32_t iif = cases[i].iif == IIF_TC ? (uint32_t)ifi_dev[D_TC] :
+			       cases[i].iif == IIF_NOFWD ? (uint32_t)ifi_dev[D_NOFWD] :
+			       cases[i].iif == IIF_WG ? (uint32_t)ifi_wg : cases[i].iif;
+		long rc = wg_egress_run(fd, stats, peers, &cases[i].in, iif, cases[i].desc, &r);
 		uint64_t want_b = cases[i].bytes == 1 ? r.len : cases[i].bytes == 2 ? r.len - 14 - 20 : 0;
 
 		if (rc == LONG_MIN)

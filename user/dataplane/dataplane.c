@@ -332,7 +332,6 @@ static int open_objs(struct dp *d, const struct mg_config *c, const struct dp_se
 	d->tcl->rodata->wg_port = c->mesh.listen_port;
 	d->tcl->rodata->probe_port = s ? s->probe_port : 0;
 	d->tcw->rodata->lan_ifindex = d->lan;
-	d->tcw->rodata->lan_count_ifindex = d->lan_kernel ? d->lan : 0;
 	d->tcw->rodata->lan_ether = d->n_nic ? d->nic[0].info.ether : 1;
 	d->tcw->rodata->l3_off = 0;
 	OBJ_STAMP(d->tcl, tc_lan);
