@@ -31,6 +31,10 @@
 #                  in a switch namespace; gA's default route is the router, which
 #                  forwards UDP 51820 of its public 203.0.113.1 to gA and
 #                  masquerades the LAN (IPv4 only)
+#   nat            bridge-lan whose gateway masquerades what leaves by its uplink
+#                  (IPv4), as a site behind one ISP address does: netfilter acts
+#                  on forwarded traffic, so meshgw's programs forward nothing
+#                  (mesh traffic neither) and tc_wg counts the mesh traffic
 #   mtu9000        veth-napi with both LANs at MTU 9000
 #   ipv6           veth-napi, everything in IPv6 (LANs, uplinks, internet)
 #   vlan           LanInterface = a VLAN sub-interface (la.100, 8021q) of gA's veth;
@@ -77,7 +81,7 @@ declare -gA K_NS K_ADDR K_OWNER K_LAN_IF K_UP_IF K_WG_IF K_EP K_EGRESS
 K_PIDS=()
 PY=${PY:-$(command -v /usr/bin/python3 || command -v python3)}
 
-kinds_all() { echo veth-napi veth bridge-lan bridge-uplink l3-uplink one-armed mtu9000 ipv6; }
+kinds_all() { echo veth-napi veth bridge-lan bridge-uplink l3-uplink one-armed nat mtu9000 ipv6; }
 
 # kind_supported KIND: 0 if this kernel can build KIND; else prints why, returns 1.
 # Tried in a throwaway network namespace (a kernel without the module, or
@@ -178,6 +182,7 @@ kind_create() {
 	veth-napi) ;;
 	veth) napi=0 ;;
 	bridge-lan) lanmode=bridge ;;
+	nat) lanmode=bridge ;;
 	bridge-uplink) upmode=bridge ;;
 	l3-uplink) upmode=tun ;;
 	one-armed) upmode=none K_ONE_ARMED=1 ;;
@@ -336,6 +341,16 @@ kind_create() {
 		;;
 	esac
 
+	if [ "$K_KIND" = nat ]; then
+		kx gA nft -f - <<-EOF || return 1
+		table ip mk$s {
+			chain post {
+				type nat hook postrouting priority srcnat; policy accept;
+				oifname "${K_UP_IF[a]}" masquerade
+			}
+		}
+		EOF
+	fi
 	if [ "$K_MTU" != 1500 ]; then
 		_kip hA link set ea$s mtu "$K_MTU"
 		_kip gA link set la$s mtu "$K_MTU"
