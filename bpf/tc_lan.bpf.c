@@ -59,6 +59,17 @@ static __always_inline void *skb_end(struct __sk_buff *skb)
 	return p;
 }
 
+/* The UDP header behind l3 when the datagram is for one of our ports, else NULL.
+ * UDP is read only behind an IPv4 header without options. */
+static __always_inline struct udphdr *udp_to_us(__u8 family, void *l3, void *end)
+{
+	struct udphdr *udp = NULL;
+
+	if (family == MG_AF_INET6 || ((struct iphdr *)l3)->ihl == 5)
+		udp = ip_udp(family, l3, sizeof(struct iphdr));
+	return udp && (void *)(udp + 1) <= end && our_port(udp) ? udp : NULL;
+}
+
 /* Headers the program reads: IPv6 + UDP + a probe, from the link header on. */
 #define TC_PULL_LEN (sizeof(struct ipv6hdr) + sizeof(struct udphdr) + sizeof(struct mg_probe))
 
@@ -268,17 +279,15 @@ int mg_tc_lan(struct __sk_buff *skb)
 
 	if (!ip_hdr_ok(family, l3, end))
 		return ok(len);
-	/* UDP is read only behind an IPv4 header without options. */
-	if (family == MG_AF_INET6 || ((struct iphdr *)l3)->ihl == 5)
-		udp = ip_udp(family, l3, sizeof(struct iphdr));
-	if (udp && ((void *)(udp + 1) > end || !our_port(udp)))
-		udp = NULL;
 	/* Netfilter acts on forwarded traffic (MG_IF_FWD, the same on every NIC of
 	 * ours): the kernel forwards everything, mesh traffic included, through the
 	 * user's rules, and tc_wg counts what enters the tunnel. Left here: the
 	 * UDP of WireGuard and the probes, and steering to the internet exit. */
-	if (!(flags & MG_IF_FWD) && !udp && !exit_on())
-		return ok(len);
+	if (!(flags & MG_IF_FWD)) {
+		udp = udp_to_us(family, l3, end);
+		if (!udp && !exit_active())
+			return ok(len);
+	}
 	r = route_lookup_ip(family, l3, false);
 	if (r && r->kind == MG_ROUTE_REMOTE) {
 		if (!(flags & MG_IF_FWD))
@@ -295,6 +304,8 @@ int mg_tc_lan(struct __sk_buff *skb)
 		return steer(skb, l3, family, off);
 	}
 
+	if (flags & MG_IF_FWD)
+		udp = udp_to_us(family, l3, end);	/* (not read before the steering) */
 	if (udp) {
 		ip_src16(family, l3, src16);
 		switch (udp_classify(skb, skb->ifindex, udp, end, family, l3, src16)) {

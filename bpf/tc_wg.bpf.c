@@ -154,10 +154,9 @@ int mg_tc_wg_egress(struct __sk_buff *skb)
 		 * (the kernel routes only the mesh into the device; an address of
 		 * the Network that no peer has also lands here). WireGuard sends
 		 * it to the exit peer, whose counters the failover daemon watches. */
-		__u32 zero = 0;
-		struct mg_exit *x = bpf_map_lookup_elem(&mg_exit, &zero);
+		struct mg_exit *x = exit_active();
 
-		if (!x || !x->on)
+		if (!x)
 			goto ok;
 		ps = peer_stats(x->peer);
 	} else if (r->kind != MG_ROUTE_REMOTE) {
@@ -246,10 +245,9 @@ int mg_tc_wg_ingress(struct __sk_buff *skb)
 	} else if (!r) {
 		/* The reply's source is the exit's destination, its destination
 		 * the exit's source: the same lists, crossed. */
-		__u32 zero = 0;
-		struct mg_exit *x = bpf_map_lookup_elem(&mg_exit, &zero);
+		struct mg_exit *x = exit_active();
 
-		if (x && x->on && exit_reply(family, l3)) {
+		if (x && exit_reply(family, l3)) {
 			struct mg_exit_stats *es = exit_stats(x->peer);
 
 			if (es) {

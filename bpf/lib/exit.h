@@ -28,23 +28,22 @@ static __always_inline bool exit_match6(__u8 side, const __u8 *addr)
 	return take && *take;
 }
 
-/* Is the internet exit on? */
-static __always_inline bool exit_on(void)
+/* The internet exit while it is on, else NULL. */
+static __always_inline struct mg_exit *exit_active(void)
 {
 	__u32 zero = 0;
 	struct mg_exit *x = bpf_map_lookup_elem(&mg_exit, &zero);
 
-	return x && x->on;
+	return x && x->on ? x : NULL;
 }
 
 /* The active exit when the IP header at l3 (a source among the exit sources, a
  * destination among the exit destinations) takes it; NULL otherwise. */
 static __always_inline struct mg_exit *exit_for(__u8 family, const void *l3)
 {
-	__u32 zero = 0;
-	struct mg_exit *x = bpf_map_lookup_elem(&mg_exit, &zero);
+	struct mg_exit *x = exit_active();
 
-	if (!x || !x->on)
+	if (!x)
 		return NULL;
 	if (family == MG_AF_INET) {
 		const struct iphdr *ip = l3;
