@@ -338,6 +338,8 @@ enum mg_if_why {
 	MG_WHY_FOREIGN,		/* another XDP program is attached there: left alone */
 	MG_WHY_BOND,		/* a bond: XDP would run on its slaves, whose ifindex and
 				 * frames the program does not take as the gateway's */
+	MG_WHY_MORE_UPLINK,	/* the second or a later uplink: XDP runs on the LAN NIC
+				 * and the first uplink (own_ifindex), TC here */
 	MG_WHY__MAX,
 };
 

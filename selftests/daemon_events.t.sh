@@ -96,7 +96,7 @@ ip -n $hA addr add 10.1.0.2/24 dev eth0 && ip -n $hA link set eth0 up
 ip -n $hA route add default via 10.1.0.1
 attached_again() { ip -n $gA link show lan0 | grep -q 'prog/xdp' && tc_progs $gA lan0 ingress | grep -q mg_tc_lan; }
 t "lan0 created again: the daemon attaches XDP and tc_lan to it" poll 15 attached_again
-t "  and says so" logged "lan0 is back (index [0-9]*): attaching the data plane again"
+t "  and says so" logged "lan0 is there (index [0-9]*): attaching the data plane to it"
 t "  XDP matches lan0's MAC" mac_followed "$mac0"
 lan0=$(metric 'meshgw_peer_lan_packets_total{site="b"}')
 t "  hA reaches hB through the tunnel again" poll 10 ip netns exec $hA ping -c1 -W1 10.2.0.2

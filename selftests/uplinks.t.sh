@@ -29,6 +29,7 @@
 #          ENOBUFS for hA's ping in the VM before); scenario 1's resolved entry stays
 #       5. both sites lose their first uplink at once (A's ISP1 upstream, B's wan0
 #          link): A -> B through up2 to B's second endpoint; 6. both back
+#   - what arrives by up2 takes the TC fast path (tc_lan there, up2 in mg_ifaces)
 #   - the daemon's log names the paths and the uplink decision
 #   - no packet left an uplink with the other uplink's address (BCP 38 counters 0)
 #   - `meshgw down` leaves no rule, no route in the table, no state
@@ -201,6 +202,19 @@ if [ -z "${UPLINKS_LEAN:-}" ]; then
 	t "up2's default route and address back as they were" N "$gA" sh -c \
 		"ip addr del 198.18.12.77/24 dev up2 && ip route add default via 198.18.12.1 dev up2 metric 20"
 	t "  listed as before" own_wait "$pin/a" "198.18.11.2 198.18.11.1 198.18.12.2 198.18.12.1"
+	# What arrives by the second uplink takes the TC fast path, as by the first:
+	# tc_lan there knows its NIC from mg_ifaces (before, it left all to the kernel).
+	tc_fwd() { A show -j | jq -r '.dataplane.verdicts.tc_forward.packets'; }
+	N "$i2" ip route add 10.1.0.0/24 via 198.18.12.2
+	f0=$(tc_fwd)
+	ip netns exec "$i2" ping -q -c 10 -i 0.05 -W 1 10.1.0.2 >/dev/null
+	f1=$(tc_fwd)
+	echo "# gA's tc_forward: $f0 -> $f1"
+	t "10 pings from ISP2 to hA in by up2: forwarded by TC (tc_forward +10)" test $((f1 - f0)) -ge 10
+	N "$i2" ip route del 10.1.0.0/24 via 198.18.12.2
+	is "show -j: up2 TC only, as a second uplink" \
+		"$(A show -j | jq -r '.dataplane.interfaces[] | select(.name == "up2") | "\(.xdp) \(.tc) \(.reason)"')" \
+		"false true veth"
 fi
 
 [ -n "${DEBUG_PAUSE:-}" ] && { echo "# paused: s=$s tmp=$tmp"; sleep "$DEBUG_PAUSE"; }

@@ -157,23 +157,8 @@ _kroute() { # _kroute ROLE DST4 VIA4 DST6 VIA6 (the family from the gateway's ad
 }
 _ka() { [ "$K_FAM" = 6 ] && echo "$2" || echo "$1"; }	# _ka V4 V6: the kind's one
 
-# The tun relay: opens tun IF1 in the namespace it starts in, then enters NS2 and
-# opens IF2 there, and copies packets both ways. The devices vanish with it.
-_KRELAY='
-import ctypes, fcntl, os, select, struct, sys
-def tun(name):
-    fd = os.open("/dev/net/tun", os.O_RDWR)
-    fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", name.encode(), 0x0001 | 0x1000))  # TUNSETIFF, IFF_TUN | IFF_NO_PI
-    return fd
-a = tun(sys.argv[1])
-if ctypes.CDLL(None, use_errno=True).setns(os.open(sys.argv[3], os.O_RDONLY), 0x40000000):
-    sys.exit("setns: %s" % os.strerror(ctypes.get_errno()))
-b = tun(sys.argv[2])
-other = {a: b, b: a}
-while True:
-    for fd in select.select([a, b], [], [])[0]:
-        os.write(other[fd], os.read(fd, 65536))
-'
+# The tun relay (helpers/tun_relay.py): a layer-3 link between two namespaces.
+_KRELAY=$(cd "$(dirname "${BASH_SOURCE[0]}")/../helpers" && pwd)/tun_relay.py
 
 kind_create() {
 	local s=${K_SFX:=$$} r i napi=1 lanmode=veth upmode=veth sys nap=()
@@ -326,7 +311,7 @@ kind_create() {
 	tun)
 		_kflush || return 1	# the namespaces' links first; the relay's devices come later
 		# nsenter execs python: $! is the relay itself.
-		nsenter --net="/run/netns/${K_NS[gA]}" -- "$PY" -c "$_KRELAY" ua$s ra$s \
+		nsenter --net="/run/netns/${K_NS[gA]}" -- "$PY" "$_KRELAY" ua$s ra$s \
 			"/run/netns/${K_NS[in]}" >/dev/null 2>&1 &
 		K_PIDS+=($!)
 		for i in $(seq 50); do

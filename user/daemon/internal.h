@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include "config/config.h"
 #include "config/resolve.h"
+#include "dataplane/dataplane.h"
 #include "dataplane/dp_iface.h"
 #include "dataplane/dp_maps.h"
 #include "failover/failover.h"
@@ -77,8 +78,8 @@ struct daemon {
 	size_t n_peers;
 	size_t n_peers_no_dp;			/* of them, without a data-plane slot */
 	uint64_t next_counters_ns, next_publish_ns, next_wgsync_ns, next_ifaces_ns;
-	uint8_t if_mac[MG_XDP_IFACES][6];	/* LAN, uplink: what XDP was given */
-	unsigned int if_index[MG_XDP_IFACES];	/* their index then; 0 = gone */
+	uint8_t if_mac[DATAPLANE_NICS][6];	/* LAN, uplinks: what XDP was given */
+	unsigned int if_index[DATAPLANE_NICS];	/* their index then; 0 = gone */
 	struct dp_iface_watch fast_path;	/* which NICs XDP may transmit into */
 	bool wg_missing;			/* the wg device was missing at the last check */
 	struct http_metrics *http;		/* GET /metrics, NULL = Metrics not set */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The daemon's watchers, once a second: the NICs XDP runs on (gone, back, a new
- * MAC), the WireGuard interface (gone: brought back while `meshgw up`'s state is
+/* The daemon's watchers, once a second: the NICs the data plane runs on (gone,
+ * there again, a new MAC), the WireGuard interface (gone: brought back while `meshgw up`'s state is
  * recorded; the state gone: `meshgw down` took the gateway, the daemon stops),
  * and the NICs the fast path may transmit into. */
 #include <errno.h>
@@ -12,19 +12,20 @@
 #include "gateway/state.h"
 #include "lib/log.h"
 
-/* The interfaces XDP runs on, as they were when the programs were loaded: their
- * index (0: none configured, or gone) and MAC (all zero: none, or not Ethernet). */
+/* The NICs the data plane runs on (dataplane_nic_name), as they were when it was
+ * attached: their index (0: none configured, or not there) and MAC (all zero:
+ * none, or not Ethernet). */
 void remember_ifaces(struct daemon *d)
 {
-	const char *ifs[MG_XDP_IFACES] = { d->cfg.local.lan_if, d->cfg.local.uplink_if };
-
 	memset(d->if_mac, 0, sizeof(d->if_mac));
 	memset(d->if_index, 0, sizeof(d->if_index));
-	for (int i = 0; i < MG_XDP_IFACES; i++) {
-		if (!ifs[i][0])
+	for (int i = 0; i < DATAPLANE_NICS; i++) {
+		const char *name = dataplane_nic_name(&d->cfg, i);
+
+		if (!name[0])
 			continue;
-		d->if_index[i] = if_nametoindex(ifs[i]);
-		dataplane_if_mac(ifs[i], d->if_mac[i]);
+		d->if_index[i] = if_nametoindex(name);
+		dataplane_if_mac(name, d->if_mac[i]);
 	}
 }
 
@@ -39,34 +40,40 @@ void stop_taken_down(struct daemon *d)
 
 /* The data plane follows the NICs it runs on. XDP handles only frames addressed
  * to the MAC it was given at load time, so a changed address (set by hand, a
- * bond moving to another slave) needs the program loaded again. A NIC deleted
- * and created again (ifupdown does that to a bridge) lost the XDP program and
- * the TC filter with its old index: they are attached again once it is back.
- * -1 when a reload failed (the caller tries again later), else 0. */
+ * bond moving to another slave) on the LAN NIC or the first uplink needs the
+ * program loaded again. A NIC deleted and created again (ifupdown does that to a
+ * bridge) lost meshgw's programs with its old index, and a second uplink that
+ * comes up later (a modem's wwan0 or ppp0 once connected) has none yet: they are
+ * attached once it is there. -1 when a reload failed (the caller tries again
+ * later), else 0. */
 int check_ifaces(struct daemon *d)
 {
-	const char *ifs[MG_XDP_IFACES] = { d->cfg.local.lan_if, d->cfg.local.uplink_if };
-
-	for (int i = 0; i < MG_XDP_IFACES; i++) {
+	for (int i = 0; i < DATAPLANE_NICS; i++) {
+		const char *name = dataplane_nic_name(&d->cfg, i);
 		unsigned int idx;
 		uint8_t mac[6];
 		int ret;
 
-		if (!ifs[i][0])
+		if (!name[0])
 			continue;
-		idx = if_nametoindex(ifs[i]);
+		idx = if_nametoindex(name);
+		if (!idx && !d->if_index[i])
+			continue;
 		if (!idx) {
-			if (d->if_index[i])
-				pr_warn("%s is gone, and meshgw's XDP program and TC filter with it; "
-					"attaching them again when it is back", ifs[i]);
-			d->if_index[i] = 0;
-			continue;
-		}
-		if (idx != d->if_index[i])
-			pr_info("%s is back (index %u): attaching the data plane again", ifs[i], idx);
-		else if (!dataplane_if_mac(ifs[i], mac) && memcmp(mac, d->if_mac[i], 6))
+			pr_warn("%s is gone, and meshgw's programs on it; attaching them again when "
+				"it is there", name);
+			/* The LAN NIC and the first uplink are required: `up` would fail
+			 * until they are back. A later uplink is let go of now (its
+			 * mg_ifaces entry and TC slot; remember_ifaces then forgets it). */
+			if (i < MG_XDP_IFACES) {
+				d->if_index[i] = 0;
+				continue;
+			}
+		} else if (idx != d->if_index[i])
+			pr_info("%s is there (index %u): attaching the data plane to it", name, idx);
+		else if (i < MG_XDP_IFACES && !dataplane_if_mac(name, mac) && memcmp(mac, d->if_mac[i], 6))
 			pr_info("%s: MAC address now %02x:%02x:%02x:%02x:%02x:%02x: reloading the XDP "
-				"program", ifs[i], mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+				"program", name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 		else
 			continue;
 		ret = gateway_reapply(&d->cfg);
@@ -75,7 +82,7 @@ int check_ifaces(struct daemon *d)
 			return 0;
 		}
 		if (ret) {
-			pr_err("%s: reloading the data plane failed; trying again in %llu s", ifs[i],
+			pr_err("%s: reloading the data plane failed; trying again in %llu s", name,
 			       (unsigned long long)(IFACES_RETRY_NS / (1000 * MS)));
 			return -1;
 		}

@@ -224,7 +224,7 @@ struct dp {
 	struct dp_pinned pinned;
 	bool pins_open;
 	int lan, uplink, wg;		/* ifindexes; 0 = none */
-	struct dp_nic nic[MG_XDP_IFACES];	/* [0] the LAN NIC, [1] the uplink (if any) */
+	struct dp_nic nic[DATAPLANE_NICS];	/* [0] the LAN NIC, [1 + u] uplink u (if any) */
 	int n_nic;
 	bool fwd_ok;			/* netfilter does not act on forwarded traffic */
 	bool lan_kernel;		/* no program on the LAN NIC (dp_iface_lan_kernel) */
@@ -567,23 +567,49 @@ static const char *wg_name(const struct mg_config *c)
 	return c->local.wg_if[0] ? c->local.wg_if : MG_DEFAULT_WG_IF;
 }
 
-/* Reads what the kernel says about the LAN NIC and the uplink, and plans each:
- * XDP or TC only, XDP transmit target or not (dp_iface.h). */
+const char *dataplane_nic_name(const struct mg_config *c, int i)
+{
+	size_t u = (size_t)i - 1;
+
+	if (i == 0)
+		return c->local.lan_if;
+	if (i == 1)
+		return c->local.uplink_if;
+	return local_multi_uplink(&c->local) && i < DATAPLANE_NICS && u < c->local.n_uplinks ?
+	       c->local.uplinks[u].name : "";
+}
+
+/* Reads what the kernel says about the LAN NIC and the uplinks, and plans each:
+ * XDP or TC only, XDP transmit target or not (dp_iface.h). The second and later
+ * uplinks run TC only, and may be missing (a modem not connected yet: planned
+ * when the daemon sees it appear); each is published in mg_ifaces like the first,
+ * so tc_lan there knows its kind (Ethernet or layer 3) and whether netfilter
+ * acts, and the fast paths may forward from and to it. */
 static int plan_nics(struct dp *d, const struct mg_config *c)
 {
-	const char *names[MG_XDP_IFACES] = { c->local.lan_if, c->local.uplink_if };
-
-	for (int i = 0; i < MG_XDP_IFACES; i++) {
+	for (int i = 0; i < DATAPLANE_NICS; i++) {
 		struct dp_nic *n = &d->nic[i];
+		const char *name = dataplane_nic_name(c, i);
+		bool dup = false;
 		int err;
 
-		if (!names[i][0])
+		if (!name[0] || (i >= MG_XDP_IFACES && !if_nametoindex(name)))
 			continue;
-		if ((err = dp_iface_probe(names[i], &n->info))) {
-			pr_err("Failed to read interface %s: %s", names[i], strerror(-err));
+		if ((err = dp_iface_probe(name, &n->info))) {
+			pr_err("Failed to read interface %s: %s", name, strerror(-err));
 			return err;
 		}
+		for (int k = 0; k < i; k++)
+			dup |= d->nic[k].info.ifindex == n->info.ifindex;
+		if (dup && i >= MG_XDP_IFACES) {	/* (one-armed: LAN = uplink, one entry) */
+			memset(n, 0, sizeof(*n));
+			continue;
+		}
 		n->xdp = dp_iface_want_xdp(&n->info, c->local.fast_path, &n->xdp_why);
+		if (n->xdp && i >= MG_XDP_IFACES) {
+			n->xdp = false;
+			n->xdp_why = MG_WHY_MORE_UPLINK;
+		}
 		n->xmit = dp_iface_xmit(&n->info, &n->xmit_why);
 		d->n_nic = i + 1;
 	}
@@ -767,34 +793,29 @@ static int resolve_ifaces(struct dp *d, const struct mg_config *c, bool wg_requi
 }
 
 /* Several uplinks: tc_lan on the ingress of the second and later uplinks, so the
- * probes other sites send to their addresses are answered there and WireGuard's
- * packets arriving there are counted per endpoint. Their probe replies are not
- * taken: the daemon's probes through those uplinks leave from ports above
- * MG_PROBE_PORTS (probe_port_of), which the programs pass to its sockets. Ethernet
- * uplinks only (tc_lan learns the layer-3 ones from mg_ifaces, which holds the
- * LAN and the first uplink), one slot each; the slots of uplinks the configuration
- * no longer has, or that are not there, are cleared. */
+ * probes other sites send to their addresses are answered there, WireGuard's
+ * packets arriving there are counted per endpoint, and what arrives there is
+ * forwarded as from the first uplink. Their probe replies are not taken: the
+ * daemon's probes through those uplinks leave from ports above MG_PROBE_PORTS
+ * (probe_port_of), which the programs pass to its sockets. One slot each (their
+ * NICs, planned in d->nic[2..]); the slots of uplinks the configuration no longer
+ * has, or that are not there, are cleared. */
 static int tc_more_uplinks(struct dp *d, const struct mg_config *c)
 {
 	for (__u32 slot = MG_SLOT_TC_UPLINK_MORE; slot < MG_SLOT__MAX; slot++) {
-		size_t u = 1 + slot - MG_SLOT_TC_UPLINK_MORE;
-		const char *name = u < c->local.n_uplinks ? c->local.uplinks[u].name : NULL;
-		int idx = name ? (int)if_nametoindex(name) : 0;
-		uint8_t mac[6];
+		const struct dp_nic *n = &d->nic[MG_XDP_IFACES + slot - MG_SLOT_TC_UPLINK_MORE];
 		int err;
 
-		if (!idx || dataplane_if_mac(name, mac)) {
-			if (idx)
-				pr_info("%s: not Ethernet: probes to its address are not answered", name);
+		if (!n->info.ifindex) {
 			tc_forget(d, slot);
 			continue;
 		}
-		if ((err = tc_up(d, slot, name, idx, PROG_TC_LAN)))
+		if ((err = tc_up(d, slot, n->info.name, n->info.ifindex, PROG_TC_LAN)))
 			return err;
 	}
-	for (size_t u = 1 + MG_SLOT__MAX - MG_SLOT_TC_UPLINK_MORE; u < c->local.n_uplinks; u++)
-		pr_info("%s: only the first %d uplinks answer probes", c->local.uplinks[u].name,
-			1 + MG_SLOT__MAX - MG_SLOT_TC_UPLINK_MORE);
+	for (size_t u = 1 + DATAPLANE_MORE_UPLINKS; u < c->local.n_uplinks; u++)
+		pr_info("%s: only the first %d uplinks answer probes; the kernel forwards what "
+			"arrives there", c->local.uplinks[u].name, 1 + DATAPLANE_MORE_UPLINKS);
 	return 0;
 }
 
@@ -931,7 +952,7 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 			goto out;
 	}
 	{
-		const char *keep[MG_XDP_IFACES + 1] = { NULL };
+		const char *keep[DATAPLANE_NICS + 1] = { NULL };
 		int k = 0;
 		bool any = false;
 

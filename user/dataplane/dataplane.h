@@ -42,6 +42,14 @@ int dataplane_check(const struct mg_config *c);
 /* Detaches and unpins exactly what dataplane_up made. Missing pieces (an
  * interface already gone) are not errors. 0 or -errno. */
 int dataplane_down(const struct mg_local *l);
+/* The NICs the data plane attaches to: [0] the LAN NIC and [1] the first uplink
+ * (XDP where it works, else TC), then the second and later uplinks, as many as
+ * have a tc_lan slot in mg_attach (TC only). */
+#define DATAPLANE_MORE_UPLINKS (MG_SLOT__MAX - MG_SLOT_TC_UPLINK_MORE)
+#define DATAPLANE_NICS (MG_XDP_IFACES + DATAPLANE_MORE_UPLINKS)
+/* The name of NIC i of c (as above), "" for none. */
+const char *dataplane_nic_name(const struct mg_config *c, int i);
+
 /* ifname's Ethernet address, which the XDP program matches frames against: 0,
  * -EPFNOSUPPORT (not Ethernet) or -errno. */
 int dataplane_if_mac(const char *ifname, uint8_t mac[6]);

@@ -176,13 +176,15 @@ static const char *const why_text[MG_WHY__MAX] = {
 	[MG_WHY_RUNTIME] = "the kernel failed to transmit XDP frames into it",
 	[MG_WHY_FOREIGN] = "another XDP program is attached: left alone, TC only",
 	[MG_WHY_BOND] = "a bond: XDP would run on its slaves and miss the gateway's frames; TC only",
+	[MG_WHY_MORE_UPLINK] = "a second or later uplink: XDP runs on the LAN NIC and the first "
+			       "uplink; TC fast path here",
 };
 
 static const char *const why_name[MG_WHY__MAX] = {
 	[MG_WHY_NONE] = "none", [MG_WHY_CONFIG] = "config", [MG_WHY_L3] = "layer3",
 	[MG_WHY_NO_NATIVE] = "no_native_xdp", [MG_WHY_VETH] = "veth",
 	[MG_WHY_NO_XMIT] = "no_xmit", [MG_WHY_KIND] = "kind", [MG_WHY_RUNTIME] = "runtime",
-	[MG_WHY_FOREIGN] = "foreign_xdp", [MG_WHY_BOND] = "bond",
+	[MG_WHY_FOREIGN] = "foreign_xdp", [MG_WHY_BOND] = "bond", [MG_WHY_MORE_UPLINK] = "more_uplink",
 };
 
 const char *dp_why_text(enum mg_if_why why)
