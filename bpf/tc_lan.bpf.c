@@ -201,7 +201,7 @@ static __always_inline int exit_steer(struct __sk_buff *skb, __u8 family, __u32 
  * and a redirect to one of meshgw's Ethernet NICs, skipping the stack's
  * forwarding path; whatever the kernel must finish (no neighbour yet, MTU,
  * options, fragments, TTL) is left to it. */
-static __always_inline int tc_forward(struct __sk_buff *skb, __u8 family, __u32 off)
+static __always_inline int tc_forward(struct __sk_buff *skb, __u8 family, __u32 off, __u32 in_flags)
 {
 	void *data = skb_data(skb), *end = skb_end(skb);
 	struct bpf_fib_lookup fib = { .ifindex = skb->ifindex };
@@ -214,6 +214,10 @@ static __always_inline int tc_forward(struct __sk_buff *skb, __u8 family, __u32 
 		return ok(len);		/* from a layer-3 NIC: the kernel adds the link header */
 	if (!ip_hdr_in(family, l3, end) || !ip_plain(family, l3) || ttl_expiring(family, l3))
 		return ok(len);
+	if (!rpf_ok(skb, in_flags, skb->ifindex, family, l3)) {
+		stat_add(MG_STAT_TC_RPF, len);
+		return TC_ACT_UNSPEC;
+	}
 	/* GSO packets: tot_len 0 makes the helper check each segment. */
 	fib_set_ip(&fib, family, l3, skb->gso_size ? 0 : ip_tot(family, l3));
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
@@ -301,6 +305,11 @@ int mg_tc_lan(struct __sk_buff *skb)
 			}
 			stat_add(MG_STAT_TC_MESH, len);
 		}
+		/* (Counted: a packet the kernel then forwards is counted nowhere else.) */
+		if (!rpf_ok(skb, flags, skb->ifindex, family, l3)) {
+			stat_add(MG_STAT_TC_RPF, len);
+			return TC_ACT_UNSPEC;
+		}
 		return steer(skb, l3, family, off);
 	}
 
@@ -342,7 +351,7 @@ int mg_tc_lan(struct __sk_buff *skb)
 	}
 	if (!(flags & MG_IF_FWD))
 		return ok(len);		/* (an exit not taken) */
-	return tc_forward(skb, family, off);
+	return tc_forward(skb, family, off, flags);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -126,6 +126,8 @@ static __always_inline int fib_forward(struct xdp_md *ctx, void *l3, __u8 family
 	 * ours): the kernel forwards, and a route lookup here would be paid twice. */
 	if (!(in_flags & MG_IF_FWD))
 		return verdict(XDP_PASS, MG_STAT_XDP_NO_XMIT, len);
+	if (!rpf_ok(ctx, in_flags, ctx->ingress_ifindex, family, l3))
+		return verdict(XDP_PASS, MG_STAT_XDP_RPF, len);
 	fib_set_ip(&fib, family, l3, tot);	/* tot: the helper checks the egress MTU */
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 

@@ -299,6 +299,14 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
 				 * egress counts it as the peer's LAN traffic */
 #define MG_IF_TCX (1u << 6)	/* meshgw's TC program on it is a tcx link, not a cls_bpf
 				 * filter (user/dataplane/dp_tc.h); for show only */
+/* The kernel's reverse-path filter on it (net.ipv4.conf.{all,NIC}.rp_filter, the
+ * larger): an IPv4 packet that came in here is forwarded only if a route back to
+ * its source leaves by this NIC (strict) or exists at all (loose); the kernel
+ * drops the others. meshgw's fast paths ask the same before they forward or
+ * steer a packet from it, and leave those that fail to the kernel. */
+#define MG_IF_RPF_STRICT (1u << 7)
+#define MG_IF_RPF_LOOSE  (1u << 8)
+#define MG_IF_RPF (MG_IF_RPF_STRICT | MG_IF_RPF_LOOSE)
 
 /* mg_own_addr: the gateway's own addresses that no peer accepts as a source (an
  * uplink's, not the mesh address or an egress range), each with the way out it

@@ -41,7 +41,9 @@
 	X(TC_EXIT, tc, exit, "internet exit through another site, redirected into the WireGuard device") \
 	X(XDP_PROBE_UNQUEUED, xdp, probe_unqueued, "probe reply recorded but not queued for the daemon (mg_probe_ring full): it reads mg_probes whole") \
 	X(TC_PROBE_UNQUEUED, tc, probe_unqueued, "probe reply recorded but not queued for the daemon (mg_probe_ring full): it reads mg_probes whole") \
-	X(TC_WG_OWN, tc, wg_own_reply, "the gateway's own packet from a non-mesh address (mg_own_addr), sent out of that address's device instead of the tunnel")
+	X(TC_WG_OWN, tc, wg_own_reply, "the gateway's own packet from a non-mesh address (mg_own_addr), sent out of that address's device instead of the tunnel") \
+	X(XDP_RPF, xdp, rp_filter, "forwardable, but its source fails the ingress NIC's rp_filter (or the check cannot say): left to the kernel to judge") \
+	X(TC_RPF, tc, rp_filter, "forwardable or mesh-bound, but its source fails the ingress NIC's rp_filter (or the check cannot say): left to the kernel to judge")
 
 /* Why a packet of a given peer was dropped or not delivered (mg_peer_stats.drops[],
  * the reason label of meshgw_peer_drops_total). X(ENUM, label, help). */

@@ -8,7 +8,8 @@
 #
 # with the daemon on gA. Checks: it follows lan0's MAC changing (XDP reloaded with
 # the new address) and lan0 being deleted and created again (XDP and tc_lan attached
-# again, traffic counted); it brings the gateway back when the WireGuard interface
+# again, traffic counted); it follows rp_filter turned on and off on lan0; it brings
+# the gateway back when the WireGuard interface
 # vanishes (wireguard-go killed, or the link deleted); SIGHUP reloads by diff (a bad
 # file and a taken port change nothing; changed ports and timings are applied, and
 # probes go on; meshgw_config_last_reload_successful says 0, then 1 with a newer
@@ -102,6 +103,15 @@ lan0=$(metric 'meshgw_peer_lan_packets_total{site="b"}')
 t "  hA reaches hB through the tunnel again" poll 10 ip netns exec $hA ping -c1 -W1 10.2.0.2
 t "  counted by the XDP program on the new lan0" \
 	test "$(metric 'meshgw_peer_lan_packets_total{site="b"}')" -gt "$lan0"
+
+# --- rp_filter turned on and off under the daemon: the fast paths follow it ----------
+rpf_of() { A show -j | jq -r '.dataplane.interfaces[] | select(.name == "lan0") | .rp_filter'; }
+rpf_is() { [ "$(rpf_of)" = "$1" ]; }
+N $gA sysctl -qw net.ipv4.conf.lan0.rp_filter=1
+t "rp_filter strict on lan0: the daemon publishes it (show -j)" poll 5 rpf_is strict
+t "  and says so" logged "lan0: rp_filter now strict (1)"
+N $gA sysctl -qw net.ipv4.conf.lan0.rp_filter=0
+t "  off again: followed" poll 5 rpf_is off
 
 # --- the WireGuard interface vanishes under the daemon (wireguard-go exits, or the ----
 # link is deleted): `up`'s state is still recorded, so the daemon brings it back.

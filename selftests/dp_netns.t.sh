@@ -16,6 +16,7 @@
 # internet namespace through gwA's fast path (the neighbours run no XDP program,
 # as on a user's network, so on these veths it is TC's: tc_forward moves by exactly
 # the packets sent, the kernel's ForwDatagrams does not: gateway a has FastPath = tc);
+# with rp_filter strict, what the kernel would drop as spoofed is not forwarded;
 # gateway b, default settings, leaves its veth LAN to the kernel (no program there)
 # and still counts its LAN's mesh traffic exactly, fragments included; a second up keeps the
 # counters; an nftables chain on the forward hook sends forwarding back to the
@@ -186,6 +187,44 @@ f0=$(fwd) tx0=$(stat a tc_forward)
 t "hA pings the internet namespace through gateway a" ip netns exec $hA ping -q -c 20 -i 0.05 -W 2 198.51.100.1
 is "TC fast path took all 20 requests" $(($(stat a tc_forward) - tx0)) 20
 is "the kernel forwarded none of them (ForwDatagrams)" $(($(fwd) - f0)) 0
+
+# The kernel's reverse-path filter: what it drops, the fast path does not forward.
+# hA sends from 203.0.113.77, which gateway a routes out of wan0, not lan0: with
+# rp_filter strict the kernel drops it, with loose (a route exists) it forwards it.
+# rI counts what arrives from that address.
+ip -n $hA addr add 203.0.113.77/32 dev eth0
+N $rI nft add table ip rpf$s
+N $rI nft add chain ip rpf$s in '{ type filter hook input priority 0; policy accept; }'
+N $rI nft add rule ip rpf$s in ip saddr 203.0.113.77 counter
+spoofed_at_rI() { N $rI nft list chain ip rpf$s in | awk '/counter/ { print $(NF - 2) }'; }
+ifflags() { bpftool -j map dump pinned $pin/a/mg_ifaces | python3 -S -c '
+import json, sys
+for e in json.load(sys.stdin):
+    v = e.get("formatted", e)["value"]
+    if v["name"] == "'"$1"'": print(v["flags"])'; }
+spoof() { ip netns exec $hA ping -q -c 5 -i 0.05 -W 1 -I 203.0.113.77 198.51.100.1 >/dev/null 2>&1 || :; }
+N $gA sysctl -qw net.ipv4.conf.all.rp_filter=1
+t "up again with rp_filter strict on gateway a" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+is "  mg_ifaces: lan0 has MG_IF_RPF_STRICT (128)" $(($(ifflags lan0) & 384)) 128
+tx0=$(stat a tc_forward) r0=$(stat a tc_rp_filter) c0=$(spoofed_at_rI)
+spoof
+is "5 pings from a source routed out of wan0: none reach rI (strict)" $(($(spoofed_at_rI) - c0)) 0
+is "  the fast path left them to the kernel (tc_rp_filter +5)" $(($(stat a tc_rp_filter) - ${r0:-0})) 5
+is "  and forwarded none (tc_forward)" $(($(stat a tc_forward) - tx0)) 0
+tx0=$(stat a tc_forward)
+ip netns exec $hA ping -q -c 5 -i 0.05 -W 2 198.51.100.1 >/dev/null
+is "  hA's own pings still take the fast path" $(($(stat a tc_forward) - tx0)) 5
+N $gA sysctl -qw net.ipv4.conf.all.rp_filter=2
+t "up again with rp_filter loose" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+is "  mg_ifaces: lan0 has MG_IF_RPF_LOOSE (256)" $(($(ifflags lan0) & 384)) 256
+tx0=$(stat a tc_forward) c0=$(spoofed_at_rI)
+spoof
+is "5 pings from that source reach rI (loose: a route to it exists)" $(($(spoofed_at_rI) - c0)) 5
+is "  by the fast path" $(($(stat a tc_forward) - tx0)) 5
+N $gA sysctl -qw net.ipv4.conf.all.rp_filter=0
+t "up again with rp_filter off" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+is "  mg_ifaces: lan0 without MG_IF_RPF_*" $(($(ifflags lan0) & 384)) 0
+ip -n $hA addr del 203.0.113.77/32 dev eth0
 
 # A firewall or NAT on the gateway's forwarding path must see every packet: with a
 # rule in an nftables chain on the forward hook, the fast path leaves forwarding to

@@ -87,7 +87,9 @@
 # Environment: FWD_SECONDS (20) of alternating forwarding per direction, SLICE_MS (100),
 # DIRS (out in: the forwarding directions), NAT (set: both gateways masquerade what
 # leaves by their uplink, in both arms, as a site behind one ISP address does; netfilter
-# then acts on forwarded traffic and meshgw's fast paths leave it to the kernel), PAIRS (20)
+# then acts on forwarded traffic and meshgw's fast paths leave it to the kernel), RPF (1
+# or 2: both gateways' net.ipv4.conf.all.rp_filter, in both arms; the fast paths then
+# check each IPv4 packet's source as the kernel does, one more route lookup), PAIRS (20)
 # of TCP runs of TCP_SECONDS (1, whole seconds: iperf3), KINDS, FASTPATH (auto|xdp|tc:
 # written as `FastPath =` into the local files; only when set), SAVE (a directory: the
 # slices of the forwarding runs and the TCP pairs are copied there), AA (set: the
@@ -103,7 +105,7 @@ XDP_PASS_OBJ=$OUT/bpf/xdp_pass.bpf.o
 FWD_SECONDS=${FWD_SECONDS:-20} SLICE_MS=${SLICE_MS:-100} PAIRS=${PAIRS:-20} TCP_SECONDS=${TCP_SECONDS:-1}
 KINDS=${KINDS:-veth-gro veth-xdp veth-plain bridge-lan bridge-uplink l3-tun}
 FASTPATH=${FASTPATH:-} SAVE=${SAVE:-} AA=${AA:-} HOLD=${HOLD:-} TCP_MODE=${TCP_MODE:-alternate}
-DIRS=${DIRS:-out in} NAT=${NAT:-}
+DIRS=${DIRS:-out in} NAT=${NAT:-} RPF=${RPF:-}
 if [ "$(id -u)" != 0 ]; then echo "kinds: skipped (needs root)"; exit 0; fi
 for t in wireguard-go wg iperf3 nsenter ethtool ${NAT:+nft}; do
 	command -v $t >/dev/null || { echo "kinds: skipped ($t missing)"; exit 0; }
@@ -260,6 +262,7 @@ build_site() { # COPY KIND SITE
 			chain post { type nat hook postrouting priority srcnat; oifname "$(up_if "$K")" masquerade; }
 		}
 	EOF
+	[ -z "$RPF" ] || N "$g" sysctl -qw net.ipv4.conf.all.rp_filter="$RPF"
 	if [ $x = a ]; then	# the generator's private veth: frames "arrive" on gin
 		ip -n "$h" link add gin type veth peer name ginp
 		ip -n "$h" addr add 198.18.0.1/24 dev gin
@@ -670,7 +673,7 @@ echo "forwarding: $FWD_SECONDS s per kind in slices of $SLICE_MS ms alternating 
 	"meshgw $MESHGW (source $(git -C "$(dirname "$0")" describe --always --dirty 2>/dev/null || echo '?'))${FASTPATH:+, FastPath = $FASTPATH}"
 echo "generator: live frames handed to host a's own stack (out) or the internet router's (in) (XDP_PASS"
 echo "  on a private veth), which routes them to the gateway: nothing on the gateway's path needs NAPI"
-echo "  for them, same in both arms${NAT:+; NAT=1: both gateways masquerade what leaves by their uplink}"
+echo "  for them, same in both arms${NAT:+; NAT=1: both gateways masquerade what leaves by their uplink}${RPF:+; rp_filter $RPF on both gateways}"
 case " $KINDS " in *" veth-xdp "*)
 	echo "veth-xdp grafts XDP programs on the gateway's neighbours: it measures the native fast path" \
 		"on a network no user has" ;;

@@ -69,8 +69,9 @@ enum prog { P_LAN, P_WG_EGRESS, P_WG_INGRESS };
 
 /* tc_lan's ingress NIC: wgx has MG_IF_XDP | MG_IF_XMIT | MG_IF_FWD (XDP counted
  * already), tcx MG_IF_FWD only (a veth, FastPath = auto), bare no entry, nfx no
- * flags at all (a veth on a box whose netfilter acts on forwarding). */
-enum dev { D_XDP = 0, D_TC, D_BARE, D_NOFWD, D__MAX };
+ * flags at all (a veth on a box whose netfilter acts on forwarding), rps and rpl
+ * MG_IF_FWD with the kernel's rp_filter strict (MG_IF_RPF_STRICT) and loose. */
+enum dev { D_XDP = 0, D_TC, D_BARE, D_NOFWD, D_RPF, D_RPFL, D__MAX };
 
 struct row {
 	const char *desc;
@@ -306,6 +307,28 @@ static const struct row rows[] = {
 	  .expect = { V4("10.0.0.5", "198.18.3.9"), PL, .ttl = 63 } },
 	{ "tc_lan fast path: v4 via up3, entry without MG_IF_FWD (netfilter acts on forwarding): OK", P_LAN,
 	  { V4("10.0.0.5", "198.18.7.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
+	/* the kernel's reverse-path filter on the ingress NIC (rp_filter) */
+	{ "tc_lan fast path, rp_filter strict: v4 from a source routed via another NIC: left to the kernel", P_LAN,
+	  { V4("10.0.0.5", "198.18.1.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_RPF, -1, -1, .dev = D_RPF },
+	{ "tc_lan fast path, rp_filter strict: v4 from a source routed back via the ingress: redirected", P_LAN,
+	  { V4("192.168.70.5", "198.18.1.9"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_FWD, -1, -1, .dev = D_RPF,
+	  .expect = { V4("192.168.70.5", "198.18.1.9"), PL, .ttl = 63, .smac = MAC_UP0, .dmac = MAC_NH0 } },
+	{ "tc_lan, rp_filter strict: v4 to a remote range from a source routed via another NIC: counted, "
+	  "left to the kernel", P_LAN,
+	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_MESH, MG_STAT_TC_RPF, 1, 2, .dev = D_RPF },
+	{ "tc_lan, rp_filter strict: v4 to a remote range from a source routed back via the ingress: steered",
+	  P_LAN, { V4("192.168.70.5", "10.1.2.3"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_MESH, MG_STAT_TC_LAN_REDIRECT,
+	  1, 2, .out_ttl = 63, .dev = D_RPF },
+	{ "tc_lan fast path, rp_filter strict: v6 (no rp_filter in IPv6): redirected", P_LAN,
+	  { V6("fd00::5", "2001:db8:60::9"), .proto = 17, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 10 }, 0,
+	  TC_ACT_REDIRECT, MG_STAT_TC_FWD, -1, -1, .dev = D_RPF,
+	  .expect = { V6("fd00::5", "2001:db8:60::9"), .proto = 17, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 10,
+		      .ttl = 63, .smac = MAC_UP0, .dmac = MAC_NH0 } },
+	{ "tc_lan fast path, rp_filter loose: v4 from a source routed via another NIC: redirected", P_LAN,
+	  { V4("10.0.0.5", "198.18.1.9"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_FWD, -1, -1, .dev = D_RPFL,
+	  .expect = { V4("10.0.0.5", "198.18.1.9"), PL, .ttl = 63, .smac = MAC_UP0, .dmac = MAC_NH0 } },
+	{ "tc_lan fast path, rp_filter loose: v4 from a source with no route: left to the kernel", P_LAN,
+	  { V4("203.0.113.99", "198.18.1.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_RPF, -1, -1, .dev = D_RPFL },
 	{ "tc_lan, NIC without MG_IF_FWD: v4 to a routed destination via another such NIC: OK", P_LAN,
 	  { V4("10.0.0.5", "198.18.7.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_NOFWD },
 	{ "tc_lan, NIC without MG_IF_FWD: v4 to a remote range left to the kernel (through netfilter's "
@@ -451,6 +474,11 @@ static int netns_setup(void)
 	       "ip link add nfx type veth peer name nfxp && ip link set nfx address 02:00:00:00:00:02 && "
 	       "ip link add up1 type veth peer name up1p && ip link add up2 type veth peer name up2p && "
 	       "ip link add up3 type veth peer name up3p && "
+	       "ip link add rps type veth peer name rpsp && ip link set rps address 02:00:00:00:00:02 && "
+	       "ip link add rpl type veth peer name rplp && ip link set rpl address 02:00:00:00:00:02 && "
+	       "for i in rps rpsp rpl rplp; do ip link set $i up; done && "
+	       "ip addr add 192.168.70.1/24 dev rps && "
+	       "ip neigh add 192.168.70.5 lladdr 02:00:00:00:70:05 dev rps nud permanent && "
 	       "for i in tcx tcxp bare barep nfx nfxp up0 up0p up1 up1p up2 up2p up3 up3p; do "
 	       "ip link set $i up; done && "
 	       "ip addr add 192.168.60.1/24 dev up0 && ip -6 addr add fd60::1/64 dev up0 nodad && "
@@ -483,6 +511,8 @@ static int netns_setup(void)
 	ifi_dev[D_TC] = if_nametoindex("tcx");
 	ifi_dev[D_BARE] = if_nametoindex("bare");
 	ifi_dev[D_NOFWD] = if_nametoindex("nfx");
+	ifi_dev[D_RPF] = if_nametoindex("rps");
+	ifi_dev[D_RPFL] = if_nametoindex("rpl");
 	ifi_up3 = if_nametoindex("up3");
 	ifi_up0 = if_nametoindex("up0");
 	ifi_up1 = if_nametoindex("up1");
@@ -490,6 +520,7 @@ static int netns_setup(void)
 	ifi_l3t = if_nametoindex("l3t");
 	ifi_wgt = if_nametoindex("wgt");
 	return ifi_wg && ifi_lan && ifi_wgm && ifi_dev[D_TC] && ifi_dev[D_BARE] && ifi_dev[D_NOFWD] &&
+	       ifi_dev[D_RPF] && ifi_dev[D_RPFL] &&
 	       ifi_up0 && ifi_up1 && ifi_up2 && ifi_up3 && ifi_l3t && ifi_wgt ? 0 : -ENODEV;
 }
 
@@ -1163,6 +1194,8 @@ int main(void)
 		   !iface_set(ifd, ifi_up2, "up2", MG_IF_L3 | MG_IF_FWD, MG_WHY_L3) &&
 		   !iface_set(ifd, ifi_l3t, "l3t", MG_IF_L3 | MG_IF_FWD, MG_WHY_L3) &&
 		   !iface_set(ifd, ifi_dev[D_NOFWD], "nfx", 0, MG_WHY_VETH) &&
+		   !iface_set(ifd, ifi_dev[D_RPF], "rps", MG_IF_FWD | MG_IF_RPF_STRICT, MG_WHY_VETH) &&
+		   !iface_set(ifd, ifi_dev[D_RPFL], "rpl", MG_IF_FWD | MG_IF_RPF_LOOSE, MG_WHY_VETH) &&
 		   !iface_set(ifd, ifi_up3, "up3", 0, MG_WHY_VETH) &&
 		   !iface_set(ifd, ifi_lan, "lan", MG_IF_FWD, MG_WHY_VETH), "mg_ifaces written");
 		ifaces_fd = ifd;

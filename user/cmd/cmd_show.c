@@ -138,6 +138,9 @@ static void text_iface(const struct dp_iface_entry *e, const struct colours *c)
 		printf(" (%" PRIu64 " frames the kernel could not transmit)", fb);
 	if (!(v->flags & MG_IF_FWD))
 		printf("; forwarding to it left to the kernel (netfilter acts on it)");
+	if (v->flags & MG_IF_RPF)
+		printf("; rp_filter %s: sources checked as the kernel does",
+		       v->flags & MG_IF_RPF_STRICT ? "strict" : "loose");
 	printf("\n");
 }
 
@@ -367,6 +370,9 @@ static void json_ifaces(struct jw *w, const struct status *s)
 		jw_bool(w, "xdp_target", v->flags & MG_IF_XMIT);
 		jw_bool(w, "layer3", v->flags & MG_IF_L3);
 		jw_bool(w, "fast_forward", v->flags & MG_IF_FWD);
+		/* the kernel's reverse-path filter there, which the fast paths apply too */
+		jw_string(w, "rp_filter", v->flags & MG_IF_RPF_STRICT ? "strict" :
+					  v->flags & MG_IF_RPF_LOOSE ? "loose" : "off");
 		jw_string(w, "reason", dp_why_name((enum mg_if_why)v->why));
 		jw_string(w, "reason_text", v->flags & MG_IF_KERNEL ? DP_KERNEL_TEXT :
 					    dp_why_text((enum mg_if_why)v->why));

@@ -30,6 +30,7 @@
 #include "dataplane/dp_netfilter.h"
 #include "lib/log.h"
 #include "lib/nl.h"
+#include "lib/sysctl.h"
 #include "lib/rtnl.h"
 
 /* uapi/linux/netdev.h (6.3+), absent from Debian 12's headers. */
@@ -165,6 +166,13 @@ bool dp_iface_tx(const struct dp_iface *i)
 	return dp_iface_xmit(i, &why) && strcmp(i->kind, "veth");
 }
 
+uint32_t dp_iface_rpf_flags(const char *ifname)
+{
+	int rpf = sysctl_rp_filter(ifname);
+
+	return rpf == 1 ? MG_IF_RPF_STRICT : rpf == 2 ? MG_IF_RPF_LOOSE : 0;
+}
+
 static const char *const why_text[MG_WHY__MAX] = {
 	[MG_WHY_NONE] = "XDP fast path on",
 	[MG_WHY_CONFIG] = "FastPath = tc",
@@ -272,6 +280,7 @@ int dp_iface_watch(int fd, int slots_fd, struct dp_iface_watch *w)
 		struct mg_iface v;
 		struct dp_iface now;
 		enum mg_if_why why;
+		uint32_t rpf;
 		bool can, changed;
 		int k;
 
@@ -292,6 +301,15 @@ int dp_iface_watch(int fd, int slots_fd, struct dp_iface_watch *w)
 		if (!(v.flags & MG_IF_FWD) != !fwd_ok) {
 			v.flags ^= MG_IF_FWD;	/* logged once for all NICs, above */
 			changed = true;
+		}
+		rpf = dp_iface_rpf_flags(v.name);
+		if ((v.flags & MG_IF_RPF) != rpf) {
+			v.flags = (v.flags & ~MG_IF_RPF) | rpf;
+			changed = true;
+			pr_info("%.16s: rp_filter now %s", v.name, rpf == MG_IF_RPF_STRICT ?
+				"strict (1): the fast paths check sources as the kernel does" :
+				rpf ? "loose (2): the fast paths check sources as the kernel does" :
+				"off (0): the fast paths no longer check sources");
 		}
 		/* Gone (the daemon re-attaches it), or a kernel that cannot say. */
 		if (!dp_iface_probe(v.name, &now) && now.ifindex == (int)key && now.features_known) {

@@ -19,12 +19,7 @@
  * conf.all and conf.<uplink>. */
 static void warn_rp_filter(const char *ifname)
 {
-	char path[128], a[16] = "0", b[16] = "0";
-
-	sysctl_read("/proc/sys/net/ipv4/conf/all/rp_filter", a, sizeof(a));
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", ifname);
-	sysctl_read(path, b, sizeof(b));
-	if (atoi(a) == 1 || (atoi(b) == 1 && atoi(a) != 2))
+	if (sysctl_rp_filter(ifname) == 1)
 		pr_warn("%s: rp_filter is strict (1): replies and WireGuard packets that come in on "
 			"it from an address the main table routes out of another uplink are dropped; "
 			"set net.ipv4.conf.%s.rp_filter (and .all) to 2 (loose)", ifname, ifname);

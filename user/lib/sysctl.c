@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "lib/log.h"
@@ -40,4 +42,17 @@ int sysctl_write(const char *path, const char *value)
 	}
 	close(fd);
 	return ret;
+}
+
+int sysctl_rp_filter(const char *ifname)
+{
+	char path[128], all[16] = "0", dev[16] = "0";
+	int a, d;
+
+	sysctl_read("/proc/sys/net/ipv4/conf/all/rp_filter", all, sizeof(all));
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", ifname);
+	sysctl_read(path, dev, sizeof(dev));
+	a = atoi(all);
+	d = atoi(dev);
+	return a > d ? a : d;
 }
