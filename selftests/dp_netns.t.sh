@@ -20,8 +20,10 @@
 # gateway b, default settings, leaves its veth LAN to the kernel (no program there)
 # and still counts its LAN's mesh traffic exactly, fragments included; a second up keeps the
 # counters; an nftables chain on the forward hook sends forwarding back to the
-# kernel, mesh traffic included (rules that drop pings between the LANs drop them); an XDP program meshgw did not attach is left alone (TC only there); down
-# removes the pins, the links, the filters and the clsact qdiscs it created.
+# kernel, mesh traffic included (rules that drop pings between the LANs drop them),
+# and so does a rule in a netdev ingress chain of the LAN NIC; an XDP program meshgw
+# did not attach is left alone (TC only there); down removes the pins, the links, the
+# filters and the clsact qdiscs it created.
 # Gateways are entered with nsenter --net so the pins live on the host's bpffs
 # (ip netns exec would give each command a private /sys).
 # A second argument "backend" (vm_dp.t.sh, inside the VM on 6.1) leaves out two parts
@@ -265,6 +267,20 @@ is "    its 2 pings counted for peer b (by tc_wg)" $(($(peer a b 4) - mesh0)) 2
 t "  and hB -> hA" ip netns exec $hB ping -q -c 2 -i 0.1 -W 2 10.1.0.2
 N $gA nft delete table inet mgfw$s
 t "  chain removed, up again" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+tx0=$(stat a tc_forward)
+ip netns exec $hA ping -q -c 5 -i 0.05 -W 2 198.51.100.1 >/dev/null
+is "  TC fast path took all 5" $(($(stat a tc_forward) - tx0)) 5
+# A NIC's own ingress chain (netdev family) runs after TC's ingress hook, so a
+# redirect there skips it: with a rule in one, forwarding is the kernel's too.
+N $gA nft add table netdev mgnd$s
+N $gA nft add chain netdev mgnd$s in "{ type filter hook ingress device lan0 priority 0; policy accept; }"
+N $gA nft add rule netdev mgnd$s in ip daddr 198.51.100.1 icmp type echo-request counter drop
+t "up again with a netdev ingress rule on lan0 that drops pings to the internet namespace" \
+	N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+t "  hA's 3 pings are dropped, as without meshgw" bash -c "! ip netns exec $hA ping -q -c 3 -i 0.1 -W 1 198.51.100.1"
+is "  by that rule" "$(N $gA nft list chain netdev mgnd$s in | awk '/counter/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }')" 3
+N $gA nft delete table netdev mgnd$s
+t "  table removed, up again" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 tx0=$(stat a tc_forward)
 ip netns exec $hA ping -q -c 5 -i 0.05 -W 2 198.51.100.1 >/dev/null
 is "  TC fast path took all 5" $(($(stat a tc_forward) - tx0)) 5

@@ -3,9 +3,12 @@
  * hand a packet straight to its next device: the prerouting, forward and
  * postrouting hooks never see it. A gateway that masquerades its LAN, or filters
  * what it forwards, would then leak private addresses or let through what its
- * firewall drops. So the fast path runs only while no nftables base chain on
- * those hooks (ip, ip6, inet families) has a rule or a drop policy, and no legacy
- * iptables table is loaded in this network namespace. Empty accepting chains
+ * firewall drops. Nor do a device's own ingress chains (netdev family, and the
+ * inet family's ingress hook), which run after TC's ingress hook and never see
+ * what XDP or TC redirects, nor the netdev egress chains, which XDP_REDIRECT
+ * skips. So the fast path runs only while no nftables base chain on those hooks
+ * (ip, ip6, inet, netdev families; of any device) has a rule or a drop policy,
+ * and no legacy iptables table is loaded in this network namespace. Empty accepting chains
  * (Debian's stock /etc/nftables.conf) change nothing and are ignored. Mesh
  * traffic and counting are not affected. */
 #include <errno.h>
@@ -51,7 +54,16 @@ static int hook_of(const struct nlattr *hook, uint32_t *num)
 
 static bool family_ok(uint8_t f)
 {
-	return f == NFPROTO_IPV4 || f == NFPROTO_IPV6 || f == NFPROTO_INET;
+	return f == NFPROTO_IPV4 || f == NFPROTO_IPV6 || f == NFPROTO_INET || f == NFPROTO_NETDEV;
+}
+
+/* A hook a forwarded packet passes that the fast paths skip (see the top). */
+static bool hook_skipped(uint8_t family, uint32_t hook)
+{
+	if (family == NFPROTO_NETDEV)
+		return hook == NF_NETDEV_INGRESS || hook == NF_NETDEV_EGRESS;
+	return hook == NF_INET_PRE_ROUTING || hook == NF_INET_FORWARD || hook == NF_INET_POST_ROUTING ||
+	       (family == NFPROTO_INET && hook == NF_INET_INGRESS);
 }
 
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
@@ -82,8 +94,7 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 			break;
 		}
 	}
-	if (c.hook != NF_INET_PRE_ROUTING && c.hook != NF_INET_FORWARD &&
-	    c.hook != NF_INET_POST_ROUTING)
+	if (!hook_skipped(c.family, c.hook))
 		return MNL_CB_OK;
 	/* An exit site's own masquerade (user/gateway/exit_nat.c) matches only
 	 * traffic from other sites to the internet, which no fast path forwards. */
@@ -137,11 +148,14 @@ static void rule_reset(void *data)
 
 static void chain_name(char *what, size_t len, const struct nf_chain *c, const char *why)
 {
+	bool netdev = c->family == NFPROTO_NETDEV;
+
 	snprintf(what, len, "nftables chain %s %s %s (hook %s, %s)",
-		 c->family == NFPROTO_INET ? "inet" : c->family == NFPROTO_IPV4 ? "ip" : "ip6",
-		 c->table, c->name,
-		 c->hook == NF_INET_PRE_ROUTING ? "prerouting" :
-		 c->hook == NF_INET_FORWARD ? "forward" : "postrouting", why);
+		 netdev ? "netdev" : c->family == NFPROTO_INET ? "inet" :
+		 c->family == NFPROTO_IPV4 ? "ip" : "ip6", c->table, c->name,
+		 netdev ? (c->hook == NF_NETDEV_INGRESS ? "ingress" : "egress") :
+		 c->hook == NF_INET_PRE_ROUTING ? "prerouting" : c->hook == NF_INET_FORWARD ? "forward" :
+		 c->hook == NF_INET_POST_ROUTING ? "postrouting" : "ingress", why);
 }
 
 /* Dumps of one nf_tables message type; 0, 1 for "no nf_tables here", or -errno. */
@@ -213,7 +227,7 @@ int dp_netfilter_forwarding(char *what, size_t len)
 	if (err)
 		return err;
 	if (sc.overflow) {
-		snprintf(what, len, "more than %d nftables chains on forwarding hooks", NF_SCAN_MAX);
+		snprintf(what, len, "more than %d nftables chains on hooks of forwarded traffic", NF_SCAN_MAX);
 		return 1;
 	}
 	if (sc.with_rules >= 0) {
