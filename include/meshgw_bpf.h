@@ -287,8 +287,9 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
 				 * on a veth: its XDP_TX frames wait for the peer's next
 				 * NAPI run unless the peer runs an XDP program, which a
 				 * peer with only GRO (also NDO_XMIT) does not */
-#define MG_IF_FWD  (1u << 3)	/* the fast paths (XDP and TC) may forward to it: netfilter
-				 * does not act on forwarded traffic (user/dataplane/dp_netfilter.c).
+#define MG_IF_FWD  (1u << 3)	/* the fast paths (XDP and TC) may forward to it: neither
+				 * netfilter nor IPsec policies act on forwarded traffic
+				 * (user/dataplane/dp_netfilter.c, dp_xfrm.c).
 				 * The same on every NIC of ours: without it on the ingress,
 				 * meshgw's programs forward nothing (mesh traffic neither)
 				 * and ask no route: the kernel forwards, through the rules,

@@ -21,7 +21,8 @@
 # and still counts its LAN's mesh traffic exactly, fragments included; a second up keeps the
 # counters; an nftables chain on the forward hook sends forwarding back to the
 # kernel, mesh traffic included (rules that drop pings between the LANs drop them),
-# and so does a rule in a netdev ingress chain of the LAN NIC; an XDP program meshgw
+# and so does a rule in a netdev ingress chain of the LAN NIC, or an IPsec policy
+# (what it covers is not sent in clear); an XDP program meshgw
 # did not attach is left alone (TC only there); down removes the pins, the links, the
 # filters and the clsact qdiscs it created.
 # Gateways are entered with nsenter --net so the pins live on the host's bpffs
@@ -284,6 +285,31 @@ t "  table removed, up again" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 
 tx0=$(stat a tc_forward)
 ip netns exec $hA ping -q -c 5 -i 0.05 -W 2 198.51.100.1 >/dev/null
 is "  TC fast path took all 5" $(($(stat a tc_forward) - tx0)) 5
+# A policy-based IPsec tunnel (strongSwan's kind) from site a's LAN to rI's address:
+# the kernel must encrypt what it forwards there, and with no key yet (no xfrm state)
+# it sends nothing; the fast path would send it in clear. rI counts what arrives
+# from hA in clear.
+N $rI nft add rule ip rpf$s in ip saddr 10.1.0.2 icmp type echo-request counter
+clear_at_rI() { N $rI nft list chain ip rpf$s in | awk '/10.1.0.2/ { print $(NF - 2) }'; }
+if N $gA ip xfrm policy list >/dev/null 2>&1; then
+	for dir in out fwd; do
+		N $gA ip xfrm policy add src 10.1.0.0/24 dst 198.51.100.1/32 dir $dir \
+			tmpl src 10.1.0.1 dst 10.1.0.254 proto esp mode tunnel
+	done
+	t "up again with IPsec policies for site a's LAN to rI" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+	c0=$(clear_at_rI) tx0=$(stat a tc_forward)
+	t "  hA's 3 pings to rI do not get through (no key: the kernel holds them)" \
+		bash -c "! ip netns exec $hA ping -q -c 3 -i 0.1 -W 1 198.51.100.1"
+	is "  none reached rI in clear" $(($(clear_at_rI) - c0)) 0
+	is "  the fast path took none" $(($(stat a tc_forward) - tx0)) 0
+	N $gA ip xfrm policy flush
+	t "  policies removed, up again" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+	tx0=$(stat a tc_forward)
+	ip netns exec $hA ping -q -c 5 -i 0.05 -W 2 198.51.100.1 >/dev/null
+	is "  TC fast path took all 5" $(($(stat a tc_forward) - tx0)) 5
+else
+	echo "# no xfrm netlink in this kernel: the IPsec policy checks are left out"
+fi
 
 # --- probes and endpoint counting on the uplink (TC on wan0, a veth) -------------------
 epb=$(bpftool map dump pinned $pin/b/mg_ep_stats | grep -A8 '203, *0, *113, *1' | awk -F': ' '/"packets"/ { gsub(",", "", $2); print $2 }')

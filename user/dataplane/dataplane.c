@@ -226,7 +226,7 @@ struct dp {
 	int lan, uplink, wg;		/* ifindexes; 0 = none */
 	struct dp_nic nic[DATAPLANE_NICS];	/* [0] the LAN NIC, [1 + u] uplink u (if any) */
 	int n_nic;
-	bool fwd_ok;			/* netfilter does not act on forwarded traffic */
+	bool fwd_ok;			/* neither netfilter nor IPsec acts on forwarded traffic */
 	bool lan_kernel;		/* no program on the LAN NIC (dp_iface_lan_kernel) */
 	bool tcx;			/* TC programs as tcx links (dp_tc.h) */
 };
@@ -903,14 +903,14 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 		goto out;
 	{
 		char what[160];
-		int nf = dp_netfilter_forwarding(what, sizeof(what));
+		int nf = dp_forwarding_hooked(what, sizeof(what));
 
 		d.fwd_ok = nf == 0;
 		if (nf > 0)
 			pr_info("%s acts on forwarded traffic: the fast path leaves forwarding to the "
 				"kernel", what);
 		else if (nf < 0)
-			pr_info("netfilter cannot be asked (%s): the fast path leaves forwarding to "
+			pr_info("netfilter or IPsec cannot be asked (%s): the fast path leaves forwarding to "
 				"the kernel", strerror(-nf));
 	}
 	for (int i = 0; i < d.n_nic; i++)

@@ -264,15 +264,15 @@ int dp_iface_watch(int fd, int slots_fd, struct dp_iface_watch *w)
 	uint32_t key, next, *prev = NULL;
 	bool wrote = false;
 	char what[160];
-	int nf = dp_netfilter_forwarding(what, sizeof(what));
+	int nf = dp_forwarding_hooked(what, sizeof(what));
 	bool fwd_ok = nf == 0;
 
 	if (w->n && fwd_ok != w->fwd_ok) {
 		if (fwd_ok)
-			pr_info("netfilter no longer acts on forwarded traffic: fast path on again");
+			pr_info("neither netfilter nor IPsec acts on forwarded traffic now: fast path on again");
 		else
 			pr_warn("%s acts on forwarded traffic: the fast path leaves forwarding to the "
-				"kernel", nf > 0 ? what : "netfilter (cannot be asked)");
+				"kernel", nf > 0 ? what : "netfilter or IPsec (cannot be asked)");
 	}
 	w->fwd_ok = fwd_ok;
 

@@ -20,6 +20,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include "dataplane/dp_netfilter.h"
+#include "dataplane/dp_xfrm.h"
 #include "gateway/exit_nat.h"
 #include "lib/nl.h"
 
@@ -240,4 +241,11 @@ int dp_netfilter_forwarding(char *what, size_t len)
 			return 1;
 		}
 	return 0;
+}
+
+int dp_forwarding_hooked(char *what, size_t len)
+{
+	int nf = dp_netfilter_forwarding(what, len);
+
+	return nf ? nf : dp_xfrm_forwarding(what, len);
 }
