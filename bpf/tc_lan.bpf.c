@@ -32,6 +32,7 @@
 #include "lib/net.h"
 #include "lib/exit.h"
 #include "lib/fib.h"
+#include "lib/source.h"
 #include "lib/maps.h"
 #include "lib/obj_id.h"
 #include "lib/parse.h"
@@ -77,6 +78,17 @@ static __always_inline int ok(__u32 len)
 {
 	stat_add(MG_STAT_TC_LAN_OK, len);
 	return TC_ACT_UNSPEC;
+}
+
+/* The kernel's checks of the source (lib/source.h), counted where they fail. */
+static __always_inline bool src_ok(struct __sk_buff *skb, __u32 in_flags, __u8 family, void *l3,
+				   __u32 len)
+{
+	enum mg_src why = src_check(skb, in_flags, skb->ifindex, family, l3);
+
+	if (why != MG_SRC_OK)
+		stat_add(why == MG_SRC_MARTIAN ? MG_STAT_TC_MARTIAN : MG_STAT_TC_RPF, len);
+	return why == MG_SRC_OK;
 }
 
 /* Into the WireGuard device, when it fits (the wg device has no link header:
@@ -214,10 +226,8 @@ static __always_inline int tc_forward(struct __sk_buff *skb, __u8 family, __u32 
 		return ok(len);		/* from a layer-3 NIC: the kernel adds the link header */
 	if (!ip_hdr_in(family, l3, end) || !ip_plain(family, l3) || ttl_expiring(family, l3))
 		return ok(len);
-	if (!rpf_ok(skb, in_flags, skb->ifindex, family, l3)) {
-		stat_add(MG_STAT_TC_RPF, len);
+	if (!src_ok(skb, in_flags, family, l3, len))
 		return TC_ACT_UNSPEC;
-	}
 	/* GSO packets: tot_len 0 makes the helper check each segment. */
 	fib_set_ip(&fib, family, l3, skb->gso_size ? 0 : ip_tot(family, l3));
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
@@ -306,10 +316,8 @@ int mg_tc_lan(struct __sk_buff *skb)
 			stat_add(MG_STAT_TC_MESH, len);
 		}
 		/* (Counted: a packet the kernel then forwards is counted nowhere else.) */
-		if (!rpf_ok(skb, flags, skb->ifindex, family, l3)) {
-			stat_add(MG_STAT_TC_RPF, len);
+		if (!src_ok(skb, flags, family, l3, len))
 			return TC_ACT_UNSPEC;
-		}
 		return steer(skb, l3, family, off);
 	}
 

@@ -19,6 +19,7 @@
 #include "lib/net.h"
 #include "lib/exit.h"
 #include "lib/fib.h"
+#include "lib/source.h"
 #include "lib/maps.h"
 #include "lib/obj_id.h"
 #include "lib/parse.h"
@@ -126,8 +127,14 @@ static __always_inline int fib_forward(struct xdp_md *ctx, void *l3, __u8 family
 	 * ours): the kernel forwards, and a route lookup here would be paid twice. */
 	if (!(in_flags & MG_IF_FWD))
 		return verdict(XDP_PASS, MG_STAT_XDP_NO_XMIT, len);
-	if (!rpf_ok(ctx, in_flags, ctx->ingress_ifindex, family, l3))
+	switch (src_check(ctx, in_flags, ctx->ingress_ifindex, family, l3)) {
+	case MG_SRC_MARTIAN:
+		return verdict(XDP_PASS, MG_STAT_XDP_MARTIAN, len);
+	case MG_SRC_RPF:
 		return verdict(XDP_PASS, MG_STAT_XDP_RPF, len);
+	case MG_SRC_OK:
+		break;
+	}
 	fib_set_ip(&fib, family, l3, tot);	/* tot: the helper checks the egress MTU */
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 

@@ -16,7 +16,8 @@
 # internet namespace through gwA's fast path (the neighbours run no XDP program,
 # as on a user's network, so on these veths it is TC's: tc_forward moves by exactly
 # the packets sent, the kernel's ForwDatagrams does not: gateway a has FastPath = tc);
-# with rp_filter strict, what the kernel would drop as spoofed is not forwarded;
+# with rp_filter strict, what the kernel would drop as spoofed is not forwarded, nor
+# what comes from a martian source (127.0.0.5) with rp_filter off;
 # gateway b, default settings, leaves its veth LAN to the kernel (no program there)
 # and still counts its LAN's mesh traffic exactly, fragments included; a second up keeps the
 # counters; an nftables chain on the forward hook sends forwarding back to the
@@ -228,6 +229,38 @@ N $gA sysctl -qw net.ipv4.conf.all.rp_filter=0
 t "up again with rp_filter off" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 is "  mg_ifaces: lan0 without MG_IF_RPF_*" $(($(ifflags lan0) & 384)) 0
 ip -n $hA addr del 203.0.113.77/32 dev eth0
+# A source the kernel never forwards from (127.0.0.5: a martian), whatever
+# rp_filter says: hA's frames to gateway a's MAC carry it (a raw socket, as a
+# broken or hostile host sends them); rI counts them before its own routing.
+N $rI nft add chain ip rpf$s pre '{ type filter hook prerouting priority -300; policy accept; }'
+N $rI nft add rule ip rpf$s pre ip saddr 127.0.0.5 counter
+martians_at_rI() { N $rI nft list chain ip rpf$s pre | awk '/counter/ { print $(NF - 2) }'; }
+send_martians() { # 3 ICMP echo requests 127.0.0.5 -> 198.51.100.1, to gateway a's lan0
+	ip netns exec $hA python3 -S - "$(ip -n $gA -br link show lan0 | awk '{ print $3 }')" <<-'PY'
+	import socket, struct, sys
+	def csum(b):
+	    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+	    s = (s >> 16) + (s & 0xffff)
+	    return ~(s + (s >> 16)) & 0xffff
+	icmp = struct.pack("!BBHHH", 8, 0, 0, 7, 1) + b"martian!"
+	icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+	ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 1, 0, 64, 1, 0,
+	                 socket.inet_aton("127.0.0.5"), socket.inet_aton("198.51.100.1"))
+	ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+	s.bind(("eth0", 0))
+	mac = open("/sys/class/net/eth0/address").read().strip()
+	eth = bytes.fromhex(sys.argv[1].replace(":", "")) + bytes.fromhex(mac.replace(":", "")) + b"\x08\x00"
+	for _ in range(3):
+	    s.send(eth + ip + icmp)
+	PY
+}
+tx0=$(stat a tc_forward) m0=$(stat a tc_martian_source) c0=$(martians_at_rI)
+send_martians
+sleep 0.3
+is "3 frames from 127.0.0.5 through gateway a: none reach rI" $(($(martians_at_rI) - c0)) 0
+is "  left to the kernel as martians (tc_martian_source +3)" $(($(stat a tc_martian_source) - ${m0:-0})) 3
+is "  none forwarded by the fast path" $(($(stat a tc_forward) - tx0)) 0
 
 # A firewall or NAT on the gateway's forwarding path must see every packet: with a
 # rule in an nftables chain on the forward hook, the fast path leaves forwarding to

@@ -7,7 +7,6 @@
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
 #include "net.h"
-#include "meshgw_bpf.h"
 
 /* Family and the two addresses: enough to ask where a packet would go. */
 static __always_inline void fib_set_addrs(struct bpf_fib_lookup *fib, __u8 family, const void *l3)
@@ -49,28 +48,3 @@ static __always_inline void fib_set_ip(struct bpf_fib_lookup *fib, __u8 family, 
 	}
 }
 
-/* The kernel's reverse-path filter (rp_filter), asked before a fast path forwards
- * or steers an IPv4 packet that came in by ingress, whose flags in_flags are
- * (MG_IF_RPF_*, meshgw_bpf.h). As the kernel's check (fib_validate_source): a
- * lookup of the source from the loopback device; strict wants the route out of
- * the ingress, loose any unicast route. False when the kernel would drop the
- * packet, or when this lookup cannot say (a multipath route, a neighbour not
- * resolved on kernels before 6.3): the caller leaves it to the kernel, which
- * decides. IPv6 has no rp_filter (netfilter's rpfilter is seen as netfilter). */
-static __always_inline bool rpf_ok(void *ctx, __u32 in_flags, __u32 ingress, __u8 family,
-				   const void *l3)
-{
-	const struct iphdr *ip = l3;
-	struct bpf_fib_lookup fib = { .family = MG_AF_INET, .ifindex = 1 /* lo */ };
-	long rc;
-
-	if (!(in_flags & MG_IF_RPF) || family != MG_AF_INET)
-		return true;
-	fib.ipv4_dst = ip->saddr;
-	fib.ipv4_src = ip->daddr;
-	fib.tos = ip->tos;
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
-		return false;
-	return !(in_flags & MG_IF_RPF_STRICT) || fib.ifindex == ingress;
-}

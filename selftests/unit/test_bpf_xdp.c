@@ -180,6 +180,13 @@ static const struct row rows[] = {
 	  { V4("203.0.113.7", "10.0.0.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 9 },
 	  0, XDP_TX, MG_STAT_XDP_FWD_TX, -1, OUT_FWD,
 	  { V4("203.0.113.7", "10.0.0.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 8 }, 2 },
+	/* sources the kernel never forwards from (martian) */
+	{ "v4 fast path from 127.0.0.5: XDP_PASS unchanged (a martian source: the kernel drops it)",
+	  { V4("127.0.0.5", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 64 },
+	  0, XDP_PASS, MG_STAT_XDP_MARTIAN, -1, OUT_SAME },
+	{ "v6 fast path from ::1: XDP_PASS unchanged (a martian source)",
+	  { V6("::1", "2001:db8:99::9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 10, .ttl = 64 },
+	  0, XDP_PASS, MG_STAT_XDP_MARTIAN, -1, OUT_SAME },
 	/* the kernel's reverse-path filter on the ingress (rp_filter): its check first */
 	{ "v4 fast path, rp_filter strict, source routed back via the ingress: XDP_REDIRECT",
 	  { V4("10.0.0.9", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 64 },

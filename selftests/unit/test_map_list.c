@@ -121,7 +121,7 @@ static void test_stats(void)
 	ok(!bad, "every one of the %d counters: <prog>_<verdict>, prog xdp or tc, a help line",
 	   MG_STAT__MAX);
 	ok(!dup, "no two counters share a name");
-	is_int(MG_STAT_TC_RPF, MG_STAT__MAX - 1, "the enum is the list, in order (last: tc_rp_filter)");
+	is_int(MG_STAT_TC_MARTIAN, MG_STAT__MAX - 1, "the enum is the list, in order (last: tc_martian_source)");
 	is_str(dp_stat_desc[MG_STAT_TC_FWD].name, "tc_forward", "  named from the list");
 	{
 		static const struct {
