@@ -185,7 +185,7 @@ static __always_inline int exit_steer(struct __sk_buff *skb, __u8 family, __u32 
 
 	if (!wg_ifindex || !ip_hdr_in(family, l3, end) || ttl_expiring(family, l3))
 		return ok(len);
-	fib_set_ip(&fib, family, l3, 0);
+	fib_set_ip(&fib, family, l3, end, 0);
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
 	if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)
 		return ok(len);
@@ -229,7 +229,7 @@ static __always_inline int tc_forward(struct __sk_buff *skb, __u8 family, __u32 
 	if (!src_ok(skb, in_flags, family, l3, len))
 		return TC_ACT_UNSPEC;
 	/* GSO packets: tot_len 0 makes the helper check each segment. */
-	fib_set_ip(&fib, family, l3, skb->gso_size ? 0 : ip_tot(family, l3));
+	fib_set_ip(&fib, family, l3, end, skb->gso_size ? 0 : ip_tot(family, l3));
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		flags = iface_flags(fib.ifindex);

@@ -186,7 +186,7 @@ static __always_inline long routed_to_lan(struct __sk_buff *skb, __u8 family, vo
 	long rc;
 
 	fib->ifindex = skb->ifindex;
-	fib_set_ip(fib, family, l3, 0);
+	fib_set_ip(fib, family, l3, (void *)(long)skb->data_end, 0);
 	rc = bpf_fib_lookup(skb, fib, sizeof(*fib), 0);
 	if ((rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH) &&
 	    fib->ifindex == lan_ifindex)

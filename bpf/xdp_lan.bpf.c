@@ -135,7 +135,7 @@ static __always_inline int fib_forward(struct xdp_md *ctx, void *l3, __u8 family
 	case MG_SRC_OK:
 		break;
 	}
-	fib_set_ip(&fib, family, l3, tot);	/* tot: the helper checks the egress MTU */
+	fib_set_ip(&fib, family, l3, (void *)(long)ctx->data_end, tot);	/* tot: the helper checks the egress MTU */
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 
 	/* NOT_FWDED: for the gateway itself (local, broadcast). The rest (no

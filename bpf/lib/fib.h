@@ -7,6 +7,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
 #include "net.h"
+#include "parse.h"
 
 /* Family and the two addresses: enough to ask where a packet would go. */
 static __always_inline void fib_set_addrs(struct bpf_fib_lookup *fib, __u8 family, const void *l3)
@@ -25,14 +26,44 @@ static __always_inline void fib_set_addrs(struct bpf_fib_lookup *fib, __u8 famil
 	}
 }
 
+/* The transport ports, where the kernel's flow dissector finds them (TCP, UDP,
+ * UDP-Lite, SCTP, DCCP; not in a fragment): what rules that match ports (`ip
+ * rule ... dport 443 lookup 100`) and multipath routes hashed by layer 4
+ * (fib_multipath_hash_policy 1) see of a forwarded packet. Left 0 otherwise, as
+ * the kernel's are. */
+static __always_inline void fib_set_ports(struct bpf_fib_lookup *fib, __u8 family, const void *l3,
+					  const void *end)
+{
+	const struct iphdr *ip = l3;
+	const __be16 *ports;
+	__u8 proto;
+
+	if (family == MG_AF_INET) {
+		if (ip4_frag(ip))
+			return;
+		proto = ip->protocol;
+		ports = l3 + (ip->ihl & 0xf) * 4;
+	} else {
+		proto = ((const struct ipv6hdr *)l3)->nexthdr;	/* a fragment header: none */
+		ports = l3 + sizeof(struct ipv6hdr);
+	}
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_UDPLITE &&
+	    proto != IPPROTO_SCTP && proto != IPPROTO_DCCP)
+		return;
+	if ((const void *)(ports + 2) > end)
+		return;
+	fib->sport = ports[0];
+	fib->dport = ports[1];
+}
+
 /* Everything the kernel's own route lookup for a forwarded packet would use:
  * the addresses, TOS / traffic class and flow label (policy routing, multipath
- * hashing) and the protocol. tot_len is the packet's IP length for the helper
- * to check the egress MTU against (BPF_FIB_LKUP_RET_FRAG_NEEDED), or 0 for no
- * check (GSO packets, whose segments the kernel checks, or a caller that only
- * asks for the route). */
+ * hashing), the protocol and the ports. tot_len is the packet's IP length for
+ * the helper to check the egress MTU against (BPF_FIB_LKUP_RET_FRAG_NEEDED), or
+ * 0 for no check (GSO packets, whose segments the kernel checks, or a caller
+ * that only asks for the route). end: where the packet data ends. */
 static __always_inline void fib_set_ip(struct bpf_fib_lookup *fib, __u8 family, const void *l3,
-				       __u16 tot_len)
+				       const void *end, __u16 tot_len)
 {
 	const struct iphdr *ip = l3;
 	const struct ipv6hdr *ip6 = l3;
@@ -46,5 +77,5 @@ static __always_inline void fib_set_ip(struct bpf_fib_lookup *fib, __u8 family, 
 		fib->flowinfo = *(const __be32 *)ip6 & bpf_htonl(0x0FFFFFFF);
 		fib->l4_protocol = ip6->nexthdr;
 	}
+	fib_set_ports(fib, family, l3, end);
 }
-

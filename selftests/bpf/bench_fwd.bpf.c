@@ -18,7 +18,7 @@ int bench_fwd(struct xdp_md *ctx)
 
 	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->ttl <= 1)
 		return XDP_PASS;
-	fib_set_ip(&fib, MG_AF_INET, ip, bpf_ntohs(ip->tot_len));
+	fib_set_ip(&fib, MG_AF_INET, ip, end, bpf_ntohs(ip->tot_len));
 	fib.ifindex = ctx->ingress_ifindex;
 	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) != BPF_FIB_LKUP_RET_SUCCESS)
 		return XDP_PASS;

@@ -299,6 +299,22 @@ static const struct row rows[] = {
 	  { V4("10.0.0.5", "198.18.4.9"), PL }, 0,
 	  TC_ACT_REDIRECT, MG_STAT_TC_FWD, -1, -1, .dev = D_TC,
 	  .expect = { V4("10.0.0.5", "198.18.4.9"), PL, .ttl = 63, .smac = MAC_GW, .dmac = MAC_NHW } },
+	/* a rule that matches ports (ip rule ipproto udp dport 5001 lookup 77: via up2) */
+	{ "tc_lan fast path: v4 UDP to port 5001, which a rule routes via up2: redirected there", P_LAN,
+	  { V4("10.0.0.5", "198.18.1.9"), .proto = 17, .sport = 5, .dport = 5001, .pl = PL_RAW, .pl_len = 18 }, 0,
+	  TC_ACT_REDIRECT, MG_STAT_TC_FWD, -1, -1, .dev = D_TC,
+	  .expect = { V4("10.0.0.5", "198.18.1.9"), .proto = 17, .sport = 5, .dport = 5001, .pl = PL_RAW, .pl_len = 18,
+		      .ttl = 63 } },
+	{ "tc_lan fast path: v4 UDP to port 5002: the main table's route via up0", P_LAN,
+	  { V4("10.0.0.5", "198.18.1.9"), .proto = 17, .sport = 5, .dport = 5002, .pl = PL_RAW, .pl_len = 18 }, 0,
+	  TC_ACT_REDIRECT, MG_STAT_TC_FWD, -1, -1, .dev = D_TC,
+	  .expect = { V4("10.0.0.5", "198.18.1.9"), .proto = 17, .sport = 5, .dport = 5002, .pl = PL_RAW, .pl_len = 18,
+		      .ttl = 63, .smac = MAC_UP0, .dmac = MAC_NH0 } },
+	{ "tc_lan fast path: v6 UDP to port 5001, which a rule routes via up2: redirected there", P_LAN,
+	  { V6("fd00::5", "2001:db8:60::9"), .proto = 17, .sport = 5, .dport = 5001, .pl = PL_RAW, .pl_len = 10 }, 0,
+	  TC_ACT_REDIRECT, MG_STAT_TC_FWD, -1, -1, .dev = D_TC,
+	  .expect = { V6("fd00::5", "2001:db8:60::9"), .proto = 17, .sport = 5, .dport = 5001, .pl = PL_RAW, .pl_len = 10,
+		      .ttl = 63 } },
 	{ "tc_lan fast path: v4 via up1, no mg_ifaces entry: OK", P_LAN,
 	  { V4("10.0.0.5", "198.18.2.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC },
 	{ "tc_lan fast path: v4 via up2, MG_IF_L3 (and MG_IF_FWD): redirected, TTL down, MACs untouched "
@@ -526,6 +542,10 @@ static int netns_setup(void)
 	       "ip -6 route add 2001:db8:60::/48 via fd60::2 && "
 	       "ip route add 198.18.2.0/24 via 192.168.61.2 && "
 	       "ip route add 198.18.3.0/24 via 192.168.62.2 && "
+	       "ip -6 addr add fd62::1/64 dev up2 nodad && "
+	       "ip rule add ipproto udp dport 5001 lookup 77 && ip -6 rule add ipproto udp dport 5001 lookup 77 && "
+	       "ip route add 198.18.1.0/24 via 192.168.62.2 table 77 && "
+	       "ip -6 route add 2001:db8:60::/48 dev up2 table 77 && "
 	       "ip route add 198.18.4.0/24 via 192.168.254.9 && "
 	       /* no link-local address on the tuns: nothing but the test's packets in their queues */
 	       "for i in l3t wgt; do echo 1 > /proc/sys/net/ipv6/conf/$i/addr_gen_mode && "

@@ -180,6 +180,11 @@ static const struct row rows[] = {
 	  { V4("203.0.113.7", "10.0.0.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 9 },
 	  0, XDP_TX, MG_STAT_XDP_FWD_TX, -1, OUT_FWD,
 	  { V4("203.0.113.7", "10.0.0.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 8 }, 2 },
+	/* a rule that matches ports (ip rule ipproto udp dport 5001 lookup 77: back via vin) */
+	{ "v4 UDP to port 5001, which a rule routes back out of the ingress: XDP_TX",
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = UDP, .sport = 5, .dport = 5001, .pl = PL_RAW, .pl_len = 18, .ttl = 64 },
+	  0, XDP_TX, MG_STAT_XDP_FWD_TX, -1, OUT_FWD,
+	  { V4("10.0.0.5", "198.51.100.9"), .proto = UDP, .sport = 5, .dport = 5001, .pl = PL_RAW, .pl_len = 18, .ttl = 63 }, 2 },
 	/* sources the kernel never forwards from (martian) */
 	{ "v4 fast path from 127.0.0.5: XDP_PASS unchanged (a martian source: the kernel drops it)",
 	  { V4("127.0.0.5", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 64 },
@@ -417,6 +422,8 @@ static int netns_setup(void)
 	       "ip route add 198.51.100.0/24 via 192.168.50.2 && "
 	       "ip route add 198.51.101.0/24 via 192.168.50.2 mtu lock 100 && "
 	       "ip route add 203.0.113.0/24 via 10.0.0.9 && "
+	       "ip rule add ipproto udp dport 5001 lookup 77 && "
+	       "ip route add 198.51.100.0/24 via 10.0.0.9 table 77 && "
 	       "ip route add 198.18.0.0/24 via 192.168.50.3 && "
 	       "ip -6 route add 2001:db8:99::/48 via fd50::2 && "
 	       "echo 1 > /proc/sys/net/ipv4/ip_forward && "
