@@ -42,10 +42,10 @@
 	X(XDP_PROBE_UNQUEUED, xdp, probe_unqueued, "probe reply recorded but not queued for the daemon (mg_probe_ring full): it reads mg_probes whole") \
 	X(TC_PROBE_UNQUEUED, tc, probe_unqueued, "probe reply recorded but not queued for the daemon (mg_probe_ring full): it reads mg_probes whole") \
 	X(TC_WG_OWN, tc, wg_own_reply, "the gateway's own packet from a non-mesh address (mg_own_addr), sent out of that address's device instead of the tunnel") \
-	X(XDP_RPF, xdp, rp_filter, "forwardable, but its source fails the ingress NIC's rp_filter (or the check cannot say): left to the kernel to judge") \
-	X(TC_RPF, tc, rp_filter, "forwardable or mesh-bound, but its source fails the ingress NIC's rp_filter (or the check cannot say): left to the kernel to judge") \
-	X(XDP_MARTIAN, xdp, martian_source, "forwardable, but from a source the kernel never forwards from (0/8, 127/8, multicast, broadcast; ::, ::1, multicast, link-local): left to the kernel, which drops it") \
-	X(TC_MARTIAN, tc, martian_source, "forwardable or mesh-bound, but from a source the kernel never forwards from: left to the kernel, which drops it")
+	X(XDP_RPF, xdp, rp_filter, "its source fails the ingress NIC's rp_filter (or the check cannot say): left to the kernel to judge, before any route lookup") \
+	X(TC_RPF, tc, rp_filter, "its source fails the ingress NIC's rp_filter (or the check cannot say): left to the kernel to judge, not forwarded or steered") \
+	X(XDP_MARTIAN, xdp, martian_source, "from a source the kernel never forwards from (0/8, 127/8, multicast, broadcast; ::, ::1, multicast, link-local): left to the kernel, before any route lookup") \
+	X(TC_MARTIAN, tc, martian_source, "from a source the kernel never forwards from: left to the kernel, not forwarded or steered")
 
 /* Why a packet of a given peer was dropped or not delivered (mg_peer_stats.drops[],
  * the reason label of meshgw_peer_drops_total). X(ENUM, label, help). */

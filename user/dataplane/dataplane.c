@@ -596,6 +596,10 @@ static int plan_nics(struct dp *d, const struct mg_config *c)
 		if (!name[0] || (i >= MG_XDP_IFACES && !if_nametoindex(name)))
 			continue;
 		if ((err = dp_iface_probe(name, &n->info))) {
+			if (err == -ENODEV && i >= MG_XDP_IFACES) {	/* gone meanwhile */
+				memset(n, 0, sizeof(*n));
+				continue;
+			}
 			pr_err("Failed to read interface %s: %s", name, strerror(-err));
 			return err;
 		}
