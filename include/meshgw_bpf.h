@@ -308,6 +308,11 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
 #define MG_IF_RPF_STRICT (1u << 7)
 #define MG_IF_RPF_LOOSE  (1u << 8)
 #define MG_IF_RPF (MG_IF_RPF_STRICT | MG_IF_RPF_LOOSE)
+/* TC filters (or a tcx program linked after meshgw's) of another tool on its
+ * ingress hook, which never see what meshgw's programs redirect: MG_IF_FWD is
+ * then off on this NIC, and the kernel forwards what comes in by it, through
+ * them (user/dataplane/dp_tc_others.h). */
+#define MG_IF_FILTERS (1u << 9)
 
 /* mg_own_addr: the gateway's own addresses that no peer accepts as a source (an
  * uplink's, not the mesh address or an egress range), each with the way out it
@@ -349,6 +354,8 @@ enum mg_if_why {
 				 * frames the program does not take as the gateway's */
 	MG_WHY_MORE_UPLINK,	/* the second or a later uplink: XDP runs on the LAN NIC
 				 * and the first uplink (own_ifindex), TC here */
+	MG_WHY_QDISC,		/* a shaping qdisc or egress filters on it, which XDP
+				 * frames would pass by (user/dataplane/dp_tc_others.h) */
 	MG_WHY__MAX,
 };
 

@@ -8,7 +8,8 @@
 #
 # with the daemon on gA. Checks: it follows lan0's MAC changing (XDP reloaded with
 # the new address) and lan0 being deleted and created again (XDP and tc_lan attached
-# again, traffic counted); it follows rp_filter turned on and off on lan0; it brings
+# again, traffic counted); it follows rp_filter turned on and off on lan0, and another
+# tool's TC filter added to lan0's ingress and removed; it brings
 # the gateway back when the WireGuard interface
 # vanishes (wireguard-go killed, or the link deleted); SIGHUP reloads by diff (a bad
 # file and a taken port change nothing; changed ports and timings are applied, and
@@ -112,6 +113,20 @@ t "rp_filter strict on lan0: the daemon publishes it (show -j)" poll 5 rpf_is st
 t "  and says so" logged "lan0: rp_filter now strict (1)"
 N $gA sysctl -qw net.ipv4.conf.lan0.rp_filter=0
 t "  off again: followed" poll 5 rpf_is off
+# Another tool's TC filter on lan0's ingress (an ACL, an IFB mirror): the daemon
+# sees it within a second and leaves what comes in by lan0 to the kernel, through it.
+foreign_of() { A show -j | jq -r '.dataplane.interfaces[] | select(.name == "lan0") | "\(.foreign_tc_ingress) \(.fast_forward)"'; }
+foreign_is() { [ "$(foreign_of)" = "$1" ]; }
+clsact_ours=0
+N $gA tc qdisc show dev lan0 | grep -q clsact || { N $gA tc qdisc add dev lan0 clsact; clsact_ours=1; }
+N $gA tc filter add dev lan0 ingress prio 100 handle 7 bpf da obj "$OUT/bpf/tc_drop.bpf.o" sec tc
+t "another tool's filter on lan0's ingress: the daemon takes lan0 off the fast path" poll 5 foreign_is "true false"
+t "  and says so" logged "lan0: a TC filter (bpf) of another tool on its ingress"
+t "  hA's pings to hB are dropped by it, as without meshgw" bash -c "! ip netns exec $hA ping -q -c 2 -i 0.1 -W 1 10.2.0.2"
+N $gA tc filter del dev lan0 ingress prio 100 handle 7 bpf
+[ "$clsact_ours" = 0 ] || N $gA tc qdisc del dev lan0 clsact
+t "  filter gone: fast path on again" poll 5 foreign_is "false true"
+t "  hA reaches hB again" poll 5 ip netns exec $hA ping -c1 -W1 10.2.0.2
 
 # --- the WireGuard interface vanishes under the daemon (wireguard-go exits, or the ----
 # link is deleted): `up`'s state is still recorded, so the daemon brings it back.

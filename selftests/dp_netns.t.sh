@@ -22,8 +22,9 @@
 # and still counts its LAN's mesh traffic exactly, fragments included; a second up keeps the
 # counters; an nftables chain on the forward hook sends forwarding back to the
 # kernel, mesh traffic included (rules that drop pings between the LANs drop them),
-# and so does a rule in a netdev ingress chain of the LAN NIC, or an IPsec policy
-# (what it covers is not sent in clear); an XDP program meshgw
+# and so does a rule in a netdev ingress chain of the LAN NIC, another tool's TC
+# filter on its ingress, or an IPsec policy (what it covers is not sent in clear);
+# a shaping qdisc on wan0 makes it no XDP target; an XDP program meshgw
 # did not attach is left alone (TC only there); down removes the pins, the links, the
 # filters and the clsact qdiscs it created.
 # Gateways are entered with nsenter --net so the pins live on the host's bpffs
@@ -318,6 +319,43 @@ t "  table removed, up again" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 
 tx0=$(stat a tc_forward)
 ip netns exec $hA ping -q -c 5 -i 0.05 -W 2 198.51.100.1 >/dev/null
 is "  TC fast path took all 5" $(($(stat a tc_forward) - tx0)) 5
+# Another tool's TC filter on lan0's ingress (here an ACL that drops pings; an IFB
+# mirror for ingress shaping, sqm-scripts', sits in the same place) runs after
+# meshgw's program, which would pass it by with a redirect: with one there, the
+# kernel forwards what comes in by lan0, through it.
+clsact_ours=0
+N $gA tc qdisc show dev lan0 | grep -q clsact || { N $gA tc qdisc add dev lan0 clsact; clsact_ours=1; }
+N $gA tc filter add dev lan0 ingress prio 100 handle 7 bpf da obj "$OUT/bpf/tc_drop.bpf.o" sec tc
+t "up again with another tool's TC filter on lan0's ingress" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+is "  mg_ifaces: lan0 has MG_IF_FILTERS (512), not MG_IF_FWD (8)" $(($(ifflags lan0) & 520)) 512
+is "  wan0 keeps MG_IF_FWD" $(($(ifflags wan0) & 520)) 8
+t "  hA's pings to rI are dropped by that filter, as without meshgw" \
+	bash -c "! ip netns exec $hA ping -q -c 3 -i 0.1 -W 1 198.51.100.1"
+N $gA tc filter del dev lan0 ingress prio 100 handle 7 bpf
+[ "$clsact_ours" = 0 ] || N $gA tc qdisc del dev lan0 clsact
+t "  filter removed, up again" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+is "  mg_ifaces: lan0 has MG_IF_FWD again" $(($(ifflags lan0) & 520)) 8
+tx0=$(stat a tc_forward)
+ip netns exec $hA ping -q -c 5 -i 0.05 -W 2 198.51.100.1 >/dev/null
+is "  TC fast path took all 5" $(($(stat a tc_forward) - tx0)) 5
+# A queueing discipline that shapes what leaves wan0 (tbf; cake with sqm-scripts):
+# XDP frames would pass it by, so wan0 is no XDP target while it is there. (GRO on
+# gB's end of the link gives it the NAPI a veth needs to be one.)
+if genl ctrl get name netdev >/dev/null 2>&1 && command -v ethtool >/dev/null; then
+	N $gB ethtool -K wan0 gro on >/dev/null
+	t "gB's end of wan0 with GRO: up again" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+	is "  wan0 is an XDP target (MG_IF_XMIT)" $(($(ifflags wan0) & 2)) 2
+	N $gA tc qdisc add dev wan0 root tbf rate 100mbit burst 32k latency 50ms
+	t "  tbf on wan0: up again" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+	is "  wan0 is no XDP target" $(($(ifflags wan0) & 2)) 0
+	N $gA tc qdisc del dev wan0 root
+	t "  tbf removed: up again" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+	is "  wan0 is an XDP target again" $(($(ifflags wan0) & 2)) 2
+	N $gB ethtool -K wan0 gro off >/dev/null
+	N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821 >/dev/null
+else
+	echo "# no xdp-features in this kernel (or no ethtool): the qdisc check is left out"
+fi
 # A policy-based IPsec tunnel (strongSwan's kind) from site a's LAN to rI's address:
 # the kernel must encrypt what it forwards there, and with no key yet (no xfrm state)
 # it sends nothing; the fast path would send it in clear. rI counts what arrives

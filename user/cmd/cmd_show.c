@@ -136,8 +136,11 @@ static void text_iface(const struct dp_iface_entry *e, const struct colours *c)
 		       "XDP fast path on" : dp_why_text((enum mg_if_why)v->why), off ? c->off : "");
 	if (fb)
 		printf(" (%" PRIu64 " frames the kernel could not transmit)", fb);
-	if (!(v->flags & MG_IF_FWD))
-		printf("; forwarding to it left to the kernel (netfilter acts on it)");
+	if (v->flags & MG_IF_FILTERS)
+		printf("; TC filters of another tool on its ingress: the kernel forwards what comes in "
+		       "here");
+	else if (!(v->flags & MG_IF_FWD))
+		printf("; forwarding to it left to the kernel (netfilter or IPsec acts)");
 	if (v->flags & MG_IF_RPF)
 		printf("; rp_filter %s: sources checked as the kernel does",
 		       v->flags & MG_IF_RPF_STRICT ? "strict" : "loose");
@@ -370,6 +373,8 @@ static void json_ifaces(struct jw *w, const struct status *s)
 		jw_bool(w, "xdp_target", v->flags & MG_IF_XMIT);
 		jw_bool(w, "layer3", v->flags & MG_IF_L3);
 		jw_bool(w, "fast_forward", v->flags & MG_IF_FWD);
+		/* filters of another tool on its ingress (MG_IF_FILTERS) */
+		jw_bool(w, "foreign_tc_ingress", v->flags & MG_IF_FILTERS);
 		/* the kernel's reverse-path filter there, which the fast paths apply too */
 		jw_string(w, "rp_filter", v->flags & MG_IF_RPF_STRICT ? "strict" :
 					  v->flags & MG_IF_RPF_LOOSE ? "loose" : "off");

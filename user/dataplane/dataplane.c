@@ -637,7 +637,8 @@ static int nic_publish(struct dp *d, const struct dp_nic *n)
 	}
 	snprintf(v.name, sizeof(v.name), "%s", n->info.name);
 	v.flags = (n->xdp ? MG_IF_XDP : 0) | (xmit ? MG_IF_XMIT : 0) | (n->info.ether ? 0 : MG_IF_L3) |
-		  (d->fwd_ok ? MG_IF_FWD : 0) | (xmit && dp_iface_tx(&n->info) ? MG_IF_TX : 0) |
+		  (d->fwd_ok && !n->info.tc.ingress ? MG_IF_FWD : 0) |
+		  (n->info.tc.ingress ? MG_IF_FILTERS : 0) | (xmit && dp_iface_tx(&n->info) ? MG_IF_TX : 0) |
 		  (n == &d->nic[0] && d->lan_kernel ? MG_IF_KERNEL : 0) | (d->tcx ? MG_IF_TCX : 0) |
 		  dp_iface_rpf_flags(n->info.name);
 	v.why = !n->xdp ? n->xdp_why : !xmit ? why : MG_WHY_NONE;
@@ -687,6 +688,10 @@ static void nics_log(const struct dp *d, enum mg_tc_hook want)
 
 		if (!n->info.ifindex)
 			continue;
+		if (n->info.tc.ingress)
+			pr_info("%s: %s of another tool on its ingress, which meshgw's redirects would "
+				"pass by: the kernel forwards what comes in here", n->info.name,
+				n->info.tc.what);
 		if (n->xdp)
 			pr_info("%s (%s): XDP%s%s", n->info.name, kind,
 				n->xmit ? "" : "; not an XDP target: ",

@@ -107,6 +107,7 @@ int dp_iface_probe(const char *ifname, struct dp_iface *i)
 	i->ether = l.type == ARPHRD_ETHER;
 	snprintf(i->kind, sizeof(i->kind), "%s", l.kind);
 	read_features(i);
+	dp_tc_others_read(i->ifindex, &i->tc);
 	return 0;
 }
 
@@ -156,6 +157,8 @@ bool dp_iface_xmit(const struct dp_iface *i, enum mg_if_why *why)
 		*why = MG_WHY_NO_XMIT;
 	else if (!i->features_known && i->kind[0])
 		*why = MG_WHY_KIND;
+	else if (i->tc.qdisc[0] || i->tc.egress)
+		*why = MG_WHY_QDISC;
 	return *why == MG_WHY_NONE;
 }
 
@@ -186,6 +189,8 @@ static const char *const why_text[MG_WHY__MAX] = {
 	[MG_WHY_BOND] = "a bond: XDP would run on its slaves and miss the gateway's frames; TC only",
 	[MG_WHY_MORE_UPLINK] = "a second or later uplink: XDP runs on the LAN NIC and the first "
 			       "uplink; TC fast path here",
+	[MG_WHY_QDISC] = "a queueing discipline that shapes, or TC egress filters, on it: XDP frames "
+			 "would pass them by; TC forwards to it",
 };
 
 static const char *const why_name[MG_WHY__MAX] = {
@@ -193,6 +198,7 @@ static const char *const why_name[MG_WHY__MAX] = {
 	[MG_WHY_NO_NATIVE] = "no_native_xdp", [MG_WHY_VETH] = "veth",
 	[MG_WHY_NO_XMIT] = "no_xmit", [MG_WHY_KIND] = "kind", [MG_WHY_RUNTIME] = "runtime",
 	[MG_WHY_FOREIGN] = "foreign_xdp", [MG_WHY_BOND] = "bond", [MG_WHY_MORE_UPLINK] = "more_uplink",
+	[MG_WHY_QDISC] = "qdisc",
 };
 
 const char *dp_why_text(enum mg_if_why why)
@@ -281,7 +287,7 @@ int dp_iface_watch(int fd, int slots_fd, struct dp_iface_watch *w)
 		struct dp_iface now;
 		enum mg_if_why why;
 		uint32_t rpf;
-		bool can, changed;
+		bool can, changed, probed, filters;
 		int k;
 
 		key = next;
@@ -298,8 +304,23 @@ int dp_iface_watch(int fd, int slots_fd, struct dp_iface_watch *w)
 		}
 		w->ifs[k].fallbacks = fallbacks_sum(&v);
 		changed = false;
-		if (!(v.flags & MG_IF_FWD) != !fwd_ok) {
-			v.flags ^= MG_IF_FWD;	/* logged once for all NICs, above */
+		/* Gone (the daemon re-attaches it): what it had stays until then. */
+		probed = !dp_iface_probe(v.name, &now) && now.ifindex == (int)key;
+		filters = probed ? now.tc.ingress : !!(v.flags & MG_IF_FILTERS);
+		if (!(v.flags & MG_IF_FILTERS) != !filters) {
+			v.flags ^= MG_IF_FILTERS;
+			changed = true;
+			if (filters)
+				pr_warn("%.16s: %s of another tool on its ingress, which meshgw's "
+					"redirects would pass by: the kernel forwards what comes in here",
+					v.name, now.tc.what);
+			else
+				pr_info("%.16s: no TC filter of another tool on its ingress now: fast "
+					"path on again", v.name);
+		}
+		/* Netfilter and IPsec logged once for all NICs, above. */
+		if (!(v.flags & MG_IF_FWD) != !(fwd_ok && !filters)) {
+			v.flags ^= MG_IF_FWD;
 			changed = true;
 		}
 		rpf = dp_iface_rpf_flags(v.name);
@@ -311,8 +332,9 @@ int dp_iface_watch(int fd, int slots_fd, struct dp_iface_watch *w)
 				rpf ? "loose (2): the fast paths check sources as the kernel does" :
 				"off (0): the fast paths no longer check sources");
 		}
-		/* Gone (the daemon re-attaches it), or a kernel that cannot say. */
-		if (!dp_iface_probe(v.name, &now) && now.ifindex == (int)key && now.features_known) {
+		/* A kernel that cannot say (no xdp-features) turns nothing back on
+		 * but what a queueing discipline had turned off. */
+		if (probed) {
 			can = dp_iface_xmit(&now, &why);
 			if (!can)
 				w->ifs[k].seen_no = true;
@@ -322,13 +344,14 @@ int dp_iface_watch(int fd, int slots_fd, struct dp_iface_watch *w)
 				changed = true;
 				pr_warn("%.16s: fast path off: %s", v.name, dp_why_text(why));
 			} else if (!(v.flags & MG_IF_XMIT) && can &&
-				   (v.why == MG_WHY_NO_XMIT ||
-				    (v.why == MG_WHY_RUNTIME && w->ifs[k].seen_no))) {
+				   ((now.features_known && (v.why == MG_WHY_NO_XMIT ||
+				     (v.why == MG_WHY_RUNTIME && w->ifs[k].seen_no))) ||
+				    v.why == MG_WHY_QDISC)) {
 				v.flags |= MG_IF_XMIT | (dp_iface_tx(&now) ? MG_IF_TX : 0);
 				v.why = MG_WHY_NONE;
 				changed = true;
-				pr_info("%.16s: fast path on again: the kernel says it can transmit XDP "
-					"frames", v.name);
+				pr_info("%.16s: fast path on again: XDP frames can be transmitted into it",
+					v.name);
 			}
 		}
 		if (!changed)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "config/config.h"
+#include "dataplane/dp_tc_others.h"
 #include "meshgw_bpf.h"
 
 struct dp_iface {
@@ -19,6 +20,7 @@ struct dp_iface {
 	char kind[16];			/* "veth", "bridge", "vlan", "bond", ...; "" = a driver's NIC */
 	bool features_known;		/* the kernel reported xdp-features (6.3+) */
 	uint64_t xdp_features;		/* NETDEV_XDP_ACT_* when known */
+	struct dp_tc_others tc;		/* what else is on its traffic control */
 };
 
 /* Reads what the kernel says about ifname (rtnetlink; netdev generic netlink for
@@ -39,7 +41,9 @@ bool dp_iface_lan_kernel(const struct dp_iface *lan, enum mg_fast_path fp, bool 
 
 /* Whether the XDP fast path may transmit into i (XDP_TX, XDP_REDIRECT); when
  * not, *why says why. Kernels without xdp-features: only a driver's own NIC
- * (no link kind: not a bridge, VLAN, bond, veth, tun ...) with Ethernet. */
+ * (no link kind: not a bridge, VLAN, bond, veth, tun ...) with Ethernet. Never
+ * into a NIC whose queueing discipline shapes, or with egress filters: XDP
+ * frames pass them by. */
 bool dp_iface_xmit(const struct dp_iface *i, enum mg_if_why *why);
 
 /* Whether XDP_TX on i (as the ingress) is delivered at once: an XDP target
