@@ -14,7 +14,8 @@
 # attaches the data plane to it within a few seconds (the log says so), `show -j`
 # lists it (TC only, layer 3, in mg_ifaces), and B's probes to A's second endpoint
 # are answered there (tc_lan on a layer-3 uplink); when it goes, the daemon lets it
-# go (no entry left for its old index); `meshgw down` leaves nothing. The neighbours
+# go (no entry left for its old index); `meshgw down` leaves nothing; with the
+# first uplink the missing one, `up` works through the second. The neighbours
 # run no XDP program. (uplinks.t.sh: two Ethernet uplinks, failover between them.)
 set -u
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && cd .. && pwd)
@@ -126,6 +127,21 @@ t "  A's daemon stops" poll 5 a_stopped
 wait "$dA" 2>/dev/null; dA=
 t "meshgw down on B" B down
 t "down: nothing left on wan0's TC hooks" tc_clean "$gA" wan0
+t "down: nothing left" nothing_left "/run/meshgw/$wgA.state" "/run/meshgw/$wgA.lock" "$pin/a" \
+	"/run/meshgw/$wgB.state" "/run/meshgw/$wgB.lock" "$pin/b"
+
+# --- the first uplink is the one missing (PPPoE not connected at boot) -----------------
+# The second carries the mesh meanwhile.
+twosite_local a "UplinkInterface = wwan0 via 100.70.0.1" "UplinkInterface = wan0" \
+	"Backend = $BACKEND" "PinPath = $pin/a"
+t "check with the first uplink missing" A check
+A up >"$tmp/up.out" 2>&1
+is "up with the first uplink missing" "$?" 0
+record_wg_pid "$wgA"
+t "  says so" grep -q "UplinkInterface wwan0 does not exist (yet)" "$tmp/up.out"
+t "meshgw up on B again" B up; record_wg_pid "$wgB"
+t "hA reaches hB through the second uplink" poll 20 ip netns exec "$hA" ping -c1 -W1 10.2.0.2
+t "down on both" bash -c "nsenter --net=/run/netns/$gA $MESHGW down -l $tmp/a.local && nsenter --net=/run/netns/$gB $MESHGW down -l $tmp/b.local"
 t "down: nothing left" nothing_left "/run/meshgw/$wgA.state" "/run/meshgw/$wgA.lock" "$pin/a" \
 	"/run/meshgw/$wgB.state" "/run/meshgw/$wgB.lock" "$pin/b"
 tap_done

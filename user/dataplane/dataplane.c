@@ -581,8 +581,8 @@ const char *dataplane_nic_name(const struct mg_config *c, int i)
 
 /* Reads what the kernel says about the LAN NIC and the uplinks, and plans each:
  * XDP or TC only, XDP transmit target or not (dp_iface.h). The second and later
- * uplinks run TC only, and may be missing (a modem not connected yet: planned
- * when the daemon sees it appear); each is published in mg_ifaces like the first,
+ * uplinks run TC only; with several uplinks any may be missing (a modem not
+ * connected yet: planned when the daemon sees it appear); each is published in mg_ifaces like the first,
  * so tc_lan there knows its kind (Ethernet or layer 3) and whether netfilter
  * acts, and the fast paths may forward from and to it. */
 static int plan_nics(struct dp *d, const struct mg_config *c)
@@ -590,13 +590,14 @@ static int plan_nics(struct dp *d, const struct mg_config *c)
 	for (int i = 0; i < DATAPLANE_NICS; i++) {
 		struct dp_nic *n = &d->nic[i];
 		const char *name = dataplane_nic_name(c, i);
+		bool optional = i >= MG_XDP_IFACES || (i == 1 && local_multi_uplink(&c->local));
 		bool dup = false;
 		int err;
 
-		if (!name[0] || (i >= MG_XDP_IFACES && !if_nametoindex(name)))
+		if (!name[0] || (optional && !if_nametoindex(name)))
 			continue;
 		if ((err = dp_iface_probe(name, &n->info))) {
-			if (err == -ENODEV && i >= MG_XDP_IFACES) {	/* gone meanwhile */
+			if (err == -ENODEV && optional) {	/* gone meanwhile */
 				memset(n, 0, sizeof(*n));
 				continue;
 			}
@@ -764,7 +765,12 @@ static int resolve_ifaces(struct dp *d, const struct mg_config *c, bool wg_requi
 	}
 	if ((d->lan = ifindex_of(c->local.lan_if, "LAN", true)) < 0)
 		return d->lan;
-	if ((d->uplink = ifindex_of(c->local.uplink_if, "uplink", false)) < 0)
+	/* With several uplinks any of them may be missing, the first too (a PPPoE
+	 * link not up yet): the others carry the mesh, and the daemon attaches to
+	 * it when it appears. */
+	if (local_multi_uplink(&c->local) && !if_nametoindex(c->local.uplink_if))
+		d->uplink = 0;
+	else if ((d->uplink = ifindex_of(c->local.uplink_if, "uplink", false)) < 0)
 		return d->uplink;
 	if (wg_required && (d->wg = ifindex_of(wg, "WireGuard", true)) < 0)
 		return d->wg;
