@@ -9,7 +9,8 @@
 # with the daemon on gA. Checks: it follows lan0's MAC changing (XDP reloaded with
 # the new address) and lan0 being deleted and created again (XDP and tc_lan attached
 # again, traffic counted); it follows rp_filter turned on and off on lan0, and another
-# tool's TC filter added to lan0's ingress and removed; it brings
+# tool's TC filter added to lan0's ingress and removed, and a shaping qdisc on wan0
+# (no XDP target while it is there); it brings
 # the gateway back when the WireGuard interface
 # vanishes (wireguard-go killed, or the link deleted); SIGHUP reloads by diff (a bad
 # file and a taken port change nothing; changed ports and timings are applied, and
@@ -127,6 +128,21 @@ N $gA tc filter del dev lan0 ingress prio 100 handle 7 bpf
 [ "$clsact_ours" = 0 ] || N $gA tc qdisc del dev lan0 clsact
 t "  filter gone: fast path on again" poll 5 foreign_is "false true"
 t "  hA reaches hB again" poll 5 ip netns exec $hA ping -c1 -W1 10.2.0.2
+# wan0 runs XDP and is an XDP target (gB's end runs XDP too, so it has NAPI), but
+# not while a shaping qdisc is on it: XDP frames would pass tbf by. The daemon
+# follows the qdisc both ways.
+wan0_is() { A show -j | jq -r '.dataplane.interfaces[] | select(.name == "wan0") | "\(.xdp_target) \(.reason)"'; }
+wan0_now() { [ "$(wan0_is)" = "$1" ]; }
+if genl ctrl get name netdev >/dev/null 2>&1; then
+	is "wan0: an XDP target" "$(wan0_is)" "true none"
+	N $gA tc qdisc add dev wan0 root tbf rate 100mbit burst 32k latency 50ms
+	t "  tbf on wan0: the daemon takes it off (reason qdisc)" poll 5 wan0_now "false qdisc"
+	t "  and says so" logged "wan0: fast path off: a queueing discipline that shapes"
+	N $gA tc qdisc del dev wan0 root
+	t "  tbf gone: an XDP target again" poll 5 wan0_now "true none"
+else
+	echo "# no xdp-features in this kernel: the XDP target checks are left out"
+fi
 
 # --- the WireGuard interface vanishes under the daemon (wireguard-go exits, or the ----
 # link is deleted): `up`'s state is still recorded, so the daemon brings it back.

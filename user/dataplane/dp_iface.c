@@ -238,6 +238,7 @@ static int watch_slot(struct dp_iface_watch *w, uint32_t ifindex, const struct m
 	w->ifs[w->n].why = v->why;
 	w->ifs[w->n].fallbacks = fallbacks_sum(v);
 	w->ifs[w->n].seen_no = false;
+	w->ifs[w->n].xdp_why = v->flags & MG_IF_XDP ? MG_WHY_NONE : v->why;
 	return w->n++;
 }
 
@@ -263,6 +264,24 @@ int dp_iface_slots_sync(int ifaces_fd, int slots_fd)
 	for (uint32_t i = 0; i < MG_IF_SLOTS; i++)
 		keys[i] = i;
 	return bpf_map_update_batch(slots_fd, keys, s, &count, &o) ? -errno : 0;
+}
+
+/* May a NIC that is no transmit target (v), and that the kernel now says can
+ * be one (now), be one again? After failed transmits (MG_WHY_RUNTIME) only once
+ * the kernel has said "cannot" and then "can" (a veth's peer lost NAPI and got it
+ * back); a NIC XDP runs on when what had turned it off is gone (the kernel's
+ * "cannot", a shaping qdisc); a NIC without meshgw's XDP (its why is why it has
+ * none) whenever the kernel can say. A kernel without xdp-features says nothing:
+ * only what a qdisc had turned off comes back there. */
+static bool xmit_again(const struct mg_iface *v, const struct dp_iface *now, bool seen_no)
+{
+	if (v->why == MG_WHY_RUNTIME)
+		return now->features_known && seen_no;
+	if (v->why == MG_WHY_QDISC)
+		return true;
+	if (v->flags & MG_IF_XDP)
+		return now->features_known && v->why == MG_WHY_NO_XMIT;
+	return now->features_known;
 }
 
 int dp_iface_watch(int fd, int slots_fd, struct dp_iface_watch *w)
@@ -343,12 +362,10 @@ int dp_iface_watch(int fd, int slots_fd, struct dp_iface_watch *w)
 				v.why = why;
 				changed = true;
 				pr_warn("%.16s: fast path off: %s", v.name, dp_why_text(why));
-			} else if (!(v.flags & MG_IF_XMIT) && can &&
-				   ((now.features_known && (v.why == MG_WHY_NO_XMIT ||
-				     (v.why == MG_WHY_RUNTIME && w->ifs[k].seen_no))) ||
-				    v.why == MG_WHY_QDISC)) {
+			} else if (!(v.flags & MG_IF_XMIT) && can && xmit_again(&v, &now, w->ifs[k].seen_no)) {
 				v.flags |= MG_IF_XMIT | (dp_iface_tx(&now) ? MG_IF_TX : 0);
-				v.why = MG_WHY_NONE;
+				/* (a TC-only NIC shows why it has no XDP again) */
+				v.why = v.flags & MG_IF_XDP ? MG_WHY_NONE : w->ifs[k].xdp_why;
 				changed = true;
 				pr_info("%.16s: fast path on again: XDP frames can be transmitted into it",
 					v.name);

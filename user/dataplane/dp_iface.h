@@ -77,6 +77,8 @@ struct dp_iface_watch {
 		uint32_t why;
 		uint64_t fallbacks;
 		bool seen_no;		/* the kernel said "cannot" since the last failure */
+		uint32_t xdp_why;	/* a NIC without meshgw's XDP: why (its reason
+					 * when it is a transmit target again) */
 	} ifs[MG_MAX_IFACES];
 	int n;
 	bool fwd_ok;			/* netfilter did not act on forwarding at the last look */
