@@ -293,9 +293,10 @@ int mg_tc_lan(struct __sk_buff *skb)
 
 	if (!ip_hdr_ok(family, l3, end))
 		return ok(len);
-	/* Netfilter acts on forwarded traffic (MG_IF_FWD, the same on every NIC of
-	 * ours): the kernel forwards everything, mesh traffic included, through the
-	 * user's rules, and tc_wg counts what enters the tunnel. Left here: the
+	/* Netfilter or IPsec acts on forwarded traffic, or another tool's TC
+	 * filters wait behind us on this NIC (no MG_IF_FWD): the kernel forwards
+	 * everything, mesh traffic included, through the user's rules, and tc_wg
+	 * counts what enters the tunnel. Left here: the
 	 * UDP of WireGuard and the probes, and steering to the internet exit. */
 	if (!(flags & MG_IF_FWD)) {
 		udp = udp_to_us(family, l3, end);

@@ -123,8 +123,9 @@ static __always_inline int fib_forward(struct xdp_md *ctx, void *l3, __u8 family
 	struct ethhdr *eth;
 	int rc;
 
-	/* Netfilter acts on forwarded traffic (MG_IF_FWD, the same on every NIC of
-	 * ours): the kernel forwards, and a route lookup here would be paid twice. */
+	/* Netfilter or IPsec acts on forwarded traffic, or TC filters of another
+	 * tool wait on this NIC's ingress (no MG_IF_FWD): the kernel forwards, and a
+	 * route lookup here would be paid twice. */
 	if (!(in_flags & MG_IF_FWD))
 		return verdict(XDP_PASS, MG_STAT_XDP_NO_XMIT, len);
 	switch (src_check(ctx, in_flags, ctx->ingress_ifindex, family, l3)) {

@@ -290,7 +290,8 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
 #define MG_IF_FWD  (1u << 3)	/* the fast paths (XDP and TC) may forward to it: neither
 				 * netfilter nor IPsec policies act on forwarded traffic
 				 * (user/dataplane/dp_netfilter.c, dp_xfrm.c).
-				 * The same on every NIC of ours: without it on the ingress,
+				 * The same on every NIC of ours but one with MG_IF_FILTERS
+				 * (off there): without it on the ingress,
 				 * meshgw's programs forward nothing (mesh traffic neither)
 				 * and ask no route: the kernel forwards, through the rules,
 				 * and tc_wg counts the mesh traffic tc_lan left uncounted */
