@@ -13,21 +13,24 @@
 #include "dataplane/dp_tc.h"
 #include "dataplane/dp_tc_others.h"
 #include "lib/nl.h"
+#include "lib/sysctl.h"
 #include "meshgw_bpf.h"
 
-/* Qdiscs a box has without anyone choosing them (the kernel's defaults, the
- * usual default_qdisc) or that meshgw's TC programs need: XDP passing them by
- * changes nothing the user asked for. */
+/* Qdiscs a box has without anyone choosing them for this NIC (the kernel's
+ * defaults, the usual default_qdisc, the one net.core.default_qdisc names: fq
+ * where BBR is used) or that meshgw's TC programs need: XDP passing them by
+ * changes nothing the user asked of this NIC. */
 static bool qdisc_default(const char *kind)
 {
 	static const char *const kinds[] = {
 		"noqueue", "pfifo_fast", "pfifo", "bfifo", "mq", "fq_codel", "clsact", "ingress",
 	};
+	char def[32] = "";
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!strcmp(kind, kinds[i]))
 			return true;
-	return false;
+	return !sysctl_read("/proc/sys/net/core/default_qdisc", def, sizeof(def)) && !strcmp(kind, def);
 }
 
 struct scan {
