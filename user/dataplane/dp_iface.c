@@ -342,7 +342,7 @@ int dp_iface_watch(int fd, int slots_fd, struct dp_iface_watch *w)
 			v.flags ^= MG_IF_FWD;
 			changed = true;
 		}
-		rpf = dp_iface_rpf_flags(v.name);
+		rpf = probed ? dp_iface_rpf_flags(v.name) : v.flags & MG_IF_RPF;
 		if ((v.flags & MG_IF_RPF) != rpf) {
 			v.flags = (v.flags & ~MG_IF_RPF) | rpf;
 			changed = true;
