@@ -61,12 +61,18 @@ twosite_local a "UplinkInterface = wan0" "UplinkInterface = wwan0 via 100.70.0.1
 	"Backend = $BACKEND" "PinPath = $pin/a"
 twosite_local b "UplinkInterface = wan0" "Backend = $BACKEND" "PinPath = $pin/b"
 
-A up >"$tmp/up.out" 2>&1
-is "meshgw up on A with wwan0 not there yet" "$?" 0
-record_wg_pid "$wgA"
-t "  says so" grep -q "UplinkInterface wwan0 does not exist (yet)" "$tmp/up.out"
-t "meshgw up on B" B up; record_wg_pid "$wgB"
-t "hA reaches hB through the tunnel" poll 20 ip netns exec "$hA" ping -c1 -W1 10.2.0.2
+# up_both WHAT: `up` on A with wwan0 missing (WHAT says which uplink that is), which
+# says so, then on B; hA reaches hB.
+up_both() {
+	A up >"$tmp/up.out" 2>&1
+	is "meshgw up on A with $1" "$?" 0
+	record_wg_pid "$wgA"
+	t "  says so" grep -q "UplinkInterface wwan0 does not exist (yet)" "$tmp/up.out"
+	t "meshgw up on B" B up
+	record_wg_pid "$wgB"
+	t "hA reaches hB through the tunnel" poll 20 ip netns exec "$hA" ping -c1 -W1 10.2.0.2
+}
+up_both "wwan0 not there yet"
 # nsenter execs meshgw: $! is the daemon itself.
 nsenter --net=/run/netns/"$gA" "$MESHGW" run -c "$tmp/mesh.conf" -l "$tmp/a.local" >"$tmp/a.log" 2>&1 &
 dA=$!
@@ -135,12 +141,7 @@ t "down: nothing left" nothing_left "/run/meshgw/$wgA.state" "/run/meshgw/$wgA.l
 twosite_local a "UplinkInterface = wwan0 via 100.70.0.1" "UplinkInterface = wan0" \
 	"Backend = $BACKEND" "PinPath = $pin/a"
 t "check with the first uplink missing" A check
-A up >"$tmp/up.out" 2>&1
-is "up with the first uplink missing" "$?" 0
-record_wg_pid "$wgA"
-t "  says so" grep -q "UplinkInterface wwan0 does not exist (yet)" "$tmp/up.out"
-t "meshgw up on B again" B up; record_wg_pid "$wgB"
-t "hA reaches hB through the second uplink" poll 20 ip netns exec "$hA" ping -c1 -W1 10.2.0.2
+up_both "the first uplink missing: the second carries the mesh"
 t "down on both" bash -c "nsenter --net=/run/netns/$gA $MESHGW down -l $tmp/a.local && nsenter --net=/run/netns/$gB $MESHGW down -l $tmp/b.local"
 t "down: nothing left" nothing_left "/run/meshgw/$wgA.state" "/run/meshgw/$wgA.lock" "$pin/a" \
 	"/run/meshgw/$wgB.state" "/run/meshgw/$wgB.lock" "$pin/b"

@@ -20,24 +20,24 @@
  * defaults, the usual default_qdisc, the one net.core.default_qdisc names: fq
  * where BBR is used) or that meshgw's TC programs need: XDP passing them by
  * changes nothing the user asked of this NIC. */
-static bool qdisc_default(const char *kind)
-{
-	static const char *const kinds[] = {
-		"noqueue", "pfifo_fast", "pfifo", "bfifo", "mq", "fq_codel", "clsact", "ingress",
-	};
-	char def[32] = "";
-
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (!strcmp(kind, kinds[i]))
-			return true;
-	return !sysctl_read("/proc/sys/net/core/default_qdisc", def, sizeof(def)) && !strcmp(kind, def);
-}
-
 struct scan {
 	struct dp_tc_others *o;
 	int ifindex;
 	bool egress;		/* the filter dump's hook */
+	char def_qdisc[32];	/* net.core.default_qdisc, read once per NIC */
 };
+
+static bool qdisc_default(const struct scan *sc, const char *kind)
+{
+	static const char *const kinds[] = {
+		"noqueue", "pfifo_fast", "pfifo", "bfifo", "mq", "fq_codel", "clsact", "ingress",
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kind, kinds[i]))
+			return true;
+	return sc->def_qdisc[0] && !strcmp(kind, sc->def_qdisc);
+}
 
 static const char *kind_of(const struct nlmsghdr *nlh)
 {
@@ -55,7 +55,7 @@ static int qdisc_cb(const struct nlmsghdr *nlh, void *data)
 	const struct tcmsg *t = mnl_nlmsg_get_payload(nlh);
 	const char *kind = kind_of(nlh);
 
-	if (t->tcm_ifindex == sc->ifindex && !sc->o->qdisc[0] && !qdisc_default(kind))
+	if (t->tcm_ifindex == sc->ifindex && !sc->o->qdisc[0] && !qdisc_default(sc, kind))
 		snprintf(sc->o->qdisc, sizeof(sc->o->qdisc), "%s", kind);
 	return MNL_CB_OK;
 }
@@ -132,6 +132,8 @@ void dp_tc_others_read(int ifindex, struct dp_tc_others *o)
 	struct nl_sock s;
 
 	memset(o, 0, sizeof(*o));
+	if (sysctl_read("/proc/sys/net/core/default_qdisc", sc.def_qdisc, sizeof(sc.def_qdisc)))
+		sc.def_qdisc[0] = 0;
 	if (nl_open(&s, NETLINK_ROUTE))
 		return;
 	dump(&s, RTM_GETQDISC, 0, qdisc_cb, &sc);
