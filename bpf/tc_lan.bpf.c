@@ -11,8 +11,8 @@
  *   bound for the internet exit         -> into the WireGuard device (bpf_redirect),
  *                                          counted per exit peer (mg_exit_stats)
  *   other forwarded traffic             -> fast path: bpf_fib_lookup + bpf_redirect to
- *                                          a NIC of ours (Ethernet, or layer 3 from an
- *                                          Ethernet NIC), while netfilter has no say in
+ *                                          a NIC of ours (Ethernet or layer 3, from
+ *                                          either), while netfilter has no say in
  *                                          forwarding (MG_IF_FWD)
  *   anything else                       -> TC_ACT_UNSPEC (the filters after ours,
  *                                          then the kernel)
@@ -150,18 +150,19 @@ static __always_inline int probe_answer(struct __sk_buff *skb, void *l3, __u8 fa
 	return bpf_redirect(skb->ifindex, 0);
 }
 
-/* Forwarded from an Ethernet NIC to a layer-3 one: the MTU is checked for the
- * IP packet (the Ethernet header goes), GSO packets per segment by the helper. */
-static __always_inline int to_l3(struct __sk_buff *skb, __u8 family, __u32 ifindex)
+/* Forwarded to a layer-3 NIC: the IP packet goes as it is (bpf_redirect strips
+ * the Ethernet header in front of it, if any: off), so the MTU is checked for the
+ * IP packet, GSO packets per segment by the helper. */
+static __always_inline int to_l3(struct __sk_buff *skb, __u8 family, __u32 off, __u32 ifindex)
 {
 	void *data, *end;
 	__u32 mtu = 0;
 
-	if (bpf_check_mtu(skb, ifindex, &mtu, -(__s32)ETH_HLEN, 0))
+	if (bpf_check_mtu(skb, ifindex, &mtu, -(__s32)off, 0))
 		return ok(skb->len);
 	data = skb_data(skb);
 	end = skb_end(skb);
-	if (!ttl_dec_at(data, end, ETH_HLEN, family))
+	if (!ttl_dec_at(data, end, off, family))
 		return ok(skb->len);
 	stat_add(MG_STAT_TC_FWD, skb->len);
 	return bpf_redirect(ifindex, 0);
@@ -210,20 +211,20 @@ static __always_inline int exit_steer(struct __sk_buff *skb, __u8 family, __u32 
 }
 
 /* The fast path for traffic that is neither mesh-bound nor ours: a route lookup
- * and a redirect to one of meshgw's Ethernet NICs, skipping the stack's
- * forwarding path; whatever the kernel must finish (no neighbour yet, MTU,
- * options, fragments, TTL) is left to it. */
+ * and a redirect to one of meshgw's NICs, skipping the stack's forwarding path;
+ * whatever the kernel must finish (no neighbour yet, MTU, options, fragments,
+ * TTL) is left to it. From a layer-3 NIC (off 0: a tun, PPP or raw-IP uplink)
+ * to an Ethernet one, an Ethernet header is put in front first, as the
+ * kernel's neighbour output would. */
 static __always_inline int tc_forward(struct __sk_buff *skb, __u8 family, __u32 off, __u32 in_flags)
 {
 	void *data = skb_data(skb), *end = skb_end(skb);
 	struct bpf_fib_lookup fib = { .ifindex = skb->ifindex };
-	void *l3 = data + ETH_HLEN;
+	void *l3 = data + off;
 	struct ethhdr *eth;
 	__u32 len = skb->len, flags = 0;
 	long rc;
 
-	if (off != ETH_HLEN)
-		return ok(len);		/* from a layer-3 NIC: the kernel adds the link header */
 	if (!ip_hdr_in(family, l3, end) || !ip_plain(family, l3) || ttl_expiring(family, l3))
 		return ok(len);
 	if (!src_ok(skb, in_flags, family, l3, len))
@@ -236,17 +237,21 @@ static __always_inline int tc_forward(struct __sk_buff *skb, __u8 family, __u32 
 		/* To a layer-3 uplink of ours (tun, PPP, raw IP): it has no
 		 * neighbours (the kernel keys a point-to-point device's one
 		 * neighbour by 0.0.0.0, so the helper finds none) and needs no
-		 * MACs; bpf_redirect strips the Ethernet header, as into
-		 * WireGuard. Kernels before 6.3 report the ingress NIC on
-		 * NO_NEIGH, which is never MG_IF_L3 here: the kernel forwards. */
+		 * MACs. Kernels before 6.3 report the ingress NIC on NO_NEIGH,
+		 * which is never MG_IF_L3 here: the kernel forwards. */
 		if ((flags & (MG_IF_FWD | MG_IF_L3)) == (MG_IF_FWD | MG_IF_L3))
-			return to_l3(skb, family, fib.ifindex);
+			return to_l3(skb, family, off, fib.ifindex);
 	}
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return ok(len);
 	/* Only to a NIC meshgw knows, that has an Ethernet header, and while
 	 * netfilter does not act on forwarded traffic (MG_IF_FWD). */
 	if ((flags & (MG_IF_FWD | MG_IF_L3)) != MG_IF_FWD)
+		return ok(len);
+	/* From a layer-3 NIC: room for the Ethernet header (the helper keeps
+	 * the network header where it is and marks the new bytes as the MAC
+	 * header; it fails only when it cannot make room: nothing changed). */
+	if (!off && bpf_skb_change_head(skb, ETH_HLEN, 0))
 		return ok(len);
 	data = skb_data(skb);
 	end = skb_end(skb);
@@ -255,6 +260,7 @@ static __always_inline int tc_forward(struct __sk_buff *skb, __u8 family, __u32 
 	eth = data;
 	__builtin_memcpy(eth->h_dest, fib.dmac, 6);
 	__builtin_memcpy(eth->h_source, fib.smac, 6);
+	eth->h_proto = bpf_htons(family == MG_AF_INET ? ETH_P_IP : ETH_P_IPV6);
 	stat_add(MG_STAT_TC_FWD, len);
 	return bpf_redirect(fib.ifindex, 0);
 }

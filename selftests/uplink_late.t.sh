@@ -13,7 +13,8 @@
 # Checks: `up` with wwan0 missing warns and works; once wwan0 appears, A's daemon
 # attaches the data plane to it within a few seconds (the log says so), `show -j`
 # lists it (TC only, layer 3, in mg_ifaces), and B's probes to A's second endpoint
-# are answered there (tc_lan on a layer-3 uplink); when it goes, the daemon lets it
+# are answered there (tc_lan on a layer-3 uplink), and what comes in by it for hA
+# takes the TC fast path; when it goes, the daemon lets it
 # go (no entry left for its old index); `meshgw down` leaves nothing; with the
 # first uplink the missing one, `up` works through the second. The neighbours
 # run no XDP program. (uplinks.t.sh: two Ethernet uplinks, failover between them.)
@@ -116,6 +117,17 @@ t "B's probes to A's second endpoint are answered (tc_lan on the layer-3 uplink)
 replies1=$(b_sees 1 | cut -d' ' -f2)
 echo "# B's probe replies from A's endpoint 1: $replies0 -> $replies1"
 t "  replies counted" test "${replies1:-0}" -gt "${replies0:-0}"
+# Forwarded traffic in by the layer-3 uplink takes the TC fast path (an Ethernet
+# header put in front, MACs from the route lookup): tc_forward counts the 10
+# pings. (hA's replies are the kernel's: lan0, a veth, runs no program.) Before,
+# all that came in by a layer-3 NIC was left to the kernel: +0.
+tc_fwd() { A show -j | jq -r '.dataplane.verdicts.tc_forward.packets'; }
+f0=$(tc_fwd)
+ip netns exec "$isp" ping -q -c 10 -i 0.05 -W 1 10.1.0.2 >/dev/null
+is "10 pings from the ISP to hA in by wwan0 are answered" "$?" 0
+f1=$(tc_fwd)
+echo "# A's tc_forward: $f0 -> $f1"
+t "  forwarded by TC from the layer-3 uplink (tc_forward +10)" test $((f1 - f0)) -ge 10
 
 # --- the modem goes away -----------------------------------------------------------------
 kill "$relay"; wait "$relay" 2>/dev/null; relay=

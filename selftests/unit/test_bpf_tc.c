@@ -41,6 +41,9 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -461,6 +464,7 @@ static int ifi_wg, ifi_lan, ifi_wgm;	/* wgm: the wg device for tc_lan, MTU 68 */
 static int ifi_dev[D__MAX];			/* tc_lan's ingress NICs (enum dev) */
 static int ifi_up0, ifi_up1, ifi_up2, ifi_up3, ifi_l3t, ifi_wgt;
 static int fd_l3t = -1, fd_wgt = -1;		/* the tun devices' queues */
+static int fd_up0p = -1;			/* what up0 sends, as up0p receives it */
 
 static int sh(const char *cmd)
 {
@@ -568,6 +572,12 @@ static int netns_setup(void)
 	ifi_up2 = if_nametoindex("up2");
 	ifi_l3t = if_nametoindex("l3t");
 	ifi_wgt = if_nametoindex("wgt");
+	fd_up0p = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
+	if (fd_up0p < 0 ||
+	    bind(fd_up0p, (struct sockaddr *)&(struct sockaddr_ll){ .sll_family = AF_PACKET,
+		 .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = (int)if_nametoindex("up0p") },
+		 sizeof(struct sockaddr_ll)))
+		return -errno;
 	return ifi_wg && ifi_lan && ifi_wgm && ifi_dev[D_TC] && ifi_dev[D_BARE] && ifi_dev[D_NOFWD] &&
 	       ifi_dev[D_RPF] && ifi_dev[D_RPFL] &&
 	       ifi_up0 && ifi_up1 && ifi_up2 && ifi_up3 && ifi_l3t && ifi_wgt ? 0 : -ENODEV;
@@ -654,9 +664,10 @@ struct fds {
 };
 
 /* The test's packets (UDP, ICMP echo; anything else is the kernel's own chatter)
- * queued on a tun within ms milliseconds, or until 50 ms after the first one:
- * returns how many, the first copied to buf. */
-static int tun_collect(int fd, uint8_t *buf, size_t size, size_t *len, int ms)
+ * queued on a tun (l2 0) or a packet socket (l2 14: Ethernet frames) within ms
+ * milliseconds, or until 50 ms after the first one: returns how many, the first
+ * copied to buf, link header included. */
+static int frames_collect(int fd, size_t l2, uint8_t *buf, size_t size, size_t *len, int ms)
 {
 	struct timespec t0, t1;
 	int n = 0;
@@ -665,6 +676,7 @@ static int tun_collect(int fd, uint8_t *buf, size_t size, size_t *len, int ms)
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		uint8_t tmp[2048];
+		uint8_t *ip = tmp + l2;
 		ssize_t r;
 		int left;
 
@@ -672,13 +684,14 @@ static int tun_collect(int fd, uint8_t *buf, size_t size, size_t *len, int ms)
 		left = ms - (int)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 		if (left <= 0 || poll(&p, 1, left) <= 0)
 			return n;
-		r = read(fd, tmp, sizeof(tmp));
-		if (r < 20 || (tmp[0] >> 4 == 6 && r < 41))
+		r = read(fd, tmp, sizeof(tmp)) - (ssize_t)l2;
+		if (r < 20 || (ip[0] >> 4 == 6 && r < 41))
 			continue;
 		/* UDP, ICMP echo requests: the test's; the rest (MLD, ...) is not */
-		if (!((tmp[0] >> 4 == 4 && (tmp[9] == 17 || tmp[9] == 1)) ||
-		      (tmp[0] >> 4 == 6 && (tmp[6] == 17 || (tmp[6] == 58 && tmp[40] == 128)))))
+		if (!((ip[0] >> 4 == 4 && (ip[9] == 17 || ip[9] == 1)) ||
+		      (ip[0] >> 4 == 6 && (ip[6] == 17 || (ip[6] == 58 && ip[40] == 128)))))
 			continue;
+		r += l2;
 		if (!n++) {
 			if ((size_t)r <= size) {
 				memcpy(buf, tmp, r);
@@ -695,8 +708,10 @@ static int tun_collect(int fd, uint8_t *buf, size_t size, size_t *len, int ms)
  * l3t, where tc_lan runs on ingress with l3t's mg_ifaces entry MG_IF_L3. The
  * verdict shows in what comes out: a probe reply in l3t's own queue (redirected
  * to its egress), a steered packet in wgt's (the WireGuard device of this
- * instance), nothing for a drop or what the kernel takes (TC_ACT_UNSPEC). */
-enum l3_out { L3_NONE, L3_REPLY, L3_STEER };
+ * instance), a forwarded one as the Ethernet frame up0's peer up0p receives
+ * (a packet socket there), nothing for a drop or what the kernel takes
+ * (TC_ACT_UNSPEC). */
+enum l3_out { L3_NONE, L3_REPLY, L3_STEER, L3_FWD };
 
 struct l3row {
 	const char *desc;
@@ -763,8 +778,21 @@ static const struct l3row l3rows[] = {
 	{ "layer-3 NIC: v6 UDP to the WireGuard port: counted per source",
 	  { V6("2001:db8::32", "fd00::1"), .proto = 17, .sport = 3333, .dport = WG_PORT, .pl = PL_RAW, .pl_len = 92 },
 	  MG_STAT_TC_WG, MG_STAT_TC_LAN_OK, -1, 1, 0, L3_NONE },
-	{ "layer-3 NIC: v4 to a routed destination: no TC fast path (no link header to rewrite), to the kernel",
+	{ "layer-3 NIC: v4 to a routed destination: TC fast path to up0, an Ethernet header put in front, TTL-1",
 	  { V4("10.0.0.5", "198.18.1.9"), .proto = 17, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18 },
+	  MG_STAT_TC_FWD, -1, -1, 0, 0, L3_FWD,
+	  { V4("10.0.0.5", "198.18.1.9"), .proto = 17, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18,
+	    .ttl = 63, .smac = MAC_UP0, .dmac = MAC_NH0 } },
+	{ "layer-3 NIC: v6 to a routed destination: TC fast path to up0, hop limit-1",
+	  { V6("fd00::5", "2001:db8:60::9"), .proto = 17, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 30 },
+	  MG_STAT_TC_FWD, -1, -1, 0, 0, L3_FWD,
+	  { V6("fd00::5", "2001:db8:60::9"), .proto = 17, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 30,
+	    .ttl = 63, .smac = MAC_UP0, .dmac = MAC_NH0 } },
+	{ "layer-3 NIC: v4 to a routed destination with TTL 1: left to the kernel (time exceeded)",
+	  { V4("10.0.0.5", "198.18.1.9"), .proto = 17, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18, .ttl = 1 },
+	  MG_STAT_TC_LAN_OK, -1, -1, 0, 0, L3_NONE },
+	{ "layer-3 NIC: v4 to a destination without a neighbour: left to the kernel (it resolves it)",
+	  { V4("10.0.0.5", "198.18.6.9"), .proto = 17, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 18 },
 	  MG_STAT_TC_LAN_OK, -1, -1, 0, 0, L3_NONE },
 	{ "layer-3 NIC: v4 to a remote range with TTL 1: counted, left to the kernel",
 	  { V4("10.0.0.5", "10.1.2.3"), PL, .ttl = 1 }, MG_STAT_TC_MESH, MG_STAT_TC_LAN_OK, 1, 0, 0, L3_NONE },
@@ -777,11 +805,14 @@ static void l3_rows(const struct fds *f)
 		uint8_t frame[512], got[2048], want[512];
 		size_t len = pkt_build(frame, &r->in) - 14, glen = 0, wlen = 0;
 		uint64_t s0[MG_STAT__MAX], s1[MG_STAT__MAX], p0[4][6], p1[6], e0p, e0b, e1p, e1b;
-		int fd_out = r->out == L3_REPLY ? fd_l3t : fd_wgt, n_out, n_other;
+		int fds_out[] = { fd_l3t, fd_wgt, fd_up0p }, n_out, n_other;
+		int fd_out = r->out == L3_REPLY ? fd_l3t : r->out == L3_STEER ? fd_wgt : fd_up0p;
+		size_t l2 = r->out == L3_FWD ? 14 : 0;
+		const char *where = r->out == L3_REPLY ? "l3t" : r->out == L3_STEER ? "wgt" : "up0p";
 		bool good = true;
 
-		tun_collect(fd_l3t, got, sizeof(got), &glen, 0);	/* drain */
-		tun_collect(fd_wgt, got, sizeof(got), &glen, 0);
+		for (int q = 0; q < 3; q++)	/* drain */
+			frames_collect(fds_out[q], q == 2 ? 14 : 0, got, sizeof(got), &glen, 0);
 		read_stats(f->stats, s0);
 		for (int p = 0; p < 4; p++)
 			peer_read(f->peer, p, p0[p]);
@@ -794,21 +825,27 @@ static void l3_rows(const struct fds *f)
 			uint8_t other[2048];
 			size_t olen;
 
-			wlen = pkt_build(want, &r->expect) - 14;
-			n_out = tun_collect(fd_out, got, sizeof(got), &glen, 1000);
-			n_other = tun_collect(fd_out == fd_l3t ? fd_wgt : fd_l3t, other, sizeof(other), &olen, 50);
-			if (!ok(n_out == 1 && n_other == 0 && glen == wlen && !memcmp(got, want + 14, wlen),
-				"  %s in %s (got %d there, %d in the other tun)",
-				r->out == L3_REPLY ? "reply" : "steered packet", r->out == L3_REPLY ? "l3t" : "wgt",
-				n_out, n_other)) {
+			wlen = pkt_build(want, &r->expect) - 14 + l2;
+			n_out = frames_collect(fd_out, l2, got, sizeof(got), &glen, 1000);
+			n_other = 0;
+			for (int q = 0; q < 3; q++)
+				if (fds_out[q] != fd_out)
+					n_other += frames_collect(fds_out[q], q == 2 ? 14 : 0, other,
+								  sizeof(other), &olen, 50);
+			if (!ok(n_out == 1 && n_other == 0 && glen == wlen && !memcmp(got, want + 14 - l2, wlen),
+				"  %s in %s (got %d there, %d elsewhere)",
+				r->out == L3_REPLY ? "reply" : r->out == L3_STEER ? "steered packet" : "frame",
+				where, n_out, n_other)) {
 				if (n_out && glen == wlen)
-					hexdump_diff(got, want + 14, wlen);
+					hexdump_diff(got, want + 14 - l2, wlen);
 				good = false;
 			}
 		} else {
-			n_out = tun_collect(fd_l3t, got, sizeof(got), &glen, 100) +
-				tun_collect(fd_wgt, got, sizeof(got), &glen, 0);
-			ok(n_out == 0, "  nothing comes out of l3t or wgt (%d packets)", n_out);
+			n_out = 0;
+			for (int q = 0; q < 3; q++)
+				n_out += frames_collect(fds_out[q], q == 2 ? 14 : 0, got, sizeof(got), &glen,
+							q ? 0 : 100);
+			ok(n_out == 0, "  nothing comes out of l3t, wgt or up0 (%d packets)", n_out);
 		}
 		/* tun hands the packet to the stack in the writer's context
 		 * (netif_receive_skb), and we waited above anyway: the counters are
