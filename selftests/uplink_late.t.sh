@@ -97,16 +97,22 @@ t "B's probes to A's first endpoint are answered" poll 10 b_sees_up 0
 is "A's show -j lists no wwan0 while it is not there" "$(a_iface wwan0)" ""
 replies0=$(b_sees 1 | cut -d' ' -f2)
 
+# The modem connects: wwan0 appears in gA, relayed to the ISP's fromgw; goes away.
+modem_connects() {
+	# nsenter execs python: $! is the relay itself.
+	nsenter --net="/run/netns/$gA" -- python3 "$RELAY" wwan0 fromgw "/run/netns/$isp" >"$tmp/relay.log" 2>&1 &
+	relay=$!
+	poll 5 ip -n "$isp" link show fromgw
+	ip -n "$gA" link set wwan0 up && ip -n "$isp" link set fromgw up
+	ip -n "$gA" addr add 100.70.0.2/24 dev wwan0
+	ip -n "$isp" addr add 100.70.0.1/24 dev fromgw
+	ip -n "$isp" route replace 10.1.0.0/24 via 100.70.0.2
+	t "wwan0 is there (layer 3, relayed to the ISP)" ip netns exec "$gA" ping -c1 -W1 100.70.0.1
+}
+modem_goes() { kill "$relay"; wait "$relay" 2>/dev/null; relay=; }
+
 # --- the modem connects ------------------------------------------------------------------
-# nsenter execs python: $! is the relay itself.
-nsenter --net="/run/netns/$gA" -- python3 "$RELAY" wwan0 fromgw "/run/netns/$isp" >"$tmp/relay.log" 2>&1 &
-relay=$!
-poll 5 ip -n "$isp" link show fromgw
-ip -n "$gA" link set wwan0 up && ip -n "$isp" link set fromgw up
-ip -n "$gA" addr add 100.70.0.2/24 dev wwan0
-ip -n "$isp" addr add 100.70.0.1/24 dev fromgw
-ip -n "$isp" route replace 10.1.0.0/24 via 100.70.0.2
-t "wwan0 is there (layer 3, relayed to the ISP)" ip netns exec "$gA" ping -c1 -W1 100.70.0.1
+modem_connects
 t "A's daemon attaches the data plane to it" \
 	poll 5 grep -q "wwan0 is there (index [0-9]*): attaching the data plane to it" "$tmp/a.log"
 a_wwan() { [ "$(a_iface wwan0 | cut -d' ' -f1-3)" = "$1" ]; }
@@ -130,7 +136,7 @@ echo "# A's tc_forward: $f0 -> $f1"
 t "  forwarded by TC from the layer-3 uplink (tc_forward +10)" test $((f1 - f0)) -ge 10
 
 # --- the modem goes away -----------------------------------------------------------------
-kill "$relay"; wait "$relay" 2>/dev/null; relay=
+modem_goes
 t "A's daemon sees wwan0 go" poll 5 grep -q "wwan0 is gone" "$tmp/a.log"
 no_wwan() { [ -z "$(a_iface wwan0)" ]; }
 t "  and lets it go (no entry in show -j)" poll 5 no_wwan
@@ -157,4 +163,34 @@ up_both "the first uplink missing: the second carries the mesh"
 t "down on both" bash -c "nsenter --net=/run/netns/$gA $MESHGW down -l $tmp/a.local && nsenter --net=/run/netns/$gB $MESHGW down -l $tmp/b.local"
 t "down: nothing left" nothing_left "/run/meshgw/$wgA.state" "/run/meshgw/$wgA.lock" "$pin/a" \
 	"/run/meshgw/$wgB.state" "/run/meshgw/$wgB.lock" "$pin/b"
+
+# --- the only uplink is missing (a site on one PPPoE or LTE link, at boot) ----------------
+# `up` works (nothing reaches the other sites yet, as without meshgw), and the
+# daemon attaches the data plane to the uplink once it is there. (wan0 stays in
+# gA, not meshgw's: A's WireGuard still leaves by it, the main table's default.)
+twosite_local a "UplinkInterface = wwan0 via 100.70.0.1" "Backend = $BACKEND" "PinPath = $pin/a"
+t "check with the only uplink missing" A check
+A up >"$tmp/up.out" 2>&1
+is "meshgw up on A with its only uplink not there yet" "$?" 0
+record_wg_pid "$wgA"
+t "  says so" grep -q "UplinkInterface wwan0 does not exist (yet): no path to the other sites" "$tmp/up.out"
+nsenter --net=/run/netns/"$gA" "$MESHGW" run -c "$tmp/mesh.conf" -l "$tmp/a.local" >"$tmp/a.log" 2>&1 &
+dA=$!
+t "meshgw run on A" poll 20 grep -q "running: site a" "$tmp/a.log"
+modem_connects
+t "A's daemon attaches the data plane to it" \
+	poll 5 grep -q "wwan0 is there (index [0-9]*): attaching the data plane to it" "$tmp/a.log"
+t "A's show -j: wwan0 TC only, layer 3" poll 3 a_wwan "false layer3 true"
+f0=$(tc_fwd)
+ip netns exec "$isp" ping -q -c 10 -i 0.05 -W 1 10.1.0.2 >/dev/null
+f1=$(tc_fwd)
+echo "# A's tc_forward: $f0 -> $f1"
+t "  pings in by wwan0 forwarded by TC (tc_forward +10)" test $((f1 - f0)) -ge 10
+modem_goes
+t "A's daemon lets wwan0 go" poll 5 no_wwan
+t "  and is still running" kill -0 "$dA"
+t "meshgw down on A (its daemon running)" A down
+t "  A's daemon stops" poll 5 a_stopped
+wait "$dA" 2>/dev/null; dA=
+t "down: nothing left" nothing_left "/run/meshgw/$wgA.state" "/run/meshgw/$wgA.lock" "$pin/a"
 tap_done

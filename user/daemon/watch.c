@@ -42,9 +42,9 @@ void stop_taken_down(struct daemon *d)
  * to the MAC it was given at load time, so a changed address (set by hand, a
  * bond moving to another slave) on the LAN NIC or the first uplink needs the
  * program loaded again. A NIC deleted and created again (ifupdown does that to a
- * bridge) lost meshgw's programs with its old index, and a second uplink that
- * comes up later (a modem's wwan0 or ppp0 once connected) has none yet: they are
- * attached once it is there. -1 when a reload failed (the caller tries again
+ * bridge) lost meshgw's programs with its old index, and an uplink that comes up
+ * later (a modem's wwan0 or ppp0 once connected) has none yet: they are attached
+ * once it is there. -1 when a reload failed (the caller tries again
  * later), else 0. */
 int check_ifaces(struct daemon *d)
 {
@@ -62,10 +62,10 @@ int check_ifaces(struct daemon *d)
 		if (!idx) {
 			pr_warn("%s is gone, and meshgw's programs on it; attaching them again when "
 				"it is there", name);
-			/* The LAN NIC and the first uplink are required: `up` would fail
-			 * until they are back. A later uplink is let go of now (its
-			 * mg_ifaces entry and TC slot; remember_ifaces then forgets it). */
-			if (i < MG_XDP_IFACES) {
+			/* The LAN NIC is required: `up` would fail until it is back.
+			 * An uplink is let go of now (its mg_ifaces entry and TC slot;
+			 * remember_ifaces then forgets it): `up` works without it. */
+			if (i == 0) {
 				d->if_index[i] = 0;
 				continue;
 			}

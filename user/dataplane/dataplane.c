@@ -581,8 +581,8 @@ const char *dataplane_nic_name(const struct mg_config *c, int i)
 
 /* Reads what the kernel says about the LAN NIC and the uplinks, and plans each:
  * XDP or TC only, XDP transmit target or not (dp_iface.h). The second and later
- * uplinks run TC only; with several uplinks any may be missing (a modem not
- * connected yet: planned when the daemon sees it appear); each is published in mg_ifaces like the first,
+ * uplinks run TC only; any uplink may be missing (a modem not connected yet:
+ * planned when the daemon sees it appear); each is published in mg_ifaces like the first,
  * so tc_lan there knows its kind (Ethernet or layer 3) and whether netfilter
  * acts, and the fast paths may forward from and to it. */
 static int plan_nics(struct dp *d, const struct mg_config *c)
@@ -590,7 +590,7 @@ static int plan_nics(struct dp *d, const struct mg_config *c)
 	for (int i = 0; i < DATAPLANE_NICS; i++) {
 		struct dp_nic *n = &d->nic[i];
 		const char *name = dataplane_nic_name(c, i);
-		bool optional = i >= MG_XDP_IFACES || (i == 1 && local_multi_uplink(&c->local));
+		bool optional = i >= 1;		/* any uplink (resolve_ifaces) */
 		bool dup = false;
 		int err;
 
@@ -765,13 +765,20 @@ static int resolve_ifaces(struct dp *d, const struct mg_config *c, bool wg_requi
 	}
 	if ((d->lan = ifindex_of(c->local.lan_if, "LAN", true)) < 0)
 		return d->lan;
-	/* With several uplinks any of them may be missing, the first too (a PPPoE
-	 * link not up yet): the others carry the mesh, and the daemon attaches to
-	 * it when it appears. */
-	if (local_multi_uplink(&c->local) && !if_nametoindex(c->local.uplink_if))
+	/* Any uplink may be missing, the first and the only one too (a PPPoE or LTE
+	 * link not connected yet at boot): the daemon attaches the data plane to it
+	 * when it appears. Meanwhile the other uplinks carry the mesh; with one,
+	 * nothing does until it is there, as without meshgw. (With several,
+	 * steer_resolve says which are missing.) */
+	if (c->local.uplink_if[0] && !if_nametoindex(c->local.uplink_if)) {
 		d->uplink = 0;
-	else if ((d->uplink = ifindex_of(c->local.uplink_if, "uplink", false)) < 0)
+		if (!local_multi_uplink(&c->local) && c->local.n_uplinks)
+			pr_warn("%s:%d: UplinkInterface %s does not exist (yet): no path to the other "
+				"sites until it is there (`meshgw run` attaches to it when it appears)",
+				c->local.path, c->local.uplinks[0].line, c->local.uplink_if);
+	} else if ((d->uplink = ifindex_of(c->local.uplink_if, "uplink", false)) < 0) {
 		return d->uplink;
+	}
 	if (wg_required && (d->wg = ifindex_of(wg, "WireGuard", true)) < 0)
 		return d->wg;
 	if (!wg_required)
