@@ -315,6 +315,25 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
  * them (user/dataplane/dp_tc_others.h). */
 #define MG_IF_FILTERS (1u << 9)
 
+/* mg_local4 (one entry): this box's IPv4 addresses, every device's and scope's.
+ * The kernel never forwards a packet whose source is one of them (a LAN host
+ * spoofing the gateway's own address): fib_validate_source calls it a martian
+ * source with rp_filter off, and with it on the source's route is local. The fast
+ * paths ask the same (bpf/lib/source.h). n > MG_LOCAL4_MAX: more addresses than
+ * fit (the first MG_LOCAL4_MAX are there), the programs ask the routing table
+ * instead. bloom has bit MG_LOCAL4_BIT(a) set for every address a (all bits
+ * when they do not fit): a source whose bit is clear is none of them, which is
+ * what nearly every packet learns with one test. Filled by the loader and the
+ * daemon, as addresses come and go. */
+#define MG_LOCAL4_MAX 16
+#define MG_LOCAL4_BIT(a) ((__u32)((__u32)(a) * 0x9E3779B1u) >> 26)	/* a: as stored */
+struct mg_local4 {
+	__u32 n;
+	__u32 pad;
+	__u64 bloom;
+	__be32 addr[MG_LOCAL4_MAX];
+};
+
 /* mg_own_addr: the gateway's own addresses that no peer accepts as a source (an
  * uplink's, not the mesh address or an egress range), each with the way out it
  * has without meshgw: the device holding it and that device's default route.

@@ -14,7 +14,7 @@
 	X(routes4) X(routes6) X(route_filter) X(dir4_l1) X(dir4_l2) X(route_leaf) \
 	X(peer_stats) X(peer_info) X(stats) \
 	X(ep_stats) X(known_eps) X(probes) X(probe_ring) X(mesh_tag) X(attach) X(ifaces) X(if_slots) \
-	X(exit) X(exit4) X(exit6) X(exit_stats) X(own_addr)
+	X(exit) X(exit4) X(exit6) X(exit_stats) X(own_addr) X(local4)
 
 /* Written by the failover daemon only (meshgw_state.h); read by show and metrics. */
 #define MG_DAEMON_MAPS(X) X(failover)

@@ -226,13 +226,22 @@ t "  probes still go out and are answered" probes_again
 t "mg_own_addr on gateway a: empty (no default route)" own_is "$pin/a" ""
 t "a default route via 203.0.113.254 on wan0" N $gA ip route add default via 203.0.113.254 dev wan0
 t "  wan0's address listed, with that gateway" own_wait "$pin/a" "203.0.113.1 203.0.113.254"
+# mg_local4 (every IPv4 address of the box, for the fast paths' source check).
+local4_has() { bpftool -j map dump pinned "$pin/a/mg_local4" |
+	python3 -S -c 'import json, socket, struct, sys
+v = json.load(sys.stdin)[0]["formatted"]["value"]
+have = [socket.inet_ntoa(struct.pack("<I", a & 0xffffffff)) for a in v["addr"][:v["n"]]]
+sys.exit(0 if (sys.argv[1] in have) == (sys.argv[2] == "yes") else 1)' "$1" "$2"; }
+t "  mg_local4 without 203.0.113.77" local4_has 203.0.113.77 no
 t "a second address on wan0 (203.0.113.77)" N $gA ip addr add 203.0.113.77/24 dev wan0
 t "  listed too" own_wait "$pin/a" "203.0.113.1 203.0.113.254 203.0.113.77 203.0.113.254"
+t "  and in mg_local4" poll 5 local4_has 203.0.113.77 yes
 t "the default route moves to 203.0.113.253" N $gA ip route replace default via 203.0.113.253 dev wan0
 t "  both follow" own_wait "$pin/a" "203.0.113.1 203.0.113.253 203.0.113.77 203.0.113.253"
 t "the second address and the default route taken away" \
 	N $gA sh -c "ip addr del 203.0.113.77/24 dev wan0 && ip route del default"
 t "  mg_own_addr empty again" own_wait "$pin/a" ""
+t "  203.0.113.77 gone from mg_local4" poll 5 local4_has 203.0.113.77 no
 t "  hA still reaches hB through the tunnel" ip netns exec $hA ping -c1 -W2 10.2.0.2
 
 # --- `meshgw down` while `meshgw run` runs: the daemon stops, nothing comes back ------

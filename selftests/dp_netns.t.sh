@@ -232,12 +232,16 @@ is "  mg_ifaces: lan0 without MG_IF_RPF_*" $(($(ifflags lan0) & 384)) 0
 ip -n $hA addr del 203.0.113.77/32 dev eth0
 # A source the kernel never forwards from (127.0.0.5: a martian), whatever
 # rp_filter says: hA's frames to gateway a's MAC carry it (a raw socket, as a
-# broken or hostile host sends them); rI counts them before its own routing.
+# broken or hostile host sends them); rI counts them before its own routing. So
+# is one of the gateway's own addresses (10.1.0.1, lan0's; 203.0.113.1, wan0's:
+# a LAN host spoofing the gateway), which the kernel drops with rp_filter off too.
 N $rI nft add chain ip rpf$s pre '{ type filter hook prerouting priority -300; policy accept; }'
 N $rI nft add rule ip rpf$s pre ip saddr 127.0.0.5 counter
-martians_at_rI() { N $rI nft list chain ip rpf$s pre | awk '/counter/ { print $(NF - 2) }'; }
-send_martians() { # 3 ICMP echo requests 127.0.0.5 -> 198.51.100.1, to gateway a's lan0
-	ip netns exec $hA python3 -S - "$(ip -n $gA -br link show lan0 | awk '{ print $3 }')" <<-'PY'
+N $rI nft add rule ip rpf$s pre ip saddr '{ 10.1.0.1, 203.0.113.1 }' counter
+# martians_at_rI N: what rI's Nth counter rule counted
+martians_at_rI() { N $rI nft list chain ip rpf$s pre | awk -v n="$1" '/counter/ && ++i == n { print $(NF - 2) }'; }
+send_martians() { # send_martians SRC: 3 ICMP echo requests SRC -> 198.51.100.1, to gateway a's lan0
+	ip netns exec $hA python3 -S - "$(ip -n $gA -br link show lan0 | awk '{ print $3 }')" "$1" <<-'PY'
 	import socket, struct, sys
 	def csum(b):
 	    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
@@ -246,7 +250,7 @@ send_martians() { # 3 ICMP echo requests 127.0.0.5 -> 198.51.100.1, to gateway a
 	icmp = struct.pack("!BBHHH", 8, 0, 0, 7, 1) + b"martian!"
 	icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
 	ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 1, 0, 64, 1, 0,
-	                 socket.inet_aton("127.0.0.5"), socket.inet_aton("198.51.100.1"))
+	                 socket.inet_aton(sys.argv[2]), socket.inet_aton("198.51.100.1"))
 	ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
 	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 	s.bind(("eth0", 0))
@@ -256,11 +260,21 @@ send_martians() { # 3 ICMP echo requests 127.0.0.5 -> 198.51.100.1, to gateway a
 	    s.send(eth + ip + icmp)
 	PY
 }
-tx0=$(stat a tc_forward) m0=$(stat a tc_martian_source) c0=$(martians_at_rI)
-send_martians
+tx0=$(stat a tc_forward) m0=$(stat a tc_martian_source) c0=$(martians_at_rI 1)
+send_martians 127.0.0.5
 sleep 0.3
-is "3 frames from 127.0.0.5 through gateway a: none reach rI" $(($(martians_at_rI) - c0)) 0
+is "3 frames from 127.0.0.5 through gateway a: none reach rI" $(($(martians_at_rI 1) - c0)) 0
 is "  left to the kernel as martians (tc_martian_source +3)" $(($(stat a tc_martian_source) - ${m0:-0})) 3
+is "  none forwarded by the fast path" $(($(stat a tc_forward) - tx0)) 0
+is "gateway a's mg_local4 holds its IPv4 addresses (lo, lan0, wan0, the mesh address)" \
+	"$(bpftool -j map dump pinned $pin/a/mg_local4 | python3 -S -c 'import json, sys; print(json.load(sys.stdin)[0]["formatted"]["value"]["n"])')" 4
+tx0=$(stat a tc_forward) m0=$(stat a tc_martian_source) c0=$(martians_at_rI 2)
+send_martians 10.1.0.1
+send_martians 203.0.113.1
+sleep 0.3
+is "6 frames from gateway a's own addresses (lan0's, wan0's) through it: none reach rI" \
+	$(($(martians_at_rI 2) - c0)) 0
+is "  left to the kernel as martians (tc_martian_source +6)" $(($(stat a tc_martian_source) - ${m0:-0})) 6
 is "  none forwarded by the fast path" $(($(stat a tc_forward) - tx0)) 0
 
 # A firewall or NAT on the gateway's forwarding path must see every packet: with a

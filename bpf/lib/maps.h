@@ -217,6 +217,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mg_own_addr SEC(".maps");
 
+/* This box's IPv4 addresses (meshgw_bpf.h): sources the kernel never forwards. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mg_local4);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mg_local4 SEC(".maps");
+
 /* MG_IF_* of ifindex; 0 for a device meshgw does not know. From its slot of
  * mg_if_slots (an inlined array lookup); mg_ifaces only when the slot is
  * shared with another NIC of ours. */

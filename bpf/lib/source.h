@@ -7,6 +7,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
 #include "net.h"
+#include "maps.h"
 #include "meshgw_bpf.h"
 
 /* A source the kernel never forwards from (ip_route_input_slow's martian
@@ -56,13 +57,48 @@ static __always_inline bool rpf_ok(void *ctx, __u32 in_flags, __u32 ingress, __u
 	return !(in_flags & MG_IF_RPF_STRICT) || fib.ifindex == ingress;
 }
 
+/* Is saddr one of this box's IPv4 addresses (mg_local4)? The kernel drops a
+ * forwarded packet from one (fib_validate_source: with rp_filter off it is a
+ * martian source unless accept_local; with it on, rpf_ok's lookup finds the
+ * source local). A bloom filter first, then a short list, compared in turn; more
+ * addresses than it holds:
+ * the routing table says (a source routed locally, or as broadcast, is left to
+ * the kernel, which decides). */
+static __always_inline bool src_local4(void *ctx, __be32 saddr)
+{
+	__u32 zero = 0, n;
+	const struct mg_local4 *l = bpf_map_lookup_elem(&mg_local4, &zero);
+
+	if (!l || !(l->bloom & (1ULL << MG_LOCAL4_BIT(saddr))))
+		return false;
+	n = l->n;
+	if (n > MG_LOCAL4_MAX) {
+		struct bpf_fib_lookup fib = { .family = MG_AF_INET, .ifindex = 1 /* lo */ };
+
+		fib.ipv4_dst = saddr;
+		return bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) == BPF_FIB_LKUP_RET_NOT_FWDED;
+	}
+	for (__u32 i = 0; i < MG_LOCAL4_MAX; i++) {
+		if (i >= n)
+			break;
+		if (l->addr[i] == saddr)
+			return true;
+	}
+	return false;
+}
+
 enum mg_src { MG_SRC_OK, MG_SRC_MARTIAN, MG_SRC_RPF };
 
-/* Both checks, the cheap one first: MG_SRC_OK, or why the kernel must judge. */
+/* The checks, the cheap ones first: MG_SRC_OK, or why the kernel must judge (a
+ * martian source, this box's own address among them; rp_filter). */
 static __always_inline enum mg_src src_check(void *ctx, __u32 in_flags, __u32 ingress, __u8 family,
 					     const void *l3)
 {
 	if (src_martian(family, l3))
+		return MG_SRC_MARTIAN;
+	/* (With rp_filter on, rpf_ok finds an own address local.) */
+	if (family == MG_AF_INET && !(in_flags & MG_IF_RPF) &&
+	    src_local4(ctx, ((const struct iphdr *)l3)->saddr))
 		return MG_SRC_MARTIAN;
 	return rpf_ok(ctx, in_flags, ingress, family, l3) ? MG_SRC_OK : MG_SRC_RPF;
 }

@@ -34,6 +34,7 @@
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_fill.h"
 #include "dataplane/dp_iface.h"
+#include "dataplane/dp_local4.h"
 #include "unit/test_bpf_routes.h"
 #include "xdp_lan.skel.h"
 #include "tc_lan.skel.h"
@@ -287,6 +288,9 @@ static int testrun(void)
 		    * vin's MAC keeps the rewritten frame addressed to the gateway. */
 		   "ip neigh add 10.0.0.9 lladdr 02:00:00:00:00:02 dev vin nud permanent && "
 		   "ip route add 10.99.0.0/24 via 10.0.0.9 && "
+		   /* Four IPv4 addresses in all, as a gateway has (lo, LAN, uplink,
+		    * mesh): mg_local4, which the fast path compares each source with. */
+		   "ip addr add 203.0.113.1/32 dev lo && ip addr add 100.64.0.1/32 dev lo && "
 		   "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1"))
 		die("netns setup");
 	ifindex = if_nametoindex("vin");
@@ -328,6 +332,8 @@ static int testrun(void)
 		if (tc_lan_bpf__load(tl) || tc_wg_bpf__load(tw))
 			die("load tc");
 		fill_trie(x, sizes[si], &rt);
+		if (dp_sync_local4(bpf_map__fd(x->maps.mg_local4)))
+			die("mg_local4");
 		iface_set(x, ifindex, MG_IF_XDP | MG_IF_XMIT | MG_IF_TX | MG_IF_FWD);
 		bpf_map_update_elem(bpf_map__fd(x->maps.mg_mesh_tag), &zero, tag, BPF_ANY);
 

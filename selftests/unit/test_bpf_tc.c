@@ -53,6 +53,7 @@
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_fill.h"
 #include "dataplane/dp_iface.h"
+#include "dataplane/dp_local4.h"
 #include "test_bpf_maps.h"
 #include "test_bpf_routes.h"
 #include "tc_lan.skel.h"
@@ -93,6 +94,7 @@ struct row {
 	int ep;			/* 1: mg_ep_stats of the source moves by one packet, len bytes */
 	int probe;		/* 1: mg_probes of (source, sport) moves by one */
 	int lan_nofwd;		/* 1: for this row the LAN NIC's entry has no MG_IF_FWD */
+	int local4_full;	/* 1: for this row mg_local4 says "more addresses than fit" */
 };
 
 #define V4(s, d) .family = 4, .src = s, .dst = d
@@ -351,6 +353,24 @@ static const struct row rows[] = {
 	  TC_ACT_REDIRECT, MG_STAT_TC_FWD, -1, -1, .dev = D_TC,
 	  .expect = { V6("::2", "2001:db8:60::9"), .proto = 17, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 10,
 		      .ttl = 63, .smac = MAC_UP0, .dmac = MAC_NH0 } },
+	/* the box's own addresses (mg_local4, filled by dp_sync_local4 in this
+	 * namespace): the kernel calls them martian sources too */
+	{ "tc_lan fast path: v4 from 192.168.60.1 (the box's own, up0's): left to the kernel", P_LAN,
+	  { V4("192.168.60.1", "198.18.1.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_MARTIAN, -1, -1, .dev = D_TC },
+	{ "tc_lan fast path: v4 from 10.0.0.1 (the box's own, the LAN's): left to the kernel", P_LAN,
+	  { V4("10.0.0.1", "198.18.1.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_MARTIAN, -1, -1, .dev = D_TC },
+	{ "tc_lan fast path: v4 from 192.168.60.1, mg_local4 full (more addresses than fit): the routing "
+	  "table says local: left to the kernel", P_LAN,
+	  { V4("192.168.60.1", "198.18.1.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_MARTIAN, -1, -1, .dev = D_TC,
+	  .local4_full = 1 },
+	{ "tc_lan fast path: v4 from 10.0.0.5, mg_local4 full: not local: redirected", P_LAN,
+	  { V4("10.0.0.5", "198.18.1.9"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_FWD, -1, -1, .dev = D_TC,
+	  .local4_full = 1, .expect = { V4("10.0.0.5", "198.18.1.9"), PL, .ttl = 63, .smac = MAC_UP0, .dmac = MAC_NH0 } },
+	{ "tc_lan: v4 from 10.0.0.1 (the box's own) to a remote range: counted, left to the kernel", P_LAN,
+	  { V4("10.0.0.1", "10.1.2.3"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_MESH, MG_STAT_TC_MARTIAN, 1, 2, .dev = D_TC },
+	{ "tc_lan fast path, rp_filter strict: v4 from 192.168.70.1 (the box's own, the ingress's): left "
+	  "to the kernel (its source routes local)", P_LAN,
+	  { V4("192.168.70.1", "198.18.1.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_RPF, -1, -1, .dev = D_RPF },
 	{ "tc_lan: v4 from 127.0.0.5 to a remote range: counted, left to the kernel", P_LAN,
 	  { V4("127.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_MESH, MG_STAT_TC_MARTIAN, 1, 2, .dev = D_TC },
 	{ "tc_lan: v6 from fe80::5 to a remote range: counted, left to the kernel", P_LAN,
@@ -595,6 +615,7 @@ static bool fill(struct test_routes *t)
 
 static int slots_fd = -1;	/* tc_lan's mg_if_slots, what it reads of mg_ifaces */
 static int ifaces_fd = -1;	/* tc_lan's (and tc_wg's) mg_ifaces */
+static int local4_fd = -1;	/* tc_lan's mg_local4 */
 
 /* An mg_ifaces entry, and mg_if_slots from it, as the loader writes them. */
 static int iface_set(int fd, int ifindex, const char *name, uint32_t flags, uint32_t why)
@@ -1296,6 +1317,18 @@ int main(void)
 	ep_fd = bpf_map__fd(lan->maps.mg_ep_stats);
 	probe_fd = bpf_map__fd(lan->maps.mg_probes);
 	ok(!ring_open(bpf_map__fd(lan->maps.mg_probe_ring)), "mg_probe_ring mapped");
+	local4_fd = bpf_map__fd(lan->maps.mg_local4);
+	{
+		struct mg_local4 l = { 0 };
+		bool lan_addr = false;
+
+		ok(!dp_sync_local4(local4_fd) && !bpf_map_lookup_elem(local4_fd, &(__u32){ 0 }, &l),
+		   "mg_local4 filled from this namespace's addresses");
+		for (__u32 i = 0; i < l.n && i < MG_LOCAL4_MAX; i++)
+			lan_addr |= l.addr[i] == inet_addr("10.0.0.1");
+		/* lo's 127.0.0.1, lan, wgx, up0-up3, rps: 8 */
+		ok(l.n == 8 && lan_addr, "  %u addresses, the LAN's 10.0.0.1 among them", l.n);
+	}
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct row *r = &rows[i];
@@ -1322,9 +1355,14 @@ int main(void)
 		pr0 = probe_replies(probe_fd, &r->in);
 		if (r->lan_nofwd)
 			iface_set(ifaces_fd, ifi_lan, "lan", 0, MG_WHY_VETH);
+		if (r->local4_full)
+			bpf_map_update_elem(local4_fd, &(__u32){ 0 },
+					    &(struct mg_local4){ .n = MG_LOCAL4_MAX + 1, .bloom = ~0ULL }, BPF_ANY);
 		err = bpf_prog_test_run_opts(fds[r->prog], &o);
 		if (r->lan_nofwd)
 			iface_set(ifaces_fd, ifi_lan, "lan", MG_IF_FWD, MG_WHY_VETH);
+		if (r->local4_full)
+			dp_sync_local4(local4_fd);
 		if (r->truncate) {
 			/* The kernel refuses skb test runs whose IP header is cut: the
 			 * programs' own bounds checks are covered by the XDP table and

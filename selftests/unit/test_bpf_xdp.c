@@ -21,6 +21,7 @@
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_fill.h"
 #include "dataplane/dp_iface.h"
+#include "dataplane/dp_local4.h"
 #include "test_bpf_maps.h"
 #include "test_bpf_routes.h"
 #include "xdp_lan.skel.h"
@@ -191,6 +192,10 @@ static const struct row rows[] = {
 	  0, XDP_PASS, MG_STAT_XDP_MARTIAN, -1, OUT_SAME },
 	{ "v6 fast path from ::1: XDP_PASS unchanged (a martian source)",
 	  { V6("::1", "2001:db8:99::9"), .proto = UDP, .sport = 5, .dport = 6, .pl = PL_RAW, .pl_len = 10, .ttl = 64 },
+	  0, XDP_PASS, MG_STAT_XDP_MARTIAN, -1, OUT_SAME },
+	/* the box's own addresses (mg_local4, filled by dp_sync_local4): martian sources too */
+	{ "v4 fast path from 192.168.50.1 (the box's own, vout's): XDP_PASS unchanged (the kernel drops it)",
+	  { V4("192.168.50.1", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 64 },
 	  0, XDP_PASS, MG_STAT_XDP_MARTIAN, -1, OUT_SAME },
 	/* the kernel's reverse-path filter on the ingress (rp_filter): its check first */
 	{ "v4 fast path, rp_filter strict, source routed back via the ingress: XDP_REDIRECT",
@@ -641,6 +646,7 @@ int main(void)
 	if_fd = bpf_map__fd(skel->maps.mg_ifaces);
 	slots_fd = bpf_map__fd(skel->maps.mg_if_slots);
 	ok(!ring_open(bpf_map__fd(skel->maps.mg_probe_ring)), "mg_probe_ring mapped");
+	ok(!dp_sync_local4(bpf_map__fd(skel->maps.mg_local4)), "mg_local4 filled from this namespace's addresses");
 	/* What the loader writes for two native-XDP NICs that can transmit. */
 	iface_apply(if_fd, ifi_vin, "vin", 0);
 	iface_apply(if_fd, ifi_vout, "vout", 0);

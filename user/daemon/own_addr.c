@@ -2,7 +2,8 @@
 /* The gateway's own non-mesh addresses (mg_own_addr, dataplane/dp_own_addr.h)
  * follow the kernel: an uplink that DHCP gives a new address, or a new default
  * route, would otherwise leave the replies from that address going into the
- * tunnel until the next `up`. rtnetlink tells the daemon of every address change
+ * tunnel until the next `up`. So does the list of all its IPv4 addresses
+ * (mg_local4, dataplane/dp_local4.h), whose packets the fast paths never forward. rtnetlink tells the daemon of every address change
  * and route change; only addresses and default routes matter, and the map is
  * made equal to what the kernel says then (a few dumps, rare). Events lost
  * (ENOBUFS) mean the same. */
@@ -11,6 +12,7 @@
 #include <net/if.h>
 #include <linux/rtnetlink.h>
 #include "daemon/internal.h"
+#include "dataplane/dp_local4.h"
 #include "dataplane/dp_own_addr.h"
 #include "lib/log.h"
 #include "lib/nl.h"
@@ -53,6 +55,10 @@ void own_addr_sync(struct daemon *d)
 	if (ret)
 		pr_warn("cannot follow this box's addresses for the replies from them "
 			"(mg_own_addr): %s", strerror(-ret));
+	ret = dp_sync_local4(d->maps.fd.local4);
+	if (ret)
+		pr_warn("cannot follow this box's IPv4 addresses for the fast paths' source "
+			"check (mg_local4): %s", strerror(-ret));
 }
 
 /* An address, or a default route of the main table (the way out of an address's

@@ -30,6 +30,7 @@
 #include <bpf/libbpf.h>
 #include "dataplane/dataplane.h"
 #include "dataplane/dp_exit.h"
+#include "dataplane/dp_local4.h"
 #include "dataplane/dp_own_addr.h"
 #include "dataplane/dp_fill.h"
 #include "dataplane/dp_iface.h"
@@ -549,6 +550,8 @@ static int fill(struct dp *d, const struct mg_config *c, const struct dp_setting
 		err = dp_sync_exit(&d->fds, c, idx);
 	if (!err)
 		err = dp_sync_own_addr(d->fds.own_addr, c, d->wg);
+	if (!err)
+		err = dp_sync_local4(d->fds.local4);
 	if (!err)
 		err = dp_known_from_config(c, idx, &eps, &n);
 	if (!err)
