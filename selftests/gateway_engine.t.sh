@@ -145,10 +145,11 @@ t "  sysctls: forwarding on, redirects off on all and lan0 (wan0 untouched)" has
 # The maps pinned by the data plane: the list in include/meshgw_bpf.h without the
 # daemon's mg_failover (`meshgw run` adds it), and the tcx links where the kernel has
 # tcx (no XDP link: TC only).
-t "  pins: the data plane's twenty-two maps, the tcx links ($KIND), nothing else" has pins "${tcx_pins[@]}" \
+t "  pins: the data plane's twenty-three maps, the tcx links ($KIND), nothing else" has pins "${tcx_pins[@]}" \
 	"pin mg_attach" "pin mg_dir4_l1" "pin mg_dir4_l2" "pin mg_ep_stats" "pin mg_exit" \
 	"pin mg_exit4" "pin mg_exit6" \
-	"pin mg_exit_stats" "pin mg_if_slots" "pin mg_ifaces" "pin mg_known_eps" "pin mg_mesh_tag" "pin mg_own_addr" \
+	"pin mg_exit_stats" "pin mg_if_slots" "pin mg_ifaces" "pin mg_known_eps" "pin mg_local4" \
+	"pin mg_mesh_tag" "pin mg_own_addr" \
 	"pin mg_peer_info" "pin mg_peer_stats" "pin mg_probe_ring" "pin mg_probes" \
 	"pin mg_route_filter" \
 	"pin mg_route_leaf" "pin mg_routes4" "pin mg_routes6" "pin mg_stats"

@@ -4,7 +4,8 @@
 # worked before still works, on every kind of interface. One topology per kind
 # (selftests/lib/kinds.sh: veth with and without NAPI on the peer, bridge as LAN,
 # bridge as uplink, a tun uplink, one-armed, a gateway that masquerades (netfilter
-# acting on forwarding), MTU 9000, IPv6; VLAN and bond where the
+# acting on forwarding), macvlan NICs (a container on a Docker or LXC macvlan
+# network), MTU 9000, IPv6; VLAN and bond where the
 # kernel has 8021q and bonding), neighbours that run NO XDP program, two sites running
 # the real daemon (`meshgw run`) on wireguard-go (default, or argument "userspace") or
 # kernel WireGuard (argument "kernel": in the VM, selftests/vm_kinds.t.sh).
@@ -377,14 +378,14 @@ ifaces_rules() {
 	echo "b ${K_LAN_IF[b]} false ${tf[FEAT]} veth false"
 	echo "b ${K_UP_IF[b]} false ${tf[FEAT]} veth true"
 	case $K_KIND in
-	bridge-lan | nat | vlan) echo "a ${K_LAN_IF[a]} false false no_native_xdp true" ;;
+	bridge-lan | nat | vlan | macvlan) echo "a ${K_LAN_IF[a]} false false no_native_xdp true" ;;
 	bond) echo "a ${K_LAN_IF[a]} false $([ "$FEAT" = 1 ] && echo - || echo false) bond true" ;;
 	one-armed) echo "a ${K_LAN_IF[a]} false ${tf[FEAT && napi]} veth true" ;;
 	*) echo "a ${K_LAN_IF[a]} false ${tf[FEAT && napi]} veth false" ;;
 	esac
 	case $K_KIND in
 	one-armed) ;;
-	bridge-uplink) echo "a ${K_UP_IF[a]} false false no_native_xdp true" ;;
+	bridge-uplink | macvlan) echo "a ${K_UP_IF[a]} false false no_native_xdp true" ;;
 	l3-uplink) echo "a ${K_UP_IF[a]} false false layer3 true" ;;
 	*) echo "a ${K_UP_IF[a]} false ${tf[FEAT && napi]} veth true" ;;
 	esac

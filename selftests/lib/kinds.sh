@@ -35,6 +35,10 @@
 #                  (IPv4), as a site behind one ISP address does: netfilter acts
 #                  on forwarded traffic, so meshgw's programs forward nothing
 #                  (mesh traffic neither) and tc_wg counts the mesh traffic
+#   macvlan        LAN and uplink are macvlan devices (mode bridge) on parent veths
+#                  in a "container host" namespace (sw): a gateway in a container on
+#                  a Docker or LXC macvlan network; the hosts and the router sit
+#                  behind the parents
 #   mtu9000        veth-napi with both LANs at MTU 9000
 #   ipv6           veth-napi, everything in IPv6 (LANs, uplinks, internet)
 #   vlan           LanInterface = a VLAN sub-interface (la.100, 8021q) of gA's veth;
@@ -81,7 +85,7 @@ declare -gA K_NS K_ADDR K_OWNER K_LAN_IF K_UP_IF K_WG_IF K_EP K_EGRESS
 K_PIDS=()
 PY=${PY:-$(command -v /usr/bin/python3 || command -v python3)}
 
-kinds_all() { echo veth-napi veth bridge-lan bridge-uplink l3-uplink one-armed nat mtu9000 ipv6; }
+kinds_all() { echo veth-napi veth bridge-lan bridge-uplink l3-uplink one-armed nat macvlan mtu9000 ipv6; }
 
 # kind_supported KIND: 0 if this kernel can build KIND; else prints why, returns 1.
 # Tried in a throwaway network namespace (a kernel without the module, or
@@ -157,6 +161,19 @@ _kroute() { # _kroute ROLE DST4 VIA4 DST6 VIA6 (the family from the gateway's ad
 }
 _ka() { [ "$K_FAM" = 6 ] && echo "$2" || echo "$1"; }	# _ka V4 V6: the kind's one
 
+# _kmacvlan NAME PARENT ROLE PEER: gA's NIC NAME, a macvlan (mode bridge, Docker's)
+# on PARENT, a veth in the container host's namespace (sw) whose other end is PEER
+# in ROLE; made in sw and moved into gA, as a container runtime does. Flushed at
+# once: gA's own lines (queued in any order) may name NAME.
+_kmacvlan() {
+	_kveth sw "$2" "$3" "$4"
+	_kip sw link add "$1" link "$2" type macvlan mode bridge
+	_kip sw link set "$1" netns "${K_NS[gA]}"
+	_kflush || return 1
+	_kbatch
+	_kip gA link set "$1" up
+}
+
 # The tun relay (helpers/tun_relay.py): a layer-3 link between two namespaces.
 _KRELAY=$(cd "$(dirname "${BASH_SOURCE[0]}")/../helpers" && pwd)/tun_relay.py
 
@@ -170,6 +187,7 @@ kind_create() {
 	nat) lanmode=bridge ;;
 	bridge-uplink) upmode=bridge ;;
 	l3-uplink) upmode=tun ;;
+	macvlan) lanmode=macvlan upmode=macvlan ;;
 	one-armed) upmode=none K_ONE_ARMED=1 ;;
 	mtu9000) K_MTU=9000 ;;
 	ipv6) K_FAM=6 ;;
@@ -178,7 +196,8 @@ kind_create() {
 	*) echo "kinds: unknown kind '$1' (kinds: $(kinds_all))" >&2; return 1 ;;
 	esac
 	K_NS=()
-	for r in hA gA in ih gB hB $([ "$upmode" = none ] || [ "$lanmode" = bond ] && echo sw); do
+	for r in hA gA in ih gB hB $([ "$upmode" = none ] || [ "$lanmode" = bond ] ||
+					[ "$lanmode" = macvlan ] && echo sw); do
 		K_NS[$r]=mk-$r-$s
 	done
 	printf 'netns add %s\n' "${K_NS[@]}" | ip -b - || return 1
@@ -260,6 +279,9 @@ kind_create() {
 			[ "$napi" = 1 ] && nap+=("sw $3")
 		done
 		_kip gA link set bd$s up
+	elif [ "$lanmode" = macvlan ]; then
+		_kmacvlan la$s pl$s hA ea$s
+		[ "$napi" = 1 ] && nap+=("hA ea$s")
 	else
 		_kveth gA la$s hA ea$s
 		[ "$napi" = 1 ] && nap+=("hA ea$s")
@@ -292,8 +314,10 @@ kind_create() {
 		}
 		EOF
 		;;
-	veth | bridge)
-		if [ "$upmode" = bridge ]; then
+	veth | bridge | macvlan)
+		if [ "$upmode" = macvlan ]; then
+			_kmacvlan ua$s pu$s in ra$s
+		elif [ "$upmode" = bridge ]; then
 			K_UP_IF[a]=bu$s
 			_kip gA link add bu$s type bridge forward_delay 0 stp_state 0
 			_kveth gA pu$s in ra$s
