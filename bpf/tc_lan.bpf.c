@@ -311,7 +311,8 @@ int mg_tc_lan(struct __sk_buff *skb)
 	}
 	r = route_lookup_ip(family, l3, false);
 	if (r && r->kind == MG_ROUTE_REMOTE) {
-		if (!(flags & MG_IF_FWD))
+		/* (Forwarding off on this NIC: the kernel drops it, uncounted.) */
+		if (!(flags & MG_IF_FWD) || fwd_off(flags, family))
 			return ok(len);
 		if (count) {
 			struct mg_peer_stats *ps = peer_stats(r->peer);
@@ -361,7 +362,7 @@ int mg_tc_lan(struct __sk_buff *skb)
 		data = skb_data(skb);
 		end = skb_end(skb);
 		l3 = data + off;
-		if (ip_hdr_in(family, l3, end) && (x = exit_for(family, l3)))
+		if (ip_hdr_in(family, l3, end) && !fwd_off(flags, family) && (x = exit_for(family, l3)))
 			return exit_steer(skb, family, off, x);
 	}
 	if (!(flags & MG_IF_FWD))

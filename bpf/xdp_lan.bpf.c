@@ -194,8 +194,12 @@ static __always_inline int handle_ip(struct xdp_md *ctx, __u32 off, bool vlan, _
 		multi = true;
 	}
 	r = route_lookup_ip(family, l3, false);
-	if (r && r->kind == MG_ROUTE_REMOTE)
+	if (r && r->kind == MG_ROUTE_REMOTE) {
+		/* Forwarding off on this NIC: the kernel drops it, uncounted. */
+		if (fwd_off(iface_flags(ctx->ingress_ifindex), family))
+			return verdict(XDP_PASS, MG_STAT_XDP_PASS, len);
 		return mesh_bound(r, len);
+	}
 
 	udp = ip_udp(family, l3, hlen);
 	if (udp && (void *)(udp + 1) <= end && our_port(udp) &&

@@ -314,6 +314,14 @@ _Static_assert(sizeof(struct mg_attach) == 8, "mg_attach");
  * then off on this NIC, and the kernel forwards what comes in by it, through
  * them (user/dataplane/dp_tc_others.h). */
 #define MG_IF_FILTERS (1u << 9)
+/* The kernel forwards nothing that comes in here: IPv4 (net.ipv4.conf.NIC.forwarding
+ * 0), IPv6 (net.ipv6.conf.all.forwarding 0). meshgw's programs then steer nothing
+ * into the tunnel or the exit from it either (their route lookups find
+ * forwarding off by themselves), as the kernel would not. */
+#define MG_IF_NOFWD4 (1u << 10)
+#define MG_IF_NOFWD6 (1u << 11)
+/* What the sysctls say, followed by the daemon (dp_iface_sysctl_flags). */
+#define MG_IF_SYSCTL (MG_IF_RPF | MG_IF_NOFWD4 | MG_IF_NOFWD6)
 
 /* mg_local4 (one entry): this box's IPv4 addresses, every device's and scope's.
  * The kernel never forwards a packet whose source is one of them (a LAN host

@@ -114,6 +114,19 @@ t "rp_filter strict on lan0: the daemon publishes it (show -j)" poll 5 rpf_is st
 t "  and says so" logged "lan0: rp_filter now strict (1)"
 N $gA sysctl -qw net.ipv4.conf.lan0.rp_filter=0
 t "  off again: followed" poll 5 rpf_is off
+# Forwarding turned off on lan0 (net.ipv4.conf.lan0.forwarding = 0: the admin cuts
+# the LAN off): the kernel forwards nothing from it, and meshgw's programs, which
+# steer the mesh traffic into the tunnel themselves, stop too within a second.
+fwd_of() { A show -j | jq -r '.dataplane.interfaces[] | select(.name == "lan0") | .forwards_ipv4'; }
+fwd_is() { [ "$(fwd_of)" = "$1" ]; }
+N $gA sysctl -qw net.ipv4.conf.lan0.forwarding=0
+t "forwarding off on lan0: the daemon publishes it (show -j)" poll 5 fwd_is false
+t "  and says so" logged "lan0: the kernel forwards no IPv4 from it now"
+t "  hA's pings to hB go nowhere, as without meshgw" \
+	bash -c "! ip netns exec $hA ping -q -c 3 -i 0.1 -W 1 10.2.0.2"
+N $gA sysctl -qw net.ipv4.conf.lan0.forwarding=1
+t "  on again: followed" poll 5 fwd_is true
+t "  hA reaches hB again" poll 5 ip netns exec $hA ping -c1 -W1 10.2.0.2
 # Another tool's TC filter on lan0's ingress (an ACL, an IFB mirror): the daemon
 # sees it within a second and leaves what comes in by lan0 to the kernel, through it.
 foreign_of() { A show -j | jq -r '.dataplane.interfaces[] | select(.name == "lan0") | "\(.foreign_tc_ingress) \(.fast_forward)"'; }

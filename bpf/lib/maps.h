@@ -245,6 +245,13 @@ static __always_inline __u32 iface_flags(__u32 ifindex)
 	return i ? i->flags : 0;
 }
 
+/* Does the kernel forward nothing of family that comes in by a NIC with these
+ * flags (forwarding off there)? Then meshgw's programs steer none of it either. */
+static __always_inline bool fwd_off(__u32 flags, __u8 family)
+{
+	return flags & (family == MG_AF_INET ? MG_IF_NOFWD4 : MG_IF_NOFWD6);
+}
+
 static __always_inline void stat_add(__u32 idx, __u64 bytes)
 {
 	struct mg_counter *c = bpf_map_lookup_elem(&mg_stats, &idx);

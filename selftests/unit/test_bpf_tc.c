@@ -95,6 +95,7 @@ struct row {
 	int probe;		/* 1: mg_probes of (source, sport) moves by one */
 	int lan_nofwd;		/* 1: for this row the LAN NIC's entry has no MG_IF_FWD */
 	int local4_full;	/* 1: for this row mg_local4 says "more addresses than fit" */
+	uint32_t dev_more;	/* flags added to the ingress NIC's entry for this row */
 };
 
 #define V4(s, d) .family = 4, .src = s, .dst = d
@@ -371,6 +372,17 @@ static const struct row rows[] = {
 	{ "tc_lan fast path, rp_filter strict: v4 from 192.168.70.1 (the box's own, the ingress's): left "
 	  "to the kernel (its source routes local)", P_LAN,
 	  { V4("192.168.70.1", "198.18.1.9"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_RPF, -1, -1, .dev = D_RPF },
+	/* forwarding off on the ingress NIC (net.ipv4.conf.NIC.forwarding 0,
+	 * net.ipv6.conf.all.forwarding 0): the kernel drops what it would forward */
+	{ "tc_lan: v4 to a remote range, the kernel forwarding no IPv4 from the NIC: left to it, uncounted",
+	  P_LAN, { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC,
+	  .dev_more = MG_IF_NOFWD4 },
+	{ "tc_lan: v6 to a remote range, no IPv6 forwarding: left to the kernel, uncounted", P_LAN,
+	  { V6("fd00::5", "fd01::9"), PL6 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_LAN_OK, -1, -1, .dev = D_TC,
+	  .dev_more = MG_IF_NOFWD6 },
+	{ "tc_lan: v4 to a remote range, only IPv6 forwarding off: counted, steered", P_LAN,
+	  { V4("10.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_MESH, MG_STAT_TC_LAN_REDIRECT, 1, 2,
+	  .out_ttl = 63, .dev = D_TC, .dev_more = MG_IF_NOFWD6 },
 	{ "tc_lan: v4 from 127.0.0.5 to a remote range: counted, left to the kernel", P_LAN,
 	  { V4("127.0.0.5", "10.1.2.3"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_MESH, MG_STAT_TC_MARTIAN, 1, 2, .dev = D_TC },
 	{ "tc_lan: v6 from fe80::5 to a remote range: counted, left to the kernel", P_LAN,
@@ -1355,6 +1367,8 @@ int main(void)
 		pr0 = probe_replies(probe_fd, &r->in);
 		if (r->lan_nofwd)
 			iface_set(ifaces_fd, ifi_lan, "lan", 0, MG_WHY_VETH);
+		if (r->dev_more)
+			iface_set(ifaces_fd, ifi_dev[r->dev], "tcx", MG_IF_FWD | r->dev_more, MG_WHY_VETH);
 		if (r->local4_full)
 			bpf_map_update_elem(local4_fd, &(__u32){ 0 },
 					    &(struct mg_local4){ .n = MG_LOCAL4_MAX + 1, .bloom = ~0ULL }, BPF_ANY);
@@ -1363,6 +1377,8 @@ int main(void)
 			iface_set(ifaces_fd, ifi_lan, "lan", MG_IF_FWD, MG_WHY_VETH);
 		if (r->local4_full)
 			dp_sync_local4(local4_fd);
+		if (r->dev_more)
+			iface_set(ifaces_fd, ifi_dev[r->dev], "tcx", MG_IF_FWD, MG_WHY_VETH);
 		if (r->truncate) {
 			/* The kernel refuses skb test runs whose IP header is cut: the
 			 * programs' own bounds checks are covered by the XDP table and

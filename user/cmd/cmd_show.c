@@ -144,6 +144,10 @@ static void text_iface(const struct dp_iface_entry *e, const struct colours *c)
 	if (v->flags & MG_IF_RPF)
 		printf("; rp_filter %s: sources checked as the kernel does",
 		       v->flags & MG_IF_RPF_STRICT ? "strict" : "loose");
+	if (v->flags & (MG_IF_NOFWD4 | MG_IF_NOFWD6))
+		printf("; the kernel forwards no %s from it, nor does meshgw",
+		       (v->flags & MG_IF_NOFWD4) && (v->flags & MG_IF_NOFWD6) ? "IP" :
+		       v->flags & MG_IF_NOFWD4 ? "IPv4" : "IPv6");
 	printf("\n");
 }
 
@@ -378,6 +382,9 @@ static void json_ifaces(struct jw *w, const struct status *s)
 		/* the kernel's reverse-path filter there, which the fast paths apply too */
 		jw_string(w, "rp_filter", v->flags & MG_IF_RPF_STRICT ? "strict" :
 					  v->flags & MG_IF_RPF_LOOSE ? "loose" : "off");
+		/* does the kernel forward what comes in here (its forwarding sysctls)? */
+		jw_bool(w, "forwards_ipv4", !(v->flags & MG_IF_NOFWD4));
+		jw_bool(w, "forwards_ipv6", !(v->flags & MG_IF_NOFWD6));
 		jw_string(w, "reason", dp_why_name((enum mg_if_why)v->why));
 		jw_string(w, "reason_text", v->flags & MG_IF_KERNEL ? DP_KERNEL_TEXT :
 					    dp_why_text((enum mg_if_why)v->why));

@@ -644,7 +644,7 @@ static int nic_publish(struct dp *d, const struct dp_nic *n)
 		  (d->fwd_ok && !n->info.tc.ingress ? MG_IF_FWD : 0) |
 		  (n->info.tc.ingress ? MG_IF_FILTERS : 0) | (xmit && dp_iface_tx(&n->info) ? MG_IF_TX : 0) |
 		  (n == &d->nic[0] && d->lan_kernel ? MG_IF_KERNEL : 0) | (d->tcx ? MG_IF_TCX : 0) |
-		  dp_iface_rpf_flags(n->info.name);
+		  dp_iface_sysctl_flags(n->info.name);
 	v.why = !n->xdp ? n->xdp_why : !xmit ? why : MG_WHY_NONE;
 	if (bpf_map_update_elem(d->fds.ifaces, &key, &v, BPF_ANY)) {
 		pr_err("Failed to update %s for %s: %s", MG_MAP_NAME(ifaces), n->info.name, strerror(errno));

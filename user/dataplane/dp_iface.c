@@ -169,11 +169,13 @@ bool dp_iface_tx(const struct dp_iface *i)
 	return dp_iface_xmit(i, &why) && strcmp(i->kind, "veth");
 }
 
-uint32_t dp_iface_rpf_flags(const char *ifname)
+uint32_t dp_iface_sysctl_flags(const char *ifname)
 {
 	int rpf = sysctl_rp_filter(ifname);
 
-	return rpf == 1 ? MG_IF_RPF_STRICT : rpf == 2 ? MG_IF_RPF_LOOSE : 0;
+	return (rpf == 1 ? MG_IF_RPF_STRICT : rpf == 2 ? MG_IF_RPF_LOOSE : 0) |
+	       (sysctl_forwarding(ifname, AF_INET) ? 0 : MG_IF_NOFWD4) |
+	       (sysctl_forwarding(ifname, AF_INET6) ? 0 : MG_IF_NOFWD6);
 }
 
 static const char *const why_text[MG_WHY__MAX] = {
@@ -305,7 +307,7 @@ int dp_iface_watch(int fd, int slots_fd, struct dp_iface_watch *w)
 		struct mg_iface v;
 		struct dp_iface now;
 		enum mg_if_why why;
-		uint32_t rpf;
+		uint32_t rpf, sys;
 		bool can, changed, probed, filters;
 		int k;
 
@@ -342,14 +344,24 @@ int dp_iface_watch(int fd, int slots_fd, struct dp_iface_watch *w)
 			v.flags ^= MG_IF_FWD;
 			changed = true;
 		}
-		rpf = probed ? dp_iface_rpf_flags(v.name) : v.flags & MG_IF_RPF;
-		if ((v.flags & MG_IF_RPF) != rpf) {
-			v.flags = (v.flags & ~MG_IF_RPF) | rpf;
-			changed = true;
+		sys = probed ? dp_iface_sysctl_flags(v.name) : v.flags & MG_IF_SYSCTL;
+		rpf = sys & MG_IF_RPF;
+		if ((v.flags & MG_IF_RPF) != rpf)
 			pr_info("%.16s: rp_filter now %s", v.name, rpf == MG_IF_RPF_STRICT ?
 				"strict (1): the fast paths check sources as the kernel does" :
 				rpf ? "loose (2): the fast paths check sources as the kernel does" :
 				"off (0): the fast paths no longer check sources");
+		for (int f = 0; f < 2; f++) {
+			uint32_t bit = f ? MG_IF_NOFWD6 : MG_IF_NOFWD4;
+
+			if ((v.flags & bit) != (sys & bit))
+				pr_info("%.16s: the kernel %s %s it now%s", v.name,
+					sys & bit ? "forwards no" : "forwards", f ? "IPv6 from" : "IPv4 from",
+					sys & bit ? ": meshgw steers none of it into the tunnel" : "");
+		}
+		if ((v.flags & MG_IF_SYSCTL) != sys) {
+			v.flags = (v.flags & ~MG_IF_SYSCTL) | sys;
+			changed = true;
 		}
 		/* A kernel that cannot say (no xdp-features) turns nothing back on
 		 * but what a queueing discipline had turned off. */

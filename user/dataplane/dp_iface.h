@@ -50,8 +50,9 @@ bool dp_iface_xmit(const struct dp_iface *i, enum mg_if_why *why);
  * that is not a veth (see MG_IF_TX). */
 bool dp_iface_tx(const struct dp_iface *i);
 
-/* The MG_IF_RPF_* flags for ifname: the kernel's rp_filter there (sysctl). */
-uint32_t dp_iface_rpf_flags(const char *ifname);
+/* The MG_IF_SYSCTL flags for ifname: the kernel's rp_filter there, and whether
+ * it forwards what comes in by it (sysctls). */
+uint32_t dp_iface_sysctl_flags(const char *ifname);
 
 /* A sentence for `meshgw show` and the log: "a bridge cannot transmit XDP frames". */
 const char *dp_why_text(enum mg_if_why why);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include "lib/log.h"
 #include "lib/sysctl.h"
 
@@ -42,6 +43,17 @@ int sysctl_write(const char *path, const char *value)
 	}
 	close(fd);
 	return ret;
+}
+
+bool sysctl_forwarding(const char *ifname, int family)
+{
+	char path[128], v[16];
+
+	if (family == AF_INET)
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", ifname);
+	else
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/all/forwarding");
+	return sysctl_read(path, v, sizeof(v)) || atoi(v) != 0;
 }
 
 int sysctl_rp_filter(const char *ifname)
