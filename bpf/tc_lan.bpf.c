@@ -20,6 +20,8 @@
  * While netfilter acts on forwarded traffic (no MG_IF_FWD) only the UDP and the
  * exit stay here: the kernel forwards the rest, mesh traffic included, through
  * the user's rules, and tc_wg counts the mesh traffic as it enters the tunnel.
+ * Where the kernel forwards nothing that comes in by this NIC (its forwarding
+ * sysctls: MG_IF_NOFWD4/6) nothing is steered either: the kernel drops it.
  *
  * Packets the kernel must answer take its path: too big for the next device
  * (ICMP "fragmentation needed" / "packet too big", so path MTU discovery works)
