@@ -245,6 +245,28 @@ static __always_inline __u32 iface_flags(__u32 ifindex)
 	return i ? i->flags : 0;
 }
 
+/* Is a one of this box's IPv4 addresses (mg_local4, meshgw_bpf.h)? 1 yes, 0 no,
+ * -1 when the list cannot say (more addresses than it holds). A bloom filter
+ * answers most "no"s with one test; then the short list, compared in turn. */
+static __always_inline int local4_listed(__be32 a)
+{
+	__u32 zero = 0, n;
+	const struct mg_local4 *l = bpf_map_lookup_elem(&mg_local4, &zero);
+
+	if (!l || !(l->bloom & (1ULL << MG_LOCAL4_BIT(a))))
+		return 0;
+	n = l->n;
+	if (n > MG_LOCAL4_MAX)
+		return -1;
+	for (__u32 i = 0; i < MG_LOCAL4_MAX; i++) {
+		if (i >= n)
+			break;
+		if (l->addr[i] == a)
+			return 1;
+	}
+	return 0;
+}
+
 /* Does the kernel forward nothing of family that comes in by a NIC with these
  * flags (forwarding off there)? Then meshgw's programs steer none of it either. */
 static __always_inline bool fwd_off(__u32 flags, __u8 family)

@@ -149,6 +149,10 @@ static __always_inline bool dst_local(void *ctx, __u32 ifindex, __u8 family, voi
 	struct bpf_fib_lookup fib = { .ifindex = ifindex };
 	long rc;
 
+	/* One of this box's IPv4 addresses: local, no route lookup needed (every
+	 * WireGuard packet asks). Else the routing table says. */
+	if (family == MG_AF_INET && local4_listed(((struct iphdr *)l3)->daddr) == 1)
+		return true;
 	fib_set_addrs(&fib, family, l3);
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 	/* NOT_FWDED: a local (or broadcast) destination. FWD_DISABLED: a host that

@@ -57,34 +57,21 @@ static __always_inline bool rpf_ok(void *ctx, __u32 in_flags, __u32 ingress, __u
 	return !(in_flags & MG_IF_RPF_STRICT) || fib.ifindex == ingress;
 }
 
-/* Is saddr one of this box's IPv4 addresses (mg_local4)? The kernel drops a
- * forwarded packet from one (fib_validate_source: with rp_filter off it is a
- * martian source unless accept_local; with it on, rpf_ok's lookup finds the
- * source local). A bloom filter first, then a short list, compared in turn; more
- * addresses than it holds:
- * the routing table says (a source routed locally, or as broadcast, is left to
- * the kernel, which decides). */
+/* Is saddr one of this box's IPv4 addresses? The kernel drops a forwarded
+ * packet from one (fib_validate_source: with rp_filter off it is a martian
+ * source unless accept_local; with it on, rpf_ok's lookup finds the source
+ * local). mg_local4 says (lib/maps.h); when it holds too few, the routing table
+ * does (a source routed locally, or as broadcast, is left to the kernel, which
+ * decides). */
 static __always_inline bool src_local4(void *ctx, __be32 saddr)
 {
-	__u32 zero = 0, n;
-	const struct mg_local4 *l = bpf_map_lookup_elem(&mg_local4, &zero);
+	struct bpf_fib_lookup fib = { .family = MG_AF_INET, .ifindex = 1 /* lo */ };
+	int listed = local4_listed(saddr);
 
-	if (!l || !(l->bloom & (1ULL << MG_LOCAL4_BIT(saddr))))
-		return false;
-	n = l->n;
-	if (n > MG_LOCAL4_MAX) {
-		struct bpf_fib_lookup fib = { .family = MG_AF_INET, .ifindex = 1 /* lo */ };
-
-		fib.ipv4_dst = saddr;
-		return bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) == BPF_FIB_LKUP_RET_NOT_FWDED;
-	}
-	for (__u32 i = 0; i < MG_LOCAL4_MAX; i++) {
-		if (i >= n)
-			break;
-		if (l->addr[i] == saddr)
-			return true;
-	}
-	return false;
+	if (listed >= 0)
+		return listed;
+	fib.ipv4_dst = saddr;
+	return bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) == BPF_FIB_LKUP_RET_NOT_FWDED;
 }
 
 enum mg_src { MG_SRC_OK, MG_SRC_MARTIAN, MG_SRC_RPF };
