@@ -50,6 +50,9 @@
 #   l3-tun         UplinkInterface a layer-3 tun device (no Ethernet header), carried
 #                  to inet's tun by a relay process (bench_kinds relay); the LAN a
 #                  veth whose peer has GRO. (This kernel has no ipip/gre/ppp/netkit.)
+#   macvlan        LAN and uplink macvlans (mode bridge) on parent veths (GRO on) in
+#                  a container host's namespace: a gateway in a container on a
+#                  Docker or LXC macvlan network
 #
 # The generator (bench_kinds alt): live frames (BPF_F_TEST_XDP_LIVE_FRAMES) returned
 # XDP_PASS on a private veth of host a, so they enter host a's own stack, which routes
@@ -103,7 +106,7 @@ MESHGW=${MESHGW:-$OUT/meshgw}
 HELPER=$OUT/selftests/helpers/bench_kinds
 XDP_PASS_OBJ=$OUT/bpf/xdp_pass.bpf.o
 FWD_SECONDS=${FWD_SECONDS:-20} SLICE_MS=${SLICE_MS:-100} PAIRS=${PAIRS:-20} TCP_SECONDS=${TCP_SECONDS:-1}
-KINDS=${KINDS:-veth-gro veth-xdp veth-plain bridge-lan bridge-uplink l3-tun}
+KINDS=${KINDS:-veth-gro veth-xdp veth-plain bridge-lan bridge-uplink l3-tun macvlan}
 FASTPATH=${FASTPATH:-} SAVE=${SAVE:-} AA=${AA:-} HOLD=${HOLD:-} TCP_MODE=${TCP_MODE:-alternate}
 DIRS=${DIRS:-out in} NAT=${NAT:-} RPF=${RPF:-}
 if [ "$(id -u)" != 0 ]; then echo "kinds: skipped (needs root)"; exit 0; fi
@@ -114,7 +117,7 @@ for f in "$MESHGW" "$HELPER" "$XDP_PASS_OBJ"; do
 	[ -e "$f" ] || { echo "kinds: $f missing (make all)" >&2; exit 1; }
 done
 for K in $KINDS; do
-	case $K in veth-gro | veth-xdp | veth-plain | bridge-lan | bridge-uplink | l3-tun) ;;
+	case $K in veth-gro | veth-xdp | veth-plain | bridge-lan | bridge-uplink | l3-tun | macvlan) ;;
 	*) echo "kinds: unknown kind $K" >&2; exit 1 ;; esac
 done
 for D in $DIRS; do
@@ -164,9 +167,9 @@ broke() { echo "kinds: setup broke: $*" >&2; exit 1; }
 
 # --- per kind: what sits on each side of the gateway ---------------------------------
 lan_kind() { case $1 in veth-gro) echo gro ;; veth-xdp) echo xdp ;; veth-plain) echo plain ;;
-	bridge-lan) echo bridge ;; *) echo gro ;; esac; }
+	bridge-lan) echo bridge ;; macvlan) echo macvlan ;; *) echo gro ;; esac; }
 up_kind() { case $1 in veth-gro | bridge-lan) echo gro ;; veth-xdp) echo xdp ;; veth-plain) echo plain ;;
-	bridge-uplink) echo bridge ;; l3-tun) echo tun ;; esac; }
+	bridge-uplink) echo bridge ;; l3-tun) echo tun ;; macvlan) echo macvlan ;; esac; }
 lan_if() { [ "$(lan_kind "$1")" = bridge ] && echo br0 || echo lan0; }
 up_if() { [ "$(up_kind "$1")" = bridge ] && echo br1 || echo wan0; }
 kind_text() { case $1 in veth-gro) echo "veth; neighbours' veths: GRO" ;;
@@ -174,7 +177,8 @@ kind_text() { case $1 in veth-gro) echo "veth; neighbours' veths: GRO" ;;
 	veth-plain) echo "veth; neighbours: nothing (container)" ;;
 	bridge-lan) echo "LAN bridge (veth port); uplink veth+GRO" ;;
 	bridge-uplink) echo "uplink bridge (veth port); LAN veth+GRO" ;;
-	l3-tun) echo "uplink L3 tun (relay); LAN veth+GRO" ;; esac; }
+	l3-tun) echo "uplink L3 tun (relay); LAN veth+GRO" ;;
+	macvlan) echo "LAN and uplink macvlan (parents veth+GRO)" ;; esac; }
 
 # --- keys and the mesh file (the same for every copy: each has its own namespaces) -----
 (umask 077; "$MESHGW" genkey >"$tmp/a.key"; "$MESHGW" genkey >"$tmp/b.key")
@@ -212,6 +216,16 @@ wgif() { # KIDX ARM SITE
 }
 mg() { [ "$1" = meshgw ] && [ -z "$AA" ]; }	# ARM: the arm's copy runs meshgw
 
+macvlan_into() { # COPY SITE PARENT NAME: a macvlan NAME on the container host's
+	# veth PARENT (GRO on, as a physical NIC has), moved into the gateway
+	local p
+	p=$(nsname "$1" p$2)
+	ip -n "$p" link set "$3" up
+	N "$p" ethtool -K "$3" gro on >/dev/null
+	ip -n "$p" link add "$4" link "$3" type macvlan mode bridge
+	ip -n "$p" link set "$4" netns "$(nsname "$1" g$2)"
+}
+
 build_site() { # COPY KIND SITE
 	local c=$1 K=$2 x=$3 L U h g i n p
 	L=$(lan_kind "$K") U=$(up_kind "$K") h=$(nsname "$c" h$x) g=$(nsname "$c" g$x)
@@ -223,6 +237,10 @@ build_site() { # COPY KIND SITE
 		ip link add eth0 netns "$h" type veth peer name lp0 netns "$g"
 		ip -n "$g" link set lp0 master br0
 		ip -n "$g" link set lp0 up
+	elif [ "$L" = macvlan ]; then
+		newns "$(nsname "$c" p$x)"	# the container host: the parents
+		ip link add eth0 netns "$h" type veth peer name pl0 netns "$(nsname "$c" p$x)"
+		macvlan_into "$c" $x pl0 lan0
 	else
 		ip link add eth0 netns "$h" type veth peer name lan0 netns "$g"
 	fi
@@ -242,6 +260,9 @@ build_site() { # COPY KIND SITE
 		ip -n "$g" link set wp0 master br1
 		ip -n "$g" link set wp0 up ;;
 	tun) ;;	# the relay creates both ends
+	macvlan)
+		ip link add pu0 netns "$(nsname "$c" p$x)" type veth peer name i$x netns "$i"
+		macvlan_into "$c" $x pu0 wan0 ;;
 	*)	ip link add wan0 netns "$g" type veth peer name i$x netns "$i" ;;
 	esac
 	case $U in
