@@ -3,10 +3,10 @@
  * follow the kernel: an uplink that DHCP gives a new address, or a new default
  * route, would otherwise leave the replies from that address going into the
  * tunnel until the next `up`. So does the list of all its IPv4 addresses
- * (mg_local4, dataplane/dp_local4.h), whose packets the fast paths never forward. rtnetlink tells the daemon of every address change
- * and route change; only addresses and default routes matter, and the map is
- * made equal to what the kernel says then (a few dumps, rare). Events lost
- * (ENOBUFS) mean the same. */
+ * (mg_local4, dataplane/dp_local4.h), whose packets the fast paths never
+ * forward. rtnetlink tells the daemon of every address change and route change;
+ * only addresses and default routes matter, and the maps are made equal to what
+ * the kernel says then (a few dumps, rare). Events lost (ENOBUFS) mean the same. */
 #include <errno.h>
 #include <string.h>
 #include <net/if.h>
