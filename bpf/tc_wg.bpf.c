@@ -16,7 +16,8 @@
  *            routing table agrees they leave by the LAN NIC (not for the gateway
  *            itself, not elsewhere), one TTL / hop limit less, and netfilter has
  *            no say in forwarding (MG_IF_FWD on the LAN NIC: else the kernel
- *            forwards them, through the user's rules). */
+ *            forwards them, through the user's rules), nor another tool's
+ *            filters after this program (MG_ATTACH_FILTERS_AFTER). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -223,6 +224,17 @@ static __always_inline long lan_out(struct __sk_buff *skb, __u8 family, long rc,
 	return bpf_redirect_neigh(lan_ifindex, &nh, sizeof(nh), 0);
 }
 
+/* Filters of another tool wait behind this program on the device's ingress
+ * (MG_ATTACH_FILTERS_AFTER): a redirect to the LAN would pass them by, so the
+ * kernel forwards, through them. */
+static __always_inline bool filters_after(void)
+{
+	__u32 slot = MG_SLOT_TC_WG_INGRESS;
+	struct mg_attach *a = bpf_map_lookup_elem(&mg_attach, &slot);
+
+	return a && (a->flags & MG_ATTACH_FILTERS_AFTER);
+}
+
 SEC("tc")
 int mg_tc_wg_ingress(struct __sk_buff *skb)
 {
@@ -265,7 +277,8 @@ int mg_tc_wg_ingress(struct __sk_buff *skb)
 		}
 	}
 	r = route_lookup_ip(family, l3, false);
-	if (r && r->kind == MG_ROUTE_SELF && lan_ifindex && (iface_flags(lan_ifindex) & MG_IF_FWD)) {
+	if (r && r->kind == MG_ROUTE_SELF && lan_ifindex && (iface_flags(lan_ifindex) & MG_IF_FWD) &&
+	    !filters_after()) {
 		struct bpf_fib_lookup fib = {};
 		long rc;
 

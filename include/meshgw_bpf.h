@@ -262,6 +262,11 @@ enum mg_attach_slot {
 
 #define MG_ATTACH_QDISC_CREATED 1u	/* meshgw created the clsact qdisc of ifindex */
 #define MG_ATTACH_TCX 2u		/* a tcx link, not a cls_bpf filter */
+/* Filters of another tool (or a tcx program linked after ours) wait behind the
+ * slot's program on its hook: a redirect there would pass them by, so the
+ * program redirects nothing (set on the WireGuard device's ingress: an IFB
+ * mirror of sqm-scripts shaping what comes out of the tunnel, a policer). */
+#define MG_ATTACH_FILTERS_AFTER 4u
 #define MG_TC_HANDLE   0x4d47		/* "MG": handle and priority of our filters */
 #define MG_TC_PRIORITY 0x4d47
 

@@ -141,6 +141,20 @@ N $gA tc filter del dev lan0 ingress prio 100 handle 7 bpf
 [ "$clsact_ours" = 0 ] || N $gA tc qdisc del dev lan0 clsact
 t "  filter gone: fast path on again" poll 5 foreign_is "false true"
 t "  hA reaches hB again" poll 5 ip netns exec $hA ping -c1 -W1 10.2.0.2
+# The same on the WireGuard device's ingress (sqm-scripts shaping what comes out of
+# the tunnel through an IFB mirror, a policer): tc_wg's redirect to lan0 would pass
+# such a filter by; the daemon sees it and leaves those packets to the kernel.
+clsact_ours=0
+N $gA tc qdisc show dev $wgA | grep -q clsact || { N $gA tc qdisc add dev $wgA clsact; clsact_ours=1; }
+N $gA tc filter add dev $wgA ingress prio 100 handle 7 bpf da obj "$OUT/bpf/tc_drop.bpf.o" sec tc/l3
+t "another tool's filter on $wgA's ingress: the daemon says so" \
+	poll 5 logged "$wgA: a TC filter (bpf) of another tool on its ingress"
+t "  hB's pings to hA, out of the tunnel at gA, are dropped by it, as without meshgw" \
+	bash -c "! ip netns exec $hB ping -q -c 2 -i 0.1 -W 1 10.1.0.2"
+N $gA tc filter del dev $wgA ingress prio 100 handle 7 bpf
+[ "$clsact_ours" = 0 ] || N $gA tc qdisc del dev $wgA clsact
+t "  filter gone: the daemon says so" poll 5 logged "$wgA: no TC filter of another tool on its ingress now"
+t "  hB reaches hA again" poll 5 ip netns exec $hB ping -c1 -W1 10.1.0.2
 # wan0 runs XDP and is an XDP target (gB's end runs XDP too, so it has NAPI), but
 # not while a shaping qdisc is on it: XDP frames would pass tbf by. The daemon
 # follows the qdisc both ways.

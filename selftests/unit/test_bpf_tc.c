@@ -96,6 +96,7 @@ struct row {
 	int lan_nofwd;		/* 1: for this row the LAN NIC's entry has no MG_IF_FWD */
 	int local4_full;	/* 1: for this row mg_local4 says "more addresses than fit" */
 	uint32_t dev_more;	/* flags added to the ingress NIC's entry for this row */
+	int wg_filters;		/* 1: for this row tc_wg's ingress slot has MG_ATTACH_FILTERS_AFTER */
 };
 
 #define V4(s, d) .family = 4, .src = s, .dst = d
@@ -477,6 +478,9 @@ static const struct row rows[] = {
 	  { V4("10.1.2.3", "10.0.0.5"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_RX, -1, 1, 0, .lan_nofwd = 1 },
 	{ "tc_wg ingress: v6 from peer 1 to our range, LAN NIC without MG_IF_FWD: counted, left to the kernel",
 	  P_WG_INGRESS, { V6("fd01::9", "fd00::5"), PL6 }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_RX, -1, 1, 0, .lan_nofwd = 1 },
+	{ "tc_wg ingress: v4 from peer 1 to our range, another tool's filters after tc_wg on the device "
+	  "(MG_ATTACH_FILTERS_AFTER): counted, left to the kernel (through them)", P_WG_INGRESS,
+	  { V4("10.1.2.3", "10.0.0.5"), PL }, 0, TC_ACT_UNSPEC, MG_STAT_TC_WG_RX, -1, 1, 0, .wg_filters = 1 },
 	{ "tc_wg ingress: from peer 1 to our range without a neighbour yet: redirect_neigh (MACs left to it)", P_WG_INGRESS,
 	  { V4("10.1.2.3", "10.0.0.77"), PL }, 0, TC_ACT_REDIRECT, MG_STAT_TC_WG_RX, MG_STAT_TC_WG_RX_REDIRECT, 1, 0, .out_ttl = 63 },
 	{ "tc_wg ingress: version nibble 6 on a 20-byte IPv4 header: OK, nothing counted", P_WG_INGRESS,
@@ -628,6 +632,7 @@ static bool fill(struct test_routes *t)
 static int slots_fd = -1;	/* tc_lan's mg_if_slots, what it reads of mg_ifaces */
 static int ifaces_fd = -1;	/* tc_lan's (and tc_wg's) mg_ifaces */
 static int local4_fd = -1;	/* tc_lan's mg_local4 */
+static int wg_attach_fd = -1;	/* tc_wg's mg_attach */
 
 /* An mg_ifaces entry, and mg_if_slots from it, as the loader writes them. */
 static int iface_set(int fd, int ifindex, const char *name, uint32_t flags, uint32_t why)
@@ -1330,6 +1335,7 @@ int main(void)
 	probe_fd = bpf_map__fd(lan->maps.mg_probes);
 	ok(!ring_open(bpf_map__fd(lan->maps.mg_probe_ring)), "mg_probe_ring mapped");
 	local4_fd = bpf_map__fd(lan->maps.mg_local4);
+	wg_attach_fd = bpf_map__fd(wg->maps.mg_attach);
 	{
 		struct mg_local4 l = { 0 };
 		bool lan_addr = false;
@@ -1369,6 +1375,10 @@ int main(void)
 			iface_set(ifaces_fd, ifi_lan, "lan", 0, MG_WHY_VETH);
 		if (r->dev_more)
 			iface_set(ifaces_fd, ifi_dev[r->dev], "tcx", MG_IF_FWD | r->dev_more, MG_WHY_VETH);
+		if (r->wg_filters)
+			bpf_map_update_elem(wg_attach_fd, &(__u32){ MG_SLOT_TC_WG_INGRESS },
+					    &(struct mg_attach){ .ifindex = ifi_wg,
+								 .flags = MG_ATTACH_FILTERS_AFTER }, BPF_ANY);
 		if (r->local4_full)
 			bpf_map_update_elem(local4_fd, &(__u32){ 0 },
 					    &(struct mg_local4){ .n = MG_LOCAL4_MAX + 1, .bloom = ~0ULL }, BPF_ANY);
@@ -1379,6 +1389,9 @@ int main(void)
 			dp_sync_local4(local4_fd);
 		if (r->dev_more)
 			iface_set(ifaces_fd, ifi_dev[r->dev], "tcx", MG_IF_FWD, MG_WHY_VETH);
+		if (r->wg_filters)
+			bpf_map_update_elem(wg_attach_fd, &(__u32){ MG_SLOT_TC_WG_INGRESS },
+					    &(struct mg_attach){ 0 }, BPF_ANY);
 		if (r->truncate) {
 			/* The kernel refuses skb test runs whose IP header is cut: the
 			 * programs' own bounds checks are covered by the XDP table and

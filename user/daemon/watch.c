@@ -8,6 +8,7 @@
 #include <net/if.h>
 #include "daemon/internal.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/dp_tc.h"
 #include "gateway/gateway.h"
 #include "gateway/state.h"
 #include "lib/log.h"
@@ -150,6 +151,16 @@ int restore_wireguard(struct daemon *d)
 /* Which NICs XDP may transmit into, as they come and go (dataplane/dp_iface.c). */
 void watch_fast_path(struct daemon *d)
 {
+	struct dp_tc_others o;
+
 	if (d->maps.fd.ifaces >= 0)
 		dp_iface_watch(d->maps.fd.ifaces, d->maps.fd.if_slots, &d->fast_path);
+	/* Other tools' filters on the WireGuard device's ingress, as on a NIC's. */
+	if (d->maps.fd.attach >= 0 && dp_tc_wg_filters(d->maps.fd.attach, &o) > 0) {
+		if (o.ingress)
+			pr_warn("%s: %s " DP_WG_FILTERS_TEXT, d->cfg.local.wg_if, o.what);
+		else
+			pr_info("%s: no TC filter of another tool on its ingress now: what comes "
+				"out of the tunnel takes the fast path again", d->cfg.local.wg_if);
+	}
 }

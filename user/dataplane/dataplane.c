@@ -947,6 +947,15 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	if ((err = tc_up(&d, MG_SLOT_TC_WG_EGRESS, wg, d.wg, PROG_WG_EGRESS)) ||
 	    (err = tc_up(&d, MG_SLOT_TC_WG_INGRESS, wg, d.wg, PROG_WG_INGRESS)))
 		goto out;
+	{
+		struct dp_tc_others o;
+
+		if ((err = dp_tc_wg_filters(d.fds.attach, &o)) < 0)
+			goto out;
+		err = 0;
+		if (o.ingress)
+			pr_info("%s: %s " DP_WG_FILTERS_TEXT, wg, o.what);
+	}
 	/* After tc_wg, which counts the LAN's mesh traffic when tc_lan does not. */
 	if (d.lan_kernel)
 		tc_forget(&d, MG_SLOT_TC_LAN);

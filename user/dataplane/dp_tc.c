@@ -307,6 +307,22 @@ void dp_tc_forget(const struct dp_tc *t, __u32 slot)
 	attach_set(t->attach_fd, slot, &a);
 }
 
+int dp_tc_wg_filters(int attach_fd, struct dp_tc_others *o)
+{
+	struct mg_attach a;
+	bool was;
+
+	memset(o, 0, sizeof(*o));
+	if (attach_get(attach_fd, MG_SLOT_TC_WG_INGRESS, &a) || !a.ifindex)
+		return 0;
+	dp_tc_others_read((int)a.ifindex, o);
+	was = a.flags & MG_ATTACH_FILTERS_AFTER;
+	if (was == o->ingress)
+		return 0;
+	a.flags ^= MG_ATTACH_FILTERS_AFTER;
+	return attach_set(attach_fd, MG_SLOT_TC_WG_INGRESS, &a) ?: 1;
+}
+
 __u32 dp_tc_prog_id(const struct dp_tc *t, __u32 slot)
 {
 	union dp_link_info li;

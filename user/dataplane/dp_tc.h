@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "config/config.h"
+#include "dataplane/dp_tc_others.h"
 #include "meshgw_bpf.h"
 
 /* Debian 12's headers (6.1) predate tcx: the kernel's numbers (6.6+). */
@@ -56,6 +57,14 @@ int dp_tc_up(const struct dp_tc *t, __u32 slot, const char *ifname, int ifindex,
 /* Takes slot's program off its hook, whichever kind it is, and its clsact qdisc
  * when meshgw created it and no other slot of ours uses it; clears the slot. */
 void dp_tc_forget(const struct dp_tc *t, __u32 slot);
+
+/* Other tools' filters behind the WireGuard device's ingress program
+ * (dp_tc_others.h), read into o and recorded in its slot
+ * (MG_ATTACH_FILTERS_AFTER), where tc_wg reads it. 1 when that changed, 0 when
+ * not (or the slot is unused), -errno. */
+int dp_tc_wg_filters(int attach_fd, struct dp_tc_others *o);
+#define DP_WG_FILTERS_TEXT "of another tool on its ingress, which meshgw's redirects would " \
+			   "pass by: the kernel forwards what comes out of the tunnel"
 
 /* The id of the program slot runs now, or 0 (none, no longer attached). */
 __u32 dp_tc_prog_id(const struct dp_tc *t, __u32 slot);
