@@ -276,6 +276,23 @@ is "6 frames from gateway a's own addresses (lan0's, wan0's) through it: none re
 	$(($(martians_at_rI 2) - c0)) 0
 is "  left to the kernel as martians (tc_martian_source +6)" $(($(stat a tc_martian_source) - ${m0:-0})) 6
 is "  none forwarded by the fast path" $(($(stat a tc_forward) - tx0)) 0
+# A local route that is no address (AnyIP: a whole prefix answered by the box):
+# the kernel judges sources by a route lookup then, and so do the fast paths.
+N $gA ip route add local 192.0.2.0/24 dev lo
+t "up again with a local route for 192.0.2.0/24 (AnyIP)" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+is "  mg_local4 says: ask the routing table (n = 17)" \
+	"$(bpftool -j map dump pinned $pin/a/mg_local4 | python3 -S -c 'import json, sys; print(json.load(sys.stdin)[0]["formatted"]["value"]["n"])')" 17
+N $rI nft add rule ip rpf$s pre ip saddr 192.0.2.5 counter
+tx0=$(stat a tc_forward) m0=$(stat a tc_martian_source) c0=$(martians_at_rI 3)
+send_martians 192.0.2.5
+sleep 0.3
+is "3 frames from 192.0.2.5 (local by that route) through gateway a: none reach rI" $(($(martians_at_rI 3) - ${c0:-0})) 0
+is "  left to the kernel as martians (tc_martian_source +3)" $(($(stat a tc_martian_source) - ${m0:-0})) 3
+N $gA ip route del local 192.0.2.0/24 dev lo
+t "up again without it" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
+tx0=$(stat a tc_forward)
+ip netns exec $hA ping -q -c 5 -i 0.05 -W 2 198.51.100.1 >/dev/null
+is "  hA's pings to rI by the fast path again (tc_forward +5)" $(($(stat a tc_forward) - tx0)) 5
 
 # A firewall or NAT on the gateway's forwarding path must see every packet: with a
 # rule in an nftables chain on the forward hook, the fast path leaves forwarding to

@@ -74,7 +74,7 @@ static bool relevant(const struct nlmsghdr *nlh)
 	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)))
 		return false;
 	rtm = mnl_nlmsg_get_payload(nlh);
-	return !rtm->rtm_dst_len;
+	return !rtm->rtm_dst_len || rtm->rtm_type == RTN_LOCAL;	/* (local: mg_local4) */
 }
 
 void own_addr_watch_event(struct daemon *d)

@@ -2,9 +2,10 @@
 /* This box's IPv4 addresses for the fast paths' source check; see dp_local4.h.
  * The kernel's own check (inet_lookup_ifaddr_rcu) compares the source with every
  * IPv4 address of the network namespace, whatever its scope or device: so does
- * this list. One value written whole: a program reading it meanwhile may see a
- * mix of the old and the new list for that packet, as the kernel's own list
- * changes under a packet in flight. */
+ * this list; a local route that is no address (AnyIP) makes the programs ask
+ * the routing table instead, as the kernel then does. One value written whole:
+ * a program reading it meanwhile may see a mix of the old and the new list for
+ * that packet, as the kernel's own list changes under a packet in flight. */
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -17,11 +18,17 @@
 struct scan {
 	struct mg_local4 v;
 	__u32 seen;		/* every address, also those past the list's end */
+	bool other_local;	/* a local route that is no address of ours */
 };
 
 static void scan_reset(void *data)
 {
 	memset(data, 0, sizeof(struct scan));
+}
+
+static void routes_reset(void *data)
+{
+	((struct scan *)data)->other_local = false;
 }
 
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
@@ -54,29 +61,76 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int dp_sync_local4(int map_fd)
+/* A route of type local in the local table that is not one of the addresses
+ * (AnyIP: `ip route add local 192.0.2.0/24 dev lo`): the kernel then judges
+ * sources by a route lookup (fib_validate_source's full check), and so must the
+ * programs. */
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	struct scan *s = data;
+	__be32 dst = 0;
+	bool listed = false;
+
+	if (rtm->rtm_family != AF_INET || rtm->rtm_type != RTN_LOCAL)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*rtm))
+		if (mnl_attr_get_type(a) == RTA_DST && mnl_attr_get_payload_len(a) == 4)
+			memcpy(&dst, mnl_attr_get_payload(a), 4);
+	/* 127/8 (lo's own local route): martian sources, never forwarded anyway */
+	if ((ntohl(dst) >> 24) == 127)
+		return MNL_CB_OK;
+	if (rtm->rtm_dst_len != 32) {
+		s->other_local = true;
+		return MNL_CB_OK;
+	}
+	for (__u32 i = 0; i < s->seen && i < MG_LOCAL4_MAX; i++)
+		listed |= s->v.addr[i] == dst;
+	if (!listed)
+		s->other_local = true;
+	return MNL_CB_OK;
+}
+
+static int dump(struct nl_sock *nl, uint16_t type, struct scan *s)
 {
 	char buf[64] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	if (type == RTM_GETADDR) {
+		struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+
+		ifa->ifa_family = AF_INET;
+		return nl_dump(nl, nlh, addr_cb, s, "list IPv4 addresses", scan_reset);
+	}
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_table = RT_TABLE_LOCAL;	/* (a kernel that ignores it sends all: filtered) */
+	return nl_dump(nl, nlh, route_cb, s, "list local routes", routes_reset);
+}
+
+int dp_sync_local4(int map_fd)
+{
 	struct scan s = { 0 };
 	struct nl_sock nl;
 	__u32 zero = 0;
-	int ret;
+	int one = 1, ret;
 
 	if (map_fd < 0)
 		return 0;
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_INET;
 	if ((ret = nl_open(&nl, NETLINK_ROUTE)))
 		return ret;
-	ret = nl_dump(&nl, nlh, addr_cb, &s, "list IPv4 addresses", scan_reset);
+	mnl_socket_setsockopt(nl.nl, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+	ret = dump(&nl, RTM_GETADDR, &s);
+	if (!ret)
+		ret = dump(&nl, RTM_GETROUTE, &s);
 	nl_close(&nl);
 	if (ret)
 		return ret;
-	if (s.seen > MG_LOCAL4_MAX) {
+	if (s.seen > MG_LOCAL4_MAX || s.other_local) {
 		s.v.n = MG_LOCAL4_MAX + 1;
 		s.v.bloom = ~0ULL;	/* every source asks the routing table */
 	} else {
