@@ -108,7 +108,11 @@ static int dump(struct nl_sock *nl, uint16_t type, struct scan *s)
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 	rtm->rtm_family = AF_INET;
-	rtm->rtm_table = RT_TABLE_LOCAL;	/* (a kernel that ignores it sends all: filtered) */
+	/* The kernel sends the local table alone (strict checking); one that
+	 * sends all tables: route_cb counts only routes of type local, which a
+	 * VRF's own local table has too (then the routing table is asked:
+	 * exact, slower). */
+	rtm->rtm_table = RT_TABLE_LOCAL;
 	return nl_dump(nl, nlh, route_cb, s, "list local routes", routes_reset);
 }
 
