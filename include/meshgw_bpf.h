@@ -389,6 +389,8 @@ enum mg_if_why {
 				 * and the first uplink (own_ifindex), TC here */
 	MG_WHY_QDISC,		/* a shaping qdisc or egress filters on it, which XDP
 				 * frames would pass by (user/dataplane/dp_tc_others.h) */
+	MG_WHY_REFUSED,		/* the driver refused meshgw's XDP program (its error is
+				 * logged at `up`): TC does the job there */
 	MG_WHY__MAX,
 };
 

@@ -224,6 +224,29 @@ if all_part; then
 	t "  the foreign program still there, nothing of ours on fl$s" bash -c "ip -n $gA link show fl$s | grep -q 'prog/xdp.*xdp_pass' && \
 		tc_clean $gA fl$s"
 	A ip link set fl$s xdp off
+	# A driver that has native XDP but refuses the program (a veth whose peer has more
+	# TX queues than it has RX queues: "XDP expects number of rx queues not less than
+	# peer tx queues", ENOSPC): TC does the job there; `up` does not fail for want of
+	# acceleration.
+	ip -n "$gA" link add fq$s numtxqueues 1 numrxqueues 1 type veth peer name fr$s numtxqueues 4 numrxqueues 4
+	A ip link set fq$s up && A ip link set fr$s up
+	{ cat "$tmp/a.local"; echo "UplinkInterface = fq$s"; echo "FastPath = xdp"; } >"$tmp/refuse.conf"
+	t "uplink whose driver refuses the XDP program (veth, queues): up succeeds" \
+		bash -c "nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/refuse.conf 2>$tmp/err"
+	t "  names the interface, the kernel's error and why" \
+		grep -q "fq$s: the driver refused meshgw's XDP program (No space left on device: its peer has more TX queues than it has RX queues): TC only there" "$tmp/err"
+	is "  show: no XDP there, why, tc_lan on its ingress" \
+		"$(A "$MESHGW" show -j -c "$tmp/mesh.conf" -l "$tmp/refuse.conf" |
+			jq -r --arg n "fq$s" '.dataplane.interfaces[] | select(.name == $n) | "\(.xdp) \(.reason)"')" \
+		"false xdp_refused"
+	t "  no XDP program on it, tc_lan on its ingress" bash -c "! ip -n $gA link show fq$s | grep -q prog/xdp && \
+		tc_progs $gA fq$s ingress | grep -q mg_tc_lan"
+	t "  XDP still on lan0" bash -c "ip -n $gA link show lan0 | grep -q prog/xdp"
+	t "  tunnel still up" ip netns exec "$hA" ping -c1 -W1 10.2.0.2
+	t "  up without that uplink" upA
+	t "  back as before" test "$before" = "$(snapshot)"
+	t "  nothing of ours on fq$s" tc_clean "$gA" "fq$s"
+	ip -n "$gA" link del fq$s
 	# Another program's cls_bpf filter at meshgw's handle and priority on the LAN NIC
 	# (0x4d47, "MG"; any BPF object does as the stranger). Where meshgw attaches
 	# cls_bpf filters (TcHook = cls_bpf, or a kernel without tcx) that place is the

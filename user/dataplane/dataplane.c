@@ -464,11 +464,28 @@ static int xdp_check_free(const char *pin, const char *ifname, int ifindex, bool
 	return 0;
 }
 
+/* xdp_up's answer when the driver refused the program for a reason of its own. */
+#define XDP_REFUSED 1
+
+/* What a driver's refusal means, where the errno alone says little. */
+static const char *xdp_refusal_hint(const char *kind, int err)
+{
+	if (!strcmp(kind, "veth") && err == -ENOSPC)
+		return ": its peer has more TX queues than it has RX queues";
+	if (!strcmp(kind, "veth") && err == -ERANGE)
+		return ": its peer's MTU is too large";
+	return "";
+}
+
 /* Attaches (or re-points) our XDP link on ifname, in native mode only: generic
  * XDP copies every skb and TC does the same job without the copy.
  * xdp_check_free said it may. 0, -EOPNOTSUPP when the driver has no native XDP
- * (nothing printed: the caller falls back to TC), or -errno. */
-static int xdp_up(struct dp *d, const char *ifname, int ifindex)
+ * (nothing printed), XDP_REFUSED when it has but refused this program (a veth
+ * whose peer has more TX queues than it has RX queues, a driver out of queues or
+ * memory: logged), or -errno. In both first cases the caller falls back to TC:
+ * acceleration where the kernel takes it, never a gateway that does not come up
+ * for want of it. */
+static int xdp_up(struct dp *d, const char *ifname, int ifindex, const char *kind)
 {
 	const struct dp_prog *prog = &d->prog[PROG_XDP];
 	struct bpf_link *link = xdp_our_link(d->pin, ifname, ifindex);
@@ -497,8 +514,9 @@ static int xdp_up(struct dp *d, const char *ifname, int ifindex)
 		err = -errno;
 		if (err == -EOPNOTSUPP || err == -EINVAL)
 			return -EOPNOTSUPP;
-		pr_err("Failed to attach XDP program to iface %s: %s", ifname, strerror(-err));
-		return err;
+		pr_warn("%s: the driver refused meshgw's XDP program (%s%s): TC only there", ifname,
+			strerror(-err), xdp_refusal_hint(kind, err));
+		return XDP_REFUSED;
 	}
 	xdp_pin_name(path, sizeof(path), d->pin, ifname);
 	err = bpf_obj_pin(fd, path) ? -errno : 0;
@@ -974,11 +992,11 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 
 		if (!n->xdp)
 			continue;
-		err = xdp_up(&d, n->info.name, n->info.ifindex);
-		if (err == -EOPNOTSUPP) {
-			/* No native XDP in this driver: TC does it all here. */
+		err = xdp_up(&d, n->info.name, n->info.ifindex, n->info.kind);
+		if (err == -EOPNOTSUPP || err == XDP_REFUSED) {
+			/* No native XDP in this driver, or not for us: TC does it all here. */
 			n->xdp = false;
-			n->xdp_why = MG_WHY_NO_NATIVE;
+			n->xdp_why = err == XDP_REFUSED ? MG_WHY_REFUSED : MG_WHY_NO_NATIVE;
 			err = nic_publish(&d, n);
 			if (!err)
 				err = slots_sync(&d);

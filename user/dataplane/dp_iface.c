@@ -193,6 +193,8 @@ static const char *const why_text[MG_WHY__MAX] = {
 			       "uplink; TC fast path here",
 	[MG_WHY_QDISC] = "a queueing discipline that shapes, or TC egress filters, on it: XDP frames "
 			 "would pass them by; TC forwards to it",
+	[MG_WHY_REFUSED] = "the driver refused the XDP program (the log of `meshgw up` says why): "
+			   "TC only",
 };
 
 static const char *const why_name[MG_WHY__MAX] = {
@@ -200,7 +202,7 @@ static const char *const why_name[MG_WHY__MAX] = {
 	[MG_WHY_NO_NATIVE] = "no_native_xdp", [MG_WHY_VETH] = "veth",
 	[MG_WHY_NO_XMIT] = "no_xmit", [MG_WHY_KIND] = "kind", [MG_WHY_RUNTIME] = "runtime",
 	[MG_WHY_FOREIGN] = "foreign_xdp", [MG_WHY_BOND] = "bond", [MG_WHY_MORE_UPLINK] = "more_uplink",
-	[MG_WHY_QDISC] = "qdisc",
+	[MG_WHY_QDISC] = "qdisc", [MG_WHY_REFUSED] = "xdp_refused",
 };
 
 const char *dp_why_text(enum mg_if_why why)
