@@ -206,6 +206,20 @@ if all_part; then
 	t "  the user's route kept" bash -c "ip -n $gA route show 10.3.0.0/24 dev lan0 | grep -q ."
 	A ip route del 10.3.0.0/24 dev lan0
 
+	# Failed after WireGuard and the routes: the state file cannot be written (/run
+	# full; a tmpfs of 64 KiB over /run/meshgw, in a mount namespace of the test's own,
+	# holding a copy of the state and lock). The data plane comes last in `up`, so its
+	# maps never steer site c's range to a peer WireGuard then no longer has.
+	t "the state file cannot be written (/run full): up refused" bash -c "! unshare -m bash -c '
+		set -e; mkdir -p $tmp/run; cp /run/meshgw/$wgA.state /run/meshgw/$wgA.lock $tmp/run/
+		mount -t tmpfs -o size=64k mgtest /run/meshgw; cp $tmp/run/* /run/meshgw/
+		dd if=/dev/zero of=/run/meshgw/fill bs=4k 2>/dev/null || true
+		nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh_c9.conf -l $tmp/a.local' 2>$tmp/err"
+	t "  says why" grep -q "cannot write /run/meshgw/$wgA.state" "$tmp/err"
+	t "  nothing changed" test "$before" = "$(snapshot)"
+	t "  site c never reached the data plane's maps" bash -c "! bpftool map dump pinned /sys/fs/bpf/meshgw/$wgA/mg_peer_info | \
+		grep -q '\"name\": \"c\"'"
+
 	# The gateway's own uplink (not a neighbour: they run none) carries an XDP program
 	# meshgw did not attach: meshgw leaves it
 	# alone and runs TC only there (FastPath = xdp asks for XDP, to make the point);

@@ -56,6 +56,7 @@ struct up_ctx {
 	bool have_read;		/* ... for apply_wg: one read of 1,000 peers, not two */
 	int wg_early;		/* wireguard-go's answer to a get sent early, or -1 */
 	struct up_undo undo;	/* what this run changed on a link it did not create */
+	bool state_saved;	/* this run wrote the state file: a failure puts prev back */
 };
 
 /* WireGuard as it is: the early get's answer when there is one (wireguard-go),
@@ -458,13 +459,17 @@ static int up_apply(struct up_ctx *u)
 		ret = apply_steering(u);
 	if (!ret)
 		ret = apply_sysctls(u);
-	/* The BPF data plane last: it needs the link, and steers into it. */
-	if (!ret)
-		ret = apply_dataplane(u);
 	if (!ret && (u->c->self->exit || u->st.exit_nat))
 		ret = exit_nat_apply(u->c, &u->st.exit_nat);
 	if (!ret)
 		ret = state_save(u->ifname, &u->st);
+	u->state_saved = !ret;
+	/* The BPF data plane last: it needs the link, and steers into it. Nothing
+	 * may fail after it has written its maps: up_undo puts WireGuard and the
+	 * routes back, and maps left steering new ranges to peers WireGuard then no
+	 * longer has would drop that traffic. */
+	if (!ret)
+		ret = apply_dataplane(u);
 	return ret;
 }
 
@@ -502,8 +507,9 @@ static void keep_current_endpoints(struct up_ctx *u)
 }
 
 /* A failed `up` on a link it did not create: what it changed there goes back,
- * the newest first. Its steering and sysctls put themselves back; the data plane
- * keeps what it wrote, by diff, which the next `up` reconciles. */
+ * the newest first. Its steering and sysctls put themselves back. The data plane
+ * comes last: when it is what failed, its maps keep what it wrote before the
+ * failure, by diff, which the next `up` reconciles. */
 static void up_undo(struct up_ctx *u)
 {
 	struct up_undo *x = &u->undo;
@@ -558,12 +564,18 @@ static int gateway_up_locked(const struct mg_config *c, bool keep_endpoints, int
 	 * saved below, or none, no longer says it: `down` could not). */
 	if (ret)
 		state_sysctls_restore(&u.st, u.had_state ? &u.prev : NULL);
+	/* An exit masquerade this run added goes; one it replaced keeps the new
+	 * ranges (the old configuration is not at hand), which `up` sets again. */
+	if (ret && u.st.exit_nat && !u.prev.exit_nat)
+		exit_nat_remove(u.ifname);
 	if (ret && !u.created_now)
 		up_undo(&u);
 	if (ret && u.created_now) {
 		pr_err("%s: removing the link this run created", u.ifname);
 		rtnl_link_del(&u.rt, u.ifname);
 		wg_uapi_stop(u.started_pid);
+	}
+	if (ret && (u.state_saved || u.created_now)) {
 		if (u.had_state)
 			state_save(u.ifname, &u.prev);
 		else

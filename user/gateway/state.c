@@ -102,9 +102,11 @@ int state_save(const char *wg_if, const struct mg_state *st)
 		fprintf(f, "sysctl %s %s %s\n", st->sysctl[i].path, st->sysctl[i].old,
 			st->sysctl[i].set);
 	if (fclose(f) || rename(tmp, path)) {
-		pr_err("cannot write %s: %s", path, strerror(errno));
+		int err = errno;
+
+		pr_err("cannot write %s: %s", path, strerror(err));
 		unlink(tmp);
-		return -errno;
+		return -err;
 	}
 	return 0;
 }
