@@ -86,7 +86,7 @@ lease() {
 }
 
 routes=$(lease "$line")
-t "the client got a lease" grep -q "192.168.0.1[0-4][0-9]/24" <(ip -n "$cli" -4 addr show dev c0)
+t "the client got a lease" grep -Eq "192\.168\.0\.1([0-4][0-9]|50)/24" <(ip -n "$cli" -4 addr show dev c0)
 t "  a route to 192.168.1.0/24 via the gateway" grep -qx "192.168.1.0/24 192.168.0.2" <<<"$routes"
 t "  a route to 192.168.2.0/24 via the gateway" grep -qx "192.168.2.0/24 192.168.0.2" <<<"$routes"
 t "  and a default route via the router (routes: $(echo $routes | tr '\n' ' '))" \
