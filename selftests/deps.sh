@@ -8,7 +8,8 @@
 # to read the exported QR codes, keepalived for the two-gateway test, systemd-analyze
 # and groff for the unit and man page checks, conntrack for the failover bench's
 # CT_FLUSH and the lab routers' renumbering, fping for the kinds test's matrix, jq for
-# JSON read in polls, where python3 would start each time...).
+# JSON read in polls, where python3 would start each time, perf for bpf_testrun's
+# profile of the fast path...).
 # A gateway that only builds or only runs the demo gets no kernel image, QEMU or
 # Prometheus. Only Debian packages are ever fetched.
 # Safe to run repeatedly: a no-op when all are present.
@@ -19,7 +20,8 @@ DEMO="iproute2 wireguard-tools wireguard-go nftables ethtool busybox-static iput
 procps kmod"
 TEST="qemu-system-x86 linux-image-amd64 xz-utils python3 iperf3
 prometheus libclang-rt-14-dev perl strace dnsmasq-base
-debhelper dpkg-dev lintian zbar-tools keepalived systemd groff-base conntrack fping jq"
+debhelper dpkg-dev lintian zbar-tools keepalived systemd groff-base conntrack fping jq
+linux-perf"
 case ${1:-test} in
 build) set_name=build PKGS=$BUILD ;;
 demo) set_name=demo PKGS="$BUILD $DEMO" ;;

@@ -13,6 +13,10 @@
  *       program, ROUNDS interleaved rounds of FRAMES 60-byte frames from one
  *       pinned thread using BPF_F_TEST_XDP_LIVE_FRAMES (g0 in GEN_NS); the sink
  *       (s0 in SINK_NS) counts in XDP and drops.
+ *   bpf_bench profile fast|bare SECONDS
+ *       testrun's IPv4 fast path (meshgw's, or the bare reference), 10 prefixes,
+ *       run over and over for SECONDS, for a profiler (perf record, cpu-clock:
+ *       this host has no hardware counters) to sample where the time goes.
  * Never fails on slowness: prints numbers and ratios. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -273,6 +277,28 @@ static void classify(const struct xdp_lan_bpf *x, const struct test_routes *t, i
 	bench_classify_bpf__destroy(b);
 }
 
+/* bpf_bench profile: the case to run over and over (its index in testrun's
+ * cases), and for how long; profile_case < 0: the usual testrun. */
+static int profile_case = -1;
+static double profile_secs;
+
+/* Runs case c of testrun for profile_secs; prints its ns per packet. */
+static void profile_run(const struct tcase *c, int ifindex)
+{
+	struct timespec t0, t;
+	double sum = 0, secs;
+	long n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		sum += run_once(c, ifindex);
+		n++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		secs = (t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9;
+	} while (secs < profile_secs);
+	printf("%s \"%s\": %.1f ns per packet over %.1f s\n", c->prog, c->path, sum / n, secs);
+}
+
 static int testrun(void)
 {
 	static const uint8_t tag[16] = "bench-tag-000000";
@@ -294,8 +320,9 @@ static int testrun(void)
 		   "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1"))
 		die("netns setup");
 	ifindex = if_nametoindex("vin");
-	printf("%-8s %-34s %9s %8s %8s\n", "program", "path", "prefixes", "ns/pkt", "xPASS");
-	for (size_t si = 0; si < 2; si++) {
+	if (profile_case < 0)
+		printf("%-8s %-34s %9s %8s %8s\n", "program", "path", "prefixes", "ns/pkt", "xPASS");
+	for (size_t si = 0; si < (profile_case < 0 ? 2 : 1); si++) {
 		struct xdp_lan_bpf *x = xdp_lan_bpf__open();
 		struct tc_lan_bpf *tl = tc_lan_bpf__open();
 		struct tc_wg_bpf *tw = tc_wg_bpf__open();
@@ -371,6 +398,10 @@ static int testrun(void)
 		};
 		size_t nc = sizeof(cases) / sizeof(cases[0]);
 
+		if (profile_case >= 0) {
+			profile_run(&cases[profile_case], ifindex);
+			goto done;
+		}
 		for (size_t c = 0; c < nc; c++)
 			best[c] = 1e18;
 		for (int round = 0; round < 3; round++)
@@ -388,6 +419,7 @@ static int testrun(void)
 		       "%.0f%% of bare (<= 110%%)\n", sizes[si], best[1],
 		       100 * best[6] / (best[7] > 0 ? best[7] : 1));
 		classify(x, &rt, sizes[si], best[0]);
+done:
 		free(rt.v4);
 		xdp_lan_bpf__destroy(x);
 		tc_lan_bpf__destroy(tl);
@@ -557,12 +589,19 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && !strcmp(argv[1], "testrun"))
 		return testrun();
+	if (argc >= 4 && !strcmp(argv[1], "profile") &&
+	    (!strcmp(argv[2], "fast") || !strcmp(argv[2], "bare"))) {
+		/* testrun's cases[6] and cases[7] */
+		profile_case = strcmp(argv[2], "fast") ? 7 : 6;
+		profile_secs = atof(argv[3]);
+		return testrun();
+	}
 	if (argc >= 7 && !strcmp(argv[1], "fwd")) {
 		int rounds = atoi(argv[5]);
 
 		return fwd(argv[2], argv[3], argv[4], rounds < 1 ? 1 : rounds > 16 ? 16 : rounds,
 			   atoi(argv[6]));
 	}
-	fprintf(stderr, "usage: bpf_bench testrun | fwd GEN GW SINK ROUNDS FRAMES\n");
+	fprintf(stderr, "usage: bpf_bench testrun | fwd GEN GW SINK ROUNDS FRAMES | profile fast|bare SECONDS\n");
 	return 2;
 }
