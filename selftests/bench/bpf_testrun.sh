@@ -34,7 +34,7 @@ echo "where the time goes, 10 prefixes (perf record -g, cpu-clock; ns: the share
 for c in fast bare; do
 	if [ $c = fast ]; then path="v4 fast path"; else path="bare fib+TTL+redirect"; fi
 	if ! perf record -q -e cpu-clock -F 10000 -a -g -o "$tmp/$c.data" -- \
-		"$OUT/selftests/helpers/bpf_bench" profile $c "$PROFILE_SECONDS" >"$tmp/$c.out" 2>&1; then
+		"$OUT/selftests/helpers/bpf_bench" profile "$path" "$PROFILE_SECONDS" >"$tmp/$c.out" 2>&1; then
 		echo "bpf_testrun: perf record failed: $(tail -1 "$tmp/$c.out")"
 		exit 0
 	fi

@@ -13,10 +13,11 @@
  *       program, ROUNDS interleaved rounds of FRAMES 60-byte frames from one
  *       pinned thread using BPF_F_TEST_XDP_LIVE_FRAMES (g0 in GEN_NS); the sink
  *       (s0 in SINK_NS) counts in XDP and drops.
- *   bpf_bench profile fast|bare SECONDS
- *       testrun's IPv4 fast path (meshgw's, or the bare reference), 10 prefixes,
- *       run over and over for SECONDS, for a profiler (perf record, cpu-clock:
- *       this host has no hardware counters) to sample where the time goes.
+ *   bpf_bench profile PATH SECONDS
+ *       the first of testrun's cases whose path contains PATH ("v4 fast path",
+ *       "bare fib"), 10 prefixes, run over and over for SECONDS, for a profiler
+ *       (perf record, cpu-clock: this host has no hardware counters) to sample
+ *       where the time goes.
  * Never fails on slowness: prints numbers and ratios. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -277,9 +278,9 @@ static void classify(const struct xdp_lan_bpf *x, const struct test_routes *t, i
 	bench_classify_bpf__destroy(b);
 }
 
-/* bpf_bench profile: the case to run over and over (its index in testrun's
- * cases), and for how long; profile_case < 0: the usual testrun. */
-static int profile_case = -1;
+/* bpf_bench profile: the case to run over and over (the first whose path
+ * contains profile_path), and for how long; NULL: the usual testrun. */
+static const char *profile_path;
 static double profile_secs;
 
 /* Runs case c of testrun for profile_secs; prints its ns per packet. */
@@ -320,9 +321,9 @@ static int testrun(void)
 		   "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1"))
 		die("netns setup");
 	ifindex = if_nametoindex("vin");
-	if (profile_case < 0)
+	if (!profile_path)
 		printf("%-8s %-34s %9s %8s %8s\n", "program", "path", "prefixes", "ns/pkt", "xPASS");
-	for (size_t si = 0; si < (profile_case < 0 ? 2 : 1); si++) {
+	for (size_t si = 0; si < (profile_path ? 1 : 2); si++) {
 		struct xdp_lan_bpf *x = xdp_lan_bpf__open();
 		struct tc_lan_bpf *tl = tc_lan_bpf__open();
 		struct tc_wg_bpf *tw = tc_wg_bpf__open();
@@ -398,8 +399,16 @@ static int testrun(void)
 		};
 		size_t nc = sizeof(cases) / sizeof(cases[0]);
 
-		if (profile_case >= 0) {
-			profile_run(&cases[profile_case], ifindex);
+		if (profile_path) {
+			size_t c = 0;
+
+			while (c < nc && !strstr(cases[c].path, profile_path))
+				c++;
+			if (c == nc) {
+				fprintf(stderr, "bpf_bench: no case's path contains \"%s\"\n", profile_path);
+				exit(2);
+			}
+			profile_run(&cases[c], ifindex);
 			goto done;
 		}
 		for (size_t c = 0; c < nc; c++)
@@ -589,10 +598,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && !strcmp(argv[1], "testrun"))
 		return testrun();
-	if (argc >= 4 && !strcmp(argv[1], "profile") &&
-	    (!strcmp(argv[2], "fast") || !strcmp(argv[2], "bare"))) {
-		/* testrun's cases[6] and cases[7] */
-		profile_case = strcmp(argv[2], "fast") ? 7 : 6;
+	if (argc >= 4 && !strcmp(argv[1], "profile")) {
+		profile_path = argv[2];
 		profile_secs = atof(argv[3]);
 		return testrun();
 	}
@@ -602,6 +609,6 @@ int main(int argc, char **argv)
 		return fwd(argv[2], argv[3], argv[4], rounds < 1 ? 1 : rounds > 16 ? 16 : rounds,
 			   atoi(argv[6]));
 	}
-	fprintf(stderr, "usage: bpf_bench testrun | fwd GEN GW SINK ROUNDS FRAMES | profile fast|bare SECONDS\n");
+	fprintf(stderr, "usage: bpf_bench testrun | fwd GEN GW SINK ROUNDS FRAMES | profile PATH SECONDS\n");
 	return 2;
 }
