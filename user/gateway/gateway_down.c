@@ -78,6 +78,15 @@ static int gateway_down_locked(const struct mg_local *l)
 			pr_info("%s: removed", wg);
 	} else if (have_link) {
 		err = first_err(err, strip_link(&rt, wg, &link, have_state ? &st : NULL));
+	} else if (have_state && st.created_link && st.backend == MG_BACKEND_USERSPACE &&
+		   wg_uapi_terminate(st.wg_pid, wg)) {
+		/* The link is in no namespace this process sees, while the wireguard-go
+		 * `up` started for it runs: its namespace was deleted (a container
+		 * removed), and wireguard-go keeps it alive, tunnel and handshakes
+		 * with the other sites included. */
+		pr_info("%s: not in this network namespace (deleted with its own?); the "
+			"wireguard-go that `meshgw up` started for it (pid %d) is stopped", wg,
+			(int)st.wg_pid);
 	}
 	/* Several uplinks: meshgw's table and the rule that leads to it. */
 	if (have_state && st.steer_table) {

@@ -108,6 +108,39 @@ static bool pid_is_wireguard_go(pid_t pid)
 	return !strncmp(comm, "wireguard-go", 12);
 }
 
+/* Is pid the `wireguard-go -f ifname` that wg_uapi_start ran? Its command line
+ * says so, not only its name: another interface's wireguard-go is left alone. */
+static bool pid_is_wireguard_go_for(pid_t pid, const char *ifname)
+{
+	char path[64], cmd[256], want[256];
+	size_t n, len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(cmd, 1, sizeof(cmd), f);
+	fclose(f);
+	/* "wireguard-go\0-f\0IFNAME\0", as execlp gave it */
+	len = (size_t)snprintf(want, sizeof(want), "wireguard-go%c-f%c%s", 0, 0, ifname) + 1;
+	return n == len && !memcmp(cmd, want, len);
+}
+
+bool wg_uapi_terminate(pid_t pid, const char *ifname)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	if (pid <= 0 || !pid_is_wireguard_go_for(pid, ifname))
+		return false;
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 100 && pid_is_wireguard_go(pid); i++) {
+		waitpid(pid, NULL, WNOHANG);
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
 void wg_uapi_stop(pid_t pid)
 {
 	struct timespec ts = { 0, 20 * 1000 * 1000 };

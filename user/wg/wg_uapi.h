@@ -16,6 +16,10 @@ int wg_uapi_start(const char *ifname, pid_t *pid);
  * after 1 s, giving up after 2 s). Only give it a PID that wg_uapi_start returned
  * (`up` records it): nothing else is ever signalled. */
 void wg_uapi_stop(pid_t pid);
+/* Stops at once (SIGTERM, waiting up to 2 s) the `wireguard-go -f ifname` that
+ * wg_uapi_start started as pid, for a link that cannot be deleted from here (it is
+ * in another network namespace). False when pid is no such process. */
+bool wg_uapi_terminate(pid_t pid, const char *ifname);
 int wg_uapi_get(const char *ifname, struct wg_device *d);
 /* wg_uapi_get in two halves: the request now, the reply later. wireguard-go builds
  * its whole reply before writing any of it (tens of ms at thousands of peers), so
