@@ -390,6 +390,11 @@ ifaces_rules() {
 	*) echo "a ${K_UP_IF[a]} false ${tf[FEAT && napi]} veth true" ;;
 	esac
 }
+# uplink_is "XDP TARGET REASON": what show -j on gateway a says of its uplink.
+uplink_is() {
+	[ "$(G a show -j | jq -r --arg n "${K_UP_IF[a]}" \
+		'.dataplane.interfaces[] | select(.name == $n) | "\(.xdp) \(.xdp_target) \(.reason)"')" = "$1" ]
+}
 # ifaces_ok: show -j on both gateways against ifaces_expected; prints what they say.
 ifaces_ok() {
 	ifaces_expected >"$tmp/ifaces.want"
@@ -568,6 +573,18 @@ run_kind() {
 	x=$failed
 	t "$k: show -j: per NIC, XDP or TC only and why, as expected for this kind" ifaces_ok
 	[ "$failed" = "$x" ] && sed 's/^/#   /' "$tmp/ifaces.got"	# (t showed it on failure)
+	if [ "$K_KIND" = veth ] && [ "$FEAT" = 1 ]; then
+		# The daemon follows what the kernel says of a NIC that runs TC only: the
+		# router's end of a's uplink gets GRO (so NAPI), and the uplink can take
+		# XDP frames; GRO off again, it cannot.
+		kind_napi_on in "ra$K_SFX"
+		t "$k: GRO on the router's end: the daemon makes a's uplink an XDP target (TC only still)" \
+			poll $((5 * TS)) uplink_is "false true veth"
+		kx in ethtool -K "ra$K_SFX" gro off >/dev/null
+		t "$k: GRO off again: no XDP target" poll $((5 * TS)) uplink_is "false false veth"
+		t "$k: the daemon said both" bash -c "grep -q '${K_UP_IF[a]}: fast path on again' '$tmp/a.log' &&
+			grep -q '${K_UP_IF[a]}: fast path off' '$tmp/a.log'"
+	fi
 	if [ -z "${KINDS_LAN_ONLY:-}" ]; then
 		probe_window
 		t "$k: a's probes to b answered" eval "echo '$probe_msg_a'; [ $probe_a = 1 ]"

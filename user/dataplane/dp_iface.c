@@ -373,7 +373,9 @@ int dp_iface_watch(int fd, int slots_fd, struct dp_iface_watch *w)
 				w->ifs[k].seen_no = true;
 			if ((v.flags & MG_IF_XMIT) && !can) {
 				v.flags &= ~(MG_IF_XMIT | MG_IF_TX);
-				v.why = why;
+				/* (a TC-only NIC keeps showing why it has no XDP, as
+				 * `up` left it) */
+				v.why = v.flags & MG_IF_XDP ? why : w->ifs[k].xdp_why;
 				changed = true;
 				pr_warn("%.16s: fast path off: %s", v.name, dp_why_text(why));
 			} else if (!(v.flags & MG_IF_XMIT) && can && xmit_again(&v, &now, w->ifs[k].seen_no)) {
