@@ -16,7 +16,10 @@
 #     container or a VM sends it); hA <-> hB through the tunnel; hA -> its gateway;
 #   - per-peer counters in `meshgw show -j` move by exactly the pings sent;
 #   - what `show -j` says per NIC (dataplane.interfaces: xdp, xdp_target, reason) is
-#     what this kind should get on this kernel (see ifaces_expected);
+#     what this kind should get on this kernel (see ifaces_expected); on the veth
+#     kind, where the kernel has xdp-features, the daemon follows it on a TC-only
+#     NIC: GRO on the router's end makes a's uplink an XDP target, GRO off none
+#     again, and show -j keeps saying why it has no XDP;
 #   - probes answered both ways (`show -j`: probe_replies of the peer's endpoints);
 #   - the matrix with meshgw running = the one before + the pairs the mesh joins,
 #     hA -> gB's uplink address among them (b must not answer a connection from the
