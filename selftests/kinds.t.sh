@@ -371,7 +371,8 @@ counters_exact() { # a stray packet may move a counter: up to 3 rounds
 # that cannot say (6.1). No XDP on a bond either, though one with veth slaves takes
 # native XDP: the program would run on the slaves and count nothing. (Whether a bond
 # is a target where xdp-features exist follows its slaves: not checked there.)
-# TC false: no program at all, the kernel forwards (dp_iface_lan_kernel): a veth LAN
+# TC false: no program at all, the kernel forwards (dp_iface_lan_kernel): a veth LAN,
+# or a LAN NIC without XDP while netfilter acts (the nat kind's bridge),
 # with an uplink of its own; a one-armed gateway's LAN keeps tc_lan. Where TC is
 # true, its program is attached as this kernel's kind ($TC_KIND: tc_hook), else null.
 ifaces_expected() { ifaces_rules | awk -v k="$TC_KIND" '{ print $0, ($6 == "true" ? k : "null") }'; }
@@ -381,7 +382,9 @@ ifaces_rules() {
 	echo "b ${K_LAN_IF[b]} false ${tf[FEAT]} veth false"
 	echo "b ${K_UP_IF[b]} false ${tf[FEAT]} veth true"
 	case $K_KIND in
-	bridge-lan | nat | vlan | macvlan) echo "a ${K_LAN_IF[a]} false false no_native_xdp true" ;;
+	# a gateway that masquerades: netfilter acts, tc_lan could only hand packets on
+	nat) echo "a ${K_LAN_IF[a]} false false no_native_xdp false" ;;
+	bridge-lan | vlan | macvlan) echo "a ${K_LAN_IF[a]} false false no_native_xdp true" ;;
 	bond) echo "a ${K_LAN_IF[a]} false $([ "$FEAT" = 1 ] && echo - || echo false) bond true" ;;
 	one-armed) echo "a ${K_LAN_IF[a]} false ${tf[FEAT && napi]} veth true" ;;
 	*) echo "a ${K_LAN_IF[a]} false ${tf[FEAT && napi]} veth false" ;;
@@ -392,6 +395,16 @@ ifaces_rules() {
 	l3-uplink) echo "a ${K_UP_IF[a]} false false layer3 true" ;;
 	*) echo "a ${K_UP_IF[a]} false ${tf[FEAT && napi]} veth true" ;;
 	esac
+}
+# hA_reaches ROLE...: one ping from hA to each, answered
+hA_reaches() {
+	local r
+	for r; do kx hA $PING -c 1 -W "$TS" "${K_ADDR[$r]}" >/dev/null || return 1; done
+}
+# lan_tc_is true|false: does show -j on gateway a say its LAN NIC runs tc_lan?
+lan_tc_is() {
+	[ "$(G a show -j | jq -r --arg n "${K_LAN_IF[a]}" \
+		'.dataplane.interfaces[] | select(.name == $n) | .tc')" = "$1" ]
 }
 # uplink_is "XDP TARGET REASON": what show -j on gateway a says of its uplink.
 uplink_is() {
@@ -576,6 +589,20 @@ run_kind() {
 	x=$failed
 	t "$k: show -j: per NIC, XDP or TC only and why, as expected for this kind" ifaces_ok
 	[ "$failed" = "$x" ] && sed 's/^/#   /' "$tmp/ifaces.got"	# (t showed it on failure)
+	if [ "$K_KIND" = bridge-lan ]; then
+		# Netfilter starts acting on forwarded traffic (a rule in a forward chain):
+		# the daemon leaves the bridge LAN to the kernel (tc_lan could only hand
+		# packets on); the rule gone, tc_lan is back.
+		t "$k: a rule in a forward chain of gateway a" kx gA nft -f - <<-EOF
+		table inet mgk$K_SFX {
+			chain forward { type filter hook forward priority 0; policy accept; counter; }
+		}
+		EOF
+		t "$k:   the daemon leaves the LAN to the kernel" poll $((5 * TS)) lan_tc_is false
+		t "$k:   hA -> hB and -> the internet host still" hA_reaches hB ih
+		kx gA nft delete table inet "mgk$K_SFX"
+		t "$k: the rule gone: tc_lan on the LAN again" poll $((5 * TS)) lan_tc_is true
+	fi
 	if [ "$K_KIND" = veth ] && [ "$FEAT" = 1 ]; then
 		# The daemon follows what the kernel says of a NIC that runs TC only: the
 		# router's end of a's uplink gets GRO (so NAPI), and the uplink can take

@@ -82,6 +82,7 @@ struct daemon {
 	unsigned int if_index[DATAPLANE_NICS];	/* their index then; 0 = gone */
 	struct dp_iface_watch fast_path;	/* which NICs XDP may transmit into */
 	bool wg_missing;			/* the wg device was missing at the last check */
+	bool lan_reapply;			/* netfilter's change still to be applied (watch.c) */
 	struct http_metrics *http;		/* GET /metrics, NULL = Metrics not set */
 	struct metrics_daemon minfo;		/* what it serves besides the gateway's */
 	struct fo_exit exit;			/* the internet exit (exit.c)... */

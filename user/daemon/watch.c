@@ -155,6 +155,23 @@ void watch_fast_path(struct daemon *d)
 
 	if (d->maps.fd.ifaces >= 0)
 		dp_iface_watch(d->maps.fd.ifaces, d->maps.fd.if_slots, &d->fast_path);
+	/* Netfilter started or stopped acting on forwarded traffic: the LAN NIC
+	 * gets its program back, or is left to the kernel (dp_iface_lan_kernel).
+	 * A failed attempt is made again at the next look. */
+	if ((d->fast_path.fwd_changed || d->lan_reapply) && dataplane_lan_follows_netfilter(&d->cfg)) {
+		int ret = gateway_reapply(&d->cfg);
+
+		if (ret > 0) {
+			stop_taken_down(d);
+			return;
+		}
+		d->lan_reapply = ret < 0;
+		if (ret < 0)
+			pr_err("%s: applying the data plane again failed; trying again in a second",
+			       d->cfg.local.lan_if);
+		else
+			remember_ifaces(d);
+	}
 	/* Other tools' filters on the WireGuard device's ingress, as on a NIC's. */
 	if (d->maps.fd.attach >= 0 && dp_tc_wg_filters(d->maps.fd.attach, &o) > 0) {
 		if (o.ingress)

@@ -228,6 +228,8 @@ struct dp {
 	struct dp_nic nic[DATAPLANE_NICS];	/* [0] the LAN NIC, [1 + u] uplink u (if any) */
 	int n_nic;
 	bool fwd_ok;			/* neither netfilter nor IPsec acts on forwarded traffic */
+	int nf;				/* dp_forwarding_hooked: > 0 acts, < 0 cannot be asked */
+	char nf_what[160];		/* ... and what acts */
 	bool lan_kernel;		/* no program on the LAN NIC (dp_iface_lan_kernel) */
 	bool tcx;			/* TC programs as tcx links (dp_tc.h) */
 };
@@ -600,6 +602,13 @@ const char *dataplane_nic_name(const struct mg_config *c, int i)
 	       c->local.uplinks[u].name : "";
 }
 
+bool dataplane_lan_follows_netfilter(const struct mg_config *c)
+{
+	/* resolve_ifaces' own_uplink and exit, from the configuration alone */
+	return c->local.fast_path == MG_FAST_AUTO && c->local.uplink_if[0] &&
+	       strcmp(c->local.uplink_if, c->local.lan_if) && !c->local.n_exit_via;
+}
+
 /* Reads what the kernel says about the LAN NIC and the uplinks, and plans each:
  * XDP or TC only, XDP transmit target or not (dp_iface.h). The second and later
  * uplinks run TC only; any uplink may be missing (a modem not connected yet:
@@ -808,8 +817,6 @@ static int resolve_ifaces(struct dp *d, const struct mg_config *c, bool wg_requi
 		return err;
 	if ((err = dp_tc_mode(c->local.tc_hook, d->lan, &d->tcx)))
 		return err;
-	d->lan_kernel = dp_iface_lan_kernel(&d->nic[0].info, c->local.fast_path,
-					    d->uplink && d->uplink != d->lan, c->local.n_exit_via > 0);
 	for (int i = 0; i < d->n_nic; i++) {
 		struct dp_nic *n = &d->nic[i];
 
@@ -819,6 +826,11 @@ static int resolve_ifaces(struct dp *d, const struct mg_config *c, bool wg_requi
 			n->xdp_why = MG_WHY_FOREIGN;
 		}
 	}
+	d->nf = dp_forwarding_hooked(d->nf_what, sizeof(d->nf_what));
+	d->fwd_ok = d->nf == 0;
+	d->lan_kernel = dp_iface_lan_kernel(&d->nic[0].info, c->local.fast_path,
+					    d->uplink && d->uplink != d->lan, c->local.n_exit_via > 0,
+					    !d->fwd_ok);
 	for (size_t u = 1; local_multi_uplink(&c->local) && u < c->local.n_uplinks; u++) {
 		const char *name = c->local.uplinks[u].name;
 		int idx = (int)if_nametoindex(name);
@@ -944,18 +956,13 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	/* Maps first, so the programs see a complete table when they start. */
 	if ((err = fill(&d, c, s)))
 		goto out;
-	{
-		char what[160];
-		int nf = dp_forwarding_hooked(what, sizeof(what));
-
-		d.fwd_ok = nf == 0;
-		if (nf > 0)
-			pr_info("%s acts on forwarded traffic: the fast path leaves forwarding to the "
-				"kernel", what);
-		else if (nf < 0)
-			pr_info("netfilter or IPsec cannot be asked (%s): the fast path leaves forwarding to "
-				"the kernel", strerror(-nf));
-	}
+	/* (resolve_ifaces asked) */
+	if (d.nf > 0)
+		pr_info("%s acts on forwarded traffic: the fast path leaves forwarding to the "
+			"kernel", d.nf_what);
+	else if (d.nf < 0)
+		pr_info("netfilter or IPsec cannot be asked (%s): the fast path leaves forwarding to "
+			"the kernel", strerror(-d.nf));
 	for (int i = 0; i < d.n_nic; i++)
 		if (d.nic[i].info.ifindex && (err = nic_publish(&d, &d.nic[i])))
 			goto out;

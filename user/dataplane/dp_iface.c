@@ -138,14 +138,23 @@ bool dp_iface_want_xdp(const struct dp_iface *i, enum mg_fast_path fp, enum mg_i
  *    a packet the kernel fragments for the tunnel once, with all its bytes);
  *  - a bridge, a VLAN, a driver's NIC (with or without XDP): tc_lan, whose fast
  *    path beat the kernel there (bridge as LAN 1.04-1.06).
- * The program stays on a veth where it has work the kernel cannot do: steering
- * LAN traffic to the internet exit, and the WireGuard and probe packets of a
- * one-armed gateway (its LAN is its uplink). FastPath = tc or xdp asks for
- * meshgw's fast path there, and gets it. */
+ * While netfilter or IPsec acts on forwarded traffic, any LAN NIC: the kernel
+ * forwards all of it then (MG_IF_FWD off), and tc_lan could only hand each
+ * packet on, for its cost and the TC hook's (a bridge LAN behind a masquerade:
+ * uploads 0.95 of the kernel's rate with it). tc_wg counts the mesh traffic, or
+ * XDP where it runs (it stays: it hands the rest on at once). The daemon
+ * applies the data plane again when that state flips
+ * (dataplane_lan_follows_netfilter).
+ * The program stays where it has work the kernel cannot do: steering LAN traffic
+ * to the internet exit, and the WireGuard and probe packets of a one-armed
+ * gateway (its LAN is its uplink). FastPath = tc or xdp asks for meshgw's fast
+ * path there, and gets it. */
 bool dp_iface_lan_kernel(const struct dp_iface *lan, enum mg_fast_path fp, bool own_uplink,
-			 bool exit)
+			 bool exit, bool nf_acts)
 {
-	return fp == MG_FAST_AUTO && lan->ether && !strcmp(lan->kind, "veth") && own_uplink && !exit;
+	if (fp != MG_FAST_AUTO || !own_uplink || exit)
+		return false;
+	return nf_acts || (lan->ether && !strcmp(lan->kind, "veth"));
 }
 
 bool dp_iface_xmit(const struct dp_iface *i, enum mg_if_why *why)
@@ -296,7 +305,8 @@ int dp_iface_watch(int fd, int slots_fd, struct dp_iface_watch *w)
 	int nf = dp_forwarding_hooked(what, sizeof(what));
 	bool fwd_ok = nf == 0;
 
-	if (w->n && fwd_ok != w->fwd_ok) {
+	w->fwd_changed = w->n && fwd_ok != w->fwd_ok;
+	if (w->fwd_changed) {
 		if (fwd_ok)
 			pr_info("neither netfilter nor IPsec acts on forwarded traffic now: fast path on again");
 		else

@@ -31,13 +31,15 @@ int dp_iface_probe(const char *ifname, struct dp_iface *i);
 bool dp_iface_want_xdp(const struct dp_iface *i, enum mg_fast_path fp, enum mg_if_why *why);
 
 /* Whether the LAN NIC lan gets no program at all, the kernel forwarding
- * everything that comes in by it (MG_IF_KERNEL): a veth with FastPath = auto, on
- * a gateway with an uplink of its own and no internet exit to steer (ExitVia).
- * own_uplink: the uplink is another NIC (the WireGuard and probe packets the
+ * everything that comes in by it (MG_IF_KERNEL; no TC program: XDP stays where
+ * it runs), with FastPath = auto, on a gateway with an uplink of its own and no
+ * internet exit to steer (ExitVia): a veth; or any NIC while netfilter or IPsec
+ * acts on forwarded traffic (nf_acts), when tc_lan could only hand every packet
+ * on. own_uplink: the uplink is another NIC (the WireGuard and probe packets the
  * program must see arrive there); exit: ExitVia is set (only tc_lan steers LAN
  * traffic to the exit). */
 bool dp_iface_lan_kernel(const struct dp_iface *lan, enum mg_fast_path fp, bool own_uplink,
-			 bool exit);
+			 bool exit, bool nf_acts);
 
 /* Whether the XDP fast path may transmit into i (XDP_TX, XDP_REDIRECT); when
  * not, *why says why. Kernels without xdp-features: only a driver's own NIC
@@ -58,7 +60,8 @@ uint32_t dp_iface_sysctl_flags(const char *ifname);
 const char *dp_why_text(enum mg_if_why why);
 /* What `meshgw show` and the log say of a NIC with MG_IF_KERNEL. */
 #define DP_KERNEL_TEXT "no program: the kernel forwards (a veth, where it is faster than meshgw's " \
-		       "TC fast path); its mesh traffic is counted on the WireGuard device"
+		       "TC fast path, or any LAN NIC while netfilter or IPsec acts on " \
+		       "forwarded traffic); its mesh traffic is counted on the WireGuard device"
 /* A word for the metrics' reason label: "config", "veth", "runtime", ... */
 const char *dp_why_name(enum mg_if_why why);
 /* A word for the fallback reason label (enum mg_fallback): "xdp_tx", "redirect". */
@@ -83,6 +86,7 @@ struct dp_iface_watch {
 	} ifs[MG_MAX_IFACES];
 	int n;
 	bool fwd_ok;			/* netfilter did not act on forwarding at the last look */
+	bool fwd_changed;		/* ... and it did at the one before, or the reverse */
 };
 /* ifaces_fd, slots_fd: the pinned mg_ifaces and mg_if_slots. 0 or -errno. */
 int dp_iface_watch(int ifaces_fd, int slots_fd, struct dp_iface_watch *w);
