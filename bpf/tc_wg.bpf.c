@@ -52,10 +52,11 @@ static __always_inline void *ip_header(struct __sk_buff *skb, __u8 *family)
 }
 
 /* A packet the kernel forwarded here, counted as the peer's LAN traffic when no
- * program of meshgw counted it where it came in: XDP counts on its NIC, tc_lan
- * where it forwards (MG_IF_FWD) and runs (not MG_IF_KERNEL, the LAN NIC left to
- * the kernel); a NIC of no program, or one whose netfilter acts, is counted
- * here, as tc_lan would have: one packet, its bytes with the link header.
+ * program of meshgw counted it where it came in: XDP and tc_lan count where the
+ * NIC forwards (MG_IF_FWD) and tc_lan runs (not MG_IF_KERNEL, the LAN NIC left
+ * to the kernel); a NIC of no program, or one whose netfilter acts (XDP too
+ * hands its mesh traffic on uncounted there: the user's rules may drop it), is
+ * counted here, as tc_lan would have: one packet, its bytes with the link header.
  * skb_iif says where it came in (0 for the gateway's own packets), except in the
  * fragments the kernel cut an IPv4 packet into for the tunnel's MTU: new skbs
  * without skb_iif, so a fragment without one and without a socket (the gateway's
@@ -82,7 +83,7 @@ static __always_inline void lan_count(struct __sk_buff *skb, struct mg_peer_stat
 		return;			/* from another peer (a client): not a LAN's */
 	}
 	flags = iface_flags(in);
-	if ((flags & MG_IF_XDP) || (flags & (MG_IF_FWD | MG_IF_KERNEL)) == MG_IF_FWD)
+	if ((flags & (MG_IF_FWD | MG_IF_KERNEL)) == MG_IF_FWD)
 		return;		/* counted where it came in */
 	if (first) {
 		len += flags & MG_IF_L3 ? 0 : ETH_HLEN;

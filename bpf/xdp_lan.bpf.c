@@ -195,9 +195,17 @@ static __always_inline int handle_ip(struct xdp_md *ctx, __u32 off, bool vlan, _
 	}
 	r = route_lookup_ip(family, l3, false);
 	if (r && r->kind == MG_ROUTE_REMOTE) {
+		__u32 in_flags = iface_flags(ctx->ingress_ifindex);
+
 		/* Forwarding off on this NIC: the kernel drops it, uncounted. */
-		if (fwd_off(iface_flags(ctx->ingress_ifindex), family))
+		if (fwd_off(in_flags, family))
 			return verdict(XDP_PASS, MG_STAT_XDP_PASS, len);
+		/* Netfilter or IPsec acts, or another tool's TC filters wait on this
+		 * NIC (no MG_IF_FWD), or no TC program follows (MG_IF_KERNEL): the
+		 * kernel forwards it, through the user's rules, and tc_wg counts what
+		 * enters the tunnel (a packet a rule drops is not sent). */
+		if ((in_flags & (MG_IF_FWD | MG_IF_KERNEL)) != MG_IF_FWD)
+			return verdict(XDP_PASS, MG_STAT_XDP_NO_XMIT, len);
 		return mesh_bound(r, len);
 	}
 

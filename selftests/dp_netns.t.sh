@@ -331,6 +331,23 @@ t "  rules removed: hA -> hB again" ip netns exec $hA ping -q -c 2 -i 0.1 -W 2 1
 # tc_lan hands them on uncounted while netfilter acts; tc_wg counts them in the tunnel.
 is "    its 2 pings counted for peer b (by tc_wg)" $(($(peer a b 4) - mesh0)) 2
 t "  and hB -> hA" ip netns exec $hB ping -q -c 2 -i 0.1 -W 2 10.1.0.2
+# The same with XDP on gateway a's LAN NIC (FastPath = xdp): while netfilter acts,
+# XDP hands the mesh traffic on uncounted too, so what a rule drops is not counted
+# as sent (XDP counted it before the rule saw it, before 2026-12-04).
+sed 's/^FastPath = tc$/FastPath = xdp/' "$tmp/a.local" >"$tmp/a_xdp.local"
+N $gA nft add chain inet mgfw$s meshchk '{ type filter hook forward priority 0; policy accept; }'
+N $gA nft add rule inet mgfw$s meshchk ip saddr 10.1.0.2 ip daddr 10.2.0.2 icmp type echo-request counter drop
+t "  up with XDP on lan0 (FastPath = xdp), hA's pings to hB dropped by a rule again" \
+	N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a_xdp.local" 51821
+t "    XDP on lan0" bash -c "ip -n $gA link show lan0 | grep -q prog/xdp"
+mesh0=$(peer a b 4)
+t "    hA -> hB: 3 pings dropped" bash -c "! ip netns exec $hA ping -q -c 3 -i 0.1 -W 1 10.2.0.2"
+is "    none counted as sent to peer b" $(($(peer a b 4) - mesh0)) 0
+N $gA nft delete chain inet mgfw$s meshchk
+mesh0=$(peer a b 4)
+t "    rule removed: hA -> hB again" ip netns exec $hA ping -q -c 2 -i 0.1 -W 2 10.2.0.2
+is "    its 2 pings counted for peer b once (by tc_wg, not XDP)" $(($(peer a b 4) - mesh0)) 2
+t "  back to TC only on lan0 (FastPath = tc)" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 N $gA nft delete table inet mgfw$s
 t "  chain removed, up again" N $gA "$DPCTL" up "$tmp/mesh.conf" "$tmp/a.local" 51821
 tx0=$(stat a tc_forward)

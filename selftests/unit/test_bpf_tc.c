@@ -1122,6 +1122,7 @@ static long wg_egress_run(int fd, int stats, int peers, const struct pkt_spec *s
 #define LAN_K_IFINDEX 77
 #define XDP_K_IFINDEX 78
 #define NONE_K_IFINDEX 79
+#define XDPNF_K_IFINDEX 80	/* XDP, netfilter acts: no MG_IF_FWD */
 #define IIF_TC 1001		/* tcx: MG_IF_FWD, tc_lan counts there */
 #define IIF_NOFWD 1002		/* nfx: no MG_IF_FWD */
 #define IIF_WG 1003		/* the WireGuard device itself */
@@ -1144,6 +1145,8 @@ static void wg_lan_count(struct tc_wg_bpf *wg)
 		{ "from a NIC whose tc_lan counted it: not again", { V4("10.0.0.5", "10.1.2.3"), PL }, IIF_TC, 0, 0 },
 		{ "from a NIC whose XDP counted it: not again", { V4("10.0.0.5", "10.1.2.3"), PL }, XDP_K_IFINDEX,
 		  0, 0 },
+		{ "from a NIC with XDP whose netfilter acts (XDP handed it on): counted",
+		  { V4("10.0.0.5", "10.1.2.3"), PL }, XDPNF_K_IFINDEX, 1, 1 },
 		{ "from another peer (in by the WireGuard device): not counted", { V4("10.0.0.5", "10.1.2.3"), PL },
 		  IIF_WG, 0, 0 },
 		{ "the gateway's own packet (no skb_iif): not counted", { V4("10.0.0.1", "10.1.2.3"), PL }, 0, 0, 0 },
@@ -1161,8 +1164,9 @@ static void wg_lan_count(struct tc_wg_bpf *wg)
 
 	if (!ok(k, "open a second tc_wg") ||
 	    !ok(!iface_set(ifaces_fd, LAN_K_IFINDEX, "lank", MG_IF_KERNEL | MG_IF_FWD, MG_WHY_VETH) &&
-		!iface_set(ifaces_fd, XDP_K_IFINDEX, "xdpk", MG_IF_XDP | MG_IF_XMIT | MG_IF_FWD, MG_WHY_NONE),
-		"  mg_ifaces: a LAN NIC left to the kernel, a NIC with XDP"))
+		!iface_set(ifaces_fd, XDP_K_IFINDEX, "xdpk", MG_IF_XDP | MG_IF_XMIT | MG_IF_FWD, MG_WHY_NONE) &&
+		!iface_set(ifaces_fd, XDPNF_K_IFINDEX, "xdpnf", MG_IF_XDP | MG_IF_XMIT, MG_WHY_NONE),
+		"  mg_ifaces: a LAN NIC left to the kernel, a NIC with XDP, one whose netfilter acts"))
 		return;
 	bpf_object__for_each_map(m, k->obj) {
 		struct bpf_map *orig = bpf_object__find_map_by_name(wg->obj, bpf_map__name(m));

@@ -314,6 +314,14 @@ static const struct row rows[] = {
 	{ "v4 to a remote range on a NIC without MG_IF_XMIT: still counted for peer 1",
 	  { V4("10.0.0.5", "10.1.2.3"), .proto = UDP, .sport = 1000, .dport = 2000, .pl = PL_RAW, .pl_len = 20 },
 	  0, XDP_PASS, MG_STAT_XDP_MESH, 1, OUT_SAME, .vin_if = IFS(MG_IF_XDP | MG_IF_FWD) },
+	{ "v4 to a remote range on a NIC without MG_IF_FWD (netfilter acts): handed on, not counted "
+	  "(tc_wg counts what the user's rules let into the tunnel)",
+	  { V4("10.0.0.5", "10.1.2.3"), .proto = UDP, .sport = 1000, .dport = 2000, .pl = PL_RAW, .pl_len = 20 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME, .vin_if = IFS(MG_IF_XDP | MG_IF_XMIT) },
+	{ "v6 to a remote range on a NIC with no TC program after XDP (MG_IF_KERNEL): the same",
+	  { V6("fd00::5", "fd01::9"), .proto = UDP, .sport = 1000, .dport = 2000, .pl = PL_RAW, .pl_len = 20 },
+	  0, XDP_PASS, MG_STAT_XDP_NO_XMIT, -1, OUT_SAME,
+	  .vin_if = IFS(MG_IF_XDP | MG_IF_XMIT | MG_IF_FWD | MG_IF_KERNEL) },
 	/* left to the kernel */
 	{ "v4 TTL 1: kernel (ICMP time exceeded)",
 	  { V4("10.0.0.5", "198.51.100.9"), .proto = 1, .pl = PL_RAW, .pl_len = 8, .ttl = 1 },
