@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include "dataplane/dp_local4.h"
 #include "lib/nl.h"
+#include "lib/rtnl.h"
 #include "meshgw_bpf.h"
 
 struct scan {
@@ -34,27 +35,13 @@ static void routes_reset(void *data)
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a, *local = NULL, *addr = NULL;
+	const void *own = rtnl_ifa_own(nlh);
 	struct scan *s = data;
 
-	if (ifa->ifa_family != AF_INET)
-		return MNL_CB_OK;
-	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
-		if (mnl_attr_get_payload_len(a) != 4)
-			continue;
-		if (mnl_attr_get_type(a) == IFA_LOCAL)
-			local = a;
-		else if (mnl_attr_get_type(a) == IFA_ADDRESS)
-			addr = a;
-	}
-	/* IFA_LOCAL is the box's own (on a point-to-point link IFA_ADDRESS is the
-	 * far end's); the kernel always sends it for IPv4. */
-	if (!local)
-		local = addr;
-	if (!local)
+	if (ifa->ifa_family != AF_INET || !own)
 		return MNL_CB_OK;
 	if (s->seen < MG_LOCAL4_MAX) {
-		memcpy(&s->v.addr[s->seen], mnl_attr_get_payload(local), 4);
+		memcpy(&s->v.addr[s->seen], own, 4);
 		s->v.bloom |= 1ULL << MG_LOCAL4_BIT(s->v.addr[s->seen]);
 	}
 	s->seen++;

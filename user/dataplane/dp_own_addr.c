@@ -42,13 +42,10 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct scan *s = data;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	size_t alen = ifa->ifa_family == AF_INET ? 4 : 16;
-	const struct nlattr *a;
+	const void *own = rtnl_ifa_own(nlh);
 	struct own_addr *o;
-	bool have = false;
 
-	if ((ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) ||
-	    ifa->ifa_scope != RT_SCOPE_UNIVERSE)
+	if (!own || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
 		return MNL_CB_OK;
 	if (grow_for_one((void **)&s->addrs, s->n_addrs, &s->cap_addrs, sizeof(*s->addrs), 8)) {
 		s->err = -ENOMEM;
@@ -58,17 +55,8 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	memset(o, 0, sizeof(*o));
 	o->key.family = ifa->ifa_family;
 	o->route.ifindex = ifa->ifa_index;
-	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
-		/* IFA_LOCAL is our address on point-to-point links; IFA_ADDRESS otherwise. */
-		if ((mnl_attr_get_type(a) == IFA_LOCAL ||
-		     (mnl_attr_get_type(a) == IFA_ADDRESS && !have)) &&
-		    mnl_attr_get_payload_len(a) == alen) {
-			memcpy(o->key.addr, mnl_attr_get_payload(a), alen);
-			have = true;
-		}
-	}
-	if (have)
-		s->n_addrs++;
+	memcpy(o->key.addr, own, ifa->ifa_family == AF_INET ? 4 : 16);
+	s->n_addrs++;
 	return MNL_CB_OK;
 }
 

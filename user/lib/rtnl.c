@@ -146,29 +146,38 @@ static void plist_add(struct plist *l, const struct prefix *p)
 	l->v[l->n++] = *p;
 }
 
+const void *rtnl_ifa_own(const struct nlmsghdr *nlh)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	size_t alen = ifa->ifa_family == AF_INET ? 4 : 16;
+	const struct nlattr *a, *local = NULL, *addr = NULL;
+
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
+		return NULL;
+	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
+		if (mnl_attr_get_payload_len(a) != alen)
+			continue;
+		if (mnl_attr_get_type(a) == IFA_LOCAL)
+			local = a;
+		else if (mnl_attr_get_type(a) == IFA_ADDRESS)
+			addr = a;
+	}
+	if (!local)
+		local = addr;
+	return local ? mnl_attr_get_payload(local) : NULL;
+}
+
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct plist *l = data;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
 	struct prefix p = { .family = ifa->ifa_family, .len = ifa->ifa_prefixlen };
-	bool have = false;
+	const void *own = rtnl_ifa_own(nlh);
 
-	if (ifa->ifa_index != l->ifindex || (p.family != AF_INET && p.family != AF_INET6))
+	if (ifa->ifa_index != l->ifindex || !own)
 		return MNL_CB_OK;
-	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
-		size_t alen = p.family == AF_INET ? 4 : 16;
-
-		/* IFA_LOCAL is our address on point-to-point links; IFA_ADDRESS otherwise. */
-		if ((mnl_attr_get_type(a) == IFA_LOCAL ||
-		     (mnl_attr_get_type(a) == IFA_ADDRESS && !have)) &&
-		    mnl_attr_get_payload_len(a) == alen) {
-			memcpy(p.addr, mnl_attr_get_payload(a), alen);
-			have = true;
-		}
-	}
-	if (have)
-		plist_add(l, &p);
+	memcpy(p.addr, own, p.family == AF_INET ? 4 : 16);
+	plist_add(l, &p);
 	return MNL_CB_OK;
 }
 

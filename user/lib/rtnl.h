@@ -31,6 +31,10 @@ int rtnl_link_set(struct nl_sock *s, const char *name, uint32_t ifindex, uint32_
 /* Sets the link administratively up or down (IFF_UP), nothing else. */
 int rtnl_link_updown(struct nl_sock *s, const char *name, uint32_t ifindex, bool up);
 
+/* The box's own address in an RTM_NEWADDR message (IFA_LOCAL; IFA_ADDRESS when
+ * there is none, as IFA_ADDRESS is the far end's on a point-to-point link): its
+ * 4 or 16 bytes, by the message's family, or NULL. */
+const void *rtnl_ifa_own(const struct nlmsghdr *nlh);
 /* An address: p holds the address (host bits set) and the prefix length. */
 int rtnl_addr_list(struct nl_sock *s, uint32_t ifindex, struct prefix **out, size_t *n);
 /* With noprefixroute the kernel adds no route for the prefix (meshgw adds its own,
