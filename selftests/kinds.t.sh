@@ -372,7 +372,7 @@ counters_exact() { # a stray packet may move a counter: up to 3 rounds
 # native XDP: the program would run on the slaves and count nothing. (Whether a bond
 # is a target where xdp-features exist follows its slaves: not checked there.)
 # TC false: no program at all, the kernel forwards (dp_iface_lan_kernel): a veth LAN,
-# or a LAN NIC without XDP while netfilter acts (the nat kind's bridge),
+# or any LAN NIC while netfilter acts (the nat kind's bridge), on a gateway
 # with an uplink of its own; a one-armed gateway's LAN keeps tc_lan. Where TC is
 # true, its program is attached as this kernel's kind ($TC_KIND: tc_hook), else null.
 ifaces_expected() { ifaces_rules | awk -v k="$TC_KIND" '{ print $0, ($6 == "true" ? k : "null") }'; }

@@ -39,6 +39,20 @@ void stop_taken_down(struct daemon *d)
 	d->stop = true;
 }
 
+/* gateway_reapply from the daemon: when `meshgw down` took the gateway away
+ * meanwhile, the daemon stops; else the NICs are remembered as they are now.
+ * -1 when it failed (the caller says so and tries again later), else 0. */
+static int reapply(struct daemon *d)
+{
+	int ret = gateway_reapply(&d->cfg);
+
+	if (ret > 0)
+		stop_taken_down(d);
+	else if (!ret)
+		remember_ifaces(d);
+	return ret < 0 ? -1 : 0;
+}
+
 /* The data plane follows the NICs it runs on. XDP handles only frames addressed
  * to the MAC it was given at load time, so a changed address (set by hand, a
  * bond moving to another slave) on the LAN NIC or the first uplink needs the
@@ -77,18 +91,11 @@ int check_ifaces(struct daemon *d)
 				"program", name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 		else
 			continue;
-		ret = gateway_reapply(&d->cfg);
-		if (ret > 0) {
-			stop_taken_down(d);
-			return 0;
-		}
-		if (ret) {
+		ret = reapply(d);
+		if (ret)
 			pr_err("%s: reloading the data plane failed; trying again in %llu s", name,
 			       (unsigned long long)(IFACES_RETRY_NS / (1000 * MS)));
-			return -1;
-		}
-		remember_ifaces(d);
-		return 0;
+		return ret;
 	}
 	return 0;
 }
@@ -158,19 +165,13 @@ void watch_fast_path(struct daemon *d)
 	/* Netfilter started or stopped acting on forwarded traffic: the LAN NIC
 	 * gets its program back, or is left to the kernel (dp_iface_lan_kernel).
 	 * A failed attempt is made again at the next look. */
-	if ((d->fast_path.fwd_changed || d->lan_reapply) && dataplane_lan_follows_netfilter(&d->cfg)) {
-		int ret = gateway_reapply(&d->cfg);
-
-		if (ret > 0) {
-			stop_taken_down(d);
-			return;
-		}
-		d->lan_reapply = ret < 0;
-		if (ret < 0)
+	if ((d->fast_path.fwd_changed || d->lan_reapply) && dataplane_lan_kernel_allowed(&d->cfg)) {
+		d->lan_reapply = reapply(d) < 0;
+		if (d->lan_reapply)
 			pr_err("%s: applying the data plane again failed; trying again in a second",
 			       d->cfg.local.lan_if);
-		else
-			remember_ifaces(d);
+		if (d->stop)
+			return;
 	}
 	/* Other tools' filters on the WireGuard device's ingress, as on a NIC's. */
 	if (d->maps.fd.attach >= 0 && dp_tc_wg_filters(d->maps.fd.attach, &o) > 0) {

@@ -602,9 +602,11 @@ const char *dataplane_nic_name(const struct mg_config *c, int i)
 	       c->local.uplinks[u].name : "";
 }
 
-bool dataplane_lan_follows_netfilter(const struct mg_config *c)
+bool dataplane_lan_kernel_allowed(const struct mg_config *c)
 {
-	/* resolve_ifaces' own_uplink and exit, from the configuration alone */
+	/* own uplink: the WireGuard and probe packets tc_lan must see arrive there;
+	 * no exit: only tc_lan steers LAN traffic to it; FastPath = tc or xdp asks
+	 * for meshgw's programs there */
 	return c->local.fast_path == MG_FAST_AUTO && c->local.uplink_if[0] &&
 	       strcmp(c->local.uplink_if, c->local.lan_if) && !c->local.n_exit_via;
 }
@@ -828,9 +830,8 @@ static int resolve_ifaces(struct dp *d, const struct mg_config *c, bool wg_requi
 	}
 	d->nf = dp_forwarding_hooked(d->nf_what, sizeof(d->nf_what));
 	d->fwd_ok = d->nf == 0;
-	d->lan_kernel = dp_iface_lan_kernel(&d->nic[0].info, c->local.fast_path,
-					    d->uplink && d->uplink != d->lan, c->local.n_exit_via > 0,
-					    !d->fwd_ok);
+	d->lan_kernel = dataplane_lan_kernel_allowed(c) && d->uplink &&
+			dp_iface_lan_kernel(&d->nic[0].info, !d->fwd_ok);
 	for (size_t u = 1; local_multi_uplink(&c->local) && u < c->local.n_uplinks; u++) {
 		const char *name = c->local.uplinks[u].name;
 		int idx = (int)if_nametoindex(name);

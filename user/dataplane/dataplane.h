@@ -49,10 +49,10 @@ int dataplane_down(const struct mg_local *l);
 #define DATAPLANE_NICS (MG_XDP_IFACES + DATAPLANE_MORE_UPLINKS)
 /* The name of NIC i of c (as above), "" for none. */
 const char *dataplane_nic_name(const struct mg_config *c, int i);
-/* Does the LAN NIC's program depend on whether netfilter acts on forwarded
- * traffic (dp_iface_lan_kernel)? Then the data plane is to be applied again when
- * that changes. */
-bool dataplane_lan_follows_netfilter(const struct mg_config *c);
+/* May the LAN NIC be left to the kernel (dp_iface_lan_kernel): FastPath = auto, an
+ * uplink of its own, no ExitVia? Whether it is then follows whether netfilter acts
+ * on forwarded traffic: the daemon applies the data plane again when that changes. */
+bool dataplane_lan_kernel_allowed(const struct mg_config *c);
 
 /* ifname's Ethernet address, which the XDP program matches frames against: 0,
  * -EPFNOSUPPORT (not Ethernet) or -errno. */

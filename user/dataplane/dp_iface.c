@@ -143,17 +143,13 @@ bool dp_iface_want_xdp(const struct dp_iface *i, enum mg_fast_path fp, enum mg_i
  * packet on, for its cost and the TC hook's (a bridge LAN behind a masquerade:
  * uploads 0.95 of the kernel's rate with it). tc_wg counts the mesh traffic, or
  * XDP where it runs (it stays: it hands the rest on at once). The daemon
- * applies the data plane again when that state flips
- * (dataplane_lan_follows_netfilter).
- * The program stays where it has work the kernel cannot do: steering LAN traffic
- * to the internet exit, and the WireGuard and probe packets of a one-armed
- * gateway (its LAN is its uplink). FastPath = tc or xdp asks for meshgw's fast
- * path there, and gets it. */
-bool dp_iface_lan_kernel(const struct dp_iface *lan, enum mg_fast_path fp, bool own_uplink,
-			 bool exit, bool nf_acts)
+ * applies the data plane again when that state flips.
+ * The program stays where it has work the kernel cannot do
+ * (dataplane_lan_kernel_allowed): steering LAN traffic to the internet exit, and
+ * the WireGuard and probe packets of a one-armed gateway (its LAN is its uplink).
+ * FastPath = tc or xdp asks for meshgw's fast path there, and gets it. */
+bool dp_iface_lan_kernel(const struct dp_iface *lan, bool nf_acts)
 {
-	if (fp != MG_FAST_AUTO || !own_uplink || exit)
-		return false;
 	return nf_acts || (lan->ether && !strcmp(lan->kind, "veth"));
 }
 

@@ -30,16 +30,12 @@ int dp_iface_probe(const char *ifname, struct dp_iface *i);
 /* Whether to put meshgw's XDP program on i; when not, *why says why. */
 bool dp_iface_want_xdp(const struct dp_iface *i, enum mg_fast_path fp, enum mg_if_why *why);
 
-/* Whether the LAN NIC lan gets no program at all, the kernel forwarding
- * everything that comes in by it (MG_IF_KERNEL; no TC program: XDP stays where
- * it runs), with FastPath = auto, on a gateway with an uplink of its own and no
- * internet exit to steer (ExitVia): a veth; or any NIC while netfilter or IPsec
- * acts on forwarded traffic (nf_acts), when tc_lan could only hand every packet
- * on. own_uplink: the uplink is another NIC (the WireGuard and probe packets the
- * program must see arrive there); exit: ExitVia is set (only tc_lan steers LAN
- * traffic to the exit). */
-bool dp_iface_lan_kernel(const struct dp_iface *lan, enum mg_fast_path fp, bool own_uplink,
-			 bool exit, bool nf_acts);
+/* Whether the LAN NIC lan gets no TC program, the kernel forwarding everything
+ * that comes in by it (MG_IF_KERNEL; XDP stays where it runs), where the
+ * configuration allows it (dataplane_lan_kernel_allowed) and the uplink is
+ * there: a veth; or any NIC while netfilter or IPsec acts on forwarded traffic
+ * (nf_acts), when tc_lan could only hand every packet on. */
+bool dp_iface_lan_kernel(const struct dp_iface *lan, bool nf_acts);
 
 /* Whether the XDP fast path may transmit into i (XDP_TX, XDP_REDIRECT); when
  * not, *why says why. Kernels without xdp-features: only a driver's own NIC

@@ -127,32 +127,32 @@ static bool pid_is_wireguard_go_for(pid_t pid, const char *ifname)
 	return n == len && !memcmp(cmd, want, len);
 }
 
-bool wg_uapi_terminate(pid_t pid, const char *ifname)
+/* Waits up to 2 s (100 looks, 20 ms apart) for wireguard-go pid to exit,
+ * sending it SIGTERM at look term_at. */
+static void wait_gone(pid_t pid, int term_at)
 {
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
 
-	if (pid <= 0 || !pid_is_wireguard_go_for(pid, ifname))
-		return false;
-	kill(pid, SIGTERM);
 	for (int i = 0; i < 100 && pid_is_wireguard_go(pid); i++) {
+		if (i == term_at)
+			kill(pid, SIGTERM);
 		waitpid(pid, NULL, WNOHANG);
 		nanosleep(&ts, NULL);
 	}
+}
+
+bool wg_uapi_terminate(pid_t pid, const char *ifname)
+{
+	if (pid <= 0 || !pid_is_wireguard_go_for(pid, ifname))
+		return false;
+	wait_gone(pid, 0);
 	return true;
 }
 
 void wg_uapi_stop(pid_t pid)
 {
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-	if (pid <= 0)
-		return;
-	for (int i = 0; i < 100 && pid_is_wireguard_go(pid); i++) {
-		if (i == 50)
-			kill(pid, SIGTERM);
-		waitpid(pid, NULL, WNOHANG);
-		nanosleep(&ts, NULL);
-	}
+	if (pid > 0)
+		wait_gone(pid, 50);	/* its TUN deleted, it exits by itself */
 }
 
 /* Sends req on fd. */
