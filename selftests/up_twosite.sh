@@ -249,6 +249,8 @@ if all_part; then
 		bash -c "nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh.conf -l $tmp/refuse.conf 2>$tmp/err"
 	t "  names the interface, the kernel's error and why" \
 		grep -q "fq$s: the driver refused meshgw's XDP program (No space left on device: its peer has more TX queues than it has RX queues): TC only there" "$tmp/err"
+	t "  in the driver's own words (its extended ACK, asked by netlink)" \
+		grep -q "TC only there. The kernel says: veth: XDP expects number of rx queues not less than peer tx queues$" "$tmp/err"
 	is "  show: no XDP there, why, tc_lan on its ingress" \
 		"$(A "$MESHGW" show -j -c "$tmp/mesh.conf" -l "$tmp/refuse.conf" |
 			jq -r --arg n "fq$s" '.dataplane.interfaces[] | select(.name == $n) | "\(.xdp) \(.reason)"')" \

@@ -38,6 +38,7 @@
 #include "dataplane/dp_pin_compat.h"
 #include "dataplane/dp_progs.h"
 #include "dataplane/dp_tc.h"
+#include "dataplane/dp_xdp_why.h"
 #include "lib/log.h"
 #include "tc_lan.skel.h"
 #include "tc_wg.skel.h"
@@ -513,11 +514,19 @@ static int xdp_up(struct dp *d, const char *ifname, int ifindex, const char *kin
 	fd = bpf_link_create(prog->fd, ifindex, BPF_XDP, &o);
 	log_libbpf_unmute();
 	if (fd < 0) {
+		char why[256];
+		int again;
+
 		err = -errno;
-		if (err == -EOPNOTSUPP || err == -EINVAL)
+		again = dp_xdp_why(ifindex, prog->fd, why, sizeof(why));
+		/* No native XDP in the driver (its reason says so, or it gives none
+		 * with the errno of a missing ndo_bpf): nothing to tell. */
+		if ((err == -EOPNOTSUPP || err == -EINVAL) && (!*why || dp_xdp_why_no_native(why)))
 			return -EOPNOTSUPP;
-		pr_warn("%s: the driver refused meshgw's XDP program (%s%s): TC only there", ifname,
-			strerror(-err), xdp_refusal_hint(kind, err));
+		pr_warn("%s: the driver refused meshgw's XDP program (%s%s): TC only there%s%s%s", ifname,
+			strerror(-err), xdp_refusal_hint(kind, err), *why ? ". The kernel says: " : "",
+			why, again ? "" : " (asked again, it took the program: what made it refuse "
+			"has passed; TC stays until the next `meshgw up`)");
 		return XDP_REFUSED;
 	}
 	xdp_pin_name(path, sizeof(path), d->pin, ifname);

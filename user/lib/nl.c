@@ -98,6 +98,7 @@ int nl_talk(struct nl_sock *s, struct nlmsghdr *nlh, nl_cb_t cb, void *data,
 
 	if (intr)
 		*intr = false;
+	s->err_msg[0] = '\0';
 	nlh->nlmsg_seq = seq;
 	nlh->nlmsg_pid = 0;
 	if (!dump)
@@ -135,9 +136,11 @@ int nl_talk(struct nl_sock *s, struct nlmsghdr *nlh, nl_cb_t cb, void *data,
 
 				if (!e->error)
 					return ret;	/* the ACK */
-				if (e->error == -quiet_errno && quiet_errno)
-					return e->error;
 				msg = extack_msg(m);
+				snprintf(s->err_msg, sizeof(s->err_msg), "%s", msg ? msg : "");
+				if (quiet_errno == NL_QUIET_ANY ||
+				    (e->error == -quiet_errno && quiet_errno))
+					return e->error;
 				pr_err("%s: %s", what, strerror(-e->error));
 				if (msg)
 					fprintf(stderr, "%sError: %s.\n", log_prio_prefix(LOG_ERR), msg);	/* iproute2 style */

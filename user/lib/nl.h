@@ -21,7 +21,13 @@ struct nl_sock {
 	uint32_t portid;
 	uint32_t seq;
 	char *buf;		/* MNL_SOCKET_DUMP_SIZE bytes for replies */
+	char err_msg[256];	/* the kernel's extended ACK of the last request that
+				 * failed ("" when it gave none) */
 };
+
+/* nl_talk's quiet_errno: every error is returned without a message (the caller
+ * reports it, with err_msg). */
+#define NL_QUIET_ANY (-1)
 
 int nl_open(struct nl_sock *s, int bus);	/* NETLINK_ROUTE, NETLINK_GENERIC */
 void nl_close(struct nl_sock *s);
@@ -31,8 +37,9 @@ typedef int (*nl_cb_t)(const struct nlmsghdr *nlh, void *data);
 
 /* Sends nlh (seq and portid are filled in) and reads until the ACK, or NLMSG_DONE
  * for a dump. 0 or -errno; on a kernel error prints "what: strerror" and, when the
- * kernel gave one, "Error: <message>". With quiet_errno, that errno is returned
- * without a message (e.g. -EEXIST when the caller expects it). *intr (may be NULL)
+ * kernel gave one, "Error: <message>" (kept in s->err_msg too). With quiet_errno,
+ * that errno is returned without a message (e.g. -EEXIST when the caller expects
+ * it; NL_QUIET_ANY: any). *intr (may be NULL)
  * is set when the dump was interrupted (NLM_F_DUMP_INTR). */
 int nl_talk(struct nl_sock *s, struct nlmsghdr *nlh, nl_cb_t cb, void *data,
 	    const char *what, int quiet_errno, bool *intr);
