@@ -97,17 +97,22 @@
 # written as `FastPath =` into the local files; only when set), SAVE (a directory: the
 # slices of the forwarding runs and the TCP pairs are copied there), AA (set: the
 # "meshgw" copy runs the kernel alone too, an A/A check of the bench itself: its
-# ratios must come out 1 within their intervals), HOLD (set: wait, each kind's copies
+# ratios must come out 1 within their intervals), HOOKS (set: the "meshgw" copy runs
+# `meshgw up`, notes the hooks it took (TC on which devices and directions, XDP on
+# which NICs), runs `meshgw down`, and then runs the kernel alone with a program that
+# does nothing (TCX_NEXT; XDP_PASS) on each of those hooks: what the hooks themselves
+# cost, the floor under meshgw's ratios on this machine), HOLD (set: wait, each kind's copies
 # up, until a file named on stderr is removed: to look at them by hand), TCP_MODE
 # (alternate, or concurrent: both arms' iperf3 at once, competing for the CPUs).
 set -eu
 OUT=${OUT:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 MESHGW=${MESHGW:-$OUT/meshgw}
 HELPER=$OUT/selftests/helpers/bench_kinds
+TC_HOOKS=$OUT/selftests/helpers/tc_hooks
 XDP_PASS_OBJ=$OUT/bpf/xdp_pass.bpf.o
 FWD_SECONDS=${FWD_SECONDS:-20} SLICE_MS=${SLICE_MS:-100} PAIRS=${PAIRS:-20} TCP_SECONDS=${TCP_SECONDS:-1}
 KINDS=${KINDS:-veth-gro veth-xdp veth-plain bridge-lan bridge-uplink l3-tun macvlan}
-FASTPATH=${FASTPATH:-} SAVE=${SAVE:-} AA=${AA:-} HOLD=${HOLD:-} TCP_MODE=${TCP_MODE:-alternate}
+FASTPATH=${FASTPATH:-} SAVE=${SAVE:-} AA=${AA:-} HOOKS=${HOOKS:-} HOLD=${HOLD:-} TCP_MODE=${TCP_MODE:-alternate}
 DIRS=${DIRS:-out in} NAT=${NAT:-} RPF=${RPF:-}
 if [ "$(id -u)" != 0 ]; then echo "kinds: skipped (needs root)"; exit 0; fi
 for t in wireguard-go wg iperf3 nsenter ethtool ${NAT:+nft}; do
@@ -151,6 +156,7 @@ cleanup() {
 	done
 	for ns in "${nss[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	# The sinks' pins are this script's own; anything else there is meshgw's.
+	rm -f "$pin"/hook_*	# HOOKS: do-nothing programs' links
 	rm -f "$pin"/sink*/sink_count "$pin"/sink*/sink_link
 	rmdir "$pin"/sink* 2>/dev/null
 	remove_pin_root "$pin"
@@ -214,7 +220,7 @@ copy() { echo "$1${2:0:1}"; }	# KIDX ARM: the copy
 wgif() { # KIDX ARM SITE
 	if [ "$2" = kernel ]; then echo "kw$1$3$s"; elif [ -n "$AA" ]; then echo "aw$1$3$s"; else echo "mw$1$3$s"; fi
 }
-mg() { [ "$1" = meshgw ] && [ -z "$AA" ]; }	# ARM: the arm's copy runs meshgw
+mg() { [ "$1" = meshgw ] && [ -z "$AA$HOOKS" ]; }	# ARM: the arm's copy runs meshgw
 
 macvlan_into() { # COPY SITE PARENT NAME: a macvlan NAME on the container host's
 	# veth PARENT (GRO on, as a physical NIC has), moved into the gateway
@@ -420,6 +426,37 @@ meshgw_up() { # KIDX; returns non-zero when `meshgw up` fails on either gateway
 	done
 	return $fail
 }
+# HOOKS: the hooks `meshgw up` took on the meshgw copy's gateways, one line each:
+# "SITE DEV ingress|egress|xdp" (DEV: lan, up or wg, the copy's own names later).
+hooks_note() { # KIDX KIND
+	local k=$1 K=$2 c x g d role
+	c=$(copy "$k" meshgw)
+	for x in a b; do
+		g=$(nsname "$c" g$x)
+		for role in lan up wg; do
+			case $role in lan) d=$(lan_if "$K") ;; up) d=$(up_if "$K") ;; wg) d=$(wgif "$k" meshgw $x) ;; esac
+			N "$g" "$TC_HOOKS" "$d" | awk -v x=$x -v r=$role '{ print x, r, $2 }'
+			if [ $role != wg ] && ip -n "$g" -d link show "$d" | grep -q 'prog/xdp'; then echo "$x $role xdp"; fi
+		done
+	done >"$tmp/hooks.$K"
+}
+# ... and a program that does nothing on each, the copy running the kernel alone.
+hooks_take() { # KIDX KIND
+	local k=$1 K=$2 c x role dir g d
+	c=$(copy "$k" meshgw)
+	while read -r x role dir; do
+		g=$(nsname "$c" g$x)
+		case $role in lan) d=$(lan_if "$K") ;; up) d=$(up_if "$K") ;; wg) d=$(wgif "$k" meshgw $x) ;; esac
+		if [ "$dir" = xdp ]; then
+			ip -n "$g" link set dev "$d" xdpdrv obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp
+		else
+			N "$g" "$TC_HOOKS" --stranger "$d" "$dir" "$pin/hook_$x${role}_$dir" ||
+				broke "$K: a do-nothing TC program on $d $dir of site $x"
+		fi
+	done <"$tmp/hooks.$K"
+	echo "  $K, hooks taken by do-nothing programs (site device hook): $(tr '\n' ',' <"$tmp/hooks.$K" | sed 's/,$//; s/,/, /g')"
+}
+hooks_drop() { rm -f "$pin"/hook_*; }	# the links' pins: their devices go with the copy
 meshgw_down() { # KIDX KIND
 	local k=$1 K=$2 c x
 	local -A down
@@ -664,6 +701,12 @@ run_kind() { # KIDX KIND
 	kernel_up "$k" kernel
 	if [ -n "$AA" ]; then
 		kernel_up "$k" meshgw
+	elif [ -n "$HOOKS" ]; then
+		meshgw_up "$k" || broke "$K: meshgw up failed: $(cat "$tmp"/up.k${cm}?.log | grep -v '^$' | tail -1)"
+		hooks_note "$k" "$K"
+		meshgw_down "$k" "$K"
+		kernel_up "$k" meshgw
+		hooks_take "$k" "$K"
 	elif ! meshgw_up "$k"; then
 		problem "$K: meshgw up failed: $(cat "$tmp"/up.k${cm}?.log | grep -v '^$' | tail -1)"
 		echo "up failed" >"$tmp/upfailed.$K"
@@ -683,7 +726,7 @@ run_kind() { # KIDX KIND
 		measure_tcp_pairs "$k" "$K"
 	fi
 	kernel_down "$k" kernel
-	if [ -n "$AA" ]; then kernel_down "$k" meshgw; else meshgw_down "$k" "$K"; fi
+	if [ -n "$AA$HOOKS" ]; then kernel_down "$k" meshgw; hooks_drop; else meshgw_down "$k" "$K"; fi
 	teardown_kind "$k"
 }
 
@@ -725,6 +768,7 @@ echo "-> LAN b through WireGuard, Mbit/s, median of the runs). ratio: median of 
 echo "95 % bootstrap interval]; per CPU second: frames per second of CPU the generator's thread and"
 echo "ksoftirqd/0 got (what other processes took from CPU 0 left out)${NAT:+. NAT: both gateways masquerade}"
 [ -z "$AA" ] || echo "AA set: the \"meshgw\" copy runs the kernel alone too (an A/A check: the ratios should be 1)"
+[ -z "$HOOKS" ] || echo "HOOKS set: the \"meshgw\" copy runs the kernel alone with a do-nothing program on each hook \`meshgw up\` took there: the hooks' own cost"
 printf '%-14s %-3s %7s %7s %-18s %-18s\n' kind dir "kernel" "meshgw" "fwd ratio" "fwd ratio"
 printf '%-14s %-3s %7s %7s %-18s %-18s\n' "" "" Mpps Mpps "" "per CPU second"
 for K in $KINDS; do
