@@ -448,7 +448,7 @@ hooks_take() { # KIDX KIND
 		g=$(nsname "$c" g$x)
 		case $role in lan) d=$(lan_if "$K") ;; up) d=$(up_if "$K") ;; wg) d=$(wgif "$k" meshgw $x) ;; esac
 		if [ "$dir" = xdp ]; then
-			ip -n "$g" link set dev "$d" xdpdrv obj "$OUT/bpf/xdp_pass.bpf.o" sec xdp
+			ip -n "$g" link set dev "$d" xdpdrv obj "$XDP_PASS_OBJ" sec xdp
 		else
 			N "$g" "$TC_HOOKS" --stranger "$d" "$dir" "$pin/hook_$x${role}_$dir" ||
 				broke "$K: a do-nothing TC program on $d $dir of site $x"

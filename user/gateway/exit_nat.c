@@ -163,6 +163,39 @@ int exit_nat_apply(const struct mg_config *c, bool *added)
 	return ret;
 }
 
+char *exit_nat_save(const char *wg_if)
+{
+	const struct nft_lib *nl = nft_lib();
+	struct nft_ctx *nft = context(nl);
+	char table[64], cmd[256], *saved = NULL;
+	const char *out;
+
+	if (!nft)
+		return NULL;
+	exit_nat_table(wg_if, table, sizeof(table));
+	snprintf(cmd, sizeof(cmd), "list table inet %s", table);
+	if (!nl->run_cmd_from_buffer(nft, cmd) && (out = nl->ctx_get_output_buffer(nft)) && *out)
+		saved = strdup(out);
+	nl->ctx_free(nft);
+	return saved;
+}
+
+int exit_nat_restore(const char *wg_if, const char *saved)
+{
+	char table[64], *cmd = NULL;
+	int ret;
+
+	exit_nat_table(wg_if, table, sizeof(table));
+	/* "add" then "delete": whatever is there goes, in the same transaction. */
+	if (asprintf(&cmd, "add table inet %s\ndelete table inet %s\n%s", table, table, saved) < 0)
+		return -ENOMEM;
+	ret = run(cmd);
+	if (!ret)
+		pr_info("%s: nftables table inet %s put back as it was", wg_if, table);
+	free(cmd);
+	return ret;
+}
+
 int exit_nat_remove(const char *wg_if)
 {
 	const struct nft_lib *nl = nft_lib();

@@ -18,3 +18,10 @@ void exit_nat_table(const char *wg_if, char *buf, size_t len);
 int exit_nat_apply(const struct mg_config *c, bool *added);
 /* Deletes the table (nothing when it is not there). 0 or -errno. */
 int exit_nat_remove(const char *wg_if);
+/* The table as nftables prints it (its sets' elements included), for
+ * exit_nat_restore to put back; NULL when there is none (or nftables cannot be
+ * asked). Free it. */
+char *exit_nat_save(const char *wg_if);
+/* Puts back a table exit_nat_save read, whatever is there now, in one
+ * transaction. 0 or -errno, the nft error printed. */
+int exit_nat_restore(const char *wg_if, const char *saved);

@@ -57,6 +57,8 @@ struct up_ctx {
 	int wg_early;		/* wireguard-go's answer to a get sent early, or -1 */
 	struct up_undo undo;	/* what this run changed on a link it did not create */
 	bool state_saved;	/* this run wrote the state file: a failure puts prev back */
+	bool exit_applied;	/* this run set the exit masquerade (or removed it) */
+	char *exit_saved;	/* ... and the table before it did (exit_nat_save), or NULL */
 };
 
 /* WireGuard as it is: the early get's answer when there is one (wireguard-go),
@@ -459,8 +461,11 @@ static int up_apply(struct up_ctx *u)
 		ret = apply_steering(u);
 	if (!ret)
 		ret = apply_sysctls(u);
-	if (!ret && (u->c->self->exit || u->st.exit_nat))
+	if (!ret && (u->c->self->exit || u->st.exit_nat)) {
+		u->exit_saved = exit_nat_save(u->ifname);
 		ret = exit_nat_apply(u->c, &u->st.exit_nat);
+		u->exit_applied = !ret;
+	}
 	if (!ret)
 		ret = state_save(u->ifname, &u->st);
 	u->state_saved = !ret;
@@ -564,10 +569,14 @@ static int gateway_up_locked(const struct mg_config *c, bool keep_endpoints, int
 	 * saved below, or none, no longer says it: `down` could not). */
 	if (ret)
 		state_sysctls_restore(&u.st, u.had_state ? &u.prev : NULL);
-	/* An exit masquerade this run added goes; one it replaced keeps the new
-	 * ranges (the old configuration is not at hand), which `up` sets again. */
-	if (ret && u.st.exit_nat && !u.prev.exit_nat)
-		exit_nat_remove(u.ifname);
+	/* The exit masquerade as it was: the table this run replaced or removed is
+	 * put back, one it added goes. */
+	if (ret && u.exit_applied) {
+		if (u.exit_saved)
+			exit_nat_restore(u.ifname, u.exit_saved);
+		else if (u.st.exit_nat)
+			exit_nat_remove(u.ifname);
+	}
 	if (ret && !u.created_now)
 		up_undo(&u);
 	if (ret && u.created_now) {
@@ -590,6 +599,7 @@ out:
 	if (u.have_read)
 		wg_device_free(&u.have);
 	up_undo_free(&u.undo);
+	free(u.exit_saved);
 	desired_free(&u.want);
 	nl_close(&u.rt);
 	return ret;

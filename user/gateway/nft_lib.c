@@ -30,6 +30,7 @@ const struct nft_lib *nft_lib(void)
 	RESOLVE(ctx_free, nft_ctx_free)
 	RESOLVE(ctx_buffer_output, nft_ctx_buffer_output)
 	RESOLVE(ctx_buffer_error, nft_ctx_buffer_error)
+	RESOLVE(ctx_get_output_buffer, nft_ctx_get_output_buffer)
 	RESOLVE(ctx_get_error_buffer, nft_ctx_get_error_buffer)
 	RESOLVE(run_cmd_from_buffer, nft_run_cmd_from_buffer)
 #undef RESOLVE

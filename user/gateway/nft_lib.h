@@ -15,6 +15,7 @@ struct nft_lib {
 	__typeof__(nft_ctx_free) *ctx_free;
 	__typeof__(nft_ctx_buffer_output) *ctx_buffer_output;
 	__typeof__(nft_ctx_buffer_error) *ctx_buffer_error;
+	__typeof__(nft_ctx_get_output_buffer) *ctx_get_output_buffer;
 	__typeof__(nft_ctx_get_error_buffer) *ctx_get_error_buffer;
 	__typeof__(nft_run_cmd_from_buffer) *run_cmd_from_buffer;
 };
