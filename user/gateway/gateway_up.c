@@ -570,11 +570,11 @@ static int gateway_up_locked(const struct mg_config *c, bool keep_endpoints, int
 	if (ret)
 		state_sysctls_restore(&u.st, u.had_state ? &u.prev : NULL);
 	/* The exit masquerade as it was: the table this run replaced or removed is
-	 * put back, one it added goes. */
+	 * put back, one it added goes (one it could not read stays as it is now). */
 	if (ret && u.exit_applied) {
 		if (u.exit_saved)
 			exit_nat_restore(u.ifname, u.exit_saved);
-		else if (u.st.exit_nat)
+		else if (u.st.exit_nat && !u.prev.exit_nat)
 			exit_nat_remove(u.ifname);
 	}
 	if (ret && !u.created_now)
