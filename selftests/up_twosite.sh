@@ -263,6 +263,26 @@ if all_part; then
 	t "  back as before" test "$before" = "$(snapshot)"
 	t "  nothing of ours on fq$s" tc_clean "$gA" "fq$s"
 	ip -n "$gA" link del fq$s
+	# An attachment that fails once the maps would be written, on a running gateway:
+	# the XDP link of a new uplink cannot be pinned (a directory of that name is in
+	# the way). The maps keep the table they had, as WireGuard and the routes do: site
+	# c must not be steered into a tunnel that has no peer c.
+	ip -n "$gA" link add fz$s type veth peer name fy$s
+	A ip link set fz$s up && A ip link set fy$s up
+	A ethtool -K fy$s gro on >/dev/null	# its peer has NAPI: fz can take XDP
+	mkdir "/sys/fs/bpf/meshgw/$wgA/xdp_fz$s"
+	{ cat "$tmp/a.local"; echo "UplinkInterface = fz$s"; echo "FastPath = xdp"; } >"$tmp/pinfail.conf"
+	t "a new uplink whose XDP link cannot be pinned: up refused" \
+		bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh_c.conf -l $tmp/pinfail.conf 2>$tmp/err"
+	t "  says why" grep -q "Failed to pin the XDP link of fz$s" "$tmp/err"
+	t "  nothing changed" test "$before" = "$(snapshot)"
+	t "  site c never reached the data plane's maps" bash -c "! bpftool map dump pinned /sys/fs/bpf/meshgw/$wgA/mg_peer_info | \
+		grep -q '\"name\": \"c\"'"
+	rmdir "/sys/fs/bpf/meshgw/$wgA/xdp_fz$s"
+	t "  up without that uplink" upA
+	t "  back as before" test "$before" = "$(snapshot)"
+	t "  nothing of ours on fz$s" bash -c "tc_clean $gA fz$s && ! ip -n $gA link show fz$s | grep -q prog/xdp"
+	ip -n "$gA" link del fz$s
 	# Another program's cls_bpf filter at meshgw's handle and priority on the LAN NIC
 	# (0x4d47, "MG"; any BPF object does as the stranger). Where meshgw attaches
 	# cls_bpf filters (TcHook = cls_bpf, or a kernel without tcx) that place is the

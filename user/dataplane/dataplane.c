@@ -963,8 +963,12 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 	if ((err = obj_ready(&d, OBJ_TC_WG)) || (err = obj_ready(&d, OBJ_TC_LAN)) ||
 	    (xdp && (err = obj_ready(&d, OBJ_XDP))))
 		goto out;
-	/* Maps first, so the programs see a complete table when they start. */
-	if ((err = fill(&d, c, s)))
+	/* A fresh data plane gets its maps first, so that its programs start on a
+	 * complete table (a failure below removes it all). A running one gets them
+	 * last: its programs, old or new, run on the table it had until then, and an
+	 * attachment that fails leaves that table as it was, matching the WireGuard
+	 * peers and routes that `up` then puts back. */
+	if (fresh && (err = fill(&d, c, s)))
 		goto out;
 	/* (resolve_ifaces asked) */
 	if (d.nf > 0)
@@ -1042,6 +1046,8 @@ int dataplane_up(const struct mg_config *c, const struct dp_settings *s)
 		} else
 			fallback_down(d.pin);
 	}
+	if (!fresh && (err = fill(&d, c, s)))
+		goto out;
 	nics_log(&d, c->local.tc_hook);
 out:
 	dp_close(&d);
