@@ -513,8 +513,9 @@ static void keep_current_endpoints(struct up_ctx *u)
 
 /* A failed `up` on a link it did not create: what it changed there goes back,
  * the newest first. Its steering and sysctls put themselves back. The data plane
- * comes last: when it is what failed, its maps keep what it wrote before the
- * failure, by diff, which the next `up` reconciles. */
+ * comes last and, on a running gateway, writes its maps after its attachments:
+ * when one of those fails the maps are as they were; only a failure while
+ * writing them leaves what was written, by diff, which the next `up` reconciles. */
 static void up_undo(struct up_ctx *u)
 {
 	struct up_undo *x = &u->undo;
