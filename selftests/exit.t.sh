@@ -118,16 +118,12 @@ t "  it masquerades sources of the other sites only, never to mesh ranges" bash 
 	 ! nsenter --net=/run/netns/$gB nft list set inet $(tbl B) exit_src4 | grep -q '10.2.0.0/24'"
 t "  show on Madrid: 'exit site'" bash -c "nsenter --net=/run/netns/$gB '$MESHGW' show -c '$tmp/mesh.conf' -l '$tmp/b.local' | grep -q '^  exit site: '"
 # A failed `up` leaves the masquerade as it was: a new site d (its range a new exit
-# source) refused late, when the state file cannot be written (/run/meshgw full: a
-# 64 KiB tmpfs in a mount namespace of the test's own, holding copies of the state).
+# source) refused late, when the state file cannot be written (state_full).
 pubD=$("$MESHGW" genkey | "$MESHGW" pubkey)
 { cat "$tmp/mesh.conf"; mesh_site d 192.168.254.4 "$pubD" "Endpoint = 203.0.113.9:51820" "Egress = 10.4.0.0/24"; } >"$tmp/mesh_d.conf"
 exit_before=$(N "$gB" nft list table inet "$(tbl B)")
-t "Madrid: up with a new site d, the state file cannot be written: refused" bash -c "! unshare -m bash -c '
-	set -e; mkdir -p $tmp/run; cp /run/meshgw/$wgB.state /run/meshgw/$wgB.lock $tmp/run/
-	mount -t tmpfs -o size=64k mgtest /run/meshgw; cp $tmp/run/* /run/meshgw/
-	dd if=/dev/zero of=/run/meshgw/fill bs=4k 2>/dev/null || true
-	nsenter --net=/run/netns/$gB $MESHGW up -c $tmp/mesh_d.conf -l $tmp/b.local' 2>$tmp/err"
+t "Madrid: up with a new site d, the state file cannot be written: refused" \
+	bash -c "! state_full $tmp $wgB $gB $MESHGW up -c $tmp/mesh_d.conf -l $tmp/b.local 2>$tmp/err"
 t "  says why" grep -q "cannot write /run/meshgw/$wgB.state" "$tmp/err"
 t "  the exit table as it was (10.4.0.0/24 not among its sources)" \
 	test "$exit_before" = "$(N "$gB" nft list table inet "$(tbl B)")"

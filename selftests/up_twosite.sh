@@ -64,6 +64,10 @@ snapshot() { # everything `up` manages on gateway A, minus the live counters
 	A ip -6 route show proto 109 | sort
 	A sysctl -n net.ipv4.ip_forward net.ipv4.conf.all.send_redirects
 }
+no_site_c_in_maps() { # (the map read, and no site c in it)
+	local m
+	m=$(bpftool map dump pinned "/sys/fs/bpf/meshgw/$wgA/mg_peer_info") && ! grep -q '"name": "c"' <<<"$m"
+}
 peer_field() { # peer_field NS IF PUBKEY FIELD: from `wg show dump`
 	N "$1" wg show "$2" dump | awk -v k="$3" -v f="$4" '$1 == k { print $f }'
 }
@@ -207,18 +211,13 @@ if all_part; then
 	A ip route del 10.3.0.0/24 dev lan0
 
 	# Failed after WireGuard and the routes: the state file cannot be written (/run
-	# full; a tmpfs of 64 KiB over /run/meshgw, in a mount namespace of the test's own,
-	# holding a copy of the state and lock). The data plane comes last in `up`, so its
+	# full: state_full, lib/twosite.sh). The data plane comes last in `up`, so its
 	# maps never steer site c's range to a peer WireGuard then no longer has.
-	t "the state file cannot be written (/run full): up refused" bash -c "! unshare -m bash -c '
-		set -e; mkdir -p $tmp/run; cp /run/meshgw/$wgA.state /run/meshgw/$wgA.lock $tmp/run/
-		mount -t tmpfs -o size=64k mgtest /run/meshgw; cp $tmp/run/* /run/meshgw/
-		dd if=/dev/zero of=/run/meshgw/fill bs=4k 2>/dev/null || true
-		nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh_c9.conf -l $tmp/a.local' 2>$tmp/err"
+	t "the state file cannot be written (/run full): up refused" \
+		bash -c "! state_full $tmp $wgA $gA $MESHGW up -c $tmp/mesh_c9.conf -l $tmp/a.local 2>$tmp/err"
 	t "  says why" grep -q "cannot write /run/meshgw/$wgA.state" "$tmp/err"
 	t "  nothing changed" test "$before" = "$(snapshot)"
-	t "  site c never reached the data plane's maps" bash -c "! bpftool map dump pinned /sys/fs/bpf/meshgw/$wgA/mg_peer_info | \
-		grep -q '\"name\": \"c\"'"
+	t "  site c never reached the data plane's maps" no_site_c_in_maps
 
 	# The gateway's own uplink (not a neighbour: they run none) carries an XDP program
 	# meshgw did not attach: meshgw leaves it
@@ -276,8 +275,7 @@ if all_part; then
 		bash -c "! nsenter --net=/run/netns/$gA $MESHGW up -c $tmp/mesh_c.conf -l $tmp/pinfail.conf 2>$tmp/err"
 	t "  says why" grep -q "Failed to pin the XDP link of fz$s" "$tmp/err"
 	t "  nothing changed" test "$before" = "$(snapshot)"
-	t "  site c never reached the data plane's maps" bash -c "! bpftool map dump pinned /sys/fs/bpf/meshgw/$wgA/mg_peer_info | \
-		grep -q '\"name\": \"c\"'"
+	t "  site c never reached the data plane's maps" no_site_c_in_maps
 	rmdir "/sys/fs/bpf/meshgw/$wgA/xdp_fz$s"
 	t "  up without that uplink" upA
 	t "  back as before" test "$before" = "$(snapshot)"

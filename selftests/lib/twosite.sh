@@ -63,7 +63,18 @@ own_list() {
 }
 own_is() { local got; got=$(own_list "$1" | paste -sd' '); echo "mg_own_addr: ${got:-(empty)}"; [ "$got" = "$2" ]; }
 own_wait() { poll 10 own_is "$1" "$2" || own_is "$1" "$2"; }	# (the second look says what it is)
-export -f N tc_progs tc_clean
+# state_full DIR WG NS MESHGW ARG...: `MESHGW ARG...` in NS, in a mount namespace of
+# its own where /run/meshgw is a full 64 KiB tmpfs holding copies of WG's state and
+# lock (DIR/run keeps them meanwhile): a state file that cannot be written, a
+# failure late in `up`. Its status is meshgw's.
+state_full() {
+	unshare -m bash -c 'set -e; dir=$1 wg=$2 ns=$3; shift 3
+		mkdir -p "$dir/run"; cp "/run/meshgw/$wg.state" "/run/meshgw/$wg.lock" "$dir/run/"
+		mount -t tmpfs -o size=64k mgtest /run/meshgw; cp "$dir"/run/* /run/meshgw/
+		dd if=/dev/zero of=/run/meshgw/fill bs=4k 2>/dev/null || true
+		exec nsenter --net="/run/netns/$ns" "$@"' state_full "$@"
+}
+export -f N tc_progs tc_clean state_full
 
 # ipr ARGS (the root namespace) and ipn NS ARGS: `ip`, or, between twosite_batch and
 # twosite_flush, a line queued for one `ip -b` per namespace (the root's first, then
