@@ -428,13 +428,14 @@ meshgw_up() { # KIDX; returns non-zero when `meshgw up` fails on either gateway
 }
 # HOOKS: the hooks `meshgw up` took on the meshgw copy's gateways, one line each:
 # "SITE DEV ingress|egress|xdp" (DEV: lan, up or wg, the copy's own names later).
+hook_dev() { case $3 in lan) lan_if "$2" ;; up) up_if "$2" ;; wg) wgif "$1" meshgw "$4" ;; esac; }	# KIDX KIND ROLE SITE
 hooks_note() { # KIDX KIND
 	local k=$1 K=$2 c x g d role
 	c=$(copy "$k" meshgw)
 	for x in a b; do
 		g=$(nsname "$c" g$x)
 		for role in lan up wg; do
-			case $role in lan) d=$(lan_if "$K") ;; up) d=$(up_if "$K") ;; wg) d=$(wgif "$k" meshgw $x) ;; esac
+			d=$(hook_dev "$k" "$K" $role $x)
 			N "$g" "$TC_HOOKS" "$d" | awk -v x=$x -v r=$role '{ print x, r, $2 }'
 			if [ $role != wg ] && ip -n "$g" -d link show "$d" | grep -q 'prog/xdp'; then echo "$x $role xdp"; fi
 		done
@@ -445,8 +446,7 @@ hooks_take() { # KIDX KIND
 	local k=$1 K=$2 c x role dir g d
 	c=$(copy "$k" meshgw)
 	while read -r x role dir; do
-		g=$(nsname "$c" g$x)
-		case $role in lan) d=$(lan_if "$K") ;; up) d=$(up_if "$K") ;; wg) d=$(wgif "$k" meshgw $x) ;; esac
+		g=$(nsname "$c" g$x) d=$(hook_dev "$k" "$K" "$role" "$x")
 		if [ "$dir" = xdp ]; then
 			ip -n "$g" link set dev "$d" xdpdrv obj "$XDP_PASS_OBJ" sec xdp
 		else
